@@ -1,0 +1,82 @@
+/**
+ * `zpkg demo`: the main job end to end on an embedded default — a repository
+ * and an image under ./.zpkg-demo/, built from the packages in examples/:
+ * build → publish → install (with dependencies) → run → verify (and catch a
+ * tampered file) → remove → verify.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { buildPackage } from '../../build/build.js';
+import { openImage } from '../../image/image.js';
+import { addRemote } from '../../image/remotes.js';
+import { listPackages } from '../../image/state.js';
+import { openRepoWriter } from '../../repo/dir-backend.js';
+import { createRepo } from '../../repo/manage.js';
+import { publishPackages } from '../../repo/publish.js';
+import { install } from '../../txn/install.js';
+import { remove } from '../../txn/remove.js';
+import { verifyImage } from '../../txn/verify.js';
+import type { Context } from '../context.js';
+import { parseSpec } from './spec.js';
+
+const EXAMPLES = fileURLToPath(new URL('../../../../examples', import.meta.url));
+
+export function register(program: Command, ctx: Context): void {
+  program
+    .command('demo')
+    .description('build the example packages into ./.zpkg-demo/repo, install them into ./.zpkg-demo/image, verify, remove')
+    .option('--dir <dir>', 'where to put the demo repository and image', '.zpkg-demo')
+    .action(async (opts: { dir: string }, cmd: Command) => {
+      const report = ctx.report(cmd);
+      const base = resolve(opts.dir);
+      const repoDir = join(base, 'repo');
+      const root = join(base, 'image');
+      const steps: { step: string; detail: unknown }[] = [];
+      const say = (step: string, text: string, detail: unknown = null): void => {
+        steps.push({ step, detail });
+        report.info(`• ${text}`);
+      };
+      rmSync(base, { recursive: true, force: true });
+
+      const repo = openRepoWriter(repoDir);
+      await createRepo(repo);
+      say('repo create', `created repository ${repoDir}`);
+      const sources = readdirSync(EXAMPLES).sort().map((d) => join(EXAMPLES, d));
+      const built = sources.map((s) => buildPackage(s));
+      const published = await publishPackages(repo, built);
+      say('build', `built and published ${built.map((b) => `${b.manifest.name} ${b.manifest.version}`).join(', ')} (${published.blobsWritten} blobs)`, published);
+
+      const image = openImage(root, { create: true });
+      try {
+        addRemote(image, 'demo', repoDir);
+        say('remote add', `image ${root}: remote demo → ${repoDir}`);
+        const installed = await install(image, [parseSpec('hello')], { report, command: 'zpkg demo: install hello', unsafeIo: true });
+        say('install', `installed ${installed.install.map((p) => `${p.name} ${p.version}`).join(', ')} — hello pulled in its dependencies`, installed);
+
+        const run = spawnSync('sh', [join(root, 'usr/bin/hello'), 'zos'], { env: { ...process.env, ZPKG_IMAGE: root }, encoding: 'utf8' });
+        say('run', `ran /usr/bin/hello from the image: ${run.stdout.trim() || run.stderr.trim()}`, { stdout: run.stdout, status: run.status });
+
+        const clean = await verifyImage(image, []);
+        say('verify', `verify: ${clean.packages} packages, ${clean.paths} paths, ${clean.problems.length} problems`, clean);
+
+        const release = join(root, 'etc/os-release');
+        const original = readFileSync(release);
+        writeFileSync(release, 'NAME="tampered"\n');
+        const tampered = await verifyImage(image, []);
+        say('tamper', `after editing /etc/os-release by hand, verify reports: ${tampered.problems.map((p) => `/${p.path}: ${p.problem}`).join('; ')}`, tampered);
+        writeFileSync(release, original);
+
+        const removed = await remove(image, ['hello', 'libgreet', 'zos-base'], { report, command: 'zpkg demo: remove', unsafeIo: true });
+        const left = listPackages(image.db).length;
+        say('remove', `removed ${removed.remove.map((p) => p.name).join(', ')}: ${removed.files.removed} paths deleted, ${left} packages left`, removed);
+        const after = readdirSync(root).filter((e) => e !== 'var');
+        say('after', `the image holds ${after.length ? after.join(', ') : 'nothing but zpkg state (var/lib/zpkg)'}`);
+      } finally {
+        image.close();
+      }
+      report.result({ repo: repoDir, image: root, steps }, () => `demo complete: repository ${repoDir}, image ${root}\ntry: npx zpkg --root ${opts.dir}/image history`);
+    });
+}

@@ -1,0 +1,31 @@
+/** `zpkg history`: the transactions of an image. */
+import type { Command } from 'commander';
+import { listHistory } from '../../image/state.js';
+import { table } from '../../report/table.js';
+import type { Context } from '../context.js';
+
+interface Changes {
+  install?: { name: string; version: string }[];
+  upgrade?: { name: string; from: string; to: string }[];
+  remove?: { name: string; version: string }[];
+}
+
+function describe(c: Changes): string {
+  return [
+    ...(c.install ?? []).map((p) => `+${p.name} ${p.version}`),
+    ...(c.upgrade ?? []).map((p) => `^${p.name} ${p.from}→${p.to}`),
+    ...(c.remove ?? []).map((p) => `-${p.name} ${p.version}`),
+  ].join(', ');
+}
+
+export function register(program: Command, ctx: Context): void {
+  program
+    .command('history')
+    .description('list the transactions of the image')
+    .action(async (_o, cmd: Command) => {
+      const entries = listHistory(ctx.image(cmd).db);
+      ctx.report(cmd).result({ transactions: entries }, (r) =>
+        r.transactions.length ? table(r.transactions.map((h) => [String(h.id), h.finishedAt ?? h.startedAt, h.status, describe(h.changes as Changes), h.command]), ['ID', 'TIME', 'STATUS', 'CHANGES', 'COMMAND']) : 'no transactions yet',
+      );
+    });
+}

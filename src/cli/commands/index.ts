@@ -1,0 +1,22 @@
+/** Every top-level command, in the order `zpkg --help` lists them. */
+import type { Command } from 'commander';
+import type { Context } from '../context.js';
+import { register as build } from './build.js';
+import { register as contents } from './contents.js';
+import { register as demo } from './demo.js';
+import { register as history } from './history.js';
+import { register as info } from './info.js';
+import { register as install } from './install.js';
+import { register as list } from './list.js';
+import { register as owns } from './owns.js';
+import { register as refresh } from './refresh.js';
+import { register as remote } from './remote.js';
+import { register as remove } from './remove.js';
+import { register as repo } from './repo.js';
+import { register as search } from './search.js';
+import { register as vercmp } from './vercmp.js';
+import { register as verify } from './verify.js';
+
+export const COMMANDS: ((program: Command, ctx: Context) => void)[] = [
+  install, remove, list, info, contents, owns, search, verify, history, remote, refresh, build, repo, vercmp, demo,
+];

@@ -1,0 +1,28 @@
+/** `zpkg install SPEC...` */
+import type { Command } from 'commander';
+import { install } from '../../txn/install.js';
+import type { Context } from '../context.js';
+import { renderTransaction } from './render-txn.js';
+import { parseSpec } from './spec.js';
+
+interface InstallOpts {
+  dryRun?: boolean;
+  unsafeIo?: boolean;
+  wait: boolean;
+}
+
+export function register(program: Command, ctx: Context): void {
+  program
+    .command('install')
+    .description('install packages and what they depend on')
+    .argument('<spec...>', 'NAME, NAME=VERSION or "NAME (>= VERSION)"')
+    .option('-n, --dry-run', 'print the plan and change nothing')
+    .option('--unsafe-io', 'skip the syncfs before commit (throwaway images only)')
+    .option('--no-wait', 'fail at once when another zpkg holds the image')
+    .action(async (specs: string[], opts: InstallOpts, cmd: Command) => {
+      const report = ctx.report(cmd);
+      const image = ctx.image(cmd, !opts.dryRun);
+      const result = await install(image, specs.map(parseSpec), { report, command: ctx.commandLine(), dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait });
+      report.result(result, renderTransaction);
+    });
+}

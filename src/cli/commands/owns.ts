@@ -1,0 +1,22 @@
+/** `zpkg owns PATH`: which installed package delivers a path. */
+import type { Command } from 'commander';
+import { ZpkgError } from '../../core/errors.js';
+import { toImagePath } from '../../core/paths.js';
+import { dirOwners, fileAt } from '../../image/state.js';
+import type { Context } from '../context.js';
+
+export function register(program: Command, ctx: Context): void {
+  program
+    .command('owns')
+    .description('which installed package delivers a path (an image path such as /usr/bin/hello)')
+    .argument('<path>')
+    .action(async (input: string, _o, cmd: Command) => {
+      const image = ctx.image(cmd);
+      const path = toImagePath(input);
+      const file = fileAt(image.db, path);
+      const dirs = dirOwners(image.db, path).map((d) => d.package);
+      const owners = file ? [file.package] : dirs;
+      if (owners.length === 0) throw new ZpkgError('E_NOT_INSTALLED', `no installed package owns /${path}`);
+      ctx.report(cmd).result({ path, type: file ? file.type : 'dir', owners }, (r) => `/${r.path} is owned by ${r.owners.join(', ')}`);
+    });
+}

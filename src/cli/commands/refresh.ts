@@ -1,0 +1,18 @@
+/** `zpkg refresh`: fetch each remote's root metadata and, when changed, its catalog. */
+import type { Command } from 'commander';
+import { listRemotes, refreshRemote, type RefreshResult } from '../../image/remotes.js';
+import type { Context } from '../context.js';
+
+export function register(program: Command, ctx: Context): void {
+  program
+    .command('refresh')
+    .description("fetch the remotes' catalogs")
+    .action(async (_o, cmd: Command) => {
+      const image = ctx.image(cmd, true);
+      const results: RefreshResult[] = [];
+      for (const r of listRemotes(image)) results.push(await refreshRemote(image, r));
+      ctx.report(cmd).result({ remotes: results }, (x) =>
+        x.remotes.length ? x.remotes.map((r) => `${r.remote}: ${r.status} (repository version ${r.version}, ${r.packages} packages)`).join('\n') : 'no remotes to refresh',
+      );
+    });
+}

@@ -1,0 +1,31 @@
+/** `zpkg remove NAME...` */
+import type { Command } from 'commander';
+import { remove } from '../../txn/remove.js';
+import type { Context } from '../context.js';
+import { renderTransaction } from './render-txn.js';
+
+interface RemoveOpts {
+  force?: boolean;
+  purge?: boolean;
+  dryRun?: boolean;
+  unsafeIo?: boolean;
+  wait: boolean;
+}
+
+export function register(program: Command, ctx: Context): void {
+  program
+    .command('remove')
+    .description("remove packages: exactly their files; directories others still use stay")
+    .argument('<name...>', 'installed package names')
+    .option('--force', 'remove even when installed packages depend on them')
+    .option('--purge', 'also remove config files changed locally')
+    .option('-n, --dry-run', 'print the plan and change nothing')
+    .option('--unsafe-io', 'skip the syncfs before commit (throwaway images only)')
+    .option('--no-wait', 'fail at once when another zpkg holds the image')
+    .action(async (names: string[], opts: RemoveOpts, cmd: Command) => {
+      const report = ctx.report(cmd);
+      const image = ctx.image(cmd, !opts.dryRun);
+      const result = await remove(image, names, { report, command: ctx.commandLine(), force: opts.force, purge: opts.purge, dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait });
+      report.result(result, renderTransaction);
+    });
+}

@@ -1,0 +1,17 @@
+/** `zpkg repo gc DIR`: drop blobs and manifests that no catalog entry reaches. */
+import type { Command } from 'commander';
+import { formatBytes } from '../../report/table.js';
+import { openRepoWriter } from '../../repo/dir-backend.js';
+import { gcRepo } from '../../repo/manage.js';
+import type { Context } from '../context.js';
+
+export function register(repo: Command, ctx: Context): void {
+  repo
+    .command('gc')
+    .description('delete blobs, manifests and old catalogs that the current catalog no longer references')
+    .argument('<dir>', 'repository directory')
+    .action(async (dir: string, _o, cmd: Command) => {
+      const r = await gcRepo(openRepoWriter(dir));
+      ctx.report(cmd).result(r, (x) => `removed ${x.removed.blobs} blobs, ${x.removed.manifests} manifests, ${x.removed.catalogs} old catalogs (${formatBytes(x.bytesFreed)})`);
+    });
+}

@@ -1,0 +1,20 @@
+/** `zpkg repo remove DIR NAME@VERSION` */
+import type { Command } from 'commander';
+import { ZpkgError } from '../../core/errors.js';
+import { openRepoWriter } from '../../repo/dir-backend.js';
+import { removeFromRepo } from '../../repo/manage.js';
+import type { Context } from '../context.js';
+
+export function register(repo: Command, ctx: Context): void {
+  repo
+    .command('remove')
+    .description('remove a package version from a repository (its blobs stay until `repo gc`)')
+    .argument('<dir>', 'repository directory')
+    .argument('<name@version>', 'package and version to remove')
+    .action(async (dir: string, spec: string, _o, cmd: Command) => {
+      const at = spec.lastIndexOf('@');
+      if (at <= 0 || at === spec.length - 1) throw new ZpkgError('E_USAGE', `\`${spec}\` is not NAME@VERSION`);
+      const entry = await removeFromRepo(openRepoWriter(dir), spec.slice(0, at), spec.slice(at + 1));
+      ctx.report(cmd).result({ removed: { name: entry.name, version: entry.version } }, (r) => `removed ${r.removed.name} ${r.removed.version}`);
+    });
+}

@@ -1,0 +1,22 @@
+/** `zpkg repo verify DIR`: every digest checks out; exit 1 and a line per problem otherwise. */
+import type { Command } from 'commander';
+import { openRepoReader } from '../../repo/open.js';
+import { verifyRepo } from '../../repo/verify.js';
+import type { Context } from '../context.js';
+
+export function register(repo: Command, ctx: Context): void {
+  repo
+    .command('verify')
+    .description('check every digest of a repository: catalog, manifests, blobs')
+    .argument('<dir>', 'repository directory or URL')
+    .action(async (dir: string, _o, cmd: Command) => {
+      const report = ctx.report(cmd);
+      const progress = report.progress('blobs', 0);
+      const result = await verifyRepo(openRepoReader(dir), () => progress.tick());
+      progress.done();
+      report.result(result, (r) =>
+        [...r.problems.map((p) => `${p.path}: ${p.problem}`), `${r.packages} packages, ${r.manifests} manifests, ${r.blobs} blobs: ${r.problems.length ? `${r.problems.length} problems` : 'all digests verified'}`].join('\n'),
+      );
+      if (result.problems.length) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,13 @@
+/** `zpkg repo …`: repository maintenance commands. */
+import type { Command } from 'commander';
+import type { Context } from '../context.js';
+import { register as create } from './repo-create.js';
+import { register as gc } from './repo-gc.js';
+import { register as list } from './repo-list.js';
+import { register as remove } from './repo-remove.js';
+import { register as verify } from './repo-verify.js';
+
+export function register(program: Command, ctx: Context): void {
+  const repo = program.command('repo').description('create and maintain repositories');
+  for (const r of [create, list, remove, verify, gc]) r(repo, ctx);
+}

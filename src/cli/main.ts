@@ -1,0 +1,35 @@
+/** The `zpkg` command line: global options, one module per command, errors rendered in one place. */
+import { Command, CommanderError } from 'commander';
+import { ZpkgError } from '../core/errors.js';
+import { Context } from './context.js';
+import { COMMANDS } from './commands/index.js';
+
+export const VERSION = '0.1.0';
+
+export async function main(argv: string[]): Promise<number> {
+  const ctx = new Context(argv);
+  const program = new Command('zpkg')
+    .description('image packaging system for appliance and edge operating systems')
+    .version(VERSION, '-V, --version')
+    .option('-r, --root <dir>', 'image root directory', '/')
+    .option('--json', 'print one JSON document (or NDJSON for streams) on stdout and nothing else')
+    .option('-q, --quiet', 'print only results and errors')
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined })
+    .showHelpAfterError(false);
+  for (const register of COMMANDS) register(program, ctx);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      ctx.report().error(new ZpkgError('E_USAGE', err.message.replace(/^error: /, ''), { hint: 'see `zpkg --help` or `zpkg COMMAND --help`' }));
+      return 2;
+    }
+    ctx.report().error(err);
+    return err instanceof ZpkgError && err.code === 'E_USAGE' ? 2 : 1;
+  } finally {
+    ctx.close();
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Image paths: relative to the image root, `/`-separated, no `.`/`..`/empty
+ * components. They are the keys of the file table and of manifests.
+ */
+import { ZpkgError } from './errors.js';
+
+/** The state directory of an image; no package may deliver into it. */
+export const STATE_DIR = 'var/lib/zpkg';
+
+/** Why `path` is not a valid image path, or undefined when it is. */
+export function imagePathProblem(path: string): string | undefined {
+  if (typeof path !== 'string' || path.length === 0) return 'the path is empty';
+  if (path.includes('\0')) return 'the path contains a NUL byte';
+  if (path.startsWith('/')) return 'the path is absolute; paths are relative to the image root';
+  if (path.endsWith('/')) return 'the path ends with `/`';
+  for (const part of path.split('/')) {
+    if (part === '') return 'the path has an empty component (`//`)';
+    if (part === '..') return 'the path contains `..`';
+    if (part === '.') return 'the path contains `.`';
+  }
+  if (path === STATE_DIR || path.startsWith(`${STATE_DIR}/`)) return `the path lies in zpkg's state directory \`${STATE_DIR}\``;
+  return undefined;
+}
+
+export function assertImagePath(path: string, what: string): void {
+  const problem = imagePathProblem(path);
+  if (problem) throw new ZpkgError('E_PATH_UNSAFE', `${what}: ${problem}`);
+}
+
+/** `a/b/c` → [`a`, `a/b`]. */
+export function parentsOf(path: string): string[] {
+  const out: string[] = [];
+  let i = path.indexOf('/');
+  while (i >= 0) {
+    out.push(path.slice(0, i));
+    i = path.indexOf('/', i + 1);
+  }
+  return out;
+}
+
+export function parentOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '' : path.slice(0, i);
+}
+
+/** Turns a user's path (`/etc/motd`, `etc/motd`, `./etc/motd`) into an image path. */
+export function toImagePath(input: string): string {
+  const parts: string[] = [];
+  for (const part of input.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') parts.pop();
+    else parts.push(part);
+  }
+  return parts.join('/');
+}

@@ -1,0 +1,135 @@
+/**
+ * Remotes: repositories an image installs from. Each has a name, a URL and a
+ * priority; `refresh` keeps a verified copy of its root metadata and catalog
+ * under `var/lib/zpkg/repos/<name>/`, which is what installs read.
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Candidate } from '../core/catalog.js';
+import { digestOf } from '../core/digest.js';
+import { ZpkgError } from '../core/errors.js';
+import { writeFileAtomic } from '../fs/atomic.js';
+import type { RepoReader } from '../repo/backend.js';
+import { decodeCatalog } from '../repo/catalog-codec.js';
+import { localDirOf } from '../repo/dir-backend.js';
+import { openRepoReader } from '../repo/open.js';
+import { parseRootMetadata, type RootMetadata } from '../repo/root-metadata.js';
+import { decodeFileIndex, readCatalogBytes, readRoot, readVerified, type FileIndex } from '../repo/snapshot.js';
+import { fileIndexPath } from '../repo/layout.js';
+import type { Image } from './image.js';
+
+export interface Remote {
+  name: string;
+  url: string;
+  priority: number;
+  addedAt: string;
+}
+
+const REMOTE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+export function listRemotes(image: Image): Remote[] {
+  return (image.db.prepare('SELECT name, url, priority, added_at AS addedAt FROM remotes ORDER BY priority DESC, name').all() as Remote[]);
+}
+
+export function getRemote(image: Image, name: string): Remote {
+  const r = listRemotes(image).find((x) => x.name === name);
+  if (!r) throw new ZpkgError('E_REMOTE_UNKNOWN', `no remote named \`${name}\``, { hint: 'list them with `zpkg remote list`' });
+  return r;
+}
+
+export function addRemote(image: Image, name: string, url: string, priority = 0): Remote {
+  if (!REMOTE_NAME.test(name)) throw new ZpkgError('E_USAGE', `remote name \`${name}\` is invalid: use letters, digits, \`_ . -\``);
+  if (!Number.isSafeInteger(priority)) throw new ZpkgError('E_USAGE', `priority \`${priority}\` must be an integer`);
+  const dir = localDirOf(url);
+  const stored = dir ?? url;
+  openRepoReader(stored);
+  if (listRemotes(image).some((r) => r.name === name)) {
+    throw new ZpkgError('E_REMOTE_EXISTS', `a remote named \`${name}\` exists already`, { hint: `remove it first with \`zpkg remote remove ${name}\`` });
+  }
+  const remote: Remote = { name, url: stored, priority, addedAt: new Date().toISOString() };
+  image.db.prepare('INSERT INTO remotes (name, url, priority, added_at) VALUES (?, ?, ?, ?)').run(remote.name, remote.url, remote.priority, remote.addedAt);
+  return remote;
+}
+
+export function removeRemote(image: Image, name: string): Remote {
+  const r = getRemote(image, name);
+  image.db.prepare('DELETE FROM remotes WHERE name = ?').run(name);
+  rmSync(join(image.paths.repos, name), { recursive: true, force: true });
+  return r;
+}
+
+function cacheDir(image: Image, name: string): string {
+  return join(image.paths.repos, name);
+}
+
+export interface RefreshResult {
+  remote: string;
+  status: 'updated' | 'unchanged';
+  version: number;
+  packages: number;
+  bytes: number;
+}
+
+/** Fetches a remote's root metadata and, when it names a new catalog, the catalog. */
+export async function refreshRemote(image: Image, remote: Remote): Promise<RefreshResult> {
+  let reader: RepoReader;
+  let root: RootMetadata;
+  try {
+    reader = openRepoReader(remote.url);
+    root = await readRoot(reader);
+  } catch (err) {
+    if (err instanceof ZpkgError && err.code !== 'E_REPO_INVALID') throw err;
+    throw new ZpkgError('E_REMOTE_UNREACHABLE', `remote \`${remote.name}\` (${remote.url}): ${(err as Error).message}`, { cause: err });
+  }
+  const dir = cacheDir(image, remote.name);
+  const cached = readCachedRoot(image, remote.name);
+  if (cached && cached.catalog.digest === root.catalog.digest && existsSync(join(dir, 'catalog.zst'))) {
+    return { remote: remote.name, status: 'unchanged', version: root.version, packages: root.catalog.packages, bytes: 0 };
+  }
+  const catalog = await readCatalogBytes(reader, root);
+  decodeCatalog(catalog, remote.url);
+  writeFileAtomic(join(dir, 'catalog.zst'), catalog);
+  writeFileAtomic(join(dir, 'root.json'), JSON.stringify(root));
+  return { remote: remote.name, status: 'updated', version: root.version, packages: root.catalog.packages, bytes: catalog.length };
+}
+
+function readCachedRoot(image: Image, name: string): RootMetadata | undefined {
+  const path = join(cacheDir(image, name), 'root.json');
+  if (!existsSync(path)) return undefined;
+  return parseRootMetadata(readFileSync(path), path);
+}
+
+/** Every package version every remote offers, from the refreshed copies; refreshes a remote never refreshed. */
+export async function loadCandidates(image: Image): Promise<Candidate[]> {
+  const out: Candidate[] = [];
+  for (const remote of listRemotes(image)) {
+    let root = readCachedRoot(image, remote.name);
+    if (!root) {
+      await refreshRemote(image, remote);
+      root = readCachedRoot(image, remote.name)!;
+    }
+    const bytes = readFileSync(join(cacheDir(image, remote.name), 'catalog.zst'));
+    if (digestOf(bytes) !== root.catalog.digest) {
+      throw new ZpkgError('E_DIGEST_MISMATCH', `the cached catalog of remote \`${remote.name}\` is corrupt`, { hint: 'run `zpkg refresh`' });
+    }
+    for (const e of decodeCatalog(bytes, remote.url)) out.push({ ...e, remote: remote.name, priority: remote.priority });
+  }
+  return out;
+}
+
+/** The file index of a remote (for `search --file`), fetched on first use and cached by digest. */
+export async function loadFileIndex(image: Image, remote: Remote): Promise<FileIndex> {
+  const root = readCachedRoot(image, remote.name);
+  if (!root?.files) return new Map();
+  const path = join(cacheDir(image, remote.name), 'files.zst');
+  let bytes: Buffer | undefined = existsSync(path) ? readFileSync(path) : undefined;
+  if (!bytes || digestOf(bytes) !== root.files.digest) {
+    bytes = await readVerified(openRepoReader(remote.url), fileIndexPath(root.files.digest), root.files.digest, 'file index');
+    writeFileAtomic(path, bytes);
+  }
+  return decodeFileIndex(bytes, remote.url);
+}
+
+export function remoteReader(remote: Remote): RepoReader {
+  return openRepoReader(remote.url);
+}

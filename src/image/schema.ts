@@ -1,0 +1,66 @@
+/**
+ * The schema of `state.db`. Bumped with a migration whenever it changes; an
+ * image written by a newer zpkg is refused rather than misread.
+ */
+export const SCHEMA_VERSION = 1;
+
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+-- One row per installed package.
+CREATE TABLE IF NOT EXISTS packages (
+  name         TEXT PRIMARY KEY,
+  version      TEXT NOT NULL,
+  arch         TEXT NOT NULL,
+  summary      TEXT NOT NULL,
+  manifest     TEXT NOT NULL,          -- sha256:… of the canonical manifest
+  remote       TEXT,                   -- where it came from
+  requested    INTEGER NOT NULL,       -- 1: asked for by name; 0: pulled in as a dependency
+  held         INTEGER NOT NULL DEFAULT 0,
+  installed_at TEXT NOT NULL,
+  size         INTEGER NOT NULL,       -- installed bytes
+  relations    TEXT NOT NULL           -- JSON {depends, conflicts, provides, replaces} as Debian strings
+);
+-- Every path a package delivers except directories: one owner per path.
+CREATE TABLE IF NOT EXISTS files (
+  path    TEXT PRIMARY KEY,
+  package TEXT NOT NULL,
+  type    TEXT NOT NULL,               -- file | link | hardlink
+  digest  TEXT,                        -- file, hardlink
+  size    INTEGER,
+  mode    INTEGER,
+  uid     INTEGER,
+  gid     INTEGER,
+  target  TEXT,                        -- link target, hardlink target path
+  config  INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS files_by_package ON files(package);
+-- Directories are shared: one row per (path, package); the count is the reference count.
+CREATE TABLE IF NOT EXISTS dirs (
+  path    TEXT NOT NULL,
+  package TEXT NOT NULL,
+  mode    INTEGER NOT NULL,
+  uid     INTEGER NOT NULL,
+  gid     INTEGER NOT NULL,
+  PRIMARY KEY (path, package)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS dirs_by_package ON dirs(package);
+CREATE TABLE IF NOT EXISTS remotes (
+  name     TEXT PRIMARY KEY,
+  url      TEXT NOT NULL,
+  priority INTEGER NOT NULL DEFAULT 0,
+  added_at TEXT NOT NULL
+);
+-- One row per transaction, committed or failed.
+CREATE TABLE IF NOT EXISTS history (
+  id          INTEGER PRIMARY KEY,
+  started_at  TEXT NOT NULL,
+  finished_at TEXT,
+  command     TEXT NOT NULL,
+  status      TEXT NOT NULL,           -- committed | failed
+  changes     TEXT NOT NULL,           -- JSON {install, upgrade, remove}
+  message     TEXT
+);
+`;

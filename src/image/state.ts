@@ -1,0 +1,198 @@
+/** Typed reads and writes of `state.db`. Every write runs inside a caller's SQLite transaction. */
+import type Database from 'better-sqlite3';
+import type { Digest } from '../core/digest.js';
+import { parseAtom, parseClause } from '../core/relation.js';
+import type { InstalledPackage } from '../core/catalog.js';
+
+export interface RelationStrings {
+  depends: string[];
+  conflicts: string[];
+  provides: string[];
+  replaces: string[];
+}
+
+export interface PackageRow {
+  name: string;
+  version: string;
+  arch: string;
+  summary: string;
+  manifest: Digest;
+  remote: string | null;
+  requested: boolean;
+  held: boolean;
+  installedAt: string;
+  size: number;
+  relations: RelationStrings;
+}
+
+export interface FileRow {
+  path: string;
+  package: string;
+  type: 'file' | 'link' | 'hardlink';
+  digest: Digest | null;
+  size: number | null;
+  mode: number | null;
+  uid: number | null;
+  gid: number | null;
+  target: string | null;
+  config: boolean;
+}
+
+export interface DirRow {
+  path: string;
+  package: string;
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+interface RawPackage {
+  name: string;
+  version: string;
+  arch: string;
+  summary: string;
+  manifest: string;
+  remote: string | null;
+  requested: number;
+  held: number;
+  installed_at: string;
+  size: number;
+  relations: string;
+}
+
+const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
+/** Prepared once per connection: hot paths run these per file. */
+function stmt(db: Database.Database, sql: string): Database.Statement {
+  let byDb = statements.get(db);
+  if (!byDb) statements.set(db, (byDb = new Map()));
+  let s = byDb.get(sql);
+  if (!s) byDb.set(sql, (s = db.prepare(sql)));
+  return s;
+}
+
+function toPackage(r: RawPackage): PackageRow {
+  return {
+    name: r.name,
+    version: r.version,
+    arch: r.arch,
+    summary: r.summary,
+    manifest: r.manifest as Digest,
+    remote: r.remote,
+    requested: r.requested === 1,
+    held: r.held === 1,
+    installedAt: r.installed_at,
+    size: r.size,
+    relations: JSON.parse(r.relations) as RelationStrings,
+  };
+}
+
+export function listPackages(db: Database.Database): PackageRow[] {
+  return (stmt(db, 'SELECT * FROM packages ORDER BY name').all() as RawPackage[]).map(toPackage);
+}
+
+export function getPackage(db: Database.Database, name: string): PackageRow | undefined {
+  const r = stmt(db, 'SELECT * FROM packages WHERE name = ?').get(name) as RawPackage | undefined;
+  return r ? toPackage(r) : undefined;
+}
+
+/** The installed set as the solver sees it. */
+export function toInstalled(p: PackageRow): InstalledPackage {
+  return {
+    name: p.name,
+    version: p.version,
+    arch: p.arch,
+    summary: p.summary,
+    depends: p.relations.depends.map(parseClause),
+    conflicts: p.relations.conflicts.map((s) => parseAtom(s)),
+    provides: p.relations.provides.map((s) => parseAtom(s)),
+    replaces: p.relations.replaces.map((s) => parseAtom(s)),
+    manifest: p.manifest,
+    size: 0,
+    installedSize: p.size,
+    requested: p.requested,
+    held: p.held,
+  };
+}
+
+export function putPackage(db: Database.Database, p: PackageRow): void {
+  stmt(db, 
+    `INSERT OR REPLACE INTO packages (name, version, arch, summary, manifest, remote, requested, held, installed_at, size, relations)
+     VALUES (@name, @version, @arch, @summary, @manifest, @remote, @requested, @held, @installedAt, @size, @relations)`,
+  ).run({ ...p, requested: p.requested ? 1 : 0, held: p.held ? 1 : 0, relations: JSON.stringify(p.relations) });
+}
+
+export function deletePackage(db: Database.Database, name: string): void {
+  stmt(db, 'DELETE FROM files WHERE package = ?').run(name);
+  stmt(db, 'DELETE FROM dirs WHERE package = ?').run(name);
+  stmt(db, 'DELETE FROM packages WHERE name = ?').run(name);
+}
+
+interface RawFile extends Omit<FileRow, 'config'> {
+  config: number;
+}
+
+const toFile = (r: RawFile): FileRow => ({ ...r, config: r.config === 1 });
+
+export function filesOf(db: Database.Database, name: string): FileRow[] {
+  return (stmt(db, 'SELECT * FROM files WHERE package = ? ORDER BY path').all(name) as RawFile[]).map(toFile);
+}
+
+export function dirsOf(db: Database.Database, name: string): DirRow[] {
+  return stmt(db, 'SELECT * FROM dirs WHERE package = ? ORDER BY path').all(name) as DirRow[];
+}
+
+export function fileAt(db: Database.Database, path: string): FileRow | undefined {
+  const r = stmt(db, 'SELECT * FROM files WHERE path = ?').get(path) as RawFile | undefined;
+  return r ? toFile(r) : undefined;
+}
+
+export function dirOwners(db: Database.Database, path: string): DirRow[] {
+  return stmt(db, 'SELECT * FROM dirs WHERE path = ? ORDER BY package').all(path) as DirRow[];
+}
+
+export function insertFiles(db: Database.Database, rows: readonly FileRow[]): void {
+  const insert = stmt(
+    db,
+    'INSERT OR REPLACE INTO files (path, package, type, digest, size, mode, uid, gid, target, config) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  for (const r of rows) insert.run(r.path, r.package, r.type, r.digest, r.size, r.mode, r.uid, r.gid, r.target, r.config ? 1 : 0);
+}
+
+export function insertDirs(db: Database.Database, rows: readonly DirRow[]): void {
+  const insert = stmt(db, 'INSERT OR REPLACE INTO dirs (path, package, mode, uid, gid) VALUES (?, ?, ?, ?, ?)');
+  for (const r of rows) insert.run(r.path, r.package, r.mode, r.uid, r.gid);
+}
+
+/** Paths delivered by installed packages whose path matches a LIKE pattern. */
+export function searchFiles(db: Database.Database, like: string): { path: string; package: string }[] {
+  return stmt(db, "SELECT path, package FROM files WHERE path LIKE ? ESCAPE '\\' ORDER BY path").all(like) as { path: string; package: string }[];
+}
+
+export interface HistoryRow {
+  id: number;
+  startedAt: string;
+  finishedAt: string | null;
+  command: string;
+  status: string;
+  changes: unknown;
+  message: string | null;
+}
+
+export function addHistory(db: Database.Database, row: Omit<HistoryRow, 'id'>): number {
+  const r = stmt(db, 'INSERT INTO history (started_at, finished_at, command, status, changes, message) VALUES (?, ?, ?, ?, ?, ?)')
+    .run(row.startedAt, row.finishedAt, row.command, row.status, JSON.stringify(row.changes), row.message);
+  return Number(r.lastInsertRowid);
+}
+
+export function listHistory(db: Database.Database): HistoryRow[] {
+  return (stmt(db, 'SELECT * FROM history ORDER BY id').all() as Record<string, unknown>[]).map((r) => ({
+    id: r.id as number,
+    startedAt: r.started_at as string,
+    finishedAt: r.finished_at as string | null,
+    command: r.command as string,
+    status: r.status as string,
+    changes: JSON.parse(r.changes as string) as unknown,
+    message: r.message as string | null,
+  }));
+}

@@ -1,0 +1,105 @@
+/** The `dir` backend: a repository in a local directory (a path or `file://` URL). */
+import { existsSync, statSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ZpkgError } from '../core/errors.js';
+import { writeFileAtomic } from '../fs/atomic.js';
+import { acquireLock } from '../fs/lock.js';
+import { syncFilesystem } from '../fs/syncfs.js';
+import type { RepoWriter } from './backend.js';
+
+/** Local directory of a `file://` URL or plain path; undefined for other schemes. */
+export function localDirOf(url: string): string | undefined {
+  if (url.startsWith('file://')) return fileURLToPath(url);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return undefined;
+  return resolve(url);
+}
+
+export class DirBackend implements RepoWriter {
+  readonly location: string;
+
+  constructor(readonly dir: string) {
+    this.location = dir;
+  }
+
+  private abs(path: string): string {
+    if (path.startsWith('/') || path.split('/').includes('..')) {
+      throw new ZpkgError('E_PATH_UNSAFE', `repository path \`${path}\` escapes the repository`);
+    }
+    return join(this.dir, path);
+  }
+
+  async read(path: string): Promise<Buffer | undefined> {
+    try {
+      return await readFile(this.abs(path));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  localPath(path: string): string | undefined {
+    return this.abs(path);
+  }
+
+  async size(path: string): Promise<number | undefined> {
+    try {
+      return (await stat(this.abs(path))).size;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  async write(path: string, data: Uint8Array, options: { durable?: boolean } = {}): Promise<void> {
+    writeFileAtomic(this.abs(path), data, options);
+  }
+
+  async remove(path: string): Promise<void> {
+    await rm(this.abs(path), { force: true });
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const base = this.abs(prefix);
+    const out: string[] = [];
+    const walk = async (dir: string, rel: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw err;
+      }
+      for (const e of entries) {
+        const r = `${rel}${e.name}`;
+        if (e.isDirectory()) await walk(join(dir, e.name), `${r}/`);
+        else out.push(r);
+      }
+    };
+    await walk(base, prefix.endsWith('/') || prefix === '' ? prefix : `${prefix}/`);
+    return out.sort();
+  }
+
+  async sync(): Promise<void> {
+    syncFilesystem(this.dir);
+  }
+
+  async lock(options: { noWait?: boolean; onWait?: () => void } = {}): Promise<() => void> {
+    await mkdir(this.dir, { recursive: true });
+    const lock = acquireLock(join(this.dir, '.zpkg-lock'), { ...options, code: 'E_REPO_LOCKED', what: `repository ${this.dir}` });
+    return () => lock.release();
+  }
+}
+
+/** Opens a repository by URL or path for reading and writing; only local directories here. */
+export function openRepoWriter(url: string): DirBackend {
+  const dir = localDirOf(url);
+  if (dir === undefined) throw new ZpkgError('E_USAGE', `cannot publish to \`${url}\`: only local directories are supported as repositories to write`);
+  return new DirBackend(dir);
+}
+
+export function isDirectory(path: string): boolean {
+  return existsSync(path) && statSync(path).isDirectory();
+}
+

@@ -1,0 +1,40 @@
+/**
+ * The repository layout: static files, all content-addressed except `root.json`.
+ *
+ *   root.json                       root metadata: format, version (only grows), catalog and file index by digest
+ *   catalog/<hex>.zst               the catalog (zstd JSON), named by the sha256 of its stored bytes
+ *   files/<hex>.zst                 the file index (which package delivers which path), for `search --file`
+ *   manifests/<hh>/<hex>.json       manifests by the sha256 of their canonical bytes
+ *   blobs/<hh>/<hex>.zst            file contents, zstd-compressed, named by the sha256 of the uncompressed content
+ *
+ * Publishing writes content-addressed files first and renames `root.json` last,
+ * so a reader never sees a half-published repository.
+ */
+import { digestHex, type Digest } from '../core/digest.js';
+
+export const ROOT_FILE = 'root.json';
+export const REPO_FORMAT = 1;
+
+export function catalogPath(digest: Digest): string {
+  return `catalog/${digestHex(digest)}.zst`;
+}
+
+export function fileIndexPath(digest: Digest): string {
+  return `files/${digestHex(digest)}.zst`;
+}
+
+export function manifestPath(digest: Digest): string {
+  const hex = digestHex(digest);
+  return `manifests/${hex.slice(0, 2)}/${hex}.json`;
+}
+
+export function blobPath(digest: Digest): string {
+  const hex = digestHex(digest);
+  return `blobs/${hex.slice(0, 2)}/${hex}.zst`;
+}
+
+/** The digest a content-addressed path names, or undefined for other paths. */
+export function digestFromPath(path: string): Digest | undefined {
+  const m = /([0-9a-f]{64})\.(?:zst|json)$/.exec(path);
+  return m ? (`sha256:${m[1]}` as Digest) : undefined;
+}

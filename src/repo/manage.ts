@@ -1,0 +1,81 @@
+/** Repository maintenance: create, list, remove a package version, garbage-collect. */
+import { mkdir, readdir } from 'node:fs/promises';
+import { entryKey, type CatalogEntry } from '../core/catalog.js';
+import { ZpkgError } from '../core/errors.js';
+import { decodeManifest } from '../core/manifest.js';
+import type { RepoWriter } from './backend.js';
+import type { DirBackend } from './dir-backend.js';
+import { blobPath, catalogPath, digestFromPath, fileIndexPath, manifestPath, ROOT_FILE } from './layout.js';
+import { commitSnapshot, readSnapshot, readVerified } from './snapshot.js';
+
+export async function createRepo(repo: DirBackend): Promise<{ location: string; version: number }> {
+  await mkdir(repo.dir, { recursive: true });
+  const entries = await readdir(repo.dir);
+  if (entries.includes(ROOT_FILE)) {
+    throw new ZpkgError('E_REPO_EXISTS', `${repo.dir} is already a zpkg repository`);
+  }
+  if (entries.filter((e) => e !== '.zpkg-lock').length > 0) {
+    throw new ZpkgError('E_REPO_EXISTS', `${repo.dir} is not empty`, { hint: 'create the repository in a new or empty directory' });
+  }
+  const release = await repo.lock();
+  try {
+    const root = await commitSnapshot(repo, undefined, [], new Map());
+    return { location: repo.dir, version: root.version };
+  } finally {
+    release();
+  }
+}
+
+export async function removeFromRepo(repo: RepoWriter, name: string, version: string): Promise<CatalogEntry> {
+  const release = await repo.lock();
+  try {
+    const snap = await readSnapshot(repo);
+    const key = entryKey({ name, version });
+    const victim = snap.entries.find((e) => entryKey(e) === key);
+    if (!victim) {
+      const known = snap.entries.filter((e) => e.name === name).map((e) => e.version);
+      throw new ZpkgError(known.length ? 'E_VERSION_UNKNOWN' : 'E_PACKAGE_UNKNOWN', `${repo.location} has no ${name} ${version}`, {
+        hint: known.length ? `published versions: ${known.join(', ')}` : undefined,
+      });
+    }
+    snap.files.delete(key);
+    await commitSnapshot(repo, snap.root, snap.entries.filter((e) => e !== victim), snap.files);
+    return victim;
+  } finally {
+    release();
+  }
+}
+
+export interface GcResult {
+  removed: { manifests: number; blobs: number; catalogs: number };
+  bytesFreed: number;
+}
+
+/** Drops manifests, blobs and old catalogs that the current catalog no longer reaches. */
+export async function gcRepo(repo: RepoWriter): Promise<GcResult> {
+  const release = await repo.lock();
+  try {
+    const snap = await readSnapshot(repo);
+    const keep = new Set<string>([catalogPath(snap.root.catalog.digest)]);
+    if (snap.root.files) keep.add(fileIndexPath(snap.root.files.digest));
+    for (const e of snap.entries) {
+      if (!e.manifest) continue;
+      keep.add(manifestPath(e.manifest));
+      const manifest = decodeManifest(await readVerified(repo, manifestPath(e.manifest), e.manifest, 'manifest'), e.manifest);
+      for (const a of manifest.actions) if (a.type === 'file') keep.add(blobPath(a.digest));
+      for (const h of Object.values(manifest.hooks ?? {})) keep.add(blobPath(h.digest));
+    }
+    const result: GcResult = { removed: { manifests: 0, blobs: 0, catalogs: 0 }, bytesFreed: 0 };
+    for (const [prefix, kind] of [['manifests/', 'manifests'], ['blobs/', 'blobs'], ['catalog/', 'catalogs'], ['files/', 'catalogs']] as const) {
+      for (const path of await repo.list(prefix)) {
+        if (keep.has(path) || digestFromPath(path) === undefined) continue;
+        result.bytesFreed += (await repo.size(path)) ?? 0;
+        await repo.remove(path);
+        result.removed[kind] += 1;
+      }
+    }
+    return result;
+  } finally {
+    release();
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Reading and committing the whole published state of a repository: root
+ * metadata, catalog and file index. Every content-addressed file is verified
+ * against the digest that names it before it is parsed.
+ */
+import type { CatalogEntry } from '../core/catalog.js';
+import { digestOf, type Digest } from '../core/digest.js';
+import { ZpkgError } from '../core/errors.js';
+import type { RepoReader, RepoWriter } from './backend.js';
+import { decodeCatalog, encodeCatalog } from './catalog-codec.js';
+import { compress, decompress } from './compress.js';
+import { catalogPath, fileIndexPath, REPO_FORMAT, ROOT_FILE } from './layout.js';
+import { parseRootMetadata, type RootMetadata } from './root-metadata.js';
+
+/** `name@version` → image paths the package delivers. */
+export type FileIndex = Map<string, string[]>;
+
+export async function readRoot(reader: RepoReader): Promise<RootMetadata> {
+  const bytes = await reader.read(ROOT_FILE);
+  if (!bytes) {
+    throw new ZpkgError('E_REPO_INVALID', `${reader.location} is not a zpkg repository (no ${ROOT_FILE})`, {
+      hint: `create one with \`zpkg repo create ${reader.location}\``,
+    });
+  }
+  return parseRootMetadata(bytes, reader.location);
+}
+
+/** Reads a content-addressed file and checks it hashes to `digest`. */
+export async function readVerified(reader: RepoReader, path: string, digest: Digest, what: string): Promise<Buffer> {
+  const bytes = await reader.read(path);
+  if (!bytes) throw new ZpkgError('E_REPO_INVALID', `${reader.location}: the ${what} ${digest} is missing (${path})`);
+  const actual = digestOf(bytes);
+  if (actual !== digest) {
+    throw new ZpkgError('E_DIGEST_MISMATCH', `${reader.location}: the ${what} ${path} is corrupt: it hashes to ${actual}, not ${digest}`);
+  }
+  return bytes;
+}
+
+export async function readCatalogBytes(reader: RepoReader, root: RootMetadata): Promise<Buffer> {
+  return readVerified(reader, catalogPath(root.catalog.digest), root.catalog.digest, 'catalog');
+}
+
+export async function readCatalog(reader: RepoReader, root: RootMetadata): Promise<CatalogEntry[]> {
+  return decodeCatalog(await readCatalogBytes(reader, root), reader.location);
+}
+
+export function decodeFileIndex(stored: Uint8Array, location: string): FileIndex {
+  try {
+    const doc = JSON.parse(decompress(stored).toString('utf8')) as { packages: Record<string, string[]> };
+    return new Map(Object.entries(doc.packages));
+  } catch (err) {
+    throw new ZpkgError('E_REPO_INVALID', `${location}: the file index cannot be read: ${(err as Error).message}`);
+  }
+}
+
+export async function readFileIndex(reader: RepoReader, root: RootMetadata): Promise<FileIndex> {
+  if (!root.files) return new Map();
+  return decodeFileIndex(await readVerified(reader, fileIndexPath(root.files.digest), root.files.digest, 'file index'), reader.location);
+}
+
+export interface Snapshot {
+  root: RootMetadata;
+  entries: CatalogEntry[];
+  files: FileIndex;
+}
+
+export async function readSnapshot(reader: RepoReader): Promise<Snapshot> {
+  const root = await readRoot(reader);
+  return { root, entries: await readCatalog(reader, root), files: await readFileIndex(reader, root) };
+}
+
+/**
+ * Publishes a new state: the catalog and file index first (content-addressed,
+ * invisible until named), a syncfs, then `root.json` by atomic rename.
+ */
+export async function commitSnapshot(writer: RepoWriter, previous: RootMetadata | undefined, entries: readonly CatalogEntry[], files: FileIndex): Promise<RootMetadata> {
+  const catalog = encodeCatalog(entries);
+  const catalogDigest = digestOf(catalog);
+  await writer.write(catalogPath(catalogDigest), catalog);
+  const index = compress(Buffer.from(JSON.stringify({ format: 1, packages: Object.fromEntries([...files].sort()) })), 9);
+  const indexDigest = digestOf(index);
+  await writer.write(fileIndexPath(indexDigest), index);
+  await writer.sync();
+  const root: RootMetadata = {
+    format: REPO_FORMAT,
+    version: (previous?.version ?? 0) + 1,
+    created: new Date().toISOString(),
+    catalog: { digest: catalogDigest, size: catalog.length, packages: entries.length },
+    files: { digest: indexDigest, size: index.length },
+  };
+  await writer.write(ROOT_FILE, Buffer.from(`${JSON.stringify(root, null, 2)}\n`), { durable: true });
+  return root;
+}

@@ -1,0 +1,145 @@
+/**
+ * The one way output reaches a person. Commands hand results to `result()`;
+ * with `--json` that prints exactly one JSON document on stdout (or one line per
+ * item for streams), otherwise the command's renderer prints text. Notices,
+ * warnings and progress go to stderr, progress only on a terminal.
+ */
+import { ZpkgError } from '../core/errors.js';
+
+export interface Progress {
+  tick(n?: number, bytes?: number): void;
+  done(summary?: string): void;
+}
+
+export interface Report {
+  readonly json: boolean;
+  /** A line for the person (stderr in --json mode, so stdout stays one document). */
+  info(message: string): void;
+  warn(message: string): void;
+  /** A counter shown on a terminal, silent elsewhere. */
+  progress(label: string, total: number): Progress;
+  /** The command's result: JSON when --json, else the rendered text on stdout. */
+  result<T>(value: T, render: (value: T) => string): void;
+  /** One item of a stream: an NDJSON line when --json, else a text line. */
+  item<T>(value: T, render: (value: T) => string): void;
+  error(err: unknown): void;
+}
+
+export interface ReportOptions {
+  json: boolean;
+  quiet?: boolean;
+  stdout?: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr?: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+const NO_COLOR = 'NO_COLOR' in process.env;
+
+export class StreamReport implements Report {
+  readonly json: boolean;
+  private readonly out: NodeJS.WritableStream;
+  private readonly err: NodeJS.WritableStream & { isTTY?: boolean };
+  private readonly quiet: boolean;
+  private readonly tty: boolean;
+  private live = false;
+
+  constructor(options: ReportOptions) {
+    this.json = options.json;
+    this.quiet = options.quiet ?? false;
+    this.out = options.stdout ?? process.stdout;
+    this.err = options.stderr ?? process.stderr;
+    this.tty = Boolean(this.err.isTTY) && !this.json && process.env.TERM !== 'dumb';
+  }
+
+  private clearLive(): void {
+    if (this.live) {
+      this.err.write('\r\x1b[K');
+      this.live = false;
+    }
+  }
+
+  info(message: string): void {
+    if (this.quiet) return;
+    this.clearLive();
+    this.err.write(`${message}\n`);
+  }
+
+  warn(message: string): void {
+    this.clearLive();
+    this.err.write(`${this.paint('33', 'warning')}: ${message}\n`);
+  }
+
+  progress(label: string, total: number): Progress {
+    if (!this.tty || this.quiet) return { tick: () => undefined, done: () => undefined };
+    let count = 0;
+    let bytes = 0;
+    let last = 0;
+    const started = Date.now();
+    const draw = (): void => {
+      const pct = total > 0 ? ` ${Math.floor((count * 100) / total)}%` : '';
+      const mb = bytes > 0 ? `, ${(bytes / 1e6).toFixed(1)} MB` : '';
+      this.err.write(`\r\x1b[K${label}: ${count}/${total}${pct}${mb}`);
+      this.live = true;
+    };
+    return {
+      tick: (n = 1, b = 0) => {
+        count += n;
+        bytes += b;
+        const now = Date.now();
+        if (now - last > 80) {
+          last = now;
+          draw();
+        }
+      },
+      done: (summary) => {
+        this.clearLive();
+        const secs = ((Date.now() - started) / 1000).toFixed(2);
+        this.err.write(`${label}: ${summary ?? `${count}/${total}`} (${secs} s)\n`);
+      },
+    };
+  }
+
+  result<T>(value: T, render: (value: T) => string): void {
+    this.clearLive();
+    if (this.json) {
+      this.out.write(`${JSON.stringify(value)}\n`);
+      return;
+    }
+    const text = render(value);
+    if (text.length > 0) this.out.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  item<T>(value: T, render: (value: T) => string): void {
+    this.result(value, render);
+  }
+
+  error(err: unknown): void {
+    this.clearLive();
+    const e = toZpkgError(err);
+    if (this.json) {
+      const doc: Record<string, unknown> = { code: e.code, message: e.message };
+      if (e.hint) doc.hint = e.hint;
+      if (e.details) Object.assign(doc, e.details);
+      this.out.write(`${JSON.stringify({ error: doc })}\n`);
+      return;
+    }
+    this.err.write(`${this.paint('31', 'error')}: ${e.message}\n`);
+    const explanation = e.details?.explanation;
+    if (Array.isArray(explanation)) for (const line of explanation) this.err.write(`  ${String(line)}\n`);
+    if (e.hint) this.err.write(`${this.paint('36', 'hint')}: ${e.hint}\n`);
+    if (e.code === 'E_INTERNAL' && e.cause instanceof Error && e.cause.stack) this.err.write(`${e.cause.stack}\n`);
+  }
+
+  private paint(code: string, text: string): string {
+    return this.err.isTTY && !NO_COLOR ? `\x1b[${code}m${text}\x1b[0m` : text;
+  }
+}
+
+/** Anything thrown becomes a ZpkgError; foreign errors are internal or I/O. */
+export function toZpkgError(err: unknown): ZpkgError {
+  if (err instanceof ZpkgError) return err;
+  const e = err as NodeJS.ErrnoException;
+  if (e && typeof e.code === 'string' && typeof e.syscall === 'string') {
+    return new ZpkgError('E_IO', `${e.syscall} ${e.path ?? ''}: ${e.message}`.replace(/\s+:/, ':'), { cause: err });
+  }
+  return new ZpkgError('E_INTERNAL', `internal error: ${e?.message ?? String(err)}`, { cause: err, hint: 'this is a bug in zpkg; please report it with the command you ran' });
+}

@@ -1,0 +1,229 @@
+/**
+ * From packages to paths: what a transaction writes, deletes and keeps, and
+ * every reason to refuse it before a byte is written — two packages delivering
+ * one path (unless `replaces`), a file where a directory is, a path that would
+ * leave the image through a symlink already in it.
+ */
+import { createHash } from 'node:crypto';
+import { lstatSync, readFileSync, realpathSync, type Stats } from 'node:fs';
+import { join } from 'node:path';
+import { ZpkgError } from '../core/errors.js';
+import { isPathAction, parseMode } from '../core/manifest.js';
+import { parentsOf } from '../core/paths.js';
+import { parseAtom, providesAtom } from '../core/relation.js';
+import type Database from 'better-sqlite3';
+import { dirOwners, dirsOf, fileAt, filesOf, getPackage, type FileRow, type PackageRow } from '../image/state.js';
+import type { Ids } from './owners.js';
+import type { Changeset, DirOp, PackageChange, PutOp } from './types.js';
+
+export interface ChangesetInput {
+  db: Database.Database;
+  root: string;
+  ids: Ids;
+  installs: PackageChange[];
+  removes: PackageRow[];
+  /** Remove changed config files too. */
+  purge?: boolean;
+}
+
+class DiskView {
+  private readonly cache = new Map<string, Stats | null>();
+  constructor(private readonly root: string, private readonly realRoot: string) {}
+
+  stat(path: string): Stats | null {
+    let st = this.cache.get(path);
+    if (st === undefined) {
+      try {
+        st = lstatSync(join(this.root, path));
+      } catch {
+        st = null;
+      }
+      this.cache.set(path, st);
+    }
+    return st;
+  }
+
+  /** Whether a symlink in the image resolves to a place inside the image. */
+  staysInside(path: string): boolean {
+    try {
+      const real = realpathSync(join(this.root, path));
+      return real === this.realRoot || real.startsWith(`${this.realRoot}/`);
+    } catch {
+      return false;
+    }
+  }
+}
+
+function conflict(message: string, hint?: string): ZpkgError {
+  return new ZpkgError('E_FILE_CONFLICT', message, { hint });
+}
+
+function hashFile(abs: string): string | undefined {
+  try {
+    return `sha256:${createHash('sha256').update(readFileSync(abs)).digest('hex')}`;
+  } catch {
+    return undefined;
+  }
+}
+
+export function computeChangeset(input: ChangesetInput): Changeset {
+  const { db, root, ids } = input;
+  const disk = new DiskView(root, realpathSync(root));
+  const cs: Changeset = { installs: input.installs, removes: input.removes, put: [], dirs: [], delete: [], dropDirs: [], keptConfig: [], newConfig: [], adopted: [], takenOver: [], owners: new Map() };
+  const leaving = new Set(input.removes.map((p) => p.name));
+  const upgrading = new Map(input.installs.filter((c) => c.from).map((c) => [c.name, c]));
+  const paths = new Map(input.installs.map((c) => [c.name, pathSets(c)]));
+  const claimsFile = (change: PackageChange, path: string): boolean => paths.get(change.name)!.files.has(path);
+
+  // Paths every landing package claims, to find overlaps between them.
+  const claims = new Map<string, { pkg: PackageChange; type: string }>();
+  for (const change of input.installs) {
+    for (const a of change.manifest.actions) {
+      if (!isPathAction(a)) continue;
+      const prev = claims.get(a.path);
+      if (prev && (prev.type !== 'dir' || a.type !== 'dir')) {
+        throw conflict(`${prev.pkg.name} ${prev.pkg.version} and ${change.name} ${change.version} both deliver \`${a.path}\``);
+      }
+      claims.set(a.path, { pkg: change, type: a.type });
+    }
+  }
+
+  /** Whether the installed owner of a path lets go of it in this transaction. */
+  const ownerReleases = (owner: string, path: string, taker: PackageChange): boolean => {
+    if (owner === taker.name) return true;
+    if (leaving.has(owner)) return true;
+    const up = upgrading.get(owner);
+    if (up && !paths.get(owner)!.all.has(path)) return true;
+    return false;
+  };
+
+  const dirSeen = new Map<string, DirOp>();
+  const addDir = (path: string, change: PackageChange, mode: number, uid: number, gid: number, declared: boolean): void => {
+    const key = `${path}\0${change.name}`;
+    const have = dirSeen.get(key);
+    if (have) {
+      if (declared && !have.declared) Object.assign(have, { mode, uid, gid, declared });
+      return;
+    }
+    const st = disk.stat(path);
+    if (st && !st.isDirectory()) {
+      if (!(st.isSymbolicLink() && disk.staysInside(path))) {
+        throw conflict(`${change.name} ${change.version} delivers the directory \`${path}\`, but the image has a ${st.isSymbolicLink() ? 'symlink leaving the image' : 'file'} there`);
+      }
+    }
+    const owner = fileAt(db, path);
+    if (owner && !leaving.has(owner.package) && !(upgrading.has(owner.package) && !claimsFile(upgrading.get(owner.package)!, path))) {
+      throw conflict(`${change.name} ${change.version} delivers the directory \`${path}\`, which ${owner.package} installed as a ${owner.type}`);
+    }
+    const op: DirOp = { path, package: change.name, mode, uid, gid, create: st === null, declared };
+    dirSeen.set(key, op);
+    cs.dirs.push(op);
+  };
+
+  for (const change of input.installs) {
+    const where = (path: string): string => `${change.name} ${change.version}: \`${path}\``;
+    const declaredDirs = paths.get(change.name)!.dirs;
+    for (const a of change.manifest.actions) {
+      if (!isPathAction(a)) continue;
+      // Every parent must be a directory inside the image: never write through a symlink that leaves it.
+      for (const parent of parentsOf(a.path)) {
+        const st = disk.stat(parent);
+        if (!st) continue;
+        if (st.isSymbolicLink()) {
+          if (!disk.staysInside(parent)) {
+            throw new ZpkgError('E_PATH_UNSAFE', `${where(a.path)} would be written through \`${parent}\`, a symlink that leaves the image`, {
+              hint: 'zpkg never writes outside the image root; remove or fix that symlink',
+            });
+          }
+        } else if (!st.isDirectory()) {
+          throw conflict(`${where(a.path)} lies under \`${parent}\`, which is a file in the image`);
+        }
+      }
+      if (a.type === 'dir') {
+        addDir(a.path, change, parseMode(a.mode), ids.uid(a.owner, where(a.path)), ids.gid(a.group, where(a.path)), true);
+        continue;
+      }
+      for (const parent of parentsOf(a.path)) if (!declaredDirs.has(parent)) addDir(parent, change, 0o755, 0, 0, false);
+      const owner = fileAt(db, a.path);
+      if (owner && !ownerReleases(owner.package, a.path, change)) {
+        if (replacesOwner(change, owner.package, db)) {
+          cs.takenOver.push({ path: a.path, from: owner.package, to: change.name });
+        } else {
+          throw conflict(`${change.name} ${change.version} and installed ${owner.package} both deliver \`${a.path}\``, `if ${change.name} takes the file over, it declares \`replaces: ${owner.package}\``);
+        }
+      }
+      if (dirOwners(db, a.path).some((d) => !leaving.has(d.package))) {
+        throw conflict(`${where(a.path)} is a ${a.type}, but installed packages own a directory there`);
+      }
+      const st = disk.stat(a.path);
+      if (st?.isDirectory()) throw conflict(`${where(a.path)}: the image has a directory there`);
+      if (st && !owner) cs.adopted.push(a.path);
+      const op: PutOp = {
+        action: a,
+        package: change.name,
+        uid: a.type === 'hardlink' ? 0 : ids.uid(a.owner, where(a.path)),
+        gid: a.type === 'hardlink' ? 0 : ids.gid(a.group, where(a.path)),
+        mode: a.type === 'file' ? parseMode(a.mode) : 0,
+        dest: a.path,
+      };
+      cs.owners.set(a.path, { uid: op.uid, gid: op.gid });
+      if (a.type === 'file') {
+        op.blob = change.blobSource(a.digest);
+        // An administrator's edit of a config file survives the upgrade; the new version lands beside it.
+        if (a.config && owner?.package === change.name && owner.config && st) {
+          const current = hashFile(join(root, a.path));
+          if (current !== owner.digest) {
+            if (a.digest === owner.digest || current === a.digest) {
+              cs.keptConfig.push(a.path);
+              continue;
+            }
+            op.dest = `${a.path}.zpkg-new`;
+            cs.newConfig.push(a.path);
+          }
+        }
+      }
+      cs.put.push(op);
+    }
+    if (change.from) dropOld(db, change, cs);
+  }
+  for (const pkg of input.removes) {
+    for (const f of filesOf(db, pkg.name)) {
+      if (claims.has(f.path)) continue;
+      if (f.config && !input.purge && f.type === 'file' && hashFile(join(root, f.path)) !== f.digest) {
+        cs.keptConfig.push(f.path);
+        continue;
+      }
+      cs.delete.push(f);
+    }
+    cs.dropDirs.push(...dirsOf(db, pkg.name));
+  }
+  return cs;
+}
+
+function pathSets(change: PackageChange): { all: Set<string>; files: Set<string>; dirs: Set<string> } {
+  const sets = { all: new Set<string>(), files: new Set<string>(), dirs: new Set<string>() };
+  for (const a of change.manifest.actions) {
+    if (!isPathAction(a)) continue;
+    sets.all.add(a.path);
+    (a.type === 'dir' ? sets.dirs : sets.files).add(a.path);
+  }
+  return sets;
+}
+
+function replacesOwner(change: PackageChange, owner: string, db: Database.Database): boolean {
+  const row = getPackage(db, owner);
+  if (!row) return false;
+  return change.manifest.replaces.some((r) => providesAtom({ name: row.name, version: row.version, provides: [] }, parseAtom(r)));
+}
+
+/** Paths and directory rows of the installed version that the new version no longer delivers. */
+function dropOld(db: Database.Database, change: PackageChange, cs: Changeset): void {
+  const kept = new Set<string>();
+  for (const a of change.manifest.actions) if (isPathAction(a)) kept.add(a.path);
+  const implied = new Set(cs.dirs.filter((d) => d.package === change.name).map((d) => d.path));
+  for (const f of filesOf(db, change.name)) {
+    if (kept.has(f.path)) continue;
+    cs.delete.push(f satisfies FileRow);
+  }
+  for (const d of dirsOf(db, change.name)) if (!kept.has(d.path) && !implied.has(d.path)) cs.dropDirs.push(d);
+}

@@ -1,0 +1,57 @@
+/** Commit: the image's new state is recorded in one SQLite transaction, with its history row. */
+import type Database from 'better-sqlite3';
+import { isPathAction, parseMode } from '../core/manifest.js';
+import { addHistory, deletePackage, insertDirs, insertFiles, putPackage, type DirRow, type FileRow } from '../image/state.js';
+import type { Changeset } from './types.js';
+
+export interface HistoryEntry {
+  command: string;
+  startedAt: string;
+  changes: unknown;
+}
+
+export function commit(db: Database.Database, cs: Changeset, history: HistoryEntry): number {
+  const now = new Date().toISOString();
+  const run = db.transaction(() => {
+    for (const p of cs.removes) deletePackage(db, p.name);
+    for (const c of cs.installs) {
+      if (c.from) deletePackage(db, c.name);
+      const m = c.manifest;
+      putPackage(db, {
+        name: c.name,
+        version: c.version,
+        arch: m.arch,
+        summary: m.summary,
+        manifest: c.digest,
+        remote: c.remote,
+        requested: c.requested,
+        held: c.held,
+        installedAt: now,
+        size: m.actions.reduce((n, a) => n + (a.type === 'file' ? a.size : 0), 0),
+        relations: { depends: m.depends, conflicts: m.conflicts, provides: m.provides, replaces: m.replaces },
+      });
+      const files: FileRow[] = [];
+      for (const a of m.actions) {
+        if (!isPathAction(a) || a.type === 'dir') continue;
+        const ids = cs.owners.get(a.path);
+        files.push({
+          path: a.path,
+          package: c.name,
+          type: a.type,
+          digest: a.type === 'file' ? a.digest : null,
+          size: a.type === 'file' ? a.size : null,
+          mode: a.type === 'file' ? parseMode(a.mode) : null,
+          uid: ids?.uid ?? null,
+          gid: ids?.gid ?? null,
+          target: a.type === 'file' ? null : a.target,
+          config: a.type === 'file' && a.config === true,
+        });
+      }
+      insertFiles(db, files);
+    }
+    const dirs: DirRow[] = cs.dirs.map((d) => ({ path: d.path, package: d.package, mode: d.mode, uid: d.uid, gid: d.gid }));
+    insertDirs(db, dirs);
+    return addHistory(db, { startedAt: history.startedAt, finishedAt: now, command: history.command, status: 'committed', changes: history.changes, message: null });
+  });
+  return run();
+}

@@ -1,0 +1,53 @@
+/** `remove`: deletes exactly the packages' paths; refuses to break an installed dependent unless forced. */
+import { ZpkgError } from '../core/errors.js';
+import { formatClause, providesAtom } from '../core/relation.js';
+import { lockImage, type Image } from '../image/image.js';
+import { getPackage, listPackages, toInstalled, type PackageRow } from '../image/state.js';
+import type { Report } from '../report/report.js';
+import { runTransaction, type TransactionResult } from './transaction.js';
+
+export interface RemoveOptions {
+  report: Report;
+  command: string;
+  force?: boolean;
+  purge?: boolean;
+  dryRun?: boolean;
+  unsafeIo?: boolean;
+  noWait?: boolean;
+}
+
+/** Installed packages left with an unsatisfied dependency once `going` are gone. */
+export function brokenDependents(all: readonly PackageRow[], going: ReadonlySet<string>): { name: string; clause: string }[] {
+  const staying = all.filter((p) => !going.has(p.name)).map(toInstalled);
+  const gone = all.filter((p) => going.has(p.name)).map(toInstalled);
+  const broken: { name: string; clause: string }[] = [];
+  for (const p of staying) {
+    for (const clause of p.depends) {
+      const before = clause.some((a) => gone.some((g) => providesAtom(g, a)));
+      if (!before) continue;
+      if (!clause.some((a) => staying.some((s) => providesAtom(s, a)))) broken.push({ name: p.name, clause: formatClause(clause) });
+    }
+  }
+  return broken;
+}
+
+export async function remove(image: Image, names: string[], options: RemoveOptions): Promise<TransactionResult> {
+  const lock = lockImage(image, { noWait: options.noWait, onWait: () => options.report.info(`waiting for another zpkg working on ${image.paths.root}…`) });
+  try {
+    const rows = names.map((n) => {
+      const row = getPackage(image.db, n);
+      if (!row) throw new ZpkgError('E_NOT_INSTALLED', `${n} is not installed`, { hint: 'see what is with `zpkg list`' });
+      return row;
+    });
+    const broken = brokenDependents(listPackages(image.db), new Set(names));
+    if (broken.length && !options.force) {
+      throw new ZpkgError('E_DEPENDENTS', `removing ${names.join(', ')} would break ${[...new Set(broken.map((b) => b.name))].join(', ')}`, {
+        hint: 'remove the dependents too, or pass --force to break them',
+        details: { explanation: broken.map((b) => `${b.name} depends on \`${b.clause}\``) },
+      });
+    }
+    return await runTransaction(image, { installs: [], removes: rows, command: options.command, purge: options.purge }, options);
+  } finally {
+    lock.release();
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * One change of an image, in steps: plan (changeset and every refusal) → stage
+ * (verify and write beside targets) → apply (renames) → sync → commit (SQLite).
+ * Until apply, a failure leaves the image exactly as it was.
+ *
+ * Durability: one syncfs(2) of the image's filesystem after apply, then the
+ * SQLite commit (WAL, synchronous=FULL: one fsync). When zpkg reports success,
+ * a power cut loses nothing. `unsafeIo` skips the syncfs (like dpkg's
+ * --force-unsafe-io) for throwaway images.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Image } from '../image/image.js';
+import type { PackageRow } from '../image/state.js';
+import { syncFilesystem } from '../fs/syncfs.js';
+import type { Report } from '../report/report.js';
+import { apply } from './apply.js';
+import { computeChangeset } from './changeset.js';
+import { commit } from './commit.js';
+import { imageIds } from './owners.js';
+import { stage } from './stage.js';
+import type { PackageChange } from './types.js';
+
+export interface TransactionInput {
+  installs: PackageChange[];
+  removes: PackageRow[];
+  command: string;
+  purge?: boolean;
+}
+
+export interface TransactionOptions {
+  report: Report;
+  unsafeIo?: boolean;
+  dryRun?: boolean;
+}
+
+export interface TransactionResult {
+  id: number | null;
+  dryRun: boolean;
+  install: { name: string; version: string }[];
+  upgrade: { name: string; from: string; to: string }[];
+  remove: { name: string; version: string }[];
+  files: { written: number; removed: number; bytes: number };
+  keptConfig: string[];
+  newConfig: string[];
+  adopted: string[];
+  takenOver: { path: string; from: string; to: string }[];
+  removedDirs: string[];
+  keptDirs: string[];
+  seconds: Record<'plan' | 'stage' | 'apply' | 'commit', number>;
+}
+
+function summarize(input: TransactionInput): Pick<TransactionResult, 'install' | 'upgrade' | 'remove'> {
+  return {
+    install: input.installs.filter((c) => !c.from).map((c) => ({ name: c.name, version: c.version })),
+    upgrade: input.installs.filter((c) => c.from).map((c) => ({ name: c.name, from: c.from!.version, to: c.version })),
+    remove: input.removes.map((p) => ({ name: p.name, version: p.version })),
+  };
+}
+
+/** Runs a transaction; the caller holds the image lock. */
+export async function runTransaction(image: Image, input: TransactionInput, options: TransactionOptions): Promise<TransactionResult> {
+  const { report } = options;
+  const startedAt = new Date().toISOString();
+  const clock = (): (() => number) => {
+    const t = performance.now();
+    return () => Math.round(performance.now() - t) / 1000;
+  };
+  const changes = summarize(input);
+  let t = clock();
+  const cs = computeChangeset({ db: image.db, root: image.paths.root, ids: imageIds(image.paths.root), installs: input.installs, removes: input.removes, purge: input.purge });
+  const seconds = { plan: t(), stage: 0, apply: 0, commit: 0 };
+  const result: TransactionResult = {
+    id: null,
+    dryRun: Boolean(options.dryRun),
+    ...changes,
+    files: { written: cs.put.length, removed: cs.delete.length, bytes: 0 },
+    keptConfig: cs.keptConfig,
+    newConfig: cs.newConfig,
+    adopted: cs.adopted,
+    takenOver: cs.takenOver,
+    removedDirs: [],
+    keptDirs: [],
+    seconds,
+  };
+  if (options.dryRun) return result;
+
+  const chown = process.getuid?.() === 0;
+  if (!chown) report.warn('not running as root: installed files keep your user and group instead of the packages\' owners');
+  const txid = randomBytes(6).toString('hex');
+  t = clock();
+  const progress = report.progress('stage', cs.put.length);
+  const oldMask = process.umask(0);
+  let staged;
+  try {
+    staged = await stage(image.paths.root, cs, { txid, chown, onFile: (n) => progress.tick(1, n) });
+  } finally {
+    process.umask(oldMask);
+  }
+  progress.done(`${cs.put.length} paths, ${(staged.bytes / 1e6).toFixed(1)} MB verified`);
+  seconds.stage = t();
+  result.files.bytes = staged.bytes;
+
+  t = clock();
+  const applied = await apply(image.paths.root, image.db, cs, staged, { chown });
+  if (!options.unsafeIo) syncFilesystem(image.paths.root);
+  seconds.apply = t();
+  result.removedDirs = applied.removedDirs;
+  result.keptDirs = applied.keptDirs;
+
+  t = clock();
+  result.id = commit(image.db, cs, { command: input.command, startedAt, changes });
+  seconds.commit = t();
+  return result;
+}

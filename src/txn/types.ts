@@ -1,0 +1,67 @@
+/** The shapes a transaction passes between its steps (plan → fetch → stage → apply → commit). */
+import type { Digest } from '../core/digest.js';
+import type { DirAction, FileAction, HardlinkAction, LinkAction, Manifest } from '../core/manifest.js';
+import type { DirRow, FileRow, PackageRow } from '../image/state.js';
+
+/** A package that lands in the image: newly, or replacing an installed version (`from`). */
+export interface PackageChange {
+  name: string;
+  version: string;
+  manifest: Manifest;
+  digest: Digest;
+  remote: string | null;
+  requested: boolean;
+  held: boolean;
+  from?: PackageRow;
+  /** Resolves a blob digest to a local file holding its compressed content. */
+  blobSource: (digest: Digest) => string;
+}
+
+/** A non-directory path to put in place. */
+export interface PutOp {
+  action: FileAction | LinkAction | HardlinkAction;
+  package: string;
+  uid: number;
+  gid: number;
+  /** Permission bits (files only). */
+  mode: number;
+  /** Local path of the compressed blob (files only). */
+  blob?: string;
+  /** Where the content lands when it is not the action's path (`PATH.zpkg-new` beside a changed config file). */
+  dest: string;
+}
+
+export interface DirOp {
+  path: string;
+  package: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  /** Missing on disk: created (and removed again if the transaction fails). */
+  create: boolean;
+  /** Declared by the manifest (attributes applied) rather than implied by a deeper path. */
+  declared: boolean;
+}
+
+export interface Changeset {
+  installs: PackageChange[];
+  removes: PackageRow[];
+  put: PutOp[];
+  dirs: DirOp[];
+  /** Paths to unlink: files of removed packages and paths an upgrade no longer delivers. */
+  delete: FileRow[];
+  /** Directory rows going away; the directory is removed when no package keeps it and it is empty. */
+  dropDirs: DirRow[];
+  /** Config files an administrator changed: kept as they are. */
+  keptConfig: string[];
+  /** New versions of changed config files, written as `PATH.zpkg-new`. */
+  newConfig: string[];
+  /** Unowned paths already on disk that an install overwrites. */
+  adopted: string[];
+  /** Resolved owner of every non-directory path the landing packages deliver. */
+  owners: Map<string, { uid: number; gid: number }>;
+  /** Paths an install takes over from another package through `replaces`. */
+  takenOver: { path: string; from: string; to: string }[];
+}
+
+export type { DirAction };

@@ -1,0 +1,117 @@
+/**
+ * `verify`: installed paths against the manifests they came from. The manifest
+ * is read from the image cache and must hash to the digest recorded at install
+ * (which the repository's catalog named), so a check cannot be satisfied by
+ * editing the cached manifest. Checked: type, digest, size, mode, owner, group,
+ * link target. Changes to config files are reported apart: they are expected.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { lstat, readFile, readlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ZpkgError } from '../core/errors.js';
+import { isPathAction, parseMode } from '../core/manifest.js';
+import type { Image } from '../image/image.js';
+import { dirsOf, filesOf, getPackage, listPackages, type PackageRow } from '../image/state.js';
+import { cachedManifest } from './manifests.js';
+import { forEachLimited } from './pool.js';
+
+export interface VerifyProblem {
+  package: string;
+  path: string;
+  problem: string;
+  /** A changed config file: reported, not a failure. */
+  config?: boolean;
+}
+
+export interface VerifyResult {
+  packages: number;
+  paths: number;
+  problems: VerifyProblem[];
+  changedConfig: VerifyProblem[];
+}
+
+async function hashOf(abs: string, size: number): Promise<string> {
+  const h = createHash('sha256');
+  if (size > 16 * 1024 * 1024) {
+    for await (const chunk of createReadStream(abs)) h.update(chunk as Buffer);
+  } else h.update(await readFile(abs));
+  return `sha256:${h.digest('hex')}`;
+}
+
+const mode4 = (m: number): string => (m & 0o7777).toString(8).padStart(4, '0');
+
+export async function verifyImage(image: Image, names: string[], onPath?: () => void): Promise<VerifyResult> {
+  let rows: PackageRow[];
+  if (names.length) {
+    rows = names.map((n) => {
+      const r = getPackage(image.db, n);
+      if (!r) throw new ZpkgError('E_NOT_INSTALLED', `${n} is not installed`);
+      return r;
+    });
+  } else rows = listPackages(image.db);
+  const result: VerifyResult = { packages: rows.length, paths: 0, problems: [], changedConfig: [] };
+  for (const pkg of rows) {
+    const add = (path: string, problem: string, config = false): void => {
+      (config ? result.changedConfig : result.problems).push({ package: pkg.name, path, problem, ...(config ? { config } : {}) });
+    };
+    let manifest;
+    try {
+      manifest = cachedManifest(image, pkg.manifest);
+    } catch (err) {
+      add('', `its manifest in the cache is corrupt: ${(err as Error).message}`);
+      continue;
+    }
+    if (!manifest) {
+      add('', `its manifest ${pkg.manifest} is missing from the image cache`);
+      continue;
+    }
+    const fileRows = new Map(filesOf(image.db, pkg.name).map((f) => [f.path, f]));
+    const dirRows = new Map(dirsOf(image.db, pkg.name).map((d) => [d.path, d]));
+    const actions = manifest.actions.filter(isPathAction);
+    result.paths += actions.length;
+    await forEachLimited(actions, 16, async (a) => {
+      onPath?.();
+      const abs = join(image.paths.root, a.path);
+      const st = await lstat(abs).catch(() => null);
+      if (!st) return add(a.path, 'missing');
+      const row = a.type === 'dir' ? undefined : fileRows.get(a.path);
+      if (a.type !== 'dir' && row?.package !== pkg.name) return;
+      const ids = a.type === 'dir' ? dirRows.get(a.path) : row;
+      const checkOwner = (): void => {
+        if (ids?.uid != null && st.uid !== ids.uid) add(a.path, `owner is uid ${st.uid}, expected ${ids.uid}`);
+        if (ids?.gid != null && st.gid !== ids.gid) add(a.path, `group is gid ${st.gid}, expected ${ids.gid}`);
+      };
+      switch (a.type) {
+        case 'dir':
+          if (!st.isDirectory() && !st.isSymbolicLink()) return add(a.path, 'is no longer a directory');
+          if (st.isDirectory() && (st.mode & 0o7777) !== parseMode(a.mode)) add(a.path, `mode is ${mode4(st.mode)}, expected ${a.mode}`);
+          return;
+        case 'link': {
+          if (!st.isSymbolicLink()) return add(a.path, 'is no longer a symlink');
+          const target = await readlink(abs);
+          if (target !== a.target) add(a.path, `link target is \`${target}\`, expected \`${a.target}\``);
+          return checkOwner();
+        }
+        case 'file':
+        case 'hardlink': {
+          const f = a.type === 'file' ? a : manifest.actions.find((x) => isPathAction(x) && x.path === a.target);
+          if (!f || f.type !== 'file') return add(a.path, 'hardlink target is not a file of the package');
+          if (!st.isFile()) return add(a.path, 'is no longer a regular file');
+          const config = f.config === true;
+          if (st.size !== f.size) add(a.path, `size is ${st.size}, expected ${f.size}`, config);
+          else {
+            const digest = await hashOf(abs, st.size);
+            if (digest !== f.digest) add(a.path, `content differs (digest ${digest}, expected ${f.digest})`, config);
+          }
+          if ((st.mode & 0o7777) !== parseMode(f.mode)) add(a.path, `mode is ${mode4(st.mode)}, expected ${f.mode}`);
+          return checkOwner();
+        }
+      }
+    });
+  }
+  const order = (x: VerifyProblem, y: VerifyProblem): number => (x.package < y.package ? -1 : x.package > y.package ? 1 : x.path < y.path ? -1 : 1);
+  result.problems.sort(order);
+  result.changedConfig.sort(order);
+  return result;
+}
