@@ -106,10 +106,13 @@ export function computeChangeset(input: ChangesetInput): Changeset {
       return;
     }
     const st = disk.stat(path);
-    if (st && !st.isDirectory()) {
-      if (!(st.isSymbolicLink() && disk.staysInside(path))) {
-        throw conflict(`${change.name} ${change.version} delivers the directory \`${path}\`, but the image has a ${st.isSymbolicLink() ? 'symlink leaving the image' : 'file'} there`);
-      }
+    if (st?.isSymbolicLink() && !disk.staysInside(path)) {
+      throw new ZpkgError('E_PATH_UNSAFE', `${change.name} ${change.version} delivers the directory \`${path}\`, but in the image it is a symlink that leaves the image`, {
+        hint: 'zpkg never writes outside the image root; remove or fix that symlink',
+      });
+    }
+    if (st && !st.isDirectory() && !st.isSymbolicLink()) {
+      throw conflict(`${change.name} ${change.version} delivers the directory \`${path}\`, but the image has a file there`);
     }
     const owner = fileAt(db, path);
     if (owner && !leaving.has(owner.package) && !(upgrading.has(owner.package) && !claimsFile(upgrading.get(owner.package)!, path))) {

@@ -1,0 +1,110 @@
+// The dir repository: layout, immutability, remove, gc, verify, atomic publishing.
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { digestOf } from '../src/core/digest.js';
+import { decompress } from '../src/repo/compress.js';
+import { blobPath } from '../src/repo/layout.js';
+import { BIN, ok, tempDir, writePackage, zpkg } from './helpers/zpkg.js';
+
+let work: string;
+beforeAll(() => {
+  work = tempDir();
+});
+
+function root(repo: string): { version: number; catalog: { digest: string; packages: number }; files: { digest: string } } {
+  return JSON.parse(readFileSync(join(repo, 'root.json'), 'utf8'));
+}
+
+describe('repository', () => {
+  it('create makes the static layout and refuses an existing or non-empty directory', () => {
+    const repo = join(work, 'r1');
+    expect(ok(['--json', 'repo', 'create', repo]).json.version).toBe(1);
+    const r = root(repo);
+    expect(r.catalog.packages).toBe(0);
+    expect(existsSync(join(repo, `catalog/${r.catalog.digest.slice(7)}.zst`))).toBe(true);
+    expect(zpkg(['--json', 'repo', 'create', repo]).json.error.code).toBe('E_REPO_EXISTS');
+    const busy = join(work, 'busy');
+    mkdirSync(busy);
+    writeFileSync(join(busy, 'x'), '');
+    expect(zpkg(['--json', 'repo', 'create', busy]).json.error.message).toMatch(/is not empty/);
+  });
+
+  it('publishes content-addressed blobs and manifests, each version growing root.json', () => {
+    const repo = join(work, 'r2');
+    ok(['repo', 'create', repo]);
+    writePackage(join(work, 's-a'), { name: 'a', version: '1.0', summary: 'alpha' }, { 'etc/a': 'alpha\n', 'etc/dup': 'same\n', 'etc/dup2': 'same\n' });
+    const out = ok(['--json', 'build', join(work, 's-a'), '--repo', repo]).json;
+    expect(out.publish.packages[0].status).toBe('added');
+    expect(out.publish.blobsWritten).toBe(2); // identical contents share one blob
+    expect(root(repo).version).toBe(2);
+    const blob = join(repo, blobPath(digestOf(Buffer.from('alpha\n'))));
+    expect(decompress(readFileSync(blob)).toString()).toBe('alpha\n');
+    // Building the same content again is a no-op; the same version with other content is refused.
+    expect(ok(['--json', 'build', join(work, 's-a'), '--repo', repo]).json.publish.packages[0].status).toBe('unchanged');
+    expect(root(repo).version).toBe(2);
+    writeFileSync(join(work, 's-a/root/etc/a'), 'changed\n');
+    const again = zpkg(['--json', 'build', join(work, 's-a'), '--repo', repo]);
+    expect(again.status).toBe(1);
+    expect(again.json.error.code).toBe('E_PACKAGE_EXISTS');
+    expect(ok(['--json', 'build', '--replace', join(work, 's-a'), '--repo', repo]).json.publish.packages[0].status).toBe('replaced');
+    const list = ok(['--json', 'repo', 'list', repo]).json;
+    expect(list.packages.map((p: { name: string; version: string; summary: string }) => [p.name, p.version, p.summary])).toEqual([['a', '1.0', 'alpha']]);
+  });
+
+  it('remove drops a version from the catalog; gc then deletes what nothing references', () => {
+    const repo = join(work, 'r3');
+    ok(['repo', 'create', repo]);
+    writePackage(join(work, 's-b1'), { name: 'b', version: '1' }, { 'etc/b': 'one\n', 'etc/common': 'common\n' });
+    writePackage(join(work, 's-b2'), { name: 'b', version: '2' }, { 'etc/b': 'two\n', 'etc/common': 'common\n' });
+    ok(['build', join(work, 's-b1'), join(work, 's-b2'), '--repo', repo]);
+    const missing = zpkg(['--json', 'repo', 'remove', repo, 'b@3']);
+    expect(missing.json.error.code).toBe('E_VERSION_UNKNOWN');
+    expect(missing.json.error.hint).toMatch(/1, 2/);
+    ok(['repo', 'remove', repo, 'b@1']);
+    expect(ok(['--json', 'repo', 'list', repo]).json.packages.map((p: { version: string }) => p.version)).toEqual(['2']);
+    expect(existsSync(join(repo, blobPath(digestOf(Buffer.from('one\n')))))).toBe(true);
+    const gc = ok(['--json', 'repo', 'gc', repo]).json;
+    expect(gc.removed.blobs).toBe(1);
+    expect(gc.removed.manifests).toBe(1);
+    expect(existsSync(join(repo, blobPath(digestOf(Buffer.from('one\n')))))).toBe(false);
+    expect(existsSync(join(repo, blobPath(digestOf(Buffer.from('common\n')))))).toBe(true);
+    expect(readdirSync(join(repo, 'catalog'))).toHaveLength(1);
+    expect(ok(['repo', 'verify', repo]).stdout).toMatch(/1 packages, 1 manifests, 2 blobs: all digests verified/);
+  });
+
+  it('verify finds a tampered catalog', () => {
+    const repo = join(work, 'r4');
+    ok(['repo', 'create', repo]);
+    const r = root(repo);
+    writeFileSync(join(repo, `catalog/${r.catalog.digest.slice(7)}.zst`), 'garbage');
+    const v = zpkg(['--json', 'repo', 'verify', repo]);
+    expect(v.status).toBe(1);
+    expect(v.json.error.code).toBe('E_DIGEST_MISMATCH');
+  });
+
+  it('concurrent publishers are serialized and readers always see a whole repository', async () => {
+    const repo = join(work, 'r5');
+    ok(['repo', 'create', repo]);
+    const srcs = Array.from({ length: 6 }, (_, i) => writePackage(join(work, `s-c${i}`), { name: `c${i}`, version: '1' }, { [`etc/c${i}`]: `c${i}\n`.repeat(1000) }));
+    const runs = srcs.map((s) => new Promise<number>((resolve) => spawn(process.execPath, [BIN, 'build', s, '--repo', repo], { stdio: 'ignore' }).on('exit', (c) => resolve(c ?? -1))));
+    let reads = 0;
+    let done = false;
+    const all = Promise.all(runs).then((codes) => {
+      done = true;
+      return codes;
+    });
+    while (!done) {
+      const r = zpkg(['--json', 'repo', 'list', repo]);
+      expect(r.status, r.stdout).toBe(0);
+      reads += 1;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(await all).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(reads).toBeGreaterThan(0);
+    expect(root(repo).catalog.packages).toBe(6);
+    expect(root(repo).version).toBe(7);
+    expect(zpkg(['repo', 'verify', repo]).status).toBe(0);
+  });
+});
