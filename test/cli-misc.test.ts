@@ -1,0 +1,94 @@
+// vercmp, remotes, refresh, search, info and the demo, through the real binary.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ok, tempDir, writePackage, zpkg } from './helpers/zpkg.js';
+
+let work: string;
+beforeAll(() => {
+  work = tempDir();
+});
+
+describe('vercmp', () => {
+  it('prints <, = or > for two versions', () => {
+    expect(ok(['vercmp', '1.0~rc1', '1.0']).stdout).toBe('<\n');
+    expect(ok(['vercmp', '1:0.1', '9.9']).stdout).toBe('>\n');
+    expect(ok(['vercmp', '1.0-1', '1.0-01']).stdout).toBe('=\n');
+    expect(ok(['--json', 'vercmp', '2', '10']).json).toEqual({ a: '2', b: '10', result: '<' });
+  });
+
+  it('reads pairs from stdin with `-`, one result per line, NDJSON with --json', () => {
+    expect(ok(['vercmp', '-'], { input: '1 2\n2:1 1:9\n\n1.0 1.0\n1.2~b 1.2~a\n' }).stdout).toBe('<\n>\n=\n>\n');
+    const ndjson = ok(['--json', 'vercmp', '-'], { input: '1 2\n3 3\n' }).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(ndjson).toEqual([{ a: '1', b: '2', result: '<' }, { a: '3', b: '3', result: '=' }]);
+  });
+
+  it('refuses an invalid version with a typed error', () => {
+    const r = zpkg(['--json', 'vercmp', '1.0', 'x y']);
+    expect(r.status).toBe(1);
+    expect(r.json.error.code).toBe('E_VERSION_INVALID');
+    const bad = zpkg(['vercmp', '-'], { input: '1 2\nonly-one\n3 4\n' });
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toBe('<\n!\n<\n');
+    expect(bad.stderr).toMatch(/line 2: expected two versions/);
+  });
+});
+
+describe('remotes, refresh, search and info', () => {
+  let repo: string;
+  let root: string;
+  beforeAll(() => {
+    repo = join(work, 'repo');
+    root = join(work, 'img');
+    ok(['repo', 'create', repo]);
+    writePackage(join(work, 's1'), { name: 'tool', version: '1.0', summary: 'a useful tool' }, { 'usr/bin/tool': 'x\n' });
+    ok(['build', join(work, 's1'), '--repo', repo]);
+  });
+
+  it('adds, lists and removes remotes; a duplicate name is refused', () => {
+    ok(['--root', root, 'remote', 'add', 'main', repo, '--priority', '10']);
+    ok(['--root', root, 'remote', 'add', 'spare', `file://${repo}`]);
+    expect(ok(['--root', root, '--json', 'remote', 'list']).json.remotes.map((r: { name: string; priority: number }) => [r.name, r.priority])).toEqual([['main', 10], ['spare', 0]]);
+    const dup = zpkg(['--root', root, '--json', 'remote', 'add', 'main', repo]);
+    expect(dup.json.error.code).toBe('E_REMOTE_EXISTS');
+    ok(['--root', root, 'remote', 'remove', 'spare']);
+    expect(zpkg(['--root', root, '--json', 'remote', 'remove', 'spare']).json.error.code).toBe('E_REMOTE_UNKNOWN');
+    expect(zpkg(['--root', root, '--json', 'remote', 'add', 'web', 'https://example.invalid/repo']).json.error.code).toBe('E_USAGE');
+  });
+
+  it('refresh reports unchanged until a publish changes the catalog', () => {
+    expect(ok(['--root', root, '--json', 'refresh']).json.remotes[0].status).toBe('updated');
+    expect(ok(['--root', root, '--json', 'refresh']).json.remotes[0].status).toBe('unchanged');
+    writePackage(join(work, 's2'), { name: 'tool', version: '1.1', summary: 'a useful tool' }, { 'usr/bin/tool': 'y\n', 'usr/share/doc/tool/README': 'doc\n' });
+    ok(['build', join(work, 's2'), '--repo', repo]);
+    expect(ok(['--root', root, '--json', 'refresh']).json.remotes[0]).toMatchObject({ status: 'updated', packages: 2 });
+  });
+
+  it('search finds names and summaries, and with --file the paths packages deliver', () => {
+    expect(ok(['--root', root, '--json', 'search', 'USEFUL']).json.matches).toEqual([{ name: 'tool', version: '1.1', summary: 'a useful tool', remote: 'main', installed: null }]);
+    const files = ok(['--root', root, '--json', 'search', '--file', 'doc/tool']).json.matches;
+    expect(files).toEqual([{ path: 'usr/share/doc/tool/README', package: 'tool', version: '1.1', remote: 'main', installed: false }]);
+    expect(ok(['--root', root, 'search', 'nothing-like-this']).stdout).toMatch(/no package matches/);
+  });
+
+  it('info shows what remotes offer and what is installed', () => {
+    expect(ok(['--root', root, '--json', 'info', 'tool']).json).toMatchObject({ name: 'tool', installed: null, available: [{ version: '1.1' }, { version: '1.0' }] });
+    ok(['--root', root, 'install', 'tool=1.0']);
+    expect(ok(['--root', root, '--json', 'info', 'tool']).json.installed).toMatchObject({ version: '1.0', requested: true });
+    expect(zpkg(['--root', root, '--json', 'info', 'nope']).json.error.code).toBe('E_PACKAGE_UNKNOWN');
+  });
+});
+
+describe('demo', () => {
+  it('runs the main job end to end under the given folder', () => {
+    const dir = join(work, 'demo');
+    const r = ok(['--json', 'demo', '--dir', dir]);
+    const steps = Object.fromEntries(r.json.steps.map((s: { step: string; detail: unknown }) => [s.step, s.detail]));
+    expect(steps.install.install.map((p: { name: string }) => p.name).sort()).toEqual(['hello', 'libgreet', 'zos-base']);
+    expect(steps.run.stdout).toBe('hello, zos (libgreet 1.2.0)\n');
+    expect(steps.verify.problems).toEqual([]);
+    expect(steps.tamper.problems.map((p: { path: string }) => p.path)).toEqual(['etc/os-release']);
+    expect(steps.remove.remove).toHaveLength(3);
+    expect(existsSync(join(dir, 'image/usr'))).toBe(false);
+  });
+});
