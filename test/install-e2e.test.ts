@@ -1,5 +1,5 @@
 // Build → publish → install → verify → remove through the real binary, on real directories, as root.
-import { appendFileSync, chmodSync, chownSync, existsSync, symlinkSync, unlinkSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, existsSync, linkSync, symlinkSync, unlinkSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -159,6 +159,22 @@ describe('install', () => {
     expect(r.json.error.code).toBe('E_FILE_CONFLICT');
     expect(r.json.error.message).toContain('thief 1 and installed libfoo both deliver `usr/lib/libfoo.so.1`');
     expect(readFileSync(join(root, 'usr/lib/libfoo.so.1'), 'utf8')).toBe('library one\n');
+  });
+
+  it('keeps hard links as hard links', () => {
+    const src = writePackage(join(work, 'src-hard'), { name: 'hard', version: '1' }, { 'usr/bin/busy': { content: 'multi-call\n', mode: 0o755 } });
+    linkSync(join(src, 'root/usr/bin/busy'), join(src, 'root/usr/bin/sh-alias'));
+    ok(['build', src, '--repo', repo]);
+    const root = image('img-hard');
+    ok(['--root', root, 'install', 'hard']);
+    const a = statSync(join(root, 'usr/bin/busy'));
+    const b = statSync(join(root, 'usr/bin/sh-alias'));
+    expect(b.ino).toBe(a.ino);
+    expect(a.nlink).toBe(2);
+    expect(ok(['--root', root, '--json', 'contents', 'hard']).json.paths).toContainEqual({ path: 'usr/bin/sh-alias', type: 'hardlink', target: 'usr/bin/busy' });
+    expect(zpkg(['--root', root, 'verify']).status).toBe(0);
+    ok(['--root', root, 'remove', 'hard']);
+    expect(existsSync(join(root, 'usr/bin/sh-alias'))).toBe(false);
   });
 
   it('prints one JSON document with --json and a dry run changes nothing', () => {
