@@ -10,7 +10,15 @@ export interface HistoryEntry {
   changes: unknown;
 }
 
-export function commit(db: Database.Database, cs: Changeset, history: HistoryEntry): number {
+/** Records which packages were asked for by name (autoremove keeps those). */
+export function setRequested(db: Database.Database, flags: readonly { name: string; requested: boolean }[]): void {
+  const stmt = db.prepare('UPDATE packages SET requested = ? WHERE name = ?');
+  db.transaction(() => {
+    for (const f of flags) stmt.run(f.requested ? 1 : 0, f.name);
+  })();
+}
+
+export function commit(db: Database.Database, cs: Changeset, history: HistoryEntry, flags: readonly { name: string; requested: boolean }[] = []): number {
   const now = new Date().toISOString();
   const run = db.transaction(() => {
     for (const p of cs.removes) deletePackage(db, p.name);
@@ -51,6 +59,7 @@ export function commit(db: Database.Database, cs: Changeset, history: HistoryEnt
     }
     const dirs: DirRow[] = cs.dirs.map((d) => ({ path: d.path, package: d.package, mode: d.mode, uid: d.uid, gid: d.gid }));
     insertDirs(db, dirs);
+    setRequested(db, flags);
     return addHistory(db, { startedAt: history.startedAt, finishedAt: now, command: history.command, status: 'committed', changes: history.changes, message: null });
   });
   return run();

@@ -1,15 +1,15 @@
-/** `install`: wanted packages → resolution → manifests fetched and verified → one transaction. */
+/** `install`: wanted packages → the solver's plan → manifests fetched and verified → one transaction. */
 import type { Candidate } from '../core/catalog.js';
 import { ZpkgError } from '../core/errors.js';
 import type { Atom } from '../core/relation.js';
 import { lockImage, type Image } from '../image/image.js';
-import { listRemotes, loadCandidates } from '../image/remotes.js';
-import { getPackage, listPackages, toInstalled } from '../image/state.js';
+import { listRemotes } from '../image/remotes.js';
+import { getPackage } from '../image/state.js';
 import { blobPath } from '../repo/layout.js';
 import { openRepoReader } from '../repo/open.js';
 import type { Report } from '../report/report.js';
-import { interimResolve } from './interim-resolve.js';
 import { fetchManifest } from './manifests.js';
+import { resolve } from './resolve.js';
 import { runTransaction, type TransactionResult } from './transaction.js';
 import type { PackageChange } from './types.js';
 
@@ -53,26 +53,22 @@ export async function prepareChange(image: Image, entry: Candidate, requested: b
 }
 
 export async function install(image: Image, wanted: Atom[], options: InstallOptions): Promise<TransactionResult> {
+  return withImageLock(image, options, async () => {
+    const r = await resolve(image, { install: wanted });
+    return runTransaction(image, { installs: r.installs, removes: r.removes, flags: r.flags, command: options.command }, options);
+  });
+}
+
+export interface LockedOptions {
+  report: Report;
+  noWait?: boolean;
+}
+
+/** Runs `work` holding the image's transaction lock, telling the person when it has to wait. */
+export async function withImageLock<T>(image: Image, options: LockedOptions, work: () => Promise<T>): Promise<T> {
   const lock = lockImage(image, { noWait: options.noWait, onWait: () => options.report.info(`waiting for another zpkg working on ${image.paths.root}…`) });
   try {
-    if (listRemotes(image).length === 0) {
-      throw new ZpkgError('E_USAGE', `image ${image.paths.root} has no remotes to install from`, { hint: 'add one with `zpkg remote add NAME URL`' });
-    }
-    const pool = await loadCandidates(image);
-    const installed = listPackages(image.db);
-    const plan = interimResolve(pool, installed.map(toInstalled), wanted);
-    const changes: PackageChange[] = [];
-    for (const step of plan.install) changes.push(await prepareChange(image, step.entry, step.requested));
-    for (const step of plan.upgrade) {
-      const wasRequested = step.from.requested || wanted.some((w) => w.name === step.entry.name);
-      changes.push(await prepareChange(image, step.entry, wasRequested, step.from.held));
-    }
-    if (!options.dryRun) {
-      // Asking for an installed package by name makes it requested (kept by autoremove).
-      const mark = image.db.prepare('UPDATE packages SET requested = 1 WHERE name = ?');
-      for (const w of wanted) if (installed.some((p) => p.name === w.name && !p.requested)) mark.run(w.name);
-    }
-    return await runTransaction(image, { installs: changes, removes: [], command: options.command }, options);
+    return await work();
   } finally {
     lock.release();
   }

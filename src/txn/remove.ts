@@ -1,15 +1,24 @@
-/** `remove`: deletes exactly the packages' paths; refuses to break an installed dependent unless forced. */
+/**
+ * `remove`: deletes exactly the packages' paths. Refuses to break an installed
+ * dependent unless `cascade` (the dependents go too) or `force` (they break).
+ */
 import { ZpkgError } from '../core/errors.js';
 import { formatClause, providesAtom } from '../core/relation.js';
-import { lockImage, type Image } from '../image/image.js';
+import type { Image } from '../image/image.js';
 import { getPackage, listPackages, toInstalled, type PackageRow } from '../image/state.js';
 import type { Report } from '../report/report.js';
+import { withImageLock } from './install.js';
+import { resolve } from './resolve.js';
 import { runTransaction, type TransactionResult } from './transaction.js';
 
 export interface RemoveOptions {
   report: Report;
   command: string;
   force?: boolean;
+  /** Remove installed packages that depend on the named ones too. */
+  cascade?: boolean;
+  /** Also remove dependencies nothing requested needs any more. */
+  autoremove?: boolean;
   purge?: boolean;
   dryRun?: boolean;
   unsafeIo?: boolean;
@@ -32,22 +41,26 @@ export function brokenDependents(all: readonly PackageRow[], going: ReadonlySet<
 }
 
 export async function remove(image: Image, names: string[], options: RemoveOptions): Promise<TransactionResult> {
-  const lock = lockImage(image, { noWait: options.noWait, onWait: () => options.report.info(`waiting for another zpkg working on ${image.paths.root}…`) });
-  try {
+  return withImageLock(image, options, async () => {
     const rows = names.map((n) => {
       const row = getPackage(image.db, n);
       if (!row) throw new ZpkgError('E_NOT_INSTALLED', `${n} is not installed`, { hint: 'see what is with `zpkg list`' });
       return row;
     });
+    if (options.force) {
+      // Forced: exactly these packages go, whatever depends on them.
+      const broken = brokenDependents(listPackages(image.db), new Set(names));
+      for (const b of broken) options.report.warn(`${b.name} is left with an unsatisfied dependency \`${b.clause}\``);
+      return runTransaction(image, { installs: [], removes: rows, command: options.command, purge: options.purge }, options);
+    }
     const broken = brokenDependents(listPackages(image.db), new Set(names));
-    if (broken.length && !options.force) {
+    if (broken.length && !options.cascade) {
       throw new ZpkgError('E_DEPENDENTS', `removing ${names.join(', ')} would break ${[...new Set(broken.map((b) => b.name))].join(', ')}`, {
-        hint: 'remove the dependents too, or pass --force to break them',
+        hint: 'pass --cascade to remove the dependents too, or --force to break them',
         details: { explanation: broken.map((b) => `${b.name} depends on \`${b.clause}\``) },
       });
     }
-    return await runTransaction(image, { installs: [], removes: rows, command: options.command, purge: options.purge }, options);
-  } finally {
-    lock.release();
-  }
+    const r = await resolve(image, { remove: names }, { cascade: options.cascade, autoremove: options.autoremove });
+    return runTransaction(image, { installs: r.installs, removes: r.removes, flags: r.flags, command: options.command, purge: options.purge }, options);
+  });
 }

@@ -9,13 +9,14 @@
  * --force-unsafe-io) for throwaway images.
  */
 import { randomBytes } from 'node:crypto';
+import { compareVersions } from '../core/version.js';
 import type { Image } from '../image/image.js';
 import type { PackageRow } from '../image/state.js';
 import { syncFilesystem } from '../fs/syncfs.js';
 import type { Report } from '../report/report.js';
 import { apply } from './apply.js';
 import { computeChangeset } from './changeset.js';
-import { commit } from './commit.js';
+import { commit, setRequested } from './commit.js';
 import { imageIds } from './owners.js';
 import { stage } from './stage.js';
 import type { PackageChange } from './types.js';
@@ -25,6 +26,8 @@ export interface TransactionInput {
   removes: PackageRow[];
   command: string;
   purge?: boolean;
+  /** Requested flags of the resulting set, recorded with the commit. */
+  flags?: { name: string; requested: boolean }[];
 }
 
 export interface TransactionOptions {
@@ -38,6 +41,7 @@ export interface TransactionResult {
   dryRun: boolean;
   install: { name: string; version: string }[];
   upgrade: { name: string; from: string; to: string }[];
+  downgrade: { name: string; from: string; to: string }[];
   remove: { name: string; version: string }[];
   files: { written: number; removed: number; bytes: number };
   keptConfig: string[];
@@ -49,10 +53,12 @@ export interface TransactionResult {
   seconds: Record<'plan' | 'stage' | 'apply' | 'commit', number>;
 }
 
-function summarize(input: TransactionInput): Pick<TransactionResult, 'install' | 'upgrade' | 'remove'> {
+function summarize(input: TransactionInput): Pick<TransactionResult, 'install' | 'upgrade' | 'downgrade' | 'remove'> {
+  const moved = input.installs.filter((c) => c.from).map((c) => ({ name: c.name, from: c.from!.version, to: c.version }));
   return {
     install: input.installs.filter((c) => !c.from).map((c) => ({ name: c.name, version: c.version })),
-    upgrade: input.installs.filter((c) => c.from).map((c) => ({ name: c.name, from: c.from!.version, to: c.version })),
+    upgrade: moved.filter((m) => compareVersions(m.to, m.from) > 0),
+    downgrade: moved.filter((m) => compareVersions(m.to, m.from) < 0),
     remove: input.removes.map((p) => ({ name: p.name, version: p.version })),
   };
 }
@@ -83,6 +89,11 @@ export async function runTransaction(image: Image, input: TransactionInput, opti
     seconds,
   };
   if (options.dryRun) return result;
+  if (cs.put.length === 0 && cs.delete.length === 0 && input.installs.length === 0 && input.removes.length === 0) {
+    // Nothing moves; only what was asked for by name may become requested.
+    setRequested(image.db, input.flags ?? []);
+    return result;
+  }
 
   const chown = process.getuid?.() === 0;
   if (!chown) report.warn('not running as root: installed files keep your user and group instead of the packages\' owners');
@@ -108,7 +119,7 @@ export async function runTransaction(image: Image, input: TransactionInput, opti
   result.keptDirs = applied.keptDirs;
 
   t = clock();
-  result.id = commit(image.db, cs, { command: input.command, startedAt, changes });
+  result.id = commit(image.db, cs, { command: input.command, startedAt, changes }, input.flags ?? []);
   seconds.commit = t();
   return result;
 }

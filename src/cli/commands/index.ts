@@ -5,6 +5,7 @@ import { register as build } from './build.js';
 import { register as contents } from './contents.js';
 import { register as demo } from './demo.js';
 import { register as history } from './history.js';
+import { register as hold } from './hold.js';
 import { register as info } from './info.js';
 import { register as install } from './install.js';
 import { register as list } from './list.js';
@@ -14,9 +15,11 @@ import { register as remote } from './remote.js';
 import { register as remove } from './remove.js';
 import { register as repo } from './repo.js';
 import { register as search } from './search.js';
+import { register as update } from './update.js';
 import { register as vercmp } from './vercmp.js';
 import { register as verify } from './verify.js';
+import { register as why } from './why.js';
 
 export const COMMANDS: ((program: Command, ctx: Context) => void)[] = [
-  install, remove, list, info, contents, owns, search, verify, history, remote, refresh, build, repo, vercmp, demo,
+  install, remove, update, hold, list, info, contents, owns, why, search, verify, history, remote, refresh, build, repo, vercmp, demo,
 ];

@@ -6,6 +6,8 @@ import { renderTransaction } from './render-txn.js';
 
 interface RemoveOpts {
   force?: boolean;
+  cascade?: boolean;
+  autoremove?: boolean;
   purge?: boolean;
   dryRun?: boolean;
   unsafeIo?: boolean;
@@ -17,7 +19,9 @@ export function register(program: Command, ctx: Context): void {
     .command('remove')
     .description("remove packages: exactly their files; directories others still use stay")
     .argument('<name...>', 'installed package names')
-    .option('--force', 'remove even when installed packages depend on them')
+    .option('--cascade', 'also remove installed packages that depend on them')
+    .option('--autoremove', 'also remove dependencies nothing requested needs any more')
+    .option('--force', 'remove exactly these, even when installed packages depend on them')
     .option('--purge', 'also remove config files changed locally')
     .option('-n, --dry-run', 'print the plan and change nothing')
     .option('--unsafe-io', 'skip the syncfs before commit (throwaway images only)')
@@ -25,7 +29,7 @@ export function register(program: Command, ctx: Context): void {
     .action(async (names: string[], opts: RemoveOpts, cmd: Command) => {
       const report = ctx.report(cmd);
       const image = ctx.image(cmd, !opts.dryRun);
-      const result = await remove(image, names, { report, command: ctx.commandLine(), force: opts.force, purge: opts.purge, dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait });
+      const result = await remove(image, names, { report, command: ctx.commandLine(), force: opts.force, cascade: opts.cascade, autoremove: opts.autoremove, purge: opts.purge, dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait });
       report.result(result, renderTransaction);
     });
 }

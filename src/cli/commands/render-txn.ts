@@ -7,6 +7,7 @@ export function renderTransaction(r: TransactionResult): string {
   const verb = r.dryRun ? 'would ' : '';
   for (const p of r.install) lines.push(`${verb}install ${p.name} ${p.version}`);
   for (const p of r.upgrade) lines.push(`${verb}upgrade ${p.name} ${p.from} → ${p.to}`);
+  for (const p of r.downgrade) lines.push(`${verb}downgrade ${p.name} ${p.from} → ${p.to}`);
   for (const p of r.remove) lines.push(`${verb}remove ${p.name} ${p.version}`);
   for (const p of r.newConfig) lines.push(`config file ${p} was changed locally: kept it; the new version is ${p}.zpkg-new`);
   for (const p of r.keptConfig) lines.push(`config file ${p} was changed locally: kept it`);

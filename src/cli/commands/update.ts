@@ -1,0 +1,28 @@
+/** `zpkg update [NAME...]` */
+import type { Command } from 'commander';
+import { update } from '../../txn/update.js';
+import type { Context } from '../context.js';
+import { renderTransaction } from './render-txn.js';
+
+interface UpdateOpts {
+  autoremove?: boolean;
+  dryRun?: boolean;
+  unsafeIo?: boolean;
+  wait: boolean;
+}
+
+export function register(program: Command, ctx: Context): void {
+  program
+    .command('update')
+    .description('move installed packages (all, or the named) to the newest versions that satisfy everything; held packages stay')
+    .argument('[name...]', 'installed packages to update (default: all)')
+    .option('--autoremove', 'also remove dependencies nothing requested needs any more')
+    .option('-n, --dry-run', 'print the plan and change nothing')
+    .option('--unsafe-io', 'skip the syncfs before commit (throwaway images only)')
+    .option('--no-wait', 'fail at once when another zpkg holds the image')
+    .action(async (names: string[], opts: UpdateOpts, cmd: Command) => {
+      const report = ctx.report(cmd);
+      const result = await update(ctx.image(cmd, !opts.dryRun), names, { report, command: ctx.commandLine(), autoremove: opts.autoremove, dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait });
+      report.result(result, renderTransaction);
+    });
+}

@@ -1,0 +1,19 @@
+/** `zpkg why NAME`: the dependency chain that keeps an installed package in the image. */
+import type { Command } from 'commander';
+import { ZpkgError } from '../../core/errors.js';
+import { getPackage, listPackages, toInstalled } from '../../image/state.js';
+import { why } from '../../solver/index.js';
+import type { Context } from '../context.js';
+
+export function register(program: Command, ctx: Context): void {
+  program
+    .command('why')
+    .description('show the chain of dependencies that keeps an installed package in the image')
+    .argument('<name>')
+    .action(async (name: string, _o, cmd: Command) => {
+      const image = ctx.image(cmd);
+      if (!getPackage(image.db, name)) throw new ZpkgError('E_NOT_INSTALLED', `${name} is not installed`);
+      const chain = why(name, listPackages(image.db).map(toInstalled));
+      ctx.report(cmd).result({ name, chain: chain ?? null }, (r) => (r.chain ? r.chain.join('\n') : `${name} is installed, but nothing requested needs it (zpkg remove --autoremove would remove it)`));
+    });
+}
