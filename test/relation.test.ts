@@ -61,11 +61,14 @@ describe('parseAtom', () => {
     expect(parseAtom('file:/bin/sh')).toEqual({ name: 'file:/bin/sh' });
   });
 
-  it('drops multi-arch qualifiers', () => {
+  it('drops `:any`/`:native`, keeps a foreign arch in the name so no package of this arch satisfies it', () => {
     expect(parseAtom('python3:any')).toEqual({ name: 'python3' });
     expect(parseAtom('python3:any (>= 3.11~)')).toEqual({ name: 'python3', constraint: { op: '>=', version: '3.11~' } });
-    expect(parseAtom('gcc:arm64')).toEqual({ name: 'gcc' });
+    expect(parseAtom('gcc:native')).toEqual({ name: 'gcc' });
     expect(parseAtom('file:any')).toEqual({ name: 'file' });
+    expect(parseAtom('gcc:arm64')).toEqual({ name: 'gcc:arm64' });
+    expect(parseAtom('libc6-x32:i386 (>= 2.36)')).toEqual({ name: 'libc6-x32:i386', constraint: { op: '>=', version: '2.36' } });
+    expect(providesAtom({ name: 'gcc', version: '12', provides: [] }, parseAtom('gcc:arm64'))).toBe(false);
   });
 
   it('drops [arch] restrictions and <profile> lists', () => {

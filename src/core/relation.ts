@@ -29,6 +29,8 @@ export const RELATION_KINDS: readonly RelationKind[] = ['depends', 'conflicts', 
 const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]*$/;
 const SO_NAME = /^so:[A-Za-z0-9_.+-]+(\([A-Za-z0-9_.+@-]+\))?$/;
 const FILE_NAME = /^file:\/[^\s|,()]*$/;
+/** `gcc:i386`: a package of another architecture, which no package of this image's architecture satisfies. */
+const ARCH_QUALIFIED = /^[a-z0-9][a-z0-9+.-]*:[a-z0-9-]+$/;
 
 /** A name a package may carry itself (not a capability). */
 export function isPackageName(name: string): boolean {
@@ -37,7 +39,7 @@ export function isPackageName(name: string): boolean {
 
 /** A name a relation may mention: a package name or a generated capability. */
 export function isRelationName(name: string): boolean {
-  return PACKAGE_NAME.test(name) || SO_NAME.test(name) || FILE_NAME.test(name);
+  return PACKAGE_NAME.test(name) || SO_NAME.test(name) || FILE_NAME.test(name) || ARCH_QUALIFIED.test(name);
 }
 
 export function assertPackageName(name: string, what = 'package name'): void {
@@ -50,19 +52,20 @@ function relationError(text: string, reason: string): ZpkgError {
   return new ZpkgError('E_RELATION_INVALID', `relation \`${text}\` is invalid: ${reason}`);
 }
 
-// name, optional `:arch` qualifier (Debian multi-arch; dropped), optional `(op version)`, optional `[archs]`/`<profiles>` (dropped).
+// name, optional `:arch` qualifier (Debian multi-arch: `:any`/`:native` dropped, a foreign arch kept in the name), optional `(op version)`, optional `[archs]`/`<profiles>` (dropped).
 const ATOM =
-  /^\s*(so:[A-Za-z0-9_.+-]+(?:\([A-Za-z0-9_.+@-]+\))?|file:\/[^\s|,()]*|[A-Za-z0-9][A-Za-z0-9+._-]*)(?::[a-z0-9-]+)?\s*(?:\(\s*(<<|<=|>=|>>|=|<|>)\s*([^\s)]+)\s*\))?\s*(?:\[[^\]]*\]\s*)?(?:<[^>]*>\s*)*$/;
+  /^\s*(so:[A-Za-z0-9_.+-]+(?:\([A-Za-z0-9_.+@-]+\))?|file:\/[^\s|,()]*|[A-Za-z0-9][A-Za-z0-9+._-]*)(?::([a-z0-9-]+))?\s*(?:\(\s*(<<|<=|>=|>>|=|<|>)\s*([^\s)]+)\s*\))?\s*(?:\[[^\]]*\]\s*)?(?:<[^>]*>\s*)*$/;
 
 export function parseAtom(text: string, context: string = text): Atom {
   const m = ATOM.exec(text);
   if (!m) throw relationError(context, `cannot read \`${text.trim()}\` as \`name\` or \`name (op version)\``);
-  const name = m[1]!;
+  // A foreign-arch qualifier stays part of the name: such an atom matches no package here.
+  const name = m[2] !== undefined && m[2] !== 'any' && m[2] !== 'native' ? `${m[1]!}:${m[2]}` : m[1]!;
   if (!isRelationName(name)) throw relationError(context, `\`${name}\` is not a valid package or capability name`);
-  if (m[2] === undefined) return { name };
+  if (m[3] === undefined) return { name };
   // `<` and `>` are obsolete Debian spellings of `<=` and `>=`.
-  const op = (m[2] === '<' ? '<=' : m[2] === '>' ? '>=' : m[2]) as Operator;
-  const version = m[3]!;
+  const op = (m[3] === '<' ? '<=' : m[3] === '>' ? '>=' : m[3]) as Operator;
+  const version = m[4]!;
   try {
     parseVersion(version);
   } catch (err) {

@@ -1,0 +1,13 @@
+/**
+ * The dependency solver: a pure function from (pool, installed set, request,
+ * policy) to a plan or an explanation. No I/O.
+ *
+ * Build the pool once per set of remotes (`buildPool`) and pass it to every
+ * call; the functions also accept a plain candidate list and index it for that
+ * one call.
+ */
+export { buildPool, Pool } from './pool.js';
+export { solve } from './solve.js';
+export { why } from './why.js';
+export { checkInstallable } from './check.js';
+export type * from './types.js';
