@@ -68,57 +68,58 @@ function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
 }
 
-/** dpkg's verrevcmp: alternating non-digit and digit runs. */
-function compareFragment(a: string, b: string): number {
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    let firstDiff = 0;
-    while ((i < a.length && !isDigit(a.charCodeAt(i))) || (j < b.length && !isDigit(b.charCodeAt(j)))) {
-      const ac = i < a.length ? order(a.charCodeAt(i)) : 0;
-      const bc = j < b.length ? order(b.charCodeAt(j)) : 0;
+/** dpkg's verrevcmp over a[i..ie) and b[j..je): alternating non-digit and digit runs. */
+function fragment(a: string, i: number, ie: number, b: string, j: number, je: number): number {
+  while (i < ie || j < je) {
+    while ((i < ie && !isDigit(a.charCodeAt(i))) || (j < je && !isDigit(b.charCodeAt(j)))) {
+      const ac = i < ie ? order(a.charCodeAt(i)) : 0;
+      const bc = j < je ? order(b.charCodeAt(j)) : 0;
       if (ac !== bc) return ac - bc;
       i++;
       j++;
     }
-    while (i < a.length && a.charCodeAt(i) === 48) i++;
-    while (j < b.length && b.charCodeAt(j) === 48) j++;
-    while (i < a.length && isDigit(a.charCodeAt(i)) && j < b.length && isDigit(b.charCodeAt(j))) {
+    while (i < ie && a.charCodeAt(i) === 48) i++;
+    while (j < je && b.charCodeAt(j) === 48) j++;
+    let firstDiff = 0;
+    while (i < ie && j < je && isDigit(a.charCodeAt(i)) && isDigit(b.charCodeAt(j))) {
       if (firstDiff === 0) firstDiff = a.charCodeAt(i) - b.charCodeAt(j);
       i++;
       j++;
     }
-    if (i < a.length && isDigit(a.charCodeAt(i))) return 1;
-    if (j < b.length && isDigit(b.charCodeAt(j))) return -1;
+    if (i < ie && isDigit(a.charCodeAt(i))) return 1;
+    if (j < je && isDigit(b.charCodeAt(j))) return -1;
     if (firstDiff !== 0) return firstDiff;
   }
   return 0;
 }
 
-/** Negative, zero or positive as `a` sorts before, equal to or after `b`. */
-export function compareParsed(a: Version, b: Version): number {
-  if (a.epoch !== b.epoch) return a.epoch < b.epoch ? -1 : 1;
-  const u = compareFragment(a.upstream, b.upstream);
-  if (u !== 0) return u;
-  return compareFragment(a.revision, b.revision);
+function epochOf(v: string, colon: number): number {
+  let e = 0;
+  for (let k = 0; k < colon; k++) e = e * 10 + (v.charCodeAt(k) - 48);
+  return e;
 }
 
-const cache = new Map<string, Version>();
-
-/** Compares two version strings; parsed forms are memoized (catalogs repeat versions). */
+/**
+ * Negative, zero or positive as `a` sorts before, equal to or after `b`, in
+ * dpkg's order. Computed in place on the strings, without parsing or
+ * allocating: resolving a whole archive compares hundreds of thousands of
+ * pairs. Both must be valid versions (catalogs and manifests are validated;
+ * check user input with parseVersion first).
+ */
 export function compareVersions(a: string, b: string): number {
   if (a === b) return 0;
-  return compareParsed(cachedParse(a), cachedParse(b));
-}
-
-function cachedParse(text: string): Version {
-  let v = cache.get(text);
-  if (v === undefined) {
-    v = parseVersion(text);
-    if (cache.size > 200_000) cache.clear();
-    cache.set(text, v);
-  }
-  return v;
+  const ca = a.indexOf(':');
+  const cb = b.indexOf(':');
+  const ea = ca < 0 ? 0 : epochOf(a, ca);
+  const eb = cb < 0 ? 0 : epochOf(b, cb);
+  if (ea !== eb) return ea < eb ? -1 : 1;
+  const ha = a.lastIndexOf('-');
+  const hb = b.lastIndexOf('-');
+  const ua = ha > ca ? ha : a.length;
+  const ub = hb > cb ? hb : b.length;
+  const u = fragment(a, ca + 1, ua, b, cb + 1, ub);
+  if (u !== 0) return u;
+  return fragment(a, ua < a.length ? ua + 1 : a.length, a.length, b, ub < b.length ? ub + 1 : b.length, b.length);
 }
 
 export function formatVersion(v: Version): string {

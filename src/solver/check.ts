@@ -19,7 +19,7 @@ import { Pool, buildPool } from './pool.js';
 import { DEP, ROOT_INSTALL, attachRules } from './rules.js';
 import { OWNER_NONE, OWNER_ROOT, Sat } from './sat.js';
 import type { Uninstallable } from './types.js';
-import { vercmp } from './vercmp.js';
+import { compareVersions as vercmp } from '../core/version.js';
 
 /** How often a package is re-decided on a non-empty stack before it waits for the next round. */
 const STACK_RETRIES = 2;

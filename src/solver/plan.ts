@@ -8,7 +8,7 @@
 import type { Candidate, InstalledPackage } from '../core/catalog.js';
 import type { Plan } from './types.js';
 import type { Universe } from './universe.js';
-import { vercmp } from './vercmp.js';
+import { compareVersions as vercmp } from '../core/version.js';
 
 export interface PlanInput {
   u: Universe;

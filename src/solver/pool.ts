@@ -12,7 +12,8 @@
 import type { Candidate, CatalogEntry } from '../core/catalog.js';
 import type { Atom, Clause } from '../core/relation.js';
 import { EMPTY, type Universe, priorityOf } from './universe.js';
-import { satisfies, vercmp } from './vercmp.js';
+import { satisfiesConstraint as satisfies } from '../core/relation.js';
+import { compareVersions as vercmp } from '../core/version.js';
 
 /** providesAtom (core/relation.ts) with the solver's comparison. */
 function answers(e: CatalogEntry, atom: Atom): boolean {

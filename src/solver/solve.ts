@@ -28,7 +28,7 @@ import { HELD, KEEP, REMOVE, ROOT_INSTALL, attachRules } from './rules.js';
 import { OWNER_NONE, OWNER_ROOT, Sat } from './sat.js';
 import type { SolvePolicy, SolveRequest, SolveResult } from './types.js';
 import type { Universe } from './universe.js';
-import { vercmp } from './vercmp.js';
+import { compareVersions as vercmp } from '../core/version.js';
 
 function lits(ids: Int32Array): number[] {
   return Array.from(ids, (s) => 2 * s);

@@ -2,7 +2,14 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { ZpkgError } from '../../core/errors.js';
-import { compareVersions, sign } from '../../core/version.js';
+import { compareVersions, parseVersion, sign } from '../../core/version.js';
+
+/** Validates both (a typed error names a bad one), then compares. */
+function compareChecked(a: string, b: string): '<' | '=' | '>' {
+  parseVersion(a);
+  parseVersion(b);
+  return sign(compareVersions(a, b));
+}
 import type { Context } from '../context.js';
 
 export function register(program: Command, ctx: Context): void {
@@ -15,7 +22,7 @@ export function register(program: Command, ctx: Context): void {
       const report = ctx.report(cmd);
       if (a !== '-') {
         if (b === undefined) throw new ZpkgError('E_USAGE', 'vercmp needs two versions, or `-` to read pairs from stdin');
-        const result = sign(compareVersions(a, b));
+        const result = compareChecked(a, b);
         report.result({ a, b, result }, (r) => r.result);
         return;
       }
@@ -27,7 +34,7 @@ export function register(program: Command, ctx: Context): void {
         const parts = line.trim().split(/\s+/);
         try {
           if (parts.length !== 2) throw new ZpkgError('E_USAGE', `expected two versions, got ${parts.length} fields`);
-          const result = sign(compareVersions(parts[0]!, parts[1]!));
+          const result = compareChecked(parts[0]!, parts[1]!);
           report.item({ a: parts[0], b: parts[1], result }, (r) => r.result);
         } catch (err) {
           bad += 1;
