@@ -180,7 +180,9 @@ export class Sat extends ClauseStore {
 
   /** Unit propagation; returns a conflicting clause or -1. */
   propagate(): number {
-    const { vals, lits, start, size } = this;
+    const { vals } = this;
+    // Clause arrays are reallocated when the store grows, which onActivate can make it do.
+    let { lits, start, size } = this;
     while (this.pendingConflict < 0 && this.qhead < this.trailLen) {
       const lit = this.trail[this.qhead++]!;
       if ((lit & 1) === 0) {
@@ -189,6 +191,7 @@ export class Sat extends ClauseStore {
           this.activated[v] = 1;
           this.ws.activatedList.push(v);
           this.onActivate?.(v);
+          ({ lits, start, size } = this);
           if (this.pendingConflict >= 0) break;
         }
         const r = this.reqs[v];

@@ -15,7 +15,7 @@ import { type Pool, buildPool, checkInstallable, solve } from '../../src/solver/
 import type { Plan, SolveRequest } from '../../src/solver/types.js';
 import { findPackagesIndex } from '../helpers/debian-index.js';
 import { prng } from './prng.js';
-import { verifySet } from './verify.js';
+import { unneeded, verifySet } from './verify.js';
 
 /**
  * What installcheck reports on the bookworm main index of 2026-07-11. It
@@ -60,6 +60,9 @@ function solveAndVerify(installed: readonly InstalledPackage[], request: SolveRe
   expect(final.every((e) => e !== undefined)).toBe(true);
   expect(verifySet(final)).toEqual([]);
   for (const p of installed) expect(r.plan.result.some((q) => q.name === p.name)).toBe(true);
+  // Nothing beyond what the request and the installed set lead to.
+  const roots = new Set([...installed.map((p) => p.name), ...(request.install ?? []).map((a) => a.name), ...final.filter((e) => (request.install ?? []).some((a) => e.provides.some((p) => p.name === a.name))).map((e) => e.name)]);
+  expect(unneeded(final, roots)).toEqual([]);
   return r.plan;
 }
 
@@ -168,7 +171,9 @@ describe('Debian bookworm main', () => {
       }
       solved++;
       packages += r.plan.install.length;
-      expect(verifySet(r.plan.result.map((p) => byKey.get(`${p.name}\u0000${p.version}`)!)), name).toEqual([]);
+      const final = r.plan.result.map((p) => byKey.get(`${p.name}\u0000${p.version}`)!);
+      expect(verifySet(final), name).toEqual([]);
+      expect(unneeded(final, new Set([name])), name).toEqual([]);
     }
     console.log(`300 random installs: ${solved} solved, ${packages} packages in all, ${ms(t0)}`);
   });

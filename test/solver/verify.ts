@@ -33,3 +33,37 @@ export function verifySet(chosen: readonly CatalogEntry[]): string[] {
   }
   return problems;
 }
+
+/**
+ * Packages of `chosen` that nothing requested leads to: not in `roots`, not kept
+ * from before, and not reachable through any dependency clause of a reached
+ * package (any chosen package satisfying an alternative counts as reached).
+ * A solver that installs something no one asked for shows up here.
+ */
+export function unneeded(chosen: readonly CatalogEntry[], roots: ReadonlySet<string>): string[] {
+  const answering = new Map<string, CatalogEntry[]>();
+  for (const e of chosen) {
+    for (const n of new Set([e.name, ...e.provides.map((p) => p.name)])) {
+      const list = answering.get(n);
+      if (list) list.push(e);
+      else answering.set(n, [e]);
+    }
+  }
+  const reached = new Set<CatalogEntry>();
+  const queue = chosen.filter((e) => roots.has(e.name));
+  for (const e of queue) reached.add(e);
+  while (queue.length) {
+    const e = queue.pop()!;
+    for (const clause of e.depends) {
+      for (const atom of clause) {
+        for (const q of answering.get(atom.name) ?? []) {
+          if (!reached.has(q) && providesAtom(q, atom)) {
+            reached.add(q);
+            queue.push(q);
+          }
+        }
+      }
+    }
+  }
+  return chosen.filter((e) => !reached.has(e)).map((e) => `${e.name} ${e.version}`);
+}
