@@ -124,7 +124,7 @@ export class StreamReport implements Report {
     }
     this.err.write(`${this.paint('31', 'error')}: ${e.message}\n`);
     const explanation = e.details?.explanation;
-    if (Array.isArray(explanation)) for (const line of explanation) this.err.write(`  ${String(line)}\n`);
+    if (Array.isArray(explanation)) for (const line of explanation) if (String(line) !== e.message) this.err.write(`  ${String(line)}\n`);
     if (e.hint) this.err.write(`${this.paint('36', 'hint')}: ${e.hint}\n`);
     if (e.code === 'E_INTERNAL' && e.cause instanceof Error && e.cause.stack) this.err.write(`${e.cause.stack}\n`);
   }

@@ -10,7 +10,7 @@ import { openRepoReader } from '../repo/open.js';
 import type { Report } from '../report/report.js';
 import { fetchManifest } from './manifests.js';
 import { resolve } from './resolve.js';
-import { runTransaction, type TransactionResult } from './transaction.js';
+import { planResult, runTransaction, type TransactionResult } from './transaction.js';
 import type { PackageChange } from './types.js';
 
 export interface InstallOptions {
@@ -54,6 +54,7 @@ export async function prepareChange(image: Image, entry: Candidate, requested: b
 
 export async function install(image: Image, wanted: Atom[], options: InstallOptions): Promise<TransactionResult> {
   return withImageLock(image, options, async () => {
+    if (options.dryRun) return planResult((await resolve(image, { install: wanted }, {}, true)).plan);
     const r = await resolve(image, { install: wanted });
     return runTransaction(image, { installs: r.installs, removes: r.removes, flags: r.flags, command: options.command }, options);
   });
@@ -62,10 +63,13 @@ export async function install(image: Image, wanted: Atom[], options: InstallOpti
 export interface LockedOptions {
   report: Report;
   noWait?: boolean;
+  /** Dry runs only read: they take no lock (and so never create one in a fresh image). */
+  dryRun?: boolean;
 }
 
 /** Runs `work` holding the image's transaction lock, telling the person when it has to wait. */
 export async function withImageLock<T>(image: Image, options: LockedOptions, work: () => Promise<T>): Promise<T> {
+  if (options.dryRun) return work();
   const lock = lockImage(image, { noWait: options.noWait, onWait: () => options.report.info(`waiting for another zpkg working on ${image.paths.root}…`) });
   try {
     return await work();

@@ -9,7 +9,7 @@ import { getPackage, listPackages, toInstalled, type PackageRow } from '../image
 import type { Report } from '../report/report.js';
 import { withImageLock } from './install.js';
 import { resolve } from './resolve.js';
-import { runTransaction, type TransactionResult } from './transaction.js';
+import { planResult, runTransaction, type TransactionResult } from './transaction.js';
 
 export interface RemoveOptions {
   report: Report;
@@ -60,7 +60,9 @@ export async function remove(image: Image, names: string[], options: RemoveOptio
         details: { explanation: broken.map((b) => `${b.name} depends on \`${b.clause}\``) },
       });
     }
-    const r = await resolve(image, { remove: names }, { cascade: options.cascade, autoremove: options.autoremove });
+    const policy = { cascade: options.cascade, autoremove: options.autoremove };
+    if (options.dryRun) return planResult((await resolve(image, { remove: names }, policy, true)).plan);
+    const r = await resolve(image, { remove: names }, policy);
     return runTransaction(image, { installs: r.installs, removes: r.removes, flags: r.flags, command: options.command, purge: options.purge }, options);
   });
 }

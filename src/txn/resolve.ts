@@ -21,7 +21,12 @@ export interface Resolution {
   flags: { name: string; requested: boolean }[];
 }
 
-export async function resolve(image: Image, request: SolveRequest, policy: SolvePolicy = {}): Promise<Resolution> {
+/**
+ * Solves a request; unless `planOnly`, also fetches and verifies the manifest of
+ * every package to land. A plan-only resolution (dry runs) needs no manifests,
+ * so it works against catalog-only repositories too.
+ */
+export async function resolve(image: Image, request: SolveRequest, policy: SolvePolicy = {}, planOnly = false): Promise<Resolution> {
   if ((request.install?.length || request.update) && listRemotes(image).length === 0) {
     throw new ZpkgError('E_USAGE', `image ${image.paths.root} has no remotes to install from`, { hint: 'add one with `zpkg remote add NAME URL`' });
   }
@@ -44,8 +49,10 @@ export async function resolve(image: Image, request: SolveRequest, policy: Solve
   const requested = new Map(plan.result.map((r) => [r.name, r.requested]));
   const held = (name: string): boolean => getPackage(image.db, name)?.held ?? false;
   const installs: PackageChange[] = [];
+  const flags = plan.result.map((r) => ({ name: r.name, requested: r.requested }));
+  if (planOnly) return { plan, installs, removes: [], flags };
   for (const step of plan.install) installs.push(await prepareChange(image, step.entry as never, requested.get(step.name) ?? false));
   for (const step of [...plan.upgrade, ...plan.downgrade]) installs.push(await prepareChange(image, step.entry, requested.get(step.name) ?? false, held(step.name)));
   const removes = plan.remove.map((r) => getPackage(image.db, r.name)!);
-  return { plan, installs, removes, flags: plan.result.map((r) => ({ name: r.name, requested: r.requested })) };
+  return { plan, installs, removes, flags };
 }

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { compareVersions } from '../core/version.js';
 import type { Image } from '../image/image.js';
 import type { PackageRow } from '../image/state.js';
+import type { Plan } from '../solver/index.js';
 import { syncFilesystem } from '../fs/syncfs.js';
 import type { Report } from '../report/report.js';
 import { apply } from './apply.js';
@@ -60,6 +61,26 @@ function summarize(input: TransactionInput): Pick<TransactionResult, 'install' |
     upgrade: moved.filter((m) => compareVersions(m.to, m.from) > 0),
     downgrade: moved.filter((m) => compareVersions(m.to, m.from) < 0),
     remove: input.removes.map((p) => ({ name: p.name, version: p.version })),
+  };
+}
+
+/** What a dry run prints: the solver's plan, nothing fetched or written. */
+export function planResult(plan: Plan): TransactionResult {
+  return {
+    id: null,
+    dryRun: true,
+    install: plan.install.map((p) => ({ name: p.name, version: p.version })),
+    upgrade: plan.upgrade.map((p) => ({ name: p.name, from: p.from, to: p.to })),
+    downgrade: plan.downgrade.map((p) => ({ name: p.name, from: p.from, to: p.to })),
+    remove: plan.remove.map((p) => ({ name: p.name, version: p.version })),
+    files: { written: 0, removed: 0, bytes: 0 },
+    keptConfig: [],
+    newConfig: [],
+    adopted: [],
+    takenOver: [],
+    removedDirs: [],
+    keptDirs: [],
+    seconds: { plan: 0, stage: 0, apply: 0, commit: 0 },
   };
 }
 

@@ -5,7 +5,7 @@ import { getPackage } from '../image/state.js';
 import type { Report } from '../report/report.js';
 import { withImageLock } from './install.js';
 import { resolve } from './resolve.js';
-import { runTransaction, type TransactionResult } from './transaction.js';
+import { planResult, runTransaction, type TransactionResult } from './transaction.js';
 
 export interface UpdateOptions {
   report: Report;
@@ -19,6 +19,7 @@ export interface UpdateOptions {
 export async function update(image: Image, names: string[], options: UpdateOptions): Promise<TransactionResult> {
   return withImageLock(image, options, async () => {
     for (const n of names) if (!getPackage(image.db, n)) throw new ZpkgError('E_NOT_INSTALLED', `${n} is not installed`);
+    if (options.dryRun) return planResult((await resolve(image, { update: names.length ? names : true }, { autoremove: options.autoremove }, true)).plan);
     const r = await resolve(image, { update: names.length ? names : true }, { autoremove: options.autoremove });
     return runTransaction(image, { installs: r.installs, removes: r.removes, flags: r.flags, command: options.command }, options);
   });

@@ -1,0 +1,120 @@
+/**
+ * `repo import-index`: a Debian `Packages` index becomes the catalog of a
+ * catalog-only repository — no manifests, no blobs, an empty file index. Such
+ * a repository is a real-world catalog for the solver: a remote for
+ * `install --dry-run` and the input of `repo check`.
+ *
+ * The mapping of a stanza to an entry is debian-index.ts's (Pre-Depends count
+ * as Depends, Breaks as Conflicts, Recommends and Suggests are ignored,
+ * Multi-Arch qualifiers are read as plain same-architecture names). A stanza
+ * that does not map is skipped and reported with its reason; an index of
+ * which nothing imports is refused before the repository is touched.
+ *
+ * Into a new or empty directory the import creates the repository; into an
+ * existing repository it replaces the whole catalog in one publish (blobs and
+ * manifests of the old catalog stay until `repo gc`).
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CatalogEntry } from '../core/catalog.js';
+import { ZpkgError } from '../core/errors.js';
+import { importIndexFile, type SkippedStanza } from './debian-index.js';
+import { openRepoWriter } from './dir-backend.js';
+import { ROOT_FILE } from './layout.js';
+import { commitSnapshot, readRoot } from './snapshot.js';
+
+export interface ImportIndexOptions {
+  /** The Packages file: plain, LZ4 frame, gzip or zstd. */
+  index: string;
+  /** Repository directory (or `file://` URL): new, empty, or an existing repository. */
+  repo: string;
+}
+
+/** What a catalog holds, counted as Debian tools count it. */
+export interface CatalogCounts {
+  packages: number;
+  /** Depends clauses (each `a | b` is one), Pre-Depends included. */
+  dependencyClauses: number;
+  provides: number;
+  /** Conflicts and Breaks. */
+  conflicts: number;
+}
+
+export interface ImportIndexResult extends CatalogCounts {
+  index: string;
+  repository: string;
+  /** Root metadata version after the import. */
+  version: number;
+  /** The catalog this import replaced, when the repository existed. */
+  replaced: { version: number; packages: number } | null;
+  skipped: SkippedStanza[];
+  seconds: { read: number; write: number; total: number };
+}
+
+export function countCatalog(entries: readonly CatalogEntry[]): CatalogCounts {
+  let dependencyClauses = 0;
+  let provides = 0;
+  let conflicts = 0;
+  for (const e of entries) {
+    dependencyClauses += e.depends.length;
+    provides += e.provides.length;
+    conflicts += e.conflicts.length;
+  }
+  return { packages: entries.length, dependencyClauses, provides, conflicts };
+}
+
+/** The rule of `repo create`: a repository is created only in a new or empty directory. */
+function assertNewOrEmpty(dir: string): void {
+  if (!existsSync(dir)) return;
+  if (!statSync(dir).isDirectory()) throw new ZpkgError('E_REPO_EXISTS', `${dir} is not a directory`);
+  if (readdirSync(dir).some((e) => e !== '.zpkg-lock')) {
+    throw new ZpkgError('E_REPO_EXISTS', `${dir} is neither a zpkg repository nor empty`, {
+      hint: 'import into a new or empty directory, or into an existing repository to replace its catalog',
+    });
+  }
+}
+
+const since = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e9;
+
+export async function importIndexToRepo(options: ImportIndexOptions): Promise<ImportIndexResult> {
+  const started = process.hrtime.bigint();
+  const { entries, skipped } = importIndexFile(options.index);
+  if (entries.length === 0) {
+    const first = skipped[0];
+    throw new ZpkgError(
+      'E_REPO_INVALID',
+      first
+        ? `no stanza of \`${options.index}\` could be imported (${skipped.length} skipped; the first, ${first.package}: ${first.reason})`
+        : `\`${options.index}\` holds no package stanza`,
+      { hint: 'give a Debian `Packages` index (plain, .lz4, .gz or .zst), as apt keeps under /var/lib/apt/lists' },
+    );
+  }
+  const read = since(started);
+
+  const writeStarted = process.hrtime.bigint();
+  const repo = openRepoWriter(options.repo);
+  const existed = existsSync(join(repo.dir, ROOT_FILE));
+  if (!existed) assertNewOrEmpty(repo.dir);
+  const release = await repo.lock();
+  let replaced: ImportIndexResult['replaced'] = null;
+  let version: number;
+  try {
+    // Read under the lock: another publisher may have created or changed it meanwhile.
+    const previous = existsSync(join(repo.dir, ROOT_FILE)) ? await readRoot(repo) : undefined;
+    if (previous) replaced = { version: previous.version, packages: previous.catalog.packages };
+    version = (await commitSnapshot(repo, previous, entries, new Map())).version;
+  } finally {
+    release();
+  }
+  const write = since(writeStarted);
+
+  return {
+    index: options.index,
+    repository: repo.dir,
+    version,
+    replaced,
+    ...countCatalog(entries),
+    skipped,
+    seconds: { read, write, total: since(started) },
+  };
+}
