@@ -68,16 +68,29 @@ describe('bad repositories', () => {
     const repo = join(work, 'repo-corrupt');
     ok(['repo', 'create', repo]);
     const files: Record<string, string> = {};
-    for (let i = 0; i < 50; i++) files[`usr/share/many/f${String(i).padStart(2, '0')}`] = `content ${i}\n`;
+    // More files than the inline limit, so staging runs in worker threads.
+    for (let i = 0; i < 400; i++) files[`usr/share/many/f${String(i).padStart(3, '0')}`] = `content ${i}\n`;
     writePackage(join(work, 'src-many'), { name: 'many', version: '1' }, files);
     ok(['build', join(work, 'src-many'), '--repo', repo]);
-    const victim = digestOf(Buffer.from('content 49\n'));
-    writeFileSync(join(repo, blobPath(victim)), compress(Buffer.from('content 4X\n')));
+    const victim = digestOf(Buffer.from('content 399\n'));
+    writeFileSync(join(repo, blobPath(victim)), compress(Buffer.from('content 39X\n')));
     const root = freshImage('img-corrupt', repo);
     refuse(root, ['install', 'many'], 'E_DIGEST_MISMATCH', /is corrupt/);
     writeFileSync(join(repo, blobPath(victim)), Buffer.from('not zstd at all'));
     refuse(root, ['install', 'many'], 'E_DIGEST_MISMATCH', /undecodable/);
     expect(zpkg(['repo', 'verify', repo]).status).toBe(1);
+  });
+
+  it('a missing blob aborts the install (worker path)', () => {
+    const repo = join(work, 'repo-missing-many');
+    ok(['repo', 'create', repo]);
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 300; i++) files[`opt/m/f${i}`] = `m ${i}\n`;
+    writePackage(join(work, 'src-missmany'), { name: 'missmany', version: '1' }, files);
+    ok(['build', join(work, 'src-missmany'), '--repo', repo]);
+    rmSync(join(repo, blobPath(digestOf(Buffer.from('m 150\n')))));
+    const root = freshImage('img-missing-many', repo);
+    refuse(root, ['install', 'missmany'], 'E_BLOB_MISSING', /for `opt\/m\/f150` \(missmany\) is missing/);
   });
 
   it('a missing blob aborts the install', () => {

@@ -142,6 +142,14 @@ export function dirsOf(db: Database.Database, name: string): DirRow[] {
   return stmt(db, 'SELECT * FROM dirs WHERE package = ? ORDER BY path').all(name) as DirRow[];
 }
 
+export function allFiles(db: Database.Database): FileRow[] {
+  return (stmt(db, 'SELECT * FROM files').all() as RawFile[]).map(toFile);
+}
+
+export function allDirs(db: Database.Database): DirRow[] {
+  return stmt(db, 'SELECT * FROM dirs').all() as DirRow[];
+}
+
 export function fileAt(db: Database.Database, path: string): FileRow | undefined {
   const r = stmt(db, 'SELECT * FROM files WHERE path = ?').get(path) as RawFile | undefined;
   return r ? toFile(r) : undefined;

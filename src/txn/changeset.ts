@@ -12,7 +12,7 @@ import { isPathAction, parseMode } from '../core/manifest.js';
 import { parentsOf } from '../core/paths.js';
 import { parseAtom, providesAtom } from '../core/relation.js';
 import type Database from 'better-sqlite3';
-import { dirOwners, dirsOf, fileAt, filesOf, getPackage, type FileRow, type PackageRow } from '../image/state.js';
+import { allDirs, allFiles, dirsOf, filesOf, getPackage, type DirRow, type FileRow, type PackageRow } from '../image/state.js';
 import type { Ids } from './owners.js';
 import type { Changeset, DirOp, PackageChange, PutOp } from './types.js';
 
@@ -68,6 +68,9 @@ function hashFile(abs: string): string | undefined {
 
 export function computeChangeset(input: ChangesetInput): Changeset {
   const { db, root, ids } = input;
+  const owners = loadOwnership(db);
+  const fileAt = (path: string): FileRow | undefined => owners.files.get(path);
+  const dirOwners = (path: string): readonly DirRow[] => owners.dirs.get(path) ?? [];
   const disk = new DiskView(root, realpathSync(root));
   const cs: Changeset = { installs: input.installs, removes: input.removes, put: [], dirs: [], delete: [], dropDirs: [], keptConfig: [], newConfig: [], adopted: [], takenOver: [], owners: new Map() };
   const leaving = new Set(input.removes.map((p) => p.name));
@@ -114,7 +117,7 @@ export function computeChangeset(input: ChangesetInput): Changeset {
     if (st && !st.isDirectory() && !st.isSymbolicLink()) {
       throw conflict(`${change.name} ${change.version} delivers the directory \`${path}\`, but the image has a file there`);
     }
-    const owner = fileAt(db, path);
+    const owner = fileAt(path);
     if (owner && !leaving.has(owner.package) && !(upgrading.has(owner.package) && !claimsFile(upgrading.get(owner.package)!, path))) {
       throw conflict(`${change.name} ${change.version} delivers the directory \`${path}\`, which ${owner.package} installed as a ${owner.type}`);
     }
@@ -147,7 +150,7 @@ export function computeChangeset(input: ChangesetInput): Changeset {
         continue;
       }
       for (const parent of parentsOf(a.path)) if (!declaredDirs.has(parent)) addDir(parent, change, 0o755, 0, 0, false);
-      const owner = fileAt(db, a.path);
+      const owner = fileAt(a.path);
       if (owner && !ownerReleases(owner.package, a.path, change)) {
         if (replacesOwner(change, owner.package, db)) {
           cs.takenOver.push({ path: a.path, from: owner.package, to: change.name });
@@ -155,7 +158,7 @@ export function computeChangeset(input: ChangesetInput): Changeset {
           throw conflict(`${change.name} ${change.version} and installed ${owner.package} both deliver \`${a.path}\``, `if ${change.name} takes the file over, it declares \`replaces: ${owner.package}\``);
         }
       }
-      if (dirOwners(db, a.path).some((d) => !leaving.has(d.package))) {
+      if (dirOwners(a.path).some((d) => !leaving.has(d.package))) {
         throw conflict(`${where(a.path)} is a ${a.type}, but installed packages own a directory there`);
       }
       const st = disk.stat(a.path);
@@ -201,6 +204,18 @@ export function computeChangeset(input: ChangesetInput): Changeset {
     cs.dropDirs.push(...dirsOf(db, pkg.name));
   }
   return cs;
+}
+
+/** Every owned path of the image, read once: a plan looks up each path it touches. */
+function loadOwnership(db: Database.Database): { files: Map<string, FileRow>; dirs: Map<string, DirRow[]> } {
+  const files = new Map(allFiles(db).map((f) => [f.path, f]));
+  const dirs = new Map<string, DirRow[]>();
+  for (const d of allDirs(db)) {
+    const list = dirs.get(d.path);
+    if (list) list.push(d);
+    else dirs.set(d.path, [d]);
+  }
+  return { files, dirs };
 }
 
 function pathSets(change: PackageChange): { all: Set<string>; files: Set<string>; dirs: Set<string> } {

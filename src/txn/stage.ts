@@ -5,20 +5,20 @@
  * leaves the image as it was: `unstage` removes what was staged.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, chown, lchown, link, mkdir, open, readFile, rm, rmdir, stat, symlink } from 'node:fs/promises';
+import { chmod, chown, lchown, link, mkdir, rm, rmdir, symlink } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { DecompressStream } from 'zstd-napi';
 import { ZpkgError } from '../core/errors.js';
-import { decompress } from '../repo/compress.js';
-import { forEachLimited } from './pool.js';
+import { stageOne, type StageJob, type StageOutcome } from './stage-worker.js';
 import type { Changeset, PutOp } from './types.js';
 
 /** Blobs above this size stream through decompression instead of being held in memory. */
 const STREAM_THRESHOLD = 64 * 1024 * 1024;
-const CONCURRENCY = 16;
 
 export interface Staged {
   /** dest image path → staged absolute path. */
@@ -46,46 +46,113 @@ function corrupt(op: PutOp, actual: string, size: number): ZpkgError {
   });
 }
 
-async function stageFile(root: string, op: PutOp, tmp: string, options: StageOptions): Promise<number> {
+/** Blobs above STREAM_THRESHOLD: streamed through decompression on the main thread, bounded memory. */
+async function stageLarge(op: PutOp, tmp: string, options: StageOptions): Promise<number> {
   const a = op.action as { digest: string; size: number; path: string };
-  const blobSize = await stat(op.blob!).then((s) => s.size, () => -1);
-  if (blobSize < 0) {
-    throw new ZpkgError('E_BLOB_MISSING', `blob ${a.digest} for \`${a.path}\` (${op.package}) is missing from the repository`, { hint: 'nothing was changed; check the repository with `zpkg repo verify`' });
-  }
-  if (a.size > STREAM_THRESHOLD) {
-    const hash = createHash('sha256');
-    let size = 0;
-    const tap = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        hash.update(chunk);
-        size += chunk.length;
-        cb(null, chunk);
-      },
-    });
+  const hash = createHash('sha256');
+  let size = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      size += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  try {
     await pipeline(createReadStream(op.blob!), new DecompressStream(), tap, createWriteStream(tmp, { mode: op.mode, flags: 'wx' }));
-    const actual = `sha256:${hash.digest('hex')}`;
-    if (actual !== a.digest || size !== a.size) throw corrupt(op, actual, size);
-  } else {
-    let content: Buffer;
-    try {
-      content = decompress(await readFile(op.blob!));
-    } catch (err) {
-      if (err instanceof ZpkgError) throw err;
-      throw corrupt(op, `(undecodable: ${(err as Error).message})`, 0);
-    }
-    const actual = `sha256:${createHash('sha256').update(content).digest('hex')}`;
-    if (actual !== a.digest || content.length !== a.size) throw corrupt(op, actual, content.length);
-    const fh = await open(tmp, 'wx', op.mode);
-    try {
-      await fh.writeFile(content);
-    } finally {
-      await fh.close();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && (err as NodeJS.ErrnoException).path === op.blob) throw missing(op);
+    throw err;
+  }
+  const actual = `sha256:${hash.digest('hex')}`;
+  if (actual !== a.digest || size !== a.size) throw corrupt(op, actual, size);
+  if (options.chown && (op.uid !== 0 || op.gid !== 0)) await chown(tmp, op.uid, op.gid);
+  if (op.mode & 0o7000 || (options.chown && (op.uid !== 0 || op.gid !== 0))) await chmod(tmp, op.mode);
+  return a.size;
+}
+
+function missing(op: PutOp): ZpkgError {
+  const a = op.action as { digest: string; path: string };
+  return new ZpkgError('E_BLOB_MISSING', `blob ${a.digest} for \`${a.path}\` (${op.package}) is missing from the repository`, { hint: 'nothing was changed; check the repository with `zpkg repo verify`' });
+}
+
+function failure(op: PutOp, outcome: Exclude<StageOutcome, { ok: true }>): Error {
+  switch (outcome.kind) {
+    case 'missing':
+      return missing(op);
+    case 'corrupt':
+      return corrupt(op, outcome.actual, outcome.size);
+    case 'io': {
+      const err = new Error(outcome.message) as NodeJS.ErrnoException;
+      err.code = outcome.code;
+      err.syscall = 'stage';
+      err.path = op.dest;
+      return err;
     }
   }
-  if (options.chown && (op.uid !== 0 || op.gid !== 0)) await chown(tmp, op.uid, op.gid);
-  // chown clears setuid/setgid, and open() is subject to the umask: set the mode last.
-  if (op.mode & 0o7000 || options.chown) await chmod(tmp, op.mode);
-  return a.size;
+}
+
+/** Below this many files, workers cost more than they save. */
+const INLINE_LIMIT = 256;
+const BATCH_FILES = 64;
+const BATCH_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Runs staging jobs: inline for a few, else in worker threads (both cores
+ * decompress and hash while others write). Stops at the first failure.
+ */
+async function runJobs(jobs: StageJob[], onDone: (i: number) => void): Promise<{ index: number; outcome: Exclude<StageOutcome, { ok: true }> } | undefined> {
+  if (jobs.length < INLINE_LIMIT) {
+    for (let i = 0; i < jobs.length; i++) {
+      const r = stageOne(jobs[i]!);
+      if (!r.ok) return { index: i, outcome: r };
+      onDone(i);
+    }
+    return undefined;
+  }
+  const batches: number[][] = [];
+  let cur: number[] = [];
+  let bytes = 0;
+  jobs.forEach((job, i) => {
+    cur.push(i);
+    bytes += job.size;
+    if (cur.length >= BATCH_FILES || bytes >= BATCH_BYTES) {
+      batches.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+  });
+  if (cur.length) batches.push(cur);
+  const count = Math.min(batches.length, Math.max(2, availableParallelism() + 1));
+  const workers = Array.from({ length: count }, () => new Worker(new URL('./stage-worker.js', import.meta.url)));
+  let next = 0;
+  let failed: { index: number; outcome: Exclude<StageOutcome, { ok: true }> } | undefined;
+  try {
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            const send = (): void => {
+              if (failed || next >= batches.length) return resolve();
+              const batch = batches[next++]!;
+              w.once('message', (out: StageOutcome[]) => {
+                out.forEach((r, k) => {
+                  if (r.ok) onDone(batch[k]!);
+                  else failed ??= { index: batch[k]!, outcome: r };
+                });
+                send();
+              });
+              w.postMessage(batch.map((i) => jobs[i]!));
+            };
+            w.once('error', reject);
+            send();
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return failed;
 }
 
 export async function stage(root: string, cs: Changeset, options: StageOptions): Promise<Staged> {
@@ -104,13 +171,25 @@ export async function stage(root: string, cs: Changeset, options: StageOptions):
       await chmod(abs, d.mode);
     }
     const files = cs.put.filter((p) => p.action.type === 'file');
-    await forEachLimited(files, CONCURRENCY, async (op) => {
+    const small = files.filter((op) => (op.action as { size: number }).size <= STREAM_THRESHOLD);
+    const jobs: StageJob[] = small.map((op) => {
+      const a = op.action as { digest: string; size: number };
       const tmp = tempName(root, op.dest, options.txid);
       staged.temps.set(op.dest, tmp);
-      const n = await stageFile(root, op, tmp, options);
+      return { blob: op.blob!, digest: a.digest, size: a.size, tmp, mode: op.mode, uid: op.uid, gid: op.gid, chown: options.chown };
+    });
+    const failed = await runJobs(jobs, (i) => {
+      staged.bytes += jobs[i]!.size;
+      options.onFile?.(jobs[i]!.size);
+    });
+    if (failed) throw failure(small[failed.index]!, failed.outcome);
+    for (const op of files.filter((o) => (o.action as { size: number }).size > STREAM_THRESHOLD)) {
+      const tmp = tempName(root, op.dest, options.txid);
+      staged.temps.set(op.dest, tmp);
+      const n = await stageLarge(op, tmp, options);
       staged.bytes += n;
       options.onFile?.(n);
-    });
+    }
     for (const op of cs.put) {
       if (op.action.type === 'file') continue;
       const tmp = tempName(root, op.dest, options.txid);
