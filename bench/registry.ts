@@ -1,0 +1,9 @@
+/**
+ * The benchmark suites, in the order `npm run bench` runs them.
+ * To add one: write `bench/<name>.ts` exporting a `BenchSuite` and append it here.
+ */
+import type { BenchSuite } from './suite.js';
+import { installSuite } from './install.js';
+import { solverSuite } from './solver.js';
+
+export const suites: readonly BenchSuite[] = [installSuite, solverSuite];
