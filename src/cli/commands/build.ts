@@ -1,8 +1,7 @@
 /** `zpkg build SRC_DIR... [--repo DIR]`: pack each recipe's tree and publish it; without --repo, a checked dry build. */
 import type { Command } from 'commander';
-import { buildPackage, type BuildResult } from '../../build/build.js';
-import { openRepoWriter } from '../../repo/dir-backend.js';
-import { publishPackages, type PublishResult } from '../../repo/publish.js';
+import type { BuildResult } from '../../build/build.js';
+import type { PublishResult } from '../../repo/publish.js';
 import { formatBytes } from '../../report/table.js';
 import type { Context } from '../context.js';
 
@@ -21,6 +20,9 @@ export function register(program: Command, ctx: Context): void {
     .option('--replace', 'replace an already published package of the same name and version')
     .option('--level <n>', 'zstd compression level (1–19)', '3')
     .action(async (srcs: string[], opts: BuildOpts, cmd: Command) => {
+      const { buildPackage } = await import('../../build/build.js');
+      const { openRepoWriter } = await import('../../repo/dir-backend.js');
+      const { publishPackages } = await import('../../repo/publish.js');
       const report = ctx.report(cmd);
       const built: BuildResult[] = [];
       for (const src of srcs) {

@@ -1,7 +1,6 @@
 /** `zpkg contents NAME`: the paths an installed package delivers. */
 import type { Command } from 'commander';
 import { ZpkgError } from '../../core/errors.js';
-import { dirsOf, filesOf, getPackage } from '../../image/state.js';
 import type { Context } from '../context.js';
 
 export function register(program: Command, ctx: Context): void {
@@ -10,6 +9,7 @@ export function register(program: Command, ctx: Context): void {
     .description('list the paths an installed package delivers')
     .argument('<name>')
     .action(async (name: string, _o, cmd: Command) => {
+      const { dirsOf, filesOf, getPackage } = await import('../../image/state.js');
       const image = ctx.image(cmd);
       if (!getPackage(image.db, name)) throw new ZpkgError('E_NOT_INSTALLED', `${name} is not installed`);
       const paths = [

@@ -9,16 +9,6 @@ import { readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { buildPackage } from '../../build/build.js';
-import { openImage } from '../../image/image.js';
-import { addRemote } from '../../image/remotes.js';
-import { listPackages } from '../../image/state.js';
-import { openRepoWriter } from '../../repo/dir-backend.js';
-import { createRepo } from '../../repo/manage.js';
-import { publishPackages } from '../../repo/publish.js';
-import { install } from '../../txn/install.js';
-import { remove } from '../../txn/remove.js';
-import { verifyImage } from '../../txn/verify.js';
 import type { Context } from '../context.js';
 import { parseSpec } from './spec.js';
 
@@ -30,6 +20,16 @@ export function register(program: Command, ctx: Context): void {
     .description('build the example packages into ./.zpkg-demo/repo, install them into ./.zpkg-demo/image, verify, remove')
     .option('--dir <dir>', 'where to put the demo repository and image', '.zpkg-demo')
     .action(async (opts: { dir: string }, cmd: Command) => {
+      const { buildPackage } = await import('../../build/build.js');
+      const { openImage } = await import('../../image/image.js');
+      const { addRemote } = await import('../../image/remotes.js');
+      const { listPackages } = await import('../../image/state.js');
+      const { openRepoWriter } = await import('../../repo/dir-backend.js');
+      const { createRepo } = await import('../../repo/manage.js');
+      const { publishPackages } = await import('../../repo/publish.js');
+      const { install } = await import('../../txn/install.js');
+      const { remove } = await import('../../txn/remove.js');
+      const { verifyImage } = await import('../../txn/verify.js');
       const report = ctx.report(cmd);
       const base = resolve(opts.dir);
       const repoDir = join(base, 'repo');

@@ -1,6 +1,5 @@
 /** `zpkg history`: the transactions of an image. */
 import type { Command } from 'commander';
-import { listHistory } from '../../image/state.js';
 import { table } from '../../report/table.js';
 import type { Context } from '../context.js';
 
@@ -23,6 +22,7 @@ export function register(program: Command, ctx: Context): void {
     .command('history')
     .description('list the transactions of the image')
     .action(async (_o, cmd: Command) => {
+      const { listHistory } = await import('../../image/state.js');
       const entries = listHistory(ctx.image(cmd).db);
       ctx.report(cmd).result({ transactions: entries }, (r) =>
         r.transactions.length ? table(r.transactions.map((h) => [String(h.id), h.finishedAt ?? h.startedAt, h.status, describe(h.changes as Changes), h.command]), ['ID', 'TIME', 'STATUS', 'CHANGES', 'COMMAND']) : 'no transactions yet',

@@ -3,8 +3,6 @@ import type { Command } from 'commander';
 import { ZpkgError } from '../../core/errors.js';
 import { formatAtom, formatClause } from '../../core/relation.js';
 import { compareVersions } from '../../core/version.js';
-import { loadCandidates } from '../../image/remotes.js';
-import { getPackage } from '../../image/state.js';
 import { formatBytes } from '../../report/table.js';
 import type { Context } from '../context.js';
 
@@ -14,6 +12,8 @@ export function register(program: Command, ctx: Context): void {
     .description('show a package: installed, or else as the remotes offer it')
     .argument('<name>')
     .action(async (name: string, _o, cmd: Command) => {
+      const { loadCandidates } = await import('../../image/remotes.js');
+      const { getPackage } = await import('../../image/state.js');
       const image = ctx.image(cmd);
       const row = getPackage(image.db, name);
       const offered = (await loadCandidates(image)).filter((c) => c.name === name).sort((a, b) => compareVersions(b.version, a.version));

@@ -1,6 +1,5 @@
 /** `zpkg install SPEC...` */
 import type { Command } from 'commander';
-import { install } from '../../txn/install.js';
 import type { Context } from '../context.js';
 import { renderTransaction } from './render-txn.js';
 import { parseSpec } from './spec.js';
@@ -20,6 +19,7 @@ export function register(program: Command, ctx: Context): void {
     .option('--unsafe-io', 'skip the syncfs before commit (throwaway images only)')
     .option('--no-wait', 'fail at once when another zpkg holds the image')
     .action(async (specs: string[], opts: InstallOpts, cmd: Command) => {
+      const { install } = await import('../../txn/install.js');
       const report = ctx.report(cmd);
       const image = ctx.image(cmd, !opts.dryRun);
       const result = await install(image, specs.map(parseSpec), { report, command: ctx.commandLine(), dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait });

@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { ZpkgError } from '../../core/errors.js';
 import { toImagePath } from '../../core/paths.js';
-import { dirOwners, fileAt } from '../../image/state.js';
 import type { Context } from '../context.js';
 
 export function register(program: Command, ctx: Context): void {
@@ -11,6 +10,7 @@ export function register(program: Command, ctx: Context): void {
     .description('which installed package delivers a path (an image path such as /usr/bin/hello)')
     .argument('<path>')
     .action(async (input: string, _o, cmd: Command) => {
+      const { dirOwners, fileAt } = await import('../../image/state.js');
       const image = ctx.image(cmd);
       const path = toImagePath(input);
       const file = fileAt(image.db, path);

@@ -1,6 +1,6 @@
 /** `zpkg refresh`: fetch each remote's root metadata and, when changed, its catalog. */
 import type { Command } from 'commander';
-import { listRemotes, refreshRemote, type RefreshResult } from '../../image/remotes.js';
+import type { RefreshResult } from '../../image/remotes.js';
 import type { Context } from '../context.js';
 
 export function register(program: Command, ctx: Context): void {
@@ -8,6 +8,7 @@ export function register(program: Command, ctx: Context): void {
     .command('refresh')
     .description("fetch the remotes' catalogs")
     .action(async (_o, cmd: Command) => {
+      const { listRemotes, refreshRemote } = await import('../../image/remotes.js');
       const image = ctx.image(cmd, true);
       const results: RefreshResult[] = [];
       for (const r of listRemotes(image)) results.push(await refreshRemote(image, r));

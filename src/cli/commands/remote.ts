@@ -1,7 +1,6 @@
 /** `zpkg remote add|list|remove`: the repositories an image installs from. */
 import type { Command } from 'commander';
 import { ZpkgError } from '../../core/errors.js';
-import { addRemote, listRemotes, removeRemote } from '../../image/remotes.js';
 import { table } from '../../report/table.js';
 import type { Context } from '../context.js';
 
@@ -14,6 +13,7 @@ export function register(program: Command, ctx: Context): void {
     .argument('<url>', 'where the repository is')
     .option('--priority <n>', 'higher wins for the same package name', '0')
     .action(async (name: string, url: string, opts: { priority: string }, cmd: Command) => {
+      const { addRemote, listRemotes, removeRemote } = await import('../../image/remotes.js');
       const priority = Number(opts.priority);
       if (!Number.isInteger(priority)) throw new ZpkgError('E_USAGE', `--priority \`${opts.priority}\` is not an integer`);
       const r = addRemote(ctx.image(cmd, true), name, url, priority);
@@ -23,6 +23,7 @@ export function register(program: Command, ctx: Context): void {
     .command('list')
     .description('list remotes, highest priority first')
     .action(async (_o, cmd: Command) => {
+      const { addRemote, listRemotes, removeRemote } = await import('../../image/remotes.js');
       const remotes = listRemotes(ctx.image(cmd));
       ctx.report(cmd).result({ remotes }, (x) => (x.remotes.length ? table(x.remotes.map((r) => [r.name, String(r.priority), r.url]), ['NAME', 'PRIORITY', 'URL']) : 'no remotes'));
     });
@@ -31,6 +32,7 @@ export function register(program: Command, ctx: Context): void {
     .description('remove a remote and its cached catalog')
     .argument('<name>')
     .action(async (name: string, _o, cmd: Command) => {
+      const { addRemote, listRemotes, removeRemote } = await import('../../image/remotes.js');
       const r = removeRemote(ctx.image(cmd, true), name);
       ctx.report(cmd).result({ removed: r }, (x) => `removed remote ${x.removed.name}`);
     });

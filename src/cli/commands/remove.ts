@@ -1,6 +1,5 @@
 /** `zpkg remove NAME...` */
 import type { Command } from 'commander';
-import { remove } from '../../txn/remove.js';
 import type { Context } from '../context.js';
 import { renderTransaction } from './render-txn.js';
 
@@ -27,6 +26,7 @@ export function register(program: Command, ctx: Context): void {
     .option('--unsafe-io', 'skip the syncfs before commit (throwaway images only)')
     .option('--no-wait', 'fail at once when another zpkg holds the image')
     .action(async (names: string[], opts: RemoveOpts, cmd: Command) => {
+      const { remove } = await import('../../txn/remove.js');
       const report = ctx.report(cmd);
       const image = ctx.image(cmd, !opts.dryRun);
       const result = await remove(image, names, { report, command: ctx.commandLine(), force: opts.force, cascade: opts.cascade, autoremove: opts.autoremove, purge: opts.purge, dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait });

@@ -4,9 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { Candidate } from '../../core/catalog.js';
-import { openRepoReader } from '../../repo/open.js';
-import { readCatalog, readRoot } from '../../repo/snapshot.js';
-import { buildPool, checkInstallable, type Uninstallable } from '../../solver/index.js';
+import type { Uninstallable } from '../../solver/index.js';
 import type { Context } from '../context.js';
 
 interface RepoCheckResult {
@@ -35,6 +33,9 @@ export function register(repo: Command, ctx: Context): void {
     .description('find every package of a repository that cannot be installed on an empty image, and why')
     .argument('<dir>', 'repository directory or URL')
     .action(async (dir: string, _o, cmd: Command) => {
+      const { openRepoReader } = await import('../../repo/open.js');
+      const { readCatalog, readRoot } = await import('../../repo/snapshot.js');
+      const { buildPool, checkInstallable } = await import('../../solver/index.js');
       const t0 = process.hrtime.bigint();
       const lap = (() => {
         let last = t0;

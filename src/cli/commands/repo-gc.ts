@@ -1,8 +1,6 @@
 /** `zpkg repo gc DIR`: drop blobs and manifests that no catalog entry reaches. */
 import type { Command } from 'commander';
 import { formatBytes } from '../../report/table.js';
-import { openRepoWriter } from '../../repo/dir-backend.js';
-import { gcRepo } from '../../repo/manage.js';
 import type { Context } from '../context.js';
 
 export function register(repo: Command, ctx: Context): void {
@@ -11,6 +9,8 @@ export function register(repo: Command, ctx: Context): void {
     .description('delete blobs, manifests and old catalogs that the current catalog no longer references')
     .argument('<dir>', 'repository directory')
     .action(async (dir: string, _o, cmd: Command) => {
+      const { openRepoWriter } = await import('../../repo/dir-backend.js');
+      const { gcRepo } = await import('../../repo/manage.js');
       const r = await gcRepo(openRepoWriter(dir));
       ctx.report(cmd).result(r, (x) => `removed ${x.removed.blobs} blobs, ${x.removed.manifests} manifests, ${x.removed.catalogs} old catalogs (${formatBytes(x.bytesFreed)})`);
     });

@@ -1,6 +1,6 @@
 /** `zpkg repo import-index PACKAGES_FILE --repo DIR`: a Debian index as a catalog-only repository. */
 import type { Command } from 'commander';
-import { importIndexToRepo, type ImportIndexResult } from '../../repo/import-index.js';
+import type { ImportIndexResult } from '../../repo/import-index.js';
 import type { Context } from '../context.js';
 
 const n = (x: number): string => x.toLocaleString('en-US');
@@ -24,6 +24,7 @@ export function register(repo: Command, ctx: Context): void {
     .argument('<packages-file>', 'Debian Packages index: plain, .lz4, .gz or .zst')
     .requiredOption('--repo <dir>', 'repository directory: new, empty, or an existing repository whose catalog is replaced')
     .action(async (index: string, o: { repo: string }, cmd: Command) => {
+      const { importIndexToRepo } = await import('../../repo/import-index.js');
       const result = await importIndexToRepo({ index, repo: o.repo });
       ctx.report(cmd).result(result, render);
     });

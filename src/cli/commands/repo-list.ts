@@ -1,8 +1,6 @@
 /** `zpkg repo list DIR` */
 import type { Command } from 'commander';
 import { formatBytes, table } from '../../report/table.js';
-import { openRepoReader } from '../../repo/open.js';
-import { readSnapshot } from '../../repo/snapshot.js';
 import type { Context } from '../context.js';
 
 export function register(repo: Command, ctx: Context): void {
@@ -11,6 +9,8 @@ export function register(repo: Command, ctx: Context): void {
     .description('list every package version a repository holds')
     .argument('<dir>', 'repository directory or URL')
     .action(async (dir: string, _o, cmd: Command) => {
+      const { openRepoReader } = await import('../../repo/open.js');
+      const { readSnapshot } = await import('../../repo/snapshot.js');
       const snap = await readSnapshot(openRepoReader(dir));
       const packages = snap.entries.map((e) => ({ name: e.name, version: e.version, arch: e.arch, summary: e.summary, manifest: e.manifest ?? null, size: e.size, installedSize: e.installedSize }));
       ctx.report(cmd).result({ version: snap.root.version, packages }, (r) =>

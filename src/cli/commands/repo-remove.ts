@@ -1,8 +1,6 @@
 /** `zpkg repo remove DIR NAME@VERSION` */
 import type { Command } from 'commander';
 import { ZpkgError } from '../../core/errors.js';
-import { openRepoWriter } from '../../repo/dir-backend.js';
-import { removeFromRepo } from '../../repo/manage.js';
 import type { Context } from '../context.js';
 
 export function register(repo: Command, ctx: Context): void {
@@ -12,6 +10,8 @@ export function register(repo: Command, ctx: Context): void {
     .argument('<dir>', 'repository directory')
     .argument('<name@version>', 'package and version to remove')
     .action(async (dir: string, spec: string, _o, cmd: Command) => {
+      const { openRepoWriter } = await import('../../repo/dir-backend.js');
+      const { removeFromRepo } = await import('../../repo/manage.js');
       const at = spec.lastIndexOf('@');
       if (at <= 0 || at === spec.length - 1) throw new ZpkgError('E_USAGE', `\`${spec}\` is not NAME@VERSION`);
       const entry = await removeFromRepo(openRepoWriter(dir), spec.slice(0, at), spec.slice(at + 1));

@@ -1,7 +1,5 @@
 /** `zpkg repo verify DIR`: every digest checks out; exit 1 and a line per problem otherwise. */
 import type { Command } from 'commander';
-import { openRepoReader } from '../../repo/open.js';
-import { verifyRepo } from '../../repo/verify.js';
 import type { Context } from '../context.js';
 
 export function register(repo: Command, ctx: Context): void {
@@ -10,6 +8,8 @@ export function register(repo: Command, ctx: Context): void {
     .description('check every digest of a repository: catalog, manifests, blobs')
     .argument('<dir>', 'repository directory or URL')
     .action(async (dir: string, _o, cmd: Command) => {
+      const { openRepoReader } = await import('../../repo/open.js');
+      const { verifyRepo } = await import('../../repo/verify.js');
       const report = ctx.report(cmd);
       const progress = report.progress('blobs', 0);
       const result = await verifyRepo(openRepoReader(dir), () => progress.tick());

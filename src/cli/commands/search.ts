@@ -1,7 +1,5 @@
 /** `zpkg search TERM [--file]`: names and summaries across remotes, or with --file the paths packages deliver. */
 import type { Command } from 'commander';
-import { listRemotes, loadCandidates, loadFileIndex } from '../../image/remotes.js';
-import { listPackages } from '../../image/state.js';
 import { compareVersions } from '../../core/version.js';
 import { table } from '../../report/table.js';
 import type { Context } from '../context.js';
@@ -13,6 +11,8 @@ export function register(program: Command, ctx: Context): void {
     .argument('<term>', 'a substring (case-insensitive)')
     .option('--file', 'search the paths packages deliver instead')
     .action(async (term: string, opts: { file?: boolean }, cmd: Command) => {
+      const { listRemotes, loadCandidates, loadFileIndex } = await import('../../image/remotes.js');
+      const { listPackages } = await import('../../image/state.js');
       const image = ctx.image(cmd);
       const report = ctx.report(cmd);
       const needle = term.toLowerCase();

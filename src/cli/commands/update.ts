@@ -1,6 +1,5 @@
 /** `zpkg update [NAME...]` */
 import type { Command } from 'commander';
-import { update } from '../../txn/update.js';
 import type { Context } from '../context.js';
 import { renderTransaction } from './render-txn.js';
 
@@ -21,6 +20,7 @@ export function register(program: Command, ctx: Context): void {
     .option('--unsafe-io', 'skip the syncfs before commit (throwaway images only)')
     .option('--no-wait', 'fail at once when another zpkg holds the image')
     .action(async (names: string[], opts: UpdateOpts, cmd: Command) => {
+      const { update } = await import('../../txn/update.js');
       const report = ctx.report(cmd);
       const result = await update(ctx.image(cmd, !opts.dryRun), names, { report, command: ctx.commandLine(), autoremove: opts.autoremove, dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait });
       report.result(result, renderTransaction);

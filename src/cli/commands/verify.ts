@@ -1,6 +1,5 @@
 /** `zpkg verify [NAME...]`: installed paths against their verified manifests; exit 1 and a line per difference. */
 import type { Command } from 'commander';
-import { verifyImage } from '../../txn/verify.js';
 import type { Context } from '../context.js';
 
 export function register(program: Command, ctx: Context): void {
@@ -9,6 +8,7 @@ export function register(program: Command, ctx: Context): void {
     .description('check installed files against their manifests: digest, size, mode, owner, group, link target')
     .argument('[name...]', 'packages to check (default: all)')
     .action(async (names: string[], _o, cmd: Command) => {
+      const { verifyImage } = await import('../../txn/verify.js');
       const report = ctx.report(cmd);
       const progress = report.progress('verify', 0);
       const result = await verifyImage(ctx.image(cmd), names, () => progress.tick());

@@ -1,8 +1,6 @@
 /** `zpkg why NAME`: the dependency chain that keeps an installed package in the image. */
 import type { Command } from 'commander';
 import { ZpkgError } from '../../core/errors.js';
-import { getPackage, listPackages, toInstalled } from '../../image/state.js';
-import { why } from '../../solver/index.js';
 import type { Context } from '../context.js';
 
 export function register(program: Command, ctx: Context): void {
@@ -11,6 +9,8 @@ export function register(program: Command, ctx: Context): void {
     .description('show the chain of dependencies that keeps an installed package in the image')
     .argument('<name>')
     .action(async (name: string, _o, cmd: Command) => {
+      const { getPackage, listPackages, toInstalled } = await import('../../image/state.js');
+      const { why } = await import('../../solver/index.js');
       const image = ctx.image(cmd);
       if (!getPackage(image.db, name)) throw new ZpkgError('E_NOT_INSTALLED', `${name} is not installed`);
       const chain = why(name, listPackages(image.db).map(toInstalled));
