@@ -2,7 +2,12 @@
  * The schema of `state.db`. Bumped with a migration whenever it changes; an
  * image written by a newer zpkg is refused rather than misread.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+
+/** Steps from each older schema to the next. */
+export const MIGRATIONS: Record<number, string> = {
+  1: 'ALTER TABLE history ADD COLUMN txid TEXT;',
+};
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -61,6 +66,8 @@ CREATE TABLE IF NOT EXISTS history (
   command     TEXT NOT NULL,
   status      TEXT NOT NULL,           -- committed | failed
   changes     TEXT NOT NULL,           -- JSON {install, upgrade, remove}
-  message     TEXT
+  message     TEXT,
+  txid        TEXT                     -- the journal's id: its presence marks the transaction committed
 );
+CREATE INDEX IF NOT EXISTS history_by_txid ON history(txid);
 `;

@@ -185,11 +185,12 @@ export interface HistoryRow {
   status: string;
   changes: unknown;
   message: string | null;
+  txid?: string | null;
 }
 
 export function addHistory(db: Database.Database, row: Omit<HistoryRow, 'id'>): number {
-  const r = stmt(db, 'INSERT INTO history (started_at, finished_at, command, status, changes, message) VALUES (?, ?, ?, ?, ?, ?)')
-    .run(row.startedAt, row.finishedAt, row.command, row.status, JSON.stringify(row.changes), row.message);
+  const r = stmt(db, 'INSERT INTO history (started_at, finished_at, command, status, changes, message, txid) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    .run(row.startedAt, row.finishedAt, row.command, row.status, JSON.stringify(row.changes), row.message, row.txid ?? null);
   return Number(r.lastInsertRowid);
 }
 
@@ -202,5 +203,6 @@ export function listHistory(db: Database.Database): HistoryRow[] {
     status: r.status as string,
     changes: JSON.parse(r.changes as string) as unknown,
     message: r.message as string | null,
+    txid: (r.txid as string | null) ?? null,
   }));
 }

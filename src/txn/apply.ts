@@ -1,14 +1,16 @@
 /**
- * Apply: staged files are renamed into place, paths that go are unlinked,
- * directories no package keeps are removed when empty. Every step here is a
- * rename, unlink or rmdir: nothing can run out of space.
+ * Apply: staged files are renamed into place — each replaced path first gets a
+ * backup link — paths that go are renamed to backups, and directories no
+ * package keeps are removed (after the commit) when empty. Every step is a
+ * link or rename: nothing here can run out of space, and the journal written
+ * before says how to undo each one. Backups go once the commit is durable.
  */
-import { renameSync } from 'node:fs';
-import { chmod, chown, rmdir, unlink } from 'node:fs/promises';
+import { chmodSync, chownSync, linkSync, lstatSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { dirOwners } from '../image/state.js';
-import { forEachLimited } from './pool.js';
+import { crashPoint } from './crash-point.js';
+import { backupName, type Journal, type JournalDir } from './journal.js';
 import type { Staged } from './stage.js';
 import type { Changeset } from './types.js';
 
@@ -17,41 +19,92 @@ export interface Applied {
   keptDirs: string[];
 }
 
-export async function apply(root: string, db: Database.Database, cs: Changeset, staged: Staged, options: { chown: boolean }): Promise<Applied> {
-  const applied: Applied = { removedDirs: [], keptDirs: [] };
-  // Declared directories that already existed take the package's attributes when no other package owns them.
-  for (const d of cs.dirs) {
-    if (d.create || !d.declared) continue;
-    if (dirOwners(db, d.path).some((o) => o.package !== d.package)) continue;
-    const abs = join(root, d.path);
-    if (options.chown) await chown(abs, d.uid, d.gid).catch(() => undefined);
-    await chmod(abs, d.mode).catch(() => undefined);
-  }
-  // Plain synchronous renames: each is one metadata syscall, cheaper than a thread-pool hand-off.
-  for (const [dest, tmp] of staged.temps) renameSync(tmp, join(root, dest));
-  const putPaths = new Set(cs.put.map((p) => p.dest));
-  await forEachLimited(cs.delete, 32, async (f) => {
-    if (putPaths.has(f.path)) return;
-    await unlink(join(root, f.path)).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
-    });
-  });
-  // A directory goes when its last owner goes and nothing else lives in it; deepest first.
+/** Declared directories that already exist and take the package's attributes (no other package owns them). */
+function dirsToChange(db: Database.Database, cs: Changeset) {
+  return cs.dirs.filter((d) => !d.create && d.declared && !dirOwners(db, d.path).some((o) => o.package !== d.package));
+}
+
+/** Directories whose last owner goes: removed when empty, deepest first. */
+function dirsToRemove(db: Database.Database, cs: Changeset): string[] {
   const staying = new Set(cs.dirs.map((d) => d.path));
   const going = new Set(cs.dropDirs.map((d) => `${d.path}\0${d.package}`));
-  const candidates = [...new Set(cs.dropDirs.map((d) => d.path))].filter(
+  const paths = [...new Set(cs.dropDirs.map((d) => d.path))].filter(
     (path) => !staying.has(path) && dirOwners(db, path).every((o) => going.has(`${o.path}\0${o.package}`)),
   );
-  candidates.sort((a, b) => b.split('/').length - a.split('/').length || (a < b ? 1 : -1));
-  for (const path of candidates) {
+  return paths.sort((a, b) => b.split('/').length - a.split('/').length || (a < b ? 1 : -1));
+}
+
+/** Paths of removed packages and of dropped paths, minus those written again. */
+function pathsToDelete(cs: Changeset): string[] {
+  const putPaths = new Set(cs.put.map((p) => p.dest));
+  return cs.delete.map((f) => f.path).filter((p) => !putPaths.has(p));
+}
+
+function attributes(root: string, path: string): JournalDir {
+  const st = lstatSync(join(root, path));
+  return { path, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+}
+
+/** Everything apply may touch, for the journal. */
+export function describeApply(root: string, db: Database.Database, cs: Changeset, txid: string, command: string): Journal {
+  const dropRows = new Map(cs.dropDirs.map((d) => [d.path, d]));
+  return {
+    format: 1,
+    txid,
+    command,
+    startedAt: new Date().toISOString(),
+    puts: cs.put.map((p) => ({ dest: p.dest, existed: p.existed })),
+    deletes: pathsToDelete(cs),
+    createdDirs: cs.dirs.filter((d) => d.create).map((d) => d.path),
+    removedDirs: dirsToRemove(db, cs).map((path) => {
+      const row = dropRows.get(path)!;
+      return { path, mode: row.mode, uid: row.uid, gid: row.gid };
+    }),
+    changedDirs: dirsToChange(db, cs).map((d) => attributes(root, d.path)),
+  };
+}
+
+function missingOk(fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+export function apply(root: string, db: Database.Database, cs: Changeset, staged: Staged, journal: Journal, options: { chown: boolean }): void {
+  for (const d of dirsToChange(db, cs)) {
+    const abs = join(root, d.path);
+    if (options.chown) chownSync(abs, d.uid, d.gid);
+    chmodSync(abs, d.mode);
+  }
+  const existed = new Map(cs.put.map((p) => [p.dest, p.existed]));
+  for (const [dest, tmp] of staged.temps) {
+    const abs = join(root, dest);
+    if (existed.get(dest)) missingOk(() => linkSync(abs, join(root, backupName(dest, journal.txid))));
+    renameSync(tmp, abs);
+    crashPoint('apply');
+  }
+  for (const path of journal.deletes) {
+    missingOk(() => renameSync(join(root, path), join(root, backupName(path, journal.txid))));
+    crashPoint('apply');
+  }
+}
+
+/** After the commit: backups go, then directories whose last owner went, when empty. */
+export function finish(root: string, journal: Journal): Applied {
+  for (const p of journal.puts) if (p.existed) rmSync(join(root, backupName(p.dest, journal.txid)), { force: true });
+  for (const d of journal.deletes) rmSync(join(root, backupName(d, journal.txid)), { force: true });
+  const done: Applied = { removedDirs: [], keptDirs: [] };
+  for (const d of journal.removedDirs) {
     try {
-      await rmdir(join(root, path));
-      applied.removedDirs.push(path);
+      rmdirSync(join(root, d.path));
+      done.removedDirs.push(d.path);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOTEMPTY' || code === 'EEXIST') applied.keptDirs.push(path);
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') done.keptDirs.push(d.path);
       else if (code !== 'ENOENT') throw err;
     }
   }
-  return applied;
+  return done;
 }

@@ -171,6 +171,7 @@ export function computeChangeset(input: ChangesetInput): Changeset {
         gid: a.type === 'hardlink' ? 0 : ids.gid(a.group, where(a.path)),
         mode: a.type === 'file' ? parseMode(a.mode) : 0,
         dest: a.path,
+        existed: st !== null,
       };
       cs.owners.set(a.path, { uid: op.uid, gid: op.gid });
       if (a.type === 'file') {
@@ -184,6 +185,7 @@ export function computeChangeset(input: ChangesetInput): Changeset {
               continue;
             }
             op.dest = `${a.path}.zpkg-new`;
+            op.existed = disk.stat(op.dest) !== null;
             cs.newConfig.push(a.path);
           }
         }

@@ -5,6 +5,7 @@ import { addHistory, deletePackage, insertDirs, insertFiles, putPackage, type Di
 import type { Changeset } from './types.js';
 
 export interface HistoryEntry {
+  txid: string;
   command: string;
   startedAt: string;
   changes: unknown;
@@ -60,7 +61,7 @@ export function commit(db: Database.Database, cs: Changeset, history: HistoryEnt
     const dirs: DirRow[] = cs.dirs.map((d) => ({ path: d.path, package: d.package, mode: d.mode, uid: d.uid, gid: d.gid }));
     insertDirs(db, dirs);
     setRequested(db, flags);
-    return addHistory(db, { startedAt: history.startedAt, finishedAt: now, command: history.command, status: 'committed', changes: history.changes, message: null });
+    return addHistory(db, { startedAt: history.startedAt, finishedAt: now, command: history.command, status: 'committed', changes: history.changes, message: null, txid: history.txid });
   });
   return run();
 }

@@ -9,6 +9,7 @@ import { blobPath } from '../repo/layout.js';
 import { openRepoReader } from '../repo/open.js';
 import type { Report } from '../report/report.js';
 import { fetchManifest } from './manifests.js';
+import { recoverImage } from './recover.js';
 import { resolve } from './resolve.js';
 import { planResult, runTransaction, type TransactionResult } from './transaction.js';
 import type { PackageChange } from './types.js';
@@ -67,11 +68,16 @@ export interface LockedOptions {
   dryRun?: boolean;
 }
 
-/** Runs `work` holding the image's transaction lock, telling the person when it has to wait. */
+/**
+ * Runs `work` holding the image's transaction lock (telling the person when it
+ * has to wait), after recovering any transaction an interruption left behind.
+ */
 export async function withImageLock<T>(image: Image, options: LockedOptions, work: () => Promise<T>): Promise<T> {
   if (options.dryRun) return work();
   const lock = lockImage(image, { noWait: options.noWait, onWait: () => options.report.info(`waiting for another zpkg working on ${image.paths.root}…`) });
   try {
+    // An interrupted transaction is finished or undone before anything else happens.
+    for (const r of recoverImage(image)) options.report.info(`recovered the interrupted transaction ${r.txid} (${r.command}): ${r.outcome}`);
     return await work();
   } finally {
     lock.release();

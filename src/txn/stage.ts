@@ -9,11 +9,13 @@ import { chmod, chown, lchown, link, mkdir, rm, rmdir, symlink } from 'node:fs/p
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { createHash } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { DecompressStream } from 'zstd-napi';
 import { ZpkgError } from '../core/errors.js';
+import { tempName } from './journal.js';
+import { crashPoint } from './crash-point.js';
 import { stageOne, type StageJob, type StageOutcome } from './stage-worker.js';
 import type { Changeset, PutOp } from './types.js';
 
@@ -35,8 +37,8 @@ export interface StageOptions {
   chown: boolean;
 }
 
-export function tempName(root: string, dest: string, txid: string): string {
-  return join(root, dirname(dest), `.${basename(dest)}.zpkg-${txid}`);
+function tempPath(root: string, dest: string, txid: string): string {
+  return join(root, tempName(dest, txid));
 }
 
 function corrupt(op: PutOp, actual: string, size: number): ZpkgError {
@@ -174,17 +176,18 @@ export async function stage(root: string, cs: Changeset, options: StageOptions):
     const small = files.filter((op) => (op.action as { size: number }).size <= STREAM_THRESHOLD);
     const jobs: StageJob[] = small.map((op) => {
       const a = op.action as { digest: string; size: number };
-      const tmp = tempName(root, op.dest, options.txid);
+      const tmp = tempPath(root, op.dest, options.txid);
       staged.temps.set(op.dest, tmp);
       return { blob: op.blob!, digest: a.digest, size: a.size, tmp, mode: op.mode, uid: op.uid, gid: op.gid, chown: options.chown };
     });
     const failed = await runJobs(jobs, (i) => {
+      crashPoint('stage');
       staged.bytes += jobs[i]!.size;
       options.onFile?.(jobs[i]!.size);
     });
     if (failed) throw failure(small[failed.index]!, failed.outcome);
     for (const op of files.filter((o) => (o.action as { size: number }).size > STREAM_THRESHOLD)) {
-      const tmp = tempName(root, op.dest, options.txid);
+      const tmp = tempPath(root, op.dest, options.txid);
       staged.temps.set(op.dest, tmp);
       const n = await stageLarge(op, tmp, options);
       staged.bytes += n;
@@ -192,7 +195,7 @@ export async function stage(root: string, cs: Changeset, options: StageOptions):
     }
     for (const op of cs.put) {
       if (op.action.type === 'file') continue;
-      const tmp = tempName(root, op.dest, options.txid);
+      const tmp = tempPath(root, op.dest, options.txid);
       if (op.action.type === 'link') {
         await symlink(op.action.target, tmp);
         staged.temps.set(op.dest, tmp);

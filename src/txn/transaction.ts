@@ -15,7 +15,10 @@ import type { PackageRow } from '../image/state.js';
 import type { Plan } from '../solver/index.js';
 import { syncFilesystem } from '../fs/syncfs.js';
 import type { Report } from '../report/report.js';
-import { apply } from './apply.js';
+import { apply, describeApply, finish } from './apply.js';
+import { crashPoint } from './crash-point.js';
+import { removeJournal, writeJournal } from './journal.js';
+import { recoverImage } from './recover.js';
 import { computeChangeset } from './changeset.js';
 import { commit, setRequested } from './commit.js';
 import { imageIds } from './owners.js';
@@ -119,28 +122,49 @@ export async function runTransaction(image: Image, input: TransactionInput, opti
   const chown = process.getuid?.() === 0;
   if (!chown) report.warn('not running as root: installed files keep your user and group instead of the packages\' owners');
   const txid = randomBytes(6).toString('hex');
+  const root = image.paths.root;
+  // The journal is durable before the first change; from here an interruption is recoverable.
+  const journal = describeApply(root, image.db, cs, txid, input.command);
+  writeJournal(image.paths.state, journal);
+  crashPoint('journal');
   t = clock();
   const progress = report.progress('stage', cs.put.length);
   const oldMask = process.umask(0);
   let staged;
   try {
-    staged = await stage(image.paths.root, cs, { txid, chown, onFile: (n) => progress.tick(1, n) });
+    staged = await stage(root, cs, { txid, chown, onFile: (n) => progress.tick(1, n) });
+  } catch (err) {
+    removeJournal(image.paths.state, txid);
+    throw err;
   } finally {
     process.umask(oldMask);
   }
   progress.done(`${cs.put.length} paths, ${(staged.bytes / 1e6).toFixed(1)} MB verified`);
   seconds.stage = t();
   result.files.bytes = staged.bytes;
+  crashPoint('staged');
 
   t = clock();
-  const applied = await apply(image.paths.root, image.db, cs, staged, { chown });
-  if (!options.unsafeIo) syncFilesystem(image.paths.root);
+  try {
+    apply(root, image.db, cs, staged, journal, { chown });
+  } catch (err) {
+    // A failure midway (not a crash): undo what was done, as recovery would.
+    recoverImage(image);
+    throw err;
+  }
+  crashPoint('applied');
+  if (!options.unsafeIo) syncFilesystem(root);
+  crashPoint('synced');
   seconds.apply = t();
-  result.removedDirs = applied.removedDirs;
-  result.keptDirs = applied.keptDirs;
 
   t = clock();
-  result.id = commit(image.db, cs, { command: input.command, startedAt, changes }, input.flags ?? []);
+  result.id = commit(image.db, cs, { txid, command: input.command, startedAt, changes }, input.flags ?? []);
+  crashPoint('committed');
+  const finished = finish(root, journal);
+  result.removedDirs = finished.removedDirs;
+  result.keptDirs = finished.keptDirs;
+  removeJournal(image.paths.state, txid);
+  crashPoint('cleaned');
   seconds.commit = t();
   return result;
 }

@@ -29,6 +29,8 @@ export interface PutOp {
   blob?: string;
   /** Where the content lands when it is not the action's path (`PATH.zpkg-new` beside a changed config file). */
   dest: string;
+  /** Something is at `dest` already (it is backed up before being replaced). */
+  existed: boolean;
 }
 
 export interface DirOp {

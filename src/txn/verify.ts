@@ -13,6 +13,7 @@ import { ZpkgError } from '../core/errors.js';
 import { isPathAction, parseMode } from '../core/manifest.js';
 import type { Image } from '../image/image.js';
 import { dirsOf, filesOf, getPackage, listPackages, type PackageRow } from '../image/state.js';
+import { pendingJournals } from './journal.js';
 import { cachedManifest } from './manifests.js';
 import { forEachLimited } from './pool.js';
 
@@ -51,6 +52,9 @@ export async function verifyImage(image: Image, names: string[], onPath?: () => 
     });
   } else rows = listPackages(image.db);
   const result: VerifyResult = { packages: rows.length, paths: 0, problems: [], changedConfig: [] };
+  for (const j of pendingJournals(image.paths.state)) {
+    result.problems.push({ package: '', path: '', problem: `transaction ${j.txid} (${j.command}) was interrupted: files and state may disagree until \`zpkg recover\` (or any changing command) finishes or undoes it` });
+  }
   for (const pkg of rows) {
     const add = (path: string, problem: string, config = false): void => {
       (config ? result.changedConfig : result.problems).push({ package: pkg.name, path, problem, ...(config ? { config } : {}) });

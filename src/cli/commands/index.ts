@@ -10,6 +10,7 @@ import { register as info } from './info.js';
 import { register as install } from './install.js';
 import { register as list } from './list.js';
 import { register as owns } from './owns.js';
+import { register as recover } from './recover.js';
 import { register as refresh } from './refresh.js';
 import { register as remote } from './remote.js';
 import { register as remove } from './remove.js';
@@ -21,5 +22,5 @@ import { register as verify } from './verify.js';
 import { register as why } from './why.js';
 
 export const COMMANDS: ((program: Command, ctx: Context) => void)[] = [
-  install, remove, update, hold, list, info, contents, owns, why, search, verify, history, remote, refresh, build, repo, vercmp, demo,
+  install, remove, update, hold, list, info, contents, owns, why, search, verify, history, recover, remote, refresh, build, repo, vercmp, demo,
 ];

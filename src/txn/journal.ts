@@ -1,0 +1,91 @@
+/**
+ * The journal of the transaction in flight (`var/lib/zpkg/journal/<txid>.json`).
+ * It is written and made durable before the first change to the image and names
+ * every path the transaction may touch, so that after an interruption at any
+ * instant `recover` can put each path back (or finish), whatever step it
+ * reached. Per path, the steps are atomic renames:
+ *
+ *   put:    stage to TMP → link DEST to BACKUP (if DEST existed) → rename TMP over DEST
+ *   delete: rename PATH to BACKUP
+ *
+ * The commit marker is the history row carrying the journal's txid: SQLite
+ * commits it atomically with the new state.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { ZpkgError } from '../core/errors.js';
+import { writeFileAtomic } from '../fs/atomic.js';
+
+export interface JournalPut {
+  dest: string;
+  /** DEST existed before (and is backed up before being replaced). */
+  existed: boolean;
+}
+
+export interface JournalDir {
+  path: string;
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+export interface Journal {
+  format: 1;
+  txid: string;
+  command: string;
+  startedAt: string;
+  puts: JournalPut[];
+  deletes: string[];
+  /** Directories this transaction creates (removed again on rollback when empty). */
+  createdDirs: string[];
+  /** Directories it may remove, with what they were (recreated on rollback). */
+  removedDirs: JournalDir[];
+  /** Existing directories whose attributes it changes, with their old ones. */
+  changedDirs: JournalDir[];
+}
+
+export function tempName(dest: string, txid: string): string {
+  const dir = dirname(dest);
+  return join(dir === '.' ? '' : dir, `.${basename(dest)}.zpkg-${txid}`);
+}
+
+export function backupName(dest: string, txid: string): string {
+  const dir = dirname(dest);
+  return join(dir === '.' ? '' : dir, `.${basename(dest)}.zpkg-old-${txid}`);
+}
+
+export function journalDir(state: string): string {
+  return join(state, 'journal');
+}
+
+/** Writes the journal durably (fsync of the file and its directory). */
+export function writeJournal(state: string, journal: Journal): string {
+  const dir = journalDir(state);
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${journal.txid}.json`);
+  writeFileAtomic(path, JSON.stringify(journal), { durable: true });
+  return path;
+}
+
+export function removeJournal(state: string, txid: string): void {
+  rmSync(join(journalDir(state), `${txid}.json`), { force: true });
+}
+
+/** Journals of interrupted transactions, oldest first. */
+export function pendingJournals(state: string): Journal[] {
+  const dir = journalDir(state);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((n) => n.endsWith('.json'))
+    .map((n) => {
+      const path = join(dir, n);
+      try {
+        return JSON.parse(readFileSync(path, 'utf8')) as Journal;
+      } catch (err) {
+        throw new ZpkgError('E_IMAGE_INVALID', `the journal ${path} cannot be read: ${(err as Error).message}`, {
+          hint: 'it was written durably before any change, so this is damage from outside zpkg; inspect it by hand',
+        });
+      }
+    })
+    .sort((a, b) => (a.startedAt < b.startedAt ? -1 : 1));
+}

@@ -1,0 +1,51 @@
+// Crash injection: an interrupted install, update or remove always recovers to exactly the old or the new state.
+// `npm run crash -- --runs N` runs N kills per scenario; `npm test` a modest count.
+import { cpSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ok, tempDir } from '../helpers/zpkg.js';
+import { buildRepository, crashRun, killPlan, prepareScenario, type RunResult, type Scenario } from './harness.js';
+
+const RUNS = Number(process.env.ZPKG_CRASH_RUNS ?? 16);
+let work: string;
+const scenarios: Scenario[] = [];
+
+function mulberry32(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+beforeAll(() => {
+  work = tempDir('zpkg-crash-');
+  const repo = buildRepository(work);
+  const empty = join(work, 'tpl-empty');
+  mkdirSync(empty);
+  ok(['--root', empty, 'remote', 'add', 'main', repo]);
+  ok(['--root', empty, 'refresh']);
+  const v1 = join(work, 'tpl-v1');
+  cpSync(empty, v1, { recursive: true, verbatimSymlinks: true });
+  ok(['--root', v1, 'install', 'tools=1.0', 'app=1.0', 'libone=1.0', 'libtwo=1.0', 'base=1.0']);
+  scenarios.push(prepareScenario(work, 'install', empty, ['install', 'tools']));
+  scenarios.push(prepareScenario(work, 'update', v1, ['update']));
+  scenarios.push(prepareScenario(work, 'remove', v1, ['remove', '--cascade', 'libtwo']));
+}, 300_000);
+
+describe('crash recovery', () => {
+  it(`${RUNS} kills per scenario (install, update, remove) leave the old or the new state, never a mix`, async () => {
+    const random = mulberry32(0x5eed);
+    const results: RunResult[] = [];
+    for (const s of scenarios) for (const kill of killPlan(s, RUNS, random)) results.push(await crashRun(work, s, kill));
+    const failed = results.filter((r) => r.outcome === 'FAILED');
+    const count = (o: string): number => results.filter((r) => r.outcome === o).length;
+    console.log(`crash runs: ${results.length}, old state: ${count('old')}, new state: ${count('new')}, failures: ${failed.length}`);
+    for (const f of failed) console.log(`  FAILED ${f.scenario} ${f.kill}: ${f.detail}`);
+    expect(failed).toEqual([]);
+    // The named kill points reach both sides of the commit.
+    expect(count('old')).toBeGreaterThan(0);
+    expect(count('new')).toBeGreaterThan(0);
+  }, 3_600_000);
+});

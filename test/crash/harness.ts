@@ -1,0 +1,145 @@
+/**
+ * The crash-injection harness: runs a changing zpkg command in a child process,
+ * kills it (SIGKILL at a named step via ZPKG_CRASH_AT, or `kill -9` after a random
+ * delay), runs `zpkg recover`, and checks that files on disk and state.db agree
+ * and equal exactly the state before or after the command.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { BIN, ok, snapshot, writePackage } from '../helpers/zpkg.js';
+
+export interface Scenario {
+  name: string;
+  /** Image the command starts from (copied for every run). */
+  template: string;
+  args: string[];
+  before: string;
+  after: string;
+  /** Wall time of an uninterrupted run, for choosing random kill instants. */
+  millis: number;
+}
+
+export interface RunResult {
+  scenario: string;
+  kill: string;
+  outcome: 'old' | 'new' | 'finished' | 'FAILED';
+  detail?: string;
+}
+
+/** A realistic set: shared directories, config files, symlinks, a hard link, dependencies; v2 changes, drops and adds files. */
+export function buildRepository(work: string): string {
+  const repo = join(work, 'repo');
+  ok(['repo', 'create', repo]);
+  const srcs: string[] = [];
+  for (const v of [1, 2]) {
+    const files = (pkg: string, count: number): Record<string, string | { link: string } | { content: string; mode: number }> => {
+      const out: Record<string, string | { link: string } | { content: string; mode: number }> = {};
+      for (let i = 0; i < count; i++) {
+        // v2 changes a third of the files, drops every tenth and adds new ones.
+        if (v === 2 && i % 10 === 9) continue;
+        const changed = v === 2 && i % 3 === 0;
+        out[`usr/lib/${pkg}/f${i}`] = `${pkg} file ${i} ${changed ? 'v2' : 'v1'}\n`.repeat(1 + (i % 40));
+      }
+      if (v === 2) for (let i = 0; i < count / 5; i++) out[`usr/lib/${pkg}/new${i}`] = `${pkg} new ${i}\n`;
+      out[`usr/share/common/${pkg}.txt`] = `${pkg} v${v}\n`;
+      out[`usr/bin/${pkg}`] = { content: `#!/bin/sh\necho ${pkg} v${v}\n`, mode: 0o755 };
+      out[`usr/bin/${pkg}-alias`] = { link: pkg };
+      return out;
+    };
+    srcs.push(writePackage(join(work, `src/base-${v}`), { name: 'base', version: `${v}.0`, config: ['etc/base.conf'] }, { 'etc/base.conf': `setting=${v}\n`, 'etc/os-release': `VERSION=${v}\n` }));
+    srcs.push(writePackage(join(work, `src/libone-${v}`), { name: 'libone', version: `${v}.0`, depends: ['base'] }, files('libone', 120)));
+    srcs.push(writePackage(join(work, `src/libtwo-${v}`), { name: 'libtwo', version: `${v}.0`, depends: ['base'] }, files('libtwo', 80)));
+    srcs.push(writePackage(join(work, `src/app-${v}`), { name: 'app', version: `${v}.0`, depends: ['libone', 'libtwo (>= 1.0)'] }, files('app', 150)));
+    srcs.push(writePackage(join(work, `src/tools-${v}`), { name: 'tools', version: `${v}.0`, depends: ['app'] }, files('tools', 100)));
+  }
+  ok(['build', ...srcs, '--repo', repo]);
+  return repo;
+}
+
+/** The observable state of an image: its tree (outside zpkg's own state) and its packages and files in state.db. */
+export function imageState(root: string): string {
+  const tree = snapshot(root, (rel) => rel === 'var/lib/zpkg' || rel.startsWith('var/lib/zpkg/'));
+  const dbPath = join(root, 'var/lib/zpkg/state.db');
+  let rows: unknown[] = [];
+  if (existsSync(dbPath)) {
+    const db = new Database(dbPath, { readonly: true });
+    rows = [db.prepare('SELECT name, version, requested FROM packages ORDER BY name').all(), db.prepare('SELECT path, package, digest, mode, uid, target FROM files ORDER BY path').all(), db.prepare('SELECT path, package FROM dirs ORDER BY path, package').all()];
+    db.close();
+  }
+  return JSON.stringify({ tree, rows });
+}
+
+let counter = 0;
+
+export function prepareScenario(work: string, name: string, template: string, args: string[]): Scenario {
+  const probe = join(work, `probe-${name}`);
+  cpSync(template, probe, { recursive: true, verbatimSymlinks: true });
+  const t = performance.now();
+  ok(['--root', probe, ...args]);
+  const millis = performance.now() - t;
+  const s: Scenario = { name, template, args, before: imageState(template), after: imageState(probe), millis };
+  rmSync(probe, { recursive: true, force: true });
+  return s;
+}
+
+function runKilled(root: string, args: string[], kill: { at?: string; afterMs?: number }): Promise<void> {
+  return new Promise((resolve) => {
+    const env = { ...process.env, ...(kill.at ? { ZPKG_CRASH_AT: kill.at } : {}) };
+    const child = spawn(process.execPath, [BIN, '--root', root, ...args], { env, stdio: 'ignore' });
+    let timer: NodeJS.Timeout | undefined;
+    if (kill.afterMs !== undefined) timer = setTimeout(() => child.kill('SIGKILL'), kill.afterMs);
+    child.on('exit', () => {
+      if (timer) clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+function leftovers(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const abs = join(dir, e.name);
+      if (e.name.includes('.zpkg-') && !e.name.endsWith('.zpkg-new')) out.push(abs);
+      if (e.isDirectory() && !e.isSymbolicLink()) walk(abs);
+    }
+  };
+  walk(root);
+  const journal = join(root, 'var/lib/zpkg/journal');
+  if (existsSync(journal)) out.push(...readdirSync(journal).map((n) => join(journal, n)));
+  return out;
+}
+
+/** One run: copy the template, start the command, kill it, recover, compare. */
+export async function crashRun(work: string, s: Scenario, kill: { at?: string; afterMs?: number }): Promise<RunResult> {
+  const root = join(work, `run-${counter++}`);
+  mkdirSync(root, { recursive: true });
+  rmSync(root, { recursive: true, force: true });
+  cpSync(s.template, root, { recursive: true, verbatimSymlinks: true });
+  const label = kill.at ? `at ${kill.at}` : `after ${kill.afterMs!.toFixed(0)} ms`;
+  try {
+    await runKilled(root, s.args, kill);
+    const rec = spawnSync(process.execPath, [BIN, '--root', root, 'recover'], { encoding: 'utf8' });
+    if (rec.status !== 0) return { scenario: s.name, kill: label, outcome: 'FAILED', detail: `recover exited ${rec.status}: ${rec.stderr}` };
+    const state = imageState(root);
+    const left = leftovers(root);
+    if (left.length) return { scenario: s.name, kill: label, outcome: 'FAILED', detail: `leftovers: ${left.slice(0, 5).join(', ')}` };
+    const verify = spawnSync(process.execPath, [BIN, '--root', root, 'verify'], { encoding: 'utf8' });
+    if (verify.status !== 0) return { scenario: s.name, kill: label, outcome: 'FAILED', detail: `verify: ${verify.stdout.split('\n').slice(0, 5).join(' | ')}` };
+    if (state === s.before) return { scenario: s.name, kill: label, outcome: 'old' };
+    if (state === s.after) return { scenario: s.name, kill: label, outcome: 'new' };
+    return { scenario: s.name, kill: label, outcome: 'FAILED', detail: 'the image is neither the old nor the new state' };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** Kill points: every step boundary, several instants inside stage and apply, then random delays. */
+export function killPlan(s: Scenario, runs: number, random: () => number): { at?: string; afterMs?: number }[] {
+  const named = ['journal', 'stage:1', 'stage:200', 'staged', 'apply:1', 'apply:50', 'apply:300', 'applied', 'synced', 'committed', 'cleaned'].map((at) => ({ at }));
+  const plan: { at?: string; afterMs?: number }[] = [...named];
+  while (plan.length < runs) plan.push({ afterMs: random() * s.millis * 1.1 });
+  return plan.slice(0, Math.max(runs, named.length));
+}
