@@ -1,12 +1,12 @@
 // Crash injection: an interrupted install, update or remove always recovers to exactly the old or the new state.
-// `npm run crash -- --runs N` runs N kills per scenario; `npm test` a modest count.
+// `npm run crash -- --runs N` runs N kills in all, split over the scenarios; `npm test` a modest count.
 import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ok, tempDir } from '../helpers/zpkg.js';
 import { buildRepository, crashRun, killPlan, prepareScenario, type RunResult, type Scenario } from './harness.js';
 
-const RUNS = Number(process.env.ZPKG_CRASH_RUNS ?? 16);
+const RUNS = Number(process.env.ZPKG_CRASH_RUNS ?? 45);
 let work: string;
 const scenarios: Scenario[] = [];
 
@@ -35,10 +35,11 @@ beforeAll(() => {
 }, 300_000);
 
 describe('crash recovery', () => {
-  it(`${RUNS} kills per scenario (install, update, remove) leave the old or the new state, never a mix`, async () => {
+  it(`${RUNS} kills across install, update and remove leave the old or the new state, never a mix`, async () => {
     const random = mulberry32(0x5eed);
     const results: RunResult[] = [];
-    for (const s of scenarios) for (const kill of killPlan(s, RUNS, random)) results.push(await crashRun(work, s, kill));
+    const perScenario = Math.ceil(RUNS / scenarios.length);
+    for (const s of scenarios) for (const kill of killPlan(s, perScenario, random)) results.push(await crashRun(work, s, kill));
     const failed = results.filter((r) => r.outcome === 'FAILED');
     const count = (o: string): number => results.filter((r) => r.outcome === o).length;
     console.log(`crash runs: ${results.length}, old state: ${count('old')}, new state: ${count('new')}, failures: ${failed.length}`);
