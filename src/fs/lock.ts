@@ -29,8 +29,8 @@ function sleep(ms: number): void {
 
 export function acquireLock(path: string, options: LockOptions): Lock {
   mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
-  db.pragma('journal_mode = DELETE');
+  // No busy timeout: waiting is ours to do, with a message; no pragmas: they would need the lock themselves.
+  const db = new Database(path, { timeout: 0 });
   const started = Date.now();
   let warned = false;
   for (;;) {
