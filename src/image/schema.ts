@@ -6,7 +6,7 @@ export const SCHEMA_VERSION = 2;
 
 /** Steps from each older schema to the next. */
 export const MIGRATIONS: Record<number, string> = {
-  1: 'ALTER TABLE history ADD COLUMN txid TEXT;',
+  1: 'ALTER TABLE history ADD COLUMN txid TEXT; ALTER TABLE history ADD COLUMN packages TEXT;',
 };
 
 export const SCHEMA = `
@@ -58,7 +58,7 @@ CREATE TABLE IF NOT EXISTS remotes (
   priority INTEGER NOT NULL DEFAULT 0,
   added_at TEXT NOT NULL
 );
--- One row per transaction, committed or failed.
+-- One row per committed transaction: its id is the generation number of the package set it left.
 CREATE TABLE IF NOT EXISTS history (
   id          INTEGER PRIMARY KEY,
   started_at  TEXT NOT NULL,
@@ -67,7 +67,8 @@ CREATE TABLE IF NOT EXISTS history (
   status      TEXT NOT NULL,           -- committed | failed
   changes     TEXT NOT NULL,           -- JSON {install, upgrade, remove}
   message     TEXT,
-  txid        TEXT                     -- the journal's id: its presence marks the transaction committed
+  txid        TEXT,                    -- the journal's id: its presence marks the transaction committed
+  packages    TEXT                     -- JSON: the package set after it (name, version, manifest, remote, requested, held): the generation
 );
 CREATE INDEX IF NOT EXISTS history_by_txid ON history(txid);
 `;

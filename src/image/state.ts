@@ -186,11 +186,27 @@ export interface HistoryRow {
   changes: unknown;
   message: string | null;
   txid?: string | null;
+  /** The generation: every package after this transaction. */
+  packages?: GenerationPackage[] | null;
+}
+
+export interface GenerationPackage {
+  name: string;
+  version: string;
+  manifest: Digest;
+  remote: string | null;
+  requested: boolean;
+  held: boolean;
+}
+
+/** The installed set as a generation records it. */
+export function currentGeneration(db: Database.Database): GenerationPackage[] {
+  return listPackages(db).map((p) => ({ name: p.name, version: p.version, manifest: p.manifest, remote: p.remote, requested: p.requested, held: p.held }));
 }
 
 export function addHistory(db: Database.Database, row: Omit<HistoryRow, 'id'>): number {
-  const r = stmt(db, 'INSERT INTO history (started_at, finished_at, command, status, changes, message, txid) VALUES (?, ?, ?, ?, ?, ?, ?)')
-    .run(row.startedAt, row.finishedAt, row.command, row.status, JSON.stringify(row.changes), row.message, row.txid ?? null);
+  const r = stmt(db, 'INSERT INTO history (started_at, finished_at, command, status, changes, message, txid, packages) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+    .run(row.startedAt, row.finishedAt, row.command, row.status, JSON.stringify(row.changes), row.message, row.txid ?? null, row.packages ? JSON.stringify(row.packages) : null);
   return Number(r.lastInsertRowid);
 }
 
@@ -204,5 +220,6 @@ export function listHistory(db: Database.Database): HistoryRow[] {
     changes: JSON.parse(r.changes as string) as unknown,
     message: r.message as string | null,
     txid: (r.txid as string | null) ?? null,
+    packages: r.packages ? (JSON.parse(r.packages as string) as GenerationPackage[]) : null,
   }));
 }

@@ -13,6 +13,7 @@ import { parentsOf } from '../core/paths.js';
 import { parseAtom, providesAtom } from '../core/relation.js';
 import type Database from 'better-sqlite3';
 import { allDirs, allFiles, dirsOf, filesOf, getPackage, type DirRow, type FileRow, type PackageRow } from '../image/state.js';
+import { cachedBlobPath } from './fetch.js';
 import type { Ids } from './owners.js';
 import type { Changeset, DirOp, PackageChange, PutOp } from './types.js';
 
@@ -22,6 +23,8 @@ export interface ChangesetInput {
   ids: Ids;
   installs: PackageChange[];
   removes: PackageRow[];
+  /** The image's content cache, where fetch put every blob. */
+  cacheDir: string;
   /** Remove changed config files too. */
   purge?: boolean;
 }
@@ -175,7 +178,7 @@ export function computeChangeset(input: ChangesetInput): Changeset {
       };
       cs.owners.set(a.path, { uid: op.uid, gid: op.gid });
       if (a.type === 'file') {
-        op.blob = change.blobSource(a.digest);
+        op.blob = cachedBlobPath(input.cacheDir, a.digest);
         // An administrator's edit of a config file survives the upgrade; the new version lands beside it.
         if (a.config && owner?.package === change.name && owner.config && st) {
           const current = hashFile(join(root, a.path));

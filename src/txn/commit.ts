@@ -1,7 +1,7 @@
 /** Commit: the image's new state is recorded in one SQLite transaction, with its history row. */
 import type Database from 'better-sqlite3';
 import { isPathAction, parseMode } from '../core/manifest.js';
-import { addHistory, deletePackage, insertDirs, insertFiles, putPackage, type DirRow, type FileRow } from '../image/state.js';
+import { addHistory, currentGeneration, deletePackage, insertDirs, insertFiles, putPackage, type DirRow, type FileRow } from '../image/state.js';
 import type { Changeset } from './types.js';
 
 export interface HistoryEntry {
@@ -61,7 +61,7 @@ export function commit(db: Database.Database, cs: Changeset, history: HistoryEnt
     const dirs: DirRow[] = cs.dirs.map((d) => ({ path: d.path, package: d.package, mode: d.mode, uid: d.uid, gid: d.gid }));
     insertDirs(db, dirs);
     setRequested(db, flags);
-    return addHistory(db, { startedAt: history.startedAt, finishedAt: now, command: history.command, status: 'committed', changes: history.changes, message: null, txid: history.txid });
+    return addHistory(db, { startedAt: history.startedAt, finishedAt: now, command: history.command, status: 'committed', changes: history.changes, message: null, txid: history.txid, packages: currentGeneration(db) });
   });
   return run();
 }

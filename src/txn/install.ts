@@ -1,5 +1,6 @@
 /** `install`: wanted packages → the solver's plan → manifests fetched and verified → one transaction. */
-import type { Candidate } from '../core/catalog.js';
+import type { Digest } from '../core/digest.js';
+import type { RepoReader } from '../repo/backend.js';
 import { ZpkgError } from '../core/errors.js';
 import type { Atom } from '../core/relation.js';
 import { lockImage, type Image } from '../image/image.js';
@@ -22,32 +23,47 @@ export interface InstallOptions {
   noWait?: boolean;
 }
 
-/** Fetches and checks the manifest of a chosen candidate, and says where its blobs are. */
-export async function prepareChange(image: Image, entry: Candidate, requested: boolean, held = false): Promise<PackageChange> {
-  const remote = listRemotes(image).find((r) => r.name === entry.remote);
-  if (!remote) throw new ZpkgError('E_REMOTE_UNKNOWN', `remote \`${entry.remote}\` of ${entry.name} ${entry.version} is not configured`);
+/** A package version to land, known by its manifest digest and the remote that offers it. */
+export interface LandingRef {
+  name: string;
+  version: string;
+  manifest?: Digest;
+  remote: string | null;
+}
+
+/**
+ * Gets the manifest of a package to land (from the image cache, else its
+ * remote), checks it names what was asked for, and says where its blobs come
+ * from. A package whose manifest and blobs are cached needs no remote at all
+ * (rollback without network).
+ */
+export async function prepareChange(image: Image, entry: LandingRef, requested: boolean, held = false): Promise<PackageChange> {
   if (!entry.manifest) {
     throw new ZpkgError('E_MANIFEST_MISSING', `${entry.name} ${entry.version} in remote \`${entry.remote}\` has no manifest (a catalog-only repository)`, {
       hint: 'catalog-only repositories answer `install --dry-run` and `repo check`; they cannot install',
     });
   }
-  const reader = openRepoReader(remote.url);
+  const remote = entry.remote === null ? undefined : listRemotes(image).find((r) => r.name === entry.remote);
+  const reader = (): RepoReader => {
+    if (!remote) throw new ZpkgError('E_REMOTE_UNKNOWN', `${entry.name} ${entry.version} is not in the image cache and its remote \`${entry.remote ?? '?'}\` is not configured`);
+    return openRepoReader(remote.url);
+  };
   const manifest = await fetchManifest(image, reader, entry.manifest, `${entry.name} ${entry.version}`);
   if (manifest.name !== entry.name || manifest.version !== entry.version) {
-    throw new ZpkgError('E_REPO_INVALID', `remote \`${remote.name}\`: the catalog says ${entry.name} ${entry.version}, its manifest says ${manifest.name} ${manifest.version}`);
+    throw new ZpkgError('E_REPO_INVALID', `remote \`${entry.remote}\`: the catalog says ${entry.name} ${entry.version}, its manifest says ${manifest.name} ${manifest.version}`);
   }
   return {
     name: entry.name,
     version: entry.version,
     manifest,
     digest: entry.manifest,
-    remote: remote.name,
+    remote: entry.remote,
     requested,
     held,
     from: getPackage(image.db, entry.name),
     blobSource: (digest) => {
-      const local = reader.localPath(blobPath(digest));
-      if (!local) throw new ZpkgError('E_USAGE', `remote \`${remote.name}\` has no local blob store`);
+      const local = reader().localPath(blobPath(digest));
+      if (!local) throw new ZpkgError('E_USAGE', `remote \`${entry.remote}\` has no local blob store`);
       return local;
     },
   };

@@ -24,7 +24,8 @@ export function cachedManifest(image: Image, digest: Digest): Manifest | undefin
   return decodeManifest(readFileSync(path), digest);
 }
 
-export async function fetchManifest(image: Image, reader: RepoReader, digest: Digest, what: string): Promise<Manifest> {
+/** A manifest from the cache, else from the repository (`reader` is opened only then). */
+export async function fetchManifest(image: Image, reader: RepoReader | (() => RepoReader), digest: Digest, what: string): Promise<Manifest> {
   const cached = existsSync(cachePath(image, digest)) ? readFileSync(cachePath(image, digest)) : undefined;
   if (cached) {
     try {
@@ -33,9 +34,10 @@ export async function fetchManifest(image: Image, reader: RepoReader, digest: Di
       // A damaged cache entry is fetched again below.
     }
   }
-  const bytes = await reader.read(manifestPath(digest));
+  const repo = typeof reader === 'function' ? reader() : reader;
+  const bytes = await repo.read(manifestPath(digest));
   if (!bytes) {
-    throw new ZpkgError('E_MANIFEST_MISSING', `the manifest of ${what} (${digest}) is missing from ${reader.location}`, {
+    throw new ZpkgError('E_MANIFEST_MISSING', `the manifest of ${what} (${digest}) is missing from ${repo.location}`, {
       hint: 'the repository is incomplete; check it with `zpkg repo verify`',
     });
   }

@@ -45,6 +45,7 @@ function corrupt(op: PutOp, actual: string, size: number): ZpkgError {
   const a = op.action as { digest: string; size: number; path: string };
   return new ZpkgError('E_DIGEST_MISMATCH', `blob ${a.digest} for \`${a.path}\` (${op.package}) is corrupt: it decompresses to ${size} bytes hashing to ${actual}`, {
     hint: 'the repository is damaged; nothing was changed. Check it with `zpkg repo verify`',
+    details: { digest: a.digest },
   });
 }
 

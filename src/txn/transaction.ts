@@ -9,6 +9,9 @@
  * --force-unsafe-io) for throwaway images.
  */
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import type { Digest } from '../core/digest.js';
+import type { ZpkgError } from '../core/errors.js';
 import { compareVersions } from '../core/version.js';
 import type { Image } from '../image/image.js';
 import type { PackageRow } from '../image/state.js';
@@ -17,6 +20,7 @@ import { syncFilesystem } from '../fs/syncfs.js';
 import type { Report } from '../report/report.js';
 import { apply, describeApply, finish } from './apply.js';
 import { crashPoint } from './crash-point.js';
+import { cachedBlobPath, fetchBlobs } from './fetch.js';
 import { removeJournal, writeJournal } from './journal.js';
 import { recoverImage } from './recover.js';
 import { computeChangeset } from './changeset.js';
@@ -54,7 +58,9 @@ export interface TransactionResult {
   takenOver: { path: string; from: string; to: string }[];
   removedDirs: string[];
   keptDirs: string[];
-  seconds: Record<'plan' | 'stage' | 'apply' | 'commit', number>;
+  /** Blobs the transaction needed, those not yet cached, and the compressed bytes that took. */
+  fetched: { blobs: number; fetched: number; bytes: number };
+  seconds: Record<'plan' | 'fetch' | 'stage' | 'apply' | 'commit', number>;
 }
 
 function summarize(input: TransactionInput): Pick<TransactionResult, 'install' | 'upgrade' | 'downgrade' | 'remove'> {
@@ -83,7 +89,8 @@ export function planResult(plan: Plan): TransactionResult {
     takenOver: [],
     removedDirs: [],
     keptDirs: [],
-    seconds: { plan: 0, stage: 0, apply: 0, commit: 0 },
+    fetched: { blobs: 0, fetched: 0, bytes: 0 },
+    seconds: { plan: 0, fetch: 0, stage: 0, apply: 0, commit: 0 },
   };
 }
 
@@ -97,8 +104,8 @@ export async function runTransaction(image: Image, input: TransactionInput, opti
   };
   const changes = summarize(input);
   let t = clock();
-  const cs = computeChangeset({ db: image.db, root: image.paths.root, ids: imageIds(image.paths.root), installs: input.installs, removes: input.removes, purge: input.purge });
-  const seconds = { plan: t(), stage: 0, apply: 0, commit: 0 };
+  const cs = computeChangeset({ db: image.db, root: image.paths.root, cacheDir: image.paths.cache, ids: imageIds(image.paths.root), installs: input.installs, removes: input.removes, purge: input.purge });
+  const seconds = { plan: t(), fetch: 0, stage: 0, apply: 0, commit: 0 };
   const result: TransactionResult = {
     id: null,
     dryRun: Boolean(options.dryRun),
@@ -110,6 +117,7 @@ export async function runTransaction(image: Image, input: TransactionInput, opti
     takenOver: cs.takenOver,
     removedDirs: [],
     keptDirs: [],
+    fetched: { blobs: 0, fetched: 0, bytes: 0 },
     seconds,
   };
   if (options.dryRun) return result;
@@ -121,6 +129,10 @@ export async function runTransaction(image: Image, input: TransactionInput, opti
 
   const chown = process.getuid?.() === 0;
   if (!chown) report.warn('not running as root: installed files keep your user and group instead of the packages\' owners');
+  t = clock();
+  const fetched = fetchBlobs(image.paths.cache, input.installs, report);
+  seconds.fetch = t();
+  result.fetched = { blobs: fetched.blobs, fetched: fetched.fetched, bytes: fetched.bytes };
   const txid = randomBytes(6).toString('hex');
   const root = image.paths.root;
   // The journal is durable before the first change; from here an interruption is recoverable.
@@ -135,6 +147,8 @@ export async function runTransaction(image: Image, input: TransactionInput, opti
     staged = await stage(root, cs, { txid, chown, onFile: (n) => progress.tick(1, n) });
   } catch (err) {
     removeJournal(image.paths.state, txid);
+    const digest = (err as ZpkgError).details?.digest;
+    if ((err as ZpkgError).code === 'E_DIGEST_MISMATCH' && typeof digest === 'string') rmSync(cachedBlobPath(image.paths.cache, digest as Digest), { force: true });
     throw err;
   } finally {
     process.umask(oldMask);

@@ -1,4 +1,4 @@
-/** `zpkg history`: the transactions of an image. */
+/** `zpkg history`: the transactions of an image; each committed one is a generation (`rollback N` returns to it). */
 import type { Command } from 'commander';
 import { table } from '../../report/table.js';
 import type { Context } from '../context.js';
@@ -25,7 +25,7 @@ export function register(program: Command, ctx: Context): void {
       const { listHistory } = await import('../../image/state.js');
       const entries = listHistory(ctx.image(cmd).db);
       ctx.report(cmd).result({ transactions: entries }, (r) =>
-        r.transactions.length ? table(r.transactions.map((h) => [String(h.id), h.finishedAt ?? h.startedAt, h.status, describe(h.changes as Changes), h.command]), ['ID', 'TIME', 'STATUS', 'CHANGES', 'COMMAND']) : 'no transactions yet',
+        r.transactions.length ? table(r.transactions.map((h) => [String(h.id), h.finishedAt ?? h.startedAt, h.packages ? `${h.packages.length} packages` : '(trimmed)', describe(h.changes as Changes), h.command]), ['GEN', 'TIME', 'SET', 'CHANGES', 'COMMAND']) : 'no transactions yet',
       );
     });
 }

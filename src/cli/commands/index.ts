@@ -4,6 +4,7 @@ import type { Context } from '../context.js';
 import { register as build } from './build.js';
 import { register as contents } from './contents.js';
 import { register as demo } from './demo.js';
+import { register as gc } from './gc.js';
 import { register as history } from './history.js';
 import { register as hold } from './hold.js';
 import { register as info } from './info.js';
@@ -15,12 +16,14 @@ import { register as refresh } from './refresh.js';
 import { register as remote } from './remote.js';
 import { register as remove } from './remove.js';
 import { register as repo } from './repo.js';
+import { register as rollback } from './rollback.js';
 import { register as search } from './search.js';
+import { register as sync } from './sync.js';
 import { register as update } from './update.js';
 import { register as vercmp } from './vercmp.js';
 import { register as verify } from './verify.js';
 import { register as why } from './why.js';
 
 export const COMMANDS: ((program: Command, ctx: Context) => void)[] = [
-  install, remove, update, hold, list, info, contents, owns, why, search, verify, history, recover, remote, refresh, build, repo, vercmp, demo,
+  install, remove, update, sync, rollback, hold, list, info, contents, owns, why, search, verify, history, recover, gc, remote, refresh, build, repo, vercmp, demo,
 ];

@@ -1,0 +1,20 @@
+/** `zpkg gc [--keep N]`: trim old generations and the content cache. */
+import type { Command } from 'commander';
+import { ZpkgError } from '../../core/errors.js';
+import { formatBytes } from '../../report/table.js';
+import type { Context } from '../context.js';
+
+export function register(program: Command, ctx: Context): void {
+  program
+    .command('gc')
+    .description('keep the last generations restorable; delete cached blobs and manifests nothing kept needs')
+    .option('--keep <n>', 'generations to keep restorable', '3')
+    .option('--no-wait', 'fail at once when another zpkg holds the image')
+    .action(async (opts: { keep: string; wait: boolean }, cmd: Command) => {
+      const { gcImage } = await import('../../txn/gc.js');
+      const keep = Number(opts.keep);
+      if (!Number.isInteger(keep) || keep < 1) throw new ZpkgError('E_USAGE', `--keep \`${opts.keep}\` must be a whole number ≥ 1`);
+      const r = await gcImage(ctx.image(cmd, true), keep, { report: ctx.report(cmd), noWait: !opts.wait });
+      ctx.report(cmd).result(r, (x) => `kept generations ${x.keptGenerations.join(', ') || '(none)'}; trimmed ${x.trimmedGenerations}; removed ${x.removedBlobs} blobs and ${x.removedManifests} manifests (${formatBytes(x.bytesFreed)})`);
+    });
+}
