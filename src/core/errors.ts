@@ -30,6 +30,7 @@ export type ErrorCode =
   | 'E_IMAGE_LOCKED'
   | 'E_IMAGE_INVALID'
   | 'E_IO'
+  | 'E_NO_SPACE'
   | 'E_INTERNAL';
 
 export interface ErrorOptions {

@@ -6,7 +6,7 @@
  * staged, before any path is replaced; a blob found corrupt there is dropped
  * from the cache.
  */
-import { copyFileSync, existsSync, linkSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { digestHex, type Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
@@ -56,7 +56,17 @@ export function fetchBlobs(cacheDir: string, installs: readonly PackageChange[],
       if (code === 'EEXIST') continue;
       if (code !== 'EXDEV' && code !== 'EPERM') throw err;
       // Across filesystems: copied, then renamed into place so the cache never holds a partial blob under its name.
-      copyFileSync(source, `${target}.part`);
+      try {
+        copyFileSync(source, `${target}.part`);
+      } catch (copyErr) {
+        rmSync(`${target}.part`, { force: true });
+        if ((copyErr as NodeJS.ErrnoException).code === 'ENOSPC') {
+          throw new ZpkgError('E_NO_SPACE', `no space left on the image's filesystem for the content cache (fetching ${path} of ${change.name}); nothing was changed`, {
+            hint: 'free some space (`zpkg gc` trims the content cache) and run the command again',
+          });
+        }
+        throw copyErr;
+      }
       renameSync(`${target}.part`, target);
     }
     result.fetched += 1;

@@ -86,6 +86,7 @@ function failure(op: PutOp, outcome: Exclude<StageOutcome, { ok: true }>): Error
     case 'corrupt':
       return corrupt(op, outcome.actual, outcome.size);
     case 'io': {
+      if (outcome.code === 'ENOSPC') return noSpace(op.dest);
       const err = new Error(outcome.message) as NodeJS.ErrnoException;
       err.code = outcome.code;
       err.syscall = 'stage';
@@ -93,6 +94,12 @@ function failure(op: PutOp, outcome: Exclude<StageOutcome, { ok: true }>): Error
       return err;
     }
   }
+}
+
+export function noSpace(path: string): ZpkgError {
+  return new ZpkgError('E_NO_SPACE', `no space left on the image's filesystem while writing \`${path}\`; nothing was changed`, {
+    hint: 'free some space (`zpkg gc` trims the content cache) and run the command again',
+  });
 }
 
 /** Below this many files, workers cost more than they save. */
@@ -211,6 +218,7 @@ export async function stage(root: string, cs: Changeset, options: StageOptions):
     }
   } catch (err) {
     await unstage(staged);
+    if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw noSpace((err as NodeJS.ErrnoException).path ?? root);
     throw err;
   }
   return staged;

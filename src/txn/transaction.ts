@@ -26,7 +26,7 @@ import { recoverImage } from './recover.js';
 import { computeChangeset } from './changeset.js';
 import { commit, setRequested } from './commit.js';
 import { imageIds } from './owners.js';
-import { stage } from './stage.js';
+import { noSpace, stage } from './stage.js';
 import type { PackageChange } from './types.js';
 
 export interface TransactionInput {
@@ -172,7 +172,14 @@ export async function runTransaction(image: Image, input: TransactionInput, opti
   seconds.apply = t();
 
   t = clock();
-  result.id = commit(image.db, cs, { txid, command: input.command, startedAt, changes }, input.flags ?? []);
+  try {
+    result.id = commit(image.db, cs, { txid, command: input.command, startedAt, changes }, input.flags ?? []);
+  } catch (err) {
+    // Not committed (a full disk under the WAL, say): the files go back as they were.
+    recoverImage(image);
+    if ((err as { code?: string }).code === 'SQLITE_FULL') throw noSpace(image.paths.db);
+    throw err;
+  }
   crashPoint('committed');
   const finished = finish(root, journal);
   result.removedDirs = finished.removedDirs;
