@@ -6,7 +6,7 @@ export const SCHEMA_VERSION = 2;
 
 /** Steps from each older schema to the next. */
 export const MIGRATIONS: Record<number, string> = {
-  1: 'ALTER TABLE history ADD COLUMN txid TEXT; ALTER TABLE history ADD COLUMN packages TEXT;',
+  1: 'ALTER TABLE history ADD COLUMN txid TEXT; ALTER TABLE history ADD COLUMN packages TEXT; ALTER TABLE dirs ADD COLUMN declared INTEGER NOT NULL DEFAULT 1;',
 };
 
 export const SCHEMA = `
@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS dirs (
   mode    INTEGER NOT NULL,
   uid     INTEGER NOT NULL,
   gid     INTEGER NOT NULL,
+  declared INTEGER NOT NULL DEFAULT 1, -- 1: the manifest declares it; 0: implied by a deeper path
   PRIMARY KEY (path, package)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS dirs_by_package ON dirs(package);

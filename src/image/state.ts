@@ -44,6 +44,8 @@ export interface DirRow {
   mode: number;
   uid: number;
   gid: number;
+  /** Declared by the manifest (its attributes count), not only implied by a deeper path. */
+  declared: number;
 }
 
 interface RawPackage {
@@ -168,8 +170,8 @@ export function insertFiles(db: Database.Database, rows: readonly FileRow[]): vo
 }
 
 export function insertDirs(db: Database.Database, rows: readonly DirRow[]): void {
-  const insert = stmt(db, 'INSERT OR REPLACE INTO dirs (path, package, mode, uid, gid) VALUES (?, ?, ?, ?, ?)');
-  for (const r of rows) insert.run(r.path, r.package, r.mode, r.uid, r.gid);
+  const insert = stmt(db, 'INSERT OR REPLACE INTO dirs (path, package, mode, uid, gid, declared) VALUES (?, ?, ?, ?, ?, ?)');
+  for (const r of rows) insert.run(r.path, r.package, r.mode, r.uid, r.gid, r.declared ? 1 : 0);
 }
 
 /** Paths delivered by installed packages whose path matches a LIKE pattern. */

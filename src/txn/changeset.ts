@@ -129,6 +129,24 @@ export function computeChangeset(input: ChangesetInput): Changeset {
     cs.dirs.push(op);
   };
 
+  /** Packages sharing a directory must agree on what it is: declared attributes that differ are a conflict. */
+  const attrs = (d: { mode: number; uid: number; gid: number }): string => `${d.mode.toString(8).padStart(4, '0')} ${d.uid}:${d.gid}`;
+  const checkDirAgreement = (): void => {
+    const declared = new Map<string, DirOp[]>();
+    for (const d of cs.dirs) if (d.declared) declared.set(d.path, [...(declared.get(d.path) ?? []), d]);
+    for (const [path, ops] of declared) {
+      const others = [
+        ...ops.slice(1).map((o) => ({ package: o.package, mode: o.mode, uid: o.uid, gid: o.gid })),
+        ...dirOwners(path).filter((r) => r.declared && !leaving.has(r.package) && !upgrading.has(r.package)),
+      ];
+      const first = ops[0]!;
+      const other = others.find((o) => attrs(o) !== attrs(first));
+      if (other) {
+        throw conflict(`${first.package} and ${other.package} deliver the directory \`${path}\` with different attributes (${attrs(first)} and ${attrs(other)})`, 'packages sharing a directory must declare the same mode, owner and group');
+      }
+    }
+  };
+
   for (const change of input.installs) {
     const where = (path: string): string => `${change.name} ${change.version}: \`${path}\``;
     const declaredDirs = paths.get(change.name)!.dirs;
@@ -197,6 +215,7 @@ export function computeChangeset(input: ChangesetInput): Changeset {
     }
     if (change.from) dropOld(db, change, cs);
   }
+  checkDirAgreement();
   for (const pkg of input.removes) {
     for (const f of filesOf(db, pkg.name)) {
       if (claims.has(f.path)) continue;

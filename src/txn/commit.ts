@@ -58,7 +58,7 @@ export function commit(db: Database.Database, cs: Changeset, history: HistoryEnt
       }
       insertFiles(db, files);
     }
-    const dirs: DirRow[] = cs.dirs.map((d) => ({ path: d.path, package: d.package, mode: d.mode, uid: d.uid, gid: d.gid }));
+    const dirs: DirRow[] = cs.dirs.map((d) => ({ path: d.path, package: d.package, mode: d.mode, uid: d.uid, gid: d.gid, declared: d.declared ? 1 : 0 }));
     insertDirs(db, dirs);
     setRequested(db, flags);
     return addHistory(db, { startedAt: history.startedAt, finishedAt: now, command: history.command, status: 'committed', changes: history.changes, message: null, txid: history.txid, packages: currentGeneration(db) });
