@@ -7,20 +7,23 @@ import { dirname, basename, join } from 'node:path';
 
 let counter = 0;
 
-export function tempPathBeside(path: string): string {
+export function tempPathBeside(path: string, tmpDir?: string): string {
   counter += 1;
-  return join(dirname(path), `.${basename(path)}.zpkg-tmp-${process.pid}-${counter}`);
+  return join(tmpDir ?? dirname(path), `.${basename(path)}.zpkg-tmp-${process.pid}-${counter}`);
 }
 
 export interface AtomicWriteOptions {
   /** fsync the file before the rename and the directory after it. */
   durable?: boolean;
   mode?: number;
+  /** Where the temporary goes (same filesystem), so an interrupted writer's leftovers are found in one place. */
+  tmpDir?: string;
 }
 
 export function writeFileAtomic(path: string, data: Uint8Array | string, options: AtomicWriteOptions = {}): void {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = tempPathBeside(path);
+  if (options.tmpDir) mkdirSync(options.tmpDir, { recursive: true });
+  const tmp = tempPathBeside(path, options.tmpDir);
   const fd = openSync(tmp, 'w', options.mode ?? 0o644);
   try {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;

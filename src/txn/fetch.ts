@@ -56,10 +56,12 @@ export function fetchBlobs(cacheDir: string, installs: readonly PackageChange[],
       if (code === 'EEXIST') continue;
       if (code !== 'EXDEV' && code !== 'EPERM') throw err;
       // Across filesystems: copied, then renamed into place so the cache never holds a partial blob under its name.
+      const part = join(cacheDir, 'tmp', `${digestHex(digest)}.part`);
+      mkdirSync(dirname(part), { recursive: true });
       try {
-        copyFileSync(source, `${target}.part`);
+        copyFileSync(source, part);
       } catch (copyErr) {
-        rmSync(`${target}.part`, { force: true });
+        rmSync(part, { force: true });
         if ((copyErr as NodeJS.ErrnoException).code === 'ENOSPC') {
           throw new ZpkgError('E_NO_SPACE', `no space left on the image's filesystem for the content cache (fetching ${path} of ${change.name}); nothing was changed`, {
             hint: 'free some space (`zpkg gc` trims the content cache) and run the command again',
@@ -67,7 +69,7 @@ export function fetchBlobs(cacheDir: string, installs: readonly PackageChange[],
         }
         throw copyErr;
       }
-      renameSync(`${target}.part`, target);
+      renameSync(part, target);
     }
     result.fetched += 1;
     result.bytes += size;

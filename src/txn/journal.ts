@@ -67,6 +67,24 @@ export function writeJournal(state: string, journal: Journal): string {
   return path;
 }
 
+/**
+ * Temporaries an interrupted writer left in zpkg's own state: half-written
+ * journals (never acted on: only complete `.json` files are journals) and
+ * files being put into the content cache. Removed under the image lock.
+ */
+export function sweepTemporaries(state: string): number {
+  let removed = 0;
+  for (const dir of [journalDir(state), join(state, 'cache', 'tmp')]) {
+    if (!existsSync(dir)) continue;
+    for (const name of readdirSync(dir)) {
+      if (dir === journalDir(state) && name.endsWith('.json') && !name.startsWith('.')) continue;
+      rmSync(join(dir, name), { force: true, recursive: true });
+      removed += 1;
+    }
+  }
+  return removed;
+}
+
 export function removeJournal(state: string, txid: string): void {
   rmSync(join(journalDir(state), `${txid}.json`), { force: true });
 }
@@ -76,7 +94,7 @@ export function pendingJournals(state: string): Journal[] {
   const dir = journalDir(state);
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
-    .filter((n) => n.endsWith('.json'))
+    .filter((n) => n.endsWith('.json') && !n.startsWith('.'))
     .map((n) => {
       const path = join(dir, n);
       try {

@@ -42,6 +42,6 @@ export async function fetchManifest(image: Image, reader: RepoReader | (() => Re
     });
   }
   const manifest = decodeManifest(bytes, digest);
-  writeFileAtomic(cachePath(image, digest), bytes);
+  writeFileAtomic(cachePath(image, digest), bytes, { tmpDir: join(image.paths.cache, 'tmp') });
   return manifest;
 }

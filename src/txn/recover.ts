@@ -10,7 +10,7 @@ import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, renameSync, rmd
 import { join } from 'node:path';
 import type { Image } from '../image/image.js';
 import { syncFilesystem } from '../fs/syncfs.js';
-import { backupName, pendingJournals, removeJournal, tempName, type Journal } from './journal.js';
+import { backupName, pendingJournals, removeJournal, sweepTemporaries, tempName, type Journal } from './journal.js';
 
 export interface Recovered {
   txid: string;
@@ -89,6 +89,7 @@ function rollBack(root: string, j: Journal): void {
 /** Finishes or undoes every interrupted transaction of the image; the caller holds the lock. */
 export function recoverImage(image: Image): Recovered[] {
   const done: Recovered[] = [];
+  sweepTemporaries(image.paths.state);
   for (const j of pendingJournals(image.paths.state)) {
     const committed = isCommitted(image, j.txid);
     if (committed) complete(image.paths.root, j);

@@ -107,8 +107,10 @@ function leftovers(root: string): string[] {
     }
   };
   walk(root);
-  const journal = join(root, 'var/lib/zpkg/journal');
-  if (existsSync(journal)) out.push(...readdirSync(journal).map((n) => join(journal, n)));
+  for (const dir of ['var/lib/zpkg/journal', 'var/lib/zpkg/cache/tmp']) {
+    const abs = join(root, dir);
+    if (existsSync(abs)) out.push(...readdirSync(abs).map((n) => join(abs, n)));
+  }
   return out;
 }
 
