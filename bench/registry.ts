@@ -5,5 +5,6 @@
 import type { BenchSuite } from './suite.js';
 import { installSuite } from './install.js';
 import { solverSuite } from './solver.js';
+import { updateSuite } from './update.js';
 
-export const suites: readonly BenchSuite[] = [installSuite, solverSuite];
+export const suites: readonly BenchSuite[] = [installSuite, solverSuite, updateSuite];

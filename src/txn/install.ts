@@ -48,7 +48,8 @@ export async function prepareChange(image: Image, entry: LandingRef, requested: 
     if (!remote) throw new ZpkgError('E_REMOTE_UNKNOWN', `${entry.name} ${entry.version} is not in the image cache and its remote \`${entry.remote ?? '?'}\` is not configured`);
     return openRepoReader(remote.url);
   };
-  const manifest = await fetchManifest(image, reader, entry.manifest, `${entry.name} ${entry.version}`);
+  const fetched = { bytes: 0 };
+  const manifest = await fetchManifest(image, reader, entry.manifest, `${entry.name} ${entry.version}`, fetched);
   if (manifest.name !== entry.name || manifest.version !== entry.version) {
     throw new ZpkgError('E_REPO_INVALID', `remote \`${entry.remote}\`: the catalog says ${entry.name} ${entry.version}, its manifest says ${manifest.name} ${manifest.version}`);
   }
@@ -61,6 +62,7 @@ export async function prepareChange(image: Image, entry: LandingRef, requested: 
     requested,
     held,
     from: getPackage(image.db, entry.name),
+    manifestBytes: fetched.bytes,
     blobSource: (digest) => {
       const local = reader().localPath(blobPath(digest));
       if (!local) throw new ZpkgError('E_USAGE', `remote \`${entry.remote}\` has no local blob store`);

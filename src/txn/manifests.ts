@@ -24,8 +24,8 @@ export function cachedManifest(image: Image, digest: Digest): Manifest | undefin
   return decodeManifest(readFileSync(path), digest);
 }
 
-/** A manifest from the cache, else from the repository (`reader` is opened only then). */
-export async function fetchManifest(image: Image, reader: RepoReader | (() => RepoReader), digest: Digest, what: string): Promise<Manifest> {
+/** A manifest from the cache, else from the repository (`reader` is opened only then); `fetched` counts bytes that came from it. */
+export async function fetchManifest(image: Image, reader: RepoReader | (() => RepoReader), digest: Digest, what: string, fetched?: { bytes: number }): Promise<Manifest> {
   const cached = existsSync(cachePath(image, digest)) ? readFileSync(cachePath(image, digest)) : undefined;
   if (cached) {
     try {
@@ -42,6 +42,7 @@ export async function fetchManifest(image: Image, reader: RepoReader | (() => Re
     });
   }
   const manifest = decodeManifest(bytes, digest);
+  if (fetched) fetched.bytes += bytes.length;
   writeFileAtomic(cachePath(image, digest), bytes, { tmpDir: join(image.paths.cache, 'tmp') });
   return manifest;
 }

@@ -58,8 +58,8 @@ export interface TransactionResult {
   takenOver: { path: string; from: string; to: string }[];
   removedDirs: string[];
   keptDirs: string[];
-  /** Blobs the transaction needed, those not yet cached, and the compressed bytes that took. */
-  fetched: { blobs: number; fetched: number; bytes: number };
+  /** Blobs the transaction needed, those not yet cached, the compressed bytes that took, and manifest bytes fetched. */
+  fetched: { blobs: number; fetched: number; bytes: number; manifestBytes: number };
   seconds: Record<'plan' | 'fetch' | 'stage' | 'apply' | 'commit', number>;
 }
 
@@ -89,7 +89,7 @@ export function planResult(plan: Plan): TransactionResult {
     takenOver: [],
     removedDirs: [],
     keptDirs: [],
-    fetched: { blobs: 0, fetched: 0, bytes: 0 },
+    fetched: { blobs: 0, fetched: 0, bytes: 0, manifestBytes: 0 },
     seconds: { plan: 0, fetch: 0, stage: 0, apply: 0, commit: 0 },
   };
 }
@@ -117,7 +117,7 @@ export async function runTransaction(image: Image, input: TransactionInput, opti
     takenOver: cs.takenOver,
     removedDirs: [],
     keptDirs: [],
-    fetched: { blobs: 0, fetched: 0, bytes: 0 },
+    fetched: { blobs: 0, fetched: 0, bytes: 0, manifestBytes: 0 },
     seconds,
   };
   if (options.dryRun) return result;
@@ -132,7 +132,7 @@ export async function runTransaction(image: Image, input: TransactionInput, opti
   t = clock();
   const fetched = fetchBlobs(image.paths.cache, input.installs, report);
   seconds.fetch = t();
-  result.fetched = { blobs: fetched.blobs, fetched: fetched.fetched, bytes: fetched.bytes };
+  result.fetched = { blobs: fetched.blobs, fetched: fetched.fetched, bytes: fetched.bytes, manifestBytes: input.installs.reduce((n, c) => n + (c.manifestBytes ?? 0), 0) };
   const txid = randomBytes(6).toString('hex');
   const root = image.paths.root;
   // The journal is durable before the first change; from here an interruption is recoverable.

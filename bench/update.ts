@@ -1,0 +1,94 @@
+/**
+ * Suite `update` (issue 4): what an update costs in bytes when 5 % of the files of
+ * 100 packages changed, against the compressed size of what changed and of the
+ * whole packages (goal: fetched ≤ 1.05 × changed); and the time of a no-op `sync`.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { mustRun, median } from './proc.js';
+import type { BenchContext, BenchSuite, SuiteResult } from './suite.js';
+import { formatTable } from './table.js';
+
+function content(pkg: number, file: number, version: number): Buffer {
+  // Deterministic, partly compressible content of 2–64 KiB.
+  const size = 2048 + ((pkg * 7919 + file * 104729) % (62 * 1024));
+  const seed = createHash('sha256').update(`${pkg}/${file}/${version}`).digest();
+  const out = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) out[i] = i % 3 === 0 ? seed[i % 32]! ^ (i & 0xff) : 97 + (i % 26);
+  return out;
+}
+
+export const updateSuite: BenchSuite = {
+  name: 'update',
+  description: 'bytes fetched by an update where 5 % of the files of 100 packages changed; time of a no-op sync',
+  async run(ctx: BenchContext): Promise<SuiteResult> {
+    const zpkg = (args: string[]) => mustRun(process.execPath, [join(ctx.repoRoot, 'bin/zpkg.js'), ...args]);
+    const packages = ctx.quick ? 20 : 100;
+    const filesPer = 20;
+    const repo = join(ctx.workDir, 'repo');
+    await zpkg(['repo', 'create', repo]);
+    const changed = new Set<string>();
+    for (const version of [1, 2]) {
+      const srcs: string[] = [];
+      for (let p = 0; p < packages; p++) {
+        const src = join(ctx.workDir, `src-${version}`, `p${p}`);
+        mkdirSync(join(src, 'root/usr/share', `p${p}`), { recursive: true });
+        writeFileSync(join(src, 'zpkg.yaml'), `name: p${p}\nversion: "${version}.0"\nsummary: bench\nowner: root\ngroup: root\nroot: root\n`);
+        for (let f = 0; f < filesPer; f++) {
+          // Version 2 changes exactly one file in twenty of every package: 5 %.
+          const v = version === 2 && f === p % filesPer ? 2 : 1;
+          if (v === 2) changed.add(createHash('sha256').update(content(p, f, 2)).digest('hex'));
+          writeFileSync(join(src, 'root/usr/share', `p${p}`, `f${f}`), content(p, f, v));
+        }
+        srcs.push(src);
+      }
+      ctx.log(`building ${packages} packages, version ${version}`);
+      await zpkg(['build', ...srcs, '--repo', repo]);
+    }
+    const blobSize = (hex: string): number => statSync(join(repo, 'blobs', hex.slice(0, 2), `${hex}.zst`)).size;
+    const changedBytes = [...changed].reduce((n, hex) => n + blobSize(hex), 0);
+    const list = JSON.parse((await zpkg(['--json', 'repo', 'list', repo])).stdout) as { packages: { version: string; size: number }[] };
+    const totalV2 = list.packages.filter((p) => p.version === '2.0').reduce((n, p) => n + p.size, 0);
+
+    const root = join(ctx.workDir, 'image');
+    await zpkg(['--root', root, 'remote', 'add', 'bench', repo]);
+    await zpkg(['--root', root, 'install', '--unsafe-io', ...Array.from({ length: packages }, (_, p) => `p${p}=1.0`)]);
+    ctx.log('updating');
+    const upd = JSON.parse((await zpkg(['--root', root, '--json', 'update', '--unsafe-io'])).stdout) as { fetched: { blobs: number; fetched: number; bytes: number; manifestBytes: number }; upgrade: unknown[] };
+    const fetched = upd.fetched.bytes;
+    const withManifests = fetched + upd.fetched.manifestBytes;
+
+    const setFile = join(ctx.workDir, 'set.txt');
+    writeFileSync(setFile, Array.from({ length: packages }, (_, p) => `p${p} 2.0`).join('\n'));
+    const noop: number[] = [];
+    for (let i = 0; i < Math.max(3, ctx.reps); i++) {
+      const r = await zpkg(['--root', root, '--json', 'sync', setFile]);
+      noop.push(r.seconds);
+    }
+    const noopMedian = median(noop);
+
+    const ratio = fetched / changedBytes;
+    const rows = [
+      ['packages upgraded', String(upd.upgrade.length)],
+      ['files changed', `${changed.size} of ${packages * filesPer} (5 %)`],
+      ['compressed size of the changed files', `${(changedBytes / 1024).toFixed(1)} KiB`],
+      ['compressed size of the new versions', `${(totalV2 / 1024).toFixed(1)} KiB`],
+      ['bytes fetched by the update', `${(fetched / 1024).toFixed(1)} KiB (${upd.fetched.fetched} of ${upd.fetched.blobs} blobs)`],
+      ['fetched / changed (file contents)', `${ratio.toFixed(3)}×`],
+      ['manifests fetched', `${(upd.fetched.manifestBytes / 1024).toFixed(1)} KiB`],
+      ['fetched with manifests / changed', `${(withManifests / changedBytes).toFixed(3)}×`],
+      ['fetched / whole packages', `${(fetched / totalV2).toFixed(3)}×`],
+      ['no-op sync (median wall, whole command)', `${noopMedian.toFixed(3)} s`],
+    ];
+    console.log(formatTable(['update of 5 % of files', 'value'], rows));
+    return {
+      summary: `update fetched ${(fetched / 1024).toFixed(0)} KiB for ${(changedBytes / 1024).toFixed(0)} KiB changed (${ratio.toFixed(3)}×); no-op sync ${noopMedian.toFixed(2)} s`,
+      goals: [
+        { goal: 'update fetches ≤ 1.05× the changed bytes (file contents)', status: ratio <= 1.05 ? 'met' : 'not met', detail: `${ratio.toFixed(3)}×` },
+        { goal: 'the same, counting the new manifests', status: withManifests / changedBytes <= 1.05 ? 'met' : 'not met', detail: `${(withManifests / changedBytes).toFixed(3)}×` },
+      ],
+      data: { packages, files: packages * filesPer, changedFiles: changed.size, changedBytes, totalV2, fetched, manifestBytes: upd.fetched.manifestBytes, fetchedBlobs: upd.fetched.fetched, noopSyncSeconds: noop },
+    };
+  },
+};
