@@ -211,6 +211,7 @@ export function computeChangeset(input: ChangesetInput): Changeset {
           }
         }
       }
+      if (change.onlyPaths && !change.onlyPaths.has(a.path)) continue;
       cs.put.push(op);
     }
     if (change.from) dropOld(db, change, cs);

@@ -28,7 +28,7 @@ export interface FetchResult {
 export function fetchBlobs(cacheDir: string, installs: readonly PackageChange[], report: Report): FetchResult {
   const need = new Map<Digest, { change: PackageChange; path: string }>();
   for (const c of installs) {
-    for (const a of c.manifest.actions) if (a.type === 'file' && !need.has(a.digest)) need.set(a.digest, { change: c, path: a.path });
+    for (const a of c.manifest.actions) if (a.type === 'file' && !need.has(a.digest) && (!c.onlyPaths || c.onlyPaths.has(a.path))) need.set(a.digest, { change: c, path: a.path });
     for (const [phase, h] of Object.entries(c.manifest.hooks ?? {})) if (!need.has(h.digest)) need.set(h.digest, { change: c, path: `hook ${phase}` });
   }
   const result: FetchResult = { blobs: need.size, fetched: 0, bytes: 0 };

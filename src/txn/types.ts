@@ -13,6 +13,8 @@ export interface PackageChange {
   requested: boolean;
   held: boolean;
   from?: PackageRow;
+  /** Repair: only these paths are written again (`fix`); all of them when absent. */
+  onlyPaths?: ReadonlySet<string>;
   /** Bytes of its manifest that came from the repository (0 when cached). */
   manifestBytes?: number;
   /** Resolves a blob digest to a local file holding its compressed content. */

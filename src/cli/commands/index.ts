@@ -4,6 +4,7 @@ import type { Context } from '../context.js';
 import { register as build } from './build.js';
 import { register as contents } from './contents.js';
 import { register as demo } from './demo.js';
+import { register as fix } from './fix.js';
 import { register as gc } from './gc.js';
 import { register as history } from './history.js';
 import { register as hold } from './hold.js';
@@ -25,5 +26,5 @@ import { register as verify } from './verify.js';
 import { register as why } from './why.js';
 
 export const COMMANDS: ((program: Command, ctx: Context) => void)[] = [
-  install, remove, update, sync, rollback, hold, list, info, contents, owns, why, search, verify, history, recover, gc, remote, refresh, build, repo, vercmp, demo,
+  install, remove, update, sync, rollback, hold, list, info, contents, owns, why, search, verify, fix, history, recover, gc, remote, refresh, build, repo, vercmp, demo,
 ];
