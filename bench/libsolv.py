@@ -9,7 +9,9 @@ not visible to a pyenv or venv python.
       load a plain Packages file and write it as a .solv file for `installcheck`
   libsolv.py solve PACKAGES --jobs gnome,kde-full --reps 5
       load the file, then solve each job (install NAME on an empty system,
-      recommends ignored) `reps` times with a fresh solver
+      recommends ignored) `reps` times with a fresh solver; a file named
+      *.solv is loaded as libsolv's own format (repo.add_solv) instead of
+      Packages text (repo.add_debpackages)
 
 Each prints one JSON document on stdout. Times are measured inside the process
 (interpreter start-up and module import excluded), in seconds.
@@ -32,7 +34,8 @@ def load(path):
     pool.setarch('amd64')  # after setdisttype, or nothing is selectable
     repo = pool.add_repo('main')
     f = solv.xfopen(path)
-    if f is None or not repo.add_debpackages(f, 0):
+    add = repo.add_solv if path.endswith('.solv') else repo.add_debpackages
+    if f is None or not add(f, 0):
         sys.exit(f'libsolv.py: cannot read {path}')
     f.close()
     t1 = time.perf_counter()

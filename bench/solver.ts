@@ -9,13 +9,25 @@
  *   libsolv through python3-solv (bench/libsolv.py: `add_debpackages`,
  *   `addfileprovides`, `createwhatprovides`, recommends ignored, jobs
  *   `select(NAME, SELECTION_NAME).jobs(SOLVER_INSTALL)`), zpkg through
- *   dist/bench/solver-zpkg.js (`importIndexFile` + `buildPool`, then
- *   `solve(pool, [], {install: [{name}]})`). Jobs: install gnome, kde-full,
- *   texlive-full, build-essential on an empty system. Each process loads once
- *   and solves each job 5 times (more with a larger --reps); the process is
- *   run `reps` times, the two sides interleaved, and medians are reported.
- *   Load and solve times are measured inside the processes (interpreter
- *   start-up excluded); peak RSS comes from `/usr/bin/time`.
+ *   dist/bench/solver-zpkg.js (the repository's catalog read, decoded and
+ *   indexed as `install` loads a refreshed remote: bytes checked against
+ *   their digest, `decodeCatalogTable(…, {verified: true})` + `buildPool`,
+ *   then `solve(pool, [], {install: [{name}]})`; the decode with every check
+ *   that `refresh` and `repo check` do is timed apart). Jobs: install gnome,
+ *   kde-full, texlive-full, build-essential on an empty system. Each process
+ *   loads once and solves each job 5 times (more with a larger --reps); the
+ *   process is run `reps` times, the sides interleaved, and medians are
+ *   reported. Load and solve times are measured inside the processes
+ *   (interpreter start-up excluded); peak RSS comes from `/usr/bin/time`.
+ * - Loading, three pairs: zpkg's own catalog against libsolv reading the
+ *   Packages text (what the goal compares: each tool's way in from what an
+ *   install reads); zpkg's Debian import (`importIndexFileTable`, what
+ *   `repo import-index` parses, then `buildPool`) against the same
+ *   `add_debpackages`; and zpkg's catalog against libsolv's own binary format
+ *   (`add_solv` of the .solv file, a third libsolv process per run).
+ * - `zpkg --root IMG install -n build-essential` through the whole CLI (Node
+ *   start-up included) against the repository as a remote: wall time and
+ *   peak RSS of what a person waits for.
  * - zpkg keeps lazily built relation indexes in its pool, so a job's first
  *   solve pays for what its later solves reuse: the first and the median solve
  *   are both shown, and the speed goal is judged on load + first solve (what
@@ -58,6 +70,15 @@ interface Loaded {
   parse_s: number;
   index_s: number;
   total_s: number;
+  /** zpkg's catalog, decoded again with every check (as `refresh` and `repo check` do). */
+  decode_checked_s?: number;
+}
+
+interface ImportOutput {
+  load: Loaded;
+  entries_s: number;
+  max_rss_kib_table: number;
+  max_rss_kib: number;
 }
 
 interface SolveOutput {
@@ -218,7 +239,7 @@ async function runSolver(ctx: BenchContext): Promise<SuiteResult> {
   const ws = await timed(PYTHON, [libsolvPy, 'write-solv', plain, solvFile]);
   if (ws.code !== 0) throw new Error(`libsolv.py write-solv failed: ${tailLines(ws.stderr, 10)}`);
 
-  // 3. A catalog-only repository for `zpkg repo check`.
+  // 3. A catalog-only repository for `zpkg repo check`, `install -n` and the zpkg solve processes.
   const repo = join(w, 'repo');
   const imp = await timed(node, [zpkgBin, '--json', 'repo', 'import-index', plain, '--repo', repo]);
   if (imp.code !== 0) throw new Error(`zpkg repo import-index failed: ${tailLines(imp.stderr || imp.stdout, 10)}`);
@@ -231,18 +252,25 @@ async function runSolver(ctx: BenchContext): Promise<SuiteResult> {
       `${fmtInt(imported.conflicts)} conflicts, ${imported.skipped.length} skipped, ${fmtSeconds(imp.seconds)} s`,
   );
 
-  // 4. Solving, both sides interleaved.
+  const image = join(w, 'image');
+  const addRemote = await run(node, [zpkgBin, '--root', image, 'remote', 'add', 'main', repo]);
+  if (addRemote.code !== 0) throw new Error(`zpkg remote add failed: ${tailLines(addRemote.stderr || addRemote.stdout, 10)}`);
+
+  // 4. Solving, the sides interleaved; libsolv also from its .solv file.
   const solves = Math.max(SOLVES_PER_PROCESS, ctx.reps);
-  const sides = { libsolv: { out: [] as SolveOutput[], runs: newRuns() }, zpkg: { out: [] as SolveOutput[], runs: newRuns() } };
+  const sides = {
+    libsolv: { out: [] as SolveOutput[], runs: newRuns() },
+    libsolvSolv: { out: [] as SolveOutput[], runs: newRuns() },
+    zpkg: { out: [] as SolveOutput[], runs: newRuns() },
+  };
   const busy0 = machineBusySeconds();
   let measuredCpu = 0;
   let measuredWall = 0;
   for (let rep = 0; rep < ctx.reps; rep++) {
-    for (const side of ['libsolv', 'zpkg'] as const) {
+    for (const side of ['libsolv', 'zpkg', 'libsolvSolv'] as const) {
+      const jobArgs = ['--jobs', JOBS.join(','), '--reps', String(solves)];
       const [cmd, args] =
-        side === 'libsolv'
-          ? [PYTHON, [libsolvPy, 'solve', plain, '--jobs', JOBS.join(','), '--reps', String(solves)]]
-          : [node, [zpkgSide, 'solve', plain, '--jobs', JOBS.join(','), '--reps', String(solves)]];
+        side === 'zpkg' ? [node, [zpkgSide, 'solve', repo, ...jobArgs]] : [PYTHON, [libsolvPy, 'solve', side === 'libsolv' ? plain : solvFile, ...jobArgs]];
       const r = await timed(cmd, args);
       if (r.code !== 0) throw new Error(`${side} solve process failed (exit ${r.code}): ${tailLines(r.stderr, 10)}`);
       const out = parseJson<SolveOutput>(r, `${side} solve process`);
@@ -252,6 +280,27 @@ async function runSolver(ctx: BenchContext): Promise<SuiteResult> {
       measuredWall += r.seconds;
       ctx.log(`run ${rep + 1}/${ctx.reps} ${side}: load ${fmtSeconds(out.load.total_s)} s, ${out.jobs.map((j) => `${j.name} ${ms(j.median_s)} ms`).join(', ')}, peak ${mb(r.maxRssKiB)} MB`);
     }
+  }
+
+  // 4b. The Debian import, and `install -n` through the whole CLI.
+  const imports: ImportOutput[] = [];
+  const importRuns = newRuns();
+  const installRuns = newRuns();
+  let installOut: { install?: unknown[] } | undefined;
+  for (let rep = 0; rep < ctx.reps; rep++) {
+    const im = await timed(node, [zpkgSide, 'import', plain]);
+    if (im.code !== 0) throw new Error(`zpkg import process failed (exit ${im.code}): ${tailLines(im.stderr, 10)}`);
+    imports.push(parseJson<ImportOutput>(im, 'zpkg import process'));
+    addRun(importRuns, im);
+    const inst = await timed(node, [zpkgBin, '--root', image, '--json', 'install', '-n', 'build-essential']);
+    if (inst.code !== 0) throw new Error(`zpkg install -n failed (exit ${inst.code}): ${tailLines(inst.stderr || inst.stdout, 10)}`);
+    installOut = parseJson(inst, 'zpkg install -n');
+    addRun(installRuns, inst);
+    for (const r of [im, inst]) {
+      measuredCpu += (r.userSeconds ?? 0) + (r.systemSeconds ?? 0);
+      measuredWall += r.seconds;
+    }
+    ctx.log(`run ${rep + 1}/${ctx.reps} import: importIndexFileTable ${fmtSeconds(imports.at(-1)!.load.parse_s)} s; install -n build-essential ${fmtSeconds(inst.seconds)} s wall`);
   }
 
   // 5. Installability of every package.
@@ -268,7 +317,7 @@ async function runSolver(ctx: BenchContext): Promise<SuiteResult> {
     if (cli.code !== 0 && cli.code !== 1) throw new Error(`zpkg repo check failed (exit ${cli.code}): ${tailLines(cli.stderr || cli.stdout, 10)}`);
     cliOut = parseJson(cli, 'zpkg repo check');
     addRun(checks.cli, cli);
-    const ip = await timed(node, [zpkgSide, 'check', plain]);
+    const ip = await timed(node, [zpkgSide, 'check', repo]);
     if (ip.code !== 0) throw new Error(`zpkg check process failed (exit ${ip.code}): ${tailLines(ip.stderr, 10)}`);
     inproc.push(parseJson<CheckOutput>(ip, 'zpkg check process'));
     addRun(checks.inproc, ip);
@@ -303,7 +352,8 @@ async function runSolver(ctx: BenchContext): Promise<SuiteResult> {
 
   // 7. Figures.
   const med = (xs: number[]): number => median(xs);
-  const load = (side: 'libsolv' | 'zpkg'): number => med(sides[side].out.map((o) => o.load.total_s));
+  type Side = keyof typeof sides;
+  const load = (side: Side): number => med(sides[side].out.map((o) => o.load.total_s));
   const jobFig = (side: 'libsolv' | 'zpkg', job: string) => {
     const js = sides[side].out.map((o) => o.jobs.find((j) => j.name === job)!);
     return {
@@ -356,12 +406,25 @@ async function runSolver(ctx: BenchContext): Promise<SuiteResult> {
   }
   const lRss = peakKiB(sides.libsolv.runs);
   const zRss = peakKiB(sides.zpkg.runs);
-  const parts = (side: 'libsolv' | 'zpkg') => ({
+  const parts = (side: Side) => ({
     parse: med(sides[side].out.map((o) => o.load.parse_s)),
     index: med(sides[side].out.map((o) => o.load.index_s)),
   });
   const lp = parts('libsolv');
   const zp = parts('zpkg');
+  const sp = parts('libsolvSolv');
+  const zChecked = med(sides.zpkg.out.map((o) => o.load.decode_checked_s ?? Number.NaN));
+  const sLoad = load('libsolvSolv');
+  const sRss = peakKiB(sides.libsolvSolv.runs);
+  const zimp = {
+    parse: med(imports.map((o) => o.load.parse_s)),
+    index: med(imports.map((o) => o.load.index_s)),
+    total: med(imports.map((o) => o.load.total_s)),
+    entries: med(imports.map((o) => o.entries_s)),
+    rssTable: Math.max(...imports.map((o) => o.max_rss_kib_table)),
+  };
+  const installWall = med(installRuns.wall);
+  const installRss = peakKiB(installRuns);
 
   const icWall = med(checks.installcheck.wall);
   const cliWall = med(checks.cli.wall);
@@ -384,7 +447,7 @@ async function runSolver(ctx: BenchContext): Promise<SuiteResult> {
       mb(peakKiB(checks.inproc)),
       fmtInt(zin.length),
       fmtRatio(inprocCheck / icWall),
-      `after a load of ${fmtSeconds(inprocLoad)} s from the Packages file; RSS is the whole process`,
+      `after a load of ${fmtSeconds(inprocLoad)} s from the catalog; RSS is the whole process`,
     ],
     [
       'dose-distcheck -f --summary deb://PLAIN',
@@ -415,6 +478,7 @@ async function runSolver(ctx: BenchContext): Promise<SuiteResult> {
     ['zpkg repo check', peakKiB(checks.cli)],
     ['check process', peakKiB(checks.inproc)],
     ['zpkg repo import-index', imp.maxRssKiB],
+    ['install -n', installRss],
   ];
   const measuredPeaks = zpkgPeaks.filter((p): p is [string, number] => p[1] != null);
   goals.push(
@@ -448,13 +512,25 @@ async function runSolver(ctx: BenchContext): Promise<SuiteResult> {
   out.push('');
   out.push(
     formatTable(
-      ['load', 'seconds', 'parse', 'index', 'peak RSS MB'],
+      ['load', 'seconds', 'parse', 'index', 'peak RSS MB', 'vs libsolv text'],
       [
-        ['libsolv (add_debpackages + createwhatprovides)', fmtSeconds(lLoad), fmtSeconds(lp.parse), fmtSeconds(lp.index), mb(lRss)],
-        ['zpkg (importIndexFile + buildPool)', fmtSeconds(zLoad), fmtSeconds(zp.parse), fmtSeconds(zp.index), mb(zRss)],
-        ['zpkg/libsolv', fmtRatio(zLoad / lLoad), fmtRatio(zp.parse / lp.parse), fmtRatio(zp.index / lp.index), zRss && lRss ? fmtRatio(zRss / lRss) : 'n/a'],
+        ['libsolv: Packages text (add_debpackages + createwhatprovides)', fmtSeconds(lLoad), fmtSeconds(lp.parse), fmtSeconds(lp.index), mb(lRss), '1.00×'],
+        ['zpkg: own catalog, as install loads it (read + decode + buildPool)', fmtSeconds(zLoad), fmtSeconds(zp.parse), fmtSeconds(zp.index), mb(zRss), fmtRatio(zLoad / lLoad)],
+        ['zpkg: own catalog, decoded with every check (refresh, repo check)', fmtSeconds(zChecked), fmtSeconds(zChecked), '', '', fmtRatio(zChecked / lLoad)],
+        ['libsolv: .solv (add_solv + createwhatprovides)', fmtSeconds(sLoad), fmtSeconds(sp.parse), fmtSeconds(sp.index), mb(sRss), fmtRatio(sLoad / lLoad)],
+        ['zpkg: Debian import (importIndexFileTable + buildPool)', fmtSeconds(zimp.total), fmtSeconds(zimp.parse), fmtSeconds(zimp.index), mb(zimp.rssTable), fmtRatio(zimp.total / lLoad)],
+        ['zpkg: importIndexFile (plain entries, parse only)', fmtSeconds(zimp.entries), fmtSeconds(zimp.entries), '', '', fmtRatio(zimp.entries / lp.parse)],
       ],
     ),
+  );
+  out.push(
+    `pairs: zpkg catalog vs libsolv text ${fmtRatio(zLoad / lLoad)} (the goal's pair: what each reads to install); zpkg import vs add_debpackages (parse) ${fmtRatio(zimp.parse / lp.parse)}; ` +
+      `zpkg catalog vs libsolv .solv ${fmtRatio(zLoad / sLoad)}. install reads a remote's catalog as refresh cached it, checked against its digest and not checked again; ` +
+      `"every check" is timed once per process after the jobs. Peak RSS of the solve rows is the whole process (load and every job); the import's is after import + pool.`,
+  );
+  out.push(
+    `zpkg --root IMG install -n build-essential (whole CLI, Node start-up included, ${installRuns.wall.length} runs): ${fmtSeconds(installWall)} s wall, peak ${mb(installRss)} MB, ` +
+      `${Array.isArray(installOut?.install) ? installOut.install.length : '?'} packages planned`,
   );
   out.push('');
   out.push(
@@ -515,8 +591,25 @@ async function runSolver(ctx: BenchContext): Promise<SuiteResult> {
     },
     load: {
       libsolv: { median_s: round(lLoad), parse_s: round(lp.parse), index_s: round(lp.index), runs_s: sides.libsolv.out.map((o) => round(o.load.total_s)), peak_rss_kib: lRss },
-      zpkg: { median_s: round(zLoad), parse_s: round(zp.parse), index_s: round(zp.index), runs_s: sides.zpkg.out.map((o) => round(o.load.total_s)), peak_rss_kib: zRss },
+      libsolv_solv: { median_s: round(sLoad), parse_s: round(sp.parse), index_s: round(sp.index), runs_s: sides.libsolvSolv.out.map((o) => round(o.load.total_s)), peak_rss_kib: sRss },
+      zpkg: {
+        median_s: round(zLoad),
+        parse_s: round(zp.parse),
+        index_s: round(zp.index),
+        decode_checked_s: round(zChecked),
+        runs_s: sides.zpkg.out.map((o) => round(o.load.total_s)),
+        peak_rss_kib: zRss,
+      },
+      zpkg_import: {
+        median_s: round(zimp.total),
+        parse_s: round(zimp.parse),
+        index_s: round(zimp.index),
+        entries_s: round(zimp.entries),
+        runs_s: imports.map((o) => round(o.load.total_s)),
+        peak_rss_kib: zimp.rssTable,
+      },
     },
+    install_dry_run: { median_s: round(installWall), runs_s: installRuns.wall.map((x) => round(x)), peak_rss_kib: installRss },
     jobs: jobData,
     check: {
       installcheck: { median_s: round(icWall), runs_s: checks.installcheck.wall.map((x) => round(x)), peak_rss_kib: peakKiB(checks.installcheck), uninstallable: ic.packages.length },

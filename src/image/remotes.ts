@@ -10,7 +10,8 @@ import { digestOf } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import type { RepoReader } from '../repo/backend.js';
-import { decodeCatalog } from '../repo/catalog-codec.js';
+import { CatalogRow } from '../core/catalog-table.js';
+import { decodeCatalog, decodeCatalogTable } from '../repo/catalog-codec.js';
 import { localDirOf } from '../repo/dir-backend.js';
 import { openRepoReader } from '../repo/open.js';
 import { parseRootMetadata, type RootMetadata } from '../repo/root-metadata.js';
@@ -99,7 +100,12 @@ function readCachedRoot(image: Image, name: string): RootMetadata | undefined {
   return parseRootMetadata(readFileSync(path), path);
 }
 
-/** Every package version every remote offers, from the refreshed copies; refreshes a remote never refreshed. */
+/**
+ * Every package version every remote offers, from the refreshed copies;
+ * refreshes a remote never refreshed. The candidates are rows of each
+ * catalog's table, read on access: loading makes one small object per package
+ * and the solver's pool indexes the tables' columns directly.
+ */
 export async function loadCandidates(image: Image): Promise<Candidate[]> {
   const out: Candidate[] = [];
   for (const remote of listRemotes(image)) {
@@ -112,7 +118,9 @@ export async function loadCandidates(image: Image): Promise<Candidate[]> {
     if (digestOf(bytes) !== root.catalog.digest) {
       throw new ZpkgError('E_DIGEST_MISMATCH', `the cached catalog of remote \`${remote.name}\` is corrupt`, { hint: 'run `zpkg refresh`' });
     }
-    for (const e of decodeCatalog(bytes, remote.url)) out.push({ ...e, remote: remote.name, priority: remote.priority });
+    // refreshRemote checked these bytes in full before caching them, and they still hash to the digest it cached.
+    const table = decodeCatalogTable(bytes, remote.url, { verified: true });
+    for (let row = 0; row < table.rows; row++) out.push(new CatalogRow(table, row, remote.name, remote.priority));
   }
   return out;
 }

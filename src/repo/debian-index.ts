@@ -7,20 +7,42 @@
  * `Name: value`, a line starting with a space or tab continues the previous
  * field, field names are case-insensitive.
  *
- * importIndex is the fast path (bookworm main: 63k stanzas, 50 MB): it works
- * on the bytes, never making one big string (which would cost a decode, up to
- * 100 MB of UTF-16, and stay alive as long as any value sliced from it); it
- * finds the twelve fields an entry needs by offset, without a map per stanza,
- * decodes only their values, and parses each distinct relation clause once.
+ * importIndexTable is the fast path (bookworm main: 63k stanzas, 50 MB): it
+ * works on the bytes, never making one big string (which would cost a decode,
+ * up to 100 MB of UTF-16, and stay alive as long as any value sliced from it);
+ * it finds the twelve fields an entry needs by offset, without a map per
+ * stanza, and hands them to debian-rows.ts, which writes them into a catalog
+ * table as interned bytes and parses each distinct relation clause once. A
+ * stanza that path is unsure of goes through the general mapping (toEntry),
+ * which also words why a stanza is skipped. importIndex and importIndexFile
+ * return the same import as plain entries.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
-import { decompressFrameSync } from 'lz4-napi';
 import { decompress as zstdDecompress } from 'zstd-napi';
 import type { CatalogEntry } from '../core/catalog.js';
+import { CatalogBuilder } from '../core/catalog-builder.js';
+import type { CatalogTable } from '../core/catalog-table.js';
 import { ZpkgError, isZpkgError } from '../core/errors.js';
 import { type Atom, type Clause, isPackageName, parseClause, parseRelationField, validateProvide } from '../core/relation.js';
 import { parseVersion } from '../core/version.js';
+import {
+  F_ARCH,
+  F_BREAKS,
+  F_CONFLICTS,
+  F_DEPENDS,
+  F_DESCRIPTION,
+  F_INSTALLED_SIZE,
+  F_PACKAGE,
+  F_PRE_DEPENDS,
+  F_PROVIDES,
+  F_REPLACES,
+  F_SIZE,
+  F_VERSION,
+  FastRows,
+  SLOT_COUNT,
+} from './debian-rows.js';
 
 /** One stanza: lower-cased field name → value (trimmed; continuation lines kept with their `\n `). */
 export type Stanza = Map<string, string>;
@@ -36,6 +58,12 @@ export interface ImportedIndex {
   skipped: SkippedStanza[];
 }
 
+/** An import as a catalog table (rows in index order). */
+export interface ImportedTable {
+  table: CatalogTable;
+  skipped: SkippedStanza[];
+}
+
 // ---------------------------------------------------------------------------
 // Reading the file
 
@@ -48,6 +76,17 @@ function readBytes(path: string): Buffer {
 }
 
 /**
+ * lz4-napi, loaded when an LZ4 index is first read: its native binding costs
+ * ~20 ms, which every CLI command would pay at start-up (this module is
+ * imported by `repo import-index`).
+ */
+let lz4: { decompressFrameSync(data: Buffer): Buffer } | undefined;
+function lz4DecompressFrame(data: Buffer): Buffer {
+  lz4 ??= createRequire(import.meta.url)('lz4-napi') as { decompressFrameSync(data: Buffer): Buffer };
+  return lz4.decompressFrameSync(data);
+}
+
+/**
  * Undoes the compression apt may keep a list in (`Acquire::GzipIndexes`),
  * recognised by magic bytes rather than by file name: an LZ4 frame (magic
  * 0x184D2204, apt's default), gzip or zstd. Anything else is returned as is.
@@ -56,7 +95,7 @@ export function decompressIndex(data: Uint8Array, what = 'index'): Buffer {
   const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   const [m0, m1, m2, m3] = [buf[0], buf[1], buf[2], buf[3]];
   try {
-    if (m0 === 0x04 && m1 === 0x22 && m2 === 0x4d && m3 === 0x18) return decompressFrameSync(buf);
+    if (m0 === 0x04 && m1 === 0x22 && m2 === 0x4d && m3 === 0x18) return lz4DecompressFrame(buf);
     if (m0 === 0x1f && m1 === 0x8b) return gunzipSync(buf);
     if (m0 === 0x28 && m1 === 0xb5 && m2 === 0x2f && m3 === 0xfd) return zstdDecompress(buf);
   } catch (err) {
@@ -75,8 +114,13 @@ export function readIndexText(path: string): string {
   return decompressIndex(readBytes(path), path).toString('utf8');
 }
 
-/** Reads and imports an index file; the fastest way in (see importIndex). */
+/** Reads and imports an index file (see importIndex). */
 export function importIndexFile(path: string): ImportedIndex {
+  return withEntries(importIndexFileTable(path));
+}
+
+/** Reads and imports an index file into a catalog table; the fastest way in (see importIndexTable). */
+export function importIndexFileTable(path: string): ImportedTable {
   return importBytes(decompressIndex(readBytes(path), path));
 }
 
@@ -189,21 +233,6 @@ export function parseStanzas(text: string): Stanza[] {
 
 // ---------------------------------------------------------------------------
 // Stanza → catalog entry
-
-/** The fields an entry is made of, as slots. */
-const F_PACKAGE = 0;
-const F_VERSION = 1;
-const F_ARCH = 2;
-const F_DESCRIPTION = 3;
-const F_PRE_DEPENDS = 4;
-const F_DEPENDS = 5;
-const F_CONFLICTS = 6;
-const F_BREAKS = 7;
-const F_PROVIDES = 8;
-const F_REPLACES = 9;
-const F_SIZE = 10;
-const F_INSTALLED_SIZE = 11;
-const SLOT_COUNT = 12;
 
 /** Canonical spelling of each slot's field, as Debian writes it. */
 const SLOT_FIELDS = [
@@ -400,10 +429,31 @@ if (SLOT_BY_FINGERPRINT.size !== SLOT_COUNT) throw new Error('debian-index: entr
 /** Field names as bytes, to compare in place. */
 const SLOT_BYTES = SLOT_FIELDS.map((f) => Buffer.from(f, 'latin1'));
 
+/** Fingerprint → slot + 1, in a small open-addressing table (a Map lookup per field line costs more). */
+const FINGERPRINT_SLOTS = (() => {
+  const table = new Int32Array(2 * 64);
+  for (const [fp, slot] of SLOT_BY_FINGERPRINT) {
+    let i = (fp ^ (fp >>> 9)) & 63;
+    while (table[2 * i + 1] !== 0) i = (i + 1) & 63;
+    table[2 * i] = fp;
+    table[2 * i + 1] = slot + 1;
+  }
+  return table;
+})();
+
 /** The slot of the field named buf[pos, colon), -1 if an entry does not use it. */
 function slotOf(buf: Buffer, pos: number, colon: number): number {
-  const slot = SLOT_BY_FINGERPRINT.get(fingerprint(colon - pos, buf[pos]!, buf[colon - 1]!));
-  if (slot === undefined) return -1;
+  const fp = fingerprint(colon - pos, buf[pos]!, buf[colon - 1]!);
+  let i = (fp ^ (fp >>> 9)) & 63;
+  let slot = -1;
+  for (let e = FINGERPRINT_SLOTS[2 * i + 1]!; e !== 0; e = FINGERPRINT_SLOTS[2 * i + 1]!) {
+    if (FINGERPRINT_SLOTS[2 * i] === fp) {
+      slot = e - 1;
+      break;
+    }
+    i = (i + 1) & 63;
+  }
+  if (slot < 0) return -1;
   const want = SLOT_BYTES[slot]!;
   let same = true;
   for (let k = 0; k < want.length; k++) {
@@ -579,11 +629,19 @@ class ByteFields implements Fields {
   }
 }
 
-function importBytes(buf: Buffer): ImportedIndex {
-  const entries: CatalogEntry[] = [];
+/**
+ * The index in `buf` as a table: each stanza through FastRows when it can,
+ * else through the general mapping (toEntry), which also words the reason a
+ * stanza is skipped.
+ */
+function importBytes(buf: Buffer): ImportedTable {
+  // Room for the rows at once: real indexes hold about a stanza per 800 bytes.
+  const expectedRows = Math.ceil(buf.length / 700);
+  const builder = new CatalogBuilder(expectedRows);
   const skipped: SkippedStanza[] = [];
   const fields = new ByteFields(buf);
   const { starts, ends } = fields;
+  const fast = new FastRows(builder, buf, starts, ends, expectedRows);
   const n = buf.length;
   let pos = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0; // UTF-8 BOM
   let lineNo = 0;
@@ -597,9 +655,9 @@ function importBytes(buf: Buffer): ImportedIndex {
     slot = -1;
   };
   const endStanza = () => {
-    if (fault === undefined) {
+    if (fault === undefined && !fast.addRow()) {
       try {
-        entries.push(toEntry(fields));
+        builder.addEntry(toEntry(fields));
       } catch (err) {
         if (!isZpkgError(err)) throw err;
         fault = err.message;
@@ -613,8 +671,8 @@ function importBytes(buf: Buffer): ImportedIndex {
   };
 
   while (pos < n) {
-    let nl = pos;
-    while (nl < n && buf[nl] !== LF) nl++;
+    let nl = buf.indexOf(LF, pos);
+    if (nl < 0) nl = n;
     lineNo++;
     let end = nl;
     if (end > pos && buf[end - 1] === CR) end--;
@@ -667,7 +725,7 @@ function importBytes(buf: Buffer): ImportedIndex {
     pos = nl + 1;
   }
   if (open) endStanza();
-  return { entries, skipped };
+  return { table: builder.finish(), skipped };
 }
 
 /**
@@ -679,6 +737,15 @@ function importBytes(buf: Buffer): ImportedIndex {
  * decompressIndex); bytes are the faster way in (importIndexFile).
  */
 export function importIndex(input: string | Uint8Array): ImportedIndex {
+  return withEntries(importIndexTable(input));
+}
+
+/** importIndex, into a catalog table: no object per package (what `repo import-index` and the solver read). */
+export function importIndexTable(input: string | Uint8Array): ImportedTable {
   if (typeof input === 'string') return importBytes(Buffer.from(input, 'utf8'));
   return importBytes(decompressIndex(input));
+}
+
+function withEntries(imported: ImportedTable): ImportedIndex {
+  return { entries: imported.table.entries(), skipped: imported.skipped };
 }

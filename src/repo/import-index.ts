@@ -18,7 +18,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CatalogEntry } from '../core/catalog.js';
 import { ZpkgError } from '../core/errors.js';
-import { importIndexFile, type SkippedStanza } from './debian-index.js';
+import { importIndexFileTable, type SkippedStanza } from './debian-index.js';
 import { openRepoWriter } from './dir-backend.js';
 import { ROOT_FILE } from './layout.js';
 import { commitSnapshot, readRoot } from './snapshot.js';
@@ -78,7 +78,8 @@ const since = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e9
 
 export async function importIndexToRepo(options: ImportIndexOptions): Promise<ImportIndexResult> {
   const started = process.hrtime.bigint();
-  const { entries, skipped } = importIndexFile(options.index);
+  const { table, skipped } = importIndexFileTable(options.index);
+  const entries = table.views();
   if (entries.length === 0) {
     const first = skipped[0];
     throw new ZpkgError(

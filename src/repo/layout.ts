@@ -2,7 +2,7 @@
  * The repository layout: static files, all content-addressed except `root.json`.
  *
  *   root.json                       root metadata: format, version (only grows), catalog and file index by digest
- *   catalog/<hex>.zst               the catalog (zstd JSON), named by the sha256 of its stored bytes
+ *   catalog/<hex>.zst               the catalog (zstd, columnar: repo/catalog-codec.ts), named by the sha256 of its stored bytes
  *   files/<hex>.zst                 the file index (which package delivers which path), for `search --file`
  *   manifests/<hh>/<hex>.json       manifests by the sha256 of their canonical bytes
  *   blobs/<hh>/<hex>.zst            file contents, zstd-compressed, named by the sha256 of the uncompressed content

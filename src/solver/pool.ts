@@ -8,12 +8,26 @@
  * remote priority first, then newer version. A lower-priority version is still
  * usable, but only chosen when no preferred one fits. The same name and version
  * offered by several remotes is one solvable: the highest-priority offer.
+ *
+ * The pool reads catalog tables (core/catalog-table.ts), never entry objects:
+ * candidates that are CatalogRows are indexed straight from their table's
+ * integer columns; plain candidates are first put into one table of their own.
+ * Names get pool-wide ids (pool-names.ts), and relation answers are memoized
+ * per table atom and clause id. Over exactly one catalog's rows at one
+ * priority — a single remote, as `install` loads it — the pool is that
+ * catalog's own index (core/catalog-index.ts, stored in the catalog file), so
+ * building it is a few array copies.
  */
 import type { Candidate, CatalogEntry } from '../core/catalog.js';
+import { tableOf } from '../core/catalog-builder.js';
+import { indexCatalog } from '../core/catalog-index.js';
+import { CONFLICTS, CatalogRow, type CatalogTable, OP_EQ, OP_NONE, PROVIDES, operatorCode } from '../core/catalog-table.js';
 import type { Atom, Clause } from '../core/relation.js';
-import { EMPTY, type Universe, priorityOf } from './universe.js';
 import { satisfiesConstraint as satisfies } from '../core/relation.js';
 import { compareVersions as vercmp } from '../core/version.js';
+import { EMPTY, type Universe } from './universe.js';
+import { Tuples, allRows, bucket, bySolvable, countBy, groupBy, identity, namesAscend, pick, prefixSum, priorities } from './pool-arrays.js';
+import { PoolNames } from './pool-names.js';
 
 /** providesAtom (core/relation.ts) with the solver's comparison. */
 function answers(e: CatalogEntry, atom: Atom): boolean {
@@ -26,148 +40,324 @@ function answers(e: CatalogEntry, atom: Atom): boolean {
   return false;
 }
 
+/** satisfiesConstraint on an operator code (catalog-table.ts). */
+function satisfiesOp(version: string, op: number, against: string): boolean {
+  if (op === OP_NONE) return true;
+  const c = vercmp(version, against);
+  switch (op) {
+    case 1:
+      return c < 0;
+    case 2:
+      return c <= 0;
+    case 3:
+      return c === 0;
+    case 4:
+      return c >= 0;
+    default:
+      return c > 0;
+  }
+}
+
+const NO_DEPS: readonly Int32Array[] = Object.freeze([]) as readonly Int32Array[];
+
+/** A table the pool's solvables come from. */
+interface Source {
+  t: CatalogTable;
+  /** Its index among the pool's tables (for PoolNames). */
+  k: number;
+  atomMemo: (Int32Array | undefined)[];
+  clauseMemo: (Int32Array | undefined)[];
+}
+
+/** What a pool is built of (see the fields of Pool). */
+interface Parts {
+  /** The candidate index of each solvable. */
+  kept: number[];
+  srcOf: Int32Array;
+  rowOf: Int32Array;
+  prio: Float64Array;
+  nameOf: Int32Array;
+  nameStart: Int32Array;
+  provBy: { start: Int32Array; xs: Int32Array; ys: Int32Array };
+  declBy: { start: Int32Array; xs: Int32Array; ys: Int32Array };
+  provStart: Int32Array;
+  provNames: Int32Array;
+  provAtoms: Int32Array;
+}
+
 export class Pool implements Universe {
   readonly size: number;
   private readonly entries: readonly Candidate[];
-  private readonly nameIds = new Map<string, number>();
+  private readonly sources: Source[] = [];
+  /** Each solvable's source (index into sources) and row in that table. */
+  private readonly srcOf: Int32Array;
+  private readonly rowOf: Int32Array;
+  private readonly prio: Float64Array;
+  /** Name ids: one per distinct name, shared by every table the pool reads. */
+  private readonly names = new PoolNames();
   /** Name id of each solvable's own name. */
   private readonly nameOf: Int32Array;
   /**
    * Solvables are grouped by own name, preferred first: name id `n` owns ids
    * nameStart[n] .. nameStart[n+1]-1 (none for a name no package carries).
    */
-  private nameStart: Int32Array;
+  private readonly nameStart: Int32Array;
   /** ids[s] === s: the ranges above as Int32Array views. */
   private readonly ids: Int32Array;
-  /** Name id → [solvable, provided version or undefined] pairs, from `provides`. */
-  private readonly providers: ({ ids: number[]; versions: (string | undefined)[]; unsorted: boolean } | undefined)[] = [];
-  /** Name id → flattened [declarer, conflict index] pairs: who declares a conflict on that name. */
-  private readonly conflictsOn: (number[] | undefined)[] = [];
-  /** Resolved atoms by text, for atoms built per request. */
-  private readonly atomMemo = new Map<string, Int32Array>();
-  /**
-   * Resolved frozen atoms and clauses by identity: catalogs (the Debian
-   * importer does) share one frozen object per distinct relation text.
-   */
-  private readonly atomObjMemo = new Map<Atom, Int32Array>();
-  private readonly clauseMemo = new Map<Clause, Int32Array>();
-  private readonly depMemo: (readonly Int32Array[] | undefined)[];
-  /** Name ids each solvable provides: provNames[provStart[s] .. provStart[s+1]). */
+  /** Name id → its providers through `provides`: solvable and provide atom (in the solvable's table). */
+  private readonly provBy: { start: Int32Array; xs: Int32Array; ys: Int32Array };
+  /** Name ids whose providers are sorted (lazily, on first use). */
+  private readonly provSorted: Uint8Array;
+  /** Name id → who declares a conflict on that name: solvable and conflict atom. */
+  private readonly declBy: { start: Int32Array; xs: Int32Array; ys: Int32Array };
+  /** Provides of each solvable: name ids provNames[provStart[s] .. provStart[s+1]), atoms in provAtoms. */
   private readonly provStart: Int32Array;
   private readonly provNames: Int32Array;
+  private readonly provAtoms: Int32Array;
+  /** Resolved atoms by text, for atoms that are not a table's (requests, installed packages). */
+  private readonly atomMemo = new Map<string, Int32Array>();
+  private readonly depMemo: (readonly Int32Array[] | undefined)[];
   private readonly partnerMemo: (Int32Array | undefined)[];
   /** Scratch marks for de-duplication: mark[s] === stamp means seen. */
   private readonly mark: Int32Array;
   private stamp = 0;
 
+  /*
+   * Building is a row of small steps, one loop each: V8 optimizes each loop on
+   * its own, where one long constructor would be compiled again at every loop.
+   */
   constructor(candidates: readonly Candidate[]) {
-    // Group by name: solvables of one name get consecutive ids, preferred first.
-    const nameOfCand = new Int32Array(candidates.length);
-    const counts: number[] = [];
-    for (let i = 0; i < candidates.length; i++) {
-      const nid = this.intern(candidates[i]!.name);
-      nameOfCand[i] = nid;
-      counts[nid] = (counts[nid] ?? 0) + 1;
-    }
-    const names = counts.length;
-    const fill = new Int32Array(names + 1);
-    for (let nid = 0; nid < names; nid++) fill[nid + 1] = fill[nid]! + counts[nid]!;
-    const grouped = new Int32Array(candidates.length);
-    for (let i = 0; i < candidates.length; i++) {
-      const nid = nameOfCand[i]!;
-      grouped[fill[nid]!] = i;
-      fill[nid] = fill[nid]! + 1;
-    }
-    const kept: Candidate[] = [];
-    /** Candidate index → its solvable, or -1 for a repeated offer of the same version. */
-    const solvableOf = new Int32Array(candidates.length).fill(-1);
-    this.nameStart = new Int32Array(names + 1);
-    for (let nid = 0, at = 0; nid < names; nid++) {
-      const n = counts[nid]!;
-      this.nameStart[nid] = kept.length;
-      if (n === 1) {
-        solvableOf[grouped[at]!] = kept.length;
-        kept.push(candidates[grouped[at]!]!);
-      } else {
-        const group = Array.from(grouped.subarray(at, at + n));
-        group.sort((i, j) => {
-          const a = candidates[i]!;
-          const b = candidates[j]!;
-          return priorityOf(b) - priorityOf(a) || vercmp(b.version, a.version);
-        });
-        const first = kept.length;
-        for (const i of group) {
-          // The same version from another remote is the same package: keep the preferred offer.
-          const c = candidates[i]!;
-          let twin = false;
-          for (let k = first; k < kept.length && !twin; k++) twin = kept[k]!.version === c.version;
-          if (twin) continue;
-          solvableOf[i] = kept.length;
-          kept.push(c);
-        }
-      }
-      at += n;
-    }
-    this.nameStart[names] = kept.length;
-    this.entries = kept;
-    this.size = kept.length;
-    this.ids = new Int32Array(this.size);
-    this.nameOf = new Int32Array(this.size);
-    for (let nid = 0; nid < names; nid++) {
-      for (let s = this.nameStart[nid]!; s < this.nameStart[nid + 1]!; s++) {
-        this.ids[s] = s;
-        this.nameOf[s] = nid;
-      }
-    }
+    const p = this.fromIndex(candidates) ?? this.build(candidates);
+    this.size = p.kept.length;
+    this.entries = p.kept.map((i) => candidates[i]!);
+    this.srcOf = p.srcOf;
+    this.rowOf = p.rowOf;
+    this.prio = p.prio;
+    this.ids = identity(this.size);
+    this.nameOf = p.nameOf;
+    this.nameStart = p.nameStart;
+    this.provBy = p.provBy;
+    this.declBy = p.declBy;
+    this.provStart = p.provStart;
+    this.provNames = p.provNames;
+    this.provAtoms = p.provAtoms;
+    this.provSorted = new Uint8Array(this.names.count);
     this.depMemo = new Array(this.size);
     this.partnerMemo = new Array(this.size);
     this.mark = new Int32Array(this.size);
-    // Provides and conflicts, read in the candidates' own order (kind to the memory cache).
-    const provPairs: number[] = [];
-    this.provStart = new Int32Array(this.size + 1);
-    for (let i = 0; i < candidates.length; i++) {
-      const s = solvableOf[i]!;
-      if (s < 0) continue;
-      const e = candidates[i]!;
-      for (const p of e.provides) {
-        const pid = this.intern(p.name);
-        provPairs.push(s, pid);
-        this.provStart[s + 1] = this.provStart[s + 1]! + 1;
-        const prov = (this.providers[pid] ??= { ids: [], versions: [], unsorted: true });
-        prov.ids.push(s);
-        prov.versions.push(p.constraint?.op === '=' ? p.constraint.version : undefined);
-      }
-      const conflicts = e.conflicts;
-      for (let k = 0; k < conflicts.length; k++) (this.conflictsOn[this.intern(conflicts[k]!.name)] ??= []).push(s, k);
-    }
-    for (let s = 0; s < this.size; s++) this.provStart[s + 1] = this.provStart[s + 1]! + this.provStart[s]!;
-    this.provNames = new Int32Array(provPairs.length / 2);
-    const next = this.provStart.slice(0, this.size);
-    for (let k = 0; k < provPairs.length; k += 2) {
-      const s = provPairs[k]!;
-      this.provNames[next[s]!] = provPairs[k + 1]!;
-      next[s] = next[s]! + 1;
-    }
-    // Names only provided or conflicted with own an empty range.
-    const start = new Int32Array(this.nameIds.size + 1).fill(this.size);
-    start.set(this.nameStart);
-    this.nameStart = start;
   }
 
-  private intern(name: string): number {
-    let id = this.nameIds.get(name);
-    if (id === undefined) {
-      id = this.nameIds.size;
-      this.nameIds.set(name, id);
+  /**
+   * The pool of one catalog's rows, all in row order at one priority (one
+   * remote, as loadCandidates lists it): straight from the catalog's index
+   * (catalog-index.ts), stored in the file or made here. Undefined for any
+   * other set of candidates.
+   */
+  private fromIndex(candidates: readonly Candidate[]): Parts | undefined {
+    const c0 = candidates[0];
+    if (!(c0 instanceof CatalogRow)) return undefined;
+    const t = c0.table;
+    if (t.names === 0 || t.rows !== candidates.length || !allRows(candidates, t, c0.priority)) return undefined;
+    const ix = t.index ?? indexCatalog(t);
+    if (ix === undefined) return undefined;
+    this.names.useSorted(this.addSource(t));
+    const size = ix.solvableRow.length;
+    return {
+      kept: Array.from(ix.solvableRow),
+      srcOf: new Int32Array(size),
+      rowOf: ix.solvableRow,
+      prio: new Float64Array(size).fill(c0.priority),
+      nameOf: pick(ix.solvableRow, t.name),
+      nameStart: ix.nameStart,
+      // Sorted in place on first use (sortProviders): this pool's own copy.
+      provBy: { start: ix.provByStart, xs: ix.provByS.slice(), ys: ix.provByAtom.slice() },
+      declBy: { start: ix.declByStart, xs: ix.declByS, ys: ix.declByAtom },
+      provStart: ix.provStart,
+      provNames: ix.provNames,
+      provAtoms: ix.provAtoms,
+    };
+  }
+
+  /** The pool of any candidates: their tables' names interned into name ids, the rest as fromIndex. */
+  private build(candidates: readonly Candidate[]): Parts {
+    // 1. Where each candidate's columns are; the name ids.
+    const { candSrc, candRow, plain } = this.locate(candidates);
+    if (!plain && this.sources.length === 1) this.useSortedNames(this.sources[0]!, candRow);
+    const candPrio = priorities(candidates);
+    const candName = this.ownNameIds(candSrc, candRow);
+
+    // 2. Group by own name: solvables of one name get consecutive ids, preferred first.
+    const ownNames = this.names.count;
+    const counts = countBy(candName, ownNames);
+    const grouped = groupBy(candName, counts);
+    const { kept, solvableOf, nameStart } = this.keep(grouped, counts, candPrio, candSrc, candRow);
+    const size = kept.length;
+
+    // 3. Provides and conflicts, read in the candidates' own order.
+    const prov = new Tuples();
+    const decl = new Tuples();
+    const provStart = new Int32Array(size + 1);
+    this.relationTuples(solvableOf, candSrc, candRow, prov, decl, provStart);
+    prefixSum(provStart);
+    const nNames = this.names.count;
+    // Each solvable's provides: the same tuples, by solvable (a solvable's come in its own order).
+    const provNames = new Int32Array(prov.n / 3);
+    const provAtoms = new Int32Array(prov.n / 3);
+    bySolvable(prov, provStart, provNames, provAtoms);
+    // Names only provided or conflicted with own an empty range.
+    const allStart = new Int32Array(nNames + 1).fill(size);
+    allStart.set(nameStart);
+    return {
+      kept,
+      srcOf: pick(kept, candSrc),
+      rowOf: pick(kept, candRow),
+      prio: Float64Array.from(kept, (i) => candPrio[i]!),
+      nameOf: pick(kept, candName),
+      nameStart: allStart,
+      provBy: bucket(prov, nNames),
+      declBy: bucket(decl, nNames),
+      provStart,
+      provNames,
+      provAtoms,
+    };
+  }
+
+  /** Each candidate's source and row: CatalogRows as they are, plain candidates put into one table of their own. */
+  private locate(candidates: readonly Candidate[]): { candSrc: Int32Array; candRow: Int32Array; plain: boolean } {
+    const n = candidates.length;
+    const candSrc = new Int32Array(n);
+    const candRow = new Int32Array(n);
+    const tables = new Map<CatalogTable, number>();
+    let plain: number[] | undefined;
+    for (let i = 0; i < n; i++) {
+      const c = candidates[i]!;
+      if (c instanceof CatalogRow) {
+        let k = tables.get(c.table);
+        if (k === undefined) tables.set(c.table, (k = this.addSource(c.table)));
+        candSrc[i] = k;
+        candRow[i] = c.row;
+      } else (plain ??= []).push(i);
     }
-    return id;
+    if (plain !== undefined) {
+      const k = this.addSource(tableOf(plain.map((i) => candidates[i]!), true));
+      plain.forEach((i, row) => {
+        candSrc[i] = k;
+        candRow[i] = row;
+      });
+    }
+    return { candSrc, candRow, plain: plain !== undefined };
+  }
+
+  /** The name id of each candidate's own name (made in candidate order). */
+  private ownNameIds(candSrc: Int32Array, candRow: Int32Array): Int32Array {
+    const out = new Int32Array(candSrc.length);
+    for (let i = 0; i < candSrc.length; i++) {
+      const src = this.sources[candSrc[i]!]!;
+      out[i] = this.names.intern(src.k, src.t.name[candRow[i]!]!);
+    }
+    return out;
+  }
+
+  private candVersion(candSrc: Int32Array, candRow: Int32Array, i: number): string {
+    const t = this.sources[candSrc[i]!]!.t;
+    return t.strings.get(t.version[candRow[i]!]!);
+  }
+
+  /**
+   * The solvables, in order: each name's candidates (grouped[] by name id)
+   * sorted by priority then version, both descending (a stable sort: ties
+   * keep candidate order), the same version offered again dropped.
+   */
+  private keep(
+    grouped: Int32Array,
+    counts: Int32Array,
+    candPrio: Float64Array,
+    candSrc: Int32Array,
+    candRow: Int32Array,
+  ): { kept: number[]; solvableOf: Int32Array; nameStart: Int32Array } {
+    const names = counts.length;
+    const kept: number[] = [];
+    /** Candidate index → its solvable, or -1 for a repeated offer of the same version. */
+    const solvableOf = new Int32Array(grouped.length).fill(-1);
+    const nameStart = new Int32Array(names + 1);
+    for (let nid = 0, at = 0; nid < names; nid++) {
+      const count = counts[nid]!;
+      nameStart[nid] = kept.length;
+      if (count === 1) {
+        solvableOf[grouped[at]!] = kept.length;
+        kept.push(grouped[at]!);
+      } else if (count > 1) this.keepVersions(grouped.subarray(at, at + count), candPrio, candSrc, candRow, kept, solvableOf);
+      at += count;
+    }
+    nameStart[names] = kept.length;
+    return { kept, solvableOf, nameStart };
+  }
+
+  private keepVersions(group: Int32Array, candPrio: Float64Array, candSrc: Int32Array, candRow: Int32Array, kept: number[], solvableOf: Int32Array): void {
+    const version = (i: number): string => this.candVersion(candSrc, candRow, i);
+    const order = Array.from(group).sort((i, j) => candPrio[j]! - candPrio[i]! || vercmp(version(j), version(i)));
+    const first = kept.length;
+    for (const i of order) {
+      // The same version from another remote is the same package: keep the preferred offer.
+      const v = version(i);
+      let twin = false;
+      for (let k = first; k < kept.length && !twin; k++) twin = version(kept[k]!) === v;
+      if (twin) continue;
+      solvableOf[i] = kept.length;
+      kept.push(i);
+    }
+  }
+
+  /** (name id, solvable, atom) of every provide and every conflict, in candidate order; provides counted per solvable. */
+  private relationTuples(solvableOf: Int32Array, candSrc: Int32Array, candRow: Int32Array, prov: Tuples, decl: Tuples, provCount: Int32Array): void {
+    for (let i = 0; i < solvableOf.length; i++) {
+      const s = solvableOf[i]!;
+      if (s < 0) continue;
+      const src = this.sources[candSrc[i]!]!;
+      const { rel, relItems, atomName } = src.t;
+      const row = candRow[i]!;
+      for (let k = rel[4 * row + PROVIDES]!, end = rel[4 * row + PROVIDES + 1]!; k < end; k++) {
+        const a = relItems[k]!;
+        prov.push3(this.names.intern(src.k, atomName[a]!), s, a);
+      }
+      provCount[s + 1] = rel[4 * row + PROVIDES + 1]! - rel[4 * row + PROVIDES]!;
+      for (let k = rel[4 * row + CONFLICTS]!, end = rel[4 * row + CONFLICTS + 1]!; k < end; k++) {
+        const a = relItems[k]!;
+        decl.push3(this.names.intern(src.k, atomName[a]!), s, a);
+      }
+    }
+  }
+
+  /**
+   * Over the one catalog of a pool, when it lists its names sorted and the
+   * candidates come in its row order (names ascending): its names' string ids
+   * become the name ids. They number the names as first seen in the
+   * candidates, as interning would, so solvables get the same ids.
+   */
+  private useSortedNames(src: Source, candRow: Int32Array): void {
+    if (src.t.names > 0 && namesAscend(src.t.name, candRow)) this.names.useSorted(src.k);
+  }
+
+  private addSource(t: CatalogTable): number {
+    const k = this.names.addTable(t);
+    this.sources.push({ t, k, atomMemo: new Array(t.atomCount), clauseMemo: new Array(t.clauseCount) });
+    return k;
+  }
+
+  private versionOf(s: number): string {
+    const t = this.sources[this.srcOf[s]!]!.t;
+    return t.strings.get(t.version[this.rowOf[s]!]!);
+  }
+
+  /** The version a provide atom carries when it is exact (`= V`), else undefined. */
+  private providedVersion(s: number, atom: number): string | undefined {
+    const t = this.sources[this.srcOf[s]!]!.t;
+    return t.atomOp[atom] === OP_EQ ? t.strings.get(t.atomVersion[atom]!) : undefined;
   }
 
   /** Sort order of two versions of one name: priority, then version, both descending. */
   private prefer(a: number, b: number): number {
-    const ea = this.entries[a]!;
-    const eb = this.entries[b]!;
-    return priorityOf(eb) - priorityOf(ea) || vercmp(eb.version, ea.version);
+    return this.prio[b]! - this.prio[a]! || vercmp(this.versionOf(b), this.versionOf(a));
   }
 
   entry(s: number): Candidate {
@@ -175,116 +365,147 @@ export class Pool implements Universe {
   }
 
   named(name: string): Int32Array {
-    const nid = this.nameIds.get(name);
-    return nid === undefined ? EMPTY : this.ids.subarray(this.nameStart[nid]!, this.nameStart[nid + 1]!);
+    const nid = this.names.ofString(name);
+    return nid < 0 ? EMPTY : this.ids.subarray(this.nameStart[nid]!, this.nameStart[nid + 1]!);
   }
 
   find(name: string, version: string): number {
-    for (const s of this.named(name)) if (this.entries[s]!.version === version) return s;
+    for (const s of this.named(name)) if (this.versionOf(s) === version) return s;
     return -1;
   }
 
   resolve(atom: Atom): Int32Array {
-    if (Object.isFrozen(atom)) {
-      let out = this.atomObjMemo.get(atom);
-      if (out === undefined) {
-        out = this.lookup(atom);
-        this.atomObjMemo.set(atom, out);
-      }
-      return out;
-    }
     const c = atom.constraint;
     const key = c ? `${atom.name} ${c.op} ${c.version}` : atom.name;
     let out = this.atomMemo.get(key);
     if (out === undefined) {
-      out = this.lookup(atom);
+      out = this.lookup(this.names.ofString(atom.name), c ? operatorCode(c.op) : OP_NONE, c ? c.version : '');
       this.atomMemo.set(key, out);
     }
     return out;
   }
 
-  private lookup(atom: Atom): Int32Array {
-    const c = atom.constraint;
-    let out: Int32Array;
-    const nid = this.nameIds.get(atom.name);
-    if (nid === undefined) out = EMPTY;
-    else {
-      const found: number[] = [];
-      const stamp = ++this.stamp;
-      for (let s = this.nameStart[nid]!, end = this.nameStart[nid + 1]!; s < end; s++) {
-        if (c === undefined || satisfies(this.entries[s]!.version, c)) {
-          this.mark[s] = stamp;
-          found.push(s);
-        }
-      }
-      const prov = this.sortedProviders(nid);
-      for (let i = 0; i < prov.ids.length; i++) {
-        const s = prov.ids[i]!;
-        if (this.mark[s] === stamp) continue;
-        const v = prov.versions[i];
-        if (c === undefined || (v !== undefined && satisfies(v, c))) {
-          this.mark[s] = stamp;
-          found.push(s);
-        }
-      }
-      out = found.length === 0 ? EMPTY : Int32Array.from(found);
+  /** Solvables satisfying atom `a` of a source table. */
+  private resolveAtomId(src: Source, a: number): Int32Array {
+    let out = src.atomMemo[a];
+    if (out === undefined) {
+      const t = src.t;
+      const op = t.atomOp[a]!;
+      out = this.lookup(this.names.of(src.k, t.atomName[a]!), op, op === OP_NONE ? '' : t.strings.get(t.atomVersion[a]!));
+      src.atomMemo[a] = out;
     }
     return out;
   }
 
-  /** Providers through `provides`, sorted once: priority desc, name, version desc. */
-  private sortedProviders(nid: number): { ids: number[]; versions: (string | undefined)[] } {
-    const prov = this.providers[nid];
-    if (prov === undefined) return { ids: [], versions: [] };
-    if (!prov.unsorted) return prov;
-    prov.unsorted = false;
-    if (prov.ids.length > 1) {
-      const order = prov.ids.map((_, i) => i);
-      order.sort((i, j) => {
-        const a = prov.ids[i]!;
-        const b = prov.ids[j]!;
-        const ea = this.entries[a]!;
-        const eb = this.entries[b]!;
-        if (ea.name !== eb.name) {
-          const dp = priorityOf(eb) - priorityOf(ea);
-          if (dp !== 0) return dp;
-          return ea.name < eb.name ? -1 : 1;
-        }
-        return this.prefer(a, b) || i - j;
-      });
-      const ids = order.map((i) => prov.ids[i]!);
-      const versions = order.map((i) => prov.versions[i]);
-      prov.ids = ids;
-      prov.versions = versions;
-    }
-    return prov;
-  }
-
-  /** Providers of a whole clause: each alternative's providers in turn, without repeats. */
-  resolveClause(clause: Clause): Int32Array {
-    if (clause.length === 1) return this.resolve(clause[0]!);
-    let out = this.clauseMemo.get(clause);
-    if (out !== undefined) return out;
+  /** Own-name matches in preference order, then providers through `provides` (sorted once). */
+  private lookup(nid: number, op: number, version: string): Int32Array {
+    if (nid < 0) return EMPTY;
     const found: number[] = [];
     const stamp = ++this.stamp;
-    for (const atom of clause) {
-      for (const s of this.resolve(atom)) {
+    for (let s = this.nameStart[nid]!, end = this.nameStart[nid + 1]!; s < end; s++) {
+      if (op === OP_NONE || satisfiesOp(this.versionOf(s), op, version)) {
+        this.mark[s] = stamp;
+        found.push(s);
+      }
+    }
+    this.sortProviders(nid);
+    const { start, xs, ys } = this.provBy;
+    for (let i = start[nid]!, end = start[nid + 1]!; i < end; i++) {
+      const s = xs[i]!;
+      if (this.mark[s] === stamp) continue;
+      if (op === OP_NONE) {
+        this.mark[s] = stamp;
+        found.push(s);
+        continue;
+      }
+      const v = this.providedVersion(s, ys[i]!);
+      if (v !== undefined && satisfiesOp(v, op, version)) {
+        this.mark[s] = stamp;
+        found.push(s);
+      }
+    }
+    return found.length === 0 ? EMPTY : Int32Array.from(found);
+  }
+
+  /** Providers of a name, sorted on first use: priority desc, name, version desc, then catalog order. */
+  private sortProviders(nid: number): void {
+    if (this.provSorted[nid] === 1) return;
+    this.provSorted[nid] = 1;
+    const { start, xs, ys } = this.provBy;
+    const from = start[nid]!;
+    const len = start[nid + 1]! - from;
+    if (len < 2) return;
+    const order = Array.from({ length: len }, (_, i) => i);
+    order.sort((i, j) => {
+      const a = xs[from + i]!;
+      const b = xs[from + j]!;
+      const na = this.nameOf[a]!;
+      const nb = this.nameOf[b]!;
+      if (na !== nb) {
+        const dp = this.prio[b]! - this.prio[a]!;
+        if (dp !== 0) return dp;
+        return this.names.string(na) < this.names.string(nb) ? -1 : 1;
+      }
+      return this.prefer(a, b) || i - j;
+    });
+    const sx = order.map((i) => xs[from + i]!);
+    const sy = order.map((i) => ys[from + i]!);
+    xs.set(sx, from);
+    ys.set(sy, from);
+  }
+
+  /** Solvables satisfying any alternative of clause `c` of a source table, each once, in order. */
+  private resolveClauseId(src: Source, c: number): Int32Array {
+    const t = src.t;
+    const from = t.clauseStart[c]!;
+    const to = t.clauseStart[c + 1]!;
+    if (to - from === 1) return this.resolveAtomId(src, t.clauseAtoms[from]!);
+    let out = src.clauseMemo[c];
+    if (out === undefined) {
+      const parts: Int32Array[] = [];
+      for (let k = from; k < to; k++) parts.push(this.resolveAtomId(src, t.clauseAtoms[k]!));
+      out = this.union(parts);
+      src.clauseMemo[c] = out;
+    }
+    return out;
+  }
+
+  /** The solvables of `parts`, first occurrence kept. Resolves nothing itself, so the stamp is its own. */
+  private union(parts: readonly Int32Array[]): Int32Array {
+    const found: number[] = [];
+    const stamp = ++this.stamp;
+    for (const part of parts) {
+      for (let i = 0; i < part.length; i++) {
+        const s = part[i]!;
         if (this.mark[s] !== stamp) {
           this.mark[s] = stamp;
           found.push(s);
         }
       }
     }
-    out = found.length === 0 ? EMPTY : Int32Array.from(found);
-    if (Object.isFrozen(clause)) this.clauseMemo.set(clause, out);
-    return out;
+    return found.length === 0 ? EMPTY : Int32Array.from(found);
+  }
+
+  /** Providers of a whole clause: each alternative's providers in turn, without repeats. */
+  resolveClause(clause: Clause): Int32Array {
+    if (clause.length === 1) return this.resolve(clause[0]!);
+    return this.union(clause.map((atom) => this.resolve(atom)));
   }
 
   deps(s: number): readonly Int32Array[] {
     let out = this.depMemo[s];
     if (out === undefined) {
-      const d = this.entries[s]!.depends;
-      out = d.length === 0 ? [] : d.map((clause) => this.resolveClause(clause));
+      const src = this.sources[this.srcOf[s]!]!;
+      const { rel, relItems } = src.t;
+      const row = this.rowOf[s]!;
+      const from = rel[4 * row]!;
+      const to = rel[4 * row + 1]!;
+      if (from === to) out = NO_DEPS;
+      else {
+        const list: Int32Array[] = [];
+        for (let k = from; k < to; k++) list.push(this.resolveClauseId(src, relItems[k]!));
+        out = list;
+      }
       this.depMemo[s] = out;
     }
     return out;
@@ -303,13 +524,25 @@ export class Pool implements Universe {
   /**
    * Pool solvables in conflict with `e` in either direction (e declares a
    * conflict they satisfy, or they declare one e satisfies), except `self`.
+   * `self` is e's solvable, or -1 for a package the pool does not hold.
    */
   conflicting(e: CatalogEntry, self: number): number[] {
+    // Resolve first: lookups use the marks too.
+    const declared: Int32Array[] = [];
+    if (self >= 0) {
+      const src = this.sources[this.srcOf[self]!]!;
+      const { rel, relItems } = src.t;
+      const row = this.rowOf[self]!;
+      for (let k = rel[4 * row + CONFLICTS]!, end = rel[4 * row + CONFLICTS + 1]!; k < end; k++) declared.push(this.resolveAtomId(src, relItems[k]!));
+    } else {
+      for (const atom of e.conflicts) declared.push(this.resolve(atom));
+    }
     const found: number[] = [];
     const stamp = ++this.stamp;
     if (self >= 0) this.mark[self] = stamp;
-    for (const atom of e.conflicts) {
-      for (const q of this.resolve(atom)) {
+    for (const qs of declared) {
+      for (let i = 0; i < qs.length; i++) {
+        const q = qs[i]!;
         if (this.mark[q] !== stamp) {
           this.mark[q] = stamp;
           found.push(q);
@@ -317,27 +550,45 @@ export class Pool implements Universe {
       }
     }
     if (self >= 0) {
-      this.declarersAgainst(e, this.nameOf[self], stamp, found);
-      for (let i = this.provStart[self]!; i < this.provStart[self + 1]!; i++) this.declarersAgainst(e, this.provNames[i], stamp, found);
+      this.declarersAgainst(self, undefined, this.nameOf[self]!, stamp, found);
+      for (let i = this.provStart[self]!; i < this.provStart[self + 1]!; i++) this.declarersAgainst(self, undefined, this.provNames[i]!, stamp, found);
     } else {
-      this.declarersAgainst(e, this.nameIds.get(e.name), stamp, found);
-      for (const p of e.provides) this.declarersAgainst(e, this.nameIds.get(p.name), stamp, found);
+      this.declarersAgainst(-1, e, this.names.ofString(e.name), stamp, found);
+      for (const p of e.provides) this.declarersAgainst(-1, e, this.names.ofString(p.name), stamp, found);
     }
     return found;
   }
 
-  private declarersAgainst(e: CatalogEntry, nid: number | undefined, stamp: number, found: number[]): void {
-    if (nid === undefined) return;
-    const decl = this.conflictsOn[nid];
-    if (decl === undefined) return;
-    for (let i = 0; i < decl.length; i += 2) {
-      const d = decl[i]!;
+  /** Adds the declarers of a conflict on name `nid` that solvable `s` (or entry `e`) answers. */
+  private declarersAgainst(s: number, e: CatalogEntry | undefined, nid: number, stamp: number, found: number[]): void {
+    if (nid < 0) return;
+    const { start, xs, ys } = this.declBy;
+    for (let i = start[nid]!, end = start[nid + 1]!; i < end; i++) {
+      const d = xs[i]!;
       if (this.mark[d] === stamp) continue;
-      if (answers(e, this.entries[d]!.conflicts[decl[i + 1]!]!)) {
+      const hit = e === undefined ? this.answersAtom(s, d, ys[i]!) : answers(e, this.sources[this.srcOf[d]!]!.t.atom(ys[i]!));
+      if (hit) {
         this.mark[d] = stamp;
         found.push(d);
       }
     }
+  }
+
+  /** Whether solvable `s` answers atom `a` of solvable `d`'s table (answers(), on ids). */
+  private answersAtom(s: number, d: number, a: number): boolean {
+    const src = this.sources[this.srcOf[d]!]!;
+    const t = src.t;
+    const nid = this.names.of(src.k, t.atomName[a]!);
+    const op = t.atomOp[a]!;
+    const version = op === OP_NONE ? '' : t.strings.get(t.atomVersion[a]!);
+    if (this.nameOf[s] === nid && satisfiesOp(this.versionOf(s), op, version)) return true;
+    for (let i = this.provStart[s]!; i < this.provStart[s + 1]!; i++) {
+      if (this.provNames[i] !== nid) continue;
+      if (op === OP_NONE) return true;
+      const v = this.providedVersion(s, this.provAtoms[i]!);
+      if (v !== undefined && satisfiesOp(v, op, version)) return true;
+    }
+    return false;
   }
 
   siblings(s: number): Int32Array {
