@@ -19,21 +19,11 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { compareVersions, sign } from '../src/core/version.js';
 import { parseStanzas, readIndexText } from '../src/repo/debian-index.js';
+import { prng } from './helpers/prng.js';
 import { findPackagesIndex } from './helpers/debian-index.js';
 
 type Order = '<' | '=' | '>';
 
-/** mulberry32: small, fast, and the same sequence everywhere for a seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Corpus {
   versions: string[];

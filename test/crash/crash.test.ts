@@ -3,21 +3,13 @@
 import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { prng } from '../helpers/prng.js';
 import { ok, tempDir } from '../helpers/zpkg.js';
 import { buildRepository, crashRun, killPlan, prepareScenario, type RunResult, type Scenario } from './harness.js';
 
 const RUNS = Number(process.env.ZPKG_CRASH_RUNS ?? 45);
 let work: string;
 const scenarios: Scenario[] = [];
-
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 beforeAll(() => {
   work = tempDir('zpkg-crash-');
@@ -36,7 +28,7 @@ beforeAll(() => {
 
 describe('crash recovery', () => {
   it(`${RUNS} kills across install, update and remove leave the old or the new state, never a mix`, async () => {
-    const random = mulberry32(0x5eed);
+    const random = prng(0x5eed);
     const results: RunResult[] = [];
     const perScenario = Math.ceil(RUNS / scenarios.length);
     for (const s of scenarios) for (const kill of killPlan(s, perScenario, random)) results.push(await crashRun(work, s, kill));

@@ -14,7 +14,7 @@ import { decompressIndex, importIndexFile } from '../../src/repo/debian-index.js
 import { type Pool, buildPool, checkInstallable, solve } from '../../src/solver/index.js';
 import type { Plan, SolveRequest } from '../../src/solver/types.js';
 import { findPackagesIndex } from '../helpers/debian-index.js';
-import { prng } from './prng.js';
+import { prng } from '../helpers/prng.js';
 import { unneeded, verifySet } from './verify.js';
 
 /**

@@ -10,7 +10,7 @@ import type { Atom, Operator } from '../../src/core/relation.js';
 import { providesAtom } from '../../src/core/relation.js';
 import { buildPool, checkInstallable, solve } from '../../src/solver/index.js';
 import type { SolveRequest } from '../../src/solver/types.js';
-import { prng } from './prng.js';
+import { prng } from '../helpers/prng.js';
 import { verifySet } from './verify.js';
 
 const NAMES = ['a', 'b', 'c', 'd', 'e', 'f'];
