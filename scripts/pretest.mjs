@@ -20,6 +20,9 @@ export const TOOLS = [
   { deb: 'dose-distcheck', bin: 'dose-distcheck' },
   // dpkg-deb itself ships in `dpkg` (always there); dpkg-dev brings dpkg-scanpackages, dpkg-shlibdeps, …
   { deb: 'dpkg-dev', bin: 'dpkg-scanpackages' },
+  // real supervisors for the service-manager tests (test/services.test.ts)
+  { deb: 'runit', bin: 'runsvdir' },
+  { deb: 's6', bin: 's6-svscan' },
 ];
 
 import { spawnSync } from 'node:child_process';

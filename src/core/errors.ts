@@ -31,6 +31,7 @@ export type ErrorCode =
   | 'E_IMAGE_INVALID'
   | 'E_IO'
   | 'E_NO_SPACE'
+  | 'E_SERVICE'
   | 'E_INTERNAL';
 
 export interface ErrorOptions {

@@ -1,0 +1,526 @@
+/**
+ * Service managers against real supervisors (runit's runsvdir, s6's s6-svscan)
+ * started on temporary directories, and the zinit adapter against a small
+ * server that speaks zinit v0.2's documented socket protocol.
+ *
+ * systemd is not exercised: PID 1 here is not systemd.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isZpkgError } from '../src/core/errors.js';
+import { parseSvStatus } from '../src/hooks/services/runit.js';
+import { parseSvstat } from '../src/hooks/services/s6.js';
+import {
+  createServiceManager,
+  detectServiceKind,
+  restartService,
+  RunitManager,
+  S6Manager,
+  selectServiceManager,
+  ZinitManager,
+  type ServiceManager,
+} from '../src/hooks/services/index.js';
+
+const TMP = mkdtempSync(join(tmpdir(), 'zpkg-services-'));
+const seenPids = new Set<number>();
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  // a zombie is gone for our purpose
+  try {
+    return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 8000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function writeExec(path: string, text: string): void {
+  writeFileSync(path, text);
+  chmodSync(path, 0o755);
+}
+
+/** The daemon "binary": reports its version and pid, then runs until stopped. */
+function demoProgram(out: string, version: string): string {
+  return `#!/bin/sh\necho "${version} $$" > "${out}/demo.version"\nexec sleep 1000\n`;
+}
+
+/** Install a new version the way a transaction does: write aside, rename over. */
+function installDemo(prog: string, out: string, version: string): void {
+  writeExec(`${prog}.new`, demoProgram(out, version));
+  renameSync(`${prog}.new`, prog);
+}
+
+interface Tree {
+  root: string;
+  scan: string;
+  out: string;
+  prog: string;
+}
+
+function makeTree(kind: string): Tree {
+  const root = join(TMP, kind);
+  const scan = join(root, 'scan');
+  const out = join(root, 'out');
+  const prog = join(root, 'demo');
+  for (const d of [scan, out, join(scan, 'demo'), join(scan, 'bad'), join(scan, 'hup')]) mkdirSync(d, { recursive: true });
+  installDemo(prog, out, '1.0');
+  writeExec(join(scan, 'demo', 'run'), `#!/bin/sh\nexec "${prog}"\n`);
+  writeExec(join(scan, 'bad', 'run'), `#!/bin/sh\necho "bad: cannot start" >&2\nexit 1\n`);
+  writeFileSync(join(scan, 'bad', 'down'), '');
+  writeExec(
+    join(scan, 'hup', 'run'),
+    `#!/bin/sh\ntrap 'echo hup >> "${out}/hup.log"' HUP\necho ready > "${out}/hup.ready"\nwhile :; do sleep 0.1; done\n`,
+  );
+  if (kind === 's6') {
+    // declares readiness: s6-svwait -U waits for the line on fd 3
+    mkdirSync(join(scan, 'notify'));
+    writeFileSync(join(scan, 'notify', 'notification-fd'), '3\n');
+    writeExec(join(scan, 'notify', 'run'), `#!/bin/sh\nsleep 0.3\necho >&3\nexec 3>&-\nexec sleep 1000\n`);
+    writeFileSync(join(scan, 'notify', 'down'), '');
+  }
+  return { root, scan, out, prog };
+}
+
+const children: ChildProcess[] = [];
+
+function startSupervisor(cmd: string, args: string[]): ChildProcess {
+  const child = spawn(cmd, args, { detached: true, stdio: 'ignore' });
+  children.push(child);
+  return child;
+}
+
+const runitTree = makeTree('runit');
+const s6Tree = makeTree('s6');
+let runit: RunitManager;
+let s6: S6Manager;
+
+beforeAll(async () => {
+  startSupervisor('runsvdir', [runitTree.scan]);
+  startSupervisor('s6-svscan', [s6Tree.scan]);
+  runit = new RunitManager({ svdir: runitTree.scan });
+  s6 = new S6Manager({ scandir: s6Tree.scan });
+  for (const m of [runit, s6]) {
+    await until(`${m.kind} demo up`, async () => ((await m.status('demo')).state === 'running' ? true : undefined));
+    await until(`${m.kind} bad supervised`, async () => ((await m.status('bad')).state === 'stopped' ? true : undefined));
+  }
+});
+
+afterAll(async () => {
+  const svEnv = { ...process.env, SVDIR: runitTree.scan };
+  for (const name of ['demo', 'bad', 'hup', 'notify']) {
+    spawnSync('sv', ['-w', '3', 'down', name], { env: svEnv, timeout: 5000 });
+    spawnSync('sv', ['exit', name], { env: svEnv, timeout: 5000 });
+    spawnSync('s6-svc', ['-dx', join(s6Tree.scan, name)], { timeout: 5000 });
+  }
+  for (const child of children) {
+    if (child.pid === undefined) continue;
+    try {
+      process.kill(child.pid, 'SIGHUP'); // runsvdir: TERM its runsv's, exit
+    } catch {
+      // already gone
+    }
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  for (const child of children) {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  for (const pid of seenPids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  zinitServer?.close();
+  rmSync(TMP, { recursive: true, force: true });
+});
+
+const supervised: Array<[string, () => ServiceManager, () => Tree]> = [
+  ['runit', () => runit, () => runitTree],
+  ['s6', () => s6, () => s6Tree],
+];
+
+describe.each(supervised)('%s (real supervisor)', (kind, manager, tree) => {
+  it('reports a running service with its pid, and unknown for an unsupervised name', async () => {
+    const m = manager();
+    expect(m.kind).toBe(kind);
+    const st = await m.status('demo');
+    expect(st.state).toBe('running');
+    expect(st.pid).toBeGreaterThan(1);
+    seenPids.add(st.pid!);
+    const [version, pid] = readFileSync(join(tree().out, 'demo.version'), 'utf8').trim().split(' ');
+    expect(version).toBe('1.0');
+    expect(Number(pid)).toBe(st.pid);
+    expect((await m.status('bad')).state).toBe('stopped');
+    expect((await m.status('nosuch')).state).toBe('unknown');
+  });
+
+  it('upgrade: stop kills the old process, the binary is replaced, start runs the new version under a new pid', async () => {
+    const m = manager();
+    const t = tree();
+    const before = await m.status('demo');
+    expect(before.state).toBe('running');
+    const oldPid = before.pid!;
+
+    await m.stop('demo', { timeoutMs: 5000 });
+    expect((await m.status('demo')).state).toBe('stopped');
+    expect(alive(oldPid)).toBe(false);
+
+    installDemo(t.prog, t.out, '2.0');
+    const t1 = Date.now();
+    await m.start('demo', { timeoutMs: 5000 });
+    // it returns once the service is up, not when the timeout runs out
+    expect(Date.now() - t1).toBeLessThan(3000);
+
+    const after = await m.status('demo');
+    expect(after.state).toBe('running');
+    seenPids.add(after.pid!);
+    expect(after.pid).not.toBe(oldPid);
+    expect(alive(after.pid!)).toBe(true);
+    const [version, pid] = readFileSync(join(t.out, 'demo.version'), 'utf8').trim().split(' ');
+    expect(version).toBe('2.0');
+    expect(Number(pid)).toBe(after.pid);
+    expect(readFileSync(`/proc/${after.pid}/cmdline`, 'utf8')).toContain('sleep');
+
+    // restart = stop + start: another new pid
+    await restartService(m, 'demo', { timeoutMs: 5000 });
+    const again = await m.status('demo');
+    seenPids.add(again.pid!);
+    expect(again.state).toBe('running');
+    expect(again.pid).not.toBe(after.pid);
+  });
+
+  it('a service whose run script exits at once: start fails within the timeout, naming the service and its state', async () => {
+    const m = manager();
+    const t0 = Date.now();
+    const err = await m.start('bad', { timeoutMs: 1500 }).catch((e: unknown) => e);
+    const elapsed = Date.now() - t0;
+    expect(isZpkgError(err, 'E_SERVICE')).toBe(true);
+    const message = (err as Error).message;
+    expect(message).toContain(`${kind}: service bad`);
+    expect(message).toMatch(/did not (come up|stay up)|did not stay up|came up but/);
+    expect(message).toContain('last state:');
+    expect(elapsed).toBeLessThan(1500 + 3000);
+    await m.stop('bad', { timeoutMs: 3000 });
+    expect((await m.status('bad')).state).toBe('stopped');
+  });
+
+  it('reload sends SIGHUP to the service', async () => {
+    const m = manager();
+    const t = tree();
+    await until('hup service ready', () => (existsSync(join(t.out, 'hup.ready')) ? true : undefined));
+    const st = await m.status('hup');
+    expect(st.state).toBe('running');
+    seenPids.add(st.pid!);
+    await m.reload!('hup');
+    const log = await until('HUP trap', () => {
+      const p = join(t.out, 'hup.log');
+      return existsSync(p) ? readFileSync(p, 'utf8') : undefined;
+    }, 3000);
+    expect(log).toContain('hup');
+    // still the same process: a reload is not a restart
+    expect((await m.status('hup')).pid).toBe(st.pid);
+  });
+
+  it('refuses a service name that is not one path component', async () => {
+    const err = await manager().status('../demo').catch((e: unknown) => e);
+    expect(isZpkgError(err, 'E_SERVICE')).toBe(true);
+  });
+});
+
+describe('s6 readiness and status parsing', () => {
+  it('waits for readiness when the service declares a notification-fd', async () => {
+    const t0 = Date.now();
+    await s6.start('notify', { timeoutMs: 5000 });
+    const elapsed = Date.now() - t0;
+    expect(elapsed).toBeGreaterThanOrEqual(300);
+    expect(elapsed).toBeLessThan(3000);
+    const st = await s6.status('notify');
+    expect(st.state).toBe('running');
+    seenPids.add(st.pid!);
+    await s6.stop('notify', { timeoutMs: 3000 });
+  });
+
+  it('parses sv status and s6-svstat output', () => {
+    expect(parseSvStatus('run: x: (pid 42) 7s, normally down; run: log: (pid 41) 7s\n')).toMatchObject({ state: 'running', pid: 42 });
+    expect(parseSvStatus('down: x: 3s, normally up, want up\n').state).toBe('stopped');
+    expect(parseSvStatus('finish: x: (pid 9) 0s\n')).toMatchObject({ state: 'stopped' });
+    expect(parseSvStatus('warning: x: unable to open supervise/ok: file does not exist\n').state).toBe('unknown');
+    expect(parseSvstat('true 77\n')).toMatchObject({ state: 'running', pid: 77 });
+    expect(parseSvstat('false -1\n').state).toBe('stopped');
+    expect(parseSvstat('').state).toBe('unknown');
+  });
+});
+
+// ---------------------------------------------------------------------------
+// zinit: a server speaking v0.2's socket protocol (docs/protocol.md): one
+// command line in, one JSON reply {"state":"ok"|"error","body":…}, then the
+// server closes the connection. Services are simulated.
+
+type Behaviour = 'ok' | 'crash' | 'slow';
+interface SimService {
+  name: string;
+  pid: number;
+  state: string;
+  target: 'Up' | 'Down';
+  behaviour: Behaviour;
+}
+
+let zinitServer: Server | undefined;
+const zinitSocket = join(TMP, 'zinit.sock');
+const zinitLines: string[] = [];
+const sim = new Map<string, SimService>();
+/** Service files in the simulated /etc/zinit. */
+const zinitConfigs = new Map<string, Behaviour>([['fresh', 'ok']]);
+let nextPid = 1000;
+
+function simSpawn(s: SimService): void {
+  s.target = 'Up';
+  s.pid = nextPid++;
+  s.state = 'Spawned';
+  const pid = s.pid;
+  setTimeout(() => {
+    if (s.pid !== pid || s.target !== 'Up') return;
+    if (s.behaviour === 'ok') s.state = 'Running';
+    else if (s.behaviour === 'crash') {
+      s.state = `Error(Exited(Pid(${pid}), 1))`;
+      s.pid = 0;
+    }
+    // 'slow': stays Spawned (its test never passes)
+  }, 100);
+}
+
+function zinitReply(line: string): { state: 'ok' | 'error'; body: unknown } {
+  const [cmd, name = ''] = line.trim().split(/\s+/);
+  const s = sim.get(name);
+  const unknown = { state: 'error' as const, body: `service name "${name}" unknown` };
+  switch (cmd) {
+    case 'status':
+      if (!s) return unknown;
+      return { state: 'ok', body: { after: {}, name: s.name, pid: s.pid, state: s.state, target: s.target } };
+    case 'start':
+      if (!s) return unknown;
+      if (s.pid === 0) simSpawn(s);
+      else s.target = 'Up';
+      return { state: 'ok', body: null };
+    case 'stop':
+      if (!s) return unknown;
+      s.target = 'Down';
+      if (s.pid !== 0) {
+        const pid = s.pid;
+        setTimeout(() => {
+          if (s.pid !== pid) return;
+          s.state = `Error(Signaled(Pid(${pid}), SIGTERM, false))`;
+          s.pid = 0;
+        }, 100);
+      }
+      return { state: 'ok', body: null };
+    case 'monitor': {
+      if (s) return { state: 'error', body: `service name "${name}" already monitored` };
+      const behaviour = zinitConfigs.get(name);
+      if (!behaviour) return { state: 'error', body: `open /etc/zinit/${name}.yaml: No such file or directory` };
+      const created: SimService = { name, pid: 0, state: 'Unknown', target: 'Up', behaviour };
+      sim.set(name, created);
+      simSpawn(created);
+      return { state: 'ok', body: null };
+    }
+    case 'forget':
+      if (!s) return unknown;
+      if (s.target === 'Up' || s.pid !== 0) return { state: 'error', body: `service "${name}" is up` };
+      sim.delete(name);
+      return { state: 'ok', body: null };
+    default:
+      return { state: 'error', body: `unknown command '${cmd}'` };
+  }
+}
+
+function startZinitServer(): Promise<void> {
+  zinitServer = createServer((conn) => {
+    let buf = '';
+    conn.setEncoding('utf8');
+    conn.on('data', (chunk: string) => {
+      buf += chunk;
+      const nl = buf.indexOf('\n');
+      if (nl < 0) return;
+      const line = buf.slice(0, nl);
+      zinitLines.push(line);
+      conn.end(JSON.stringify(zinitReply(line)));
+    });
+    conn.on('error', () => {});
+  });
+  return new Promise((resolve) => zinitServer!.listen(zinitSocket, resolve));
+}
+
+describe('zinit (protocol server)', () => {
+  let z: ZinitManager;
+  beforeAll(async () => {
+    await startZinitServer();
+    z = new ZinitManager({ socket: zinitSocket, pollMs: 25, settleMs: 150 });
+    for (const [name, behaviour] of [['app', 'ok'], ['crashy', 'crash'], ['sluggish', 'slow']] as const) {
+      const s: SimService = { name, pid: 0, state: 'Success', target: 'Down', behaviour };
+      sim.set(name, s);
+    }
+    simSpawn(sim.get('app')!);
+    await new Promise((r) => setTimeout(r, 200));
+  });
+
+  it('status maps zinit states and pid; unknown names are unknown', async () => {
+    const st = await z.status('app');
+    expect(st).toMatchObject({ state: 'running', detail: 'Running' });
+    expect(st.pid).toBeGreaterThan(0);
+    expect(await z.status('crashy')).toMatchObject({ state: 'stopped', detail: 'Success' });
+    const none = await z.status('ghost');
+    expect(none.state).toBe('unknown');
+    expect(none.detail).toContain('unknown');
+  });
+
+  it('restart is stop, wait for stopped, start, wait for running (v0.2 has no restart command)', async () => {
+    const oldPid = (await z.status('app')).pid;
+    zinitLines.length = 0;
+    await restartService(z, 'app', { timeoutMs: 3000 });
+    const st = await z.status('app');
+    expect(st.state).toBe('running');
+    expect(st.pid).not.toBe(oldPid);
+    expect(zinitLines).not.toContain('restart app');
+    const stopAt = zinitLines.indexOf('stop app');
+    const startAt = zinitLines.indexOf('start app');
+    expect(stopAt).toBeGreaterThanOrEqual(0);
+    expect(startAt).toBeGreaterThan(stopAt);
+    // it waited: status polls between stop and start
+    expect(zinitLines.slice(stopAt + 1, startAt).filter((l) => l === 'status app').length).toBeGreaterThan(0);
+  });
+
+  it('stop waits until the service has no process', async () => {
+    await z.stop('app', { timeoutMs: 3000 });
+    const st = await z.status('app');
+    expect(st.state).toBe('stopped');
+    expect(st.detail).toContain('Signaled');
+    await z.start('app', { timeoutMs: 3000 });
+  });
+
+  it('a service that crashes: start fails with its name and last state', async () => {
+    const t0 = Date.now();
+    const err = await z.start('crashy', { timeoutMs: 800 }).catch((e: unknown) => e);
+    expect(Date.now() - t0).toBeLessThan(2500);
+    expect(isZpkgError(err, 'E_SERVICE')).toBe(true);
+    expect((err as Error).message).toMatch(/^zinit: service crashy did not come up within 800 ms; last state: stopped \(Error\(Exited/);
+  });
+
+  it('a service whose test never passes: start times out in Spawned', async () => {
+    const err = await z.start('sluggish', { timeoutMs: 600 }).catch((e: unknown) => e);
+    expect(isZpkgError(err, 'E_SERVICE')).toBe(true);
+    expect((err as Error).message).toContain('service sluggish did not come up within 600 ms');
+    expect((err as Error).message).toContain('Spawned');
+  });
+
+  it('monitor registers a service file (idempotent); forget refuses a running service, then drops it (idempotent)', async () => {
+    await z.monitor!('fresh');
+    await z.monitor!('fresh');
+    expect(zinitLines.filter((l) => l === 'monitor fresh')).toHaveLength(1);
+    await until('fresh running', async () => ((await z.status('fresh')).state === 'running' ? true : undefined), 2000);
+
+    const busy = await z.forget!('fresh').catch((e: unknown) => e);
+    expect(isZpkgError(busy, 'E_SERVICE')).toBe(true);
+    expect((busy as Error).message).toContain('is up');
+
+    await z.stop('fresh', { timeoutMs: 2000 });
+    await z.forget!('fresh');
+    expect((await z.status('fresh')).state).toBe('unknown');
+    await z.forget!('fresh');
+
+    const missing = await z.monitor!('nofile').catch((e: unknown) => e);
+    expect(isZpkgError(missing, 'E_SERVICE')).toBe(true);
+    expect((missing as Error).message).toContain('/etc/zinit/nofile.yaml');
+  });
+
+  it('an unknown service cannot be started; an absent socket is a clear error', async () => {
+    const err = await z.start('ghost', { timeoutMs: 500 }).catch((e: unknown) => e);
+    expect(isZpkgError(err, 'E_SERVICE')).toBe(true);
+    expect((err as Error).message).toContain('service name "ghost" unknown');
+
+    const off = new ZinitManager({ socket: join(TMP, 'no.sock') });
+    const down = await off.status('app').catch((e: unknown) => e);
+    expect(isZpkgError(down, 'E_SERVICE')).toBe(true);
+    expect((down as Error).message).toContain('no.sock');
+  });
+});
+
+describe('selection and detection', () => {
+  function fakeProc(procs: Array<{ pid: number; argv: string[] }>): string {
+    const dir = mkdtempSync(join(TMP, 'proc-'));
+    for (const p of procs) {
+      mkdirSync(join(dir, String(p.pid)));
+      writeFileSync(join(dir, String(p.pid), 'comm'), `${p.argv[0]!.split('/').pop()}\n`);
+      writeFileSync(join(dir, String(p.pid), 'cmdline'), `${p.argv.join('\0')}\0`);
+    }
+    return dir;
+  }
+  const nothing = { zinitSocket: join(TMP, 'absent.sock'), systemdDir: join(TMP, 'absent-systemd'), svdir: join(TMP, 'absent-sv') };
+
+  it('by configuration', () => {
+    expect(createServiceManager('runit', { svdir: '/x' }).kind).toBe('runit');
+    expect(selectServiceManager({ kind: 's6', s6Scandir: '/y' }).kind).toBe('s6');
+    expect(selectServiceManager({ kind: 'systemd' }).kind).toBe('systemd');
+    expect(selectServiceManager({ kind: 'none' }).kind).toBe('none');
+    let err: unknown;
+    try {
+      createServiceManager('upstart');
+    } catch (e) {
+      err = e;
+    }
+    expect(isZpkgError(err, 'E_USAGE')).toBe(true);
+  });
+
+  it('detects zinit by its socket, systemd by /run/systemd/system, runit and s6 by their scanners, else none', async () => {
+    if (!zinitServer) await startZinitServer();
+    const empty = fakeProc([]);
+    expect(detectServiceKind({ ...nothing, procDir: empty, zinitSocket: zinitSocket }).kind).toBe('zinit');
+    expect(selectServiceManager({ ...nothing, procDir: empty, zinitSocket: zinitSocket }).kind).toBe('zinit');
+    expect(detectServiceKind({ ...nothing, procDir: empty, systemdDir: TMP }).kind).toBe('systemd');
+
+    const both = fakeProc([
+      { pid: 10, argv: ['runsvdir', '-P', runitTree.scan] },
+      { pid: 11, argv: ['/usr/bin/s6-svscan', s6Tree.scan] },
+    ]);
+    expect(detectServiceKind({ ...nothing, procDir: both, svdir: runitTree.scan }).kind).toBe('runit');
+    // runsvdir runs but the configured svdir does not exist → not runit
+    expect(detectServiceKind({ ...nothing, procDir: both })).toEqual({ kind: 's6', s6Scandir: s6Tree.scan });
+    const m = selectServiceManager({ ...nothing, procDir: both });
+    expect(m).toBeInstanceOf(S6Manager);
+    expect((m as S6Manager).scandir).toBe(s6Tree.scan);
+    // and the detected manager drives the real s6 tree
+    expect((await m.status('demo')).state).toBe('running');
+
+    expect(detectServiceKind({ ...nothing, procDir: empty }).kind).toBe('none');
+    const none = selectServiceManager({ ...nothing, procDir: empty });
+    expect(await none.status('x')).toMatchObject({ state: 'unknown' });
+    await none.stop('x', { timeoutMs: 1 });
+    await none.start('x', { timeoutMs: 1 });
+  });
+
+  it('detects runit from the real /proc while runsvdir runs on the test tree', () => {
+    expect(detectServiceKind({ ...nothing, svdir: runitTree.scan }).kind).toBe('runit');
+  });
+});
