@@ -9,6 +9,7 @@
 import type { CatalogEntry } from './catalog.js';
 import { CatalogRow, CatalogTable, KINDS, OP_NONE, StringTable, operatorCode } from './catalog-table.js';
 import type { Atom, Clause } from './relation.js';
+import { rehashSlots } from './slot-table.js';
 
 /** A growable Int32Array. */
 class Ints {
@@ -97,17 +98,10 @@ export class IdHash {
   }
 
   private grow(): void {
-    const old = this.table;
-    this.table = new Int32Array(old.length * 2);
+    this.table = rehashSlots(this.table);
     this.mask = (this.table.length >> 1) - 1;
-    for (let j = 0; j < old.length; j += 2) {
-      if (old[j + 1] === 0) continue;
-      let i = old[j]! & this.mask;
-      while (this.table[2 * i + 1] !== 0) i = (i + 1) & this.mask;
-      this.table[2 * i] = old[j]!;
-      this.table[2 * i + 1] = old[j + 1]!;
-    }
   }
+
 }
 
 function mix(h: number, x: number): number {

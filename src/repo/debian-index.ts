@@ -21,11 +21,13 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
 import { decompress as zstdDecompress } from 'zstd-napi';
+import { COLON, COMMA, CR, HASH, LF, SPACE, TAB, isSpaceByte } from '../core/ascii.js';
 import type { CatalogEntry } from '../core/catalog.js';
 import { CatalogBuilder } from '../core/catalog-builder.js';
 import type { CatalogTable } from '../core/catalog-table.js';
 import { ZpkgError, isZpkgError } from '../core/errors.js';
 import { type Atom, type Clause, isPackageName, parseClause, parseRelationField, validateProvide } from '../core/relation.js';
+import { rehashSlots, sameBytes } from '../core/slot-table.js';
 import { parseVersion } from '../core/version.js';
 import {
   F_ARCH,
@@ -400,17 +402,6 @@ export function stanzaToEntry(stanza: Stanza): CatalogEntry {
 // ---------------------------------------------------------------------------
 // Whole-index import, on bytes
 
-const LF = 10;
-const CR = 13;
-const SPACE = 32;
-const TAB = 9;
-const COLON = 58;
-const COMMA = 44;
-const HASH = 35;
-
-function isSpaceByte(c: number): boolean {
-  return c === SPACE || c === TAB || c === LF || c === CR;
-}
 
 /**
  * A cheap fingerprint of a field name, the same in any letter case: its
@@ -513,7 +504,7 @@ class ClauseCache {
     for (let e = table[2 * i + 1]!; e !== 0; e = table[2 * i + 1]!) {
       if (table[2 * i] === h) {
         const start = spans[2 * (e - 1)]!;
-        if (spans[2 * (e - 1) + 1]! - start === length && this.same(start, a, length)) return this.clauses[e - 1]!;
+        if (spans[2 * (e - 1) + 1]! - start === length && sameBytes(this.buf, start, a, length)) return this.clauses[e - 1]!;
       }
       i = (i + 1) & mask;
     }
@@ -538,25 +529,8 @@ class ClauseCache {
     return clause;
   }
 
-  private same(x: number, y: number, length: number): boolean {
-    const buf = this.buf;
-    for (let k = 0; k < length; k++) if (buf[x + k] !== buf[y + k]) return false;
-    return true;
-  }
-
   private grow(): void {
-    const old = this.table;
-    const table = new Int32Array(old.length * 2);
-    const mask = (table.length >> 1) - 1;
-    for (let j = 0; j < old.length; j += 2) {
-      const e = old[j + 1]!;
-      if (e === 0) continue;
-      let i = old[j]! & mask;
-      while (table[2 * i + 1] !== 0) i = (i + 1) & mask;
-      table[2 * i] = old[j]!;
-      table[2 * i + 1] = e;
-    }
-    this.table = table;
+    this.table = rehashSlots(this.table);
   }
 }
 

@@ -11,9 +11,11 @@
  * ASCII in a relation, an invalid name or version, an error to report — makes
  * `addRow` answer false, and the caller maps the stanza the general way.
  */
+import { COMMA, LF, PIPE, isSpaceByte } from '../core/ascii.js';
 import { isPackageNameBytes, isVersionBytes } from '../core/bytes-check.js';
 import { type CatalogBuilder, hashBytes } from '../core/catalog-builder.js';
 import { CONFLICTS, DEPENDS, OP_EQ, OP_NONE, PROVIDES, REPLACES } from '../core/catalog-table.js';
+import { rehashSlots, sameBytes } from '../core/slot-table.js';
 
 /** The fields an entry is made of, as slots. */
 export const F_PACKAGE = 0;
@@ -30,17 +32,6 @@ export const F_SIZE = 10;
 export const F_INSTALLED_SIZE = 11;
 export const SLOT_COUNT = 12;
 
-const LF = 10;
-const CR = 13;
-const SPACE = 32;
-const TAB = 9;
-const COMMA = 44;
-const PIPE = 124;
-
-/** The white space the general path trims (debian-index.ts isSpaceByte). */
-function isSpace(c: number): boolean {
-  return c === SPACE || c === TAB || c === LF || c === CR;
-}
 
 function isLowerOrDigit(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
@@ -87,7 +78,7 @@ class ClauseMemo {
     for (let e = table[2 * i + 1]!; e !== 0; e = table[2 * i + 1]!) {
       if (table[2 * i] === h) {
         const s = spans[3 * (e - 1)]!;
-        if (spans[3 * (e - 1) + 1]! - s === length && this.same(s, a, length)) return spans[3 * (e - 1) + 2]!;
+        if (spans[3 * (e - 1) + 1]! - s === length && sameBytes(this.buf, s, a, length)) return spans[3 * (e - 1) + 2]!;
       }
       i = (i + 1) & this.mask;
     }
@@ -111,24 +102,11 @@ class ClauseMemo {
     if (this.count * 2 > this.mask) this.grow();
   }
 
-  private same(x: number, y: number, length: number): boolean {
-    const buf = this.buf;
-    for (let k = 0; k < length; k++) if (buf[x + k] !== buf[y + k]) return false;
-    return true;
+  private grow(): void {
+    this.table = rehashSlots(this.table);
+    this.mask = (this.table.length >> 1) - 1;
   }
 
-  private grow(): void {
-    const old = this.table;
-    this.table = new Int32Array(old.length * 2);
-    this.mask = (this.table.length >> 1) - 1;
-    for (let j = 0; j < old.length; j += 2) {
-      if (old[j + 1] === 0) continue;
-      let i = old[j]! & this.mask;
-      while (this.table[2 * i + 1] !== 0) i = (i + 1) & this.mask;
-      this.table[2 * i] = old[j]!;
-      this.table[2 * i + 1] = old[j + 1]!;
-    }
-  }
 }
 
 export class FastRows {
@@ -160,8 +138,8 @@ export class FastRows {
     if (a < 0) return false;
     let z = this.ends[slot]!;
     const buf = this.buf;
-    while (a < z && isSpace(buf[a]!)) a++;
-    while (z > a && isSpace(buf[z - 1]!)) z--;
+    while (a < z && isSpaceByte(buf[a]!)) a++;
+    while (z > a && isSpaceByte(buf[z - 1]!)) z--;
     this.a = a;
     this.z = z;
     return true;
@@ -237,8 +215,8 @@ export class FastRows {
       let z = a;
       const end = this.ends[F_DESCRIPTION]!;
       while (z < end && buf[z] !== LF) z++;
-      while (a < z && isSpace(buf[a]!)) a++;
-      while (z > a && isSpace(buf[z - 1]!)) z--;
+      while (a < z && isSpaceByte(buf[a]!)) a++;
+      while (z > a && isSpaceByte(buf[z - 1]!)) z--;
       summary = b.appendBytes(buf, a, z);
     }
     const size = this.count(F_SIZE);
@@ -264,8 +242,8 @@ export class FastRows {
       while (comma < to && buf[comma] !== COMMA) comma++;
       let a = start;
       let z = comma;
-      while (a < z && isSpace(buf[a]!)) a++;
-      while (z > a && isSpace(buf[z - 1]!)) z--;
+      while (a < z && isSpaceByte(buf[a]!)) a++;
+      while (z > a && isSpaceByte(buf[z - 1]!)) z--;
       if (a < z) {
         let c = this.memo.get(a, z);
         if (c === undefined) {
@@ -320,7 +298,7 @@ export class FastRows {
   private parseAtom(p: number, q: number): number {
     const buf = this.buf;
     let i = p;
-    while (i < q && isSpace(buf[i]!)) i++;
+    while (i < q && isSpaceByte(buf[i]!)) i++;
     const ns = i;
     if (i >= q || !isLowerOrDigit(buf[i]!)) return SLOW;
     i++;
@@ -349,12 +327,12 @@ export class FastRows {
       if (!any && !native) ne = j;
       i = j;
     }
-    while (i < q && isSpace(buf[i]!)) i++;
+    while (i < q && isSpaceByte(buf[i]!)) i++;
     let op = OP_NONE;
     let version = -1;
     if (i < q && buf[i] === 40 /* ( */) {
       i++;
-      while (i < q && isSpace(buf[i]!)) i++;
+      while (i < q && isSpaceByte(buf[i]!)) i++;
       if (i >= q) return SLOW;
       const c0 = buf[i]!;
       const c1 = i + 1 < q ? buf[i + 1]! : 0;
@@ -368,36 +346,36 @@ export class FastRows {
         else [op, i] = [4, i + 1]; // `>` is `>=`
       } else if (c0 === 61 /* = */) [op, i] = [3, i + 1];
       else return SLOW;
-      while (i < q && isSpace(buf[i]!)) i++;
+      while (i < q && isSpaceByte(buf[i]!)) i++;
       const vs = i;
       while (i < q) {
         const c = buf[i]!;
-        if (isSpace(c) || c === 41 /* ) */) break;
+        if (isSpaceByte(c) || c === 41 /* ) */) break;
         if (c === 11 || c === 12) return SLOW; // white space to the expression, not to us
         i++;
       }
       if (i === vs) return SLOW;
       const ve = i;
-      while (i < q && isSpace(buf[i]!)) i++;
+      while (i < q && isSpaceByte(buf[i]!)) i++;
       if (i >= q || buf[i] !== 41) return SLOW;
       i++;
       version = this.b.internBytes(buf, vs, ve);
       if (!this.isVersion(version)) return SLOW;
-      while (i < q && isSpace(buf[i]!)) i++;
+      while (i < q && isSpaceByte(buf[i]!)) i++;
     }
     if (i < q && buf[i] === 91 /* [ */) {
       let close = i + 1;
       while (close < q && buf[close] !== 93 /* ] */) close++;
       if (close >= q) return SLOW;
       i = close + 1;
-      while (i < q && isSpace(buf[i]!)) i++;
+      while (i < q && isSpaceByte(buf[i]!)) i++;
     }
     while (i < q && buf[i] === 60 /* < */) {
       let close = i + 1;
       while (close < q && buf[close] !== 62 /* > */) close++;
       if (close >= q) return SLOW;
       i = close + 1;
-      while (i < q && isSpace(buf[i]!)) i++;
+      while (i < q && isSpaceByte(buf[i]!)) i++;
     }
     if (i !== q) return SLOW;
     return this.b.atom(this.b.internBytes(buf, ns, ne), op, version);
