@@ -23,6 +23,8 @@ export const TOOLS = [
   // real supervisors for the service-manager tests (test/services.test.ts)
   { deb: 'runit', bin: 'runsvdir' },
   { deb: 's6', bin: 's6-svscan' },
+  // a real static web server for the http backend tests (issue 7)
+  { deb: 'nginx-light', bin: 'nginx' },
 ];
 
 import { spawnSync } from 'node:child_process';
