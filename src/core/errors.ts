@@ -32,6 +32,8 @@ export type ErrorCode =
   | 'E_IO'
   | 'E_NO_SPACE'
   | 'E_SERVICE'
+  | 'E_HOOK_FAILED'
+  | 'E_CONFIG_INVALID'
   | 'E_INTERNAL';
 
 export interface ErrorOptions {

@@ -2,11 +2,12 @@
  * The schema of `state.db`. Bumped with a migration whenever it changes; an
  * image written by a newer zpkg is refused rather than misread.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** Steps from each older schema to the next. */
 export const MIGRATIONS: Record<number, string> = {
   1: 'ALTER TABLE history ADD COLUMN txid TEXT; ALTER TABLE history ADD COLUMN packages TEXT; ALTER TABLE dirs ADD COLUMN declared INTEGER NOT NULL DEFAULT 1;',
+  2: 'ALTER TABLE packages ADD COLUMN problem TEXT;',
 };
 
 export const SCHEMA = `
@@ -26,7 +27,8 @@ CREATE TABLE IF NOT EXISTS packages (
   held         INTEGER NOT NULL DEFAULT 0,
   installed_at TEXT NOT NULL,
   size         INTEGER NOT NULL,       -- installed bytes
-  relations    TEXT NOT NULL           -- JSON {depends, conflicts, provides, replaces} as Debian strings
+  relations    TEXT NOT NULL,          -- JSON {depends, conflicts, provides, replaces} as Debian strings
+  problem      TEXT                    -- set when a post-* hook or a service start failed for it; cleared when it lands again
 );
 -- Every path a package delivers except directories: one owner per path.
 CREATE TABLE IF NOT EXISTS files (
@@ -65,11 +67,25 @@ CREATE TABLE IF NOT EXISTS history (
   started_at  TEXT NOT NULL,
   finished_at TEXT,
   command     TEXT NOT NULL,
-  status      TEXT NOT NULL,           -- committed | failed
+  status      TEXT NOT NULL,           -- committed | committed-with-errors (a post-* hook or a service start failed)
   changes     TEXT NOT NULL,           -- JSON {install, upgrade, remove}
   message     TEXT,
   txid        TEXT,                    -- the journal's id: its presence marks the transaction committed
   packages    TEXT                     -- JSON: the package set after it (name, version, manifest, remote, requested, held): the generation
 );
 CREATE INDEX IF NOT EXISTS history_by_txid ON history(txid);
+-- What ran around a committed transaction: hooks (with their captured output) and service operations.
+CREATE TABLE IF NOT EXISTS lifecycle (
+  history_id INTEGER NOT NULL,         -- history.id
+  seq        INTEGER NOT NULL,
+  kind       TEXT NOT NULL,            -- hook | service
+  package    TEXT,
+  name       TEXT NOT NULL,            -- the hook's phase, or the service's name
+  action     TEXT NOT NULL,            -- the phase, or stop | start | reload | monitor | forget
+  status     TEXT NOT NULL,            -- ok | failed | timeout | skipped | protected
+  detail     TEXT,                     -- exit status or error message
+  seconds    REAL,
+  output     TEXT,                     -- a hook's stdout and stderr, interleaved
+  PRIMARY KEY (history_id, seq)
+) WITHOUT ROWID;
 `;

@@ -23,6 +23,8 @@ export interface PackageRow {
   installedAt: string;
   size: number;
   relations: RelationStrings;
+  /** Why the package is not fully set up: a post-* hook or a service start failed (see `history`). */
+  problem?: string | null;
 }
 
 export interface FileRow {
@@ -60,6 +62,7 @@ interface RawPackage {
   installed_at: string;
   size: number;
   relations: string;
+  problem: string | null;
 }
 
 const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
@@ -86,6 +89,7 @@ function toPackage(r: RawPackage): PackageRow {
     installedAt: r.installed_at,
     size: r.size,
     relations: JSON.parse(r.relations) as RelationStrings,
+    problem: r.problem ?? null,
   };
 }
 

@@ -3,6 +3,7 @@
  * `verify` finds damaged (content, mode, owner, link target, missing), as one
  * transaction. Config files an administrator changed are left alone.
  */
+import type { LifecycleOptions } from '../hooks/lifecycle.js';
 import type { Image } from '../image/image.js';
 import { getPackage } from '../image/state.js';
 import type { Report } from '../report/report.js';
@@ -11,7 +12,7 @@ import { runTransaction, type TransactionResult } from './transaction.js';
 import type { PackageChange } from './types.js';
 import { verifyImage, type VerifyProblem } from './verify.js';
 
-export interface FixOptions {
+export interface FixOptions extends LifecycleOptions {
   report: Report;
   command: string;
   dryRun?: boolean;

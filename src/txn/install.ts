@@ -1,4 +1,5 @@
 /** `install`: wanted packages → the solver's plan → manifests fetched and verified → one transaction. */
+import type { LifecycleOptions } from '../hooks/lifecycle.js';
 import type { Digest } from '../core/digest.js';
 import type { RepoReader } from '../repo/backend.js';
 import { ZpkgError } from '../core/errors.js';
@@ -15,7 +16,7 @@ import { resolve } from './resolve.js';
 import { planResult, runTransaction, type TransactionResult } from './transaction.js';
 import type { PackageChange } from './types.js';
 
-export interface InstallOptions {
+export interface InstallOptions extends LifecycleOptions {
   report: Report;
   command: string;
   dryRun?: boolean;

@@ -2,6 +2,7 @@
  * `remove`: deletes exactly the packages' paths. Refuses to break an installed
  * dependent unless `cascade` (the dependents go too) or `force` (they break).
  */
+import type { LifecycleOptions } from '../hooks/lifecycle.js';
 import { ZpkgError } from '../core/errors.js';
 import { formatClause, providesAtom } from '../core/relation.js';
 import type { Image } from '../image/image.js';
@@ -11,7 +12,7 @@ import { withImageLock } from './install.js';
 import { resolve } from './resolve.js';
 import { planResult, runTransaction, type TransactionResult } from './transaction.js';
 
-export interface RemoveOptions {
+export interface RemoveOptions extends LifecycleOptions {
   report: Report;
   command: string;
   force?: boolean;

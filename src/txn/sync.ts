@@ -4,6 +4,7 @@
  * returns it to an earlier generation the same way. No solver: the target is
  * given; it must hold together on its own.
  */
+import type { LifecycleOptions } from '../hooks/lifecycle.js';
 import { readFileSync } from 'node:fs';
 import type { CatalogEntry, Candidate } from '../core/catalog.js';
 import type { Digest } from '../core/digest.js';
@@ -28,7 +29,7 @@ export interface TargetPackage {
   held?: boolean;
 }
 
-export interface SyncOptions {
+export interface SyncOptions extends LifecycleOptions {
   report: Report;
   command: string;
   dryRun?: boolean;

@@ -26,7 +26,11 @@ import { recoverImage } from './recover.js';
 import { computeChangeset } from './changeset.js';
 import { commit, setRequested } from './commit.js';
 import { imageIds } from './owners.js';
-import { noSpace, stage } from './stage.js';
+import { noSpace, stage, unstage } from './stage.js';
+import { Lifecycle, type LifecycleOptions, type LifecycleResult } from '../hooks/lifecycle.js';
+import { cachedManifest } from './manifests.js';
+import { listPackages } from '../image/state.js';
+import type { Manifest } from '../core/manifest.js';
 import type { PackageChange } from './types.js';
 
 export interface TransactionInput {
@@ -38,7 +42,7 @@ export interface TransactionInput {
   flags?: { name: string; requested: boolean }[];
 }
 
-export interface TransactionOptions {
+export interface TransactionOptions extends LifecycleOptions {
   report: Report;
   unsafeIo?: boolean;
   dryRun?: boolean;
@@ -61,6 +65,8 @@ export interface TransactionResult {
   /** Blobs the transaction needed, those not yet cached, the compressed bytes that took, and manifest bytes fetched. */
   fetched: { blobs: number; fetched: number; bytes: number; manifestBytes: number };
   seconds: Record<'plan' | 'fetch' | 'stage' | 'apply' | 'commit', number>;
+  /** Hooks that ran and services stopped and started around the change (absent when nothing changed). */
+  lifecycle?: LifecycleResult;
 }
 
 function summarize(input: TransactionInput): Pick<TransactionResult, 'install' | 'upgrade' | 'downgrade' | 'remove'> {
@@ -127,14 +133,43 @@ export async function runTransaction(image: Image, input: TransactionInput, opti
     return result;
   }
 
+  const txid = randomBytes(6).toString('hex');
+  const root = image.paths.root;
+  const manifestOf = (digest: Digest): Manifest | undefined => {
+    try {
+      return cachedManifest(image, digest);
+    } catch {
+      return undefined;
+    }
+  };
+  const lifecycle = new Lifecycle(
+    {
+      root,
+      txid,
+      report,
+      blobPath: (digest) => cachedBlobPath(image.paths.cache, digest),
+      installedManifests: () => listPackages(image.db).flatMap((p) => manifestOf(p.manifest) ?? []),
+    },
+    {
+      installs: input.installs.map((c) => ({ name: c.name, version: c.version, digest: c.digest, manifest: c.manifest, repair: c.onlyPaths !== undefined, ...(c.from ? { from: { version: c.from.version, digest: c.from.manifest, manifest: manifestOf(c.from.manifest) } } : {}) })),
+      removes: input.removes.map((p) => ({ name: p.name, version: p.version, manifest: manifestOf(p.manifest), relations: p.relations })),
+      put: cs.put.map((p) => ({ path: p.action.path, package: p.package, existed: p.existed })),
+      deleted: cs.delete.map((f) => ({ path: f.path, package: f.package })),
+    },
+    input.installs.map((c) => ({ name: c.name, manifest: c.manifest, repair: c.onlyPaths !== undefined })),
+    options,
+  );
+  result.lifecycle = lifecycle.result;
+
   const chown = process.getuid?.() === 0;
   if (!chown) report.warn('not running as root: installed files keep your user and group instead of the packages\' owners');
   t = clock();
   const fetched = fetchBlobs(image.paths.cache, input.installs, report);
   seconds.fetch = t();
   result.fetched = { blobs: fetched.blobs, fetched: fetched.fetched, bytes: fetched.bytes, manifestBytes: input.installs.reduce((n, c) => n + (c.manifestBytes ?? 0), 0) };
-  const txid = randomBytes(6).toString('hex');
-  const root = image.paths.root;
+  // Pre-hooks run before anything changes: a failing one leaves the image as it was.
+  lifecycle.prepare();
+  await lifecycle.runPre();
   // The journal is durable before the first change; from here an interruption is recoverable.
   const journal = describeApply(root, image.db, cs, txid, input.command);
   writeJournal(image.paths.state, journal);
@@ -158,12 +193,20 @@ export async function runTransaction(image: Image, input: TransactionInput, opti
   result.files.bytes = staged.bytes;
   crashPoint('staged');
 
+  try {
+    await lifecycle.stopServices();
+  } catch (err) {
+    await unstage(staged);
+    removeJournal(image.paths.state, txid);
+    throw err;
+  }
   t = clock();
   try {
     apply(root, image.db, cs, staged, journal, { chown });
   } catch (err) {
     // A failure midway (not a crash): undo what was done, as recovery would.
     recoverImage(image);
+    await lifecycle.abort();
     throw err;
   }
   crashPoint('applied');
@@ -177,6 +220,7 @@ export async function runTransaction(image: Image, input: TransactionInput, opti
   } catch (err) {
     // Not committed (a full disk under the WAL, say): the files go back as they were.
     recoverImage(image);
+    await lifecycle.abort();
     if ((err as { code?: string }).code === 'SQLITE_FULL') throw noSpace(image.paths.db);
     throw err;
   }
@@ -187,5 +231,9 @@ export async function runTransaction(image: Image, input: TransactionInput, opti
   removeJournal(image.paths.state, txid);
   crashPoint('cleaned');
   seconds.commit = t();
+  // After the commit nothing is undone: failures here make it committed-with-errors.
+  await lifecycle.runPost();
+  await lifecycle.startServices();
+  lifecycle.record(image.db, result.id);
   return result;
 }

@@ -1,4 +1,5 @@
 /** `update`: installed packages (all, or the named) move to the newest versions the solver can satisfy; held ones stay. */
+import type { LifecycleOptions } from '../hooks/lifecycle.js';
 import { ZpkgError } from '../core/errors.js';
 import type { Image } from '../image/image.js';
 import { getPackage } from '../image/state.js';
@@ -7,7 +8,7 @@ import { withImageLock } from './install.js';
 import { resolve } from './resolve.js';
 import { planResult, runTransaction, type TransactionResult } from './transaction.js';
 
-export interface UpdateOptions {
+export interface UpdateOptions extends LifecycleOptions {
   report: Report;
   command: string;
   autoremove?: boolean;

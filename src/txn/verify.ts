@@ -59,6 +59,8 @@ export async function verifyImage(image: Image, names: string[], onPath?: () => 
     const add = (path: string, problem: string, config = false): void => {
       (config ? result.changedConfig : result.problems).push({ package: pkg.name, path, problem, ...(config ? { config } : {}) });
     };
+    // A post-* hook or a service start failed for it: files may be right, the package is not set up.
+    if (pkg.problem) add('', `not fully set up: ${pkg.problem}`);
     let manifest;
     try {
       manifest = cachedManifest(image, pkg.manifest);

@@ -1,21 +1,23 @@
 /** `zpkg fix [NAME...]`: repair what `verify` finds damaged, from verified blobs. */
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
+import { renderLifecycle } from './render-txn.js';
+import { addHookOptions, hookOptions, lifecycleExitCode, type HookFlags } from './lifecycle-options.js';
 
 export function register(program: Command, ctx: Context): void {
-  program
-    .command('fix')
+  addHookOptions(program.command('fix'))
     .description('write again the installed paths that verify finds damaged (config files changed locally are kept)')
     .argument('[name...]', 'packages to repair (default: all)')
     .option('-n, --dry-run', 'show what would be repaired and change nothing')
     .option('--unsafe-io', 'skip the syncfs before commit (throwaway images only)')
     .option('--no-wait', 'fail at once when another zpkg holds the image')
-    .action(async (names: string[], opts: { dryRun?: boolean; unsafeIo?: boolean; wait: boolean }, cmd: Command) => {
+    .action(async (names: string[], opts: { dryRun?: boolean; unsafeIo?: boolean; wait: boolean } & HookFlags, cmd: Command) => {
       const { fix } = await import('../../txn/fix.js');
       const report = ctx.report(cmd);
-      const r = await fix(ctx.image(cmd, !opts.dryRun), names, { report, command: ctx.commandLine(), dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait });
+      const r = await fix(ctx.image(cmd, !opts.dryRun), names, { report, command: ctx.commandLine(), dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, ...hookOptions(opts) });
       report.result(r, (x) =>
-        x.repaired.length === 0 ? 'nothing to repair' : [...x.repaired.map((p) => `${x.dryRun ? 'would repair' : 'repaired'} ${p.package}: /${p.path} (${p.problem})`), ...(x.dryRun ? [] : [`transaction ${x.id}`])].join('\n'),
+        x.repaired.length === 0 ? 'nothing to repair' : [...x.repaired.map((p) => `${x.dryRun ? 'would repair' : 'repaired'} ${p.package}: /${p.path} (${p.problem})`), ...renderLifecycle(x), ...(x.dryRun ? [] : [`transaction ${x.id}`])].join('\n'),
       );
+      lifecycleExitCode(r);
     });
 }

@@ -1,6 +1,7 @@
 /** `zpkg history`: the transactions of an image; each committed one is a generation (`rollback N` returns to it). */
 import type { Command } from 'commander';
 import { table } from '../../report/table.js';
+import { ZpkgError } from '../../core/errors.js';
 import type { Context } from '../context.js';
 
 interface Changes {
@@ -20,12 +21,34 @@ function describe(c: Changes): string {
 export function register(program: Command, ctx: Context): void {
   program
     .command('history')
-    .description('list the transactions of the image')
-    .action(async (_o, cmd: Command) => {
+    .description('list the transactions of the image; with a number, one transaction with its hooks (and their output) and service operations')
+    .argument('[gen]', 'a transaction (generation) number')
+    .action(async (gen: string | undefined, _o, cmd: Command) => {
       const { listHistory } = await import('../../image/state.js');
-      const entries = listHistory(ctx.image(cmd).db);
-      ctx.report(cmd).result({ transactions: entries }, (r) =>
-        r.transactions.length ? table(r.transactions.map((h) => [String(h.id), h.finishedAt ?? h.startedAt, h.packages ? `${h.packages.length} packages` : '(trimmed)', describe(h.changes as Changes), h.command]), ['GEN', 'TIME', 'SET', 'CHANGES', 'COMMAND']) : 'no transactions yet',
+      const { listLifecycle } = await import('../../image/lifecycle-state.js');
+      const db = ctx.image(cmd).db;
+      const entries = listHistory(db);
+      const report = ctx.report(cmd);
+      if (gen !== undefined) {
+        const h = entries.find((e) => String(e.id) === gen);
+        if (!h) throw new ZpkgError('E_USAGE', `no transaction ${gen} in this image`, { hint: 'list them with `zpkg history`' });
+        const one = { ...h, lifecycle: listLifecycle(db, h.id) };
+        report.result(one, (x) =>
+          [
+            `transaction ${x.id}: ${x.status}, ${x.finishedAt ?? x.startedAt}`,
+            `command: ${x.command}`,
+            `changes: ${describe(x.changes as Changes) || 'none'}`,
+            ...x.lifecycle.map((l) => {
+              const head = l.kind === 'hook' ? `hook ${l.package} ${l.action}: ${l.status} (${l.detail ?? ''}${l.seconds !== null ? `, ${l.seconds} s` : ''})` : `service ${l.name} ${l.action}: ${l.status}${l.detail ? ` (${l.detail})` : ''}`;
+              const out = l.output ? l.output.trimEnd().split('\n').map((line) => `  | ${line}`) : [];
+              return [head, ...out].join('\n');
+            }),
+          ].join('\n'),
+        );
+        return;
+      }
+      report.result({ transactions: entries }, (r) =>
+        r.transactions.length ? table(r.transactions.map((h) => [String(h.id), h.finishedAt ?? h.startedAt, h.packages ? `${h.packages.length} packages` : '(trimmed)', describe(h.changes as Changes), h.status === 'committed' ? '' : h.status, h.command]), ['GEN', 'TIME', 'SET', 'CHANGES', 'STATUS', 'COMMAND']) : 'no transactions yet',
       );
     });
 }

@@ -1,6 +1,7 @@
 /** `zpkg remove NAME...` */
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
+import { addHookOptions, hookOptions, lifecycleExitCode, type HookFlags } from './lifecycle-options.js';
 import { renderTransaction } from './render-txn.js';
 
 interface RemoveOpts {
@@ -14,8 +15,7 @@ interface RemoveOpts {
 }
 
 export function register(program: Command, ctx: Context): void {
-  program
-    .command('remove')
+  addHookOptions(program.command('remove'))
     .description("remove packages: exactly their files; directories others still use stay")
     .argument('<name...>', 'installed package names')
     .option('--cascade', 'also remove installed packages that depend on them')
@@ -25,11 +25,12 @@ export function register(program: Command, ctx: Context): void {
     .option('-n, --dry-run', 'print the plan and change nothing')
     .option('--unsafe-io', 'skip the syncfs before commit (throwaway images only)')
     .option('--no-wait', 'fail at once when another zpkg holds the image')
-    .action(async (names: string[], opts: RemoveOpts, cmd: Command) => {
+    .action(async (names: string[], opts: RemoveOpts & HookFlags, cmd: Command) => {
       const { remove } = await import('../../txn/remove.js');
       const report = ctx.report(cmd);
       const image = ctx.image(cmd, !opts.dryRun);
-      const result = await remove(image, names, { report, command: ctx.commandLine(), force: opts.force, cascade: opts.cascade, autoremove: opts.autoremove, purge: opts.purge, dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait });
+      const result = await remove(image, names, { report, command: ctx.commandLine(), force: opts.force, cascade: opts.cascade, autoremove: opts.autoremove, purge: opts.purge, dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, ...hookOptions(opts) });
       report.result(result, renderTransaction);
+      lifecycleExitCode(result);
     });
 }

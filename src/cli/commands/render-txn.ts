@@ -14,7 +14,23 @@ export function renderTransaction(r: TransactionResult): string {
   for (const t of r.takenOver) lines.push(`${t.to} takes over ${t.path} from ${t.from}`);
   if (r.adopted.length) lines.push(`${r.adopted.length} unowned path(s) already in the image were overwritten (${r.adopted.slice(0, 3).join(', ')}${r.adopted.length > 3 ? ', …' : ''})`);
   for (const d of r.keptDirs) lines.push(`kept directory ${d}: it is not empty`);
+  lines.push(...renderLifecycle(r));
   if (lines.length === 0) return 'nothing to do';
   if (!r.dryRun) lines.push(`${r.files.written} paths written (${formatBytes(r.files.bytes)} verified), ${r.files.removed} removed; transaction ${r.id}`);
   return lines.join('\n');
+}
+
+/** Hooks and service operations of a transaction, one line each. */
+export function renderLifecycle(r: Pick<TransactionResult, 'lifecycle'>): string[] {
+  const l = r.lifecycle;
+  if (!l) return [];
+  const lines: string[] = [];
+  for (const h of l.hooks) lines.push(`${h.status === 'ok' ? 'ran' : 'FAILED:'} the ${h.phase} hook of ${h.package} ${h.version} (${h.detail}, ${h.seconds.toFixed(2)} s)`);
+  for (const s of l.services) {
+    if (s.status === 'ok') lines.push(`service ${s.name}: ${s.action} (${s.detail || 'ok'})`);
+    else if (s.status === 'failed') lines.push(`FAILED: service ${s.name} ${s.action}: ${s.detail}`);
+    else lines.push(`service ${s.name}: ${s.status === 'protected' ? 'protected, left alone' : `${s.action} skipped (${s.detail})`}`);
+  }
+  if (l.errors) lines.push(`committed with ${l.errors} error(s) after the commit: see \`zpkg history\` and \`zpkg verify\``);
+  return lines;
 }

@@ -2,22 +2,23 @@
 import type { Command } from 'commander';
 import { ZpkgError } from '../../core/errors.js';
 import type { Context } from '../context.js';
+import { addHookOptions, hookOptions, lifecycleExitCode, type HookFlags } from './lifecycle-options.js';
 import { renderTransaction } from './render-txn.js';
 
 export function register(program: Command, ctx: Context): void {
-  program
-    .command('rollback')
+  addHookOptions(program.command('rollback'))
     .description('return the image to an earlier generation (see `zpkg history`); works offline while the cache holds the blobs')
     .argument('[generation]', 'generation number (default: the previous one; 0 is the empty image)')
     .option('-n, --dry-run', 'print the plan and change nothing')
     .option('--unsafe-io', 'skip the syncfs before commit (throwaway images only)')
     .option('--no-wait', 'fail at once when another zpkg holds the image')
-    .action(async (gen: string | undefined, opts: { dryRun?: boolean; unsafeIo?: boolean; wait: boolean }, cmd: Command) => {
+    .action(async (gen: string | undefined, opts: { dryRun?: boolean; unsafeIo?: boolean; wait: boolean } & HookFlags, cmd: Command) => {
       const { rollback } = await import('../../txn/sync.js');
       const n = gen === undefined ? undefined : Number(gen);
       if (n !== undefined && (!Number.isInteger(n) || n < 0)) throw new ZpkgError('E_USAGE', `generation \`${gen}\` is not a number`);
       const report = ctx.report(cmd);
-      const result = await rollback(ctx.image(cmd, true), n, { report, command: ctx.commandLine(), dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait });
+      const result = await rollback(ctx.image(cmd, true), n, { report, command: ctx.commandLine(), dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, ...hookOptions(opts) });
       report.result(result, (r) => `${r.dryRun ? 'would roll back' : 'rolled back'} to generation ${r.generation}\n${renderTransaction(r)}`);
+      lifecycleExitCode(result);
     });
 }

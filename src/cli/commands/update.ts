@@ -1,6 +1,7 @@
 /** `zpkg update [NAME...]` */
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
+import { addHookOptions, hookOptions, lifecycleExitCode, type HookFlags } from './lifecycle-options.js';
 import { renderTransaction } from './render-txn.js';
 
 interface UpdateOpts {
@@ -11,18 +12,18 @@ interface UpdateOpts {
 }
 
 export function register(program: Command, ctx: Context): void {
-  program
-    .command('update')
+  addHookOptions(program.command('update'))
     .description('move installed packages (all, or the named) to the newest versions that satisfy everything; held packages stay')
     .argument('[name...]', 'installed packages to update (default: all)')
     .option('--autoremove', 'also remove dependencies nothing requested needs any more')
     .option('-n, --dry-run', 'print the plan and change nothing')
     .option('--unsafe-io', 'skip the syncfs before commit (throwaway images only)')
     .option('--no-wait', 'fail at once when another zpkg holds the image')
-    .action(async (names: string[], opts: UpdateOpts, cmd: Command) => {
+    .action(async (names: string[], opts: UpdateOpts & HookFlags, cmd: Command) => {
       const { update } = await import('../../txn/update.js');
       const report = ctx.report(cmd);
-      const result = await update(ctx.image(cmd, !opts.dryRun), names, { report, command: ctx.commandLine(), autoremove: opts.autoremove, dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait });
+      const result = await update(ctx.image(cmd, !opts.dryRun), names, { report, command: ctx.commandLine(), autoremove: opts.autoremove, dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, ...hookOptions(opts) });
       report.result(result, renderTransaction);
+      lifecycleExitCode(result);
     });
 }

@@ -1,0 +1,109 @@
+/**
+ * The image's lifecycle configuration, `<root>/etc/zpkg/zpkg.yaml`:
+ *
+ *   hooks:
+ *     mode: auto        # auto | chroot | host | skip
+ *     timeout: 300      # seconds, for hooks that do not declare their own
+ *   services:
+ *     manager: auto     # auto | zinit | runit | s6 | systemd | none
+ *     protected: [identityd, redis]   # never stopped, started or reloaded by zpkg
+ *     timeout: 30       # seconds to wait for a service to stop or start
+ *     zinit-socket: /var/run/zinit.sock
+ *     svdir: /etc/service
+ *     s6-scandir: /run/service
+ *
+ * A missing file means every default. `auto` for the manager detects the
+ * running supervisor only when the image is `/`: the services of an image in
+ * a directory are not this host's, so there it means `none`.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { ZpkgError } from '../core/errors.js';
+import { SERVICE_KINDS, type ServiceKind } from './services/types.js';
+
+export const CONFIG_FILE = 'etc/zpkg/zpkg.yaml';
+
+export const HOOK_MODES = ['auto', 'chroot', 'host', 'skip'] as const;
+export type HookMode = (typeof HOOK_MODES)[number];
+
+export interface LifecycleConfig {
+  hooks: { mode: HookMode; timeout: number };
+  services: {
+    manager: ServiceKind | 'auto';
+    protected: string[];
+    timeout: number;
+    zinitSocket?: string;
+    svdir?: string;
+    s6Scandir?: string;
+  };
+}
+
+export const DEFAULT_HOOK_TIMEOUT = 300;
+export const DEFAULT_SERVICE_TIMEOUT = 30;
+
+export function defaultConfig(): LifecycleConfig {
+  return { hooks: { mode: 'auto', timeout: DEFAULT_HOOK_TIMEOUT }, services: { manager: 'auto', protected: [], timeout: DEFAULT_SERVICE_TIMEOUT } };
+}
+
+export function readLifecycleConfig(root: string): LifecycleConfig {
+  const file = join(root, CONFIG_FILE);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return defaultConfig();
+    throw new ZpkgError('E_CONFIG_INVALID', `cannot read ${file}: ${(err as Error).message}`);
+  }
+  return parseLifecycleConfig(text, file);
+}
+
+export function parseLifecycleConfig(text: string, file: string): LifecycleConfig {
+  const fail = (why: string): never => {
+    throw new ZpkgError('E_CONFIG_INVALID', `${file}: ${why}`, { hint: 'see "Writing hooks" and "Services" in the README' });
+  };
+  let raw: unknown;
+  try {
+    raw = parseYaml(text, { version: '1.2' }) ?? {};
+  } catch (err) {
+    fail(`not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const section = (v: unknown, name: string, keys: string[]): Record<string, unknown> => {
+    if (v === undefined || v === null) return {};
+    if (typeof v !== 'object' || Array.isArray(v)) fail(name ? `\`${name}\` must be a mapping` : 'the file must be a mapping of `hooks` and `services`');
+    for (const k of Object.keys(v as object)) if (!keys.includes(k)) fail(`unknown key \`${name ? `${name}.` : ''}${k}\` (known: ${keys.join(', ')})`);
+    return v as Record<string, unknown>;
+  };
+  const top = section(raw, '', ['hooks', 'services']);
+  const hooks = section(top.hooks, 'hooks', ['mode', 'timeout']);
+  const services = section(top.services, 'services', ['manager', 'protected', 'timeout', 'zinit-socket', 'svdir', 's6-scandir']);
+  const seconds = (v: unknown, name: string, fallback: number): number => {
+    if (v === undefined) return fallback;
+    if (typeof v !== 'number' || !(v > 0)) fail(`\`${name}\` must be a positive number of seconds`);
+    return v as number;
+  };
+  const path = (v: unknown, name: string): string | undefined => {
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string' || !v.startsWith('/')) fail(`\`${name}\` must be an absolute path`);
+    return v as string;
+  };
+  const cfg = defaultConfig();
+  if (hooks.mode !== undefined) {
+    if (!(HOOK_MODES as readonly unknown[]).includes(hooks.mode)) fail(`\`hooks.mode\` must be one of ${HOOK_MODES.join(', ')}`);
+    cfg.hooks.mode = hooks.mode as HookMode;
+  }
+  cfg.hooks.timeout = seconds(hooks.timeout, 'hooks.timeout', DEFAULT_HOOK_TIMEOUT);
+  if (services.manager !== undefined) {
+    if (services.manager !== 'auto' && !(SERVICE_KINDS as readonly unknown[]).includes(services.manager)) fail(`\`services.manager\` must be auto or one of ${SERVICE_KINDS.join(', ')}`);
+    cfg.services.manager = services.manager as ServiceKind | 'auto';
+  }
+  if (services.protected !== undefined) {
+    if (!Array.isArray(services.protected) || services.protected.some((n) => typeof n !== 'string' || n === '')) fail('`services.protected` must be a list of service names');
+    cfg.services.protected = services.protected as string[];
+  }
+  cfg.services.timeout = seconds(services.timeout, 'services.timeout', DEFAULT_SERVICE_TIMEOUT);
+  cfg.services.zinitSocket = path(services['zinit-socket'], 'services.zinit-socket');
+  cfg.services.svdir = path(services.svdir, 'services.svdir');
+  cfg.services.s6Scandir = path(services['s6-scandir'], 'services.s6-scandir');
+  return cfg;
+}

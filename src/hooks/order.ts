@@ -1,0 +1,51 @@
+/**
+ * The order hooks run in across a transaction: dependencies before the
+ * packages that need them (so a post-install hook can use what it depends
+ * on), the reverse for removals. Pure: no I/O.
+ */
+import { parseAtom, parseClause } from '../core/relation.js';
+
+export interface OrderNode {
+  name: string;
+  /** Debian-syntax depends clauses. */
+  depends: readonly string[];
+  /** Debian-syntax provides atoms. */
+  provides: readonly string[];
+}
+
+/**
+ * Names of `nodes`, each after every node of the set it depends on (through
+ * any alternative, by name or a provided name). Ties go by name; a dependency
+ * cycle is broken at its alphabetically first package.
+ */
+export function dependencyOrder(nodes: readonly OrderNode[]): string[] {
+  const byCapability = new Map<string, Set<string>>();
+  const offer = (cap: string, name: string): void => {
+    let s = byCapability.get(cap);
+    if (!s) byCapability.set(cap, (s = new Set()));
+    s.add(name);
+  };
+  for (const n of nodes) {
+    offer(n.name, n.name);
+    for (const p of n.provides) offer(parseAtom(p).name, n.name);
+  }
+  const needs = new Map<string, Set<string>>();
+  for (const n of nodes) {
+    const set = new Set<string>();
+    for (const clause of n.depends) {
+      for (const atom of parseClause(clause)) for (const dep of byCapability.get(atom.name) ?? []) if (dep !== n.name) set.add(dep);
+    }
+    needs.set(n.name, set);
+  }
+  const order: string[] = [];
+  const done = new Set<string>();
+  const pending = nodes.map((n) => n.name).sort();
+  while (order.length < pending.length) {
+    const ready = pending.find((name) => !done.has(name) && [...needs.get(name)!].every((d) => done.has(d)));
+    // In a cycle nothing is ready: take the first remaining package.
+    const next = ready ?? pending.find((name) => !done.has(name))!;
+    done.add(next);
+    order.push(next);
+  }
+  return order;
+}

@@ -1,0 +1,60 @@
+/**
+ * The hook store, `<root>/var/lib/zpkg/hooks/<hex>`: every hook of an
+ * installed or landing package, one executable per content digest, verified
+ * against that digest when written. Content-addressed, so it needs no journal:
+ * a landing package's hooks are put here before its pre-hooks run, a removed
+ * package's stay until its post-remove hook ran, and whatever no installed
+ * package names is swept afterwards.
+ */
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { digestHex, digestOf, type Digest } from '../core/digest.js';
+import { ZpkgError } from '../core/errors.js';
+import type { Manifest } from '../core/manifest.js';
+import { STATE_DIR } from '../core/paths.js';
+import { writeFileAtomic } from '../fs/atomic.js';
+import { decompress } from '../repo/compress.js';
+
+export const HOOKS_DIR = `${STATE_DIR}/hooks`;
+
+/** The hook's path relative to the image root (what a chrooted hook is run as, with a leading `/`). */
+export function hookImagePath(digest: Digest): string {
+  return `${HOOKS_DIR}/${digestHex(digest)}`;
+}
+
+/** Puts a hook in the store from a compressed blob of the content cache, verified; a no-op when it is there and intact. */
+export function storeHook(root: string, digest: Digest, compressedBlob: string, what: string): string {
+  const path = join(root, hookImagePath(digest));
+  if (existsSync(path) && digestOf(readFileSync(path)) === digest) return path;
+  let content: Buffer;
+  try {
+    content = decompress(readFileSync(compressedBlob));
+  } catch (err) {
+    throw new ZpkgError('E_BLOB_MISSING', `${what}: cannot read its blob ${digest}: ${(err as Error).message}`);
+  }
+  const actual = digestOf(content);
+  if (actual !== digest) throw new ZpkgError('E_DIGEST_MISMATCH', `${what}: its content hashes to ${actual}, not ${digest}`, { details: { digest } });
+  writeFileAtomic(path, content, { mode: 0o755 });
+  chmodSync(path, 0o755);
+  return path;
+}
+
+/** Removes hooks no manifest in `keep` names; returns how many went. */
+export function sweepHooks(root: string, keep: readonly Manifest[]): number {
+  const dir = join(root, HOOKS_DIR);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  const wanted = new Set<string>();
+  for (const m of keep) for (const ref of Object.values(m.hooks ?? {})) wanted.add(digestHex(ref.digest));
+  let swept = 0;
+  for (const name of names) {
+    if (wanted.has(name)) continue;
+    rmSync(join(dir, name), { force: true });
+    swept += 1;
+  }
+  return swept;
+}
