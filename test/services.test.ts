@@ -7,11 +7,11 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isZpkgError } from '../src/core/errors.js';
+import { ZinitSim } from './helpers/zinit-sim.js';
 import { parseSvStatus } from '../src/hooks/services/runit.js';
 import { parseSvstat } from '../src/hooks/services/s6.js';
 import {
@@ -153,7 +153,7 @@ afterAll(async () => {
       // already gone
     }
   }
-  zinitServer?.close();
+  zinit.close();
   rmSync(TMP, { recursive: true, force: true });
 });
 
@@ -275,114 +275,20 @@ describe('s6 readiness and status parsing', () => {
 });
 
 // ---------------------------------------------------------------------------
-// zinit: a server speaking v0.2's socket protocol (docs/protocol.md): one
-// command line in, one JSON reply {"state":"ok"|"error","body":…}, then the
-// server closes the connection. Services are simulated.
-
-type Behaviour = 'ok' | 'crash' | 'slow';
-interface SimService {
-  name: string;
-  pid: number;
-  state: string;
-  target: 'Up' | 'Down';
-  behaviour: Behaviour;
-}
-
-let zinitServer: Server | undefined;
-const zinitSocket = join(TMP, 'zinit.sock');
-const zinitLines: string[] = [];
-const sim = new Map<string, SimService>();
-/** Service files in the simulated /etc/zinit. */
-const zinitConfigs = new Map<string, Behaviour>([['fresh', 'ok']]);
-let nextPid = 1000;
-
-function simSpawn(s: SimService): void {
-  s.target = 'Up';
-  s.pid = nextPid++;
-  s.state = 'Spawned';
-  const pid = s.pid;
-  setTimeout(() => {
-    if (s.pid !== pid || s.target !== 'Up') return;
-    if (s.behaviour === 'ok') s.state = 'Running';
-    else if (s.behaviour === 'crash') {
-      s.state = `Error(Exited(Pid(${pid}), 1))`;
-      s.pid = 0;
-    }
-    // 'slow': stays Spawned (its test never passes)
-  }, 100);
-}
-
-function zinitReply(line: string): { state: 'ok' | 'error'; body: unknown } {
-  const [cmd, name = ''] = line.trim().split(/\s+/);
-  const s = sim.get(name);
-  const unknown = { state: 'error' as const, body: `service name "${name}" unknown` };
-  switch (cmd) {
-    case 'status':
-      if (!s) return unknown;
-      return { state: 'ok', body: { after: {}, name: s.name, pid: s.pid, state: s.state, target: s.target } };
-    case 'start':
-      if (!s) return unknown;
-      if (s.pid === 0) simSpawn(s);
-      else s.target = 'Up';
-      return { state: 'ok', body: null };
-    case 'stop':
-      if (!s) return unknown;
-      s.target = 'Down';
-      if (s.pid !== 0) {
-        const pid = s.pid;
-        setTimeout(() => {
-          if (s.pid !== pid) return;
-          s.state = `Error(Signaled(Pid(${pid}), SIGTERM, false))`;
-          s.pid = 0;
-        }, 100);
-      }
-      return { state: 'ok', body: null };
-    case 'monitor': {
-      if (s) return { state: 'error', body: `service name "${name}" already monitored` };
-      const behaviour = zinitConfigs.get(name);
-      if (!behaviour) return { state: 'error', body: `open /etc/zinit/${name}.yaml: No such file or directory` };
-      const created: SimService = { name, pid: 0, state: 'Unknown', target: 'Up', behaviour };
-      sim.set(name, created);
-      simSpawn(created);
-      return { state: 'ok', body: null };
-    }
-    case 'forget':
-      if (!s) return unknown;
-      if (s.target === 'Up' || s.pid !== 0) return { state: 'error', body: `service "${name}" is up` };
-      sim.delete(name);
-      return { state: 'ok', body: null };
-    default:
-      return { state: 'error', body: `unknown command '${cmd}'` };
-  }
-}
-
-function startZinitServer(): Promise<void> {
-  zinitServer = createServer((conn) => {
-    let buf = '';
-    conn.setEncoding('utf8');
-    conn.on('data', (chunk: string) => {
-      buf += chunk;
-      const nl = buf.indexOf('\n');
-      if (nl < 0) return;
-      const line = buf.slice(0, nl);
-      zinitLines.push(line);
-      conn.end(JSON.stringify(zinitReply(line)));
-    });
-    conn.on('error', () => {});
-  });
-  return new Promise((resolve) => zinitServer!.listen(zinitSocket, resolve));
-}
+// zinit: the protocol server of test/helpers/zinit-sim.ts.
+const zinit = new ZinitSim(join(TMP, 'zinit.sock'));
+zinit.configs.set('fresh', 'ok');
+const zinitSocket = zinit.socket;
+const zinitLines = zinit.lines;
+const sim = zinit.services;
 
 describe('zinit (protocol server)', () => {
   let z: ZinitManager;
   beforeAll(async () => {
-    await startZinitServer();
+    await zinit.start();
     z = new ZinitManager({ socket: zinitSocket, pollMs: 25, settleMs: 150 });
-    for (const [name, behaviour] of [['app', 'ok'], ['crashy', 'crash'], ['sluggish', 'slow']] as const) {
-      const s: SimService = { name, pid: 0, state: 'Success', target: 'Down', behaviour };
-      sim.set(name, s);
-    }
-    simSpawn(sim.get('app')!);
+    for (const [name, behaviour] of [['app', 'ok'], ['crashy', 'crash'], ['sluggish', 'slow']] as const) zinit.add(name, behaviour);
+    zinit.spawn(sim.get('app')!);
     await new Promise((r) => setTimeout(r, 200));
   });
 
@@ -494,7 +400,7 @@ describe('selection and detection', () => {
   });
 
   it('detects zinit by its socket, systemd by /run/systemd/system, runit and s6 by their scanners, else none', async () => {
-    if (!zinitServer) await startZinitServer();
+    if (!existsSync(zinitSocket)) await zinit.start();
     const empty = fakeProc([]);
     expect(detectServiceKind({ ...nothing, procDir: empty, zinitSocket: zinitSocket }).kind).toBe('zinit');
     expect(selectServiceManager({ ...nothing, procDir: empty, zinitSocket: zinitSocket }).kind).toBe('zinit');

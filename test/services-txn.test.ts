@@ -1,0 +1,324 @@
+/**
+ * Services around real transactions. runit (runsvdir) and s6 (s6-svscan)
+ * supervise real daemons shipped by packages installed into a temporary
+ * image; zinit is the protocol server of test/helpers/zinit-sim.ts.
+ *
+ * The daemon records its version and pid when it starts, and when it gets
+ * TERM it records which version of its binary is on disk at that moment: an
+ * upgrade that stops it before replacing the binary makes it see its own.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addMainRemote, publishLifecycle, writeImageConfig, type LifecyclePackage } from './helpers/lifecycle.js';
+import { ZinitSim } from './helpers/zinit-sim.js';
+import { BIN, ok, tempDir, zpkg } from './helpers/zpkg.js';
+
+const work = tempDir('zpkg-services-txn-');
+const children: ChildProcess[] = [];
+
+async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+function writeExec(path: string, text: string): void {
+  writeFileSync(path, text);
+  chmodSync(path, 0o755);
+}
+
+/** The daemon a package ships as usr/bin/NAME: its version is in the binary's text (`V=…`). */
+function daemon(image: string, out: string, name: string, version: string, opts: { crash?: boolean } = {}): string {
+  if (opts.crash) return `#!/bin/sh\n# V=${version}\necho "${name} ${version} cannot start" >&2\nexit 1\n`;
+  return [
+    '#!/bin/sh',
+    `# V=${version}`,
+    `echo "${version} $$" > "${out}/${name}.version"`,
+    `trap 'echo "stop ${version} saw=$(grep -o "V=[0-9][0-9.]*" "${image}/usr/bin/${name}")" >> "${out}/${name}.events"; exit 0' TERM`,
+    `trap 'echo "reload ${version}" >> "${out}/${name}.events"' HUP`,
+    'while :; do sleep 0.1; done',
+    '',
+  ].join('\n');
+}
+
+function readVersion(out: string, name: string): { version: string; pid: number } | undefined {
+  try {
+    const [version, pid] = readFileSync(join(out, `${name}.version`), 'utf8').trim().split(' ');
+    return { version: version!, pid: Number(pid) };
+  } catch {
+    return undefined;
+  }
+}
+
+function events(out: string, name: string): string[] {
+  try {
+    return readFileSync(join(out, `${name}.events`), 'utf8').trim().split('\n');
+  } catch {
+    return [];
+  }
+}
+
+interface Setup {
+  image: string;
+  repo: string;
+  out: string;
+  scan: string;
+}
+
+function setup(kind: string): Setup {
+  const base = join(work, kind);
+  const s = { image: join(base, 'image'), repo: join(base, 'repo'), out: join(base, 'out'), scan: join(base, 'scan') };
+  for (const d of [s.image, s.out, s.scan]) mkdirSync(d, { recursive: true });
+  return s;
+}
+
+/** A supervised service that runs the image's usr/bin/NAME, down until zpkg starts it. */
+function superviseDown(s: Setup, name: string): void {
+  const dir = join(s.scan, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'down'), '');
+  writeExec(join(dir, 'run'), `#!/bin/sh\nexec "${s.image}/usr/bin/${name}"\n`);
+}
+
+function pkg(s: Setup, name: string, version: string, extra: Partial<LifecyclePackage> & { crash?: boolean } = {}): LifecyclePackage {
+  return { name, version, files: { [`usr/bin/${name}`]: { content: daemon(s.image, s.out, name, version, { crash: extra.crash }), mode: 0o755 } }, services: [{ name, restart: 'on-upgrade' }], ...extra };
+}
+
+function startSupervisor(cmd: string, args: string[]): void {
+  children.push(spawn(cmd, args, { detached: true, stdio: 'ignore' }));
+}
+
+afterAll(() => {
+  for (const c of children) {
+    try {
+      process.kill(c.pid!, 'SIGHUP');
+    } catch {
+      // gone
+    }
+  }
+  // runsv/s6-supervise and the daemons they run
+  spawnSync('pkill', ['-f', work]);
+});
+
+describe('runit', () => {
+  const s = setup('runit');
+  const svEnv = { ...process.env, SVDIR: s.scan };
+  const svStat = (name: string): string => spawnSync('sv', ['status', name], { env: svEnv, encoding: 'utf8' }).stdout;
+
+  beforeAll(async () => {
+    for (const name of ['daemon', 'guarded', 'bootd']) superviseDown(s, name);
+    startSupervisor('runsvdir', [s.scan]);
+    for (const name of ['daemon', 'guarded', 'bootd']) await until(`${name} supervised`, () => (svStat(name).startsWith('down:') ? true : undefined));
+    await publishLifecycle(s.repo, work, [
+      pkg(s, 'daemon', '1.0'),
+      pkg(s, 'daemon', '2.0'),
+      pkg(s, 'daemon', '3.0', { crash: true }),
+      pkg(s, 'guarded', '1.0'),
+      pkg(s, 'guarded', '2.0'),
+      { ...pkg(s, 'bootd', '1.0'), hooks: { 'post-install': `echo ran > "${s.out}/bootd.hook"` } },
+    ]);
+    writeImageConfig(s.image, `services:\n  manager: runit\n  svdir: ${s.scan}\n  timeout: 4\n  protected: [guarded]\n`);
+    addMainRemote(s.image, s.repo);
+  });
+
+  it('a new package\'s service is started after the commit', () => {
+    const r = ok(['--root', s.image, '--json', 'install', '--hooks=host', 'daemon=1.0']);
+    expect(r.json.lifecycle.serviceManager).toBe('runit');
+    expect(r.json.lifecycle.services).toEqual([expect.objectContaining({ name: 'daemon', action: 'start', status: 'ok' })]);
+    const v = readVersion(s.out, 'daemon')!;
+    expect(v.version).toBe('1.0');
+    expect(alive(v.pid)).toBe(true);
+    expect(svStat('daemon')).toMatch(/^run: daemon: \(pid \d+\)/);
+  });
+
+  it('an upgrade stops the old process before its binary changes and starts the new one after the commit', async () => {
+    const old = readVersion(s.out, 'daemon')!;
+    const r = ok(['--root', s.image, '--json', 'install', '--hooks=host', 'daemon=2.0']);
+    expect(r.json.lifecycle.services.map((x: { action: string; status: string }) => `${x.action} ${x.status}`)).toEqual(['stop ok', 'start ok']);
+    // The old process saw its own binary when it was stopped: the files changed after the stop.
+    expect(events(s.out, 'daemon')).toEqual(['stop 1.0 saw=V=1.0']);
+    const now = readVersion(s.out, 'daemon')!;
+    expect(now.version).toBe('2.0');
+    expect(now.pid).not.toBe(old.pid);
+    expect(alive(now.pid)).toBe(true);
+    expect(alive(old.pid)).toBe(false);
+    expect(readFileSync(join(s.image, 'usr/bin/daemon'), 'utf8')).toContain('V=2.0');
+  });
+
+  it('a protected service is never stopped or started', async () => {
+    ok(['--root', s.image, 'install', '--hooks=host', 'guarded=1.0']);
+    // A protected service is not started either: start it the way its owner would.
+    spawnSync('sv', ['up', 'guarded'], { env: svEnv });
+    const before = await until('guarded running', () => readVersion(s.out, 'guarded'));
+    const r = ok(['--root', s.image, '--json', 'install', '--hooks=host', 'guarded=2.0']);
+    expect(r.json.lifecycle.services).toEqual([expect.objectContaining({ name: 'guarded', status: 'protected' })]);
+    expect(readVersion(s.out, 'guarded')).toEqual(before);
+    expect(alive(before.pid)).toBe(true);
+    expect(events(s.out, 'guarded')).toEqual([]);
+    expect(readFileSync(join(s.image, 'usr/bin/guarded'), 'utf8')).toContain('V=2.0');
+  });
+
+  it('a service that fails to start is reported: exit 1, committed with errors, shown by verify', () => {
+    const r = zpkg(['--root', s.image, '--json', 'install', '--hooks=host', 'daemon=3.0']);
+    expect(r.status).toBe(1);
+    expect(r.json.upgrade).toEqual([{ name: 'daemon', from: '2.0', to: '3.0' }]);
+    const start = r.json.lifecycle.services.find((x: { action: string }) => x.action === 'start');
+    expect(start.status).toBe('failed');
+    expect(start.detail).toContain('daemon');
+    expect(r.json.lifecycle.errors).toBe(1);
+    expect(ok(['--root', s.image, '--json', 'history']).json.transactions.at(-1).status).toBe('committed-with-errors');
+    const v = zpkg(['--root', s.image, 'verify', 'daemon']);
+    expect(v.status).toBe(1);
+    expect(v.stdout).toMatch(/daemon: not fully set up: service daemon start failed/);
+  });
+
+  it('sync --boot runs no hooks but starts the services', () => {
+    const list = join(work, 'boot-list');
+    writeFileSync(list, 'daemon 3.0\nguarded 2.0\nbootd 1.0\n');
+    const r = ok(['--root', s.image, '--json', 'sync', '--boot', list]);
+    expect(r.json.install).toEqual([{ name: 'bootd', version: '1.0' }]);
+    expect(r.json.lifecycle.hooks).toEqual([]);
+    expect(existsSync(join(s.out, 'bootd.hook'))).toBe(false);
+    expect(r.json.lifecycle.services).toEqual([expect.objectContaining({ name: 'bootd', action: 'start', status: 'ok' })]);
+    expect(alive(readVersion(s.out, 'bootd')!.pid)).toBe(true);
+  });
+
+  it('removing a package stops its service first', () => {
+    const pid = readVersion(s.out, 'bootd')!.pid;
+    const r = ok(['--root', s.image, '--json', 'remove', 'bootd']);
+    expect(r.json.lifecycle.services).toEqual([expect.objectContaining({ name: 'bootd', action: 'stop', status: 'ok' })]);
+    expect(events(s.out, 'bootd')).toEqual(['stop 1.0 saw=V=1.0']);
+    expect(alive(pid)).toBe(false);
+  });
+});
+
+describe('s6', () => {
+  const s = setup('s6');
+  const up = (name: string): boolean => spawnSync('s6-svstat', ['-o', 'up', join(s.scan, name)], { encoding: 'utf8' }).stdout.trim() === 'true';
+
+  beforeAll(async () => {
+    for (const name of ['web', 'hupd']) superviseDown(s, name);
+    startSupervisor('s6-svscan', [s.scan]);
+    for (const name of ['web', 'hupd']) await until(`${name} supervised`, () => (existsSync(join(s.scan, name, 'supervise', 'status')) ? true : undefined));
+    await publishLifecycle(s.repo, work, [
+      pkg(s, 'web', '1.0'),
+      pkg(s, 'web', '2.0'),
+      { ...pkg(s, 'hupd', '1.0'), services: [{ name: 'hupd', restart: 'on-upgrade', reload: true }] },
+      { ...pkg(s, 'hupd', '1.1'), services: [{ name: 'hupd', restart: 'on-upgrade', reload: true }] },
+      { name: 'web-conf', version: '1', files: { 'etc/web.conf': 'port 80\n' }, restart: { 'etc/web.conf': ['web'] } },
+      { name: 'web-conf', version: '2', files: { 'etc/web.conf': 'port 8080\n' }, restart: { 'etc/web.conf': ['web'] } },
+    ]);
+    writeImageConfig(s.image, `services:\n  manager: s6\n  s6-scandir: ${s.scan}\n  timeout: 10\n`);
+    addMainRemote(s.image, s.repo);
+  });
+
+  it('install starts, upgrade restarts with a new process and version', () => {
+    ok(['--root', s.image, 'install', 'web=1.0']);
+    const first = readVersion(s.out, 'web')!;
+    expect(first.version).toBe('1.0');
+    expect(up('web')).toBe(true);
+    ok(['--root', s.image, 'install', 'web=2.0']);
+    const second = readVersion(s.out, 'web')!;
+    expect(second.version).toBe('2.0');
+    expect(second.pid).not.toBe(first.pid);
+    expect(alive(first.pid)).toBe(false);
+    expect(events(s.out, 'web')).toEqual(['stop 1.0 saw=V=1.0']);
+  });
+
+  it('a service declared reload: true is reloaded (HUP), not restarted', async () => {
+    ok(['--root', s.image, 'install', 'hupd=1.0']);
+    const before = readVersion(s.out, 'hupd')!;
+    const r = ok(['--root', s.image, '--json', 'install', 'hupd=1.1']);
+    expect(r.json.lifecycle.services).toEqual([expect.objectContaining({ name: 'hupd', action: 'reload', status: 'ok' })]);
+    await until('the HUP to be handled', () => (events(s.out, 'hupd').length ? true : undefined));
+    expect(events(s.out, 'hupd')).toEqual(['reload 1.0']);
+    expect(readVersion(s.out, 'hupd')).toEqual(before);
+  });
+
+  it('a changed file whose action names a service restarts it, once, whoever ships the file', () => {
+    ok(['--root', s.image, 'install', 'web-conf=1']);
+    const before = readVersion(s.out, 'web')!;
+    const r = ok(['--root', s.image, '--json', 'install', 'web-conf=2']);
+    expect(r.json.lifecycle.services.map((x: { name: string; action: string }) => `${x.name} ${x.action}`)).toEqual(['web stop', 'web start']);
+    const after = readVersion(s.out, 'web')!;
+    expect(after.pid).not.toBe(before.pid);
+    expect(after.version).toBe('2.0');
+  });
+});
+
+/** zpkg as a child process without blocking this one: the zinit protocol server answers from here. */
+function zpkgAsync(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
+  });
+}
+
+async function okAsync(args: string[]): Promise<{ json: any }> {
+  const r = await zpkgAsync(args);
+  if (r.status !== 0) throw new Error(`zpkg ${args.join(' ')} exited ${r.status}\n${r.stdout}\n${r.stderr}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(r.stdout);
+  } catch {
+    json = undefined;
+  }
+  return { json };
+}
+
+describe('zinit (protocol server)', () => {
+  const s = setup('zinit');
+  const sim = new ZinitSim(join(work, 'zinit.sock'), join(s.image, 'etc/zinit'));
+
+  beforeAll(async () => {
+    await sim.start();
+    await publishLifecycle(s.repo, work, [
+      { name: 'zd', version: '1', files: { 'etc/zinit/zd.yaml': 'exec: /usr/bin/zd\n', 'usr/bin/zd': 'one' } },
+      { name: 'zd', version: '2', files: { 'etc/zinit/zd.yaml': 'exec: /usr/bin/zd --v2\n', 'usr/bin/zd': 'two' } },
+    ]);
+    writeImageConfig(s.image, `services:\n  manager: zinit\n  zinit-socket: ${sim.socket}\n  timeout: 5\n`);
+    addMainRemote(s.image, s.repo);
+  });
+  afterAll(() => sim.close());
+
+  it('a service file shipped in etc/zinit is monitored on install', async () => {
+    const r = await okAsync(['--root', s.image, '--json', 'install', 'zd=1']);
+    expect(r.json.lifecycle.services).toEqual([expect.objectContaining({ name: 'zd', action: 'monitor', status: 'ok' })]);
+    expect(sim.lines).toContain('monitor zd');
+    expect(sim.services.get('zd')?.state).toBe('Running');
+  });
+
+  it('a changed service file: stop, forget, then monitor the new one', async () => {
+    sim.lines.length = 0;
+    await okAsync(['--root', s.image, 'install', 'zd=2']);
+    const cmds = sim.lines.filter((l) => !l.startsWith('status'));
+    expect(cmds).toEqual(['stop zd', 'forget zd', 'monitor zd', 'start zd']);
+    expect(sim.services.get('zd')?.state).toBe('Running');
+  });
+
+  it('removal stops and forgets it', async () => {
+    sim.lines.length = 0;
+    await okAsync(['--root', s.image, 'remove', 'zd']);
+    expect(sim.lines.filter((l) => !l.startsWith('status'))).toEqual(['stop zd', 'forget zd']);
+    expect(sim.services.has('zd')).toBe(false);
+  });
+});
