@@ -32,6 +32,8 @@ export type ErrorCode =
   | 'E_IO'
   | 'E_NO_SPACE'
   | 'E_SERVICE'
+  | 'E_SOURCE_UNAVAILABLE'
+  | 'E_BUILD_FAILED'
   | 'E_INTERNAL';
 
 export interface ErrorOptions {
