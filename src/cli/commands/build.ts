@@ -23,7 +23,7 @@ function render(r: BuildRunResult, repo: string | undefined): string {
   const out: string[] = [];
   for (const b of r.built) {
     const where = b.status ? `${b.status} in ${repo}` : 'not published: no --repo';
-    out.push(`built       ${b.name} ${b.version} — ${b.files} files, ${formatBytes(b.bytes)}, ${where}, manifest ${b.manifest}`);
+    out.push(`built       ${b.name} ${b.version} — ${b.files} file${b.files === 1 ? '' : 's'}, ${formatBytes(b.bytes)}, ${where}, manifest ${b.manifest}`);
   }
   for (const u of r.upToDate) out.push(`up to date  ${u.name} ${u.version}`);
   for (const f of r.failed) {
