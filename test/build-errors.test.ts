@@ -55,6 +55,7 @@ describe('bad recipes', () => {
     ['an include that matches nothing', { build: INSTALL, files: { include: ['opt/**', 'usr/bin/bad'] } }, {}, /`files.include` `usr\/bin\/bad` matched nothing in the tree/],
     ['a root climbing out', { root: '../outside' }, {}, /`root` `..\/outside` escapes the recipe directory/],
     ['an absolute root', { root: '/etc' }, {}, /`root` `\/etc` is absolute/],
+    ['the recipe directory as root', { root: '.' }, {}, /`root` must be a directory below the recipe/],
     ['an unknown hook phase', { build: INSTALL, hooks: { 'post-build': 'h.sh' } }, { 'h.sh': '#!/bin/sh\n' }, /unknown hook phase `post-build`/],
     ['a missing hook file', { build: INSTALL, hooks: { 'post-install': 'h.sh' } }, {}, /hooks.post-install: hook `h.sh` does not exist/],
     ['a hook outside the recipe', { build: INSTALL, hooks: { 'post-install': '../outside/secret' } }, {}, /escapes the recipe directory/],

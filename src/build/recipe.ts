@@ -57,6 +57,8 @@ const TREE_SOURCES: Record<string, (value: unknown, dir: string, fail: Fail) => 
   root: (v, dir, fail) => {
     if (typeof v !== 'string') fail('`root` must be a path (a directory relative to the recipe)');
     const abs = insidePath(dir, v, '`root`', fail);
+    // The recipe directory itself would pack the recipe and its build state.
+    if (abs === dir) fail('`root` must be a directory below the recipe, not the recipe directory itself');
     if (!lstatSync(abs).isDirectory()) fail(`\`root\` \`${String(v)}\` is not a directory`);
     return { from: 'root', dir: abs };
   },
