@@ -1,9 +1,20 @@
-/** `zpkg build`: recipe → packed tree → validated manifest, ready to publish. */
-import { encodeManifest, MANIFEST_FORMAT, sortActions, validateManifest, type Manifest } from '../core/manifest.js';
+/**
+ * `zpkg build` for one recipe: make its tree (as-is for `root:`, by running
+ * the `build:` script over its sources otherwise), pack it, and turn it into a
+ * validated manifest with its hooks and services, ready to publish.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { digestOf } from '../core/digest.js';
+import { ZpkgError } from '../core/errors.js';
+import { encodeManifest, MANIFEST_FORMAT, sortActions, validateManifest, type HookPhase, type HookRef, type Manifest } from '../core/manifest.js';
 import { formatAtom, formatClause, parseAtom, parseClause } from '../core/relation.js';
 import type { BuiltPackage } from '../repo/publish.js';
-import { packTree } from './pack.js';
-import { loadRecipe } from './recipe.js';
+import { packTree, type PackedTree } from './pack.js';
+import { loadRecipe, type Recipe } from './recipe.js';
+import { checkContained, runBuildScript, type BuildDirs } from './script.js';
+import { stageSources } from './sources.js';
 
 export interface BuildResult extends BuiltPackage {
   files: number;
@@ -11,9 +22,16 @@ export interface BuildResult extends BuiltPackage {
   contentBytes: number;
 }
 
-export function buildPackage(srcDir: string, onFile?: (bytes: number) => void): BuildResult {
-  const recipe = loadRecipe(srcDir);
-  const packed = packTree(recipe, onFile);
+/** The manifest of a packed tree; hook files become blobs published with it. */
+function assemble(recipe: Recipe, packed: PackedTree): BuildResult {
+  const blobs = new Map(packed.blobs);
+  const hooks: Partial<Record<HookPhase, HookRef>> = {};
+  for (const h of recipe.hooks) {
+    const content = readFileSync(h.path);
+    const digest = digestOf(content);
+    blobs.set(digest, h.path);
+    hooks[h.phase] = { digest, size: content.length, ...(h.timeout !== undefined ? { timeout: h.timeout } : {}) };
+  }
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     name: recipe.name,
@@ -27,9 +45,65 @@ export function buildPackage(srcDir: string, onFile?: (bytes: number) => void): 
     provides: recipe.provides.map((c) => formatAtom(parseAtom(c))),
     replaces: recipe.replaces.map((c) => formatAtom(parseAtom(c))),
     actions: sortActions(packed.actions),
+    ...(recipe.hooks.length ? { hooks } : {}),
+    ...(recipe.services.length ? { services: recipe.services } : {}),
   };
   // Round-trip through validation so a recipe can never publish what an installer would refuse.
   validateManifest(JSON.parse(JSON.stringify(manifest)));
   const { bytes, digest } = encodeManifest(manifest);
-  return { manifest, bytes, digest, blobs: packed.blobs, files: packed.files, contentBytes: packed.bytes };
+  return { manifest, bytes, digest, blobs, files: packed.files, contentBytes: packed.bytes };
+}
+
+/** Packs `treeDir` (default: the recipe's `root:`) into a package. */
+export function packageTree(recipe: Recipe, treeDir?: string, onFile?: (bytes: number) => void): BuildResult {
+  const packed = packTree(recipe, onFile, treeDir);
+  return assemble(recipe, packed);
+}
+
+/** Builds a `root:` recipe at once (nothing to run); `buildRecipe` handles every kind. */
+export function buildPackage(srcDir: string, onFile?: (bytes: number) => void): BuildResult {
+  const recipe = loadRecipe(srcDir);
+  if (recipe.tree.from !== 'root') throw new ZpkgError('E_RECIPE_INVALID', `recipe ${recipe.file} has a \`build:\` script: build it with buildRecipe`);
+  return packageTree(recipe, undefined, onFile);
+}
+
+export interface BuildOptions {
+  /** Download cache for URL sources. */
+  sourceCache: string;
+  /** Where the build script's output goes. */
+  log: string;
+  onFile?: (bytes: number) => void;
+  /** Called as the build enters a step (`sources`, `script`, `pack`). */
+  onStep?: (step: string) => void;
+  signal?: AbortSignal;
+}
+
+/** A built package whose blobs may live in a temporary tree: call `cleanup` once it is published. */
+export interface StagedBuild {
+  result: BuildResult;
+  cleanup: () => void;
+}
+
+export async function buildRecipe(recipe: Recipe, options: BuildOptions): Promise<StagedBuild> {
+  const { tree } = recipe;
+  if (tree.from === 'root') {
+    options.onStep?.('pack');
+    return { result: packageTree(recipe, tree.dir, options.onFile), cleanup: () => undefined };
+  }
+  const top = mkdtempSync(join(tmpdir(), `zpkg-build-${recipe.name}-`));
+  const cleanup = (): void => rmSync(top, { recursive: true, force: true });
+  try {
+    const dirs: BuildDirs = { top, src: join(top, 'src'), work: join(top, 'work'), dest: join(top, 'dest') };
+    for (const d of [dirs.src, dirs.work, dirs.dest]) mkdirSync(d);
+    options.onStep?.('sources');
+    await stageSources(recipe, dirs.src, options.sourceCache, options.signal);
+    options.onStep?.('script');
+    await runBuildScript(recipe, tree.script, dirs, options.log, options.signal);
+    checkContained(recipe, dirs);
+    options.onStep?.('pack');
+    return { result: packageTree(recipe, dirs.dest, options.onFile), cleanup };
+  } catch (err) {
+    cleanup();
+    throw err;
+  }
 }

@@ -1,17 +1,19 @@
 /**
  * Packing a tree: walks a directory without following symlinks and turns it
  * into actions (dir, file, link, hardlink) plus the blob each file's content
- * becomes. Owners come from the recipe or from the files (the build host's
- * account names); modes from the recipe's attributes or the files.
+ * becomes. The recipe's `files` selection decides which entries are packed
+ * (select.ts); owners come from the recipe or from the files (the build host's
+ * account names); modes and restarts from the recipe's attributes.
  */
 import { lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import picomatch from 'picomatch';
 import { digestOf, type Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
-import { formatMode, type Action } from '../core/manifest.js';
+import { formatMode, type Action, type FileAction } from '../core/manifest.js';
 import { readAccounts } from './accounts.js';
 import type { Recipe } from './recipe.js';
+import { selector } from './select.js';
 
 export interface PackedTree {
   actions: Action[];
@@ -21,44 +23,65 @@ export interface PackedTree {
   bytes: number;
 }
 
-export function packTree(recipe: Recipe, onFile?: (bytes: number) => void): PackedTree {
+/** The tree a recipe packs by default: its `root:` directory. */
+function defaultTree(recipe: Recipe): string {
+  if (recipe.tree.from !== 'root') throw new ZpkgError('E_INTERNAL', `recipe ${recipe.file}: a \`${recipe.tree.from}\` tree must be made before it is packed`);
+  return recipe.tree.dir;
+}
+
+/** Packs `treeDir` (default: the recipe's `root:`) as the recipe says. */
+export function packTree(recipe: Recipe, onFile?: (bytes: number) => void, treeDir: string = defaultTree(recipe)): PackedTree {
   let rootStat: Stats;
   try {
-    rootStat = lstatSync(recipe.root);
+    rootStat = lstatSync(treeDir);
   } catch {
-    throw new ZpkgError('E_RECIPE_INVALID', `recipe ${recipe.file}: root \`${recipe.root}\` does not exist`);
+    throw new ZpkgError('E_RECIPE_INVALID', `recipe ${recipe.file}: the tree \`${treeDir}\` does not exist`);
   }
-  if (!rootStat.isDirectory()) throw new ZpkgError('E_RECIPE_INVALID', `recipe ${recipe.file}: root \`${recipe.root}\` is not a directory`);
+  if (!rootStat.isDirectory()) throw new ZpkgError('E_RECIPE_INVALID', `recipe ${recipe.file}: the tree \`${treeDir}\` is not a directory`);
   const accounts = readAccounts('/');
   const isConfig = recipe.config.length ? picomatch(recipe.config, { dot: true }) : () => false;
   const attrs = recipe.attributes.map((a) => ({ ...a, match: picomatch(a.path, { dot: true }) }));
-  const ownership = (path: string, st: Stats): { owner: string; group: string; mode?: string } => {
+  const ownership = (path: string, st: Stats): { owner: string; group: string; mode?: string; restart?: string[] } => {
     let owner = recipe.owner ?? accounts.userNames.get(st.uid) ?? String(st.uid);
     let group = recipe.group ?? accounts.groupNames.get(st.gid) ?? String(st.gid);
     let mode: string | undefined;
+    let restart: string[] | undefined;
     for (const a of attrs) {
       if (!a.match(path)) continue;
       owner = a.owner ?? owner;
       group = a.group ?? group;
       mode = a.mode ? formatMode(parseInt(a.mode, 8)) : mode;
+      restart = a.restart ?? restart;
     }
-    return { owner, group, mode };
+    return { owner, group, mode, restart };
   };
+  const select = selector(recipe.files);
   const actions: Action[] = [];
   const blobs = new Map<Digest, string>();
   const inodes = new Map<string, string>();
   let files = 0;
   let bytes = 0;
-  const walk = (dir: string, rel: string): void => {
+  /** Packs the entries of `dir` that the selection keeps; true when it kept any. */
+  const walk = (dir: string, rel: string, included: boolean): boolean => {
+    let kept = false;
     for (const name of readdirSync(dir).sort()) {
       const abs = join(dir, name);
       const path = rel ? `${rel}/${name}` : name;
+      const verdict = select.entry(path, included);
+      if (verdict === 'excluded') continue;
       const st = lstatSync(abs);
       const own = ownership(path, st);
       if (st.isDirectory()) {
-        actions.push({ type: 'dir', path, mode: own.mode ?? formatMode(st.mode), owner: own.owner, group: own.group });
-        walk(abs, path);
-      } else if (st.isSymbolicLink()) {
+        const at = actions.length;
+        const inner = walk(abs, path, verdict === 'included');
+        if (!inner && verdict !== 'included') continue;
+        actions.splice(at, 0, { type: 'dir', path, mode: own.mode ?? formatMode(st.mode), owner: own.owner, group: own.group });
+        kept = true;
+        continue;
+      }
+      if (verdict !== 'included') continue;
+      kept = true;
+      if (st.isSymbolicLink()) {
         actions.push({ type: 'link', path, target: readlinkSync(abs), owner: own.owner, group: own.group });
       } else if (st.isFile()) {
         const inode = `${st.dev}:${st.ino}`;
@@ -74,14 +97,22 @@ export function packTree(recipe: Recipe, onFile?: (bytes: number) => void): Pack
         files += 1;
         bytes += content.length;
         onFile?.(content.length);
-        const action: Action = { type: 'file', path, mode: own.mode ?? formatMode(st.mode), owner: own.owner, group: own.group, size: content.length, digest };
+        const action: FileAction = { type: 'file', path, mode: own.mode ?? formatMode(st.mode), owner: own.owner, group: own.group, size: content.length, digest };
         if (isConfig(path)) action.config = true;
+        if (own.restart?.length) action.restart = own.restart;
         actions.push(action);
       } else {
         throw new ZpkgError('E_RECIPE_INVALID', `recipe ${recipe.file}: ${abs} is a special file (device, socket or fifo); packages deliver only files, directories and links`);
       }
     }
+    return kept;
   };
-  walk(recipe.root, '');
+  walk(treeDir, '', false);
+  const unused = select.unmatched();
+  if (unused.length > 0) {
+    throw new ZpkgError('E_RECIPE_INVALID', `recipe ${recipe.file}: \`files.include\` ${unused.map((g) => `\`${g}\``).join(', ')} matched nothing in the tree`, {
+      hint: `the tree packed was ${treeDir}`,
+    });
+  }
   return { actions, blobs, files, bytes };
 }

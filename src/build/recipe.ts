@@ -1,24 +1,32 @@
 /**
- * Recipes (`zpkg.yaml`): the author's description of a package. This file reads
- * and checks the metadata part and `root:` (a tree packed as-is); issue 6 adds
- * build steps. Unknown keys are refused so a typo never goes unnoticed.
+ * Recipes (`zpkg.yaml`): the author's description of a package — metadata,
+ * where its tree comes from (`root:` or `build:`), and what of the tree it
+ * holds (recipe-steps.ts). Unknown keys are refused so a typo never goes
+ * unnoticed; every path is checked here, before anything runs.
  */
-import { readFileSync } from 'node:fs';
+import { lstatSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ZpkgError } from '../core/errors.js';
 import { isPackageName, parseAtom, parseClause, validateProvide } from '../core/relation.js';
+import type { ServiceDecl } from '../core/manifest.js';
 import { parseVersion } from '../core/version.js';
+import {
+  ACCOUNT, insidePath, parseAttributes, parseFiles, parseGlobs, parseHooks, parseServices, parseSources,
+  type Attributes, type Fail, type FileSelection, type HookFile, type Source,
+} from './recipe-steps.js';
+
+export type { Attributes, FileSelection, HookFile, Source } from './recipe-steps.js';
 
 export const RECIPE_FILE = 'zpkg.yaml';
 
-export interface Attributes {
-  /** A glob over image paths (picomatch syntax). */
-  path: string;
-  owner?: string;
-  group?: string;
-  mode?: string;
-}
+/**
+ * Where the tree to pack comes from: exactly one of these keys per recipe.
+ * `root:` packs a directory of the recipe as-is; `build:` runs a script that
+ * installs into ZPKG_DESTDIR. Another source (a .deb, an image) adds a variant
+ * here and a row in TREE_SOURCES.
+ */
+export type TreeSource = { from: 'root'; dir: string } | { from: 'build'; script: string };
 
 export interface Recipe {
   dir: string;
@@ -33,16 +41,37 @@ export interface Recipe {
   conflicts: string[];
   provides: string[];
   replaces: string[];
-  /** Absolute path of the tree to pack. */
-  root: string;
+  tree: TreeSource;
+  sources: Source[];
+  files: FileSelection;
   owner?: string;
   group?: string;
   config: string[];
   attributes: Attributes[];
+  hooks: HookFile[];
+  services: ServiceDecl[];
 }
 
-const KEYS = new Set(['name', 'version', 'summary', 'description', 'license', 'arch', 'depends', 'conflicts', 'provides', 'replaces', 'root', 'owner', 'group', 'config', 'attributes']);
-const ACCOUNT = /^[a-z_][a-z0-9_-]*\$?$|^[0-9]+$/;
+/** Recipe key → how its value becomes the tree source. */
+const TREE_SOURCES: Record<string, (value: unknown, dir: string, fail: Fail) => TreeSource> = {
+  root: (v, dir, fail) => {
+    if (typeof v !== 'string') fail('`root` must be a path (a directory relative to the recipe)');
+    const abs = insidePath(dir, v, '`root`', fail);
+    // The recipe directory itself would pack the recipe and its build state.
+    if (abs === dir) fail('`root` must be a directory below the recipe, not the recipe directory itself');
+    if (!lstatSync(abs).isDirectory()) fail(`\`root\` \`${String(v)}\` is not a directory`);
+    return { from: 'root', dir: abs };
+  },
+  build: (v, _dir, fail) => {
+    if (typeof v !== 'string' || v.trim() === '') fail('`build` must be a shell script (a string)');
+    return { from: 'build', script: v as string };
+  },
+};
+
+const KEYS = new Set([
+  'name', 'version', 'summary', 'description', 'license', 'arch', 'depends', 'conflicts', 'provides', 'replaces',
+  ...Object.keys(TREE_SOURCES), 'sources', 'files', 'owner', 'group', 'config', 'attributes', 'hooks', 'services',
+]);
 
 export function loadRecipe(srcDir: string): Recipe {
   const dir = resolve(srcDir);
@@ -59,7 +88,7 @@ export function loadRecipe(srcDir: string): Recipe {
 }
 
 export function parseRecipe(text: string, dir: string, file: string): Recipe {
-  const fail = (why: string): never => {
+  const fail: Fail = (why: string): never => {
     throw new ZpkgError('E_RECIPE_INVALID', `recipe ${file}: ${why}`);
   };
   let raw: unknown;
@@ -109,11 +138,21 @@ export function parseRecipe(text: string, dir: string, file: string): Recipe {
       }
     }
   }
-  const root = text_('root', true);
+  const treeKeys = Object.keys(TREE_SOURCES).filter((k) => r[k] !== undefined && r[k] !== null);
+  if (treeKeys.length !== 1) {
+    fail(treeKeys.length === 0 ? `say where the tree comes from: one of ${Object.keys(TREE_SOURCES).map((k) => `\`${k}\``).join(', ')}` : `${treeKeys.map((k) => `\`${k}\``).join(' and ')} exclude each other: give one`);
+  }
+  const treeKey = treeKeys[0]!;
+  const tree = TREE_SOURCES[treeKey]!(r[treeKey], dir, fail);
+  const sources = parseSources(r.sources, dir, fail);
+  if (sources.length > 0 && tree.from !== 'build') fail('`sources` are unpacked for a `build:` script; this recipe has none');
   const owner = r.owner === undefined ? undefined : text_('owner', false);
   const group = r.group === undefined ? undefined : text_('group', false);
   for (const [k, v] of [['owner', owner], ['group', group]] as const) if (v !== undefined && !ACCOUNT.test(v)) fail(`\`${k}\` \`${v}\` is not a user or group name`);
   const attributes = parseAttributes(r.attributes, fail);
+  const files = parseFiles(r.files, fail);
+  const hooks = parseHooks(r.hooks, dir, fail);
+  const services = parseServices(r.services, fail);
   return {
     dir,
     file,
@@ -124,29 +163,14 @@ export function parseRecipe(text: string, dir: string, file: string): Recipe {
     license: text_('license', false),
     arch: text_('arch', false, 'all'),
     ...relations,
-    root: resolve(dir, root),
+    tree,
+    sources,
+    files,
     owner,
     group,
-    config: list('config'),
+    config: parseGlobs(r.config, 'config', fail),
     attributes,
+    hooks,
+    services,
   };
-}
-
-function parseAttributes(raw: unknown, fail: (why: string) => never): Attributes[] {
-  if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw)) fail('`attributes` must be a list of {path, owner?, group?, mode?}');
-  return (raw as unknown[]).map((item, i) => {
-    if (typeof item !== 'object' || item === null) fail(`attributes[${i}] must be a mapping`);
-    const a = item as Record<string, unknown>;
-    for (const k of Object.keys(a)) if (!['path', 'owner', 'group', 'mode'].includes(k)) fail(`attributes[${i}]: unknown key \`${k}\``);
-    if (typeof a.path !== 'string' || a.path === '') fail(`attributes[${i}]: \`path\` (a glob) is missing`);
-    for (const k of ['owner', 'group'] as const) if (a[k] !== undefined && (typeof a[k] !== 'string' || !ACCOUNT.test(a[k] as string))) fail(`attributes[${i}]: \`${k}\` is not a user or group name`);
-    let mode: string | undefined;
-    if (a.mode !== undefined) {
-      // YAML 1.2 reads an unquoted 0755 as the decimal 755: its digits are what the author meant.
-      mode = String(a.mode);
-      if (!/^[0-7]{1,5}$/.test(mode) || parseInt(mode, 8) > 0o7777) fail(`attributes[${i}]: mode \`${String(a.mode)}\` must be octal within 0–07777 (quote it: "0755")`);
-    }
-    return { path: a.path as string, owner: a.owner as string | undefined, group: a.group as string | undefined, mode };
-  });
 }

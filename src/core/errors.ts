@@ -34,6 +34,8 @@ export type ErrorCode =
   | 'E_SERVICE'
   | 'E_HOOK_FAILED'
   | 'E_CONFIG_INVALID'
+  | 'E_SOURCE_UNAVAILABLE'
+  | 'E_BUILD_FAILED'
   | 'E_INTERNAL';
 
 export interface ErrorOptions {

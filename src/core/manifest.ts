@@ -136,7 +136,7 @@ const ACTION_KEYS: Record<ActionType, { required: string[]; optional: string[] }
 };
 const ACCOUNT_NAME = /^[a-z_][a-z0-9_-]*\$?$|^[0-9]+$/;
 const ARCH = /^[a-z0-9][a-z0-9_-]*$/;
-const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]*$/;
+export const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]*$/;
 
 function fail(message: string, pkg?: string): never {
   throw new ZpkgError('E_MANIFEST_INVALID', pkg ? `manifest of \`${pkg}\`: ${message}` : `manifest: ${message}`);

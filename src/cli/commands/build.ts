@@ -1,54 +1,79 @@
-/** `zpkg build SRC_DIR... [--repo DIR]`: pack each recipe's tree and publish it; without --repo, a checked dry build. */
+/**
+ * `zpkg build SRC_DIR... [--repo DIR]` and `zpkg build --all RECIPES_DIR [--repo DIR]`:
+ * build what is not up to date, publish it together; `--all` keeps going past
+ * a failing recipe and ends with the repository's consistency check.
+ */
 import type { Command } from 'commander';
-import type { BuildResult } from '../../build/build.js';
-import type { PublishResult } from '../../repo/publish.js';
+import type { BuildRunResult } from '../../build/build-all.js';
+import { ZpkgError } from '../../core/errors.js';
 import { formatBytes } from '../../report/table.js';
 import type { Context } from '../context.js';
 
 interface BuildOpts {
+  all?: string;
   repo?: string;
   replace?: boolean;
-  level?: string;
+  force?: boolean;
+  check: boolean;
+  level: string;
+  sourceCache?: string;
+}
+
+function render(r: BuildRunResult, repo: string | undefined): string {
+  const out: string[] = [];
+  for (const b of r.built) {
+    const where = b.status ? `${b.status} in ${repo}` : 'not published: no --repo';
+    out.push(`built       ${b.name} ${b.version} — ${b.files} file${b.files === 1 ? '' : 's'}, ${formatBytes(b.bytes)}, ${where}, manifest ${b.manifest}`);
+  }
+  for (const u of r.upToDate) out.push(`up to date  ${u.name} ${u.version}`);
+  for (const f of r.failed) {
+    out.push(`failed      ${f.name ?? f.dir}: ${f.error.message}`);
+    for (const line of f.error.tail ?? []) out.push(`              ${line}`);
+    if (f.error.hint) out.push(`            hint: ${f.error.hint}`);
+  }
+  if (r.check) {
+    for (const u of r.check.uninstallable) {
+      out.push(`cannot install ${u.name} ${u.version}${u.builtNow ? ' (built now)' : ''}:`);
+      for (const line of u.reason) out.push(`  ${line}`);
+    }
+    const verdict = r.check.uninstallable.length ? `${r.check.uninstallable.length} cannot be installed` : 'all installable';
+    out.push(`check: ${r.check.packages} packages, ${verdict}`);
+  }
+  out.push(`${r.built.length} built, ${r.upToDate.length} up to date, ${r.failed.length} failed`);
+  return out.join('\n');
 }
 
 export function register(program: Command, ctx: Context): void {
   program
     .command('build')
-    .description('build packages from recipe directories (SRC_DIR/zpkg.yaml) and publish them to a repository')
-    .argument('<src...>', 'package source directories')
-    .option('--repo <dir>', 'repository to publish into (without it: build, check and print the manifests only)')
+    .description('build packages from recipes (SRC_DIR/zpkg.yaml), skipping those up to date, and publish them to a repository')
+    .argument('[src...]', 'recipe directories')
+    .option('--all <recipes-dir>', 'build every recipe under this directory; a failing recipe does not stop the others; ends with the consistency check')
+    .option('--repo <dir>', 'repository to publish into (without it: build and check only, nothing is written)')
     .option('--replace', 'replace an already published package of the same name and version')
+    .option('--force', 'build recipes even when they are up to date')
+    .option('--no-check', 'with --all: skip the consistency check')
     .option('--level <n>', 'zstd compression level (1–19)', '3')
+    .option('--source-cache <dir>', 'download cache for URL sources (default: $ZPKG_SOURCE_CACHE or $XDG_CACHE_HOME/zpkg/sources)')
     .action(async (srcs: string[], opts: BuildOpts, cmd: Command) => {
-      const { buildPackage } = await import('../../build/build.js');
-      const { openRepoWriter } = await import('../../repo/dir-backend.js');
-      const { publishPackages } = await import('../../repo/publish.js');
+      if (opts.all !== undefined && srcs.length > 0) throw new ZpkgError('E_USAGE', 'give recipe directories or --all RECIPES_DIR, not both');
+      if (opts.all === undefined && srcs.length === 0) throw new ZpkgError('E_USAGE', 'name recipe directories, or --all RECIPES_DIR');
+      const { findRecipes, runBuilds } = await import('../../build/build-all.js');
+      const { defaultSourceCache } = await import('../../build/sources.js');
       const report = ctx.report(cmd);
-      const built: BuildResult[] = [];
-      for (const src of srcs) {
-        const progress = report.progress(`pack ${src}`, 0);
-        const b = buildPackage(src, (n) => progress.tick(1, n));
-        progress.done(`${b.manifest.name} ${b.manifest.version}: ${b.files} files, ${formatBytes(b.contentBytes)}`);
-        built.push(b);
-      }
-      let published: PublishResult | undefined;
-      if (opts.repo) {
-        const total = built.reduce((n, b) => n + b.blobs.size, 0);
-        const progress = report.progress('publish', total);
-        published = await publishPackages(openRepoWriter(opts.repo), built, { replace: opts.replace, level: Number(opts.level), onBlob: (n) => progress.tick(1, n) });
-        progress.done(`${published.blobsWritten} blobs written, ${published.blobsReused} already there`);
-      }
-      const doc = {
-        packages: built.map((b) => ({ name: b.manifest.name, version: b.manifest.version, manifest: b.digest, files: b.files, bytes: b.contentBytes, ...(opts.repo ? {} : { actions: b.manifest.actions.length }) })),
-        ...(published ? { publish: published } : {}),
-      };
-      report.result(doc, (d) =>
-        d.packages
-          .map((p, i) => {
-            const status = published?.packages[i]?.status;
-            return `${p.name} ${p.version}: ${status ? `${status} in ${opts.repo}` : 'built (not published: no --repo)'} — ${p.files} files, ${formatBytes(p.bytes)}, manifest ${p.manifest}`;
-          })
-          .join('\n'),
-      );
+      const all = opts.all !== undefined;
+      const dirs = all ? findRecipes(opts.all!) : srcs;
+      const result = await runBuilds(dirs, {
+        repo: opts.repo,
+        replace: opts.replace,
+        force: opts.force,
+        level: Number(opts.level),
+        isolate: all,
+        check: all && opts.check,
+        sourceCache: opts.sourceCache ?? defaultSourceCache(),
+        report,
+      });
+      report.result(result, (r) => render(r, opts.repo));
+      if (result.failed.length > 0 || (result.check?.uninstallable.length ?? 0) > 0) process.exitCode = 1;
     });
 }
