@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync,
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { addMainRemote, publishLifecycle, writeImageConfig, type LifecyclePackage } from './helpers/lifecycle.js';
-import { ok, snapshot, tempDir, zpkg } from './helpers/zpkg.js';
+import { ok, snapshot, tempDir, writePackage as writePackageWith, zpkg } from './helpers/zpkg.js';
 
 /** A hook that appends one line describing itself to $ZPKG_ROOT/hooks.log. */
 const LOG = (tag: string): string =>
@@ -327,5 +327,21 @@ describe('chroot mode', () => {
     expect(r.json.error.message).toContain('failed (exit 127)');
     expect(r.json.error.output).toContain('chroot: failed to run command');
     expect(tree()).toEqual(before);
+  });
+});
+
+describe('from a recipe', () => {
+  it('a recipe\'s hooks: and services: are built, published, and run by install', () => {
+    const src = join(work, 'recipe');
+    mkdirSync(join(src, 'hooks'), { recursive: true });
+    writeFileSync(join(src, 'hooks', 'post-install.sh'), '#!/bin/sh\necho "installed $ZPKG_PACKAGE $ZPKG_NEW_VERSION" > "$ZPKG_ROOT/recipe-hook"\n', { mode: 0o755 });
+    writePackageWith(src, { name: 'fromrecipe', version: '1.2', hooks: { 'post-install': 'hooks/post-install.sh' }, services: [{ name: 'fromrecipe' }] }, { 'usr/bin/fromrecipe': 'x' });
+    ok(['repo', 'create', repo]);
+    ok(['build', src, '--repo', repo]);
+    addMainRemote(image, repo);
+    const r = ok(['--root', image, '--json', 'install', '--hooks=host', 'fromrecipe']);
+    expect(readFileSync(join(image, 'recipe-hook'), 'utf8')).toBe('installed fromrecipe 1.2\n');
+    // An image in a directory has no service manager by default: the service is planned, and skipped.
+    expect(r.json.lifecycle.services).toEqual([expect.objectContaining({ name: 'fromrecipe', status: 'skipped' })]);
   });
 });
