@@ -1,7 +1,8 @@
 /** `zpkg build`: recipe → packed tree → validated manifest, ready to publish. */
-import { encodeManifest, MANIFEST_FORMAT, sortActions, validateManifest, type Manifest } from '../core/manifest.js';
+import { encodeManifest, isPathAction, MANIFEST_FORMAT, sortActions, validateManifest, type Manifest } from '../core/manifest.js';
 import { formatAtom, formatClause, parseAtom, parseClause } from '../core/relation.js';
 import type { BuiltPackage } from '../repo/publish.js';
+import { deriveRelations, mergeRelations } from './deps/index.js';
 import { packTree } from './pack.js';
 import { loadRecipe } from './recipe.js';
 
@@ -28,6 +29,8 @@ export function buildPackage(srcDir: string, onFile?: (bytes: number) => void): 
     replaces: recipe.replaces.map((c) => formatAtom(parseAtom(c))),
     actions: sortActions(packed.actions),
   };
+  // so:/file: relations derived from the ELF objects and scripts shipped (src/build/deps/derive.ts).
+  Object.assign(manifest, mergeRelations(manifest, deriveRelations(manifest.actions.filter(isPathAction), packed.blobs)));
   // Round-trip through validation so a recipe can never publish what an installer would refuse.
   validateManifest(JSON.parse(JSON.stringify(manifest)));
   const { bytes, digest } = encodeManifest(manifest);
