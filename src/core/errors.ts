@@ -32,6 +32,7 @@ export type ErrorCode =
   | 'E_IO'
   | 'E_NO_SPACE'
   | 'E_SERVICE'
+  | 'E_ARCHIVE_INVALID'
   | 'E_INTERNAL';
 
 export interface ErrorOptions {

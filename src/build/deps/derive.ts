@@ -35,6 +35,8 @@ import { scanFile } from './scan.js';
 export interface DeriveOptions {
   /** Default true; false derives nothing (a recipe's switch). */
   enabled?: boolean;
+  /** Derive `#!` interpreter dependencies (default true; Debian imports declare theirs). */
+  scripts?: boolean;
   /** Interpreter paths every image is assumed to have; no dependency is derived on them. Default ASSUMED_PATHS. */
   assumed?: readonly string[];
 }
@@ -98,7 +100,7 @@ export function deriveRelations(actions: readonly PathAction[], contentOf: Reado
     const seen = scanFile(local);
     if (seen.kind === 'bad-elf') warnings.push(`${a.path}: ${seen.reason}; no relations derived from it`);
     else if (seen.kind === 'script') {
-      if ((parseInt(a.mode, 8) & 0o111) !== 0) need(a.path, `file:${seen.interpreter}`);
+      if (options.scripts !== false && (parseInt(a.mode, 8) & 0o111) !== 0) need(a.path, `file:${seen.interpreter}`);
     } else if (seen.kind === 'elf') {
       const { elf } = seen;
       if (elf.soname !== undefined) {
