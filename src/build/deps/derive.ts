@@ -98,7 +98,7 @@ export function deriveRelations(actions: readonly PathAction[], contentOf: Reado
     const local = contentOf.get(a.digest);
     if (local === undefined) continue;
     const seen = scanFile(local);
-    if (seen.kind === 'bad-elf') warnings.push(`${a.path}: ${seen.reason}; no relations derived from it`);
+    if (seen.kind === 'bad-elf') warnings.push(`${a.path}: ${seen.reason.replace(`${local}: `, '')}; no relations derived from it`);
     else if (seen.kind === 'script') {
       if (options.scripts !== false && (parseInt(a.mode, 8) & 0o111) !== 0) need(a.path, `file:${seen.interpreter}`);
     } else if (seen.kind === 'elf') {
