@@ -95,6 +95,18 @@ describe('the glibc scenario', () => {
     expect(snapshot(image)).toEqual(before);
   });
 
+  it('lint finds the same gap before anyone installs: the binary needs GLIBC_2.34, the libc it has stops at 2.27', () => {
+    const r = zpkg(['--json', 'lint', 'greeter', '--repo', repo]);
+    expect(r.status).toBe(1);
+    const so = r.json.findings.filter((f: { code: string }) => f.code === 'L_SO_UNMET');
+    expect(so).toHaveLength(1);
+    expect(so[0].path).toBe('usr/bin/greeter');
+    expect(so[0].message).toContain('`so:libc.so.6(GLIBC_2.34)`');
+    // The library itself and its older versions are there: only the missing versions are named.
+    expect(so[0].message).not.toContain('`so:libc.so.6`');
+    expect(so[0].message).not.toContain('GLIBC_2.2.5');
+  });
+
   it('with glibc 2.36 published, one install upgrades libc and installs the package, and the binary runs in the image', () => {
     ok(['build', libcSource(join(work, 'libc-2.36'), '2.36-9', LIBC), '--repo', repo]);
     ok(['--root', image, 'refresh']);
