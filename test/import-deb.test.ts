@@ -164,3 +164,56 @@ describe('import-deb of a .deb built here with dpkg-deb', () => {
     expect(byPath.get('var/lib/crafted/state')).toMatchObject({ owner: 'nobody', group: 'nogroup' });
   });
 });
+
+describe('the tar reader against GNU tar', () => {
+  it('reads pax and GNU long names, links, modes, owners and contents as tar lists them', async () => {
+    const { readTar } = await import('../src/build/deb/tar.js');
+    const tree = join(work, 'tartree');
+    const deep = `${'p'.repeat(120)}/ünïcödé-${'n'.repeat(110)}.txt`;
+    mkdirSync(join(tree, deep, '..'), { recursive: true });
+    writeFileSync(join(tree, deep), 'deep\n');
+    writeFileSync(join(tree, 'plain'), Buffer.alloc(70_000, 7));
+    // chown clears setgid: owner first, then mode.
+    chownSync(join(tree, 'plain'), 65534, 65534);
+    chmodSync(join(tree, 'plain'), 0o2751);
+    linkSync(join(tree, 'plain'), join(tree, 'again'));
+    symlinkSync(`../${'t'.repeat(150)}`, join(tree, 'far'));
+    for (const format of ['pax', 'gnu', 'ustar']) {
+      const file = join(work, `t-${format}.tar`);
+      const r = spawnSync('tar', [`--format=${format}`, '-cf', file, '-C', tree, '--sort=name', '.'], { encoding: 'utf8' });
+      if (format === 'ustar') {
+        // ustar cannot hold these names: GNU tar says so and skips them; what it wrote must still read.
+        expect(r.status).not.toBe(0);
+      }
+      const entries = readTar(readFileSync(file), file);
+      const listed = execFileSync('tar', ['-tf', file], { encoding: 'utf8' }).split('\n').filter(Boolean);
+      expect(entries.map((e) => e.path), format).toEqual(listed);
+      if (format === 'ustar') continue;
+      const byPath = new Map(entries.map((e) => [e.path.replace(/^\.\//, ''), e]));
+      expect(byPath.get(deep)?.data.toString()).toBe('deep\n');
+      const plain = [byPath.get('plain')!, byPath.get('again')!];
+      const first = plain.find((e) => e.type === 'file')!;
+      expect(first).toMatchObject({ mode: 0o2751, uname: 'nobody', gname: 'nogroup', uid: 65534 });
+      expect(first.data.equals(Buffer.alloc(70_000, 7))).toBe(true);
+      expect(plain.find((e) => e.type === 'hardlink')!.linkname.replace(/^\.\//, '')).toBe(first.path.replace(/^\.\//, ''));
+      expect(byPath.get('far')).toMatchObject({ type: 'symlink', linkname: `../${'t'.repeat(150)}` });
+    }
+  });
+
+  it('a damaged header is E_ARCHIVE_INVALID naming the archive, never a crash', async () => {
+    const { readTar } = await import('../src/build/deb/tar.js');
+    const { isZpkgError } = await import('../src/core/errors.js');
+    const good = readFileSync(join(work, 't-gnu.tar'));
+    const cases: Buffer[] = [good.subarray(0, 700), Buffer.concat([good.subarray(0, 100), Buffer.from('x'), good.subarray(101)]), Buffer.alloc(10)];
+    for (const bytes of cases) {
+      let err: unknown;
+      try {
+        readTar(bytes, 'broken.tar');
+      } catch (e) {
+        err = e;
+      }
+      expect(isZpkgError(err, 'E_ARCHIVE_INVALID')).toBe(true);
+      expect((err as Error).message).toContain('broken.tar');
+    }
+  });
+});
