@@ -25,6 +25,8 @@ export const TOOLS = [
   { deb: 's6', bin: 's6-svscan' },
   // a real static web server for the http backend tests (issue 7)
   { deb: 'nginx-light', bin: 'nginx' },
+  // `as`, `ld` and readelf: the glibc scenario crafts an old libc.so.6 (test/glibc-scenario.test.ts)
+  { deb: 'binutils', bin: 'ld' },
 ];
 
 import { spawnSync } from 'node:child_process';

@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { digestOf } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
-import { encodeManifest, MANIFEST_FORMAT, sortActions, validateManifest, type HookPhase, type HookRef, type Manifest } from '../core/manifest.js';
+import { encodeManifest, isPathAction, MANIFEST_FORMAT, sortActions, validateManifest, type HookPhase, type HookRef, type Manifest } from '../core/manifest.js';
 import { formatAtom, formatClause, parseAtom, parseClause } from '../core/relation.js';
 import type { BuiltPackage } from '../repo/publish.js';
+import { deriveRelations, mergeRelations } from './deps/index.js';
 import { packTree, type PackedTree } from './pack.js';
 import { loadRecipe, type Recipe } from './recipe.js';
 import { checkContained, runBuildScript, type BuildDirs } from './script.js';
@@ -48,6 +49,8 @@ function assemble(recipe: Recipe, packed: PackedTree): BuildResult {
     ...(recipe.hooks.length ? { hooks } : {}),
     ...(recipe.services.length ? { services: recipe.services } : {}),
   };
+  // so:/file: relations derived from the ELF objects and scripts shipped (src/build/deps/derive.ts).
+  Object.assign(manifest, mergeRelations(manifest, deriveRelations(manifest.actions.filter(isPathAction), packed.blobs)));
   // Round-trip through validation so a recipe can never publish what an installer would refuse.
   validateManifest(JSON.parse(JSON.stringify(manifest)));
   const { bytes, digest } = encodeManifest(manifest);

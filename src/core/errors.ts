@@ -36,6 +36,7 @@ export type ErrorCode =
   | 'E_CONFIG_INVALID'
   | 'E_SOURCE_UNAVAILABLE'
   | 'E_BUILD_FAILED'
+  | 'E_ARCHIVE_INVALID'
   | 'E_INTERNAL';
 
 export interface ErrorOptions {

@@ -7,9 +7,11 @@ import { register as demo } from './demo.js';
 import { register as fix } from './fix.js';
 import { register as gc } from './gc.js';
 import { register as history } from './history.js';
+import { register as importDeb } from './import-deb.js';
 import { register as hold } from './hold.js';
 import { register as info } from './info.js';
 import { register as install } from './install.js';
+import { register as lint } from './lint.js';
 import { register as list } from './list.js';
 import { register as owns } from './owns.js';
 import { register as recover } from './recover.js';
@@ -26,5 +28,5 @@ import { register as verify } from './verify.js';
 import { register as why } from './why.js';
 
 export const COMMANDS: ((program: Command, ctx: Context) => void)[] = [
-  install, remove, update, sync, rollback, hold, list, info, contents, owns, why, search, verify, fix, history, recover, gc, remote, refresh, build, repo, vercmp, demo,
+  install, remove, update, sync, rollback, hold, list, info, contents, owns, why, search, verify, fix, history, recover, gc, remote, refresh, build, importDeb, lint, repo, vercmp, demo,
 ];

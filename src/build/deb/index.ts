@@ -1,0 +1,4 @@
+/** Debian packages as zpkg packages. */
+export { packageFromDeb, type DebOverrides, type DebPackage } from './package.js';
+export { readDeb, type DebContents } from './read.js';
+export { readTar, type TarEntry, type TarType } from './tar.js';

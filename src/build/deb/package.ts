@@ -1,0 +1,152 @@
+/**
+ * A Debian package turned into a zpkg package (`zpkg import-deb`, and the
+ * `from-deb:` recipe key): its files, directories, symlinks and hard links
+ * with their modes and owners (the names the archive records, else the ids);
+ * conffiles become `config` files; Pre-Depends and Depends become depends,
+ * Conflicts and Breaks conflicts, Provides and Replaces as they are (the
+ * mapping of `repo import-index`, through the same relation parser); the
+ * version stays the Debian version. The relations derived from its ELF
+ * objects (src/build/deps) are added; script interpreters are not, since
+ * Debian declares those itself.
+ *
+ * Maintainer scripts are NOT run and not carried: each import says which ones
+ * the package had (a warning, and a line in the description), because what
+ * they do (create accounts, alternatives, caches) does not happen.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { digestOf, type Digest } from '../../core/digest.js';
+import { ZpkgError, isZpkgError } from '../../core/errors.js';
+import { encodeManifest, formatMode, isPathAction, MANIFEST_FORMAT, sortActions, validateManifest, type Action, type Manifest } from '../../core/manifest.js';
+import { imagePathProblem } from '../../core/paths.js';
+import { formatAtom, formatClause } from '../../core/relation.js';
+import { parseStanzas, stanzaToEntry } from '../../repo/debian-index.js';
+import type { BuiltPackage } from '../../repo/publish.js';
+import { deriveRelations, mergeRelations } from '../deps/index.js';
+import { readDeb } from './read.js';
+
+export interface DebOverrides {
+  name?: string;
+  version?: string;
+  summary?: string;
+  license?: string;
+  /** Added to the mapped relations. */
+  depends?: string[];
+  provides?: string[];
+  /** Derive so:/file: relations from the ELF objects (default true). */
+  derive?: boolean;
+  /** Where blob contents are written (default: a new directory under os.tmpdir()); the caller removes it. */
+  workDir?: string;
+}
+
+export interface DebPackage extends BuiltPackage {
+  /** The directory holding the blob files; remove it once published. */
+  workDir: string;
+  files: number;
+  contentBytes: number;
+  /** Maintainer scripts that were not run, and other things worth saying. */
+  warnings: string[];
+  /** The Debian package's own name and version. */
+  deb: { package: string; version: string; architecture: string };
+}
+
+const ACCOUNT = /^[a-z_][a-z0-9_-]*\$?$/;
+
+function stripDot(path: string): string {
+  return path.replace(/^\.?\/+/, '').replace(/\/+$/, '');
+}
+
+export function packageFromDeb(debPath: string, overrides: DebOverrides = {}): DebPackage {
+  const deb = readDeb(debPath);
+  const bad = (why: string, cause?: unknown): ZpkgError => new ZpkgError('E_ARCHIVE_INVALID', `${debPath}: ${why}`, cause === undefined ? {} : { cause });
+  let stanzas;
+  try {
+    stanzas = parseStanzas(deb.control);
+  } catch (err) {
+    throw bad(`its control file is malformed: ${(err as Error).message}`, err);
+  }
+  if (stanzas.length !== 1) throw bad(`its control file holds ${stanzas.length} stanzas, not one`);
+  const stanza = stanzas[0]!;
+  let entry;
+  try {
+    entry = stanzaToEntry(stanza);
+  } catch (err) {
+    if (!isZpkgError(err)) throw err;
+    throw bad(`its control file does not map to a package: ${err.message.replace(/^index stanza /, '')}`, err);
+  }
+  const description = (stanza.get('description') ?? '').split('\n').slice(1).map((l) => (l.trim() === '.' ? '' : l.replace(/^ /, ''))).join('\n').trim();
+  const warnings = deb.scripts.length
+    ? [`${entry.name} ${entry.version}: maintainer scripts not run: ${deb.scripts.join(', ')} (zpkg imports files and relations only)`]
+    : [];
+
+  const workDir = overrides.workDir ?? mkdtempSync(join(tmpdir(), 'zpkg-deb-'));
+  mkdirSync(workDir, { recursive: true });
+  const conffiles = new Set(deb.conffiles.map(stripDot));
+  const actions: Action[] = [];
+  const blobs = new Map<Digest, string>();
+  let files = 0;
+  let contentBytes = 0;
+  const owner = (name: string, id: number): string => (ACCOUNT.test(name) ? name : String(id));
+  for (const e of deb.data) {
+    const path = stripDot(e.path);
+    if (path === '') continue;
+    const problem = imagePathProblem(path);
+    if (problem) throw bad(`data archive entry \`${e.path}\`: ${problem}`);
+    const own = { owner: owner(e.uname, e.uid), group: owner(e.gname, e.gid) };
+    switch (e.type) {
+      case 'dir':
+        actions.push({ type: 'dir', path, mode: formatMode(e.mode), ...own });
+        break;
+      case 'symlink':
+        actions.push({ type: 'link', path, target: e.linkname, ...own });
+        break;
+      case 'hardlink':
+        actions.push({ type: 'hardlink', path, target: stripDot(e.linkname) });
+        break;
+      case 'file': {
+        const digest = digestOf(e.data);
+        if (!blobs.has(digest)) {
+          const local = join(workDir, digest.slice(7));
+          writeFileSync(local, e.data);
+          blobs.set(digest, local);
+        }
+        files += 1;
+        contentBytes += e.data.length;
+        actions.push({ type: 'file', path, mode: formatMode(e.mode), ...own, size: e.data.length, digest, ...(conffiles.has(path) ? { config: true as const } : {}) });
+        break;
+      }
+      default:
+        throw bad(`data archive entry \`${e.path}\` is a device, fifo or socket; packages deliver only files, directories and links`);
+    }
+  }
+  for (const c of conffiles) {
+    if (!actions.some((a) => isPathAction(a) && a.path === c && a.type === 'file')) warnings.push(`${entry.name}: conffile /${c} is not a file of the package; ignored`);
+  }
+  const copyright = `usr/share/doc/${entry.name}/copyright`;
+  const manifest: Manifest = {
+    format: MANIFEST_FORMAT,
+    name: overrides.name ?? entry.name,
+    version: overrides.version ?? entry.version,
+    arch: entry.arch,
+    summary: overrides.summary ?? entry.summary,
+    description: [description, `Imported from the Debian package ${entry.name} ${entry.version}.${deb.scripts.length ? ` Its maintainer scripts (${deb.scripts.join(', ')}) were not run.` : ''}`].filter(Boolean).join('\n\n'),
+    license: overrides.license ?? (actions.some((a) => isPathAction(a) && a.path === copyright) ? `see /${copyright}` : ''),
+    depends: [...entry.depends.map(formatClause), ...(overrides.depends ?? [])],
+    conflicts: entry.conflicts.map(formatAtom),
+    provides: [...entry.provides.map(formatAtom), ...(overrides.provides ?? [])],
+    replaces: entry.replaces.map(formatAtom),
+    actions: sortActions(actions),
+  };
+  const derived = deriveRelations(manifest.actions.filter(isPathAction), blobs, { enabled: overrides.derive !== false, scripts: false });
+  Object.assign(manifest, mergeRelations(manifest, derived));
+  warnings.push(...derived.warnings);
+  try {
+    validateManifest(JSON.parse(JSON.stringify(manifest)));
+  } catch (err) {
+    if (!isZpkgError(err)) throw err;
+    throw bad(`it does not make a valid zpkg package: ${err.message}`, err);
+  }
+  const { bytes, digest } = encodeManifest(manifest);
+  return { manifest, bytes, digest, blobs, workDir, files, contentBytes, warnings, deb: { package: entry.name, version: entry.version, architecture: entry.arch } };
+}
