@@ -217,3 +217,50 @@ describe('the tar reader against GNU tar', () => {
     }
   });
 });
+
+describe('from-deb: in a recipe', () => {
+  it('packs the .deb with the recipe\'s name, version, selection, attributes, hooks and services; keeps its owners, conffiles and relations', async () => {
+    const { loadRecipe } = await import('../src/build/recipe.js');
+    const { buildRecipe } = await import('../src/build/build.js');
+    const src = join(work, 'recipe-openssl');
+    mkdirSync(join(src, 'hooks'), { recursive: true });
+    writeFileSync(join(src, 'openssl.deb'), readFileSync(debs[CLOSURE.indexOf('openssl')]!));
+    writeFileSync(join(src, 'hooks', 'post-install.sh'), '#!/bin/sh\nexit 0\n');
+    writeFileSync(
+      join(src, 'zpkg.yaml'),
+      [
+        'name: openssl-zos',
+        'version: "3.0-zos1"',
+        'from-deb: openssl.deb',
+        'depends: [zos-base]',
+        'files: { exclude: ["usr/share/man/**", "usr/share/doc/**"] }',
+        'attributes: [{ path: usr/bin/openssl, mode: "0750" }]',
+        'hooks: { post-install: hooks/post-install.sh }',
+        'services: [{ name: ssl-agent, restart: always }]',
+        '',
+      ].join('\n'),
+    );
+    const recipe = loadRecipe(src);
+    expect(recipe.tree).toEqual({ from: 'deb', path: join(src, 'openssl.deb') });
+    const { result, cleanup } = await buildRecipe(recipe, { sourceCache: join(work, 'cache'), log: join(work, 'from-deb.log') });
+    try {
+      const m = result.manifest;
+      expect([m.name, m.version, m.arch]).toEqual(['openssl-zos', '3.0-zos1', 'amd64']);
+      // The deb's relations plus the recipe's, plus what the binaries need.
+      expect(m.depends).toContain('zos-base');
+      expect(m.depends.some((d) => d.startsWith('libssl3'))).toBe(true);
+      expect(m.depends).toContain('so:libssl.so.3');
+      const paths = m.actions.flatMap((a) => ('path' in a ? [a.path] : []));
+      expect(paths).toContain('usr/bin/openssl');
+      expect(paths.some((p) => p.startsWith('usr/share/man/'))).toBe(false);
+      const bin = m.actions.find((a) => a.type === 'file' && a.path === 'usr/bin/openssl');
+      expect(bin).toMatchObject({ mode: '0750', owner: 'root', group: 'root' });
+      expect(m.actions.find((a) => a.type === 'file' && a.path === 'etc/ssl/openssl.cnf')).toMatchObject({ config: true });
+      expect(Object.keys(m.hooks ?? {})).toEqual(['post-install']);
+      expect(m.services).toEqual([{ name: 'ssl-agent', restart: 'always' }]);
+      expect(m.description).toContain('Imported from the Debian package openssl');
+    } finally {
+      cleanup();
+    }
+  });
+});

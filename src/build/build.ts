@@ -3,6 +3,7 @@
  * the `build:` script over its sources otherwise), pack it, and turn it into a
  * validated manifest with its hooks and services, ready to publish.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { ZpkgError } from '../core/errors.js';
 import { encodeManifest, isPathAction, MANIFEST_FORMAT, sortActions, validateManifest, type HookPhase, type HookRef, type Manifest } from '../core/manifest.js';
 import { formatAtom, formatClause, parseAtom, parseClause } from '../core/relation.js';
 import type { BuiltPackage } from '../repo/publish.js';
+import { packageFromDeb } from './deb/index.js';
 import { deriveRelations, mergeRelations } from './deps/index.js';
 import { packTree, type PackedTree } from './pack.js';
 import { loadRecipe, type Recipe } from './recipe.js';
@@ -23,8 +25,11 @@ export interface BuildResult extends BuiltPackage {
   contentBytes: number;
 }
 
+/** What a tree's origin declares (a .deb's control file): relations are added to the recipe's, texts fill what it leaves empty. */
+export type Origin = Pick<Manifest, 'arch' | 'summary' | 'description' | 'license' | 'depends' | 'conflicts' | 'provides' | 'replaces'>;
+
 /** The manifest of a packed tree; hook files become blobs published with it. */
-function assemble(recipe: Recipe, packed: PackedTree): BuildResult {
+function assemble(recipe: Recipe, packed: PackedTree, origin?: Origin): BuildResult {
   const blobs = new Map(packed.blobs);
   const hooks: Partial<Record<HookPhase, HookRef>> = {};
   for (const h of recipe.hooks) {
@@ -37,24 +42,29 @@ function assemble(recipe: Recipe, packed: PackedTree): BuildResult {
     format: MANIFEST_FORMAT,
     name: recipe.name,
     version: recipe.version,
-    arch: recipe.arch,
-    summary: recipe.summary,
-    description: recipe.description,
-    license: recipe.license,
-    depends: recipe.depends.map((d) => formatClause(parseClause(d))),
-    conflicts: recipe.conflicts.map((c) => formatAtom(parseAtom(c))),
-    provides: recipe.provides.map((c) => formatAtom(parseAtom(c))),
-    replaces: recipe.replaces.map((c) => formatAtom(parseAtom(c))),
+    arch: recipe.arch === 'all' && origin ? origin.arch : recipe.arch,
+    summary: recipe.summary || (origin?.summary ?? ''),
+    description: recipe.description || (origin?.description ?? ''),
+    license: recipe.license || (origin?.license ?? ''),
+    depends: unique([...(origin?.depends ?? []), ...recipe.depends.map((d) => formatClause(parseClause(d)))]),
+    conflicts: unique([...(origin?.conflicts ?? []), ...recipe.conflicts.map((c) => formatAtom(parseAtom(c)))]),
+    provides: unique([...(origin?.provides ?? []), ...recipe.provides.map((c) => formatAtom(parseAtom(c)))]),
+    replaces: unique([...(origin?.replaces ?? []), ...recipe.replaces.map((c) => formatAtom(parseAtom(c)))]),
     actions: sortActions(packed.actions),
     ...(recipe.hooks.length ? { hooks } : {}),
     ...(recipe.services.length ? { services: recipe.services } : {}),
   };
   // so:/file: relations derived from the ELF objects and scripts shipped (src/build/deps/derive.ts).
-  Object.assign(manifest, mergeRelations(manifest, deriveRelations(manifest.actions.filter(isPathAction), packed.blobs)));
+  // A .deb declares its interpreters itself (as import-deb assumes), so its scripts are not scanned.
+  Object.assign(manifest, mergeRelations(manifest, deriveRelations(manifest.actions.filter(isPathAction), packed.blobs, origin ? { scripts: false } : {})));
   // Round-trip through validation so a recipe can never publish what an installer would refuse.
   validateManifest(JSON.parse(JSON.stringify(manifest)));
   const { bytes, digest } = encodeManifest(manifest);
   return { manifest, bytes, digest, blobs, files: packed.files, contentBytes: packed.bytes };
+}
+
+function unique(list: string[]): string[] {
+  return [...new Set(list)];
 }
 
 /** Packs `treeDir` (default: the recipe's `root:`) into a package. */
@@ -96,6 +106,10 @@ export async function buildRecipe(recipe: Recipe, options: BuildOptions): Promis
   const top = mkdtempSync(join(tmpdir(), `zpkg-build-${recipe.name}-`));
   const cleanup = (): void => rmSync(top, { recursive: true, force: true });
   try {
+    if (tree.from === 'deb') {
+      options.onStep?.('pack');
+      return { result: fromDeb(recipe, tree.path, top, options.onFile), cleanup };
+    }
     const dirs: BuildDirs = { top, src: join(top, 'src'), work: join(top, 'work'), dest: join(top, 'dest') };
     for (const d of [dirs.src, dirs.work, dirs.dest]) mkdirSync(d);
     options.onStep?.('sources');
@@ -109,4 +123,26 @@ export async function buildRecipe(recipe: Recipe, options: BuildOptions): Promis
     cleanup();
     throw err;
   }
+}
+
+/**
+ * A `from-deb:` recipe: the Debian package is read as `import-deb` reads it
+ * (owner names, conffiles, relations; maintainer scripts are not run), then
+ * its unpacked tree is packed with the recipe's selection, attributes, config
+ * globs, hooks and services, and its relations are added to the recipe's.
+ */
+function fromDeb(recipe: Recipe, debPath: string, top: string, onFile?: (bytes: number) => void): BuildResult {
+  const deb = packageFromDeb(debPath, { workDir: join(top, 'blobs'), derive: false });
+  const treeDir = join(top, 'tree');
+  mkdirSync(treeDir);
+  const x = spawnSync('dpkg-deb', ['-x', debPath, treeDir], { encoding: 'utf8' });
+  if (x.status !== 0) throw new ZpkgError('E_ARCHIVE_INVALID', `${debPath}: dpkg-deb -x failed: ${(x.stderr || x.error?.message || '').trim()}`);
+  const facts = new Map<string, { owner?: string; group?: string; config?: boolean }>();
+  for (const a of deb.manifest.actions) {
+    if (a.type === 'file') facts.set(a.path, { owner: a.owner, group: a.group, ...(a.config ? { config: true } : {}) });
+    else if (a.type === 'dir' || a.type === 'link') facts.set(a.path, { owner: a.owner, group: a.group });
+  }
+  const packed = packTree(recipe, onFile, treeDir, facts);
+  const m = deb.manifest;
+  return assemble(recipe, packed, { arch: m.arch, summary: m.summary, description: m.description, license: m.license, depends: m.depends, conflicts: m.conflicts, provides: m.provides, replaces: m.replaces });
 }

@@ -29,8 +29,11 @@ function defaultTree(recipe: Recipe): string {
   return recipe.tree.dir;
 }
 
+/** What a tree's origin says about a path (a .deb's owner names and conffiles); the recipe's own settings still win. */
+export type PathFacts = ReadonlyMap<string, { owner?: string; group?: string; config?: boolean }>;
+
 /** Packs `treeDir` (default: the recipe's `root:`) as the recipe says. */
-export function packTree(recipe: Recipe, onFile?: (bytes: number) => void, treeDir: string = defaultTree(recipe)): PackedTree {
+export function packTree(recipe: Recipe, onFile?: (bytes: number) => void, treeDir: string = defaultTree(recipe), facts?: PathFacts): PackedTree {
   let rootStat: Stats;
   try {
     rootStat = lstatSync(treeDir);
@@ -42,8 +45,9 @@ export function packTree(recipe: Recipe, onFile?: (bytes: number) => void, treeD
   const isConfig = recipe.config.length ? picomatch(recipe.config, { dot: true }) : () => false;
   const attrs = recipe.attributes.map((a) => ({ ...a, match: picomatch(a.path, { dot: true }) }));
   const ownership = (path: string, st: Stats): { owner: string; group: string; mode?: string; restart?: string[] } => {
-    let owner = recipe.owner ?? accounts.userNames.get(st.uid) ?? String(st.uid);
-    let group = recipe.group ?? accounts.groupNames.get(st.gid) ?? String(st.gid);
+    const known = facts?.get(path);
+    let owner = recipe.owner ?? known?.owner ?? accounts.userNames.get(st.uid) ?? String(st.uid);
+    let group = recipe.group ?? known?.group ?? accounts.groupNames.get(st.gid) ?? String(st.gid);
     let mode: string | undefined;
     let restart: string[] | undefined;
     for (const a of attrs) {
@@ -98,7 +102,7 @@ export function packTree(recipe: Recipe, onFile?: (bytes: number) => void, treeD
         bytes += content.length;
         onFile?.(content.length);
         const action: FileAction = { type: 'file', path, mode: own.mode ?? formatMode(st.mode), owner: own.owner, group: own.group, size: content.length, digest };
-        if (isConfig(path)) action.config = true;
+        if (isConfig(path) || facts?.get(path)?.config) action.config = true;
         if (own.restart?.length) action.restart = own.restart;
         actions.push(action);
       } else {

@@ -23,10 +23,11 @@ export const RECIPE_FILE = 'zpkg.yaml';
 /**
  * Where the tree to pack comes from: exactly one of these keys per recipe.
  * `root:` packs a directory of the recipe as-is; `build:` runs a script that
- * installs into ZPKG_DESTDIR. Another source (a .deb, an image) adds a variant
- * here and a row in TREE_SOURCES.
+ * installs into ZPKG_DESTDIR; `from-deb:` unpacks a Debian package (its owners,
+ * conffiles and relations come along). Another source adds a variant here and
+ * a row in TREE_SOURCES.
  */
-export type TreeSource = { from: 'root'; dir: string } | { from: 'build'; script: string };
+export type TreeSource = { from: 'root'; dir: string } | { from: 'build'; script: string } | { from: 'deb'; path: string };
 
 export interface Recipe {
   dir: string;
@@ -65,6 +66,12 @@ const TREE_SOURCES: Record<string, (value: unknown, dir: string, fail: Fail) => 
   build: (v, _dir, fail) => {
     if (typeof v !== 'string' || v.trim() === '') fail('`build` must be a shell script (a string)');
     return { from: 'build', script: v as string };
+  },
+  'from-deb': (v, dir, fail) => {
+    if (typeof v !== 'string') fail('`from-deb` must be the path of a .deb file relative to the recipe');
+    const abs = insidePath(dir, v, '`from-deb`', fail);
+    if (!lstatSync(abs).isFile()) fail(`\`from-deb\` \`${String(v)}\` is not a file`);
+    return { from: 'deb', path: abs };
   },
 };
 
