@@ -50,7 +50,7 @@ function assemble(recipe: Recipe, packed: PackedTree, origin?: Origin): BuildRes
     conflicts: unique([...(origin?.conflicts ?? []), ...recipe.conflicts.map((c) => formatAtom(parseAtom(c)))]),
     provides: unique([...(origin?.provides ?? []), ...recipe.provides.map((c) => formatAtom(parseAtom(c)))]),
     replaces: unique([...(origin?.replaces ?? []), ...recipe.replaces.map((c) => formatAtom(parseAtom(c)))]),
-    actions: sortActions(packed.actions),
+    actions: sortActions([...recipe.accounts, ...packed.actions]),
     ...(recipe.hooks.length ? { hooks } : {}),
     ...(recipe.services.length ? { services: recipe.services } : {}),
   };

@@ -6,7 +6,7 @@
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { HOOK_PHASES, SERVICE_NAME, type HookPhase, type ServiceDecl } from '../core/manifest.js';
+import { HOOK_PHASES, SERVICE_NAME, type GroupAction, type HookPhase, type ServiceDecl, type UserAction } from '../core/manifest.js';
 
 export type Fail = (why: string) => never;
 
@@ -221,4 +221,22 @@ export function parseServices(raw: unknown, fail: Fail): ServiceDecl[] {
     if (s.reload === true) out.reload = true;
     return out;
   });
+}
+
+/** `users:` and `groups:` → `user`/`group` actions; the manifest validation checks names, ids and fields. */
+export function parseAccounts(users: unknown, groups: unknown, fail: Fail): (UserAction | GroupAction)[] {
+  const out: (UserAction | GroupAction)[] = [];
+  const list = (raw: unknown, key: string, keys: string[]): Record<string, unknown>[] => {
+    if (raw === undefined || raw === null) return [];
+    if (!Array.isArray(raw)) fail(`\`${key}\` must be a list of {${keys.join(', ')}}`);
+    return (raw as unknown[]).map((item, i) => {
+      if (!isMapping(item)) fail(`${key}[${i}] must be a mapping {${keys.join(', ')}}`);
+      onlyKeys(item as Record<string, unknown>, keys, `${key}[${i}]`, fail);
+      if (typeof (item as Record<string, unknown>).name !== 'string') fail(`${key}[${i}]: \`name\` is missing`);
+      return item as Record<string, unknown>;
+    });
+  };
+  for (const g of list(groups, 'groups', ['name', 'gid'])) out.push({ type: 'group', ...(g as { name: string; gid?: number }) });
+  for (const u of list(users, 'users', ['name', 'uid', 'group', 'home', 'shell', 'gecos'])) out.push({ type: 'user', ...(u as { name: string }) });
+  return out;
 }

@@ -9,10 +9,10 @@ import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ZpkgError } from '../core/errors.js';
 import { isPackageName, parseAtom, parseClause, validateProvide } from '../core/relation.js';
-import type { ServiceDecl } from '../core/manifest.js';
+import type { GroupAction, ServiceDecl, UserAction } from '../core/manifest.js';
 import { parseVersion } from '../core/version.js';
 import {
-  ACCOUNT, insidePath, parseAttributes, parseFiles, parseGlobs, parseHooks, parseServices, parseSources,
+  ACCOUNT, insidePath, parseAccounts, parseAttributes, parseFiles, parseGlobs, parseHooks, parseServices, parseSources,
   type Attributes, type Fail, type FileSelection, type HookFile, type Source,
 } from './recipe-steps.js';
 
@@ -51,6 +51,8 @@ export interface Recipe {
   attributes: Attributes[];
   hooks: HookFile[];
   services: ServiceDecl[];
+  /** `user` and `group` actions: accounts the package needs in the image. */
+  accounts: (UserAction | GroupAction)[];
 }
 
 /** Recipe key → how its value becomes the tree source. */
@@ -77,7 +79,7 @@ const TREE_SOURCES: Record<string, (value: unknown, dir: string, fail: Fail) => 
 
 const KEYS = new Set([
   'name', 'version', 'summary', 'description', 'license', 'arch', 'depends', 'conflicts', 'provides', 'replaces',
-  ...Object.keys(TREE_SOURCES), 'sources', 'files', 'owner', 'group', 'config', 'attributes', 'hooks', 'services',
+  ...Object.keys(TREE_SOURCES), 'sources', 'files', 'owner', 'group', 'config', 'attributes', 'hooks', 'services', 'users', 'groups',
 ]);
 
 export function loadRecipe(srcDir: string): Recipe {
@@ -160,6 +162,7 @@ export function parseRecipe(text: string, dir: string, file: string): Recipe {
   const files = parseFiles(r.files, fail);
   const hooks = parseHooks(r.hooks, dir, fail);
   const services = parseServices(r.services, fail);
+  const accounts = parseAccounts(r.users, r.groups, fail);
   return {
     dir,
     file,
@@ -179,5 +182,6 @@ export function parseRecipe(text: string, dir: string, file: string): Recipe {
     attributes,
     hooks,
     services,
+    accounts,
   };
 }

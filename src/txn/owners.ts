@@ -5,14 +5,18 @@
  */
 import { ZpkgError } from '../core/errors.js';
 import { readAccounts, type AccountTable } from '../build/accounts.js';
+import type { AccountPlan } from './accounts.js';
 
 export interface Ids {
   uid(name: string, where: string): number;
   gid(name: string, where: string): number;
 }
 
-export function imageIds(root: string): Ids {
+/** Ids by the image's account files, plus the accounts a transaction is about to create. */
+export function imageIds(root: string, created?: AccountPlan): Ids {
   const table: AccountTable = readAccounts(root);
+  for (const g of created?.groups ?? []) table.groups.set(g.name, g.gid);
+  for (const u of created?.users ?? []) table.users.set(u.name, u.uid);
   const lookup = (map: Map<string, number>, kind: string) => (name: string, where: string): number => {
     if (/^[0-9]+$/.test(name)) return Number(name);
     const id = map.get(name);

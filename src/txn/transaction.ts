@@ -26,6 +26,7 @@ import { recoverImage } from './recover.js';
 import { computeChangeset } from './changeset.js';
 import { commit, setRequested } from './commit.js';
 import { imageIds } from './owners.js';
+import { createAccounts, planAccounts } from './accounts.js';
 import { noSpace, stage, unstage } from './stage.js';
 import { Lifecycle, type LifecycleOptions, type LifecycleResult } from '../hooks/lifecycle.js';
 import { cachedManifest } from './manifests.js';
@@ -62,6 +63,8 @@ export interface TransactionResult {
   takenOver: { path: string; from: string; to: string }[];
   removedDirs: string[];
   keptDirs: string[];
+  /** Accounts created in the image for `user`/`group` actions. */
+  accounts?: { users: { name: string; uid: number; gid: number }[]; groups: { name: string; gid: number }[] };
   /** Blobs the transaction needed, those not yet cached, the compressed bytes that took, and manifest bytes fetched. */
   fetched: { blobs: number; fetched: number; bytes: number; manifestBytes: number };
   seconds: Record<'plan' | 'fetch' | 'stage' | 'apply' | 'commit', number>;
@@ -110,7 +113,8 @@ export async function runTransaction(image: Image, input: TransactionInput, opti
   };
   const changes = summarize(input);
   let t = clock();
-  const cs = computeChangeset({ db: image.db, root: image.paths.root, cacheDir: image.paths.cache, ids: imageIds(image.paths.root), installs: input.installs, removes: input.removes, purge: input.purge });
+  const accounts = planAccounts(image.paths.root, input.installs.filter((c) => c.onlyPaths === undefined).map((c) => c.manifest));
+  const cs = computeChangeset({ db: image.db, root: image.paths.root, cacheDir: image.paths.cache, ids: imageIds(image.paths.root, accounts), installs: input.installs, removes: input.removes, purge: input.purge });
   const seconds = { plan: t(), fetch: 0, stage: 0, apply: 0, commit: 0 };
   const result: TransactionResult = {
     id: null,
@@ -123,6 +127,7 @@ export async function runTransaction(image: Image, input: TransactionInput, opti
     takenOver: cs.takenOver,
     removedDirs: [],
     keptDirs: [],
+    accounts: { users: accounts.users.map((u) => ({ name: u.name, uid: u.uid, gid: u.gid })), groups: accounts.groups.map((g) => ({ name: g.name, gid: g.gid })) },
     fetched: { blobs: 0, fetched: 0, bytes: 0, manifestBytes: 0 },
     seconds,
   };
@@ -170,6 +175,8 @@ export async function runTransaction(image: Image, input: TransactionInput, opti
   // Pre-hooks run before anything changes: a failing one leaves the image as it was.
   lifecycle.prepare();
   await lifecycle.runPre();
+  // Accounts first, so staged files can be owned by them; never undone (see accounts.ts).
+  createAccounts(root, accounts);
   // The journal is durable before the first change; from here an interruption is recoverable.
   const journal = describeApply(root, image.db, cs, txid, input.command);
   writeJournal(image.paths.state, journal);

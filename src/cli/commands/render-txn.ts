@@ -14,6 +14,8 @@ export function renderTransaction(r: TransactionResult): string {
   for (const t of r.takenOver) lines.push(`${t.to} takes over ${t.path} from ${t.from}`);
   if (r.adopted.length) lines.push(`${r.adopted.length} unowned path(s) already in the image were overwritten (${r.adopted.slice(0, 3).join(', ')}${r.adopted.length > 3 ? ', …' : ''})`);
   for (const d of r.keptDirs) lines.push(`kept directory ${d}: it is not empty`);
+  for (const g of r.accounts?.groups ?? []) lines.push(`${r.dryRun ? 'would create' : 'created'} group ${g.name} (gid ${g.gid})`);
+  for (const u of r.accounts?.users ?? []) lines.push(`${r.dryRun ? 'would create' : 'created'} user ${u.name} (uid ${u.uid}, gid ${u.gid})`);
   lines.push(...renderLifecycle(r));
   if (lines.length === 0) return 'nothing to do';
   if (!r.dryRun) lines.push(`${r.files.written} paths written (${formatBytes(r.files.bytes)} verified), ${r.files.removed} removed; transaction ${r.id}`);
