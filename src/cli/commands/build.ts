@@ -4,21 +4,22 @@ import type { BuildResult } from '../../build/build.js';
 import type { PublishResult } from '../../repo/publish.js';
 import { formatBytes } from '../../report/table.js';
 import type { Context } from '../context.js';
+import { signerFrom, withSigningOptions, type SigningOpts } from '../signing.js';
 
-interface BuildOpts {
+interface BuildOpts extends SigningOpts {
   repo?: string;
   replace?: boolean;
   level?: string;
 }
 
 export function register(program: Command, ctx: Context): void {
-  program
+  withSigningOptions(program
     .command('build')
     .description('build packages from recipe directories (SRC_DIR/zpkg.yaml) and publish them to a repository')
     .argument('<src...>', 'package source directories')
     .option('--repo <dir>', 'repository to publish into (without it: build, check and print the manifests only)')
     .option('--replace', 'replace an already published package of the same name and version')
-    .option('--level <n>', 'zstd compression level (1–19)', '3')
+    .option('--level <n>', 'zstd compression level (1–19)', '3'))
     .action(async (srcs: string[], opts: BuildOpts, cmd: Command) => {
       const { buildPackage } = await import('../../build/build.js');
       const { openRepoWriter } = await import('../../repo/dir-backend.js');
@@ -33,9 +34,10 @@ export function register(program: Command, ctx: Context): void {
       }
       let published: PublishResult | undefined;
       if (opts.repo) {
+        const signer = await signerFrom(opts);
         const total = built.reduce((n, b) => n + b.blobs.size, 0);
         const progress = report.progress('publish', total);
-        published = await publishPackages(openRepoWriter(opts.repo), built, { replace: opts.replace, level: Number(opts.level), onBlob: (n) => progress.tick(1, n) });
+        published = await publishPackages(openRepoWriter(opts.repo), built, { replace: opts.replace, level: Number(opts.level), signer, onBlob: (n) => progress.tick(1, n) });
         progress.done(`${published.blobsWritten} blobs written, ${published.blobsReused} already there`);
       }
       const doc = {
