@@ -35,7 +35,7 @@ export function register(program: Command, ctx: Context): void {
       const remotes = listRemotes(image).map((r) => {
         const t = readTrust(image, r.name);
         const trust = !t ? 'none' : t.insecure ? 'insecure' : 'signed';
-        const keys = t?.keys ? Object.keys(t.keys) : (t?.pinned ?? []);
+        const keys = (t?.keys ? Object.keys(t.keys) : (t?.pinned ?? [])).sort();
         return { ...r, trust, keys, threshold: t?.threshold ?? 0, version: t?.version ?? 0 };
       });
       const describe = (r: (typeof remotes)[number]): string => {
