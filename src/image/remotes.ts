@@ -51,7 +51,8 @@ export interface RemoteTrust {
   insecure?: boolean;
 }
 
-export function addRemote(image: Image, name: string, url: string, priority = 0, trust: RemoteTrust = {}): Remote {
+/** A remote is added with keys to trust, or explicitly insecure: never neither, never both. */
+export function requireTrust(name: string, url: string, trust: RemoteTrust): void {
   const keys = trust.keys ?? [];
   if (keys.length && trust.insecure) throw new ZpkgError('E_USAGE', 'a remote is added either with --key or with --insecure, not both');
   if (!keys.length && !trust.insecure) {
@@ -59,6 +60,11 @@ export function addRemote(image: Image, name: string, url: string, priority = 0,
       hint: `\`zpkg remote add ${name} URL --key KEY.pub\` (or the key's fingerprint); or, knowingly, --insecure`,
     });
   }
+}
+
+export function addRemote(image: Image, name: string, url: string, priority = 0, trust: RemoteTrust = {}): Remote {
+  requireTrust(name, url, trust);
+  const keys = trust.keys ?? [];
   if (!REMOTE_NAME.test(name)) throw new ZpkgError('E_USAGE', `remote name \`${name}\` is invalid: use letters, digits, \`_ . -\``);
   if (!Number.isSafeInteger(priority)) throw new ZpkgError('E_USAGE', `priority \`${priority}\` must be an integer`);
   const dir = localDirOf(url);

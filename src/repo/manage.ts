@@ -26,6 +26,10 @@ export interface CreateRepoResult {
 }
 
 export async function createRepo(repo: DirBackend, options: CreateRepoOptions = {}): Promise<CreateRepoResult> {
+  const keys = options.signer?.keys ?? [];
+  const next = keys.length ? keySetOf(keys, options.threshold ?? 1) : undefined;
+  if (!next && options.threshold !== undefined) throw new ZpkgError('E_USAGE', '--threshold needs signing keys (--key)');
+  const draft = prepareRoot(repo.dir, undefined, options.signer, next);
   await mkdir(repo.dir, { recursive: true });
   const entries = await readdir(repo.dir);
   if (entries.includes(ROOT_FILE)) {
@@ -34,10 +38,6 @@ export async function createRepo(repo: DirBackend, options: CreateRepoOptions = 
   if (entries.filter((e) => e !== '.zpkg-lock').length > 0) {
     throw new ZpkgError('E_REPO_EXISTS', `${repo.dir} is not empty`, { hint: 'create the repository in a new or empty directory' });
   }
-  const keys = options.signer?.keys ?? [];
-  const next = keys.length ? keySetOf(keys, options.threshold ?? 1) : undefined;
-  if (!next && options.threshold !== undefined) throw new ZpkgError('E_USAGE', '--threshold needs signing keys (--key)');
-  const draft = prepareRoot(repo.dir, undefined, options.signer, next);
   const release = await repo.lock();
   try {
     const root = await commitSnapshot(repo, draft, [], new Map());

@@ -17,11 +17,13 @@ export function register(program: Command, ctx: Context): void {
     .option('--key <key>', "the repository's public key: a .pub file, an `ed25519:…` line or its fingerprint (repeatable)", collect)
     .option('--insecure', 'trust no key: accept unsigned root metadata (digests are still checked)')
     .action(async (name: string, url: string, opts: { priority: string; key?: string[]; insecure?: boolean }, cmd: Command) => {
-      const { addRemote } = await import('../../image/remotes.js');
+      const { addRemote, requireTrust } = await import('../../image/remotes.js');
       const { resolveTrustedKey } = await import('../../repo/trust/key-file.js');
       const priority = Number(opts.priority);
       if (!Number.isInteger(priority)) throw new ZpkgError('E_USAGE', `--priority \`${opts.priority}\` is not an integer`);
       const keys = (opts.key ?? []).map(resolveTrustedKey);
+      // Before the image is opened: a refused remote must not even create the image's state.
+      requireTrust(name, url, { keys, insecure: opts.insecure });
       const r = addRemote(ctx.image(cmd, true), name, url, priority, { keys, insecure: opts.insecure });
       const trust = opts.insecure ? 'INSECURE: signatures are not checked' : `trusting key ${keys.map((k) => k.slice(0, 16)).join(', ')}`;
       ctx.report(cmd).result({ ...r, keys, insecure: Boolean(opts.insecure) }, (x) => `added remote ${x.name} → ${x.url} (priority ${x.priority}; ${trust})`);
