@@ -318,6 +318,20 @@ describe('key rotation', () => {
     refuse(early, ['refresh'], 'E_UNTRUSTED_KEY', /does not trust|without a rotation/);
   });
 
+  it('an image follows several rotations it skipped, including a threshold change', () => {
+    const repo = repoCopy('rotations');
+    const root = image('rotations-img', repo);
+    ok(['repo', 'rotate', repo, '--key', K.k1.file, '--new-key', K.k2.file]);
+    ok(['repo', 'rotate', repo, '--key', K.k2.file, '--new-key', K.k2.file, '--new-key', K.k3.file, '--threshold', '2']);
+    ok(['repo', 'sign', repo, '--key', K.k2.file, '--key', K.k3.file]);
+    expect(ok(['--json', 'repo', 'verify', repo]).json.problems).toEqual([]);
+    expect(ok(['--root', root, '--json', 'refresh']).json.remotes[0].version).toBe(5);
+    expect(ok(['--root', root, '--json', 'remote', 'list']).json.remotes[0]).toMatchObject({ keys: [K.k2.id, K.k3.id].sort(), threshold: 2 });
+    // Now one of the two keys is not enough.
+    craftRoot(repo, (s) => (s.version += 1), [K.k2.file]);
+    refuse(root, ['refresh'], 'E_SIGNATURE', /signed by 1 trusted key, but 2 are required/);
+  });
+
   it('an image that skipped a rotation whose record is gone is refused', () => {
     const repo = repoCopy('lost-rotation');
     const root = image('lost-img', repo);
