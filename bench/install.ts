@@ -239,7 +239,7 @@ async function runInstall(ctx: BenchContext): Promise<SuiteResult> {
   // 5. The measurements.
   const zpkgPrepare = async (target: string, repoDir = repo): Promise<void> => {
     mkdirSync(target, { recursive: true });
-    for (const args of [['--root', target, 'remote', 'add', REMOTE, repoDir], ['--root', target, 'refresh']]) {
+    for (const args of [['--root', target, 'remote', 'add', REMOTE, repoDir, '--insecure'], ['--root', target, 'refresh']]) {
       const r = await run(...zpkg(...args));
       if (r.code !== 0) throw new Error(failure(r, shown));
     }

@@ -253,7 +253,7 @@ async function runSolver(ctx: BenchContext): Promise<SuiteResult> {
   );
 
   const image = join(w, 'image');
-  const addRemote = await run(node, [zpkgBin, '--root', image, 'remote', 'add', 'main', repo]);
+  const addRemote = await run(node, [zpkgBin, '--root', image, 'remote', 'add', 'main', repo, '--insecure']);
   if (addRemote.code !== 0) throw new Error(`zpkg remote add failed: ${tailLines(addRemote.stderr || addRemote.stdout, 10)}`);
 
   // 4. Solving, the sides interleaved; libsolv also from its .solv file.

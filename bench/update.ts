@@ -52,7 +52,7 @@ export const updateSuite: BenchSuite = {
     const totalV2 = list.packages.filter((p) => p.version === '2.0').reduce((n, p) => n + p.size, 0);
 
     const root = join(ctx.workDir, 'image');
-    await zpkg(['--root', root, 'remote', 'add', 'bench', repo]);
+    await zpkg(['--root', root, 'remote', 'add', 'bench', repo, '--insecure']);
     await zpkg(['--root', root, 'install', '--unsafe-io', ...Array.from({ length: packages }, (_, p) => `p${p}=1.0`)]);
     ctx.log('updating');
     const upd = JSON.parse((await zpkg(['--root', root, '--json', 'update', '--unsafe-io'])).stdout) as { fetched: { blobs: number; fetched: number; bytes: number; manifestBytes: number }; upgrade: unknown[] };

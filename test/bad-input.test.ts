@@ -10,7 +10,9 @@ import { entryFromManifest } from '../src/repo/catalog-codec.js';
 import { compress } from '../src/repo/compress.js';
 import { blobPath, manifestPath } from '../src/repo/layout.js';
 import { commitSnapshot, readSnapshot } from '../src/repo/snapshot.js';
-import { ok, snapshot, tempDir, writePackage, zpkg } from './helpers/zpkg.js';
+import { readSigningKey } from '../src/repo/trust/key-file.js';
+import { prepareRoot } from '../src/repo/trust/sign.js';
+import { ok, snapshot, tempDir, writePackage, zpkg, TEST_KEY, TRUST } from './helpers/zpkg.js';
 
 let work: string;
 
@@ -22,7 +24,7 @@ async function craft(repoDir: string, manifest: Record<string, unknown>, blobs: 
   const { bytes, digest } = encodeManifest(manifest as unknown as Manifest);
   await repo.write(manifestPath(digest), bytes);
   const entry = entryFromManifest(manifest as unknown as Manifest, digest, 0, 0);
-  await commitSnapshot(repo, snap.root, [...snap.entries, entry], snap.files);
+  await commitSnapshot(repo, prepareRoot(repoDir, snap.root, { keys: [readSigningKey(TEST_KEY)] }), [...snap.entries, entry], snap.files);
 }
 
 const fileAction = (path: string, content: Buffer) => ({ type: 'file', path, mode: '0644', owner: 'root', group: 'root', size: content.length, digest: digestOf(content) });
@@ -43,7 +45,7 @@ function freshImage(name: string, repo: string, setup?: (root: string) => void):
   const root = join(work, name);
   mkdirSync(root, { recursive: true });
   setup?.(root);
-  ok(['--root', root, 'remote', 'add', 'main', repo]);
+  ok(['--root', root, 'remote', 'add', 'main', repo, ...TRUST]);
   ok(['--root', root, 'refresh']);
   return root;
 }

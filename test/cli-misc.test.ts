@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ok, tempDir, writePackage, zpkg } from './helpers/zpkg.js';
+import { ok, tempDir, writePackage, zpkg, TRUST } from './helpers/zpkg.js';
 
 let work: string;
 beforeAll(() => {
@@ -46,14 +46,14 @@ describe('remotes, refresh, search and info', () => {
   });
 
   it('adds, lists and removes remotes; a duplicate name is refused', () => {
-    ok(['--root', root, 'remote', 'add', 'main', repo, '--priority', '10']);
-    ok(['--root', root, 'remote', 'add', 'spare', `file://${repo}`]);
+    ok(['--root', root, 'remote', 'add', 'main', repo, '--priority', '10', ...TRUST]);
+    ok(['--root', root, 'remote', 'add', 'spare', `file://${repo}`, ...TRUST]);
     expect(ok(['--root', root, '--json', 'remote', 'list']).json.remotes.map((r: { name: string; priority: number }) => [r.name, r.priority])).toEqual([['main', 10], ['spare', 0]]);
-    const dup = zpkg(['--root', root, '--json', 'remote', 'add', 'main', repo]);
+    const dup = zpkg(['--root', root, '--json', 'remote', 'add', 'main', repo, ...TRUST]);
     expect(dup.json.error.code).toBe('E_REMOTE_EXISTS');
     ok(['--root', root, 'remote', 'remove', 'spare']);
     expect(zpkg(['--root', root, '--json', 'remote', 'remove', 'spare']).json.error.code).toBe('E_REMOTE_UNKNOWN');
-    expect(zpkg(['--root', root, '--json', 'remote', 'add', 'web', 'https://example.invalid/repo']).json.error.code).toBe('E_USAGE');
+    expect(zpkg(['--root', root, '--json', 'remote', 'add', 'web', 'https://example.invalid/repo', ...TRUST]).json.error.code).toBe('E_USAGE');
   });
 
   it('refresh reports unchanged until a publish changes the catalog', () => {

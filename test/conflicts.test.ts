@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ok, snapshot, tempDir, writePackage, zpkg } from './helpers/zpkg.js';
+import { ok, snapshot, tempDir, writePackage, zpkg, TRUST } from './helpers/zpkg.js';
 
 let work: string;
 let repo: string;
@@ -24,7 +24,7 @@ beforeAll(() => {
 
 function image(name: string): string {
   const root = join(work, name);
-  ok(['--root', root, 'remote', 'add', 'main', repo]);
+  ok(['--root', root, 'remote', 'add', 'main', repo, ...TRUST]);
   return root;
 }
 

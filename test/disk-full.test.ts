@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ok, snapshot, tempDir, writePackage, zpkg } from './helpers/zpkg.js';
+import { ok, snapshot, tempDir, writePackage, zpkg, TRUST } from './helpers/zpkg.js';
 
 let work: string;
 let root: string;
@@ -24,7 +24,7 @@ beforeAll(() => {
   writePackage(join(work, 'small2'), { name: 'small', version: '2' }, { 'etc/small': 'two\n', ...big(() => Buffer.alloc(1536 * 1024)) });
   writePackage(join(work, 'noise'), { name: 'noise', version: '1' }, big(() => randomBytes(1536 * 1024)));
   ok(['build', join(work, 'small1'), join(work, 'small2'), join(work, 'noise'), '--repo', repo]);
-  ok(['--root', root, 'remote', 'add', 'main', repo]);
+  ok(['--root', root, 'remote', 'add', 'main', repo, ...TRUST]);
   ok(['--root', root, 'install', 'small=1']);
 });
 

@@ -2,7 +2,7 @@
 import { appendFileSync, chmodSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ok, tempDir, writePackage, zpkg } from './helpers/zpkg.js';
+import { ok, tempDir, writePackage, zpkg, TRUST } from './helpers/zpkg.js';
 
 describe('fix', () => {
   it('repairs content, modes, links and missing files, keeps a changed config file, and works offline', () => {
@@ -13,7 +13,7 @@ describe('fix', () => {
     for (let i = 0; i < 10; i++) files[`usr/share/app/f${i}`] = `data ${i}\n`;
     ok(['build', writePackage(join(work, 'src'), { name: 'app', version: '1', config: ['etc/app.conf'] }, files), '--repo', repo]);
     const root = join(work, 'img');
-    ok(['--root', root, 'remote', 'add', 'main', repo]);
+    ok(['--root', root, 'remote', 'add', 'main', repo, ...TRUST]);
     ok(['--root', root, 'install', 'app']);
 
     writeFileSync(join(root, 'usr/share/app/f1'), 'tampered\n');

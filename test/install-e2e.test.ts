@@ -3,7 +3,7 @@ import { appendFileSync, chmodSync, chownSync, existsSync, linkSync, symlinkSync
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ok, tempDir, writePackage, zpkg } from './helpers/zpkg.js';
+import { ok, tempDir, writePackage, zpkg, TRUST } from './helpers/zpkg.js';
 
 let work: string;
 let repo: string;
@@ -14,7 +14,7 @@ function image(name: string): string {
   // The image's own accounts decide owners, not the host's.
   writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nsvc:x:4242:4343:svc:/nonexistent:/bin/false\n');
   writeFileSync(join(root, 'etc/group'), 'root:x:0:\nsvc:x:4343:\n');
-  ok(['--root', root, 'remote', 'add', 'main', repo]);
+  ok(['--root', root, 'remote', 'add', 'main', repo, ...TRUST]);
   return root;
 }
 

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lockImage, openImage } from '../src/image/image.js';
-import { BIN, ok, tempDir, writePackage, zpkg } from './helpers/zpkg.js';
+import { BIN, ok, tempDir, writePackage, zpkg, TRUST } from './helpers/zpkg.js';
 
 describe('image lock', () => {
   it('serializes changing commands and never blocks readers', async () => {
@@ -14,7 +14,7 @@ describe('image lock', () => {
     writePackage(join(work, 's2'), { name: 'two', version: '1' }, { 'etc/two': '2\n' });
     ok(['build', join(work, 's1'), join(work, 's2'), '--repo', repo]);
     const root = join(work, 'img');
-    ok(['--root', root, 'remote', 'add', 'main', repo]);
+    ok(['--root', root, 'remote', 'add', 'main', repo, ...TRUST]);
     ok(['--root', root, 'install', 'one']);
 
     // Another process (this test) holds the transaction lock.

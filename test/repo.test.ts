@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { digestOf } from '../src/core/digest.js';
 import { decompress } from '../src/repo/compress.js';
 import { blobPath } from '../src/repo/layout.js';
-import { BIN, ok, tempDir, writePackage, zpkg } from './helpers/zpkg.js';
+import { BIN, ok, TEST_KEY, tempDir, writePackage, zpkg } from './helpers/zpkg.js';
 
 let work: string;
 beforeAll(() => {
@@ -14,7 +14,7 @@ beforeAll(() => {
 });
 
 function root(repo: string): { version: number; catalog: { digest: string; packages: number }; files: { digest: string } } {
-  return JSON.parse(readFileSync(join(repo, 'root.json'), 'utf8'));
+  return JSON.parse(readFileSync(join(repo, 'root.json'), 'utf8')).signed;
 }
 
 describe('repository', () => {
@@ -88,7 +88,7 @@ describe('repository', () => {
     const repo = join(work, 'r5');
     ok(['repo', 'create', repo]);
     const srcs = Array.from({ length: 6 }, (_, i) => writePackage(join(work, `s-c${i}`), { name: `c${i}`, version: '1' }, { [`etc/c${i}`]: `c${i}\n`.repeat(1000) }));
-    const runs = srcs.map((s) => new Promise<number>((resolve) => spawn(process.execPath, [BIN, 'build', s, '--repo', repo], { stdio: 'ignore' }).on('exit', (c) => resolve(c ?? -1))));
+    const runs = srcs.map((s) => new Promise<number>((resolve) => spawn(process.execPath, [BIN, 'build', s, '--repo', repo], { stdio: 'ignore', env: { ...process.env, ZPKG_REPO_KEY: TEST_KEY } }).on('exit', (c) => resolve(c ?? -1))));
     let reads = 0;
     let done = false;
     const all = Promise.all(runs).then((codes) => {

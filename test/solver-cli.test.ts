@@ -1,7 +1,7 @@
 // The solver through the CLI: plans, holds, update, cascade, autoremove, why, and explained failures.
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ok, tempDir, writePackage, zpkg } from './helpers/zpkg.js';
+import { ok, tempDir, writePackage, zpkg, TRUST } from './helpers/zpkg.js';
 
 let work: string;
 let repo: string;
@@ -14,7 +14,7 @@ function publish(name: string, version: string, extra: Record<string, unknown> =
 
 function image(): string {
   const root = join(work, `img-${n++}`);
-  ok(['--root', root, 'remote', 'add', 'main', repo]);
+  ok(['--root', root, 'remote', 'add', 'main', repo, ...TRUST]);
   return root;
 }
 

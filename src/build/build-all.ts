@@ -17,6 +17,7 @@ import { formatBytes } from '../report/table.js';
 import { entryFromManifest } from '../repo/catalog-codec.js';
 import { openRepoWriter } from '../repo/dir-backend.js';
 import { publishPackages, type PublishResult } from '../repo/publish.js';
+import type { Signer } from '../repo/trust/sign.js';
 import { readSnapshot } from '../repo/snapshot.js';
 import { buildPool, checkInstallable, type Uninstallable } from '../solver/index.js';
 import { buildRecipe, type StagedBuild } from './build.js';
@@ -24,6 +25,8 @@ import { buildLog, ensureStateDir, inputDigest, readBuildState, writeBuildState 
 import { loadRecipe, RECIPE_FILE, type Recipe } from './recipe.js';
 
 export interface BuildRunOptions {
+  /** Keys that sign the repository's new root metadata. */
+  signer?: Signer;
   /** Repository directory to publish into; without it nothing is published or recorded and every recipe is built. */
   repo?: string;
   replace?: boolean;
@@ -166,7 +169,7 @@ export async function runBuilds(dirs: readonly string[], o: BuildRunOptions): Pr
     if (writer && staged.length > 0) {
       const pkgs = staged.map((s) => s.build.result);
       const progress = o.report.progress('publish', pkgs.reduce((n, b) => n + b.blobs.size, 0));
-      result.publish = await publishPackages(writer, pkgs, { replace: o.replace, level: o.level, onBlob: (n) => progress.tick(1, n) });
+      result.publish = await publishPackages(writer, pkgs, { replace: o.replace, level: o.level, signer: o.signer, onBlob: (n) => progress.tick(1, n) });
       progress.done(`${result.publish.blobsWritten} blobs written, ${result.publish.blobsReused} already there`);
       for (const p of result.publish.packages) outcomes.set(entryKey(p), p.status);
       for (const s of staged) {

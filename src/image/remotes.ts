@@ -1,7 +1,11 @@
 /**
  * Remotes: repositories an image installs from. Each has a name, a URL and a
  * priority; `refresh` keeps a verified copy of its root metadata and catalog
- * under `var/lib/zpkg/repos/<name>/`, which is what installs read.
+ * under `var/lib/zpkg/repos/<name>/`, which is what installs read, beside
+ * `trust.json`: the keys the image trusts for it and the last root metadata
+ * version it accepted (repo/trust/accept.ts decides). A remote is added with
+ * a key to trust, or explicitly `insecure` (signatures unchecked; digests
+ * still checked).
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,9 +18,11 @@ import { CatalogRow } from '../core/catalog-table.js';
 import { decodeCatalog, decodeCatalogTable } from '../repo/catalog-codec.js';
 import { localDirOf } from '../repo/dir-backend.js';
 import { openRepoReader } from '../repo/open.js';
-import { parseRootMetadata, type RootMetadata } from '../repo/root-metadata.js';
-import { decodeFileIndex, readCatalogBytes, readRoot, readVerified, type FileIndex } from '../repo/snapshot.js';
-import { fileIndexPath } from '../repo/layout.js';
+import { parseRootMetadata, parseSignedRoot, type RootMetadata } from '../repo/root-metadata.js';
+import { decodeFileIndex, readCatalogBytes, readVerified, type FileIndex } from '../repo/snapshot.js';
+import { fileIndexPath, ROOT_FILE, rotationPath } from '../repo/layout.js';
+import { acceptRoot, initialTrust, type TrustState } from '../repo/trust/accept.js';
+import type { KeyId } from '../repo/trust/keys.js';
 import type { Image } from './image.js';
 
 export interface Remote {
@@ -38,7 +44,27 @@ export function getRemote(image: Image, name: string): Remote {
   return r;
 }
 
-export function addRemote(image: Image, name: string, url: string, priority = 0): Remote {
+export interface RemoteTrust {
+  /** Ids of keys to trust (trust/key-file.ts resolveTrustedKey). */
+  keys?: KeyId[];
+  /** No key: signatures are not checked. Must be asked for explicitly. */
+  insecure?: boolean;
+}
+
+/** A remote is added with keys to trust, or explicitly insecure: never neither, never both. */
+export function requireTrust(name: string, url: string, trust: RemoteTrust): void {
+  const keys = trust.keys ?? [];
+  if (keys.length && trust.insecure) throw new ZpkgError('E_USAGE', 'a remote is added either with --key or with --insecure, not both');
+  if (!keys.length && !trust.insecure) {
+    throw new ZpkgError('E_KEY_REQUIRED', `remote \`${name}\` needs a key to trust: without one, anyone who can change ${url} could change what this image installs`, {
+      hint: `\`zpkg remote add ${name} URL --key KEY.pub\` (or the key's fingerprint); or, knowingly, --insecure`,
+    });
+  }
+}
+
+export function addRemote(image: Image, name: string, url: string, priority = 0, trust: RemoteTrust = {}): Remote {
+  requireTrust(name, url, trust);
+  const keys = trust.keys ?? [];
   if (!REMOTE_NAME.test(name)) throw new ZpkgError('E_USAGE', `remote name \`${name}\` is invalid: use letters, digits, \`_ . -\``);
   if (!Number.isSafeInteger(priority)) throw new ZpkgError('E_USAGE', `priority \`${priority}\` must be an integer`);
   const dir = localDirOf(url);
@@ -48,6 +74,8 @@ export function addRemote(image: Image, name: string, url: string, priority = 0)
     throw new ZpkgError('E_REMOTE_EXISTS', `a remote named \`${name}\` exists already`, { hint: `remove it first with \`zpkg remote remove ${name}\`` });
   }
   const remote: Remote = { name, url: stored, priority, addedAt: new Date().toISOString() };
+  rmSync(cacheDir(image, name), { recursive: true, force: true });
+  writeTrust(image, name, initialTrust(keys, Boolean(trust.insecure)));
   image.db.prepare('INSERT INTO remotes (name, url, priority, added_at) VALUES (?, ?, ?, ?)').run(remote.name, remote.url, remote.priority, remote.addedAt);
   return remote;
 }
@@ -71,28 +99,76 @@ export interface RefreshResult {
   bytes: number;
 }
 
-/** Fetches a remote's root metadata and, when it names a new catalog, the catalog. */
+/**
+ * Fetches a remote's root metadata, accepts it only as trust/accept.ts allows,
+ * and fetches the catalog when it names a new one. Refused metadata changes
+ * nothing; accepted metadata is stored after the catalog and before the trust
+ * state that records it as seen.
+ */
 export async function refreshRemote(image: Image, remote: Remote): Promise<RefreshResult> {
-  let reader: RepoReader;
-  let root: RootMetadata;
+  const reader = openRepoReader(remote.url);
+  let bytes: Buffer | undefined;
   try {
-    reader = openRepoReader(remote.url);
-    root = await readRoot(reader);
+    bytes = await reader.read(ROOT_FILE);
   } catch (err) {
-    if (err instanceof ZpkgError && err.code !== 'E_REPO_INVALID') throw err;
     throw new ZpkgError('E_REMOTE_UNREACHABLE', `remote \`${remote.name}\` (${remote.url}): ${(err as Error).message}`, { cause: err });
   }
+  if (!bytes) throw new ZpkgError('E_REMOTE_UNREACHABLE', `remote \`${remote.name}\` (${remote.url}) is not a zpkg repository (no ${ROOT_FILE})`);
+  const what = `remote \`${remote.name}\` (${remote.url})`;
+  const signedRoot = parseSignedRoot(bytes, what);
+  const state = readTrust(image, remote.name);
+  if (!state) {
+    throw new ZpkgError('E_KEY_REQUIRED', `remote \`${remote.name}\` has no key to trust (it was added before zpkg checked signatures)`, {
+      hint: `\`zpkg remote remove ${remote.name}\`, then add it again with --key KEY.pub (or --insecure)`,
+    });
+  }
+  const next = await acceptRoot({
+    state,
+    root: signedRoot,
+    what,
+    now: new Date(),
+    rotation: async (n) => {
+      const b = await reader.read(rotationPath(n));
+      return b && parseSignedRoot(b, `${what} ${rotationPath(n)}`);
+    },
+  });
+  const root = signedRoot.signed;
   const dir = cacheDir(image, remote.name);
   const cached = readCachedRoot(image, remote.name);
-  if (cached && cached.catalog.digest === root.catalog.digest && existsSync(join(dir, 'catalog.zst'))) {
+  const haveCatalog = cached?.catalog.digest === root.catalog.digest && existsSync(join(dir, 'catalog.zst'));
+  if (haveCatalog && next.digest === state.digest) {
     return { remote: remote.name, status: 'unchanged', version: root.version, packages: root.catalog.packages, bytes: 0 };
   }
-  const catalog = await readCatalogBytes(reader, root);
-  decodeCatalog(catalog, remote.url);
-  writeFileAtomic(join(dir, 'catalog.zst'), catalog);
-  writeFileAtomic(join(dir, 'root.json'), JSON.stringify(root));
-  return { remote: remote.name, status: 'updated', version: root.version, packages: root.catalog.packages, bytes: catalog.length };
+  let fetched = 0;
+  if (!haveCatalog) {
+    const catalog = await readCatalogBytes(reader, root);
+    decodeCatalog(catalog, remote.url);
+    writeFileAtomic(join(dir, 'catalog.zst'), catalog);
+    fetched = catalog.length;
+  }
+  writeFileAtomic(join(dir, 'root.json'), bytes);
+  writeTrust(image, remote.name, next);
+  return { remote: remote.name, status: 'updated', version: root.version, packages: root.catalog.packages, bytes: fetched };
 }
+
+const TRUST_FILE = 'trust.json';
+
+/** What the image trusts for a remote; undefined for a remote added before zpkg signed repositories. */
+export function readTrust(image: Image, name: string): TrustState | undefined {
+  const path = join(cacheDir(image, name), TRUST_FILE);
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as TrustState;
+  } catch (err) {
+    throw new ZpkgError('E_IMAGE_INVALID', `${path} cannot be read: ${(err as Error).message}`, { hint: `remove the remote and add it again` });
+  }
+}
+
+function writeTrust(image: Image, name: string, state: TrustState): void {
+  writeFileAtomic(join(cacheDir(image, name), TRUST_FILE), `${JSON.stringify(state, null, 2)}\n`, { durable: true });
+}
+
+const expired = (root: RootMetadata): boolean => root.expires !== undefined && Date.parse(root.expires) <= Date.now();
 
 function readCachedRoot(image: Image, name: string): RootMetadata | undefined {
   const path = join(cacheDir(image, name), 'root.json');
@@ -110,7 +186,8 @@ export async function loadCandidates(image: Image): Promise<Candidate[]> {
   const out: Candidate[] = [];
   for (const remote of listRemotes(image)) {
     let root = readCachedRoot(image, remote.name);
-    if (!root) {
+    // Expired metadata is not used: refresh, which refuses the remote if it still serves only expired metadata.
+    if (!root || expired(root)) {
       await refreshRemote(image, remote);
       root = readCachedRoot(image, remote.name)!;
     }

@@ -22,12 +22,15 @@ import { importIndexFileTable, type SkippedStanza } from './debian-index.js';
 import { openRepoWriter } from './dir-backend.js';
 import { ROOT_FILE } from './layout.js';
 import { commitSnapshot, readRoot } from './snapshot.js';
+import { prepareRoot, signingKeySet, type Signer } from './trust/sign.js';
 
 export interface ImportIndexOptions {
   /** The Packages file: plain, LZ4 frame, gzip or zstd. */
   index: string;
   /** Repository directory (or `file://` URL): new, empty, or an existing repository. */
   repo: string;
+  /** Signing keys: required when the repository is signed; a new repository made with them is signed. */
+  signer?: Signer;
 }
 
 /** What a catalog holds, counted as Debian tools count it. */
@@ -103,7 +106,7 @@ export async function importIndexToRepo(options: ImportIndexOptions): Promise<Im
     // Read under the lock: another publisher may have created or changed it meanwhile.
     const previous = existsSync(join(repo.dir, ROOT_FILE)) ? await readRoot(repo) : undefined;
     if (previous) replaced = { version: previous.version, packages: previous.catalog.packages };
-    version = (await commitSnapshot(repo, previous, entries, new Map())).version;
+    version = (await commitSnapshot(repo, prepareRoot(repo.dir, previous, options.signer, previous ? undefined : signingKeySet(options.signer)), entries, new Map())).version;
   } finally {
     release();
   }

@@ -1,7 +1,8 @@
 /**
  * The repository layout: static files, all content-addressed except `root.json`.
  *
- *   root.json                       root metadata: format, version (only grows), catalog and file index by digest
+ *   root.json                       signed root metadata: version (only grows), expiry, keys, catalog and file index by digest
+ *   keys/<n>.json                   the root metadata that started key generation n (kept so clients can follow rotations)
  *   catalog/<hex>.zst               the catalog (zstd, columnar: repo/catalog-codec.ts), named by the sha256 of its stored bytes
  *   files/<hex>.zst                 the file index (which package delivers which path), for `search --file`
  *   manifests/<hh>/<hex>.json       manifests by the sha256 of their canonical bytes
@@ -13,7 +14,12 @@
 import { digestHex, type Digest } from '../core/digest.js';
 
 export const ROOT_FILE = 'root.json';
-export const REPO_FORMAT = 1;
+export const REPO_FORMAT = 2;
+
+/** The root metadata that started key generation `n`. */
+export function rotationPath(n: number): string {
+  return `keys/${n}.json`;
+}
 
 export function catalogPath(digest: Digest): string {
   return `catalog/${digestHex(digest)}.zst`;

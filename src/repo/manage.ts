@@ -7,8 +7,29 @@ import type { RepoWriter } from './backend.js';
 import type { DirBackend } from './dir-backend.js';
 import { blobPath, catalogPath, digestFromPath, fileIndexPath, manifestPath, ROOT_FILE } from './layout.js';
 import { commitSnapshot, readSnapshot, readVerified } from './snapshot.js';
+import { keySetOf, prepareRoot, type Signer } from './trust/sign.js';
 
-export async function createRepo(repo: DirBackend): Promise<{ location: string; version: number }> {
+export interface CreateRepoOptions {
+  /** Keys the repository trusts from the start (each must sign its first root); none: an unsigned repository. */
+  signer?: Signer;
+  /** How many of the keys must sign each root metadata (default 1). */
+  threshold?: number;
+}
+
+export interface CreateRepoResult {
+  location: string;
+  version: number;
+  repository: string;
+  keys: string[];
+  threshold: number;
+  expires: string | null;
+}
+
+export async function createRepo(repo: DirBackend, options: CreateRepoOptions = {}): Promise<CreateRepoResult> {
+  const keys = options.signer?.keys ?? [];
+  const next = keys.length ? keySetOf(keys, options.threshold ?? 1) : undefined;
+  if (!next && options.threshold !== undefined) throw new ZpkgError('E_USAGE', '--threshold needs signing keys (--key)');
+  const draft = prepareRoot(repo.dir, undefined, options.signer, next);
   await mkdir(repo.dir, { recursive: true });
   const entries = await readdir(repo.dir);
   if (entries.includes(ROOT_FILE)) {
@@ -19,14 +40,14 @@ export async function createRepo(repo: DirBackend): Promise<{ location: string; 
   }
   const release = await repo.lock();
   try {
-    const root = await commitSnapshot(repo, undefined, [], new Map());
-    return { location: repo.dir, version: root.version };
+    const root = await commitSnapshot(repo, draft, [], new Map());
+    return { location: repo.dir, version: root.version, repository: root.repository, keys: Object.keys(root.keys), threshold: root.threshold, expires: root.expires ?? null };
   } finally {
     release();
   }
 }
 
-export async function removeFromRepo(repo: RepoWriter, name: string, version: string): Promise<CatalogEntry> {
+export async function removeFromRepo(repo: RepoWriter, name: string, version: string, signer?: Signer): Promise<CatalogEntry> {
   const release = await repo.lock();
   try {
     const snap = await readSnapshot(repo);
@@ -38,8 +59,9 @@ export async function removeFromRepo(repo: RepoWriter, name: string, version: st
         hint: known.length ? `published versions: ${known.join(', ')}` : undefined,
       });
     }
+    const draft = prepareRoot(repo.location, snap.root, signer);
     snap.files.delete(key);
-    await commitSnapshot(repo, snap.root, snap.entries.filter((e) => e !== victim), snap.files);
+    await commitSnapshot(repo, draft, snap.entries.filter((e) => e !== victim), snap.files);
     return victim;
   } finally {
     release();

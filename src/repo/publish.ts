@@ -14,6 +14,7 @@ import { entryFromManifest } from './catalog-codec.js';
 import { compress } from './compress.js';
 import { blobPath, manifestPath } from './layout.js';
 import { commitSnapshot, readSnapshot } from './snapshot.js';
+import { prepareRoot, type Signer } from './trust/sign.js';
 
 /** A package ready to publish: its manifest and where each blob's content is. */
 export interface BuiltPackage {
@@ -42,6 +43,8 @@ export interface PublishResult {
 export interface PublishOptions {
   replace?: boolean;
   level?: number;
+  /** The repository's signing keys; required (and checked before anything is written) when it is signed. */
+  signer?: Signer;
   onBlob?: (bytes: number) => void;
 }
 
@@ -58,6 +61,7 @@ export async function publishPackages(writer: RepoWriter, pkgs: readonly BuiltPa
   const release = await writer.lock();
   try {
     const snap = await readSnapshot(writer);
+    const draft = prepareRoot(writer.location, snap.root, options.signer);
     const byKey = new Map(snap.entries.map((e) => [entryKey(e), e]));
     const outcomes: PublishOutcome[] = [];
     let blobsWritten = 0;
@@ -106,7 +110,7 @@ export async function publishPackages(writer: RepoWriter, pkgs: readonly BuiltPa
     }
     let version = snap.root.version;
     if (outcomes.some((o) => o.status !== 'unchanged')) {
-      version = (await commitSnapshot(writer, snap.root, [...byKey.values()], snap.files)).version;
+      version = (await commitSnapshot(writer, draft, [...byKey.values()], snap.files)).version;
     }
     return { packages: outcomes, blobsWritten, blobsReused, bytesWritten, repoVersion: version };
   } finally {

@@ -1,11 +1,25 @@
 /**
- * Root metadata (`root.json`): the one mutable file of a repository. It names
- * the catalog and file index by digest and carries a version that grows with
- * every publish, so a client can tell newer from older (issue 7 signs it).
+ * Root metadata (`root.json`): the one mutable file of a repository, and the
+ * one a client trusts by signature. It is an envelope
+ *
+ *   {"signed": {…}, "signatures": [{"keyid", "sig"}]}
+ *
+ * where each signature is ed25519 over the canonical JSON of `signed`
+ * (core/canonical-json.ts). `signed` names the catalog and file index by digest
+ * (so everything else chains to it), carries a version that grows with every
+ * publish, an expiry time, the repository's id, and the keys allowed to sign the
+ * next root metadata with how many of them must (`threshold`). `keyGeneration`
+ * counts key-set changes; the root that started generation N is kept as
+ * `keys/N.json` so a client that trusted generation N-1 can follow the chain.
+ * An unsigned repository has no keys, threshold 0 and no signatures.
  */
+import { canonicalJson } from '../core/canonical-json.js';
 import { isDigest, type Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
 import { REPO_FORMAT } from './layout.js';
+import { isKeyId, keyIdOfEntry, type KeyId, type PublicKeyEntry } from './trust/keys.js';
+
+export const ROOT_TYPE = 'zpkg-root';
 
 export interface ContentRef {
   digest: Digest;
@@ -13,29 +27,98 @@ export interface ContentRef {
 }
 
 export interface RootMetadata {
+  type: typeof ROOT_TYPE;
   format: number;
+  /** Random id given at `repo create`: a root signed for another repository is refused. */
+  repository: string;
   version: number;
   created: string;
+  /** ISO time after which clients refuse it; absent only on unsigned repositories. */
+  expires?: string;
   catalog: ContentRef & { packages: number };
   files?: ContentRef;
+  keys: Record<KeyId, PublicKeyEntry>;
+  threshold: number;
+  keyGeneration: number;
 }
 
-export function parseRootMetadata(bytes: Buffer, location: string): RootMetadata {
+export interface RootSignature {
+  keyid: KeyId;
+  sig: string;
+}
+
+export interface SignedRoot {
+  signed: RootMetadata;
+  signatures: RootSignature[];
+  /** The bytes the signatures cover: canonical JSON of `signed`. */
+  canonical: Buffer;
+}
+
+export function canonicalRootBytes(signed: RootMetadata): Buffer {
+  return Buffer.from(canonicalJson(signed));
+}
+
+export function encodeSignedRoot(root: Omit<SignedRoot, 'canonical'>): Buffer {
+  return Buffer.from(`${JSON.stringify({ signed: root.signed, signatures: root.signatures }, null, 2)}\n`);
+}
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
+const isTime = (x: unknown): x is string => typeof x === 'string' && !Number.isNaN(Date.parse(x));
+
+/** Parses and checks the shape of root.json; signatures are checked by trust/, not here. */
+export function parseSignedRoot(bytes: Buffer, location: string): SignedRoot {
   let raw: unknown;
   try {
     raw = JSON.parse(bytes.toString('utf8'));
   } catch (err) {
     throw new ZpkgError('E_REPO_INVALID', `${location}: root.json is not valid JSON: ${(err as Error).message}`);
   }
-  const r = raw as Partial<RootMetadata>;
   const bad = (why: string): never => {
     throw new ZpkgError('E_REPO_INVALID', `${location}: root.json is invalid: ${why}`);
   };
-  if (typeof r !== 'object' || r === null) bad('not an object');
+  if (!isObject(raw)) return bad('not an object');
+  if (!isObject(raw.signed) || !Array.isArray(raw.signatures)) {
+    return bad('it must be {"signed": {…}, "signatures": […]} (a repository written before signing existed: create it again)');
+  }
+  const r = raw.signed;
+  if (r.type !== ROOT_TYPE) bad(`type must be \`${ROOT_TYPE}\``);
   if (r.format !== REPO_FORMAT) bad(`format ${String(r.format)} is not supported (this zpkg reads ${REPO_FORMAT})`);
-  if (!Number.isSafeInteger(r.version) || (r.version as number) < 0) bad('version must be a non-negative integer');
-  if (typeof r.created !== 'string') bad('created must be a timestamp');
-  if (!r.catalog || !isDigest(r.catalog.digest) || !Number.isSafeInteger(r.catalog.size)) bad('catalog must be {digest, size, packages}');
-  if (r.files !== undefined && (!isDigest(r.files.digest) || !Number.isSafeInteger(r.files.size))) bad('files must be {digest, size}');
-  return r as RootMetadata;
+  if (typeof r.repository !== 'string' || !/^[0-9a-f]{32}$/.test(r.repository)) bad('repository must be a 32-hex-digit id');
+  if (!isCount(r.version)) bad('version must be a non-negative integer');
+  if (!isTime(r.created)) bad('created must be a timestamp');
+  if (r.expires !== undefined && !isTime(r.expires)) bad('expires must be a timestamp');
+  const catalog = r.catalog as Record<string, unknown> | undefined;
+  if (!isObject(catalog) || !isDigest(catalog.digest) || !isCount(catalog.size) || !isCount(catalog.packages)) bad('catalog must be {digest, size, packages}');
+  const files = r.files as Record<string, unknown> | undefined;
+  if (files !== undefined && (!isObject(files) || !isDigest(files.digest) || !isCount(files.size))) bad('files must be {digest, size}');
+  if (!isObject(r.keys)) return bad('keys must be an object of key id → key');
+  for (const [id, entry] of Object.entries(r.keys)) {
+    if (!isKeyId(id)) bad(`key id \`${id}\` is not 64 hex digits`);
+    if (!isObject(entry) || entry.type !== 'ed25519' || typeof entry.public !== 'string') bad(`key ${id} must be {type: "ed25519", public}`);
+    if (keyIdOfEntry(entry as unknown as PublicKeyEntry) !== id) bad(`key ${id} is listed under an id that is not its fingerprint`);
+  }
+  const keyCount = Object.keys(r.keys).length;
+  if (!isCount(r.threshold) || (r.threshold as number) > keyCount || ((r.threshold as number) === 0) !== (keyCount === 0)) {
+    bad(`threshold ${String(r.threshold)} must be between 1 and the number of keys (${keyCount}), or 0 without keys`);
+  }
+  if (keyCount > 0 && r.expires === undefined) bad('a signed repository must say when its root metadata expires');
+  if (!isCount(r.keyGeneration) || (r.keyGeneration as number) < 1) bad('keyGeneration must be a positive integer');
+  const signatures: RootSignature[] = [];
+  for (const s of raw.signatures) {
+    if (!isObject(s) || typeof s.keyid !== 'string' || typeof s.sig !== 'string') bad('each signature must be {keyid, sig}');
+    signatures.push({ keyid: (s as { keyid: string }).keyid, sig: (s as { sig: string }).sig });
+  }
+  const signed = r as unknown as RootMetadata;
+  let canonical: Buffer;
+  try {
+    canonical = canonicalRootBytes(signed);
+  } catch (err) {
+    return bad((err as Error).message);
+  }
+  return { signed, signatures, canonical };
+}
+
+export function parseRootMetadata(bytes: Buffer, location: string): RootMetadata {
+  return parseSignedRoot(bytes, location).signed;
 }

@@ -9,20 +9,26 @@ import { ZpkgError } from '../core/errors.js';
 import type { RepoReader, RepoWriter } from './backend.js';
 import { decodeCatalog, encodeCatalog } from './catalog-codec.js';
 import { compress, decompress } from './compress.js';
-import { catalogPath, fileIndexPath, REPO_FORMAT, ROOT_FILE } from './layout.js';
-import { parseRootMetadata, type RootMetadata } from './root-metadata.js';
+import { catalogPath, fileIndexPath, ROOT_FILE, rotationPath } from './layout.js';
+import { parseSignedRoot, type RootMetadata, type SignedRoot } from './root-metadata.js';
+import { signRoot, type RootDraft } from './trust/sign.js';
 
 /** `name@version` → image paths the package delivers. */
 export type FileIndex = Map<string, string[]>;
 
-export async function readRoot(reader: RepoReader): Promise<RootMetadata> {
+/** The root metadata as stored, its shape checked; signatures are checked by the client (trust/accept.ts). */
+export async function readSignedRoot(reader: RepoReader): Promise<SignedRoot> {
   const bytes = await reader.read(ROOT_FILE);
   if (!bytes) {
     throw new ZpkgError('E_REPO_INVALID', `${reader.location} is not a zpkg repository (no ${ROOT_FILE})`, {
       hint: `create one with \`zpkg repo create ${reader.location}\``,
     });
   }
-  return parseRootMetadata(bytes, reader.location);
+  return parseSignedRoot(bytes, reader.location);
+}
+
+export async function readRoot(reader: RepoReader): Promise<RootMetadata> {
+  return (await readSignedRoot(reader)).signed;
 }
 
 /** Reads a content-addressed file and checks it hashes to `digest`. */
@@ -71,9 +77,11 @@ export async function readSnapshot(reader: RepoReader): Promise<Snapshot> {
 
 /**
  * Publishes a new state: the catalog and file index first (content-addressed,
- * invisible until named), a syncfs, then `root.json` by atomic rename.
+ * invisible until named), a syncfs, then the signed `root.json` by atomic
+ * rename. `draft` (trust/sign.ts prepareRoot) was checked before anything was
+ * written, so a publisher without the keys has changed nothing.
  */
-export async function commitSnapshot(writer: RepoWriter, previous: RootMetadata | undefined, entries: readonly CatalogEntry[], files: FileIndex): Promise<RootMetadata> {
+export async function commitSnapshot(writer: RepoWriter, draft: RootDraft, entries: readonly CatalogEntry[], files: FileIndex): Promise<RootMetadata> {
   const catalog = encodeCatalog(entries);
   const catalogDigest = digestOf(catalog);
   await writer.write(catalogPath(catalogDigest), catalog);
@@ -81,13 +89,16 @@ export async function commitSnapshot(writer: RepoWriter, previous: RootMetadata 
   const indexDigest = digestOf(index);
   await writer.write(fileIndexPath(indexDigest), index);
   await writer.sync();
-  const root: RootMetadata = {
-    format: REPO_FORMAT,
-    version: (previous?.version ?? 0) + 1,
-    created: new Date().toISOString(),
+  return commitRoot(writer, draft, {
     catalog: { digest: catalogDigest, size: catalog.length, packages: entries.length },
     files: { digest: indexDigest, size: index.length },
-  };
-  await writer.write(ROOT_FILE, Buffer.from(`${JSON.stringify(root, null, 2)}\n`), { durable: true });
+  });
+}
+
+/** Signs and writes root metadata naming content already durable; a key rotation is also kept as `keys/<n>.json`. */
+export async function commitRoot(writer: RepoWriter, draft: RootDraft, content: Pick<RootMetadata, 'catalog' | 'files'>): Promise<RootMetadata> {
+  const { root, bytes } = signRoot(draft, content);
+  if (draft.rotates) await writer.write(rotationPath(root.keyGeneration), bytes, { durable: true });
+  await writer.write(ROOT_FILE, bytes, { durable: true });
   return root;
 }

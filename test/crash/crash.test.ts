@@ -4,7 +4,7 @@ import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { prng } from '../helpers/prng.js';
-import { ok, tempDir } from '../helpers/zpkg.js';
+import { ok, tempDir, TRUST } from '../helpers/zpkg.js';
 import { buildRepository, crashRun, killPlan, prepareScenario, type RunResult, type Scenario } from './harness.js';
 
 const RUNS = Number(process.env.ZPKG_CRASH_RUNS ?? 45);
@@ -16,7 +16,7 @@ beforeAll(() => {
   const repo = buildRepository(work);
   const empty = join(work, 'tpl-empty');
   mkdirSync(empty);
-  ok(['--root', empty, 'remote', 'add', 'main', repo]);
+  ok(['--root', empty, 'remote', 'add', 'main', repo, ...TRUST]);
   ok(['--root', empty, 'refresh']);
   const v1 = join(work, 'tpl-v1');
   cpSync(empty, v1, { recursive: true, verbatimSymlinks: true });

@@ -1,6 +1,6 @@
 /** Helpers for tests that drive the real `zpkg` binary on real directories. */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -9,6 +9,17 @@ import { stringify } from 'yaml';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(REPO_ROOT, 'bin/zpkg.js');
+
+/**
+ * The signing key of test repositories, made once per test process. Every run
+ * gets it as ZPKG_REPO_KEY, so `repo create` makes signed repositories and
+ * publishes sign them; images trust it with `remote add … ...TRUST`.
+ */
+const testKey = generateKeyPairSync('ed25519');
+export const TEST_KEY = join(mkdtempSync(join(tmpdir(), 'zpkg-test-key-')), 'repo.key');
+writeFileSync(TEST_KEY, testKey.privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+export const TEST_PUB = `ed25519:${Buffer.from(testKey.publicKey.export({ format: 'jwk' }).x!, 'base64url').toString('base64')}`;
+export const TRUST = ['--key', TEST_PUB];
 
 export interface Run {
   status: number;
@@ -19,7 +30,7 @@ export interface Run {
 }
 
 export function zpkg(args: string[], options: { input?: string; cwd?: string; env?: Record<string, string> } = {}): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], { input: options.input ?? '', cwd: options.cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...options.env } });
+  const r = spawnSync(process.execPath, [BIN, ...args], { input: options.input ?? '', cwd: options.cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ZPKG_REPO_KEY: TEST_KEY, ...options.env } });
   let json: unknown;
   try {
     json = JSON.parse(r.stdout);

@@ -8,8 +8,9 @@ import type { BuildRunResult } from '../../build/build-all.js';
 import { ZpkgError } from '../../core/errors.js';
 import { formatBytes } from '../../report/table.js';
 import type { Context } from '../context.js';
+import { signerFrom, withSigningOptions, type SigningOpts } from '../signing.js';
 
-interface BuildOpts {
+interface BuildOpts extends SigningOpts {
   all?: string;
   repo?: string;
   replace?: boolean;
@@ -44,7 +45,7 @@ function render(r: BuildRunResult, repo: string | undefined): string {
 }
 
 export function register(program: Command, ctx: Context): void {
-  program
+  withSigningOptions(program
     .command('build')
     .description('build packages from recipes (SRC_DIR/zpkg.yaml), skipping those up to date, and publish them to a repository')
     .argument('[src...]', 'recipe directories')
@@ -54,7 +55,7 @@ export function register(program: Command, ctx: Context): void {
     .option('--force', 'build recipes even when they are up to date')
     .option('--no-check', 'with --all: skip the consistency check')
     .option('--level <n>', 'zstd compression level (1–19)', '3')
-    .option('--source-cache <dir>', 'download cache for URL sources (default: $ZPKG_SOURCE_CACHE or $XDG_CACHE_HOME/zpkg/sources)')
+    .option('--source-cache <dir>', 'download cache for URL sources (default: $ZPKG_SOURCE_CACHE or $XDG_CACHE_HOME/zpkg/sources)'))
     .action(async (srcs: string[], opts: BuildOpts, cmd: Command) => {
       if (opts.all !== undefined && srcs.length > 0) throw new ZpkgError('E_USAGE', 'give recipe directories or --all RECIPES_DIR, not both');
       if (opts.all === undefined && srcs.length === 0) throw new ZpkgError('E_USAGE', 'name recipe directories, or --all RECIPES_DIR');
@@ -71,6 +72,7 @@ export function register(program: Command, ctx: Context): void {
         isolate: all,
         check: all && opts.check,
         sourceCache: opts.sourceCache ?? defaultSourceCache(),
+        signer: opts.repo ? await signerFrom(opts) : undefined,
         report,
       });
       report.result(result, (r) => render(r, opts.repo));

@@ -1,11 +1,12 @@
 /**
  * `zpkg demo`: the main job end to end on an embedded default — a repository
  * and an image under ./.zpkg-demo/, built from the packages in examples/:
- * build → publish → install (with dependencies) → run → verify (and catch a
- * tampered file) → remove → verify.
+ * a signing key → a signed repository → build → publish → an image trusting
+ * that key → install (with dependencies) → run → verify (and catch a tampered
+ * file) → remove → verify.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -27,6 +28,7 @@ export function register(program: Command, ctx: Context): void {
       const { openRepoWriter } = await import('../../repo/dir-backend.js');
       const { createRepo } = await import('../../repo/manage.js');
       const { publishPackages } = await import('../../repo/publish.js');
+      const { readSigningKey, writeKeyPair } = await import('../../repo/trust/key-file.js');
       const { install } = await import('../../txn/install.js');
       const { remove } = await import('../../txn/remove.js');
       const { verifyImage } = await import('../../txn/verify.js');
@@ -41,18 +43,22 @@ export function register(program: Command, ctx: Context): void {
       };
       rmSync(base, { recursive: true, force: true });
 
+      mkdirSync(base, { recursive: true });
+      const key = writeKeyPair(join(base, 'signing-key'));
+      say('repo keygen', `made signing key ${key.privateKey} (fingerprint ${key.keyid.slice(0, 16)}…)`, key);
+      const signer = { keys: [readSigningKey(key.privateKey)] };
       const repo = openRepoWriter(repoDir);
-      await createRepo(repo);
-      say('repo create', `created repository ${repoDir}`);
+      await createRepo(repo, { signer });
+      say('repo create', `created repository ${repoDir}, its root metadata signed by that key`);
       const sources = readdirSync(EXAMPLES).sort().map((d) => join(EXAMPLES, d));
       const built = sources.map((s) => buildPackage(s));
-      const published = await publishPackages(repo, built);
+      const published = await publishPackages(repo, built, { signer });
       say('build', `built and published ${built.map((b) => `${b.manifest.name} ${b.manifest.version}`).join(', ')} (${published.blobsWritten} blobs)`, published);
 
       const image = openImage(root, { create: true });
       try {
-        addRemote(image, 'demo', repoDir);
-        say('remote add', `image ${root}: remote demo → ${repoDir}`);
+        addRemote(image, 'demo', repoDir, 0, { keys: [key.keyid] });
+        say('remote add', `image ${root}: remote demo → ${repoDir}, trusting only key ${key.keyid.slice(0, 16)}…`);
         const installed = await install(image, [parseSpec('hello')], { report, command: 'zpkg demo: install hello', unsafeIo: true });
         say('install', `installed ${installed.install.map((p) => `${p.name} ${p.version}`).join(', ')} — hello pulled in its dependencies`, installed);
 

@@ -8,11 +8,15 @@ export function register(program: Command, ctx: Context): void {
     .command('refresh')
     .description("fetch the remotes' catalogs")
     .action(async (_o, cmd: Command) => {
-      const { listRemotes, refreshRemote } = await import('../../image/remotes.js');
+      const { listRemotes, readTrust, refreshRemote } = await import('../../image/remotes.js');
       const image = ctx.image(cmd, true);
+      const report = ctx.report(cmd);
       const results: RefreshResult[] = [];
-      for (const r of listRemotes(image)) results.push(await refreshRemote(image, r));
-      ctx.report(cmd).result({ remotes: results }, (x) =>
+      for (const r of listRemotes(image)) {
+        if (readTrust(image, r.name)?.insecure) report.warn(`remote ${r.name} is insecure: its root metadata's signatures are not checked (digests are)`);
+        results.push(await refreshRemote(image, r));
+      }
+      report.result({ remotes: results }, (x) =>
         x.remotes.length ? x.remotes.map((r) => `${r.remote}: ${r.status} (repository version ${r.version}, ${r.packages} packages)`).join('\n') : 'no remotes to refresh',
       );
     });

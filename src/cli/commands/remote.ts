@@ -1,38 +1,61 @@
-/** `zpkg remote add|list|remove`: the repositories an image installs from. */
+/** `zpkg remote add|list|remove`: the repositories an image installs from, and the keys it trusts for them. */
 import type { Command } from 'commander';
 import { ZpkgError } from '../../core/errors.js';
 import { table } from '../../report/table.js';
 import type { Context } from '../context.js';
 
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
 export function register(program: Command, ctx: Context): void {
   const remote = program.command('remote').description('manage the repositories an image installs from');
   remote
     .command('add')
-    .description('add a remote (a directory path or file:// URL)')
+    .description('add a remote (a directory path or file:// URL) and the key to trust for it')
     .argument('<name>', 'a short name')
     .argument('<url>', 'where the repository is')
     .option('--priority <n>', 'higher wins for the same package name', '0')
-    .action(async (name: string, url: string, opts: { priority: string }, cmd: Command) => {
-      const { addRemote, listRemotes, removeRemote } = await import('../../image/remotes.js');
+    .option('--key <key>', "the repository's public key: a .pub file, an `ed25519:…` line or its fingerprint (repeatable)", collect)
+    .option('--insecure', 'trust no key: accept unsigned root metadata (digests are still checked)')
+    .action(async (name: string, url: string, opts: { priority: string; key?: string[]; insecure?: boolean }, cmd: Command) => {
+      const { addRemote, requireTrust } = await import('../../image/remotes.js');
+      const { resolveTrustedKey } = await import('../../repo/trust/key-file.js');
       const priority = Number(opts.priority);
       if (!Number.isInteger(priority)) throw new ZpkgError('E_USAGE', `--priority \`${opts.priority}\` is not an integer`);
-      const r = addRemote(ctx.image(cmd, true), name, url, priority);
-      ctx.report(cmd).result(r, (x) => `added remote ${x.name} → ${x.url} (priority ${x.priority})`);
+      const keys = (opts.key ?? []).map(resolveTrustedKey);
+      // Before the image is opened: a refused remote must not even create the image's state.
+      requireTrust(name, url, { keys, insecure: opts.insecure });
+      const r = addRemote(ctx.image(cmd, true), name, url, priority, { keys, insecure: opts.insecure });
+      const trust = opts.insecure ? 'INSECURE: signatures are not checked' : `trusting key ${keys.map((k) => k.slice(0, 16)).join(', ')}`;
+      ctx.report(cmd).result({ ...r, keys, insecure: Boolean(opts.insecure) }, (x) => `added remote ${x.name} → ${x.url} (priority ${x.priority}; ${trust})`);
     });
   remote
     .command('list')
-    .description('list remotes, highest priority first')
+    .description('list remotes, highest priority first, with the keys trusted for them')
     .action(async (_o, cmd: Command) => {
-      const { addRemote, listRemotes, removeRemote } = await import('../../image/remotes.js');
-      const remotes = listRemotes(ctx.image(cmd));
-      ctx.report(cmd).result({ remotes }, (x) => (x.remotes.length ? table(x.remotes.map((r) => [r.name, String(r.priority), r.url]), ['NAME', 'PRIORITY', 'URL']) : 'no remotes'));
+      const { listRemotes, readTrust } = await import('../../image/remotes.js');
+      const image = ctx.image(cmd);
+      const remotes = listRemotes(image).map((r) => {
+        const t = readTrust(image, r.name);
+        const trust = !t ? 'none' : t.insecure ? 'insecure' : 'signed';
+        const keys = (t?.keys ? Object.keys(t.keys) : (t?.pinned ?? [])).sort();
+        return { ...r, trust, keys, threshold: t?.threshold ?? 0, version: t?.version ?? 0 };
+      });
+      const describe = (r: (typeof remotes)[number]): string => {
+        if (r.trust === 'insecure') return 'INSECURE (no key)';
+        if (r.trust === 'none') return 'NO KEY (add again with --key)';
+        const ids = r.keys.map((k) => k.slice(0, 16)).join(', ');
+        return r.threshold ? `${r.threshold} of ${ids} (version ${r.version})` : `pinned ${ids} (not refreshed yet)`;
+      };
+      ctx.report(cmd).result({ remotes }, (x) =>
+        x.remotes.length ? table(x.remotes.map((r) => [r.name, String(r.priority), r.url, describe(r)]), ['NAME', 'PRIORITY', 'URL', 'TRUST']) : 'no remotes',
+      );
     });
   remote
     .command('remove')
-    .description('remove a remote and its cached catalog')
+    .description('remove a remote, its cached catalog and the keys trusted for it')
     .argument('<name>')
     .action(async (name: string, _o, cmd: Command) => {
-      const { addRemote, listRemotes, removeRemote } = await import('../../image/remotes.js');
+      const { removeRemote } = await import('../../image/remotes.js');
       const r = removeRemote(ctx.image(cmd, true), name);
       ctx.report(cmd).result({ removed: r }, (x) => `removed remote ${x.removed.name}`);
     });

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { ImportIndexResult } from '../../repo/import-index.js';
 import type { Context } from '../context.js';
+import { signerFrom, withSigningOptions, type SigningOpts } from '../signing.js';
 
 const n = (x: number): string => x.toLocaleString('en-US');
 
@@ -18,14 +19,14 @@ function render(r: ImportIndexResult): string {
 }
 
 export function register(repo: Command, ctx: Context): void {
-  repo
+  withSigningOptions(repo
     .command('import-index')
     .description('import a Debian Packages index as the catalog of a catalog-only repository (no manifests, no blobs)')
     .argument('<packages-file>', 'Debian Packages index: plain, .lz4, .gz or .zst')
-    .requiredOption('--repo <dir>', 'repository directory: new, empty, or an existing repository whose catalog is replaced')
-    .action(async (index: string, o: { repo: string }, cmd: Command) => {
+    .requiredOption('--repo <dir>', 'repository directory: new, empty, or an existing repository whose catalog is replaced'))
+    .action(async (index: string, o: SigningOpts & { repo: string }, cmd: Command) => {
       const { importIndexToRepo } = await import('../../repo/import-index.js');
-      const result = await importIndexToRepo({ index, repo: o.repo });
+      const result = await importIndexToRepo({ index, repo: o.repo, signer: await signerFrom(o) });
       ctx.report(cmd).result(result, render);
     });
 }

@@ -2,19 +2,20 @@
 import type { Command } from 'commander';
 import { ZpkgError } from '../../core/errors.js';
 import type { Context } from '../context.js';
+import { signerFrom, withSigningOptions, type SigningOpts } from '../signing.js';
 
 export function register(repo: Command, ctx: Context): void {
-  repo
+  withSigningOptions(repo
     .command('remove')
     .description('remove a package version from a repository (its blobs stay until `repo gc`)')
     .argument('<dir>', 'repository directory')
-    .argument('<name@version>', 'package and version to remove')
-    .action(async (dir: string, spec: string, _o, cmd: Command) => {
+    .argument('<name@version>', 'package and version to remove'))
+    .action(async (dir: string, spec: string, opts: SigningOpts, cmd: Command) => {
       const { openRepoWriter } = await import('../../repo/dir-backend.js');
       const { removeFromRepo } = await import('../../repo/manage.js');
       const at = spec.lastIndexOf('@');
       if (at <= 0 || at === spec.length - 1) throw new ZpkgError('E_USAGE', `\`${spec}\` is not NAME@VERSION`);
-      const entry = await removeFromRepo(openRepoWriter(dir), spec.slice(0, at), spec.slice(at + 1));
+      const entry = await removeFromRepo(openRepoWriter(dir), spec.slice(0, at), spec.slice(at + 1), await signerFrom(opts));
       ctx.report(cmd).result({ removed: { name: entry.name, version: entry.version } }, (r) => `removed ${r.removed.name} ${r.removed.version}`);
     });
 }
