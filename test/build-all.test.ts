@@ -41,7 +41,7 @@ describe('build --all is incremental', () => {
   });
 
   it('builds every recipe the first time, publishes them together, and checks the set', () => {
-    const before = JSON.parse(readFileSync(join(repo, 'root.json'), 'utf8')).version;
+    const before = JSON.parse(readFileSync(join(repo, 'root.json'), 'utf8')).signed.version;
     const r = all(recipes, repo);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(names(r.json.built)).toEqual(['hello', 'libgreet', 'zos-base']);
@@ -50,7 +50,7 @@ describe('build --all is incremental', () => {
     expect(r.json.failed).toEqual([]);
     expect(r.json.check).toMatchObject({ packages: 3, uninstallable: [] });
     // One repository version for the whole run.
-    expect(JSON.parse(readFileSync(join(repo, 'root.json'), 'utf8')).version).toBe(before + 1);
+    expect(JSON.parse(readFileSync(join(repo, 'root.json'), 'utf8')).signed.version).toBe(before + 1);
     // The state records the inputs and the manifest; its directory ignores itself in git.
     const state = JSON.parse(readFileSync(join(recipes, 'hello/.zpkg-build/state.json'), 'utf8'));
     expect(state).toMatchObject({ format: 1, name: 'hello', version: '1.0', manifest: r.json.built.find((b: { name: string }) => b.name === 'hello').manifest });

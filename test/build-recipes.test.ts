@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { decompress } from '../src/repo/compress.js';
 import { blobPath } from '../src/repo/layout.js';
 import { readManifest, tarball, writeRecipe } from './helpers/recipes.js';
-import { ok, tempDir, zpkg } from './helpers/zpkg.js';
+import { ok, tempDir, TRUST, zpkg } from './helpers/zpkg.js';
 
 let work: string;
 let repo: string;
@@ -20,7 +20,7 @@ function image(name: string): string {
   mkdirSync(join(root, 'etc'), { recursive: true });
   writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
   writeFileSync(join(root, 'etc/group'), 'root:x:0:\n');
-  ok(['--root', root, 'remote', 'add', 'main', repo]);
+  ok(['--root', root, 'remote', 'add', 'main', repo, ...TRUST]);
   return root;
 }
 

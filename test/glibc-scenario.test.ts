@@ -17,7 +17,7 @@ import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compareVersions } from '../src/core/version.js';
-import { ok, snapshot, tempDir, writePackage, zpkg } from './helpers/zpkg.js';
+import { ok, snapshot, tempDir, TRUST, writePackage, zpkg } from './helpers/zpkg.js';
 
 const LIBC = '/lib/x86_64-linux-gnu/libc.so.6';
 const LD = '/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2';
@@ -65,7 +65,7 @@ beforeAll(() => {
   copyFileSync('/usr/bin/echo', join(app, 'root/usr/bin/greeter'));
   ok(['build', app, '--repo', repo]);
   mkdirSync(image);
-  ok(['--root', image, 'remote', 'add', 'main', repo]);
+  ok(['--root', image, 'remote', 'add', 'main', repo, ...TRUST]);
   ok(['--root', image, 'install', 'libc']);
 });
 

@@ -16,7 +16,7 @@ import { chmodSync, chownSync, linkSync, mkdirSync, readFileSync, symlinkSync, w
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fetchDebs } from './helpers/debs.js';
-import { ok, snapshot, tempDir, zpkg } from './helpers/zpkg.js';
+import { ok, snapshot, tempDir, TRUST, zpkg } from './helpers/zpkg.js';
 
 export const CLOSURE = [
   'libc6', 'libgcc-s1', 'gcc-12-base', 'bash', 'libtinfo6', 'base-files', 'mawk', 'debianutils',
@@ -72,7 +72,7 @@ describe('import-deb of a real bookworm set', () => {
     // What base-passwd's maintainer scripts would create: base-files ships /var/local as root:staff.
     writeFileSync(join(image, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/bash\n');
     writeFileSync(join(image, 'etc/group'), 'root:x:0:\nstaff:x:50:\n');
-    ok(['--root', image, 'remote', 'add', 'debian', repo]);
+    ok(['--root', image, 'remote', 'add', 'debian', repo, ...TRUST]);
     const r = ok(['--root', image, '--json', 'install', 'bash', 'coreutils', 'openssl']);
     expect(r.json.install.map((p: { name: string }) => p.name).sort()).toEqual([...CLOSURE].sort());
     const bash = spawnSync('chroot', [image, '/bin/bash', '-c', 'echo ok'], { encoding: 'utf8' });

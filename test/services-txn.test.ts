@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMainRemote, publishLifecycle, writeImageConfig, type LifecyclePackage } from './helpers/lifecycle.js';
 import { ZinitSim } from './helpers/zinit-sim.js';
-import { BIN, ok, tempDir, zpkg } from './helpers/zpkg.js';
+import { zpkgAsync } from './helpers/recipes.js';
+import { ok, tempDir, zpkg } from './helpers/zpkg.js';
 
 const work = tempDir('zpkg-services-txn-');
 const children: ChildProcess[] = [];
@@ -261,28 +262,11 @@ describe('s6', () => {
   });
 });
 
-/** zpkg as a child process without blocking this one: the zinit protocol server answers from here. */
-function zpkgAsync(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
-  });
-}
-
+/** zpkg without blocking this process: the zinit protocol server answers from here. */
 async function okAsync(args: string[]): Promise<{ json: any }> {
   const r = await zpkgAsync(args);
   if (r.status !== 0) throw new Error(`zpkg ${args.join(' ')} exited ${r.status}\n${r.stdout}\n${r.stderr}`);
-  let json: unknown;
-  try {
-    json = JSON.parse(r.stdout);
-  } catch {
-    json = undefined;
-  }
-  return { json };
+  return r;
 }
 
 describe('zinit (protocol server)', () => {

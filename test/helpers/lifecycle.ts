@@ -10,7 +10,8 @@ import { digestOf } from '../../src/core/digest.js';
 import { encodeManifest, validateManifest, type HookPhase, type ServiceDecl } from '../../src/core/manifest.js';
 import { openRepoWriter } from '../../src/repo/dir-backend.js';
 import { publishPackages, type BuiltPackage } from '../../src/repo/publish.js';
-import { ok, writePackage, type TreeEntry } from './zpkg.js';
+import { signerFrom } from '../../src/cli/signing.js';
+import { ok, TEST_KEY, TRUST, writePackage, type TreeEntry } from './zpkg.js';
 
 export interface LifecyclePackage {
   name: string;
@@ -58,12 +59,12 @@ export function buildLifecyclePackage(work: string, p: LifecyclePackage): BuiltP
 /** Creates `repo` when needed and publishes the packages into it. */
 export async function publishLifecycle(repo: string, work: string, pkgs: LifecyclePackage[]): Promise<void> {
   if (!existsSync(join(repo, 'root.json'))) ok(['repo', 'create', repo]);
-  await publishPackages(openRepoWriter(repo), pkgs.map((p) => buildLifecyclePackage(work, p)));
+  await publishPackages(openRepoWriter(repo), pkgs.map((p) => buildLifecyclePackage(work, p)), { signer: await signerFrom({ key: [TEST_KEY] }) });
 }
 
 /** Adds `repo` as the image's remote `main`. */
 export function addMainRemote(image: string, repo: string): void {
-  ok(['--root', image, 'remote', 'add', 'main', repo]);
+  ok(['--root', image, 'remote', 'add', 'main', repo, ...TRUST]);
 }
 
 /** Writes the image's etc/zpkg/zpkg.yaml. */

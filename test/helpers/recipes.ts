@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Manifest } from '../../src/core/manifest.js';
 import { manifestPath } from '../../src/repo/layout.js';
-import { BIN, type Run } from './zpkg.js';
+import { BIN, TEST_KEY, type Run } from './zpkg.js';
 
 /** Writes `dir/zpkg.yaml` from `recipe` and every file of `files` (relative to `dir`; `{content, mode}` sets a mode). */
 export function writeRecipe(dir: string, recipe: Record<string, unknown>, files: Record<string, string | { content: string; mode: number }> = {}): string {
@@ -43,7 +43,7 @@ export function readManifest(repo: string, digest: string): Manifest {
 /** Like `zpkg()` but without blocking this process, so a server in the test can answer. */
 export function zpkgAsync(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', ZPKG_REPO_KEY: TEST_KEY, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -4,8 +4,9 @@ import type { DebPackage } from '../../build/deb/index.js';
 import type { PublishResult } from '../../repo/publish.js';
 import { formatBytes } from '../../report/table.js';
 import type { Context } from '../context.js';
+import { signerFrom, withSigningOptions, type SigningOpts } from '../signing.js';
 
-interface ImportDebOpts {
+interface ImportDebOpts extends SigningOpts {
   repo?: string;
   replace?: boolean;
   level?: string;
@@ -13,8 +14,7 @@ interface ImportDebOpts {
 }
 
 export function register(program: Command, ctx: Context): void {
-  program
-    .command('import-deb')
+  withSigningOptions(program.command('import-deb'))
     .description('turn Debian packages (.deb) into zpkg packages and publish them; maintainer scripts are not run')
     .argument('<deb...>', '.deb files')
     .option('--repo <dir>', 'repository to publish into (without it: convert, check and summarize only)')
@@ -42,7 +42,7 @@ export function register(program: Command, ctx: Context): void {
         if (opts.repo) {
           const total = built.reduce((n, b) => n + b.blobs.size, 0);
           const pub = report.progress('publish', total);
-          published = await publishPackages(openRepoWriter(opts.repo), built, { replace: opts.replace, level: Number(opts.level), onBlob: (n) => pub.tick(1, n) });
+          published = await publishPackages(openRepoWriter(opts.repo), built, { replace: opts.replace, level: Number(opts.level), signer: await signerFrom(opts), onBlob: (n) => pub.tick(1, n) });
           pub.done(`${published.blobsWritten} blobs written, ${published.blobsReused} already there`);
         }
         const doc = {
