@@ -13,10 +13,10 @@ import type { RepoReader } from '../repo/backend.js';
 import { CatalogRow } from '../core/catalog-table.js';
 import { decodeCatalog, decodeCatalogTable } from '../repo/catalog-codec.js';
 import { localDirOf } from '../repo/dir-backend.js';
-import { openRepoReader } from '../repo/open.js';
+import { openMirroredReader, openRepoReader } from '../repo/open.js';
 import { parseRootMetadata, type RootMetadata } from '../repo/root-metadata.js';
 import { decodeFileIndex, readCatalogBytes, readRoot, readVerified, type FileIndex } from '../repo/snapshot.js';
-import { fileIndexPath } from '../repo/layout.js';
+import { fileIndexPath, ROOT_FILE } from '../repo/layout.js';
 import type { Image } from './image.js';
 
 export interface Remote {
@@ -24,12 +24,37 @@ export interface Remote {
   url: string;
   priority: number;
   addedAt: string;
+  /** Other URLs of the same repository, tried in order when a read from `url` fails. */
+  mirrors?: string[];
 }
 
 const REMOTE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 export function listRemotes(image: Image): Remote[] {
-  return (image.db.prepare('SELECT name, url, priority, added_at AS addedAt FROM remotes ORDER BY priority DESC, name').all() as Remote[]);
+  const rows = image.db.prepare('SELECT name, url, priority, added_at AS addedAt FROM remotes ORDER BY priority DESC, name').all() as Remote[];
+  for (const r of rows) r.mirrors = readMirrors(image, r.name);
+  return rows;
+}
+
+function mirrorsFile(image: Image, name: string): string {
+  return join(image.paths.repos, name, 'mirrors.json');
+}
+
+function readMirrors(image: Image, name: string): string[] {
+  const path = mirrorsFile(image, name);
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as string[]) : [];
+}
+
+/** Sets a remote's mirrors (URLs of the same repository, tried in order after its URL). */
+export function setMirrors(image: Image, name: string, mirrors: readonly string[]): Remote {
+  getRemote(image, name);
+  const stored = mirrors.map((m) => {
+    const url = localDirOf(m) ?? m;
+    openRepoReader(url);
+    return url;
+  });
+  writeFileAtomic(mirrorsFile(image, name), JSON.stringify(stored));
+  return getRemote(image, name);
 }
 
 export function getRemote(image: Image, name: string): Remote {
@@ -71,26 +96,47 @@ export interface RefreshResult {
   bytes: number;
 }
 
-/** Fetches a remote's root metadata and, when it names a new catalog, the catalog. */
+/**
+ * Fetches a remote's root metadata and, when it names a new catalog, the
+ * catalog. The root metadata is asked for conditionally (the validator of the
+ * last answer is kept beside the cached copy), so a refresh when nothing
+ * changed costs one small request answered `304 Not Modified`.
+ */
 export async function refreshRemote(image: Image, remote: Remote): Promise<RefreshResult> {
   let reader: RepoReader;
   let root: RootMetadata;
+  const dir = cacheDir(image, remote.name);
+  const cached = readCachedRoot(image, remote.name);
+  const validatorPath = join(dir, 'root.validator');
+  const haveCatalog = cached !== undefined && existsSync(join(dir, 'catalog.zst'));
+  let validator: string | undefined;
   try {
-    reader = openRepoReader(remote.url);
-    root = await readRoot(reader);
+    reader = remoteReader(image, remote);
+    const fresh = await reader.readFresh(ROOT_FILE, haveCatalog && existsSync(validatorPath) ? readFileSync(validatorPath, 'utf8') : undefined);
+    if (fresh.status === 'unchanged') return { remote: remote.name, status: 'unchanged', version: cached!.version, packages: cached!.catalog.packages, bytes: 0 };
+    if (fresh.status === 'missing') root = await readRoot(reader);
+    else {
+      root = parseRootMetadata(fresh.bytes, reader.location);
+      validator = fresh.validator;
+    }
   } catch (err) {
     if (err instanceof ZpkgError && err.code !== 'E_REPO_INVALID') throw err;
     throw new ZpkgError('E_REMOTE_UNREACHABLE', `remote \`${remote.name}\` (${remote.url}): ${(err as Error).message}`, { cause: err });
   }
-  const dir = cacheDir(image, remote.name);
-  const cached = readCachedRoot(image, remote.name);
-  if (cached && cached.catalog.digest === root.catalog.digest && existsSync(join(dir, 'catalog.zst'))) {
+  const keepValidator = (): void => {
+    if (validator) writeFileAtomic(validatorPath, validator);
+    else rmSync(validatorPath, { force: true });
+  };
+  if (cached && cached.catalog.digest === root.catalog.digest && haveCatalog) {
+    writeFileAtomic(join(dir, 'root.json'), JSON.stringify(root));
+    keepValidator();
     return { remote: remote.name, status: 'unchanged', version: root.version, packages: root.catalog.packages, bytes: 0 };
   }
   const catalog = await readCatalogBytes(reader, root);
   decodeCatalog(catalog, remote.url);
   writeFileAtomic(join(dir, 'catalog.zst'), catalog);
   writeFileAtomic(join(dir, 'root.json'), JSON.stringify(root));
+  keepValidator();
   return { remote: remote.name, status: 'updated', version: root.version, packages: root.catalog.packages, bytes: catalog.length };
 }
 
@@ -132,12 +178,22 @@ export async function loadFileIndex(image: Image, remote: Remote): Promise<FileI
   const path = join(cacheDir(image, remote.name), 'files.zst');
   let bytes: Buffer | undefined = existsSync(path) ? readFileSync(path) : undefined;
   if (!bytes || digestOf(bytes) !== root.files.digest) {
-    bytes = await readVerified(openRepoReader(remote.url), fileIndexPath(root.files.digest), root.files.digest, 'file index');
+    bytes = await readVerified(remoteReader(image, remote), fileIndexPath(root.files.digest), root.files.digest, 'file index');
     writeFileAtomic(path, bytes);
   }
   return decodeFileIndex(bytes, remote.url);
 }
 
-export function remoteReader(remote: Remote): RepoReader {
-  return openRepoReader(remote.url);
+const readers = new Map<string, RepoReader>();
+
+/** The reader of a remote (its URL, then its mirrors), one per process so connections are kept alive across uses. */
+export function remoteReader(image: Image, remote: Remote): RepoReader {
+  const mirrors = remote.mirrors ?? readMirrors(image, remote.name);
+  const key = JSON.stringify([remote.url, ...mirrors]);
+  let r = readers.get(key);
+  if (!r) {
+    r = openMirroredReader(remote.url, mirrors);
+    readers.set(key, r);
+  }
+  return r;
 }

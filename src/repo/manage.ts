@@ -1,26 +1,24 @@
 /** Repository maintenance: create, list, remove a package version, garbage-collect. */
-import { mkdir, readdir } from 'node:fs/promises';
 import { entryKey, type CatalogEntry } from '../core/catalog.js';
 import { ZpkgError } from '../core/errors.js';
 import { decodeManifest } from '../core/manifest.js';
 import type { RepoWriter } from './backend.js';
-import type { DirBackend } from './dir-backend.js';
 import { blobPath, catalogPath, digestFromPath, fileIndexPath, manifestPath, ROOT_FILE } from './layout.js';
 import { commitSnapshot, readSnapshot, readVerified } from './snapshot.js';
 
-export async function createRepo(repo: DirBackend): Promise<{ location: string; version: number }> {
-  await mkdir(repo.dir, { recursive: true });
-  const entries = await readdir(repo.dir);
-  if (entries.includes(ROOT_FILE)) {
-    throw new ZpkgError('E_REPO_EXISTS', `${repo.dir} is already a zpkg repository`);
+/** Creates an empty repository where nothing is yet (a new or empty directory, an empty bucket prefix). */
+export async function createRepo(repo: RepoWriter): Promise<{ location: string; version: number }> {
+  if ((await repo.size(ROOT_FILE)) !== undefined) {
+    throw new ZpkgError('E_REPO_EXISTS', `${repo.location} is already a zpkg repository`);
   }
-  if (entries.filter((e) => e !== '.zpkg-lock').length > 0) {
-    throw new ZpkgError('E_REPO_EXISTS', `${repo.dir} is not empty`, { hint: 'create the repository in a new or empty directory' });
+  if ((await repo.list('')).some((e) => e !== '.zpkg-lock')) {
+    throw new ZpkgError('E_REPO_EXISTS', `${repo.location} is not empty`, { hint: 'create the repository in a new or empty directory' });
   }
   const release = await repo.lock();
   try {
+    if ((await repo.size(ROOT_FILE)) !== undefined) throw new ZpkgError('E_REPO_EXISTS', `${repo.location} is already a zpkg repository`);
     const root = await commitSnapshot(repo, undefined, [], new Map());
-    return { location: repo.dir, version: root.version };
+    return { location: repo.location, version: root.version };
   } finally {
     release();
   }

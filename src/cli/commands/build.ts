@@ -9,6 +9,7 @@ interface BuildOpts {
   repo?: string;
   replace?: boolean;
   level?: string;
+  token?: string;
 }
 
 export function register(program: Command, ctx: Context): void {
@@ -16,12 +17,13 @@ export function register(program: Command, ctx: Context): void {
     .command('build')
     .description('build packages from recipe directories (SRC_DIR/zpkg.yaml) and publish them to a repository')
     .argument('<src...>', 'package source directories')
-    .option('--repo <dir>', 'repository to publish into (without it: build, check and print the manifests only)')
+    .option('--repo <url>', 'repository to publish into: a directory, s3://… or a depot http(s)://… (without it: build, check and print the manifests only)')
+    .option('--token <token>', 'bearer token when --repo is a depot (default: $ZPKG_TOKEN)')
     .option('--replace', 'replace an already published package of the same name and version')
     .option('--level <n>', 'zstd compression level (1–19)', '3')
     .action(async (srcs: string[], opts: BuildOpts, cmd: Command) => {
       const { buildPackage } = await import('../../build/build.js');
-      const { openRepoWriter } = await import('../../repo/dir-backend.js');
+      const { openRepoWriter } = await import('../../repo/open.js');
       const { publishPackages } = await import('../../repo/publish.js');
       const report = ctx.report(cmd);
       const built: BuildResult[] = [];
@@ -35,7 +37,7 @@ export function register(program: Command, ctx: Context): void {
       if (opts.repo) {
         const total = built.reduce((n, b) => n + b.blobs.size, 0);
         const progress = report.progress('publish', total);
-        published = await publishPackages(openRepoWriter(opts.repo), built, { replace: opts.replace, level: Number(opts.level), onBlob: (n) => progress.tick(1, n) });
+        published = await publishPackages(openRepoWriter(opts.repo, { token: opts.token }), built, { replace: opts.replace, level: Number(opts.level), onBlob: (n) => progress.tick(1, n) });
         progress.done(`${published.blobsWritten} blobs written, ${published.blobsReused} already there`);
       }
       const doc = {
