@@ -12,14 +12,7 @@
  * on stores without conditional writes (see README).
  */
 import { closeSync, existsSync, openSync, statSync, writeSync } from 'node:fs';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { ZpkgError } from '../core/errors.js';
 import type { DownloadOptions, FreshRead, RepoWriter } from './backend.js';
@@ -69,13 +62,20 @@ const LEASE_MS = 60_000;
 
 export class S3Backend implements RepoWriter {
   readonly location: string;
-  private readonly s3: S3Client;
+  private client: S3Client | undefined;
+  private sdk: typeof import('@aws-sdk/client-s3') | undefined;
   private readonly at: S3Location;
 
   constructor(url: string) {
     this.location = url;
     this.at = parseS3Url(url);
-    this.s3 = new S3Client({ region: this.at.region, endpoint: this.at.endpoint, forcePathStyle: this.at.pathStyle, maxAttempts: 5 });
+  }
+
+  /** The SDK is large: loaded on the first request, never by commands that do not talk to S3. */
+  private async s3(): Promise<{ c: S3Client; sdk: typeof import('@aws-sdk/client-s3') }> {
+    if (!this.sdk) this.sdk = await import('@aws-sdk/client-s3');
+    this.client ??= new this.sdk.S3Client({ region: this.at.region, endpoint: this.at.endpoint, forcePathStyle: this.at.pathStyle, maxAttempts: 5 });
+    return { c: this.client, sdk: this.sdk };
   }
 
   private key(path: string): string {
@@ -93,7 +93,7 @@ export class S3Backend implements RepoWriter {
 
   async read(path: string): Promise<Buffer | undefined> {
     try {
-      const r = await this.s3.send(new GetObjectCommand({ Bucket: this.at.bucket, Key: this.key(path) }));
+      const r = await (await this.s3()).c.send(new (await this.s3()).sdk.GetObjectCommand({ Bucket: this.at.bucket, Key: this.key(path) }));
       return Buffer.from(await r.Body!.transformToByteArray());
     } catch (err) {
       if (notFound(err)) return undefined;
@@ -114,7 +114,7 @@ export class S3Backend implements RepoWriter {
       for (let attempt = 0; attempt < 5; attempt++) {
         if (attempt > 0) await sleep(100 * 2 ** (attempt - 1));
         try {
-          const r = await this.s3.send(new GetObjectCommand({ Bucket: this.at.bucket, Key: this.key(path), Range: size > 0 ? `bytes=${size}-` : undefined }));
+          const r = await (await this.s3()).c.send(new (await this.s3()).sdk.GetObjectCommand({ Bucket: this.at.bucket, Key: this.key(path), Range: size > 0 ? `bytes=${size}-` : undefined }));
           for await (const chunk of r.Body as AsyncIterable<Buffer>) {
             let off = 0;
             while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
@@ -138,7 +138,7 @@ export class S3Backend implements RepoWriter {
 
   async readFresh(path: string, validator?: string): Promise<FreshRead> {
     try {
-      const r = await this.s3.send(new GetObjectCommand({ Bucket: this.at.bucket, Key: this.key(path), IfNoneMatch: validator }));
+      const r = await (await this.s3()).c.send(new (await this.s3()).sdk.GetObjectCommand({ Bucket: this.at.bucket, Key: this.key(path), IfNoneMatch: validator }));
       return { status: 'read', bytes: Buffer.from(await r.Body!.transformToByteArray()), validator: r.ETag };
     } catch (err) {
       if (status(err) === 304) return { status: 'unchanged' };
@@ -149,7 +149,7 @@ export class S3Backend implements RepoWriter {
 
   async size(path: string): Promise<number | undefined> {
     try {
-      const r = await this.s3.send(new HeadObjectCommand({ Bucket: this.at.bucket, Key: this.key(path) }));
+      const r = await (await this.s3()).c.send(new (await this.s3()).sdk.HeadObjectCommand({ Bucket: this.at.bucket, Key: this.key(path) }));
       return r.ContentLength;
     } catch (err) {
       if (notFound(err)) return undefined;
@@ -159,7 +159,7 @@ export class S3Backend implements RepoWriter {
 
   async write(path: string, data: Uint8Array): Promise<void> {
     try {
-      await this.s3.send(new PutObjectCommand({ Bucket: this.at.bucket, Key: this.key(path), Body: data, ContentLength: data.length }));
+      await (await this.s3()).c.send(new (await this.s3()).sdk.PutObjectCommand({ Bucket: this.at.bucket, Key: this.key(path), Body: data, ContentLength: data.length }));
     } catch (err) {
       throw this.wrap(`PUT ${path}`, err);
     }
@@ -167,7 +167,7 @@ export class S3Backend implements RepoWriter {
 
   async remove(path: string): Promise<void> {
     try {
-      await this.s3.send(new DeleteObjectCommand({ Bucket: this.at.bucket, Key: this.key(path) }));
+      await (await this.s3()).c.send(new (await this.s3()).sdk.DeleteObjectCommand({ Bucket: this.at.bucket, Key: this.key(path) }));
     } catch (err) {
       if (!notFound(err)) throw this.wrap(`DELETE ${path}`, err);
     }
@@ -178,7 +178,7 @@ export class S3Backend implements RepoWriter {
     let token: string | undefined;
     try {
       do {
-        const r = await this.s3.send(new ListObjectsV2Command({ Bucket: this.at.bucket, Prefix: this.at.prefix + prefix, ContinuationToken: token }));
+        const r = await (await this.s3()).c.send(new (await this.s3()).sdk.ListObjectsV2Command({ Bucket: this.at.bucket, Prefix: this.at.prefix + prefix, ContinuationToken: token }));
         for (const o of r.Contents ?? []) if (o.Key) out.push(o.Key.slice(this.at.prefix.length));
         token = r.IsTruncated ? r.NextContinuationToken : undefined;
       } while (token);
@@ -219,6 +219,6 @@ export class S3Backend implements RepoWriter {
   }
 
   async close(): Promise<void> {
-    this.s3.destroy();
+    this.client?.destroy();
   }
 }

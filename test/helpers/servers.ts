@@ -1,0 +1,121 @@
+/** Real servers on loopback for backend tests: nginx, s3rver, a misbehaving static server, the depot. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { BIN, REPO_ROOT, ok, tempDir } from './zpkg.js';
+
+export interface Server {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+}
+
+/** Spawns a child that prints one JSON line once ready (`{"port": N}` or the depot's `{"listening": URL}`), and waits for it. */
+async function spawnReady(cmd: string, args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; ready: any }> {
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  const ready = await new Promise<any>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${cmd} ${args.join(' ')} did not start: ${err}`)), 20_000);
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const nl = out.indexOf('\n');
+      if (nl >= 0) {
+        clearTimeout(timer);
+        resolve(JSON.parse(out.slice(0, nl)));
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${cmd} exited ${code}: ${err}`)));
+  });
+  return { child, ready };
+}
+
+/** nginx (Debian nginx-light) serving `dir` as a static repository, with its own prefix, config and access log. */
+export async function startNginx(dir: string): Promise<Server & { accessLog: string }> {
+  const prefix = tempDir('zpkg-nginx-');
+  for (const t of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(prefix, t));
+  const port = await freePort();
+  const accessLog = join(prefix, 'access.log');
+  const user = process.getuid?.() === 0 ? 'user root root;\n' : '';
+  writeFileSync(
+    join(prefix, 'nginx.conf'),
+    `${user}worker_processes 1;
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/error.log;
+events { worker_connections 512; }
+http {
+  log_format zpkg '$request_method $uri $status $http_range';
+  access_log ${accessLog} zpkg;
+  client_body_temp_path ${prefix}/body; proxy_temp_path ${prefix}/proxy; fastcgi_temp_path ${prefix}/fastcgi;
+  uwsgi_temp_path ${prefix}/uwsgi; scgi_temp_path ${prefix}/scgi;
+  default_type application/octet-stream;
+  server { listen 127.0.0.1:${port}; root ${dir}; location / { } }
+}
+`,
+  );
+  const child = spawn('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` } });
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const up = await fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false);
+    if (up) break;
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`nginx did not start: ${err}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { url: `http://127.0.0.1:${port}`, port, accessLog, stop: stopper(child) };
+}
+
+export const S3_ENV = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
+
+/** s3rver on loopback with a bucket `zpkg`; `url(prefix)` is the s3:// URL of a repository under it. */
+export async function startS3(): Promise<Server & { repoUrl(prefix: string): string }> {
+  const { child, ready } = await spawnReady(process.execPath, [join(REPO_ROOT, 'test/servers/s3rver.mjs'), tempDir('zpkg-s3-')]);
+  const port = ready.port as number;
+  const endpoint = `http://127.0.0.1:${port}`;
+  return { url: endpoint, port, stop: stopper(child), repoUrl: (prefix) => `s3://zpkg/${prefix}?endpoint=${encodeURIComponent(endpoint)}&path-style=1&region=us-east-1` };
+}
+
+/** The misbehaving static server (test/servers/flaky.mjs). */
+export async function startFlaky(dir: string, env: { FAIL_FIRST?: number; CUT?: number; LOG?: string } = {}): Promise<Server> {
+  const e = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)]));
+  const { child, ready } = await spawnReady(process.execPath, [join(REPO_ROOT, 'test/servers/flaky.mjs'), dir], e);
+  return { url: `http://127.0.0.1:${ready.port}`, port: ready.port, stop: stopper(child) };
+}
+
+/** `zpkg serve DIR` as a child process with the given publish tokens. */
+export async function startDepot(dir: string, tokens: string[]): Promise<Server> {
+  const port = await freePort();
+  const { child, ready } = await spawnReady(process.execPath, [BIN, '--json', 'serve', dir, '--listen', `127.0.0.1:${port}`, ...tokens.flatMap((t) => ['--token', t])]);
+  return { url: ready.listening as string, port, stop: stopper(child) };
+}
+
+/**
+ * The one way these tests add a remote, so that one place changes when
+ * remotes need a trusted key (`--key`) or `--insecure`.
+ */
+export function addRemote(root: string, name: string, url: string, extra: string[] = []): void {
+  ok(['--root', root, 'remote', 'add', name, url, ...extra]);
+}
