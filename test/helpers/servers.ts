@@ -1,25 +1,15 @@
 /** Real servers on loopback for backend tests: nginx, s3rver, a misbehaving static server, the depot. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../../bench/nginx.js';
 import { BIN, REPO_ROOT, ok, tempDir } from './zpkg.js';
+
+export { freePort, startNginx } from '../../bench/nginx.js';
 
 export interface Server {
   url: string;
   port: number;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function stopper(child: ChildProcess): () => Promise<void> {
@@ -50,42 +40,6 @@ async function spawnReady(cmd: string, args: string[], env: Record<string, strin
     child.once('exit', (code) => reject(new Error(`${cmd} exited ${code}: ${err}`)));
   });
   return { child, ready };
-}
-
-/** nginx (Debian nginx-light) serving `dir` as a static repository, with its own prefix, config and access log. */
-export async function startNginx(dir: string): Promise<Server & { accessLog: string }> {
-  const prefix = tempDir('zpkg-nginx-');
-  for (const t of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(prefix, t));
-  const port = await freePort();
-  const accessLog = join(prefix, 'access.log');
-  const user = process.getuid?.() === 0 ? 'user root root;\n' : '';
-  writeFileSync(
-    join(prefix, 'nginx.conf'),
-    `${user}worker_processes 1;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/error.log;
-events { worker_connections 512; }
-http {
-  log_format zpkg '$request_method $uri $status $http_range';
-  access_log ${accessLog} zpkg;
-  client_body_temp_path ${prefix}/body; proxy_temp_path ${prefix}/proxy; fastcgi_temp_path ${prefix}/fastcgi;
-  uwsgi_temp_path ${prefix}/uwsgi; scgi_temp_path ${prefix}/scgi;
-  default_type application/octet-stream;
-  server { listen 127.0.0.1:${port}; root ${dir}; location / { } }
-}
-`,
-  );
-  const child = spawn('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` } });
-  let err = '';
-  child.stderr!.on('data', (d) => (err += d));
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const up = await fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false);
-    if (up) break;
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`nginx did not start: ${err}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { url: `http://127.0.0.1:${port}`, port, accessLog, stop: stopper(child) };
 }
 
 export const S3_ENV = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
