@@ -8,7 +8,7 @@
  * read whole, conditionally (`If-None-Match` / `If-Modified-Since`).
  */
 import { closeSync, existsSync, ftruncateSync, openSync, statSync, writeSync } from 'node:fs';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import { ZpkgError } from '../core/errors.js';
 import type { DownloadOptions, FreshRead, RepoReader } from './backend.js';
 import { digestFromPath } from './layout.js';
@@ -79,7 +79,9 @@ export function sleep(ms: number): Promise<void> {
 export class HttpBackend implements RepoReader {
   readonly location: string;
   protected readonly base: string;
-  protected readonly agent: Agent;
+  private agent: Agent | undefined;
+  private undici: typeof import('undici') | undefined;
+  private readonly connections: number;
   protected readonly retries: number;
   protected readonly backoffMs: number;
   protected readonly timeoutMs: number;
@@ -101,7 +103,14 @@ export class HttpBackend implements RepoReader {
     this.retries = options.retries ?? 4;
     this.backoffMs = options.backoffMs ?? 100;
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.agent = new Agent({ connections: options.connections ?? 8, keepAliveTimeout: 30_000, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
+    this.connections = options.connections ?? 8;
+  }
+
+  /** undici takes ~100 ms to load: only commands that talk HTTP pay it, once. */
+  private async client(): Promise<{ agent: Agent; request: typeof import('undici').request }> {
+    this.undici ??= await import('undici');
+    this.agent ??= new this.undici.Agent({ connections: this.connections, keepAliveTimeout: 30_000, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
+    return { agent: this.agent, request: this.undici.request };
   }
 
   protected url(path: string): string {
@@ -139,15 +148,16 @@ export class HttpBackend implements RepoReader {
   /** One request; connection-level failures and transient statuses become Transient. */
   protected async send(method: Dispatcher.HttpMethod, path: string, headers: Record<string, string>, body?: Uint8Array | string): Promise<Dispatcher.ResponseData> {
     let res: Dispatcher.ResponseData;
+    const { agent, request } = await this.client();
     try {
-      res = await request(this.url(path), { dispatcher: this.agent, method, headers: { ...this.headers(), ...headers }, body });
+      res = await request(this.url(path), { dispatcher: agent, method, headers: { ...this.headers(), ...headers }, body });
     } catch (err) {
       if (err instanceof ZpkgError) throw err;
-      throw new Transient(`${method} ${this.url(path)}: ${(err as Error).message}`);
+      throw new Transient((err as Error).message);
     }
     if (TRANSIENT_STATUS.has(res.statusCode)) {
       await res.body.dump();
-      throw new Transient(`${method} ${this.url(path)}: HTTP ${res.statusCode}`);
+      throw new Transient(`HTTP ${res.statusCode}`);
     }
     return res;
   }
@@ -180,14 +190,14 @@ export class HttpBackend implements RepoReader {
         // The partial file is already whole (or longer than the file): start over.
         await res.body.dump();
         sink.reset();
-        throw new Transient(`GET ${this.url(path)}: range not satisfiable, restarting`);
+        throw new Transient(`range not satisfiable, restarting`);
       }
       if (res.statusCode === 206) {
         const start = Number(/^bytes (\d+)-/.exec(String(res.headers['content-range'] ?? ''))?.[1]);
         if (start !== sink.size) {
           await res.body.dump();
           sink.reset();
-          throw new Transient(`GET ${this.url(path)}: the server answered another range, restarting`);
+          throw new Transient(`the server answered another range, restarting`);
         }
       } else if (res.statusCode === 200) {
         if (sink.size > 0) sink.reset();
@@ -199,10 +209,10 @@ export class HttpBackend implements RepoReader {
       try {
         for await (const chunk of res.body) sink.write(chunk as Buffer);
       } catch (err) {
-        throw new Transient(`GET ${this.url(path)}: cut after ${sink.size} bytes (${(err as Error).message})`);
+        throw new Transient(`cut after ${sink.size} bytes (${(err as Error).message})`);
       }
       if (Number.isFinite(expected) && sink.size - before < expected) {
-        throw new Transient(`GET ${this.url(path)}: cut after ${sink.size} bytes`);
+        throw new Transient(`cut after ${sink.size} bytes`);
       }
       const etag = res.headers.etag;
       const lastModified = res.headers['last-modified'];
@@ -247,7 +257,7 @@ export class HttpBackend implements RepoReader {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.agent?.close();
   }
 }
 
