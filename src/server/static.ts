@@ -6,13 +6,14 @@
  * ranges (`Range: bytes=a-b`, `a-`, `-n`) are honoured, with `If-Range`.
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { digestFromPath, ROOT_FILE } from '../repo/layout.js';
 
 export const IMMUTABLE = 'public, max-age=31536000, immutable';
 export const ROOT_CACHE = 'public, max-age=5, must-revalidate';
+const SMALL_FILE = 256 * 1024;
 
 /** A repository-relative path from a request path, or undefined when it is not one a repository serves. */
 export function repoPathOf(urlPath: string): string | undefined {
@@ -77,5 +78,7 @@ export async function serveFile(dir: string, req: FastifyRequest, reply: Fastify
     }
   }
   reply.header('content-length', st.size);
+  // Small files (root metadata, manifests, most blobs) go out as one buffer: cheaper than a stream.
+  if (st.size <= SMALL_FILE) return reply.send(await readFile(abs));
   return reply.send(createReadStream(abs));
 }
