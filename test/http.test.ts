@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addRemote, freePort, startFlaky, startNginx, type Server } from './helpers/servers.js';
+import { addRemote, freePort, remoteAddArgs, startFlaky, startNginx, type Server } from './helpers/servers.js';
 import { ok, snapshot, tempDir, writePackage, zpkg } from './helpers/zpkg.js';
 
 const big = randomBytes(3 * 1024 * 1024); // incompressible: its blob stays ~3 MB
@@ -153,7 +153,7 @@ describe('mirrors', () => {
 
   it('refuses a URL with an unknown scheme', () => {
     const root = tempDir();
-    const r = zpkg(['--root', root, '--json', 'remote', 'add', 'x', 'gopher://host/repo']);
+    const r = zpkg(remoteAddArgs(root, 'x', 'gopher://host/repo'));
     expect(r.status).not.toBe(0);
     expect(r.json.error.code).toBe('E_USAGE');
   });

@@ -151,3 +151,25 @@ describe('zpkg serve', () => {
     expect(result.requests.total).toBeGreaterThan(100);
   });
 });
+
+describe('zpkg serve: maintenance through the depot', () => {
+  it('removes a package and garbage-collects with the token ($ZPKG_TOKEN)', async () => {
+    const base = tempDir('zpkg-depot-');
+    const dir = join(base, 'repo');
+    ok(['repo', 'create', dir]);
+    const depot = await startDepot(dir, [TOKEN]);
+    try {
+      const env = { ZPKG_TOKEN: TOKEN };
+      ok(['build', writePackage(join(base, 'a'), { name: 'alpha', version: '1' }, { 'usr/share/a': 'only in alpha\n' }), writePackage(join(base, 'b'), { name: 'beta', version: '1' }, { 'usr/share/b': 'b\n' }), '--repo', depot.url], { env });
+      expect(zpkg(['--json', 'repo', 'remove', depot.url, 'alpha@1'], { env: { ZPKG_TOKEN: '' } }).json.error.code).toBe('E_USAGE');
+      ok(['repo', 'remove', depot.url, 'alpha@1'], { env });
+      const gc = ok(['--json', 'repo', 'gc', depot.url], { env }).json;
+      expect(gc.removed.blobs).toBe(1);
+      expect(gc.removed.manifests).toBe(1);
+      expect(ok(['--json', 'repo', 'list', dir]).json.packages.map((p: any) => p.name)).toEqual(['beta']);
+      ok(['repo', 'verify', dir]);
+    } finally {
+      await depot.stop();
+    }
+  });
+});

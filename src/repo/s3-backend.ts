@@ -93,7 +93,8 @@ export class S3Backend implements RepoWriter {
 
   async read(path: string): Promise<Buffer | undefined> {
     try {
-      const r = await (await this.s3()).c.send(new (await this.s3()).sdk.GetObjectCommand({ Bucket: this.at.bucket, Key: this.key(path) }));
+      const { c, sdk } = await this.s3();
+      const r = await c.send(new sdk.GetObjectCommand({ Bucket: this.at.bucket, Key: this.key(path) }));
       return Buffer.from(await r.Body!.transformToByteArray());
     } catch (err) {
       if (notFound(err)) return undefined;
@@ -114,7 +115,8 @@ export class S3Backend implements RepoWriter {
       for (let attempt = 0; attempt < 5; attempt++) {
         if (attempt > 0) await sleep(100 * 2 ** (attempt - 1));
         try {
-          const r = await (await this.s3()).c.send(new (await this.s3()).sdk.GetObjectCommand({ Bucket: this.at.bucket, Key: this.key(path), Range: size > 0 ? `bytes=${size}-` : undefined }));
+          const { c, sdk } = await this.s3();
+          const r = await c.send(new sdk.GetObjectCommand({ Bucket: this.at.bucket, Key: this.key(path), Range: size > 0 ? `bytes=${size}-` : undefined }));
           for await (const chunk of r.Body as AsyncIterable<Buffer>) {
             let off = 0;
             while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
@@ -138,7 +140,8 @@ export class S3Backend implements RepoWriter {
 
   async readFresh(path: string, validator?: string): Promise<FreshRead> {
     try {
-      const r = await (await this.s3()).c.send(new (await this.s3()).sdk.GetObjectCommand({ Bucket: this.at.bucket, Key: this.key(path), IfNoneMatch: validator }));
+      const { c, sdk } = await this.s3();
+      const r = await c.send(new sdk.GetObjectCommand({ Bucket: this.at.bucket, Key: this.key(path), IfNoneMatch: validator }));
       return { status: 'read', bytes: Buffer.from(await r.Body!.transformToByteArray()), validator: r.ETag };
     } catch (err) {
       if (status(err) === 304) return { status: 'unchanged' };
@@ -149,7 +152,8 @@ export class S3Backend implements RepoWriter {
 
   async size(path: string): Promise<number | undefined> {
     try {
-      const r = await (await this.s3()).c.send(new (await this.s3()).sdk.HeadObjectCommand({ Bucket: this.at.bucket, Key: this.key(path) }));
+      const { c, sdk } = await this.s3();
+      const r = await c.send(new sdk.HeadObjectCommand({ Bucket: this.at.bucket, Key: this.key(path) }));
       return r.ContentLength;
     } catch (err) {
       if (notFound(err)) return undefined;
@@ -159,7 +163,8 @@ export class S3Backend implements RepoWriter {
 
   async write(path: string, data: Uint8Array): Promise<void> {
     try {
-      await (await this.s3()).c.send(new (await this.s3()).sdk.PutObjectCommand({ Bucket: this.at.bucket, Key: this.key(path), Body: data, ContentLength: data.length }));
+      const { c, sdk } = await this.s3();
+      await c.send(new sdk.PutObjectCommand({ Bucket: this.at.bucket, Key: this.key(path), Body: data, ContentLength: data.length }));
     } catch (err) {
       throw this.wrap(`PUT ${path}`, err);
     }
@@ -167,7 +172,8 @@ export class S3Backend implements RepoWriter {
 
   async remove(path: string): Promise<void> {
     try {
-      await (await this.s3()).c.send(new (await this.s3()).sdk.DeleteObjectCommand({ Bucket: this.at.bucket, Key: this.key(path) }));
+      const { c, sdk } = await this.s3();
+      await c.send(new sdk.DeleteObjectCommand({ Bucket: this.at.bucket, Key: this.key(path) }));
     } catch (err) {
       if (!notFound(err)) throw this.wrap(`DELETE ${path}`, err);
     }
@@ -178,7 +184,8 @@ export class S3Backend implements RepoWriter {
     let token: string | undefined;
     try {
       do {
-        const r = await (await this.s3()).c.send(new (await this.s3()).sdk.ListObjectsV2Command({ Bucket: this.at.bucket, Prefix: this.at.prefix + prefix, ContinuationToken: token }));
+        const { c, sdk } = await this.s3();
+        const r = await c.send(new sdk.ListObjectsV2Command({ Bucket: this.at.bucket, Prefix: this.at.prefix + prefix, ContinuationToken: token }));
         for (const o of r.Contents ?? []) if (o.Key) out.push(o.Key.slice(this.at.prefix.length));
         token = r.IsTruncated ? r.NextContinuationToken : undefined;
       } while (token);

@@ -71,5 +71,10 @@ export async function startDepot(dir: string, tokens: string[]): Promise<Server>
  * remotes need a trusted key (`--key`) or `--insecure`.
  */
 export function addRemote(root: string, name: string, url: string, extra: string[] = []): void {
-  ok(['--root', root, 'remote', 'add', name, url, ...extra]);
+  ok(remoteAddArgs(root, name, url, extra));
+}
+
+/** The argv of `remote add`, for tests that expect it to fail. */
+export function remoteAddArgs(root: string, name: string, url: string, extra: string[] = []): string[] {
+  return ['--root', root, '--json', 'remote', 'add', name, url, ...extra];
 }
