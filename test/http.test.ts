@@ -94,10 +94,12 @@ describe('http backend against transient failures', () => {
       expectInstalled(root);
       const lines = logLines(log);
       expect(lines.slice(0, 3).map((l) => l.status)).toEqual([503, 503, 503]);
-      const bigGets = lines.filter((l) => l.path.startsWith('blobs/') && l.status !== 503 && (l.status === 206 || l.range === null) && lines.some((x) => x.path === l.path && x.status === 206));
-      expect(bigGets.map((l) => l.status)).toEqual([200, 206]);
-      expect(bigGets[1].range).toMatch(/^bytes=\d+-$/);
-      expect(Number(/\d+/.exec(bigGets[1].range)![0])).toBeGreaterThan(0);
+      // The one blob above CUT was cut midway once, then resumed from where it stopped.
+      const resumed = lines.filter((l) => l.status === 206);
+      expect(resumed).toHaveLength(1);
+      const attempts = lines.filter((l) => l.path === resumed[0].path);
+      expect(attempts.map((l) => l.status)).toEqual([200, 206]);
+      expect(attempts[1].range).toMatch(/^bytes=[1-9]\d*-$/);
     } finally {
       await flaky.stop();
     }
