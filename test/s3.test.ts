@@ -1,13 +1,15 @@
 /**
  * The s3 backend against a real S3 endpoint on loopback (s3rver): create a
  * repository in a bucket, publish to it with `build --repo s3://…`, install
- * from it as a remote, and copy into it from a directory.
+ * from it as a remote, copy into it from a directory, and serialize
+ * concurrent publishers through the lease object.
  */
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addRemote, S3_ENV, startS3 } from './helpers/servers.js';
-import { ok, tempDir, writePackage, zpkg } from './helpers/zpkg.js';
+import { BIN, ok, tempDir, writePackage, zpkg } from './helpers/zpkg.js';
 
 const env = S3_ENV;
 
@@ -58,6 +60,26 @@ describe('s3 backend with s3rver', () => {
     expect(second.blobsCopied).toBe(1);
     expect(second.blobsPresent).toBe(4);
     expect(ok(['--json', 'repo', 'list', url], { env }).json.packages.map((p: any) => p.version)).toEqual(['1', '2']);
+  });
+
+  it('serializes publishers: concurrent publishes from several processes all land', async () => {
+    const url = s3.repoUrl('concurrent');
+    ok(['repo', 'create', url], { env });
+    const base = tempDir();
+    const codes = await Promise.all(
+      [0, 1, 2, 3].map(
+        (i) =>
+          new Promise<number>((resolve) => {
+            const src = writePackage(join(base, `c${i}`), { name: `c${i}`, version: '1' }, { [`usr/share/c${i}`]: `${i}\n` });
+            const child = spawn(process.execPath, [BIN, 'build', src, '--repo', url], { env: { ...process.env, ...env }, stdio: 'ignore' });
+            child.on('exit', (code) => resolve(code ?? -1));
+          }),
+      ),
+    );
+    expect(codes).toEqual([0, 0, 0, 0]);
+    const list = ok(['--json', 'repo', 'list', url], { env }).json;
+    expect(list.version).toBe(5);
+    expect(list.packages.map((p: any) => p.name).sort()).toEqual(['c0', 'c1', 'c2', 'c3']);
   });
 
   it('bad s3 URLs are refused with the reason', () => {

@@ -59,6 +59,8 @@ function notFound(err: unknown): boolean {
 }
 
 const LEASE_MS = 60_000;
+const LEASE_SETTLE_MS = 250;
+const LOCK_FILE = '.zpkg-lock';
 
 export class S3Backend implements RepoWriter {
   readonly location: string;
@@ -200,18 +202,29 @@ export class S3Backend implements RepoWriter {
     // Every PUT is durable once acknowledged.
   }
 
-  /** A lease object names the holder and its expiry; a holder that died frees it after LEASE_MS. */
+  /**
+   * A lease object names the holder and its expiry; a holder that died frees
+   * it after LEASE_MS. It is created with `If-None-Match: *` (strict on stores
+   * with conditional writes: AWS S3, MinIO), then read back after a pause, which
+   * catches a racing writer on stores that ignore the condition.
+   */
   async lock(options: { noWait?: boolean; onWait?: () => void } = {}): Promise<() => void> {
     const me = randomBytes(8).toString('hex');
+    const leaseOf = (bytes: Buffer | undefined): { owner: string; until: number } | undefined => {
+      if (!bytes) return undefined;
+      try {
+        return JSON.parse(bytes.toString('utf8')) as { owner: string; until: number };
+      } catch {
+        return { owner: '?', until: 0 };
+      }
+    };
     let warned = false;
     for (;;) {
-      const held = await this.read('.zpkg-lock');
-      const lease = held ? (JSON.parse(held.toString('utf8')) as { owner: string; until: number }) : undefined;
-      if (!lease || lease.until < Date.now()) {
-        await this.write('.zpkg-lock', Buffer.from(JSON.stringify({ owner: me, until: Date.now() + LEASE_MS })));
-        await sleep(50);
-        const check = await this.read('.zpkg-lock');
-        if (check && (JSON.parse(check.toString('utf8')) as { owner: string }).owner === me) break;
+      const lease = leaseOf(await this.read(LOCK_FILE));
+      if (lease && lease.until < Date.now()) await this.remove(LOCK_FILE);
+      if ((!lease || lease.until < Date.now()) && (await this.createLease(me))) {
+        await sleep(LEASE_SETTLE_MS);
+        if (leaseOf(await this.read(LOCK_FILE))?.owner === me) break;
       }
       if (options.noWait) throw new ZpkgError('E_REPO_LOCKED', `repository ${this.location} is locked by another publisher`);
       if (!warned) {
@@ -221,8 +234,21 @@ export class S3Backend implements RepoWriter {
       await sleep(200);
     }
     return () => {
-      void this.remove('.zpkg-lock');
+      void this.read(LOCK_FILE).then((b) => (leaseOf(b)?.owner === me ? this.remove(LOCK_FILE) : undefined));
     };
+  }
+
+  /** False when another publisher created the lease first (412 from a store with conditional writes). */
+  private async createLease(owner: string): Promise<boolean> {
+    const body = Buffer.from(JSON.stringify({ owner, until: Date.now() + LEASE_MS }));
+    try {
+      const { c, sdk } = await this.s3();
+      await c.send(new sdk.PutObjectCommand({ Bucket: this.at.bucket, Key: this.key(LOCK_FILE), Body: body, ContentLength: body.length, IfNoneMatch: '*' }));
+      return true;
+    } catch (err) {
+      if (status(err) === 412 || status(err) === 409) return false;
+      throw this.wrap(`PUT ${LOCK_FILE}`, err);
+    }
   }
 
   async close(): Promise<void> {
