@@ -3,7 +3,7 @@ import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'n
 import { ZpkgError } from '../core/errors.js';
 import { tempPathBeside } from '../fs/atomic.js';
 import type { RepoReader } from './backend.js';
-import { ARCHIVE_FORMAT, ARCHIVE_MAGIC, type ArchiveIndex } from './archive-format.js';
+import { ARCHIVE_FORMAT, ARCHIVE_MAGIC, TRAILER_SIZE, type ArchiveIndex } from './archive-format.js';
 import { checkStoredBlob } from './blob-check.js';
 import { manifestBlobs } from './copy.js';
 import { blobPath, catalogPath, fileIndexPath, manifestPath, ROOT_FILE } from './layout.js';
@@ -30,18 +30,21 @@ export async function archiveRepo(src: RepoReader, file: string, onFile?: (bytes
   const fd = openSync(tmp, 'w', 0o644);
   const files: ArchiveIndex['files'] = {};
   let offset = 0;
-  const put = (path: string, bytes: Buffer): void => {
-    files[path] = [offset, bytes.length];
+  const append = (bytes: Buffer): void => {
     let off = 0;
     while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
     offset += bytes.length;
+  };
+  const put = (path: string, bytes: Buffer): void => {
+    files[path] = [offset, bytes.length];
+    append(bytes);
     onFile?.(bytes.length);
   };
   try {
-    put('', ARCHIVE_MAGIC);
-    delete files[''];
+    append(ARCHIVE_MAGIC);
     const root = await src.read(ROOT_FILE);
-    put(ROOT_FILE, root!);
+    if (!root) throw new ZpkgError('E_REPO_INVALID', `${src.location}: root.json vanished while archiving`);
+    put(ROOT_FILE, root);
     put(catalogPath(snap.root.catalog.digest), await readVerified(src, catalogPath(snap.root.catalog.digest), snap.root.catalog.digest, 'catalog'));
     if (snap.root.files) put(fileIndexPath(snap.root.files.digest), await readVerified(src, fileIndexPath(snap.root.files.digest), snap.root.files.digest, 'file index'));
     const blobs = new Set<Digest>();
@@ -58,16 +61,12 @@ export async function archiveRepo(src: RepoReader, file: string, onFile?: (bytes
       put(blobPath(d), stored);
     }
     const index = Buffer.from(JSON.stringify({ format: ARCHIVE_FORMAT, files } satisfies ArchiveIndex));
-    const at = offset;
-    put('\0index', index);
-    delete files['\0index'];
-    const trailer = Buffer.alloc(24);
-    trailer.writeBigUInt64LE(BigInt(at), 0);
+    const trailer = Buffer.alloc(TRAILER_SIZE);
+    trailer.writeBigUInt64LE(BigInt(offset), 0);
     trailer.writeBigUInt64LE(BigInt(index.length), 8);
     ARCHIVE_MAGIC.copy(trailer, 16);
-    let off = 0;
-    while (off < trailer.length) off += writeSync(fd, trailer, off, trailer.length - off);
-    offset += trailer.length;
+    append(index);
+    append(trailer);
     fsyncSync(fd);
     closeSync(fd);
     renameSync(tmp, file);
