@@ -4,7 +4,7 @@
  * cut midway) to prove retries and resumption with Range; mirrors failing over.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addRemote, freePort, remoteAddArgs, startFlaky, startNginx, type Server } from './helpers/servers.js';
@@ -79,6 +79,30 @@ describe('http backend with nginx', () => {
     expect(r.json.error.code).toBe('E_REMOTE_UNREACHABLE');
     expect(outsideState(root)).toEqual(before);
     expect(ok(['--root', root, '--json', 'list']).json.packages).toEqual([]);
+  });
+});
+
+describe('http backend: what is downloaded is verified', () => {
+  it('a blob whose bytes do not match its digest is refused and never enters the cache', async () => {
+    const repo = makeRepo();
+    const nginx = await startNginx(repo);
+    try {
+      // Swap the content of libdemo.txt's blob for another blob's: valid zstd, wrong content.
+      const blobs = readdirSync(join(repo, 'blobs'), { recursive: true }).map(String).filter((p) => p.endsWith('.zst'));
+      const sizes = blobs.map((b) => [b, readFileSync(join(repo, 'blobs', b)).length] as const).sort((a, b) => a[1] - b[1]);
+      const [victim, donor] = [sizes[0]![0], sizes[1]![0]];
+      writeFileSync(join(repo, 'blobs', victim), readFileSync(join(repo, 'blobs', donor)));
+      const root = tempDir();
+      addRemote(root, 'web', nginx.url);
+      const before = outsideState(root);
+      const r = zpkg(['--root', root, '--json', 'install', 'app']);
+      expect(r.status).not.toBe(0);
+      expect(r.json.error.code).toBe('E_DIGEST_MISMATCH');
+      expect(outsideState(root)).toEqual(before);
+      expect(existsSync(join(root, 'var/lib/zpkg/cache/blobs', victim))).toBe(false);
+    } finally {
+      await nginx.stop();
+    }
   });
 });
 

@@ -152,6 +152,18 @@ describe('zpkg serve', () => {
   });
 });
 
+describe('zpkg serve: bad input', () => {
+  it('refuses a bad --listen and a directory that is not a repository', () => {
+    const dir = tempDir();
+    const notRepo = zpkg(['--json', 'serve', dir, '--listen', '127.0.0.1:0']);
+    expect(notRepo.json.error.code).toBe('E_REPO_INVALID');
+    ok(['repo', 'create', join(dir, 'r')]);
+    const bad = zpkg(['--json', 'serve', join(dir, 'r'), '--listen', 'localhost']);
+    expect(bad.json.error.code).toBe('E_USAGE');
+    expect(bad.json.error.message).toMatch(/HOST:PORT/);
+  });
+});
+
 describe('zpkg serve: maintenance through the depot', () => {
   it('removes a package and garbage-collects with the token ($ZPKG_TOKEN)', async () => {
     const base = tempDir('zpkg-depot-');
