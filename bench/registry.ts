@@ -3,8 +3,10 @@
  * To add one: write `bench/<name>.ts` exporting a `BenchSuite` and append it here.
  */
 import type { BenchSuite } from './suite.js';
+import { depotSuite } from './depot.js';
 import { installSuite } from './install.js';
+import { remoteSuite } from './remote.js';
 import { solverSuite } from './solver.js';
 import { updateSuite } from './update.js';
 
-export const suites: readonly BenchSuite[] = [installSuite, solverSuite, updateSuite];
+export const suites: readonly BenchSuite[] = [installSuite, solverSuite, updateSuite, remoteSuite, depotSuite];

@@ -15,7 +15,7 @@ import { ZpkgError } from '../core/errors.js';
 import { toZpkgError, type Report } from '../report/report.js';
 import { formatBytes } from '../report/table.js';
 import { entryFromManifest } from '../repo/catalog-codec.js';
-import { openRepoWriter } from '../repo/dir-backend.js';
+import { openRepoWriter } from '../repo/open.js';
 import { publishPackages, type PublishResult } from '../repo/publish.js';
 import type { Signer } from '../repo/trust/sign.js';
 import { readSnapshot } from '../repo/snapshot.js';
@@ -27,6 +27,8 @@ import { loadRecipe, RECIPE_FILE, type Recipe } from './recipe.js';
 export interface BuildRunOptions {
   /** Keys that sign the repository's new root metadata. */
   signer?: Signer;
+  /** Bearer token when the repository is a depot. */
+  token?: string;
   /** Repository directory to publish into; without it nothing is published or recorded and every recipe is built. */
   repo?: string;
   replace?: boolean;
@@ -121,7 +123,7 @@ interface Staged {
 }
 
 export async function runBuilds(dirs: readonly string[], o: BuildRunOptions): Promise<BuildRunResult> {
-  const writer = o.repo ? openRepoWriter(o.repo) : undefined;
+  const writer = o.repo ? openRepoWriter(o.repo, { token: o.token }) : undefined;
   const inRepo = new Map<string, Digest | undefined>();
   if (writer) for (const e of (await readSnapshot(writer)).entries) inRepo.set(entryKey(e), e.manifest);
   const result: BuildRunResult = { built: [], upToDate: [], failed: [] };
@@ -195,7 +197,7 @@ async function consistency(o: BuildRunOptions, staged: Staged[]): Promise<CheckR
   let entries: CatalogEntry[];
   let location = 'build';
   if (o.repo) {
-    const writer = openRepoWriter(o.repo);
+    const writer = openRepoWriter(o.repo, { token: o.token });
     entries = (await readSnapshot(writer)).entries;
     location = writer.location;
   } else {

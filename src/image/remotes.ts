@@ -17,7 +17,7 @@ import type { RepoReader } from '../repo/backend.js';
 import { CatalogRow } from '../core/catalog-table.js';
 import { decodeCatalog, decodeCatalogTable } from '../repo/catalog-codec.js';
 import { localDirOf } from '../repo/dir-backend.js';
-import { openRepoReader } from '../repo/open.js';
+import { openMirroredReader, openRepoReader } from '../repo/open.js';
 import { parseRootMetadata, parseSignedRoot, type RootMetadata } from '../repo/root-metadata.js';
 import { decodeFileIndex, readCatalogBytes, readVerified, type FileIndex } from '../repo/snapshot.js';
 import { fileIndexPath, ROOT_FILE, rotationPath } from '../repo/layout.js';
@@ -30,12 +30,37 @@ export interface Remote {
   url: string;
   priority: number;
   addedAt: string;
+  /** Other URLs of the same repository, tried in order when a read from `url` fails. */
+  mirrors?: string[];
 }
 
 const REMOTE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 export function listRemotes(image: Image): Remote[] {
-  return (image.db.prepare('SELECT name, url, priority, added_at AS addedAt FROM remotes ORDER BY priority DESC, name').all() as Remote[]);
+  const rows = image.db.prepare('SELECT name, url, priority, added_at AS addedAt FROM remotes ORDER BY priority DESC, name').all() as Remote[];
+  for (const r of rows) r.mirrors = readMirrors(image, r.name);
+  return rows;
+}
+
+function mirrorsFile(image: Image, name: string): string {
+  return join(image.paths.repos, name, 'mirrors.json');
+}
+
+function readMirrors(image: Image, name: string): string[] {
+  const path = mirrorsFile(image, name);
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as string[]) : [];
+}
+
+/** Sets a remote's mirrors (URLs of the same repository, tried in order after its URL). */
+export function setMirrors(image: Image, name: string, mirrors: readonly string[]): Remote {
+  getRemote(image, name);
+  const stored = mirrors.map((m) => {
+    const url = localDirOf(m) ?? m;
+    openRepoReader(url);
+    return url;
+  });
+  writeFileAtomic(mirrorsFile(image, name), JSON.stringify(stored));
+  return getRemote(image, name);
 }
 
 export function getRemote(image: Image, name: string): Remote {
@@ -103,25 +128,41 @@ export interface RefreshResult {
  * Fetches a remote's root metadata, accepts it only as trust/accept.ts allows,
  * and fetches the catalog when it names a new one. Refused metadata changes
  * nothing; accepted metadata is stored after the catalog and before the trust
- * state that records it as seen.
+ * state that records it as seen. The root metadata is asked for
+ * conditionally (the validator of the last accepted answer is kept beside the
+ * cached copy), so a refresh when nothing changed costs one small request
+ * answered `304 Not Modified`.
  */
 export async function refreshRemote(image: Image, remote: Remote): Promise<RefreshResult> {
-  const reader = openRepoReader(remote.url);
-  let bytes: Buffer | undefined;
-  try {
-    bytes = await reader.read(ROOT_FILE);
-  } catch (err) {
-    throw new ZpkgError('E_REMOTE_UNREACHABLE', `remote \`${remote.name}\` (${remote.url}): ${(err as Error).message}`, { cause: err });
-  }
-  if (!bytes) throw new ZpkgError('E_REMOTE_UNREACHABLE', `remote \`${remote.name}\` (${remote.url}) is not a zpkg repository (no ${ROOT_FILE})`);
-  const what = `remote \`${remote.name}\` (${remote.url})`;
-  const signedRoot = parseSignedRoot(bytes, what);
   const state = readTrust(image, remote.name);
   if (!state) {
     throw new ZpkgError('E_KEY_REQUIRED', `remote \`${remote.name}\` has no key to trust (it was added before zpkg checked signatures)`, {
       hint: `\`zpkg remote remove ${remote.name}\`, then add it again with --key KEY.pub (or --insecure)`,
     });
   }
+  const dir = cacheDir(image, remote.name);
+  const cached = readCachedRoot(image, remote.name);
+  const validatorPath = join(dir, 'root.validator');
+  const cachedCatalog = cached !== undefined && existsSync(join(dir, 'catalog.zst'));
+  const reader = remoteReader(image, remote);
+  let bytes: Buffer | undefined;
+  let validator: string | undefined;
+  try {
+    // An unchanged answer is only trusted while the cached root it stands for is still valid.
+    const ask = cachedCatalog && !expired(cached) && existsSync(validatorPath) ? readFileSync(validatorPath, 'utf8') : undefined;
+    const fresh = await reader.readFresh(ROOT_FILE, ask);
+    if (fresh.status === 'unchanged') return { remote: remote.name, status: 'unchanged', version: cached!.version, packages: cached!.catalog.packages, bytes: 0 };
+    if (fresh.status === 'read') {
+      bytes = fresh.bytes;
+      validator = fresh.validator;
+    }
+  } catch (err) {
+    if (err instanceof ZpkgError && err.code !== 'E_REPO_INVALID') throw err;
+    throw new ZpkgError('E_REMOTE_UNREACHABLE', `remote \`${remote.name}\` (${remote.url}): ${(err as Error).message}`, { cause: err });
+  }
+  if (!bytes) throw new ZpkgError('E_REMOTE_UNREACHABLE', `remote \`${remote.name}\` (${remote.url}) is not a zpkg repository (no ${ROOT_FILE})`);
+  const what = `remote \`${remote.name}\` (${remote.url})`;
+  const signedRoot = parseSignedRoot(bytes, what);
   const next = await acceptRoot({
     state,
     root: signedRoot,
@@ -133,10 +174,13 @@ export async function refreshRemote(image: Image, remote: Remote): Promise<Refre
     },
   });
   const root = signedRoot.signed;
-  const dir = cacheDir(image, remote.name);
-  const cached = readCachedRoot(image, remote.name);
-  const haveCatalog = cached?.catalog.digest === root.catalog.digest && existsSync(join(dir, 'catalog.zst'));
+  const keepValidator = (): void => {
+    if (validator) writeFileAtomic(validatorPath, validator);
+    else rmSync(validatorPath, { force: true });
+  };
+  const haveCatalog = cached?.catalog.digest === root.catalog.digest && cachedCatalog;
   if (haveCatalog && next.digest === state.digest) {
+    keepValidator();
     return { remote: remote.name, status: 'unchanged', version: root.version, packages: root.catalog.packages, bytes: 0 };
   }
   let fetched = 0;
@@ -148,6 +192,7 @@ export async function refreshRemote(image: Image, remote: Remote): Promise<Refre
   }
   writeFileAtomic(join(dir, 'root.json'), bytes);
   writeTrust(image, remote.name, next);
+  keepValidator();
   return { remote: remote.name, status: 'updated', version: root.version, packages: root.catalog.packages, bytes: fetched };
 }
 
@@ -209,12 +254,22 @@ export async function loadFileIndex(image: Image, remote: Remote): Promise<FileI
   const path = join(cacheDir(image, remote.name), 'files.zst');
   let bytes: Buffer | undefined = existsSync(path) ? readFileSync(path) : undefined;
   if (!bytes || digestOf(bytes) !== root.files.digest) {
-    bytes = await readVerified(openRepoReader(remote.url), fileIndexPath(root.files.digest), root.files.digest, 'file index');
+    bytes = await readVerified(remoteReader(image, remote), fileIndexPath(root.files.digest), root.files.digest, 'file index');
     writeFileAtomic(path, bytes);
   }
   return decodeFileIndex(bytes, remote.url);
 }
 
-export function remoteReader(remote: Remote): RepoReader {
-  return openRepoReader(remote.url);
+const readers = new Map<string, RepoReader>();
+
+/** The reader of a remote (its URL, then its mirrors), one per process so connections are kept alive across uses. */
+export function remoteReader(image: Image, remote: Remote): RepoReader {
+  const mirrors = remote.mirrors ?? readMirrors(image, remote.name);
+  const key = JSON.stringify([remote.url, ...mirrors]);
+  let r = readers.get(key);
+  if (!r) {
+    r = openMirroredReader(remote.url, mirrors);
+    readers.set(key, r);
+  }
+  return r;
 }

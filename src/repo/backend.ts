@@ -10,7 +10,31 @@ export interface RepoReader {
   read(path: string): Promise<Buffer | undefined>;
   /** A local filesystem path for the file when the backend has one (lets installs read blobs in place). */
   localPath(path: string): string | undefined;
+  /**
+   * Copies the file to the local path `dest` (created or overwritten; resumed
+   * where a previous attempt left it when the backend can). Returns the bytes
+   * it holds, or undefined when the file does not exist.
+   */
+  download(path: string, dest: string, options?: DownloadOptions): Promise<number | undefined>;
+  /**
+   * Reads a file unless it is unchanged since `validator` (a value an earlier
+   * call returned). Backends without cheap validators just read it.
+   */
+  readFresh(path: string, validator?: string): Promise<FreshRead>;
+  /** Releases connections and file handles. */
+  close?(): Promise<void>;
 }
+
+export interface DownloadOptions {
+  /** Called with each chunk's size as bytes arrive. */
+  onBytes?: (n: number) => void;
+  signal?: AbortSignal;
+}
+
+export type FreshRead =
+  | { status: 'unchanged' }
+  | { status: 'missing' }
+  | { status: 'read'; bytes: Buffer; validator?: string };
 
 export interface RepoWriter extends RepoReader {
   /** Size in bytes of the stored file, or undefined when it does not exist. */

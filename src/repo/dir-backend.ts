@@ -1,13 +1,13 @@
 /** The `dir` backend: a repository in a local directory (a path or `file://` URL). */
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ZpkgError } from '../core/errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { acquireLock } from '../fs/lock.js';
 import { syncFilesystem } from '../fs/syncfs.js';
-import type { RepoWriter } from './backend.js';
+import type { DownloadOptions, FreshRead, RepoWriter } from './backend.js';
 
 /** Local directory of a `file://` URL or plain path; undefined for other schemes. */
 export function localDirOf(url: string): string | undefined {
@@ -41,6 +41,23 @@ export class DirBackend implements RepoWriter {
 
   localPath(path: string): string | undefined {
     return this.abs(path);
+  }
+
+  async download(path: string, dest: string, options: DownloadOptions = {}): Promise<number | undefined> {
+    try {
+      await copyFile(this.abs(path), dest);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(this.abs(path))) return undefined;
+      throw err;
+    }
+    const size = (await stat(dest)).size;
+    options.onBytes?.(size);
+    return size;
+  }
+
+  async readFresh(path: string): Promise<FreshRead> {
+    const bytes = await this.read(path);
+    return bytes ? { status: 'read', bytes } : { status: 'missing' };
   }
 
   async size(path: string): Promise<number | undefined> {
@@ -90,13 +107,6 @@ export class DirBackend implements RepoWriter {
     const lock = acquireLock(join(this.dir, '.zpkg-lock'), { ...options, code: 'E_REPO_LOCKED', what: `repository ${this.dir}` });
     return () => lock.release();
   }
-}
-
-/** Opens a repository by URL or path for reading and writing; only local directories here. */
-export function openRepoWriter(url: string): DirBackend {
-  const dir = localDirOf(url);
-  if (dir === undefined) throw new ZpkgError('E_USAGE', `cannot publish to \`${url}\`: only local directories are supported as repositories to write`);
-  return new DirBackend(dir);
 }
 
 export function isDirectory(path: string): boolean {

@@ -14,12 +14,11 @@
  * existing repository it replaces the whole catalog in one publish (blobs and
  * manifests of the old catalog stay until `repo gc`).
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { CatalogEntry } from '../core/catalog.js';
 import { ZpkgError } from '../core/errors.js';
 import { importIndexFileTable, type SkippedStanza } from './debian-index.js';
-import { openRepoWriter } from './dir-backend.js';
+import type { RepoWriter } from './backend.js';
+import { openRepoWriter } from './open.js';
 import { ROOT_FILE } from './layout.js';
 import { commitSnapshot, readRoot } from './snapshot.js';
 import { prepareRoot, signingKeySet, type Signer } from './trust/sign.js';
@@ -66,12 +65,10 @@ export function countCatalog(entries: readonly CatalogEntry[]): CatalogCounts {
   return { packages: entries.length, dependencyClauses, provides, conflicts };
 }
 
-/** The rule of `repo create`: a repository is created only in a new or empty directory. */
-function assertNewOrEmpty(dir: string): void {
-  if (!existsSync(dir)) return;
-  if (!statSync(dir).isDirectory()) throw new ZpkgError('E_REPO_EXISTS', `${dir} is not a directory`);
-  if (readdirSync(dir).some((e) => e !== '.zpkg-lock')) {
-    throw new ZpkgError('E_REPO_EXISTS', `${dir} is neither a zpkg repository nor empty`, {
+/** The rule of `repo create`: a repository is created only where nothing is yet. */
+async function assertNewOrEmpty(repo: RepoWriter): Promise<void> {
+  if ((await repo.list('')).some((e) => e !== '.zpkg-lock')) {
+    throw new ZpkgError('E_REPO_EXISTS', `${repo.location} is neither a zpkg repository nor empty`, {
       hint: 'import into a new or empty directory, or into an existing repository to replace its catalog',
     });
   }
@@ -97,16 +94,16 @@ export async function importIndexToRepo(options: ImportIndexOptions): Promise<Im
 
   const writeStarted = process.hrtime.bigint();
   const repo = openRepoWriter(options.repo);
-  const existed = existsSync(join(repo.dir, ROOT_FILE));
-  if (!existed) assertNewOrEmpty(repo.dir);
+  const existed = (await repo.size(ROOT_FILE)) !== undefined;
+  if (!existed) await assertNewOrEmpty(repo);
   const release = await repo.lock();
   let replaced: ImportIndexResult['replaced'] = null;
   let version: number;
   try {
     // Read under the lock: another publisher may have created or changed it meanwhile.
-    const previous = existsSync(join(repo.dir, ROOT_FILE)) ? await readRoot(repo) : undefined;
+    const previous = (await repo.size(ROOT_FILE)) !== undefined ? await readRoot(repo) : undefined;
     if (previous) replaced = { version: previous.version, packages: previous.catalog.packages };
-    version = (await commitSnapshot(repo, prepareRoot(repo.dir, previous, options.signer, previous ? undefined : signingKeySet(options.signer)), entries, new Map())).version;
+    version = (await commitSnapshot(repo, prepareRoot(repo.location, previous, options.signer, previous ? undefined : signingKeySet(options.signer)), entries, new Map())).version;
   } finally {
     release();
   }
@@ -114,7 +111,7 @@ export async function importIndexToRepo(options: ImportIndexOptions): Promise<Im
 
   return {
     index: options.index,
-    repository: repo.dir,
+    repository: repo.location,
     version,
     replaced,
     ...countCatalog(entries),

@@ -1,10 +1,8 @@
 /** Repository maintenance: create, list, remove a package version, garbage-collect. */
-import { mkdir, readdir } from 'node:fs/promises';
 import { entryKey, type CatalogEntry } from '../core/catalog.js';
 import { ZpkgError } from '../core/errors.js';
 import { decodeManifest } from '../core/manifest.js';
 import type { RepoWriter } from './backend.js';
-import type { DirBackend } from './dir-backend.js';
 import { blobPath, catalogPath, digestFromPath, fileIndexPath, manifestPath, ROOT_FILE } from './layout.js';
 import { commitSnapshot, readSnapshot, readVerified } from './snapshot.js';
 import { keySetOf, prepareRoot, type Signer } from './trust/sign.js';
@@ -25,23 +23,23 @@ export interface CreateRepoResult {
   expires: string | null;
 }
 
-export async function createRepo(repo: DirBackend, options: CreateRepoOptions = {}): Promise<CreateRepoResult> {
+/** Creates an empty repository where nothing is yet (a new or empty directory, an empty bucket prefix). */
+export async function createRepo(repo: RepoWriter, options: CreateRepoOptions = {}): Promise<CreateRepoResult> {
   const keys = options.signer?.keys ?? [];
   const next = keys.length ? keySetOf(keys, options.threshold ?? 1) : undefined;
   if (!next && options.threshold !== undefined) throw new ZpkgError('E_USAGE', '--threshold needs signing keys (--key)');
-  const draft = prepareRoot(repo.dir, undefined, options.signer, next);
-  await mkdir(repo.dir, { recursive: true });
-  const entries = await readdir(repo.dir);
-  if (entries.includes(ROOT_FILE)) {
-    throw new ZpkgError('E_REPO_EXISTS', `${repo.dir} is already a zpkg repository`);
+  const draft = prepareRoot(repo.location, undefined, options.signer, next);
+  if ((await repo.size(ROOT_FILE)) !== undefined) {
+    throw new ZpkgError('E_REPO_EXISTS', `${repo.location} is already a zpkg repository`);
   }
-  if (entries.filter((e) => e !== '.zpkg-lock').length > 0) {
-    throw new ZpkgError('E_REPO_EXISTS', `${repo.dir} is not empty`, { hint: 'create the repository in a new or empty directory' });
+  if ((await repo.list('')).some((e) => e !== '.zpkg-lock')) {
+    throw new ZpkgError('E_REPO_EXISTS', `${repo.location} is not empty`, { hint: 'create the repository in a new or empty directory' });
   }
   const release = await repo.lock();
   try {
+    if ((await repo.size(ROOT_FILE)) !== undefined) throw new ZpkgError('E_REPO_EXISTS', `${repo.location} is already a zpkg repository`);
     const root = await commitSnapshot(repo, draft, [], new Map());
-    return { location: repo.dir, version: root.version, repository: root.repository, keys: Object.keys(root.keys), threshold: root.threshold, expires: root.expires ?? null };
+    return { location: repo.location, version: root.version, repository: root.repository, keys: Object.keys(root.keys), threshold: root.threshold, expires: root.expires ?? null };
   } finally {
     release();
   }

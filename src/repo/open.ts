@@ -1,13 +1,74 @@
-/** Opens a repository for reading by its URL: a directory path or `file://` here; issue 7 adds http(s) and s3. */
+/**
+ * Opens a repository by URL: the one place that knows which backend serves
+ * which URL. Everything above works on RepoReader / RepoWriter.
+ *
+ *   /path/to/dir, file:///path     a directory (`dir` backend); read and write
+ *   /path/to/file.zpar             a single-file archive (`zpkg repo archive`); read only
+ *   http://host/path, https://…    any static web server or CDN; read only, or with a
+ *                                  token, the zpkg depot's publish API (`zpkg serve`)
+ *   s3://bucket/prefix?endpoint=…&path-style=1&region=…
+ *                                  an S3-compatible bucket; read and write
+ */
+import { existsSync, statSync } from 'node:fs';
 import { ZpkgError } from '../core/errors.js';
-import type { RepoReader } from './backend.js';
+import { ArchiveReader } from './archive-reader.js';
+import type { RepoReader, RepoWriter } from './backend.js';
+import { DepotWriter } from './depot-writer.js';
 import { DirBackend, localDirOf } from './dir-backend.js';
+import { HttpBackend } from './http-backend.js';
+import { MirroredReader } from './mirrored.js';
+import { S3Backend } from './s3-backend.js';
+
+function scheme(url: string): string {
+  return url.slice(0, url.indexOf(':')).toLowerCase();
+}
 
 export function openRepoReader(url: string): RepoReader {
   const dir = localDirOf(url);
-  if (dir !== undefined) return new DirBackend(dir);
-  const scheme = url.slice(0, url.indexOf(':'));
-  throw new ZpkgError('E_USAGE', `repository URL \`${url}\`: the \`${scheme}\` scheme is not supported by this zpkg`, {
-    hint: 'use a directory path or a file:// URL',
-  });
+  if (dir !== undefined) return existsSync(dir) && statSync(dir).isFile() ? new ArchiveReader(dir) : new DirBackend(dir);
+  switch (scheme(url)) {
+    case 'http':
+    case 'https':
+      return new HttpBackend(url);
+    case 's3':
+      return new S3Backend(url);
+    default:
+      throw new ZpkgError('E_USAGE', `repository URL \`${url}\`: the \`${scheme(url)}\` scheme is not supported`, {
+        hint: 'use a directory or archive path, file://, http(s):// or s3://',
+      });
+  }
+}
+
+export interface WriterOptions {
+  /** Bearer token for a depot (`zpkg serve`); defaults to ZPKG_TOKEN. */
+  token?: string;
+}
+
+/** Opens a repository to publish into: a directory, an S3 bucket, or a depot over HTTP. */
+export function openRepoWriter(url: string, options: WriterOptions = {}): RepoWriter {
+  const dir = localDirOf(url);
+  if (dir !== undefined) {
+    if (existsSync(dir) && statSync(dir).isFile()) throw new ZpkgError('E_USAGE', `${dir} is a file (an archive?): publish into a directory, an s3:// bucket or a depot`);
+    return new DirBackend(dir);
+  }
+  switch (scheme(url)) {
+    case 's3':
+      return new S3Backend(url);
+    case 'http':
+    case 'https': {
+      const token = options.token ?? process.env.ZPKG_TOKEN;
+      if (!token) {
+        throw new ZpkgError('E_USAGE', `publishing to \`${url}\` needs a depot token`, { hint: 'pass --token TOKEN or set ZPKG_TOKEN; a plain web server cannot be published to' });
+      }
+      return new DepotWriter(url, token);
+    }
+    default:
+      throw new ZpkgError('E_USAGE', `cannot publish to \`${url}\`: the \`${scheme(url)}\` scheme is not supported`, { hint: 'publish to a directory, s3://… or a depot http(s)://… with --token' });
+  }
+}
+
+/** A remote's reader: its URL, then its mirrors in order on failure. */
+export function openMirroredReader(url: string, mirrors: readonly string[] = []): RepoReader {
+  if (mirrors.length === 0) return openRepoReader(url);
+  return new MirroredReader([url, ...mirrors].map(openRepoReader));
 }

@@ -5,10 +5,8 @@ import type { RepoReader } from '../repo/backend.js';
 import { ZpkgError } from '../core/errors.js';
 import type { Atom } from '../core/relation.js';
 import { lockImage, type Image } from '../image/image.js';
-import { listRemotes } from '../image/remotes.js';
+import { listRemotes, remoteReader } from '../image/remotes.js';
 import { getPackage } from '../image/state.js';
-import { blobPath } from '../repo/layout.js';
-import { openRepoReader } from '../repo/open.js';
 import type { Report } from '../report/report.js';
 import { fetchManifest } from './manifests.js';
 import { recoverImage } from './recover.js';
@@ -45,9 +43,11 @@ export async function prepareChange(image: Image, entry: LandingRef, requested: 
     });
   }
   const remote = entry.remote === null ? undefined : listRemotes(image).find((r) => r.name === entry.remote);
+  let opened: RepoReader | undefined;
   const reader = (): RepoReader => {
     if (!remote) throw new ZpkgError('E_REMOTE_UNKNOWN', `${entry.name} ${entry.version} is not in the image cache and its remote \`${entry.remote ?? '?'}\` is not configured`);
-    return openRepoReader(remote.url);
+    opened ??= remoteReader(image, remote);
+    return opened;
   };
   const fetched = { bytes: 0 };
   const manifest = await fetchManifest(image, reader, entry.manifest, `${entry.name} ${entry.version}`, fetched);
@@ -64,11 +64,7 @@ export async function prepareChange(image: Image, entry: LandingRef, requested: 
     held,
     from: getPackage(image.db, entry.name),
     manifestBytes: fetched.bytes,
-    blobSource: (digest) => {
-      const local = reader().localPath(blobPath(digest));
-      if (!local) throw new ZpkgError('E_USAGE', `remote \`${entry.remote}\` has no local blob store`);
-      return local;
-    },
+    blobReader: reader,
   };
 }
 

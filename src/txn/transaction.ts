@@ -169,7 +169,7 @@ export async function runTransaction(image: Image, input: TransactionInput, opti
   const chown = process.getuid?.() === 0;
   if (!chown) report.warn('not running as root: installed files keep your user and group instead of the packages\' owners');
   t = clock();
-  const fetched = fetchBlobs(image.paths.cache, input.installs, report);
+  const fetched = await fetchBlobs(image.paths.cache, input.installs, report);
   seconds.fetch = t();
   result.fetched = { blobs: fetched.blobs, fetched: fetched.fetched, bytes: fetched.bytes, manifestBytes: input.installs.reduce((n, c) => n + (c.manifestBytes ?? 0), 0) };
   // Pre-hooks run before anything changes: a failing one leaves the image as it was.

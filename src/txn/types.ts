@@ -1,6 +1,7 @@
 /** The shapes a transaction passes between its steps (plan → fetch → stage → apply → commit). */
 import type { Digest } from '../core/digest.js';
 import type { DirAction, FileAction, HardlinkAction, LinkAction, Manifest } from '../core/manifest.js';
+import type { RepoReader } from '../repo/backend.js';
 import type { DirRow, FileRow, PackageRow } from '../image/state.js';
 
 /** A package that lands in the image: newly, or replacing an installed version (`from`). */
@@ -17,8 +18,8 @@ export interface PackageChange {
   onlyPaths?: ReadonlySet<string>;
   /** Bytes of its manifest that came from the repository (0 when cached). */
   manifestBytes?: number;
-  /** Resolves a blob digest to a local file holding its compressed content. */
-  blobSource: (digest: Digest) => string;
+  /** The repository its blobs come from (opened on first use: a fully cached package needs none). */
+  blobReader: () => RepoReader;
 }
 
 /** A non-directory path to put in place. */

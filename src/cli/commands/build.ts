@@ -18,6 +18,7 @@ interface BuildOpts extends SigningOpts {
   check: boolean;
   level: string;
   sourceCache?: string;
+  token?: string;
 }
 
 function render(r: BuildRunResult, repo: string | undefined): string {
@@ -50,7 +51,8 @@ export function register(program: Command, ctx: Context): void {
     .description('build packages from recipes (SRC_DIR/zpkg.yaml), skipping those up to date, and publish them to a repository')
     .argument('[src...]', 'recipe directories')
     .option('--all <recipes-dir>', 'build every recipe under this directory; a failing recipe does not stop the others; ends with the consistency check')
-    .option('--repo <dir>', 'repository to publish into (without it: build and check only, nothing is written)')
+    .option('--repo <url>', 'repository to publish into: a directory, s3://… or a depot http(s)://… (without it: build and check only, nothing is written)')
+    .option('--token <token>', 'bearer token when --repo is a depot (default: $ZPKG_TOKEN)')
     .option('--replace', 'replace an already published package of the same name and version')
     .option('--force', 'build recipes even when they are up to date')
     .option('--no-check', 'with --all: skip the consistency check')
@@ -73,6 +75,7 @@ export function register(program: Command, ctx: Context): void {
         check: all && opts.check,
         sourceCache: opts.sourceCache ?? defaultSourceCache(),
         signer: opts.repo ? await signerFrom(opts) : undefined,
+        token: opts.token,
         report,
       });
       report.result(result, (r) => render(r, opts.repo));

@@ -25,7 +25,7 @@ export function register(program: Command, ctx: Context): void {
       const { openImage } = await import('../../image/image.js');
       const { addRemote } = await import('../../image/remotes.js');
       const { listPackages } = await import('../../image/state.js');
-      const { openRepoWriter } = await import('../../repo/dir-backend.js');
+      const { openRepoWriter } = await import('../../repo/open.js');
       const { createRepo } = await import('../../repo/manage.js');
       const { publishPackages } = await import('../../repo/publish.js');
       const { readSigningKey, writeKeyPair } = await import('../../repo/trust/key-file.js');

@@ -23,7 +23,7 @@ export function register(program: Command, ctx: Context): void {
     .option('--no-derive', 'do not add so:/file: relations derived from the ELF objects')
     .action(async (debs: string[], opts: ImportDebOpts, cmd: Command) => {
       const { packageFromDeb } = await import('../../build/deb/index.js');
-      const { openRepoWriter } = await import('../../repo/dir-backend.js');
+      const { openRepoWriter } = await import('../../repo/open.js');
       const { publishPackages } = await import('../../repo/publish.js');
       const { rmSync } = await import('node:fs');
       const report = ctx.report(cmd);

@@ -21,6 +21,7 @@ import { register as remove } from './remove.js';
 import { register as repo } from './repo.js';
 import { register as rollback } from './rollback.js';
 import { register as search } from './search.js';
+import { register as serve } from './serve.js';
 import { register as sync } from './sync.js';
 import { register as update } from './update.js';
 import { register as vercmp } from './vercmp.js';
@@ -28,5 +29,5 @@ import { register as verify } from './verify.js';
 import { register as why } from './why.js';
 
 export const COMMANDS: ((program: Command, ctx: Context) => void)[] = [
-  install, remove, update, sync, rollback, hold, list, info, contents, owns, why, search, verify, fix, history, recover, gc, remote, refresh, build, importDeb, lint, repo, vercmp, demo,
+  install, remove, update, sync, rollback, hold, list, info, contents, owns, why, search, verify, fix, history, recover, gc, remote, refresh, build, importDeb, lint, repo, serve, vercmp, demo,
 ];

@@ -10,21 +10,31 @@ export function register(program: Command, ctx: Context): void {
   const remote = program.command('remote').description('manage the repositories an image installs from');
   remote
     .command('add')
-    .description('add a remote (a directory path or file:// URL) and the key to trust for it')
+    .description('add a remote (a directory, an archive file, http(s):// or s3://) and the key to trust for it')
     .argument('<name>', 'a short name')
     .argument('<url>', 'where the repository is')
     .option('--priority <n>', 'higher wins for the same package name', '0')
     .option('--key <key>', "the repository's public key: a .pub file, an `ed25519:…` line or its fingerprint (repeatable)", collect)
     .option('--insecure', 'trust no key: accept unsigned root metadata (digests are still checked)')
-    .action(async (name: string, url: string, opts: { priority: string; key?: string[]; insecure?: boolean }, cmd: Command) => {
-      const { addRemote, requireTrust } = await import('../../image/remotes.js');
+    .option('--mirror <url>', 'another URL of the same repository, tried in order when one fails (repeatable)', (v: string, acc: string[]) => [...acc, v], [])
+    .action(async (name: string, url: string, opts: { priority: string; key?: string[]; insecure?: boolean; mirror: string[] }, cmd: Command) => {
+      const { addRemote, removeRemote, requireTrust, setMirrors } = await import('../../image/remotes.js');
       const { resolveTrustedKey } = await import('../../repo/trust/key-file.js');
       const priority = Number(opts.priority);
       if (!Number.isInteger(priority)) throw new ZpkgError('E_USAGE', `--priority \`${opts.priority}\` is not an integer`);
       const keys = (opts.key ?? []).map(resolveTrustedKey);
       // Before the image is opened: a refused remote must not even create the image's state.
       requireTrust(name, url, { keys, insecure: opts.insecure });
-      const r = addRemote(ctx.image(cmd, true), name, url, priority, { keys, insecure: opts.insecure });
+      const image = ctx.image(cmd, true);
+      let r = addRemote(image, name, url, priority, { keys, insecure: opts.insecure });
+      if (opts.mirror.length > 0) {
+        try {
+          r = setMirrors(image, name, opts.mirror);
+        } catch (err) {
+          removeRemote(image, name);
+          throw err;
+        }
+      }
       const trust = opts.insecure ? 'INSECURE: signatures are not checked' : `trusting key ${keys.map((k) => k.slice(0, 16)).join(', ')}`;
       ctx.report(cmd).result({ ...r, keys, insecure: Boolean(opts.insecure) }, (x) => `added remote ${x.name} → ${x.url} (priority ${x.priority}; ${trust})`);
     });
@@ -47,7 +57,7 @@ export function register(program: Command, ctx: Context): void {
         return r.threshold ? `${r.threshold} of ${ids} (version ${r.version})` : `pinned ${ids} (not refreshed yet)`;
       };
       ctx.report(cmd).result({ remotes }, (x) =>
-        x.remotes.length ? table(x.remotes.map((r) => [r.name, String(r.priority), r.url, describe(r)]), ['NAME', 'PRIORITY', 'URL', 'TRUST']) : 'no remotes',
+        x.remotes.length ? table(x.remotes.map((r) => [r.name, String(r.priority), r.mirrors?.length ? `${r.url} (mirrors: ${r.mirrors.join(', ')})` : r.url, describe(r)]), ['NAME', 'PRIORITY', 'URL', 'TRUST']) : 'no remotes',
       );
     });
   remote

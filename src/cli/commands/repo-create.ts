@@ -12,7 +12,7 @@ export function register(repo: Command, ctx: Context): void {
       .argument('<dir>', 'repository directory (created when missing; must be empty)')
       .option('--threshold <n>', 'how many of the keys must sign each root metadata', undefined),
   ).action(async (dir: string, opts: SigningOpts & { threshold?: string }, cmd: Command) => {
-    const { openRepoWriter } = await import('../../repo/dir-backend.js');
+    const { openRepoWriter } = await import('../../repo/open.js');
     const { createRepo } = await import('../../repo/manage.js');
     const threshold = opts.threshold === undefined ? undefined : Number(opts.threshold);
     if (threshold !== undefined && !Number.isInteger(threshold)) throw new ZpkgError('E_USAGE', `--threshold \`${opts.threshold}\` is not an integer`);

@@ -9,7 +9,7 @@ export function register(repo: Command, ctx: Context): void {
     .description('delete blobs, manifests and old catalogs that the current catalog no longer references')
     .argument('<dir>', 'repository directory')
     .action(async (dir: string, _o, cmd: Command) => {
-      const { openRepoWriter } = await import('../../repo/dir-backend.js');
+      const { openRepoWriter } = await import('../../repo/open.js');
       const { gcRepo } = await import('../../repo/manage.js');
       const r = await gcRepo(openRepoWriter(dir));
       ctx.report(cmd).result(r, (x) => `removed ${x.removed.blobs} blobs, ${x.removed.manifests} manifests, ${x.removed.catalogs} old catalogs (${formatBytes(x.bytesFreed)})`);

@@ -11,7 +11,7 @@ export function register(repo: Command, ctx: Context): void {
     .argument('<dir>', 'repository directory')
     .argument('<name@version>', 'package and version to remove'))
     .action(async (dir: string, spec: string, opts: SigningOpts, cmd: Command) => {
-      const { openRepoWriter } = await import('../../repo/dir-backend.js');
+      const { openRepoWriter } = await import('../../repo/open.js');
       const { removeFromRepo } = await import('../../repo/manage.js');
       const at = spec.lastIndexOf('@');
       if (at <= 0 || at === spec.length - 1) throw new ZpkgError('E_USAGE', `\`${spec}\` is not NAME@VERSION`);

@@ -20,7 +20,7 @@ export function register(repo: Command, ctx: Context): void {
       .option('--new-key <file>', 'a private key of the new set (repeatable; keep a current key by naming it here too)', collect)
       .option('--threshold <n>', 'how many keys must sign each root metadata from now on'),
   ).action(async (dir: string, opts: SigningOpts & { newKey?: string[]; threshold?: string }, cmd: Command) => {
-    const { openRepoWriter } = await import('../../repo/dir-backend.js');
+    const { openRepoWriter } = await import('../../repo/open.js');
     const { readSigningKey } = await import('../../repo/trust/key-file.js');
     const { resignRepo } = await import('../../repo/trust/resign.js');
     const threshold = opts.threshold === undefined ? undefined : Number(opts.threshold);

@@ -14,7 +14,7 @@ export function register(repo: Command, ctx: Context): void {
       .description('re-sign the root metadata of a repository with a fresh expiry (run it before the old one expires)')
       .argument('<dir>', 'repository directory'),
   ).action(async (dir: string, opts: SigningOpts, cmd: Command) => {
-    const { openRepoWriter } = await import('../../repo/dir-backend.js');
+    const { openRepoWriter } = await import('../../repo/open.js');
     const { resignRepo } = await import('../../repo/trust/resign.js');
     const r = await resignRepo(openRepoWriter(dir), { signer: await signerFrom(opts) });
     ctx.report(cmd).result(r, renderResign);

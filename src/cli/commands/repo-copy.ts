@@ -1,0 +1,27 @@
+/** `zpkg repo copy SRC DST [NAME[@VERSION]...]`: copy packages between repositories, only missing blobs transferred. */
+import type { Command } from 'commander';
+import { formatBytes } from '../../report/table.js';
+import type { Context } from '../context.js';
+import { signerFrom, withSigningOptions, type SigningOpts } from '../signing.js';
+
+export function register(repo: Command, ctx: Context): void {
+  withSigningOptions(repo.command('copy'))
+    .description('copy packages (all, or NAME / NAME@VERSION) from one repository into another; only blobs the destination lacks are transferred')
+    .argument('<src>', 'repository to copy from (directory, archive file, http(s):// or s3://)')
+    .argument('<dst>', 'repository to copy into (directory, s3:// or a depot http(s):// with --token)')
+    .argument('[packages...]', 'NAME or NAME@VERSION; every package when none')
+    .option('--replace', 'overwrite a package of the same name and version with other content')
+    .option('--token <token>', 'bearer token when DST is a depot (default: $ZPKG_TOKEN)')
+    .action(async (src: string, dst: string, specs: string[], opts: SigningOpts & { replace?: boolean; token?: string }, cmd: Command) => {
+      const { openRepoReader, openRepoWriter } = await import('../../repo/open.js');
+      const { copyPackages } = await import('../../repo/copy.js');
+      const report = ctx.report(cmd);
+      const progress = report.progress('copy', 0);
+      const r = await copyPackages(openRepoReader(src), openRepoWriter(dst, { token: opts.token }), specs, { replace: opts.replace, signer: await signerFrom(opts), onBlob: (n) => progress.tick(1, n) });
+      progress.done(`${r.blobsCopied} blobs copied, ${r.blobsPresent} already there`);
+      report.result(r, (x) => {
+        const added = x.packages.filter((p) => p.status !== 'unchanged').length;
+        return `copied ${added} of ${x.packages.length} packages into ${dst} (repository version ${x.repoVersion}): ${x.blobsCopied} blobs transferred (${formatBytes(x.bytesCopied)}), ${x.blobsPresent} already there`;
+      });
+    });
+}

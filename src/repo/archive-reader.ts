@@ -1,0 +1,90 @@
+/** Reads a repository archive (`archive-format.ts`) in place: one positional read per file. */
+import { closeSync, fstatSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { ZpkgError } from '../core/errors.js';
+import type { DownloadOptions, FreshRead, RepoReader } from './backend.js';
+import { ARCHIVE_FORMAT, ARCHIVE_MAGIC, TRAILER_SIZE, type ArchiveIndex } from './archive-format.js';
+
+export class ArchiveReader implements RepoReader {
+  readonly location: string;
+  private fd: number | undefined;
+  private index: ArchiveIndex['files'] | undefined;
+
+  constructor(readonly file: string) {
+    this.location = file;
+  }
+
+  private bad(reason: string): ZpkgError {
+    return new ZpkgError('E_REPO_INVALID', `${this.file} is not a zpkg repository archive: ${reason}`, { hint: 'make one with `zpkg repo archive REPO FILE`' });
+  }
+
+  private pread(offset: number, length: number): Buffer {
+    const buf = Buffer.allocUnsafe(length);
+    let got = 0;
+    while (got < length) {
+      const n = readSync(this.fd!, buf, got, length - got, offset + got);
+      if (n === 0) throw this.bad(`truncated at byte ${offset + got}`);
+      got += n;
+    }
+    return buf;
+  }
+
+  private open(): ArchiveIndex['files'] {
+    if (this.index) return this.index;
+    this.fd = openSync(this.file, 'r');
+    const size = fstatSync(this.fd).size;
+    if (size < ARCHIVE_MAGIC.length + TRAILER_SIZE) throw this.bad('too short');
+    if (!this.pread(0, 8).equals(ARCHIVE_MAGIC)) throw this.bad('no archive magic at the start');
+    const trailer = this.pread(size - TRAILER_SIZE, TRAILER_SIZE);
+    if (!trailer.subarray(16).equals(ARCHIVE_MAGIC)) throw this.bad('no trailer (an interrupted write?)');
+    const at = Number(trailer.readBigUInt64LE(0));
+    const len = Number(trailer.readBigUInt64LE(8));
+    if (at < 8 || at + len > size - TRAILER_SIZE) throw this.bad('the index lies outside the file');
+    let doc: ArchiveIndex;
+    try {
+      doc = JSON.parse(this.pread(at, len).toString('utf8')) as ArchiveIndex;
+    } catch (err) {
+      throw this.bad(`the index is not JSON (${(err as Error).message})`);
+    }
+    if (doc.format !== ARCHIVE_FORMAT || typeof doc.files !== 'object' || doc.files === null) throw this.bad(`unknown index format ${String(doc.format)}`);
+    for (const [path, span] of Object.entries(doc.files)) {
+      if (!Array.isArray(span) || span.length !== 2 || !Number.isSafeInteger(span[0]) || !Number.isSafeInteger(span[1]) || span[0] < 8 || span[1] < 0 || span[0] + span[1] > at) {
+        throw this.bad(`the index entry for \`${path}\` points outside the data`);
+      }
+    }
+    this.index = doc.files;
+    return this.index;
+  }
+
+  /** Every path the archive holds. */
+  paths(): string[] {
+    return Object.keys(this.open());
+  }
+
+  async read(path: string): Promise<Buffer | undefined> {
+    const span = Object.hasOwn(this.open(), path) ? this.open()[path] : undefined;
+    return span ? this.pread(span[0], span[1]) : undefined;
+  }
+
+  localPath(): string | undefined {
+    return undefined;
+  }
+
+  async download(path: string, dest: string, options: DownloadOptions = {}): Promise<number | undefined> {
+    const bytes = await this.read(path);
+    if (!bytes) return undefined;
+    writeFileSync(dest, bytes);
+    options.onBytes?.(bytes.length);
+    return bytes.length;
+  }
+
+  async readFresh(path: string): Promise<FreshRead> {
+    const bytes = await this.read(path);
+    return bytes ? { status: 'read', bytes } : { status: 'missing' };
+  }
+
+  async close(): Promise<void> {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    this.index = undefined;
+  }
+}

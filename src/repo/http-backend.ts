@@ -1,0 +1,264 @@
+/**
+ * The `http(s)` backend: a repository served by any static web server, CDN or
+ * the zpkg depot. One keep-alive connection pool per repository (undici);
+ * transient failures (connection errors, timeouts, 408/425/429/5xx, a body cut
+ * short) are retried with exponential backoff, and a download cut short is
+ * resumed with a `Range` request from the byte it reached. Content-addressed
+ * files never change, so resuming them needs no validator; `root.json` is
+ * read whole, conditionally (`If-None-Match` / `If-Modified-Since`).
+ */
+import { closeSync, existsSync, ftruncateSync, openSync, statSync, writeSync } from 'node:fs';
+import type { Agent, Dispatcher } from 'undici';
+import { ZpkgError } from '../core/errors.js';
+import type { DownloadOptions, FreshRead, RepoReader } from './backend.js';
+import { digestFromPath } from './layout.js';
+
+export interface HttpOptions {
+  /** Attempts after the first on a transient failure (default 4). */
+  retries?: number;
+  /** First backoff delay; doubles per attempt (default 100 ms). */
+  backoffMs?: number;
+  /** Parallel connections to the server (default 8). */
+  connections?: number;
+  /** Headers and idle-body timeout (default 30 s). */
+  timeoutMs?: number;
+}
+
+const TRANSIENT_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
+
+/** A failure worth another attempt. */
+class Transient extends Error {}
+
+/** Where a GET's body goes: memory or a local file, appended across resumed attempts. */
+interface Sink {
+  readonly size: number;
+  write(chunk: Buffer): void;
+  reset(): void;
+}
+
+class MemorySink implements Sink {
+  chunks: Buffer[] = [];
+  size = 0;
+  write(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+  }
+  reset(): void {
+    this.chunks = [];
+    this.size = 0;
+  }
+}
+
+class FileSink implements Sink {
+  size: number;
+  private readonly fd: number;
+  constructor(path: string, private readonly onBytes?: (n: number) => void) {
+    // A partial file a previous attempt (or run) left is resumed: its path names immutable content.
+    this.size = existsSync(path) ? statSync(path).size : 0;
+    this.fd = openSync(path, 'a');
+  }
+  write(chunk: Buffer): void {
+    let off = 0;
+    while (off < chunk.length) off += writeSync(this.fd, chunk, off, chunk.length - off);
+    this.size += chunk.length;
+    this.onBytes?.(chunk.length);
+  }
+  reset(): void {
+    ftruncateSync(this.fd, 0);
+    this.size = 0;
+  }
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export class HttpBackend implements RepoReader {
+  readonly location: string;
+  protected readonly base: string;
+  private agent: Agent | undefined;
+  private undici: typeof import('undici') | undefined;
+  private readonly connections: number;
+  protected readonly retries: number;
+  protected readonly backoffMs: number;
+  protected readonly timeoutMs: number;
+  /** Requests made, attempts included (for tests and benchmarks). */
+  requests = 0;
+
+  constructor(url: string, options: HttpOptions = {}) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new ZpkgError('E_USAGE', `repository URL \`${url}\` is not a valid URL`);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ZpkgError('E_USAGE', `repository URL \`${url}\`: not http(s)`);
+    parsed.search = '';
+    parsed.hash = '';
+    this.base = parsed.href.endsWith('/') ? parsed.href : `${parsed.href}/`;
+    this.location = url;
+    this.retries = options.retries ?? 4;
+    this.backoffMs = options.backoffMs ?? 100;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.connections = options.connections ?? 8;
+  }
+
+  /** undici takes ~100 ms to load: only commands that talk HTTP pay it, once. */
+  private async client(): Promise<{ agent: Agent; request: typeof import('undici').request }> {
+    this.undici ??= await import('undici');
+    this.agent ??= new this.undici.Agent({ connections: this.connections, keepAliveTimeout: 30_000, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
+    return { agent: this.agent, request: this.undici.request };
+  }
+
+  protected url(path: string): string {
+    if (path.startsWith('/') || path.split('/').includes('..')) {
+      throw new ZpkgError('E_PATH_UNSAFE', `repository path \`${path}\` escapes the repository`);
+    }
+    const q = path.indexOf("?");
+    const p = q < 0 ? path : path.slice(0, q);
+    return this.base + p.split("/").map(encodeURIComponent).join("/") + (q < 0 ? "" : path.slice(q));
+  }
+
+  protected headers(): Record<string, string> {
+    return { 'user-agent': 'zpkg' };
+  }
+
+  /** Runs `attempt` until it succeeds, fails for good, or the retries are spent. */
+  protected async retrying<T>(what: string, attempt: () => Promise<T>): Promise<T> {
+    let last: unknown;
+    for (let i = 0; i <= this.retries; i++) {
+      if (i > 0) await sleep(this.backoffMs * 2 ** (i - 1));
+      try {
+        this.requests += 1;
+        return await attempt();
+      } catch (err) {
+        if (err instanceof ZpkgError) throw err;
+        last = err;
+      }
+    }
+    throw new ZpkgError('E_REMOTE_UNREACHABLE', `${what}: ${(last as Error).message} (after ${this.retries + 1} attempts)`, {
+      hint: 'check the URL and the network; transient failures were retried with backoff',
+      cause: last,
+    });
+  }
+
+  /** One request; connection-level failures and transient statuses become Transient. */
+  protected async send(method: Dispatcher.HttpMethod, path: string, headers: Record<string, string>, body?: Uint8Array | string): Promise<Dispatcher.ResponseData> {
+    let res: Dispatcher.ResponseData;
+    const { agent, request } = await this.client();
+    try {
+      res = await request(this.url(path), { dispatcher: agent, method, headers: { ...this.headers(), ...headers }, body });
+    } catch (err) {
+      if (err instanceof ZpkgError) throw err;
+      throw new Transient((err as Error).message);
+    }
+    if (TRANSIENT_STATUS.has(res.statusCode)) {
+      await res.body.dump();
+      throw new Transient(`HTTP ${res.statusCode}`);
+    }
+    return res;
+  }
+
+  protected async fail(method: string, path: string, res: Dispatcher.ResponseData): Promise<never> {
+    const text = (await res.body.text().catch(() => '')).slice(0, 300);
+    throw new ZpkgError(res.statusCode === 401 || res.statusCode === 403 ? 'E_USAGE' : 'E_REMOTE_UNREACHABLE', `${method} ${this.url(path)}: HTTP ${res.statusCode}${text ? ` — ${text}` : ''}`);
+  }
+
+  /**
+   * GETs `path` into `sink`, resuming with `Range` after a cut. Returns
+   * undefined for 404/410, 'unchanged' for 304, else the response validators.
+   */
+  private async get(path: string, sink: Sink, conditional: Record<string, string> = {}): Promise<{ etag?: string; lastModified?: string } | 'missing' | 'unchanged'> {
+    return this.retrying(`GET ${this.url(path)}`, async () => {
+      // Only content-addressed files resume: the rest (root.json) may have changed between attempts.
+      if (sink.size > 0 && digestFromPath(path) === undefined) sink.reset();
+      const headers: Record<string, string> = { ...conditional };
+      if (sink.size > 0) headers.range = `bytes=${sink.size}-`;
+      const res = await this.send('GET', path, headers);
+      if (res.statusCode === 404 || res.statusCode === 410) {
+        await res.body.dump();
+        return 'missing';
+      }
+      if (res.statusCode === 304) {
+        await res.body.dump();
+        return 'unchanged';
+      }
+      if (res.statusCode === 416 && sink.size > 0) {
+        // The partial file is already whole (or longer than the file): start over.
+        await res.body.dump();
+        sink.reset();
+        throw new Transient(`range not satisfiable, restarting`);
+      }
+      if (res.statusCode === 206) {
+        const start = Number(/^bytes (\d+)-/.exec(String(res.headers['content-range'] ?? ''))?.[1]);
+        if (start !== sink.size) {
+          await res.body.dump();
+          sink.reset();
+          throw new Transient(`the server answered another range, restarting`);
+        }
+      } else if (res.statusCode === 200) {
+        if (sink.size > 0) sink.reset();
+      } else {
+        await this.fail('GET', path, res);
+      }
+      const expected = Number(res.headers['content-length'] ?? NaN);
+      const before = sink.size;
+      try {
+        for await (const chunk of res.body) sink.write(chunk as Buffer);
+      } catch (err) {
+        throw new Transient(`cut after ${sink.size} bytes (${(err as Error).message})`);
+      }
+      if (Number.isFinite(expected) && sink.size - before < expected) {
+        throw new Transient(`cut after ${sink.size} bytes`);
+      }
+      const etag = res.headers.etag;
+      const lastModified = res.headers['last-modified'];
+      return { etag: typeof etag === 'string' ? etag : undefined, lastModified: typeof lastModified === 'string' ? lastModified : undefined };
+    });
+  }
+
+  async read(path: string): Promise<Buffer | undefined> {
+    const sink = new MemorySink();
+    const r = await this.get(path, sink);
+    if (r === 'missing') return undefined;
+    return Buffer.concat(sink.chunks);
+  }
+
+  localPath(): string | undefined {
+    return undefined;
+  }
+
+  async download(path: string, dest: string, options: DownloadOptions = {}): Promise<number | undefined> {
+    const sink = new FileSink(dest, options.onBytes);
+    try {
+      const r = await this.get(path, sink);
+      return r === 'missing' ? undefined : sink.size;
+    } finally {
+      sink.close();
+    }
+  }
+
+  async readFresh(path: string, validator?: string): Promise<FreshRead> {
+    const conditional: Record<string, string> = {};
+    if (validator) {
+      const v = JSON.parse(validator) as { etag?: string; lastModified?: string };
+      if (v.etag) conditional['if-none-match'] = v.etag;
+      if (v.lastModified) conditional['if-modified-since'] = v.lastModified;
+    }
+    const sink = new MemorySink();
+    const r = await this.get(path, sink, conditional);
+    if (r === 'missing') return { status: 'missing' };
+    if (r === 'unchanged') return { status: 'unchanged' };
+    const next = r.etag || r.lastModified ? JSON.stringify(r) : undefined;
+    return { status: 'read', bytes: Buffer.concat(sink.chunks), validator: next };
+  }
+
+  async close(): Promise<void> {
+    await this.agent?.close();
+  }
+}
+
+export { Transient };

@@ -1,0 +1,63 @@
+/**
+ * Mirrors of one repository, tried in order: a read that fails on one (it is
+ * unreachable, or lacks the file) goes to the next. All serve the same
+ * content-addressed files, and everything read is verified by digest above
+ * this layer, so a mirror can be stale or wrong but never trusted blindly.
+ */
+import { ZpkgError } from '../core/errors.js';
+import type { DownloadOptions, FreshRead, RepoReader } from './backend.js';
+
+export class MirroredReader implements RepoReader {
+  readonly location: string;
+  /** Index of the mirror that answered last: later reads start there. */
+  private current = 0;
+
+  constructor(private readonly readers: readonly RepoReader[]) {
+    this.location = readers[0]!.location;
+  }
+
+  private async each<T>(op: (r: RepoReader) => Promise<T | undefined>): Promise<T | undefined> {
+    const errors: string[] = [];
+    let missing = false;
+    for (let k = 0; k < this.readers.length; k++) {
+      const i = (this.current + k) % this.readers.length;
+      try {
+        const v = await op(this.readers[i]!);
+        if (v !== undefined) {
+          this.current = i;
+          return v;
+        }
+        missing = true;
+      } catch (err) {
+        if (err instanceof ZpkgError && err.code !== 'E_REMOTE_UNREACHABLE') throw err;
+        errors.push(`${this.readers[i]!.location}: ${(err as Error).message}`);
+      }
+    }
+    if (missing) return undefined;
+    throw new ZpkgError('E_REMOTE_UNREACHABLE', `every mirror failed:\n  ${errors.join('\n  ')}`);
+  }
+
+  read(path: string): Promise<Buffer | undefined> {
+    return this.each((r) => r.read(path));
+  }
+
+  localPath(path: string): string | undefined {
+    return this.readers[this.current]!.localPath(path);
+  }
+
+  download(path: string, dest: string, options?: DownloadOptions): Promise<number | undefined> {
+    return this.each((r) => r.download(path, dest, options));
+  }
+
+  async readFresh(path: string, validator?: string): Promise<FreshRead> {
+    const r = await this.each(async (x) => {
+      const v = await x.readFresh(path, this.readers.indexOf(x) === this.current ? validator : undefined);
+      return v.status === 'missing' ? undefined : v;
+    });
+    return r ?? { status: 'missing' };
+  }
+
+  async close(): Promise<void> {
+    for (const r of this.readers) await r.close?.();
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * The `s3` backend: a repository in an S3-compatible bucket, under a prefix.
+ *
+ *   s3://BUCKET[/PREFIX][?endpoint=URL&path-style=1&region=REGION]
+ *
+ * Credentials come from the usual AWS chain (AWS_ACCESS_KEY_ID /
+ * AWS_SECRET_ACCESS_KEY, AWS_PROFILE and ~/.aws/config, instance roles);
+ * `region` defaults to AWS_REGION or `us-east-1`. A PUT replaces an object
+ * atomically, so publishing keeps the dir backend's order: content-addressed
+ * objects first, `root.json` last. S3 has no locks: publishers serialize
+ * through a lease object (`.zpkg-lock`) that expires after 60 s, best-effort
+ * on stores without conditional writes (see README).
+ */
+import { closeSync, existsSync, openSync, statSync, writeSync } from 'node:fs';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { randomBytes } from 'node:crypto';
+import { ZpkgError } from '../core/errors.js';
+import type { DownloadOptions, FreshRead, RepoWriter } from './backend.js';
+import { sleep } from './http-backend.js';
+import { digestFromPath } from './layout.js';
+
+export interface S3Location {
+  bucket: string;
+  prefix: string;
+  endpoint?: string;
+  region: string;
+  pathStyle: boolean;
+}
+
+export function parseS3Url(url: string): S3Location {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new ZpkgError('E_USAGE', `repository URL \`${url}\` is not a valid URL`);
+  }
+  if (u.protocol !== 's3:' || !u.hostname) throw new ZpkgError('E_USAGE', `repository URL \`${url}\`: expected s3://BUCKET[/PREFIX][?endpoint=URL&path-style=1&region=R]`);
+  const known = new Set(['endpoint', 'path-style', 'region']);
+  for (const k of u.searchParams.keys()) if (!known.has(k)) throw new ZpkgError('E_USAGE', `repository URL \`${url}\`: unknown parameter \`${k}\``, { hint: 'known: endpoint, path-style, region' });
+  const endpoint = u.searchParams.get('endpoint') ?? undefined;
+  if (endpoint !== undefined && !/^https?:\/\//.test(endpoint)) throw new ZpkgError('E_USAGE', `repository URL \`${url}\`: endpoint \`${endpoint}\` must be an http(s) URL`);
+  const prefix = decodeURIComponent(u.pathname).replace(/^\/+|\/+$/g, '');
+  return {
+    bucket: u.hostname,
+    prefix: prefix ? `${prefix}/` : '',
+    endpoint,
+    region: u.searchParams.get('region') ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    pathStyle: ['1', 'true', 'yes'].includes(u.searchParams.get('path-style') ?? ''),
+  };
+}
+
+function status(err: unknown): number | undefined {
+  return (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+}
+
+function notFound(err: unknown): boolean {
+  const name = (err as Error).name;
+  return name === 'NoSuchKey' || name === 'NotFound' || status(err) === 404;
+}
+
+const LEASE_MS = 60_000;
+const LEASE_SETTLE_MS = 250;
+const LOCK_FILE = '.zpkg-lock';
+
+export class S3Backend implements RepoWriter {
+  readonly location: string;
+  private client: S3Client | undefined;
+  private sdk: typeof import('@aws-sdk/client-s3') | undefined;
+  private readonly at: S3Location;
+
+  constructor(url: string) {
+    this.location = url;
+    this.at = parseS3Url(url);
+  }
+
+  /** The SDK is large: loaded on the first request, never by commands that do not talk to S3. */
+  private async s3(): Promise<{ c: S3Client; sdk: typeof import('@aws-sdk/client-s3') }> {
+    if (!this.sdk) this.sdk = await import('@aws-sdk/client-s3');
+    this.client ??= new this.sdk.S3Client({ region: this.at.region, endpoint: this.at.endpoint, forcePathStyle: this.at.pathStyle, maxAttempts: 5 });
+    return { c: this.client, sdk: this.sdk };
+  }
+
+  private key(path: string): string {
+    if (path.startsWith('/') || path.split('/').includes('..')) throw new ZpkgError('E_PATH_UNSAFE', `repository path \`${path}\` escapes the repository`);
+    return this.at.prefix + path;
+  }
+
+  private wrap(what: string, err: unknown): ZpkgError {
+    if (err instanceof ZpkgError) return err;
+    return new ZpkgError('E_REMOTE_UNREACHABLE', `${this.location}: ${what}: ${(err as Error).name}: ${(err as Error).message}`, {
+      hint: 'check the bucket, the endpoint and the AWS credentials (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or AWS_PROFILE)',
+      cause: err,
+    });
+  }
+
+  async read(path: string): Promise<Buffer | undefined> {
+    try {
+      const { c, sdk } = await this.s3();
+      const r = await c.send(new sdk.GetObjectCommand({ Bucket: this.at.bucket, Key: this.key(path) }));
+      return Buffer.from(await r.Body!.transformToByteArray());
+    } catch (err) {
+      if (notFound(err)) return undefined;
+      throw this.wrap(`GET ${path}`, err);
+    }
+  }
+
+  localPath(): string | undefined {
+    return undefined;
+  }
+
+  async download(path: string, dest: string, options: DownloadOptions = {}): Promise<number | undefined> {
+    const immutable = digestFromPath(path) !== undefined;
+    let size = immutable && existsSync(dest) ? statSync(dest).size : 0;
+    const fd = openSync(dest, size > 0 ? 'a' : 'w');
+    try {
+      let last: unknown;
+      for (let attempt = 0; attempt < 5; attempt++) {
+        if (attempt > 0) await sleep(100 * 2 ** (attempt - 1));
+        try {
+          const { c, sdk } = await this.s3();
+          const r = await c.send(new sdk.GetObjectCommand({ Bucket: this.at.bucket, Key: this.key(path), Range: size > 0 ? `bytes=${size}-` : undefined }));
+          for await (const chunk of r.Body as AsyncIterable<Buffer>) {
+            let off = 0;
+            while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+            size += chunk.length;
+            options.onBytes?.(chunk.length);
+          }
+          return size;
+        } catch (err) {
+          if (notFound(err)) return undefined;
+          if (status(err) === 416) return size;
+          const s = status(err);
+          if (s !== undefined && s < 500 && s !== 408 && s !== 429) throw this.wrap(`GET ${path}`, err);
+          last = err;
+        }
+      }
+      throw this.wrap(`GET ${path}`, last);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  async readFresh(path: string, validator?: string): Promise<FreshRead> {
+    try {
+      const { c, sdk } = await this.s3();
+      const r = await c.send(new sdk.GetObjectCommand({ Bucket: this.at.bucket, Key: this.key(path), IfNoneMatch: validator }));
+      return { status: 'read', bytes: Buffer.from(await r.Body!.transformToByteArray()), validator: r.ETag };
+    } catch (err) {
+      if (status(err) === 304) return { status: 'unchanged' };
+      if (notFound(err)) return { status: 'missing' };
+      throw this.wrap(`GET ${path}`, err);
+    }
+  }
+
+  async size(path: string): Promise<number | undefined> {
+    try {
+      const { c, sdk } = await this.s3();
+      const r = await c.send(new sdk.HeadObjectCommand({ Bucket: this.at.bucket, Key: this.key(path) }));
+      return r.ContentLength;
+    } catch (err) {
+      if (notFound(err)) return undefined;
+      throw this.wrap(`HEAD ${path}`, err);
+    }
+  }
+
+  async write(path: string, data: Uint8Array): Promise<void> {
+    try {
+      const { c, sdk } = await this.s3();
+      await c.send(new sdk.PutObjectCommand({ Bucket: this.at.bucket, Key: this.key(path), Body: data, ContentLength: data.length }));
+    } catch (err) {
+      throw this.wrap(`PUT ${path}`, err);
+    }
+  }
+
+  async remove(path: string): Promise<void> {
+    try {
+      const { c, sdk } = await this.s3();
+      await c.send(new sdk.DeleteObjectCommand({ Bucket: this.at.bucket, Key: this.key(path) }));
+    } catch (err) {
+      if (!notFound(err)) throw this.wrap(`DELETE ${path}`, err);
+    }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const out: string[] = [];
+    let token: string | undefined;
+    try {
+      do {
+        const { c, sdk } = await this.s3();
+        const r = await c.send(new sdk.ListObjectsV2Command({ Bucket: this.at.bucket, Prefix: this.at.prefix + prefix, ContinuationToken: token }));
+        for (const o of r.Contents ?? []) if (o.Key) out.push(o.Key.slice(this.at.prefix.length));
+        token = r.IsTruncated ? r.NextContinuationToken : undefined;
+      } while (token);
+    } catch (err) {
+      if ((err as Error).name === 'NoSuchBucket') return [];
+      throw this.wrap(`LIST ${prefix}`, err);
+    }
+    return out.sort();
+  }
+
+  async sync(): Promise<void> {
+    // Every PUT is durable once acknowledged.
+  }
+
+  /**
+   * A lease object names the holder and its expiry; a holder that died frees
+   * it after LEASE_MS. It is created with `If-None-Match: *` (strict on stores
+   * with conditional writes: AWS S3, MinIO), then read back after a pause, which
+   * catches a racing writer on stores that ignore the condition.
+   */
+  async lock(options: { noWait?: boolean; onWait?: () => void } = {}): Promise<() => void> {
+    const me = randomBytes(8).toString('hex');
+    const leaseOf = (bytes: Buffer | undefined): { owner: string; until: number } | undefined => {
+      if (!bytes) return undefined;
+      try {
+        return JSON.parse(bytes.toString('utf8')) as { owner: string; until: number };
+      } catch {
+        return { owner: '?', until: 0 };
+      }
+    };
+    let warned = false;
+    for (;;) {
+      const lease = leaseOf(await this.read(LOCK_FILE));
+      if (lease && lease.until < Date.now()) await this.remove(LOCK_FILE);
+      if ((!lease || lease.until < Date.now()) && (await this.createLease(me))) {
+        await sleep(LEASE_SETTLE_MS);
+        if (leaseOf(await this.read(LOCK_FILE))?.owner === me) break;
+      }
+      if (options.noWait) throw new ZpkgError('E_REPO_LOCKED', `repository ${this.location} is locked by another publisher`);
+      if (!warned) {
+        warned = true;
+        options.onWait?.();
+      }
+      await sleep(200);
+    }
+    return () => {
+      void this.read(LOCK_FILE).then((b) => (leaseOf(b)?.owner === me ? this.remove(LOCK_FILE) : undefined));
+    };
+  }
+
+  /** False when another publisher created the lease first (412 from a store with conditional writes). */
+  private async createLease(owner: string): Promise<boolean> {
+    const body = Buffer.from(JSON.stringify({ owner, until: Date.now() + LEASE_MS }));
+    try {
+      const { c, sdk } = await this.s3();
+      await c.send(new sdk.PutObjectCommand({ Bucket: this.at.bucket, Key: this.key(LOCK_FILE), Body: body, ContentLength: body.length, IfNoneMatch: '*' }));
+      return true;
+    } catch (err) {
+      if (status(err) === 412 || status(err) === 409) return false;
+      throw this.wrap(`PUT ${LOCK_FILE}`, err);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.client?.destroy();
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * `repo copy` (only missing blobs transferred, counted) and `repo archive`
+ * (one file, installed from in place as a remote).
+ */
+import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { addRemote } from './helpers/servers.js';
+import { ok, tempDir, writePackage, zpkg } from './helpers/zpkg.js';
+
+function files(n: number, tag = ''): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < n; i++) out[`usr/share/demo/${i}.txt`] = `content ${i}${tag}\n`;
+  return out;
+}
+
+describe('repo copy', () => {
+  it('transfers only the blobs the destination lacks, and commits the destination', () => {
+    const base = tempDir();
+    const src = join(base, 'src');
+    const dst = join(base, 'dst');
+    ok(['repo', 'create', src]);
+    ok(['repo', 'create', dst]);
+    ok(['build', writePackage(join(base, 'a1'), { name: 'alpha', version: '1' }, files(10)), writePackage(join(base, 'b1'), { name: 'beta', version: '1' }, { 'usr/bin/beta': 'b\n' }), '--repo', src]);
+    const first = ok(['--json', 'repo', 'copy', src, dst, 'alpha']).json;
+    expect(first.packages).toEqual([{ name: 'alpha', version: '1', status: 'added' }]);
+    expect(first.blobsCopied).toBe(10);
+    expect(first.repoVersion).toBe(2);
+    // alpha 2 changes 2 of its 10 files: a copy of everything transfers those 2 and beta's 1.
+    const changed = { ...files(10), 'usr/share/demo/0.txt': 'new 0\n', 'usr/share/demo/1.txt': 'new 1\n' };
+    ok(['build', writePackage(join(base, 'a2'), { name: 'alpha', version: '2' }, changed), '--repo', src]);
+    const second = ok(['--json', 'repo', 'copy', src, dst]).json;
+    expect(second.blobsCopied).toBe(3);
+    expect(second.blobsPresent).toBe(8);
+    expect(second.packages.find((p: any) => p.version === '1' && p.name === 'alpha').status).toBe('unchanged');
+    const again = ok(['--json', 'repo', 'copy', src, dst]).json;
+    expect(again.blobsCopied).toBe(0);
+    expect(again.repoVersion).toBe(second.repoVersion);
+    ok(['repo', 'verify', dst]);
+    const root = tempDir();
+    addRemote(root, 'dst', dst);
+    ok(['--root', root, 'install', 'alpha', 'beta']);
+    expect(readFileSync(join(root, 'usr/share/demo/0.txt'), 'utf8')).toBe('new 0\n');
+  });
+
+  it('refuses an unknown package and a conflicting one, leaving the destination as it was', () => {
+    const base = tempDir();
+    const src = join(base, 'src');
+    const dst = join(base, 'dst');
+    ok(['repo', 'create', src]);
+    ok(['repo', 'create', dst]);
+    ok(['build', writePackage(join(base, 'a'), { name: 'alpha', version: '1' }, files(2)), '--repo', src]);
+    ok(['build', writePackage(join(base, 'a-other'), { name: 'alpha', version: '1' }, files(2, ' other')), '--repo', dst]);
+    const rootBefore = readFileSync(join(dst, 'root.json'));
+    expect(zpkg(['--json', 'repo', 'copy', src, dst, 'nosuch']).json.error.code).toBe('E_PACKAGE_UNKNOWN');
+    expect(zpkg(['--json', 'repo', 'copy', src, dst]).json.error.code).toBe('E_PACKAGE_EXISTS');
+    expect(readFileSync(join(dst, 'root.json')).equals(rootBefore)).toBe(true);
+  });
+});
+
+describe('repo archive', () => {
+  it('writes one file that installs as a remote, read in place', () => {
+    const base = tempDir();
+    const src = join(base, 'src');
+    ok(['repo', 'create', src]);
+    ok(['build', writePackage(join(base, 'a'), { name: 'alpha', version: '1', depends: ['beta'] }, files(20)), writePackage(join(base, 'b'), { name: 'beta', version: '1' }, { 'usr/bin/beta': 'b\n' }), '--repo', src]);
+    const file = join(base, 'offline.zpar');
+    const r = ok(['--json', 'repo', 'archive', src, file]).json;
+    expect(r.packages).toBe(2);
+    expect(r.files).toBe(1 + 1 + 1 + 2 + 21); // root, catalog, file index, 2 manifests, 21 blobs
+    expect(statSync(file).size).toBe(r.bytes);
+    expect(ok(['--json', 'repo', 'list', file]).json.packages.map((p: any) => p.name).sort()).toEqual(['alpha', 'beta']);
+    ok(['repo', 'verify', file]);
+    const root = tempDir();
+    addRemote(root, 'offline', file);
+    ok(['--root', root, 'install', 'alpha']);
+    expect(readFileSync(join(root, 'usr/share/demo/19.txt'), 'utf8')).toBe('content 19\n');
+    expect(readFileSync(join(root, 'usr/bin/beta'), 'utf8')).toBe('b\n');
+    // An archive is also a source for repo copy.
+    const dst = join(base, 'dst');
+    ok(['repo', 'create', dst]);
+    expect(ok(['--json', 'repo', 'copy', file, dst]).json.blobsCopied).toBe(21);
+  });
+
+  it('a damaged archive is refused with the reason', () => {
+    const base = tempDir();
+    const src = join(base, 'src');
+    ok(['repo', 'create', src]);
+    ok(['build', writePackage(join(base, 'a'), { name: 'alpha', version: '1' }, files(2)), '--repo', src]);
+    const file = join(base, 'a.zpar');
+    ok(['repo', 'archive', src, file]);
+    truncateSync(file, statSync(file).size - 10);
+    const cut = zpkg(['--json', 'repo', 'list', file]);
+    expect(cut.json.error.code).toBe('E_REPO_INVALID');
+    expect(cut.json.error.message).toMatch(/no trailer/);
+    const junk = join(base, 'junk.zpar');
+    writeFileSync(junk, 'this is not an archive at all, just text');
+    expect(zpkg(['--json', 'repo', 'list', junk]).json.error.message).toMatch(/no archive magic/);
+    expect(zpkg(['--json', 'build', join(base, 'a'), '--repo', file]).json.error.code).toBe('E_USAGE');
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * The s3 backend against a real S3 endpoint on loopback (s3rver): create a
+ * repository in a bucket, publish to it with `build --repo s3://…`, install
+ * from it as a remote, copy into it from a directory, and serialize
+ * concurrent publishers through the lease object.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addRemote, S3_ENV, startS3 } from './helpers/servers.js';
+import { BIN, ok, TEST_KEY, tempDir, writePackage, zpkg } from './helpers/zpkg.js';
+
+const env = S3_ENV;
+
+describe('s3 backend with s3rver', () => {
+  let s3: Awaited<ReturnType<typeof startS3>>;
+  beforeAll(async () => {
+    s3 = await startS3();
+  });
+  afterAll(async () => s3?.stop());
+
+  it('publishes to a bucket and installs from it', () => {
+    const url = s3.repoUrl('fleet/main');
+    ok(['repo', 'create', url], { env });
+    expect(zpkg(['--json', 'repo', 'create', url], { env }).json.error.code).toBe('E_REPO_EXISTS');
+    const base = tempDir();
+    const lib = writePackage(join(base, 'lib'), { name: 'libdemo', version: '1.0' }, { 'usr/lib/libdemo.txt': 'lib v1\n' });
+    const app = writePackage(join(base, 'app'), { name: 'app', version: '2.0', depends: ['libdemo'] }, { 'usr/bin/app': { content: '#!/bin/sh\necho app\n', mode: 0o755 } });
+    const pub = ok(['--json', 'build', lib, app, '--repo', url], { env }).json.publish;
+    expect(pub.blobsWritten).toBe(2);
+    expect(pub.repoVersion).toBe(2);
+    const listed = ok(['--json', 'repo', 'list', url], { env }).json;
+    expect(listed.packages.map((p: any) => p.name).sort()).toEqual(['app', 'libdemo']);
+    ok(['repo', 'verify', url], { env });
+
+    const root = tempDir();
+    addRemote(root, 's3', url);
+    ok(['--root', root, 'install', 'app'], { env });
+    expect(readFileSync(join(root, 'usr/bin/app'), 'utf8')).toBe('#!/bin/sh\necho app\n');
+    expect(readFileSync(join(root, 'usr/lib/libdemo.txt'), 'utf8')).toBe('lib v1\n');
+    // Unchanged bucket: refresh reports unchanged (a conditional GET answered 304 or the same catalog).
+    expect(ok(['--root', root, '--json', 'refresh'], { env }).json.remotes[0].status).toBe('unchanged');
+  });
+
+  it('copies a directory repository into a bucket, then only what is missing', () => {
+    const base = tempDir();
+    const dir = join(base, 'repo');
+    ok(['repo', 'create', dir]);
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 5; i++) files[`usr/share/t/${i}`] = `file ${i}\n`;
+    ok(['build', writePackage(join(base, 'p1'), { name: 'tool', version: '1' }, files), '--repo', dir]);
+    const url = s3.repoUrl('copy-target');
+    ok(['repo', 'create', url], { env });
+    const first = ok(['--json', 'repo', 'copy', dir, url], { env }).json;
+    expect(first.blobsCopied).toBe(5);
+    expect(first.blobsPresent).toBe(0);
+    ok(['build', writePackage(join(base, 'p2'), { name: 'tool', version: '2' }, { ...files, 'usr/share/t/0': 'changed\n' }), '--repo', dir]);
+    const second = ok(['--json', 'repo', 'copy', dir, url, 'tool@2'], { env }).json;
+    expect(second.blobsCopied).toBe(1);
+    expect(second.blobsPresent).toBe(4);
+    expect(ok(['--json', 'repo', 'list', url], { env }).json.packages.map((p: any) => p.version)).toEqual(['1', '2']);
+  });
+
+  it('serializes publishers: concurrent publishes from several processes all land', async () => {
+    const url = s3.repoUrl('concurrent');
+    ok(['repo', 'create', url], { env });
+    const base = tempDir();
+    const codes = await Promise.all(
+      [0, 1, 2, 3].map(
+        (i) =>
+          new Promise<number>((resolve) => {
+            const src = writePackage(join(base, `c${i}`), { name: `c${i}`, version: '1' }, { [`usr/share/c${i}`]: `${i}\n` });
+            const child = spawn(process.execPath, [BIN, 'build', src, '--repo', url], { env: { ...process.env, ZPKG_REPO_KEY: TEST_KEY, ...env }, stdio: 'ignore' });
+            child.on('exit', (code) => resolve(code ?? -1));
+          }),
+      ),
+    );
+    expect(codes).toEqual([0, 0, 0, 0]);
+    const list = ok(['--json', 'repo', 'list', url], { env }).json;
+    expect(list.version).toBe(5);
+    expect(list.packages.map((p: any) => p.name).sort()).toEqual(['c0', 'c1', 'c2', 'c3']);
+  });
+
+  it('bad s3 URLs are refused with the reason', () => {
+    const r = zpkg(['--json', 'repo', 'create', 's3://bucket/x?colour=blue'], { env });
+    expect(r.status).not.toBe(0);
+    expect(r.json.error.code).toBe('E_USAGE');
+    expect(r.json.error.message).toMatch(/unknown parameter `colour`/);
+    const missing = zpkg(['--json', 'repo', 'list', s3.repoUrl('nothing-here')], { env });
+    expect(missing.json.error.code).toBe('E_REPO_INVALID');
+  });
+});

@@ -1,0 +1,187 @@
+/**
+ * The depot (`zpkg serve`) as a real process on loopback: static reads with
+ * caching headers and ranges, publishes refused without a valid token and
+ * accepted with one, uploads verified, concurrent publishes from several
+ * processes serialized while a reader checks it never sees a torn
+ * repository, and a short load test with zero errors.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addRemote, startDepot, type Server } from './helpers/servers.js';
+import { BIN, ok, TEST_KEY, tempDir, writePackage, zpkg } from './helpers/zpkg.js';
+
+const TOKEN = 'depot-test-token-1';
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+function zpkgAsync(args: string[], env: Record<string, string> = {}): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', ZPKG_REPO_KEY: TEST_KEY, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolve({ status: code ?? -1, stdout, stderr }));
+  });
+}
+
+describe('zpkg serve', () => {
+  let dir: string;
+  let depot: Server;
+  let blobPath: string;
+  beforeAll(async () => {
+    const base = tempDir('zpkg-depot-');
+    dir = join(base, 'repo');
+    ok(['repo', 'create', dir]);
+    depot = await startDepot(dir, [TOKEN]);
+    const src = writePackage(join(base, 'p'), { name: 'hello', version: '1.0' }, { 'usr/bin/hello': { content: `#!/bin/sh\necho ${'hello '.repeat(200)}\n`, mode: 0o755 } });
+    const r = ok(['--json', 'build', src, '--repo', depot.url, '--token', TOKEN]);
+    expect(r.json.publish.packages[0].status).toBe('added');
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifests', r.json.packages[0].manifest.slice(7, 9), `${r.json.packages[0].manifest.slice(7)}.json`), 'utf8'));
+    const digest: string = manifest.actions.find((a: any) => a.type === 'file').digest.slice(7);
+    blobPath = `blobs/${digest.slice(0, 2)}/${digest}.zst`;
+  });
+  afterAll(async () => depot?.stop());
+
+  it('serves the static layout with caching headers, ETags and ranges', async () => {
+    const root = await fetch(`${depot.url}/root.json`);
+    expect(root.status).toBe(200);
+    expect(root.headers.get('cache-control')).toBe('public, max-age=5, must-revalidate');
+    const etag = root.headers.get('etag')!;
+    expect(etag).toBeTruthy();
+    expect((await fetch(`${depot.url}/root.json`, { headers: { 'if-none-match': etag } })).status).toBe(304);
+
+    const whole = Buffer.from(await (await fetch(`${depot.url}/${blobPath}`)).arrayBuffer());
+    expect(whole.equals(readFileSync(join(dir, blobPath)))).toBe(true);
+    const blob = await fetch(`${depot.url}/${blobPath}`, { method: 'HEAD' });
+    expect(blob.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(blob.headers.get('accept-ranges')).toBe('bytes');
+    expect(Number(blob.headers.get('content-length'))).toBe(whole.length);
+
+    const part = await fetch(`${depot.url}/${blobPath}`, { headers: { range: 'bytes=4-13' } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 4-13/${whole.length}`);
+    expect(Buffer.from(await part.arrayBuffer()).equals(whole.subarray(4, 14))).toBe(true);
+    const tail = await fetch(`${depot.url}/${blobPath}`, { headers: { range: 'bytes=-5' } });
+    expect(Buffer.from(await tail.arrayBuffer()).equals(whole.subarray(whole.length - 5))).toBe(true);
+    const beyond = await fetch(`${depot.url}/${blobPath}`, { headers: { range: `bytes=${whole.length + 10}-` } });
+    expect(beyond.status).toBe(416);
+    expect(beyond.headers.get('content-range')).toBe(`bytes */${whole.length}`);
+    expect((await fetch(`${depot.url}/.zpkg-lock`)).status).toBe(404);
+    expect((await fetch(`${depot.url}/../etc/passwd`)).status).toBe(404);
+  });
+
+  it('installs from the depot as a plain http remote', () => {
+    const root = tempDir();
+    addRemote(root, 'depot', depot.url);
+    ok(['--root', root, 'install', 'hello']);
+    expect(readFileSync(join(root, 'usr/bin/hello'), 'utf8')).toMatch(/^#!\/bin\/sh\necho hello/);
+  });
+
+  it('refuses publishes without a valid token, and uploads that do not match their digest', async () => {
+    const src = writePackage(join(tempDir(), 'x'), { name: 'intruder', version: '1' }, { 'usr/bin/x': 'x\n' });
+    const rootBefore = readFileSync(join(dir, 'root.json'));
+    const none = zpkg(['--json', 'build', src, '--repo', depot.url], { env: { ZPKG_TOKEN: '' } });
+    expect(none.json.error.code).toBe('E_USAGE');
+    expect(none.json.error.message).toMatch(/needs a depot token/);
+    const wrong = zpkg(['--json', 'build', src, '--repo', depot.url, '--token', 'not-the-token']);
+    expect(wrong.json.error.code).toBe('E_USAGE');
+    expect(wrong.json.error.message).toMatch(/refused the token/);
+    const raw = await fetch(`${depot.url}/${blobPath.replace(/[0-9a-f]{64}/, 'f'.repeat(64)).replace(/blobs\/../, 'blobs/ff')}`, { method: 'PUT', body: 'junk' });
+    expect(raw.status).toBe(401);
+    const forged = await fetch(`${depot.url}/blobs/ff/${'f'.repeat(64)}.zst`, { method: 'PUT', body: 'junk', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' } });
+    expect(forged.status).toBe(422);
+    expect(existsSync(join(dir, 'blobs/ff', `${'f'.repeat(64)}.zst`))).toBe(false);
+    const rootNoLease = await fetch(`${depot.url}/root.json`, { method: 'PUT', body: rootBefore, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' } });
+    expect(rootNoLease.status).toBe(409);
+    expect(readFileSync(join(dir, 'root.json')).equals(rootBefore)).toBe(true);
+    // With the token the same package is accepted.
+    expect(ok(['--json', 'build', src, '--repo', depot.url], { env: { ZPKG_TOKEN: TOKEN } }).json.publish.packages[0].status).toBe('added');
+  });
+
+  it('serializes concurrent publishes from several processes; a reader never sees a torn repository', async () => {
+    const base = tempDir();
+    const before = JSON.parse(readFileSync(join(dir, 'root.json'), 'utf8')).version as number;
+    const N = 4;
+    let stop = false;
+    let reads = 0;
+    const problems: string[] = [];
+    const reader = (async () => {
+      while (!stop) {
+        const root = await (await fetch(`${depot.url}/root.json`)).json();
+        const hex = (root.catalog.digest as string).slice(7);
+        const cat = await fetch(`${depot.url}/catalog/${hex}.zst`);
+        if (cat.status !== 200) problems.push(`catalog of version ${root.version}: HTTP ${cat.status}`);
+        else if (sha(Buffer.from(await cat.arrayBuffer())) !== hex) problems.push(`catalog of version ${root.version} does not hash to its name`);
+        reads += 1;
+      }
+    })();
+    const runs = await Promise.all(
+      Array.from({ length: N }, (_, i) => {
+        const files: Record<string, string> = {};
+        for (let f = 0; f < 20; f++) files[`usr/share/c${i}/${f}`] = `package ${i} file ${f}\n`;
+        const src = writePackage(join(base, `c${i}`), { name: `concurrent${i}`, version: '1' }, files);
+        return zpkgAsync(['--json', 'build', src, '--repo', depot.url, '--token', TOKEN]);
+      }),
+    );
+    stop = true;
+    await reader;
+    for (const r of runs) expect(r.status, r.stderr + r.stdout).toBe(0);
+    expect(problems).toEqual([]);
+    expect(reads).toBeGreaterThan(0);
+    const after = ok(['--json', 'repo', 'list', depot.url]).json;
+    expect(after.version).toBe(before + N);
+    for (let i = 0; i < N; i++) expect(after.packages.some((p: any) => p.name === `concurrent${i}`)).toBe(true);
+    ok(['repo', 'verify', dir]);
+  });
+
+  it('answers a short load test with zero errors', async () => {
+    const result = await autocannon({
+      url: depot.url,
+      connections: 16,
+      duration: 2,
+      requests: [{ method: 'GET', path: '/root.json' }, { method: 'GET', path: `/${blobPath}` }],
+    });
+    expect(result.errors).toBe(0);
+    expect(result.timeouts).toBe(0);
+    expect(result.non2xx).toBe(0);
+    expect(result.requests.total).toBeGreaterThan(100);
+  });
+});
+
+describe('zpkg serve: bad input', () => {
+  it('refuses a bad --listen and a directory that is not a repository', () => {
+    const dir = tempDir();
+    const notRepo = zpkg(['--json', 'serve', dir, '--listen', '127.0.0.1:0']);
+    expect(notRepo.json.error.code).toBe('E_REPO_INVALID');
+    ok(['repo', 'create', join(dir, 'r')]);
+    const bad = zpkg(['--json', 'serve', join(dir, 'r'), '--listen', 'localhost']);
+    expect(bad.json.error.code).toBe('E_USAGE');
+    expect(bad.json.error.message).toMatch(/HOST:PORT/);
+  });
+});
+
+describe('zpkg serve: maintenance through the depot', () => {
+  it('removes a package and garbage-collects with the token ($ZPKG_TOKEN)', async () => {
+    const base = tempDir('zpkg-depot-');
+    const dir = join(base, 'repo');
+    ok(['repo', 'create', dir]);
+    const depot = await startDepot(dir, [TOKEN]);
+    try {
+      const env = { ZPKG_TOKEN: TOKEN };
+      ok(['build', writePackage(join(base, 'a'), { name: 'alpha', version: '1' }, { 'usr/share/a': 'only in alpha\n' }), writePackage(join(base, 'b'), { name: 'beta', version: '1' }, { 'usr/share/b': 'b\n' }), '--repo', depot.url], { env });
+      expect(zpkg(['--json', 'repo', 'remove', depot.url, 'alpha@1'], { env: { ZPKG_TOKEN: '' } }).json.error.code).toBe('E_USAGE');
+      ok(['repo', 'remove', depot.url, 'alpha@1'], { env });
+      const gc = ok(['--json', 'repo', 'gc', depot.url], { env }).json;
+      expect(gc.removed.blobs).toBe(1);
+      expect(gc.removed.manifests).toBe(1);
+      expect(ok(['--json', 'repo', 'list', dir]).json.packages.map((p: any) => p.name)).toEqual(['beta']);
+      ok(['repo', 'verify', dir]);
+    } finally {
+      await depot.stop();
+    }
+  });
+});
