@@ -40,7 +40,7 @@ describe('zpkg serve', () => {
     const src = writePackage(join(base, 'p'), { name: 'hello', version: '1.0' }, { 'usr/bin/hello': { content: `#!/bin/sh\necho ${'hello '.repeat(200)}\n`, mode: 0o755 } });
     const r = ok(['--json', 'build', src, '--repo', depot.url, '--token', TOKEN]);
     expect(r.json.publish.packages[0].status).toBe('added');
-    const manifest = JSON.parse(readFileSync(join(dir, 'manifests', r.json.packages[0].manifest.slice(7, 9), `${r.json.packages[0].manifest.slice(7)}.json`), 'utf8'));
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifests', r.json.built[0].manifest.slice(7, 9), `${r.json.built[0].manifest.slice(7)}.json`), 'utf8'));
     const digest: string = manifest.actions.find((a: any) => a.type === 'file').digest.slice(7);
     blobPath = `blobs/${digest.slice(0, 2)}/${digest}.zst`;
   });
@@ -104,14 +104,14 @@ describe('zpkg serve', () => {
 
   it('serializes concurrent publishes from several processes; a reader never sees a torn repository', async () => {
     const base = tempDir();
-    const before = JSON.parse(readFileSync(join(dir, 'root.json'), 'utf8')).version as number;
+    const before = JSON.parse(readFileSync(join(dir, 'root.json'), 'utf8')).signed.version as number;
     const N = 4;
     let stop = false;
     let reads = 0;
     const problems: string[] = [];
     const reader = (async () => {
       while (!stop) {
-        const root = await (await fetch(`${depot.url}/root.json`)).json();
+        const root = (await (await fetch(`${depot.url}/root.json`)).json()).signed;
         const hex = (root.catalog.digest as string).slice(7);
         const cat = await fetch(`${depot.url}/catalog/${hex}.zst`);
         if (cat.status !== 200) problems.push(`catalog of version ${root.version}: HTTP ${cat.status}`);
