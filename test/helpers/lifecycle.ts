@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { buildPackage } from '../../src/build/build.js';
 import { digestOf } from '../../src/core/digest.js';
 import { encodeManifest, validateManifest, type HookPhase, type ServiceDecl } from '../../src/core/manifest.js';
-import { openRepoWriter } from '../../src/repo/dir-backend.js';
+import { openRepoWriter } from '../../src/repo/open.js';
 import { publishPackages, type BuiltPackage } from '../../src/repo/publish.js';
 import { signerFrom } from '../../src/cli/signing.js';
 import { ok, TEST_KEY, TRUST, writePackage, type TreeEntry } from './zpkg.js';
