@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync,
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { addMainRemote, publishLifecycle, writeImageConfig, type LifecyclePackage } from './helpers/lifecycle.js';
+import { alive } from './helpers/process.js';
 import { ok, snapshot, tempDir, writePackage as writePackageWith, zpkg } from './helpers/zpkg.js';
 
 /** A hook that appends one line describing itself to $ZPKG_ROOT/hooks.log. */
@@ -217,7 +218,7 @@ describe('failures', () => {
     expect(r.json.error.status).toBe('timeout');
     expect(r.json.error.message).toContain('killed after 1 s (timeout)');
     const child = Number(readFileSync(join(image, 'child.pid'), 'utf8'));
-    expect(processAlive(child)).toBe(false);
+    expect(alive(child)).toBe(false);
     expect(existsSync(join(image, 'usr/bin/slow'))).toBe(false);
   });
 
@@ -254,14 +255,6 @@ describe('failures', () => {
   });
 });
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
 describe('skipping hooks', () => {
   it('--no-scripts and --hooks=skip run no hook; the packages still land', async () => {

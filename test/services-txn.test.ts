@@ -13,35 +13,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMainRemote, publishLifecycle, writeImageConfig, type LifecyclePackage } from './helpers/lifecycle.js';
 import { ZinitSim } from './helpers/zinit-sim.js';
+import { alive, until, writeExec } from './helpers/process.js';
 import { zpkgAsync } from './helpers/recipes.js';
 import { ok, tempDir, zpkg } from './helpers/zpkg.js';
 
 const work = tempDir('zpkg-services-txn-');
 const children: ChildProcess[] = [];
 
-async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
-function writeExec(path: string, text: string): void {
-  writeFileSync(path, text);
-  chmodSync(path, 0o755);
-}
 
 /** The daemon a package ships as usr/bin/NAME: its version is in the binary's text (`V=…`). */
 function daemon(image: string, out: string, name: string, version: string, opts: { crash?: boolean } = {}): string {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isZpkgError } from '../src/core/errors.js';
 import { ZinitSim } from './helpers/zinit-sim.js';
+import { alive, until, writeExec } from './helpers/process.js';
 import { parseSvStatus } from '../src/hooks/services/runit.js';
 import { parseSvstat } from '../src/hooks/services/s6.js';
 import {
@@ -28,34 +29,8 @@ import {
 const TMP = mkdtempSync(join(tmpdir(), 'zpkg-services-'));
 const seenPids = new Set<number>();
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  // a zombie is gone for our purpose
-  try {
-    return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
-function writeExec(path: string, text: string): void {
-  writeFileSync(path, text);
-  chmodSync(path, 0o755);
-}
 
 /** The daemon "binary": reports its version and pid, then runs until stopped. */
 function demoProgram(out: string, version: string): string {

@@ -110,24 +110,18 @@ export function planLifecycle(input: PlanInput): LifecyclePlan {
       if (!ref) return undefined;
       return { package: pkg, version, phase, digest: ref.digest, size: ref.size, ...(ref.timeout ? { timeout: ref.timeout } : {}), ...(oldVersion !== undefined ? { oldVersion } : {}), ...(newVersion !== undefined ? { newVersion } : {}) };
     };
-    const push = (list: HookStep[], s: HookStep | undefined): void => {
-      if (s) list.push(s);
-    };
-    for (const name of leaving) {
-      const r = removes.get(name)!;
-      push(pre, step(r.manifest, 'pre-remove', r.name, r.version, r.version, undefined));
-    }
-    for (const name of landing) {
-      const c = installs.get(name)!;
-      push(pre, step(c.manifest, c.from ? 'pre-upgrade' : 'pre-install', c.name, c.version, c.from?.version, c.version));
-    }
-    for (const name of leaving) {
-      const r = removes.get(name)!;
-      push(post, step(r.manifest, 'post-remove', r.name, r.version, r.version, undefined));
-    }
-    for (const name of landing) {
-      const c = installs.get(name)!;
-      push(post, step(c.manifest, c.from ? 'post-upgrade' : 'post-install', c.name, c.version, c.from?.version, c.version));
+    // The same order before and after: leaving packages, then landing ones.
+    for (const [when, list] of [['pre', pre], ['post', post]] as const) {
+      for (const name of leaving) {
+        const r = removes.get(name)!;
+        const s = step(r.manifest, `${when}-remove`, r.name, r.version, r.version, undefined);
+        if (s) list.push(s);
+      }
+      for (const name of landing) {
+        const c = installs.get(name)!;
+        const s = step(c.manifest, `${when}-${c.from ? 'upgrade' : 'install'}`, c.name, c.version, c.from?.version, c.version);
+        if (s) list.push(s);
+      }
     }
   }
   return { pre, post, services: planServices(input) };
