@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { ZpkgError } from '../core/errors.js';
 import { Context } from './context.js';
 import { COMMANDS } from './commands/index.js';
+import { closeOpenRepositories } from '../repo/registry.js';
 
 export const VERSION = '0.1.0';
 
@@ -31,5 +32,6 @@ export async function main(argv: string[]): Promise<number> {
     return err instanceof ZpkgError && err.code === 'E_USAGE' ? 2 : 1;
   } finally {
     ctx.close();
+    await closeOpenRepositories();
   }
 }

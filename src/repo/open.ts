@@ -17,6 +17,7 @@ import { DepotWriter } from './depot-writer.js';
 import { DirBackend, localDirOf } from './dir-backend.js';
 import { HttpBackend } from './http-backend.js';
 import { MirroredReader } from './mirrored.js';
+import { track } from './registry.js';
 import { S3Backend } from './s3-backend.js';
 
 function scheme(url: string): string {
@@ -29,9 +30,9 @@ export function openRepoReader(url: string): RepoReader {
   switch (scheme(url)) {
     case 'http':
     case 'https':
-      return new HttpBackend(url);
+      return track(new HttpBackend(url));
     case 's3':
-      return new S3Backend(url);
+      return track(new S3Backend(url));
     default:
       throw new ZpkgError('E_USAGE', `repository URL \`${url}\`: the \`${scheme(url)}\` scheme is not supported`, {
         hint: 'use a directory or archive path, file://, http(s):// or s3://',
@@ -53,14 +54,14 @@ export function openRepoWriter(url: string, options: WriterOptions = {}): RepoWr
   }
   switch (scheme(url)) {
     case 's3':
-      return new S3Backend(url);
+      return track(new S3Backend(url));
     case 'http':
     case 'https': {
       const token = options.token ?? process.env.ZPKG_TOKEN;
       if (!token) {
         throw new ZpkgError('E_USAGE', `publishing to \`${url}\` needs a depot token`, { hint: 'pass --token TOKEN or set ZPKG_TOKEN; a plain web server cannot be published to' });
       }
-      return new DepotWriter(url, token);
+      return track(new DepotWriter(url, token));
     }
     default:
       throw new ZpkgError('E_USAGE', `cannot publish to \`${url}\`: the \`${scheme(url)}\` scheme is not supported`, { hint: 'publish to a directory, s3://… or a depot http(s)://… with --token' });
