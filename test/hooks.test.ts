@@ -338,3 +338,26 @@ describe('from a recipe', () => {
     expect(r.json.lifecycle.services).toEqual([expect.objectContaining({ name: 'fromrecipe', status: 'skipped' })]);
   });
 });
+
+describe('interrupted after the commit', () => {
+  it('post-hooks an interruption kept from running are run by recovery; verify reports them pending until then', async () => {
+    await publishLifecycle(repo, work, [logged('late', '1')]);
+    addMainRemote(image, repo);
+    const killed = zpkg(['--root', image, 'install', '--hooks=host', 'late'], { env: { ZPKG_CRASH_AT: 'committed' } });
+    expect(killed.status).not.toBe(0);
+    // Committed: the files are there, the post-install hook has not run.
+    expect(readLog(image).map((l) => l.phase)).toEqual(['pre-install']);
+    const v = zpkg(['--root', image, 'verify']);
+    expect(v.status).toBe(1);
+    expect(v.stdout).toMatch(/was interrupted before its post-hooks and service starts/);
+    const r = ok(['--root', image, '--json', 'recover']);
+    expect(r.json.recovered).toEqual([expect.objectContaining({ outcome: 'completed' })]);
+    expect(r.json.lifecycles).toEqual([expect.objectContaining({ outcome: 'finished' })]);
+    expect(readLog(image).map((l) => l.phase)).toEqual(['pre-install', 'post-install']);
+    // The same transaction id as its pre-hook, and recorded with that transaction.
+    expect(new Set(readLog(image).map((l) => l.tx)).size).toBe(1);
+    expect(ok(['--root', image, '--json', 'history', '1']).json.lifecycle.map((x: { action: string }) => x.action)).toEqual(['pre-install', 'post-install']);
+    expect(ok(['--root', image, 'verify']).status).toBe(0);
+    expect(ok(['--root', image, '--json', 'recover']).json).toEqual({ recovered: [], lifecycles: [] });
+  });
+});

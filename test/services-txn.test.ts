@@ -102,9 +102,9 @@ describe('runit', () => {
   const svStat = (name: string): string => spawnSync('sv', ['status', name], { env: svEnv, encoding: 'utf8' }).stdout;
 
   beforeAll(async () => {
-    for (const name of ['daemon', 'guarded', 'bootd']) superviseDown(s, name);
+    for (const name of ['daemon', 'guarded', 'bootd', 'phoenix']) superviseDown(s, name);
     startSupervisor('runsvdir', [s.scan]);
-    for (const name of ['daemon', 'guarded', 'bootd']) await until(`${name} supervised`, () => (svStat(name).startsWith('down:') ? true : undefined));
+    for (const name of ['daemon', 'guarded', 'bootd', 'phoenix']) await until(`${name} supervised`, () => (svStat(name).startsWith('down:') ? true : undefined));
     await publishLifecycle(s.repo, work, [
       pkg(s, 'daemon', '1.0'),
       pkg(s, 'daemon', '2.0'),
@@ -112,6 +112,8 @@ describe('runit', () => {
       pkg(s, 'guarded', '1.0'),
       pkg(s, 'guarded', '2.0'),
       { ...pkg(s, 'bootd', '1.0'), hooks: { 'post-install': `echo ran > "${s.out}/bootd.hook"` } },
+      pkg(s, 'phoenix', '1.0'),
+      pkg(s, 'phoenix', '2.0'),
     ]);
     writeImageConfig(s.image, `services:\n  manager: runit\n  svdir: ${s.scan}\n  timeout: 4\n  protected: [guarded]\n`);
     addMainRemote(s.image, s.repo);
@@ -177,6 +179,36 @@ describe('runit', () => {
     expect(existsSync(join(s.out, 'bootd.hook'))).toBe(false);
     expect(r.json.lifecycle.services).toEqual([expect.objectContaining({ name: 'bootd', action: 'start', status: 'ok' })]);
     expect(alive(readVersion(s.out, 'bootd')!.pid)).toBe(true);
+  });
+
+  it('killed after stopping a service: recovery rolls the files back and starts the old version again; after the commit: it starts the new one', async () => {
+    ok(['--root', s.image, 'install', '--hooks=host', 'phoenix=1.0']);
+    const first = readVersion(s.out, 'phoenix')!;
+    const killed = zpkg(['--root', s.image, 'install', '--hooks=host', 'phoenix=2.0'], { env: { ZPKG_CRASH_AT: 'applied' } });
+    expect(killed.status).not.toBe(0);
+    expect(alive(first.pid)).toBe(false);
+    expect(svStat('phoenix')).toMatch(/^down: phoenix/);
+    const r = ok(['--root', s.image, '--json', 'recover']);
+    expect(r.json.recovered).toEqual([expect.objectContaining({ outcome: 'rolled back' })]);
+    expect(r.json.lifecycles).toEqual([expect.objectContaining({ outcome: 'restarted' })]);
+    const again = await until('phoenix 1.0 again', () => {
+      const v = readVersion(s.out, 'phoenix');
+      return v && v.pid !== first.pid ? v : undefined;
+    });
+    expect(again.version).toBe('1.0');
+    expect(alive(again.pid)).toBe(true);
+
+    const killedLater = zpkg(['--root', s.image, 'install', '--hooks=host', 'phoenix=2.0'], { env: { ZPKG_CRASH_AT: 'committed' } });
+    expect(killedLater.status).not.toBe(0);
+    expect(svStat('phoenix')).toMatch(/^down: phoenix/);
+    // Any changing command finishes it first; here a no-op install.
+    ok(['--root', s.image, 'install', '--hooks=host', 'phoenix=2.0']);
+    const now = readVersion(s.out, 'phoenix')!;
+    expect(now.version).toBe('2.0');
+    expect(alive(now.pid)).toBe(true);
+    const h = ok(['--root', s.image, '--json', 'history']).json.transactions.at(-1);
+    const one = ok(['--root', s.image, '--json', 'history', String(h.id)]).json;
+    expect(one.lifecycle.map((x: { name: string; action: string; status: string }) => `${x.name} ${x.action} ${x.status}`)).toEqual(['phoenix stop ok', 'phoenix start ok']);
   });
 
   it('removing a package stops its service first', () => {

@@ -13,7 +13,11 @@
  *
  * and `abort()` when the transaction fails after services were stopped.
  */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { ZpkgError } from '../core/errors.js';
+import { STATE_DIR } from '../core/paths.js';
+import { writeFileAtomic } from '../fs/atomic.js';
 import type { Manifest } from '../core/manifest.js';
 import type { LifecycleRow } from '../image/lifecycle-state.js';
 import { recordLifecycle } from '../image/lifecycle-state.js';
@@ -24,6 +28,9 @@ import { runHook } from './runner.js';
 import { detectServiceKind, createServiceManager, type ServiceConfig } from './services/detect.js';
 import type { ServiceKind, ServiceManager } from './services/types.js';
 import { hookImagePath, storeHook, sweepHooks } from './store.js';
+
+/** Where pending lifecycles wait, relative to the image root. */
+export const PENDING_DIR = `${STATE_DIR}/lifecycle`;
 
 export interface LifecycleOptions {
   /** Overrides the configured hook mode; `skip` is `--no-scripts`. */
@@ -71,49 +78,97 @@ export interface LifecycleContext {
   installedManifests: () => Manifest[];
 }
 
+/**
+ * Written durably before the first file changes and removed when everything
+ * after the commit is done: what recovery needs to finish the lifecycle of a
+ * transaction an interruption stopped (`var/lib/zpkg/lifecycle/<txid>.json`).
+ */
+export interface PendingLifecycle {
+  txid: string;
+  hookMode: LifecycleResult['hookMode'];
+  serviceManager: ServiceKind;
+  post: HookStep[];
+  services: ServiceStep[];
+  wasRunning: [string, boolean][];
+  /** Services this transaction stopped. */
+  stopped: string[];
+  /** What already ran (pre-hooks, stops), recorded with the transaction when it is finished. */
+  ran: LifecycleRow[];
+}
+
+function resolveHookMode(root: string, config: LifecycleConfig, options: LifecycleOptions): LifecycleResult['hookMode'] {
+  if (options.boot) return 'skip';
+  const mode = options.hooks ?? config.hooks.mode;
+  const isRoot = process.getuid?.() === 0;
+  if (mode === 'chroot' && !isRoot) throw new ZpkgError('E_USAGE', '--hooks=chroot needs root (chroot(2) is privileged)', { hint: 'run as root, or use --hooks=host or --no-scripts' });
+  if (mode !== 'auto') return mode;
+  return root !== '/' && isRoot ? 'chroot' : 'host';
+}
+
+function serviceConfigOf(config: LifecycleConfig): ServiceConfig {
+  const s = config.services;
+  return { zinitSocket: s.zinitSocket, svdir: s.svdir, s6Scandir: s.s6Scandir };
+}
+
+function resolveServiceKind(root: string, config: LifecycleConfig): ServiceKind {
+  const want = config.services.manager;
+  if (want !== 'auto') return want;
+  // An image in a directory is not the running system: its services are not this host's.
+  if (root !== '/') return 'none';
+  return detectServiceKind(serviceConfigOf(config)).kind;
+}
+
 export class Lifecycle {
-  readonly plan: LifecyclePlan;
   readonly result: LifecycleResult;
-  private readonly config: LifecycleConfig;
   private readonly rows: LifecycleRow[] = [];
   private readonly wasRunning = new Map<string, boolean>();
   private readonly stopped: ServiceStep[] = [];
   private manager: ServiceManager | undefined;
 
-  constructor(
+  private constructor(
     private readonly ctx: LifecycleContext,
-    input: Omit<PlanInput, 'runHooks' | 'zinit' | 'protected'>,
+    private readonly config: LifecycleConfig,
+    readonly plan: LifecyclePlan,
+    hookMode: LifecycleResult['hookMode'],
+    kind: ServiceKind,
     private readonly landing: readonly { name: string; manifest: Manifest; repair: boolean }[],
-    private readonly options: LifecycleOptions,
+    manager?: ServiceManager,
   ) {
-    this.config = readLifecycleConfig(ctx.root);
-    const hookMode = this.resolveHookMode();
-    const kind = options.serviceManager?.kind ?? this.resolveServiceKind();
-    this.manager = options.serviceManager;
-    this.plan = planLifecycle({ ...input, runHooks: hookMode !== 'skip', zinit: kind === 'zinit', protected: this.config.services.protected });
+    this.manager = manager;
     this.result = { hookMode, serviceManager: kind, hooks: [], services: [], errors: 0 };
   }
 
-  private resolveHookMode(): 'chroot' | 'host' | 'skip' {
-    if (this.options.boot) return 'skip';
-    const mode = this.options.hooks ?? this.config.hooks.mode;
-    const root = process.getuid?.() === 0;
-    if (mode === 'chroot' && !root) throw new ZpkgError('E_USAGE', '--hooks=chroot needs root (chroot(2) is privileged)', { hint: 'run as root, or use --hooks=host or --no-scripts' });
-    if (mode !== 'auto') return mode;
-    return this.ctx.root !== '/' && root ? 'chroot' : 'host';
+  /** The lifecycle of a transaction about to run. */
+  static forTransaction(
+    ctx: LifecycleContext,
+    input: Omit<PlanInput, 'runHooks' | 'zinit' | 'protected'>,
+    landing: readonly { name: string; manifest: Manifest; repair: boolean }[],
+    options: LifecycleOptions,
+  ): Lifecycle {
+    const config = readLifecycleConfig(ctx.root);
+    const hookMode = resolveHookMode(ctx.root, config, options);
+    const kind = options.serviceManager?.kind ?? resolveServiceKind(ctx.root, config);
+    const plan = planLifecycle({ ...input, runHooks: hookMode !== 'skip', zinit: kind === 'zinit', protected: config.services.protected });
+    return new Lifecycle(ctx, config, plan, hookMode, kind, landing, options.serviceManager);
   }
 
-  private resolveServiceKind(): ServiceKind {
-    const want = this.config.services.manager;
-    if (want !== 'auto') return want;
-    // An image in a directory is not the running system: its services are not this host's.
-    if (this.ctx.root !== '/') return 'none';
-    return detectServiceKind(this.serviceConfig()).kind;
+  /**
+   * What is left of a transaction an interruption stopped after its services
+   * were stopped: its post-hooks and service starts when it was committed, or
+   * starting again what it stopped when it was rolled back.
+   */
+  static resume(ctx: LifecycleContext, pending: PendingLifecycle, committed: boolean, manager?: ServiceManager): Lifecycle {
+    const config = readLifecycleConfig(ctx.root);
+    const services = committed ? pending.services : pending.services.filter((s) => pending.stopped.includes(s.name)).map((s) => ({ ...s, after: 'start' as const, onlyIfRunning: false }));
+    const plan: LifecyclePlan = { pre: [], post: committed ? pending.post : [], services };
+    const l = new Lifecycle({ ...ctx, txid: pending.txid }, config, plan, pending.hookMode, pending.serviceManager, [], manager);
+    for (const [name, running] of pending.wasRunning) l.wasRunning.set(name, running);
+    l.rows.push(...(pending.ran ?? []));
+    return l;
   }
 
   private serviceConfig(): ServiceConfig {
-    const s = this.config.services;
-    return { zinitSocket: s.zinitSocket, svdir: s.svdir, s6Scandir: s.s6Scandir };
+    return serviceConfigOf(this.config);
   }
 
   private services(): ServiceManager {
@@ -247,6 +302,7 @@ export class Lifecycle {
 
   /** The transaction failed after services were stopped: start them again (best effort). */
   async abort(): Promise<void> {
+    this.dropPending();
     const manager = this.manager;
     if (!manager) return;
     for (const step of this.stopped.splice(0)) {
@@ -289,6 +345,32 @@ export class Lifecycle {
         this.ctx.report.warn(`service ${step.name} did not ${action}: ${(err as Error).message}`);
       }
     }
+  }
+
+  private pendingPath(): string {
+    return join(this.ctx.root, PENDING_DIR, `${this.ctx.txid}.json`);
+  }
+
+  /** Makes what must happen after the commit durable before the first file changes (nothing when nothing would). */
+  savePending(): void {
+    const services = this.plan.services.filter((s) => s.after !== undefined || this.stopped.includes(s));
+    if (this.plan.post.length === 0 && services.length === 0) return;
+    const pending: PendingLifecycle = {
+      txid: this.ctx.txid,
+      hookMode: this.result.hookMode,
+      serviceManager: this.result.serviceManager,
+      post: this.plan.post,
+      services,
+      wasRunning: [...this.wasRunning],
+      stopped: this.stopped.map((s) => s.name),
+      ran: this.rows,
+    };
+    writeFileAtomic(this.pendingPath(), JSON.stringify(pending), { durable: true });
+  }
+
+  /** Everything after the commit is done (or undone): the pending record goes. */
+  dropPending(): void {
+    rmSync(this.pendingPath(), { force: true });
   }
 
   /** Writes what ran into state.db under history row `historyId`. */

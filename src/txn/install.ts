@@ -10,6 +10,7 @@ import { getPackage } from '../image/state.js';
 import type { Report } from '../report/report.js';
 import { fetchManifest } from './manifests.js';
 import { recoverImage } from './recover.js';
+import { resumeLifecycles } from './resume.js';
 import { resolve } from './resolve.js';
 import { planResult, runTransaction, type TransactionResult } from './transaction.js';
 import type { PackageChange } from './types.js';
@@ -93,6 +94,7 @@ export async function withImageLock<T>(image: Image, options: LockedOptions, wor
   try {
     // An interrupted transaction is finished or undone before anything else happens.
     for (const r of recoverImage(image)) options.report.info(`recovered the interrupted transaction ${r.txid} (${r.command}): ${r.outcome}`);
+    await resumeLifecycles(image, options.report);
     return await work();
   } finally {
     lock.release();

@@ -147,7 +147,7 @@ export async function runTransaction(image: Image, input: TransactionInput, opti
       return undefined;
     }
   };
-  const lifecycle = new Lifecycle(
+  const lifecycle = Lifecycle.forTransaction(
     {
       root,
       txid,
@@ -202,9 +202,12 @@ export async function runTransaction(image: Image, input: TransactionInput, opti
 
   try {
     await lifecycle.stopServices();
+    // From here an interruption leaves services stopped and post-hooks unrun: recovery finishes them.
+    lifecycle.savePending();
   } catch (err) {
     await unstage(staged);
     removeJournal(image.paths.state, txid);
+    await lifecycle.abort();
     throw err;
   }
   t = clock();
@@ -242,5 +245,6 @@ export async function runTransaction(image: Image, input: TransactionInput, opti
   await lifecycle.runPost();
   await lifecycle.startServices();
   lifecycle.record(image.db, result.id);
+  lifecycle.dropPending();
   return result;
 }

@@ -14,6 +14,7 @@ import { isPathAction, parseMode } from '../core/manifest.js';
 import type { Image } from '../image/image.js';
 import { dirsOf, filesOf, getPackage, listPackages, type PackageRow } from '../image/state.js';
 import { pendingJournals } from './journal.js';
+import { pendingLifecycles } from './resume.js';
 import { cachedManifest } from './manifests.js';
 import { forEachLimited } from './pool.js';
 
@@ -54,6 +55,9 @@ export async function verifyImage(image: Image, names: string[], onPath?: () => 
   const result: VerifyResult = { packages: rows.length, paths: 0, problems: [], changedConfig: [] };
   for (const j of pendingJournals(image.paths.state)) {
     result.problems.push({ package: '', path: '', problem: `transaction ${j.txid} (${j.command}) was interrupted: files and state may disagree until \`zpkg recover\` (or any changing command) finishes or undoes it` });
+  }
+  for (const txid of pendingLifecycles(image.paths.root)) {
+    result.problems.push({ package: '', path: '', problem: `transaction ${txid} was interrupted before its post-hooks and service starts (or restarts) ran: \`zpkg recover\` (or any changing command) runs them` });
   }
   for (const pkg of rows) {
     const add = (path: string, problem: string, config = false): void => {

@@ -15,7 +15,7 @@ export function register(program: Command, ctx: Context): void {
       progress.done();
       report.result(result, (r) =>
         [
-          ...r.problems.map((p) => (p.path ? `${p.package}: /${p.path}: ${p.problem}` : `${p.package}: ${p.problem}`)),
+          ...r.problems.map((p) => (p.path ? `${p.package}: /${p.path}: ${p.problem}` : p.package ? `${p.package}: ${p.problem}` : p.problem)),
           ...r.changedConfig.map((p) => `${p.package}: /${p.path}: config file changed locally (${p.problem})`),
           `${r.packages} packages, ${r.paths} paths: ${r.problems.length ? `${r.problems.length} problems` : 'ok'}`,
         ].join('\n'),
