@@ -1,6 +1,6 @@
 // Bad recipes and failing builds: each gets its typed error naming the thing and the reason, exits 1,
 // and publishes nothing. URL sources are fetched from a real HTTP server on loopback.
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -118,16 +118,18 @@ describe('URL sources over loopback HTTP', () => {
   let base: string;
   let tgz: Buffer;
   let hits = 0;
+  /** The loopback server: the tarball at /dl/tool-1.0.tar.gz, 404 for anything else; counts requests. */
+  const serveTool = (req: IncomingMessage, res: ServerResponse): void => {
+    hits += 1;
+    if (req.url === '/dl/tool-1.0.tar.gz') res.end(tgz);
+    else {
+      res.statusCode = 404;
+      res.end('not here');
+    }
+  };
   beforeAll(async () => {
     tgz = readFileSync(tarball(join(work, 'served/tool-1.0.tar.gz'), 'tool-1.0', { 'tool.sh': '#!/bin/sh\necho tool\n' }));
-    server = createServer((req, res) => {
-      hits += 1;
-      if (req.url === '/dl/tool-1.0.tar.gz') res.end(tgz);
-      else {
-        res.statusCode = 404;
-        res.end('not here');
-      }
-    });
+    server = createServer(serveTool);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
@@ -156,14 +158,7 @@ describe('URL sources over loopback HTTP', () => {
     expect(none.json.error.code).toBe('E_SOURCE_UNAVAILABLE');
     expect(none.json.error.message).toMatch(/source `http:\/\/127\.0\.0\.1:\d+\/dl\/tool-1\.0\.tar\.gz` cannot be downloaded: ECONNREFUSED/);
     expect(none.json.error.hint).toContain(join(work, 'empty-cache/zpkg/sources', `sha256-${sha}`));
-    server = createServer((req, res) => {
-      hits += 1;
-      if (req.url === '/dl/tool-1.0.tar.gz') res.end(tgz);
-      else {
-        res.statusCode = 404;
-        res.end('not here');
-      }
-    });
+    server = createServer(serveTool);
     await new Promise<void>((resolve) => server.listen(Number(new URL(base).port), '127.0.0.1', resolve));
   });
 
