@@ -4,6 +4,7 @@
  * reason, and an optional hint. `report/` is the one place that renders them.
  */
 export type ErrorCode =
+  /** The command line itself is wrong (an unknown flag, a missing argument): exit status 2. Only `cli/` uses it. */
   | 'E_USAGE'
   | 'E_VERSION_INVALID'
   | 'E_RELATION_INVALID'
@@ -44,7 +45,25 @@ export type ErrorCode =
   | 'E_SOURCE_UNAVAILABLE'
   | 'E_BUILD_FAILED'
   | 'E_ARCHIVE_INVALID'
-  | 'E_INTERNAL';
+  | 'E_INTERNAL'
+  /** A credential (depot token, HTTP 401/403) was refused. */
+  | 'E_AUTH'
+  /** A file or value given as input (a sync file, a duration, a threshold) is malformed. */
+  | 'E_INPUT_INVALID'
+  /** A generation asked for (rollback) does not exist or was trimmed by gc. */
+  | 'E_GENERATION_UNKNOWN'
+  /** The image has no remotes to install from. */
+  | 'E_NO_REMOTES'
+  /** The operation needs privileges this process lacks (chroot(2) without root). */
+  | 'E_PRIVILEGE'
+  /** A repository URL is malformed or its scheme is not supported for this use. */
+  | 'E_URL_INVALID'
+  /** A key file exists already: keys are never overwritten. */
+  | 'E_KEY_EXISTS'
+  /** A release set is not one: its dependencies do not each pin one exact version. */
+  | 'E_SET_INVALID'
+  /** A file or directory named as input does not exist or is the wrong kind. */
+  | 'E_NOT_FOUND';
 
 export interface ErrorOptions {
   hint?: string;
