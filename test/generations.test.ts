@@ -57,7 +57,7 @@ describe('generations and rollback', () => {
       expect(zpkg(['--root', root, 'verify']).status).toBe(0);
       ok(['--root', root, 'rollback', '0']);
       expect(ok(['--root', root, '--json', 'list']).json.packages).toEqual([]);
-      expect(zpkg(['--root', root, '--json', 'rollback', '99']).json.error.code).toBe('E_USAGE');
+      expect(zpkg(['--root', root, '--json', 'rollback', '99']).json.error.code).toBe('E_GENERATION_UNKNOWN');
     } finally {
       renameSync(`${repo}.away`, repo);
     }

@@ -11,7 +11,7 @@ import picomatch from 'picomatch';
 import { digestOf, type Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
 import { formatMode, type Action, type FileAction } from '../core/manifest.js';
-import { readAccounts } from './accounts.js';
+import { readAccounts } from '../image/accounts.js';
 import type { Recipe } from './recipe.js';
 import { selector } from './select.js';
 

@@ -45,7 +45,8 @@ export interface HookReport {
   package: string;
   version: string;
   phase: string;
-  status: 'ok' | 'failed' | 'timeout';
+  /** `planned`: a dry run's hook that would run. */
+  status: 'ok' | 'failed' | 'timeout' | 'planned';
   detail: string;
   seconds: number;
   output: string;
@@ -55,7 +56,8 @@ export interface ServiceReport {
   name: string;
   package: string;
   action: string;
-  status: 'ok' | 'failed' | 'skipped' | 'protected';
+  /** `planned`: a dry run's operation that would be tried (a stop or forget only when the service runs then). */
+  status: 'ok' | 'failed' | 'skipped' | 'protected' | 'planned';
   detail: string;
 }
 
@@ -184,6 +186,31 @@ export class Lifecycle {
     return this.config.services.timeout * 1000;
   }
 
+  /** What a dry run shows: every hook that would run, in order, and every service operation that would be tried. */
+  planned(): LifecycleResult {
+    const hooks: HookReport[] = [...this.plan.pre, ...this.plan.post].map((h) => ({
+      package: h.package,
+      version: h.version,
+      phase: h.phase,
+      status: 'planned',
+      detail: h.oldVersion && h.newVersion ? `${h.oldVersion} → ${h.newVersion}` : '',
+      seconds: 0,
+      output: '',
+    }));
+    const services: ServiceReport[] = [];
+    for (const step of this.plan.services) {
+      const why = step.reasons.join('; ');
+      if (step.protected) services.push({ name: step.name, package: step.package, action: 'none', status: 'protected', detail: 'a protected service: zpkg never stops or starts it' });
+      else if (this.result.serviceManager === 'none') services.push({ name: step.name, package: step.package, action: 'none', status: 'skipped', detail: 'no service manager (services.manager: none)' });
+      else {
+        if (step.stop) services.push({ name: step.name, package: step.package, action: 'stop', status: 'planned', detail: `if running: ${why}` });
+        if (step.forget) services.push({ name: step.name, package: step.package, action: 'forget', status: 'planned', detail: why });
+        if (step.after) services.push({ name: step.name, package: step.package, action: step.after, status: 'planned', detail: step.onlyIfRunning && step.after !== 'monitor' ? `if it was running: ${why}` : why });
+      }
+    }
+    return { ...this.result, hooks, services, errors: 0 };
+  }
+
   /** Puts every hook of the landing packages into the store, verified, before anything runs. */
   prepare(): void {
     if (this.result.hookMode === 'skip') return;
@@ -241,7 +268,7 @@ export class Lifecycle {
     });
     const r: HookReport = { package: step.package, version: step.version, phase: step.phase, ...outcome };
     this.result.hooks.push(r);
-    this.rows.push({ kind: 'hook', package: step.package, name: step.phase, action: step.phase, status: r.status, detail: r.detail, seconds: r.seconds, output: r.output });
+    this.rows.push({ kind: 'hook', package: step.package, name: step.phase, action: step.phase, status: outcome.status, detail: r.detail, seconds: r.seconds, output: r.output });
     return r;
   }
 
@@ -249,7 +276,7 @@ export class Lifecycle {
     if (this.result.hookMode !== 'skip') sweepHooks(this.ctx.root, this.ctx.installedManifests());
   }
 
-  private note(step: ServiceStep, action: string, status: ServiceReport['status'], detail: string): void {
+  private note(step: ServiceStep, action: string, status: Exclude<ServiceReport['status'], 'planned'>, detail: string): void {
     this.result.services.push({ name: step.name, package: step.package, action, status, detail });
     this.rows.push({ kind: 'service', package: step.package, name: step.name, action, status, detail, seconds: null, output: null });
   }

@@ -123,9 +123,9 @@ export function toInstalled(p: PackageRow): InstalledPackage {
 
 export function putPackage(db: Database.Database, p: PackageRow): void {
   stmt(db, 
-    `INSERT OR REPLACE INTO packages (name, version, arch, summary, manifest, remote, requested, held, installed_at, size, relations)
-     VALUES (@name, @version, @arch, @summary, @manifest, @remote, @requested, @held, @installedAt, @size, @relations)`,
-  ).run({ ...p, requested: p.requested ? 1 : 0, held: p.held ? 1 : 0, relations: JSON.stringify(p.relations) });
+    `INSERT OR REPLACE INTO packages (name, version, arch, summary, manifest, remote, requested, held, installed_at, size, relations, problem)
+     VALUES (@name, @version, @arch, @summary, @manifest, @remote, @requested, @held, @installedAt, @size, @relations, @problem)`,
+  ).run({ ...p, requested: p.requested ? 1 : 0, held: p.held ? 1 : 0, relations: JSON.stringify(p.relations), problem: p.problem ?? null });
 }
 
 export function deletePackage(db: Database.Database, name: string): void {
@@ -183,13 +183,31 @@ export function searchFiles(db: Database.Database, like: string): { path: string
   return stmt(db, "SELECT path, package FROM files WHERE path LIKE ? ESCAPE '\\' ORDER BY path").all(like) as { path: string; package: string }[];
 }
 
+/** A package that moves from one version to another. */
+export interface PackageMove {
+  name: string;
+  from: string;
+  to: string;
+}
+
+/** What a transaction changed, by package: the `changes` of its history row. */
+export interface TransactionChanges {
+  install: { name: string; version: string }[];
+  upgrade: PackageMove[];
+  downgrade: PackageMove[];
+  remove: { name: string; version: string }[];
+}
+
+/** `committed-with-errors`: committed, but a post-* hook or a service start failed. Both are generations. */
+export type HistoryStatus = 'committed' | 'committed-with-errors';
+
 export interface HistoryRow {
   id: number;
   startedAt: string;
   finishedAt: string | null;
   command: string;
-  status: string;
-  changes: unknown;
+  status: HistoryStatus;
+  changes: TransactionChanges;
   message: string | null;
   txid?: string | null;
   /** The generation: every package after this transaction. */
@@ -222,10 +240,50 @@ export function listHistory(db: Database.Database): HistoryRow[] {
     startedAt: r.started_at as string,
     finishedAt: r.finished_at as string | null,
     command: r.command as string,
-    status: r.status as string,
-    changes: JSON.parse(r.changes as string) as unknown,
+    status: r.status as HistoryStatus,
+    changes: readChanges(r.changes as string),
     message: r.message as string | null,
     txid: (r.txid as string | null) ?? null,
     packages: r.packages ? (JSON.parse(r.packages as string) as GenerationPackage[]) : null,
   }));
+}
+
+/** Rows written before downgrades were recorded apart lack `downgrade`: every kind is always present. */
+function readChanges(text: string): TransactionChanges {
+  const c = JSON.parse(text) as Partial<TransactionChanges>;
+  return { install: c.install ?? [], upgrade: c.upgrade ?? [], downgrade: c.downgrade ?? [], remove: c.remove ?? [] };
+}
+
+/** The history row id of a transaction by its journal id: present exactly when the transaction committed. */
+export function historyIdOf(db: Database.Database, txid: string): number | undefined {
+  return stmt(db, 'SELECT id FROM history WHERE txid = ?').pluck().get(txid) as number | undefined;
+}
+
+/** Generations whose package sets are still recorded (gc trims old ones), oldest first. */
+export function listGenerations(db: Database.Database): (HistoryRow & { packages: GenerationPackage[] })[] {
+  return listHistory(db).filter((h): h is HistoryRow & { packages: GenerationPackage[] } => Array.isArray(h.packages));
+}
+
+/** Drops the package sets of these generations: rollback can no longer reach them. */
+export function trimGenerations(db: Database.Database, ids: readonly number[]): void {
+  const clear = stmt(db, 'UPDATE history SET packages = NULL WHERE id = ?');
+  db.transaction(() => {
+    for (const id of ids) clear.run(id);
+  })();
+}
+
+/** Records which packages were asked for by name (autoremove keeps those). */
+export function setRequested(db: Database.Database, flags: readonly { name: string; requested: boolean }[]): void {
+  const update = stmt(db, 'UPDATE packages SET requested = ? WHERE name = ?');
+  db.transaction(() => {
+    for (const f of flags) update.run(f.requested ? 1 : 0, f.name);
+  })();
+}
+
+/** Holds keep packages at their installed version through install and update. */
+export function setHeld(db: Database.Database, names: readonly string[], held: boolean): void {
+  const update = stmt(db, 'UPDATE packages SET held = ? WHERE name = ?');
+  db.transaction(() => {
+    for (const n of names) update.run(held ? 1 : 0, n);
+  })();
 }

@@ -108,7 +108,7 @@ export function makePlan(input: PlanInput): Plan {
   const fresh = chosen.filter((v) => !before.has(u.entry(v).name));
   for (const v of dependencyOrder(u, fresh)) {
     const e = u.entry(v);
-    plan.install.push({ name: e.name, version: e.version, entry: e });
+    plan.install.push({ name: e.name, version: e.version, entry: e as Candidate });
   }
   plan.result = chosen.map((v) => {
     const e = u.entry(v);

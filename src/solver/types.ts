@@ -29,10 +29,11 @@ export interface SolvePolicy {
   autoremove?: boolean;
 }
 
+/** A package the plan installs: never an installed one, so always a candidate of some remote. */
 export interface PlanStep {
   name: string;
   version: string;
-  entry: CatalogEntry | Candidate;
+  entry: Candidate;
 }
 
 export interface PlanChange {

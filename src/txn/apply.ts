@@ -45,8 +45,8 @@ function attributes(root: string, path: string): JournalDir {
   return { path, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
 }
 
-/** Everything apply may touch, for the journal. */
-export function describeApply(root: string, db: Database.Database, cs: Changeset, txid: string, command: string): Journal {
+/** The journal of a changeset: everything apply may touch, with what recovery needs to undo it. */
+export function journalOf(root: string, db: Database.Database, cs: Changeset, txid: string, command: string): Journal {
   const dropRows = new Map(cs.dropDirs.map((d) => [d.path, d]));
   return {
     format: 1,

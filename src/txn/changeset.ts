@@ -13,15 +13,15 @@ import { parentsOf } from '../core/paths.js';
 import { parseAtom, providesAtom } from '../core/relation.js';
 import type Database from 'better-sqlite3';
 import { allDirs, allFiles, dirsOf, filesOf, getPackage, type DirRow, type FileRow, type PackageRow } from '../image/state.js';
-import { cachedBlobPath } from './fetch.js';
-import type { Ids } from './owners.js';
-import type { Changeset, DirOp, PackageChange, PutOp } from './types.js';
+import { blobCachePath } from '../image/cache.js';
+import type { Ids } from '../image/accounts.js';
+import type { Changeset, DirOp, PreparedPackage, PutOp } from './types.js';
 
 export interface ChangesetInput {
   db: Database.Database;
   root: string;
   ids: Ids;
-  installs: PackageChange[];
+  installs: PreparedPackage[];
   removes: PackageRow[];
   /** The image's content cache, where fetch put every blob. */
   cacheDir: string;
@@ -79,10 +79,10 @@ export function computeChangeset(input: ChangesetInput): Changeset {
   const leaving = new Set(input.removes.map((p) => p.name));
   const upgrading = new Map(input.installs.filter((c) => c.from).map((c) => [c.name, c]));
   const paths = new Map(input.installs.map((c) => [c.name, pathSets(c)]));
-  const claimsFile = (change: PackageChange, path: string): boolean => paths.get(change.name)!.files.has(path);
+  const claimsFile = (change: PreparedPackage, path: string): boolean => paths.get(change.name)!.files.has(path);
 
   // Paths every landing package claims, to find overlaps between them.
-  const claims = new Map<string, { pkg: PackageChange; type: string }>();
+  const claims = new Map<string, { pkg: PreparedPackage; type: string }>();
   for (const change of input.installs) {
     for (const a of change.manifest.actions) {
       if (!isPathAction(a)) continue;
@@ -95,7 +95,7 @@ export function computeChangeset(input: ChangesetInput): Changeset {
   }
 
   /** Whether the installed owner of a path lets go of it in this transaction. */
-  const ownerReleases = (owner: string, path: string, taker: PackageChange): boolean => {
+  const ownerReleases = (owner: string, path: string, taker: PreparedPackage): boolean => {
     if (owner === taker.name) return true;
     if (leaving.has(owner)) return true;
     const up = upgrading.get(owner);
@@ -104,7 +104,7 @@ export function computeChangeset(input: ChangesetInput): Changeset {
   };
 
   const dirSeen = new Map<string, DirOp>();
-  const addDir = (path: string, change: PackageChange, mode: number, uid: number, gid: number, declared: boolean): void => {
+  const addDir = (path: string, change: PreparedPackage, mode: number, uid: number, gid: number, declared: boolean): void => {
     const key = `${path}\0${change.name}`;
     const have = dirSeen.get(key);
     if (have) {
@@ -196,7 +196,7 @@ export function computeChangeset(input: ChangesetInput): Changeset {
       };
       cs.owners.set(a.path, { uid: op.uid, gid: op.gid });
       if (a.type === 'file') {
-        op.blob = cachedBlobPath(input.cacheDir, a.digest);
+        op.blob = blobCachePath(input.cacheDir, a.digest);
         // An administrator's edit of a config file survives the upgrade; the new version lands beside it.
         if (a.config && owner?.package === change.name && owner.config && st) {
           const current = hashFile(join(root, a.path));
@@ -211,7 +211,7 @@ export function computeChangeset(input: ChangesetInput): Changeset {
           }
         }
       }
-      if (change.onlyPaths && !change.onlyPaths.has(a.path)) continue;
+      if (change.repair && !change.repair.paths.has(a.path)) continue;
       cs.put.push(op);
     }
     if (change.from) dropOld(db, change, cs);
@@ -243,7 +243,7 @@ function loadOwnership(db: Database.Database): { files: Map<string, FileRow>; di
   return { files, dirs };
 }
 
-function pathSets(change: PackageChange): { all: Set<string>; files: Set<string>; dirs: Set<string> } {
+function pathSets(change: PreparedPackage): { all: Set<string>; files: Set<string>; dirs: Set<string> } {
   const sets = { all: new Set<string>(), files: new Set<string>(), dirs: new Set<string>() };
   for (const a of change.manifest.actions) {
     if (!isPathAction(a)) continue;
@@ -253,14 +253,14 @@ function pathSets(change: PackageChange): { all: Set<string>; files: Set<string>
   return sets;
 }
 
-function replacesOwner(change: PackageChange, owner: string, db: Database.Database): boolean {
+function replacesOwner(change: PreparedPackage, owner: string, db: Database.Database): boolean {
   const row = getPackage(db, owner);
   if (!row) return false;
   return change.manifest.replaces.some((r) => providesAtom({ name: row.name, version: row.version, provides: [] }, parseAtom(r)));
 }
 
 /** Paths and directory rows of the installed version that the new version no longer delivers. */
-function dropOld(db: Database.Database, change: PackageChange, cs: Changeset): void {
+function dropOld(db: Database.Database, change: PreparedPackage, cs: Changeset): void {
   const kept = new Set<string>();
   for (const a of change.manifest.actions) if (isPathAction(a)) kept.add(a.path);
   const implied = new Set(cs.dirs.filter((d) => d.package === change.name).map((d) => d.path));

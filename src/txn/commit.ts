@@ -1,22 +1,14 @@
 /** Commit: the image's new state is recorded in one SQLite transaction, with its history row. */
 import type Database from 'better-sqlite3';
 import { isPathAction, parseMode } from '../core/manifest.js';
-import { addHistory, currentGeneration, deletePackage, insertDirs, insertFiles, putPackage, type DirRow, type FileRow } from '../image/state.js';
+import { addHistory, currentGeneration, deletePackage, insertDirs, insertFiles, putPackage, setRequested, type DirRow, type FileRow, type TransactionChanges } from '../image/state.js';
 import type { Changeset } from './types.js';
 
 export interface HistoryEntry {
   txid: string;
   command: string;
   startedAt: string;
-  changes: unknown;
-}
-
-/** Records which packages were asked for by name (autoremove keeps those). */
-export function setRequested(db: Database.Database, flags: readonly { name: string; requested: boolean }[]): void {
-  const stmt = db.prepare('UPDATE packages SET requested = ? WHERE name = ?');
-  db.transaction(() => {
-    for (const f of flags) stmt.run(f.requested ? 1 : 0, f.name);
-  })();
+  changes: TransactionChanges;
 }
 
 export function commit(db: Database.Database, cs: Changeset, history: HistoryEntry, flags: readonly { name: string; requested: boolean }[] = []): number {
@@ -35,7 +27,9 @@ export function commit(db: Database.Database, cs: Changeset, history: HistoryEnt
         remote: c.remote,
         requested: c.requested,
         held: c.held,
-        installedAt: now,
+        // A repair leaves the package as it was installed: its time, and whether its setup failed.
+        installedAt: c.repair && c.from ? c.from.installedAt : now,
+        problem: c.repair ? (c.from?.problem ?? null) : null,
         size: m.actions.reduce((n, a) => n + (a.type === 'file' ? a.size : 0), 0),
         relations: { depends: m.depends, conflicts: m.conflicts, provides: m.provides, replaces: m.replaces },
       });

@@ -1,39 +1,57 @@
 /**
  * `fix`: writes again, from verified blobs, exactly the installed paths that
  * `verify` finds damaged (content, mode, owner, link target, missing), as one
- * transaction. Config files an administrator changed are left alone.
+ * transaction. A repair runs no hooks and touches services only through the
+ * actuators of the paths it rewrites (a `restart:` file, a zinit service
+ * file). Config files an administrator changed are left alone. A package whose
+ * cached manifest is damaged gets it fetched again and is then checked
+ * against it. A package that is not fully set up (a post-* hook or a service
+ * start failed) is reported, not repaired: its files may be right.
  */
-import type { LifecycleOptions } from '../hooks/lifecycle.js';
+import type { Manifest } from '../core/manifest.js';
 import type { Image } from '../image/image.js';
 import { getPackage } from '../image/state.js';
-import type { Report } from '../report/report.js';
-import { prepareChange, withImageLock } from './install.js';
-import { runTransaction, type TransactionResult } from './transaction.js';
-import type { PackageChange } from './types.js';
+import { changeImage, type ChangeOptions } from './change.js';
+import { prepareLanding } from './prepare.js';
+import type { Landing, Target } from './target.js';
+import type { TransactionResult } from './transaction.js';
 import { verifyImage, type VerifyProblem } from './verify.js';
 
-export interface FixOptions extends LifecycleOptions {
-  report: Report;
-  command: string;
-  dryRun?: boolean;
-  unsafeIo?: boolean;
-  noWait?: boolean;
+export type FixOptions = ChangeOptions;
+
+export interface FixResult extends TransactionResult {
+  /** Paths written again. */
+  repaired: VerifyProblem[];
+  /** Problems a repair of files does not address (a package not fully set up). */
+  unrepaired: VerifyProblem[];
 }
 
-export async function fix(image: Image, names: string[], options: FixOptions): Promise<TransactionResult & { repaired: VerifyProblem[] }> {
-  return withImageLock(image, options, async () => {
-    const found = await verifyImage(image, names);
-    const byPackage = new Map<string, VerifyProblem[]>();
-    for (const p of found.problems) if (p.package) byPackage.set(p.package, [...(byPackage.get(p.package) ?? []), p]);
-    const changes: PackageChange[] = [];
-    for (const [name, problems] of byPackage) {
+async function fixTarget(image: Image, names: string[], options: FixOptions, found: { repaired: VerifyProblem[]; unrepaired: VerifyProblem[] }): Promise<Target> {
+  let result = await verifyImage(image, names);
+  const damagedManifests = [...new Set(result.problems.filter((p) => p.kind === 'manifest').map((p) => p.package))];
+  if (damagedManifests.length) {
+    // Fetched again (and, unless a dry run, put back into the cache), then every path is checked against it.
+    const manifests = new Map<string, Manifest>();
+    for (const name of damagedManifests) {
       const row = getPackage(image.db, name)!;
-      const change = await prepareChange(image, { name, version: row.version, manifest: row.manifest, remote: row.remote }, row.requested, row.held);
-      // A damaged manifest in the cache means every path is suspect.
-      change.onlyPaths = problems.some((p) => p.path === '') ? undefined : new Set(problems.map((p) => p.path));
-      changes.push(change);
+      const p = await prepareLanding(image, { name, version: row.version, manifest: row.manifest, remote: row.remote, requested: row.requested, held: row.held }, !options.dryRun);
+      manifests.set(row.manifest, p.manifest);
     }
-    const result = await runTransaction(image, { installs: changes, removes: [], command: options.command }, options);
-    return { ...result, repaired: found.problems.filter((p) => p.package) };
+    result = await verifyImage(image, names, { manifests });
+  }
+  found.repaired = result.problems.filter((p) => p.kind === 'path');
+  found.unrepaired = result.problems.filter((p) => p.kind !== 'path');
+  const paths = new Map<string, Set<string>>();
+  for (const p of found.repaired) paths.set(p.package, (paths.get(p.package) ?? new Set()).add(p.path));
+  const land: Landing[] = [...paths].map(([name, damaged]) => {
+    const row = getPackage(image.db, name)!;
+    return { name, version: row.version, manifest: row.manifest, remote: row.remote, requested: row.requested, held: row.held, from: row, repair: { paths: damaged } };
   });
+  return { command: options.command, land, remove: [], flags: [] };
+}
+
+export async function fix(image: Image, names: string[], options: FixOptions): Promise<FixResult> {
+  const found = { repaired: [] as VerifyProblem[], unrepaired: [] as VerifyProblem[] };
+  const result = await changeImage(image, options, () => fixTarget(image, names, options, found));
+  return { ...result, ...found };
 }

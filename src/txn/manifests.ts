@@ -1,40 +1,32 @@
 /**
- * Manifests of packages a transaction touches: fetched from their remote by
- * digest, verified and validated, kept in the image cache
- * (`cache/manifests/<hex>.json`) because verify and remove need them later.
+ * Manifests of packages a transaction lands: from the image cache when there
+ * (verified against the digest the catalog or the state names), else fetched
+ * from their remote, verified, validated, and kept in the cache because
+ * verify, fix and remove need them later.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { digestHex, type Digest } from '../core/digest.js';
+import type { Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
 import { decodeManifest, type Manifest } from '../core/manifest.js';
-import { writeFileAtomic } from '../fs/atomic.js';
+import { readCachedManifest, writeCachedManifest } from '../image/cache.js';
 import type { Image } from '../image/image.js';
 import type { RepoReader } from '../repo/backend.js';
 import { manifestPath } from '../repo/layout.js';
 
-function cachePath(image: Image, digest: Digest): string {
-  return join(image.paths.cache, 'manifests', `${digestHex(digest)}.json`);
+export interface FetchedManifest {
+  manifest: Manifest;
+  /** Bytes that came from the repository (0 when cached). */
+  bytes: number;
 }
 
-/** A manifest from the image cache, verified; undefined when not cached. */
-export function cachedManifest(image: Image, digest: Digest): Manifest | undefined {
-  const path = cachePath(image, digest);
-  if (!existsSync(path)) return undefined;
-  return decodeManifest(readFileSync(path), digest);
-}
-
-/** A manifest from the cache, else from the repository (`reader` is opened only then); `fetched` counts bytes that came from it. */
-export async function fetchManifest(image: Image, reader: RepoReader | (() => RepoReader), digest: Digest, what: string, fetched?: { bytes: number }): Promise<Manifest> {
-  const cached = existsSync(cachePath(image, digest)) ? readFileSync(cachePath(image, digest)) : undefined;
-  if (cached) {
-    try {
-      return decodeManifest(cached, digest);
-    } catch {
-      // A damaged cache entry is fetched again below.
-    }
+/** `keep: false` (dry runs) reads and verifies but writes nothing into the image. */
+export async function fetchManifest(image: Image, reader: () => RepoReader, digest: Digest, what: string, options: { keep: boolean }): Promise<FetchedManifest> {
+  try {
+    const cached = readCachedManifest(image.paths.cache, digest);
+    if (cached) return { manifest: cached, bytes: 0 };
+  } catch {
+    // A damaged cache entry is fetched again below (and replaced).
   }
-  const repo = typeof reader === 'function' ? reader() : reader;
+  const repo = reader();
   const bytes = await repo.read(manifestPath(digest));
   if (!bytes) {
     throw new ZpkgError('E_MANIFEST_MISSING', `the manifest of ${what} (${digest}) is missing from ${repo.location}`, {
@@ -42,7 +34,6 @@ export async function fetchManifest(image: Image, reader: RepoReader | (() => Re
     });
   }
   const manifest = decodeManifest(bytes, digest);
-  if (fetched) fetched.bytes += bytes.length;
-  writeFileAtomic(cachePath(image, digest), bytes, { tmpDir: join(image.paths.cache, 'tmp') });
-  return manifest;
+  if (options.keep) writeCachedManifest(image.paths.cache, digest, bytes);
+  return { manifest, bytes: bytes.length };
 }

@@ -9,6 +9,7 @@
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, renameSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Image } from '../image/image.js';
+import { historyIdOf } from '../image/state.js';
 import { syncFilesystem } from '../fs/syncfs.js';
 import { backupName, pendingJournals, removeJournal, sweepTemporaries, tempName, type Journal } from './journal.js';
 
@@ -25,10 +26,6 @@ function exists(abs: string): boolean {
   } catch {
     return false;
   }
-}
-
-function isCommitted(image: Image, txid: string): boolean {
-  return image.db.prepare('SELECT 1 FROM history WHERE txid = ?').get(txid) !== undefined;
 }
 
 function complete(root: string, j: Journal): void {
@@ -91,7 +88,7 @@ export function recoverImage(image: Image): Recovered[] {
   const done: Recovered[] = [];
   sweepTemporaries(image.paths.state);
   for (const j of pendingJournals(image.paths.state)) {
-    const committed = isCommitted(image, j.txid);
+    const committed = historyIdOf(image.db, j.txid) !== undefined;
     if (committed) complete(image.paths.root, j);
     else rollBack(image.paths.root, j);
     syncFilesystem(image.paths.root);

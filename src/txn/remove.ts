@@ -2,28 +2,22 @@
  * `remove`: deletes exactly the packages' paths. Refuses to break an installed
  * dependent unless `cascade` (the dependents go too) or `force` (they break).
  */
-import type { LifecycleOptions } from '../hooks/lifecycle.js';
 import { ZpkgError } from '../core/errors.js';
 import { formatClause, providesAtom } from '../core/relation.js';
 import type { Image } from '../image/image.js';
 import { getPackage, listPackages, toInstalled, type PackageRow } from '../image/state.js';
-import type { Report } from '../report/report.js';
-import { withImageLock } from './install.js';
-import { resolve } from './resolve.js';
-import { planResult, runTransaction, type TransactionResult } from './transaction.js';
+import { changeImage, type ChangeOptions } from './change.js';
+import { solveTarget } from './solve.js';
+import type { Target } from './target.js';
+import type { TransactionResult } from './transaction.js';
 
-export interface RemoveOptions extends LifecycleOptions {
-  report: Report;
-  command: string;
+export interface RemoveOptions extends ChangeOptions {
   force?: boolean;
   /** Remove installed packages that depend on the named ones too. */
   cascade?: boolean;
   /** Also remove dependencies nothing requested needs any more. */
   autoremove?: boolean;
   purge?: boolean;
-  dryRun?: boolean;
-  unsafeIo?: boolean;
-  noWait?: boolean;
 }
 
 /** Installed packages left with an unsatisfied dependency once `going` are gone. */
@@ -41,29 +35,28 @@ export function brokenDependents(all: readonly PackageRow[], going: ReadonlySet<
   return broken;
 }
 
-export async function remove(image: Image, names: string[], options: RemoveOptions): Promise<TransactionResult> {
-  return withImageLock(image, options, async () => {
-    const rows = names.map((n) => {
-      const row = getPackage(image.db, n);
-      if (!row) throw new ZpkgError('E_NOT_INSTALLED', `${n} is not installed`, { hint: 'see what is with `zpkg list`' });
-      return row;
-    });
-    if (options.force) {
-      // Forced: exactly these packages go, whatever depends on them.
-      const broken = brokenDependents(listPackages(image.db), new Set(names));
-      for (const b of broken) options.report.warn(`${b.name} is left with an unsatisfied dependency \`${b.clause}\``);
-      return runTransaction(image, { installs: [], removes: rows, command: options.command, purge: options.purge }, options);
-    }
-    const broken = brokenDependents(listPackages(image.db), new Set(names));
-    if (broken.length && !options.cascade) {
-      throw new ZpkgError('E_DEPENDENTS', `removing ${names.join(', ')} would break ${[...new Set(broken.map((b) => b.name))].join(', ')}`, {
-        hint: 'pass --cascade to remove the dependents too, or --force to break them',
-        details: { explanation: broken.map((b) => `${b.name} depends on \`${b.clause}\``) },
-      });
-    }
-    const policy = { cascade: options.cascade, autoremove: options.autoremove };
-    if (options.dryRun) return planResult((await resolve(image, { remove: names }, policy, true)).plan);
-    const r = await resolve(image, { remove: names }, policy);
-    return runTransaction(image, { installs: r.installs, removes: r.removes, flags: r.flags, command: options.command, purge: options.purge }, options);
+async function removeTarget(image: Image, names: string[], options: RemoveOptions): Promise<Target> {
+  const rows = names.map((n) => {
+    const row = getPackage(image.db, n);
+    if (!row) throw new ZpkgError('E_NOT_INSTALLED', `${n} is not installed`, { hint: 'see what is with `zpkg list`' });
+    return row;
   });
+  const broken = brokenDependents(listPackages(image.db), new Set(names));
+  if (options.force) {
+    // Forced: exactly these packages go, whatever depends on them.
+    const warnings = broken.map((b) => `${b.name} is left with an unsatisfied dependency \`${b.clause}\``);
+    return { command: options.command, land: [], remove: rows, flags: [], purge: options.purge, warnings };
+  }
+  if (broken.length && !options.cascade) {
+    throw new ZpkgError('E_DEPENDENTS', `removing ${names.join(', ')} would break ${[...new Set(broken.map((b) => b.name))].join(', ')}`, {
+      hint: 'pass --cascade to remove the dependents too, or --force to break them',
+      details: { explanation: broken.map((b) => `${b.name} depends on \`${b.clause}\``) },
+    });
+  }
+  const target = await solveTarget(image, { remove: names }, { cascade: options.cascade, autoremove: options.autoremove }, options.command);
+  return { ...target, purge: options.purge };
+}
+
+export function remove(image: Image, names: string[], options: RemoveOptions): Promise<TransactionResult> {
+  return changeImage(image, options, () => removeTarget(image, names, options));
 }

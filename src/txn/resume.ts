@@ -8,11 +8,11 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Lifecycle, PENDING_DIR, type LifecycleResult, type PendingLifecycle } from '../hooks/lifecycle.js';
+import type { ServiceManager } from '../hooks/services/types.js';
+import { blobCachePath, cachedManifestOrNone } from '../image/cache.js';
 import type { Image } from '../image/image.js';
-import { listPackages } from '../image/state.js';
+import { historyIdOf, listPackages } from '../image/state.js';
 import type { Report } from '../report/report.js';
-import { cachedBlobPath } from './fetch.js';
-import { cachedManifest } from './manifests.js';
 
 export interface Resumed {
   txid: string;
@@ -21,7 +21,7 @@ export interface Resumed {
   lifecycle: LifecycleResult;
 }
 
-export async function resumeLifecycles(image: Image, report: Report): Promise<Resumed[]> {
+export async function resumeLifecycles(image: Image, report: Report, manager?: ServiceManager): Promise<Resumed[]> {
   const dir = join(image.paths.root, PENDING_DIR);
   let names: string[];
   try {
@@ -43,29 +43,30 @@ export async function resumeLifecycles(image: Image, report: Report): Promise<Re
       rmSync(path, { force: true });
       continue;
     }
-    const history = image.db.prepare('SELECT id FROM history WHERE txid = ?').get(pending.txid) as { id: number } | undefined;
+    const historyId = historyIdOf(image.db, pending.txid);
     const lifecycle = Lifecycle.resume(
       {
         root: image.paths.root,
         txid: pending.txid,
         report,
-        blobPath: (digest) => cachedBlobPath(image.paths.cache, digest),
-        installedManifests: () => listPackages(image.db).flatMap((p) => cachedManifest(image, p.manifest) ?? []),
+        blobPath: (digest) => blobCachePath(image.paths.cache, digest),
+        installedManifests: () => listPackages(image.db).flatMap((p) => cachedManifestOrNone(image.paths.cache, p.manifest) ?? []),
       },
       pending,
-      history !== undefined,
+      historyId !== undefined,
+      manager,
     );
-    if (history) {
-      report.info(`finishing transaction ${history.id}: its post-hooks and service starts were interrupted`);
+    if (historyId !== undefined) {
+      report.info(`finishing transaction ${historyId}: its post-hooks and service starts were interrupted`);
       await lifecycle.runPost();
       await lifecycle.startServices();
-      lifecycle.record(image.db, history.id);
+      lifecycle.record(image.db, historyId);
     } else {
       report.info(`starting again the services the rolled-back transaction ${pending.txid} had stopped`);
       await lifecycle.startServices();
     }
     lifecycle.dropPending();
-    out.push({ txid: pending.txid, outcome: history ? 'finished' : 'restarted', lifecycle: lifecycle.result });
+    out.push({ txid: pending.txid, outcome: historyId !== undefined ? 'finished' : 'restarted', lifecycle: lifecycle.result });
   }
   return out;
 }

@@ -14,6 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { DecompressStream } from 'zstd-napi';
 import { ZpkgError } from '../core/errors.js';
+import { blobMissing, noSpace } from './failures.js';
 import { tempName } from './journal.js';
 import { crashPoint } from './crash-point.js';
 import { stageOne, type StageJob, type StageOutcome } from './stage-worker.js';
@@ -76,7 +77,7 @@ async function stageLarge(op: PutOp, tmp: string, options: StageOptions): Promis
 
 function missing(op: PutOp): ZpkgError {
   const a = op.action as { digest: string; path: string };
-  return new ZpkgError('E_BLOB_MISSING', `blob ${a.digest} for \`${a.path}\` (${op.package}) is missing from the repository`, { hint: 'nothing was changed; check the repository with `zpkg repo verify`' });
+  return blobMissing(a.digest, a.path, op.package);
 }
 
 function failure(op: PutOp, outcome: Exclude<StageOutcome, { ok: true }>): Error {
@@ -86,7 +87,7 @@ function failure(op: PutOp, outcome: Exclude<StageOutcome, { ok: true }>): Error
     case 'corrupt':
       return corrupt(op, outcome.actual, outcome.size);
     case 'io': {
-      if (outcome.code === 'ENOSPC') return noSpace(op.dest);
+      if (outcome.code === 'ENOSPC') return noSpaceAt(op.dest);
       const err = new Error(outcome.message) as NodeJS.ErrnoException;
       err.code = outcome.code;
       err.syscall = 'stage';
@@ -96,10 +97,8 @@ function failure(op: PutOp, outcome: Exclude<StageOutcome, { ok: true }>): Error
   }
 }
 
-export function noSpace(path: string): ZpkgError {
-  return new ZpkgError('E_NO_SPACE', `no space left on the image's filesystem while writing \`${path}\`; nothing was changed`, {
-    hint: 'free some space (`zpkg gc` trims the content cache) and run the command again',
-  });
+function noSpaceAt(path: string): ZpkgError {
+  return noSpace(`while writing \`${path}\``);
 }
 
 /** Below this many files, workers cost more than they save. */
@@ -218,7 +217,7 @@ export async function stage(root: string, cs: Changeset, options: StageOptions):
     }
   } catch (err) {
     await unstage(staged);
-    if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw noSpace((err as NodeJS.ErrnoException).path ?? root);
+    if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw noSpaceAt((err as NodeJS.ErrnoException).path ?? root);
     throw err;
   }
   return staged;

@@ -1,23 +1,16 @@
-/** The shapes a transaction passes between its steps (plan → fetch → stage → apply → commit). */
+/** The shapes a transaction passes between its steps (target → prepare → plan paths → stage → apply → commit). */
 import type { Digest } from '../core/digest.js';
 import type { DirAction, FileAction, HardlinkAction, LinkAction, Manifest } from '../core/manifest.js';
 import type { RepoReader } from '../repo/backend.js';
 import type { DirRow, FileRow, PackageRow } from '../image/state.js';
+import type { Landing } from './target.js';
 
-/** A package that lands in the image: newly, or replacing an installed version (`from`). */
-export interface PackageChange {
-  name: string;
-  version: string;
+/** A landing with its manifest fetched and verified: what the path plan and the lifecycle read. */
+export interface PreparedPackage extends Omit<Landing, 'manifest'> {
   manifest: Manifest;
   digest: Digest;
-  remote: string | null;
-  requested: boolean;
-  held: boolean;
-  from?: PackageRow;
-  /** Repair: only these paths are written again (`fix`); all of them when absent. */
-  onlyPaths?: ReadonlySet<string>;
   /** Bytes of its manifest that came from the repository (0 when cached). */
-  manifestBytes?: number;
+  manifestBytes: number;
   /** The repository its blobs come from (opened on first use: a fully cached package needs none). */
   blobReader: () => RepoReader;
 }
@@ -50,8 +43,9 @@ export interface DirOp {
   declared: boolean;
 }
 
+/** The path plan of a transaction: every path it writes, deletes and keeps. */
 export interface Changeset {
-  installs: PackageChange[];
+  installs: PreparedPackage[];
   removes: PackageRow[];
   put: PutOp[];
   dirs: DirOp[];

@@ -1,28 +1,23 @@
 /** `update`: installed packages (all, or the named) move to the newest versions the solver can satisfy; held ones stay. */
-import type { LifecycleOptions } from '../hooks/lifecycle.js';
 import { ZpkgError } from '../core/errors.js';
 import type { Image } from '../image/image.js';
-import { getPackage } from '../image/state.js';
-import type { Report } from '../report/report.js';
-import { withImageLock } from './install.js';
-import { resolve } from './resolve.js';
-import { planResult, runTransaction, type TransactionResult } from './transaction.js';
+import { getPackage, setHeld } from '../image/state.js';
+import { changeImage, type ChangeOptions } from './change.js';
+import { solveTarget } from './solve.js';
+import type { TransactionResult } from './transaction.js';
 
-export interface UpdateOptions extends LifecycleOptions {
-  report: Report;
-  command: string;
+export interface UpdateOptions extends ChangeOptions {
   autoremove?: boolean;
-  dryRun?: boolean;
-  unsafeIo?: boolean;
-  noWait?: boolean;
 }
 
-export async function update(image: Image, names: string[], options: UpdateOptions): Promise<TransactionResult> {
-  return withImageLock(image, options, async () => {
-    for (const n of names) if (!getPackage(image.db, n)) throw new ZpkgError('E_NOT_INSTALLED', `${n} is not installed`);
-    if (options.dryRun) return planResult((await resolve(image, { update: names.length ? names : true }, { autoremove: options.autoremove }, true)).plan);
-    const r = await resolve(image, { update: names.length ? names : true }, { autoremove: options.autoremove });
-    return runTransaction(image, { installs: r.installs, removes: r.removes, flags: r.flags, command: options.command }, options);
+function notInstalled(name: string, hint?: string): ZpkgError {
+  return new ZpkgError('E_NOT_INSTALLED', `${name} is not installed`, { hint: hint ?? 'see what is with `zpkg list`' });
+}
+
+export function update(image: Image, names: string[], options: UpdateOptions): Promise<TransactionResult> {
+  return changeImage(image, options, () => {
+    for (const n of names) if (!getPackage(image.db, n)) throw notInstalled(n);
+    return solveTarget(image, { update: names.length ? names : true }, { autoremove: options.autoremove }, options.command);
   });
 }
 
@@ -30,12 +25,9 @@ export async function update(image: Image, names: string[], options: UpdateOptio
 export function setHold(image: Image, names: string[], held: boolean): { name: string; version: string; held: boolean }[] {
   const rows = names.map((n) => {
     const row = getPackage(image.db, n);
-    if (!row) throw new ZpkgError('E_NOT_INSTALLED', `${n} is not installed`, { hint: 'only installed packages can be held' });
+    if (!row) throw notInstalled(n, 'only installed packages can be held');
     return row;
   });
-  const stmt = image.db.prepare('UPDATE packages SET held = ? WHERE name = ?');
-  image.db.transaction(() => {
-    for (const r of rows) stmt.run(held ? 1 : 0, r.name);
-  })();
+  setHeld(image.db, rows.map((r) => r.name), held);
   return rows.map((r) => ({ name: r.name, version: r.version, held }));
 }

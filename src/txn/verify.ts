@@ -10,16 +10,25 @@ import { createReadStream } from 'node:fs';
 import { lstat, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ZpkgError } from '../core/errors.js';
-import { isPathAction, parseMode } from '../core/manifest.js';
+import { isPathAction, parseMode, type Manifest } from '../core/manifest.js';
 import type { Image } from '../image/image.js';
 import { dirsOf, filesOf, getPackage, listPackages, type PackageRow } from '../image/state.js';
 import { pendingJournals } from './journal.js';
 import { pendingLifecycles } from './resume.js';
-import { cachedManifest } from './manifests.js';
-import { forEachLimited } from './pool.js';
+import { readCachedManifest } from '../image/cache.js';
+import { forEachLimited } from './concurrency.js';
+
+/**
+ * What a problem is about: a `path` that differs from its manifest (what `fix`
+ * rewrites); the package's cached `manifest` (missing or damaged); its `setup`
+ * (a post-* hook or a service start failed); an `interrupted` transaction.
+ */
+export type ProblemKind = 'path' | 'manifest' | 'setup' | 'interrupted';
 
 export interface VerifyProblem {
+  kind: ProblemKind;
   package: string;
+  /** The image path; empty for a problem that is not about one path. */
   path: string;
   problem: string;
   /** A changed config file: reported, not a failure. */
@@ -43,7 +52,14 @@ async function hashOf(abs: string, size: number): Promise<string> {
 
 const mode4 = (m: number): string => (m & 0o7777).toString(8).padStart(4, '0');
 
-export async function verifyImage(image: Image, names: string[], onPath?: () => void): Promise<VerifyResult> {
+export interface VerifyOptions {
+  onPath?: () => void;
+  /** Manifests to check against instead of the cached ones (fix, after fetching a damaged one again). */
+  manifests?: ReadonlyMap<string, Manifest>;
+}
+
+export async function verifyImage(image: Image, names: string[], options: VerifyOptions = {}): Promise<VerifyResult> {
+  const { onPath } = options;
   let rows: PackageRow[];
   if (names.length) {
     rows = names.map((n) => {
@@ -54,26 +70,26 @@ export async function verifyImage(image: Image, names: string[], onPath?: () => 
   } else rows = listPackages(image.db);
   const result: VerifyResult = { packages: rows.length, paths: 0, problems: [], changedConfig: [] };
   for (const j of pendingJournals(image.paths.state)) {
-    result.problems.push({ package: '', path: '', problem: `transaction ${j.txid} (${j.command}) was interrupted: files and state may disagree until \`zpkg recover\` (or any changing command) finishes or undoes it` });
+    result.problems.push({ kind: 'interrupted', package: '', path: '', problem: `transaction ${j.txid} (${j.command}) was interrupted: files and state may disagree until \`zpkg recover\` (or any changing command) finishes or undoes it` });
   }
   for (const txid of pendingLifecycles(image.paths.root)) {
-    result.problems.push({ package: '', path: '', problem: `transaction ${txid} was interrupted before its post-hooks and service starts (or restarts) ran: \`zpkg recover\` (or any changing command) runs them` });
+    result.problems.push({ kind: 'interrupted', package: '', path: '', problem: `transaction ${txid} was interrupted before its post-hooks and service starts (or restarts) ran: \`zpkg recover\` (or any changing command) runs them` });
   }
   for (const pkg of rows) {
-    const add = (path: string, problem: string, config = false): void => {
-      (config ? result.changedConfig : result.problems).push({ package: pkg.name, path, problem, ...(config ? { config } : {}) });
+    const add = (path: string, problem: string, config = false, kind: ProblemKind = 'path'): void => {
+      (config ? result.changedConfig : result.problems).push({ kind, package: pkg.name, path, problem, ...(config ? { config } : {}) });
     };
     // A post-* hook or a service start failed for it: files may be right, the package is not set up.
-    if (pkg.problem) add('', `not fully set up: ${pkg.problem}`);
-    let manifest;
+    if (pkg.problem) add('', `not fully set up: ${pkg.problem}`, false, 'setup');
+    let manifest = options.manifests?.get(pkg.manifest);
     try {
-      manifest = cachedManifest(image, pkg.manifest);
+      manifest ??= readCachedManifest(image.paths.cache, pkg.manifest);
     } catch (err) {
-      add('', `its manifest in the cache is corrupt: ${(err as Error).message}`);
+      add('', `its manifest in the cache is corrupt: ${(err as Error).message}`, false, 'manifest');
       continue;
     }
     if (!manifest) {
-      add('', `its manifest ${pkg.manifest} is missing from the image cache`);
+      add('', `its manifest ${pkg.manifest} is missing from the image cache`, false, 'manifest');
       continue;
     }
     const fileRows = new Map(filesOf(image.db, pkg.name).map((f) => [f.path, f]));

@@ -16,7 +16,12 @@ export function register(program: Command, ctx: Context): void {
       const report = ctx.report(cmd);
       const r = await fix(ctx.image(cmd, !opts.dryRun), names, { report, command: ctx.commandLine(), dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, ...hookOptions(opts) });
       report.result(r, (x) =>
-        x.repaired.length === 0 ? 'nothing to repair' : [...x.repaired.map((p) => `${x.dryRun ? 'would repair' : 'repaired'} ${p.package}: /${p.path} (${p.problem})`), ...renderLifecycle(x), ...(x.dryRun ? [] : [`transaction ${x.id}`])].join('\n'),
+        [
+          ...(x.repaired.length === 0 ? ['nothing to repair'] : x.repaired.map((p) => `${x.dryRun ? 'would repair' : 'repaired'} ${p.package}: /${p.path} (${p.problem})`)),
+          ...x.unrepaired.map((p) => `not repaired: ${p.package ? `${p.package}: ` : ''}${p.problem}`),
+          ...renderLifecycle(x),
+          ...(x.dryRun || x.id === null ? [] : [`transaction ${x.id}`]),
+        ].join('\n'),
       );
       lifecycleExitCode(r);
     });

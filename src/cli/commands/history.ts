@@ -2,19 +2,16 @@
 import type { Command } from 'commander';
 import { table } from '../../report/table.js';
 import { ZpkgError } from '../../core/errors.js';
+import type { TransactionChanges } from '../../image/state.js';
 import type { Context } from '../context.js';
 
-interface Changes {
-  install?: { name: string; version: string }[];
-  upgrade?: { name: string; from: string; to: string }[];
-  remove?: { name: string; version: string }[];
-}
-
-function describe(c: Changes): string {
+/** Every kind of change, one mark each: `+` install, `^` upgrade, `v` downgrade, `-` remove. */
+export function describeChanges(c: TransactionChanges): string {
   return [
-    ...(c.install ?? []).map((p) => `+${p.name} ${p.version}`),
-    ...(c.upgrade ?? []).map((p) => `^${p.name} ${p.from}→${p.to}`),
-    ...(c.remove ?? []).map((p) => `-${p.name} ${p.version}`),
+    ...c.install.map((p) => `+${p.name} ${p.version}`),
+    ...c.upgrade.map((p) => `^${p.name} ${p.from}→${p.to}`),
+    ...c.downgrade.map((p) => `v${p.name} ${p.from}→${p.to}`),
+    ...c.remove.map((p) => `-${p.name} ${p.version}`),
   ].join(', ');
 }
 
@@ -31,13 +28,13 @@ export function register(program: Command, ctx: Context): void {
       const report = ctx.report(cmd);
       if (gen !== undefined) {
         const h = entries.find((e) => String(e.id) === gen);
-        if (!h) throw new ZpkgError('E_USAGE', `no transaction ${gen} in this image`, { hint: 'list them with `zpkg history`' });
+        if (!h) throw new ZpkgError('E_GENERATION_UNKNOWN', `no transaction ${gen} in this image`, { hint: 'list them with `zpkg history`' });
         const one = { ...h, lifecycle: listLifecycle(db, h.id) };
         report.result(one, (x) =>
           [
             `transaction ${x.id}: ${x.status}, ${x.finishedAt ?? x.startedAt}`,
             `command: ${x.command}`,
-            `changes: ${describe(x.changes as Changes) || 'none'}`,
+            `changes: ${describeChanges(x.changes) || 'none'}`,
             ...x.lifecycle.map((l) => {
               const head = l.kind === 'hook' ? `hook ${l.package} ${l.action}: ${l.status} (${l.detail ?? ''}${l.seconds !== null ? `, ${l.seconds} s` : ''})` : `service ${l.name} ${l.action}: ${l.status}${l.detail ? ` (${l.detail})` : ''}`;
               const out = l.output ? l.output.trimEnd().split('\n').map((line) => `  | ${line}`) : [];
@@ -48,7 +45,7 @@ export function register(program: Command, ctx: Context): void {
         return;
       }
       report.result({ transactions: entries }, (r) =>
-        r.transactions.length ? table(r.transactions.map((h) => [String(h.id), h.finishedAt ?? h.startedAt, h.packages ? `${h.packages.length} packages` : '(trimmed)', describe(h.changes as Changes), h.status === 'committed' ? '' : h.status, h.command]), ['GEN', 'TIME', 'SET', 'CHANGES', 'STATUS', 'COMMAND']) : 'no transactions yet',
+        r.transactions.length ? table(r.transactions.map((h) => [String(h.id), h.finishedAt ?? h.startedAt, h.packages ? `${h.packages.length} packages` : '(trimmed)', describeChanges(h.changes), h.status === 'committed' ? '' : h.status, h.command]), ['GEN', 'TIME', 'SET', 'CHANGES', 'STATUS', 'COMMAND']) : 'no transactions yet',
       );
     });
 }

@@ -1,4 +1,4 @@
-/** Text rendering of a transaction's result, shared by install and remove. */
+/** Text rendering of a transaction's result (or a dry run's), shared by every changing command. */
 import type { TransactionResult } from '../../txn/transaction.js';
 import { formatBytes } from '../../report/table.js';
 
@@ -9,6 +9,7 @@ export function renderTransaction(r: TransactionResult): string {
   for (const p of r.upgrade) lines.push(`${verb}upgrade ${p.name} ${p.from} → ${p.to}`);
   for (const p of r.downgrade) lines.push(`${verb}downgrade ${p.name} ${p.from} → ${p.to}`);
   for (const p of r.remove) lines.push(`${verb}remove ${p.name} ${p.version}`);
+  if (r.withoutManifest.length) lines.push(`${r.withoutManifest.length} package(s) come from a catalog-only repository: their paths, hooks and services are unknown and they cannot be installed (${r.withoutManifest.slice(0, 3).map((p) => p.name).join(', ')}${r.withoutManifest.length > 3 ? ', …' : ''})`);
   for (const p of r.newConfig) lines.push(`config file ${p} was changed locally: kept it; the new version is ${p}.zpkg-new`);
   for (const p of r.keptConfig) lines.push(`config file ${p} was changed locally: kept it`);
   for (const t of r.takenOver) lines.push(`${t.to} takes over ${t.path} from ${t.from}`);
@@ -18,7 +19,8 @@ export function renderTransaction(r: TransactionResult): string {
   for (const u of r.accounts?.users ?? []) lines.push(`${r.dryRun ? 'would create' : 'created'} user ${u.name} (uid ${u.uid}, gid ${u.gid})`);
   lines.push(...renderLifecycle(r));
   if (lines.length === 0) return 'nothing to do';
-  if (!r.dryRun) lines.push(`${r.files.written} paths written (${formatBytes(r.files.bytes)} verified), ${r.files.removed} removed; transaction ${r.id}`);
+  if (r.dryRun) lines.push(`would write ${r.files.written} paths and remove ${r.files.removed}; ${r.fetched.fetched} of ${r.fetched.blobs} blobs to fetch`);
+  else lines.push(`${r.files.written} paths written (${formatBytes(r.files.bytes)} verified), ${r.files.removed} removed; transaction ${r.id}`);
   return lines.join('\n');
 }
 
@@ -27,9 +29,13 @@ export function renderLifecycle(r: Pick<TransactionResult, 'lifecycle'>): string
   const l = r.lifecycle;
   if (!l) return [];
   const lines: string[] = [];
-  for (const h of l.hooks) lines.push(`${h.status === 'ok' ? 'ran' : 'FAILED:'} the ${h.phase} hook of ${h.package} ${h.version} (${h.detail}, ${h.seconds.toFixed(2)} s)`);
+  for (const h of l.hooks) {
+    if (h.status === 'planned') lines.push(`would run the ${h.phase} hook of ${h.package} ${h.version}${h.detail ? ` (${h.detail})` : ''}`);
+    else lines.push(`${h.status === 'ok' ? 'ran' : 'FAILED:'} the ${h.phase} hook of ${h.package} ${h.version} (${h.detail}, ${h.seconds.toFixed(2)} s)`);
+  }
   for (const s of l.services) {
-    if (s.status === 'ok') lines.push(`service ${s.name}: ${s.action} (${s.detail || 'ok'})`);
+    if (s.status === 'planned') lines.push(`would ${s.action} service ${s.name} (${s.detail})`);
+    else if (s.status === 'ok') lines.push(`service ${s.name}: ${s.action} (${s.detail || 'ok'})`);
     else if (s.status === 'failed') lines.push(`FAILED: service ${s.name} ${s.action}: ${s.detail}`);
     else lines.push(`service ${s.name}: ${s.status === 'protected' ? 'protected, left alone' : `${s.action} skipped (${s.detail})`}`);
   }

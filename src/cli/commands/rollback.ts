@@ -13,11 +13,11 @@ export function register(program: Command, ctx: Context): void {
     .option('--unsafe-io', 'skip the syncfs before commit (throwaway images only)')
     .option('--no-wait', 'fail at once when another zpkg holds the image')
     .action(async (gen: string | undefined, opts: { dryRun?: boolean; unsafeIo?: boolean; wait: boolean } & HookFlags, cmd: Command) => {
-      const { rollback } = await import('../../txn/sync.js');
+      const { rollback } = await import('../../txn/rollback.js');
       const n = gen === undefined ? undefined : Number(gen);
       if (n !== undefined && (!Number.isInteger(n) || n < 0)) throw new ZpkgError('E_USAGE', `generation \`${gen}\` is not a number`);
       const report = ctx.report(cmd);
-      const result = await rollback(ctx.image(cmd, true), n, { report, command: ctx.commandLine(), dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, ...hookOptions(opts) });
+      const result = await rollback(ctx.image(cmd, !opts.dryRun), n, { report, command: ctx.commandLine(), dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, ...hookOptions(opts) });
       report.result(result, (r) => `${r.dryRun ? 'would roll back' : 'rolled back'} to generation ${r.generation}\n${renderTransaction(r)}`);
       lifecycleExitCode(result);
     });

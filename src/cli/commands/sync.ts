@@ -18,20 +18,18 @@ export function register(program: Command, ctx: Context): void {
   addHookOptions(program.command('sync'))
     .description('make the image hold exactly the listed packages and versions, in one transaction')
     .argument('[file]', 'a list of `NAME VERSION` (or NAME=VERSION) lines')
-    .option('--set <name>', 'take the list from a catalog entry: a package whose depends pin exact versions (a release tag)')
+    .option('--set <name>', 'take the list from a release set in the catalog (a package whose depends pin exact versions): NAME (its newest version), NAME=VERSION or NAME@VERSION')
     .option('--force', 'apply even when the set does not hold together')
     .option('-n, --dry-run', 'print the plan and change nothing')
     .option('--unsafe-io', 'skip the syncfs before commit (throwaway images only)')
     .option('--boot', 'first-boot install: run no package hooks, still start services')
     .option('--no-wait', 'fail at once when another zpkg holds the image')
     .action(async (file: string | undefined, opts: SyncOpts & HookFlags, cmd: Command) => {
-      const { parseSyncFile, setFromCatalog, syncTo } = await import('../../txn/sync.js');
-      const { loadCandidates } = await import('../../image/remotes.js');
+      const { sync } = await import('../../txn/sync.js');
       if ((file === undefined) === (opts.set === undefined)) throw new ZpkgError('E_USAGE', 'sync takes a FILE or --set NAME (one of them)');
       const report = ctx.report(cmd);
       const image = ctx.image(cmd, !opts.dryRun);
-      const target = file !== undefined ? parseSyncFile(file) : setFromCatalog(await loadCandidates(image), opts.set!);
-      const result = await syncTo(image, target, { report, command: ctx.commandLine(), force: opts.force, dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, ...hookOptions(opts), boot: opts.boot });
+      const result = await sync(image, file !== undefined ? { file } : { set: opts.set! }, { report, command: ctx.commandLine(), force: opts.force, dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, ...hookOptions(opts), boot: opts.boot });
       report.result(result, renderTransaction);
       lifecycleExitCode(result);
     });

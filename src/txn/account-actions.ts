@@ -13,7 +13,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readAccounts } from '../build/accounts.js';
+import { readAccounts } from '../image/accounts.js';
 import { ZpkgError } from '../core/errors.js';
 import type { GroupAction, UserAction } from '../core/manifest.js';
 import { writeFileAtomic } from '../fs/atomic.js';

@@ -1,0 +1,102 @@
+/**
+ * Prepare: everything a target needs before the image may change, in order —
+ * the manifest of every landing package (cache, else its remote; verified, and
+ * checked to name what the catalog said), the accounts its `user`/`group`
+ * actions add, the path plan (every conflict refused here, before a byte is
+ * downloaded), and then every blob the plan writes. A dry run stops before the
+ * blobs and writes nothing into the image, not even its cache.
+ *
+ * The caller holds the image session (dry runs excepted).
+ */
+import { ZpkgError } from '../core/errors.js';
+import type { Image } from '../image/image.js';
+import { imageIds } from '../image/accounts.js';
+import { listRemotes, remoteReader } from '../image/remotes.js';
+import type { RepoReader } from '../repo/backend.js';
+import type { Report } from '../report/report.js';
+import { planAccounts, type AccountPlan } from './account-actions.js';
+import { computeChangeset } from './changeset.js';
+import { blobsToFetch, fetchBlobs, type FetchResult } from './fetch.js';
+import { fetchManifest } from './manifests.js';
+import type { Landing, Target } from './target.js';
+import type { Changeset, PreparedPackage } from './types.js';
+import { stopwatch } from './stopwatch.js';
+
+export interface PrepareOptions {
+  report: Report;
+  dryRun?: boolean;
+}
+
+export interface Prepared {
+  target: Target;
+  packages: PreparedPackage[];
+  /** Landing packages offered without a manifest (catalog-only repositories): a dry run shows them, nothing installs them. */
+  withoutManifest: { name: string; version: string }[];
+  accounts: AccountPlan;
+  changeset: Changeset;
+  /** Blobs needed, fetched (a dry run: would fetch), bytes; and manifest bytes that came from repositories. */
+  fetched: FetchResult & { manifestBytes: number };
+  seconds: { manifests: number; plan: number; fetch: number };
+}
+
+function readerFor(image: Image, landing: Landing): () => RepoReader {
+  const remote = landing.remote === null ? undefined : listRemotes(image).find((r) => r.name === landing.remote);
+  let opened: RepoReader | undefined;
+  return () => {
+    if (!remote) throw new ZpkgError('E_REMOTE_UNKNOWN', `${landing.name} ${landing.version} is not in the image cache and its remote \`${landing.remote ?? '?'}\` is not configured`);
+    opened ??= remoteReader(image, remote);
+    return opened;
+  };
+}
+
+function manifestMissing(l: Landing): ZpkgError {
+  return new ZpkgError('E_MANIFEST_MISSING', `${l.name} ${l.version} in remote \`${l.remote}\` has no manifest (a catalog-only repository)`, {
+    hint: 'catalog-only repositories answer `install --dry-run` and `repo check`; they cannot install',
+  });
+}
+
+/**
+ * The manifest of a landing package, verified, naming what the catalog said. A
+ * package whose manifest and blobs are cached needs no remote at all (rollback
+ * and fix without network).
+ */
+export async function prepareLanding(image: Image, landing: Landing, keep: boolean): Promise<PreparedPackage> {
+  if (!landing.manifest) throw manifestMissing(landing);
+  const blobReader = readerFor(image, landing);
+  const got = await fetchManifest(image, blobReader, landing.manifest, `${landing.name} ${landing.version}`, { keep });
+  if (got.manifest.name !== landing.name || got.manifest.version !== landing.version) {
+    throw new ZpkgError('E_REPO_INVALID', `remote \`${landing.remote}\`: the catalog says ${landing.name} ${landing.version}, its manifest says ${got.manifest.name} ${got.manifest.version}`);
+  }
+  return { ...landing, manifest: got.manifest, digest: landing.manifest, manifestBytes: got.bytes, blobReader };
+}
+
+export async function prepare(image: Image, target: Target, options: PrepareOptions): Promise<Prepared> {
+  const { report } = options;
+  const dryRun = Boolean(options.dryRun);
+  let t = stopwatch();
+  const packages: PreparedPackage[] = [];
+  const withoutManifest: Prepared['withoutManifest'] = [];
+  const progress = report.progress('manifests', target.land.length);
+  for (const landing of target.land) {
+    if (!landing.manifest && dryRun) {
+      withoutManifest.push({ name: landing.name, version: landing.version });
+      continue;
+    }
+    const p = await prepareLanding(image, landing, !dryRun);
+    packages.push(p);
+    progress.tick(1, p.manifestBytes);
+  }
+  progress.done(`${packages.length} manifests`);
+  const manifestBytes = packages.reduce((n, p) => n + p.manifestBytes, 0);
+  const seconds = { manifests: t(), plan: 0, fetch: 0 };
+
+  t = stopwatch();
+  const accounts = planAccounts(image.paths.root, packages.filter((p) => !p.repair).map((p) => p.manifest));
+  const changeset = computeChangeset({ db: image.db, root: image.paths.root, cacheDir: image.paths.cache, ids: imageIds(image.paths.root, accounts), installs: packages, removes: target.remove, purge: target.purge });
+  seconds.plan = t();
+
+  t = stopwatch();
+  const fetched = dryRun ? blobsToFetch(image.paths.cache, packages) : await fetchBlobs(image.paths.cache, packages, report);
+  seconds.fetch = t();
+  return { target, packages, withoutManifest, accounts, changeset, fetched: { ...fetched, manifestBytes }, seconds };
+}

@@ -1,0 +1,59 @@
+/**
+ * From a request to a target through the solver: the wanted set becomes a
+ * plan (or an explanation, which becomes E_UNSATISFIABLE), and the plan a
+ * target. Nothing is fetched here: a plan from a catalog-only repository is a
+ * target too (a dry run can show it; `prepare` refuses to land it).
+ */
+import type { InstalledPackage } from '../core/catalog.js';
+import { ZpkgError } from '../core/errors.js';
+import { formatAtom, providesAtom } from '../core/relation.js';
+import type { Image } from '../image/image.js';
+import { listRemotes, loadCandidates } from '../image/remotes.js';
+import { getPackage, listPackages, toInstalled } from '../image/state.js';
+import { buildPool, solve, type Plan, type SolvePolicy, type SolveRequest } from '../solver/index.js';
+import type { Landing, Target } from './target.js';
+
+export function noRemotes(image: Image): ZpkgError {
+  return new ZpkgError('E_NO_REMOTES', `image ${image.paths.root} has no remotes to install from`, { hint: 'add one with `zpkg remote add NAME URL --key KEY`' });
+}
+
+/** Solves a request against the image's remotes and installed set. */
+export async function solveRequest(image: Image, request: SolveRequest, policy: SolvePolicy = {}): Promise<Plan> {
+  if ((request.install?.length || request.update) && listRemotes(image).length === 0) throw noRemotes(image);
+  const installed: InstalledPackage[] = listPackages(image.db).map(toInstalled);
+  const pool = buildPool(await loadCandidates(image));
+  for (const atom of request.install ?? []) {
+    if (pool.resolve(atom).length > 0 || installed.some((p) => providesAtom(p, atom))) continue;
+    const versions = Array.from(pool.named(atom.name), (s) => pool.entry(s).version);
+    if (versions.length === 0) {
+      throw new ZpkgError('E_PACKAGE_UNKNOWN', `no package named \`${atom.name}\` in any remote`, { hint: 'check the name with `zpkg search`, or run `zpkg refresh`' });
+    }
+    throw new ZpkgError('E_VERSION_UNKNOWN', `no version of \`${atom.name}\` satisfies \`${formatAtom(atom)}\``, { hint: `available: ${versions.join(', ')}` });
+  }
+  const result = solve(pool, installed, request, policy);
+  if (!result.ok) throw new ZpkgError('E_UNSATISFIABLE', result.message, { details: { explanation: result.explanation } });
+  return result.plan;
+}
+
+/** The target a plan describes: new packages in dependency order, then upgrades and downgrades. */
+export function targetOfPlan(image: Image, plan: Plan, command: string): Target {
+  const requested = new Map(plan.result.map((r) => [r.name, r.requested]));
+  const land: Landing[] = [];
+  for (const step of plan.install) {
+    land.push({ name: step.name, version: step.version, manifest: step.entry.manifest, remote: step.entry.remote, requested: requested.get(step.name) ?? false, held: false });
+  }
+  for (const step of [...plan.upgrade, ...plan.downgrade]) {
+    const from = getPackage(image.db, step.name)!;
+    land.push({ name: step.name, version: step.to, manifest: step.entry.manifest, remote: step.entry.remote, requested: requested.get(step.name) ?? false, held: from.held, from });
+  }
+  return {
+    command,
+    land,
+    remove: plan.remove.map((r) => getPackage(image.db, r.name)!),
+    flags: plan.result.map((r) => ({ name: r.name, requested: r.requested })),
+  };
+}
+
+export async function solveTarget(image: Image, request: SolveRequest, policy: SolvePolicy, command: string): Promise<Target> {
+  return targetOfPlan(image, await solveRequest(image, request, policy), command);
+}

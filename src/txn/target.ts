@@ -1,0 +1,34 @@
+/**
+ * The target of a transaction: the one hand-off between whatever decides what
+ * the image should hold (the solver for install, remove and update; a list for
+ * sync; a generation for rollback; verify for fix) and `prepare`, which fetches
+ * what it needs. A target names packages by manifest digest and remote; it
+ * holds no manifests and has done no I/O against a repository.
+ */
+import type { Digest } from '../core/digest.js';
+import type { GenerationPackage, PackageRow } from '../image/state.js';
+
+/**
+ * A package version to land: new, replacing an installed version (`from`), or
+ * rewriting some paths of the installed version (`repair`).
+ */
+export interface Landing extends Omit<GenerationPackage, 'manifest'> {
+  /** Absent for an entry of a catalog-only repository: it can be planned, never installed. */
+  manifest: Digest | undefined;
+  from?: PackageRow;
+  /** `fix`: only these paths of the installed version are written again; no hooks run. */
+  repair?: { paths: ReadonlySet<string> };
+}
+
+export interface Target {
+  /** The command line, recorded with the transaction. */
+  command: string;
+  land: Landing[];
+  remove: PackageRow[];
+  /** Requested flags of the resulting set, recorded with the commit. */
+  flags: { name: string; requested: boolean }[];
+  /** Remove changed config files too. */
+  purge?: boolean;
+  /** Notes about the target for the person (a forced removal that breaks dependents, say). */
+  warnings?: string[];
+}
