@@ -102,7 +102,7 @@ function resolveHookMode(root: string, config: LifecycleConfig, options: Lifecyc
   if (options.boot) return 'skip';
   const mode = options.hooks ?? config.hooks.mode;
   const isRoot = process.getuid?.() === 0;
-  if (mode === 'chroot' && !isRoot) throw new ZpkgError('E_USAGE', '--hooks=chroot needs root (chroot(2) is privileged)', { hint: 'run as root, or use --hooks=host or --no-scripts' });
+  if (mode === 'chroot' && !isRoot) throw new ZpkgError('E_PRIVILEGE', '--hooks=chroot needs root (chroot(2) is privileged)', { hint: 'run as root, or use --hooks=host or --no-scripts' });
   if (mode !== 'auto') return mode;
   return root !== '/' && isRoot ? 'chroot' : 'host';
 }
