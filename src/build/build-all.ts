@@ -90,9 +90,9 @@ export function findRecipes(root: string): string[] {
   try {
     st = statSync(top);
   } catch {
-    throw new ZpkgError('E_USAGE', `recipes directory ${top} does not exist`);
+    throw new ZpkgError('E_NOT_FOUND', `recipes directory ${top} does not exist`);
   }
-  if (!st.isDirectory()) throw new ZpkgError('E_USAGE', `${top} is not a directory`);
+  if (!st.isDirectory()) throw new ZpkgError('E_NOT_FOUND', `${top} is not a directory`);
   const found: string[] = [];
   const walk = (dir: string): void => {
     const entries = readdirSync(dir, { withFileTypes: true });
@@ -103,7 +103,7 @@ export function findRecipes(root: string): string[] {
     for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) if (e.isDirectory() && !e.name.startsWith('.')) walk(join(dir, e.name));
   };
   walk(top);
-  if (found.length === 0) throw new ZpkgError('E_USAGE', `no recipe (${RECIPE_FILE}) under ${top}`);
+  if (found.length === 0) throw new ZpkgError('E_NOT_FOUND', `no recipe (${RECIPE_FILE}) under ${top}`);
   return found.sort();
 }
 
