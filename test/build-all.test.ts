@@ -171,13 +171,20 @@ describe('build --all isolates failures', () => {
     expect(snapshot(repo)).toEqual(before);
   });
 
-  it('usage errors: both forms at once, neither, or a directory without recipes', () => {
+  it('usage errors: both forms at once or neither; a directory without recipes is not found', () => {
     const empty = tempDir('zpkg-no-recipes-');
     expect(zpkg(['--json', 'build']).json.error.code).toBe('E_USAGE');
     expect(zpkg(['--json', 'build', 'x', '--all', empty]).json.error.code).toBe('E_USAGE');
     const none = zpkg(['--json', 'build', '--all', empty]);
-    expect(none.status).toBe(2);
+    expect(none.status).toBe(1);
+    expect(none.json.error.code).toBe('E_NOT_FOUND');
     expect(none.json.error.message).toMatch(/no recipe \(zpkg\.yaml\) under/);
+    const missing = zpkg(['--json', 'build', '--all', join(empty, 'nope')]);
+    expect([missing.status, missing.json.error.code]).toEqual([1, 'E_NOT_FOUND']);
+    expect(missing.json.error.message).toMatch(/does not exist/);
+    const file = join(empty, 'file');
+    writeFileSync(file, 'x');
+    expect(zpkg(['--json', 'build', '--all', file]).json.error).toMatchObject({ code: 'E_NOT_FOUND', message: expect.stringMatching(/is not a directory/) });
   });
 });
 

@@ -53,7 +53,8 @@ describe('remotes, refresh, search and info', () => {
     expect(dup.json.error.code).toBe('E_REMOTE_EXISTS');
     ok(['--root', root, 'remote', 'remove', 'spare']);
     expect(zpkg(['--root', root, '--json', 'remote', 'remove', 'spare']).json.error.code).toBe('E_REMOTE_UNKNOWN');
-    expect(zpkg(['--root', root, '--json', 'remote', 'add', 'web', 'ftp://example.invalid/repo', ...TRUST]).json.error.code).toBe('E_USAGE');
+    const ftp = zpkg(['--root', root, '--json', 'remote', 'add', 'web', 'ftp://example.invalid/repo', ...TRUST]);
+    expect([ftp.status, ftp.json.error.code]).toEqual([1, 'E_URL_INVALID']);
   });
 
   it('refresh reports unchanged until a publish changes the catalog', () => {

@@ -96,6 +96,8 @@ describe('repo archive', () => {
     const junk = join(base, 'junk.zpar');
     writeFileSync(junk, 'this is not an archive at all, just text');
     expect(zpkg(['--json', 'repo', 'list', junk]).json.error.message).toMatch(/no archive magic/);
-    expect(zpkg(['--json', 'build', join(base, 'a'), '--repo', file]).json.error.code).toBe('E_USAGE');
+    const intoArchive = zpkg(['--json', 'build', join(base, 'a'), '--repo', file]);
+    expect(intoArchive.json.error.code).toBe('E_URL_INVALID');
+    expect(intoArchive.status).toBe(1);
   });
 });

@@ -180,7 +180,7 @@ describe('mirrors', () => {
   it('refuses a URL with an unknown scheme', () => {
     const root = tempDir();
     const r = zpkg(remoteAddArgs(root, 'x', 'gopher://host/repo'));
-    expect(r.status).not.toBe(0);
-    expect(r.json.error.code).toBe('E_USAGE');
+    expect(r.status).toBe(1);
+    expect(r.json.error.code).toBe('E_URL_INVALID');
   });
 });

@@ -84,8 +84,8 @@ describe('s3 backend with s3rver', () => {
 
   it('bad s3 URLs are refused with the reason', () => {
     const r = zpkg(['--json', 'repo', 'create', 's3://bucket/x?colour=blue'], { env });
-    expect(r.status).not.toBe(0);
-    expect(r.json.error.code).toBe('E_USAGE');
+    expect(r.status).toBe(1);
+    expect(r.json.error.code).toBe('E_URL_INVALID');
     expect(r.json.error.message).toMatch(/unknown parameter `colour`/);
     const missing = zpkg(['--json', 'repo', 'list', s3.repoUrl('nothing-here')], { env });
     expect(missing.json.error.code).toBe('E_REPO_INVALID');

@@ -85,10 +85,12 @@ describe('zpkg serve', () => {
     const src = writePackage(join(tempDir(), 'x'), { name: 'intruder', version: '1' }, { 'usr/bin/x': 'x\n' });
     const rootBefore = readFileSync(join(dir, 'root.json'));
     const none = zpkg(['--json', 'build', src, '--repo', depot.url], { env: { ZPKG_TOKEN: '' } });
-    expect(none.json.error.code).toBe('E_USAGE');
+    expect(none.json.error.code).toBe('E_AUTH');
+    expect(none.status).toBe(1);
     expect(none.json.error.message).toMatch(/needs a depot token/);
     const wrong = zpkg(['--json', 'build', src, '--repo', depot.url, '--token', 'not-the-token']);
-    expect(wrong.json.error.code).toBe('E_USAGE');
+    expect(wrong.json.error.code).toBe('E_AUTH');
+    expect(wrong.status).toBe(1);
     expect(wrong.json.error.message).toMatch(/refused the token/);
     const raw = await fetch(`${depot.url}/${blobPath.replace(/[0-9a-f]{64}/, 'f'.repeat(64)).replace(/blobs\/../, 'blobs/ff')}`, { method: 'PUT', body: 'junk' });
     expect(raw.status).toBe(401);
@@ -173,7 +175,7 @@ describe('zpkg serve: maintenance through the depot', () => {
     try {
       const env = { ZPKG_TOKEN: TOKEN };
       ok(['build', writePackage(join(base, 'a'), { name: 'alpha', version: '1' }, { 'usr/share/a': 'only in alpha\n' }), writePackage(join(base, 'b'), { name: 'beta', version: '1' }, { 'usr/share/b': 'b\n' }), '--repo', depot.url], { env });
-      expect(zpkg(['--json', 'repo', 'remove', depot.url, 'alpha@1'], { env: { ZPKG_TOKEN: '' } }).json.error.code).toBe('E_USAGE');
+      expect(zpkg(['--json', 'repo', 'remove', depot.url, 'alpha@1'], { env: { ZPKG_TOKEN: '' } }).json.error.code).toBe('E_AUTH');
       ok(['repo', 'remove', depot.url, 'alpha@1'], { env });
       const gc = ok(['--json', 'repo', 'gc', depot.url], { env }).json;
       expect(gc.removed.blobs).toBe(1);

@@ -371,7 +371,7 @@ describe('selection and detection', () => {
     } catch (e) {
       err = e;
     }
-    expect(isZpkgError(err, 'E_USAGE')).toBe(true);
+    expect(isZpkgError(err, 'E_CONFIG_INVALID')).toBe(true);
   });
 
   it('detects zinit by its socket, systemd by /run/systemd/system, runit and s6 by their scanners, else none', async () => {

@@ -35,7 +35,9 @@ describe('repo keygen', () => {
     expect(raw).toHaveLength(32);
     expect(K.k1.id).toBe(createHash('sha256').update(raw).digest('hex'));
     const before = readFileSync(K.k1.file);
-    expect(zpkg(['--json', 'repo', 'keygen', K.k1.file]).json.error.code).toBe('E_USAGE');
+    const again = zpkg(['--json', 'repo', 'keygen', K.k1.file]);
+    expect(again.json.error.code).toBe('E_KEY_EXISTS');
+    expect(again.status).toBe(1);
     expect(readFileSync(K.k1.file)).toEqual(before);
   });
 
@@ -90,8 +92,10 @@ describe('publishing to a signed repository', () => {
     expect(ok(['--json', 'build', join(work, 'src-b'), '--repo', copy], { env: { ZPKG_REPO_KEY: `${K.k3.file}:${K.k1.file}` } }).json.publish.repoVersion).toBe(3);
   });
 
-  it('bad --threshold and --expires are usage errors', () => {
-    expect(zpkg(['--json', 'repo', 'create', join(work, 't1'), '--key', K.k1.file, '--key', K.k2.file, '--threshold', '3']).json.error.code).toBe('E_USAGE');
+  it('a threshold above the key count is bad input; --threshold without a key and a bad --expires are usage errors', () => {
+    const over = zpkg(['--json', 'repo', 'create', join(work, 't1'), '--key', K.k1.file, '--key', K.k2.file, '--threshold', '3']);
+    expect(over.json.error.code).toBe('E_INPUT_INVALID');
+    expect(over.status).toBe(1);
     expect(zpkg(['--json', 'repo', 'create', join(work, 't2'), '--threshold', '1'], NO_KEY).json.error.code).toBe('E_USAGE');
     expect(zpkg(['--json', 'repo', 'sign', repo, '--key', K.k1.file, '--expires', 'soon']).json.error.code).toBe('E_USAGE');
     expect(existsSync(join(work, 't1'))).toBe(false);

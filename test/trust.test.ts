@@ -53,14 +53,14 @@ function image(name: string, repo: string, options: { key?: string; refresh?: bo
   return root;
 }
 
-/** Everything a refusal must leave alone: the image's files (zpkg's trust state and cached root metadata included, the content cache not) and every row of state.db. */
+/** Everything a refusal must leave alone: the image's files (cached root metadata included, the content cache not) and every row of state.db (trust state included). */
 function state(root: string): unknown {
   const skip = (rel: string): boolean => ['var/lib/zpkg/cache', 'var/lib/zpkg/state.db', 'var/lib/zpkg/lock', 'var/lib/zpkg/journal'].some((p) => rel.startsWith(p));
   const tree = snapshot(root, skip);
   const journal = join(root, 'var/lib/zpkg/journal');
   expect(existsSync(journal) ? readdirSync(journal) : []).toEqual([]);
   const db = new Database(join(root, 'var/lib/zpkg/state.db'), { readonly: true });
-  const rows = Object.fromEntries(['packages', 'files', 'dirs', 'history', 'remotes'].map((t) => [t, db.prepare(`SELECT * FROM ${t}`).all()]));
+  const rows = Object.fromEntries(['packages', 'files', 'dirs', 'history', 'remotes', 'remote_mirrors', 'remote_trust'].map((t) => [t, db.prepare(`SELECT * FROM ${t}`).all()]));
   db.close();
   return { tree, rows };
 }

@@ -9,7 +9,7 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { entryKey, type Candidate, type CatalogEntry } from '../core/catalog.js';
+import { entryKey, type Candidate } from '../core/catalog.js';
 import type { Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
 import { toZpkgError, type Report } from '../report/report.js';
@@ -18,7 +18,7 @@ import { entryFromManifest } from '../repo/catalog-codec.js';
 import { openRepoWriter } from '../repo/open.js';
 import { publishPackages, type PublishResult } from '../repo/publish.js';
 import type { Signer } from '../repo/trust/sign.js';
-import { readSnapshot } from '../repo/snapshot.js';
+import { readCandidates, readRoot, readSnapshot } from '../repo/snapshot.js';
 import { buildPool, checkInstallable, type Uninstallable } from '../solver/index.js';
 import { buildRecipe, type StagedBuild } from './build.js';
 import { buildLog, ensureStateDir, inputDigest, readBuildState, writeBuildState } from './build-state.js';
@@ -90,9 +90,9 @@ export function findRecipes(root: string): string[] {
   try {
     st = statSync(top);
   } catch {
-    throw new ZpkgError('E_USAGE', `recipes directory ${top} does not exist`);
+    throw new ZpkgError('E_NOT_FOUND', `recipes directory ${top} does not exist`);
   }
-  if (!st.isDirectory()) throw new ZpkgError('E_USAGE', `${top} is not a directory`);
+  if (!st.isDirectory()) throw new ZpkgError('E_NOT_FOUND', `${top} is not a directory`);
   const found: string[] = [];
   const walk = (dir: string): void => {
     const entries = readdirSync(dir, { withFileTypes: true });
@@ -103,7 +103,7 @@ export function findRecipes(root: string): string[] {
     for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) if (e.isDirectory() && !e.name.startsWith('.')) walk(join(dir, e.name));
   };
   walk(top);
-  if (found.length === 0) throw new ZpkgError('E_USAGE', `no recipe (${RECIPE_FILE}) under ${top}`);
+  if (found.length === 0) throw new ZpkgError('E_NOT_FOUND', `no recipe (${RECIPE_FILE}) under ${top}`);
   return found.sort();
 }
 
@@ -194,24 +194,16 @@ export async function runBuilds(dirs: readonly string[], o: BuildRunOptions): Pr
 async function consistency(o: BuildRunOptions, staged: Staged[]): Promise<CheckResult> {
   const t0 = process.hrtime.bigint();
   const progress = o.report.progress('check', 0);
-  let entries: CatalogEntry[];
-  let location = 'build';
+  let candidates: Candidate[];
   if (o.repo) {
     const writer = openRepoWriter(o.repo, { token: o.token });
-    entries = (await readSnapshot(writer)).entries;
-    location = writer.location;
+    candidates = await readCandidates(writer, await readRoot(writer));
   } else {
-    entries = staged.map((s) => entryFromManifest(s.build.result.manifest, s.build.result.digest, 0, 0));
-  }
-  // Catalog rows carry their columns through their prototype: made candidates in place, as `repo check` does, not copied.
-  const candidates = entries as Candidate[];
-  for (const c of candidates) {
-    c.remote = location;
-    c.priority = 0;
+    candidates = staged.map((s) => ({ ...entryFromManifest(s.build.result.manifest, s.build.result.digest, 0, 0), remote: 'build', priority: 0 }));
   }
   const builtNow = new Set(staged.map((s) => entryKey(s.build.result.manifest)));
   const uninstallable = checkInstallable(buildPool(candidates)).map((u) => ({ ...u, builtNow: builtNow.has(entryKey(u)) }));
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  progress.done(uninstallable.length ? `${uninstallable.length} cannot be installed` : `${entries.length} packages, all installable`);
-  return { packages: entries.length, uninstallable, seconds };
+  progress.done(uninstallable.length ? `${uninstallable.length} cannot be installed` : `${candidates.length} packages, all installable`);
+  return { packages: candidates.length, uninstallable, seconds };
 }

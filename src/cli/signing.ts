@@ -22,7 +22,7 @@ export function withSigningOptions(cmd: Command): Command {
 
 export async function signerFrom(opts: SigningOpts): Promise<Signer> {
   const { readSigningKey } = await import('../repo/trust/key-file.js');
-  const { parseDuration } = await import('../repo/trust/sign.js');
+  const { parseDuration } = await import('./duration.js');
   const env = process.env.ZPKG_REPO_KEY ?? '';
   const fromEnvironment = !opts.key?.length;
   const files = opts.key?.length ? opts.key : env.split(':').filter((f) => f !== '');

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { ZpkgError } from '../core/errors.js';
 import { STATE_DIR } from '../core/paths.js';
 import { acquireLock, type Lock } from '../fs/lock.js';
-import { MIGRATIONS, SCHEMA, SCHEMA_VERSION } from './schema.js';
+import { migrate, SCHEMA, SCHEMA_VERSION } from './schema.js';
 
 export interface ImagePaths {
   root: string;
@@ -64,13 +64,7 @@ export function openImage(root: string, options: OpenOptions = {}): Image {
     db.close();
     throw new ZpkgError('E_IMAGE_INVALID', `${paths.db} was written by a newer zpkg (schema ${version}, this one knows ${SCHEMA_VERSION})`);
   }
-  if (version < SCHEMA_VERSION) {
-    db.transaction(() => {
-      for (let v = version; v > 0 && v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
-      db.exec(SCHEMA);
-    })();
-    db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
-  }
+  if (version < SCHEMA_VERSION) migrate(db, version, paths);
   return { paths, db, close: () => db.close() };
 }
 

@@ -1,11 +1,12 @@
 /**
- * Remotes: repositories an image installs from. Each has a name, a URL and a
- * priority; `refresh` keeps a verified copy of its root metadata and catalog
- * under `var/lib/zpkg/repos/<name>/`, which is what installs read, beside
- * `trust.json`: the keys the image trusts for it and the last root metadata
- * version it accepted (repo/trust/accept.ts decides). A remote is added with
- * a key to trust, or explicitly `insecure` (signatures unchecked; digests
- * still checked).
+ * Remotes: repositories an image installs from. Each has a name, a URL (and
+ * mirrors of it), a priority and what the image trusts for it: the keys given
+ * at `remote add` and the last root metadata it accepted (repo/trust/accept.ts
+ * decides), all in state.db (image/remote-store.ts). A remote is added with a
+ * key to trust, or explicitly `insecure` (signatures unchecked; digests still
+ * checked). `refresh` keeps a verified copy of its root metadata and catalog
+ * under `var/lib/zpkg/repos/<name>/`: a cache of bytes that can be fetched
+ * again, which is what installs read.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,91 +25,116 @@ import { fileIndexPath, ROOT_FILE, rotationPath } from '../repo/layout.js';
 import { acceptRoot, initialTrust, type TrustState } from '../repo/trust/accept.js';
 import type { KeyId } from '../repo/trust/keys.js';
 import type { Image } from './image.js';
+import * as store from './remote-store.js';
 
-export interface Remote {
-  name: string;
-  url: string;
-  priority: number;
-  addedAt: string;
-  /** Other URLs of the same repository, tried in order when a read from `url` fails. */
-  mirrors?: string[];
-}
+export type { Remote } from './remote-store.js';
+type Remote = store.Remote;
 
 const REMOTE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 export function listRemotes(image: Image): Remote[] {
-  const rows = image.db.prepare('SELECT name, url, priority, added_at AS addedAt FROM remotes ORDER BY priority DESC, name').all() as Remote[];
-  for (const r of rows) r.mirrors = readMirrors(image, r.name);
-  return rows;
+  return store.listRemotes(image.db);
 }
 
-function mirrorsFile(image: Image, name: string): string {
-  return join(image.paths.repos, name, 'mirrors.json');
-}
-
-function readMirrors(image: Image, name: string): string[] {
-  const path = mirrorsFile(image, name);
-  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as string[]) : [];
-}
-
-/** Sets a remote's mirrors (URLs of the same repository, tried in order after its URL). */
-export function setMirrors(image: Image, name: string, mirrors: readonly string[]): Remote {
-  getRemote(image, name);
-  const stored = mirrors.map((m) => {
-    const url = localDirOf(m) ?? m;
-    openRepoReader(url);
-    return url;
-  });
-  writeFileAtomic(mirrorsFile(image, name), JSON.stringify(stored));
-  return getRemote(image, name);
-}
+const unknownRemote = (name: string): ZpkgError => new ZpkgError('E_REMOTE_UNKNOWN', `no remote named \`${name}\``, { hint: 'list them with `zpkg remote list`' });
 
 export function getRemote(image: Image, name: string): Remote {
-  const r = listRemotes(image).find((x) => x.name === name);
-  if (!r) throw new ZpkgError('E_REMOTE_UNKNOWN', `no remote named \`${name}\``, { hint: 'list them with `zpkg remote list`' });
+  const r = store.findRemote(image.db, name);
+  if (!r) throw unknownRemote(name);
   return r;
 }
 
-export interface RemoteTrust {
+/** What the image trusts for a remote; undefined for a remote added before zpkg checked signatures. */
+export function readTrust(image: Image, name: string): TrustState | undefined {
+  return store.readTrust(image.db, name);
+}
+
+/** A remote with what the image trusts for it, as `remote list` shows it. */
+export interface RemoteView extends Remote {
+  /** `none`: added before zpkg checked signatures (refused until added again). */
+  trust: 'signed' | 'insecure' | 'none';
+  /** The key set accepted last, else the keys given at `remote add`. */
+  keys: KeyId[];
+  /** 0 until the first refresh accepts root metadata. */
+  threshold: number;
+  /** The root metadata version accepted last (0: none yet). */
+  version: number;
+}
+
+export function remoteViews(image: Image): RemoteView[] {
+  return listRemotes(image).map((r) => {
+    const t = store.readTrust(image.db, r.name);
+    const keys = (t?.keys ? Object.keys(t.keys) : (t?.pinned ?? [])).sort();
+    return { ...r, trust: !t ? 'none' : t.insecure ? 'insecure' : 'signed', keys, threshold: t?.threshold ?? 0, version: t?.version ?? 0 };
+  });
+}
+
+/** A remote to add. */
+export interface RemoteSpec {
+  name: string;
+  /** A directory, an archive file, `file://`, `http(s)://` or `s3://`. */
+  url: string;
+  /** Higher wins for the same package name (default 0). */
+  priority?: number;
   /** Ids of keys to trust (trust/key-file.ts resolveTrustedKey). */
   keys?: KeyId[];
   /** No key: signatures are not checked. Must be asked for explicitly. */
   insecure?: boolean;
+  /** Other URLs of the same repository, tried in order after `url`. */
+  mirrors?: string[];
 }
 
-/** A remote is added with keys to trust, or explicitly insecure: never neither, never both. */
-export function requireTrust(name: string, url: string, trust: RemoteTrust): void {
-  const keys = trust.keys ?? [];
-  if (keys.length && trust.insecure) throw new ZpkgError('E_USAGE', 'a remote is added either with --key or with --insecure, not both');
-  if (!keys.length && !trust.insecure) {
+/** A remote as it will be stored, and the trust it starts with. */
+export interface CheckedRemote {
+  remote: Omit<Remote, 'addedAt'>;
+  trust: TrustState;
+}
+
+/**
+ * Everything `addRemote` refuses that does not depend on the image: the name,
+ * the priority, the trust (keys or explicitly insecure, never neither, never
+ * both) and every URL. It touches nothing, so a caller can check before it
+ * creates an image.
+ */
+export function checkRemote(spec: RemoteSpec): CheckedRemote {
+  const { name, url } = spec;
+  const keys = spec.keys ?? [];
+  const priority = spec.priority ?? 0;
+  if (!REMOTE_NAME.test(name)) throw new ZpkgError('E_NAME_INVALID', `remote name \`${name}\` is invalid: use letters, digits, \`_ . -\``);
+  if (!Number.isSafeInteger(priority)) throw new ZpkgError('E_INPUT_INVALID', `priority \`${priority}\` must be an integer`);
+  if (keys.length && spec.insecure) throw new ZpkgError('E_INPUT_INVALID', `remote \`${name}\` is added either with keys to trust or insecure, not both`);
+  if (!keys.length && !spec.insecure) {
     throw new ZpkgError('E_KEY_REQUIRED', `remote \`${name}\` needs a key to trust: without one, anyone who can change ${url} could change what this image installs`, {
       hint: `\`zpkg remote add ${name} URL --key KEY.pub\` (or the key's fingerprint); or, knowingly, --insecure`,
     });
   }
+  // A URL is stored as the backend will open it (a local path made absolute), and opened once so a bad one is refused here.
+  const stored = (u: string): string => {
+    const local = localDirOf(u) ?? u;
+    openRepoReader(local);
+    return local;
+  };
+  return {
+    remote: { name, url: stored(url), priority, mirrors: (spec.mirrors ?? []).map(stored) },
+    trust: initialTrust(keys, Boolean(spec.insecure)),
+  };
 }
 
-export function addRemote(image: Image, name: string, url: string, priority = 0, trust: RemoteTrust = {}): Remote {
-  requireTrust(name, url, trust);
-  const keys = trust.keys ?? [];
-  if (!REMOTE_NAME.test(name)) throw new ZpkgError('E_USAGE', `remote name \`${name}\` is invalid: use letters, digits, \`_ . -\``);
-  if (!Number.isSafeInteger(priority)) throw new ZpkgError('E_USAGE', `priority \`${priority}\` must be an integer`);
-  const dir = localDirOf(url);
-  const stored = dir ?? url;
-  openRepoReader(stored);
-  if (listRemotes(image).some((r) => r.name === name)) {
-    throw new ZpkgError('E_REMOTE_EXISTS', `a remote named \`${name}\` exists already`, { hint: `remove it first with \`zpkg remote remove ${name}\`` });
-  }
-  const remote: Remote = { name, url: stored, priority, addedAt: new Date().toISOString() };
-  rmSync(cacheDir(image, name), { recursive: true, force: true });
-  writeTrust(image, name, initialTrust(keys, Boolean(trust.insecure)));
-  image.db.prepare('INSERT INTO remotes (name, url, priority, added_at) VALUES (?, ?, ?, ?)').run(remote.name, remote.url, remote.priority, remote.addedAt);
-  return remote;
+/** Adds a remote, its mirrors and its trust as one transaction of state.db. */
+export function addRemote(image: Image, spec: RemoteSpec): Remote {
+  const { remote, trust } = checkRemote(spec);
+  const added: Remote = { ...remote, addedAt: new Date().toISOString() };
+  // Bytes cached under this name by a remote removed before are not this remote's.
+  if (!store.findRemote(image.db, spec.name)) rmSync(cacheDir(image, spec.name), { recursive: true, force: true });
+  store.insertRemote(image.db, added, trust);
+  return added;
 }
 
+/** Removes a remote and its trust (one transaction), then its cached bytes. */
 export function removeRemote(image: Image, name: string): Remote {
-  const r = getRemote(image, name);
-  image.db.prepare('DELETE FROM remotes WHERE name = ?').run(name);
-  rmSync(join(image.paths.repos, name), { recursive: true, force: true });
+  const r = store.deleteRemote(image.db, name);
+  if (!r) throw unknownRemote(name);
+  rmSync(cacheDir(image, name), { recursive: true, force: true });
   return r;
 }
 
@@ -134,7 +160,7 @@ export interface RefreshResult {
  * answered `304 Not Modified`.
  */
 export async function refreshRemote(image: Image, remote: Remote): Promise<RefreshResult> {
-  const state = readTrust(image, remote.name);
+  const state = store.readTrust(image.db, remote.name);
   if (!state) {
     throw new ZpkgError('E_KEY_REQUIRED', `remote \`${remote.name}\` has no key to trust (it was added before zpkg checked signatures)`, {
       hint: `\`zpkg remote remove ${remote.name}\`, then add it again with --key KEY.pub (or --insecure)`,
@@ -191,26 +217,24 @@ export async function refreshRemote(image: Image, remote: Remote): Promise<Refre
     fetched = catalog.length;
   }
   writeFileAtomic(join(dir, 'root.json'), bytes);
-  writeTrust(image, remote.name, next);
+  store.writeTrust(image.db, remote.name, next);
   keepValidator();
   return { remote: remote.name, status: 'updated', version: root.version, packages: root.catalog.packages, bytes: fetched };
 }
 
-const TRUST_FILE = 'trust.json';
-
-/** What the image trusts for a remote; undefined for a remote added before zpkg signed repositories. */
-export function readTrust(image: Image, name: string): TrustState | undefined {
-  const path = join(cacheDir(image, name), TRUST_FILE);
-  if (!existsSync(path)) return undefined;
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as TrustState;
-  } catch (err) {
-    throw new ZpkgError('E_IMAGE_INVALID', `${path} cannot be read: ${(err as Error).message}`, { hint: `remove the remote and add it again` });
-  }
+export interface RefreshOptions {
+  /** Told about each remote whose signatures are not checked. */
+  warn?: (message: string) => void;
 }
 
-function writeTrust(image: Image, name: string, state: TrustState): void {
-  writeFileAtomic(join(cacheDir(image, name), TRUST_FILE), `${JSON.stringify(state, null, 2)}\n`, { durable: true });
+/** Refreshes every remote in priority order; the first refusal stops the rest (what was accepted before it stays). */
+export async function refreshRemotes(image: Image, options: RefreshOptions = {}): Promise<RefreshResult[]> {
+  const results: RefreshResult[] = [];
+  for (const r of listRemotes(image)) {
+    if (store.readTrust(image.db, r.name)?.insecure) options.warn?.(`remote ${r.name} is insecure: its root metadata's signatures are not checked (digests are)`);
+    results.push(await refreshRemote(image, r));
+  }
+  return results;
 }
 
 const expired = (root: RootMetadata): boolean => root.expires !== undefined && Date.parse(root.expires) <= Date.now();
@@ -264,11 +288,10 @@ const readers = new Map<string, RepoReader>();
 
 /** The reader of a remote (its URL, then its mirrors), one per process so connections are kept alive across uses. */
 export function remoteReader(image: Image, remote: Remote): RepoReader {
-  const mirrors = remote.mirrors ?? readMirrors(image, remote.name);
-  const key = JSON.stringify([remote.url, ...mirrors]);
+  const key = JSON.stringify([remote.url, ...remote.mirrors]);
   let r = readers.get(key);
   if (!r) {
-    r = openMirroredReader(remote.url, mirrors);
+    r = openMirroredReader(remote.url, remote.mirrors);
     readers.set(key, r);
   }
   return r;

@@ -1,14 +1,61 @@
 /**
  * The schema of `state.db`. Bumped with a migration whenever it changes; an
  * image written by a newer zpkg is refused rather than misread.
+ *
+ * state.db holds the image's facts (what is installed, which remotes it uses,
+ * which keys it trusts for them and what it accepted last); `cache/` and
+ * `repos/` hold only bytes fetched that can be fetched again.
  */
-export const SCHEMA_VERSION = 3;
+import type Database from 'better-sqlite3';
+import { importRemoteFiles } from './migrate-remote-files.js';
 
-/** Steps from each older schema to the next. */
+export const SCHEMA_VERSION = 4;
+
+/** Steps from each older schema to the next: SQL that reshapes existing tables (new tables come from SCHEMA). */
 export const MIGRATIONS: Record<number, string> = {
   1: 'ALTER TABLE history ADD COLUMN txid TEXT; ALTER TABLE history ADD COLUMN packages TEXT; ALTER TABLE dirs ADD COLUMN declared INTEGER NOT NULL DEFAULT 1;',
   2: 'ALTER TABLE packages ADD COLUMN problem TEXT;',
+  3: '-- remote_mirrors and remote_trust are new tables (SCHEMA); IMPORTS[3] fills them',
 };
+
+/** What a data step may look at besides the database. */
+export interface MigrationPaths {
+  /** `var/lib/zpkg/repos` of the image. */
+  repos: string;
+}
+
+/**
+ * Data steps from an older schema: run after every SQL step and SCHEMA, inside
+ * the same transaction, to move facts an older release kept elsewhere into
+ * state.db. Each returns what to do once that transaction has committed
+ * (remove the files it imported: until the commit they are still the truth).
+ */
+export const IMPORTS: Record<number, (db: Database.Database, paths: MigrationPaths) => () => void> = {
+  3: importRemoteFiles,
+};
+
+/**
+ * Brings a state.db at schema `from` (0: new) to SCHEMA_VERSION in one
+ * transaction, the schema version recorded inside it. The transaction is
+ * taken for writing first and the version read again inside it, so two
+ * processes opening the same old image migrate it once.
+ */
+export function migrate(db: Database.Database, from: number, paths: MigrationPaths): void {
+  const readVersion = (): number => Number((db.prepare("SELECT value FROM meta WHERE key = 'schema'").pluck().get() as string | undefined) ?? 0);
+  const afterCommit: (() => void)[] = [];
+  db.transaction(() => {
+    const version = from === 0 ? 0 : readVersion();
+    if (version >= SCHEMA_VERSION) return;
+    for (let v = version; v > 0 && v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
+    db.exec(SCHEMA);
+    for (let v = version; v > 0 && v < SCHEMA_VERSION; v++) {
+      const step = IMPORTS[v];
+      if (step) afterCommit.push(step(db, paths));
+    }
+    db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
+  }).immediate();
+  for (const done of afterCommit) done();
+}
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -60,6 +107,26 @@ CREATE TABLE IF NOT EXISTS remotes (
   url      TEXT NOT NULL,
   priority INTEGER NOT NULL DEFAULT 0,
   added_at TEXT NOT NULL
+);
+-- Other URLs of a remote's repository, tried in order (seq) after its url.
+CREATE TABLE IF NOT EXISTS remote_mirrors (
+  remote TEXT NOT NULL REFERENCES remotes(name) ON DELETE CASCADE,
+  seq    INTEGER NOT NULL,
+  url    TEXT NOT NULL,
+  PRIMARY KEY (remote, seq)
+) WITHOUT ROWID;
+-- What the image trusts for a remote and what it accepted last (repo/trust/accept.ts TrustState).
+-- No row: a remote added before zpkg checked signatures, refused until added again.
+CREATE TABLE IF NOT EXISTS remote_trust (
+  remote         TEXT PRIMARY KEY REFERENCES remotes(name) ON DELETE CASCADE,
+  insecure       INTEGER NOT NULL,       -- 1: added with --insecure, signatures not checked (digests are)
+  pinned         TEXT NOT NULL,          -- JSON [key id]: the keys given at remote add
+  keys           TEXT,                   -- JSON {key id: public key}: the key set accepted last; NULL before the first refresh
+  threshold      INTEGER NOT NULL,
+  key_generation INTEGER NOT NULL,
+  repository     TEXT,                   -- the repository id met first
+  version        INTEGER NOT NULL,       -- the root metadata version accepted last
+  digest         TEXT                    -- sha256 of the canonical signed part of that root metadata
 );
 -- One row per committed transaction: its id is the generation number of the package set it left.
 CREATE TABLE IF NOT EXISTS history (

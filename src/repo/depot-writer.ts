@@ -23,7 +23,7 @@ export class DepotWriter extends HttpBackend implements RepoWriter {
     return this.retrying(`${method} ${this.url(path)}`, async () => {
       const res = await this.send(method, path, body ? { 'content-type': 'application/octet-stream' } : {}, body);
       const text = method === 'HEAD' ? (await res.body.dump(), '') : await res.body.text();
-      if (res.statusCode === 401) throw new ZpkgError('E_USAGE', `${this.location} refused the token: ${text}`, { hint: 'check --token / ZPKG_TOKEN against the depot\'s tokens' });
+      if (res.statusCode === 401) throw new ZpkgError('E_AUTH', `${this.location} refused the token: ${text}`, { hint: 'check --token / ZPKG_TOKEN against the depot\'s tokens' });
       let json: any;
       try {
         json = text ? JSON.parse(text) : undefined;

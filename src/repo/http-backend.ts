@@ -93,9 +93,9 @@ export class HttpBackend implements RepoReader {
     try {
       parsed = new URL(url);
     } catch {
-      throw new ZpkgError('E_USAGE', `repository URL \`${url}\` is not a valid URL`);
+      throw new ZpkgError('E_URL_INVALID', `repository URL \`${url}\` is not a valid URL`);
     }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ZpkgError('E_USAGE', `repository URL \`${url}\`: not http(s)`);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ZpkgError('E_URL_INVALID', `repository URL \`${url}\`: not http(s)`);
     parsed.search = '';
     parsed.hash = '';
     this.base = parsed.href.endsWith('/') ? parsed.href : `${parsed.href}/`;
@@ -164,7 +164,7 @@ export class HttpBackend implements RepoReader {
 
   protected async fail(method: string, path: string, res: Dispatcher.ResponseData): Promise<never> {
     const text = (await res.body.text().catch(() => '')).slice(0, 300);
-    throw new ZpkgError(res.statusCode === 401 || res.statusCode === 403 ? 'E_USAGE' : 'E_REMOTE_UNREACHABLE', `${method} ${this.url(path)}: HTTP ${res.statusCode}${text ? ` — ${text}` : ''}`);
+    throw new ZpkgError(res.statusCode === 401 || res.statusCode === 403 ? 'E_AUTH' : 'E_REMOTE_UNREACHABLE', `${method} ${this.url(path)}: HTTP ${res.statusCode}${text ? ` — ${text}` : ''}`);
   }
 
   /**

@@ -27,7 +27,7 @@ export interface CreateRepoResult {
 export async function createRepo(repo: RepoWriter, options: CreateRepoOptions = {}): Promise<CreateRepoResult> {
   const keys = options.signer?.keys ?? [];
   const next = keys.length ? keySetOf(keys, options.threshold ?? 1) : undefined;
-  if (!next && options.threshold !== undefined) throw new ZpkgError('E_USAGE', '--threshold needs signing keys (--key)');
+  if (!next && options.threshold !== undefined) throw new ZpkgError('E_INPUT_INVALID', 'a threshold needs signing keys: an unsigned repository has none');
   const draft = prepareRoot(repo.location, undefined, options.signer, next);
   if ((await repo.size(ROOT_FILE)) !== undefined) {
     throw new ZpkgError('E_REPO_EXISTS', `${repo.location} is already a zpkg repository`);

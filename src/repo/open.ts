@@ -34,7 +34,7 @@ export function openRepoReader(url: string): RepoReader {
     case 's3':
       return track(new S3Backend(url));
     default:
-      throw new ZpkgError('E_USAGE', `repository URL \`${url}\`: the \`${scheme(url)}\` scheme is not supported`, {
+      throw new ZpkgError('E_URL_INVALID', `repository URL \`${url}\`: the \`${scheme(url)}\` scheme is not supported`, {
         hint: 'use a directory or archive path, file://, http(s):// or s3://',
       });
   }
@@ -49,7 +49,7 @@ export interface WriterOptions {
 export function openRepoWriter(url: string, options: WriterOptions = {}): RepoWriter {
   const dir = localDirOf(url);
   if (dir !== undefined) {
-    if (existsSync(dir) && statSync(dir).isFile()) throw new ZpkgError('E_USAGE', `${dir} is a file (an archive?): publish into a directory, an s3:// bucket or a depot`);
+    if (existsSync(dir) && statSync(dir).isFile()) throw new ZpkgError('E_URL_INVALID', `${dir} is a file (an archive?): publish into a directory, an s3:// bucket or a depot`);
     return new DirBackend(dir);
   }
   switch (scheme(url)) {
@@ -59,12 +59,12 @@ export function openRepoWriter(url: string, options: WriterOptions = {}): RepoWr
     case 'https': {
       const token = options.token ?? process.env.ZPKG_TOKEN;
       if (!token) {
-        throw new ZpkgError('E_USAGE', `publishing to \`${url}\` needs a depot token`, { hint: 'pass --token TOKEN or set ZPKG_TOKEN; a plain web server cannot be published to' });
+        throw new ZpkgError('E_AUTH', `publishing to \`${url}\` needs a depot token`, { hint: 'pass --token TOKEN or set ZPKG_TOKEN; a plain web server cannot be published to' });
       }
       return track(new DepotWriter(url, token));
     }
     default:
-      throw new ZpkgError('E_USAGE', `cannot publish to \`${url}\`: the \`${scheme(url)}\` scheme is not supported`, { hint: 'publish to a directory, s3://… or a depot http(s)://… with --token' });
+      throw new ZpkgError('E_URL_INVALID', `cannot publish to \`${url}\`: the \`${scheme(url)}\` scheme is not supported`, { hint: 'publish to a directory, s3://… or a depot http(s)://… with --token' });
   }
 }
 

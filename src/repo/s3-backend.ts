@@ -32,13 +32,13 @@ export function parseS3Url(url: string): S3Location {
   try {
     u = new URL(url);
   } catch {
-    throw new ZpkgError('E_USAGE', `repository URL \`${url}\` is not a valid URL`);
+    throw new ZpkgError('E_URL_INVALID', `repository URL \`${url}\` is not a valid URL`);
   }
-  if (u.protocol !== 's3:' || !u.hostname) throw new ZpkgError('E_USAGE', `repository URL \`${url}\`: expected s3://BUCKET[/PREFIX][?endpoint=URL&path-style=1&region=R]`);
+  if (u.protocol !== 's3:' || !u.hostname) throw new ZpkgError('E_URL_INVALID', `repository URL \`${url}\`: expected s3://BUCKET[/PREFIX][?endpoint=URL&path-style=1&region=R]`);
   const known = new Set(['endpoint', 'path-style', 'region']);
-  for (const k of u.searchParams.keys()) if (!known.has(k)) throw new ZpkgError('E_USAGE', `repository URL \`${url}\`: unknown parameter \`${k}\``, { hint: 'known: endpoint, path-style, region' });
+  for (const k of u.searchParams.keys()) if (!known.has(k)) throw new ZpkgError('E_URL_INVALID', `repository URL \`${url}\`: unknown parameter \`${k}\``, { hint: 'known: endpoint, path-style, region' });
   const endpoint = u.searchParams.get('endpoint') ?? undefined;
-  if (endpoint !== undefined && !/^https?:\/\//.test(endpoint)) throw new ZpkgError('E_USAGE', `repository URL \`${url}\`: endpoint \`${endpoint}\` must be an http(s) URL`);
+  if (endpoint !== undefined && !/^https?:\/\//.test(endpoint)) throw new ZpkgError('E_URL_INVALID', `repository URL \`${url}\`: endpoint \`${endpoint}\` must be an http(s) URL`);
   const prefix = decodeURIComponent(u.pathname).replace(/^\/+|\/+$/g, '');
   return {
     bucket: u.hostname,

@@ -3,11 +3,11 @@
  * metadata, catalog and file index. Every content-addressed file is verified
  * against the digest that names it before it is parsed.
  */
-import type { CatalogEntry } from '../core/catalog.js';
+import type { Candidate, CatalogEntry } from '../core/catalog.js';
 import { digestOf, type Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
 import type { RepoReader, RepoWriter } from './backend.js';
-import { decodeCatalog, encodeCatalog } from './catalog-codec.js';
+import { decodeCatalog, decodeCatalogTable, encodeCatalog } from './catalog-codec.js';
 import { compress, decompress } from './compress.js';
 import { catalogPath, fileIndexPath, ROOT_FILE, rotationPath } from './layout.js';
 import { parseSignedRoot, type RootMetadata, type SignedRoot } from './root-metadata.js';
@@ -48,6 +48,11 @@ export async function readCatalogBytes(reader: RepoReader, root: RootMetadata): 
 
 export async function readCatalog(reader: RepoReader, root: RootMetadata): Promise<CatalogEntry[]> {
   return decodeCatalog(await readCatalogBytes(reader, root), reader.location);
+}
+
+/** The catalog as the candidates one remote offers (`remote`, default the repository's location): rows of its table, made once, never copied. */
+export async function readCandidates(reader: RepoReader, root: RootMetadata, remote = reader.location, priority = 0): Promise<Candidate[]> {
+  return decodeCatalogTable(await readCatalogBytes(reader, root), reader.location).views(remote, priority);
 }
 
 export function decodeFileIndex(stored: Uint8Array, location: string): FileIndex {

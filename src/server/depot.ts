@@ -50,9 +50,9 @@ function tokenOk(tokens: readonly string[], header: string | undefined): boolean
   });
 }
 
-function sendError(reply: FastifyReply, status: number, err: ZpkgError | string): FastifyReply {
-  const e = typeof err === 'string' ? { code: 'E_USAGE', message: err } : { code: err.code, message: err.message, hint: err.hint };
-  return reply.code(status).send({ error: e });
+/** An error response: the body is what the client (repo/depot-writer.ts) turns back into a ZpkgError with the same code. */
+function sendError(reply: FastifyReply, status: number, err: ZpkgError): FastifyReply {
+  return reply.code(status).send({ error: { code: err.code, message: err.message, hint: err.hint } });
 }
 
 export function createDepot(options: DepotOptions): Depot {
@@ -66,7 +66,7 @@ export function createDepot(options: DepotOptions): Depot {
   const authorized = (req: FastifyRequest, reply: FastifyReply): boolean => {
     if (tokenOk(options.tokens, req.headers.authorization)) return true;
     reply.header('www-authenticate', 'Bearer realm="zpkg depot"');
-    sendError(reply, 401, new ZpkgError('E_USAGE', 'publishing needs a valid bearer token', { hint: 'pass --token TOKEN or set ZPKG_TOKEN' }));
+    sendError(reply, 401, new ZpkgError('E_AUTH', 'publishing needs a valid bearer token', { hint: 'pass --token TOKEN or set ZPKG_TOKEN' }));
     return false;
   };
   const lease = (req: FastifyRequest): string | undefined => {
@@ -92,17 +92,17 @@ export function createDepot(options: DepotOptions): Depot {
   app.get<{ Querystring: { prefix?: string } }>('/_zpkg/list', async (req, reply) => {
     if (!authorized(req, reply)) return reply;
     const prefix = req.query.prefix ?? '';
-    if (prefix.startsWith('/') || prefix.split('/').includes('..')) return sendError(reply, 400, `prefix \`${prefix}\` escapes the repository`);
+    if (prefix.startsWith('/') || prefix.split('/').includes('..')) return sendError(reply, 400, new ZpkgError('E_PATH_UNSAFE', `prefix \`${prefix}\` escapes the repository`));
     return reply.send({ paths: (await repo.list(prefix)).filter((p) => repoPathOf(p) !== undefined) });
   });
   app.put('/*', async (req, reply) => {
     if (!authorized(req, reply)) return reply;
     const path = repoPathOf(req.url);
-    if (!path) return sendError(reply, 400, `\`${req.url}\` is not a repository path`);
+    if (!path) return sendError(reply, 400, new ZpkgError('E_INPUT_INVALID', `\`${req.url}\` is not a repository path`));
     const body = req.body;
-    if (!Buffer.isBuffer(body)) return sendError(reply, 400, 'the upload has no body');
+    if (!Buffer.isBuffer(body)) return sendError(reply, 400, new ZpkgError('E_INPUT_INVALID', 'the upload has no body'));
     const isRoot = path === ROOT_FILE;
-    if (isRoot && !leases.check(lease(req))) return sendError(reply, 409, 'root.json is only accepted from the holder of the publish lease (POST /_zpkg/lock)');
+    if (isRoot && !leases.check(lease(req))) return sendError(reply, 409, new ZpkgError('E_REPO_LOCKED', 'root.json is only accepted from the holder of the publish lease (POST /_zpkg/lock)'));
     try {
       await checkUpload(options.dir, path, body);
     } catch (err) {
@@ -116,8 +116,8 @@ export function createDepot(options: DepotOptions): Depot {
   app.delete('/*', async (req, reply) => {
     if (!authorized(req, reply)) return reply;
     const path = repoPathOf(req.url);
-    if (!path || path === ROOT_FILE) return sendError(reply, 400, `\`${req.url}\` cannot be removed`);
-    if (!leases.check(lease(req))) return sendError(reply, 409, 'removing needs the publish lease');
+    if (!path || path === ROOT_FILE) return sendError(reply, 400, new ZpkgError('E_INPUT_INVALID', `\`${req.url}\` cannot be removed`));
+    if (!leases.check(lease(req))) return sendError(reply, 409, new ZpkgError('E_REPO_LOCKED', 'removing needs the publish lease'));
     await rm(`${options.dir}/${path}`, { force: true });
     return reply.send({ removed: path });
   });

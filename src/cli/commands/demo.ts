@@ -57,7 +57,7 @@ export function register(program: Command, ctx: Context): void {
 
       const image = openImage(root, { create: true });
       try {
-        addRemote(image, 'demo', repoDir, 0, { keys: [key.keyid] });
+        addRemote(image, { name: 'demo', url: repoDir, keys: [key.keyid] });
         say('remote add', `image ${root}: remote demo → ${repoDir}, trusting only key ${key.keyid.slice(0, 16)}…`);
         const installed = await install(image, [parseSpec('hello')], { report, command: 'zpkg demo: install hello', unsafeIo: true });
         say('install', `installed ${installed.install.map((p) => `${p.name} ${p.version}`).join(', ')} — hello pulled in its dependencies`, installed);

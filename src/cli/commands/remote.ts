@@ -18,38 +18,24 @@ export function register(program: Command, ctx: Context): void {
     .option('--insecure', 'trust no key: accept unsigned root metadata (digests are still checked)')
     .option('--mirror <url>', 'another URL of the same repository, tried in order when one fails (repeatable)', (v: string, acc: string[]) => [...acc, v], [])
     .action(async (name: string, url: string, opts: { priority: string; key?: string[]; insecure?: boolean; mirror: string[] }, cmd: Command) => {
-      const { addRemote, removeRemote, requireTrust, setMirrors } = await import('../../image/remotes.js');
+      const { addRemote, checkRemote } = await import('../../image/remotes.js');
       const { resolveTrustedKey } = await import('../../repo/trust/key-file.js');
       const priority = Number(opts.priority);
       if (!Number.isInteger(priority)) throw new ZpkgError('E_USAGE', `--priority \`${opts.priority}\` is not an integer`);
-      const keys = (opts.key ?? []).map(resolveTrustedKey);
+      if (opts.key?.length && opts.insecure) throw new ZpkgError('E_USAGE', 'a remote is added either with --key or with --insecure, not both');
+      const spec = { name, url, priority, keys: (opts.key ?? []).map(resolveTrustedKey), insecure: opts.insecure, mirrors: opts.mirror };
       // Before the image is opened: a refused remote must not even create the image's state.
-      requireTrust(name, url, { keys, insecure: opts.insecure });
-      const image = ctx.image(cmd, true);
-      let r = addRemote(image, name, url, priority, { keys, insecure: opts.insecure });
-      if (opts.mirror.length > 0) {
-        try {
-          r = setMirrors(image, name, opts.mirror);
-        } catch (err) {
-          removeRemote(image, name);
-          throw err;
-        }
-      }
-      const trust = opts.insecure ? 'INSECURE: signatures are not checked' : `trusting key ${keys.map((k) => k.slice(0, 16)).join(', ')}`;
-      ctx.report(cmd).result({ ...r, keys, insecure: Boolean(opts.insecure) }, (x) => `added remote ${x.name} → ${x.url} (priority ${x.priority}; ${trust})`);
+      checkRemote(spec);
+      const r = addRemote(ctx.image(cmd, true), spec);
+      const trust = opts.insecure ? 'INSECURE: signatures are not checked' : `trusting key ${spec.keys.map((k) => k.slice(0, 16)).join(', ')}`;
+      ctx.report(cmd).result({ ...r, keys: spec.keys, insecure: Boolean(opts.insecure) }, (x) => `added remote ${x.name} → ${x.url} (priority ${x.priority}; ${trust})`);
     });
   remote
     .command('list')
     .description('list remotes, highest priority first, with the keys trusted for them')
     .action(async (_o, cmd: Command) => {
-      const { listRemotes, readTrust } = await import('../../image/remotes.js');
-      const image = ctx.image(cmd);
-      const remotes = listRemotes(image).map((r) => {
-        const t = readTrust(image, r.name);
-        const trust = !t ? 'none' : t.insecure ? 'insecure' : 'signed';
-        const keys = (t?.keys ? Object.keys(t.keys) : (t?.pinned ?? [])).sort();
-        return { ...r, trust, keys, threshold: t?.threshold ?? 0, version: t?.version ?? 0 };
-      });
+      const { remoteViews } = await import('../../image/remotes.js');
+      const remotes = remoteViews(ctx.image(cmd));
       const describe = (r: (typeof remotes)[number]): string => {
         if (r.trust === 'insecure') return 'INSECURE (no key)';
         if (r.trust === 'none') return 'NO KEY (add again with --key)';
@@ -57,7 +43,7 @@ export function register(program: Command, ctx: Context): void {
         return r.threshold ? `${r.threshold} of ${ids} (version ${r.version})` : `pinned ${ids} (not refreshed yet)`;
       };
       ctx.report(cmd).result({ remotes }, (x) =>
-        x.remotes.length ? table(x.remotes.map((r) => [r.name, String(r.priority), r.mirrors?.length ? `${r.url} (mirrors: ${r.mirrors.join(', ')})` : r.url, describe(r)]), ['NAME', 'PRIORITY', 'URL', 'TRUST']) : 'no remotes',
+        x.remotes.length ? table(x.remotes.map((r) => [r.name, String(r.priority), r.mirrors.length ? `${r.url} (mirrors: ${r.mirrors.join(', ')})` : r.url, describe(r)]), ['NAME', 'PRIORITY', 'URL', 'TRUST']) : 'no remotes',
       );
     });
   remote

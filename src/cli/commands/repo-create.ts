@@ -16,7 +16,9 @@ export function register(repo: Command, ctx: Context): void {
     const { createRepo } = await import('../../repo/manage.js');
     const threshold = opts.threshold === undefined ? undefined : Number(opts.threshold);
     if (threshold !== undefined && !Number.isInteger(threshold)) throw new ZpkgError('E_USAGE', `--threshold \`${opts.threshold}\` is not an integer`);
-    const result = await createRepo(openRepoWriter(dir), { signer: await signerFrom(opts), threshold });
+    const signer = await signerFrom(opts);
+    if (threshold !== undefined && signer.keys.length === 0) throw new ZpkgError('E_USAGE', '--threshold needs signing keys (--key)');
+    const result = await createRepo(openRepoWriter(dir), { signer, threshold });
     ctx.report(cmd).result(result, (r) =>
       r.keys.length
         ? `created repository ${r.location}, signed by ${r.threshold} of ${r.keys.map((k) => k.slice(0, 16)).join(', ')} (root metadata expires ${r.expires})`

@@ -31,7 +31,8 @@ export function register(program: Command, ctx: Context): void {
         try {
           text = readFileSync(opts.tokensFile, 'utf8');
         } catch (err) {
-          throw new ZpkgError('E_USAGE', `--tokens-file ${opts.tokensFile}: ${(err as Error).message}`);
+          const missing = ['ENOENT', 'ENOTDIR', 'EISDIR'].includes((err as NodeJS.ErrnoException).code ?? '');
+          throw new ZpkgError(missing ? 'E_NOT_FOUND' : 'E_IO', `--tokens-file ${opts.tokensFile}: ${(err as Error).message}`);
         }
         tokens.push(...text.split('\n'));
       }

@@ -43,7 +43,7 @@ export function createServiceManager(kind: string, config: ServiceConfig = {}): 
     case 'none':
       return new NoServiceManager();
     default:
-      throw new ZpkgError('E_USAGE', `unknown service manager ${JSON.stringify(kind)}`, {
+      throw new ZpkgError('E_CONFIG_INVALID', `unknown service manager ${JSON.stringify(kind)}`, {
         hint: `choose one of ${SERVICE_KINDS.join(', ')} or auto`,
       });
   }

@@ -21,7 +21,7 @@ function writeNew(path: string, text: string, mode: number): void {
     fd = openSync(path, 'wx', mode);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new ZpkgError('E_USAGE', `${path} exists already: a key is never overwritten`, { hint: 'choose another file name or remove the old key yourself' });
+    if (code === 'EEXIST') throw new ZpkgError('E_KEY_EXISTS', `${path} exists already: a key is never overwritten`, { hint: 'choose another file name or remove the old key yourself' });
     throw new ZpkgError('E_IO', `cannot write ${path}: ${(err as Error).message}`);
   }
   try {
@@ -34,7 +34,7 @@ function writeNew(path: string, text: string, mode: number): void {
 /** Writes a new key pair: FILE (private, 0600) and FILE.pub. Neither may exist. */
 export function writeKeyPair(file: string): KeygenResult {
   const pub = `${file}.pub`;
-  if (existsSync(pub)) throw new ZpkgError('E_USAGE', `${pub} exists already: a key is never overwritten`);
+  if (existsSync(pub)) throw new ZpkgError('E_KEY_EXISTS', `${pub} exists already: a key is never overwritten`, { hint: 'choose another file name or remove the old key yourself' });
   const key = generateSigningKey();
   writeNew(file, privateKeyPem(key), 0o600);
   try {

@@ -39,13 +39,13 @@ export async function resignRepo(repo: RepoWriter, options: ResignOptions): Prom
     else if (options.threshold !== undefined) {
       const count = Object.keys(previous.keys).length;
       if (!Number.isSafeInteger(options.threshold) || options.threshold < 1 || options.threshold > count) {
-        throw new ZpkgError('E_USAGE', `threshold ${options.threshold} must be between 1 and the repository's ${count} keys`);
+        throw new ZpkgError('E_INPUT_INVALID', `threshold ${options.threshold} must be between 1 and the repository's ${count} keys`);
       }
       next = { keys: previous.keys, threshold: options.threshold };
     }
     const draft = prepareRoot(repo.location, previous, options.signer, next);
     if (draft.keySet.threshold === 0) {
-      throw new ZpkgError('E_USAGE', `${repo.location} is an unsigned repository: there is nothing to re-sign`, { hint: `make it signed with \`zpkg repo rotate ${repo.location} --new-key KEY\`` });
+      throw new ZpkgError('E_KEY_REQUIRED', `${repo.location} is an unsigned repository: there is nothing to re-sign`, { hint: `make it signed with \`zpkg repo rotate ${repo.location} --new-key KEY\`` });
     }
     const root = await commitRoot(repo, draft, { catalog: previous.catalog, files: previous.files });
     return {

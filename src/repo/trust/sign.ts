@@ -45,21 +45,11 @@ export interface RootDraft {
 
 const short = (id: KeyId): string => id.slice(0, 16);
 
-/** Parses `30d`, `12h`, `90m`, `45s` (a bare number is days) into seconds. */
-export function parseDuration(text: string): number {
-  const m = /^(\d+)([smhd]?)$/.exec(text.trim());
-  const n = m ? Number(m[1]) : NaN;
-  if (!m || !Number.isSafeInteger(n) || n <= 0) {
-    throw new ZpkgError('E_USAGE', `\`${text}\` is not a duration`, { hint: 'write a positive number with s, m, h or d, e.g. `30d`' });
-  }
-  return n * { s: 1, m: 60, h: 3600, d: 86400, '': 86400 }[m[2] as 's' | 'm' | 'h' | 'd' | ''];
-}
-
 export function keySetOf(keys: readonly SigningKey[], threshold = 1): KeySet {
   const set: KeySet = { keys: Object.fromEntries(keys.map((k) => [k.id, k.entry])), threshold };
   const count = Object.keys(set.keys).length;
   if (!Number.isSafeInteger(threshold) || threshold < 1 || threshold > count) {
-    throw new ZpkgError('E_USAGE', `threshold ${threshold} must be between 1 and the number of distinct keys (${count})`);
+    throw new ZpkgError('E_INPUT_INVALID', `threshold ${threshold} must be between 1 and the number of distinct keys (${count})`);
   }
   return set;
 }
@@ -90,6 +80,8 @@ function requireSigners(location: string, set: KeySet, given: readonly SigningKe
  * new key set (undefined: unchanged), and returns the draft.
  */
 export function prepareRoot(location: string, previous: RootMetadata | undefined, signer: Signer | undefined, next?: KeySet): RootDraft {
+  const expiresIn = signer?.expiresIn ?? DEFAULT_EXPIRY_SECONDS;
+  if (!Number.isSafeInteger(expiresIn) || expiresIn <= 0) throw new ZpkgError('E_INPUT_INVALID', `expiry ${expiresIn} s must be a positive whole number of seconds`);
   const current: KeySet | undefined = previous ? { keys: previous.keys, threshold: previous.threshold } : undefined;
   const keySet = next ?? current ?? { keys: {}, threshold: 0 };
   const rotates = previous !== undefined && next !== undefined && !sameKeySet(next, current!);
@@ -97,7 +89,7 @@ export function prepareRoot(location: string, previous: RootMetadata | undefined
   const unsigned = keySet.threshold === 0 && (current?.threshold ?? 0) === 0;
   if (unsigned) {
     if (given.length && !signer?.fromEnvironment) {
-      throw new ZpkgError('E_USAGE', `${location} is an unsigned repository: --key has nothing to sign with`, {
+      throw new ZpkgError('E_UNTRUSTED_KEY', `${location} is an unsigned repository: --key has nothing to sign with`, {
         hint: `make it signed with \`zpkg repo rotate ${location} --new-key KEY\``,
       });
     }
@@ -126,7 +118,7 @@ export function prepareRoot(location: string, previous: RootMetadata | undefined
     keyGeneration: (previous?.keyGeneration ?? 0) + (rotates || !previous ? 1 : 0),
     rotates,
     signers,
-    expiresIn: signer?.expiresIn ?? DEFAULT_EXPIRY_SECONDS,
+    expiresIn,
   };
 }
 

@@ -1,0 +1,109 @@
+/**
+ * Read-only questions about an image and what its remotes offer: `search`
+ * (by name or summary, or by a path packages deliver) and `info` (one
+ * package). They read the refreshed catalogs (a remote never refreshed, or
+ * whose cached root metadata expired, is refreshed first, as install does)
+ * and the installed set; they take no lock and change nothing else.
+ */
+import type { Candidate } from '../core/catalog.js';
+import { ZpkgError } from '../core/errors.js';
+import { formatAtom, formatClause } from '../core/relation.js';
+import { compareVersions } from '../core/version.js';
+import type { Image } from '../image/image.js';
+import { listRemotes, loadCandidates, loadFileIndex } from '../image/remotes.js';
+import { getPackage, listPackages, type PackageRow } from '../image/state.js';
+
+/** The newest version of a package whose name or summary matched. */
+export interface PackageMatch {
+  name: string;
+  version: string;
+  summary: string;
+  remote: string;
+  /** The installed version, if any. */
+  installed: string | null;
+}
+
+/** A path a package version delivers. */
+export interface PathMatch {
+  path: string;
+  package: string;
+  version: string;
+  remote: string;
+  /** This very version is installed. */
+  installed: boolean;
+}
+
+const byKey = <T>(key: (x: T) => string) => (a: T, b: T): number => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+
+function installedVersions(image: Image): Map<string, string> {
+  return new Map(listPackages(image.db).map((p) => [p.name, p.version]));
+}
+
+/** Packages whose name or summary contains `term` (case-insensitive): the newest version of each, sorted by name. */
+export async function searchPackages(image: Image, term: string): Promise<PackageMatch[]> {
+  const needle = term.toLowerCase();
+  const installed = installedVersions(image);
+  const newest = new Map<string, Candidate>();
+  for (const c of await loadCandidates(image)) {
+    if (!c.name.toLowerCase().includes(needle) && !c.summary.toLowerCase().includes(needle)) continue;
+    const have = newest.get(c.name);
+    if (!have || compareVersions(c.version, have.version) > 0) newest.set(c.name, c);
+  }
+  return [...newest.values()]
+    .map((c) => ({ name: c.name, version: c.version, summary: c.summary, remote: c.remote, installed: installed.get(c.name) ?? null }))
+    .sort(byKey((m) => m.name));
+}
+
+/** Every path containing `term` (case-insensitive) that a package version of a remote delivers, from each remote's file index; sorted by path. */
+export async function searchPaths(image: Image, term: string): Promise<PathMatch[]> {
+  const needle = term.toLowerCase();
+  const installed = installedVersions(image);
+  const hits: PathMatch[] = [];
+  for (const remote of listRemotes(image)) {
+    for (const [key, paths] of await loadFileIndex(image, remote)) {
+      const at = key.lastIndexOf('@');
+      const [name, version] = [key.slice(0, at), key.slice(at + 1)];
+      for (const path of paths) if (path.toLowerCase().includes(needle)) hits.push({ path, package: name, version, remote: remote.name, installed: installed.get(name) === version });
+    }
+  }
+  return hits.sort(byKey((h) => h.path));
+}
+
+/** One package: as installed (if it is), and every version the remotes offer. */
+export interface PackageInfo {
+  name: string;
+  installed: Pick<PackageRow, 'version' | 'requested' | 'held' | 'installedAt' | 'size' | 'manifest' | 'remote'> | null;
+  /** Newest first. */
+  available: { version: string; remote: string }[];
+  /** Metadata of the installed version, else of the newest offered. */
+  arch: string;
+  summary: string;
+  depends: string[];
+  conflicts: string[];
+  provides: string[];
+  replaces: string[];
+}
+
+export async function packageInfo(image: Image, name: string): Promise<PackageInfo> {
+  const row = getPackage(image.db, name);
+  const offered = (await loadCandidates(image)).filter((c) => c.name === name).sort((a, b) => compareVersions(b.version, a.version));
+  const top = offered[0];
+  const available = offered.map((c) => ({ version: c.version, remote: c.remote }));
+  if (row) {
+    const { version, requested, held, installedAt, size, manifest, remote } = row;
+    const { depends, conflicts, provides, replaces } = row.relations;
+    return { name, installed: { version, requested, held, installedAt, size, manifest, remote }, available, arch: row.arch, summary: row.summary, depends, conflicts, provides, replaces };
+  }
+  if (!top) throw new ZpkgError('E_PACKAGE_UNKNOWN', `no package named \`${name}\` is installed or offered by a remote`);
+  return {
+    name,
+    installed: null,
+    available,
+    arch: top.arch,
+    summary: top.summary,
+    depends: top.depends.map(formatClause),
+    conflicts: top.conflicts.map(formatAtom),
+    provides: top.provides.map(formatAtom),
+    replaces: top.replaces.map(formatAtom),
+  };
+}
