@@ -46,7 +46,7 @@ export type ErrorCode =
   | 'E_BUILD_FAILED'
   | 'E_ARCHIVE_INVALID'
   | 'E_INTERNAL'
-  /** A credential (depot token, HTTP 401/403) was refused. */
+  /** A credential is missing or was refused (a depot token, HTTP 401/403). */
   | 'E_AUTH'
   /** A file or value given as input (a sync file, a duration, a threshold) is malformed. */
   | 'E_INPUT_INVALID'
