@@ -104,11 +104,11 @@ describe('prepare', () => {
   it('a dry run reads and plans but writes nothing into the image, not even its cache', async () => {
     const { root, image } = freshImage();
     const target = await solveTarget(image, { install: atoms('app') }, {}, 'test');
-    const before = snapshot(root);
+    const before = snapshot(root, shm);
     const prepared = await prepare(image, target, { report: quietReport().report, dryRun: true });
     expect(prepared.changeset.put).toHaveLength(3);
     expect(prepared.fetched).toMatchObject({ blobs: 3, fetched: 3, bytes: 0 });
-    expect(snapshot(root)).toEqual(before);
+    expect(snapshot(root, shm)).toEqual(before);
     expect(existsSync(join(image.paths.cache, 'blobs'))).toBe(false);
     image.close();
   });
