@@ -9,7 +9,7 @@ import { CATALOG_FORMAT, decodeCatalog, decodeCatalogTable, encodeCatalog, seria
 import { compress, decompress } from '../src/repo/compress.js';
 import { importIndexFileTable } from '../src/repo/debian-index.js';
 import { buildPool, checkInstallable, solve, type Pool } from '../src/solver/index.js';
-import { findPackagesIndex } from './helpers/debian-index.js';
+import { findPackagesIndex } from '#debian-index';
 
 function entry(name: string, version: string, fields: Partial<Record<'depends' | 'conflicts' | 'provides' | 'replaces', string>> = {}, extra: Partial<CatalogEntry> = {}): CatalogEntry {
   const atoms = (text = '') => parseRelationField(text).map((c) => c[0]!);

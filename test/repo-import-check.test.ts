@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decompressIndex } from '../src/repo/debian-index.js';
-import { findPackagesIndex } from './helpers/debian-index.js';
+import { findPackagesIndex } from '#debian-index';
 import { REPO_ROOT, ok, snapshot, tempDir, zpkg } from './helpers/zpkg.js';
 
 let work: string;

@@ -20,7 +20,7 @@ import { describe, expect, it } from 'vitest';
 import { compareVersions, sign } from '../src/core/version.js';
 import { parseStanzas, readIndexText } from '../src/repo/debian-index.js';
 import { prng } from './helpers/prng.js';
-import { findPackagesIndex } from './helpers/debian-index.js';
+import { findPackagesIndex } from '#debian-index';
 
 type Order = '<' | '=' | '>';
 

@@ -13,7 +13,7 @@ import type { Candidate, CatalogEntry, InstalledPackage } from '../../src/core/c
 import { decompressIndex, importIndexFile } from '../../src/repo/debian-index.js';
 import { type Pool, buildPool, checkInstallable, solve } from '../../src/solver/index.js';
 import type { Plan, SolveRequest } from '../../src/solver/types.js';
-import { findPackagesIndex } from '../helpers/debian-index.js';
+import { findPackagesIndex } from '#debian-index';
 import { prng } from '../helpers/prng.js';
 import { unneeded, verifySet } from './verify.js';
 
