@@ -80,6 +80,13 @@ function pkg(s: Setup, name: string, version: string, extra: Partial<LifecyclePa
   return { name, version, files: { [`usr/bin/${name}`]: { content: daemon(s.image, s.out, name, version, { crash: extra.crash }), mode: 0o755 } }, services: [{ name, restart: 'on-upgrade' }], ...extra };
 }
 
+/**
+ * The services timeout of the images: what a stop or start that should succeed may
+ * wait. Wide, so that a machine busy with other work cannot fail it; a correct
+ * manager returns as soon as the service is up, so it costs nothing.
+ */
+const WAIT_S = 60;
+
 function startSupervisor(cmd: string, args: string[]): void {
   children.push(spawn(cmd, args, { detached: true, stdio: 'ignore' }));
 }
@@ -100,6 +107,7 @@ describe('runit', () => {
   const s = setup('runit');
   const svEnv = { ...process.env, SVDIR: s.scan };
   const svStat = (name: string): string => spawnSync('sv', ['status', name], { env: svEnv, encoding: 'utf8' }).stdout;
+  const runitConfig = (timeout: number): string => `services:\n  manager: runit\n  svdir: ${s.scan}\n  timeout: ${timeout}\n  protected: [guarded]\n`;
 
   beforeAll(async () => {
     for (const name of ['daemon', 'guarded', 'bootd', 'phoenix']) superviseDown(s, name);
@@ -115,7 +123,7 @@ describe('runit', () => {
       pkg(s, 'phoenix', '1.0'),
       pkg(s, 'phoenix', '2.0'),
     ]);
-    writeImageConfig(s.image, `services:\n  manager: runit\n  svdir: ${s.scan}\n  timeout: 4\n  protected: [guarded]\n`);
+    writeImageConfig(s.image, runitConfig(WAIT_S));
     addMainRemote(s.image, s.repo);
   });
 
@@ -157,7 +165,14 @@ describe('runit', () => {
   });
 
   it('a service that fails to start is reported: exit 1, committed with errors, shown by verify', () => {
-    const r = zpkg(['--root', s.image, '--json', 'install', '--hooks=host', 'daemon=3.0']);
+    // A service that never comes up makes the start wait its whole timeout: keep that short here.
+    writeImageConfig(s.image, runitConfig(4));
+    let r: ReturnType<typeof zpkg>;
+    try {
+      r = zpkg(['--root', s.image, '--json', 'install', '--hooks=host', 'daemon=3.0']);
+    } finally {
+      writeImageConfig(s.image, runitConfig(WAIT_S));
+    }
     expect(r.status).toBe(1);
     expect(r.json.upgrade).toEqual([{ name: 'daemon', from: '2.0', to: '3.0' }]);
     const start = r.json.lifecycle.services.find((x: { action: string }) => x.action === 'start');
@@ -236,7 +251,7 @@ describe('s6', () => {
       { name: 'web-conf', version: '1', files: { 'etc/web.conf': 'port 80\n' }, restart: { 'etc/web.conf': ['web'] } },
       { name: 'web-conf', version: '2', files: { 'etc/web.conf': 'port 8080\n' }, restart: { 'etc/web.conf': ['web'] } },
     ]);
-    writeImageConfig(s.image, `services:\n  manager: s6\n  s6-scandir: ${s.scan}\n  timeout: 10\n`);
+    writeImageConfig(s.image, `services:\n  manager: s6\n  s6-scandir: ${s.scan}\n  timeout: ${WAIT_S}\n`);
     addMainRemote(s.image, s.repo);
   });
 
@@ -291,7 +306,7 @@ describe('zinit (protocol server)', () => {
       { name: 'zd', version: '1', files: { 'etc/zinit/zd.yaml': 'exec: /usr/bin/zd\n', 'usr/bin/zd': 'one' } },
       { name: 'zd', version: '2', files: { 'etc/zinit/zd.yaml': 'exec: /usr/bin/zd --v2\n', 'usr/bin/zd': 'two' } },
     ]);
-    writeImageConfig(s.image, `services:\n  manager: zinit\n  zinit-socket: ${sim.socket}\n  timeout: 5\n`);
+    writeImageConfig(s.image, `services:\n  manager: zinit\n  zinit-socket: ${sim.socket}\n  timeout: ${WAIT_S}\n`);
     addMainRemote(s.image, s.repo);
   });
   afterAll(() => sim.close());
