@@ -6,7 +6,7 @@ import type { BenchSuite } from './suite.js';
 import { depotSuite } from './depot.js';
 import { installSuite } from './install/suite.js';
 import { remoteSuite } from './remote.js';
-import { solverSuite } from './solver.js';
+import { solverSuite } from './solver/suite.js';
 import { updateSuite } from './update.js';
 
 export const suites: readonly BenchSuite[] = [installSuite, solverSuite, updateSuite, remoteSuite, depotSuite];
