@@ -320,8 +320,9 @@ describe('the real Debian index', () => {
   }
 
   // Speed is measured by `npm run bench -- --only solver` (importIndexFile and
-  // importIndexFileTable beside libsolv's add_debpackages), never asserted here.
-  it.skipIf(index === undefined)(`imports every stanza of ${index ?? 'the index'}, from the file as from its text`, { timeout: 120_000 }, () => {
+  // importIndexFileTable beside libsolv's add_debpackages), never asserted here;
+  // the limit only bounds a hang.
+  it.skipIf(index === undefined)(`imports every stanza of ${index ?? 'the index'}, from the file as from its text`, { timeout: 600_000 }, () => {
     const path = index!;
     const text = readIndexText(path);
     const packageLines = text.match(/^Package:/gm)?.length ?? 0;
