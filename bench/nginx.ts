@@ -59,7 +59,8 @@ http {
   });
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
-  const deadline = Date.now() + 10_000;
+  // Bounds a hang only: a machine busy with other work starts nginx slowly, never this slowly.
+  const deadline = Date.now() + 60_000;
   for (;;) {
     const up = await fetch(`http://127.0.0.1:${port}/`).then(
       () => true,

@@ -1,12 +1,12 @@
 /**
  * The benchmark suites, in the order `npm run bench` runs them.
- * To add one: write `bench/<name>.ts` exporting a `BenchSuite` and append it here.
+ * To add one: write `bench/<name>.ts` (or, split by phase, `bench/<name>/suite.ts`) exporting a `BenchSuite`, and append it here.
  */
 import type { BenchSuite } from './suite.js';
 import { depotSuite } from './depot.js';
-import { installSuite } from './install.js';
+import { installSuite } from './install/suite.js';
 import { remoteSuite } from './remote.js';
-import { solverSuite } from './solver.js';
+import { solverSuite } from './solver/suite.js';
 import { updateSuite } from './update.js';
 
 export const suites: readonly BenchSuite[] = [installSuite, solverSuite, updateSuite, remoteSuite, depotSuite];

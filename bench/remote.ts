@@ -14,7 +14,7 @@ import { openImage } from '../src/image/image.js';
 import { listRemotes, refreshRemote } from '../src/image/remotes.js';
 import { startNginx } from './nginx.js';
 import { median, mustRun } from './proc.js';
-import { findPackagesIndex } from './solver.js';
+import { findPackagesIndex } from '#debian-index';
 import type { BenchContext, BenchSuite, GoalResult, SuiteResult } from './suite.js';
 import { fmtSeconds, formatTable, round } from './table.js';
 

@@ -9,7 +9,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { solverSuite } from './solver.js';
+import { solverSuite } from './solver/suite.js';
 import type { BenchContext } from './suite.js';
 
 const argv = process.argv.slice(2);

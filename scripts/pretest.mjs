@@ -30,11 +30,11 @@ export const TOOLS = [
 ];
 
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, readdirSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { APT_LISTS as LISTS, baseSuiteOf, findPackagesIndex as findIndex } from './debian-index.mjs';
 
-const LISTS = '/var/lib/apt/lists';
 const ARCH = 'amd64';
 /** sbin directories are searched too: a user's PATH often lacks them (nginx lives in /usr/sbin). */
 const SBIN = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
@@ -70,25 +70,10 @@ function isPresent(tool) {
   throw new Error(`pretest: row for ${tool.deb} needs \`bin\` or \`check\``);
 }
 
-/**
- * The base suite's (not -updates/-security) main Packages index, as apt keeps
- * it (plain or compressed): what test/helpers/debian-index.ts finds.
- */
-function findIndex() {
-  let names;
-  try {
-    names = readdirSync(LISTS);
-  } catch {
-    return undefined;
-  }
-  const re = new RegExp(`_dists_([^_-]+)_main_binary-${ARCH}_Packages(\\.[a-z0-9]+)?$`);
-  return names.filter((n) => re.test(n)).sort()[0];
-}
-
-/** `bookworm main index` from deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4. */
-function describeIndex(name) {
-  const suite = /_dists_([^_]+)_main_/.exec(name)?.[1] ?? '?';
-  return `${suite} main index`;
+/** `bookworm main index` for …/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4; else the path ($ZPKG_PACKAGES_INDEX). */
+function describeIndex(path) {
+  const suite = baseSuiteOf(path);
+  return suite === undefined ? path : `${suite} main index`;
 }
 
 function missingTools() {

@@ -14,7 +14,7 @@ import {
   readIndexText,
   stanzaToEntry,
 } from '../src/repo/debian-index.js';
-import { findPackagesIndex } from './helpers/debian-index.js';
+import { findPackagesIndex } from '#debian-index';
 
 const BASH = `Package: bash
 Version: 5.2.15-2+b7
@@ -319,37 +319,17 @@ describe('the real Debian index', () => {
     });
   }
 
-  it.skipIf(index === undefined)(`imports every stanza of ${index ?? 'the index'} quickly`, { timeout: 60_000 }, () => {
+  // Speed is measured by `npm run bench -- --only solver` (importIndexFile and
+  // importIndexFileTable beside libsolv's add_debpackages), never asserted here;
+  // the limit only bounds a hang.
+  it.skipIf(index === undefined)(`imports every stanza of ${index ?? 'the index'}, from the file as from its text`, { timeout: 600_000 }, () => {
     const path = index!;
     const text = readIndexText(path);
     const packageLines = text.match(/^Package:/gm)?.length ?? 0;
     expect(packageLines).toBeGreaterThan(10_000);
 
-    // Time the whole way in: read, decompress, parse, map. Best of up to three
-    // runs, and the bound is on CPU time (user + system, GC threads included):
-    // wall time also counts whatever else loads the machine, such as the
-    // parallel test files (the dpkg oracle keeps both cores busy).
-    const wall: number[] = [];
-    const cpu: number[] = [];
-    let result = importIndexFile(path); // warm-up: JIT, first-touch of memory
-    for (let run = 0; run < 3; run++) {
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      result = importIndexFile(path);
-      wall.push(performance.now() - t0);
-      const c = process.cpuUsage(c0);
-      cpu.push((c.user + c.system) / 1000);
-      if (wall[run]! < 1000) break;
-    }
-    const t0 = performance.now();
+    const result = importIndexFile(path);
     const fromText = importIndex(text);
-    const textMs = performance.now() - t0;
-    const ms = (xs: number[]) => xs.map((x) => x.toFixed(0)).join('/');
-    console.log(
-      `debian-index: ${packageLines} stanzas, ${(text.length / 1e6).toFixed(1)} M chars: ` +
-        `importIndexFile ${ms(wall)} ms wall, ${ms(cpu)} ms CPU; importIndex(text) ${textMs.toFixed(0)} ms wall`,
-    );
-
     expect(result.skipped).toEqual([]);
     expect(result.entries).toHaveLength(packageLines);
     expect(fromText.entries).toHaveLength(packageLines);
@@ -358,6 +338,5 @@ describe('the real Debian index', () => {
     const badNames = result.entries.filter((e) => !/^[a-z0-9][a-z0-9+.-]*$/.test(e.name)).map((e) => e.name);
     expect(badNames).toEqual([]);
     for (const e of result.entries) parseVersion(e.version);
-    expect(Math.min(...cpu)).toBeLessThan(1500);
   });
 });

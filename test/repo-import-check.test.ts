@@ -6,7 +6,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decompressIndex } from '../src/repo/debian-index.js';
-import { findPackagesIndex } from './helpers/debian-index.js';
+import { findPackagesIndex } from '#debian-index';
+import { keyReason, parseInstallcheck, solvableNames } from '../bench/shared/installcheck.js';
 import { REPO_ROOT, ok, snapshot, tempDir, zpkg } from './helpers/zpkg.js';
 
 let work: string;
@@ -261,30 +262,6 @@ const realIndex = findPackagesIndex();
 const haveLibsolv =
   existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import solv'], { stdio: 'ignore' }).status === 0 && spawnSync('installcheck', ['--help'], { stdio: 'ignore' }).error === undefined;
 
-/** `NAME-VERSION.ARCH` (libsolv's spelling of a solvable) → `NAME VERSION`, for every stanza of a plain Packages text. */
-function solvableNames(packagesText: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const stanza of packagesText.split(/\n\s*\n/)) {
-    const name = /^Package:\s*(\S+)/m.exec(stanza)?.[1];
-    const version = /^Version:\s*(\S+)/m.exec(stanza)?.[1];
-    const arch = /^Architecture:\s*(\S+)/m.exec(stanza)?.[1];
-    if (name && version && arch) out.set(`${name}-${version}.${arch}`, `${name} ${version}`);
-  }
-  return out;
-}
-
-/** installcheck's `can't install NAME-VERSION.ARCH:` lines, matched against known solvables (versions contain `-`). */
-function parseInstallcheck(output: string, names: Map<string, string>): string[] {
-  const out: string[] = [];
-  for (const m of output.matchAll(/^can't install (.+):$/gm)) out.push(names.get(m[1]!) ?? `UNKNOWN ${m[1]}`);
-  return [...new Set(out)].sort();
-}
-
-/** The line of an explanation that names the conflict, if any (the usual culprit of a disagreement), else its last line. */
-function keyReason(reason: string[]): string {
-  return reason.find((l) => l.includes(' conflicts with ')) ?? reason.at(-1) ?? '(no reason given)';
-}
-
 describe.skipIf(realIndex === undefined || !haveLibsolv)('repo check on the real Debian index agrees with installcheck', () => {
   it(`finds the same uninstallable packages as installcheck in ${realIndex ?? 'the index'}`, { timeout: 300_000 }, () => {
     const dir = join(work, 'real');
@@ -310,9 +287,8 @@ describe.skipIf(realIndex === undefined || !haveLibsolv)('repo check on the real
     execFileSync(PYTHON, [join(REPO_ROOT, 'bench', 'libsolv.py'), 'write-solv', plain, solv], { stdio: ['ignore', 'ignore', 'inherit'] });
     const ic = spawnSync('installcheck', ['amd64', solv], { encoding: 'utf8', maxBuffer: 64 << 20 });
     expect([0, 1]).toContain(ic.status);
-    const names = solvableNames(plainBytes.toString('utf8'));
-    const icSet = parseInstallcheck(ic.stdout, names);
-    expect(icSet.filter((p) => p.startsWith('UNKNOWN '))).toEqual([]);
+    const { packages: icSet, unknown } = parseInstallcheck(ic.stdout, solvableNames(plainBytes.toString('utf8')));
+    expect(unknown).toEqual([]);
 
     const onlyZpkg = zpkgSet.filter((p) => !icSet.includes(p));
     const onlyInstallcheck = icSet.filter((p) => !zpkgSet.includes(p));

@@ -46,6 +46,19 @@ function readVersion(out: string, name: string): { version: string; pid: number 
   }
 }
 
+/**
+ * What the daemon recorded once it runs as `version` (and, with `not`, under
+ * another pid than that one). A supervisor says "running" as soon as it forked
+ * the process; the process writes its record a moment later, much later on a
+ * busy machine: wait for it rather than read it at once.
+ */
+function started(out: string, name: string, version: string, not?: number): Promise<{ version: string; pid: number }> {
+  return until(`${name} ${version} to record its start`, () => {
+    const v = readVersion(out, name);
+    return v && v.version === version && v.pid !== not ? v : undefined;
+  });
+}
+
 function events(out: string, name: string): string[] {
   try {
     return readFileSync(join(out, `${name}.events`), 'utf8').trim().split('\n');
@@ -80,6 +93,13 @@ function pkg(s: Setup, name: string, version: string, extra: Partial<LifecyclePa
   return { name, version, files: { [`usr/bin/${name}`]: { content: daemon(s.image, s.out, name, version, { crash: extra.crash }), mode: 0o755 } }, services: [{ name, restart: 'on-upgrade' }], ...extra };
 }
 
+/**
+ * The services timeout of the images: what a stop or start that should succeed may
+ * wait. Wide, so that a machine busy with other work cannot fail it; a correct
+ * manager returns as soon as the service is up, so it costs nothing.
+ */
+const WAIT_S = 60;
+
 function startSupervisor(cmd: string, args: string[]): void {
   children.push(spawn(cmd, args, { detached: true, stdio: 'ignore' }));
 }
@@ -100,6 +120,7 @@ describe('runit', () => {
   const s = setup('runit');
   const svEnv = { ...process.env, SVDIR: s.scan };
   const svStat = (name: string): string => spawnSync('sv', ['status', name], { env: svEnv, encoding: 'utf8' }).stdout;
+  const runitConfig = (timeout: number): string => `services:\n  manager: runit\n  svdir: ${s.scan}\n  timeout: ${timeout}\n  protected: [guarded]\n`;
 
   beforeAll(async () => {
     for (const name of ['daemon', 'guarded', 'bootd', 'phoenix']) superviseDown(s, name);
@@ -115,16 +136,15 @@ describe('runit', () => {
       pkg(s, 'phoenix', '1.0'),
       pkg(s, 'phoenix', '2.0'),
     ]);
-    writeImageConfig(s.image, `services:\n  manager: runit\n  svdir: ${s.scan}\n  timeout: 4\n  protected: [guarded]\n`);
+    writeImageConfig(s.image, runitConfig(WAIT_S));
     addMainRemote(s.image, s.repo);
   });
 
-  it('a new package\'s service is started after the commit', () => {
+  it('a new package\'s service is started after the commit', async () => {
     const r = ok(['--root', s.image, '--json', 'install', '--hooks=host', 'daemon=1.0']);
     expect(r.json.lifecycle.serviceManager).toBe('runit');
     expect(r.json.lifecycle.services).toEqual([expect.objectContaining({ name: 'daemon', action: 'start', status: 'ok' })]);
-    const v = readVersion(s.out, 'daemon')!;
-    expect(v.version).toBe('1.0');
+    const v = await started(s.out, 'daemon', '1.0');
     expect(alive(v.pid)).toBe(true);
     expect(svStat('daemon')).toMatch(/^run: daemon: \(pid \d+\)/);
   });
@@ -135,8 +155,7 @@ describe('runit', () => {
     expect(r.json.lifecycle.services.map((x: { action: string; status: string }) => `${x.action} ${x.status}`)).toEqual(['stop ok', 'start ok']);
     // The old process saw its own binary when it was stopped: the files changed after the stop.
     expect(events(s.out, 'daemon')).toEqual(['stop 1.0 saw=V=1.0']);
-    const now = readVersion(s.out, 'daemon')!;
-    expect(now.version).toBe('2.0');
+    const now = await started(s.out, 'daemon', '2.0');
     expect(now.pid).not.toBe(old.pid);
     expect(alive(now.pid)).toBe(true);
     expect(alive(old.pid)).toBe(false);
@@ -157,7 +176,14 @@ describe('runit', () => {
   });
 
   it('a service that fails to start is reported: exit 1, committed with errors, shown by verify', () => {
-    const r = zpkg(['--root', s.image, '--json', 'install', '--hooks=host', 'daemon=3.0']);
+    // A service that never comes up makes the start wait its whole timeout: keep that short here.
+    writeImageConfig(s.image, runitConfig(4));
+    let r: ReturnType<typeof zpkg>;
+    try {
+      r = zpkg(['--root', s.image, '--json', 'install', '--hooks=host', 'daemon=3.0']);
+    } finally {
+      writeImageConfig(s.image, runitConfig(WAIT_S));
+    }
     expect(r.status).toBe(1);
     expect(r.json.upgrade).toEqual([{ name: 'daemon', from: '2.0', to: '3.0' }]);
     const start = r.json.lifecycle.services.find((x: { action: string }) => x.action === 'start');
@@ -170,7 +196,7 @@ describe('runit', () => {
     expect(v.stdout).toMatch(/daemon: not fully set up: service daemon start failed/);
   });
 
-  it('sync --boot runs no hooks but starts the services', () => {
+  it('sync --boot runs no hooks but starts the services', async () => {
     const list = join(work, 'boot-list');
     writeFileSync(list, 'daemon 3.0\nguarded 2.0\nbootd 1.0\n');
     const r = ok(['--root', s.image, '--json', 'sync', '--boot', list]);
@@ -178,12 +204,12 @@ describe('runit', () => {
     expect(r.json.lifecycle.hooks).toEqual([]);
     expect(existsSync(join(s.out, 'bootd.hook'))).toBe(false);
     expect(r.json.lifecycle.services).toEqual([expect.objectContaining({ name: 'bootd', action: 'start', status: 'ok' })]);
-    expect(alive(readVersion(s.out, 'bootd')!.pid)).toBe(true);
+    expect(alive((await started(s.out, 'bootd', '1.0')).pid)).toBe(true);
   });
 
   it('killed after stopping a service: recovery rolls the files back and starts the old version again; after the commit: it starts the new one', async () => {
     ok(['--root', s.image, 'install', '--hooks=host', 'phoenix=1.0']);
-    const first = readVersion(s.out, 'phoenix')!;
+    const first = await started(s.out, 'phoenix', '1.0');
     const killed = zpkg(['--root', s.image, 'install', '--hooks=host', 'phoenix=2.0'], { env: { ZPKG_CRASH_AT: 'applied' } });
     expect(killed.status).not.toBe(0);
     expect(alive(first.pid)).toBe(false);
@@ -203,8 +229,7 @@ describe('runit', () => {
     expect(svStat('phoenix')).toMatch(/^down: phoenix/);
     // Any changing command finishes it first; here a no-op install.
     ok(['--root', s.image, 'install', '--hooks=host', 'phoenix=2.0']);
-    const now = readVersion(s.out, 'phoenix')!;
-    expect(now.version).toBe('2.0');
+    const now = await started(s.out, 'phoenix', '2.0');
     expect(alive(now.pid)).toBe(true);
     const h = ok(['--root', s.image, '--json', 'history']).json.transactions.at(-1);
     const one = ok(['--root', s.image, '--json', 'history', String(h.id)]).json;
@@ -236,18 +261,16 @@ describe('s6', () => {
       { name: 'web-conf', version: '1', files: { 'etc/web.conf': 'port 80\n' }, restart: { 'etc/web.conf': ['web'] } },
       { name: 'web-conf', version: '2', files: { 'etc/web.conf': 'port 8080\n' }, restart: { 'etc/web.conf': ['web'] } },
     ]);
-    writeImageConfig(s.image, `services:\n  manager: s6\n  s6-scandir: ${s.scan}\n  timeout: 10\n`);
+    writeImageConfig(s.image, `services:\n  manager: s6\n  s6-scandir: ${s.scan}\n  timeout: ${WAIT_S}\n`);
     addMainRemote(s.image, s.repo);
   });
 
-  it('install starts, upgrade restarts with a new process and version', () => {
+  it('install starts, upgrade restarts with a new process and version', async () => {
     ok(['--root', s.image, 'install', 'web=1.0']);
-    const first = readVersion(s.out, 'web')!;
-    expect(first.version).toBe('1.0');
+    const first = await started(s.out, 'web', '1.0');
     expect(up('web')).toBe(true);
     ok(['--root', s.image, 'install', 'web=2.0']);
-    const second = readVersion(s.out, 'web')!;
-    expect(second.version).toBe('2.0');
+    const second = await started(s.out, 'web', '2.0');
     expect(second.pid).not.toBe(first.pid);
     expect(alive(first.pid)).toBe(false);
     expect(events(s.out, 'web')).toEqual(['stop 1.0 saw=V=1.0']);
@@ -255,7 +278,7 @@ describe('s6', () => {
 
   it('a service declared reload: true is reloaded (HUP), not restarted', async () => {
     ok(['--root', s.image, 'install', 'hupd=1.0']);
-    const before = readVersion(s.out, 'hupd')!;
+    const before = await started(s.out, 'hupd', '1.0');
     const r = ok(['--root', s.image, '--json', 'install', 'hupd=1.1']);
     expect(r.json.lifecycle.services).toEqual([expect.objectContaining({ name: 'hupd', action: 'reload', status: 'ok' })]);
     await until('the HUP to be handled', () => (events(s.out, 'hupd').length ? true : undefined));
@@ -263,14 +286,13 @@ describe('s6', () => {
     expect(readVersion(s.out, 'hupd')).toEqual(before);
   });
 
-  it('a changed file whose action names a service restarts it, once, whoever ships the file', () => {
+  it('a changed file whose action names a service restarts it, once, whoever ships the file', async () => {
     ok(['--root', s.image, 'install', 'web-conf=1']);
-    const before = readVersion(s.out, 'web')!;
+    const before = await started(s.out, 'web', '2.0');
     const r = ok(['--root', s.image, '--json', 'install', 'web-conf=2']);
     expect(r.json.lifecycle.services.map((x: { name: string; action: string }) => `${x.name} ${x.action}`)).toEqual(['web stop', 'web start']);
-    const after = readVersion(s.out, 'web')!;
+    const after = await started(s.out, 'web', '2.0', before.pid);
     expect(after.pid).not.toBe(before.pid);
-    expect(after.version).toBe('2.0');
   });
 });
 
@@ -291,7 +313,7 @@ describe('zinit (protocol server)', () => {
       { name: 'zd', version: '1', files: { 'etc/zinit/zd.yaml': 'exec: /usr/bin/zd\n', 'usr/bin/zd': 'one' } },
       { name: 'zd', version: '2', files: { 'etc/zinit/zd.yaml': 'exec: /usr/bin/zd --v2\n', 'usr/bin/zd': 'two' } },
     ]);
-    writeImageConfig(s.image, `services:\n  manager: zinit\n  zinit-socket: ${sim.socket}\n  timeout: 5\n`);
+    writeImageConfig(s.image, `services:\n  manager: zinit\n  zinit-socket: ${sim.socket}\n  timeout: ${WAIT_S}\n`);
     addMainRemote(s.image, s.repo);
   });
   afterAll(() => sim.close());

@@ -15,8 +15,12 @@ export function alive(pid: number): boolean {
   }
 }
 
-/** Polls `fn` every 50 ms until it returns something, or fails naming `what`. */
-export async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
+/**
+ * Polls `fn` every 50 ms until it returns something, or fails naming `what`.
+ * The default limit is a minute: it only bounds a hang, so it is chosen wide
+ * enough that a machine busy with other work never reaches it.
+ */
+export async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

@@ -48,14 +48,14 @@ export function zpkgAsync(args: string[], env: Record<string, string> = {}): Pro
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       let json: unknown;
       try {
         json = JSON.parse(stdout);
       } catch {
         json = undefined;
       }
-      resolve({ status: code ?? -1, stdout, stderr, json });
+      resolve({ status: code ?? -1, signal, stdout, stderr, json });
     });
   });
 }

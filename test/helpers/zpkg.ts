@@ -23,21 +23,41 @@ export const TRUST = ['--key', TEST_PUB];
 
 export interface Run {
   status: number;
+  /** The signal that ended zpkg (SIGKILL when `timeoutMs` ran out), else null. */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
   /** stdout parsed as JSON when it is one document. */
   json: any;
 }
 
-export function zpkg(args: string[], options: { input?: string; cwd?: string; env?: Record<string, string> } = {}): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], { input: options.input ?? '', cwd: options.cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ZPKG_REPO_KEY: TEST_KEY, ...options.env } });
+export interface RunOptions {
+  input?: string;
+  cwd?: string;
+  env?: Record<string, string>;
+  /**
+   * Kill zpkg (SIGKILL) if it still runs after this long: for a test whose claim
+   * is that zpkg returns by itself (a timeout it enforces, a lock it does not wait
+   * for). Choose it wide (a minute): it bounds a hang, it does not measure speed.
+   */
+  timeoutMs?: number;
+}
+
+export function zpkg(args: string[], options: RunOptions = {}): Run {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    input: options.input ?? '',
+    cwd: options.cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', ZPKG_REPO_KEY: TEST_KEY, ...options.env },
+    ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs, killSignal: 'SIGKILL' as const } : {}),
+  });
   let json: unknown;
   try {
     json = JSON.parse(r.stdout);
   } catch {
     json = undefined;
   }
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, json };
+  return { status: r.status ?? -1, signal: r.signal, stdout: r.stdout, stderr: r.stderr, json };
 }
 
 /** Runs zpkg and fails with its output when it does not exit 0. */
