@@ -124,8 +124,6 @@ function jsonData(b: Bench, p: Prepared, m: Measured, v: Verified, f: Figures, g
         x.id,
         {
           label: x.label,
-          // Every tool is measured now; the key stays for readers of earlier lines.
-          available: true,
           failed: x.failed ?? null,
           durability: f.durability(x),
           sync_calls: x.syncCounts ?? null,
@@ -172,8 +170,7 @@ function jsonData(b: Bench, p: Prepared, m: Measured, v: Verified, f: Figures, g
       Object.entries(v.verify).map(([k, x]) => [k, { median_s: round(median(x.seconds)), runs_s: x.seconds.map((y) => round(y)), ok: x.ok, detail: x.detail, peak_rss_kib: x.rssKiB }]),
     ),
     tamper: v.tamper,
-    // zpkg is always there now; `available` and `reason` stay for readers of earlier lines.
-    zpkg: { available: true, reason: '', unsafe_io_flag: ZPKG_UNSAFE_IO_FLAG },
+    zpkg: { unsafe_io_flag: ZPKG_UNSAFE_IO_FLAG },
     goals,
     problems: b.problems,
   };
