@@ -42,7 +42,7 @@
 import { readFileSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { decompressIndex } from '../src/repo/debian-index.js';
+import { decompressIndex } from '../src/repo/debian/index.js';
 import { haveGnuTime, machineBusySeconds, median, run, tailLines, timed, which, type TimedResult } from './proc.js';
 import type { BenchContext, BenchSuite, GoalResult, SuiteResult } from './suite.js';
 import { fmtInt, fmtMB, fmtRatio, fmtSeconds, formatTable, round } from './table.js';

@@ -7,7 +7,7 @@ import { isZpkgError } from '../src/core/errors.js';
 import { parseAtom, parseRelationField } from '../src/core/relation.js';
 import { CATALOG_FORMAT, decodeCatalog, decodeCatalogTable, encodeCatalog, serializeTable } from '../src/repo/catalog-codec.js';
 import { compress, decompress } from '../src/repo/compress.js';
-import { importIndexFileTable } from '../src/repo/debian-index.js';
+import { importIndexFileTable } from '../src/repo/debian/index.js';
 import { buildPool, checkInstallable, solve, type Pool } from '../src/solver/index.js';
 import { findPackagesIndex } from './helpers/debian-index.js';
 
