@@ -13,7 +13,7 @@
 import type { CatalogEntry } from './catalog.js';
 import { CatalogRow, CatalogTable, KINDS, OP_NONE, StringTable, operatorCode } from './catalog-table.js';
 import type { Atom, Clause } from './relation.js';
-import { ABSENT, SpanMap } from './span-map.js';
+import { ABSENT, SpanMap, bytesOf } from './span-map.js';
 
 /** A growable Int32Array. */
 class Ints {
@@ -66,18 +66,20 @@ export class CatalogBuilder {
   private bytes: Buffer;
   private bytesLen = 0;
   private readonly ends: Ints;
-  private readonly strings: SpanMap<Uint8Array>;
+  private readonly strings: SpanMap;
   private readonly jsStrings = new Map<string, number>();
   private scratch = Buffer.allocUnsafe(256);
 
-  /** Atom a is (name, op, version) at atomKey[3a .. 3a + 3). */
+  /** Atom a is (name, op, version) at atomKey[3a .. 3a + 3); the map keys its bytes. */
   private readonly atomKey: Ints;
-  private readonly atoms: SpanMap<Int32Array>;
+  private readonly atoms: SpanMap;
   private readonly atomQuery = new Int32Array(3);
+  private readonly atomQueryBytes = bytesOf(this.atomQuery);
 
   private readonly clauseStart: Ints;
   private readonly clauseAtoms: Ints;
-  private readonly clauses: SpanMap<Int32Array>;
+  /** Keys the bytes of each clause's span of clauseAtoms. */
+  private readonly clauses: SpanMap;
 
   private readonly rowName: Ints;
   private readonly rowVersion: Ints;
@@ -95,18 +97,20 @@ export class CatalogBuilder {
   private readonly clauseOfObject = new Map<Clause, number>();
   private readonly remaps = new Map<CatalogTable, Remap>();
   private scratchIds = new Int32Array(64);
+  private clauseQuery = new Int32Array(64);
+  private clauseQueryBytes = bytesOf(this.clauseQuery);
 
   /** `expectedRows`: how many rows to make room for up front (a guess; everything grows as needed). */
   constructor(expectedRows = 256) {
     const rows = Math.max(256, expectedRows);
     this.bytes = Buffer.allocUnsafe(64 * rows);
     this.ends = new Ints(3 * rows);
-    this.strings = new SpanMap<Uint8Array>(this.bytes, 3 * rows);
+    this.strings = new SpanMap(this.bytes, 3 * rows);
     this.atomKey = new Ints(6 * rows);
-    this.atoms = new SpanMap(this.atomKey.a, 2 * rows);
+    this.atoms = new SpanMap(bytesOf(this.atomKey.a), 2 * rows);
     this.clauseStart = new Ints(2 * rows);
     this.clauseAtoms = new Ints(2 * rows);
-    this.clauses = new SpanMap(this.clauseAtoms.a, 2 * rows);
+    this.clauses = new SpanMap(bytesOf(this.clauseAtoms.a), 2 * rows);
     this.rowName = new Ints(rows);
     this.rowVersion = new Ints(rows);
     this.rowArch = new Ints(rows);
@@ -178,35 +182,38 @@ export class CatalogBuilder {
     q[0] = name;
     q[1] = op;
     q[2] = version;
-    const found = this.atoms.get(q, 0, 3);
+    const found = this.atoms.get(this.atomQueryBytes, 0, 12);
     if (found !== ABSENT) return found;
     const keys = this.atomKey;
     const id = keys.n / 3;
+    const before = keys.a;
     keys.push(name);
     keys.push(op);
     keys.push(version);
-    this.atoms.keys = keys.a;
-    this.atoms.set(3 * id, 3 * id + 3, id);
+    if (keys.a !== before) this.atoms.keys = bytesOf(keys.a);
+    this.atoms.set(12 * id, 12 * id + 12, id);
     return id;
   }
 
   /** The id of the clause with atoms ids[from, to) (at least one). */
   clause(ids: ArrayLike<number>, from: number, to: number): number {
-    let src: Int32Array;
-    if (ids instanceof Int32Array) src = ids;
-    else {
-      if (this.scratchIds.length < to) this.scratchIds = new Int32Array(2 * to);
-      src = this.scratchIds;
-      for (let i = from; i < to; i++) src[i] = ids[i]!;
+    const len = to - from;
+    if (this.clauseQuery.length < len) {
+      this.clauseQuery = new Int32Array(2 * len);
+      this.clauseQueryBytes = bytesOf(this.clauseQuery);
     }
-    const found = this.clauses.get(src, from, to);
+    const q = this.clauseQuery;
+    for (let i = 0; i < len; i++) q[i] = ids[from + i]!;
+    const found = this.clauses.get(this.clauseQueryBytes, 0, 4 * len);
     if (found !== ABSENT) return found;
     const id = this.clauseStart.n - 1;
-    const start = this.clauseAtoms.n;
-    for (let i = from; i < to; i++) this.clauseAtoms.push(src[i]!);
-    this.clauseStart.push(this.clauseAtoms.n);
-    this.clauses.keys = this.clauseAtoms.a;
-    this.clauses.set(start, this.clauseAtoms.n, id);
+    const atoms = this.clauseAtoms;
+    const start = atoms.n;
+    const before = atoms.a;
+    for (let i = 0; i < len; i++) atoms.push(q[i]!);
+    this.clauseStart.push(atoms.n);
+    if (atoms.a !== before) this.clauses.keys = bytesOf(atoms.a);
+    this.clauses.set(4 * start, 4 * atoms.n, id);
     return id;
   }
 

@@ -28,7 +28,7 @@ export class PoolNames {
   private readonly cache: Int32Array[] = [];
   /** The one table whose string ids are the name ids, if any. */
   private sorted: CatalogTable | undefined;
-  private map: SpanMap<Uint8Array> | undefined;
+  private map: SpanMap | undefined;
   /** The bytes of the interned names, one after the other. */
   private arena: Buffer = Buffer.allocUnsafe(0);
   private arenaLength = 0;
@@ -132,7 +132,7 @@ export class PoolNames {
     if (this.map === undefined) {
       const rows = this.tables.reduce((sum, t) => sum + t.rows, 0);
       this.arena = Buffer.allocUnsafe(Math.max(1024, 16 * rows));
-      this.map = new SpanMap<Uint8Array>(this.arena, 2 * rows);
+      this.map = new SpanMap(this.arena, 2 * rows);
     }
     const nid = this.map.get(buf, a, b);
     return nid === ABSENT ? -1 : nid;

@@ -15,11 +15,11 @@ import { SLOT_COUNT } from './fields.js';
  * that repeat a clause share it. A hit makes no string.
  */
 class ClauseMemo {
-  private readonly map: SpanMap<Uint8Array>;
+  private readonly map: SpanMap;
   private readonly clauses: Clause[] = [];
 
   constructor(private readonly buf: Buffer) {
-    this.map = new SpanMap<Uint8Array>(buf);
+    this.map = new SpanMap(buf);
   }
 
   /** The comma-separated relation field in buf[from, to). */

@@ -1,10 +1,8 @@
 /**
  * The twelve fields of a stanza a catalog entry is made of, as slots, and
  * how a reader of bytes finds a field's slot from its name without making a
- * string: a fingerprint of the name (the same in any letter case) looked up
- * in a span map, then the bytes compared with Debian's spelling.
+ * string (slotOf).
  */
-import { ABSENT, SpanMap } from '../../core/span-map.js';
 
 export const F_PACKAGE = 0;
 export const F_VERSION = 1;
@@ -41,41 +39,38 @@ export const SLOT_LOWER: readonly string[] = SLOT_FIELDS.map((f) => f.toLowerCas
 const SLOT_BY_LOWER = new Map<string, number>(SLOT_LOWER.map((f, i) => [f, i]));
 
 /**
- * A cheap fingerprint of a field name, the same in any letter case: its
- * length and its first and last characters, folded to lower case. A name
- * whose fingerprint no entry field has is skipped without comparing bytes.
+ * The slot of a field name by its length and first letter (in any case):
+ * those two tell the twelve apart, so an array indexed by them finds the one
+ * candidate without hashing; its last letter and then its bytes confirm it.
  */
-function fingerprint(length: number, first: number, last: number): number {
-  return (length << 16) | ((first | 0x20) << 8) | (last | 0x20);
-}
-
-/** Fingerprint k of FINGERPRINTS is slot k's; the map finds a fingerprint's slot. */
-const FINGERPRINTS = Int32Array.from(SLOT_FIELDS, (f) => fingerprint(f.length, f.charCodeAt(0), f.charCodeAt(f.length - 1)));
-const BY_FINGERPRINT = new SpanMap(FINGERPRINTS, SLOT_COUNT);
+const MAX_LENGTH = 15;
+const shape = (length: number, first: number): number => (length << 5) | (first & 31);
+const BY_SHAPE = new Int8Array(shape(MAX_LENGTH, 31) + 1).fill(-1);
 for (let slot = 0; slot < SLOT_COUNT; slot++) {
-  if (BY_FINGERPRINT.get(FINGERPRINTS, slot, slot + 1) !== ABSENT) throw new Error('debian fields: entry fields share a fingerprint');
-  BY_FINGERPRINT.set(slot, slot + 1, slot);
+  const f = SLOT_FIELDS[slot]!;
+  const k = shape(f.length, f.charCodeAt(0));
+  if (f.length > MAX_LENGTH || BY_SHAPE[k] !== -1) throw new Error('debian fields: two entry fields share a length and first letter');
+  BY_SHAPE[k] = slot;
 }
-const query = new Int32Array(1);
 
 /** Field names as bytes, to compare in place. */
 const SLOT_BYTES = SLOT_FIELDS.map((f) => Buffer.from(f, 'latin1'));
 
 /** The slot of the field named buf[pos, colon), -1 if an entry does not use it. */
 export function slotOf(buf: Buffer, pos: number, colon: number): number {
-  query[0] = fingerprint(colon - pos, buf[pos]!, buf[colon - 1]!);
-  const slot = BY_FINGERPRINT.get(query, 0, 1);
-  if (slot === ABSENT) return -1;
+  const length = colon - pos;
+  if (length > MAX_LENGTH) return -1;
+  const slot = BY_SHAPE[shape(length, buf[pos]!)]!;
+  if (slot < 0) return -1;
   const want = SLOT_BYTES[slot]!;
-  if (want.length === colon - pos) {
-    let same = true;
-    for (let k = 0; k < want.length; k++) {
-      if (buf[pos + k] !== want[k]) {
-        same = false;
-        break;
-      }
+  if ((buf[colon - 1]! | 0x20) !== (want[length - 1]! | 0x20)) return -1;
+  let same = true;
+  for (let k = 0; k < length; k++) {
+    if (buf[pos + k] !== want[k]) {
+      same = false;
+      break;
     }
-    if (same) return slot; // as Debian writes it
   }
+  if (same) return slot; // as Debian writes it
   return SLOT_BY_LOWER.get(buf.toString('latin1', pos, colon).toLowerCase()) ?? -1;
 }

@@ -37,7 +37,7 @@ const SLOW = -2;
 
 export class FastRows {
   /** Clause bytes → clause id, or SLOW. */
-  private readonly memo: SpanMap<Uint8Array>;
+  private readonly memo: SpanMap;
   private readonly spans: AtomSpans = atomSpans();
   /** Per string id of the builder: 0 not checked, 1 a valid version, 2 not one. */
   private versionOk = new Uint8Array(1 << 16);
@@ -57,7 +57,7 @@ export class FastRows {
     private readonly ends: Int32Array,
     expectedRows: number,
   ) {
-    this.memo = new SpanMap<Uint8Array>(buf, 2 * expectedRows);
+    this.memo = new SpanMap(buf, 2 * expectedRows);
   }
 
   /** Trims the slot's value into [a, z); false when the field is absent. */
