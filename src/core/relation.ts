@@ -162,7 +162,7 @@ export function providesAtom(pkg: Providing, atom: Atom): boolean {
   const c = atom.constraint;
   const op = c === undefined ? OP_NONE : operatorCode(c.op);
   const against = c === undefined ? '' : c.version;
-  if (pkg.name === atom.name && satisfiesOp(pkg.version, op, against)) return true;
+  if (pkg.name === atom.name && (op === OP_NONE || satisfiesOp(pkg.version, op, against))) return true;
   for (const p of pkg.provides) {
     if (p.name !== atom.name) continue;
     const pc = p.constraint;
