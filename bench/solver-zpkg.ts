@@ -26,7 +26,7 @@ import type { CatalogEntry } from '../src/core/catalog.js';
 import { CatalogRow, type CatalogTable } from '../src/core/catalog-table.js';
 import { providesAtom } from '../src/core/relation.js';
 import { decodeCatalogTable } from '../src/repo/catalog-codec.js';
-import { importIndexFile, importIndexFileTable } from '../src/repo/debian-index.js';
+import { importIndexFile, importIndexFileTable } from '../src/repo/debian/index.js';
 import { openRepoReader } from '../src/repo/open.js';
 import { readCatalogBytes, readRoot } from '../src/repo/snapshot.js';
 import { buildPool, checkInstallable, solve, type Pool } from '../src/solver/index.js';

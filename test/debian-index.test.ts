@@ -13,7 +13,7 @@ import {
   parseStanzas,
   readIndexText,
   stanzaToEntry,
-} from '../src/repo/debian-index.js';
+} from '../src/repo/debian/index.js';
 import { findPackagesIndex } from '#debian-index';
 
 const BASH = `Package: bash

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { isZpkgError } from '../src/core/errors.js';
+import { OP_EQ, OP_GE, OP_GT, OP_LE, OP_LT, OP_NONE, operatorCode } from '../src/core/operator.js';
+import { atomSpans, scanAtom } from '../src/core/relation-scan.js';
+import { parseVersion } from '../src/core/version.js';
 import {
   type Atom,
   assertPackageName,
@@ -10,10 +13,13 @@ import {
   parseAtom,
   parseClause,
   parseRelationField,
+  provideSatisfies,
   providesAtom,
   satisfiesConstraint,
+  satisfiesOp,
   validateProvide,
 } from '../src/core/relation.js';
+import { prng } from './helpers/prng.js';
 
 function refusal(fn: () => unknown): string {
   try {
@@ -113,6 +119,75 @@ describe('parseAtom', () => {
   });
 });
 
+describe('relation-scan.ts, the one reader of atom syntax', () => {
+  /** The regular expression parseAtom was before relation-scan.ts: its reading is the reference. */
+  const REFERENCE =
+    /^\s*(so:[A-Za-z0-9_.+-]+(?:\([A-Za-z0-9_.+@-]+\))?|file:\/[^\s|,()]*|[A-Za-z0-9][A-Za-z0-9+._-]*)(?::([a-z0-9-]+))?\s*(?:\(\s*(<<|<=|>=|>>|=|<|>)\s*([^\s)]+)\s*\))?\s*(?:\[[^\]]*\]\s*)?(?:<[^>]*>\s*)*$/;
+
+  /** What the reference makes of `text`: the atom, or the message of its refusal. */
+  function reference(text: string): Atom | string {
+    const invalid = (reason: string) => `relation \`${text}\` is invalid: ${reason}`;
+    const m = REFERENCE.exec(text);
+    if (!m) return invalid(`cannot read \`${text.trim()}\` as \`name\` or \`name (op version)\``);
+    const name = m[2] !== undefined && m[2] !== 'any' && m[2] !== 'native' ? `${m[1]!}:${m[2]}` : m[1]!;
+    if (!isRelationName(name)) return invalid(`\`${name}\` is not a valid package or capability name`);
+    if (m[3] === undefined) return { name };
+    try {
+      parseVersion(m[4]!);
+    } catch (err) {
+      return invalid((err as Error).message);
+    }
+    return { name, constraint: { op: (m[3] === '<' ? '<=' : m[3] === '>' ? '>=' : m[3]) as '<=', version: m[4]! } };
+  }
+
+  function read(text: string): Atom | string {
+    try {
+      return parseAtom(text);
+    } catch (err) {
+      if (!isZpkgError(err, 'E_RELATION_INVALID')) throw err;
+      return err.message;
+    }
+  }
+
+  it('takes the next choice where the first fails later on, as a backtracking expression does', () => {
+    expect(parseAtom('file:/a[x)]')).toEqual({ name: 'file:/a' });
+    expect(parseAtom('file:/opt/x:amd64 [y z]')).toEqual({ name: 'file:/opt/x:amd64' });
+    expect(parseAtom('so:libc.so.6(GLIBC_2.34) (>= 2)')).toEqual({ name: 'so:libc.so.6(GLIBC_2.34)', constraint: { op: '>=', version: '2' } });
+    expect(parseAtom('so:foo(>= 1)')).toEqual({ name: 'so:foo', constraint: { op: '>=', version: '1' } });
+    expect(parseAtom('file:any')).toEqual({ name: 'file' });
+    expect(parseAtom('a\u00a0(>=\u20031)\ufeff')).toEqual({ name: 'a', constraint: { op: '>=', version: '1' } });
+    // `<<` leaves no version, so `<` is read with the version `<`, which is then refused as a version.
+    expect(read('q (<<)')).toMatch(/^relation `q \(<<\)` is invalid: version `<`/);
+    expect(read('q (<< )')).toMatch(/^relation `q \(<< \)` is invalid: version `<`/);
+    expect(read('q (= )')).toMatch(/cannot read/);
+  });
+
+  it('agrees with the reference expression on random text, in what it reads and in every refusal', () => {
+    const pieces = ['so:', 'file:/', 'file:', 'a', 'lib', 'Z', '_', '.', '+', '-', '0', '9', ':', 'any', 'native', 'i386', '(', ')', '<', '>', '=', '<<', '>=', ' ', ' ', '\t', '\n', '\u00a0', '\u2028', '\ufeff', '\u180e', '\v', '[', ']', '!', '@', 'GLIBC_2.34', 'é', '|', ',', '~', '1.0-1', '2:', '/usr/bin', ' (>= 1)', '(= 2)', ' [amd64]', ' <!nocheck>', '\ud800'];
+    const rnd = prng(11);
+    const differ: string[] = [];
+    for (let k = 0; k < 50_000; k++) {
+      let text = '';
+      for (let n = 1 + Math.floor(rnd() * 10); n > 0; n--) text += pieces[Math.floor(rnd() * pieces.length)];
+      if (JSON.stringify(read(text)) !== JSON.stringify(reference(text))) differ.push(JSON.stringify(text));
+    }
+    expect(differ.slice(0, 5)).toEqual([]);
+  });
+
+  it('reads the bytes of an index where text and bytes agree (ASCII), finding the same parts', () => {
+    const spans = atomSpans();
+    const fromBytes = atomSpans();
+    for (const text of ['libc6 (>= 2.36)', '  gcc:i386 ( << 12 ) [amd64] <!nocheck>', 'python3:any', 'so:libz.so.1', 'p (> 1)', 'x (= 1) junk']) {
+      const units = Uint16Array.from(text, (c) => c.charCodeAt(0));
+      const ok = scanAtom(units, 0, units.length, spans);
+      expect(scanAtom(Buffer.from(text, 'latin1'), 0, text.length, fromBytes)).toBe(ok);
+      if (ok) expect(fromBytes).toEqual(spans);
+    }
+    expect(scanAtom(Buffer.from('gcc:i386 (<< 12)'), 0, 16, spans)).toBe(true);
+    expect(spans).toMatchObject({ start: 0, headEnd: 3, nameEnd: 8, capability: false, op: OP_LT, versionStart: 13, versionEnd: 15 });
+  });
+});
+
 describe('parseClause and parseRelationField', () => {
   it('reads alternatives', () => {
     expect(parseClause('a | b (<< 2)')).toEqual([{ name: 'a' }, { name: 'b', constraint: { op: '<<', version: '2' } }]);
@@ -170,6 +245,25 @@ describe('satisfiesConstraint', () => {
     expect(satisfiesConstraint('1:0', { op: '>=', version: '9.9' })).toBe(true);
     expect(satisfiesConstraint('1.0', { op: '>>', version: '1.0' })).toBe(false);
     expect(satisfiesConstraint('1.0+b1', { op: '>>', version: '1.0' })).toBe(true);
+  });
+});
+
+describe('satisfiesOp and provideSatisfies: the comparison on operator codes', () => {
+  it('is satisfiesConstraint, code by code', () => {
+    const versions = ['0', '1.0~rc1', '1.0', '1.00', '1.0-0', '1.0+b1', '1:0', '2'];
+    for (const op of ['<<', '<=', '=', '>=', '>>'] as const) {
+      for (const v of versions) for (const w of versions) expect(satisfiesOp(v, operatorCode(op), w), `${v} ${op} ${w}`).toBe(satisfiesConstraint(v, { op, version: w }));
+    }
+    expect([OP_LT, OP_LE, OP_EQ, OP_GE, OP_GT].map((op) => satisfiesOp('1', op, '1'))).toEqual([false, true, true, true, false]);
+    expect(satisfiesOp('anything', OP_NONE, '')).toBe(true);
+  });
+
+  it('answers a versioned atom only through an exact provide', () => {
+    expect(provideSatisfies(OP_NONE, '', OP_NONE, '')).toBe(true);
+    expect(provideSatisfies(OP_NONE, '', OP_GE, '1')).toBe(false);
+    expect(provideSatisfies(OP_EQ, '2', OP_GE, '1')).toBe(true);
+    expect(provideSatisfies(OP_EQ, '2', OP_LT, '2')).toBe(false);
+    expect(provideSatisfies(OP_GE, '2', OP_GE, '1')).toBe(false);
   });
 });
 

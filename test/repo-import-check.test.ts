@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decompressIndex } from '../src/repo/debian-index.js';
+import { decompressIndex } from '../src/repo/debian/index.js';
 import { findPackagesIndex } from '#debian-index';
 import { keyReason, parseInstallcheck, solvableNames } from '../bench/shared/installcheck.js';
 import { REPO_ROOT, ok, snapshot, tempDir, zpkg } from './helpers/zpkg.js';

@@ -18,7 +18,7 @@ import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { compareVersions, sign } from '../src/core/version.js';
-import { parseStanzas, readIndexText } from '../src/repo/debian-index.js';
+import { parseStanzas, readIndexText } from '../src/repo/debian/index.js';
 import { prng } from './helpers/prng.js';
 import { findPackagesIndex } from '#debian-index';
 

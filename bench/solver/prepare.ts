@@ -9,7 +9,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findPackagesIndex } from '#debian-index';
-import { decompressIndex } from '../../src/repo/debian-index.js';
+import { decompressIndex } from '../../src/repo/debian/index.js';
 import { haveGnuTime, run, tailLines, timed, which } from '../proc.js';
 import { solvableNames } from '../shared/installcheck.js';
 import { fmtInt, fmtMB, fmtSeconds } from '../table.js';

@@ -5,11 +5,15 @@
  * from a parser that interns bytes straight from its input (`internBytes`,
  * `atom`, `clause`, then `beginRow` … `endRow`), as the Debian index importer
  * does: no string is ever made for a value that is seen again.
+ *
+ * Interning is by span (core/span-map.ts): a string is the span of its bytes
+ * in the string table's bytes, an atom the span of its (name, op, version)
+ * triple in `atomKey`, a clause the span of its atom ids in `clauseAtoms`.
  */
 import type { CatalogEntry } from './catalog.js';
 import { CatalogRow, CatalogTable, KINDS, OP_NONE, StringTable, operatorCode } from './catalog-table.js';
 import type { Atom, Clause } from './relation.js';
-import { rehashSlots } from './slot-table.js';
+import { ABSENT, SpanMap, bytesOf } from './span-map.js';
 
 /** A growable Int32Array. */
 class Ints {
@@ -51,72 +55,6 @@ class Floats {
   }
 }
 
-/**
- * An open-addressing hash set of ids: slots hold (hash, id + 1); 0 is empty.
- * The caller compares candidates (`first`/`next`) and inserts on a miss.
- */
-export class IdHash {
-  private table: Int32Array;
-  private mask: number;
-  private used = 0;
-  private slot = 0;
-
-  /** Room for `expected` ids before the first growth. */
-  constructor(expected = 1 << 13) {
-    let slots = 1 << 10;
-    while (slots < 2 * expected) slots *= 2;
-    this.table = new Int32Array(2 * slots);
-    this.mask = slots - 1;
-  }
-
-  /** The first id stored under `hash`, or -1; `next()` continues the probe. */
-  first(hash: number): number {
-    this.slot = hash & this.mask;
-    return this.scan(hash);
-  }
-
-  next(hash: number): number {
-    this.slot = (this.slot + 1) & this.mask;
-    return this.scan(hash);
-  }
-
-  private scan(hash: number): number {
-    const t = this.table;
-    for (;;) {
-      const id = t[2 * this.slot + 1]!;
-      if (id === 0) return -1;
-      if (t[2 * this.slot] === hash) return id - 1;
-      this.slot = (this.slot + 1) & this.mask;
-    }
-  }
-
-  /** Stores `id` in the empty slot the last probe ended on. */
-  insert(hash: number, id: number): void {
-    this.table[2 * this.slot] = hash;
-    this.table[2 * this.slot + 1] = id + 1;
-    if (++this.used * 2 > this.mask) this.grow();
-  }
-
-  private grow(): void {
-    this.table = rehashSlots(this.table);
-    this.mask = (this.table.length >> 1) - 1;
-  }
-
-}
-
-function mix(h: number, x: number): number {
-  return Math.imul(h ^ x, 0x01000193);
-}
-
-/** FNV-1a over src[a, b), four bytes a step. */
-export function hashBytes(src: Uint8Array, a: number, b: number): number {
-  let h = 0x811c9dc5 ^ (b - a);
-  let i = a;
-  for (const end = b - 3; i < end; i += 4) h = mix(h, src[i]! | (src[i + 1]! << 8) | (src[i + 2]! << 16) | (src[i + 3]! << 24));
-  for (; i < b; i++) h = mix(h, src[i]!);
-  return h ^ (h >>> 15);
-}
-
 /** Per source table: its string, atom and clause ids in this builder (-1: not yet copied). */
 interface Remap {
   str: Int32Array;
@@ -128,18 +66,20 @@ export class CatalogBuilder {
   private bytes: Buffer;
   private bytesLen = 0;
   private readonly ends: Ints;
-  private readonly strHash: IdHash;
+  private readonly strings: SpanMap;
   private readonly jsStrings = new Map<string, number>();
   private scratch = Buffer.allocUnsafe(256);
 
-  private readonly atomName: Ints;
-  private readonly atomVersion: Ints;
-  private atomOp: Uint8Array;
-  private readonly atomHash: IdHash;
+  /** Atom a is (name, op, version) at atomKey[3a .. 3a + 3); the map keys its bytes. */
+  private readonly atomKey: Ints;
+  private readonly atoms: SpanMap;
+  private readonly atomQuery = new Int32Array(3);
+  private readonly atomQueryBytes = bytesOf(this.atomQuery);
 
   private readonly clauseStart: Ints;
   private readonly clauseAtoms: Ints;
-  private readonly clauseHash: IdHash;
+  /** Keys the bytes of each clause's span of clauseAtoms. */
+  private readonly clauses: SpanMap;
 
   private readonly rowName: Ints;
   private readonly rowVersion: Ints;
@@ -157,20 +97,20 @@ export class CatalogBuilder {
   private readonly clauseOfObject = new Map<Clause, number>();
   private readonly remaps = new Map<CatalogTable, Remap>();
   private scratchIds = new Int32Array(64);
+  private clauseQuery = new Int32Array(64);
+  private clauseQueryBytes = bytesOf(this.clauseQuery);
 
   /** `expectedRows`: how many rows to make room for up front (a guess; everything grows as needed). */
   constructor(expectedRows = 256) {
     const rows = Math.max(256, expectedRows);
     this.bytes = Buffer.allocUnsafe(64 * rows);
     this.ends = new Ints(3 * rows);
-    this.strHash = new IdHash(3 * rows);
-    this.atomName = new Ints(2 * rows);
-    this.atomVersion = new Ints(2 * rows);
-    this.atomOp = new Uint8Array(2 * rows);
-    this.atomHash = new IdHash(2 * rows);
+    this.strings = new SpanMap(this.bytes, 3 * rows);
+    this.atomKey = new Ints(6 * rows);
+    this.atoms = new SpanMap(bytesOf(this.atomKey.a), 2 * rows);
     this.clauseStart = new Ints(2 * rows);
     this.clauseAtoms = new Ints(2 * rows);
-    this.clauseHash = new IdHash(2 * rows);
+    this.clauses = new SpanMap(bytesOf(this.clauseAtoms.a), 2 * rows);
     this.rowName = new Ints(rows);
     this.rowVersion = new Ints(rows);
     this.rowArch = new Ints(rows);
@@ -192,24 +132,11 @@ export class CatalogBuilder {
 
   /** The id of the string whose UTF-8 bytes are src[a, b). */
   internBytes(src: Uint8Array, a: number, b: number): number {
-    const h = hashBytes(src, a, b);
-    const len = b - a;
-    const ends = this.ends.a;
-    const bytes = this.bytes;
-    for (let id = this.strHash.first(h); id >= 0; id = this.strHash.next(h)) {
-      const s = id === 0 ? 0 : ends[id - 1]!;
-      if (ends[id]! - s !== len) continue;
-      let same = true;
-      for (let k = 0; k < len; k++) {
-        if (bytes[s + k] !== src[a + k]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return id;
-    }
+    const found = this.strings.get(src, a, b);
+    if (found !== ABSENT) return found;
+    const at = this.bytesLen;
     const id = this.appendBytes(src, a, b);
-    this.strHash.insert(h, id);
+    this.strings.set(at, this.bytesLen, id);
     return id;
   }
 
@@ -220,6 +147,7 @@ export class CatalogBuilder {
       const next = Buffer.allocUnsafe(Math.max(this.bytesLen + len, this.bytes.length * 2));
       this.bytes.copy(next, 0, 0, this.bytesLen);
       this.bytes = next;
+      this.strings.keys = next;
     }
     const bytes = this.bytes;
     const at = this.bytesLen;
@@ -250,48 +178,42 @@ export class CatalogBuilder {
 
   /** The id of atom (name, op, version); version is -1 exactly when op is OP_NONE. */
   atom(name: number, op: number, version: number): number {
-    const h = mix(mix(mix(0x811c9dc5, name), op), version);
-    const names = this.atomName.a;
-    const versions = this.atomVersion.a;
-    for (let id = this.atomHash.first(h); id >= 0; id = this.atomHash.next(h)) {
-      if (names[id] === name && versions[id] === version && this.atomOp[id] === op) return id;
-    }
-    const id = this.atomName.n;
-    this.atomName.push(name);
-    this.atomVersion.push(version);
-    if (id === this.atomOp.length) {
-      const next = new Uint8Array(this.atomOp.length * 2);
-      next.set(this.atomOp);
-      this.atomOp = next;
-    }
-    this.atomOp[id] = op;
-    this.atomHash.insert(h, id);
+    const q = this.atomQuery;
+    q[0] = name;
+    q[1] = op;
+    q[2] = version;
+    const found = this.atoms.get(this.atomQueryBytes, 0, 12);
+    if (found !== ABSENT) return found;
+    const keys = this.atomKey;
+    const id = keys.n / 3;
+    const before = keys.a;
+    keys.push(name);
+    keys.push(op);
+    keys.push(version);
+    if (keys.a !== before) this.atoms.keys = bytesOf(keys.a);
+    this.atoms.set(12 * id, 12 * id + 12, id);
     return id;
   }
 
   /** The id of the clause with atoms ids[from, to) (at least one). */
   clause(ids: ArrayLike<number>, from: number, to: number): number {
-    let h = 0x811c9dc5;
-    for (let i = from; i < to; i++) h = mix(h, ids[i]!);
-    const starts = this.clauseStart.a;
-    const atoms = this.clauseAtoms.a;
     const len = to - from;
-    for (let id = this.clauseHash.first(h); id >= 0; id = this.clauseHash.next(h)) {
-      const s = starts[id]!;
-      if (starts[id + 1]! - s !== len) continue;
-      let same = true;
-      for (let k = 0; k < len; k++) {
-        if (atoms[s + k] !== ids[from + k]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return id;
+    if (this.clauseQuery.length < len) {
+      this.clauseQuery = new Int32Array(2 * len);
+      this.clauseQueryBytes = bytesOf(this.clauseQuery);
     }
+    const q = this.clauseQuery;
+    for (let i = 0; i < len; i++) q[i] = ids[from + i]!;
+    const found = this.clauses.get(this.clauseQueryBytes, 0, 4 * len);
+    if (found !== ABSENT) return found;
     const id = this.clauseStart.n - 1;
-    for (let i = from; i < to; i++) this.clauseAtoms.push(ids[i]!);
-    this.clauseStart.push(this.clauseAtoms.n);
-    this.clauseHash.insert(h, id);
+    const atoms = this.clauseAtoms;
+    const start = atoms.n;
+    const before = atoms.a;
+    for (let i = 0; i < len; i++) atoms.push(q[i]!);
+    this.clauseStart.push(atoms.n);
+    if (atoms.a !== before) this.clauses.keys = bytesOf(atoms.a);
+    this.clauses.set(4 * start, 4 * atoms.n, id);
     return id;
   }
 
@@ -307,7 +229,7 @@ export class CatalogBuilder {
 
   /** The operator code of atom `id`. */
   opOf(id: number): number {
-    return this.atomOp[id]!;
+    return this.atomKey.a[3 * id + 1]!;
   }
 
   private atomOf(a: Atom): number {
@@ -449,6 +371,16 @@ export class CatalogBuilder {
 
   finish(): CatalogTable {
     const strings = new StringTable(Buffer.from(this.bytes.subarray(0, this.bytesLen)), this.ends.done());
+    const atoms = this.atomKey.n / 3;
+    const key = this.atomKey.a;
+    const atomName = new Int32Array(atoms);
+    const atomVersion = new Int32Array(atoms);
+    const atomOp = new Uint8Array(atoms);
+    for (let a = 0; a < atoms; a++) {
+      atomName[a] = key[3 * a]!;
+      atomOp[a] = key[3 * a + 1]!;
+      atomVersion[a] = key[3 * a + 2]!;
+    }
     return new CatalogTable({
       strings,
       name: this.rowName.done(),
@@ -460,9 +392,9 @@ export class CatalogBuilder {
       installedSize: this.rowInstalledSize.done(),
       rel: this.rel.done(),
       relItems: this.relItems.done(),
-      atomName: this.atomName.done(),
-      atomVersion: this.atomVersion.done(),
-      atomOp: this.atomOp.slice(0, this.atomName.n),
+      atomName,
+      atomVersion,
+      atomOp,
       clauseStart: this.clauseStart.done(),
       clauseAtoms: this.clauseAtoms.done(),
     });

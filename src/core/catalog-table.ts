@@ -26,29 +26,10 @@
 import type { Candidate, CatalogEntry } from './catalog.js';
 import type { CatalogIndex } from './catalog-index.js';
 import type { Digest } from './digest.js';
-import type { Atom, Clause, Operator } from './relation.js';
+import { OP_NONE, OPERATORS } from './operator.js';
+import type { Atom, Clause } from './relation.js';
 
-export const OP_NONE = 0;
-/** Operator codes: index = code. */
-export const OPERATORS: readonly (Operator | undefined)[] = [undefined, '<<', '<=', '=', '>=', '>>'];
-export const OP_EQ = 3;
-
-export function operatorCode(op: Operator | undefined): number {
-  switch (op) {
-    case undefined:
-      return OP_NONE;
-    case '<<':
-      return 1;
-    case '<=':
-      return 2;
-    case '=':
-      return 3;
-    case '>=':
-      return 4;
-    case '>>':
-      return 5;
-  }
-}
+export { OP_EQ, OP_NONE, OPERATORS, operatorCode } from './operator.js';
 
 export const DEPENDS = 0;
 export const CONFLICTS = 1;

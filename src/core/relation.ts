@@ -6,9 +6,11 @@
  * holds clauses, while `conflicts`, `provides` and `replaces` hold single atoms.
  */
 import { ZpkgError } from './errors.js';
+import { OP_EQ, OP_GE, OP_GT, OP_LE, OP_LT, OP_NONE, OPERATORS, type Operator, operatorCode } from './operator.js';
+import { type AtomSpans, atomSpans, scanAtom } from './relation-scan.js';
 import { compareVersions, parseVersion } from './version.js';
 
-export type Operator = '<<' | '<=' | '=' | '>=' | '>>';
+export type { Operator };
 
 export interface Constraint {
   op: Operator;
@@ -52,20 +54,26 @@ function relationError(text: string, reason: string): ZpkgError {
   return new ZpkgError('E_RELATION_INVALID', `relation \`${text}\` is invalid: ${reason}`);
 }
 
-// name, optional `:arch` qualifier (Debian multi-arch: `:any`/`:native` dropped, a foreign arch kept in the name), optional `(op version)`, optional `[archs]`/`<profiles>` (dropped).
-const ATOM =
-  /^\s*(so:[A-Za-z0-9_.+-]+(?:\([A-Za-z0-9_.+@-]+\))?|file:\/[^\s|,()]*|[A-Za-z0-9][A-Za-z0-9+._-]*)(?::([a-z0-9-]+))?\s*(?:\(\s*(<<|<=|>=|>>|=|<|>)\s*([^\s)]+)\s*\))?\s*(?:\[[^\]]*\]\s*)?(?:<[^>]*>\s*)*$/;
+const spans: AtomSpans = atomSpans();
+/** The text being parsed as UTF-16 code units (grown as needed). */
+let units = new Uint16Array(256);
 
+/**
+ * One alternative: `name`, `name (op version)`, with an optional `:arch`
+ * qualifier (Debian multi-arch: `:any`/`:native` dropped, a foreign arch kept
+ * in the name) and optional `[archs]`/`<profiles>` (dropped). The syntax is
+ * relation-scan.ts's, the one reader of it.
+ */
 export function parseAtom(text: string, context: string = text): Atom {
-  const m = ATOM.exec(text);
-  if (!m) throw relationError(context, `cannot read \`${text.trim()}\` as \`name\` or \`name (op version)\``);
-  // A foreign-arch qualifier stays part of the name: such an atom matches no package here.
-  const name = m[2] !== undefined && m[2] !== 'any' && m[2] !== 'native' ? `${m[1]!}:${m[2]}` : m[1]!;
+  const n = text.length;
+  if (units.length < n) units = new Uint16Array(Math.max(n, 2 * units.length));
+  for (let i = 0; i < n; i++) units[i] = text.charCodeAt(i);
+  if (!scanAtom(units, 0, n, spans)) throw relationError(context, `cannot read \`${text.trim()}\` as \`name\` or \`name (op version)\``);
+  const name = text.slice(spans.start, spans.nameEnd);
   if (!isRelationName(name)) throw relationError(context, `\`${name}\` is not a valid package or capability name`);
-  if (m[3] === undefined) return { name };
-  // `<` and `>` are obsolete Debian spellings of `<=` and `>=`.
-  const op = (m[3] === '<' ? '<=' : m[3] === '>' ? '>=' : m[3]) as Operator;
-  const version = m[4]!;
+  if (spans.op === OP_NONE) return { name };
+  const op = OPERATORS[spans.op]!;
+  const version = text.slice(spans.versionStart, spans.versionEnd);
   try {
     parseVersion(version);
   } catch (err) {
@@ -97,22 +105,45 @@ export function formatClause(clause: Clause): string {
   return clause.map(formatAtom).join(' | ');
 }
 
+/**
+ * Whether `version` satisfies `op against` (operator codes of operator.ts;
+ * OP_NONE: always). The one comparison of relations: satisfiesConstraint
+ * reads an Atom's constraint with it, the solver's pool calls it on the codes
+ * a catalog table stores.
+ */
+export function satisfiesOp(version: string, op: number, against: string): boolean {
+  if (op === OP_NONE) return true;
+  const c = compareVersions(version, against);
+  switch (op) {
+    case OP_LT:
+      return c < 0;
+    case OP_LE:
+      return c <= 0;
+    case OP_EQ:
+      return c === 0;
+    case OP_GE:
+      return c >= 0;
+    case OP_GT:
+      return c > 0;
+    default:
+      throw new Error(`relation: no operator has code ${op}`);
+  }
+}
+
 /** Whether `version` satisfies the constraint (no constraint: always). */
 export function satisfiesConstraint(version: string, constraint: Constraint | undefined): boolean {
-  if (!constraint) return true;
-  const c = compareVersions(version, constraint.version);
-  switch (constraint.op) {
-    case '<<':
-      return c < 0;
-    case '<=':
-      return c <= 0;
-    case '=':
-      return c === 0;
-    case '>=':
-      return c >= 0;
-    case '>>':
-      return c > 0;
-  }
+  return constraint === undefined || satisfiesOp(version, operatorCode(constraint.op), constraint.version);
+}
+
+/**
+ * Whether a provide of the atom's name answers `op against` (Debian policy
+ * 7.5): any provide answers an unversioned atom; a versioned atom is answered
+ * only by an exact provide (`provideOp` OP_EQ, `foo (= 2)`) whose version
+ * satisfies it. `provideVersion` is read only for an exact provide.
+ */
+export function provideSatisfies(provideOp: number, provideVersion: string, op: number, against: string): boolean {
+  if (op === OP_NONE) return true;
+  return provideOp === OP_EQ && satisfiesOp(provideVersion, op, against);
 }
 
 /** Something that can answer for a name: a package itself or one of its provides. */
@@ -124,15 +155,18 @@ export interface Providing {
 
 /**
  * Whether a package satisfies an atom, Debian-style: by its own name and version,
- * or by a `provides` entry. An unversioned provide satisfies only unversioned atoms;
- * a versioned provide (`foo (= 2)`) satisfies constraints on that version.
+ * or by a `provides` entry (provideSatisfies). The one answer to "does this
+ * package satisfy that"; the solver's pool asks the same two functions on ids.
  */
 export function providesAtom(pkg: Providing, atom: Atom): boolean {
-  if (pkg.name === atom.name && satisfiesConstraint(pkg.version, atom.constraint)) return true;
+  const c = atom.constraint;
+  const op = c === undefined ? OP_NONE : operatorCode(c.op);
+  const against = c === undefined ? '' : c.version;
+  if (pkg.name === atom.name && (op === OP_NONE || satisfiesOp(pkg.version, op, against))) return true;
   for (const p of pkg.provides) {
     if (p.name !== atom.name) continue;
-    if (!atom.constraint) return true;
-    if (p.constraint && p.constraint.op === '=' && satisfiesConstraint(p.constraint.version, atom.constraint)) return true;
+    const pc = p.constraint;
+    if (provideSatisfies(pc === undefined ? OP_NONE : operatorCode(pc.op), pc === undefined ? '' : pc.version, op, against)) return true;
   }
   return false;
 }

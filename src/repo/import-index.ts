@@ -4,7 +4,7 @@
  * a repository is a real-world catalog for the solver: a remote for
  * `install --dry-run` and the input of `repo check`.
  *
- * The mapping of a stanza to an entry is debian-index.ts's (Pre-Depends count
+ * The mapping of a stanza to an entry is debian/entry.ts's (Pre-Depends count
  * as Depends, Breaks as Conflicts, Recommends and Suggests are ignored,
  * Multi-Arch qualifiers are read as plain same-architecture names). A stanza
  * that does not map is skipped and reported with its reason; an index of
@@ -16,7 +16,7 @@
  */
 import type { CatalogEntry } from '../core/catalog.js';
 import { ZpkgError } from '../core/errors.js';
-import { importIndexFileTable, type SkippedStanza } from './debian-index.js';
+import { importIndexFileTable, type SkippedStanza } from './debian/index.js';
 import type { RepoWriter } from './backend.js';
 import { openRepoWriter } from './open.js';
 import { ROOT_FILE } from './layout.js';

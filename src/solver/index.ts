@@ -10,4 +10,5 @@ export { buildPool, Pool } from './pool.js';
 export { solve } from './solve.js';
 export { why } from './why.js';
 export { checkInstallable } from './check.js';
+export { brokenDependents, inconsistencies } from './consistency.js';
 export type * from './types.js';

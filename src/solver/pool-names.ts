@@ -6,10 +6,11 @@
  *
  * Over a single decoded catalog (its names sorted and unique, `names` > 0)
  * the ids are its names' string ids and a name is found by binary search.
- * Otherwise names are interned by their bytes, in the order first asked for.
+ * Otherwise names are interned by their bytes, in the order first asked for:
+ * each name's bytes are copied once into `arena`, the keys of a span map.
  */
-import { IdHash, hashBytes } from '../core/catalog-builder.js';
 import type { CatalogTable } from '../core/catalog-table.js';
+import { ABSENT, SpanMap } from '../core/span-map.js';
 
 const UNSEEN = -2;
 
@@ -27,7 +28,10 @@ export class PoolNames {
   private readonly cache: Int32Array[] = [];
   /** The one table whose string ids are the name ids, if any. */
   private sorted: CatalogTable | undefined;
-  private hash: IdHash | undefined;
+  private map: SpanMap | undefined;
+  /** The bytes of the interned names, one after the other. */
+  private arena: Buffer = Buffer.allocUnsafe(0);
+  private arenaLength = 0;
   /** Name id n is string sid[n] of table table[n] (interned names). */
   private table: Int32Array = new Int32Array(1024);
   private sid: Int32Array = new Int32Array(1024);
@@ -71,10 +75,26 @@ export class PoolNames {
       }
       this.table[nid] = k;
       this.sid[nid] = sid;
-      this.hashed().insert(hashBytes(bytes, a, b), nid);
+      const at = this.append(bytes, a, b);
+      this.map!.set(at, this.arenaLength, nid);
     }
     cache[sid] = nid;
     return nid;
+  }
+
+  /** Copies src[a, b) to the end of the arena; returns where it starts. */
+  private append(src: Uint8Array, a: number, b: number): number {
+    const at = this.arenaLength;
+    if (at + b - a > this.arena.length) {
+      const next = Buffer.allocUnsafe(Math.max(at + b - a, 2 * this.arena.length));
+      this.arena.copy(next, 0, 0, at);
+      this.arena = next;
+      this.map!.keys = next;
+    }
+    const arena = this.arena;
+    for (let i = a; i < b; i++) arena[at + i - a] = src[i]!;
+    this.arenaLength = at + b - a;
+    return at;
   }
 
   /** The name id of string `sid` of table `k`, or -1 when the pool knows no such name. */
@@ -103,33 +123,19 @@ export class PoolNames {
     return this.tables[this.table[nid]!]!.strings.get(this.sid[nid]!);
   }
 
-  private hashed(): IdHash {
-    this.hash ??= new IdHash(2 * this.tables.reduce((sum, t) => sum + t.rows, 0));
-    return this.hash;
-  }
-
-  /** The name id of the bytes buf[a, b), or -1. */
+  /**
+   * The name id of the bytes buf[a, b), or -1. A miss leaves the map ready to
+   * store the name (the span-map contract): intern stores it right after.
+   */
   private find(buf: Uint8Array, a: number, b: number): number {
     if (this.sorted !== undefined) return search(this.sorted, buf, a, b);
-    const hash = this.hashed();
-    const h = hashBytes(buf, a, b);
-    const len = b - a;
-    for (let nid = hash.first(h); nid >= 0; nid = hash.next(h)) {
-      const strings = this.tables[this.table[nid]!]!.strings;
-      const sid = this.sid[nid]!;
-      const from = strings.start(sid);
-      if (strings.ends[sid]! - from !== len) continue;
-      const bytes = strings.bytes;
-      let same = true;
-      for (let k = 0; k < len; k++) {
-        if (bytes[from + k] !== buf[a + k]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return nid;
+    if (this.map === undefined) {
+      const rows = this.tables.reduce((sum, t) => sum + t.rows, 0);
+      this.arena = Buffer.allocUnsafe(Math.max(1024, 16 * rows));
+      this.map = new SpanMap(this.arena, 2 * rows);
     }
-    return -1;
+    const nid = this.map.get(buf, a, b);
+    return nid === ABSENT ? -1 : nid;
   }
 }
 

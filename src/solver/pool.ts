@@ -12,51 +12,25 @@
  * The pool reads catalog tables (core/catalog-table.ts), never entry objects:
  * candidates that are CatalogRows are indexed straight from their table's
  * integer columns; plain candidates are first put into one table of their own.
- * Names get pool-wide ids (pool-names.ts), and relation answers are memoized
- * per table atom and clause id. Over exactly one catalog's rows at one
- * priority — a single remote, as `install` loads it — the pool is that
- * catalog's own index (core/catalog-index.ts, stored in the catalog file), so
- * building it is a few array copies.
+ * Names get pool-wide ids (pool-names.ts), the candidates are indexed by
+ * core/catalog-index.ts (the one indexer of versions), and relation answers
+ * are memoized per table atom and clause id. Over exactly one catalog's rows
+ * at one priority — a single remote, as `install` loads it — the pool is that
+ * catalog's own index, stored in the catalog file, so building it is a few
+ * array copies. Whether a solvable answers an atom is core/relation.ts's rule
+ * (satisfiesOp, provideSatisfies), asked on the table's codes.
  */
 import type { Candidate, CatalogEntry } from '../core/catalog.js';
 import { tableOf } from '../core/catalog-builder.js';
-import { indexCatalog } from '../core/catalog-index.js';
+import { type CatalogIndex, indexCandidates, indexCatalog } from '../core/catalog-index.js';
 import { CONFLICTS, CatalogRow, type CatalogTable, OP_EQ, OP_NONE, PROVIDES, operatorCode } from '../core/catalog-table.js';
+import { Tuples } from '../core/int-arrays.js';
 import type { Atom, Clause } from '../core/relation.js';
-import { satisfiesConstraint as satisfies } from '../core/relation.js';
+import { provideSatisfies, providesAtom, satisfiesOp } from '../core/relation.js';
 import { compareVersions as vercmp } from '../core/version.js';
 import { EMPTY, type Universe } from './universe.js';
-import { Tuples, allRows, bucket, bySolvable, countBy, groupBy, identity, namesAscend, pick, prefixSum, priorities } from './pool-arrays.js';
+import { allRows, identity, namesAscend, pick, priorities } from './pool-arrays.js';
 import { PoolNames } from './pool-names.js';
-
-/** providesAtom (core/relation.ts) with the solver's comparison. */
-function answers(e: CatalogEntry, atom: Atom): boolean {
-  if (e.name === atom.name && satisfies(e.version, atom.constraint)) return true;
-  for (const p of e.provides) {
-    if (p.name !== atom.name) continue;
-    if (!atom.constraint) return true;
-    if (p.constraint && p.constraint.op === '=' && satisfies(p.constraint.version, atom.constraint)) return true;
-  }
-  return false;
-}
-
-/** satisfiesConstraint on an operator code (catalog-table.ts). */
-function satisfiesOp(version: string, op: number, against: string): boolean {
-  if (op === OP_NONE) return true;
-  const c = vercmp(version, against);
-  switch (op) {
-    case 1:
-      return c < 0;
-    case 2:
-      return c <= 0;
-    case 3:
-      return c === 0;
-    case 4:
-      return c >= 0;
-    default:
-      return c > 0;
-  }
-}
 
 const NO_DEPS: readonly Int32Array[] = Object.freeze([]) as readonly Int32Array[];
 
@@ -72,7 +46,7 @@ interface Source {
 /** What a pool is built of (see the fields of Pool). */
 interface Parts {
   /** The candidate index of each solvable. */
-  kept: number[];
+  kept: Int32Array;
   srcOf: Int32Array;
   rowOf: Int32Array;
   prio: Float64Array;
@@ -129,7 +103,7 @@ export class Pool implements Universe {
   constructor(candidates: readonly Candidate[]) {
     const p = this.fromIndex(candidates) ?? this.build(candidates);
     this.size = p.kept.length;
-    this.entries = p.kept.map((i) => candidates[i]!);
+    this.entries = pickEntries(p.kept, candidates);
     this.srcOf = p.srcOf;
     this.rowOf = p.rowOf;
     this.prio = p.prio;
@@ -163,7 +137,7 @@ export class Pool implements Universe {
     this.names.useSorted(this.addSource(t));
     const size = ix.solvableRow.length;
     return {
-      kept: Array.from(ix.solvableRow),
+      kept: ix.solvableRow,
       srcOf: new Int32Array(size),
       rowOf: ix.solvableRow,
       prio: new Float64Array(size).fill(c0.priority),
@@ -178,47 +152,36 @@ export class Pool implements Universe {
     };
   }
 
-  /** The pool of any candidates: their tables' names interned into name ids, the rest as fromIndex. */
+  /**
+   * The pool of any candidates: their tables' names interned into name ids
+   * (own names first, in candidate order, then the names their relations
+   * use), indexed by core/catalog-index.ts as a catalog's rows are.
+   */
   private build(candidates: readonly Candidate[]): Parts {
-    // 1. Where each candidate's columns are; the name ids.
     const { candSrc, candRow, plain } = this.locate(candidates);
     if (!plain && this.sources.length === 1) this.useSortedNames(this.sources[0]!, candRow);
     const candPrio = priorities(candidates);
     const candName = this.ownNameIds(candSrc, candRow);
-
-    // 2. Group by own name: solvables of one name get consecutive ids, preferred first.
-    const ownNames = this.names.count;
-    const counts = countBy(candName, ownNames);
-    const grouped = groupBy(candName, counts);
-    const { kept, solvableOf, nameStart } = this.keep(grouped, counts, candPrio, candSrc, candRow);
-    const size = kept.length;
-
-    // 3. Provides and conflicts, read in the candidates' own order.
-    const prov = new Tuples();
-    const decl = new Tuples();
-    const provStart = new Int32Array(size + 1);
-    this.relationTuples(solvableOf, candSrc, candRow, prov, decl, provStart);
-    prefixSum(provStart);
-    const nNames = this.names.count;
-    // Each solvable's provides: the same tuples, by solvable (a solvable's come in its own order).
-    const provNames = new Int32Array(prov.n / 3);
-    const provAtoms = new Int32Array(prov.n / 3);
-    bySolvable(prov, provStart, provNames, provAtoms);
-    // Names only provided or conflicted with own an empty range.
-    const allStart = new Int32Array(nNames + 1).fill(size);
-    allStart.set(nameStart);
+    const ix: CatalogIndex = indexCandidates({
+      name: candName,
+      ownNames: this.names.count,
+      version: (i) => this.candVersion(candSrc, candRow, i),
+      priority: candPrio,
+      relations: (solvableOf) => this.relationTuples(solvableOf, candSrc, candRow),
+    });
+    const kept = ix.solvableRow;
     return {
       kept,
       srcOf: pick(kept, candSrc),
       rowOf: pick(kept, candRow),
       prio: Float64Array.from(kept, (i) => candPrio[i]!),
       nameOf: pick(kept, candName),
-      nameStart: allStart,
-      provBy: bucket(prov, nNames),
-      declBy: bucket(decl, nNames),
-      provStart,
-      provNames,
-      provAtoms,
+      nameStart: ix.nameStart,
+      provBy: { start: ix.provByStart, xs: ix.provByS, ys: ix.provByAtom },
+      declBy: { start: ix.declByStart, xs: ix.declByS, ys: ix.declByAtom },
+      provStart: ix.provStart,
+      provNames: ix.provNames,
+      provAtoms: ix.provAtoms,
     };
   }
 
@@ -263,53 +226,10 @@ export class Pool implements Universe {
     return t.strings.get(t.version[candRow[i]!]!);
   }
 
-  /**
-   * The solvables, in order: each name's candidates (grouped[] by name id)
-   * sorted by priority then version, both descending (a stable sort: ties
-   * keep candidate order), the same version offered again dropped.
-   */
-  private keep(
-    grouped: Int32Array,
-    counts: Int32Array,
-    candPrio: Float64Array,
-    candSrc: Int32Array,
-    candRow: Int32Array,
-  ): { kept: number[]; solvableOf: Int32Array; nameStart: Int32Array } {
-    const names = counts.length;
-    const kept: number[] = [];
-    /** Candidate index → its solvable, or -1 for a repeated offer of the same version. */
-    const solvableOf = new Int32Array(grouped.length).fill(-1);
-    const nameStart = new Int32Array(names + 1);
-    for (let nid = 0, at = 0; nid < names; nid++) {
-      const count = counts[nid]!;
-      nameStart[nid] = kept.length;
-      if (count === 1) {
-        solvableOf[grouped[at]!] = kept.length;
-        kept.push(grouped[at]!);
-      } else if (count > 1) this.keepVersions(grouped.subarray(at, at + count), candPrio, candSrc, candRow, kept, solvableOf);
-      at += count;
-    }
-    nameStart[names] = kept.length;
-    return { kept, solvableOf, nameStart };
-  }
-
-  private keepVersions(group: Int32Array, candPrio: Float64Array, candSrc: Int32Array, candRow: Int32Array, kept: number[], solvableOf: Int32Array): void {
-    const version = (i: number): string => this.candVersion(candSrc, candRow, i);
-    const order = Array.from(group).sort((i, j) => candPrio[j]! - candPrio[i]! || vercmp(version(j), version(i)));
-    const first = kept.length;
-    for (const i of order) {
-      // The same version from another remote is the same package: keep the preferred offer.
-      const v = version(i);
-      let twin = false;
-      for (let k = first; k < kept.length && !twin; k++) twin = version(kept[k]!) === v;
-      if (twin) continue;
-      solvableOf[i] = kept.length;
-      kept.push(i);
-    }
-  }
-
-  /** (name id, solvable, atom) of every provide and every conflict, in candidate order; provides counted per solvable. */
-  private relationTuples(solvableOf: Int32Array, candSrc: Int32Array, candRow: Int32Array, prov: Tuples, decl: Tuples, provCount: Int32Array): void {
+  /** (name id, solvable, atom) of every provide and every conflict, in candidate order, names interned as met. */
+  private relationTuples(solvableOf: Int32Array, candSrc: Int32Array, candRow: Int32Array): { provides: Tuples; conflicts: Tuples; names: number } {
+    const provides = new Tuples();
+    const conflicts = new Tuples();
     for (let i = 0; i < solvableOf.length; i++) {
       const s = solvableOf[i]!;
       if (s < 0) continue;
@@ -318,14 +238,14 @@ export class Pool implements Universe {
       const row = candRow[i]!;
       for (let k = rel[4 * row + PROVIDES]!, end = rel[4 * row + PROVIDES + 1]!; k < end; k++) {
         const a = relItems[k]!;
-        prov.push3(this.names.intern(src.k, atomName[a]!), s, a);
+        provides.push3(this.names.intern(src.k, atomName[a]!), s, a);
       }
-      provCount[s + 1] = rel[4 * row + PROVIDES + 1]! - rel[4 * row + PROVIDES]!;
       for (let k = rel[4 * row + CONFLICTS]!, end = rel[4 * row + CONFLICTS + 1]!; k < end; k++) {
         const a = relItems[k]!;
-        decl.push3(this.names.intern(src.k, atomName[a]!), s, a);
+        conflicts.push3(this.names.intern(src.k, atomName[a]!), s, a);
       }
     }
+    return { provides, conflicts, names: this.names.count };
   }
 
   /**
@@ -349,10 +269,11 @@ export class Pool implements Universe {
     return t.strings.get(t.version[this.rowOf[s]!]!);
   }
 
-  /** The version a provide atom carries when it is exact (`= V`), else undefined. */
-  private providedVersion(s: number, atom: number): string | undefined {
+  /** Whether provide atom `atom` of solvable s answers `op version` (core/relation.ts provideSatisfies, on the table's codes). */
+  private provideAnswers(s: number, atom: number, op: number, version: string): boolean {
     const t = this.sources[this.srcOf[s]!]!.t;
-    return t.atomOp[atom] === OP_EQ ? t.strings.get(t.atomVersion[atom]!) : undefined;
+    const provideOp = t.atomOp[atom]!;
+    return provideSatisfies(provideOp, provideOp === OP_EQ ? t.strings.get(t.atomVersion[atom]!) : '', op, version);
   }
 
   /** Sort order of two versions of one name: priority, then version, both descending. */
@@ -413,13 +334,7 @@ export class Pool implements Universe {
     for (let i = start[nid]!, end = start[nid + 1]!; i < end; i++) {
       const s = xs[i]!;
       if (this.mark[s] === stamp) continue;
-      if (op === OP_NONE) {
-        this.mark[s] = stamp;
-        found.push(s);
-        continue;
-      }
-      const v = this.providedVersion(s, ys[i]!);
-      if (v !== undefined && satisfiesOp(v, op, version)) {
+      if (this.provideAnswers(s, ys[i]!, op, version)) {
         this.mark[s] = stamp;
         found.push(s);
       }
@@ -566,7 +481,7 @@ export class Pool implements Universe {
     for (let i = start[nid]!, end = start[nid + 1]!; i < end; i++) {
       const d = xs[i]!;
       if (this.mark[d] === stamp) continue;
-      const hit = e === undefined ? this.answersAtom(s, d, ys[i]!) : answers(e, this.sources[this.srcOf[d]!]!.t.atom(ys[i]!));
+      const hit = e === undefined ? this.answersAtom(s, d, ys[i]!) : providesAtom(e, this.sources[this.srcOf[d]!]!.t.atom(ys[i]!));
       if (hit) {
         this.mark[d] = stamp;
         found.push(d);
@@ -574,7 +489,7 @@ export class Pool implements Universe {
     }
   }
 
-  /** Whether solvable `s` answers atom `a` of solvable `d`'s table (answers(), on ids). */
+  /** Whether solvable `s` answers atom `a` of solvable `d`'s table (core/relation.ts providesAtom, on ids). */
   private answersAtom(s: number, d: number, a: number): boolean {
     const src = this.sources[this.srcOf[d]!]!;
     const t = src.t;
@@ -583,10 +498,7 @@ export class Pool implements Universe {
     const version = op === OP_NONE ? '' : t.strings.get(t.atomVersion[a]!);
     if (this.nameOf[s] === nid && satisfiesOp(this.versionOf(s), op, version)) return true;
     for (let i = this.provStart[s]!; i < this.provStart[s + 1]!; i++) {
-      if (this.provNames[i] !== nid) continue;
-      if (op === OP_NONE) return true;
-      const v = this.providedVersion(s, this.provAtoms[i]!);
-      if (v !== undefined && satisfiesOp(v, op, version)) return true;
+      if (this.provNames[i] === nid && this.provideAnswers(s, this.provAtoms[i]!, op, version)) return true;
     }
     return false;
   }
@@ -598,6 +510,13 @@ export class Pool implements Universe {
     if (to - from === 1) return EMPTY;
     return this.ids.slice(from, to).filter((x) => x !== s);
   }
+}
+
+/** The candidates at `kept`, in order: a packed array (Array.from over a typed array with a mapper is slow, `new Array(n)` is holey). */
+function pickEntries(kept: Int32Array, candidates: readonly Candidate[]): Candidate[] {
+  const out: Candidate[] = [];
+  for (let s = 0; s < kept.length; s++) out.push(candidates[kept[s]!]!);
+  return out;
 }
 
 /** Indexes candidates once for any number of solver jobs. */

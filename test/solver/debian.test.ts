@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { Candidate, CatalogEntry, InstalledPackage } from '../../src/core/catalog.js';
-import { decompressIndex, importIndexFile } from '../../src/repo/debian-index.js';
+import { decompressIndex, importIndexFile } from '../../src/repo/debian/index.js';
 import { type Pool, buildPool, checkInstallable, solve } from '../../src/solver/index.js';
 import type { Plan, SolveRequest } from '../../src/solver/types.js';
 import { findPackagesIndex } from '#debian-index';

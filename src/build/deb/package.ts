@@ -21,7 +21,7 @@ import { ZpkgError, isZpkgError } from '../../core/errors.js';
 import { encodeManifest, formatMode, isPathAction, MANIFEST_FORMAT, sortActions, validateManifest, type Action, type Manifest } from '../../core/manifest.js';
 import { imagePathProblem } from '../../core/paths.js';
 import { formatAtom, formatClause } from '../../core/relation.js';
-import { parseStanzas, stanzaToEntry } from '../../repo/debian-index.js';
+import { parseStanzas, stanzaToEntry } from '../../repo/debian/index.js';
 import type { BuiltPackage } from '../../repo/publish.js';
 import { deriveRelations, mergeRelations } from '../deps/index.js';
 import { readDeb } from './read.js';
