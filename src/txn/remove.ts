@@ -3,9 +3,9 @@
  * dependent unless `cascade` (the dependents go too) or `force` (they break).
  */
 import { ZpkgError } from '../core/errors.js';
-import { formatClause, providesAtom } from '../core/relation.js';
 import type { Image } from '../image/image.js';
-import { getPackage, listPackages, toInstalled, type PackageRow } from '../image/state.js';
+import { getPackage, listPackages, toInstalled } from '../image/state.js';
+import { brokenDependents } from '../solver/index.js';
 import { changeImage, type ChangeOptions } from './change.js';
 import { solveTarget } from './solve.js';
 import type { Target } from './target.js';
@@ -20,28 +20,13 @@ export interface RemoveOptions extends ChangeOptions {
   purge?: boolean;
 }
 
-/** Installed packages left with an unsatisfied dependency once `going` are gone. */
-export function brokenDependents(all: readonly PackageRow[], going: ReadonlySet<string>): { name: string; clause: string }[] {
-  const staying = all.filter((p) => !going.has(p.name)).map(toInstalled);
-  const gone = all.filter((p) => going.has(p.name)).map(toInstalled);
-  const broken: { name: string; clause: string }[] = [];
-  for (const p of staying) {
-    for (const clause of p.depends) {
-      const before = clause.some((a) => gone.some((g) => providesAtom(g, a)));
-      if (!before) continue;
-      if (!clause.some((a) => staying.some((s) => providesAtom(s, a)))) broken.push({ name: p.name, clause: formatClause(clause) });
-    }
-  }
-  return broken;
-}
-
 async function removeTarget(image: Image, names: string[], options: RemoveOptions): Promise<Target> {
   const rows = names.map((n) => {
     const row = getPackage(image.db, n);
     if (!row) throw new ZpkgError('E_NOT_INSTALLED', `${n} is not installed`, { hint: 'see what is with `zpkg list`' });
     return row;
   });
-  const broken = brokenDependents(listPackages(image.db), new Set(names));
+  const broken = brokenDependents(listPackages(image.db).map(toInstalled), new Set(names));
   if (options.force) {
     // Forced: exactly these packages go, whatever depends on them.
     const warnings = broken.map((b) => `${b.name} is left with an unsatisfied dependency \`${b.clause}\``);

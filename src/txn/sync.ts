@@ -9,14 +9,13 @@ import type { Candidate, CatalogEntry } from '../core/catalog.js';
 import { ZpkgError } from '../core/errors.js';
 import { compareVersions, parseVersion } from '../core/version.js';
 import type { Image } from '../image/image.js';
-import { loadCandidates } from '../image/remotes.js';
+import { listRemotes, loadCandidates } from '../image/remotes.js';
 import { listPackages, toInstalled } from '../image/state.js';
+import { inconsistencies } from '../solver/index.js';
 import { changeImage, type ChangeOptions } from './change.js';
-import { inconsistencies } from './consistency.js';
 import { noRemotes } from './solve.js';
 import type { Landing, Target } from './target.js';
 import type { TransactionResult } from './transaction.js';
-import { listRemotes } from '../image/remotes.js';
 
 /** One package and version the image must hold. */
 export interface SyncPin {
