@@ -20,39 +20,9 @@
 import { CONFLICTS, type CatalogTable, PROVIDES } from './catalog-table.js';
 import { Tuples, bucket, byMiddle, countBy, groupBy } from './int-arrays.js';
 import { compareVersions } from './version.js';
+import { INDEX_ARRAYS, type CatalogIndex } from './catalog-index-shape.js';
 
-export interface CatalogIndex {
-  /** The candidate (over one catalog: the row) of each solvable. */
-  solvableRow: Int32Array;
-  /** Name n carries solvables nameStart[n] .. nameStart[n+1]-1 (names + 1 entries). */
-  nameStart: Int32Array;
-  /** Name n is provided by provByS[provByStart[n] ..] through atoms provByAtom[…] (names + 1 starts). */
-  provByStart: Int32Array;
-  provByS: Int32Array;
-  provByAtom: Int32Array;
-  /** Name n has conflicts declared on it by declByS[declByStart[n] ..] through atoms declByAtom[…]. */
-  declByStart: Int32Array;
-  declByS: Int32Array;
-  declByAtom: Int32Array;
-  /** Solvable s provides names provNames[provStart[s] .. provStart[s+1]) through atoms provAtoms[…]. */
-  provStart: Int32Array;
-  provNames: Int32Array;
-  provAtoms: Int32Array;
-}
-
-export const INDEX_ARRAYS = [
-  'solvableRow',
-  'nameStart',
-  'provByStart',
-  'provByS',
-  'provByAtom',
-  'declByStart',
-  'declByS',
-  'declByAtom',
-  'provStart',
-  'provNames',
-  'provAtoms',
-] as const satisfies readonly (keyof CatalogIndex)[];
+export { INDEX_ARRAYS, type CatalogIndex } from './catalog-index-shape.js';
 
 /** What an index is made of. */
 export interface IndexInput {

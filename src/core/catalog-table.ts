@@ -24,7 +24,7 @@
  * Atoms and clauses handed out are frozen and shared.
  */
 import type { Candidate, CatalogEntry } from './catalog.js';
-import type { CatalogIndex } from './catalog-index.js';
+import type { CatalogIndex } from './catalog-index-shape.js';
 import type { Digest } from './digest.js';
 import { OP_NONE, OPERATORS } from './operator.js';
 import type { Atom, Clause } from './relation.js';

@@ -5,10 +5,25 @@
  * seen, so it holds for every job over the same universe. With proofs on, the
  * clauses it was resolved from are recorded, which is what explanations use.
  */
-import type { Sat } from './sat.js';
+/** What conflict analysis reads of the search (the clause store and the trail) and asks of it; `Sat` is one. */
+export interface Analyzable {
+  readonly lits: Int32Array;
+  readonly start: Int32Array;
+  readonly size: Int32Array;
+  readonly seen: Uint8Array;
+  readonly levels: Int32Array;
+  readonly reasons: Int32Array;
+  readonly trail: Int32Array;
+  readonly trailLen: number;
+  readonly level: number;
+  readonly proof: boolean;
+  backtrack(to: number): void;
+  assertUnit(c: number): boolean;
+  assertLearned(learnt: number[], ante: number[] | null): void;
+}
 
 /** Learns from conflicting clause `confl`, backjumps and asserts; false when the conflict is at level 0. */
-export function learnFrom(sat: Sat, confl: number): boolean {
+export function learnFrom(sat: Analyzable, confl: number): boolean {
   const { seen, levels, reasons, lits, start, size, trail } = sat;
   // A unit clause is a fact at level 0; asserting it there keeps it enforced for good.
   if (size[confl] === 1) return sat.assertUnit(confl);
