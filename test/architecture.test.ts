@@ -24,7 +24,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   server: ['core', 'fs', 'repo'],
   build: ['core', 'fs', 'image', 'repo', 'report', 'solver'],
   txn: ['core', 'fs', 'hooks', 'image', 'repo', 'report', 'solver'],
-  cli: ['build', 'core', 'fs', 'hooks', 'image', 'repo', 'report', 'server', 'solver', 'txn'],
+  flist: ['build', 'core', 'fs', 'image', 'repo', 'report'],
+  cli: ['build', 'core', 'fs', 'flist', 'hooks', 'image', 'repo', 'report', 'server', 'solver', 'txn'],
 };
 
 let graph: Record<string, string[]>;

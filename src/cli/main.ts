@@ -7,11 +7,26 @@ import { closeOpenRepositories } from '../repo/registry.js';
 
 export const VERSION = '0.1.0';
 
+/**
+ * `--version` is the program's only before the command (`zpkg --version`);
+ * after it, it is the command's own option (`import-flist --version V`), which
+ * commander would otherwise hand to the program wherever it stands.
+ */
+function programVersionFlag(argv: string[]): string[] {
+  const out = [...argv];
+  for (let i = 0; i < out.length && out[i]!.startsWith('-'); i++) {
+    if (out[i] === '--version') out[i] = '-V';
+    else if (out[i] === '-r' || out[i] === '--root') i++;
+  }
+  return out;
+}
+
 export async function main(argv: string[]): Promise<number> {
+  argv = programVersionFlag(argv);
   const ctx = new Context(argv);
   const program = new Command('zpkg')
     .description('image packaging system for appliance and edge operating systems')
-    .version(VERSION, '-V, --version')
+    .version(VERSION, '-V', 'output the version number (also --version before a command)')
     .option('-r, --root <dir>', 'image root directory', '/')
     .option('--json', 'print one JSON document (or NDJSON for streams) on stdout and nothing else')
     .option('-q, --quiet', 'print only results and errors')

@@ -63,7 +63,11 @@ export type ErrorCode =
   /** A release set is not one: its dependencies do not each pin one exact version. */
   | 'E_SET_INVALID'
   /** A file or directory named as input does not exist or is the wrong kind. */
-  | 'E_NOT_FOUND';
+  | 'E_NOT_FOUND'
+  /** An rfs flist (`.fl`) is not one zpkg can read or turn into a package: not an rfs v2 SQLite file, a broken tree, rows that contradict each other, an inode type packages cannot hold. */
+  | 'E_FLIST_INVALID'
+  /** A block an flist names is in none of the stores its routes point to. */
+  | 'E_BLOCK_MISSING';
 
 export interface ErrorOptions {
   hint?: string;

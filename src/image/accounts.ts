@@ -14,7 +14,8 @@ export interface AccountTable {
   groupNames: Map<number, string>;
 }
 
-function parse(text: string): Map<string, number> {
+/** `name → id` from the text of an `etc/passwd` or `etc/group` file (the first three fields of each line). */
+export function parseAccountFile(text: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const line of text.split('\n')) {
     const f = line.split(':');
@@ -33,8 +34,8 @@ function readOr(path: string): string {
 
 /** Accounts of the system rooted at `root` (`/` for the build host); `root`/0 always exist. */
 export function readAccounts(root: string): AccountTable {
-  const users = parse(readOr(join(root, 'etc/passwd')));
-  const groups = parse(readOr(join(root, 'etc/group')));
+  const users = parseAccountFile(readOr(join(root, 'etc/passwd')));
+  const groups = parseAccountFile(readOr(join(root, 'etc/group')));
   if (!users.has('root')) users.set('root', 0);
   if (!groups.has('root')) groups.set('root', 0);
   const invert = (m: Map<string, number>): Map<number, string> => {

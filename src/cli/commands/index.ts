@@ -7,7 +7,9 @@ import { register as demo } from './demo.js';
 import { register as fix } from './fix.js';
 import { register as gc } from './gc.js';
 import { register as history } from './history.js';
+import { register as exportFlist } from './export-flist.js';
 import { register as importDeb } from './import-deb.js';
+import { register as importFlist } from './import-flist.js';
 import { register as hold } from './hold.js';
 import { register as info } from './info.js';
 import { register as install } from './install.js';
@@ -29,5 +31,5 @@ import { register as verify } from './verify.js';
 import { register as why } from './why.js';
 
 export const COMMANDS: ((program: Command, ctx: Context) => void)[] = [
-  install, remove, update, sync, rollback, hold, list, info, contents, owns, why, search, verify, fix, history, recover, gc, remote, refresh, build, importDeb, lint, repo, serve, vercmp, demo,
+  install, remove, update, sync, rollback, hold, list, info, contents, owns, why, search, verify, fix, history, recover, gc, remote, refresh, build, importDeb, importFlist, exportFlist, lint, repo, serve, vercmp, demo,
 ];
