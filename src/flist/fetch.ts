@@ -43,11 +43,6 @@ export interface FetchOptions {
 }
 
 export async function fetchContents(items: readonly FetchItem[], router: BlockRouter, workDir: string, options: FetchOptions = {}): Promise<Fetched[]> {
-  for (const it of items) {
-    if (it.size > 0 && it.blocks.length === 0) {
-      throw new ZpkgError('E_FLIST_INVALID', `\`${it.where}\` declares ${it.size} bytes but has no blocks (an upload that failed when the flist was made?)`);
-    }
-  }
   mkdirSync(workDir, { recursive: true });
   const tasks = items.flatMap((it) => it.blocks.map((b, i) => ({ block: b, where: `${it.where}, block ${i + 1} of ${it.blocks.length}`, max: maxStoredLength(it.size) })));
   const pending: Promise<Buffer>[] = [];
@@ -66,6 +61,9 @@ export async function fetchContents(items: readonly FetchItem[], router: BlockRo
   let seq = 0;
   let taskIndex = 0;
   for (const it of items) {
+    if (it.size > 0 && it.blocks.length === 0) {
+      throw new ZpkgError('E_FLIST_INVALID', `\`${it.where}\` declares ${it.size} bytes but has no blocks (an upload that failed when the flist was made?)`);
+    }
     const tmp = join(workDir, `.part-${seq++}`);
     const fd = openSync(tmp, 'w');
     const hash = createHash('sha256');

@@ -53,6 +53,17 @@ export async function startS3(): Promise<Server & { repoUrl(prefix: string): str
   return { url: endpoint, port, stop: stopper(child), repoUrl: (prefix) => `s3://zpkg/${prefix}?endpoint=${encodeURIComponent(endpoint)}&path-style=1&region=us-east-1` };
 }
 
+/** Namespaces of the zdb model: a password, and whether a client without it may read. */
+export interface ZdbNamespaces {
+  [name: string]: { password?: string; public?: boolean };
+}
+
+/** The 0-db model (test/servers/zdb.mjs) on loopback; `log` gets one JSON line per command it executes. */
+export async function startZdb(namespaces: ZdbNamespaces, log?: string): Promise<Server> {
+  const { child, ready } = await spawnReady(process.execPath, [join(REPO_ROOT, 'test/servers/zdb.mjs'), JSON.stringify({ namespaces, log })]);
+  return { url: `127.0.0.1:${ready.port}`, port: ready.port, stop: stopper(child) };
+}
+
 /** The misbehaving static server (test/servers/flaky.mjs). */
 export async function startFlaky(dir: string, env: { FAIL_FIRST?: number; CUT?: number; LOG?: string } = {}): Promise<Server> {
   const e = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)]));

@@ -77,6 +77,7 @@ export class ZdbStore implements BlockStore {
         ...(this.at.socket ? { path: this.at.socket } : { host: this.at.host, port: this.at.port }),
         lazyConnect: true,
         enableReadyCheck: false,
+        disableClientInfo: true, // no CLIENT SETINFO: 0-db answers "-Command not supported"
         enableOfflineQueue: false,
         maxRetriesPerRequest: 0,
         retryStrategy: () => null,
