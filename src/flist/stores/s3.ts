@@ -6,8 +6,9 @@
  *
  * The port is required (`get_config`: "port not found"), the bucket is the
  * path, the object of block ID is the hex of ID at the bucket's top, and the
- * bucket is addressed path-style (`with_path_style`). Without credentials in
- * the URL the usual AWS chain applies (AWS_ACCESS_KEY_ID…).
+ * bucket is addressed path-style (`with_path_style`). Unless the URL holds
+ * both the key and the secret (a recorded route has its secret stripped),
+ * the usual AWS chain applies (AWS_ACCESS_KEY_ID…).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ZpkgError } from '../../core/errors.js';
@@ -39,7 +40,8 @@ export function parseS3StoreUrl(url: string): S3StoreLocation {
     endpoint: `${tls ? 'https' : 'http'}://${u.host}`,
     bucket,
     region: u.searchParams.get('region') || 'us-east-1',
-    ...(user ? { credentials: { accessKeyId: user, secretAccessKey: pass } } : {}),
+    // A route rfs recorded keeps the access key but not the secret (stripped): the AWS chain supplies both then.
+    ...(user && pass ? { credentials: { accessKeyId: user, secretAccessKey: pass } } : {}),
   };
 }
 
