@@ -27,6 +27,17 @@ export const TOOLS = [
   { deb: 'nginx-light', bin: 'nginx' },
   // `as`, `ld` and readelf: the glibc scenario crafts an old libc.so.6 (test/glibc-scenario.test.ts)
   { deb: 'binutils', bin: 'ld' },
+  // flists (issue 14): sqlite3 reads .fl files as rfs writes them; the rfs model in Python
+  // (test/helpers/rfs_model.py) seals blocks with C++ snappy and OpenSSL's AES-GCM; a static
+  // busybox runs in the zos-like image; rfs's own Rust crates build the block oracle offline
+  { deb: 'sqlite3', bin: 'sqlite3' },
+  { deb: 'python3-snappy', check: ['/usr/bin/python3', '-c', 'import snappy'] },
+  { deb: 'python3-cryptography', check: ['/usr/bin/python3', '-c', 'from cryptography.hazmat.primitives.ciphers.aead import AESGCM'] },
+  { deb: 'busybox-static', check: ['/bin/sh', '-c', 'test -x /bin/busybox && ! ldd /bin/busybox >/dev/null 2>&1'] },
+  { deb: 'librust-snap-dev', check: ['/bin/sh', '-c', 'ls -d /usr/share/cargo/registry/snap-1.*'] },
+  { deb: 'librust-blake2b-simd-dev', check: ['/bin/sh', '-c', 'ls -d /usr/share/cargo/registry/blake2b_simd-1.*'] },
+  // rustup's cargo when the machine has one, else Debian's
+  { deb: 'cargo', check: ['/bin/sh', '-c', 'command -v cargo || test -x "$HOME/.cargo/bin/cargo"'] },
 ];
 
 import { spawnSync } from 'node:child_process';
