@@ -4,9 +4,10 @@
  */
 import type { BenchSuite } from './suite.js';
 import { depotSuite } from './depot.js';
+import { flistSuite } from './flist.js';
 import { installSuite } from './install/suite.js';
 import { remoteSuite } from './remote.js';
 import { solverSuite } from './solver/suite.js';
 import { updateSuite } from './update.js';
 
-export const suites: readonly BenchSuite[] = [installSuite, solverSuite, updateSuite, remoteSuite, depotSuite];
+export const suites: readonly BenchSuite[] = [installSuite, solverSuite, updateSuite, remoteSuite, depotSuite, flistSuite];
