@@ -6,7 +6,7 @@
  * account files (plus the accounts the package itself declares with ids), as
  * installing the package there would.
  */
-import { existsSync, lstatSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CatalogEntry } from '../core/catalog.js';
 import { digestOf, type Digest } from '../core/digest.js';
@@ -104,6 +104,14 @@ export function installedPackage(root: string, spec: string): PackageSource {
     for (const a of manifest.actions) if (a.type === 'file') paths.set(a.digest, [...(paths.get(a.digest) ?? []), a.path]);
     const cache = image.paths.cache;
     const imageRoot = image.paths.root;
+    const realRoot = realpathSync(imageRoot);
+    /** The installed file at an image path, unless it is not a regular file or lies outside the image (a parent symlink leading out). */
+    const installedFile = (p: string): string | undefined => {
+      const abs = join(imageRoot, p);
+      if (!existsSync(abs) || !lstatSync(abs).isFile()) return undefined;
+      const real = realpathSync(abs);
+      return real.startsWith(`${realRoot}/`) ? real : undefined;
+    };
     return {
       manifest,
       digest: row.manifest,
@@ -111,9 +119,9 @@ export function installedPackage(root: string, spec: string): PackageSource {
       ids: idsFor(manifest, imageRoot),
       async content(d: Digest): Promise<Buffer> {
         for (const p of paths.get(d) ?? []) {
-          const abs = join(imageRoot, p);
-          if (!existsSync(abs) || !lstatSync(abs).isFile()) continue;
-          const data = readFileSync(abs);
+          const file = installedFile(p);
+          if (file === undefined) continue;
+          const data = readFileSync(file);
           if (digestOf(data) === d) return data;
         }
         const cached = blobCachePath(cache, d);
