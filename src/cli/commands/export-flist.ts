@@ -32,7 +32,7 @@ export function register(program: Command, ctx: Context): void {
         report.result(
           result,
           (r) =>
-            `${r.name} ${r.version} → ${r.output}: ${r.inodes} inodes, ${r.files} files, ${r.blocks} blocks (${r.blocksWritten} stored now, ${formatBytes(r.bytesWritten)}; the rest were there already)\n` +
+            `${r.name} ${r.version} → ${r.output}: ${r.inodes} inodes, ${r.files} files, ${r.blocks} blocks (${r.blocksWritten} stored now, ${formatBytes(r.bytesWritten)}; ${r.blocks - r.blocksWritten} already in the stores)\n` +
             r.routes.map((x) => `route ${x.start.toString(16).padStart(2, '0')}-${x.end.toString(16).padStart(2, '0')} ${x.url}`).join('\n'),
         );
       } finally {

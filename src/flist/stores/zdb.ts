@@ -82,6 +82,7 @@ export class ZdbStore implements BlockStore {
         maxRetriesPerRequest: 0,
         retryStrategy: () => null,
         connectTimeout: 10_000,
+        commandTimeout: 60_000, // a zdb that stops answering fails the command instead of hanging the import
       });
       r.on('error', () => {}); // failures reach the caller through the command that meets them
       try {
