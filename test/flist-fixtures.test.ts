@@ -97,4 +97,11 @@ describe('names of imported flists', () => {
     const r = zpkg(['--json', 'import-flist', fl.hello!, fl.alpine!, '--name', 'x']);
     expect([r.status, r.json.error.code]).toEqual([2, 'E_USAGE']);
   });
+
+  it('--level that is not a zstd level is a usage error before any block is fetched', () => {
+    for (const level of ['abc', '0', '20', '2.5']) {
+      const r = zpkg(['--json', 'import-flist', fl.hello!, '--name', 'hello', '--version', '1', '--level', level]);
+      expect([r.status, r.json.error.code, r.json.error.message], level).toEqual([2, 'E_USAGE', expect.stringContaining(`--level \`${level}\``)]);
+    }
+  });
 });

@@ -75,6 +75,8 @@ export function register(program: Command, ctx: Context): void {
         });
         return;
       }
+      const level = Number(opts.level);
+      if (!Number.isInteger(level) || level < 1 || level > 19) throw new ZpkgError('E_USAGE', `--level \`${opts.level}\` is not a zstd level from 1 to 19`);
       if (flists.length > 1 && (opts.name !== undefined || opts.version !== undefined)) {
         throw new ZpkgError('E_USAGE', '--name and --version name one package: give them with one flist only');
       }
@@ -84,7 +86,7 @@ export function register(program: Command, ctx: Context): void {
         repo: opts.repo ? openRepoWriter(opts.repo) : undefined,
         signer: opts.repo ? await signerFrom(opts) : undefined,
         replace: opts.replace,
-        level: Number(opts.level),
+        level,
         name: opts.name,
         version: opts.version,
         arch: opts.arch,
