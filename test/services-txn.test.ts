@@ -1,7 +1,7 @@
 /**
  * Services around real transactions. runit (runsvdir) and s6 (s6-svscan)
  * supervise real daemons shipped by packages installed into a temporary
- * image; zinit is the protocol server of test/helpers/zinit-sim.ts.
+ * image; zinit is test/zinit-txn.test.ts (the model of scripts/zinit-model.mjs).
  *
  * The daemon records its version and pid when it starts, and when it gets
  * TERM it records which version of its binary is on disk at that moment: an
@@ -12,7 +12,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMainRemote, publishLifecycle, writeImageConfig, type LifecyclePackage } from './helpers/lifecycle.js';
-import { ZinitSim } from './helpers/zinit-sim.js';
 import { alive, until, writeExec } from './helpers/process.js';
 import { zpkgAsync } from './helpers/recipes.js';
 import { ok, tempDir, zpkg } from './helpers/zpkg.js';
@@ -296,47 +295,4 @@ describe('s6', () => {
   });
 });
 
-/** zpkg without blocking this process: the zinit protocol server answers from here. */
-async function okAsync(args: string[]): Promise<{ json: any }> {
-  const r = await zpkgAsync(args);
-  if (r.status !== 0) throw new Error(`zpkg ${args.join(' ')} exited ${r.status}\n${r.stdout}\n${r.stderr}`);
-  return r;
-}
-
-describe('zinit (protocol server)', () => {
-  const s = setup('zinit');
-  const sim = new ZinitSim(join(work, 'zinit.sock'), join(s.image, 'etc/zinit'));
-
-  beforeAll(async () => {
-    await sim.start();
-    await publishLifecycle(s.repo, work, [
-      { name: 'zd', version: '1', files: { 'etc/zinit/zd.yaml': 'exec: /usr/bin/zd\n', 'usr/bin/zd': 'one' } },
-      { name: 'zd', version: '2', files: { 'etc/zinit/zd.yaml': 'exec: /usr/bin/zd --v2\n', 'usr/bin/zd': 'two' } },
-    ]);
-    writeImageConfig(s.image, `services:\n  manager: zinit\n  zinit-socket: ${sim.socket}\n  timeout: ${WAIT_S}\n`);
-    addMainRemote(s.image, s.repo);
-  });
-  afterAll(() => sim.close());
-
-  it('a service file shipped in etc/zinit is monitored on install', async () => {
-    const r = await okAsync(['--root', s.image, '--json', 'install', 'zd=1']);
-    expect(r.json.lifecycle.services).toEqual([expect.objectContaining({ name: 'zd', action: 'monitor', status: 'ok' })]);
-    expect(sim.lines).toContain('monitor zd');
-    expect(sim.services.get('zd')?.state).toBe('Running');
-  });
-
-  it('a changed service file: stop, forget, then monitor the new one', async () => {
-    sim.lines.length = 0;
-    await okAsync(['--root', s.image, 'install', 'zd=2']);
-    const cmds = sim.lines.filter((l) => !l.startsWith('status'));
-    expect(cmds).toEqual(['stop zd', 'forget zd', 'monitor zd', 'start zd']);
-    expect(sim.services.get('zd')?.state).toBe('Running');
-  });
-
-  it('removal stops and forgets it', async () => {
-    sim.lines.length = 0;
-    await okAsync(['--root', s.image, 'remove', 'zd']);
-    expect(sim.lines.filter((l) => !l.startsWith('status'))).toEqual(['stop zd', 'forget zd']);
-    expect(sim.services.has('zd')).toBe(false);
-  });
-});
+// zinit around real transactions: test/zinit-txn.test.ts.

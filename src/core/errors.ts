@@ -63,7 +63,15 @@ export type ErrorCode =
   /** A release set is not one: its dependencies do not each pin one exact version. */
   | 'E_SET_INVALID'
   /** A file or directory named as input does not exist or is the wrong kind. */
-  | 'E_NOT_FOUND';
+  | 'E_NOT_FOUND'
+  /**
+   * A transaction committed, but a post-hook or a service start failed and
+   * `--rollback-on-failure` (or `on-failure: rollback`) rolled the image back
+   * to the generation before it: both transactions are in history.
+   */
+  | 'E_ROLLED_BACK'
+  /** A change would remove a protected package (the base, zpkg, glibc…) and `--allow-protected` was not given. */
+  | 'E_PROTECTED';
 
 export interface ErrorOptions {
   hint?: string;

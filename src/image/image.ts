@@ -14,6 +14,9 @@ import { migrate, SCHEMA, SCHEMA_VERSION } from './schema.js';
 
 export interface ImagePaths {
   root: string;
+  /** zpkg's directory inside the image (`var/lib/zpkg`): the journal, pending lifecycles and the hook store, which describe this image. */
+  work: string;
+  /** Where state.db and the lock are: `work`, or a directory outside the image. */
   state: string;
   db: string;
   cache: string;
@@ -24,7 +27,7 @@ export interface ImagePaths {
 export function imagePaths(root: string): ImagePaths {
   const abs = resolve(root);
   const state = join(abs, STATE_DIR);
-  return { root: abs, state, db: join(state, 'state.db'), cache: join(state, 'cache'), repos: join(state, 'repos'), lock: join(state, 'lock') };
+  return { root: abs, work: state, state, db: join(state, 'state.db'), cache: join(state, 'cache'), repos: join(state, 'repos'), lock: join(state, 'lock') };
 }
 
 export interface Image {

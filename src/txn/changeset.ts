@@ -57,6 +57,9 @@ class DiskView {
   }
 }
 
+/** Files whose being written restarts services: zinit's service files (and files with `restart:`). */
+const ZINIT_SERVICE_FILE = /^etc\/zinit\/[^/]+\.yaml$/;
+
 function conflict(message: string, hint?: string): ZpkgError {
   return new ZpkgError('E_FILE_CONFLICT', message, { hint });
 }
@@ -210,6 +213,10 @@ export function computeChangeset(input: ChangesetInput): Changeset {
             cs.newConfig.push(a.path);
           }
         }
+      }
+      // Writing a service file or a `restart:` file restarts services only when its content changes.
+      if (a.type === 'file' && (a.restart?.length || ZINIT_SERVICE_FILE.test(a.path))) {
+        op.unchanged = op.dest !== a.path || (st?.isFile() === true && hashFile(join(root, a.path)) === a.digest);
       }
       if (change.repair && !change.repair.paths.has(a.path)) continue;
       cs.put.push(op);

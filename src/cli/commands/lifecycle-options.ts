@@ -7,17 +7,20 @@ export interface HookFlags {
   hooks?: HookMode;
   /** False with --no-scripts. */
   scripts?: boolean;
+  rollbackOnFailure?: boolean;
 }
 
 export function addHookOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--hooks <mode>', 'how package hooks run: chroot (into the image), host, skip; default from etc/zpkg/zpkg.yaml, else chroot for an image that is not /').choices(['auto', 'chroot', 'host', 'skip']))
-    .option('--no-scripts', 'run no package hooks (same as --hooks=skip)');
+    .option('--no-scripts', 'run no package hooks (same as --hooks=skip)')
+    .option('--rollback-on-failure', 'when a post-hook fails or a started service does not come up, roll the image back to the generation before (default: on-failure in etc/zpkg/zpkg.yaml)');
 }
 
 export function hookOptions(opts: HookFlags): LifecycleOptions {
-  if (opts.scripts === false) return { hooks: 'skip' };
-  return opts.hooks ? { hooks: opts.hooks } : {};
+  const rollback = opts.rollbackOnFailure ? { rollbackOnFailure: true } : {};
+  if (opts.scripts === false) return { hooks: 'skip', ...rollback };
+  return opts.hooks ? { hooks: opts.hooks, ...rollback } : rollback;
 }
 
 /** A committed transaction whose post-* hooks or service starts failed makes the command exit 1. */
