@@ -189,7 +189,7 @@ describe("zpkg's zinit adapter, driven as zos's client drives zinit", () => {
     await m.monitor!('stubborn', WAIT);
     const pid = (await z.status('stubborn'))!.pid;
     const before = z.commands().length;
-    expect(await m.stop('stubborn', { timeoutMs: 1000 })).toEqual({ killed: true });
+    expect(await m.stop("stubborn", { timeoutMs: 1000 })).toEqual({ killed: true, afterMs: 1000 });
     expect(alive(pid)).toBe(false);
     expect(z.actions(before)).toEqual(['stop stubborn', 'kill stubborn SIGKILL']);
     await m.forget!('stubborn');

@@ -94,7 +94,7 @@ export async function stopAll(ctx: ServiceRunContext, state: ServiceRunState, st
       state.stopped.push(step.name);
       const was = st.state === 'running' ? `was running${st.pid ? ` as pid ${st.pid}` : ''}` : `was ${st.detail ?? 'not running'}`;
       notes.push(['stop', 'ok', was]);
-      if (r && r.killed) notes.push(['kill', 'ok', `SIGKILL: it was still running ${ctx.waitMs / 1000} s after it was asked to stop`]);
+      if (r && r.killed) notes.push(['kill', 'ok', `SIGKILL: it was still running ${(r.afterMs ?? ctx.waitMs) / 1000} s after it was asked to stop`]);
       if (step.forget && manager.forget) {
         await manager.forget(step.name);
         state.forgotten.push(step.name);

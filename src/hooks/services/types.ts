@@ -31,6 +31,8 @@ export interface ServiceStatus {
 export interface StopOutcome {
   /** The service outlived its timeout and was killed (SIGKILL), as zos's `StopWait` does. */
   killed?: boolean;
+  /** The timeout it outlived. */
+  afterMs?: number;
 }
 
 export interface WaitOptions {

@@ -189,12 +189,13 @@ export class ZinitManager implements ServiceManager {
     return mapZinitState(s);
   }
 
-  /** The service file's `oneshot` and `after`, from the config directory (missing or unreadable: not known). */
-  private serviceFile(name: string): { oneshot?: boolean; after: string[] } {
+  /** The service file's `oneshot`, `after` and `shutdown_timeout`, from the config directory (missing or unreadable: not known). */
+  private serviceFile(name: string): { oneshot?: boolean; after: string[]; shutdownTimeout?: number } {
     try {
-      const raw = parseYaml(readFileSync(join(this.configDir, `${name}.yaml`), 'utf8')) as { oneshot?: unknown; after?: unknown } | null;
+      const raw = parseYaml(readFileSync(join(this.configDir, `${name}.yaml`), 'utf8')) as { oneshot?: unknown; after?: unknown; shutdown_timeout?: unknown } | null;
       const after = Array.isArray(raw?.after) ? raw.after.map(String) : [];
-      return { oneshot: typeof raw?.oneshot === 'boolean' ? raw.oneshot : false, after };
+      const t = raw?.shutdown_timeout;
+      return { oneshot: typeof raw?.oneshot === 'boolean' ? raw.oneshot : false, after, ...(typeof t === 'number' && t >= 0 ? { shutdownTimeout: t } : {}) };
     } catch {
       return { after: [] };
     }
@@ -204,8 +205,14 @@ export class ZinitManager implements ServiceManager {
     return this.serviceFile(name).after;
   }
 
-  /** StopWait: `stop`, wait until no process runs, `kill NAME SIGKILL` past the timeout. */
-  async stop(name: string, { timeoutMs }: WaitOptions): Promise<StopOutcome> {
+  /**
+   * StopWait: `stop`, wait until no process runs, `kill NAME SIGKILL` past the
+   * timeout — the service file's own `shutdown_timeout` when it declares one
+   * (how long its author says a stop takes, config.rs:48), else the caller's.
+   */
+  async stop(name: string, options: WaitOptions): Promise<StopOutcome> {
+    const declared = this.serviceFile(name).shutdownTimeout;
+    const timeoutMs = declared !== undefined ? declared * 1000 : options.timeoutMs;
     const reply = await this.command('stop', name);
     if (reply.state === 'error') {
       if (isUnknownService(reply.body)) return {};
@@ -222,7 +229,7 @@ export class ZinitManager implements ServiceManager {
     }
     last = await this.waitFor(name, down, this.killWaitMs);
     if (!down(last.status)) throw serviceError('zinit', name, `did not stop within ${timeoutMs} ms, nor within ${this.killWaitMs} ms of SIGKILL`, mapZinitState(last.status!));
-    return { killed: true };
+    return { killed: true, afterMs: timeoutMs };
   }
 
   /** StartWait after `start` (a forgotten name is monitored instead). */
