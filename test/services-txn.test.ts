@@ -122,9 +122,9 @@ describe('runit', () => {
   const runitConfig = (timeout: number): string => `services:\n  manager: runit\n  svdir: ${s.scan}\n  timeout: ${timeout}\n  protected: [guarded]\n`;
 
   beforeAll(async () => {
-    for (const name of ['daemon', 'guarded', 'bootd', 'phoenix']) superviseDown(s, name);
+    for (const name of ['daemon', 'guarded', 'bootd', 'phoenix', 'sentinel']) superviseDown(s, name);
     startSupervisor('runsvdir', [s.scan]);
-    for (const name of ['daemon', 'guarded', 'bootd', 'phoenix']) await until(`${name} supervised`, () => (svStat(name).startsWith('down:') ? true : undefined));
+    for (const name of ['daemon', 'guarded', 'bootd', 'phoenix', 'sentinel']) await until(`${name} supervised`, () => (svStat(name).startsWith('down:') ? true : undefined));
     await publishLifecycle(s.repo, work, [
       pkg(s, 'daemon', '1.0'),
       pkg(s, 'daemon', '2.0'),
@@ -134,6 +134,8 @@ describe('runit', () => {
       { ...pkg(s, 'bootd', '1.0'), hooks: { 'post-install': `echo ran > "${s.out}/bootd.hook"` } },
       pkg(s, 'phoenix', '1.0'),
       pkg(s, 'phoenix', '2.0'),
+      pkg(s, 'sentinel', '1.0'),
+      pkg(s, 'sentinel', '2.0', { crash: true }),
     ]);
     writeImageConfig(s.image, runitConfig(WAIT_S));
     addMainRemote(s.image, s.repo);
@@ -233,6 +235,29 @@ describe('runit', () => {
     const h = ok(['--root', s.image, '--json', 'history']).json.transactions.at(-1);
     const one = ok(['--root', s.image, '--json', 'history', String(h.id)]).json;
     expect(one.lifecycle.map((x: { name: string; action: string; status: string }) => `${x.name} ${x.action} ${x.status}`)).toEqual(['phoenix stop ok', 'phoenix start ok']);
+  });
+
+  it('--rollback-on-failure: a service that does not come up rolls the image back, both transactions in history, the old version runs again', async () => {
+    ok(['--root', s.image, 'install', '--hooks=host', 'sentinel=1.0']);
+    const first = await started(s.out, 'sentinel', '1.0');
+    // The crashing version's start waits its whole timeout: keep that short here.
+    writeImageConfig(s.image, runitConfig(8));
+    let r: ReturnType<typeof zpkg>;
+    try {
+      r = zpkg(['--root', s.image, '--json', 'install', '--hooks=host', '--rollback-on-failure', 'sentinel=2.0']);
+    } finally {
+      writeImageConfig(s.image, runitConfig(WAIT_S));
+    }
+    expect(r.status).toBe(1);
+    expect(r.json.error.code).toBe('E_ROLLED_BACK');
+    expect(r.json.error.message).toMatch(/^transaction (\d+) failed after its commit: service sentinel start failed: .*; the image was rolled back to generation \d+ \(transaction \d+\)$/);
+    const [failed, back] = ok(['--root', s.image, '--json', 'history']).json.transactions.slice(-2);
+    expect(failed).toMatchObject({ status: 'committed-with-errors', command: expect.stringContaining('sentinel=2.0') });
+    expect(back).toMatchObject({ status: 'committed', command: expect.stringContaining(`(automatic rollback of transaction ${failed.id})`), changes: { downgrade: [{ name: 'sentinel', from: '2.0', to: '1.0' }] } });
+    const again = await started(s.out, 'sentinel', '1.0', first.pid);
+    expect(alive(again.pid)).toBe(true);
+    expect(svStat('sentinel')).toMatch(/^run: sentinel/);
+    expect(ok(['--root', s.image, 'verify', 'sentinel']).status).toBe(0);
   });
 
   it('removing a package stops its service first', () => {

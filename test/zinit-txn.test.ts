@@ -10,19 +10,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMainRemote, publishLifecycle, writeImageConfig, type LifecyclePackage } from './helpers/lifecycle.js';
 import { until } from './helpers/process.js';
-import { makeInitramfs, ZinitProcess } from './helpers/zinit.js';
+import { daemon, makeInitramfs, ZinitProcess } from './helpers/zinit.js';
 import { ok, tempDir, zpkg } from './helpers/zpkg.js';
 
 const work = tempDir('zpkg-zinit-txn-');
 
 type Files = NonNullable<LifecyclePackage['files']>;
-
-/** A daemon: records `VERSION PID` in /tmp/NAME.version, `stop NAME VERSION` in /tmp/events on TERM. */
-export function daemon(name: string, version: string, opts: { ignoreTerm?: boolean; crash?: boolean } = {}): { content: string; mode: number } {
-  if (opts.crash) return { content: `#!/bin/sh\n# ${name} ${version}\necho "${name} ${version} cannot start" >&2\nexit 1\n`, mode: 0o755 };
-  const trap = opts.ignoreTerm ? "trap '' TERM" : `trap 'echo "stop ${name} ${version}" >> /tmp/events; exit 0' TERM`;
-  return { content: `#!/bin/sh\n# ${name} ${version}\necho "${version} $$" > /tmp/${name}.version\n${trap}\nwhile :; do sleep 0.1; done\n`, mode: 0o755 };
-}
 
 /** A oneshot that appends a line to /tmp/NAME.runs. */
 function oneshot(name: string, extra = ''): string {

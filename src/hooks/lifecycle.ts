@@ -424,7 +424,7 @@ export class Lifecycle {
   /** What failed after the commit, in words (for the automatic rollback's message). */
   failures(): string[] {
     const hooks = this.result.hooks.filter((h) => h.status === 'failed' || h.status === 'timeout').map((h) => `the ${h.phase} hook of ${h.package} ${h.version} failed (${h.detail})`);
-    const services = this.result.services.filter((s) => s.status === 'failed').map((s) => `service ${s.name} did not ${s.action}: ${s.detail}`);
+    const services = this.result.services.filter((s) => s.status === 'failed').map((s) => `service ${s.name} ${s.action} failed: ${s.detail}`);
     return [...hooks, ...services];
   }
 

@@ -155,7 +155,7 @@ export async function startAll(ctx: ServiceRunContext, state: ServiceRunState, s
       errors += 1;
       failed.add(o.step.name);
       ctx.note(o.step, action, 'failed', o.error.message);
-      ctx.report.warn(`service ${o.step.name} did not ${action}: ${o.error.message}`);
+      ctx.report.warn(`service ${o.step.name} ${action} failed: ${o.error.message}`);
     }
   }
   return errors;

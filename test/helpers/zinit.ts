@@ -25,6 +25,13 @@ export function makeInitramfs(root: string): void {
   for (const a of APPLETS) if (!existsSync(join(root, 'bin', a))) symlinkSync('busybox', join(root, 'bin', a));
 }
 
+/** A daemon for a test image: records `VERSION PID` in /tmp/NAME.version, `stop NAME VERSION` in /tmp/events on TERM (or ignores TERM); `crash` exits at once. */
+export function daemon(name: string, version: string, opts: { ignoreTerm?: boolean; crash?: boolean } = {}): { content: string; mode: number } {
+  if (opts.crash) return { content: `#!/bin/sh\n# ${name} ${version}\necho "${name} ${version} cannot start" >&2\nexit 1\n`, mode: 0o755 };
+  const trap = opts.ignoreTerm ? "trap '' TERM" : `trap 'echo "stop ${name} ${version}" >> /tmp/events; exit 0' TERM`;
+  return { content: `#!/bin/sh\n# ${name} ${version}\necho "${version} $$" > /tmp/${name}.version\n${trap}\nwhile :; do sleep 0.1; done\n`, mode: 0o755 };
+}
+
 export class ZinitProcess {
   readonly lines: string[] = [];
   private constructor(
