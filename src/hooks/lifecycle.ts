@@ -243,7 +243,7 @@ export class Lifecycle {
       version: h.version,
       phase: h.phase,
       status: 'planned',
-      detail: [h.oldVersion && h.newVersion ? `${h.oldVersion} → ${h.newVersion}` : '', h.needs?.length ? `after ${h.needs.join(', ')} land` : ''].filter(Boolean).join('; '),
+      detail: [h.oldVersion && h.newVersion ? `${h.oldVersion} → ${h.newVersion}` : '', h.needs?.length ? `after ${h.needs.join(', ')} ${h.needs.length === 1 ? 'lands' : 'land'}` : ''].filter(Boolean).join('; '),
       seconds: 0,
       output: '',
     }));
