@@ -9,6 +9,7 @@
 import type { Image } from '../image/image.js';
 import { rolledBack, runAutomaticRollback } from './auto-rollback.js';
 import { prepare } from './prepare.js';
+import { checkProtected } from './protect.js';
 import { withImageSession, type SessionOptions } from './session.js';
 import { stopwatch } from './stopwatch.js';
 import type { Target } from './target.js';
@@ -18,6 +19,8 @@ export interface ChangeOptions extends TransactionOptions, SessionOptions {
   /** The command line, recorded with the transaction. */
   command: string;
   noWait?: boolean;
+  /** Let the change remove protected packages (protect.ts). */
+  allowProtected?: boolean;
 }
 
 export async function changeImage(image: Image, options: ChangeOptions, buildTarget: () => Target | Promise<Target>): Promise<TransactionResult> {
@@ -26,6 +29,7 @@ export async function changeImage(image: Image, options: ChangeOptions, buildTar
     const target = await buildTarget();
     const solve = t();
     for (const w of target.warnings ?? []) options.report.warn(w);
+    checkProtected(image, target, Boolean(options.allowProtected));
     const prepared = await prepare(image, target, options);
     const { failedPostPhase, ...result } = await runTransaction(image, prepared, options);
     result.seconds.solve = solve;

@@ -40,6 +40,8 @@ export interface TransactionOptions extends LifecycleOptions {
   report: Report;
   unsafeIo?: boolean;
   dryRun?: boolean;
+  /** Globs of image paths no package owns that the transaction may overwrite (pacman's --overwrite); others are refused. */
+  overwrite?: readonly string[];
 }
 
 /** Seconds each step took: `solve` builds the target (the solver, a list, a generation, verify). */
