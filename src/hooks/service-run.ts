@@ -132,9 +132,11 @@ export async function startAll(ctx: ServiceRunContext, state: ServiceRunState, s
       const { action } = byName.get(step.name)!;
       const blockers = after(manager, step.name).filter((d) => failed.has(d));
       if (blockers.length) {
-        // Issued anyway, so zinit runs it once what it waits for comes up; not waited for.
-        if (action === 'monitor' && manager.monitor) await manager.monitor(step.name, { timeoutMs: 0 }).catch(() => undefined);
-        throw new Error(`not started: it comes after ${blockers.join(', ')}, which did not come up`);
+        // Asked for anyway, so the supervisor runs it once what it waits for comes up; not waited for.
+        const forgotten = state.forgotten.includes(step.name);
+        if ((action === 'monitor' || forgotten) && manager.monitor) await manager.monitor(step.name, { timeoutMs: 0 }).catch(() => undefined);
+        else if (action === 'start') await manager.start(step.name, { timeoutMs: 0 }).catch(() => undefined);
+        throw new Error(`not waited for: it comes after ${blockers.join(', ')}, which did not come up`);
       }
       if (action === 'reload') {
         if (!manager.reload) throw new ZpkgError('E_SERVICE', `${manager.kind} cannot reload services`);
