@@ -3,10 +3,11 @@
  * To add one: write `bench/<name>.ts` (or, split by phase, `bench/<name>/suite.ts`) exporting a `BenchSuite`, and append it here.
  */
 import type { BenchSuite } from './suite.js';
+import { bootSuite } from './boot.js';
 import { depotSuite } from './depot.js';
 import { installSuite } from './install/suite.js';
 import { remoteSuite } from './remote.js';
 import { solverSuite } from './solver/suite.js';
 import { updateSuite } from './update.js';
 
-export const suites: readonly BenchSuite[] = [installSuite, solverSuite, updateSuite, remoteSuite, depotSuite];
+export const suites: readonly BenchSuite[] = [installSuite, solverSuite, updateSuite, remoteSuite, depotSuite, bootSuite];

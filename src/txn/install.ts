@@ -2,12 +2,12 @@
 import type { Atom } from '../core/relation.js';
 import type { Image } from '../image/image.js';
 import { changeImage, type ChangeOptions } from './change.js';
-import { protectedPackages } from './protect.js';
 import { solveTarget } from './solve.js';
 import type { TransactionResult } from './transaction.js';
 
 export type InstallOptions = ChangeOptions;
 
 export function install(image: Image, wanted: Atom[], options: InstallOptions): Promise<TransactionResult> {
-  return changeImage(image, options, () => solveTarget(image, { install: wanted }, { protected: [...protectedPackages(image).keys()] }, options.command, options.report));
+  // An install removes nothing the solver is not forced to (no cascade, no autoremove): protection is checked on the target.
+  return changeImage(image, options, () => solveTarget(image, { install: wanted }, {}, options.command, options.report));
 }

@@ -18,7 +18,7 @@ function notInstalled(name: string, hint?: string): ZpkgError {
 export function update(image: Image, names: string[], options: UpdateOptions): Promise<TransactionResult> {
   return changeImage(image, options, () => {
     for (const n of names) if (!getPackage(image.db, n)) throw notInstalled(n);
-    return solveTarget(image, { update: names.length ? names : true }, { autoremove: options.autoremove, protected: [...protectedPackages(image).keys()] }, options.command, options.report);
+    return solveTarget(image, { update: names.length ? names : true }, { autoremove: options.autoremove, ...(options.autoremove ? { protected: [...protectedPackages(image).keys()] } : {}) }, options.command, options.report);
   });
 }
 
