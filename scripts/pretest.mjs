@@ -27,6 +27,8 @@ export const TOOLS = [
   { deb: 'nginx-light', bin: 'nginx' },
   // `as`, `ld` and readelf: the glibc scenario crafts an old libc.so.6 (test/glibc-scenario.test.ts)
   { deb: 'binutils', bin: 'ld' },
+  // a static /bin/sh for zos-like initramfs images: the zinit model, examples/zos, hooks in a fresh image (issue 13)
+  { deb: 'busybox-static', bin: 'busybox' },
 ];
 
 import { spawnSync } from 'node:child_process';
