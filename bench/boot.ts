@@ -7,13 +7,17 @@
  * disk: everything fetched). A release of 32 packages and 3,200 files plus
  * its set package; the root is a directory on this machine's disk (a node's
  * is a RAM filesystem), so the runs pass --unsafe-io, as a RAM root needs no
- * sync. Median of the repetitions; each run rebuilds the root first.
+ * sync. Median of the repetitions; each run rebuilds the root first. The CPU
+ * column is zpkg's own (user + system, GNU time): on a shared machine the wall
+ * time grows with the load, the CPU time hardly does; the load average is
+ * printed with the table.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startNginx } from './nginx.js';
-import { median, mustRun } from './proc.js';
+import { loadavg } from 'node:os';
+import { median, mustRun, timed, type TimedResult } from './proc.js';
 import type { BenchContext, BenchSuite, GoalResult, SuiteResult } from './suite.js';
 import { fmtInt, fmtMB, fmtRatio, fmtSeconds, formatTable, round } from './table.js';
 
@@ -27,11 +31,21 @@ function content(pkg: number, file: number): Buffer {
 
 interface Boot {
   seconds: number;
+  /** CPU of the zpkg process (user + system), which the machine's load does not inflate. */
+  cpu: number | null;
   fetched: number;
   blobs: number;
   bytes: number;
   installed: number;
 }
+
+async function mustTime(args: string[]): Promise<TimedResult> {
+  const r = await timed(process.execPath, args);
+  if (r.code !== 0) throw new Error(`${r.command} exited ${r.code}: ${r.stderr.slice(-2000)}`);
+  return r;
+}
+
+const cpuOf = (r: TimedResult): number | null => (r.userSeconds === null || r.systemSeconds === null ? null : r.userSeconds + r.systemSeconds);
 
 export const bootSuite: BenchSuite = {
   name: 'boot',
@@ -76,9 +90,9 @@ export const bootSuite: BenchSuite = {
         await node(['refresh']);
         const boot = async (): Promise<Boot> => {
           freshRoot();
-          const r = await node(['--json', 'sync', '--boot', '--unsafe-io', '--set', 'release']);
+          const r = await mustTime([bin, '--root', root, '--state-dir', join(disk, 'state'), '--cache-dir', join(disk, 'cache'), '--json', 'sync', '--boot', '--unsafe-io', '--set', 'release']);
           const j = JSON.parse(r.stdout) as { install: unknown[]; fetched: { fetched: number; blobs: number; bytes: number } };
-          return { seconds: r.seconds, fetched: j.fetched.fetched, blobs: j.fetched.blobs, bytes: j.fetched.bytes, installed: j.install.length };
+          return { seconds: r.seconds, cpu: cpuOf(r), fetched: j.fetched.fetched, blobs: j.fetched.blobs, bytes: j.fetched.bytes, installed: j.install.length };
         };
         results[source] = { empty: [], warm: [] };
         for (let rep = 0; rep < ctx.reps; rep++) {
@@ -90,13 +104,13 @@ export const bootSuite: BenchSuite = {
         }
         if (!ctx.keep) rmSync(root, { recursive: true, force: true });
       }
-      const med = (list: Boot[]): Boot => ({ ...list[0]!, seconds: median(list.map((b) => b.seconds)) });
+      const med = (list: Boot[]): Boot => ({ ...list[0]!, seconds: median(list.map((b) => b.seconds)), cpu: list.some((b) => b.cpu === null) ? null : median(list.map((b) => b.cpu!)) });
       for (const source of ['directory', 'nginx'] as const) {
         const e = med(results[source]!.empty);
         const w = med(results[source]!.warm);
-        rows.push([`${source}, empty cache`, fmtSeconds(e.seconds), `${fmtInt(e.fetched)} of ${fmtInt(e.blobs)}`, fmtMB(e.bytes), String(e.installed)]);
-        rows.push([`${source}, warm cache`, fmtSeconds(w.seconds), `${fmtInt(w.fetched)} of ${fmtInt(w.blobs)}`, fmtMB(w.bytes), String(w.installed)]);
-        data[source] = { emptySeconds: round(e.seconds), warmSeconds: round(w.seconds), emptyFetched: e.fetched, emptyBytes: e.bytes, warmFetched: w.fetched, blobs: w.blobs };
+        rows.push([`${source}, empty cache`, fmtSeconds(e.seconds), fmtSeconds(e.cpu), `${fmtInt(e.fetched)} of ${fmtInt(e.blobs)}`, fmtMB(e.bytes), String(e.installed)]);
+        rows.push([`${source}, warm cache`, fmtSeconds(w.seconds), fmtSeconds(w.cpu), `${fmtInt(w.fetched)} of ${fmtInt(w.blobs)}`, fmtMB(w.bytes), String(w.installed)]);
+        data[source] = { emptySeconds: round(e.seconds), warmSeconds: round(w.seconds), emptyCpu: round(e.cpu), warmCpu: round(w.cpu), emptyFetched: e.fetched, emptyBytes: e.bytes, warmFetched: w.fetched, blobs: w.blobs };
         goals.push({ goal: `${source}: a warm-cache boot fetches nothing`, status: w.fetched === 0 ? 'met' : 'not met', detail: `${w.fetched} of ${w.blobs} blobs fetched; ${fmtSeconds(w.seconds)} s vs ${fmtSeconds(e.seconds)} s empty (${fmtRatio(w.seconds / e.seconds)})` });
       }
       // The warm boot needs no repository at all.
@@ -105,15 +119,17 @@ export const bootSuite: BenchSuite = {
       const root = join(ctx.workDir, 'root-offline');
       rmSync(root, { recursive: true, force: true });
       mkdirSync(root, { recursive: true });
-      const off = await mustRun(process.execPath, [bin, '--root', root, '--state-dir', join(disk, 'state'), '--cache-dir', join(disk, 'cache'), '--json', 'sync', '--boot', '--unsafe-io', '--set', 'release']);
+      const off = await mustTime([bin, '--root', root, '--state-dir', join(disk, 'state'), '--cache-dir', join(disk, 'cache'), '--json', 'sync', '--boot', '--unsafe-io', '--set', 'release']);
       const fetched = (JSON.parse(off.stdout) as { fetched: { fetched: number } }).fetched.fetched;
-      rows.push(['nginx stopped, warm cache (offline)', fmtSeconds(off.seconds), `${fetched} of ${packages * filesPer}`, '0.0', String(packages + 1)]);
+      rows.push(['nginx stopped, warm cache (offline)', fmtSeconds(off.seconds), fmtSeconds(cpuOf(off)), `${fetched} of ${fmtInt(packages * filesPer)}`, '0.0', String(packages + 1)]);
       data.offlineSeconds = round(off.seconds);
       goals.push({ goal: 'a warm-cache boot works with the repository unreachable', status: 'met', detail: `${fmtSeconds(off.seconds)} s, nothing fetched` });
     } finally {
       await nginx.stop().catch(() => undefined);
     }
-    console.log(formatTable(['sync --boot into a fresh root', 'seconds (median)', 'blobs fetched', 'MB fetched', 'packages'], rows, ['left', 'right', 'right', 'right', 'right']));
+    data.loadAverage = loadavg().map((l) => round(l, 2));
+    console.log(formatTable(['sync --boot into a fresh root', 'seconds (median)', 'CPU usr+sys', 'blobs fetched', 'MB fetched', 'packages'], rows, ['left', 'right', 'right', 'right', 'right', 'right']));
+    console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (2 cores)`);
     return { summary: rows.map((r) => `${r[0]}: ${r[1]} s`).join('; '), goals, data };
   },
 };
