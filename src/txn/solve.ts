@@ -50,7 +50,8 @@ async function withOverlaps(image: Image, candidates: Candidate[], installed: In
 export async function solveRequest(image: Image, request: SolveRequest, policy: SolvePolicy = {}, report?: Report): Promise<Plan> {
   if ((request.install?.length || request.update) && listRemotes(image).length === 0) throw noRemotes(image);
   const installed: InstalledPackage[] = listPackages(image.db).map(toInstalled);
-  const { candidates, overlaps } = await withOverlaps(image, await loadCandidates(image), installed, report);
+  const plain = await loadCandidates(image);
+  const { candidates, overlaps } = await withOverlaps(image, plain, installed, report);
   const pool = buildPool(candidates);
   for (const atom of request.install ?? []) {
     if (pool.resolve(atom).length > 0 || installed.some((p) => providesAtom(p, atom))) continue;
@@ -61,8 +62,22 @@ export async function solveRequest(image: Image, request: SolveRequest, policy: 
     throw new ZpkgError('E_VERSION_UNKNOWN', `no version of \`${atom.name}\` satisfies \`${formatAtom(atom)}\``, { hint: `available: ${versions.join(', ')}` });
   }
   const result = solve(pool, installed, request, policy);
-  if (!result.ok) throw new ZpkgError('E_UNSATISFIABLE', explainOverlaps([result.message], overlaps)[0]!, { details: { explanation: explainOverlaps(result.explanation, overlaps) } });
-  return result.plan;
+  if (result.ok) return result.plan;
+  const explanation = explainOverlaps(result.explanation, overlaps);
+  // A package the request names overlaps another it names or an installed
+  // owner, so no choice avoids it: the plan without overlaps goes to the path
+  // plan, which refuses it with E_FILE_CONFLICT naming both packages, the path
+  // and `replaces`, before anything is fetched. An overlap further down (a
+  // dependency's) stays in the explanation: overlaps steer the choice.
+  const named = new Set((request.install ?? []).map((a) => a.name));
+  const direct = overlaps.some(
+    (o) => (named.has(o.a.name) || named.has(o.b.name)) && result.explanation.some((l) => l.includes(' conflicts with ') && l.includes(`\`${o.a.name} ${o.a.version}\``) && l.includes(`\`${o.b.name} ${o.b.version}\``)),
+  );
+  if (direct) {
+    const unsteered = solve(buildPool(plain), installed, request, policy);
+    if (unsteered.ok) return unsteered.plan;
+  }
+  throw new ZpkgError('E_UNSATISFIABLE', explainOverlaps([result.message], overlaps)[0]!, { details: { explanation } });
 }
 
 /** The target a plan describes: new packages in dependency order, then upgrades and downgrades. */
