@@ -3,6 +3,7 @@
  * To add one: write `bench/<name>.ts` (or, split by phase, `bench/<name>/suite.ts`) exporting a `BenchSuite`, and append it here.
  */
 import type { BenchSuite } from './suite.js';
+import { bootSuite } from './boot.js';
 import { depotSuite } from './depot.js';
 import { flistSuite } from './flist.js';
 import { installSuite } from './install/suite.js';
@@ -10,4 +11,4 @@ import { remoteSuite } from './remote.js';
 import { solverSuite } from './solver/suite.js';
 import { updateSuite } from './update.js';
 
-export const suites: readonly BenchSuite[] = [installSuite, solverSuite, updateSuite, remoteSuite, depotSuite, flistSuite];
+export const suites: readonly BenchSuite[] = [installSuite, solverSuite, updateSuite, remoteSuite, depotSuite, flistSuite, bootSuite];

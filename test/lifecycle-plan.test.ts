@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Digest } from '../src/core/digest.js';
 import { MANIFEST_FORMAT, type Action, type Manifest, type ServiceDecl } from '../src/core/manifest.js';
-import { dependencyOrder } from '../src/hooks/order.js';
+import { dependencyOrder, serviceWaves } from '../src/hooks/order.js';
 import { planLifecycle, type LandingInput, type PlanInput } from '../src/hooks/plan.js';
 
 const D = (n: number): Digest => `sha256:${n.toString(16).padStart(64, '0')}`;
@@ -73,6 +73,21 @@ describe('services', () => {
     expect(plan.services.map((s) => `${s.name} stop=${s.stop} forget=${s.forget} after=${s.after}`)).toEqual(['changed stop=true forget=true after=monitor', 'gone stop=true forget=true after=undefined', 'new stop=false forget=false after=monitor']);
     expect(planLifecycle({ ...base, put: [{ path: 'etc/zinit/new.yaml', package: 'x', existed: false }] }).services).toEqual([]);
   });
+
+  it('a zinit service file or a restart: file written again with the same content touches no service', () => {
+    const a = (v: string) => manifest('a', v, { actions: [file('etc/a.conf', ['web'])] });
+    const plan = planLifecycle({
+      ...base,
+      zinit: true,
+      installs: [landing(a('2'), a('1'))],
+      put: [
+        { path: 'etc/zinit/modprobe.yaml', package: 'a', existed: true, changed: false },
+        { path: 'etc/a.conf', package: 'a', existed: true, changed: false },
+        { path: 'etc/zinit/noded.yaml', package: 'a', existed: true, changed: true },
+      ],
+    });
+    expect(plan.services.map((s) => `${s.name} stop=${s.stop} forget=${s.forget} after=${s.after}`)).toEqual(['noded stop=true forget=true after=monitor']);
+  });
 });
 
 describe('hooks', () => {
@@ -82,6 +97,31 @@ describe('hooks', () => {
     expect(planLifecycle({ ...base, installs: [{ ...landing(m), repair: true }] }).post).toEqual([]);
     expect(planLifecycle({ ...base, runHooks: false, installs: [landing(m)] }).post).toEqual([]);
     expect(planLifecycle({ ...base, installs: [landing(m)] }).post).toEqual([{ package: 'p', version: '1', phase: 'post-install', digest: D(5), size: 1, newVersion: '1' }]);
+  });
+
+  it('a landing pre-hook needs the landing packages it depends on and the one delivering its interpreter; post-hooks and removals need nothing', () => {
+    const lib = manifest('lib', '1');
+    const sh = manifest('shell', '1');
+    const app = manifest('app', '1', { depends: ['lib'], hooks: { 'pre-install': h(7), 'post-install': h(8) } });
+    const plan = planLifecycle({
+      ...base,
+      installs: [landing(lib), landing(sh), landing(app)],
+      put: [{ path: 'bin/sh', package: 'shell', existed: false }],
+      interpreters: new Map([[D(7), 'bin/sh']]),
+    });
+    expect(plan.pre).toEqual([expect.objectContaining({ package: 'app', phase: 'pre-install', needs: ['lib', 'shell'] })]);
+    expect(plan.post[0]!.needs).toBeUndefined();
+    const alone = planLifecycle({ ...base, installs: [landing(app)] });
+    expect(alone.pre[0]!.needs).toBeUndefined();
+  });
+});
+
+describe('service waves', () => {
+  it('each service after the ones of the set it comes after; stops reverse it; a cycle ends in one wave', () => {
+    const after: Record<string, string[]> = { storaged: ['noded'], noded: ['modprobe'], powerd: [], modprobe: [], x: ['y'], y: ['x'] };
+    expect(serviceWaves(['storaged', 'noded', 'powerd', 'modprobe'], (n) => after[n] ?? [])).toEqual([['modprobe', 'powerd'], ['noded'], ['storaged']]);
+    expect(serviceWaves(['storaged', 'powerd'], (n) => after[n] ?? [])).toEqual([['powerd', 'storaged']]);
+    expect(serviceWaves(['x', 'y', 'z'], (n) => after[n] ?? [])).toEqual([['z'], ['x', 'y']]);
   });
 });
 

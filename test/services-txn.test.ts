@@ -1,7 +1,7 @@
 /**
  * Services around real transactions. runit (runsvdir) and s6 (s6-svscan)
  * supervise real daemons shipped by packages installed into a temporary
- * image; zinit is the protocol server of test/helpers/zinit-sim.ts.
+ * image; zinit is test/zinit-txn.test.ts (the model of scripts/zinit-model.mjs).
  *
  * The daemon records its version and pid when it starts, and when it gets
  * TERM it records which version of its binary is on disk at that moment: an
@@ -12,7 +12,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMainRemote, publishLifecycle, writeImageConfig, type LifecyclePackage } from './helpers/lifecycle.js';
-import { ZinitSim } from './helpers/zinit-sim.js';
 import { alive, until, writeExec } from './helpers/process.js';
 import { zpkgAsync } from './helpers/recipes.js';
 import { ok, tempDir, zpkg } from './helpers/zpkg.js';
@@ -123,9 +122,9 @@ describe('runit', () => {
   const runitConfig = (timeout: number): string => `services:\n  manager: runit\n  svdir: ${s.scan}\n  timeout: ${timeout}\n  protected: [guarded]\n`;
 
   beforeAll(async () => {
-    for (const name of ['daemon', 'guarded', 'bootd', 'phoenix']) superviseDown(s, name);
+    for (const name of ['daemon', 'guarded', 'bootd', 'phoenix', 'sentinel']) superviseDown(s, name);
     startSupervisor('runsvdir', [s.scan]);
-    for (const name of ['daemon', 'guarded', 'bootd', 'phoenix']) await until(`${name} supervised`, () => (svStat(name).startsWith('down:') ? true : undefined));
+    for (const name of ['daemon', 'guarded', 'bootd', 'phoenix', 'sentinel']) await until(`${name} supervised`, () => (svStat(name).startsWith('down:') ? true : undefined));
     await publishLifecycle(s.repo, work, [
       pkg(s, 'daemon', '1.0'),
       pkg(s, 'daemon', '2.0'),
@@ -135,6 +134,8 @@ describe('runit', () => {
       { ...pkg(s, 'bootd', '1.0'), hooks: { 'post-install': `echo ran > "${s.out}/bootd.hook"` } },
       pkg(s, 'phoenix', '1.0'),
       pkg(s, 'phoenix', '2.0'),
+      pkg(s, 'sentinel', '1.0'),
+      pkg(s, 'sentinel', '2.0', { crash: true }),
     ]);
     writeImageConfig(s.image, runitConfig(WAIT_S));
     addMainRemote(s.image, s.repo);
@@ -236,6 +237,29 @@ describe('runit', () => {
     expect(one.lifecycle.map((x: { name: string; action: string; status: string }) => `${x.name} ${x.action} ${x.status}`)).toEqual(['phoenix stop ok', 'phoenix start ok']);
   });
 
+  it('--rollback-on-failure: a service that does not come up rolls the image back, both transactions in history, the old version runs again', async () => {
+    ok(['--root', s.image, 'install', '--hooks=host', 'sentinel=1.0']);
+    const first = await started(s.out, 'sentinel', '1.0');
+    // The crashing version's start waits its whole timeout: keep that short here.
+    writeImageConfig(s.image, runitConfig(8));
+    let r: ReturnType<typeof zpkg>;
+    try {
+      r = zpkg(['--root', s.image, '--json', 'install', '--hooks=host', '--rollback-on-failure', 'sentinel=2.0']);
+    } finally {
+      writeImageConfig(s.image, runitConfig(WAIT_S));
+    }
+    expect(r.status).toBe(1);
+    expect(r.json.error.code).toBe('E_ROLLED_BACK');
+    expect(r.json.error.message).toMatch(/^transaction (\d+) failed after its commit: service sentinel start failed: .*; the image was rolled back to generation \d+ \(transaction \d+\)$/);
+    const [failed, back] = ok(['--root', s.image, '--json', 'history']).json.transactions.slice(-2);
+    expect(failed).toMatchObject({ status: 'committed-with-errors', command: expect.stringContaining('sentinel=2.0') });
+    expect(back).toMatchObject({ status: 'committed', command: expect.stringContaining(`(automatic rollback of transaction ${failed.id})`), changes: { downgrade: [{ name: 'sentinel', from: '2.0', to: '1.0' }] } });
+    const again = await started(s.out, 'sentinel', '1.0', first.pid);
+    expect(alive(again.pid)).toBe(true);
+    expect(svStat('sentinel')).toMatch(/^run: sentinel/);
+    expect(ok(['--root', s.image, 'verify', 'sentinel']).status).toBe(0);
+  });
+
   it('removing a package stops its service first', () => {
     const pid = readVersion(s.out, 'bootd')!.pid;
     const r = ok(['--root', s.image, '--json', 'remove', 'bootd']);
@@ -296,47 +320,4 @@ describe('s6', () => {
   });
 });
 
-/** zpkg without blocking this process: the zinit protocol server answers from here. */
-async function okAsync(args: string[]): Promise<{ json: any }> {
-  const r = await zpkgAsync(args);
-  if (r.status !== 0) throw new Error(`zpkg ${args.join(' ')} exited ${r.status}\n${r.stdout}\n${r.stderr}`);
-  return r;
-}
-
-describe('zinit (protocol server)', () => {
-  const s = setup('zinit');
-  const sim = new ZinitSim(join(work, 'zinit.sock'), join(s.image, 'etc/zinit'));
-
-  beforeAll(async () => {
-    await sim.start();
-    await publishLifecycle(s.repo, work, [
-      { name: 'zd', version: '1', files: { 'etc/zinit/zd.yaml': 'exec: /usr/bin/zd\n', 'usr/bin/zd': 'one' } },
-      { name: 'zd', version: '2', files: { 'etc/zinit/zd.yaml': 'exec: /usr/bin/zd --v2\n', 'usr/bin/zd': 'two' } },
-    ]);
-    writeImageConfig(s.image, `services:\n  manager: zinit\n  zinit-socket: ${sim.socket}\n  timeout: ${WAIT_S}\n`);
-    addMainRemote(s.image, s.repo);
-  });
-  afterAll(() => sim.close());
-
-  it('a service file shipped in etc/zinit is monitored on install', async () => {
-    const r = await okAsync(['--root', s.image, '--json', 'install', 'zd=1']);
-    expect(r.json.lifecycle.services).toEqual([expect.objectContaining({ name: 'zd', action: 'monitor', status: 'ok' })]);
-    expect(sim.lines).toContain('monitor zd');
-    expect(sim.services.get('zd')?.state).toBe('Running');
-  });
-
-  it('a changed service file: stop, forget, then monitor the new one', async () => {
-    sim.lines.length = 0;
-    await okAsync(['--root', s.image, 'install', 'zd=2']);
-    const cmds = sim.lines.filter((l) => !l.startsWith('status'));
-    expect(cmds).toEqual(['stop zd', 'forget zd', 'monitor zd', 'start zd']);
-    expect(sim.services.get('zd')?.state).toBe('Running');
-  });
-
-  it('removal stops and forgets it', async () => {
-    sim.lines.length = 0;
-    await okAsync(['--root', s.image, 'remove', 'zd']);
-    expect(sim.lines.filter((l) => !l.startsWith('status'))).toEqual(['stop zd', 'forget zd']);
-    expect(sim.services.has('zd')).toBe(false);
-  });
-});
+// zinit around real transactions: test/zinit-txn.test.ts.

@@ -1,7 +1,6 @@
 /**
  * Service managers against real supervisors (runit's runsvdir, s6's s6-svscan)
- * started on temporary directories, and the zinit adapter against a small
- * server that speaks zinit v0.2's documented socket protocol.
+ * started on temporary directories; zinit is test/zinit.test.ts.
  *
  * systemd is not exercised: PID 1 here is not systemd.
  */
@@ -11,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isZpkgError } from '../src/core/errors.js';
-import { ZinitSim } from './helpers/zinit-sim.js';
+import { createServer } from 'node:net';
 import { alive, until, writeExec } from './helpers/process.js';
 import { parseSvStatus } from '../src/hooks/services/runit.js';
 import { parseSvstat } from '../src/hooks/services/s6.js';
@@ -22,7 +21,6 @@ import {
   RunitManager,
   S6Manager,
   selectServiceManager,
-  ZinitManager,
   type ServiceManager,
 } from '../src/hooks/services/index.js';
 
@@ -149,7 +147,7 @@ afterAll(async () => {
       // already gone
     }
   }
-  zinit.close();
+  zinitListener.close();
   rmSync(TMP, { recursive: true, force: true });
 });
 
@@ -282,105 +280,9 @@ describe('s6 readiness and status parsing', () => {
   });
 });
 
-// ---------------------------------------------------------------------------
-// zinit: the protocol server of test/helpers/zinit-sim.ts.
-const zinit = new ZinitSim(join(TMP, 'zinit.sock'));
-zinit.configs.set('fresh', 'ok');
-const zinitSocket = zinit.socket;
-const zinitLines = zinit.lines;
-const sim = zinit.services;
-
-describe('zinit (protocol server)', () => {
-  let z: ZinitManager;
-  beforeAll(async () => {
-    await zinit.start();
-    z = new ZinitManager({ socket: zinitSocket, pollMs: 25, settleMs: 150 });
-    for (const [name, behaviour] of [['app', 'ok'], ['crashy', 'crash'], ['sluggish', 'slow']] as const) zinit.add(name, behaviour);
-    zinit.spawn(sim.get('app')!);
-    await until('app running', () => (sim.get('app')!.state === 'Running' ? true : undefined));
-  });
-
-  it('status maps zinit states and pid; unknown names are unknown', async () => {
-    const st = await z.status('app');
-    expect(st).toMatchObject({ state: 'running', detail: 'Running' });
-    expect(st.pid).toBeGreaterThan(0);
-    expect(await z.status('crashy')).toMatchObject({ state: 'stopped', detail: 'Success' });
-    const none = await z.status('ghost');
-    expect(none.state).toBe('unknown');
-    expect(none.detail).toContain('unknown');
-  });
-
-  it('restart is stop, wait for stopped, start, wait for running (v0.2 has no restart command)', async () => {
-    const oldPid = (await z.status('app')).pid;
-    zinitLines.length = 0;
-    await restartService(z, 'app', WAIT);
-    const st = await z.status('app');
-    expect(st.state).toBe('running');
-    expect(st.pid).not.toBe(oldPid);
-    expect(zinitLines).not.toContain('restart app');
-    const stopAt = zinitLines.indexOf('stop app');
-    const startAt = zinitLines.indexOf('start app');
-    expect(stopAt).toBeGreaterThanOrEqual(0);
-    expect(startAt).toBeGreaterThan(stopAt);
-    // it waited: status polls between stop and start
-    expect(zinitLines.slice(stopAt + 1, startAt).filter((l) => l === 'status app').length).toBeGreaterThan(0);
-  });
-
-  it('stop waits until the service has no process', async () => {
-    await z.stop('app', WAIT);
-    const st = await z.status('app');
-    expect(st.state).toBe('stopped');
-    expect(st.detail).toContain('Signaled');
-    await z.start('app', WAIT);
-  });
-
-  it('a service that crashes: start fails with its name and last state', async () => {
-    const t0 = Date.now();
-    const err = await z.start('crashy', { timeoutMs: 800 }).catch((e: unknown) => e);
-    // It gives up once its timeout is over.
-    expect(Date.now() - t0).toBeLessThan(800 + RETURNS_EARLY_MS);
-    expect(isZpkgError(err, 'E_SERVICE')).toBe(true);
-    expect((err as Error).message).toMatch(/^zinit: service crashy did not come up within 800 ms; last state: stopped \(Error\(Exited/);
-  });
-
-  it('a service whose test never passes: start times out in Spawned', async () => {
-    const err = await z.start('sluggish', { timeoutMs: 600 }).catch((e: unknown) => e);
-    expect(isZpkgError(err, 'E_SERVICE')).toBe(true);
-    expect((err as Error).message).toContain('service sluggish did not come up within 600 ms');
-    expect((err as Error).message).toContain('Spawned');
-  });
-
-  it('monitor registers a service file (idempotent); forget refuses a running service, then drops it (idempotent)', async () => {
-    await z.monitor!('fresh');
-    await z.monitor!('fresh');
-    expect(zinitLines.filter((l) => l === 'monitor fresh')).toHaveLength(1);
-    await until('fresh running', async () => ((await z.status('fresh')).state === 'running' ? true : undefined));
-
-    const busy = await z.forget!('fresh').catch((e: unknown) => e);
-    expect(isZpkgError(busy, 'E_SERVICE')).toBe(true);
-    expect((busy as Error).message).toContain('is up');
-
-    await z.stop('fresh', WAIT);
-    await z.forget!('fresh');
-    expect((await z.status('fresh')).state).toBe('unknown');
-    await z.forget!('fresh');
-
-    const missing = await z.monitor!('nofile').catch((e: unknown) => e);
-    expect(isZpkgError(missing, 'E_SERVICE')).toBe(true);
-    expect((missing as Error).message).toContain('/etc/zinit/nofile.yaml');
-  });
-
-  it('an unknown service cannot be started; an absent socket is a clear error', async () => {
-    const err = await z.start('ghost', { timeoutMs: 500 }).catch((e: unknown) => e);
-    expect(isZpkgError(err, 'E_SERVICE')).toBe(true);
-    expect((err as Error).message).toContain('service name "ghost" unknown');
-
-    const off = new ZinitManager({ socket: join(TMP, 'no.sock') });
-    const down = await off.status('app').catch((e: unknown) => e);
-    expect(isZpkgError(down, 'E_SERVICE')).toBe(true);
-    expect((down as Error).message).toContain('no.sock');
-  });
-});
+// zinit: test/zinit.test.ts (the model of scripts/zinit-model.mjs). Detection only needs a socket.
+const zinitSocket = join(TMP, 'zinit.sock');
+const zinitListener = createServer();
 
 describe('selection and detection', () => {
   function fakeProc(procs: Array<{ pid: number; argv: string[] }>): string {
@@ -409,7 +311,7 @@ describe('selection and detection', () => {
   });
 
   it('detects zinit by its socket, systemd by /run/systemd/system, runit and s6 by their scanners, else none', async () => {
-    if (!existsSync(zinitSocket)) await zinit.start();
+    if (!existsSync(zinitSocket)) await new Promise<void>((r) => zinitListener.listen(zinitSocket, r));
     const empty = fakeProc([]);
     expect(detectServiceKind({ ...nothing, procDir: empty, zinitSocket: zinitSocket }).kind).toBe('zinit');
     expect(selectServiceManager({ ...nothing, procDir: empty, zinitSocket: zinitSocket }).kind).toBe('zinit');

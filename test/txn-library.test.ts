@@ -3,7 +3,7 @@
  * from the solver, `prepare` (manifests, path plan, blobs), the one dry-run
  * shape every changing command returns, and the bugs issue 11 names. Real
  * repository, real image directories, real SQLite; services through the zinit
- * protocol server of helpers/zinit-sim.ts.
+ * model (helpers/zinit.ts) running real processes in the image.
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,7 +25,7 @@ import { sync } from '../src/txn/sync.js';
 import type { TransactionResult } from '../src/txn/transaction.js';
 import { update } from '../src/txn/update.js';
 import { addMainRemote, publishLifecycle, writeImageConfig, type LifecyclePackage } from './helpers/lifecycle.js';
-import { ZinitSim } from './helpers/zinit-sim.js';
+import { makeInitramfs, ZinitProcess } from './helpers/zinit.js';
 import { ok, snapshot, tempDir, zpkg } from './helpers/zpkg.js';
 
 const work = tempDir('zpkg-txn-library-');
@@ -127,22 +127,25 @@ describe('prepare', () => {
 describe('one dry-run shape for every changing command', () => {
   const KEYS = ['accounts', 'adopted', 'downgrade', 'dryRun', 'fetched', 'files', 'id', 'install', 'keptConfig', 'keptDirs', 'newConfig', 'remove', 'removedDirs', 'seconds', 'takenOver', 'upgrade', 'warnings', 'withoutManifest'];
   const SECONDS = ['apply', 'commit', 'fetch', 'manifests', 'plan', 'post', 'pre', 'solve', 'stage'];
-  const sim = new ZinitSim(join(work, 'dry-zinit.sock'));
+  let sim: ZinitProcess;
   let root: string;
   let image: Image;
+  let mark = 0;
 
   beforeAll(async () => {
-    await sim.start();
-    ({ root, image } = freshImage(`hooks:\n  mode: host\nservices:\n  manager: zinit\n  zinit-socket: ${sim.socket}\n  timeout: 5\n`));
-    sim.configs.set('svc', 'ok');
+    ({ root, image } = freshImage(`hooks:\n  mode: host\nservices:\n  manager: zinit\n  zinit-socket: ${join(work, 'dry-zinit.sock')}\n  timeout: 30\n`));
+    makeInitramfs(root);
+    // svc's service file is the base's (zinit reads it when zpkg starts svc).
+    writeFileSync(join(root, 'etc/zinit/svc.yaml'), 'exec: sleep 1000\n');
+    sim = await ZinitProcess.start(root, work, 'dry-zinit');
     await install(image, atoms('svc (= 1)', 'app (= 1)', 'lib (= 1)'), opts());
     // svc's file is damaged, for fix.
     writeFileSync(join(root, 'usr/bin/svc'), 'damaged');
     rmSync(hookLog, { force: true });
-    sim.lines.length = 0;
+    mark = sim.commands().length;
   });
-  afterAll(() => {
-    sim.close();
+  afterAll(async () => {
+    await sim.stop();
     image.close();
   });
 
@@ -168,7 +171,7 @@ describe('one dry-run shape for every changing command', () => {
     for (const r of Object.values(results)) shape(r);
     expect(snapshot(root, shm)).toEqual(before);
     expect(hooksRun()).toEqual([]);
-    expect(sim.lines.filter((l) => !l.startsWith('status'))).toEqual([]);
+    expect(sim.actions(mark)).toEqual([]);
 
     // Each says what would go, which paths, which hooks and which service operations.
     expect(results.remove.remove).toEqual([{ name: 'svc', version: '1' }]);
@@ -242,23 +245,26 @@ describe('fix in a zos-like image with zinit services', () => {
   const zos = join(work, 'zos');
   const zrepo = join(zos, 'repo');
   const log = join(zos, 'hooks.log');
-  const sim = new ZinitSim(join(zos, 'zinit.sock'), join(zos, 'image/etc/zinit'));
+  let sim: ZinitProcess;
   const root = join(zos, 'image');
   let image: Image;
-  const commands = (): string[] => sim.lines.filter((l) => !l.startsWith('status'));
+  let mark = 0;
+  const commands = (): string[] => sim.actions(mark);
+  const daemon = (name: string) => ({ content: `#!/bin/sh\n# ${name}\nexec sleep 1000\n`, mode: 0o755 });
   const hooks = (): string[] => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean) : []);
 
   beforeAll(async () => {
     mkdirSync(zos, { recursive: true });
-    await sim.start();
+    makeInitramfs(root);
+    sim = await ZinitProcess.start(root, zos);
     const every = (failing: string[]) =>
       Object.fromEntries(['pre-install', 'post-install', 'pre-upgrade', 'post-upgrade', 'pre-remove', 'post-remove'].map((p) => [p, `echo "$ZPKG_PHASE $ZPKG_OLD_VERSION $ZPKG_NEW_VERSION" >> ${log}\n${failing.includes(p) ? 'exit 1\n' : ''}`]));
     await publishLifecycle(zrepo, zos, [
-      { name: 'noded', version: '1.0-1', files: { 'etc/zinit/noded.yaml': 'exec: /usr/bin/noded\n', 'usr/bin/noded': 'noded' }, services: [{ name: 'noded', restart: 'on-upgrade' }] },
+      { name: 'noded', version: '1.0-1', files: { 'etc/zinit/noded.yaml': 'exec: /usr/bin/noded\n', 'usr/bin/noded': daemon('noded') }, services: [{ name: 'noded', restart: 'on-upgrade' }] },
       // Its post-install fails: the package is "not fully set up", which fix must not take for damage.
-      { name: 'storaged', version: '1.0-1', files: { 'etc/zinit/storaged.yaml': 'exec: /usr/bin/storaged\n', 'usr/bin/storaged': 'storaged' }, services: [{ name: 'storaged', restart: 'on-upgrade' }], hooks: every(['post-install']) },
+      { name: 'storaged', version: '1.0-1', files: { 'etc/zinit/storaged.yaml': 'exec: /usr/bin/storaged\n', 'usr/bin/storaged': daemon('storaged') }, services: [{ name: 'storaged', restart: 'on-upgrade' }], hooks: every(['post-install']) },
     ]);
-    writeImageConfig(root, `hooks:\n  mode: host\nservices:\n  manager: zinit\n  zinit-socket: ${sim.socket}\n  timeout: 5\n`);
+    writeImageConfig(root, `hooks:\n  mode: host\nservices:\n  manager: zinit\n  zinit-socket: ${sim.socket}\n  timeout: 30\n`);
     addMainRemote(root, zrepo);
     image = openImage(root, { create: true });
     const r = await install(image, atoms('noded', 'storaged'), opts());
@@ -266,13 +272,13 @@ describe('fix in a zos-like image with zinit services', () => {
     expect(getPackage(image.db, 'storaged')?.problem).toMatch(/post-install/);
     expect(hooks()).toEqual(['pre-install  1.0-1', 'post-install  1.0-1']);
   });
-  afterAll(() => {
-    sim.close();
+  afterAll(async () => {
+    await sim.stop();
     image.close();
   });
 
   it('with no file damaged it runs no hook and touches no service; the failed setup is reported, not "repaired"', async () => {
-    sim.lines.length = 0;
+    mark = sim.commands().length;
     const r = await fix(image, ['noded', 'storaged'], opts());
     expect(r.repaired).toEqual([]);
     expect(r.unrepaired).toEqual([expect.objectContaining({ kind: 'setup', package: 'storaged' })]);
@@ -283,11 +289,11 @@ describe('fix in a zos-like image with zinit services', () => {
   });
 
   it('a damaged binary is rewritten with no hook and no service operation', async () => {
-    writeFileSync(join(root, 'usr/bin/storaged'), 'tampered');
-    sim.lines.length = 0;
+    writeFileSync(join(root, 'usr/bin/storaged'), '#!/bin/sh\ntampered\n');
+    mark = sim.commands().length;
     const r = await fix(image, [], opts());
     expect(r.repaired.map((p) => p.path)).toEqual(['usr/bin/storaged']);
-    expect(readFileSync(join(root, 'usr/bin/storaged'), 'utf8')).toBe('storaged');
+    expect(readFileSync(join(root, 'usr/bin/storaged'), 'utf8')).toBe(daemon('storaged').content);
     expect(r.lifecycle?.hooks).toEqual([]);
     expect(commands()).toEqual([]);
     expect(hooks()).toHaveLength(2);
@@ -297,7 +303,7 @@ describe('fix in a zos-like image with zinit services', () => {
 
   it('a damaged zinit service file is rewritten, and only that service goes through stop, forget, monitor', async () => {
     writeFileSync(join(root, 'etc/zinit/noded.yaml'), 'exec: /bin/false\n');
-    sim.lines.length = 0;
+    mark = sim.commands().length;
     const r = await fix(image, [], opts());
     expect(r.repaired.map((p) => p.path)).toEqual(['etc/zinit/noded.yaml']);
     expect(commands().every((l) => l.endsWith(' noded'))).toBe(true);
@@ -309,7 +315,7 @@ describe('fix in a zos-like image with zinit services', () => {
   it('a damaged cached manifest is fetched again, then only damaged paths are written, with no hook', async () => {
     const storaged = getPackage(image.db, 'storaged')!;
     writeFileSync(manifestCachePath(image.paths.cache, storaged.manifest), '{"damaged": true}');
-    sim.lines.length = 0;
+    mark = sim.commands().length;
     const r = await fix(image, ['storaged'], opts());
     expect(r.repaired).toEqual([]);
     expect(r.id).toBeNull();

@@ -53,6 +53,7 @@ function assemble(recipe: Recipe, packed: PackedTree, origin?: Origin): BuildRes
     actions: sortActions([...recipe.accounts, ...packed.actions]),
     ...(recipe.hooks.length ? { hooks } : {}),
     ...(recipe.services.length ? { services: recipe.services } : {}),
+    ...(recipe.essential ? { essential: true } : {}),
   };
   // so:/file: relations derived from the ELF objects and scripts shipped (src/build/deps/derive.ts).
   // A .deb declares its interpreters itself (as import-deb assumes), so its scripts are not scanned.

@@ -53,6 +53,8 @@ export interface Recipe {
   services: ServiceDecl[];
   /** `user` and `group` actions: accounts the package needs in the image. */
   accounts: (UserAction | GroupAction)[];
+  /** `essential: true`: images never remove it without `--allow-protected`. */
+  essential: boolean;
 }
 
 /** Recipe key → how its value becomes the tree source. */
@@ -79,7 +81,7 @@ const TREE_SOURCES: Record<string, (value: unknown, dir: string, fail: Fail) => 
 
 const KEYS = new Set([
   'name', 'version', 'summary', 'description', 'license', 'arch', 'depends', 'conflicts', 'provides', 'replaces',
-  ...Object.keys(TREE_SOURCES), 'sources', 'files', 'owner', 'group', 'config', 'attributes', 'hooks', 'services', 'users', 'groups',
+  ...Object.keys(TREE_SOURCES), 'sources', 'files', 'owner', 'group', 'config', 'attributes', 'hooks', 'services', 'users', 'groups', 'essential',
 ]);
 
 export function loadRecipe(srcDir: string): Recipe {
@@ -183,5 +185,6 @@ export function parseRecipe(text: string, dir: string, file: string): Recipe {
     hooks,
     services,
     accounts,
+    essential: r.essential === undefined ? false : r.essential === true ? true : r.essential === false ? false : fail('`essential` must be true or false'),
   };
 }

@@ -7,6 +7,8 @@ export interface GlobalOptions {
   root: string;
   json: boolean;
   quiet: boolean;
+  stateDir?: string;
+  cacheDir?: string;
 }
 
 export class Context {
@@ -17,7 +19,7 @@ export class Context {
 
   globals(cmd: Command): GlobalOptions {
     const o = cmd.optsWithGlobals() as Partial<GlobalOptions>;
-    return { root: o.root ?? '/', json: Boolean(o.json), quiet: Boolean(o.quiet) };
+    return { root: o.root ?? '/', json: Boolean(o.json), quiet: Boolean(o.quiet), stateDir: o.stateDir, cacheDir: o.cacheDir };
   }
 
   report(cmd?: Command): Report {
@@ -30,8 +32,10 @@ export class Context {
 
   /** Opens the image named by --root; `create` for commands that change it. */
   image(cmd: Command, create = false): Image {
-    const img = openImage(this.globals(cmd).root, { create });
+    const g = this.globals(cmd);
+    const img = openImage(g.root, { create, state: g.stateDir, cache: g.cacheDir });
     this.images.push(img);
+    if (img.rebuilt) this.report(cmd).warn(`the image ${img.paths.root} was rebuilt since zpkg last recorded it (a new boot): the ${img.rebuilt.packages} package(s) recorded as installed were dropped; history, remotes and the cache (${img.paths.cache}) are kept — install the release again with \`zpkg sync --boot\``);
     return img;
   }
 

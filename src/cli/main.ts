@@ -28,6 +28,8 @@ export async function main(argv: string[]): Promise<number> {
     .description('image packaging system for appliance and edge operating systems')
     .version(VERSION, '-V', 'output the version number (also --version before a command)')
     .option('-r, --root <dir>', 'image root directory', '/')
+    .option('--state-dir <dir>', "keep the image's state.db outside it (default: state: in etc/zpkg/zpkg.yaml, else <root>/var/lib/zpkg)")
+    .option('--cache-dir <dir>', "keep the image's content cache outside it (default: cache: in etc/zpkg/zpkg.yaml, else beside state.db)")
     .option('--json', 'print one JSON document (or NDJSON for streams) on stdout and nothing else')
     .option('-q, --quiet', 'print only results and errors')
     .exitOverride()

@@ -67,7 +67,15 @@ export type ErrorCode =
   /** An rfs flist (`.fl`) is not one zpkg can read or turn into a package: not an rfs v2 SQLite file, a broken tree, rows that contradict each other, an inode type packages cannot hold. */
   | 'E_FLIST_INVALID'
   /** A block an flist names is in none of the stores its routes point to. */
-  | 'E_BLOCK_MISSING';
+  | 'E_BLOCK_MISSING'
+  /**
+   * A transaction committed, but a post-hook or a service start failed and
+   * `--rollback-on-failure` (or `on-failure: rollback`) rolled the image back
+   * to the generation before it: both transactions are in history.
+   */
+  | 'E_ROLLED_BACK'
+  /** A change would remove a protected package (the base, zpkg, glibc…) and `--allow-protected` was not given. */
+  | 'E_PROTECTED';
 
 export interface ErrorOptions {
   hint?: string;

@@ -103,6 +103,8 @@ export interface Manifest {
   actions: Action[];
   hooks?: Partial<Record<HookPhase, HookRef>>;
   services?: ServiceDecl[];
+  /** A package the image must keep: zpkg never removes it without being told explicitly (`--allow-protected`). */
+  essential?: boolean;
 }
 
 export function isPathAction(a: Action): a is PathAction {
@@ -125,7 +127,7 @@ export function encodeManifest(m: Manifest): { bytes: Buffer; digest: Digest } {
 
 // ---- validation -------------------------------------------------------------
 
-const MANIFEST_KEYS = new Set(['format', 'name', 'version', 'arch', 'summary', 'description', 'license', 'depends', 'conflicts', 'provides', 'replaces', 'actions', 'hooks', 'services']);
+const MANIFEST_KEYS = new Set(['format', 'name', 'version', 'arch', 'summary', 'description', 'license', 'depends', 'conflicts', 'provides', 'replaces', 'actions', 'hooks', 'services', 'essential']);
 const ACTION_KEYS: Record<ActionType, { required: string[]; optional: string[] }> = {
   dir: { required: ['type', 'path', 'mode', 'owner', 'group'], optional: [] },
   file: { required: ['type', 'path', 'mode', 'owner', 'group', 'size', 'digest'], optional: ['config', 'restart'] },
@@ -255,6 +257,7 @@ export function validateManifest(raw: unknown): Manifest {
   checkPathLayout(actions, name);
   if (raw.hooks !== undefined) validateHooks(raw.hooks, name);
   if (raw.services !== undefined) validateServices(raw.services, name);
+  if (raw.essential !== undefined && typeof raw.essential !== 'boolean') fail('`essential` must be true or false', name);
   return raw as unknown as Manifest;
 }
 

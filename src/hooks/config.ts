@@ -11,6 +11,10 @@
  *     zinit-socket: /var/run/zinit.sock
  *     svdir: /etc/service
  *     s6-scandir: /run/service
+ *   on-failure: keep    # keep | rollback: a post-hook or service start that fails rolls the image back
+ *   protected: [zos-base, zpkg]   # packages never removed without --allow-protected
+ *   state: /var/cache/zpkg/state  # state.db outside the image (diskless nodes)
+ *   cache: /var/cache/zpkg/cache  # the content cache outside the image
  *
  * A missing file means every default. `auto` for the manager detects the
  * running supervisor only when the image is `/`: the services of an image in
@@ -27,8 +31,18 @@ export const CONFIG_FILE = 'etc/zpkg/zpkg.yaml';
 export const HOOK_MODES = ['auto', 'chroot', 'host', 'skip'] as const;
 export type HookMode = (typeof HOOK_MODES)[number];
 
+export const ON_FAILURE = ['keep', 'rollback'] as const;
+export type OnFailure = (typeof ON_FAILURE)[number];
+
 export interface LifecycleConfig {
   hooks: { mode: HookMode; timeout: number };
+  /** What a transaction does when a post-hook or a service start fails after its commit. */
+  onFailure: OnFailure;
+  /** Packages never removed without `--allow-protected` (besides those whose manifest says `essential`). */
+  protected: string[];
+  /** Absolute directories for state.db and for the content cache, when they live outside the image. */
+  stateDir?: string;
+  cacheDir?: string;
   services: {
     manager: ServiceKind | 'auto';
     protected: string[];
@@ -43,7 +57,7 @@ export const DEFAULT_HOOK_TIMEOUT = 300;
 export const DEFAULT_SERVICE_TIMEOUT = 30;
 
 export function defaultConfig(): LifecycleConfig {
-  return { hooks: { mode: 'auto', timeout: DEFAULT_HOOK_TIMEOUT }, services: { manager: 'auto', protected: [], timeout: DEFAULT_SERVICE_TIMEOUT } };
+  return { hooks: { mode: 'auto', timeout: DEFAULT_HOOK_TIMEOUT }, onFailure: 'keep', protected: [], services: { manager: 'auto', protected: [], timeout: DEFAULT_SERVICE_TIMEOUT } };
 }
 
 export function readLifecycleConfig(root: string): LifecycleConfig {
@@ -70,11 +84,11 @@ export function parseLifecycleConfig(text: string, file: string): LifecycleConfi
   }
   const section = (v: unknown, name: string, keys: string[]): Record<string, unknown> => {
     if (v === undefined || v === null) return {};
-    if (typeof v !== 'object' || Array.isArray(v)) fail(name ? `\`${name}\` must be a mapping` : 'the file must be a mapping of `hooks` and `services`');
+    if (typeof v !== 'object' || Array.isArray(v)) fail(name ? `\`${name}\` must be a mapping` : 'the file must be a mapping of `hooks`, `services`, `on-failure`, `protected`, `state` and `cache`');
     for (const k of Object.keys(v as object)) if (!keys.includes(k)) fail(`unknown key \`${name ? `${name}.` : ''}${k}\` (known: ${keys.join(', ')})`);
     return v as Record<string, unknown>;
   };
-  const top = section(raw, '', ['hooks', 'services']);
+  const top = section(raw, '', ['hooks', 'services', 'on-failure', 'protected', 'state', 'cache']);
   const hooks = section(top.hooks, 'hooks', ['mode', 'timeout']);
   const services = section(top.services, 'services', ['manager', 'protected', 'timeout', 'zinit-socket', 'svdir', 's6-scandir']);
   const seconds = (v: unknown, name: string, fallback: number): number => {
@@ -105,5 +119,15 @@ export function parseLifecycleConfig(text: string, file: string): LifecycleConfi
   cfg.services.zinitSocket = path(services['zinit-socket'], 'services.zinit-socket');
   cfg.services.svdir = path(services.svdir, 'services.svdir');
   cfg.services.s6Scandir = path(services['s6-scandir'], 'services.s6-scandir');
+  if (top['on-failure'] !== undefined) {
+    if (!(ON_FAILURE as readonly unknown[]).includes(top['on-failure'])) fail(`\`on-failure\` must be one of ${ON_FAILURE.join(', ')}`);
+    cfg.onFailure = top['on-failure'] as OnFailure;
+  }
+  if (top.protected !== undefined) {
+    if (!Array.isArray(top.protected) || top.protected.some((n) => typeof n !== 'string' || n === '')) fail('`protected` must be a list of package names');
+    cfg.protected = top.protected as string[];
+  }
+  cfg.stateDir = path(top.state, 'state');
+  cfg.cacheDir = path(top.cache, 'cache');
   return cfg;
 }

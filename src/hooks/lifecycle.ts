@@ -3,28 +3,34 @@
  * file changes. The transaction calls, in this order:
  *
  *   prepare()        hooks of landing packages into the hook store (verified)
- *   runPre()         pre-* hooks; a failure aborts (E_HOOK_FAILED), nothing changed
- *   stopServices()   affected services stopped; a failure restarts the ones
- *                    already stopped and aborts (E_SERVICE), nothing changed
- *   — stage, apply, commit —
+ *   runPre()         pre-* hooks that need nothing landed first; a failure
+ *                    aborts (E_HOOK_FAILED), nothing changed
+ *   stopServices()   affected services stopped (service-run.ts); a failure
+ *                    restarts the ones already stopped and aborts (E_SERVICE)
+ *   — stage; then, for each pre-hook that `needs` landing packages, those are
+ *     applied and the hook runs (runNeedy, E_HOOK_FAILED: the transaction is
+ *     undone); then the rest is applied; commit —
  *   runPost()        post-* hooks; failures are recorded, not thrown
  *   startServices()  started / reloaded / monitored; failures recorded
  *   record(id)       every outcome into state.db (history row `id`)
  *
  * and `abort()` when the transaction fails after services were stopped.
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ZpkgError } from '../core/errors.js';
 import { STATE_DIR } from '../core/paths.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import type { Digest } from '../core/digest.js';
 import type { Manifest } from '../core/manifest.js';
 import type { LifecycleRow } from '../image/lifecycle-state.js';
 import { recordLifecycle } from '../image/lifecycle-state.js';
+import { decompress } from '../repo/compress.js';
 import type { Report } from '../report/report.js';
-import { readLifecycleConfig, type HookMode, type LifecycleConfig } from './config.js';
+import { readLifecycleConfig, type HookMode, type LifecycleConfig, type OnFailure } from './config.js';
 import { planLifecycle, type HookStep, type LifecyclePlan, type PlanInput, type ServiceStep } from './plan.js';
 import { runHook } from './runner.js';
+import { inWaves, restartStopped, startAll, stopAll, type NoteStatus, type ServiceRunContext, type ServiceRunState, type StartStep } from './service-run.js';
 import { detectServiceKind, createServiceManager, type ServiceConfig } from './services/detect.js';
 import type { ServiceKind, ServiceManager } from './services/types.js';
 import { hookImagePath, storeHook, sweepHooks } from './store.js';
@@ -39,6 +45,10 @@ export interface LifecycleOptions {
   boot?: boolean;
   /** A service manager to use instead of the configured or detected one (library callers, tests). */
   serviceManager?: ServiceManager;
+  /** `--rollback-on-failure` (true) or not (false); absent: `on-failure` of etc/zpkg/zpkg.yaml. */
+  rollbackOnFailure?: boolean;
+  /** Whether services were up, as an earlier transaction saw them (the automatic rollback restores those). */
+  wasRunning?: readonly [string, boolean][];
 }
 
 export interface HookReport {
@@ -56,7 +66,7 @@ export interface ServiceReport {
   name: string;
   package: string;
   action: string;
-  /** `planned`: a dry run's operation that would be tried (a stop or forget only when the service runs then). */
+  /** `planned`: a dry run's operation that would be tried. */
   status: 'ok' | 'failed' | 'skipped' | 'protected' | 'planned';
   detail: string;
 }
@@ -87,6 +97,8 @@ export interface LifecycleContext {
  */
 export interface PendingLifecycle {
   txid: string;
+  /** When it was written (recovery handles older ones first). */
+  createdAt?: string;
   hookMode: LifecycleResult['hookMode'];
   serviceManager: ServiceKind;
   post: HookStep[];
@@ -94,8 +106,18 @@ export interface PendingLifecycle {
   wasRunning: [string, boolean][];
   /** Services this transaction stopped. */
   stopped: string[];
+  /** Services it made zinit forget. */
+  forgotten?: string[];
   /** What already ran (pre-hooks, stops), recorded with the transaction when it is finished. */
   ran: LifecycleRow[];
+  /** The transaction rolls the image back when its post-hooks or service starts fail. */
+  rollbackOnFailure?: boolean;
+  /**
+   * Its post-phase failed and the image is being rolled back to generation
+   * `to`: recovery carries the rollback through unless a later generation
+   * than `from` exists already.
+   */
+  rollback?: { from: number; to: number; causes: string[] };
 }
 
 function resolveHookMode(root: string, config: LifecycleConfig, options: LifecycleOptions): LifecycleResult['hookMode'] {
@@ -107,9 +129,9 @@ function resolveHookMode(root: string, config: LifecycleConfig, options: Lifecyc
   return root !== '/' && isRoot ? 'chroot' : 'host';
 }
 
-function serviceConfigOf(config: LifecycleConfig): ServiceConfig {
+function serviceConfigOf(root: string, config: LifecycleConfig): ServiceConfig {
   const s = config.services;
-  return { zinitSocket: s.zinitSocket, svdir: s.svdir, s6Scandir: s.s6Scandir };
+  return { zinitSocket: s.zinitSocket, zinitConfigDir: join(root, 'etc/zinit'), svdir: s.svdir, s6Scandir: s.s6Scandir };
 }
 
 function resolveServiceKind(root: string, config: LifecycleConfig): ServiceKind {
@@ -117,15 +139,27 @@ function resolveServiceKind(root: string, config: LifecycleConfig): ServiceKind 
   if (want !== 'auto') return want;
   // An image in a directory is not the running system: its services are not this host's.
   if (root !== '/') return 'none';
-  return detectServiceKind(serviceConfigOf(config)).kind;
+  return detectServiceKind(serviceConfigOf(root, config)).kind;
+}
+
+/** A hook's `#!` interpreter as an image path (no leading `/`), when its blob starts with one. */
+function interpreterOf(blob: string): string | undefined {
+  try {
+    const head = decompress(readFileSync(blob)).subarray(0, 256).toString('latin1');
+    const m = /^#!\s*\/(\S+)/.exec(head);
+    return m?.[1];
+  } catch {
+    return undefined;
+  }
 }
 
 export class Lifecycle {
   readonly result: LifecycleResult;
   private readonly rows: LifecycleRow[] = [];
-  private readonly wasRunning = new Map<string, boolean>();
-  private readonly stopped: ServiceStep[] = [];
+  private readonly state: ServiceRunState = { wasRunning: new Map(), stopped: [], forgotten: [] };
   private manager: ServiceManager | undefined;
+  /** The transaction rolls back when its post-phase fails (the option, else the image's `on-failure`). */
+  readonly rollbackOnFailure: boolean;
 
   private constructor(
     private readonly ctx: LifecycleContext,
@@ -134,24 +168,38 @@ export class Lifecycle {
     hookMode: LifecycleResult['hookMode'],
     kind: ServiceKind,
     private readonly landing: readonly { name: string; manifest: Manifest; repair: boolean }[],
-    manager?: ServiceManager,
+    manager: ServiceManager | undefined,
+    rollbackOnFailure: boolean,
   ) {
     this.manager = manager;
+    this.rollbackOnFailure = rollbackOnFailure;
     this.result = { hookMode, serviceManager: kind, hooks: [], services: [], errors: 0 };
   }
 
   /** The lifecycle of a transaction about to run. */
   static forTransaction(
     ctx: LifecycleContext,
-    input: Omit<PlanInput, 'runHooks' | 'zinit' | 'protected'>,
+    input: Omit<PlanInput, 'runHooks' | 'zinit' | 'protected' | 'interpreters'>,
     landing: readonly { name: string; manifest: Manifest; repair: boolean }[],
     options: LifecycleOptions,
   ): Lifecycle {
     const config = readLifecycleConfig(ctx.root);
     const hookMode = resolveHookMode(ctx.root, config, options);
     const kind = options.serviceManager?.kind ?? resolveServiceKind(ctx.root, config);
-    const plan = planLifecycle({ ...input, runHooks: hookMode !== 'skip', zinit: kind === 'zinit', protected: config.services.protected });
-    return new Lifecycle(ctx, config, plan, hookMode, kind, landing, options.serviceManager);
+    const interpreters = new Map<Digest, string>();
+    if (hookMode === 'chroot') {
+      for (const c of landing) {
+        for (const ref of Object.values(c.manifest.hooks ?? {})) {
+          const i = interpreterOf(ctx.blobPath(ref.digest));
+          if (i) interpreters.set(ref.digest, i);
+        }
+      }
+    }
+    const plan = planLifecycle({ ...input, runHooks: hookMode !== 'skip', zinit: kind === 'zinit', protected: config.services.protected, interpreters });
+    const rollback = options.rollbackOnFailure ?? config.onFailure === 'rollback';
+    const l = new Lifecycle(ctx, config, plan, hookMode, kind, landing, options.serviceManager, rollback);
+    for (const [name, up] of options.wasRunning ?? []) l.state.wasRunning.set(name, up);
+    return l;
   }
 
   /**
@@ -161,22 +209,20 @@ export class Lifecycle {
    */
   static resume(ctx: LifecycleContext, pending: PendingLifecycle, committed: boolean, manager?: ServiceManager): Lifecycle {
     const config = readLifecycleConfig(ctx.root);
-    const services = committed ? pending.services : pending.services.filter((s) => pending.stopped.includes(s.name)).map((s) => ({ ...s, after: 'start' as const, onlyIfRunning: false }));
+    const services = committed ? pending.services : pending.services.filter((s) => pending.stopped.includes(s.name)).map((s) => ({ ...s, after: 'start' as const, onlyIfRunning: true }));
     const plan: LifecyclePlan = { pre: [], post: committed ? pending.post : [], services };
-    const l = new Lifecycle({ ...ctx, txid: pending.txid }, config, plan, pending.hookMode, pending.serviceManager, [], manager);
-    for (const [name, running] of pending.wasRunning) l.wasRunning.set(name, running);
+    const l = new Lifecycle({ ...ctx, txid: pending.txid }, config, plan, pending.hookMode, pending.serviceManager, [], manager, Boolean(pending.rollbackOnFailure));
+    for (const [name, running] of pending.wasRunning) l.state.wasRunning.set(name, running);
+    l.state.stopped = committed ? [] : [...pending.stopped];
+    l.state.forgotten = [...(pending.forgotten ?? [])];
     l.rows.push(...(pending.ran ?? []));
     return l;
-  }
-
-  private serviceConfig(): ServiceConfig {
-    return serviceConfigOf(this.config);
   }
 
   private services(): ServiceManager {
     if (!this.manager) {
       const kind = this.result.serviceManager;
-      const config = this.serviceConfig();
+      const config = serviceConfigOf(this.ctx.root, this.config);
       this.manager = createServiceManager(kind, kind === 's6' && !config.s6Scandir ? { ...config, s6Scandir: detectServiceKind(config).s6Scandir } : config);
     }
     return this.manager;
@@ -186,26 +232,39 @@ export class Lifecycle {
     return this.config.services.timeout * 1000;
   }
 
-  /** What a dry run shows: every hook that would run, in order, and every service operation that would be tried. */
+  private runContext(): ServiceRunContext {
+    return { manager: this.services(), waitMs: this.waitMs, report: this.ctx.report, note: (step, action, status, detail) => this.note(step, action, status, detail) };
+  }
+
+  /** What a dry run shows: every hook that would run, in order, and every service operation that would be tried, in order. */
   planned(): LifecycleResult {
     const hooks: HookReport[] = [...this.plan.pre, ...this.plan.post].map((h) => ({
       package: h.package,
       version: h.version,
       phase: h.phase,
       status: 'planned',
-      detail: h.oldVersion && h.newVersion ? `${h.oldVersion} → ${h.newVersion}` : '',
+      detail: [h.oldVersion && h.newVersion ? `${h.oldVersion} → ${h.newVersion}` : '', h.needs?.length ? `after ${h.needs.join(', ')} ${h.needs.length === 1 ? 'lands' : 'land'}` : ''].filter(Boolean).join('; '),
       seconds: 0,
       output: '',
     }));
     const services: ServiceReport[] = [];
+    const live: ServiceStep[] = [];
     for (const step of this.plan.services) {
-      const why = step.reasons.join('; ');
       if (step.protected) services.push({ name: step.name, package: step.package, action: 'none', status: 'protected', detail: 'a protected service: zpkg never stops or starts it' });
       else if (this.result.serviceManager === 'none') services.push({ name: step.name, package: step.package, action: 'none', status: 'skipped', detail: 'no service manager (services.manager: none)' });
-      else {
-        if (step.stop) services.push({ name: step.name, package: step.package, action: 'stop', status: 'planned', detail: `if running: ${why}` });
-        if (step.forget) services.push({ name: step.name, package: step.package, action: 'forget', status: 'planned', detail: why });
-        if (step.after) services.push({ name: step.name, package: step.package, action: step.after, status: 'planned', detail: step.onlyIfRunning && step.after !== 'monitor' ? `if it was running: ${why}` : why });
+      else live.push(step);
+    }
+    if (live.length) {
+      const manager = this.services();
+      const why = (s: ServiceStep): string => s.reasons.join('; ');
+      for (const wave of inWaves(manager, live.filter((s) => s.stop), true)) {
+        for (const s of wave) {
+          services.push({ name: s.name, package: s.package, action: 'stop', status: 'planned', detail: manager.stopsIdle ? `${why(s)}; SIGKILL after ${this.config.services.timeout} s` : `if running: ${why(s)}` });
+          if (s.forget) services.push({ name: s.name, package: s.package, action: 'forget', status: 'planned', detail: why(s) });
+        }
+      }
+      for (const wave of inWaves(manager, live.filter((s) => s.after))) {
+        for (const s of wave) services.push({ name: s.name, package: s.package, action: s.after!, status: 'planned', detail: s.onlyIfRunning && s.after !== 'monitor' ? `if it was running: ${why(s)}` : why(s) });
       }
     }
     return { ...this.result, hooks, services, errors: 0 };
@@ -220,17 +279,33 @@ export class Lifecycle {
     }
   }
 
+  /** Pre-hooks that need packages of this transaction in place first, in order. */
+  needyPre(): HookStep[] {
+    return this.plan.pre.filter((s) => s.needs?.length);
+  }
+
+  /** The pre-hooks that need nothing landed: before any file changes. */
   async runPre(): Promise<void> {
     for (const step of this.plan.pre) {
-      const outcome = await this.runStep(step);
-      if (outcome.status === 'ok') continue;
-      this.sweep();
-      const tail = outcome.output.trimEnd().split('\n').slice(-10).join('\n');
-      throw new ZpkgError('E_HOOK_FAILED', `the ${step.phase} hook of ${step.package} ${step.version} failed (${outcome.detail}); nothing was changed`, {
-        hint: tail ? `its last output:\n${tail}` : 'it printed nothing',
-        details: { package: step.package, phase: step.phase, status: outcome.status, detail: outcome.detail, output: outcome.output },
-      });
+      if (step.needs?.length) continue;
+      await this.runPreStep(step, 'nothing was changed');
     }
+  }
+
+  /** A pre-hook whose `needs` the transaction has just put in place; a failure means the transaction is undone. */
+  async runNeedy(step: HookStep): Promise<void> {
+    await this.runPreStep(step, `the transaction was undone (the packages landed for it, ${step.needs!.join(', ')}, were taken out again)`);
+  }
+
+  private async runPreStep(step: HookStep, consequence: string): Promise<void> {
+    const outcome = await this.runStep(step);
+    if (outcome.status === 'ok') return;
+    this.sweep();
+    const tail = outcome.output.trimEnd().split('\n').slice(-10).join('\n');
+    throw new ZpkgError('E_HOOK_FAILED', `the ${step.phase} hook of ${step.package} ${step.version} failed (${outcome.detail}); ${consequence}`, {
+      hint: tail ? `its last output:\n${tail}` : 'it printed nothing',
+      details: { package: step.package, phase: step.phase, status: outcome.status, detail: outcome.detail, output: outcome.output },
+    });
   }
 
   async runPost(): Promise<void> {
@@ -276,7 +351,7 @@ export class Lifecycle {
     if (this.result.hookMode !== 'skip') sweepHooks(this.ctx.root, this.ctx.installedManifests());
   }
 
-  private note(step: ServiceStep, action: string, status: Exclude<ServiceReport['status'], 'planned'>, detail: string): void {
+  private note(step: ServiceStep, action: string, status: NoteStatus, detail: string): void {
     this.result.services.push({ name: step.name, package: step.package, action, status, detail });
     this.rows.push({ kind: 'service', package: step.package, name: step.name, action, status, detail, seconds: null, output: null });
   }
@@ -297,101 +372,100 @@ export class Lifecycle {
     return out;
   }
 
-  /** Stops every affected service that runs; on a failure, starts again what it stopped and throws. */
+  /** Stops every affected service (independent ones at once); on a failure, starts again what it stopped and throws. */
   async stopServices(): Promise<void> {
     const steps = this.live().filter((s) => s.stop);
     if (steps.length === 0) return;
-    const manager = this.services();
-    for (const step of steps) {
-      try {
-        const status = await manager.status(step.name);
-        this.wasRunning.set(step.name, status.state === 'running');
-        if (status.state === 'unknown') {
-          this.note(step, 'stop', 'skipped', 'not supervised');
-          continue;
-        }
-        if (status.state === 'running') {
-          this.ctx.report.info(`stopping ${step.name} (${step.reasons.join('; ')})`);
-          await manager.stop(step.name, { timeoutMs: this.waitMs });
-          this.stopped.push(step);
-          this.note(step, 'stop', 'ok', `was running${status.pid ? ` as pid ${status.pid}` : ''}`);
-        }
-        if (step.forget && manager.forget) {
-          await manager.forget(step.name);
-          this.note(step, 'forget', 'ok', '');
-        }
-      } catch (err) {
-        await this.abort();
-        throw new ZpkgError('E_SERVICE', `cannot stop service ${step.name} before changing its files: ${(err as Error).message}; nothing was changed`, { cause: err, hint: 'stop it by hand, or list it under services.protected in etc/zpkg/zpkg.yaml' });
-      }
+    try {
+      await stopAll(this.runContext(), this.state, steps);
+    } catch (err) {
+      await this.abort();
+      throw err;
     }
   }
 
-  /** The transaction failed after services were stopped: start them again (best effort). */
-  async abort(): Promise<void> {
+  /** The transaction failed after services were stopped: start again those that were up (best effort, each failure recorded). */
+  async abort(): Promise<number> {
     this.dropPending();
-    const manager = this.manager;
-    if (!manager) return;
-    for (const step of this.stopped.splice(0)) {
-      try {
-        await manager.start(step.name, { timeoutMs: this.waitMs });
-      } catch (err) {
-        this.ctx.report.warn(`could not start ${step.name} again: ${(err as Error).message}`);
-      }
-    }
+    if (!this.manager || this.state.stopped.length === 0) return 0;
+    const errors = await restartStopped(this.runContext(), this.state, this.plan.services);
+    this.result.errors += errors;
+    return errors;
   }
 
-  /** Starts, reloads or monitors every affected service once; failures are recorded. */
+  /** Starts, reloads or monitors every affected service once, dependencies first; failures are recorded. */
   async startServices(): Promise<void> {
     const steps = this.live().filter((s) => s.after);
     if (steps.length === 0) return;
-    const manager = this.services();
+    const ctx = this.runContext();
+    const go: StartStep[] = [];
     for (const step of steps) {
       const action = step.after!;
-      try {
-        let running = this.wasRunning.get(step.name);
-        if (running === undefined && step.onlyIfRunning) running = (await manager.status(step.name)).state === 'running';
-        if (step.onlyIfRunning && !running && action !== 'monitor') {
+      if (step.onlyIfRunning && action !== 'monitor') {
+        let running = this.state.wasRunning.get(step.name);
+        if (running === undefined) {
+          try {
+            const st = await ctx.manager.status(step.name);
+            running = st.wanted ?? st.state === 'running';
+          } catch {
+            running = false;
+          }
+        }
+        if (!running) {
           this.note(step, action, 'skipped', 'was not running');
           continue;
         }
-        if (action === 'reload') {
-          if (!manager.reload) throw new ZpkgError('E_SERVICE', `${manager.kind} cannot reload services`);
-          this.ctx.report.info(`reloading ${step.name}`);
-          await manager.reload(step.name);
-        } else {
-          this.ctx.report.info(`starting ${step.name}`);
-          if (action === 'monitor' && manager.monitor) await manager.monitor(step.name);
-          await manager.start(step.name, { timeoutMs: this.waitMs });
-        }
-        const after = await manager.status(step.name);
-        this.note(step, action, 'ok', after.pid ? `running as pid ${after.pid}` : after.state);
-      } catch (err) {
-        this.result.errors += 1;
-        this.note(step, action, 'failed', (err as Error).message);
-        this.ctx.report.warn(`service ${step.name} did not ${action}: ${(err as Error).message}`);
       }
+      go.push({ step, action });
     }
+    this.result.errors += await startAll(ctx, this.state, go);
+  }
+
+  /** What failed after the commit, in words (for the automatic rollback's message). */
+  failures(): string[] {
+    const hooks = this.result.hooks.filter((h) => h.status === 'failed' || h.status === 'timeout').map((h) => `the ${h.phase} hook of ${h.package} ${h.version} failed (${h.detail})`);
+    const services = this.result.services.filter((s) => s.status === 'failed').map((s) => `service ${s.name} ${s.action} failed: ${s.detail}`);
+    return [...hooks, ...services];
+  }
+
+  /** Whether services were up before the transaction, as it saw them. */
+  wasRunning(): [string, boolean][] {
+    return [...this.state.wasRunning];
   }
 
   private pendingPath(): string {
     return join(this.ctx.root, PENDING_DIR, `${this.ctx.txid}.json`);
   }
 
-  /** Makes what must happen after the commit durable before the first file changes (nothing when nothing would). */
-  savePending(): void {
-    const services = this.plan.services.filter((s) => s.after !== undefined || this.stopped.includes(s));
-    if (this.plan.post.length === 0 && services.length === 0) return;
-    const pending: PendingLifecycle = {
+  private pendingRecord(): PendingLifecycle {
+    return {
       txid: this.ctx.txid,
+      createdAt: new Date().toISOString(),
       hookMode: this.result.hookMode,
       serviceManager: this.result.serviceManager,
       post: this.plan.post,
-      services,
-      wasRunning: [...this.wasRunning],
-      stopped: this.stopped.map((s) => s.name),
+      services: this.plan.services.filter((s) => s.after !== undefined || this.state.stopped.includes(s.name)),
+      wasRunning: [...this.state.wasRunning],
+      stopped: [...this.state.stopped],
+      forgotten: [...this.state.forgotten],
       ran: this.rows,
+      ...(this.rollbackOnFailure ? { rollbackOnFailure: true } : {}),
     };
+  }
+
+  /** Makes what must happen after the commit durable before the first file changes (nothing when nothing would). */
+  savePending(): void {
+    const pending = this.pendingRecord();
+    if (this.plan.post.length === 0 && pending.services.length === 0 && !this.rollbackOnFailure) return;
+    writeFileAtomic(this.pendingPath(), JSON.stringify(pending), { durable: true });
+  }
+
+  /**
+   * The post-phase failed and the image goes back to generation `to`: made
+   * durable before the rollback starts, so recovery carries it through.
+   */
+  markRollback(rollback: NonNullable<PendingLifecycle['rollback']>): void {
+    const pending: PendingLifecycle = { ...this.pendingRecord(), post: [], services: [], stopped: [], ran: [], rollback };
     writeFileAtomic(this.pendingPath(), JSON.stringify(pending), { durable: true });
   }
 
@@ -403,5 +477,6 @@ export class Lifecycle {
   /** Writes what ran into state.db under history row `historyId`. */
   record(db: Parameters<typeof recordLifecycle>[0], historyId: number): void {
     if (this.rows.length) recordLifecycle(db, historyId, this.rows);
+    this.rows.length = 0;
   }
 }

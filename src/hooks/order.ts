@@ -49,3 +49,60 @@ export function dependencyOrder(nodes: readonly OrderNode[]): string[] {
   }
   return order;
 }
+
+/**
+ * For each node, the other nodes of the set it depends on, directly or
+ * through them (by name or a provided name, any alternative): what must have
+ * landed before its pre-hook runs.
+ */
+export function dependencyClosure(nodes: readonly OrderNode[]): Map<string, Set<string>> {
+  const byCapability = new Map<string, Set<string>>();
+  for (const n of nodes) {
+    for (const cap of [n.name, ...n.provides.map((p) => parseAtom(p).name)]) {
+      let s = byCapability.get(cap);
+      if (!s) byCapability.set(cap, (s = new Set()));
+      s.add(n.name);
+    }
+  }
+  const direct = new Map<string, Set<string>>();
+  for (const n of nodes) {
+    const set = new Set<string>();
+    for (const clause of n.depends) for (const atom of parseClause(clause)) for (const dep of byCapability.get(atom.name) ?? []) if (dep !== n.name) set.add(dep);
+    direct.set(n.name, set);
+  }
+  const closure = new Map<string, Set<string>>();
+  for (const n of nodes) {
+    const seen = new Set<string>();
+    const stack = [...direct.get(n.name)!];
+    while (stack.length) {
+      const d = stack.pop()!;
+      if (seen.has(d) || d === n.name) continue;
+      seen.add(d);
+      stack.push(...direct.get(d)!);
+    }
+    closure.set(n.name, seen);
+  }
+  return closure;
+}
+
+/**
+ * Services in waves: each after every service of the set it comes after
+ * (zinit's `after:`), the services of one wave independent of each other.
+ * Starts go wave by wave; stops in the reverse order (dependents first, as
+ * zinit's shutdown does: ord.rs). A cycle ends up in one last wave.
+ */
+export function serviceWaves(names: readonly string[], after: (name: string) => readonly string[]): string[][] {
+  const inSet = new Set(names);
+  const deps = new Map(names.map((n) => [n, new Set(after(n).filter((d) => inSet.has(d) && d !== n))]));
+  const waves: string[][] = [];
+  const done = new Set<string>();
+  let left = [...names].sort();
+  while (left.length) {
+    const ready = left.filter((n) => [...deps.get(n)!].every((d) => done.has(d)));
+    const wave = ready.length ? ready : left;
+    waves.push(wave);
+    for (const n of wave) done.add(n);
+    left = left.filter((n) => !done.has(n));
+  }
+  return waves;
+}

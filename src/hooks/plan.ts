@@ -10,7 +10,10 @@
  * - a removal runs the installed version's `pre-remove` and `post-remove`;
  * - a repair (`zpkg fix`) runs none.
  * Pre-hooks: removals in reverse dependency order, then installs and upgrades
- * in dependency order; post-hooks the same way after the commit.
+ * in dependency order; post-hooks the same way after the commit. A landing
+ * package's pre-hook `needs` the landing packages it depends on (directly or
+ * not) and the one that delivers its `#!` interpreter: the transaction lands
+ * those first (hooks/README: "Hooks between stages").
  *
  * Services (each one appears once, however many packages touch it):
  * - a new package's services (`restart` other than `never`) are started;
@@ -21,14 +24,15 @@
  *   are stopped;
  * - a changed or removed file whose action names services (`restart: [...]`)
  *   restarts them, or reloads those declared `reload: true`;
- * - with zinit, `etc/zinit/NAME.yaml` files: a new one is monitored, a changed
- *   one is stopped, forgotten and monitored again, a removed one is stopped and
- *   forgotten.
+ * - with zinit, `etc/zinit/NAME.yaml` files: a new one is monitored, one whose
+ *   content changes is stopped, forgotten and monitored again, a removed one is
+ *   stopped and forgotten; one written again with the same content is left
+ *   alone (so is a `restart:` file whose content does not change).
  * Protected services are listed with `protected: true` and never touched.
  */
 import type { Digest } from '../core/digest.js';
 import type { HookPhase, Manifest, ServiceDecl } from '../core/manifest.js';
-import { dependencyOrder } from './order.js';
+import { dependencyClosure, dependencyOrder } from './order.js';
 
 export interface LandingInput {
   name: string;
@@ -50,8 +54,8 @@ export interface LeavingInput {
 export interface PlanInput {
   installs: readonly LandingInput[];
   removes: readonly LeavingInput[];
-  /** Paths the transaction writes (new or replaced). */
-  put: readonly { path: string; package: string; existed: boolean }[];
+  /** Paths the transaction writes (new or replaced); `changed: false` when the content there stays the same. */
+  put: readonly { path: string; package: string; existed: boolean; changed?: boolean }[];
   /** Paths it deletes, with their owner before the transaction. */
   deleted: readonly { path: string; package: string }[];
   /** False with `--no-scripts`, `--hooks=skip` and in boot mode. */
@@ -59,6 +63,8 @@ export interface PlanInput {
   /** Whether zinit's service files are managed (the service manager is zinit). */
   zinit: boolean;
   protected: readonly string[];
+  /** A hook's `#!` interpreter (an image path without the leading `/`), by the hook's digest, when it has one. */
+  interpreters?: ReadonlyMap<Digest, string>;
 }
 
 export interface HookStep {
@@ -71,6 +77,8 @@ export interface HookStep {
   timeout?: number;
   oldVersion?: string;
   newVersion?: string;
+  /** Landing packages that must be in place before this (pre-)hook runs; absent or empty: it runs before anything changes. */
+  needs?: string[];
 }
 
 export type AfterCommit = 'start' | 'reload' | 'monitor';
@@ -123,8 +131,30 @@ export function planLifecycle(input: PlanInput): LifecyclePlan {
         if (s) list.push(s);
       }
     }
+    const needs = preHookNeeds(input);
+    for (const s of pre) {
+      const n = needs(s);
+      if (n.length) s.needs = n;
+    }
   }
   return { pre, post, services: planServices(input) };
+}
+
+/** What a landing package's pre-hook needs in place: the landing packages it depends on, and the one delivering its interpreter (with theirs). */
+function preHookNeeds(input: PlanInput): (step: HookStep) => string[] {
+  const landing = input.installs.filter((c) => !c.repair);
+  const closure = dependencyClosure(landing.map((c) => ({ name: c.name, depends: c.manifest.depends, provides: c.manifest.provides })));
+  const deliverer = new Map(input.put.map((p) => [p.path, p.package]));
+  const names = new Set(landing.map((c) => c.name));
+  return (step) => {
+    if (!names.has(step.package) || step.phase.endsWith('-remove')) return [];
+    const out = new Set(closure.get(step.package));
+    const interpreter = input.interpreters?.get(step.digest);
+    const owner = interpreter === undefined ? undefined : deliverer.get(interpreter);
+    if (owner && owner !== step.package) for (const n of [owner, ...(closure.get(owner) ?? [])]) out.add(n);
+    out.delete(step.package);
+    return [...out].sort();
+  };
 }
 
 function orderOf(nodes: { name: string; depends: readonly string[]; provides: readonly string[] }[]): string[] {
@@ -186,7 +216,7 @@ function planServices(input: PlanInput): ServiceStep[] {
   for (const c of input.installs) for (const a of c.manifest.actions) if (a.type === 'file' && a.restart) landingActions.set(a.path, a);
   for (const c of input.installs) for (const a of c.from?.manifest?.actions ?? []) if (a.type === 'file' && a.restart) leavingActions.set(a.path, a);
   for (const r of input.removes) for (const a of r.manifest?.actions ?? []) if (a.type === 'file' && a.restart) leavingActions.set(a.path, a);
-  for (const p of input.put) for (const name of landingActions.get(p.path)?.restart ?? []) restart(name, p.package, `${p.path} changes`);
+  for (const p of input.put) if (p.changed !== false) for (const name of landingActions.get(p.path)?.restart ?? []) restart(name, p.package, `${p.path} changes`);
   for (const d of input.deleted) for (const name of leavingActions.get(d.path)?.restart ?? []) restart(name, d.package, `${d.path} is removed`);
 
   if (input.zinit) {
@@ -195,6 +225,7 @@ function planServices(input: PlanInput): ServiceStep[] {
       const m = ZINIT_FILE.exec(p.path);
       if (!m) continue;
       put.add(p.path);
+      if (p.existed && p.changed === false) continue;
       if (p.existed) add(m[1]!, p.package, { stop: true, forget: true, after: 'monitor', onlyIfRunning: false }, `${p.path} changes`);
       else add(m[1]!, p.package, { after: 'monitor', onlyIfRunning: false }, `${p.path} is installed`);
     }

@@ -5,8 +5,18 @@
  * stdin from /dev/null, stdout and stderr captured together and passed on
  * line by line, and a timeout after which its whole process group gets
  * SIGTERM and, 5 s later, SIGKILL.
+ *
+ * A chrooted hook sees a /dev and a /proc: when the image has no device
+ * nodes (`dev/null` is not one) or no mounted proc (`proc/self` missing), the
+ * hook runs in a private mount namespace of its own (`unshare --mount`) where
+ * the host's /dev is bind-mounted on `<image>/dev` and a proc on
+ * `<image>/proc` — gone with the namespace when the hook and what it started
+ * end; nothing is mounted on the host. A mount point the image lacks is made
+ * for the hook and removed after it (when still empty). Without the
+ * privilege to make a mount namespace the hook runs without them.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface HookRun {
@@ -32,11 +42,56 @@ export const HOOK_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbi
 const OUTPUT_LIMIT = 256 * 1024;
 const KILL_GRACE_MS = 5000;
 
+let namespaces: boolean | undefined;
+
+/** Whether this process may make a private mount namespace (root with CAP_SYS_ADMIN), asked once. */
+function canUnshare(): boolean {
+  namespaces ??= spawnSync('unshare', ['--mount', '--propagation', 'private', 'true'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
+  return namespaces;
+}
+
+function isCharDevice(path: string): boolean {
+  try {
+    return statSync(path).isCharacterDevice();
+  } catch {
+    return false;
+  }
+}
+
+/** Mounts /dev and /proc for the hook inside a mount namespace of its own, then chroots. */
+const WITH_MOUNTS = 'r=$1; d=$2; p=$3; shift 3; [ "$d" = 1 ] && mount --rbind /dev "$r/dev"; [ "$p" = 1 ] && mount -t proc proc "$r/proc"; exec chroot "$r" "$@"';
+
+/** The command that runs a chrooted hook, and the mount points made for it (removed after). */
+function chrootCommand(root: string, file: string): { file: string; args: string[]; made: string[] } {
+  const dev = !isCharDevice(join(root, 'dev/null'));
+  const proc = !existsSync(join(root, 'proc/self'));
+  if ((!dev && !proc) || !canUnshare()) return { file: 'chroot', args: [root, `/${file}`], made: [] };
+  const made: string[] = [];
+  for (const [need, dir] of [[dev, 'dev'], [proc, 'proc']] as const) {
+    const abs = join(root, dir);
+    if (need && !existsSync(abs)) {
+      mkdirSync(abs, { mode: dir === 'proc' ? 0o555 : 0o755 });
+      made.push(abs);
+    }
+  }
+  return { file: 'unshare', args: ['--mount', '--propagation', 'private', '--', 'sh', '-c', WITH_MOUNTS, 'zpkg-hook', root, dev ? '1' : '0', proc ? '1' : '0', `/${file}`], made };
+}
+
 export function runHook(run: HookRun): Promise<HookOutcome> {
   const started = performance.now();
   const seconds = (): number => Math.round(performance.now() - started) / 1000;
   const env = { PATH: HOOK_PATH, HOME: '/', LC_ALL: 'C', ...run.env };
-  const [file, args, cwd] = run.mode === 'chroot' ? ['chroot', [run.root, `/${run.file}`], '/'] : [join(run.root, run.file), [], run.root];
+  const chrooted = run.mode === 'chroot' ? chrootCommand(run.root, run.file) : undefined;
+  const [file, args, cwd] = chrooted ? [chrooted.file, chrooted.args, '/'] : [join(run.root, run.file), [], run.root];
+  const cleanUp = (): void => {
+    for (const dir of chrooted?.made ?? []) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        // the hook left something in it: it stays
+      }
+    }
+  };
   return new Promise((resolve) => {
     let output = '';
     let total = 0;
@@ -69,6 +124,7 @@ export function runHook(run: HookRun): Promise<HookOutcome> {
     }, run.timeoutMs);
     const finish = (outcome: Omit<HookOutcome, 'output' | 'seconds'>): void => {
       clearTimeout(timer);
+      cleanUp();
       if (grace) clearTimeout(grace);
       if (partial && run.onLine) run.onLine(partial);
       if (total > output.length) output += `\n[zpkg: output beyond ${OUTPUT_LIMIT} bytes dropped]\n`;

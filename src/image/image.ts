@@ -1,19 +1,37 @@
 /**
- * An image: a root directory zpkg manages. Its state lives under
- * `<root>/var/lib/zpkg/`: `state.db` (SQLite, WAL), `cache/` (manifests and
- * blobs already fetched), `repos/` (each remote's last root metadata and catalog)
- * and `lock` (held by the one transaction in flight).
+ * An image: a root directory zpkg manages. zpkg's own directory inside it,
+ * `<root>/var/lib/zpkg/` (`work`), holds what describes that tree: the
+ * journal of a transaction in flight, pending lifecycles, the hook store.
+ * The state — `state.db` (SQLite, WAL), `repos/` (each remote's last root
+ * metadata and catalog) and `lock` — and the content cache live there too by
+ * default, or in directories outside the image (`state:`/`cache:` in
+ * etc/zpkg/zpkg.yaml, `--state-dir`/`--cache-dir`): on a diskless node
+ * (zos) the root is a RAM filesystem rebuilt at every boot and only a cache
+ * disk persists.
+ *
+ * Outside state remembers which image it describes: an id kept both in
+ * state.db and in `<work>/image-id`. When the image no longer carries it (a
+ * new boot: the root holds only the base again), the recorded installed set
+ * is stale and is dropped when the image is opened — history, generations,
+ * remotes, trust and the cache stay — so the next `sync --boot` installs
+ * into the fresh root, from the cache, as into an empty image.
  */
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { ZpkgError } from '../core/errors.js';
 import { STATE_DIR } from '../core/paths.js';
+import { writeFileAtomic } from '../fs/atomic.js';
 import { acquireLock, type Lock } from '../fs/lock.js';
 import { migrate, SCHEMA, SCHEMA_VERSION } from './schema.js';
 
 export interface ImagePaths {
   root: string;
+  /** zpkg's directory inside the image (`var/lib/zpkg`): the journal, pending lifecycles and the hook store, which describe this image. */
+  work: string;
+  /** Where state.db and the lock are: `work`, or a directory outside the image. */
   state: string;
   db: string;
   cache: string;
@@ -21,26 +39,62 @@ export interface ImagePaths {
   lock: string;
 }
 
-export function imagePaths(root: string): ImagePaths {
+/** Where the state and the content cache live, when not inside the image. */
+export interface StorageDirs {
+  state?: string;
+  cache?: string;
+}
+
+export function imagePaths(root: string, dirs: StorageDirs = {}): ImagePaths {
   const abs = resolve(root);
-  const state = join(abs, STATE_DIR);
-  return { root: abs, state, db: join(state, 'state.db'), cache: join(state, 'cache'), repos: join(state, 'repos'), lock: join(state, 'lock') };
+  const work = join(abs, STATE_DIR);
+  const state = dirs.state ? resolve(dirs.state) : work;
+  const cache = dirs.cache ? resolve(dirs.cache) : join(state, 'cache');
+  return { root: abs, work, state, db: join(state, 'state.db'), cache, repos: join(state, 'repos'), lock: join(state, 'lock') };
 }
 
 export interface Image {
   paths: ImagePaths;
   db: Database.Database;
+  /** The installed set a new boot made stale and that opening dropped (packages it had), when that happened. */
+  rebuilt?: { packages: number };
   close(): void;
 }
 
-export interface OpenOptions {
+export interface OpenOptions extends StorageDirs {
   /** Create the state when the image has none (commands that change it). */
   create?: boolean;
 }
 
+/**
+ * `state:` and `cache:` of the image's etc/zpkg/zpkg.yaml (absolute paths);
+ * the rest of that file is the lifecycle's (hooks/config.ts validates it all).
+ */
+export function configuredStorage(root: string): StorageDirs {
+  const file = join(resolve(root), 'etc/zpkg/zpkg.yaml');
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(file, 'utf8'), { version: '1.2' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new ZpkgError('E_CONFIG_INVALID', `${file}: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const out: StorageDirs = {};
+  if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
+    for (const key of ['state', 'cache'] as const) {
+      const v = (raw as Record<string, unknown>)[key];
+      if (v === undefined) continue;
+      if (typeof v !== 'string' || !isAbsolute(v)) throw new ZpkgError('E_CONFIG_INVALID', `${file}: \`${key}\` must be an absolute path`, { hint: 'see "Diskless nodes" in the README' });
+      out[key] = v;
+    }
+  }
+  return out;
+}
+
 /** Opens an image's state; an image that has none reads as empty unless `create`. */
 export function openImage(root: string, options: OpenOptions = {}): Image {
-  const paths = imagePaths(root);
+  const configured = existsSync(resolve(root)) ? configuredStorage(root) : {};
+  const paths = imagePaths(root, { state: options.state ?? configured.state, cache: options.cache ?? configured.cache });
   if (!existsSync(paths.root)) {
     if (!options.create) throw new ZpkgError('E_IMAGE_INVALID', `image root ${paths.root} does not exist`);
     mkdirSync(paths.root, { recursive: true });
@@ -65,7 +119,44 @@ export function openImage(root: string, options: OpenOptions = {}): Image {
     throw new ZpkgError('E_IMAGE_INVALID', `${paths.db} was written by a newer zpkg (schema ${version}, this one knows ${SCHEMA_VERSION})`);
   }
   if (version < SCHEMA_VERSION) migrate(db, version, paths);
-  return { paths, db, close: () => db.close() };
+  const image: Image = { paths, db, close: () => db.close() };
+  if (paths.state !== paths.work) checkIdentity(image);
+  return image;
+}
+
+const IMAGE_ID = 'image-id';
+
+/**
+ * Outside state and the image it describes: the same id on both sides, or
+ * the image was rebuilt (a new boot) and its recorded installed set goes.
+ */
+function checkIdentity(image: Image): void {
+  const { db, paths } = image;
+  const marker = join(paths.work, IMAGE_ID);
+  const onDisk = existsSync(marker) ? readFileSync(marker, 'utf8').trim() : undefined;
+  const recorded = db.prepare("SELECT value FROM meta WHERE key = 'image-id'").pluck().get() as string | undefined;
+  if (onDisk !== undefined && onDisk === recorded) return;
+  const lock = lockImage(image, {});
+  try {
+    const again = db.prepare("SELECT value FROM meta WHERE key = 'image-id'").pluck().get() as string | undefined;
+    const now = existsSync(marker) ? readFileSync(marker, 'utf8').trim() : undefined;
+    if (now !== undefined && now === again) return;
+    const id = now ?? randomBytes(16).toString('hex');
+    const packages = db.prepare('SELECT COUNT(*) FROM packages').pluck().get() as number;
+    db.transaction(() => {
+      if (again !== undefined) {
+        // A state that knew another image: what it says is installed is not in this one.
+        db.prepare('DELETE FROM files').run();
+        db.prepare('DELETE FROM dirs').run();
+        db.prepare('DELETE FROM packages').run();
+      }
+      db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('image-id', ?)").run(id);
+    })();
+    if (now === undefined) writeFileAtomic(marker, `${id}\n`, { durable: true });
+    if (again !== undefined && packages > 0) image.rebuilt = { packages };
+  } finally {
+    lock.release();
+  }
 }
 
 export interface LockImageOptions {

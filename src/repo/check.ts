@@ -5,9 +5,9 @@
  * catalog alone.
  */
 import type { Uninstallable } from '../solver/index.js';
-import { buildPool, checkInstallable } from '../solver/index.js';
+import { addOverlapConflicts, buildPool, checkInstallable, explainOverlaps } from '../solver/index.js';
 import type { RepoReader } from './backend.js';
-import { readCandidates, readRoot } from './snapshot.js';
+import { readCandidates, readFileIndex, readRoot } from './snapshot.js';
 
 export interface RepoCheckResult {
   packages: number;
@@ -26,11 +26,14 @@ export async function checkRepository(reader: RepoReader): Promise<RepoCheckResu
     last = now;
     return s;
   };
-  const candidates = await readCandidates(reader, await readRoot(reader));
+  const root = await readRoot(reader);
+  const files = await readFileIndex(reader, root);
+  // Packages delivering one path cannot be installed together: overlaps are conflicts (solver/overlaps.ts).
+  const { entries: candidates, overlaps } = addOverlapConflicts(await readCandidates(reader, root), (e) => files.get(`${e.name}@${e.version}`));
   const read = lap();
   const pool = buildPool(candidates);
   const poolSeconds = lap();
-  const uninstallable = checkInstallable(pool);
+  const uninstallable = checkInstallable(pool).map((u) => ({ ...u, reason: explainOverlaps(u.reason, overlaps) }));
   const check = lap();
   return { packages: candidates.length, uninstallable, seconds: Number(process.hrtime.bigint() - t0) / 1e9, timing: { read, pool: poolSeconds, check } };
 }

@@ -11,4 +11,6 @@ export { solve } from './solve.js';
 export { why } from './why.js';
 export { checkInstallable } from './check.js';
 export { brokenDependents, inconsistencies } from './consistency.js';
+export { addOverlapConflicts, explainOverlaps, type Overlap, type PathsOf } from './overlaps.js';
 export type * from './types.js';
+export { parseSetSpec, setFromCatalog, type SetMember } from './release-set.js';

@@ -20,6 +20,8 @@ export interface PlanInput {
   /** Solvables chosen for each `install` atom. */
   requestedIds: readonly number[];
   autoremove: boolean;
+  /** Names autoremove keeps as roots (protected packages). */
+  keep?: readonly string[];
 }
 
 /** Solvables reachable from `roots` through dependencies satisfied within `chosen`. */
@@ -81,7 +83,7 @@ export function makePlan(input: PlanInput): Plan {
   const requested = new Set(installed.filter((p) => p.requested).map((p) => p.name));
   for (const s of input.requestedIds) requested.add(u.entry(s).name);
   if (input.autoremove) {
-    const held = new Set(installed.filter((p) => p.held).map((p) => p.name));
+    const held = new Set([...installed.filter((p) => p.held).map((p) => p.name), ...(input.keep ?? [])]);
     const roots = chosen.filter((v) => requested.has(u.entry(v).name) || held.has(u.entry(v).name));
     const keep = reachable(u, roots, (s) => vals[s] === 1);
     chosen = chosen.filter((v) => keep.has(v));

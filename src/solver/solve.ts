@@ -9,7 +9,8 @@
  * - held packages keep their exact version (so removing one is refused);
  * - every other installed name stays installed at some version — unless
  *   `cascade`, which makes this a preference: installed packages are then
- *   removed only where keeping them would make the request impossible.
+ *   removed only where keeping them would make the request impossible
+ *   (protected ones stay a rule).
  * Preferences (decided in this order, each undone only when it must be):
  * 1. the best candidate of each `install` atom (priority, then version; for a
  *    virtual name an installed provider first);
@@ -112,7 +113,7 @@ function run(sat: Sat, image: Installed, request: SolveRequest, policy: SolvePol
     if (pkg.held) sat.addClause([2 * id], HELD, id, -1, OWNER_NONE, null);
     if (removing.has(name)) continue;
     const order = Int32Array.from([id, ...u.named(name).filter((s) => s !== id)]);
-    if (!policy.cascade) sat.addClause(lits(order), KEEP, id, -1, OWNER_ROOT, order);
+    if (!policy.cascade || policy.protected?.includes(name)) sat.addClause(lits(order), KEEP, id, -1, OWNER_ROOT, order);
     if (isTarget(name) && !pkg.held) {
       const newer = u.named(name).filter((s) => vercmp(u.entry(s).version, pkg.version) > 0);
       updatePrefs.push(Int32Array.from([...newer, id]));
@@ -126,5 +127,5 @@ function run(sat: Sat, image: Installed, request: SolveRequest, policy: SolvePol
     return { ok: false, code: 'E_UNSATISFIABLE', ...why };
   }
   const requestedIds = installPrefs.map((order) => order.find((s) => sat.vals[s] === 1)!);
-  return { ok: true, plan: makePlan({ u, vals: sat.vals, chosen: sat.trueVars(), installed, requestedIds, autoremove: !!policy.autoremove }) };
+  return { ok: true, plan: makePlan({ u, vals: sat.vals, chosen: sat.trueVars(), installed, requestedIds, autoremove: !!policy.autoremove, keep: policy.protected ?? [] }) };
 }

@@ -27,6 +27,11 @@ export interface SolvePolicy {
   cascade?: boolean;
   /** After solving, remove packages neither requested, held, nor needed by those. */
   autoremove?: boolean;
+  /**
+   * Installed packages that stay installed whatever else happens (at some
+   * version), even under `cascade`, and that autoremove keeps as roots.
+   */
+  protected?: readonly string[];
 }
 
 /** A package the plan installs: never an installed one, so always a candidate of some remote. */

@@ -72,19 +72,36 @@ function missingOk(fn: () => void): void {
   }
 }
 
-export function apply(root: string, db: Database.Database, cs: Changeset, staged: Staged, journal: Journal, options: { chown: boolean }): void {
-  for (const d of dirsToChange(db, cs)) {
-    const abs = join(root, d.path);
-    if (options.chown) chownSync(abs, d.uid, d.gid);
-    chmodSync(abs, d.mode);
+export interface ApplyOptions {
+  chown: boolean;
+  /**
+   * Land only the paths these packages put (a wave a pre-hook needs in place);
+   * absent: every staged path not landed yet, then directory attributes and
+   * deletions. Every wave is covered by the one journal.
+   */
+  packages?: ReadonlySet<string>;
+}
+
+export function apply(root: string, db: Database.Database, cs: Changeset, staged: Staged, journal: Journal, options: ApplyOptions): void {
+  const only = options.packages;
+  if (!only) {
+    for (const d of dirsToChange(db, cs)) {
+      const abs = join(root, d.path);
+      if (options.chown) chownSync(abs, d.uid, d.gid);
+      chmodSync(abs, d.mode);
+    }
   }
   const existed = new Map(cs.put.map((p) => [p.dest, p.existed]));
+  const owner = new Map(cs.put.map((p) => [p.dest, p.package]));
   for (const [dest, tmp] of staged.temps) {
+    if (only && !only.has(owner.get(dest)!)) continue;
     const abs = join(root, dest);
     if (existed.get(dest)) missingOk(() => linkSync(abs, join(root, backupName(dest, journal.txid))));
     renameSync(tmp, abs);
+    staged.temps.delete(dest);
     crashPoint('apply');
   }
+  if (only) return;
   for (const path of journal.deletes) {
     missingOk(() => renameSync(join(root, path), join(root, backupName(path, journal.txid))));
     crashPoint('apply');

@@ -2,10 +2,14 @@
  * The shape of every changing command: in an image session, build a target
  * (the solver, a list, a generation, verify), `prepare` it, run it. A dry run
  * follows the same path and stops before anything is fetched or written, so
- * every command's dry run shows the same things.
+ * every command's dry run shows the same things. A transaction whose
+ * post-phase fails under `--rollback-on-failure` is rolled back here
+ * (auto-rollback.ts) and the command fails with E_ROLLED_BACK.
  */
 import type { Image } from '../image/image.js';
+import { rolledBack, runAutomaticRollback } from './auto-rollback.js';
 import { prepare } from './prepare.js';
+import { checkProtected } from './protect.js';
 import { withImageSession, type SessionOptions } from './session.js';
 import { stopwatch } from './stopwatch.js';
 import type { Target } from './target.js';
@@ -15,6 +19,8 @@ export interface ChangeOptions extends TransactionOptions, SessionOptions {
   /** The command line, recorded with the transaction. */
   command: string;
   noWait?: boolean;
+  /** Let the change remove protected packages (protect.ts). */
+  allowProtected?: boolean;
 }
 
 export async function changeImage(image: Image, options: ChangeOptions, buildTarget: () => Target | Promise<Target>): Promise<TransactionResult> {
@@ -23,9 +29,16 @@ export async function changeImage(image: Image, options: ChangeOptions, buildTar
     const target = await buildTarget();
     const solve = t();
     for (const w of target.warnings ?? []) options.report.warn(w);
+    checkProtected(image, target, Boolean(options.allowProtected));
     const prepared = await prepare(image, target, options);
-    const result = await runTransaction(image, prepared, options);
+    const { failedPostPhase, ...result } = await runTransaction(image, prepared, options);
     result.seconds.solve = solve;
+    if (failedPostPhase && result.id !== null) {
+      const order = { from: result.id, to: failedPostPhase.before, causes: failedPostPhase.causes, wasRunning: failedPostPhase.lifecycle.wasRunning(), command: options.command };
+      const back = await runAutomaticRollback(image, order, options);
+      failedPostPhase.lifecycle.dropPending();
+      throw rolledBack(order, result, back);
+    }
     return result;
   });
 }

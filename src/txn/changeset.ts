@@ -5,6 +5,7 @@
  * leave the image through a symlink already in it.
  */
 import { createHash } from 'node:crypto';
+import picomatch from 'picomatch';
 import { lstatSync, readFileSync, realpathSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { ZpkgError } from '../core/errors.js';
@@ -27,6 +28,8 @@ export interface ChangesetInput {
   cacheDir: string;
   /** Remove changed config files too. */
   purge?: boolean;
+  /** Globs of unowned paths that may be overwritten (`--overwrite`); any other unowned path in the way is refused. */
+  overwrite?: readonly string[];
 }
 
 class DiskView {
@@ -57,6 +60,9 @@ class DiskView {
   }
 }
 
+/** Files whose being written restarts services: zinit's service files (and files with `restart:`). */
+const ZINIT_SERVICE_FILE = /^etc\/zinit\/[^/]+\.yaml$/;
+
 function conflict(message: string, hint?: string): ZpkgError {
   return new ZpkgError('E_FILE_CONFLICT', message, { hint });
 }
@@ -80,6 +86,7 @@ export function computeChangeset(input: ChangesetInput): Changeset {
   const upgrading = new Map(input.installs.filter((c) => c.from).map((c) => [c.name, c]));
   const paths = new Map(input.installs.map((c) => [c.name, pathSets(c)]));
   const claimsFile = (change: PreparedPackage, path: string): boolean => paths.get(change.name)!.files.has(path);
+  const unowned: string[] = [];
 
   // Paths every landing package claims, to find overlaps between them.
   const claims = new Map<string, { pkg: PreparedPackage; type: string }>();
@@ -184,7 +191,11 @@ export function computeChangeset(input: ChangesetInput): Changeset {
       }
       const st = disk.stat(a.path);
       if (st?.isDirectory()) throw conflict(`${where(a.path)}: the image has a directory there`);
-      if (st && !owner) cs.adopted.push(a.path);
+      if (st && !owner) {
+        // A config file left by an earlier removal is the package's own; anything else is someone's (the base's, by hand).
+        if (a.type === 'file' && a.config) cs.adopted.push(a.path);
+        else unowned.push(a.path);
+      }
       const op: PutOp = {
         action: a,
         package: change.name,
@@ -211,12 +222,17 @@ export function computeChangeset(input: ChangesetInput): Changeset {
           }
         }
       }
+      // Writing a service file or a `restart:` file restarts services only when its content changes.
+      if (a.type === 'file' && (a.restart?.length || ZINIT_SERVICE_FILE.test(a.path))) {
+        op.unchanged = op.dest !== a.path || (st?.isFile() === true && hashFile(join(root, a.path)) === a.digest);
+      }
       if (change.repair && !change.repair.paths.has(a.path)) continue;
       cs.put.push(op);
     }
     if (change.from) dropOld(db, change, cs);
   }
   checkDirAgreement();
+  refuseUnowned(unowned, input.overwrite ?? [], cs);
   for (const pkg of input.removes) {
     for (const f of filesOf(db, pkg.name)) {
       if (claims.has(f.path)) continue;
@@ -229,6 +245,24 @@ export function computeChangeset(input: ChangesetInput): Changeset {
     cs.dropDirs.push(...dirsOf(db, pkg.name));
   }
   return cs;
+}
+
+/**
+ * Paths no package owns that the plan would overwrite — the base an image
+ * held before zpkg, a file put there by hand — are refused unless an
+ * `--overwrite` glob allows them (as pacman does); allowed ones are listed as
+ * adopted. `zpkg adopt` makes a base owned, so it conflicts by name instead.
+ */
+function refuseUnowned(unowned: readonly string[], globs: readonly string[], cs: Changeset): void {
+  if (unowned.length === 0) return;
+  const allowed = globs.length ? picomatch(globs.map((g) => g.replace(/^\/+/, '')), { dot: true }) : () => false;
+  const refused = unowned.filter((p) => !allowed(p));
+  cs.adopted.push(...unowned.filter((p) => allowed(p)));
+  if (refused.length === 0) return;
+  throw new ZpkgError('E_FILE_CONFLICT', `${refused.length} path(s) already in the image belong to no package and would be overwritten: ${refused.slice(0, 5).map((p) => `\`/${p}\``).join(', ')}${refused.length > 5 ? ', …' : ''}`, {
+    hint: 'if they are the base image, record it with `zpkg adopt NAME VERSION`; to overwrite them anyway, pass --overwrite GLOB (e.g. --overwrite \'/usr/lib/**\')',
+    details: { paths: refused },
+  });
 }
 
 /** Every owned path of the image, read once: a plan looks up each path it touches. */

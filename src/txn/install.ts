@@ -8,5 +8,6 @@ import type { TransactionResult } from './transaction.js';
 export type InstallOptions = ChangeOptions;
 
 export function install(image: Image, wanted: Atom[], options: InstallOptions): Promise<TransactionResult> {
-  return changeImage(image, options, () => solveTarget(image, { install: wanted }, {}, options.command));
+  // An install removes nothing the solver is not forced to (no cascade, no autoremove): protection is checked on the target.
+  return changeImage(image, options, () => solveTarget(image, { install: wanted }, {}, options.command, options.report));
 }

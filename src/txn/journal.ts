@@ -72,12 +72,12 @@ export function writeJournal(state: string, journal: Journal): string {
  * journals (never acted on: only complete `.json` files are journals) and
  * files being put into the content cache. Removed under the image lock.
  */
-export function sweepTemporaries(state: string): number {
+export function sweepTemporaries(work: string, cache: string): number {
   let removed = 0;
-  for (const dir of [journalDir(state), join(state, 'cache', 'tmp')]) {
+  for (const dir of [journalDir(work), join(cache, 'tmp')]) {
     if (!existsSync(dir)) continue;
     for (const name of readdirSync(dir)) {
-      if (dir === journalDir(state) && name.endsWith('.json') && !name.startsWith('.')) continue;
+      if (dir === journalDir(work) && name.endsWith('.json') && !name.startsWith('.')) continue;
       rmSync(join(dir, name), { force: true, recursive: true });
       removed += 1;
     }

@@ -25,6 +25,8 @@ import { stopwatch } from './stopwatch.js';
 export interface PrepareOptions {
   report: Report;
   dryRun?: boolean;
+  /** Unowned paths the plan may overwrite (globs); the others are refused. */
+  overwrite?: readonly string[];
 }
 
 export interface Prepared {
@@ -92,7 +94,7 @@ export async function prepare(image: Image, target: Target, options: PrepareOpti
 
   t = stopwatch();
   const accounts = planAccounts(image.paths.root, packages.filter((p) => !p.repair).map((p) => p.manifest));
-  const changeset = computeChangeset({ db: image.db, root: image.paths.root, cacheDir: image.paths.cache, ids: imageIds(image.paths.root, accounts), installs: packages, removes: target.remove, purge: target.purge });
+  const changeset = computeChangeset({ db: image.db, root: image.paths.root, cacheDir: image.paths.cache, ids: imageIds(image.paths.root, accounts), installs: packages, removes: target.remove, purge: target.purge, overwrite: options.overwrite });
   seconds.plan = t();
 
   t = stopwatch();

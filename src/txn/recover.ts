@@ -86,18 +86,18 @@ function rollBack(root: string, j: Journal): void {
 /** Finishes or undoes every interrupted transaction of the image; the caller holds the lock. */
 export function recoverImage(image: Image): Recovered[] {
   const done: Recovered[] = [];
-  sweepTemporaries(image.paths.state);
-  for (const j of pendingJournals(image.paths.state)) {
+  sweepTemporaries(image.paths.work, image.paths.cache);
+  for (const j of pendingJournals(image.paths.work)) {
     const committed = historyIdOf(image.db, j.txid) !== undefined;
     if (committed) complete(image.paths.root, j);
     else rollBack(image.paths.root, j);
     syncFilesystem(image.paths.root);
-    removeJournal(image.paths.state, j.txid);
+    removeJournal(image.paths.work, j.txid);
     done.push({ txid: j.txid, command: j.command, outcome: committed ? 'completed' : 'rolled back' });
   }
   return done;
 }
 
 export function hasPendingJournal(image: Image): boolean {
-  return existsSync(join(image.paths.state, 'journal')) && pendingJournals(image.paths.state).length > 0;
+  return existsSync(join(image.paths.work, 'journal')) && pendingJournals(image.paths.work).length > 0;
 }

@@ -7,6 +7,7 @@ import type { Image } from '../image/image.js';
 import { getPackage, listPackages, toInstalled } from '../image/state.js';
 import { brokenDependents } from '../solver/index.js';
 import { changeImage, type ChangeOptions } from './change.js';
+import { checkProtected, protectedPackages } from './protect.js';
 import { solveTarget } from './solve.js';
 import type { Target } from './target.js';
 import type { TransactionResult } from './transaction.js';
@@ -26,6 +27,9 @@ async function removeTarget(image: Image, names: string[], options: RemoveOption
     if (!row) throw new ZpkgError('E_NOT_INSTALLED', `${n} is not installed`, { hint: 'see what is with `zpkg list`' });
     return row;
   });
+  const prot = options.allowProtected ? new Map<string, string>() : protectedPackages(image);
+  const named = rows.filter((r) => prot.has(r.name));
+  if (named.length) checkProtected(image, { command: options.command, land: [], remove: named, flags: [] }, false);
   const broken = brokenDependents(listPackages(image.db).map(toInstalled), new Set(names));
   if (options.force) {
     // Forced: exactly these packages go, whatever depends on them.
@@ -38,7 +42,7 @@ async function removeTarget(image: Image, names: string[], options: RemoveOption
       details: { explanation: broken.map((b) => `${b.name} depends on \`${b.clause}\``) },
     });
   }
-  const target = await solveTarget(image, { remove: names }, { cascade: options.cascade, autoremove: options.autoremove }, options.command);
+  const target = await solveTarget(image, { remove: names }, { cascade: options.cascade, autoremove: options.autoremove, protected: [...prot.keys()] }, options.command, options.report);
   return { ...target, purge: options.purge };
 }
 

@@ -2,8 +2,14 @@
  * The other half of recovery: lifecycles an interruption left pending. A
  * transaction that was committed gets its post-hooks run and its services
  * started (or reloaded, or monitored) now; one that was rolled back gets the
- * services it had stopped started again. Runs after `recoverImage`, under the
- * image lock.
+ * services it had stopped started again (monitored again when it had made
+ * zinit forget them). Runs after `recoverImage`, under the image lock.
+ *
+ * A committed transaction under `--rollback-on-failure` whose post-phase
+ * fails here, or whose automatic rollback an interruption stopped, is rolled
+ * back now — unless a later generation exists already (the rollback itself
+ * committed). Those go last, after every other pending lifecycle (the
+ * rollback's own among them) is finished.
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,18 +17,25 @@ import { Lifecycle, PENDING_DIR, type LifecycleResult, type PendingLifecycle } f
 import type { ServiceManager } from '../hooks/services/types.js';
 import { blobCachePath, cachedManifestOrNone } from '../image/cache.js';
 import type { Image } from '../image/image.js';
-import { historyIdOf, listPackages } from '../image/state.js';
+import { historyIdOf, listHistory, listPackages } from '../image/state.js';
 import type { Report } from '../report/report.js';
+import { runAutomaticRollback, stillCurrent, type RollbackOrder } from './auto-rollback.js';
+import type { TransactionResult } from './transaction.js';
 
 export interface Resumed {
   txid: string;
-  /** `finished`: post-hooks and service starts ran now; `restarted`: the rolled-back transaction's stopped services were started again. */
-  outcome: 'finished' | 'restarted';
+  /**
+   * `finished`: post-hooks and service starts ran now; `restarted`: the
+   * rolled-back transaction's stopped services were started again;
+   * `rolled back`: its post-phase failed and the image went back to the
+   * generation before it (transaction `rollback.id`).
+   */
+  outcome: 'finished' | 'restarted' | 'rolled back';
   lifecycle: LifecycleResult;
+  rollback?: { to: number; causes: string[]; result: TransactionResult | null };
 }
 
-export async function resumeLifecycles(image: Image, report: Report, manager?: ServiceManager): Promise<Resumed[]> {
-  const dir = join(image.paths.root, PENDING_DIR);
+function readPending(dir: string, report: Report): { path: string; pending: PendingLifecycle }[] {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -31,18 +44,23 @@ export async function resumeLifecycles(image: Image, report: Report, manager?: S
   }
   // A record half-written when the interruption came was never relied on.
   for (const n of names.filter((x) => x.startsWith('.'))) rmSync(join(dir, n), { force: true });
-  names = names.filter((n) => n.endsWith('.json') && !n.startsWith('.'));
-  const out: Resumed[] = [];
-  for (const name of names.sort()) {
+  const out: { path: string; pending: PendingLifecycle }[] = [];
+  for (const name of names.filter((n) => n.endsWith('.json') && !n.startsWith('.'))) {
     const path = join(dir, name);
-    let pending: PendingLifecycle;
     try {
-      pending = JSON.parse(readFileSync(path, 'utf8')) as PendingLifecycle;
+      out.push({ path, pending: JSON.parse(readFileSync(path, 'utf8')) as PendingLifecycle });
     } catch (err) {
       report.warn(`dropping the unreadable pending lifecycle ${path}: ${(err as Error).message}`);
       rmSync(path, { force: true });
-      continue;
     }
+  }
+  // Older first; rollback orders after everything else.
+  return out.sort((a, b) => Number(Boolean(a.pending.rollback)) - Number(Boolean(b.pending.rollback)) || (a.pending.createdAt ?? '').localeCompare(b.pending.createdAt ?? ''));
+}
+
+export async function resumeLifecycles(image: Image, report: Report, manager?: ServiceManager): Promise<Resumed[]> {
+  const out: Resumed[] = [];
+  for (const { pending } of readPending(join(image.paths.root, PENDING_DIR), report)) {
     const historyId = historyIdOf(image.db, pending.txid);
     const lifecycle = Lifecycle.resume(
       {
@@ -56,19 +74,39 @@ export async function resumeLifecycles(image: Image, report: Report, manager?: S
       historyId !== undefined,
       manager,
     );
-    if (historyId !== undefined) {
+    let order: RollbackOrder | undefined;
+    if (pending.rollback && historyId !== undefined) {
+      if (stillCurrent(image, pending.rollback.from)) order = { ...pending.rollback, wasRunning: pending.wasRunning, command: `zpkg recover` };
+    } else if (historyId !== undefined) {
       report.info(`finishing transaction ${historyId}: its post-hooks and service starts were interrupted`);
       await lifecycle.runPost();
       await lifecycle.startServices();
       lifecycle.record(image.db, historyId);
+      if (lifecycle.result.errors > 0 && pending.rollbackOnFailure && stillCurrent(image, historyId)) {
+        const before = previousGeneration(image, historyId);
+        order = { from: historyId, to: before, causes: lifecycle.failures(), wasRunning: pending.wasRunning, command: 'zpkg recover' };
+        lifecycle.markRollback({ from: historyId, to: before, causes: order.causes });
+      }
     } else {
       report.info(`starting again the services the rolled-back transaction ${pending.txid} had stopped`);
       await lifecycle.startServices();
     }
+    if (order) {
+      const result = await runAutomaticRollback(image, order, { report, serviceManager: manager });
+      lifecycle.dropPending();
+      out.push({ txid: pending.txid, outcome: 'rolled back', lifecycle: lifecycle.result, rollback: { to: order.to, causes: order.causes, result } });
+      continue;
+    }
     lifecycle.dropPending();
-    out.push({ txid: pending.txid, outcome: historyId !== undefined ? 'finished' : 'restarted', lifecycle: lifecycle.result });
+    if (pending.rollback) out.push({ txid: pending.txid, outcome: 'rolled back', lifecycle: lifecycle.result, rollback: { to: pending.rollback.to, causes: pending.rollback.causes, result: null } });
+    else out.push({ txid: pending.txid, outcome: historyId !== undefined ? 'finished' : 'restarted', lifecycle: lifecycle.result });
   }
   return out;
+}
+
+/** The generation before history row `id` (0: the empty image). */
+function previousGeneration(image: Image, id: number): number {
+  return listHistory(image.db).filter((h) => h.id < id).at(-1)?.id ?? 0;
 }
 
 /** Transaction ids whose lifecycle is pending. */

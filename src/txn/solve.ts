@@ -4,24 +4,55 @@
  * target. Nothing is fetched here: a plan from a catalog-only repository is a
  * target too (a dry run can show it; `prepare` refuses to land it).
  */
-import type { InstalledPackage } from '../core/catalog.js';
+import type { Candidate, InstalledPackage } from '../core/catalog.js';
 import { ZpkgError } from '../core/errors.js';
 import { formatAtom, providesAtom } from '../core/relation.js';
 import type { Image } from '../image/image.js';
-import { listRemotes, loadCandidates } from '../image/remotes.js';
-import { getPackage, listPackages, toInstalled } from '../image/state.js';
-import { buildPool, solve, type Plan, type SolvePolicy, type SolveRequest } from '../solver/index.js';
+import { listRemotes, loadCandidates, loadFileIndex } from '../image/remotes.js';
+import { allFiles, getPackage, listPackages, toInstalled } from '../image/state.js';
+import type { Report } from '../report/report.js';
+import { addOverlapConflicts, buildPool, explainOverlaps, solve, type Overlap, type Plan, type SolvePolicy, type SolveRequest } from '../solver/index.js';
 import type { Landing, Target } from './target.js';
 
 export function noRemotes(image: Image): ZpkgError {
   return new ZpkgError('E_NO_REMOTES', `image ${image.paths.root} has no remotes to install from`, { hint: 'add one with `zpkg remote add NAME URL --key KEY`' });
 }
 
+/**
+ * The candidates with their file overlaps as conflicts (solver/overlaps.ts):
+ * paths from each remote's file index and the image's file table. Best
+ * effort — a file index that cannot be read (offline) leaves overlaps to the
+ * path plan, which refuses them before anything is fetched.
+ */
+async function withOverlaps(image: Image, candidates: Candidate[], installed: InstalledPackage[], report?: Report): Promise<{ candidates: Candidate[]; overlaps: Overlap[] }> {
+  const paths = new Map<string, readonly string[]>();
+  for (const remote of listRemotes(image)) {
+    try {
+      for (const [key, list] of await loadFileIndex(image, remote)) paths.set(key, list);
+    } catch (err) {
+      report?.warn(`the file index of remote \`${remote.name}\` cannot be read (${(err as Error).message}): overlaps are checked when the paths are planned`);
+    }
+  }
+  const installedPaths = new Map<string, string[]>();
+  for (const f of allFiles(image.db)) {
+    const list = installedPaths.get(f.package);
+    if (list) list.push(f.path);
+    else installedPaths.set(f.package, [f.path]);
+  }
+  const byName = new Map(installed.map((p) => [p.name, p.version]));
+  const pathsOf = (e: { name: string; version: string }): readonly string[] | undefined =>
+    paths.get(`${e.name}@${e.version}`) ?? (byName.get(e.name) === e.version ? installedPaths.get(e.name) : undefined);
+  const r = addOverlapConflicts(candidates, pathsOf, installed);
+  return { candidates: r.entries, overlaps: r.overlaps };
+}
+
 /** Solves a request against the image's remotes and installed set. */
-export async function solveRequest(image: Image, request: SolveRequest, policy: SolvePolicy = {}): Promise<Plan> {
+export async function solveRequest(image: Image, request: SolveRequest, policy: SolvePolicy = {}, report?: Report): Promise<Plan> {
   if ((request.install?.length || request.update) && listRemotes(image).length === 0) throw noRemotes(image);
   const installed: InstalledPackage[] = listPackages(image.db).map(toInstalled);
-  const pool = buildPool(await loadCandidates(image));
+  const plain = await loadCandidates(image);
+  const { candidates, overlaps } = await withOverlaps(image, plain, installed, report);
+  const pool = buildPool(candidates);
   for (const atom of request.install ?? []) {
     if (pool.resolve(atom).length > 0 || installed.some((p) => providesAtom(p, atom))) continue;
     const versions = Array.from(pool.named(atom.name), (s) => pool.entry(s).version);
@@ -31,8 +62,22 @@ export async function solveRequest(image: Image, request: SolveRequest, policy: 
     throw new ZpkgError('E_VERSION_UNKNOWN', `no version of \`${atom.name}\` satisfies \`${formatAtom(atom)}\``, { hint: `available: ${versions.join(', ')}` });
   }
   const result = solve(pool, installed, request, policy);
-  if (!result.ok) throw new ZpkgError('E_UNSATISFIABLE', result.message, { details: { explanation: result.explanation } });
-  return result.plan;
+  if (result.ok) return result.plan;
+  const explanation = explainOverlaps(result.explanation, overlaps);
+  // A package the request names overlaps another it names or an installed
+  // owner, so no choice avoids it: the plan without overlaps goes to the path
+  // plan, which refuses it with E_FILE_CONFLICT naming both packages, the path
+  // and `replaces`, before anything is fetched. An overlap further down (a
+  // dependency's) stays in the explanation: overlaps steer the choice.
+  const named = new Set((request.install ?? []).map((a) => a.name));
+  const direct = overlaps.some(
+    (o) => (named.has(o.a.name) || named.has(o.b.name)) && result.explanation.some((l) => l.includes(' conflicts with ') && l.includes(`\`${o.a.name} ${o.a.version}\``) && l.includes(`\`${o.b.name} ${o.b.version}\``)),
+  );
+  if (direct) {
+    const unsteered = solve(buildPool(plain), installed, request, policy);
+    if (unsteered.ok) return unsteered.plan;
+  }
+  throw new ZpkgError('E_UNSATISFIABLE', explainOverlaps([result.message], overlaps)[0]!, { details: { explanation } });
 }
 
 /** The target a plan describes: new packages in dependency order, then upgrades and downgrades. */
@@ -54,6 +99,6 @@ export function targetOfPlan(image: Image, plan: Plan, command: string): Target 
   };
 }
 
-export async function solveTarget(image: Image, request: SolveRequest, policy: SolvePolicy, command: string): Promise<Target> {
-  return targetOfPlan(image, await solveRequest(image, request, policy), command);
+export async function solveTarget(image: Image, request: SolveRequest, policy: SolvePolicy, command: string, report?: Report): Promise<Target> {
+  return targetOfPlan(image, await solveRequest(image, request, policy, report), command);
 }

@@ -7,12 +7,13 @@
 import { readFileSync } from 'node:fs';
 import type { Candidate, CatalogEntry } from '../core/catalog.js';
 import { ZpkgError } from '../core/errors.js';
-import { compareVersions, parseVersion } from '../core/version.js';
+import { parseVersion } from '../core/version.js';
 import type { Image } from '../image/image.js';
 import { listRemotes, loadCandidates } from '../image/remotes.js';
 import { listPackages, toInstalled } from '../image/state.js';
-import { inconsistencies } from '../solver/index.js';
+import { inconsistencies, setFromCatalog } from '../solver/index.js';
 import { changeImage, type ChangeOptions } from './change.js';
+import { isAdoptedBase } from './protect.js';
 import { noRemotes } from './solve.js';
 import type { Landing, Target } from './target.js';
 import type { TransactionResult } from './transaction.js';
@@ -31,6 +32,8 @@ export interface SyncOptions extends ChangeOptions {
   /** Apply even when the target set does not hold together. */
   force?: boolean;
 }
+
+export { parseSetSpec, setFromCatalog } from '../solver/index.js';
 
 const PIN = /^([a-z0-9][a-z0-9+.-]*)(?:\s+|\s*=\s*)(\S+)$/;
 
@@ -65,32 +68,6 @@ export function parseSyncFile(path: string): SyncPin[] {
   return out;
 }
 
-/** `NAME`, `NAME=VERSION` or `NAME@VERSION`: a set by name (its newest version) or one exact version of it. */
-export function parseSetSpec(spec: string): { name: string; version?: string } {
-  const m = /^([^=@\s]+)(?:[=@](\S+))?$/.exec(spec.trim());
-  if (!m) throw new ZpkgError('E_INPUT_INVALID', `\`${spec}\` is not a set: write NAME, NAME=VERSION or NAME@VERSION`);
-  if (m[2] !== undefined) parseVersion(m[2]);
-  return { name: m[1]!, ...(m[2] !== undefined ? { version: m[2] } : {}) };
-}
-
-/** A release set in a catalog: a package whose depends pin exact versions (`name (= version)`); the set is it and them. */
-export function setFromCatalog(pool: readonly Candidate[], spec: string): SyncPin[] {
-  const { name, version } = parseSetSpec(spec);
-  const versions = pool.filter((c) => c.name === name).sort((a, b) => compareVersions(b.version, a.version));
-  if (versions.length === 0) throw new ZpkgError('E_PACKAGE_UNKNOWN', `no set named \`${name}\` in any remote`, { hint: 'see what the remotes offer with `zpkg search`' });
-  const tag = version === undefined ? versions[0]! : versions.find((c) => compareVersions(c.version, version) === 0);
-  if (!tag) throw new ZpkgError('E_VERSION_UNKNOWN', `no version ${version} of the set \`${name}\` in any remote`, { hint: `available: ${[...new Set(versions.map((c) => c.version))].join(', ')}` });
-  const members: SyncPin[] = [{ name: tag.name, version: tag.version, requested: true }];
-  for (const clause of tag.depends) {
-    const atom = clause[0]!;
-    if (clause.length !== 1 || atom.constraint?.op !== '=') {
-      throw new ZpkgError('E_SET_INVALID', `\`${name} ${tag.version}\` is not a set: its dependency \`${clause.map((a) => a.name).join(' | ')}\` does not pin one exact version`);
-    }
-    members.push({ name: atom.name, version: atom.constraint.version, requested: false });
-  }
-  return members;
-}
-
 function lookup(pool: readonly Candidate[], pin: SyncPin): Candidate {
   const hits = pool.filter((c) => c.name === pin.name && c.version === pin.version).sort((a, b) => b.priority - a.priority);
   if (hits[0]) return hits[0];
@@ -120,6 +97,12 @@ export async function syncTarget(image: Image, source: SyncSource | SyncPin[], o
     land.push({ name: pin.name, version: pin.version, manifest: c.manifest, remote: c.remote, requested: pin.requested, held: have?.held ?? false, ...(have ? { from: have } : {}) });
   }
   const wanted = new Set(pins.map((p) => p.name));
+  // The adopted base is in every set: a release set describes what repositories deliver, never the base below it.
+  for (const p of installed.values()) {
+    if (wanted.has(p.name) || !isAdoptedBase(image, p)) continue;
+    wanted.add(p.name);
+    finalSet.push(toInstalled(p));
+  }
   const problems = inconsistencies(finalSet);
   if (problems.length && !options.force) {
     throw new ZpkgError('E_UNSATISFIABLE', 'the target set does not hold together', { hint: 'fix the list, or pass --force to apply it anyway', details: { explanation: problems } });
@@ -131,6 +114,7 @@ export async function syncTarget(image: Image, source: SyncSource | SyncPin[], o
     flags: pins.map((p) => ({ name: p.name, requested: p.requested })),
   };
 }
+
 
 export function sync(image: Image, source: SyncSource | SyncPin[], options: SyncOptions): Promise<TransactionResult> {
   return changeImage(image, options, () => syncTarget(image, source, options));

@@ -21,7 +21,7 @@ import { compareVersions } from '../core/version.js';
 import { Lifecycle, type LifecycleOptions, type LifecycleResult } from '../hooks/lifecycle.js';
 import { blobCachePath, cachedManifestOrNone } from '../image/cache.js';
 import type { Image } from '../image/image.js';
-import { listPackages, setRequested, type TransactionChanges } from '../image/state.js';
+import { listHistory, listPackages, setRequested, type TransactionChanges } from '../image/state.js';
 import { syncFilesystem } from '../fs/syncfs.js';
 import type { Report } from '../report/report.js';
 import { createAccounts } from './account-actions.js';
@@ -40,6 +40,8 @@ export interface TransactionOptions extends LifecycleOptions {
   report: Report;
   unsafeIo?: boolean;
   dryRun?: boolean;
+  /** Globs of image paths no package owns that the transaction may overwrite (pacman's --overwrite); others are refused. */
+  overwrite?: readonly string[];
 }
 
 /** Seconds each step took: `solve` builds the target (the solver, a list, a generation, verify). */
@@ -113,7 +115,7 @@ function lifecycleOf(image: Image, prepared: Prepared, txid: string, options: Tr
     {
       installs: packages.map((c) => ({ name: c.name, version: c.version, digest: c.digest, manifest: c.manifest, repair: c.repair !== undefined, ...(c.from ? { from: { version: c.from.version, digest: c.from.manifest, manifest: manifestOf(c.from.manifest) } } : {}) })),
       removes: target.remove.map((p) => ({ name: p.name, version: p.version, manifest: manifestOf(p.manifest), relations: p.relations })),
-      put: cs.put.map((p) => ({ path: p.action.path, package: p.package, existed: p.existed })),
+      put: cs.put.map((p) => ({ path: p.action.path, package: p.package, existed: p.existed, changed: !p.unchanged })),
       deleted: cs.delete.map((f) => ({ path: f.path, package: f.package })),
     },
     packages.map((c) => ({ name: c.name, manifest: c.manifest, repair: c.repair !== undefined })),
@@ -121,12 +123,25 @@ function lifecycleOf(image: Image, prepared: Prepared, txid: string, options: Tr
   );
 }
 
+/**
+ * What the automatic rollback needs of a transaction whose post-phase failed
+ * under `--rollback-on-failure`: the causes, the generation to return to, and
+ * whether services were up before it. Its pending lifecycle says the same,
+ * durably, until the rollback is done.
+ */
+export interface FailedPostPhase {
+  lifecycle: Lifecycle;
+  causes: string[];
+  /** The generation before the transaction (0: the empty image). */
+  before: number;
+}
+
 /** Applies a prepared change; the caller holds the image session. */
-export async function runTransaction(image: Image, prepared: Prepared, options: TransactionOptions): Promise<TransactionResult> {
+export async function runTransaction(image: Image, prepared: Prepared, options: TransactionOptions): Promise<TransactionResult & { failedPostPhase?: FailedPostPhase }> {
   const { report } = options;
   const { target, changeset: cs } = prepared;
   const startedAt = new Date().toISOString();
-  const result = describe(prepared, Boolean(options.dryRun));
+  const result: TransactionResult & { failedPostPhase?: FailedPostPhase } = describe(prepared, Boolean(options.dryRun));
   const seconds = result.seconds;
   const nothing = cs.put.length === 0 && cs.delete.length === 0 && target.land.length === 0 && target.remove.length === 0;
   const txid = randomBytes(6).toString('hex');
@@ -144,9 +159,10 @@ export async function runTransaction(image: Image, prepared: Prepared, options: 
   const root = image.paths.root;
   const chown = process.getuid?.() === 0;
   if (!chown) report.warn('not running as root: installed files keep your user and group instead of the packages\' owners');
+  const before = listHistory(image.db).at(-1)?.id ?? 0;
 
   let t = stopwatch();
-  // Pre-hooks run before anything changes: a failing one leaves the image as it was.
+  // Pre-hooks that need nothing of this transaction run before anything changes: a failing one leaves the image as it was.
   lifecycle.prepare();
   await lifecycle.runPre();
   seconds.pre = t();
@@ -154,7 +170,7 @@ export async function runTransaction(image: Image, prepared: Prepared, options: 
   createAccounts(root, prepared.accounts);
   // The journal is durable before the first change; from here an interruption is recoverable.
   const journal = journalOf(root, image.db, cs, txid, target.command);
-  writeJournal(image.paths.state, journal);
+  writeJournal(image.paths.work, journal);
   crashPoint('journal');
   t = stopwatch();
   const progress = report.progress('stage', cs.put.length);
@@ -163,7 +179,7 @@ export async function runTransaction(image: Image, prepared: Prepared, options: 
   try {
     staged = await stage(root, cs, { txid, chown, onFile: (n) => progress.tick(1, n) });
   } catch (err) {
-    removeJournal(image.paths.state, txid);
+    removeJournal(image.paths.work, txid);
     const digest = (err as ZpkgError).details?.digest;
     if ((err as ZpkgError).code === 'E_DIGEST_MISMATCH' && typeof digest === 'string') rmSync(blobCachePath(image.paths.cache, digest as Digest), { force: true });
     throw err;
@@ -181,12 +197,22 @@ export async function runTransaction(image: Image, prepared: Prepared, options: 
     lifecycle.savePending();
   } catch (err) {
     await unstage(staged);
-    removeJournal(image.paths.state, txid);
+    removeJournal(image.paths.work, txid);
     await lifecycle.abort();
     throw err;
   }
   t = stopwatch();
   try {
+    // Pre-hooks that need packages of this transaction: those land first (one journal covers every wave).
+    const landed = new Set<string>();
+    for (const step of lifecycle.needyPre()) {
+      const wave = new Set(step.needs!.filter((n) => !landed.has(n)));
+      if (wave.size) {
+        apply(root, image.db, cs, staged, journal, { chown, packages: wave });
+        for (const n of wave) landed.add(n);
+      }
+      await lifecycle.runNeedy(step);
+    }
     apply(root, image.db, cs, staged, journal, { chown });
   } catch (err) {
     // A failure midway (not a crash): undo what was done, as recovery would.
@@ -213,15 +239,19 @@ export async function runTransaction(image: Image, prepared: Prepared, options: 
   const finished = finish(root, journal);
   result.removedDirs = finished.removedDirs;
   result.keptDirs = finished.keptDirs;
-  removeJournal(image.paths.state, txid);
+  removeJournal(image.paths.work, txid);
   crashPoint('cleaned');
   seconds.commit = t();
-  // After the commit nothing is undone: failures here make it committed-with-errors.
+  // After the commit nothing is undone: failures here make it committed-with-errors (or, asked for, start a rollback).
   t = stopwatch();
   await lifecycle.runPost();
   await lifecycle.startServices();
   lifecycle.record(image.db, result.id);
-  lifecycle.dropPending();
+  if (lifecycle.result.errors > 0 && lifecycle.rollbackOnFailure) {
+    const causes = lifecycle.failures();
+    lifecycle.markRollback({ from: result.id, to: before, causes });
+    result.failedPostPhase = { lifecycle, causes, before };
+  } else lifecycle.dropPending();
   seconds.post = t();
   return result;
 }

@@ -29,6 +29,11 @@ export interface PutOp {
   dest: string;
   /** Something is at `dest` already (it is backed up before being replaced). */
   existed: boolean;
+  /**
+   * The content at the action's path stays the same (checked for zinit
+   * service files and `restart:` files only, whose writing restarts services).
+   */
+  unchanged?: boolean;
 }
 
 export interface DirOp {

@@ -3,6 +3,7 @@ import { ZpkgError } from '../core/errors.js';
 import type { Image } from '../image/image.js';
 import { getPackage, setHeld } from '../image/state.js';
 import { changeImage, type ChangeOptions } from './change.js';
+import { protectedPackages } from './protect.js';
 import { solveTarget } from './solve.js';
 import type { TransactionResult } from './transaction.js';
 
@@ -17,7 +18,7 @@ function notInstalled(name: string, hint?: string): ZpkgError {
 export function update(image: Image, names: string[], options: UpdateOptions): Promise<TransactionResult> {
   return changeImage(image, options, () => {
     for (const n of names) if (!getPackage(image.db, n)) throw notInstalled(n);
-    return solveTarget(image, { update: names.length ? names : true }, { autoremove: options.autoremove }, options.command);
+    return solveTarget(image, { update: names.length ? names : true }, { autoremove: options.autoremove, ...(options.autoremove ? { protected: [...protectedPackages(image).keys()] } : {}) }, options.command, options.report);
   });
 }
 

@@ -69,7 +69,7 @@ export async function verifyImage(image: Image, names: string[], options: Verify
     });
   } else rows = listPackages(image.db);
   const result: VerifyResult = { packages: rows.length, paths: 0, problems: [], changedConfig: [] };
-  for (const j of pendingJournals(image.paths.state)) {
+  for (const j of pendingJournals(image.paths.work)) {
     result.problems.push({ kind: 'interrupted', package: '', path: '', problem: `transaction ${j.txid} (${j.command}) was interrupted: files and state may disagree until \`zpkg recover\` (or any changing command) finishes or undoes it` });
   }
   for (const txid of pendingLifecycles(image.paths.root)) {

@@ -19,8 +19,17 @@ export function register(program: Command, ctx: Context): void {
   program
     .command('demo')
     .description('build the example packages into ./.zpkg-demo/repo, install them into ./.zpkg-demo/image, verify, remove')
-    .option('--dir <dir>', 'where to put the demo repository and image', '.zpkg-demo')
-    .action(async (opts: { dir: string }, cmd: Command) => {
+    .option('--dir <dir>', 'where to put the demo repository and image (default .zpkg-demo, with --zos .zpkg-demo-zos)')
+    .option('--zos', 'the zos node demo (examples/zos): a busybox initramfs, zinit, sync --boot, upgrades, --rollback-on-failure, a reboot; needs root')
+    .action(async (opts: { dir?: string; zos?: boolean }, cmd: Command) => {
+      if (opts.zos) {
+        const { runZosDemo } = await import('./demo-zos.js');
+        const report = ctx.report(cmd);
+        const r = await runZosDemo(opts.dir ?? '.zpkg-demo-zos', report, 'zpkg demo --zos');
+        report.result(r, () => `zos demo complete: node ${r.node} (its state and cache in ${r.dir}/disk)\ntry: npx zpkg --root ${r.node} history`);
+        return;
+      }
+      opts.dir ??= '.zpkg-demo';
       const { buildPackage } = await import('../../build/build.js');
       const { openImage } = await import('../../image/image.js');
       const { addRemote } = await import('../../image/remotes.js');
@@ -33,7 +42,7 @@ export function register(program: Command, ctx: Context): void {
       const { remove } = await import('../../txn/remove.js');
       const { verifyImage } = await import('../../txn/verify.js');
       const report = ctx.report(cmd);
-      const base = resolve(opts.dir);
+      const base = resolve(opts.dir!);
       const repoDir = join(base, 'repo');
       const root = join(base, 'image');
       const steps: { step: string; detail: unknown }[] = [];
@@ -50,7 +59,8 @@ export function register(program: Command, ctx: Context): void {
       const repo = openRepoWriter(repoDir);
       await createRepo(repo, { signer });
       say('repo create', `created repository ${repoDir}, its root metadata signed by that key`);
-      const sources = readdirSync(EXAMPLES).sort().map((d) => join(EXAMPLES, d));
+      // examples/zos is the zos demo's (recipes that build, a release history), not this one's.
+      const sources = readdirSync(EXAMPLES).sort().filter((d) => d !== 'zos').map((d) => join(EXAMPLES, d));
       const built = sources.map((s) => buildPackage(s));
       const published = await publishPackages(repo, built, { signer });
       say('build', `built and published ${built.map((b) => `${b.manifest.name} ${b.manifest.version}`).join(', ')} (${published.blobsWritten} blobs)`, published);

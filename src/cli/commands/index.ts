@@ -1,6 +1,7 @@
 /** Every top-level command, in the order `zpkg --help` lists them. */
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
+import { register as adopt } from './adopt.js';
 import { register as build } from './build.js';
 import { register as contents } from './contents.js';
 import { register as demo } from './demo.js';
@@ -31,5 +32,5 @@ import { register as verify } from './verify.js';
 import { register as why } from './why.js';
 
 export const COMMANDS: ((program: Command, ctx: Context) => void)[] = [
-  install, remove, update, sync, rollback, hold, list, info, contents, owns, why, search, verify, fix, history, recover, gc, remote, refresh, build, importDeb, importFlist, exportFlist, lint, repo, serve, vercmp, demo,
+  install, remove, update, sync, rollback, adopt, hold, list, info, contents, owns, why, search, verify, fix, history, recover, gc, remote, refresh, build, importDeb, importFlist, exportFlist, lint, repo, serve, vercmp, demo,
 ];

@@ -16,11 +16,16 @@ export function register(program: Command, ctx: Context): void {
         x.recovered.length || x.lifecycles.length
           ? [
               ...x.recovered.map((t) => `transaction ${t.txid} (${t.command}): ${t.outcome}`),
-              ...x.lifecycles.map((t) => `transaction ${t.txid}: ${t.outcome === 'finished' ? 'post-hooks and service starts finished' : 'stopped services started again'}`),
+              ...x.lifecycles.map((t) =>
+                t.outcome === 'rolled back'
+                  ? `transaction ${t.txid}: failed after its commit (${t.rollback!.causes.join('; ')}); rolled back to generation ${t.rollback!.to}${t.rollback!.result ? ` (transaction ${t.rollback!.result.id})` : ''}`
+                  : `transaction ${t.txid}: ${t.outcome === 'finished' ? 'post-hooks and service starts finished' : 'stopped services started again'}`,
+              ),
               ...x.lifecycles.flatMap((t) => renderLifecycle(t)),
             ].join('\n')
           : 'nothing to recover',
       );
-      if (r.lifecycles.some((l) => l.lifecycle.errors > 0)) process.exitCode = 1;
+      // A service recovery could not bring back, or a transaction that had to be rolled back, is a failure.
+      if (r.lifecycles.some((l) => l.lifecycle.errors > 0 || l.outcome === 'rolled back' || (l.rollback?.result?.lifecycle?.errors ?? 0) > 0)) process.exitCode = 1;
     });
 }

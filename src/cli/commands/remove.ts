@@ -1,7 +1,7 @@
 /** `zpkg remove NAME...` */
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
-import { addHookOptions, hookOptions, lifecycleExitCode, type HookFlags } from './lifecycle-options.js';
+import { addHookOptions, addProtectedOption, hookOptions, lifecycleExitCode, type HookFlags } from './lifecycle-options.js';
 import { renderTransaction } from './render-txn.js';
 
 interface RemoveOpts {
@@ -15,7 +15,7 @@ interface RemoveOpts {
 }
 
 export function register(program: Command, ctx: Context): void {
-  addHookOptions(program.command('remove'))
+  addProtectedOption(addHookOptions(program.command('remove')))
     .description("remove packages: exactly their files; directories others still use stay")
     .argument('<name...>', 'installed package names')
     .option('--cascade', 'also remove installed packages that depend on them')

@@ -3,8 +3,20 @@
  * on an empty image, and why (libsolv's `installcheck`); exit 1 when any.
  */
 import type { Command } from 'commander';
+import { ZpkgError } from '../../core/errors.js';
 import type { RepoCheckResult } from '../../repo/check.js';
+import type { SetCheckResult } from '../../repo/check-set.js';
 import type { Context } from '../context.js';
+
+function renderSet(r: SetCheckResult): string {
+  const out: string[] = [];
+  for (const c of r.checks) {
+    const on = c.base ? `on ${c.base.name} ${c.base.version}` : 'on an empty image';
+    out.push(`${c.set.name} ${c.set.version} (${c.packages.length} packages) ${on}: ${c.problems.length ? `${c.problems.length} problem(s)` : 'holds together'}`);
+    for (const p of c.problems) out.push(`  ${p}`);
+  }
+  return out.join('\n');
+}
 
 function render(r: RepoCheckResult): string {
   const out: string[] = [];
@@ -23,8 +35,18 @@ export function register(repo: Command, ctx: Context): void {
     .command('check')
     .description('find every package of a repository that cannot be installed on an empty image, and why')
     .argument('<dir>', 'repository directory or URL')
-    .action(async (dir: string, _o, cmd: Command) => {
+    .option('--set <release>', 'check one release set as a unit instead (NAME, NAME=VERSION or NAME@VERSION): closure, conflicts, overlapping paths')
+    .option('--base <profile>', 'with --set: on this base profile package (NAME or NAME=VERSION); repeat for every base generation in the field', (v: string, all: string[]) => [...all, v], [] as string[])
+    .action(async (dir: string, opts: { set?: string; base: string[] }, cmd: Command) => {
       const { openRepoReader } = await import('../../repo/open.js');
+      if (opts.base.length && !opts.set) throw new ZpkgError('E_USAGE', '--base goes with --set');
+      if (opts.set) {
+        const { checkReleaseSet } = await import('../../repo/check-set.js');
+        const result = await checkReleaseSet(openRepoReader(dir), opts.set, opts.base);
+        ctx.report(cmd).result(result, renderSet);
+        if (result.checks.some((c) => c.problems.length > 0)) process.exitCode = 1;
+        return;
+      }
       const { checkRepository } = await import('../../repo/check.js');
       const result = await checkRepository(openRepoReader(dir));
       ctx.report(cmd).result(result, render);

@@ -2,11 +2,11 @@
 import type { Command } from 'commander';
 import { ZpkgError } from '../../core/errors.js';
 import type { Context } from '../context.js';
-import { addHookOptions, hookOptions, lifecycleExitCode, type HookFlags } from './lifecycle-options.js';
+import { addHookOptions, addProtectedOption, hookOptions, lifecycleExitCode, type HookFlags } from './lifecycle-options.js';
 import { renderTransaction } from './render-txn.js';
 
 export function register(program: Command, ctx: Context): void {
-  addHookOptions(program.command('rollback'))
+  addProtectedOption(addHookOptions(program.command('rollback')))
     .description('return the image to an earlier generation (see `zpkg history`); works offline while the cache holds the blobs')
     .argument('[generation]', 'generation number (default: the previous one; 0 is the empty image)')
     .option('-n, --dry-run', 'print the plan and change nothing')

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { ZpkgError } from '../../core/errors.js';
 import type { Context } from '../context.js';
-import { addHookOptions, hookOptions, lifecycleExitCode, type HookFlags } from './lifecycle-options.js';
+import { addHookOptions, addProtectedOption, hookOptions, lifecycleExitCode, type HookFlags } from './lifecycle-options.js';
 import { renderTransaction } from './render-txn.js';
 
 interface SyncOpts {
@@ -15,7 +15,7 @@ interface SyncOpts {
 }
 
 export function register(program: Command, ctx: Context): void {
-  addHookOptions(program.command('sync'))
+  addProtectedOption(addHookOptions(program.command('sync')))
     .description('make the image hold exactly the listed packages and versions, in one transaction')
     .argument('[file]', 'a list of `NAME VERSION` (or NAME=VERSION) lines')
     .option('--set <name>', 'take the list from a release set in the catalog (a package whose depends pin exact versions): NAME (its newest version), NAME=VERSION or NAME@VERSION')

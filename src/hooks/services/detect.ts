@@ -20,6 +20,8 @@ export interface ServiceConfig {
   /** A kind, or `auto` (the default) to detect. */
   kind?: ServiceKind | 'auto';
   zinitSocket?: string;
+  /** zinit's service files as this host sees them (the image's etc/zinit). */
+  zinitConfigDir?: string;
   /** runit's supervision directory (default $SVDIR, else /etc/service). */
   svdir?: string;
   /** s6's scan directory (default: detected from s6-svscan, else /run/service). */
@@ -33,7 +35,7 @@ export interface ServiceConfig {
 export function createServiceManager(kind: string, config: ServiceConfig = {}): ServiceManager {
   switch (kind) {
     case 'zinit':
-      return new ZinitManager({ socket: config.zinitSocket, settleMs: config.settleMs });
+      return new ZinitManager({ socket: config.zinitSocket, configDir: config.zinitConfigDir, settleMs: config.settleMs });
     case 'runit':
       return new RunitManager({ svdir: config.svdir, settleMs: config.settleMs });
     case 's6':

@@ -1,5 +1,5 @@
 /** Service managers: the interface, the adapters, selection. */
-export type { ServiceKind, ServiceManager, ServiceState, ServiceStatus, WaitOptions } from './types.js';
+export type { ServiceKind, ServiceManager, ServiceState, ServiceStatus, StopOutcome, WaitOptions } from './types.js';
 export { SERVICE_KINDS } from './types.js';
 export { restartService } from './common.js';
 export { ZinitManager, ZINIT_SOCKET, zinitRequest } from './zinit.js';
