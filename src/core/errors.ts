@@ -63,7 +63,15 @@ export type ErrorCode =
   /** A release set is not one: its dependencies do not each pin one exact version. */
   | 'E_SET_INVALID'
   /** A file or directory named as input does not exist or is the wrong kind. */
-  | 'E_NOT_FOUND';
+  | 'E_NOT_FOUND'
+  /** A change would remove a protected package (the base, zpkg, glibc…) and `--allow-protected` was not given. */
+  | 'E_PROTECTED'
+  /**
+   * A new version of zpkg itself failed its self-test (`zpkg --version`,
+   * opening state.db) after its files landed: the transaction was undone and
+   * the running version stays.
+   */
+  | 'E_SELF_TEST';
 
 export interface ErrorOptions {
   hint?: string;

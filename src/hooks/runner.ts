@@ -8,6 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { helperProgram } from '../fs/helpers.js';
 
 export interface HookRun {
   root: string;
@@ -36,7 +37,7 @@ export function runHook(run: HookRun): Promise<HookOutcome> {
   const started = performance.now();
   const seconds = (): number => Math.round(performance.now() - started) / 1000;
   const env = { PATH: HOOK_PATH, HOME: '/', LC_ALL: 'C', ...run.env };
-  const [file, args, cwd] = run.mode === 'chroot' ? ['chroot', [run.root, `/${run.file}`], '/'] : [join(run.root, run.file), [], run.root];
+  const [file, args, cwd] = run.mode === 'chroot' ? [helperProgram('chroot'), [run.root, `/${run.file}`], '/'] : [join(run.root, run.file), [], run.root];
   return new Promise((resolve) => {
     let output = '';
     let total = 0;
