@@ -27,6 +27,8 @@ export const TOOLS = [
   { deb: 'nginx-light', bin: 'nginx' },
   // `as`, `ld` and readelf: the glibc scenario crafts an old libc.so.6 (test/glibc-scenario.test.ts)
   { deb: 'binutils', bin: 'ld' },
+  // a static busybox: the bundle's `sync -f` and `chroot` (npm run dist; test/bare-root.test.ts)
+  { deb: 'busybox-static', check: ['sh', '-c', 'b=$(command -v busybox) && ! readelf -lW "$b" | grep -q INTERP'] },
 ];
 
 import { spawnSync } from 'node:child_process';

@@ -53,6 +53,8 @@ export interface Recipe {
   services: ServiceDecl[];
   /** `user` and `group` actions: accounts the package needs in the image. */
   accounts: (UserAction | GroupAction)[];
+  /** `derive: false`: no so:/file: relations derived from the files (a self-contained bundle that brings its own loader). */
+  derive: boolean;
 }
 
 /** Recipe key → how its value becomes the tree source. */
@@ -79,7 +81,7 @@ const TREE_SOURCES: Record<string, (value: unknown, dir: string, fail: Fail) => 
 
 const KEYS = new Set([
   'name', 'version', 'summary', 'description', 'license', 'arch', 'depends', 'conflicts', 'provides', 'replaces',
-  ...Object.keys(TREE_SOURCES), 'sources', 'files', 'owner', 'group', 'config', 'attributes', 'hooks', 'services', 'users', 'groups',
+  ...Object.keys(TREE_SOURCES), 'sources', 'files', 'owner', 'group', 'config', 'attributes', 'hooks', 'services', 'users', 'groups', 'derive',
 ]);
 
 export function loadRecipe(srcDir: string): Recipe {
@@ -163,6 +165,7 @@ export function parseRecipe(text: string, dir: string, file: string): Recipe {
   const hooks = parseHooks(r.hooks, dir, fail);
   const services = parseServices(r.services, fail);
   const accounts = parseAccounts(r.users, r.groups, fail);
+  if (r.derive !== undefined && typeof r.derive !== 'boolean') fail('`derive` must be true or false');
   return {
     dir,
     file,
@@ -183,5 +186,6 @@ export function parseRecipe(text: string, dir: string, file: string): Recipe {
     hooks,
     services,
     accounts,
+    derive: r.derive !== false,
   };
 }
