@@ -108,8 +108,10 @@ function run(file: string, args: string[], timeoutMs: number, stderr: 'pipe' | '
 function failure(r: Run): string {
   if (r.error) return `cannot run: ${r.error.message}`;
   const how = r.signal ? `killed by ${r.signal}` : `exit ${r.status}`;
-  const tail = r.stderr.trim().split('\n').slice(-3).join(' / ');
-  return tail ? `${how}: ${tail}` : how;
+  // The error line itself (Node's `Error: …`, zpkg's `error: …`), else the last line said.
+  const lines = r.stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const said = lines.find((l) => /^(\w*Error|error):/.test(l)) ?? lines.at(-1);
+  return said ? `${how}: ${said.slice(0, 300)}` : how;
 }
 
 /** The new version's self-test; E_SELF_TEST naming what failed. */
