@@ -19,6 +19,7 @@
  *   usr/lib/zpkg/lib/                 the loader and every library node and the add-ons load, from Debian packages
  *   usr/lib/zpkg/app/zpkg.js          the loader of main.js (packaging/loader.cjs)
  *   usr/lib/zpkg/app/main.js          zpkg and its npm dependencies, one file (esbuild), and main.js.cache (V8 code cache)
+ *   usr/lib/zpkg/app/lazy/            undici, the S3 SDK, fastify: each one file, loaded only by the commands that use it
  *   usr/lib/zpkg/app/stage-worker.js  the staging worker
  *   usr/lib/zpkg/app/addons/          better-sqlite3, zstd-napi, lz4-napi add-ons, stripped
  *   usr/lib/zpkg/bin/                 busybox (static) as `sync` and `chroot`: syncfs(2) and chrooted hooks
@@ -35,7 +36,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { ADDONS, bundleJs } from './lib/js.mjs';
+import { ADDONS, bundleJs, LAZY } from './lib/js.mjs';
 import { debianOrigin, LOADER, neededLibraries } from './lib/debian-files.mjs';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -149,10 +150,11 @@ export async function buildBundle(options) {
 
   o.log('bundling the JavaScript (esbuild)');
   const { metafile } = await bundleJs({ repoRoot: REPO_ROOT, outDir: join(B, 'app'), version: o.version });
-  rmSync(join(B, 'app/main.js.LEGAL.txt'), { force: true });
+  for (const f of ['main.js', ...LAZY.map((l) => `lazy/${l.file}`)]) rmSync(join(B, 'app', `${f}.LEGAL.txt`), { force: true });
   copyFileSync(join(REPO_ROOT, 'packaging/loader.cjs'), join(B, 'app/zpkg.js'));
   writeFileSync(join(B, 'app/package.json'), '{"type":"commonjs"}\n');
   for (const f of ['app/zpkg.js', 'app/main.js', 'app/stage-worker.js']) origins[f] = 'zpkg (this checkout), esbuild';
+  for (const l of LAZY) origins[`app/lazy/${l.file}`] = `npm ${l.pkg}, esbuild (loaded only by the commands that use it)`;
 
   o.log('add-ons');
   const elves = [node];
@@ -210,12 +212,16 @@ export async function buildBundle(options) {
   const said = sh(join(B, 'zpkg'), ['--version'], { env: { PATH: '/nonexistent' } }).trim();
   if (said !== o.version) throw new Error(`the bundle says \`${said}\`, not ${o.version}`);
 
-  o.log('the V8 code cache of main.js (a warm-up run of this very node)');
+  o.log('the V8 code caches of main.js and undici (warm-up runs of this very node)');
   const warm = join(out, '.warm-image');
   mkdirSync(warm, { recursive: true });
-  sh(join(B, 'zpkg'), ['--root', warm, 'list'], { env: { PATH: '/nonexistent', ZPKG_CODE_CACHE: 'write' } });
+  const warmEnv = { env: { PATH: '/nonexistent', ZPKG_CODE_CACHE: 'write' } };
+  sh(join(B, 'zpkg'), ['--root', warm, 'list'], warmEnv);
+  // A refresh of an http remote that refuses the connection: undici runs its request path (the command fails, as meant).
+  sh(join(B, 'zpkg'), ['--root', warm, 'remote', 'add', 'warm', 'http://127.0.0.1:9/repo', '--insecure']);
+  spawnSync(join(B, 'zpkg'), ['--root', warm, 'refresh'], { ...warmEnv, timeout: 120_000 });
   rmSync(warm, { recursive: true, force: true });
-  origins['app/main.js.cache'] = 'V8 code cache of main.js, made by the bundled node';
+  for (const f of ['main.js', ...LAZY.map((l) => `lazy/${l.file}`)]) if (existsSync(join(B, 'app', `${f}.cache`))) origins[`app/${f}.cache`] = `V8 code cache of ${f}, made by the bundled node`;
 
   const files = walk(B).map((f) => {
     const st = lstatSync(join(B, f));
