@@ -7,6 +7,7 @@ import { depotSuite } from './depot.js';
 import { installSuite } from './install/suite.js';
 import { remoteSuite } from './remote.js';
 import { solverSuite } from './solver/suite.js';
+import { startupSuite } from './startup.js';
 import { updateSuite } from './update.js';
 
-export const suites: readonly BenchSuite[] = [installSuite, solverSuite, updateSuite, remoteSuite, depotSuite];
+export const suites: readonly BenchSuite[] = [installSuite, solverSuite, updateSuite, remoteSuite, depotSuite, startupSuite];
