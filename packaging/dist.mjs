@@ -232,7 +232,7 @@ export async function buildBundle(options) {
     version: o.version,
     arch: 'x86_64',
     node: process.version,
-    launcher: `${PREFIX}/zpkg: ${PREFIX}/lib/${LOADER} --library-path ${PREFIX}/lib ${PREFIX}/node ${PREFIX}/app/zpkg.js ARGS`,
+    launcher: `${PREFIX}/zpkg: ${PREFIX}/lib/${LOADER} --library-path ${PREFIX}/lib ${PREFIX}/node --liftoff-only ${PREFIX}/app/zpkg.js ARGS`,
     debianPackages: [...debPackages].sort(),
     npmPackages,
     bytes: files.reduce((n, f) => n + f.bytes, 0),

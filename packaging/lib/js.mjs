@@ -33,9 +33,13 @@ export const ADDONS = [
   { pkg: '@antoniomuso/lz4-napi-linux-x64-gnu', file: 'lz4-napi.linux-x64-gnu.node', name: 'lz4-napi.node', loader: /[\\/]node_modules[\\/]lz4-napi[\\/]index\.js$/ },
 ];
 
-/** npm packages bundled apart (see above): the import specifier zpkg uses → the file under app/lazy/. */
+/**
+ * npm packages bundled apart (see above): the import specifier zpkg uses → the
+ * file under app/lazy/, built from `entry` (default: the package itself).
+ */
 export const LAZY = [
-  { pkg: 'undici', file: 'undici.js' },
+  // Only the part of undici zpkg uses (packaging/undici-entry.cjs).
+  { pkg: 'undici', file: 'undici.js', entry: 'packaging/undici-entry.cjs' },
   { pkg: '@aws-sdk/client-s3', file: 'aws-sdk-client-s3.js' },
   { pkg: 'fastify', file: 'fastify.js' },
 ];
@@ -74,7 +78,7 @@ const COMMON = {
  */
 export async function bundleJs({ repoRoot, outDir, version }) {
   const lazy = await Promise.all(
-    LAZY.map((l) => build({ ...COMMON, absWorkingDir: repoRoot, entryPoints: [l.pkg], outfile: join(outDir, 'lazy', l.file), supported: { 'dynamic-import': false }, banner: { js: BANNER }, define: { 'import.meta.url': '__zpkgUrl' } })),
+    LAZY.map((l) => build({ ...COMMON, absWorkingDir: repoRoot, entryPoints: [l.entry ? join(repoRoot, l.entry) : l.pkg], outfile: join(outDir, 'lazy', l.file), supported: { 'dynamic-import': false }, banner: { js: BANNER }, define: { 'import.meta.url': '__zpkgUrl' } })),
   );
   for (const l of LAZY) {
     const dir = join(outDir, 'node_modules', l.pkg);
