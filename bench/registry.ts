@@ -9,6 +9,7 @@ import { flistSuite } from './flist.js';
 import { installSuite } from './install/suite.js';
 import { remoteSuite } from './remote.js';
 import { solverSuite } from './solver/suite.js';
+import { startupSuite } from './startup.js';
 import { updateSuite } from './update.js';
 
-export const suites: readonly BenchSuite[] = [installSuite, solverSuite, updateSuite, remoteSuite, depotSuite, flistSuite, bootSuite];
+export const suites: readonly BenchSuite[] = [installSuite, solverSuite, updateSuite, remoteSuite, depotSuite, flistSuite, bootSuite, startupSuite];

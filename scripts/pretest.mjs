@@ -30,7 +30,7 @@ export const TOOLS = [
   // flists (issue 14): sqlite3 reads .fl files as rfs writes them; the rfs model in Python
   // (test/helpers/rfs_model.py) seals blocks with C++ snappy and OpenSSL's AES-GCM; a static
   // busybox runs in the zos-like image (also the static /bin/sh of issue 13's zinit model, examples/zos and
-  // hooks in a fresh image); rfs's own Rust crates build the block oracle offline
+  // hooks in a fresh image, and the bundle's `sync -f` and `chroot`: npm run dist, test/bare-root.test.ts); rfs's own Rust crates build the block oracle offline
   { deb: 'sqlite3', bin: 'sqlite3' },
   { deb: 'python3-snappy', check: ['/usr/bin/python3', '-c', 'import snappy'] },
   { deb: 'python3-cryptography', check: ['/usr/bin/python3', '-c', 'from cryptography.hazmat.primitives.ciphers.aead import AESGCM'] },

@@ -57,7 +57,7 @@ function assemble(recipe: Recipe, packed: PackedTree, origin?: Origin): BuildRes
   };
   // so:/file: relations derived from the ELF objects and scripts shipped (src/build/deps/derive.ts).
   // A .deb declares its interpreters itself (as import-deb assumes), so its scripts are not scanned.
-  Object.assign(manifest, mergeRelations(manifest, deriveRelations(manifest.actions.filter(isPathAction), packed.blobs, origin ? { scripts: false } : {})));
+  Object.assign(manifest, mergeRelations(manifest, deriveRelations(manifest.actions.filter(isPathAction), packed.blobs, { enabled: recipe.derive, ...(origin ? { scripts: false } : {}) })));
   // Round-trip through validation so a recipe can never publish what an installer would refuse.
   validateManifest(JSON.parse(JSON.stringify(manifest)));
   const { bytes, digest } = encodeManifest(manifest);

@@ -55,6 +55,8 @@ export interface Recipe {
   accounts: (UserAction | GroupAction)[];
   /** `essential: true`: images never remove it without `--allow-protected`. */
   essential: boolean;
+  /** `derive: false`: no so:/file: relations derived from the files (a self-contained bundle that brings its own loader). */
+  derive: boolean;
 }
 
 /** Recipe key → how its value becomes the tree source. */
@@ -81,7 +83,7 @@ const TREE_SOURCES: Record<string, (value: unknown, dir: string, fail: Fail) => 
 
 const KEYS = new Set([
   'name', 'version', 'summary', 'description', 'license', 'arch', 'depends', 'conflicts', 'provides', 'replaces',
-  ...Object.keys(TREE_SOURCES), 'sources', 'files', 'owner', 'group', 'config', 'attributes', 'hooks', 'services', 'users', 'groups', 'essential',
+  ...Object.keys(TREE_SOURCES), 'sources', 'files', 'owner', 'group', 'config', 'attributes', 'hooks', 'services', 'users', 'groups', 'essential', 'derive',
 ]);
 
 export function loadRecipe(srcDir: string): Recipe {
@@ -165,6 +167,7 @@ export function parseRecipe(text: string, dir: string, file: string): Recipe {
   const hooks = parseHooks(r.hooks, dir, fail);
   const services = parseServices(r.services, fail);
   const accounts = parseAccounts(r.users, r.groups, fail);
+  if (r.derive !== undefined && typeof r.derive !== 'boolean') fail('`derive` must be true or false');
   return {
     dir,
     file,
@@ -186,5 +189,6 @@ export function parseRecipe(text: string, dir: string, file: string): Recipe {
     services,
     accounts,
     essential: r.essential === undefined ? false : r.essential === true ? true : r.essential === false ? false : fail('`essential` must be true or false'),
+    derive: r.derive !== false,
   };
 }

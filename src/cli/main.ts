@@ -1,11 +1,16 @@
-/** The `zpkg` command line: global options, one module per command, errors rendered in one place. */
+/**
+ * The `zpkg` command line: global options, one module per command, errors
+ * rendered in one place. Only the module of the command named is loaded (see
+ * `commands/index.ts`), and the image, the report and the repositories only
+ * when a command runs: `zpkg --version` loads commander and nothing else.
+ */
 import { Command, CommanderError } from 'commander';
 import { ZpkgError } from '../core/errors.js';
-import { Context } from './context.js';
-import { COMMANDS } from './commands/index.js';
-import { closeOpenRepositories } from '../repo/registry.js';
+import { commandsFor } from './commands/index.js';
+import type { Context } from './context.js';
+import { VERSION } from './version.js';
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 /**
  * `--version` is the program's only before the command (`zpkg --version`);
@@ -23,7 +28,9 @@ function programVersionFlag(argv: string[]): string[] {
 
 export async function main(argv: string[]): Promise<number> {
   argv = programVersionFlag(argv);
-  const ctx = new Context(argv);
+  const modules = await commandsFor(argv);
+  let ctx: Context | undefined;
+  const context = async (): Promise<Context> => (ctx ??= new (await import('./context.js')).Context(argv));
   const program = new Command('zpkg')
     .description('image packaging system for appliance and edge operating systems')
     .version(VERSION, '-V', 'output the version number (also --version before a command)')
@@ -35,20 +42,26 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: () => undefined })
     .showHelpAfterError(false);
-  for (const register of COMMANDS) register(program, ctx);
+  if (modules.length) {
+    const c = await context();
+    for (const m of modules) m.register(program, c);
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-      ctx.report().error(new ZpkgError('E_USAGE', err.message.replace(/^error: /, ''), { hint: 'see `zpkg --help` or `zpkg COMMAND --help`' }));
+      (await context()).report().error(new ZpkgError('E_USAGE', err.message.replace(/^error: /, ''), { hint: 'see `zpkg --help` or `zpkg COMMAND --help`' }));
       return 2;
     }
-    ctx.report().error(err);
+    (await context()).report().error(err);
     return err instanceof ZpkgError && err.code === 'E_USAGE' ? 2 : 1;
   } finally {
-    ctx.close();
-    await closeOpenRepositories();
+    if (ctx) {
+      ctx.close();
+      const { closeOpenRepositories } = await import('../repo/registry.js');
+      await closeOpenRepositories();
+    }
   }
 }

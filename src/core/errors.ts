@@ -75,7 +75,13 @@ export type ErrorCode =
    */
   | 'E_ROLLED_BACK'
   /** A change would remove a protected package (the base, zpkg, glibc…) and `--allow-protected` was not given. */
-  | 'E_PROTECTED';
+  | 'E_PROTECTED'
+  /**
+   * A new version of zpkg itself failed its self-test (`zpkg --version`,
+   * opening state.db) after its files landed: the transaction was undone and
+   * the running version stays.
+   */
+  | 'E_SELF_TEST';
 
 export interface ErrorOptions {
   hint?: string;

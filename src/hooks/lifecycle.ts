@@ -19,6 +19,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ZpkgError } from '../core/errors.js';
+import { ZPKG_VERSION } from '../core/zpkg-version.js';
 import { STATE_DIR } from '../core/paths.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import type { Digest } from '../core/digest.js';
@@ -338,6 +339,7 @@ export class Lifecycle {
         ZPKG_NEW_VERSION: step.newVersion ?? '',
         ZPKG_PHASE: step.phase,
         ZPKG_TRANSACTION: this.ctx.txid,
+        ZPKG_RUNNING_VERSION: ZPKG_VERSION,
       },
       onLine: (line) => report.info(`  ${step.package} ${step.phase}: ${line}`),
     });

@@ -18,6 +18,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { helperProgram } from '../fs/helpers.js';
 
 export interface HookRun {
   root: string;
@@ -46,7 +47,7 @@ let namespaces: boolean | undefined;
 
 /** Whether this process may make a private mount namespace (root with CAP_SYS_ADMIN), asked once. */
 function canUnshare(): boolean {
-  namespaces ??= spawnSync('unshare', ['--mount', '--propagation', 'private', 'true'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
+  namespaces ??= spawnSync(helperProgram('unshare'), ['--mount', '--propagation', 'private', helperProgram('sh'), '-c', 'true'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
   return namespaces;
 }
 
@@ -59,13 +60,13 @@ function isCharDevice(path: string): boolean {
 }
 
 /** Mounts /dev and /proc for the hook inside a mount namespace of its own, then chroots. */
-const WITH_MOUNTS = 'r=$1; d=$2; p=$3; shift 3; [ "$d" = 1 ] && mount --rbind /dev "$r/dev"; [ "$p" = 1 ] && mount -t proc proc "$r/proc"; exec chroot "$r" "$@"';
+const WITH_MOUNTS = 'm=$1; c=$2; r=$3; d=$4; p=$5; shift 5; [ "$d" = 1 ] && "$m" -o rbind /dev "$r/dev"; [ "$p" = 1 ] && "$m" -t proc proc "$r/proc"; exec "$c" "$r" "$@"';
 
 /** The command that runs a chrooted hook, and the mount points made for it (removed after). */
 function chrootCommand(root: string, file: string): { file: string; args: string[]; made: string[] } {
   const dev = !isCharDevice(join(root, 'dev/null'));
   const proc = !existsSync(join(root, 'proc/self'));
-  if ((!dev && !proc) || !canUnshare()) return { file: 'chroot', args: [root, `/${file}`], made: [] };
+  if ((!dev && !proc) || !canUnshare()) return { file: helperProgram('chroot'), args: [root, `/${file}`], made: [] };
   const made: string[] = [];
   for (const [need, dir] of [[dev, 'dev'], [proc, 'proc']] as const) {
     const abs = join(root, dir);
@@ -74,7 +75,7 @@ function chrootCommand(root: string, file: string): { file: string; args: string
       made.push(abs);
     }
   }
-  return { file: 'unshare', args: ['--mount', '--propagation', 'private', '--', 'sh', '-c', WITH_MOUNTS, 'zpkg-hook', root, dev ? '1' : '0', proc ? '1' : '0', `/${file}`], made };
+  return { file: helperProgram('unshare'), args: ['--mount', '--propagation', 'private', '--', helperProgram('sh'), '-c', WITH_MOUNTS, 'zpkg-hook', helperProgram('mount'), helperProgram('chroot'), root, dev ? '1' : '0', proc ? '1' : '0', `/${file}`], made };
 }
 
 export function runHook(run: HookRun): Promise<HookOutcome> {

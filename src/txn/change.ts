@@ -10,6 +10,7 @@ import type { Image } from '../image/image.js';
 import { rolledBack, runAutomaticRollback } from './auto-rollback.js';
 import { prepare } from './prepare.js';
 import { checkProtected } from './protect.js';
+import { finishSelfUpdate } from './self-update.js';
 import { withImageSession, type SessionOptions } from './session.js';
 import { stopwatch } from './stopwatch.js';
 import type { Target } from './target.js';
@@ -24,7 +25,7 @@ export interface ChangeOptions extends TransactionOptions, SessionOptions {
 }
 
 export async function changeImage(image: Image, options: ChangeOptions, buildTarget: () => Target | Promise<Target>): Promise<TransactionResult> {
-  return withImageSession(image, options, async () => {
+  const result = await withImageSession(image, options, async () => {
     const t = stopwatch();
     const target = await buildTarget();
     const solve = t();
@@ -41,4 +42,7 @@ export async function changeImage(image: Image, options: ChangeOptions, buildTar
     }
     return result;
   });
+  // zpkg replaced itself: the new version runs the steps after the commit, outside this session's lock.
+  await finishSelfUpdate(result, image.paths.root, options.report);
+  return result;
 }

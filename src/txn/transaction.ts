@@ -32,6 +32,7 @@ import { noSpace } from './failures.js';
 import { removeJournal, writeJournal } from './journal.js';
 import type { Prepared } from './prepare.js';
 import { recoverImage } from './recover.js';
+import { selfTest, selfUpdateOf, type SelfUpdateResult } from './self-update.js';
 import { stage, unstage } from './stage.js';
 import { stopwatch } from './stopwatch.js';
 import type { Target } from './target.js';
@@ -67,6 +68,8 @@ export interface TransactionResult extends TransactionChanges {
   seconds: StepSeconds;
   /** Hooks and service operations around the change (in a dry run: those planned); absent when nothing changes. */
   lifecycle?: LifecycleResult;
+  /** The transaction landed zpkg itself (see self-update.ts). */
+  selfUpdate?: SelfUpdateResult;
 }
 
 /** What the target changes, by package. */
@@ -221,6 +224,17 @@ export async function runTransaction(image: Image, prepared: Prepared, options: 
     throw err;
   }
   crashPoint('applied');
+  // A new zpkg must run before it is committed; if not, the transaction is undone.
+  const self = selfUpdateOf(root, prepared);
+  if (self) {
+    try {
+      await selfTest(self, root, report);
+    } catch (err) {
+      recoverImage(image);
+      await lifecycle.abort();
+      throw err;
+    }
+  }
   if (!options.unsafeIo) syncFilesystem(root);
   crashPoint('synced');
   seconds.apply = t();
@@ -242,6 +256,9 @@ export async function runTransaction(image: Image, prepared: Prepared, options: 
   removeJournal(image.paths.work, txid);
   crashPoint('cleaned');
   seconds.commit = t();
+  if (self) result.selfUpdate = { from: self.from, to: self.to, tested: true, launcher: self.launcher, post: self.handOff ? 'pending' : 'here' };
+  // The image's own zpkg was replaced: the new version runs what is left (its pending lifecycle), once the lock is released.
+  if (self?.handOff) return result;
   // After the commit nothing is undone: failures here make it committed-with-errors (or, asked for, start a rollback).
   t = stopwatch();
   await lifecycle.runPost();

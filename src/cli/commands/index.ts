@@ -1,36 +1,85 @@
-/** Every top-level command, in the order `zpkg --help` lists them. */
+/**
+ * Every top-level command, in the order `zpkg --help` lists them, with the
+ * names it registers and how to load it. A command's module is imported only
+ * when its name is the one on the command line (all of them for help or an
+ * unknown name), so a command pays at start-up only for what it uses: `list`
+ * never loads the S3 SDK, fastify or undici.
+ */
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
-import { register as adopt } from './adopt.js';
-import { register as build } from './build.js';
-import { register as contents } from './contents.js';
-import { register as demo } from './demo.js';
-import { register as fix } from './fix.js';
-import { register as gc } from './gc.js';
-import { register as history } from './history.js';
-import { register as exportFlist } from './export-flist.js';
-import { register as importDeb } from './import-deb.js';
-import { register as importFlist } from './import-flist.js';
-import { register as hold } from './hold.js';
-import { register as info } from './info.js';
-import { register as install } from './install.js';
-import { register as lint } from './lint.js';
-import { register as list } from './list.js';
-import { register as owns } from './owns.js';
-import { register as recover } from './recover.js';
-import { register as refresh } from './refresh.js';
-import { register as remote } from './remote.js';
-import { register as remove } from './remove.js';
-import { register as repo } from './repo.js';
-import { register as rollback } from './rollback.js';
-import { register as search } from './search.js';
-import { register as serve } from './serve.js';
-import { register as sync } from './sync.js';
-import { register as update } from './update.js';
-import { register as vercmp } from './vercmp.js';
-import { register as verify } from './verify.js';
-import { register as why } from './why.js';
 
-export const COMMANDS: ((program: Command, ctx: Context) => void)[] = [
-  install, remove, update, sync, rollback, adopt, hold, list, info, contents, owns, why, search, verify, fix, history, recover, gc, remote, refresh, build, importDeb, importFlist, exportFlist, lint, repo, serve, vercmp, demo,
+export interface CommandModule {
+  register(program: Command, ctx: Context): void;
+}
+
+export interface CommandEntry {
+  /** The top-level names the module registers. */
+  names: readonly string[];
+  load(): Promise<CommandModule>;
+}
+
+export const COMMANDS: readonly CommandEntry[] = [
+  { names: ['install'], load: () => import('./install.js') },
+  { names: ['remove'], load: () => import('./remove.js') },
+  { names: ['update'], load: () => import('./update.js') },
+  { names: ['sync'], load: () => import('./sync.js') },
+  { names: ['rollback'], load: () => import('./rollback.js') },
+  { names: ['adopt'], load: () => import('./adopt.js') },
+  { names: ['hold', 'unhold'], load: () => import('./hold.js') },
+  { names: ['list'], load: () => import('./list.js') },
+  { names: ['info'], load: () => import('./info.js') },
+  { names: ['contents'], load: () => import('./contents.js') },
+  { names: ['owns'], load: () => import('./owns.js') },
+  { names: ['why'], load: () => import('./why.js') },
+  { names: ['search'], load: () => import('./search.js') },
+  { names: ['verify'], load: () => import('./verify.js') },
+  { names: ['fix'], load: () => import('./fix.js') },
+  { names: ['history'], load: () => import('./history.js') },
+  { names: ['recover'], load: () => import('./recover.js') },
+  { names: ['gc'], load: () => import('./gc.js') },
+  { names: ['remote'], load: () => import('./remote.js') },
+  { names: ['refresh'], load: () => import('./refresh.js') },
+  { names: ['self-test'], load: () => import('./self-test.js') },
+  { names: ['build'], load: () => import('./build.js') },
+  { names: ['import-deb'], load: () => import('./import-deb.js') },
+  { names: ['import-flist'], load: () => import('./import-flist.js') },
+  { names: ['export-flist'], load: () => import('./export-flist.js') },
+  { names: ['lint'], load: () => import('./lint.js') },
+  { names: ['repo'], load: () => import('./repo.js') },
+  { names: ['serve'], load: () => import('./serve.js') },
+  { names: ['vercmp'], load: () => import('./vercmp.js') },
+  { names: ['demo'], load: () => import('./demo.js') },
 ];
+
+/** Options of the program itself that take a value (`--root DIR`). */
+const GLOBAL_WITH_VALUE = new Set(['-r', '--root', '--state-dir', '--cache-dir']);
+
+/**
+ * The command the command line names: the first operand after the global
+ * options, as commander reads it; undefined when there is none (`--version`,
+ * `--help`, nothing).
+ */
+export function commandName(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return argv[i + 1];
+    if (GLOBAL_WITH_VALUE.has(a)) {
+      i++;
+      continue;
+    }
+    if (a.startsWith('-')) continue;
+    return a;
+  }
+  return undefined;
+}
+
+/** The modules to register for this command line: the one it names, or every one (help, an unknown name). */
+export async function commandsFor(argv: readonly string[]): Promise<CommandModule[]> {
+  const name = commandName(argv);
+  const entry = name === undefined ? undefined : COMMANDS.find((c) => c.names.includes(name));
+  if (entry) return [await entry.load()];
+  const wantsHelp = name !== undefined || argv.some((a) => a === '-h' || a === '--help') || argv.length === 0;
+  const versionOnly = !wantsHelp && argv.some((a) => a === '-V' || a === '--version');
+  if (versionOnly) return [];
+  return Promise.all(COMMANDS.map((c) => c.load()));
+}

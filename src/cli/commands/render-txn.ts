@@ -18,6 +18,8 @@ export function renderTransaction(r: TransactionResult): string {
   for (const g of r.accounts?.groups ?? []) lines.push(`${r.dryRun ? 'would create' : 'created'} group ${g.name} (gid ${g.gid})`);
   for (const u of r.accounts?.users ?? []) lines.push(`${r.dryRun ? 'would create' : 'created'} user ${u.name} (uid ${u.uid}, gid ${u.gid})`);
   lines.push(...renderLifecycle(r));
+  const self = r.selfUpdate;
+  if (self) lines.push(`zpkg ${self.to} passed its self-test${self.post === 'finished' ? ' and finished the transaction' : self.post === 'pending' ? '; its post-hooks and service starts are pending (`zpkg recover`)' : ''}`);
   if (lines.length === 0) return 'nothing to do';
   if (r.dryRun) lines.push(`would write ${r.files.written} paths and remove ${r.files.removed}; ${r.fetched.fetched} of ${r.fetched.blobs} blobs to fetch`);
   else lines.push(`${r.files.written} paths written (${formatBytes(r.files.bytes)} verified), ${r.files.removed} removed; transaction ${r.id}`);

@@ -1,0 +1,105 @@
+/**
+ * The JavaScript of the bundle: zpkg and its npm dependencies in one
+ * CommonJS file (`app/main.js`, started by `app/zpkg.js`, packaging/loader.cjs)
+ * plus the staging worker (`app/stage-worker.js`, the file `txn/stage.ts`
+ * starts by URL beside it), built by esbuild from src/.
+ *
+ * CommonJS rather than an ES module: V8 compiles a script lazily and can
+ * take a code cache for it (the loader), while a 3 MB module costs its whole
+ * parse at every start. Modules a command imports dynamically stay lazy in
+ * the one file (esbuild wraps them in init functions), so `zpkg list`
+ * evaluates neither the S3 SDK nor fastify nor undici although they are in it.
+ * `import.meta.url` becomes the file's own URL.
+ *
+ * The three large dependencies only some commands use — undici (http
+ * remotes), the S3 SDK (s3:// remotes) and fastify (`serve`), 2.6 of main.js's
+ * 3.4 MB — are each bundled into a file of their own (`app/lazy/NAME.js`),
+ * loaded through `app/node_modules/NAME/index.js` when first required, with a
+ * code cache of their own: every command reads, decodes and deserializes only
+ * what it can run.
+ *
+ * Native add-ons cannot be bundled: each is copied to `app/addons/NAME.node`
+ * and the module that loads it is replaced by one line that requires that
+ * file (ADDONS below); relative requires resolve beside the bundle's file.
+ */
+import { build } from 'esbuild';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+/** npm package → its add-on, and the module of that package that loads it. */
+export const ADDONS = [
+  { pkg: 'better-sqlite3', file: 'build/Release/better_sqlite3.node', name: 'better_sqlite3.node', loader: /[\\/]node_modules[\\/]bindings[\\/]bindings\.js$/, resolve: /^bindings$/ },
+  { pkg: 'zstd-napi', file: 'build/Release/binding.node', name: 'zstd-napi.node', loader: /[\\/]node_modules[\\/]zstd-napi[\\/]binding\.js$/ },
+  { pkg: '@antoniomuso/lz4-napi-linux-x64-gnu', file: 'lz4-napi.linux-x64-gnu.node', name: 'lz4-napi.node', loader: /[\\/]node_modules[\\/]lz4-napi[\\/]index\.js$/ },
+];
+
+/**
+ * npm packages bundled apart (see above): the import specifier zpkg uses → the
+ * file under app/lazy/, built from `entry` (default: the package itself).
+ */
+export const LAZY = [
+  // Only the part of undici zpkg uses (packaging/undici-entry.cjs).
+  { pkg: 'undici', file: 'undici.js', entry: 'packaging/undici-entry.cjs' },
+  { pkg: '@aws-sdk/client-s3', file: 'aws-sdk-client-s3.js' },
+  { pkg: 'fastify', file: 'fastify.js' },
+];
+
+const BANNER = "var __zpkgUrl = require('node:url').pathToFileURL(__filename).href;";
+
+/** Replaces each add-on loader with a require of the copied add-on. */
+const addonsPlugin = {
+  name: 'zpkg-addons',
+  setup(b) {
+    // better-sqlite3 asks `bindings` for its add-on by file name.
+    b.onResolve({ filter: /^bindings$/ }, () => ({ path: 'bindings', namespace: 'zpkg-addon' }));
+    b.onLoad({ filter: /^bindings$/, namespace: 'zpkg-addon' }, () => ({ contents: "module.exports = () => require('./addons/better_sqlite3.node');", loader: 'js' }));
+    for (const a of ADDONS.filter((x) => !x.resolve)) {
+      b.onLoad({ filter: a.loader }, () => ({ contents: `module.exports = require('./addons/${a.name}');`, loader: 'js' }));
+    }
+  },
+};
+
+const COMMON = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'external',
+  metafile: true,
+  logLevel: 'silent',
+};
+
+/**
+ * Builds `outDir/main.js`, `outDir/stage-worker.js` and `outDir/lazy/*.js`
+ * with their `outDir/node_modules/PKG/index.js`; returns esbuild's metafiles
+ * (what each output holds; `inputs` of all builds merged) and its warnings.
+ */
+export async function bundleJs({ repoRoot, outDir, version }) {
+  const lazy = await Promise.all(
+    LAZY.map((l) => build({ ...COMMON, absWorkingDir: repoRoot, entryPoints: [l.entry ? join(repoRoot, l.entry) : l.pkg], outfile: join(outDir, 'lazy', l.file), supported: { 'dynamic-import': false }, banner: { js: BANNER }, define: { 'import.meta.url': '__zpkgUrl' } })),
+  );
+  for (const l of LAZY) {
+    const dir = join(outDir, 'node_modules', l.pkg);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: l.pkg, main: 'index.js' })}\n`);
+    // The loader (app/zpkg.js) is the main module, so this require returns it, and it compiles the file with its code cache.
+    const up = relative(dir, outDir);
+    writeFileSync(join(dir, 'index.js'), `module.exports = require('${up}/zpkg.js').load(require('node:path').join(__dirname, '${up}/lazy/${l.file}'), module);\n`);
+  }
+  const result = await build({
+    absWorkingDir: repoRoot,
+    entryPoints: { main: join(repoRoot, 'packaging/entry.ts'), 'stage-worker': join(repoRoot, 'src/txn/stage-worker.ts') },
+    ...COMMON,
+    outdir: outDir,
+    // `import()` of Node's own modules becomes a require: a script the loader compiles has no module loader behind it.
+    supported: { 'dynamic-import': false },
+    banner: { js: BANNER },
+    define: { __ZPKG_VERSION__: JSON.stringify(version), 'import.meta.url': '__zpkgUrl' },
+    external: ['*.node', ...LAZY.map((l) => l.pkg)],
+    plugins: [addonsPlugin],
+  });
+  const all = [result, ...lazy];
+  return { metafile: { inputs: Object.assign({}, ...all.map((r) => r.metafile.inputs)), outputs: Object.assign({}, ...all.map((r) => r.metafile.outputs)) }, warnings: all.flatMap((r) => r.warnings) };
+}
