@@ -27,6 +27,8 @@ export const TOOLS = [
   { deb: 'nginx-light', bin: 'nginx' },
   // `as`, `ld` and readelf: the glibc scenario crafts an old libc.so.6 (test/glibc-scenario.test.ts)
   { deb: 'binutils', bin: 'ld' },
+  // a real browser for the static catalogue's tests (test/site-browser.test.ts), driven by playwright-core
+  { deb: 'chromium', bin: 'chromium' },
 ];
 
 import { spawnSync } from 'node:child_process';
