@@ -63,7 +63,9 @@ export type ErrorCode =
   /** A release set is not one: its dependencies do not each pin one exact version. */
   | 'E_SET_INVALID'
   /** A file or directory named as input does not exist or is the wrong kind. */
-  | 'E_NOT_FOUND';
+  | 'E_NOT_FOUND'
+  /** An output directory holds files zpkg did not write (`repo site --out`): refused rather than overwritten. */
+  | 'E_OUTPUT_CONFLICT';
 
 export interface ErrorOptions {
   hint?: string;
