@@ -21,7 +21,7 @@ import { repositoryPage } from './pages/repository.js';
 import type { SiteMeta } from './pages/shell.js';
 import { virtualPage } from './pages/virtual.js';
 import { pictureJob, type PictureJob } from './pictures.js';
-import { buildSearchIndex } from './search-index.js';
+import { buildSearchIndex, type SearchIndex } from './search-index.js';
 import { browserMain } from './assets/browser.js';
 import { STYLE } from './assets/style.js';
 import { checkOutput, SiteWriter, type WriteStats } from './write.js';
@@ -39,6 +39,13 @@ export interface SiteOptions {
   /** Packages drawn per closure graph. */
   graphNodes?: number;
   onProgress?: (phase: string, done: number, total: number) => void;
+  /**
+   * Only the index page, its assets and the search index (no other page, no
+   * graph): a quick way to try the search of a large repository; the index's
+   * links to other pages lead nowhere. The browser test measures search on
+   * Debian's catalogue this way.
+   */
+  searchOnly?: boolean;
 }
 
 export interface SiteResult {
@@ -83,6 +90,22 @@ export async function renderSite(reader: RepoReader, options: SiteOptions): Prom
   const search = buildSearchIndex(model);
   for (const f of [...search.names, ...search.paths]) out.write(f.path, f.content);
 
+  if (options.searchOnly) {
+    out.write(paths.index, indexPage(model, meta, search));
+    const written = out.finish();
+    const t3 = performance.now();
+    return {
+      out: options.out,
+      repository: input.location,
+      rootVersion: input.root.version,
+      pages: { packages: 0, virtual: 0, sets: 0, releases: 0, browse: 0, total: 1 },
+      graphs: 0,
+      search: searchStats(search),
+      written,
+      seconds: { read: (t1 - t0) / 1000, model: (t2 - t1) / 1000, render: (t3 - t2) / 1000, total: (t3 - t0) / 1000 },
+    };
+  }
+
   const versions = input.entries.length;
   const threads = options.threads ?? (versions >= LARGE ? Math.min(4, availableParallelism()) : 0);
   const layout = await createLayout(threads);
@@ -114,7 +137,6 @@ export async function renderSite(reader: RepoReader, options: SiteOptions): Prom
   out.write(paths.index, indexPage(model, meta, search));
   const written = out.finish();
   const t3 = performance.now();
-  const searchFiles = [...search.names, ...search.paths];
   return {
     out: options.out,
     repository: input.location,
@@ -128,10 +150,15 @@ export async function renderSite(reader: RepoReader, options: SiteOptions): Prom
       total: model.names.length + virtual + model.sets.length + releases + browse.length + 3,
     },
     graphs,
-    search: { packages: search.packages, paths: search.pathCount, files: searchFiles.length, bytes: searchFiles.reduce((s, f) => s + f.content.length, 0) },
+    search: searchStats(search),
     written,
     seconds: { read: (t1 - t0) / 1000, model: (t2 - t1) / 1000, render: (t3 - t2) / 1000, total: (t3 - t0) / 1000 },
   };
+}
+
+function searchStats(search: SearchIndex): SiteResult['search'] {
+  const files = [...search.names, ...search.paths];
+  return { packages: search.packages, paths: search.pathCount, files: files.length, bytes: files.reduce((s, f) => s + f.content.length, 0) };
 }
 
 interface PackagePagesOptions {
