@@ -6,7 +6,8 @@ import type { BenchSuite } from './suite.js';
 import { depotSuite } from './depot.js';
 import { installSuite } from './install/suite.js';
 import { remoteSuite } from './remote.js';
+import { siteSuite } from './site.js';
 import { solverSuite } from './solver/suite.js';
 import { updateSuite } from './update.js';
 
-export const suites: readonly BenchSuite[] = [installSuite, solverSuite, updateSuite, remoteSuite, depotSuite];
+export const suites: readonly BenchSuite[] = [installSuite, solverSuite, updateSuite, remoteSuite, depotSuite, siteSuite];
