@@ -71,6 +71,9 @@ describe('zpkg repo site', () => {
     // a provided name leads to its providers
     expect(needs).toContain('href="../v/mail-agent.html"');
     expect(read('v/mail-agent.html')).toContain('href="../p/tinymail.html"');
+    // a conflict with a name nothing offers is as it should be: shown, not flagged
+    expect(read('p/tinymail.html')).toContain('<span class="muted">othermail</span>');
+    expect(read('p/tinymail.html')).not.toMatch(/othermail[^<]*\(nothing provides it\)/);
   });
 
   it('a release page: pinned versions, total size, what changed from the release before, a size chart', () => {

@@ -44,7 +44,7 @@ const PACKAGES: Spec[] = [
     recipe: { name: 'mycelium', version: '0.7.3', summary: 'end-to-end encrypted overlay network', license: 'Apache-2.0', depends: ['zos-base'], services: [{ name: 'mycelium', restart: 'always' }], users: [{ name: 'mycelium' }] },
     files: { 'usr/bin/mycelium': bin(200), 'etc/zinit/mycelium.yaml': zinit('mycelium --peers tcp://a') },
   },
-  { recipe: { name: 'tinymail', version: '1.0', summary: 'a tiny mail agent', provides: ['mail-agent'] }, files: { 'usr/sbin/tinymail': bin(8) } },
+  { recipe: { name: 'tinymail', version: '1.0', summary: 'a tiny mail agent', provides: ['mail-agent'], conflicts: ['othermail'] }, files: { 'usr/sbin/tinymail': bin(8) } },
   { recipe: { name: 'evil', version: '1.0', summary: EVIL_SUMMARY, description: `${EVIL_SUMMARY}\n<b>bold?</b>`, license: '<i>MIT</i>' }, files: { 'usr/share/evil/<b>x</b>.txt': 'x\n' } },
   { recipe: { name: 'needs-missing', version: '1.0', summary: 'depends on something nobody offers', depends: ['missing-thing (>= 2)', 'mail-agent'] }, files: { 'usr/bin/needs-missing': bin(1) } },
   {

@@ -91,7 +91,7 @@ function versionSection(input: PackagePageInput, v: VersionModel, pic: VersionPi
 <dt>Size</dt><dd>${formatBytes(e.size)} to download, ${formatBytes(e.installedSize)} installed</dd>
 <dt>Manifest</dt><dd>${e.manifest ? (manifestLink ? h`<a class="digest" href="${manifestLink}">${e.manifest}</a>` : h`<code class="digest">${e.manifest}</code>`) : 'none (catalog-only repository)'}</dd>
 ${v.releases.length ? h`<dt>Pinned by</dt><dd>${v.releases.map((r, k) => h`${k ? ', ' : ''}<a href="${rel(from, paths.release(r.set, r.version))}">${r.set} ${r.version}</a>`)}</dd>` : ''}
-${relationList(model, from, 'Depends on', e.depends)}${relationList(model, from, 'Conflicts with', e.conflicts.map((a) => [a]))}${relationList(model, from, 'Provides', e.provides.map((a) => [a]))}${relationList(model, from, 'Replaces', e.replaces.map((a) => [a]))}
+${relationList(model, from, 'Depends on', e.depends, true)}${relationList(model, from, 'Conflicts with', e.conflicts.map((a) => [a]))}${relationList(model, from, 'Provides', e.provides.map((a) => [a]))}${relationList(model, from, 'Replaces', e.replaces.map((a) => [a]))}
 </dl>
 <h3>Dependency closure</h3>${closureSection(model, from, v, pic, `${i}`)}
 ${m ? h`<h3>Delivers</h3>${filesOf(m, from, v.paths.length > FILES_INLINE ? paths.fileList(pkg.name, e.version) : undefined)}${lifecycleOf(m)}${m.description ? h`<h3>Description</h3><p class="desc">${m.description}</p>` : ''}` : ''}
