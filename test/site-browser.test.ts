@@ -219,6 +219,10 @@ describe('the catalogue served by zpkg serve', () => {
     expect(await resultNames(page)).toEqual(['freshly-published']);
     await page.goto(`${depot.url}/p/runc.html`);
     expect(await page.locator('#h-rdeps + p + ul').textContent()).toContain('freshly-published');
+
+    // a publish written straight into the directory (not through the depot) is seen too: root.json is polled
+    ok(['build', writePackage(join(work, 'direct'), { name: 'published-directly', version: '1.0', summary: 'written into the directory' }, { 'usr/bin/direct': 'x\n' }), '--repo', repo]);
+    await waitFor(`${depot.url}/p/published-directly.html`);
   });
 
   it('shows a clear error page, not a blank one, for a broken catalogue', async () => {
