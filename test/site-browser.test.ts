@@ -72,7 +72,7 @@ afterAll(async () => {
   console.log(`screenshots: ${shots}`);
 });
 
-describe('the catalogue served by nginx beside the repository', () => {
+describe('the catalogue served by nginx beside the repository', { timeout: 600_000 }, () => {
   it('searches by name and by a delivered path', async () => {
     await page.goto(`${nginx.url}/index.html`);
     await search(page, 'containerd');
@@ -198,7 +198,7 @@ describe('the catalogue served by nginx beside the repository', () => {
   });
 });
 
-describe('the catalogue served by zpkg serve', () => {
+describe('the catalogue served by zpkg serve', { timeout: 600_000 }, () => {
   it('serves the same pages at / beside the repository files, and renders again when a publish lands', async () => {
     await waitFor(`${depot.url}/`);
     const index = await fetch(`${depot.url}/`);
@@ -235,7 +235,7 @@ describe('the catalogue served by zpkg serve', () => {
     try {
       await waitFor(`${d.url}/`, 503);
       // pending or error: wait for the error
-      for (let i = 0; i < 300 && !(await (await fetch(`${d.url}/`)).text()).includes('E_DIGEST_MISMATCH'); i++) await new Promise((r) => setTimeout(r, 200));
+      for (let i = 0; i < 900 && !(await (await fetch(`${d.url}/`)).text()).includes('E_DIGEST_MISMATCH'); i++) await new Promise((r) => setTimeout(r, 200));
       await page.goto(`${d.url}/p/b.html`);
       expect(await page.textContent('h1')).toBe('The catalogue of this repository cannot be shown');
       expect(await page.textContent('[role=alert]')).toMatch(/E_DIGEST_MISMATCH: .*catalog.* is corrupt/);

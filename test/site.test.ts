@@ -29,7 +29,7 @@ beforeAll(() => {
   first = ok(['--json', 'repo', 'site', repo, '--out', site, '--base-url', 'https://pkg.example.org/zos']).json;
 }, 600_000);
 
-describe('zpkg repo site', () => {
+describe('zpkg repo site', { timeout: 600_000 }, () => {
   it('writes an index, a page per package, provided name, release set and release, browse pages and the repository page', () => {
     expect(first.pages).toMatchObject({ packages: 10, sets: 1, releases: 2, browse: 1 });
     for (const p of ['index.html', 'repository.html', 'sets.html', 'browse/1.html', 'p/hello.html', 'p/containerd.html', 'p/zos-release.html', 's/zos-release.html', 'r/zos-release@3.10.0.html', 'r/zos-release@3.11.0.html', 'v/mail-agent.html']) {
