@@ -28,7 +28,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startNginx(dir: string, options: { accessLog?: boolean } = {}): Promise<Nginx> {
+export interface NginxOptions {
+  accessLog?: boolean;
+  /** Serve with Debian's /etc/nginx/mime.types (web pages need text/html; repository files do not care). */
+  mimeTypes?: boolean;
+}
+
+export async function startNginx(dir: string, options: NginxOptions = {}): Promise<Nginx> {
   const prefix = mkdtempSync(join(tmpdir(), 'zpkg-nginx-'));
   for (const t of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(prefix, t));
   const port = await freePort();
@@ -48,7 +54,7 @@ http {
   keepalive_requests 100000;
   client_body_temp_path ${prefix}/body; proxy_temp_path ${prefix}/proxy; fastcgi_temp_path ${prefix}/fastcgi;
   uwsgi_temp_path ${prefix}/uwsgi; scgi_temp_path ${prefix}/scgi;
-  default_type application/octet-stream;
+  default_type application/octet-stream;${options.mimeTypes ? '\n  include /etc/nginx/mime.types; charset utf-8;' : ''}
   server { listen 127.0.0.1:${port}; root ${dir}; location / { } }
 }
 `,

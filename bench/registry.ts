@@ -8,8 +8,9 @@ import { depotSuite } from './depot.js';
 import { flistSuite } from './flist.js';
 import { installSuite } from './install/suite.js';
 import { remoteSuite } from './remote.js';
+import { siteSuite } from './site.js';
 import { solverSuite } from './solver/suite.js';
 import { startupSuite } from './startup.js';
 import { updateSuite } from './update.js';
 
-export const suites: readonly BenchSuite[] = [installSuite, solverSuite, updateSuite, remoteSuite, depotSuite, flistSuite, bootSuite, startupSuite];
+export const suites: readonly BenchSuite[] = [installSuite, solverSuite, updateSuite, remoteSuite, depotSuite, flistSuite, bootSuite, startupSuite, siteSuite];

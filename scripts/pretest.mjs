@@ -39,6 +39,8 @@ export const TOOLS = [
   { deb: 'librust-blake2b-simd-dev', check: ['/bin/sh', '-c', 'ls -d /usr/share/cargo/registry/blake2b_simd-1.*'] },
   // rustup's cargo when the machine has one, else Debian's
   { deb: 'cargo', check: ['/bin/sh', '-c', 'command -v cargo || test -x "$HOME/.cargo/bin/cargo"'] },
+  // a real browser for the static catalogue's tests (test/site-browser.test.ts), driven by playwright-core
+  { deb: 'chromium', bin: 'chromium' },
 ];
 
 import { spawnSync } from 'node:child_process';

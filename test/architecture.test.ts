@@ -21,11 +21,12 @@ const ALLOWED: Record<string, readonly string[]> = {
   repo: ['core', 'fs', 'solver'],
   image: ['core', 'fs', 'repo'],
   hooks: ['core', 'fs', 'image', 'repo', 'report'],
-  server: ['core', 'fs', 'repo'],
+  site: ['core', 'fs', 'repo'],
+  server: ['core', 'fs', 'repo', 'site'],
   build: ['core', 'fs', 'image', 'repo', 'report', 'solver'],
   txn: ['core', 'fs', 'hooks', 'image', 'repo', 'report', 'solver'],
   flist: ['build', 'core', 'fs', 'image', 'repo', 'report'],
-  cli: ['build', 'core', 'fs', 'flist', 'hooks', 'image', 'repo', 'report', 'server', 'solver', 'txn'],
+  cli: ['build', 'core', 'fs', 'flist', 'hooks', 'image', 'repo', 'report', 'server', 'site', 'solver', 'txn'],
 };
 
 let graph: Record<string, string[]>;

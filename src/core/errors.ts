@@ -81,7 +81,9 @@ export type ErrorCode =
    * opening state.db) after its files landed: the transaction was undone and
    * the running version stays.
    */
-  | 'E_SELF_TEST';
+  | 'E_SELF_TEST'
+  /** An output directory holds files zpkg did not write (`repo site --out`): refused rather than overwritten. */
+  | 'E_OUTPUT_CONFLICT';
 
 export interface ErrorOptions {
   hint?: string;

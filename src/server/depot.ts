@@ -10,6 +10,7 @@
  *                                 validity and version) is checked first
  *   DELETE /PATH                  remove a file (gc, remove); needs the lease
  *   GET    /_zpkg/list?prefix=P   repository paths under a prefix
+ *   GET    /, /p/…, …             the catalogue's pages (site.ts), when the depot has one
  *
  * `root.json` is only accepted from the lease holder, after a syncfs of what
  * was uploaded, and replaced by atomic rename: concurrent publishers are
@@ -22,6 +23,8 @@ import { ZpkgError } from '../core/errors.js';
 import { DirBackend } from '../repo/dir-backend.js';
 import { ROOT_FILE } from '../repo/layout.js';
 import { LeaseManager } from './lease.js';
+import type { SiteService } from './site.js';
+import { serveSite } from './site-static.js';
 import { repoPathOf, serveFile } from './static.js';
 import { checkUpload } from './uploads.js';
 
@@ -33,6 +36,8 @@ export interface DepotOptions {
   /** Largest accepted upload (default 2 GiB). */
   bodyLimit?: number;
   leaseIdleMs?: number;
+  /** The catalogue served at `/` (site.ts); without it only repository paths are served. */
+  site?: SiteService;
 }
 
 export interface Depot {
@@ -111,6 +116,7 @@ export function createDepot(options: DepotOptions): Depot {
     }
     if (isRoot) await repo.sync();
     await repo.write(path, body, { durable: isRoot });
+    if (isRoot) options.site?.kick();
     return reply.code(201).send({ stored: path, bytes: body.length });
   });
   app.delete('/*', async (req, reply) => {
@@ -121,7 +127,11 @@ export function createDepot(options: DepotOptions): Depot {
     await rm(`${options.dir}/${path}`, { force: true });
     return reply.send({ removed: path });
   });
-  app.get('/*', (req, reply) => serveFile(options.dir, req, reply));
-  app.addHook('onClose', async () => leases.close());
+  const site = options.site;
+  app.get('/*', (req, reply) => (site && repoPathOf(req.url) === undefined ? serveSite(site, req, reply) : serveFile(options.dir, req, reply)));
+  app.addHook('onClose', async () => {
+    leases.close();
+    await site?.close();
+  });
   return { app, leases };
 }
