@@ -20,7 +20,7 @@
  *   usr/lib/zpkg/app/zpkg.js          the loader of main.js (packaging/loader.cjs)
  *   usr/lib/zpkg/app/main.js          zpkg and its npm dependencies, one file (esbuild), and main.js.cache (V8 code cache)
  *   usr/lib/zpkg/app/lazy/            undici, the S3 SDK, fastify: each one file, loaded only by the commands that use it
- *   usr/lib/zpkg/app/stage-worker.js  the staging worker
+ *   usr/lib/zpkg/app/*-worker.js      the worker threads (staging, site rendering, graph layout, …)
  *   usr/lib/zpkg/app/addons/          better-sqlite3, zstd-napi, lz4-napi add-ons, stripped
  *   usr/lib/zpkg/bin/                 busybox (static) as `sync`, `chroot`, `unshare`, `mount`, `sh`: syncfs(2) and chrooted hooks (with /dev and /proc in a namespace)
  *   usr/lib/zpkg/BUNDLE.json          every file: size and where it came from
@@ -150,10 +150,11 @@ export async function buildBundle(options) {
 
   o.log('bundling the JavaScript (esbuild)');
   const { metafile } = await bundleJs({ repoRoot: REPO_ROOT, outDir: join(B, 'app'), version: o.version });
-  for (const f of ['main.js', ...LAZY.map((l) => `lazy/${l.file}`)]) rmSync(join(B, 'app', `${f}.LEGAL.txt`), { force: true });
+  for (const f of readdirSync(join(B, 'app'), { recursive: true })) if (String(f).endsWith('.LEGAL.txt')) rmSync(join(B, 'app', String(f)));
   copyFileSync(join(REPO_ROOT, 'packaging/loader.cjs'), join(B, 'app/zpkg.js'));
   writeFileSync(join(B, 'app/package.json'), '{"type":"commonjs"}\n');
-  for (const f of ['app/zpkg.js', 'app/main.js', 'app/stage-worker.js']) origins[f] = 'zpkg (this checkout), esbuild';
+  const workers = readdirSync(join(B, 'app')).filter((f) => f.endsWith('-worker.js')).map((f) => `app/${f}`);
+  for (const f of ['app/zpkg.js', 'app/main.js', ...workers]) origins[f] = 'zpkg (this checkout), esbuild';
   for (const l of LAZY) origins[`app/lazy/${l.file}`] = `npm ${l.pkg}, esbuild (loaded only by the commands that use it)`;
 
   o.log('add-ons');

@@ -1,8 +1,8 @@
 /**
  * The JavaScript of the bundle: zpkg and its npm dependencies in one
  * CommonJS file (`app/main.js`, started by `app/zpkg.js`, packaging/loader.cjs)
- * plus the staging worker (`app/stage-worker.js`, the file `txn/stage.ts`
- * starts by URL beside it), built by esbuild from src/.
+ * plus each worker thread's module beside it (`app/NAME-worker.js`, which
+ * the code starts by URL), built by esbuild from src/.
  *
  * CommonJS rather than an ES module: V8 compiles a script lazily and can
  * take a code cache for it (the loader), while a 3 MB module costs its whole
@@ -23,7 +23,7 @@
  * file (ADDONS below); relative requires resolve beside the bundle's file.
  */
 import { build } from 'esbuild';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 /** npm package → its add-on, and the module of that package that loads it. */
@@ -31,7 +31,22 @@ export const ADDONS = [
   { pkg: 'better-sqlite3', file: 'build/Release/better_sqlite3.node', name: 'better_sqlite3.node', loader: /[\\/]node_modules[\\/]bindings[\\/]bindings\.js$/, resolve: /^bindings$/ },
   { pkg: 'zstd-napi', file: 'build/Release/binding.node', name: 'zstd-napi.node', loader: /[\\/]node_modules[\\/]zstd-napi[\\/]binding\.js$/ },
   { pkg: '@antoniomuso/lz4-napi-linux-x64-gnu', file: 'lz4-napi.linux-x64-gnu.node', name: 'lz4-napi.node', loader: /[\\/]node_modules[\\/]lz4-napi[\\/]index\.js$/ },
+  { pkg: '@napi-rs/snappy-linux-x64-gnu', file: 'snappy.linux-x64-gnu.node', name: 'snappy.node', loader: /[\\/]node_modules[\\/]snappy[\\/]index\.js$/ },
 ];
+
+/**
+ * Every worker thread's module (`src/**\/NAME-worker.ts`) becomes `app/NAME-worker.js`
+ * beside main.js: each is started as `new URL('./NAME-worker.js', import.meta.url)`,
+ * and in the bundle import.meta.url is main.js's.
+ */
+function workerEntries(repoRoot) {
+  const out = {};
+  for (const f of readdirSync(join(repoRoot, 'src'), { recursive: true })) {
+    const m = /(?:^|[\\/])([a-z0-9-]+-worker)\.ts$/.exec(String(f));
+    if (m) out[m[1]] = join(repoRoot, 'src', String(f));
+  }
+  return out;
+}
 
 /**
  * npm packages bundled apart (see above): the import specifier zpkg uses → the
@@ -72,7 +87,7 @@ const COMMON = {
 };
 
 /**
- * Builds `outDir/main.js`, `outDir/stage-worker.js` and `outDir/lazy/*.js`
+ * Builds `outDir/main.js`, `outDir/NAME-worker.js` (every worker) and `outDir/lazy/*.js`
  * with their `outDir/node_modules/PKG/index.js`; returns esbuild's metafiles
  * (what each output holds; `inputs` of all builds merged) and its warnings.
  */
@@ -90,7 +105,7 @@ export async function bundleJs({ repoRoot, outDir, version }) {
   }
   const result = await build({
     absWorkingDir: repoRoot,
-    entryPoints: { main: join(repoRoot, 'packaging/entry.ts'), 'stage-worker': join(repoRoot, 'src/txn/stage-worker.ts') },
+    entryPoints: { main: join(repoRoot, 'packaging/entry.ts'), ...workerEntries(repoRoot) },
     ...COMMON,
     outdir: outDir,
     // `import()` of Node's own modules becomes a require: a script the loader compiles has no module loader behind it.
