@@ -63,7 +63,9 @@ export type ErrorCode =
   /** A release set is not one: its dependencies do not each pin one exact version. */
   | 'E_SET_INVALID'
   /** A file or directory named as input does not exist or is the wrong kind. */
-  | 'E_NOT_FOUND';
+  | 'E_NOT_FOUND'
+  /** A repository is in a format this zpkg does not read: an older one (`zpkg repo upgrade` converts it) or a newer one. */
+  | 'E_REPO_FORMAT';
 
 export interface ErrorOptions {
   hint?: string;
