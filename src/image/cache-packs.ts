@@ -4,10 +4,13 @@
  * deleted — it holds nothing that can be trusted to be where it says — and
  * its blobs are fetched again when needed.
  */
-import { closeSync, fstatSync, openSync, readdirSync, readSync, rmSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Digest } from '../core/digest.js';
-import { parsePackIndex, parsePackTrailer, PACK_TRAILER_SIZE, type FrameRef, type PackIndex } from '../repo/pack-format.js';
+import { compress } from '../repo/compress.js';
+import { fileSource, FrameDecoder } from '../repo/frame-decoder.js';
+import { FRAME_TARGET, parsePackIndex, parsePackTrailer, PACK_TRAILER_SIZE, type BlobEntry, type FrameRef, type PackIndex } from '../repo/pack-format.js';
+import { PackWriter } from '../repo/pack-writer.js';
 
 /** Where a cached blob lies: a file (a pack, or a single compressed blob), a frame in it, an offset in the frame's content. */
 export interface CachedBlob {
@@ -73,11 +76,92 @@ export function readCachePacks(dir: string): Map<Digest, CachedBlob> {
   return out;
 }
 
-/** The packs of `dir` that hold none of `keep`'s blobs. */
-export function cachePackNames(dir: string, keep: ReadonlySet<Digest>): { unneeded: string[] } {
-  const unneeded: string[] = [];
+/** A cache pack is rewritten when less than this share of its content is still needed. */
+const COMPACT_BELOW = 0.5;
+
+/**
+ * Rewrites a cache pack with only the blobs of `keep`: a frame whose blobs
+ * are all kept is copied as stored, a frame holding some is decoded and its
+ * kept blobs compressed again, a frame holding none is dropped. The new pack
+ * replaces the old one by rename. Returns the blobs dropped.
+ */
+function compact(file: string, index: PackIndex, keep: ReadonlySet<Digest>): number {
+  const tmp = `${file}.compact`;
+  const writer = new PackWriter(tmp);
+  const decoder = new FrameDecoder();
+  const fd = openSync(file, 'r');
+  let dropped = 0;
+  try {
+    const byFrame = new Map<number, BlobEntry[]>();
+    for (const b of index.blobs) byFrame.set(b.frame, [...(byFrame.get(b.frame) ?? []), b]);
+    let group: { digest: Digest; content: Buffer }[] = [];
+    let groupSize = 0;
+    const flush = (): void => {
+      if (!group.length) return;
+      const whole = Buffer.concat(group.map((g) => g.content));
+      let at = 0;
+      writer.addFrame(compress(whole), whole.length, group.map((g) => ({ digest: g.digest, offset: (at += g.content.length) - g.content.length, size: g.content.length })));
+      group = [];
+      groupSize = 0;
+    };
+    index.frames.forEach((frame, i) => {
+      const blobs = byFrame.get(i) ?? [];
+      const kept = blobs.filter((b) => keep.has(b.digest));
+      dropped += blobs.length - kept.length;
+      if (kept.length === 0) return;
+      if (kept.length === blobs.length) {
+        writer.addFrame(pread(fd, frame.length, frame.offset), frame.size, kept);
+        return;
+      }
+      for (const b of kept) {
+        const content = Buffer.alloc(b.size);
+        let at = 0;
+        decoder.split(fileSource(fd), frame, [b], { start: () => undefined, data: (_x, piece) => void (at += piece.copy(content, at)), end: () => undefined });
+        group.push({ digest: b.digest, content });
+        groupSize += b.size;
+        if (groupSize >= FRAME_TARGET) flush();
+      }
+    });
+    flush();
+    writer.finish();
+    renameSync(tmp, file);
+  } catch (err) {
+    writer.abort();
+    throw err;
+  } finally {
+    closeSync(fd);
+  }
+  return dropped;
+}
+
+export interface PackSweep {
+  removedPacks: number;
+  removedBlobs: number;
+  bytesFreed: number;
+}
+
+/**
+ * Drops the packs of `dir` that hold none of `keep`'s blobs, and compacts
+ * those of which less than half is still needed — unless the pack is also a
+ * local repository's (hard-linked: rewriting it would cost disk, not free it).
+ */
+export function sweepPacks(dir: string, keep: ReadonlySet<Digest>): PackSweep {
+  const out: PackSweep = { removedPacks: 0, removedBlobs: 0, bytesFreed: 0 };
   eachPack(dir, (file, index) => {
-    if (!index.blobs.some((b) => keep.has(b.digest))) unneeded.push(file);
+    const st = statSync(file);
+    const total = index.blobs.reduce((n, b) => n + b.size, 0);
+    const kept = index.blobs.filter((b) => keep.has(b.digest));
+    const keptBytes = kept.reduce((n, b) => n + b.size, 0);
+    if (kept.length === 0) {
+      rmSync(file, { force: true });
+      out.removedPacks += 1;
+      out.removedBlobs += index.blobs.length;
+      if (st.nlink === 1) out.bytesFreed += st.size;
+      return;
+    }
+    if (st.nlink > 1 || keptBytes >= total * COMPACT_BELOW) return;
+    out.removedBlobs += compact(file, index, keep);
+    out.bytesFreed += st.size - statSync(file).size;
   });
-  return { unneeded };
+  return out;
 }

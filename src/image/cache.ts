@@ -24,7 +24,7 @@ import { digestHex, type Digest } from '../core/digest.js';
 import { decodeManifest, type Manifest } from '../core/manifest.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { decodeBlobMap, type BlobMap } from '../repo/blob-map.js';
-import { cachePackNames, readCachePacks, type CachedBlob } from './cache-packs.js';
+import { readCachePacks, sweepPacks, type CachedBlob } from './cache-packs.js';
 
 export type { CachedBlob };
 
@@ -129,8 +129,9 @@ export interface CacheSweep {
 }
 
 /**
- * Deletes every cached blob, pack, manifest and map not needed by the kept
- * sets: a pack goes when it holds no kept blob; and the leftovers of
+ * Deletes every cached blob, manifest and map not needed by the kept sets;
+ * a pack goes when it holds no kept blob and is compacted when less than
+ * half of it is still needed (cache-packs.ts); and the leftovers of
  * interrupted transactions in tmp/ (the caller holds the image lock).
  */
 export function sweepCache(cache: string, keepManifests: ReadonlySet<Digest>, keepBlobs: ReadonlySet<Digest>): CacheSweep {
@@ -154,12 +155,10 @@ export function sweepCache(cache: string, keepManifests: ReadonlySet<Digest>, ke
   sweep(join(cache, 'blobs'), new Set([...keepBlobs].map((d) => blobCachePath(cache, d))), 'removedBlobs');
   sweep(join(cache, 'manifests'), new Set([...keepManifests].map((d) => manifestCachePath(cache, d))), 'removedManifests');
   sweep(join(cache, 'maps'), new Set([...keepManifests].map((d) => mapCachePath(cache, d))), undefined);
-  const packs = cachePackNames(join(cache, 'packs'), keepBlobs);
-  for (const file of packs.unneeded) {
-    result.bytesFreed += statSync(file).size;
-    rmSync(file, { force: true });
-    result.removedPacks += 1;
-  }
+  const packs = sweepPacks(join(cache, 'packs'), keepBlobs);
+  result.removedPacks = packs.removedPacks;
+  result.removedBlobs += packs.removedBlobs;
+  result.bytesFreed += packs.bytesFreed;
   sweep(join(cache, 'tmp'), new Set(), undefined);
   return result;
 }

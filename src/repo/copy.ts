@@ -11,6 +11,7 @@ import { entryKey, type CatalogEntry } from '../core/catalog.js';
 import type { Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
 import type { RepoReader, RepoWriter } from './backend.js';
+import { withSize } from './catalog-codec.js';
 import { placesOf, readRecord, repositoryBlobs, type BlobPlace } from './content.js';
 import { framesByPack, transferFrames } from './frame-transfer.js';
 import { packPath } from './layout.js';
@@ -113,7 +114,7 @@ export async function copyPackages(src: RepoReader, dst: RepoWriter, specs: read
       const prev = previousVersion(byKey.values(), entry.name, entry.version);
       const written = await writeRecord(dst, record.manifest, record.manifestBytes, entry.manifest!, (d) => known.get(d)!, prev?.manifest);
       result.bytesCopied += written.bytes;
-      byKey.set(key, { ...entry, size: fetchSize(written.map, written.record) });
+      byKey.set(key, withSize(entry, fetchSize(written.map, written.record)));
       to.files.set(key, from.files.get(key) ?? []);
       result.packages.push({ name: entry.name, version: entry.version, status: existing ? 'replaced' : 'added' });
     }

@@ -28,8 +28,8 @@ export function repoPathOf(urlPath: string): string | undefined {
     return undefined;
   }
   if (p === ROOT_FILE || /^keys\/[1-9][0-9]*\.json$/.test(p)) return p;
-  const kind = parseRepoPath(p)?.kind;
-  return kind === undefined || kind.startsWith('legacy') ? undefined : p;
+  // Format 2's files are served too, so `repo upgrade` can read them through the depot (uploads refuse them).
+  return parseRepoPath(p) === undefined ? undefined : p;
 }
 
 /** Ranges a request may ask for at once (nginx asks no limit; this bounds the work one request makes). */
