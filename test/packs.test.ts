@@ -6,7 +6,7 @@
  * ignore `Range` or answer several ranges as multipart/byteranges both work.
  */
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, readFileSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Digest } from '../src/core/digest.js';
@@ -229,5 +229,24 @@ describe('servers that answer ranges their own way', () => {
     const { packs } = await installAndUpdate('multipart', {});
     expect(packs).toHaveLength(1);
     expect(packs[0]).toMatchObject({ status: 206, range: expect.stringMatching(/^bytes=\d+-\d+,\d+-\d+$/) });
+  });
+});
+
+describe('verify', () => {
+  it('hashes every installed file on worker threads and names exactly the damaged ones', () => {
+    const { repo } = manyRepo('verify');
+    const root = freshImage('img-verify', repo);
+    ok(['--root', root, 'install', 'many']);
+    expect(ok(['--root', root, '--json', 'verify']).json.problems).toEqual([]);
+    // Same size, other content: only the digest can tell.
+    const f = join(root, 'opt/m/f123');
+    writeFileSync(f, readFileSync(f, 'utf8').replace('file 123', 'file 321'));
+    writeFileSync(join(root, 'opt/m/f7'), 'short\n');
+    const r = zpkg(['--root', root, '--json', 'verify']);
+    expect(r.status).toBe(1);
+    expect(r.json.problems.map((p: { path: string; problem: string }) => [p.path, p.problem.replace(/sha256:\w+/g, 'D')])).toEqual([
+      ['opt/m/f123', 'content differs (digest D, expected D)'],
+      ['opt/m/f7', `size is 6, expected ${'file 7\n'.repeat(50).length}`],
+    ]);
   });
 });

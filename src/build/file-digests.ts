@@ -10,8 +10,8 @@ import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Digest } from '../core/digest.js';
-import { WorkerPool, workerUrl } from '../fs/workers.js';
-import { HEAD, hashFile, type HashAnswer, type HashTask } from './hash-worker.js';
+import { HEAD, hashFile, hashWorkerUrl, type HashAnswer, type HashTask } from '../fs/hash-worker.js';
+import { WorkerPool } from '../fs/workers.js';
 
 export interface FileFacts {
   digest: Digest;
@@ -80,7 +80,7 @@ export async function hashTree(dir: string): Promise<void> {
   if (todo.length < POOL_MIN) return;
   const batches: (typeof todo)[] = [];
   for (let i = 0; i < todo.length; i += 128) batches.push(todo.slice(i, i + 128));
-  const pool = new WorkerPool<HashTask, HashAnswer>(workerUrl(import.meta.url, 'hash-worker'), Math.min(availableParallelism(), batches.length));
+  const pool = new WorkerPool<HashTask, HashAnswer>(hashWorkerUrl(), Math.min(availableParallelism(), batches.length));
   try {
     await Promise.all(
       batches.map(async (batch) => {

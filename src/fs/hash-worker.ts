@@ -1,11 +1,12 @@
 /**
  * A hashing worker (fs/workers.ts): the sha256 and the first HEAD bytes of
  * each file of a batch, read with synchronous syscalls through one reused
- * buffer — what a build needs of every file it packs, on every core.
+ * buffer — what a build needs of every file it packs, and `verify` of every
+ * installed file, on every core.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
-import { serve } from '../fs/workers.js';
+import { serve, workerUrl } from './workers.js';
 
 export const HEAD = 256;
 
@@ -39,6 +40,11 @@ export function hashFile(path: string, head: Buffer): { digest: string; size: nu
   } finally {
     closeSync(fd);
   }
+}
+
+/** This worker's URL for a WorkerPool (resolved here, whichever folder the pool is made in). */
+export function hashWorkerUrl(): URL {
+  return workerUrl(import.meta.url, 'hash-worker');
 }
 
 serve<HashTask, HashAnswer>((task) => {
