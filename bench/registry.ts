@@ -5,8 +5,9 @@
 import type { BenchSuite } from './suite.js';
 import { depotSuite } from './depot.js';
 import { installSuite } from './install/suite.js';
+import { linkSuite } from './link.js';
 import { remoteSuite } from './remote.js';
 import { solverSuite } from './solver/suite.js';
 import { updateSuite } from './update.js';
 
-export const suites: readonly BenchSuite[] = [installSuite, solverSuite, updateSuite, remoteSuite, depotSuite];
+export const suites: readonly BenchSuite[] = [installSuite, solverSuite, updateSuite, remoteSuite, depotSuite, linkSuite];
