@@ -84,7 +84,8 @@ describe('generations and rollback', () => {
     expect(r.keptGenerations).toEqual([3]);
     expect(r.trimmedGenerations).toBe(2);
     // Nothing kept needs the packs of either publish (hard-linked from the repository: no disk of their own).
-    expect(r).toMatchObject({ removedPacks: 2, removedBlobs: 25, removedManifests: 4 });
+    // Pack 1 holds lib 1.0, app 1.0's 21 files, extra and release (24 blobs); pack 2 what version 2 changed (3).
+    expect(r).toMatchObject({ removedPacks: 2, removedBlobs: 27, removedManifests: 4 });
     expect(zpkg(['--root', root, '--json', 'rollback', '1']).json.error.message).toMatch(/trimmed/);
     expect(zpkg(['--root', root, 'verify']).status).toBe(0);
   });
