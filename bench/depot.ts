@@ -42,9 +42,12 @@ export const depotSuite: BenchSuite = {
     const repo = join(ctx.workDir, 'repo');
     await zpkg(['repo', 'create', repo]);
     await zpkg(['build', srcPackage(join(ctx.workDir, 'seed'), 'seed', 20), '--repo', repo]);
-    const manifests = readdirSync(join(repo, 'manifests'), { recursive: true }).map(String).filter((p) => p.endsWith('.json'));
-    const blobs = readdirSync(join(repo, 'blobs'), { recursive: true }).map(String).filter((p) => p.endsWith('.zst'));
-    const requests = [{ method: 'GET', path: '/root.json' }, { method: 'GET', path: `/manifests/${manifests[0]}` }, ...blobs.slice(0, 8).map((b) => ({ method: 'GET', path: `/blobs/${b}` }))];
+    const records = readdirSync(join(repo, 'manifests'), { recursive: true }).map(String).filter((p) => p.endsWith('.zst'));
+    const packs = readdirSync(join(repo, 'packs'), { recursive: true }).map(String).filter((p) => p.endsWith('.pack'));
+    // What a client asks: the root metadata, a package record, its pack whole (a fresh install) and by ranges (an update).
+    const pack = `/packs/${packs[0]}`;
+    const ranges = ['bytes=8-4095', 'bytes=8-1023,4096-8191', 'bytes=-24'];
+    const requests = [{ method: 'GET', path: '/root.json' }, { method: 'GET', path: `/manifests/${records[0]}` }, { method: 'GET', path: pack }, ...ranges.map((range) => ({ method: 'GET', path: pack, headers: { range } }))];
     const duration = ctx.quick ? 5 : 20;
     const connections = 64;
     const rows: string[][] = [];

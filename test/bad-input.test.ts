@@ -4,28 +4,13 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { digestOf, type Digest } from '../src/core/digest.js';
-import { encodeManifest, type Manifest } from '../src/core/manifest.js';
 import { DirBackend } from '../src/repo/dir-backend.js';
-import { entryFromManifest } from '../src/repo/catalog-codec.js';
-import { compress } from '../src/repo/compress.js';
-import { blobPath, manifestPath } from '../src/repo/layout.js';
-import { commitSnapshot, readSnapshot } from '../src/repo/snapshot.js';
-import { readSigningKey } from '../src/repo/trust/key-file.js';
-import { prepareRoot } from '../src/repo/trust/sign.js';
+import { readSnapshot } from '../src/repo/snapshot.js';
+import { tamperBlob } from '../bench/shared/tamper-pack.js';
+import { craft, garbleFrame, removePack, rewriteRecord } from './helpers/packs.js';
 import { ok, snapshot, tempDir, writePackage, zpkg, TEST_KEY, TRUST } from './helpers/zpkg.js';
 
 let work: string;
-
-/** Publishes a hand-made manifest (valid or not) and its blobs, bypassing the builder's checks. */
-async function craft(repoDir: string, manifest: Record<string, unknown>, blobs: Buffer[]): Promise<void> {
-  const repo = new DirBackend(repoDir);
-  const snap = await readSnapshot(repo);
-  for (const b of blobs) await repo.write(blobPath(digestOf(b)), compress(b));
-  const { bytes, digest } = encodeManifest(manifest as unknown as Manifest);
-  await repo.write(manifestPath(digest), bytes);
-  const entry = entryFromManifest(manifest as unknown as Manifest, digest, 0, 0);
-  await commitSnapshot(repo, prepareRoot(repoDir, snap.root, { keys: [readSigningKey(TEST_KEY)] }), [...snap.entries, entry], snap.files);
-}
 
 const fileAction = (path: string, content: Buffer) => ({ type: 'file', path, mode: '0644', owner: 'root', group: 'root', size: content.length, digest: digestOf(content) });
 const meta = (name: string, actions: unknown[]) => ({ format: 1, name, version: '1.0', arch: 'all', summary: '', description: '', license: 'MIT', depends: [], conflicts: [], provides: [], replaces: [], actions });
@@ -75,11 +60,14 @@ describe('bad repositories', () => {
     writePackage(join(work, 'src-many'), { name: 'many', version: '1' }, files);
     ok(['build', join(work, 'src-many'), '--repo', repo]);
     const victim = digestOf(Buffer.from('content 399\n'));
-    writeFileSync(join(repo, blobPath(victim)), compress(Buffer.from('content 39X\n')));
+    // Valid zstd, a valid pack, a blob map to match: only the content is wrong.
+    tamperBlob(repo, victim, () => Buffer.from('content 39X\n'));
     const root = freshImage('img-corrupt', repo);
-    refuse(root, ['install', 'many'], 'E_DIGEST_MISMATCH', /is corrupt/);
-    writeFileSync(join(repo, blobPath(victim)), Buffer.from('not zstd at all'));
-    refuse(root, ['install', 'many'], 'E_DIGEST_MISMATCH', /undecodable/);
+    refuse(root, ['install', 'many'], 'E_DIGEST_MISMATCH', /content 399|is corrupt: it decompresses to content hashing to/);
+    // Nothing from that pack entered the cache.
+    expect(existsSync(join(root, 'var/lib/zpkg/cache/packs')) ? readdirSync(join(root, 'var/lib/zpkg/cache/packs')) : []).toEqual([]);
+    garbleFrame(repo, victim);
+    refuse(root, ['install', 'many'], 'E_DIGEST_MISMATCH', /is corrupt: not a valid zstd frame/);
     expect(zpkg(['repo', 'verify', repo]).status).toBe(1);
   });
 
@@ -90,9 +78,9 @@ describe('bad repositories', () => {
     for (let i = 0; i < 300; i++) files[`opt/m/f${i}`] = `m ${i}\n`;
     writePackage(join(work, 'src-missmany'), { name: 'missmany', version: '1' }, files);
     ok(['build', join(work, 'src-missmany'), '--repo', repo]);
-    rmSync(join(repo, blobPath(digestOf(Buffer.from('m 150\n')))));
+    removePack(repo, digestOf(Buffer.from('m 150\n')));
     const root = freshImage('img-missing-many', repo);
-    refuse(root, ['install', 'missmany'], 'E_BLOB_MISSING', /for `opt\/m\/f150` \(missmany\) is missing/);
+    refuse(root, ['install', 'missmany'], 'E_BLOB_MISSING', /pack sha256:[0-9a-f]+ is missing/);
   });
 
   it('a missing blob aborts the install', () => {
@@ -100,12 +88,12 @@ describe('bad repositories', () => {
     ok(['repo', 'create', repo]);
     writePackage(join(work, 'src-miss'), { name: 'miss', version: '1' }, { 'etc/a': 'a\n', 'etc/b': 'b\n' });
     ok(['build', join(work, 'src-miss'), '--repo', repo]);
-    rmSync(join(repo, blobPath(digestOf(Buffer.from('b\n')))));
+    removePack(repo, digestOf(Buffer.from('b\n')));
     const root = freshImage('img-missing', repo);
-    refuse(root, ['install', 'miss'], 'E_BLOB_MISSING', /blob sha256:[0-9a-f]+ for `etc\/b` \(miss\) is missing/);
+    refuse(root, ['install', 'miss'], 'E_BLOB_MISSING', /pack sha256:[0-9a-f]+ is missing/);
     const v = zpkg(['--json', 'repo', 'verify', repo]);
     expect(v.status).toBe(1);
-    expect(v.json.problems[0].problem).toMatch(/blob is missing \(miss 1: etc\/b\)/);
+    expect(v.json.problems[0].problem).toMatch(/is missing \(needed by miss 1\)/);
   });
 
   it('a corrupt manifest is refused by its digest', async () => {
@@ -114,8 +102,7 @@ describe('bad repositories', () => {
     writePackage(join(work, 'src-m'), { name: 'mpkg', version: '1' }, { 'etc/m': 'm\n' });
     ok(['build', join(work, 'src-m'), '--repo', repo]);
     const snap = await readSnapshot(new DirBackend(repo));
-    const path = join(repo, manifestPath(snap.entries[0]!.manifest as Digest));
-    writeFileSync(path, '{"format":1}');
+    rewriteRecord(repo, snap.entries[0]!.manifest as Digest, { manifestBytes: Buffer.from('{"format":1}') });
     const root = freshImage('img-badmanifest', repo);
     refuse(root, ['install', 'mpkg'], 'E_DIGEST_MISMATCH', /manifest .* is corrupt/);
   });

@@ -6,8 +6,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decompress } from '../src/repo/compress.js';
-import { blobPath } from '../src/repo/layout.js';
+import { placesOf, readBlob, readRecord } from '../src/repo/content.js';
+import { openRepoReader } from '../src/repo/open.js';
+import { readSnapshot } from '../src/repo/snapshot.js';
 import { readManifest, tarball, writeRecipe } from './helpers/recipes.js';
 import { ok, tempDir, TRUST, zpkg } from './helpers/zpkg.js';
 
@@ -126,7 +127,7 @@ describe('a recipe with sources and a build script', () => {
     expect(ok(['--root', root, 'verify']).stdout).toMatch(/ok/);
   });
 
-  it('carries attributes, config, hooks and services into the published manifest', () => {
+  it('carries attributes, config, hooks and services into the published manifest', async () => {
     const conf = manifest.actions.find((a: { path: string }) => a.path === 'etc/hello/hello.conf');
     expect(conf).toMatchObject({ type: 'file', mode: '0640', owner: 'root', group: 'root', config: true, restart: ['hello'] });
     expect(manifest.actions.find((a: { path: string }) => a.path === 'usr/bin/hello').config).toBeUndefined();
@@ -134,7 +135,10 @@ describe('a recipe with sources and a build script', () => {
     expect(manifest.hooks['post-install']).toEqual({ digest: `sha256:${sha(HOOK)}`, size: HOOK.length });
     expect(manifest.hooks['pre-remove']).toMatchObject({ size: '#!/bin/sh\necho bye\n'.length, timeout: 30 });
     // The hook's content is a blob of the repository, verified by its digest.
-    expect(decompress(readFileSync(join(repo, blobPath(manifest.hooks['post-install'].digest)))).toString()).toBe(HOOK);
+    const reader = openRepoReader(repo);
+    const entry = (await readSnapshot(reader)).entries.find((e) => e.name === manifest.name)!;
+    const place = placesOf(await readRecord(reader, entry.manifest!, 'hello')).get(manifest.hooks['post-install'].digest)!;
+    expect((await readBlob(reader, manifest.hooks['post-install'].digest, place, 'post-install')).toString()).toBe(HOOK);
     expect(ok(['repo', 'verify', repo]).stdout).toMatch(/all digests verified/);
   });
 

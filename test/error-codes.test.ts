@@ -116,7 +116,7 @@ describe('E_AUTH: a credential missing or refused', () => {
 
     it('carry the code the client turns back into its error', async () => {
       const put = (path: string, headers: Record<string, string>): Promise<Response> => fetch(`${depot.url}/${path}`, { method: 'PUT', body: 'x', headers: { 'content-type': 'application/octet-stream', ...headers } });
-      const anonymous = await put(`blobs/ff/${'f'.repeat(64)}.zst`, {});
+      const anonymous = await put(`packs/ff/${'f'.repeat(64)}.pack`, {});
       expect(anonymous.status).toBe(401);
       expect((await anonymous.json()).error).toMatchObject({ code: 'E_AUTH', message: 'publishing needs a valid bearer token' });
       const auth = { authorization: 'Bearer the-token' };

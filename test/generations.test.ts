@@ -25,7 +25,9 @@ beforeAll(() => {
   s('app2', { name: 'app', version: '2.0', depends: ['lib (>= 2.0)'] }, { ...files('2', 1), 'usr/bin/app': 'app 1\n', 'usr/share/app/new': 'new in 2\n' });
   s('extra', { name: 'extra', version: '1.0', conflicts: ['lib (>= 2.0)'] }, { 'usr/share/extra': 'x\n' });
   s('rel', { name: 'release', version: '3.10', depends: ['app (= 1.0)', 'lib (= 1.0)'] }, { 'etc/release': '3.10\n' });
-  ok(['build', join(work, 'lib1'), join(work, 'lib2'), join(work, 'app1'), join(work, 'app2'), join(work, 'extra'), join(work, 'rel'), '--repo', repo]);
+  // Two publishes, as releases come: the second pack holds only what version 2 changed.
+  ok(['build', join(work, 'lib1'), join(work, 'app1'), join(work, 'extra'), join(work, 'rel'), '--repo', repo]);
+  ok(['build', join(work, 'lib2'), join(work, 'app2'), '--repo', repo]);
 });
 
 function image(name: string): string {
@@ -77,10 +79,13 @@ describe('generations and rollback', () => {
     const root = image('img-gc');
     ok(['--root', root, 'install', 'app=1.0', 'lib=1.0']);
     ok(['--root', root, 'update']);
+    ok(['--root', root, 'remove', 'app', 'lib']);
     const r = ok(['--root', root, '--json', 'gc', '--keep', '1']).json;
-    expect(r.keptGenerations).toEqual([2]);
-    expect(r.trimmedGenerations).toBe(1);
-    expect(r.removedBlobs).toBe(2); // app 1.0's changed file and lib 1.0's library
+    expect(r.keptGenerations).toEqual([3]);
+    expect(r.trimmedGenerations).toBe(2);
+    // Nothing kept needs the packs of either publish (hard-linked from the repository: no disk of their own).
+    // Pack 1 holds lib 1.0, app 1.0's 21 files, extra and release (24 blobs); pack 2 what version 2 changed (3).
+    expect(r).toMatchObject({ removedPacks: 2, removedBlobs: 27, removedManifests: 4 });
     expect(zpkg(['--root', root, '--json', 'rollback', '1']).json.error.message).toMatch(/trimmed/);
     expect(zpkg(['--root', root, 'verify']).status).toBe(0);
   });

@@ -17,6 +17,7 @@ import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { craftOldLibc, LD, LIBC } from './helpers/libc.js';
+import { readManifest } from './helpers/recipes.js';
 import { ok, snapshot, tempDir, TRUST, writePackage, zpkg } from './helpers/zpkg.js';
 
 
@@ -55,7 +56,7 @@ describe('the glibc scenario', () => {
     expect(JSON.stringify(libc)).toContain('2.27-1');
     const list = ok(['repo', 'list', repo, '--json']).json;
     expect(JSON.stringify(list)).toContain('greeter');
-    const manifests = execFileSync('sh', ['-c', `cat ${repo}/manifests/*/*.json`], { encoding: 'utf8' }).split(/(?<=\})(?=\{)/).map((t) => JSON.parse(t));
+    const manifests = list.packages.map((p: { manifest: string }) => readManifest(repo, p.manifest) as any);
     const oldLibc = manifests.find((m) => m.name === 'libc');
     const greeter = manifests.find((m) => m.name === 'greeter');
     expect(oldLibc.provides).toContain('so:libc.so.6(GLIBC_2.27)');

@@ -4,9 +4,11 @@
  * cut midway) to prove retries and resumption with Range; mirrors failing over.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { digestOf } from '../src/core/digest.js';
+import { tamperBlob } from '../bench/shared/tamper-pack.js';
 import { addRemote, freePort, remoteAddArgs, startFlaky, startNginx, type Server } from './helpers/servers.js';
 import { ok, snapshot, tempDir, writePackage, zpkg } from './helpers/zpkg.js';
 
@@ -87,11 +89,8 @@ describe('http backend: what is downloaded is verified', () => {
     const repo = makeRepo();
     const nginx = await startNginx(repo);
     try {
-      // Swap the content of libdemo.txt's blob for another blob's: valid zstd, wrong content.
-      const blobs = readdirSync(join(repo, 'blobs'), { recursive: true }).map(String).filter((p) => p.endsWith('.zst'));
-      const sizes = blobs.map((b) => [b, readFileSync(join(repo, 'blobs', b)).length] as const).sort((a, b) => a[1] - b[1]);
-      const [victim, donor] = [sizes[0]![0], sizes[1]![0]];
-      writeFileSync(join(repo, 'blobs', victim), readFileSync(join(repo, 'blobs', donor)));
+      // libdemo.txt's blob holds other content: valid zstd, a valid pack and blob map, the wrong bytes.
+      tamperBlob(repo, digestOf('lib v1\n'), () => Buffer.from('lib v6\n'));
       const root = tempDir();
       addRemote(root, 'web', nginx.url);
       const before = outsideState(root);
@@ -99,7 +98,10 @@ describe('http backend: what is downloaded is verified', () => {
       expect(r.status).not.toBe(0);
       expect(r.json.error.code).toBe('E_DIGEST_MISMATCH');
       expect(outsideState(root)).toEqual(before);
-      expect(existsSync(join(root, 'var/lib/zpkg/cache/blobs', victim))).toBe(false);
+      // Nothing of what was downloaded entered the cache: no pack, and the fetched frames were deleted.
+      const cache = join(root, 'var/lib/zpkg/cache');
+      expect(existsSync(join(cache, 'packs')) ? readdirSync(join(cache, 'packs')) : []).toEqual([]);
+      expect(readdirSync(join(cache, 'tmp')).filter((n) => n.endsWith('.pack'))).toEqual([]);
     } finally {
       await nginx.stop();
     }
@@ -107,7 +109,7 @@ describe('http backend: what is downloaded is verified', () => {
 });
 
 describe('http backend against transient failures', () => {
-  it('retries 503s with backoff and resumes a blob cut midway with a Range request', async () => {
+  it('retries 503s with backoff and resumes a pack cut midway with a Range request from the byte it reached', async () => {
     const repo = makeRepo();
     const log = join(tempDir(), 'requests.log');
     const flaky = await startFlaky(repo, { FAIL_FIRST: 3, CUT: 1_000_000, LOG: log });
@@ -118,12 +120,12 @@ describe('http backend against transient failures', () => {
       expectInstalled(root);
       const lines = logLines(log);
       expect(lines.slice(0, 3).map((l) => l.status)).toEqual([503, 503, 503]);
-      // The one blob above CUT was cut midway once, then resumed from where it stopped.
-      const resumed = lines.filter((l) => l.status === 206);
-      expect(resumed).toHaveLength(1);
-      const attempts = lines.filter((l) => l.path === resumed[0].path);
-      expect(attempts.map((l) => l.status)).toEqual([200, 206]);
-      expect(attempts[1].range).toMatch(/^bytes=[1-9]\d*-$/);
+      // The pack (one range: both packages' frames) was cut midway once, then asked for again from where it stopped.
+      const attempts = lines.filter((l) => l.path.startsWith('packs/'));
+      expect(attempts.map((l) => l.status)).toEqual([206, 206]);
+      const [first, second] = attempts.map((l) => /^bytes=(\d+)-(\d+)$/.exec(l.range)!.slice(1).map(Number));
+      expect(second![1]).toBe(first![1]);
+      expect(second![0]).toBeGreaterThan(first![0]! + 1_000_000);
     } finally {
       await flaky.stop();
     }

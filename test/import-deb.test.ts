@@ -16,6 +16,7 @@ import { chmodSync, chownSync, linkSync, mkdirSync, readFileSync, symlinkSync, w
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fetchDebs } from './helpers/debs.js';
+import { readManifest } from './helpers/recipes.js';
 import { ok, snapshot, tempDir, TRUST, zpkg } from './helpers/zpkg.js';
 
 export const CLOSURE = [
@@ -142,8 +143,7 @@ describe('import-deb of a .deb built here with dpkg-deb', () => {
     ok(['repo', 'create', repo3]);
     const r = ok(['--json', 'import-deb', deb, '--repo', repo3]);
     expect(r.stderr).toMatch(/warning: crafted 1:2.0-3: maintainer scripts not run: postinst/);
-    const digest = r.json.packages[0].manifest.slice(7);
-    const m = JSON.parse(readFileSync(join(repo3, 'manifests', digest.slice(0, 2), `${digest}.json`), 'utf8'));
+    const m = readManifest(repo3, r.json.packages[0].manifest) as any;
     expect(m.version).toBe('1:2.0-3');
     expect(m.depends).toEqual(['libc6 (>= 2.34)', 'python3 | python3-minimal', 'base-files']);
     expect(m.conflicts).toEqual(['oldthing (<< 2)']);

@@ -5,7 +5,10 @@ import { spawn } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { digestOf } from '../src/core/digest.js';
 import { decompress } from '../src/repo/compress.js';
-import { blobPath } from '../src/repo/layout.js';
+import { packHolding } from '../bench/shared/tamper-pack.js';
+import { placesOf, readBlob, readRecord } from '../src/repo/content.js';
+import { openRepoReader } from '../src/repo/open.js';
+import { readSnapshot } from '../src/repo/snapshot.js';
 import { BIN, ok, TEST_KEY, tempDir, writePackage, zpkg } from './helpers/zpkg.js';
 
 let work: string;
@@ -31,7 +34,7 @@ describe('repository', () => {
     expect(zpkg(['--json', 'repo', 'create', busy]).json.error.message).toMatch(/is not empty/);
   });
 
-  it('publishes content-addressed blobs and manifests, each version growing root.json', () => {
+  it('publishes content-addressed packs and records, each version growing root.json', async () => {
     const repo = join(work, 'r2');
     ok(['repo', 'create', repo]);
     writePackage(join(work, 's-a'), { name: 'a', version: '1.0', summary: 'alpha' }, { 'etc/a': 'alpha\n', 'etc/dup': 'same\n', 'etc/dup2': 'same\n' });
@@ -39,8 +42,14 @@ describe('repository', () => {
     expect(out.publish.packages[0].status).toBe('added');
     expect(out.publish.blobsWritten).toBe(2); // identical contents share one blob
     expect(root(repo).version).toBe(2);
-    const blob = join(repo, blobPath(digestOf(Buffer.from('alpha\n'))));
-    expect(decompress(readFileSync(blob)).toString()).toBe('alpha\n');
+    // Both blobs in one pack, named by its sha256, each found through the pack's own index.
+    const pack = packHolding(repo, digestOf(Buffer.from('alpha\n')))!;
+    expect(pack.digest).toBe(digestOf(readFileSync(pack.path)));
+    expect(pack.index.blobs.map((b) => b.digest).sort()).toEqual([digestOf('alpha\n'), digestOf('same\n')].sort());
+    expect(readdirSync(join(repo, 'packs'), { recursive: true }).filter((p) => String(p).endsWith('.pack'))).toHaveLength(1);
+    const entry = (await readSnapshot(openRepoReader(repo))).entries[0]!;
+    const record = await readRecord(openRepoReader(repo), entry.manifest!, 'a');
+    expect((await readBlob(openRepoReader(repo), digestOf('alpha\n'), placesOf(record).get(digestOf('alpha\n'))!, 'etc/a')).toString()).toBe('alpha\n');
     // Building the same content again is a no-op; the same version with other content is refused.
     expect(ok(['--json', 'build', join(work, 's-a'), '--repo', repo]).json.upToDate.map((p: { name: string }) => p.name)).toEqual(['a']);
     expect(root(repo).version).toBe(2);
@@ -53,25 +62,33 @@ describe('repository', () => {
     expect(list.packages.map((p: { name: string; version: string; summary: string }) => [p.name, p.version, p.summary])).toEqual([['a', '1.0', 'alpha']]);
   });
 
-  it('remove drops a version from the catalog; gc then deletes what nothing references', () => {
+  it('remove drops a version from the catalog; gc then deletes what nothing references, keeping a pack whole while any record uses it', () => {
     const repo = join(work, 'r3');
     ok(['repo', 'create', repo]);
     writePackage(join(work, 's-b1'), { name: 'b', version: '1' }, { 'etc/b': 'one\n', 'etc/common': 'common\n' });
     writePackage(join(work, 's-b2'), { name: 'b', version: '2' }, { 'etc/b': 'two\n', 'etc/common': 'common\n' });
-    ok(['build', join(work, 's-b1'), join(work, 's-b2'), '--repo', repo]);
+    writePackage(join(work, 's-c'), { name: 'c', version: '1' }, { 'etc/c': 'see\n' });
+    // Three publishes, three packs; b 2 stores only `two` (`common` is in b 1's pack) and a delta from b 1's record.
+    for (const s of ['s-b1', 's-b2', 's-c']) ok(['build', join(work, s), '--repo', repo]);
+    const packOf = (text: string): string | undefined => packHolding(repo, digestOf(text))?.path;
+    expect(packHolding(repo, digestOf('two\n'))!.index.blobs).toHaveLength(1);
+    expect(readdirSync(join(repo, 'deltas'), { recursive: true }).filter((p) => String(p).endsWith('.zst'))).toHaveLength(1);
     const missing = zpkg(['--json', 'repo', 'remove', repo, 'b@3']);
     expect(missing.json.error.code).toBe('E_VERSION_UNKNOWN');
     expect(missing.json.error.hint).toMatch(/1, 2/);
     ok(['repo', 'remove', repo, 'b@1']);
-    expect(ok(['--json', 'repo', 'list', repo]).json.packages.map((p: { version: string }) => p.version)).toEqual(['2']);
-    expect(existsSync(join(repo, blobPath(digestOf(Buffer.from('one\n')))))).toBe(true);
-    const gc = ok(['--json', 'repo', 'gc', repo]).json;
-    expect(gc.removed.blobs).toBe(1);
-    expect(gc.removed.manifests).toBe(1);
-    expect(existsSync(join(repo, blobPath(digestOf(Buffer.from('one\n')))))).toBe(false);
-    expect(existsSync(join(repo, blobPath(digestOf(Buffer.from('common\n')))))).toBe(true);
+    expect(ok(['--json', 'repo', 'list', repo]).json.packages.map((p: { version: string }) => p.version)).toEqual(['2', '1']);
+    let gc = ok(['--json', 'repo', 'gc', repo]).json;
+    expect(gc.removed).toMatchObject({ manifests: 1, packs: 0, deltas: 0 });
+    expect(packOf('one\n')).toBeDefined(); // b 2 still places `common` in that pack
+    ok(['repo', 'remove', repo, 'b@2']);
+    gc = ok(['--json', 'repo', 'gc', repo]).json;
+    expect(gc.removed).toMatchObject({ manifests: 1, packs: 2, deltas: 1 });
+    expect(packOf('one\n')).toBeUndefined();
+    expect(packOf('two\n')).toBeUndefined();
+    expect(packOf('see\n')).toBeDefined();
     expect(readdirSync(join(repo, 'catalog'))).toHaveLength(1);
-    expect(ok(['repo', 'verify', repo]).stdout).toMatch(/1 packages, 1 manifests, 2 blobs: all digests verified/);
+    expect(ok(['repo', 'verify', repo]).stdout).toMatch(/1 packages, 1 manifests, 1 blobs: all digests verified/);
   });
 
   it('verify finds a tampered catalog', () => {

@@ -11,6 +11,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Digest } from '../src/core/digest.js';
+import { packPath } from '../src/repo/layout.js';
+import { boundaryOf, ByteRangesReader } from '../src/repo/multipart.js';
+import { packHolding } from '../bench/shared/tamper-pack.js';
+import { readManifest } from './helpers/recipes.js';
 import { addRemote, startDepot, type Server } from './helpers/servers.js';
 import { BIN, ok, TEST_KEY, tempDir, writePackage, zpkg } from './helpers/zpkg.js';
 
@@ -40,9 +45,9 @@ describe('zpkg serve', () => {
     const src = writePackage(join(base, 'p'), { name: 'hello', version: '1.0' }, { 'usr/bin/hello': { content: `#!/bin/sh\necho ${'hello '.repeat(200)}\n`, mode: 0o755 } });
     const r = ok(['--json', 'build', src, '--repo', depot.url, '--token', TOKEN]);
     expect(r.json.publish.packages[0].status).toBe('added');
-    const manifest = JSON.parse(readFileSync(join(dir, 'manifests', r.json.built[0].manifest.slice(7, 9), `${r.json.built[0].manifest.slice(7)}.json`), 'utf8'));
-    const digest: string = manifest.actions.find((a: any) => a.type === 'file').digest.slice(7);
-    blobPath = `blobs/${digest.slice(0, 2)}/${digest}.zst`;
+    const manifest = readManifest(dir, r.json.built[0].manifest);
+    const digest = (manifest.actions.find((a) => a.type === 'file') as { digest: Digest }).digest;
+    blobPath = packPath(packHolding(dir, digest)!.digest);
   });
   afterAll(async () => depot?.stop());
 
@@ -67,6 +72,16 @@ describe('zpkg serve', () => {
     expect(Buffer.from(await part.arrayBuffer()).equals(whole.subarray(4, 14))).toBe(true);
     const tail = await fetch(`${depot.url}/${blobPath}`, { headers: { range: 'bytes=-5' } });
     expect(Buffer.from(await tail.arrayBuffer()).equals(whole.subarray(whole.length - 5))).toBe(true);
+    // Several ranges: one multipart/byteranges answer, each part with its Content-Range.
+    const multi = await fetch(`${depot.url}/${blobPath}`, { headers: { range: 'bytes=0-7,20-29,-4' } });
+    expect(multi.status).toBe(206);
+    const boundary = boundaryOf(multi.headers.get('content-type')!)!;
+    const parts: [number, Buffer][] = [];
+    const reader = new ByteRangesReader(boundary, (at, data) => parts.push([at, Buffer.from(data)]));
+    reader.push(Buffer.from(await multi.arrayBuffer()));
+    expect(reader.complete).toBe(true);
+    expect(parts.map(([at, d]) => [at, d.length])).toEqual([[0, 8], [20, 10], [whole.length - 4, 4]]);
+    for (const [at, d] of parts) expect(d.equals(whole.subarray(at, at + d.length))).toBe(true);
     const beyond = await fetch(`${depot.url}/${blobPath}`, { headers: { range: `bytes=${whole.length + 10}-` } });
     expect(beyond.status).toBe(416);
     expect(beyond.headers.get('content-range')).toBe(`bytes */${whole.length}`);
@@ -92,11 +107,14 @@ describe('zpkg serve', () => {
     expect(wrong.json.error.code).toBe('E_AUTH');
     expect(wrong.status).toBe(1);
     expect(wrong.json.error.message).toMatch(/refused the token/);
-    const raw = await fetch(`${depot.url}/${blobPath.replace(/[0-9a-f]{64}/, 'f'.repeat(64)).replace(/blobs\/../, 'blobs/ff')}`, { method: 'PUT', body: 'junk' });
+    const raw = await fetch(`${depot.url}/packs/ff/${'f'.repeat(64)}.pack`, { method: 'PUT', body: 'junk' });
     expect(raw.status).toBe(401);
-    const forged = await fetch(`${depot.url}/blobs/ff/${'f'.repeat(64)}.zst`, { method: 'PUT', body: 'junk', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' } });
+    const forged = await fetch(`${depot.url}/packs/ff/${'f'.repeat(64)}.pack`, { method: 'PUT', body: 'junk', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' } });
     expect(forged.status).toBe(422);
-    expect(existsSync(join(dir, 'blobs/ff', `${'f'.repeat(64)}.zst`))).toBe(false);
+    expect(existsSync(join(dir, 'packs/ff', `${'f'.repeat(64)}.pack`))).toBe(false);
+    // A format 2 path is no path of this repository.
+    const legacy = await fetch(`${depot.url}/blobs/ff/${'f'.repeat(64)}.zst`, { method: 'PUT', body: 'junk', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' } });
+    expect(legacy.status).toBe(400);
     const rootNoLease = await fetch(`${depot.url}/root.json`, { method: 'PUT', body: rootBefore, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' } });
     expect(rootNoLease.status).toBe(409);
     expect(readFileSync(join(dir, 'root.json')).equals(rootBefore)).toBe(true);
@@ -177,12 +195,13 @@ describe('zpkg serve: maintenance through the depot', () => {
     const depot = await startDepot(dir, [TOKEN]);
     try {
       const env = { ZPKG_TOKEN: TOKEN };
-      ok(['build', writePackage(join(base, 'a'), { name: 'alpha', version: '1' }, { 'usr/share/a': 'only in alpha\n' }), writePackage(join(base, 'b'), { name: 'beta', version: '1' }, { 'usr/share/b': 'b\n' }), '--repo', depot.url], { env });
+      // Two publishes: two packs.
+      ok(['build', writePackage(join(base, 'a'), { name: 'alpha', version: '1' }, { 'usr/share/a': 'only in alpha\n' }), '--repo', depot.url], { env });
+      ok(['build', writePackage(join(base, 'b'), { name: 'beta', version: '1' }, { 'usr/share/b': 'b\n' }), '--repo', depot.url], { env });
       expect(zpkg(['--json', 'repo', 'remove', depot.url, 'alpha@1'], { env: { ZPKG_TOKEN: '' } }).json.error.code).toBe('E_AUTH');
       ok(['repo', 'remove', depot.url, 'alpha@1'], { env });
       const gc = ok(['--json', 'repo', 'gc', depot.url], { env }).json;
-      expect(gc.removed.blobs).toBe(1);
-      expect(gc.removed.manifests).toBe(1);
+      expect(gc.removed).toMatchObject({ packs: 1, manifests: 1 });
       expect(ok(['--json', 'repo', 'list', dir]).json.packages.map((p: any) => p.name)).toEqual(['beta']);
       ok(['repo', 'verify', dir]);
     } finally {

@@ -7,8 +7,7 @@ import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, s
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { digestOf } from '../src/core/digest.js';
-import { compress } from '../src/repo/compress.js';
-import { blobPath } from '../src/repo/layout.js';
+import { tamperBlob } from '../bench/shared/tamper-pack.js';
 import { ok, snapshot, tempDir, writePackage, zpkg } from './helpers/zpkg.js';
 
 let work: string;
@@ -179,7 +178,7 @@ describe('insecure remotes', () => {
     const old = readFileSync(join(repo, 'root.json'));
     ok(['build', join(work, 'src-b'), '--repo', repo], NO_KEY);
     ok(['--root', root, 'refresh']);
-    writeFileSync(join(repo, blobPath(digestOf('alpha\n'))), compress(Buffer.from('omega\n')));
+    tamperBlob(repo, digestOf('alpha\n'), () => Buffer.from('omega\n'));
     const r = zpkg(['--root', root, '--json', 'install', 'a']);
     expect(r.json.error.code).toBe('E_DIGEST_MISMATCH');
     expect(existsSync(join(root, 'etc/a'))).toBe(false);

@@ -11,7 +11,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZpkgError } from '../src/core/errors.js';
 import { parseAtom } from '../src/core/relation.js';
-import { blobCachePath, manifestCachePath } from '../src/image/cache.js';
+import { manifestCachePath } from '../src/image/cache.js';
 import { openImage, type Image } from '../src/image/image.js';
 import { getPackage } from '../src/image/state.js';
 import { StreamReport } from '../src/report/report.js';
@@ -83,7 +83,7 @@ beforeAll(async () => {
 });
 
 describe('prepare', () => {
-  it('fetches the manifests, plans every path, then puts every blob into the cache — nothing in the image changes yet', async () => {
+  it('fetches the manifests, plans every path, then makes every blob local under the content cache — nothing in the image changes yet', async () => {
     const { root, image } = freshImage();
     const target = await solveTarget(image, { install: atoms('app (= 1)') }, {}, 'test');
     expect(target.land.map((l) => `${l.name} ${l.version}`)).toEqual(['lib 2', 'app 1']);
@@ -94,7 +94,13 @@ describe('prepare', () => {
     expect(prepared.fetched).toMatchObject({ blobs: 3, fetched: 3 });
     for (const p of prepared.packages) {
       expect(existsSync(manifestCachePath(image.paths.cache, p.digest))).toBe(true);
-      for (const a of p.manifest.actions) if (a.type === 'file') expect(existsSync(blobCachePath(image.paths.cache, a.digest))).toBe(true);
+      for (const a of p.manifest.actions) {
+        if (a.type !== 'file') continue;
+        // In a pack fetch left under the cache's tmp/: it enters the cache proper once staging has checked it.
+        const src = prepared.changeset.content!.sources.get(a.digest)!;
+        expect(src.file.startsWith(join(image.paths.cache, 'tmp/'))).toBe(true);
+        expect(existsSync(src.file)).toBe(true);
+      }
     }
     expect(Object.keys(prepared.seconds).sort()).toEqual(['fetch', 'manifests', 'plan']);
     expect(snapshot(root, (r) => r.startsWith('var/lib/zpkg'))).toEqual(before);
@@ -116,10 +122,12 @@ describe('prepare', () => {
   it('a path conflict is refused before a single blob is fetched', async () => {
     const { image } = freshImage();
     await install(image, atoms('svc'), opts());
-    const blobs = readdirSync(join(image.paths.cache, 'blobs'), { recursive: true }).length;
+    // Blobs and packs, cached or fetched (manifests and blob maps are read to plan the paths).
+    const content = (): string[] => (readdirSync(image.paths.cache, { recursive: true }) as string[]).filter((p) => !/^(manifests|maps)\b/.test(p)).sort();
+    const cached = content();
     const target = await solveTarget(image, { install: atoms('clash') }, {}, 'test');
     await expect(prepare(image, target, { report: quietReport().report })).rejects.toMatchObject({ code: 'E_FILE_CONFLICT' });
-    expect(readdirSync(join(image.paths.cache, 'blobs'), { recursive: true })).toHaveLength(blobs);
+    expect(content()).toEqual(cached);
     image.close();
   });
 });
@@ -181,7 +189,9 @@ describe('one dry-run shape for every changing command', () => {
     expect(results.update.upgrade.map((u) => `${u.name} ${u.from}→${u.to}`).sort()).toEqual(['app 1→2', 'lib 1→2', 'svc 1→2']);
     expect(results.update.lifecycle?.hooks.map((h) => `${h.phase} ${h.package} ${h.detail}`)).toEqual(['pre-upgrade svc 1 → 2', 'post-upgrade svc 1 → 2']);
     expect(results.update.lifecycle?.services.map((s) => `${s.action} ${s.name}`)).toEqual(['stop svc', 'start svc']);
-    expect(results.update.fetched.fetched).toBe(3);
+    // The directory repository's pack (one publish: every version) was hard-linked whole at install: nothing left to fetch.
+    expect(results.update.fetched.fetched).toBe(0);
+    expect(results.update.fetched.blobs).toBe(5); // three files and two hooks
     expect(results.sync.remove.map((p) => p.name)).toEqual(['svc']);
     expect(results.sync.install).toEqual([{ name: 'rel', version: '2' }]);
     expect(results.rollback.remove.map((p) => p.name).sort()).toEqual(['app', 'lib', 'svc']);

@@ -22,6 +22,7 @@ import { readCandidates, readRoot, readSnapshot } from '../repo/snapshot.js';
 import { buildPool, checkInstallable, type Uninstallable } from '../solver/index.js';
 import { buildRecipe, type StagedBuild } from './build.js';
 import { buildLog, ensureStateDir, inputDigest, readBuildState, writeBuildState } from './build-state.js';
+import { hashTree } from './file-digests.js';
 import { loadRecipe, RECIPE_FILE, type Recipe } from './recipe.js';
 
 export interface BuildRunOptions {
@@ -138,6 +139,7 @@ export async function runBuilds(dirs: readonly string[], o: BuildRunOptions): Pr
         const other = makers.get(key);
         if (other) throw new ZpkgError('E_RECIPE_INVALID', `recipe ${recipe.file}: ${recipe.name} ${recipe.version} is also made by ${other} in this run`);
         makers.set(key, recipe.file);
+        await hashTree(recipe.dir);
         const inputs = inputDigest(recipe.dir);
         const state = writer && !o.force ? readBuildState(recipe.dir) : undefined;
         if (state && state.inputs === inputs && state.name === recipe.name && state.version === recipe.version && inRepo.get(key) === state.manifest) {

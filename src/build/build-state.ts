@@ -14,7 +14,8 @@
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { digestOf, isDigest, type Digest } from '../core/digest.js';
+import { isDigest, type Digest } from '../core/digest.js';
+import { factsOf, lstatWalked } from './file-digests.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 
 /** Bump when the builder would make a different package from the same inputs. */
@@ -47,13 +48,13 @@ export function inputDigest(recipeDir: string): Digest {
       if (!rel && name === STATE_DIR) continue;
       const abs = join(dir, name);
       const path = rel ? `${rel}/${name}` : name;
-      const st = lstatSync(abs);
+      const st = lstatWalked(abs);
       const head = `${JSON.stringify(path)} ${(st.mode & 0o7777).toString(8)} ${st.uid}:${st.gid}`;
       if (st.isDirectory()) {
         hash.update(`${head} dir\n`);
         walk(abs, path);
       } else if (st.isSymbolicLink()) hash.update(`${head} link ${JSON.stringify(readlinkSync(abs))}\n`);
-      else if (st.isFile()) hash.update(`${head} file ${digestOf(readFileSync(abs))}\n`);
+      else if (st.isFile()) hash.update(`${head} file ${factsOf(abs, st).digest}\n`);
       else hash.update(`${head} special ${st.mode >>> 12}\n`);
     }
   };

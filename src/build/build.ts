@@ -15,6 +15,7 @@ import type { BuiltPackage } from '../repo/publish.js';
 import { packageFromDeb } from './deb/index.js';
 import { deriveRelations, mergeRelations } from './deps/index.js';
 import { packTree, type PackedTree } from './pack.js';
+import { hashTree } from './file-digests.js';
 import { loadRecipe, type Recipe } from './recipe.js';
 import { checkContained, runBuildScript, type BuildDirs } from './script.js';
 import { stageSources } from './sources.js';
@@ -102,6 +103,7 @@ export async function buildRecipe(recipe: Recipe, options: BuildOptions): Promis
   const { tree } = recipe;
   if (tree.from === 'root') {
     options.onStep?.('pack');
+    await hashTree(tree.dir);
     return { result: packageTree(recipe, tree.dir, options.onFile), cleanup: () => undefined };
   }
   const top = mkdtempSync(join(tmpdir(), `zpkg-build-${recipe.name}-`));
@@ -119,6 +121,7 @@ export async function buildRecipe(recipe: Recipe, options: BuildOptions): Promis
     await runBuildScript(recipe, tree.script, dirs, options.log, options.signal);
     checkContained(recipe, dirs);
     options.onStep?.('pack');
+    await hashTree(dirs.dest);
     return { result: packageTree(recipe, dirs.dest, options.onFile), cleanup };
   } catch (err) {
     cleanup();

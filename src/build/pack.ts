@@ -5,15 +5,16 @@
  * (select.ts); owners come from the recipe or from the files (the build host's
  * account names); modes and restarts from the recipe's attributes.
  */
-import { lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import picomatch from 'picomatch';
-import { digestOf, type Digest } from '../core/digest.js';
+import type { Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
 import { formatMode, type Action, type FileAction } from '../core/manifest.js';
 import { readAccounts } from '../image/accounts.js';
 import type { Recipe } from './recipe.js';
 import { selector } from './select.js';
+import { factsOf, lstatWalked } from './file-digests.js';
 
 export interface PackedTree {
   actions: Action[];
@@ -73,7 +74,7 @@ export function packTree(recipe: Recipe, onFile?: (bytes: number) => void, treeD
       const path = rel ? `${rel}/${name}` : name;
       const verdict = select.entry(path, included);
       if (verdict === 'excluded') continue;
-      const st = lstatSync(abs);
+      const st = lstatWalked(abs);
       const own = ownership(path, st);
       if (st.isDirectory()) {
         const at = actions.length;
@@ -95,13 +96,12 @@ export function packTree(recipe: Recipe, onFile?: (bytes: number) => void, treeD
           continue;
         }
         if (st.nlink > 1) inodes.set(inode, path);
-        const content = readFileSync(abs);
-        const digest = digestOf(content);
+        const { digest, size } = factsOf(abs, st);
         blobs.set(digest, abs);
         files += 1;
-        bytes += content.length;
-        onFile?.(content.length);
-        const action: FileAction = { type: 'file', path, mode: own.mode ?? formatMode(st.mode), owner: own.owner, group: own.group, size: content.length, digest };
+        bytes += size;
+        onFile?.(size);
+        const action: FileAction = { type: 'file', path, mode: own.mode ?? formatMode(st.mode), owner: own.owner, group: own.group, size, digest };
         if (isConfig(path) || facts?.get(path)?.config) action.config = true;
         if (own.restart?.length) action.restart = own.restart;
         actions.push(action);

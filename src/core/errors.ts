@@ -83,7 +83,9 @@ export type ErrorCode =
    */
   | 'E_SELF_TEST'
   /** An output directory holds files zpkg did not write (`repo site --out`): refused rather than overwritten. */
-  | 'E_OUTPUT_CONFLICT';
+  | 'E_OUTPUT_CONFLICT'
+  /** A repository is in a format this zpkg does not read: an older one (`zpkg repo upgrade` converts it) or a newer one. */
+  | 'E_REPO_FORMAT';
 
 export interface ErrorOptions {
   hint?: string;

@@ -11,16 +11,16 @@ import { join } from 'node:path';
 import type { CatalogEntry } from '../core/catalog.js';
 import { digestOf, type Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
-import { decodeManifest, type Manifest } from '../core/manifest.js';
+import type { Manifest } from '../core/manifest.js';
 import { compareVersions } from '../core/version.js';
 import { imageIds, type Ids } from '../image/accounts.js';
 import { blobCachePath, readCachedManifest } from '../image/cache.js';
 import { openImage } from '../image/image.js';
 import { getPackage } from '../image/state.js';
 import { decompress } from '../repo/compress.js';
-import { blobPath, manifestPath } from '../repo/layout.js';
+import { placesOf, readBlob, readRecord } from '../repo/content.js';
 import { openRepoReader } from '../repo/open.js';
-import { readCatalog, readRoot, readVerified } from '../repo/snapshot.js';
+import { readCatalog, readRoot } from '../repo/snapshot.js';
 
 export interface PackageSource {
   manifest: Manifest;
@@ -69,16 +69,19 @@ export async function publishedPackage(url: string, spec: string, root: string):
     if (!entry) throw new ZpkgError('E_VERSION_UNKNOWN', `${url} has no ${name} ${version}`, { hint: `available: ${entries.map((e) => e.version).join(', ')}` });
     if (entry.manifest === undefined) throw new ZpkgError('E_MANIFEST_MISSING', `${url}: ${name} ${entry.version} has no manifest (a catalog-only repository)`);
     const digest = entry.manifest;
-    const manifest = decodeManifest(await readVerified(reader, manifestPath(digest), digest, 'manifest'), digest);
+    // The record is the manifest (checked against its digest) and where each blob lies in the repository's packs.
+    const record = await readRecord(reader, digest, `${name} ${entry.version}`);
+    const manifest = record.manifest;
+    const places = placesOf(record);
     return {
       manifest,
       digest,
       origin: url,
       ids: idsFor(manifest, root),
       async content(d: Digest): Promise<Buffer> {
-        const stored = await reader.read(blobPath(d));
-        if (stored === undefined) throw new ZpkgError('E_BLOB_MISSING', `${url}: blob ${d} of ${name} ${manifest.version} is missing`);
-        return checked(decompress(stored), d, `${url}: blob ${blobPath(d)}`);
+        const place = places.get(d);
+        if (place === undefined) throw new ZpkgError('E_BLOB_MISSING', `${url}: blob ${d} is not one of ${name} ${manifest.version}'s`);
+        return readBlob(reader, d, place, `${name} ${manifest.version}`);
       },
       close: async () => reader.close?.(),
     };

@@ -3,9 +3,18 @@
  * repositories that update, fix, rollback and verify need again, all
  * content-addressed so a cached entry is checked against its name on read.
  *
- *   blobs/<hh>/<hex>.zst     a blob as the repository stores it (compressed)
+ *   packs/<name>.pack        packs (repo/pack-format.ts) holding the blobs of installed and
+ *                            recent packages: a repository's pack hard-linked from a local
+ *                            repository (no bytes copied), or the frames an install
+ *                            downloaded, with an index of their own. A pack enters the cache
+ *                            only after staging checked every blob read from it.
+ *   blobs/<hh>/<hex>.zst     single blobs: hooks (the hook store reads them before staging)
+ *                            and blobs cached by zpkg before packs
  *   manifests/<hex>.json     a manifest's canonical bytes
- *   tmp/                     entries being written (swept under the image lock)
+ *   maps/<hex>.map           its blob map, as the repository's record had it (an upgrade's
+ *                            delta is made against the record they rebuild)
+ *   tmp/                     entries being written, and packs fetched by a transaction that
+ *                            has not staged yet
  *
  * This module owns the layout; nothing else joins paths under `cache/`.
  */
@@ -14,6 +23,10 @@ import { join } from 'node:path';
 import { digestHex, type Digest } from '../core/digest.js';
 import { decodeManifest, type Manifest } from '../core/manifest.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { decodeBlobMap, type BlobMap } from '../repo/blob-map.js';
+import { readCachePacks, sweepPacks, type CachedBlob } from './cache-packs.js';
+
+export type { CachedBlob };
 
 export function blobCachePath(cache: string, digest: Digest): string {
   const hex = digestHex(digest);
@@ -22,6 +35,14 @@ export function blobCachePath(cache: string, digest: Digest): string {
 
 export function manifestCachePath(cache: string, digest: Digest): string {
   return join(cache, 'manifests', `${digestHex(digest)}.json`);
+}
+
+export function mapCachePath(cache: string, digest: Digest): string {
+  return join(cache, 'maps', `${digestHex(digest)}.map`);
+}
+
+export function packCachePath(cache: string, name: string): string {
+  return join(cache, 'packs', `${name}.pack`);
 }
 
 /** Where an entry is written before it is renamed to its name: the cache never holds a partial entry under its name. */
@@ -50,16 +71,72 @@ export function writeCachedManifest(cache: string, digest: Digest, bytes: Uint8A
   writeFileAtomic(manifestCachePath(cache, digest), bytes, { tmpDir: join(cache, 'tmp') });
 }
 
+/** A cached blob map with its bytes, checked against its manifest; undefined when missing or damaged (it is fetched again). */
+export function readCachedMap(cache: string, digest: Digest, manifest: Manifest): { map: BlobMap; bytes: Buffer } | undefined {
+  const path = mapCachePath(cache, digest);
+  if (!existsSync(path)) return undefined;
+  try {
+    const bytes = readFileSync(path);
+    return { map: decodeBlobMap(bytes, manifest, path), bytes };
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeCachedMap(cache: string, digest: Digest, bytes: Uint8Array): void {
+  writeFileAtomic(mapCachePath(cache, digest), bytes, { tmpDir: join(cache, 'tmp') });
+}
+
+/**
+ * Every blob the cache holds and where: the packs' own indexes (each checked
+ * when read; a damaged pack is dropped, its blobs fetched again), then the
+ * single blob files not in any pack.
+ */
+export function cachedBlobs(cache: string): Map<Digest, CachedBlob> {
+  const out = readCachePacks(join(cache, 'packs'));
+  const blobs = join(cache, 'blobs');
+  let dirs: string[] = [];
+  try {
+    dirs = readdirSync(blobs);
+  } catch {
+    return out;
+  }
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = readdirSync(join(blobs, dir));
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const m = /^([0-9a-f]{64})\.zst$/.exec(name);
+      if (!m) continue;
+      const digest: Digest = `sha256:${m[1]}`;
+      if (out.has(digest)) continue;
+      const file = join(blobs, dir, name);
+      // A single blob is one frame of unknown content size: its manifest's size is checked when it is read.
+      out.set(digest, { file, frame: { offset: 0, length: statSync(file).size, size: -1 }, offset: 0, size: -1 });
+    }
+  }
+  return out;
+}
+
 export interface CacheSweep {
   removedBlobs: number;
   removedManifests: number;
+  removedPacks: number;
   bytesFreed: number;
 }
 
-/** Deletes every cached blob and manifest not in the kept sets. */
+/**
+ * Deletes every cached blob, manifest and map not needed by the kept sets;
+ * a pack goes when it holds no kept blob and is compacted when less than
+ * half of it is still needed (cache-packs.ts); and the leftovers of
+ * interrupted transactions in tmp/ (the caller holds the image lock).
+ */
 export function sweepCache(cache: string, keepManifests: ReadonlySet<Digest>, keepBlobs: ReadonlySet<Digest>): CacheSweep {
-  const result: CacheSweep = { removedBlobs: 0, removedManifests: 0, bytesFreed: 0 };
-  const sweep = (dir: string, keep: ReadonlySet<string>, count: 'removedBlobs' | 'removedManifests'): void => {
+  const result: CacheSweep = { removedBlobs: 0, removedManifests: 0, removedPacks: 0, bytesFreed: 0 };
+  const sweep = (dir: string, keep: ReadonlySet<string>, count: 'removedBlobs' | 'removedManifests' | undefined): void => {
     let entries: string[];
     try {
       entries = readdirSync(dir, { recursive: true }) as string[];
@@ -71,11 +148,17 @@ export function sweepCache(cache: string, keepManifests: ReadonlySet<Digest>, ke
       const st = statSync(abs);
       if (!st.isFile() || keep.has(abs)) continue;
       rmSync(abs, { force: true });
-      result[count] += 1;
+      if (count) result[count] += 1;
       result.bytesFreed += st.size;
     }
   };
   sweep(join(cache, 'blobs'), new Set([...keepBlobs].map((d) => blobCachePath(cache, d))), 'removedBlobs');
   sweep(join(cache, 'manifests'), new Set([...keepManifests].map((d) => manifestCachePath(cache, d))), 'removedManifests');
+  sweep(join(cache, 'maps'), new Set([...keepManifests].map((d) => mapCachePath(cache, d))), undefined);
+  const packs = sweepPacks(join(cache, 'packs'), keepBlobs);
+  result.removedPacks = packs.removedPacks;
+  result.removedBlobs += packs.removedBlobs;
+  result.bytesFreed += packs.bytesFreed;
+  sweep(join(cache, 'tmp'), new Set(), undefined);
   return result;
 }

@@ -19,9 +19,9 @@ import { CatalogRow } from '../core/catalog-table.js';
 import { decodeCatalog, decodeCatalogTable } from '../repo/catalog-codec.js';
 import { localDirOf } from '../repo/dir-backend.js';
 import { openMirroredReader, openRepoReader } from '../repo/open.js';
-import { parseRootMetadata, parseSignedRoot, type RootMetadata } from '../repo/root-metadata.js';
+import { parseRootMetadata, parseSignedRoot, requireCurrentFormat, type RootMetadata } from '../repo/root-metadata.js';
 import { decodeFileIndex, readCatalogBytes, readVerified, type FileIndex } from '../repo/snapshot.js';
-import { fileIndexPath, ROOT_FILE, rotationPath } from '../repo/layout.js';
+import { fileIndexPath, REPO_FORMAT, ROOT_FILE, rotationPath } from '../repo/layout.js';
 import { acceptRoot, initialTrust, type TrustState } from '../repo/trust/accept.js';
 import type { KeyId } from '../repo/trust/keys.js';
 import type { Image } from './image.js';
@@ -189,6 +189,7 @@ export async function refreshRemote(image: Image, remote: Remote): Promise<Refre
   if (!bytes) throw new ZpkgError('E_REMOTE_UNREACHABLE', `remote \`${remote.name}\` (${remote.url}) is not a zpkg repository (no ${ROOT_FILE})`);
   const what = `remote \`${remote.name}\` (${remote.url})`;
   const signedRoot = parseSignedRoot(bytes, what);
+  requireCurrentFormat(signedRoot.signed, remote.url);
   const next = await acceptRoot({
     state,
     root: signedRoot,
@@ -242,7 +243,9 @@ const expired = (root: RootMetadata): boolean => root.expires !== undefined && D
 function readCachedRoot(image: Image, name: string): RootMetadata | undefined {
   const path = join(cacheDir(image, name), 'root.json');
   if (!existsSync(path)) return undefined;
-  return parseRootMetadata(readFileSync(path), path);
+  const root = parseRootMetadata(readFileSync(path), path);
+  // Root metadata cached from a repository in an older format is not used: refresh fetches the current one.
+  return root.format === REPO_FORMAT ? root : undefined;
 }
 
 /**

@@ -152,6 +152,11 @@ export function allFiles(db: Database.Database): FileRow[] {
   return (stmt(db, 'SELECT * FROM files').all() as RawFile[]).map(toFile);
 }
 
+/** How many installed paths are files (what `verify` may have to hash). */
+export function countFiles(db: Database.Database): number {
+  return (stmt(db, 'SELECT count(*) AS n FROM files').get() as { n: number }).n;
+}
+
 export function allDirs(db: Database.Database): DirRow[] {
   return stmt(db, 'SELECT * FROM dirs').all() as DirRow[];
 }

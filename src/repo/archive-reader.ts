@@ -1,7 +1,9 @@
 /** Reads a repository archive (`archive-format.ts`) in place: one positional read per file. */
 import { closeSync, fstatSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { ZpkgError } from '../core/errors.js';
-import type { DownloadOptions, FreshRead, RepoReader } from './backend.js';
+import type { ByteRange, DownloadOptions, FreshRead, RangeReadOptions, RangeSink, RepoReader } from './backend.js';
+import { readFileRanges } from './file-ranges.js';
+import { rangePastEnd } from './ranges.js';
 import { ARCHIVE_FORMAT, ARCHIVE_MAGIC, TRAILER_SIZE, type ArchiveIndex } from './archive-format.js';
 
 export class ArchiveReader implements RepoReader {
@@ -80,6 +82,18 @@ export class ArchiveReader implements RepoReader {
   async readFresh(path: string): Promise<FreshRead> {
     const bytes = await this.read(path);
     return bytes ? { status: 'read', bytes } : { status: 'missing' };
+  }
+
+  async readRanges(path: string, ranges: readonly ByteRange[], sink: RangeSink, options: RangeReadOptions = {}): Promise<boolean> {
+    const span = Object.hasOwn(this.open(), path) ? this.open()[path] : undefined;
+    if (!span) return false;
+    try {
+      readFileRanges(this.fd!, span[0], ranges, sink, options.skip, span[1]);
+    } catch (err) {
+      if (err instanceof RangeError) throw rangePastEnd(`${this.file}: ${path}`, err.message);
+      throw err;
+    }
+    return true;
   }
 
   async close(): Promise<void> {

@@ -4,11 +4,12 @@ import { ZpkgError } from '../core/errors.js';
 import { tempPathBeside } from '../fs/atomic.js';
 import type { RepoReader } from './backend.js';
 import { ARCHIVE_FORMAT, ARCHIVE_MAGIC, TRAILER_SIZE, type ArchiveIndex } from './archive-format.js';
-import { checkStoredBlob } from './blob-check.js';
-import { manifestBlobs } from './copy.js';
-import { blobPath, catalogPath, fileIndexPath, manifestPath, ROOT_FILE } from './layout.js';
+import { createHash } from 'node:crypto';
+import type { PackRef } from './blob-map.js';
+import { readRecord } from './content.js';
+import { catalogPath, fileIndexPath, packPath, recordPath, ROOT_FILE } from './layout.js';
+import { compressRecord } from './record.js';
 import { readSnapshot, readVerified } from './snapshot.js';
-import { decodeManifest } from '../core/manifest.js';
 import type { Digest } from '../core/digest.js';
 
 export interface ArchiveResult {
@@ -21,8 +22,9 @@ export interface ArchiveResult {
 
 /**
  * Writes the repository's current state (root metadata, catalog, file index,
- * every manifest and blob they reach), each verified, to a temporary beside
- * `file`, then renames it into place: an interrupted archive leaves nothing.
+ * every record and every pack they reach), each verified, to a temporary
+ * beside `file`, then renames it into place: an interrupted archive leaves
+ * nothing. Deltas are left out: an archive is read in place, whole.
  */
 export async function archiveRepo(src: RepoReader, file: string, onFile?: (bytes: number) => void): Promise<ArchiveResult> {
   const snap = await readSnapshot(src);
@@ -30,7 +32,7 @@ export async function archiveRepo(src: RepoReader, file: string, onFile?: (bytes
   const fd = openSync(tmp, 'w', 0o644);
   const files: ArchiveIndex['files'] = {};
   let offset = 0;
-  const append = (bytes: Buffer): void => {
+  const append = (bytes: Uint8Array): void => {
     let off = 0;
     while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
     offset += bytes.length;
@@ -47,18 +49,27 @@ export async function archiveRepo(src: RepoReader, file: string, onFile?: (bytes
     put(ROOT_FILE, root);
     put(catalogPath(snap.root.catalog.digest), await readVerified(src, catalogPath(snap.root.catalog.digest), snap.root.catalog.digest, 'catalog'));
     if (snap.root.files) put(fileIndexPath(snap.root.files.digest), await readVerified(src, fileIndexPath(snap.root.files.digest), snap.root.files.digest, 'file index'));
-    const blobs = new Set<Digest>();
+    const packs = new Map<Digest, PackRef>();
     for (const e of snap.entries) {
-      if (!e.manifest || files[manifestPath(e.manifest)]) continue;
-      const bytes = await readVerified(src, manifestPath(e.manifest), e.manifest, 'manifest');
-      put(manifestPath(e.manifest), bytes);
-      for (const d of manifestBlobs(decodeManifest(bytes, e.manifest))) blobs.add(d);
+      if (!e.manifest || files[recordPath(e.manifest)]) continue;
+      const record = await readRecord(src, e.manifest, `${e.name} ${e.version}`);
+      put(recordPath(e.manifest), compressRecord(record.raw));
+      for (const p of record.map.packs) packs.set(p.digest, p);
     }
-    for (const d of blobs) {
-      const stored = await src.read(blobPath(d));
-      if (!stored) throw new ZpkgError('E_BLOB_MISSING', `${src.location}: blob ${d} is missing; the archive was not written`);
-      checkStoredBlob(stored, d, src.location);
-      put(blobPath(d), stored);
+    // A pack is copied whole and must hash to its name: the bytes an image reads from the archive are the publisher's.
+    for (const pack of packs.values()) {
+      const path = packPath(pack.digest);
+      const at = offset;
+      const hash = createHash('sha256');
+      const found = await src.readRanges(path, [{ start: 0, length: pack.size }], (chunk) => {
+        hash.update(chunk);
+        append(chunk);
+      });
+      if (!found) throw new ZpkgError('E_BLOB_MISSING', `${src.location}: pack ${pack.digest} is missing; the archive was not written`);
+      const actual = `sha256:${hash.digest('hex')}`;
+      if (actual !== pack.digest) throw new ZpkgError('E_DIGEST_MISMATCH', `${src.location}: pack ${path} hashes to ${actual}; the archive was not written`);
+      files[path] = [at, pack.size];
+      onFile?.(pack.size);
     }
     const index = Buffer.from(JSON.stringify({ format: ARCHIVE_FORMAT, files } satisfies ArchiveIndex));
     const trailer = Buffer.alloc(TRAILER_SIZE);

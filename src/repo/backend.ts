@@ -1,8 +1,12 @@
 /**
  * A repository backend: where the static files of a repository live. Nothing
  * above this interface knows whether it talks to a directory, HTTP or S3.
- * Paths are repository-relative (`root.json`, `blobs/ab/ab….zst`).
+ * Paths are repository-relative (`root.json`, `packs/ab/ab….pack`).
  */
+import type { ByteRange, RangeReadOptions, RangeSink } from './ranges.js';
+
+export type { ByteRange, RangeReadOptions, RangeSink };
+
 export interface RepoReader {
   /** Where the repository is, for messages. */
   readonly location: string;
@@ -21,6 +25,14 @@ export interface RepoReader {
    * call returned). Backends without cheap validators just read it.
    */
   readFresh(path: string, validator?: string): Promise<FreshRead>;
+  /**
+   * Streams the bytes of `ranges` (sorted, not overlapping) of a file into
+   * `sink`, back to back, each byte once and in order, in as few requests as
+   * the backend can (http: one multi-range request per batch; s3: one per
+   * range; a file: positional reads). Retries and resumes like `download`.
+   * Returns false when the file does not exist.
+   */
+  readRanges(path: string, ranges: readonly ByteRange[], sink: RangeSink, options?: RangeReadOptions): Promise<boolean>;
   /** Releases connections and file handles. */
   close?(): Promise<void>;
 }
@@ -41,6 +53,8 @@ export interface RepoWriter extends RepoReader {
   size(path: string): Promise<number | undefined>;
   /** Atomic: readers see the old file or the new one. */
   write(path: string, data: Uint8Array, options?: { durable?: boolean }): Promise<void>;
+  /** Stores the local file `source` at `path` (a pack: too big to hold in memory); `source` may be moved. Atomic like `write`. */
+  writeFile(path: string, source: string): Promise<void>;
   remove(path: string): Promise<void>;
   /** Repository-relative paths of every file under a prefix (`blobs/`). */
   list(prefix: string): Promise<string[]>;

@@ -41,7 +41,7 @@
  */
 import { CatalogBuilder } from '../core/catalog-builder.js';
 import type { CatalogEntry } from '../core/catalog.js';
-import { CatalogTable, StringTable, decodeUtf8 } from '../core/catalog-table.js';
+import { CatalogRow, CatalogTable, StringTable, decodeUtf8 } from '../core/catalog-table.js';
 import { type CatalogIndex, INDEX_ARRAYS, indexCatalog, sameIndex } from '../core/catalog-index.js';
 import { checkColumns, invalidCatalog } from './catalog-check.js';
 import { isDigest } from '../core/digest.js';
@@ -410,6 +410,15 @@ export function decodeCatalogTable(stored: Uint8Array, location: string, options
 export function decodeCatalog(stored: Uint8Array, location: string): CatalogEntry[] {
   const d = decode(stored, location);
   return d instanceof CatalogTable ? d.views() : d;
+}
+
+/**
+ * An entry with another fetch size, as a plain object: a lazy row of a
+ * decoded catalog keeps its fields in its table, so spreading it would lose
+ * them (and the catalog builder would copy the row's old size).
+ */
+export function withSize(e: CatalogEntry, size: number): CatalogEntry {
+  return { ...(e instanceof CatalogRow ? e.table.entry(e.row) : e), size };
 }
 
 /** The catalog entry a manifest yields. */

@@ -1,5 +1,7 @@
-/** zstd (zstd-napi, built from source here): blobs, catalogs and file indexes are stored compressed. */
+/** zstd (zstd-napi, built from source here): packs, records, catalogs and file indexes are stored compressed. */
 import { compress as zcompress, decompress as zdecompress } from 'zstd-napi';
+import binding from 'zstd-napi/binding.js';
+import { ZpkgError } from '../core/errors.js';
 
 export const DEFAULT_LEVEL = 3;
 
@@ -9,4 +11,35 @@ export function compress(data: Uint8Array, level = DEFAULT_LEVEL): Buffer {
 
 export function decompress(data: Uint8Array): Buffer {
   return zdecompress(data);
+}
+
+/**
+ * Decompresses input that may lie about its size: stops with a typed error as
+ * soon as the content passes `max` bytes, whatever the frame header declares.
+ */
+export function decompressBounded(data: Uint8Array, max: number, where: string, dictionary?: Uint8Array): Buffer {
+  const tooBig = (): ZpkgError => new ZpkgError('E_REPO_INVALID', `${where} decompresses to more than ${max} bytes`, { hint: 'the repository is damaged or hostile' });
+  const declared = data.length >= 4 ? binding.getFrameContentSize(data) : null;
+  if (declared !== null && declared > max) throw tooBig();
+  const dctx = new binding.DCtx();
+  if (dictionary) dctx.loadDictionary(dictionary);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  let input = data;
+  try {
+    for (;;) {
+      const out = Buffer.allocUnsafe(Math.min(Math.max(declared ?? 0, 64 * 1024), max - total + 1, 16 << 20) || 1);
+      const [ret, produced, consumed] = dctx.decompressStream(out, input);
+      input = input.subarray(consumed);
+      total += produced;
+      if (total > max) throw tooBig();
+      if (produced) chunks.push(out.subarray(0, produced));
+      if (ret === 0 && input.length === 0) break;
+      if (produced === 0 && consumed === 0) throw new Error(input.length ? 'stalled' : 'truncated input');
+    }
+  } catch (err) {
+    if (err instanceof ZpkgError) throw err;
+    throw new ZpkgError('E_REPO_INVALID', `${where} does not decompress: ${(err as Error).message}`, { hint: 'the repository is damaged' });
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
 }

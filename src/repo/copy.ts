@@ -1,27 +1,25 @@
 /**
  * `repo copy` (IPS's pkgrecv): packages from one repository into another,
- * transferring only the blobs the destination lacks. Every manifest and blob
- * is verified against its digest on the way; the destination's catalog and
- * root metadata are then committed by the destination's own publish path
- * (commitSnapshot), exactly as a publish would.
+ * transferring only the blobs the destination lacks — their frames, as
+ * stored, into one new pack of the destination. Every record and blob is
+ * verified against its digest on the way; the destination's records (with
+ * blob maps into its own packs), catalog and root metadata are then written
+ * by the destination's own publish path, exactly as a publish would.
  */
+import { rmSync } from 'node:fs';
 import { entryKey, type CatalogEntry } from '../core/catalog.js';
 import type { Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
-import { decodeManifest, type Manifest } from '../core/manifest.js';
 import type { RepoReader, RepoWriter } from './backend.js';
-import { checkStoredBlob } from './blob-check.js';
-import { blobPath, manifestPath } from './layout.js';
-import { commitSnapshot, readSnapshot, readVerified } from './snapshot.js';
+import { withSize } from './catalog-codec.js';
+import { placesOf, readRecord, repositoryBlobs, type BlobPlace } from './content.js';
+import { framesByPack, transferFrames } from './frame-transfer.js';
+import { packPath } from './layout.js';
+import { PackWriter } from './pack-writer.js';
+import { fetchSize, previousVersion, scratchFor, writeRecord } from './publish.js';
+import type { PackageRecord } from './record.js';
+import { commitSnapshot, readSnapshot } from './snapshot.js';
 import { prepareRoot, type Signer } from './trust/sign.js';
-
-/** The blobs a manifest needs: file contents and hooks. */
-export function manifestBlobs(manifest: Manifest): Digest[] {
-  const out = new Set<Digest>();
-  for (const a of manifest.actions) if (a.type === 'file') out.add(a.digest);
-  for (const h of Object.values(manifest.hooks ?? {})) out.add(h.digest);
-  return [...out];
-}
 
 /** Entries matching `NAME` or `NAME@VERSION` specs (all entries when none); an unknown spec is an error. */
 export function selectEntries(entries: readonly CatalogEntry[], specs: readonly string[], location: string): CatalogEntry[] {
@@ -63,7 +61,7 @@ export async function copyPackages(src: RepoReader, dst: RepoWriter, specs: read
     const to = await readSnapshot(dst);
     const byKey = new Map(to.entries.map((e) => [entryKey(e), e]));
     const result: CopyResult = { packages: [], blobsCopied: 0, blobsPresent: 0, bytesCopied: 0, repoVersion: to.root.version };
-    const seen = new Set<Digest>();
+    const landing: { entry: CatalogEntry; record: PackageRecord; existing: boolean }[] = [];
     for (const entry of chosen) {
       const key = entryKey(entry);
       const existing = byKey.get(key);
@@ -74,33 +72,53 @@ export async function copyPackages(src: RepoReader, dst: RepoWriter, specs: read
       if (existing && !options.replace) {
         throw new ZpkgError('E_PACKAGE_EXISTS', `${entry.name} ${entry.version} is already in ${dst.location} with other content`, { hint: 'published packages are immutable; pass --replace to overwrite' });
       }
-      const bytes = await readVerified(src, manifestPath(entry.manifest!), entry.manifest!, 'manifest');
-      const manifest = decodeManifest(bytes, entry.manifest);
-      for (const digest of manifestBlobs(manifest)) {
-        if (seen.has(digest)) continue;
-        seen.add(digest);
-        const path = blobPath(digest);
-        if ((await dst.size(path)) !== undefined) {
-          result.blobsPresent += 1;
-          continue;
-        }
-        const stored = await src.read(path);
-        if (!stored) throw new ZpkgError('E_BLOB_MISSING', `${src.location}: blob ${digest} of ${entry.name} ${entry.version} is missing`);
-        checkStoredBlob(stored, digest, src.location);
-        await dst.write(path, stored);
-        result.blobsCopied += 1;
-        result.bytesCopied += stored.length;
-        options.onBlob?.(stored.length);
+      landing.push({ entry, record: await readRecord(src, entry.manifest!, `${entry.name} ${entry.version}`), existing: existing !== undefined });
+    }
+    if (landing.length === 0) return result;
+    const known = await repositoryBlobs(dst);
+    const missing = new Map<Digest, BlobPlace>();
+    for (const { record } of landing) {
+      for (const [digest, place] of placesOf(record)) {
+        if (known.has(digest) || missing.has(digest)) continue;
+        missing.set(digest, place);
       }
-      await dst.write(manifestPath(entry.manifest!), bytes);
-      result.bytesCopied += bytes.length;
-      byKey.set(key, entry);
+    }
+    result.blobsPresent = landing.reduce((n, l) => n + placesOf(l.record).size, 0) - missing.size;
+    if (missing.size) {
+      // The missing blobs' frames, each verified, into one new pack of the destination: nothing is recompressed.
+      const file = scratchFor(dst);
+      const writer = new PackWriter(file);
+      try {
+        const newFrames = new Map<Digest, Map<number, number>>();
+        for (const [packDigest, group] of framesByPack(missing)) {
+          newFrames.set(packDigest, await transferFrames(src, group.pack, [...group.frames.values()], writer, options.onBlob));
+        }
+        const pack = writer.finish();
+        const ref = { digest: pack.digest, size: pack.size };
+        for (const [digest, place] of missing) {
+          const frame = newFrames.get(place.pack.digest)!.get(place.frame.offset)!;
+          known.set(digest, { pack: ref, frame: pack.index.frames[frame]!, offset: place.offset, size: place.size });
+        }
+        result.blobsCopied = missing.size;
+        result.bytesCopied += pack.size;
+        await dst.writeFile(packPath(pack.digest), file);
+      } catch (err) {
+        writer.abort();
+        throw err;
+      } finally {
+        rmSync(file, { force: true });
+      }
+    }
+    for (const { entry, record, existing } of landing) {
+      const key = entryKey(entry);
+      const prev = previousVersion(byKey.values(), entry.name, entry.version);
+      const written = await writeRecord(dst, record.manifest, record.manifestBytes, entry.manifest!, (d) => known.get(d)!, prev?.manifest);
+      result.bytesCopied += written.bytes;
+      byKey.set(key, withSize(entry, fetchSize(written.map, written.record)));
       to.files.set(key, from.files.get(key) ?? []);
       result.packages.push({ name: entry.name, version: entry.version, status: existing ? 'replaced' : 'added' });
     }
-    if (result.packages.some((p) => p.status !== 'unchanged')) {
-      result.repoVersion = (await commitSnapshot(dst, prepareRoot(dst.location, to.root, options.signer), [...byKey.values()], to.files)).version;
-    }
+    result.repoVersion = (await commitSnapshot(dst, prepareRoot(dst.location, to.root, options.signer), [...byKey.values()], to.files)).version;
     return result;
   } finally {
     release();

@@ -4,6 +4,7 @@
  * the plain static layout, as from any web server; the depot verifies every
  * upload and commits `root.json` only under the lease this writer holds.
  */
+import { readFileSync } from 'node:fs';
 import { ZpkgError } from '../core/errors.js';
 import type { RepoWriter } from './backend.js';
 import { HttpBackend, type HttpOptions } from './http-backend.js';
@@ -45,6 +46,11 @@ export class DepotWriter extends HttpBackend implements RepoWriter {
 
   async write(path: string, data: Uint8Array): Promise<void> {
     await this.call('PUT', path, data);
+  }
+
+  async writeFile(path: string, source: string): Promise<void> {
+    // The depot checks an upload whole before storing it, so it is sent whole.
+    await this.call('PUT', path, readFileSync(source));
   }
 
   async remove(path: string): Promise<void> {

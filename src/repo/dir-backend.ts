@@ -1,13 +1,15 @@
 /** The `dir` backend: a repository in a local directory (a path or `file://` URL). */
-import { existsSync, statSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ZpkgError } from '../core/errors.js';
-import { writeFileAtomic } from '../fs/atomic.js';
+import { tempPathBeside, writeFileAtomic } from '../fs/atomic.js';
 import { acquireLock } from '../fs/lock.js';
 import { syncFilesystem } from '../fs/syncfs.js';
-import type { DownloadOptions, FreshRead, RepoWriter } from './backend.js';
+import type { ByteRange, DownloadOptions, FreshRead, RangeReadOptions, RangeSink, RepoWriter } from './backend.js';
+import { readFileRanges } from './file-ranges.js';
+import { rangePastEnd } from './ranges.js';
 
 /** Local directory of a `file://` URL or plain path; undefined for other schemes. */
 export function localDirOf(url: string): string | undefined {
@@ -60,6 +62,25 @@ export class DirBackend implements RepoWriter {
     return bytes ? { status: 'read', bytes } : { status: 'missing' };
   }
 
+  async readRanges(path: string, ranges: readonly ByteRange[], sink: RangeSink, options: RangeReadOptions = {}): Promise<boolean> {
+    let fd: number;
+    try {
+      fd = openSync(this.abs(path), 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
+    try {
+      readFileRanges(fd, 0, ranges, sink, options.skip, fstatSync(fd).size);
+    } catch (err) {
+      if (err instanceof RangeError) throw rangePastEnd(`${this.dir}/${path}`, err.message);
+      throw err;
+    } finally {
+      closeSync(fd);
+    }
+    return true;
+  }
+
   async size(path: string): Promise<number | undefined> {
     try {
       return (await stat(this.abs(path))).size;
@@ -71,6 +92,25 @@ export class DirBackend implements RepoWriter {
 
   async write(path: string, data: Uint8Array, options: { durable?: boolean } = {}): Promise<void> {
     writeFileAtomic(this.abs(path), data, options);
+  }
+
+  async writeFile(path: string, source: string): Promise<void> {
+    const dest = this.abs(path);
+    mkdirSync(dirname(dest), { recursive: true });
+    try {
+      renameSync(source, dest);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+      // Another filesystem: copied beside the target, then renamed over it.
+      const tmp = tempPathBeside(dest);
+      try {
+        copyFileSync(source, tmp);
+        renameSync(tmp, dest);
+      } catch (copyErr) {
+        rmSync(tmp, { force: true });
+        throw copyErr;
+      }
+    }
   }
 
   async remove(path: string): Promise<void> {

@@ -10,8 +10,10 @@
 import { closeSync, existsSync, ftruncateSync, openSync, statSync, writeSync } from 'node:fs';
 import type { Agent, Dispatcher } from 'undici';
 import { ZpkgError } from '../core/errors.js';
-import type { DownloadOptions, FreshRead, RepoReader } from './backend.js';
-import { digestFromPath } from './layout.js';
+import type { ByteRange, DownloadOptions, FreshRead, RangeReadOptions, RangeSink, RepoReader } from './backend.js';
+import { isImmutablePath } from './layout.js';
+import { boundaryOf, ByteRangesReader, MultipartError } from './multipart.js';
+import { RangeCursor, rangeHeader, rangePastEnd } from './ranges.js';
 
 export interface HttpOptions {
   /** Attempts after the first on a transient failure (default 4). */
@@ -25,6 +27,8 @@ export interface HttpOptions {
 }
 
 const TRANSIENT_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
+/** Ranges asked for in one request: the Range header stays far below servers' header limits (nginx: 8 KiB). */
+const MAX_RANGES = 128;
 
 /** A failure worth another attempt. */
 class Transient extends Error {}
@@ -174,7 +178,7 @@ export class HttpBackend implements RepoReader {
   private async get(path: string, sink: Sink, conditional: Record<string, string> = {}): Promise<{ etag?: string; lastModified?: string } | 'missing' | 'unchanged'> {
     return this.retrying(`GET ${this.url(path)}`, async () => {
       // Only content-addressed files resume: the rest (root.json) may have changed between attempts.
-      if (sink.size > 0 && digestFromPath(path) === undefined) sink.reset();
+      if (sink.size > 0 && !isImmutablePath(path)) sink.reset();
       const headers: Record<string, string> = { ...conditional };
       if (sink.size > 0) headers.range = `bytes=${sink.size}-`;
       const res = await this.send('GET', path, headers);
@@ -239,6 +243,70 @@ export class HttpBackend implements RepoReader {
     } finally {
       sink.close();
     }
+  }
+
+  /**
+   * Up to MAX_RANGES ranges per request. Whatever the server answers — the
+   * ranges as multipart/byteranges, one merged range, or the whole file (a
+   * server that ignores Range) — only the requested bytes reach the sink; an
+   * answer cut short or missing some ranges is followed by a request for
+   * what is left, from the byte reached.
+   */
+  async readRanges(path: string, ranges: readonly ByteRange[], sink: RangeSink, options: RangeReadOptions = {}): Promise<boolean> {
+    const cursor = new RangeCursor(ranges, sink, options.skip);
+    while (!cursor.done) {
+      const batch = cursor.remaining().slice(0, MAX_RANGES);
+      const found = await this.retrying(`GET ${this.url(path)} (${batch.length} range${batch.length === 1 ? '' : 's'})`, () => this.getRanges(path, batch, cursor));
+      if (!found) return false;
+    }
+    return true;
+  }
+
+  /** One request for `batch`; false when the file does not exist. */
+  private async getRanges(path: string, batch: ByteRange[], cursor: RangeCursor): Promise<boolean> {
+    const before = cursor.delivered;
+    const last = batch[batch.length - 1]!;
+    const end = last.start + last.length;
+    const res = await this.send('GET', path, { range: rangeHeader(batch) });
+    if (res.statusCode === 404 || res.statusCode === 410) {
+      await res.body.dump();
+      return false;
+    }
+    if (res.statusCode === 416) {
+      await res.body.dump();
+      throw rangePastEnd(this.url(path), `the server has no bytes ${batch[0]!.start}-${end - 1} (HTTP 416)`);
+    }
+    if (res.statusCode !== 200 && res.statusCode !== 206) await this.fail('GET', path, res);
+    const boundary = res.statusCode === 206 ? boundaryOf(String(res.headers['content-type'] ?? '')) : undefined;
+    let pos = 0;
+    if (res.statusCode === 206 && boundary === undefined) {
+      const m = /^bytes (\d+)-(\d+)\//.exec(String(res.headers['content-range'] ?? ''));
+      if (!m) {
+        await res.body.dump();
+        throw new Transient('a 206 answer without a Content-Range');
+      }
+      pos = Number(m[1]);
+    }
+    const parts = boundary === undefined ? undefined : new ByteRangesReader(boundary, (at, data) => cursor.feed(at, data));
+    try {
+      for await (const chunk of res.body) {
+        if (parts) parts.push(chunk as Buffer);
+        else {
+          cursor.feed(pos, chunk as Buffer);
+          pos += (chunk as Buffer).length;
+          // The whole file came (Range ignored): stop once the batch is in.
+          if (pos >= end || cursor.next >= end) break;
+        }
+      }
+    } catch (err) {
+      if (err instanceof MultipartError) throw new ZpkgError('E_REMOTE_UNREACHABLE', `GET ${this.url(path)}: a malformed multipart/byteranges answer: ${err.message}`);
+      if (cursor.delivered > before) return true; // progress: the caller asks for the rest
+      throw new Transient(`cut after ${cursor.delivered - before} bytes (${(err as Error).message})`);
+    } finally {
+      if (!res.body.destroyed) res.body.destroy();
+    }
+    if (cursor.delivered === before) throw new Transient('the answer held none of the bytes asked for');
+    return true;
   }
 
   async readFresh(path: string, validator?: string): Promise<FreshRead> {

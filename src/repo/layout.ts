@@ -1,12 +1,17 @@
 /**
- * The repository layout: static files, all content-addressed except `root.json`.
+ * The repository layout (format 3): static files, all content-addressed
+ * except `root.json`.
  *
  *   root.json                       signed root metadata: version (only grows), expiry, keys, catalog and file index by digest
  *   keys/<n>.json                   the root metadata that started key generation n (kept so clients can follow rotations)
  *   catalog/<hex>.zst               the catalog (zstd, columnar: repo/catalog-codec.ts), named by the sha256 of its stored bytes
  *   files/<hex>.zst                 the file index (which package delivers which path), for `search --file`
- *   manifests/<hh>/<hex>.json       manifests by the sha256 of their canonical bytes
- *   blobs/<hh>/<hex>.zst            file contents, zstd-compressed, named by the sha256 of the uncompressed content
+ *   manifests/<hh>/<hex>.zst        package records (record.ts): the manifest and its blob map, zstd; named by the manifest's sha256
+ *   deltas/<hh>/<new>-<old>.zst     a record as a delta from an older version's record (what an upgrade fetches)
+ *   packs/<hh>/<hex>.pack           packs (pack-format.ts): the blobs of a publish, in zstd frames; named by the sha256 of the file
+ *
+ * Format 2 kept one file per blob (`blobs/<hh>/<hex>.zst`) and plain manifests
+ * (`manifests/<hh>/<hex>.json`); `zpkg repo upgrade` converts it (upgrade.ts).
  *
  * Publishing writes content-addressed files first and renames `root.json` last,
  * so a reader never sees a half-published repository.
@@ -14,7 +19,7 @@
 import { digestHex, type Digest } from '../core/digest.js';
 
 export const ROOT_FILE = 'root.json';
-export const REPO_FORMAT = 2;
+export const REPO_FORMAT = 3;
 
 /** The root metadata that started key generation `n`. */
 export function rotationPath(n: number): string {
@@ -29,18 +34,68 @@ export function fileIndexPath(digest: Digest): string {
   return `files/${digestHex(digest)}.zst`;
 }
 
-export function manifestPath(digest: Digest): string {
+/** The package record of a manifest (record.ts). */
+export function recordPath(digest: Digest): string {
   const hex = digestHex(digest);
-  return `manifests/${hex.slice(0, 2)}/${hex}.json`;
+  return `manifests/${hex.slice(0, 2)}/${hex}.zst`;
 }
 
-export function blobPath(digest: Digest): string {
+/** The record of `to` as a delta from the record of `from`. */
+export function deltaPath(to: Digest, from: Digest): string {
+  const hex = digestHex(to);
+  return `deltas/${hex.slice(0, 2)}/${hex}-${digestHex(from)}.zst`;
+}
+
+export function packPath(digest: Digest): string {
+  const hex = digestHex(digest);
+  return `packs/${hex.slice(0, 2)}/${hex}.pack`;
+}
+
+/** Format 2's one file per blob (read by `repo upgrade` only). */
+export function legacyBlobPath(digest: Digest): string {
   const hex = digestHex(digest);
   return `blobs/${hex.slice(0, 2)}/${hex}.zst`;
 }
 
-/** The digest a content-addressed path names, or undefined for other paths. */
-export function digestFromPath(path: string): Digest | undefined {
-  const m = /([0-9a-f]{64})\.(?:zst|json)$/.exec(path);
-  return m ? (`sha256:${m[1]}` as Digest) : undefined;
+/** Format 2's plain manifest (read by `repo upgrade` only). */
+export function legacyManifestPath(digest: Digest): string {
+  const hex = digestHex(digest);
+  return `manifests/${hex.slice(0, 2)}/${hex}.json`;
+}
+
+export type RepoPathKind = 'catalog' | 'files' | 'record' | 'delta' | 'pack' | 'legacy-blob' | 'legacy-manifest';
+
+export interface RepoPath {
+  kind: RepoPathKind;
+  /** What names the file: the sha256 of its bytes (catalog, files, pack, legacy), of its manifest (record), of the record it rebuilds (delta). */
+  digest: Digest;
+  /** For a delta: the record it is made from. */
+  from?: Digest;
+}
+
+const PATHS: [RegExp, RepoPathKind][] = [
+  [/^catalog\/([0-9a-f]{64})\.zst$/, 'catalog'],
+  [/^files\/([0-9a-f]{64})\.zst$/, 'files'],
+  [/^manifests\/([0-9a-f]{2})\/([0-9a-f]{64})\.zst$/, 'record'],
+  [/^deltas\/([0-9a-f]{2})\/([0-9a-f]{64})-([0-9a-f]{64})\.zst$/, 'delta'],
+  [/^packs\/([0-9a-f]{2})\/([0-9a-f]{64})\.pack$/, 'pack'],
+  [/^blobs\/([0-9a-f]{2})\/([0-9a-f]{64})\.zst$/, 'legacy-blob'],
+  [/^manifests\/([0-9a-f]{2})\/([0-9a-f]{64})\.json$/, 'legacy-manifest'],
+];
+
+/** What a content-addressed repository path is, or undefined for any other path (`root.json`, `keys/`, a stray file). */
+export function parseRepoPath(path: string): RepoPath | undefined {
+  for (const [re, kind] of PATHS) {
+    const m = re.exec(path);
+    if (!m) continue;
+    if (m.length === 2) return { kind, digest: `sha256:${m[1]}` };
+    if (!m[2]!.startsWith(m[1]!)) return undefined;
+    return kind === 'delta' ? { kind, digest: `sha256:${m[2]}`, from: `sha256:${m[3]}` } : { kind, digest: `sha256:${m[2]}` };
+  }
+  return undefined;
+}
+
+/** True for files that never change once written (everything but `root.json`): they may be resumed and cached forever. */
+export function isImmutablePath(path: string): boolean {
+  return parseRepoPath(path) !== undefined || /^keys\/[0-9]+\.json$/.test(path);
 }

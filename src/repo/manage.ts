@@ -1,10 +1,11 @@
 /** Repository maintenance: create, list, remove a package version, garbage-collect. */
 import { entryKey, type CatalogEntry } from '../core/catalog.js';
 import { ZpkgError } from '../core/errors.js';
-import { decodeManifest } from '../core/manifest.js';
+import type { Digest } from '../core/digest.js';
 import type { RepoWriter } from './backend.js';
-import { blobPath, catalogPath, digestFromPath, fileIndexPath, manifestPath, ROOT_FILE } from './layout.js';
-import { commitSnapshot, readSnapshot, readVerified } from './snapshot.js';
+import { readRecord } from './content.js';
+import { catalogPath, fileIndexPath, packPath, parseRepoPath, recordPath, ROOT_FILE } from './layout.js';
+import { commitSnapshot, readSnapshot } from './snapshot.js';
 import { keySetOf, prepareRoot, type Signer } from './trust/sign.js';
 
 export interface CreateRepoOptions {
@@ -67,32 +68,46 @@ export async function removeFromRepo(repo: RepoWriter, name: string, version: st
 }
 
 export interface GcResult {
-  removed: { manifests: number; blobs: number; catalogs: number };
+  removed: { manifests: number; blobs: number; catalogs: number; packs: number; deltas: number };
   bytesFreed: number;
 }
 
-/** Drops manifests, blobs and old catalogs that the current catalog no longer reaches. */
+/**
+ * Drops records, deltas, packs and old catalogs that the current catalog no
+ * longer reaches, and format 2's blob files left by `repo upgrade`. A pack is
+ * kept whole while any kept record places a blob in it (packs are never
+ * rewritten: a reader of an older root may be using them).
+ */
 export async function gcRepo(repo: RepoWriter): Promise<GcResult> {
   const release = await repo.lock();
   try {
     const snap = await readSnapshot(repo);
     const keep = new Set<string>([catalogPath(snap.root.catalog.digest)]);
     if (snap.root.files) keep.add(fileIndexPath(snap.root.files.digest));
+    const records = new Set<Digest>();
     for (const e of snap.entries) {
       if (!e.manifest) continue;
-      keep.add(manifestPath(e.manifest));
-      const manifest = decodeManifest(await readVerified(repo, manifestPath(e.manifest), e.manifest, 'manifest'), e.manifest);
-      for (const a of manifest.actions) if (a.type === 'file') keep.add(blobPath(a.digest));
-      for (const h of Object.values(manifest.hooks ?? {})) keep.add(blobPath(h.digest));
+      records.add(e.manifest);
+      keep.add(recordPath(e.manifest));
+      const record = await readRecord(repo, e.manifest, `${e.name} ${e.version}`);
+      for (const p of record.map.packs) keep.add(packPath(p.digest));
     }
-    const result: GcResult = { removed: { manifests: 0, blobs: 0, catalogs: 0 }, bytesFreed: 0 };
-    for (const [prefix, kind] of [['manifests/', 'manifests'], ['blobs/', 'blobs'], ['catalog/', 'catalogs'], ['files/', 'catalogs']] as const) {
+    const result: GcResult = { removed: { manifests: 0, blobs: 0, catalogs: 0, packs: 0, deltas: 0 }, bytesFreed: 0 };
+    const kinds: Record<string, keyof GcResult['removed']> = { record: 'manifests', 'legacy-manifest': 'manifests', 'legacy-blob': 'blobs', catalog: 'catalogs', files: 'catalogs', pack: 'packs', delta: 'deltas' };
+    for (const prefix of ['manifests/', 'deltas/', 'packs/', 'blobs/', 'catalog/', 'files/']) {
       for (const path of await repo.list(prefix)) {
-        if (keep.has(path) || digestFromPath(path) === undefined) continue;
+        const p = parseRepoPath(path);
+        // A delta is kept while the record it rebuilds is (whatever version it starts from: an image may still have it).
+        if (!p || keep.has(path) || (p.kind === 'delta' && records.has(p.digest))) continue;
         result.bytesFreed += (await repo.size(path)) ?? 0;
         await repo.remove(path);
-        result.removed[kind] += 1;
+        result.removed[kinds[p.kind]!] += 1;
       }
+    }
+    // What a publisher that died left in a directory repository's scratch folder.
+    for (const path of await repo.list('.zpkg-tmp/')) {
+      result.bytesFreed += (await repo.size(path)) ?? 0;
+      await repo.remove(path);
     }
     return result;
   } finally {

@@ -5,7 +5,7 @@
  * this layer, so a mirror can be stale or wrong but never trusted blindly.
  */
 import { ZpkgError } from '../core/errors.js';
-import type { DownloadOptions, FreshRead, RepoReader } from './backend.js';
+import type { ByteRange, DownloadOptions, FreshRead, RangeReadOptions, RangeSink, RepoReader } from './backend.js';
 
 export class MirroredReader implements RepoReader {
   readonly location: string;
@@ -55,6 +55,17 @@ export class MirroredReader implements RepoReader {
       return v.status === 'missing' ? undefined : v;
     });
     return r ?? { status: 'missing' };
+  }
+
+  /** A mirror that fails midway hands over to the next one from the byte it reached. */
+  async readRanges(path: string, ranges: readonly ByteRange[], sink: RangeSink, options: RangeReadOptions = {}): Promise<boolean> {
+    let delivered = options.skip ?? 0;
+    const counting: RangeSink = (chunk) => {
+      delivered += chunk.length;
+      sink(chunk);
+    };
+    const found = await this.each(async (r) => ((await r.readRanges(path, ranges, counting, { ...options, skip: delivered })) ? true : undefined));
+    return found === true;
   }
 
   async close(): Promise<void> {

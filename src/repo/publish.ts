@@ -1,18 +1,28 @@
 /**
- * Publishing packages into a repository: blobs that are missing are compressed
- * and written, then manifests, then a new catalog and root metadata. A package
- * is immutable once published: the same name and version with other content is
- * refused unless `replace` is asked for.
+ * Publishing packages into a repository: one pack holds every blob of the
+ * publish that the repository does not hold yet (a blob already in any pack
+ * is never stored again: dedup across packages and versions), each package's
+ * frames contiguous; then one record per package (manifest + blob map), a
+ * delta from the package's previous version's record, and a new catalog and
+ * root metadata. A package is immutable once published: the same name and
+ * version with other content is refused unless `replace` is asked for.
  */
-import { open } from 'node:fs/promises';
+import { mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { entryKey, type CatalogEntry } from '../core/catalog.js';
-import { digestOf, type Digest } from '../core/digest.js';
+import type { Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
 import { isPathAction, type Manifest } from '../core/manifest.js';
+import { compareVersions } from '../core/version.js';
 import type { RepoWriter } from './backend.js';
+import { buildBlobMap, encodeBlobMap, packageBlobs, type BlobMap, type Placement } from './blob-map.js';
 import { entryFromManifest } from './catalog-codec.js';
-import { compress } from './compress.js';
-import { blobPath, manifestPath } from './layout.js';
+import { readRecord, repositoryBlobs, type BlobPlace } from './content.js';
+import { deltaPath, packPath, recordPath } from './layout.js';
+import { buildPack, type BlobFile } from './pack-build.js';
+import { compressRecord, encodeDelta, encodeRecord } from './record.js';
 import { commitSnapshot, readSnapshot } from './snapshot.js';
 import { prepareRoot, type Signer } from './trust/sign.js';
 
@@ -38,6 +48,8 @@ export interface PublishResult {
   blobsReused: number;
   bytesWritten: number;
   repoVersion: number;
+  /** The pack this publish wrote, if any blob was new. */
+  pack?: { digest: Digest; size: number; frames: number };
 }
 
 export interface PublishOptions {
@@ -48,13 +60,47 @@ export interface PublishOptions {
   onBlob?: (bytes: number) => void;
 }
 
-async function readSource(path: string): Promise<Buffer> {
-  const fh = await open(path, 'r');
-  try {
-    return await fh.readFile();
-  } finally {
-    await fh.close();
+/** Where a publish builds its pack: inside a directory repository (so it is renamed into place), else the temporary directory. */
+export function scratchFor(writer: RepoWriter): string {
+  const local = writer.localPath('');
+  const dir = local !== undefined ? join(local, '.zpkg-tmp') : tmpdir();
+  mkdirSync(dir, { recursive: true });
+  return join(dir, `pack-${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
+/** The record of a package whose blobs lie where `place` says, written with a delta from `previous` when one helps. */
+export async function writeRecord(writer: RepoWriter, manifest: Manifest, manifestBytes: Buffer, digest: Digest, place: (d: Digest) => Placement, previous?: Digest): Promise<{ record: number; bytes: number; map: BlobMap }> {
+  const map = buildBlobMap(manifest, place);
+  const raw = encodeRecord(manifestBytes, encodeBlobMap(map));
+  const stored = compressRecord(raw);
+  await writer.write(recordPath(digest), stored);
+  let bytes = stored.length;
+  if (previous && previous !== digest) {
+    const base = await readRecord(writer, previous, 'the previous version').catch(() => undefined);
+    if (base) {
+      const delta = encodeDelta(raw, base.raw);
+      if (delta.length < stored.length) {
+        await writer.write(deltaPath(digest, previous), delta);
+        bytes += delta.length;
+      }
+    }
   }
+  return { record: stored.length, bytes, map };
+}
+
+/** The newest version of `name` below `version` among `entries`: what an upgrade to it most often starts from. */
+export function previousVersion(entries: Iterable<CatalogEntry>, name: string, version: string): CatalogEntry | undefined {
+  let best: CatalogEntry | undefined;
+  for (const e of entries) {
+    if (e.name !== name || !e.manifest || compareVersions(e.version, version) >= 0) continue;
+    if (!best || compareVersions(e.version, best.version) > 0) best = e;
+  }
+  return best;
+}
+
+/** Bytes a fresh install of a record fetches: its frames and the record itself. */
+export function fetchSize(map: BlobMap, recordBytes: number): number {
+  return map.frames.reduce((n, f) => n + f.length, 0) + recordBytes;
 }
 
 export async function publishPackages(writer: RepoWriter, pkgs: readonly BuiltPackage[], options: PublishOptions = {}): Promise<PublishResult> {
@@ -64,9 +110,7 @@ export async function publishPackages(writer: RepoWriter, pkgs: readonly BuiltPa
     const draft = prepareRoot(writer.location, snap.root, options.signer);
     const byKey = new Map(snap.entries.map((e) => [entryKey(e), e]));
     const outcomes: PublishOutcome[] = [];
-    let blobsWritten = 0;
-    let blobsReused = 0;
-    let bytesWritten = 0;
+    const landing: BuiltPackage[] = [];
     for (const pkg of pkgs) {
       const key = entryKey(pkg.manifest);
       const existing = byKey.get(key);
@@ -79,40 +123,51 @@ export async function publishPackages(writer: RepoWriter, pkgs: readonly BuiltPa
           hint: 'published packages are immutable: raise the version (e.g. a new revision `-2`), or pass --replace',
         });
       }
-      let compressedSize = 0;
-      for (const [digest, source] of pkg.blobs) {
-        const path = blobPath(digest);
-        const have = await writer.size(path);
-        if (have !== undefined) {
-          blobsReused += 1;
-          compressedSize += have;
-          continue;
-        }
-        const content = await readSource(source);
-        const actual = digestOf(content);
-        if (actual !== digest) {
-          throw new ZpkgError('E_DIGEST_MISMATCH', `${source} changed while publishing ${pkg.manifest.name}: it now hashes to ${actual}, not ${digest}`);
-        }
-        const stored = compress(content, options.level);
-        await writer.write(path, stored);
-        blobsWritten += 1;
-        bytesWritten += stored.length;
-        compressedSize += stored.length;
-        options.onBlob?.(content.length);
-      }
-      await writer.write(manifestPath(pkg.digest), pkg.bytes);
-      bytesWritten += pkg.bytes.length;
-      const installedSize = pkg.manifest.actions.reduce((n, a) => n + (a.type === 'file' ? a.size : 0), 0);
-      const entry: CatalogEntry = entryFromManifest(pkg.manifest, pkg.digest, compressedSize + pkg.bytes.length, installedSize);
-      byKey.set(key, entry);
-      snap.files.set(key, pkg.manifest.actions.filter(isPathAction).filter((a) => a.type !== 'dir').map((a) => a.path));
+      landing.push(pkg);
       outcomes.push({ name: pkg.manifest.name, version: pkg.manifest.version, manifest: pkg.digest, status: existing ? 'replaced' : 'added' });
     }
-    let version = snap.root.version;
-    if (outcomes.some((o) => o.status !== 'unchanged')) {
-      version = (await commitSnapshot(writer, draft, [...byKey.values()], snap.files)).version;
+    const result: PublishResult = { packages: outcomes, blobsWritten: 0, blobsReused: 0, bytesWritten: 0, repoVersion: snap.root.version };
+    if (landing.length === 0) return result;
+
+    const known: Map<Digest, BlobPlace> = await repositoryBlobs(writer);
+    const fresh = landing.map((pkg) =>
+      packageBlobs(pkg.manifest).flatMap((b): BlobFile[] => {
+        if (known.has(b.digest)) {
+          result.blobsReused += 1;
+          return [];
+        }
+        const path = pkg.blobs.get(b.digest);
+        if (!path) throw new ZpkgError('E_INTERNAL', `${pkg.manifest.name} ${pkg.manifest.version}: no content for blob ${b.digest}`);
+        return [{ digest: b.digest, size: b.size, path }];
+      }),
+    );
+    if (fresh.some((f) => f.length)) {
+      const file = scratchFor(writer);
+      try {
+        const pack = await buildPack(file, fresh, { level: options.level, onBlob: options.onBlob, what: landing.map((p) => `${p.manifest.name} ${p.manifest.version}`).join(', ') });
+        const ref = { digest: pack.digest, size: pack.size };
+        for (const [digest, at] of pack.places) {
+          known.set(digest, { pack: ref, frame: pack.index.frames[at.frame]!, offset: at.offset, size: 0 });
+        }
+        result.blobsWritten = pack.places.size;
+        result.bytesWritten += pack.size;
+        result.pack = { digest: pack.digest, size: pack.size, frames: pack.index.frames.length };
+        await writer.writeFile(packPath(pack.digest), file);
+      } finally {
+        rmSync(file, { force: true });
+      }
     }
-    return { packages: outcomes, blobsWritten, blobsReused, bytesWritten, repoVersion: version };
+    for (const pkg of landing) {
+      const prev = previousVersion(byKey.values(), pkg.manifest.name, pkg.manifest.version);
+      const written = await writeRecord(writer, pkg.manifest, pkg.bytes, pkg.digest, (d) => known.get(d)!, prev?.manifest);
+      result.bytesWritten += written.bytes;
+      const installedSize = pkg.manifest.actions.reduce((n, a) => n + (a.type === 'file' ? a.size : 0), 0);
+      const key = entryKey(pkg.manifest);
+      byKey.set(key, entryFromManifest(pkg.manifest, pkg.digest, fetchSize(written.map, written.record), installedSize));
+      snap.files.set(key, pkg.manifest.actions.filter(isPathAction).filter((a) => a.type !== 'dir').map((a) => a.path));
+    }
+    result.repoVersion = (await commitSnapshot(writer, draft, [...byKey.values()], snap.files)).version;
+    return result;
   } finally {
     release();
   }

@@ -62,6 +62,22 @@ export function encodeSignedRoot(root: Omit<SignedRoot, 'canonical'>): Buffer {
   return Buffer.from(`${JSON.stringify({ signed: root.signed, signatures: root.signatures }, null, 2)}\n`);
 }
 
+/** Formats whose root metadata parses: the current one, and format 2 so `repo upgrade` and key rotation records made before it can be read. */
+const READABLE_FORMATS = [2, REPO_FORMAT];
+
+function newerFormat(location: string, format: number): ZpkgError {
+  return new ZpkgError('E_REPO_FORMAT', `${location} is a format ${format} repository, newer than this zpkg reads (format ${REPO_FORMAT})`, { hint: 'upgrade zpkg' });
+}
+
+/** Refuses root metadata of a repository in another format than this zpkg reads and writes. */
+export function requireCurrentFormat(root: RootMetadata, location: string): void {
+  if (root.format === REPO_FORMAT) return;
+  if (root.format > REPO_FORMAT) throw newerFormat(location, root.format);
+  throw new ZpkgError('E_REPO_FORMAT', `${location} is a format ${root.format} repository (one file per blob); this zpkg reads format ${REPO_FORMAT} (packs)`, {
+    hint: `its publisher converts it in place with \`zpkg repo upgrade ${location}\``,
+  });
+}
+
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
 const isTime = (x: unknown): x is string => typeof x === 'string' && !Number.isNaN(Date.parse(x));
@@ -83,7 +99,10 @@ export function parseSignedRoot(bytes: Buffer, location: string): SignedRoot {
   }
   const r = raw.signed;
   if (r.type !== ROOT_TYPE) bad(`type must be \`${ROOT_TYPE}\``);
-  if (r.format !== REPO_FORMAT) bad(`format ${String(r.format)} is not supported (this zpkg reads ${REPO_FORMAT})`);
+  if (typeof r.format !== 'number' || !READABLE_FORMATS.includes(r.format)) {
+    if (typeof r.format === 'number' && r.format > REPO_FORMAT) throw newerFormat(location, r.format);
+    bad(`format ${String(r.format)} is not supported (this zpkg reads ${REPO_FORMAT})`);
+  }
   if (typeof r.repository !== 'string' || !/^[0-9a-f]{32}$/.test(r.repository)) bad('repository must be a 32-hex-digit id');
   if (!isCount(r.version)) bad('version must be a non-negative integer');
   if (!isTime(r.created)) bad('created must be a timestamp');

@@ -10,7 +10,7 @@ import type { RepoReader, RepoWriter } from './backend.js';
 import { decodeCatalog, decodeCatalogTable, encodeCatalog } from './catalog-codec.js';
 import { compress, decompress } from './compress.js';
 import { catalogPath, fileIndexPath, ROOT_FILE, rotationPath } from './layout.js';
-import { parseSignedRoot, type RootMetadata, type SignedRoot } from './root-metadata.js';
+import { parseSignedRoot, requireCurrentFormat, type RootMetadata, type SignedRoot } from './root-metadata.js';
 import { signRoot, type RootDraft } from './trust/sign.js';
 
 /** `name@version` → image paths the package delivers. */
@@ -24,7 +24,9 @@ export async function readSignedRoot(reader: RepoReader): Promise<SignedRoot> {
       hint: `create one with \`zpkg repo create ${reader.location}\``,
     });
   }
-  return parseSignedRoot(bytes, reader.location);
+  const root = parseSignedRoot(bytes, reader.location);
+  requireCurrentFormat(root.signed, reader.location);
+  return root;
 }
 
 export async function readRoot(reader: RepoReader): Promise<RootMetadata> {

@@ -21,7 +21,7 @@ import { rm } from 'node:fs/promises';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ZpkgError } from '../core/errors.js';
 import { DirBackend } from '../repo/dir-backend.js';
-import { ROOT_FILE } from '../repo/layout.js';
+import { parseRepoPath, ROOT_FILE } from '../repo/layout.js';
 import { LeaseManager } from './lease.js';
 import type { SiteService } from './site.js';
 import { serveSite } from './site-static.js';
@@ -104,6 +104,8 @@ export function createDepot(options: DepotOptions): Depot {
     if (!authorized(req, reply)) return reply;
     const path = repoPathOf(req.url);
     if (!path) return sendError(reply, 400, new ZpkgError('E_INPUT_INVALID', `\`${req.url}\` is not a repository path`));
+    // Format 2's files are served and removed (for `repo upgrade` through the depot), never uploaded.
+    if (parseRepoPath(path)?.kind.startsWith('legacy')) return sendError(reply, 400, new ZpkgError('E_INPUT_INVALID', `\`${path}\` is not a path of a format 3 repository`));
     const body = req.body;
     if (!Buffer.isBuffer(body)) return sendError(reply, 400, new ZpkgError('E_INPUT_INVALID', 'the upload has no body'));
     const isRoot = path === ROOT_FILE;

@@ -2,14 +2,18 @@
  * The depot's read side: the repository's static layout over HTTP, as any web
  * server would serve it, with the caching a CDN needs. Content-addressed files
  * never change: `immutable`, a year. `root.json` changes with every publish:
- * cacheable for a few seconds, always revalidated with its ETag. Single byte
- * ranges (`Range: bytes=a-b`, `a-`, `-n`) are honoured, with `If-Range`.
+ * cacheable for a few seconds, always revalidated with its ETag. Byte ranges
+ * (`Range: bytes=a-b`, `a-`, `-n`) are honoured, with `If-Range`: one range
+ * is a plain `206`, several are one `206` of `multipart/byteranges` (how a
+ * client fetches the frames of a pack it lacks in one request).
  */
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { digestFromPath, ROOT_FILE } from '../repo/layout.js';
+import { isImmutablePath, parseRepoPath, ROOT_FILE } from '../repo/layout.js';
 
 export const IMMUTABLE = 'public, max-age=31536000, immutable';
 export const ROOT_CACHE = 'public, max-age=5, must-revalidate';
@@ -23,13 +27,38 @@ export function repoPathOf(urlPath: string): string | undefined {
   } catch {
     return undefined;
   }
-  if (p === ROOT_FILE) return p;
-  if (!/^(blobs|manifests)\/[0-9a-f]{2}\/[0-9a-f]{64}\.(zst|json)$|^(catalog|files)\/[0-9a-f]{64}\.zst$/.test(p)) return undefined;
-  return p;
+  if (p === ROOT_FILE || /^keys\/[1-9][0-9]*\.json$/.test(p)) return p;
+  // Format 2's files are served too, so `repo upgrade` can read them through the depot (uploads refuse them).
+  return parseRepoPath(p) === undefined ? undefined : p;
 }
 
-function parseRange(header: string, size: number): { start: number; end: number } | 'invalid' | undefined {
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+/** Ranges a request may ask for at once (nginx asks no limit; this bounds the work one request makes). */
+const MAX_RANGES = 1024;
+
+/** The satisfiable ranges of a `Range` header, sorted and merged; 'invalid' when none is. */
+function parseRanges(header: string, size: number): { start: number; end: number }[] | 'invalid' {
+  const m = /^bytes=(.+)$/.exec(header.trim());
+  if (!m) return 'invalid';
+  const specs = m[1]!.split(',');
+  if (specs.length > MAX_RANGES) return 'invalid';
+  const out: { start: number; end: number }[] = [];
+  for (const spec of specs) {
+    const r = parseRange(spec.trim(), size);
+    if (r !== 'invalid') out.push(r);
+  }
+  if (!out.length) return 'invalid';
+  out.sort((a, b) => a.start - b.start);
+  const merged = [out[0]!];
+  for (const r of out.slice(1)) {
+    const last = merged[merged.length - 1]!;
+    if (r.start <= last.end + 1) last.end = Math.max(last.end, r.end);
+    else merged.push(r);
+  }
+  return merged;
+}
+
+function parseRange(spec: string, size: number): { start: number; end: number } | 'invalid' {
+  const m = /^(\d*)-(\d*)$/.exec(spec);
   if (!m || (m[1] === '' && m[2] === '')) return 'invalid';
   let start: number;
   let end: number;
@@ -60,9 +89,10 @@ export async function serveFile(dir: string, req: FastifyRequest, reply: Fastify
   const etag = `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`;
   reply.header('etag', etag);
   reply.header('last-modified', st.mtime.toUTCString());
-  reply.header('cache-control', digestFromPath(path) ? IMMUTABLE : ROOT_CACHE);
+  reply.header('cache-control', isImmutablePath(path) ? IMMUTABLE : ROOT_CACHE);
   reply.header('accept-ranges', 'bytes');
-  reply.type(path.endsWith('.json') ? 'application/json' : 'application/zstd');
+  const type = path.endsWith('.json') ? 'application/json' : path.endsWith('.pack') ? 'application/octet-stream' : 'application/zstd';
+  reply.type(type);
   const inm = req.headers['if-none-match'];
   if (inm !== undefined && inm.split(',').some((t) => t.trim() === etag || t.trim() === '*')) return reply.code(304).send();
   const ims = req.headers['if-modified-since'];
@@ -70,15 +100,34 @@ export async function serveFile(dir: string, req: FastifyRequest, reply: Fastify
   const rangeHeader = req.headers.range;
   const ifRange = req.headers['if-range'];
   if (rangeHeader && (ifRange === undefined || ifRange === etag)) {
-    const r = parseRange(rangeHeader, st.size);
-    if (r === 'invalid') return reply.code(416).header('content-range', `bytes */${st.size}`).send();
-    if (r) {
+    const ranges = parseRanges(rangeHeader, st.size);
+    if (ranges === 'invalid') return reply.code(416).header('content-range', `bytes */${st.size}`).send();
+    if (ranges.length === 1) {
+      const r = ranges[0]!;
       reply.code(206).header('content-range', `bytes ${r.start}-${r.end}/${st.size}`).header('content-length', r.end - r.start + 1);
       return reply.send(createReadStream(abs, { start: r.start, end: r.end }));
     }
+    return sendParts(reply, abs, st.size, type, ranges);
   }
   reply.header('content-length', st.size);
   // Small files (root metadata, manifests, most blobs) go out as one buffer: cheaper than a stream.
   if (st.size <= SMALL_FILE) return reply.send(await readFile(abs));
   return reply.send(createReadStream(abs));
+}
+
+/** Several ranges as one `multipart/byteranges` body (RFC 9110 §14.6), each part streamed from the file. */
+function sendParts(reply: FastifyReply, abs: string, size: number, type: string, ranges: { start: number; end: number }[]): FastifyReply {
+  const boundary = randomBytes(12).toString('hex');
+  const heads = ranges.map((r, i) => Buffer.from(`${i ? '\r\n' : ''}--${boundary}\r\nContent-Type: ${type}\r\nContent-Range: bytes ${r.start}-${r.end}/${size}\r\n\r\n`));
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  const length = heads.reduce((n, h) => n + h.length, 0) + ranges.reduce((n, r) => n + r.end - r.start + 1, 0) + tail.length;
+  async function* body(): AsyncGenerator<Buffer> {
+    for (let i = 0; i < ranges.length; i++) {
+      yield heads[i]!;
+      for await (const chunk of createReadStream(abs, { start: ranges[i]!.start, end: ranges[i]!.end })) yield chunk as Buffer;
+    }
+    yield tail;
+  }
+  reply.code(206).header('content-type', `multipart/byteranges; boundary=${boundary}`).header('content-length', length);
+  return reply.send(Readable.from(body()));
 }

@@ -7,11 +7,12 @@
  */
 import type { CatalogEntry } from '../core/catalog.js';
 import type { Digest } from '../core/digest.js';
-import { decodeManifest, type Manifest } from '../core/manifest.js';
+import type { Manifest } from '../core/manifest.js';
 import type { RepoReader } from '../repo/backend.js';
-import { manifestPath, rotationPath } from '../repo/layout.js';
+import { readRecord } from '../repo/content.js';
+import { rotationPath } from '../repo/layout.js';
 import { parseSignedRoot, type RootMetadata } from '../repo/root-metadata.js';
-import { readCatalog, readFileIndex, readSignedRoot, readVerified, type FileIndex } from '../repo/snapshot.js';
+import { readCatalog, readFileIndex, readSignedRoot, type FileIndex } from '../repo/snapshot.js';
 import { validSigners } from '../repo/trust/verify.js';
 
 export interface KeyRotation {
@@ -51,7 +52,7 @@ export async function loadSiteInput(reader: RepoReader, onProgress?: LoadProgres
   const worker = async (): Promise<void> => {
     while (next < digests.length) {
       const d = digests[next++]!;
-      manifests.set(d, decodeManifest(await readVerified(reader, manifestPath(d), d, 'manifest'), d));
+      manifests.set(d, (await readRecord(reader, d, 'manifest')).manifest);
       onProgress?.('manifests', manifests.size, digests.length);
     }
   };

@@ -1,41 +1,58 @@
 /**
- * Fetch: every blob the landing packages need goes into the image's content
- * cache before anything in the image changes. A blob already cached is never
- * fetched again. From a backend with local files (a directory) a blob is
- * hard-linked (no bytes copied), else copied, and verified when staged. From
- * any other backend (http, s3, an archive) it is downloaded into the cache's
- * temporary directory — several at once, resumed where an interrupted attempt
- * left it — verified against its digest, and only then renamed to its cache
- * name: the cache never holds a partial or wrong blob.
+ * Fetch: every blob the landing packages need is made local before anything
+ * in the image changes, and a blob the content cache holds is never fetched
+ * again, so an update costs what changed. The blobs a package lacks are
+ * found through its blob map (the record of its version), grouped by the
+ * repository pack that holds them and fetched pack by pack (fetch-pack.ts):
+ * a local repository's pack is hard-linked, a remote one's frames come in
+ * few range requests — a fresh install of a package is one request.
+ *
+ * What fetch makes local waits under the cache's tmp/: staging reads every
+ * blob from there, checks it against its digest, and only then are those
+ * packs renamed into the cache (`ContentPlan.promote`). Hooks are the
+ * exception — they run before staging — so each hook blob is checked here
+ * and kept as a single cached blob.
  */
-import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { digestHex, type Digest } from '../core/digest.js';
-import { blobCachePath, cacheTempPath } from '../image/cache.js';
+import { createHash } from 'node:crypto';
+import { existsSync, openSync, closeSync, rmSync } from 'node:fs';
+import type { Digest } from '../core/digest.js';
+import { ZpkgError } from '../core/errors.js';
+import { blobCachePath, cachedBlobs, packCachePath, type CachedBlob } from '../image/cache.js';
+import type { Image } from '../image/image.js';
 import type { RepoReader } from '../repo/backend.js';
-import { checkStoredBlob } from '../repo/blob-check.js';
-import { blobPath } from '../repo/layout.js';
+import { placesOf, type BlobPlace } from '../repo/content.js';
+import { compress } from '../repo/compress.js';
+import { fileSource, FrameDecoder, FrameError } from '../repo/frame-decoder.js';
+import { writeFileAtomic } from '../fs/atomic.js';
 import type { Report } from '../report/report.js';
 import { forEachLimited } from './concurrency.js';
-import { blobMissing, noSpace } from './failures.js';
-import type { PreparedPackage } from './types.js';
+import { fetchPack, type FrameWanted } from './fetch-pack.js';
+import { blobMissing } from './failures.js';
+import { blobMapOf } from './manifests.js';
+import type { ContentPlan, PreparedPackage } from './types.js';
+import { join } from 'node:path';
 
-/** Downloads in flight at once (over one keep-alive pool per repository). */
+/** Packs fetched at once (over one keep-alive pool per repository). */
 export const FETCH_PARALLELISM = 8;
+
 
 export interface FetchResult {
   /** Blobs the landing packages need. */
   blobs: number;
   /** Of those, the ones not in the cache (fetched, or that a dry run would fetch). */
   fetched: number;
-  /** Compressed bytes that came from a repository (linked, copied or downloaded). */
+  /** Compressed bytes that came from a repository (linked or downloaded), blob maps of cached manifests included. */
   bytes: number;
+  /** What staging reads (absent in a dry run). */
+  content?: ContentPlan;
 }
 
 interface Need {
   digest: Digest;
+  size: number;
   change: PreparedPackage;
   path: string;
+  hook: boolean;
 }
 
 /** Every blob the packages need: their files (for a repair, only the paths it rewrites) and their hooks (not for a repair: no hook runs). */
@@ -43,110 +60,145 @@ function blobsNeeded(packages: readonly PreparedPackage[]): Need[] {
   const need = new Map<Digest, Need>();
   for (const c of packages) {
     for (const a of c.manifest.actions) {
-      if (a.type === 'file' && !need.has(a.digest) && (!c.repair || c.repair.paths.has(a.path))) need.set(a.digest, { digest: a.digest, change: c, path: a.path });
+      if (a.type === 'file' && !need.has(a.digest) && (!c.repair || c.repair.paths.has(a.path))) need.set(a.digest, { digest: a.digest, size: a.size, change: c, path: a.path, hook: false });
     }
     if (c.repair) continue;
-    for (const [phase, h] of Object.entries(c.manifest.hooks ?? {})) if (!need.has(h.digest)) need.set(h.digest, { digest: h.digest, change: c, path: `hook ${phase}` });
+    for (const [phase, h] of Object.entries(c.manifest.hooks ?? {})) {
+      const n = need.get(h.digest);
+      if (n) n.hook = true;
+      else need.set(h.digest, { digest: h.digest, size: h.size, change: c, path: `hook ${phase}`, hook: true });
+    }
   }
   return [...need.values()];
 }
 
-function noSpaceFetching(n: Need): Error {
-  return noSpace(`for the content cache (fetching ${n.path} of ${n.change.name})`);
-}
-
-/** Links (or copies) a blob from a local repository file; returns its size. */
-function linkLocal(cache: string, source: string, target: string, n: Need): number {
-  let size: number;
-  try {
-    size = statSync(source).size;
-  } catch {
-    throw blobMissing(n.digest, n.path, n.change.name);
-  }
-  try {
-    linkSync(source, target);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return size;
-    if (code !== 'EXDEV' && code !== 'EPERM') throw err;
-    // Across filesystems: copied, then renamed into place so the cache never holds a partial blob under its name.
-    const part = cacheTempPath(cache, `${digestHex(n.digest)}.part`);
-    mkdirSync(dirname(part), { recursive: true });
-    try {
-      copyFileSync(source, part);
-    } catch (copyErr) {
-      rmSync(part, { force: true });
-      if ((copyErr as NodeJS.ErrnoException).code === 'ENOSPC') throw noSpaceFetching(n);
-      throw copyErr;
-    }
-    renameSync(part, target);
-  }
-  return size;
-}
-
-async function download(reader: RepoReader, cache: string, target: string, n: Need, onBytes: (bytes: number) => void): Promise<number> {
-  const part = cacheTempPath(cache, `${digestHex(n.digest)}.part`);
-  mkdirSync(dirname(part), { recursive: true });
-  let size: number | undefined;
-  try {
-    size = await reader.download(blobPath(n.digest), part, { onBytes });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOSPC') {
-      rmSync(part, { force: true });
-      throw noSpaceFetching(n);
-    }
-    throw err;
-  }
-  if (size === undefined) {
-    rmSync(part, { force: true });
-    throw blobMissing(n.digest, n.path, n.change.name);
-  }
-  try {
-    checkStoredBlob(readFileSync(part), n.digest, `${reader.location} (${n.change.name}: ${n.path})`);
-  } catch (err) {
-    rmSync(part, { force: true });
-    throw err;
-  }
-  renameSync(part, target);
-  return size;
+/** A cached single blob's frame holds exactly the blob: its size comes from the manifest. */
+function sized(c: CachedBlob, size: number): CachedBlob {
+  return c.size >= 0 ? c : { file: c.file, frame: { ...c.frame, size }, offset: 0, size };
 }
 
 /** What fetching would do: blobs needed and not cached. Reads nothing from a repository. */
 export function blobsToFetch(cache: string, packages: readonly PreparedPackage[]): FetchResult {
   const need = blobsNeeded(packages);
-  return { blobs: need.length, fetched: need.filter((n) => !existsSync(blobCachePath(cache, n.digest))).length, bytes: 0 };
+  const cached = cachedBlobs(cache);
+  return { blobs: need.length, fetched: need.filter((n) => !cached.has(n.digest)).length, bytes: 0 };
 }
 
-export async function fetchBlobs(cache: string, packages: readonly PreparedPackage[], report: Report): Promise<FetchResult> {
-  const need = blobsNeeded(packages);
-  const result: FetchResult = { blobs: need.length, fetched: 0, bytes: 0 };
-  const missing = need.filter((n) => !existsSync(blobCachePath(cache, n.digest)));
-  const progress = report.progress('fetch', missing.length);
-  const dirs = new Set<string>();
-  const remote: Need[] = [];
+interface PackGroup {
+  reader: RepoReader;
+  place: BlobPlace;
+  frames: Map<number, FrameWanted>;
+  needs: Need[];
+}
+
+function mapsDisagree(reader: RepoReader, pack: Digest, why: string): ZpkgError {
+  return new ZpkgError('E_REPO_INVALID', `${reader.location}: the blob maps of this transaction disagree about pack ${pack}: ${why}`, { hint: 'the repository is damaged; nothing was changed' });
+}
+
+/** The frames of each pack the missing blobs lie in, with every blob the maps place in them. */
+async function groupByPack(missing: Need[], loadMap: (c: PreparedPackage) => Promise<Map<Digest, BlobPlace>>): Promise<PackGroup[]> {
+  const groups = new Map<string, PackGroup>();
+  const byChange = new Map<PreparedPackage, Need[]>();
   for (const n of missing) {
-    const target = blobCachePath(cache, n.digest);
-    const dir = dirname(target);
-    if (!dirs.has(dir)) {
-      mkdirSync(dir, { recursive: true });
-      dirs.add(dir);
-    }
-    const local = n.change.blobReader().localPath(blobPath(n.digest));
-    if (local === undefined) {
-      remote.push(n);
-      continue;
-    }
-    const size = linkLocal(cache, local, target, n);
-    result.fetched += 1;
-    result.bytes += size;
-    progress.tick(1, size);
+    const list = byChange.get(n.change);
+    if (list) list.push(n);
+    else byChange.set(n.change, [n]);
   }
-  await forEachLimited(remote, FETCH_PARALLELISM, async (n) => {
-    const size = await download(n.change.blobReader(), cache, blobCachePath(cache, n.digest), n, (bytes) => progress.tick(0, bytes));
-    result.fetched += 1;
-    result.bytes += size;
-    progress.tick(1, 0);
+  for (const [change, needs] of byChange) {
+    const places = await loadMap(change);
+    const reader = change.blobReader();
+    const wantedFrames = new Set<string>();
+    for (const n of needs) {
+      const place = places.get(n.digest);
+      if (!place) throw blobMissing(n.digest, n.path, change.name);
+      const key = `${reader.location}\0${place.pack.digest}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { reader, place, frames: new Map(), needs: [] }));
+      if (g.place.pack.size !== place.pack.size) throw mapsDisagree(reader, place.pack.digest, `its size is ${g.place.pack.size} or ${place.pack.size}`);
+      g.needs.push(n);
+      wantedFrames.add(`${key}\0${place.frame.offset}`);
+    }
+    // Every blob the map places in a fetched frame is indexed in the local pack (the frame is fetched anyway).
+    for (const [digest, place] of places) {
+      const key = `${reader.location}\0${place.pack.digest}`;
+      if (!wantedFrames.has(`${key}\0${place.frame.offset}`)) continue;
+      const g = groups.get(key)!;
+      let f = g.frames.get(place.frame.offset);
+      if (!f) g.frames.set(place.frame.offset, (f = { frame: place.frame, blobs: new Map() }));
+      if (f.frame.length !== place.frame.length || f.frame.size !== place.frame.size) throw mapsDisagree(reader, place.pack.digest, `the frame at ${place.frame.offset}`);
+      f.blobs.set(digest, { offset: place.offset, size: place.size });
+    }
+  }
+  for (const g of groups.values()) {
+    const frames = [...g.frames.values()].sort((a, b) => a.frame.offset - b.frame.offset);
+    for (let i = 1; i < frames.length; i++) {
+      if (frames[i]!.frame.offset < frames[i - 1]!.frame.offset + frames[i - 1]!.frame.length) throw mapsDisagree(g.reader, g.place.pack.digest, `frames overlap at ${frames[i]!.frame.offset}`);
+    }
+  }
+  return [...groups.values()];
+}
+
+/** Hooks run before staging: each is taken from its frame, checked, and kept as a single cached blob. */
+function keepHooks(cache: string, needs: readonly Need[], sources: Map<Digest, CachedBlob>): void {
+  const decoder = new FrameDecoder();
+  for (const n of needs) {
+    if (!n.hook || existsSync(blobCachePath(cache, n.digest))) continue;
+    const src = sources.get(n.digest)!;
+    const content = Buffer.alloc(n.size);
+    let at = 0;
+    const fd = openSync(src.file, 'r');
+    try {
+      decoder.split(fileSource(fd), src.frame, [{ offset: src.offset, size: n.size }], { start: () => undefined, data: (_b, piece) => void (at += piece.copy(content, at)), end: () => undefined });
+    } catch (err) {
+      if (!(err instanceof FrameError)) throw err;
+      rmSync(src.file, { force: true });
+      throw new ZpkgError('E_DIGEST_MISMATCH', `the ${n.path} of ${n.change.name}: its blob ${n.digest} does not decode: ${err.message}`, { details: { digest: n.digest } });
+    } finally {
+      closeSync(fd);
+    }
+    const actual = `sha256:${createHash('sha256').update(content).digest('hex')}`;
+    if (actual !== n.digest) {
+      rmSync(src.file, { force: true });
+      throw new ZpkgError('E_DIGEST_MISMATCH', `the ${n.path} of ${n.change.name}: its blob ${n.digest} is corrupt: it hashes to ${actual}`, { hint: 'nothing was changed; the repository is damaged', details: { digest: n.digest } });
+    }
+    writeFileAtomic(blobCachePath(cache, n.digest), compress(content), { tmpDir: join(cache, 'tmp') });
+  }
+}
+
+export async function fetchBlobs(image: Image, packages: readonly PreparedPackage[], report: Report): Promise<FetchResult> {
+  const cache = image.paths.cache;
+  const need = blobsNeeded(packages);
+  const cached = cachedBlobs(cache);
+  const sources = new Map<Digest, CachedBlob>();
+  const missing: Need[] = [];
+  for (const n of need) {
+    const c = cached.get(n.digest);
+    if (c) sources.set(n.digest, sized(c, n.size));
+    else missing.push(n);
+  }
+  const content: ContentPlan = { sources, promote: [] };
+  const result: FetchResult = { blobs: need.length, fetched: missing.length, bytes: 0, content };
+  const progress = report.progress('fetch', missing.length);
+  const groups = await groupByPack(missing, async (c) => {
+    if (c.map) return placesOf({ manifest: c.manifest, map: c.map });
+    const got = await blobMapOf(image, c.blobReader, c.digest, c.manifest, `${c.name} ${c.version}`, true);
+    result.bytes += got.bytes;
+    return placesOf({ manifest: c.manifest, map: got.map });
   });
+  await forEachLimited(groups, FETCH_PARALLELISM, async (g) => {
+    const local = await fetchPack(cache, g.reader, g.place.pack, [...g.frames.values()], (n) => progress.tick(0, n));
+    result.bytes += local.bytes;
+    const frameOf = new Map<Digest, FrameWanted>();
+    for (const f of g.frames.values()) for (const d of f.blobs.keys()) frameOf.set(d, f);
+    for (const n of g.needs) {
+      const f = frameOf.get(n.digest)!;
+      const b = f.blobs.get(n.digest)!;
+      sources.set(n.digest, { file: local.file, frame: local.frames.get(f.frame.offset)!, offset: b.offset, size: b.size });
+    }
+    content.promote.push({ from: local.file, to: packCachePath(cache, local.cacheName) });
+    progress.tick(g.needs.length, 0);
+  });
+  keepHooks(cache, need, sources);
   progress.done(`${result.fetched} of ${result.blobs} blobs fetched (${(result.bytes / 1e6).toFixed(1)} MB), the rest cached`);
   return result;
 }

@@ -14,6 +14,8 @@ export interface ImageGcResult {
   trimmedGenerations: number;
   removedBlobs: number;
   removedManifests: number;
+  /** Cached packs deleted (none of their blobs needed); a pack of which less than half is needed is compacted instead. */
+  removedPacks: number;
   bytesFreed: number;
 }
 

@@ -65,11 +65,11 @@ function manifestMissing(l: Landing): ZpkgError {
 export async function prepareLanding(image: Image, landing: Landing, keep: boolean): Promise<PreparedPackage> {
   if (!landing.manifest) throw manifestMissing(landing);
   const blobReader = readerFor(image, landing);
-  const got = await fetchManifest(image, blobReader, landing.manifest, `${landing.name} ${landing.version}`, { keep });
+  const got = await fetchManifest(image, blobReader, landing.manifest, `${landing.name} ${landing.version}`, { keep, from: landing.from?.manifest });
   if (got.manifest.name !== landing.name || got.manifest.version !== landing.version) {
     throw new ZpkgError('E_REPO_INVALID', `remote \`${landing.remote}\`: the catalog says ${landing.name} ${landing.version}, its manifest says ${got.manifest.name} ${got.manifest.version}`);
   }
-  return { ...landing, manifest: got.manifest, digest: landing.manifest, manifestBytes: got.bytes, blobReader };
+  return { ...landing, manifest: got.manifest, digest: landing.manifest, manifestBytes: got.bytes, blobReader, ...(got.map ? { map: got.map } : {}) };
 }
 
 export async function prepare(image: Image, target: Target, options: PrepareOptions): Promise<Prepared> {
@@ -98,7 +98,8 @@ export async function prepare(image: Image, target: Target, options: PrepareOpti
   seconds.plan = t();
 
   t = stopwatch();
-  const fetched = dryRun ? blobsToFetch(image.paths.cache, packages) : await fetchBlobs(image.paths.cache, packages, report);
+  const { content, ...fetched } = dryRun ? blobsToFetch(image.paths.cache, packages) : await fetchBlobs(image, packages, report);
+  if (content) changeset.content = content;
   seconds.fetch = t();
   return { target, packages, withoutManifest, accounts, changeset, fetched: { ...fetched, manifestBytes }, seconds };
 }

@@ -1,27 +1,26 @@
 /**
- * Stage: every file is decompressed, hashed and written beside its target under
- * a hidden temporary name, with its owner and mode; links likewise. Nothing in
- * the image is replaced yet, so a blob that fails verification (or a full disk)
- * leaves the image as it was: `unstage` removes what was staged.
+ * Stage: every file is decompressed, hashed and written beside its target
+ * under a hidden temporary name, with its owner and mode, in one pass over
+ * each byte — frame by frame, in pack order, on every core (stage-worker.ts);
+ * links likewise. Nothing in the image is replaced yet, so a blob that fails
+ * verification (or a full disk) leaves the image as it was: `unstage` removes
+ * what was staged, and the file the bad blob came from (always under the
+ * image's content cache) is deleted so it is fetched again. Once everything
+ * is staged, the packs fetch left under the cache's tmp/ — every blob read
+ * from them now checked — are renamed into the cache.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { chmod, chown, lchown, link, mkdir, rm, rmdir, symlink } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
-import { createHash } from 'node:crypto';
-import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
-import { DecompressStream } from 'zstd-napi';
+import { dirname, join } from 'node:path';
+import type { Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
+import { WorkerPool, workerUrl } from '../fs/workers.js';
 import { blobMissing, noSpace } from './failures.js';
 import { tempName } from './journal.js';
 import { crashPoint } from './crash-point.js';
-import { stageOne, type StageJob, type StageOutcome } from './stage-worker.js';
-import type { Changeset, PutOp } from './types.js';
-
-/** Blobs above this size stream through decompression instead of being held in memory. */
-const STREAM_THRESHOLD = 64 * 1024 * 1024;
+import { stageBatch, type StageAnswer, type StageBatch, type StageBlob, type StageFailure, type StageJob } from './stage-worker.js';
+import type { Changeset, ContentPlan, PutOp } from './types.js';
 
 export interface Staged {
   /** dest image path → staged absolute path. */
@@ -42,126 +41,139 @@ function tempPath(root: string, dest: string, txid: string): string {
   return join(root, tempName(dest, txid));
 }
 
-function corrupt(op: PutOp, actual: string, size: number): ZpkgError {
-  const a = op.action as { digest: string; size: number; path: string };
-  return new ZpkgError('E_DIGEST_MISMATCH', `blob ${a.digest} for \`${a.path}\` (${op.package}) is corrupt: it decompresses to ${size} bytes hashing to ${actual}`, {
-    hint: 'the repository is damaged; nothing was changed. Check it with `zpkg repo verify`',
-    details: { digest: a.digest },
-  });
-}
-
-/** Blobs above STREAM_THRESHOLD: streamed through decompression on the main thread, bounded memory. */
-async function stageLarge(op: PutOp, tmp: string, options: StageOptions): Promise<number> {
-  const a = op.action as { digest: string; size: number; path: string };
-  const hash = createHash('sha256');
-  let size = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      hash.update(chunk);
-      size += chunk.length;
-      cb(null, chunk);
-    },
-  });
-  try {
-    await pipeline(createReadStream(op.blob!), new DecompressStream(), tap, createWriteStream(tmp, { mode: op.mode, flags: 'wx' }));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && (err as NodeJS.ErrnoException).path === op.blob) throw missing(op);
-    throw err;
-  }
-  const actual = `sha256:${hash.digest('hex')}`;
-  if (actual !== a.digest || size !== a.size) throw corrupt(op, actual, size);
-  if (options.chown && (op.uid !== 0 || op.gid !== 0)) await chown(tmp, op.uid, op.gid);
-  if (op.mode & 0o7000 || (options.chown && (op.uid !== 0 || op.gid !== 0))) await chmod(tmp, op.mode);
-  return a.size;
-}
-
-function missing(op: PutOp): ZpkgError {
-  const a = op.action as { digest: string; path: string };
-  return blobMissing(a.digest, a.path, op.package);
-}
-
-function failure(op: PutOp, outcome: Exclude<StageOutcome, { ok: true }>): Error {
-  switch (outcome.kind) {
-    case 'missing':
-      return missing(op);
-    case 'corrupt':
-      return corrupt(op, outcome.actual, outcome.size);
-    case 'io': {
-      if (outcome.code === 'ENOSPC') return noSpaceAt(op.dest);
-      const err = new Error(outcome.message) as NodeJS.ErrnoException;
-      err.code = outcome.code;
-      err.syscall = 'stage';
-      err.path = op.dest;
-      return err;
-    }
-  }
-}
-
-function noSpaceAt(path: string): ZpkgError {
-  return noSpace(`while writing \`${path}\``);
-}
-
-/** Below this many files, workers cost more than they save. */
+/** Below this many paths, threads cost more than they save. */
 const INLINE_LIMIT = 256;
-const BATCH_FILES = 64;
-const BATCH_BYTES = 4 * 1024 * 1024;
+/** A batch: about this much stored data, or this many frames. */
+const BATCH_BYTES = 4 << 20;
+const BATCH_JOBS = 64;
 
-/**
- * Runs staging jobs: inline for a few, else in worker threads (both cores
- * decompress and hash while others write). Stops at the first failure.
- */
-async function runJobs(jobs: StageJob[], onDone: (i: number) => void): Promise<{ index: number; outcome: Exclude<StageOutcome, { ok: true }> } | undefined> {
-  if (jobs.length < INLINE_LIMIT) {
-    for (let i = 0; i < jobs.length; i++) {
-      const r = stageOne(jobs[i]!);
-      if (!r.ok) return { index: i, outcome: r };
-      onDone(i);
+/** The content plan of a changeset prepared before packs (tests that build one by hand): each blob a single cached file. */
+function planOf(cs: Changeset): ContentPlan {
+  if (cs.content) return cs.content;
+  const sources: ContentPlan['sources'] = new Map();
+  for (const op of cs.put) {
+    if (op.action.type !== 'file' || !op.blob) continue;
+    let length = 0;
+    try {
+      length = statSync(op.blob).size;
+    } catch {
+      // missing: reported when staged
     }
-    return undefined;
+    sources.set(op.action.digest, { file: op.blob, frame: { offset: 0, length, size: op.action.size }, offset: 0, size: op.action.size });
   }
-  const batches: number[][] = [];
+  return { sources, promote: [] };
+}
+
+interface Jobs {
+  jobs: StageJob[];
+  /** The op of each out, per job and blob, for messages. */
+  ops: Map<StageBlob, PutOp[]>;
+  /** Bytes each job writes. */
+  sizes: number[];
+}
+
+/** One job per stored frame, in file order; each blob of the frame with every path that takes it. */
+function jobsOf(root: string, files: readonly PutOp[], plan: ContentPlan, options: StageOptions, staged: Staged): Jobs {
+  const byDigest = new Map<string, PutOp[]>();
+  for (const op of files) {
+    const d = (op.action as { digest: string }).digest;
+    const list = byDigest.get(d);
+    if (list) list.push(op);
+    else byDigest.set(d, [op]);
+    staged.temps.set(op.dest, tempPath(root, op.dest, options.txid));
+  }
+  const frames = new Map<string, StageJob>();
+  const ops = new Map<StageBlob, PutOp[]>();
+  for (const [digest, list] of byDigest) {
+    const a = list[0]!.action as { digest: Digest; size: number; path: string };
+    const src = plan.sources.get(a.digest);
+    if (!src) throw blobMissing(a.digest, a.path, list[0]!.package);
+    const key = `${src.file}\0${src.frame.offset}`;
+    let job = frames.get(key);
+    if (!job) frames.set(key, (job = { file: src.file, frame: src.frame, blobs: [] }));
+    const blob: StageBlob = { digest, offset: src.offset, size: a.size, outs: list.map((op) => ({ tmp: staged.temps.get(op.dest)!, mode: op.mode, uid: op.uid, gid: op.gid })) };
+    job.blobs.push(blob);
+    ops.set(blob, list);
+  }
+  const jobs = [...frames.values()].sort((x, y) => (x.file < y.file ? -1 : x.file > y.file ? 1 : x.frame.offset - y.frame.offset));
+  return { jobs, ops, sizes: jobs.map((j) => j.blobs.reduce((n, b) => n + b.size * b.outs.length, 0)) };
+}
+
+/** Contiguous runs of jobs: each runner reads its part of a pack sequentially. */
+function batches(jobs: readonly StageJob[]): number[][] {
+  const out: number[][] = [];
   let cur: number[] = [];
   let bytes = 0;
   jobs.forEach((job, i) => {
     cur.push(i);
-    bytes += job.size;
-    if (cur.length >= BATCH_FILES || bytes >= BATCH_BYTES) {
-      batches.push(cur);
+    bytes += job.frame.length;
+    if (cur.length >= BATCH_JOBS || bytes >= BATCH_BYTES) {
+      out.push(cur);
       cur = [];
       bytes = 0;
     }
   });
-  if (cur.length) batches.push(cur);
-  const count = Math.min(batches.length, Math.max(2, availableParallelism() + 1));
-  const workers = Array.from({ length: count }, () => new Worker(new URL('./stage-worker.js', import.meta.url)));
-  let next = 0;
-  let failed: { index: number; outcome: Exclude<StageOutcome, { ok: true }> } | undefined;
+  if (cur.length) out.push(cur);
+  return out;
+}
+
+/** Runs the jobs (inline for a few paths, else on every core); returns the first failure with its job. */
+async function runJobs(all: Jobs, paths: number, chown: boolean, onJob: (job: number) => void): Promise<{ job: number; failure: StageFailure } | undefined> {
+  if (paths < INLINE_LIMIT) {
+    const r = stageBatch({ jobs: all.jobs, chown });
+    for (let i = 0; i < r.done; i++) onJob(i);
+    return r.failure ? { job: r.failure.job, failure: r.failure } : undefined;
+  }
+  const runs = batches(all.jobs);
+  const pool = new WorkerPool<StageBatch, StageAnswer>(workerUrl(import.meta.url, 'stage-worker'), Math.max(1, Math.min(availableParallelism(), runs.length)));
+  let failed: { job: number; failure: StageFailure } | undefined;
   try {
     await Promise.all(
-      workers.map(
-        (w) =>
-          new Promise<void>((resolve, reject) => {
-            const send = (): void => {
-              if (failed || next >= batches.length) return resolve();
-              const batch = batches[next++]!;
-              w.once('message', (out: StageOutcome[]) => {
-                out.forEach((r, k) => {
-                  if (r.ok) onDone(batch[k]!);
-                  else failed ??= { index: batch[k]!, outcome: r };
-                });
-                send();
-              });
-              w.postMessage(batch.map((i) => jobs[i]!));
-            };
-            w.once('error', reject);
-            send();
-          }),
-      ),
+      runs.map(async (run) => {
+        if (failed) return;
+        const r = await pool.run({ jobs: run.map((i) => all.jobs[i]!), chown });
+        for (let k = 0; k < r.done; k++) onJob(run[k]!);
+        if (r.failure) failed ??= { job: run[r.failure.job]!, failure: r.failure };
+      }),
     );
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    await pool.close();
   }
   return failed;
+}
+
+function failureError(all: Jobs, at: { job: number; failure: StageFailure }, root: string): Error {
+  const job = all.jobs[at.job]!;
+  const blob = job.blobs.find((b) => b.digest === at.failure.digest) ?? job.blobs[0]!;
+  const op = all.ops.get(blob)![0]!;
+  const a = op.action as { digest: string; size: number; path: string };
+  const f = at.failure;
+  switch (f.kind) {
+    case 'missing':
+      return blobMissing(a.digest, a.path, op.package);
+    case 'corrupt':
+      // Whatever the bad bytes came from lies in the content cache: it goes, and is fetched again next time.
+      rmSync(job.file, { force: true });
+      return new ZpkgError('E_DIGEST_MISMATCH', `blob ${a.digest} for \`${a.path}\` (${op.package}) is corrupt: ${f.reason ?? `it decompresses to content hashing to ${f.actual}`}`, {
+        hint: 'the repository is damaged; nothing was changed. Check it with `zpkg repo verify`',
+        details: { digest: a.digest },
+      });
+    case 'io':
+      if (f.code === 'ENOSPC') return noSpace(`while writing \`${a.path}\``);
+      return new ZpkgError('E_IO', `staging \`${a.path}\` (${op.package}) under ${root}: ${f.message}`);
+  }
+}
+
+/** Renames the packs fetch left under tmp/ into the cache: every blob staged from them was checked. */
+function promote(plan: ContentPlan): void {
+  for (const p of plan.promote) {
+    mkdirSync(dirname(p.to), { recursive: true });
+    try {
+      renameSync(p.from, p.to);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
 }
 
 export async function stage(root: string, cs: Changeset, options: StageOptions): Promise<Staged> {
@@ -180,26 +192,18 @@ export async function stage(root: string, cs: Changeset, options: StageOptions):
       await chmod(abs, d.mode);
     }
     const files = cs.put.filter((p) => p.action.type === 'file');
-    const small = files.filter((op) => (op.action as { size: number }).size <= STREAM_THRESHOLD);
-    const jobs: StageJob[] = small.map((op) => {
-      const a = op.action as { digest: string; size: number };
-      const tmp = tempPath(root, op.dest, options.txid);
-      staged.temps.set(op.dest, tmp);
-      return { blob: op.blob!, digest: a.digest, size: a.size, tmp, mode: op.mode, uid: op.uid, gid: op.gid, chown: options.chown };
+    const plan = planOf(cs);
+    const all = jobsOf(root, files, plan, options, staged);
+    const failed = await runJobs(all, files.length, options.chown, (i) => {
+      for (const b of all.jobs[i]!.blobs) {
+        for (let k = 0; k < b.outs.length; k++) {
+          crashPoint('stage');
+          options.onFile?.(b.size);
+        }
+      }
+      staged.bytes += all.sizes[i]!;
     });
-    const failed = await runJobs(jobs, (i) => {
-      crashPoint('stage');
-      staged.bytes += jobs[i]!.size;
-      options.onFile?.(jobs[i]!.size);
-    });
-    if (failed) throw failure(small[failed.index]!, failed.outcome);
-    for (const op of files.filter((o) => (o.action as { size: number }).size > STREAM_THRESHOLD)) {
-      const tmp = tempPath(root, op.dest, options.txid);
-      staged.temps.set(op.dest, tmp);
-      const n = await stageLarge(op, tmp, options);
-      staged.bytes += n;
-      options.onFile?.(n);
-    }
+    if (failed) throw failureError(all, failed, root);
     for (const op of cs.put) {
       if (op.action.type === 'file') continue;
       const tmp = tempPath(root, op.dest, options.txid);
@@ -215,9 +219,10 @@ export async function stage(root: string, cs: Changeset, options: StageOptions):
       }
       options.onFile?.(0);
     }
+    promote(plan);
   } catch (err) {
     await unstage(staged);
-    if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw noSpaceAt((err as NodeJS.ErrnoException).path ?? root);
+    if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw noSpace(`while writing \`${(err as NodeJS.ErrnoException).path ?? root}\``);
     throw err;
   }
   return staged;

@@ -2,6 +2,8 @@
 import type { Digest } from '../core/digest.js';
 import type { DirAction, FileAction, HardlinkAction, LinkAction, Manifest } from '../core/manifest.js';
 import type { RepoReader } from '../repo/backend.js';
+import type { BlobMap } from '../repo/blob-map.js';
+import type { CachedBlob } from '../image/cache.js';
 import type { DirRow, FileRow, PackageRow } from '../image/state.js';
 import type { Landing } from './target.js';
 
@@ -13,6 +15,8 @@ export interface PreparedPackage extends Omit<Landing, 'manifest'> {
   manifestBytes: number;
   /** The repository its blobs come from (opened on first use: a fully cached package needs none). */
   blobReader: () => RepoReader;
+  /** Where its blobs lie in the repository's packs, when its record was fetched (fetch reads the cached one otherwise). */
+  map?: BlobMap;
 }
 
 /** A non-directory path to put in place. */
@@ -48,6 +52,13 @@ export interface DirOp {
   declared: boolean;
 }
 
+/** Where each blob a transaction writes lies on this machine (fetch's answer), and which fetched packs enter the cache once staged. */
+export interface ContentPlan {
+  sources: Map<Digest, CachedBlob>;
+  /** [file under the cache's tmp/, its path in the cache]: renamed once staging checked the blobs read from them. */
+  promote: { from: string; to: string }[];
+}
+
 /** The path plan of a transaction: every path it writes, deletes and keeps. */
 export interface Changeset {
   installs: PreparedPackage[];
@@ -68,6 +79,8 @@ export interface Changeset {
   owners: Map<string, { uid: number; gid: number }>;
   /** Paths an install takes over from another package through `replaces`. */
   takenOver: { path: string; from: string; to: string }[];
+  /** Where the blobs to stage lie (set by prepare once fetched). */
+  content?: ContentPlan;
 }
 
 export type { DirAction };

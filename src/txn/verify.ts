@@ -5,14 +5,13 @@
  * editing the cached manifest. Checked: type, digest, size, mode, owner, group,
  * link target. Changes to config files are reported apart: they are expected.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { lstat, readFile, readlink } from 'node:fs/promises';
+import { lstat, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ZpkgError } from '../core/errors.js';
+import { HashPool } from '../fs/hash-pool.js';
 import { isPathAction, parseMode, type Manifest } from '../core/manifest.js';
 import type { Image } from '../image/image.js';
-import { dirsOf, filesOf, getPackage, listPackages, type PackageRow } from '../image/state.js';
+import { countFiles, dirsOf, filesOf, getPackage, listPackages, type PackageRow } from '../image/state.js';
 import { pendingJournals } from './journal.js';
 import { pendingLifecycles } from './resume.js';
 import { readCachedManifest } from '../image/cache.js';
@@ -42,14 +41,6 @@ export interface VerifyResult {
   changedConfig: VerifyProblem[];
 }
 
-async function hashOf(abs: string, size: number): Promise<string> {
-  const h = createHash('sha256');
-  if (size > 16 * 1024 * 1024) {
-    for await (const chunk of createReadStream(abs)) h.update(chunk as Buffer);
-  } else h.update(await readFile(abs));
-  return `sha256:${h.digest('hex')}`;
-}
-
 const mode4 = (m: number): string => (m & 0o7777).toString(8).padStart(4, '0');
 
 export interface VerifyOptions {
@@ -75,6 +66,21 @@ export async function verifyImage(image: Image, names: string[], options: Verify
   for (const txid of pendingLifecycles(image.paths.root)) {
     result.problems.push({ kind: 'interrupted', package: '', path: '', problem: `transaction ${txid} was interrupted before its post-hooks and service starts (or restarts) ran: \`zpkg recover\` (or any changing command) runs them` });
   }
+  // Installed files are hashed on every core, in batches, with synchronous reads (fs/hash-pool.ts).
+  const hashes = new HashPool(rows.length ? countFiles(image.db) : 0);
+  try {
+    await verifyPackages(image, rows, result, hashes, options);
+  } finally {
+    await hashes.close();
+  }
+  const order = (x: VerifyProblem, y: VerifyProblem): number => (x.package < y.package ? -1 : x.package > y.package ? 1 : x.path < y.path ? -1 : 1);
+  result.problems.sort(order);
+  result.changedConfig.sort(order);
+  return result;
+}
+
+async function verifyPackages(image: Image, rows: PackageRow[], result: VerifyResult, hashes: HashPool, options: VerifyOptions): Promise<void> {
+  const { onPath } = options;
   for (const pkg of rows) {
     const add = (path: string, problem: string, config = false, kind: ProblemKind = 'path'): void => {
       (config ? result.changedConfig : result.problems).push({ kind, package: pkg.name, path, problem, ...(config ? { config } : {}) });
@@ -96,7 +102,7 @@ export async function verifyImage(image: Image, names: string[], options: Verify
     const dirRows = new Map(dirsOf(image.db, pkg.name).map((d) => [d.path, d]));
     const actions = manifest.actions.filter(isPathAction);
     result.paths += actions.length;
-    await forEachLimited(actions, 16, async (a) => {
+    await forEachLimited(actions, 256, async (a) => {
       onPath?.();
       const abs = join(image.paths.root, a.path);
       const st = await lstat(abs).catch(() => null);
@@ -127,7 +133,7 @@ export async function verifyImage(image: Image, names: string[], options: Verify
           const config = f.config === true;
           if (st.size !== f.size) add(a.path, `size is ${st.size}, expected ${f.size}`, config);
           else {
-            const digest = await hashOf(abs, st.size);
+            const digest = await hashes.digest(abs);
             if (digest !== f.digest) add(a.path, `content differs (digest ${digest}, expected ${f.digest})`, config);
           }
           if ((st.mode & 0o7777) !== parseMode(f.mode)) add(a.path, `mode is ${mode4(st.mode)}, expected ${f.mode}`);
@@ -136,8 +142,4 @@ export async function verifyImage(image: Image, names: string[], options: Verify
       }
     });
   }
-  const order = (x: VerifyProblem, y: VerifyProblem): number => (x.package < y.package ? -1 : x.package > y.package ? 1 : x.path < y.path ? -1 : 1);
-  result.problems.sort(order);
-  result.changedConfig.sort(order);
-  return result;
 }

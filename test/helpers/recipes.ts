@@ -4,7 +4,8 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Manifest } from '../../src/core/manifest.js';
-import { manifestPath } from '../../src/repo/layout.js';
+import { recordPath } from '../../src/repo/layout.js';
+import { inflateRecord, recordManifestBytes } from '../../src/repo/record.js';
 import { BIN, TEST_KEY, type Run } from './zpkg.js';
 
 /** Writes `dir/zpkg.yaml` from `recipe` and every file of `files` (relative to `dir`; `{content, mode}` sets a mode). */
@@ -37,7 +38,9 @@ export function tarball(out: string, top: string, files: Record<string, string>)
 
 /** A published manifest, read back from a dir repository by its digest. */
 export function readManifest(repo: string, digest: string): Manifest {
-  return JSON.parse(readFileSync(join(repo, manifestPath(digest as `sha256:${string}`)), 'utf8')) as Manifest;
+  const path = recordPath(digest as `sha256:${string}`);
+  const raw = inflateRecord(readFileSync(join(repo, path)), path);
+  return JSON.parse(recordManifestBytes(raw, digest as `sha256:${string}`, path).manifestBytes.toString('utf8')) as Manifest;
 }
 
 /** Like `zpkg()` but without blocking this process, so a server in the test can answer. */

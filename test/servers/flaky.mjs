@@ -1,7 +1,9 @@
 // A static server of a repository directory that misbehaves on purpose, on loopback:
 //   FAIL_FIRST=N    the first N requests are answered 503
-//   CUT=BYTES       the first GET of each file larger than BYTES sends half the body, then drops the connection
-// Supports single byte ranges and ETag / If-None-Match. Logs one JSON line per request to LOG.
+//   CUT=BYTES       the first GET of each file whose answer is larger than BYTES sends half the body, then drops the connection
+//   IGNORE_RANGE=1  answers every GET with the whole file (200), as a server without range support does
+// Supports byte ranges (one: a plain 206; several: multipart/byteranges) and ETag / If-None-Match.
+// Logs one JSON line per request to LOG.
 // Prints {"port":N} once listening.
 import { createServer } from 'node:http';
 import { appendFileSync, readFileSync, statSync } from 'node:fs';
@@ -10,6 +12,7 @@ import { join } from 'node:path';
 const dir = process.argv[2];
 let failFirst = Number(process.env.FAIL_FIRST ?? 0);
 const cut = Number(process.env.CUT ?? 0);
+const ignoreRange = process.env.IGNORE_RANGE === '1';
 const log = process.env.LOG;
 const cutDone = new Set();
 
@@ -42,27 +45,50 @@ const server = createServer((req, res) => {
     return;
   }
   const body = readFileSync(join(dir, path));
-  const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
-  if (m) {
-    const start = Number(m[1]);
-    if (start >= body.length) {
+  let status200 = 200;
+  let headers = { etag, 'content-length': body.length };
+  let out = body;
+  const spec = ignoreRange ? undefined : /^bytes=(.+)$/.exec(req.headers.range ?? '')?.[1];
+  if (spec) {
+    const ranges = [];
+    for (const part of spec.split(',')) {
+      const m = /^\s*(\d*)-(\d*)\s*$/.exec(part);
+      if (!m) continue;
+      let start = m[1] === '' ? Math.max(0, body.length - Number(m[2])) : Number(m[1]);
+      let end = m[1] === '' || m[2] === '' ? body.length - 1 : Math.min(Number(m[2]), body.length - 1);
+      if (start < body.length && start <= end) ranges.push([start, end]);
+    }
+    if (!ranges.length) {
       done(416);
       res.writeHead(416, { 'content-range': `bytes */${body.length}` }).end();
       return;
     }
-    done(206);
-    res.writeHead(206, { etag, 'content-range': `bytes ${start}-${body.length - 1}/${body.length}`, 'content-length': body.length - start }).end(body.subarray(start));
-    return;
+    status200 = 206;
+    if (ranges.length === 1) {
+      const [a, b] = ranges[0];
+      out = body.subarray(a, b + 1);
+      headers = { etag, 'content-range': `bytes ${a}-${b}/${body.length}`, 'content-length': out.length };
+    } else {
+      const boundary = 'zpkgflakyboundary';
+      const parts = [];
+      ranges.forEach(([a, b], i) => {
+        parts.push(Buffer.from(`${i ? '\r\n' : ''}--${boundary}\r\nContent-Type: application/octet-stream\r\nContent-Range: bytes ${a}-${b}/${body.length}\r\n\r\n`));
+        parts.push(body.subarray(a, b + 1));
+      });
+      parts.push(Buffer.from(`\r\n--${boundary}--\r\n`));
+      out = Buffer.concat(parts);
+      headers = { etag, 'content-type': `multipart/byteranges; boundary=${boundary}`, 'content-length': out.length };
+    }
   }
-  if (cut > 0 && body.length > cut && !cutDone.has(path)) {
+  if (cut > 0 && out.length > cut && !cutDone.has(path)) {
     cutDone.add(path);
-    done(200);
-    res.writeHead(200, { etag, 'content-length': body.length });
-    res.write(body.subarray(0, Math.floor(body.length / 2)), () => setTimeout(() => res.socket.destroy(), 20));
+    done(status200);
+    res.writeHead(status200, headers);
+    res.write(out.subarray(0, Math.floor(out.length / 2)), () => setTimeout(() => res.socket.destroy(), 20));
     return;
   }
-  done(200);
-  res.writeHead(200, { etag, 'content-length': body.length }).end(req.method === 'HEAD' ? undefined : body);
+  done(status200);
+  res.writeHead(status200, headers).end(req.method === 'HEAD' ? undefined : out);
 });
 server.listen(0, '127.0.0.1', () => process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`));
 process.on('SIGTERM', () => process.exit(0));

@@ -4,6 +4,7 @@
  * interpreter. Reads only the first bytes of files that are neither.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
+import { knownFacts, lstatWalked } from '../file-digests.js';
 import { isZpkgError } from '../../core/errors.js';
 import { readElfFile, type ElfInfo } from '../elf/index.js';
 
@@ -17,6 +18,9 @@ export type Scanned =
 const HEAD = 256;
 
 function head(path: string): Buffer {
+  // A file a build already read (build/file-digests.ts) is not opened again.
+  const known = knownFacts(path, lstatWalked(path));
+  if (known) return known.head;
   const fd = openSync(path, 'r');
   try {
     const b = Buffer.alloc(HEAD);

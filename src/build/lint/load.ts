@@ -10,13 +10,12 @@ import { join } from 'node:path';
 import type { CatalogEntry } from '../../core/catalog.js';
 import type { Digest } from '../../core/digest.js';
 import { ZpkgError } from '../../core/errors.js';
-import { decodeManifest } from '../../core/manifest.js';
 import { compareVersions } from '../../core/version.js';
 import type { RepoReader } from '../../repo/backend.js';
-import { decompress } from '../../repo/compress.js';
-import { blobPath, manifestPath, ROOT_FILE } from '../../repo/layout.js';
+import { placesOf, readBlob, readRecord } from '../../repo/content.js';
+import { ROOT_FILE } from '../../repo/layout.js';
 import { openRepoReader } from '../../repo/open.js';
-import { readCatalog, readRoot, readVerified } from '../../repo/snapshot.js';
+import { readCatalog, readRoot } from '../../repo/snapshot.js';
 import { buildPackage } from '../build.js';
 import { RECIPE_FILE } from '../recipe.js';
 import type { LintPackage } from './types.js';
@@ -47,14 +46,14 @@ export async function repoPackage(repo: OpenRepo, entry: CatalogEntry, scratch: 
   if (entry.manifest === undefined) {
     throw new ZpkgError('E_REPO_INVALID', `${origin}: ${entry.name} ${entry.version} has no manifest (a catalog-only repository)`, { hint: 'lint needs packages with contents; pass the repository as --repo to check relations against it' });
   }
-  const manifest = decodeManifest(await readVerified(repo.reader, manifestPath(entry.manifest), entry.manifest, 'manifest'), entry.manifest);
+  const record = await readRecord(repo.reader, entry.manifest, `${entry.name} ${entry.version}`);
+  const { manifest } = record;
+  const places = placesOf(record);
   const contentOf = new Map<Digest, string>();
   for (const a of manifest.actions) {
     if (a.type !== 'file' || contentOf.has(a.digest)) continue;
-    const stored = await repo.reader.read(blobPath(a.digest));
-    if (stored === undefined) throw new ZpkgError('E_BLOB_MISSING', `${origin}: blob ${a.digest} of ${manifest.name} (${a.path}) is missing`);
     const local = join(scratch, a.digest.slice(7));
-    writeFileSync(local, decompress(stored));
+    writeFileSync(local, await readBlob(repo.reader, a.digest, places.get(a.digest)!, `${manifest.name}: ${a.path}`));
     contentOf.set(a.digest, local);
   }
   return { manifest, origin, contentOf };

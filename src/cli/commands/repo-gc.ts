@@ -12,6 +12,6 @@ export function register(repo: Command, ctx: Context): void {
       const { openRepoWriter } = await import('../../repo/open.js');
       const { gcRepo } = await import('../../repo/manage.js');
       const r = await gcRepo(openRepoWriter(dir));
-      ctx.report(cmd).result(r, (x) => `removed ${x.removed.blobs} blobs, ${x.removed.manifests} manifests, ${x.removed.catalogs} old catalogs (${formatBytes(x.bytesFreed)})`);
+      ctx.report(cmd).result(r, (x) => `removed ${x.removed.packs} packs, ${x.removed.manifests} manifests, ${x.removed.deltas} deltas, ${x.removed.catalogs} old catalogs${x.removed.blobs ? `, ${x.removed.blobs} format-2 blobs` : ''} (${formatBytes(x.bytesFreed)})`);
     });
 }

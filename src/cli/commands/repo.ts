@@ -13,9 +13,11 @@ import { register as remove } from './repo-remove.js';
 import { register as rotate } from './repo-rotate.js';
 import { register as sign } from './repo-sign.js';
 import { register as site } from './repo-site.js';
+import { register as upgrade } from './repo-upgrade.js';
 import { register as verify } from './repo-verify.js';
 
 export function register(program: Command, ctx: Context): void {
   const repo = program.command('repo').description('create and maintain repositories');
   for (const r of [create, importIndex, list, remove, verify, check, gc, keygen, sign, rotate, copy, archive, site]) r(repo, ctx);
+  for (const r of [create, importIndex, list, remove, verify, check, gc, keygen, sign, rotate, copy, archive, upgrade]) r(repo, ctx);
 }

@@ -1,0 +1,99 @@
+/**
+ * The sha256 and first bytes of the files a build reads, computed once per
+ * process and on every core (hash-worker.ts): the input digest of a recipe,
+ * packing its tree and scanning for ELF objects and scripts all ask for the
+ * same files. A file is known by what identifies its content on disk —
+ * device, inode, size, change and modification times — so a file changed in
+ * between is read again.
+ */
+import { lstatSync, readdirSync, type Stats } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import type { Digest } from '../core/digest.js';
+import { HEAD, hashFile, hashWorkerUrl, type HashAnswer, type HashTask } from '../fs/hash-worker.js';
+import { WorkerPool } from '../fs/workers.js';
+
+export interface FileFacts {
+  digest: Digest;
+  size: number;
+  /** The first bytes (at most HEAD). */
+  head: Buffer;
+}
+
+const memo = new Map<string, FileFacts>();
+/** The tree as the last `hashTree` walked it: packing and the input digest walk it again without a syscall per path. */
+const walked = new Map<string, Stats>();
+
+/** `lstat` of a path under a tree `hashTree` just walked (what it saw), else of the file now. */
+export function lstatWalked(abs: string): Stats {
+  return walked.get(abs) ?? lstatSync(abs);
+}
+
+function keyOf(abs: string, st: Stats): string {
+  return `${abs}\0${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+}
+
+/** What is known of a file in this state, without reading it. */
+export function knownFacts(abs: string, st: Stats): FileFacts | undefined {
+  return memo.get(keyOf(abs, st));
+}
+
+/** The facts of a regular file: known, or read now. */
+export function factsOf(abs: string, st: Stats): FileFacts {
+  const key = keyOf(abs, st);
+  let f = memo.get(key);
+  if (!f) {
+    const head = Buffer.alloc(HEAD);
+    const r = hashFile(abs, head);
+    f = { digest: r.digest as Digest, size: r.size, head: head.subarray(0, Math.min(HEAD, r.size)) };
+    memo.set(key, f);
+  }
+  return f;
+}
+
+/** Below this many files, threads cost more than they save. */
+const POOL_MIN = 64;
+
+/** Reads every regular file under `dir` (symlinks not followed) on every core, so later asks cost nothing. */
+export async function hashTree(dir: string): Promise<void> {
+  const todo: { abs: string; key: string }[] = [];
+  for (const k of walked.keys()) if (k.startsWith(`${dir}/`)) walked.delete(k);
+  const walk = (d: string): void => {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const abs = join(d, name);
+      const st = lstatSync(abs);
+      walked.set(abs, st);
+      if (st.isDirectory()) walk(abs);
+      else if (st.isFile()) {
+        const key = keyOf(abs, st);
+        if (!memo.has(key)) todo.push({ abs, key });
+      }
+    }
+  };
+  walk(dir);
+  if (todo.length < POOL_MIN) return;
+  const batches: (typeof todo)[] = [];
+  for (let i = 0; i < todo.length; i += 128) batches.push(todo.slice(i, i + 128));
+  const pool = new WorkerPool<HashTask, HashAnswer>(hashWorkerUrl(), Math.min(availableParallelism(), batches.length));
+  try {
+    await Promise.all(
+      batches.map(async (batch) => {
+        const r = await pool.run({ paths: batch.map((b) => b.abs) });
+        batch.forEach((b, i) => {
+          const d = r.digests[i]!;
+          // A file that cannot be read here is read again when asked for, and fails there with its own error.
+          if (d.startsWith('!')) return;
+          memo.set(b.key, { digest: d as Digest, size: r.sizes[i]!, head: Buffer.from(r.heads, i * HEAD, Math.min(HEAD, r.sizes[i]!)) });
+        });
+      }),
+    );
+  } finally {
+    await pool.close();
+  }
+}

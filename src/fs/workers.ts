@@ -1,0 +1,111 @@
+/**
+ * A small pool of worker threads running one module: the way zpkg puts both
+ * cores to work on hashing, compression and decompression with synchronous
+ * syscalls (a batch of files costs no thread-pool hand-offs). A task is a
+ * message; answers come back as promises. A worker module calls `serve`.
+ */
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { isMainThread, parentPort, Worker } from 'node:worker_threads';
+
+/**
+ * The URL of worker module `name` beside the module at `base` (its
+ * import.meta.url). From TypeScript sources (tests run them directly) it is
+ * the compiled module under dist/, which the test setup builds.
+ */
+export function workerUrl(base: string, name: string): URL {
+  const path = fileURLToPath(base);
+  if (!path.endsWith('.ts')) return new URL(`./${name}.js`, base);
+  const at = path.lastIndexOf('/src/');
+  return pathToFileURL(`${path.slice(0, at)}/dist/src/${path.slice(at + 5).replace(/[^/]+$/, `${name}.js`)}`);
+}
+
+interface Pending<Out> {
+  resolve(value: Out): void;
+  reject(err: unknown): void;
+}
+
+type Reply<Out> = { id: number; ok: true; value: Out } | { id: number; ok: false; error: { message: string; code?: string; name?: string } };
+
+/** A failure inside a worker, with the errno code it carried (ENOSPC, ENOENT…). */
+export class WorkerTaskError extends Error {
+  constructor(message: string, readonly code?: string) {
+    super(message);
+  }
+}
+
+export class WorkerPool<In, Out> {
+  private readonly workers: Worker[] = [];
+  private readonly idle: Worker[] = [];
+  private readonly queue: { id: number; task: In; transfer: ArrayBuffer[] }[] = [];
+  private readonly pending = new Map<number, Pending<Out>>();
+  private readonly busy = new Map<Worker, number>();
+  private next = 0;
+  private failed: unknown;
+
+  constructor(url: URL, readonly size: number) {
+    for (let i = 0; i < size; i++) {
+      const w = new Worker(url);
+      w.on('message', (r: Reply<Out>) => this.answer(w, r));
+      w.on('error', (err) => this.crash(w, err));
+      this.workers.push(w);
+      this.idle.push(w);
+    }
+  }
+
+  /** Runs one task on the next free worker. */
+  run(task: In, transfer: ArrayBuffer[] = []): Promise<Out> {
+    if (this.failed) return Promise.reject(this.failed);
+    const id = this.next++;
+    const p = new Promise<Out>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    this.queue.push({ id, task, transfer });
+    this.pump();
+    return p;
+  }
+
+  private pump(): void {
+    while (this.idle.length && this.queue.length) {
+      const w = this.idle.pop()!;
+      const job = this.queue.shift()!;
+      this.busy.set(w, job.id);
+      w.postMessage({ id: job.id, task: job.task }, job.transfer);
+    }
+  }
+
+  private answer(w: Worker, r: Reply<Out>): void {
+    this.busy.delete(w);
+    this.idle.push(w);
+    const p = this.pending.get(r.id);
+    this.pending.delete(r.id);
+    if (r.ok) p?.resolve(r.value);
+    else p?.reject(new WorkerTaskError(r.error.message, r.error.code));
+    this.pump();
+  }
+
+  private crash(w: Worker, err: unknown): void {
+    this.failed = err;
+    const id = this.busy.get(w);
+    if (id !== undefined) this.pending.get(id)?.reject(err);
+    for (const [, p] of this.pending) p.reject(err);
+    this.pending.clear();
+    this.queue.length = 0;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/** Inside a worker module: answers each task with `handle(task)` (synchronous; a throw becomes the task's failure). */
+export function serve<In, Out>(handle: (task: In) => { value: Out; transfer?: ArrayBuffer[] }): void {
+  if (isMainThread || !parentPort) return;
+  const port = parentPort;
+  port.on('message', ({ id, task }: { id: number; task: In }) => {
+    try {
+      const { value, transfer } = handle(task);
+      port.postMessage({ id, ok: true, value }, transfer ?? []);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      port.postMessage({ id, ok: false, error: { message: e.message ?? String(err), code: e.code, name: e.name } });
+    }
+  });
+}

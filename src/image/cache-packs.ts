@@ -1,0 +1,167 @@
+/**
+ * The packs of an image's content cache: found by reading each pack's own
+ * index (trailer, then index, checked in full). A pack that does not parse is
+ * deleted — it holds nothing that can be trusted to be where it says — and
+ * its blobs are fetched again when needed.
+ */
+import { closeSync, fstatSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Digest } from '../core/digest.js';
+import { compress } from '../repo/compress.js';
+import { fileSource, FrameDecoder } from '../repo/frame-decoder.js';
+import { FRAME_TARGET, parsePackIndex, parsePackTrailer, PACK_TRAILER_SIZE, type BlobEntry, type FrameRef, type PackIndex } from '../repo/pack-format.js';
+import { PackWriter } from '../repo/pack-writer.js';
+
+/** Where a cached blob lies: a file (a pack, or a single compressed blob), a frame in it, an offset in the frame's content. */
+export interface CachedBlob {
+  file: string;
+  frame: FrameRef;
+  offset: number;
+  size: number;
+}
+
+function pread(fd: number, length: number, position: number): Buffer {
+  const buf = Buffer.allocUnsafe(length);
+  let got = 0;
+  while (got < length) {
+    const n = readSync(fd, buf, got, length - got, position + got);
+    if (n === 0) throw new Error(`short read at ${position + got}`);
+    got += n;
+  }
+  return buf;
+}
+
+/** The index of a local pack file, checked; throws when it is not a valid pack. */
+export function readLocalPackIndex(file: string): PackIndex {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const at = parsePackTrailer(size >= PACK_TRAILER_SIZE ? pread(fd, PACK_TRAILER_SIZE, size - PACK_TRAILER_SIZE) : Buffer.alloc(0), size, file);
+    return parsePackIndex(pread(fd, at.length, at.offset), at.offset, file);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function packFiles(dir: string): string[] {
+  try {
+    return readdirSync(dir)
+      .filter((n) => n.endsWith('.pack'))
+      .sort()
+      .map((n) => join(dir, n));
+  } catch {
+    return [];
+  }
+}
+
+function eachPack(dir: string, fn: (file: string, index: PackIndex) => void): void {
+  for (const file of packFiles(dir)) {
+    let index: PackIndex;
+    try {
+      index = readLocalPackIndex(file);
+    } catch {
+      rmSync(file, { force: true });
+      continue;
+    }
+    fn(file, index);
+  }
+}
+
+/** Every blob of every valid pack in `dir` (the first pack to hold a digest wins). */
+export function readCachePacks(dir: string): Map<Digest, CachedBlob> {
+  const out = new Map<Digest, CachedBlob>();
+  eachPack(dir, (file, index) => {
+    for (const b of index.blobs) if (!out.has(b.digest)) out.set(b.digest, { file, frame: index.frames[b.frame]!, offset: b.offset, size: b.size });
+  });
+  return out;
+}
+
+/** A cache pack is rewritten when less than this share of its content is still needed. */
+const COMPACT_BELOW = 0.5;
+
+/**
+ * Rewrites a cache pack with only the blobs of `keep`: a frame whose blobs
+ * are all kept is copied as stored, a frame holding some is decoded and its
+ * kept blobs compressed again, a frame holding none is dropped. The new pack
+ * replaces the old one by rename. Returns the blobs dropped.
+ */
+function compact(file: string, index: PackIndex, keep: ReadonlySet<Digest>): number {
+  const tmp = `${file}.compact`;
+  const writer = new PackWriter(tmp);
+  const decoder = new FrameDecoder();
+  const fd = openSync(file, 'r');
+  let dropped = 0;
+  try {
+    const byFrame = new Map<number, BlobEntry[]>();
+    for (const b of index.blobs) byFrame.set(b.frame, [...(byFrame.get(b.frame) ?? []), b]);
+    let group: { digest: Digest; content: Buffer }[] = [];
+    let groupSize = 0;
+    const flush = (): void => {
+      if (!group.length) return;
+      const whole = Buffer.concat(group.map((g) => g.content));
+      let at = 0;
+      writer.addFrame(compress(whole), whole.length, group.map((g) => ({ digest: g.digest, offset: (at += g.content.length) - g.content.length, size: g.content.length })));
+      group = [];
+      groupSize = 0;
+    };
+    index.frames.forEach((frame, i) => {
+      const blobs = byFrame.get(i) ?? [];
+      const kept = blobs.filter((b) => keep.has(b.digest));
+      dropped += blobs.length - kept.length;
+      if (kept.length === 0) return;
+      if (kept.length === blobs.length) {
+        writer.addFrame(pread(fd, frame.length, frame.offset), frame.size, kept);
+        return;
+      }
+      for (const b of kept) {
+        const content = Buffer.alloc(b.size);
+        let at = 0;
+        decoder.split(fileSource(fd), frame, [b], { start: () => undefined, data: (_x, piece) => void (at += piece.copy(content, at)), end: () => undefined });
+        group.push({ digest: b.digest, content });
+        groupSize += b.size;
+        if (groupSize >= FRAME_TARGET) flush();
+      }
+    });
+    flush();
+    writer.finish();
+    renameSync(tmp, file);
+  } catch (err) {
+    writer.abort();
+    throw err;
+  } finally {
+    closeSync(fd);
+  }
+  return dropped;
+}
+
+export interface PackSweep {
+  removedPacks: number;
+  removedBlobs: number;
+  bytesFreed: number;
+}
+
+/**
+ * Drops the packs of `dir` that hold none of `keep`'s blobs, and compacts
+ * those of which less than half is still needed — unless the pack is also a
+ * local repository's (hard-linked: rewriting it would cost disk, not free it).
+ */
+export function sweepPacks(dir: string, keep: ReadonlySet<Digest>): PackSweep {
+  const out: PackSweep = { removedPacks: 0, removedBlobs: 0, bytesFreed: 0 };
+  eachPack(dir, (file, index) => {
+    const st = statSync(file);
+    const total = index.blobs.reduce((n, b) => n + b.size, 0);
+    const kept = index.blobs.filter((b) => keep.has(b.digest));
+    const keptBytes = kept.reduce((n, b) => n + b.size, 0);
+    if (kept.length === 0) {
+      rmSync(file, { force: true });
+      out.removedPacks += 1;
+      out.removedBlobs += index.blobs.length;
+      if (st.nlink === 1) out.bytesFreed += st.size;
+      return;
+    }
+    if (st.nlink > 1 || keptBytes >= total * COMPACT_BELOW) return;
+    out.removedBlobs += compact(file, index, keep);
+    out.bytesFreed += st.size - statSync(file).size;
+  });
+  return out;
+}

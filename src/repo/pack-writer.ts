@@ -1,0 +1,99 @@
+/**
+ * Writes a pack (pack-format.ts) into a local file, frame by frame, with
+ * synchronous writes; the sha256 of the whole file — the pack's name in a
+ * repository — is computed as it is written.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import type { Digest } from '../core/digest.js';
+import { encodePackIndex, encodePackTrailer, PACK_MAGIC, type BlobEntry, type FrameRef, type PackIndex } from './pack-format.js';
+
+export interface FinishedPack {
+  digest: Digest;
+  size: number;
+  index: PackIndex;
+}
+
+export class PackWriter {
+  private fd: number | undefined;
+  private offset = 0;
+  private readonly hash = createHash('sha256');
+  readonly frames: FrameRef[] = [];
+  private readonly blobs: BlobEntry[] = [];
+  private readonly seen = new Set<Digest>();
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'wx', 0o644);
+    this.append(PACK_MAGIC);
+  }
+
+  private append(bytes: Uint8Array): void {
+    let off = 0;
+    while (off < bytes.length) off += writeSync(this.fd!, bytes, off, bytes.length - off);
+    this.hash.update(bytes);
+    this.offset += bytes.length;
+  }
+
+  /** Bytes written so far. */
+  get size(): number {
+    return this.offset;
+  }
+
+  /** Appends a stored frame of `size` content bytes holding `blobs` (at offsets of its content); returns the frame's number. */
+  addFrame(stored: Uint8Array, size: number, blobs: readonly { digest: Digest; offset: number; size: number }[]): number {
+    const frame = this.frames.length;
+    this.frames.push({ offset: this.offset, length: stored.length, size });
+    this.append(stored);
+    this.addBlobs(frame, blobs);
+    return frame;
+  }
+
+  /** Appends a frame stored in a local file (one too big to hold in memory), copied in pieces. */
+  addFrameFromFile(source: string, length: number, size: number, blobs: readonly { digest: Digest; offset: number; size: number }[]): number {
+    const frame = this.frames.length;
+    const start = this.offset;
+    const fd = openSync(source, 'r');
+    const buf = Buffer.allocUnsafe(4 << 20);
+    try {
+      let at = 0;
+      while (at < length) {
+        const n = readSync(fd, buf, 0, Math.min(buf.length, length - at), at);
+        if (n === 0) throw new Error(`${source} ends at byte ${at}, not ${length}`);
+        this.append(buf.subarray(0, n));
+        at += n;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    this.frames.push({ offset: start, length, size });
+    this.addBlobs(frame, blobs);
+    return frame;
+  }
+
+  private addBlobs(frame: number, blobs: readonly { digest: Digest; offset: number; size: number }[]): void {
+    for (const b of blobs) {
+      if (this.seen.has(b.digest)) continue;
+      this.seen.add(b.digest);
+      this.blobs.push({ digest: b.digest, frame, offset: b.offset, size: b.size });
+    }
+  }
+
+  /** Appends the index and trailer and closes the file. */
+  finish(): FinishedPack {
+    const index: PackIndex = { frames: this.frames, blobs: this.blobs };
+    const encoded = encodePackIndex(index);
+    const at = this.offset;
+    this.append(encoded);
+    this.append(encodePackTrailer(at, encoded.length));
+    closeSync(this.fd!);
+    this.fd = undefined;
+    return { digest: `sha256:${this.hash.digest('hex')}`, size: this.offset, index: { frames: this.frames, blobs: [...this.blobs].sort((x, y) => (x.digest < y.digest ? -1 : x.digest > y.digest ? 1 : 0)) } };
+  }
+
+  /** Closes and deletes the file. */
+  abort(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    rmSync(this.path, { force: true });
+  }
+}
