@@ -18,6 +18,5 @@ import { register as verify } from './repo-verify.js';
 
 export function register(program: Command, ctx: Context): void {
   const repo = program.command('repo').description('create and maintain repositories');
-  for (const r of [create, importIndex, list, remove, verify, check, gc, keygen, sign, rotate, copy, archive, site]) r(repo, ctx);
-  for (const r of [create, importIndex, list, remove, verify, check, gc, keygen, sign, rotate, copy, archive, upgrade]) r(repo, ctx);
+  for (const r of [create, importIndex, list, remove, verify, check, gc, keygen, sign, rotate, copy, archive, site, upgrade]) r(repo, ctx);
 }
