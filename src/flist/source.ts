@@ -14,10 +14,10 @@ import { ZpkgError } from '../core/errors.js';
 import type { Manifest } from '../core/manifest.js';
 import { compareVersions } from '../core/version.js';
 import { imageIds, type Ids } from '../image/accounts.js';
-import { blobCachePath, readCachedManifest } from '../image/cache.js';
+import { cachedBlobs, readCachedManifest } from '../image/cache.js';
+import { readCachedBlob } from '../image/cache-packs.js';
 import { openImage } from '../image/image.js';
 import { getPackage } from '../image/state.js';
-import { decompress } from '../repo/compress.js';
 import { placesOf, readBlob, readRecord } from '../repo/content.js';
 import { openRepoReader } from '../repo/open.js';
 import { readCatalog, readRoot } from '../repo/snapshot.js';
@@ -106,6 +106,7 @@ export function installedPackage(root: string, spec: string): PackageSource {
     const paths = new Map<Digest, string[]>();
     for (const a of manifest.actions) if (a.type === 'file') paths.set(a.digest, [...(paths.get(a.digest) ?? []), a.path]);
     const cache = image.paths.cache;
+    let inCache: ReturnType<typeof cachedBlobs> | undefined;
     const imageRoot = image.paths.root;
     const realRoot = realpathSync(imageRoot);
     /** The installed file at an image path, unless it is not a regular file or lies outside the image (a parent symlink leading out). */
@@ -127,8 +128,8 @@ export function installedPackage(root: string, spec: string): PackageSource {
           const data = readFileSync(file);
           if (digestOf(data) === d) return data;
         }
-        const cached = blobCachePath(cache, d);
-        if (existsSync(cached)) return checked(decompress(readFileSync(cached)), d, `the image's cached blob ${cached}`);
+        const cached = (inCache ??= cachedBlobs(cache)).get(d);
+        if (cached !== undefined) return checked(readCachedBlob(cached), d, `the image's cached blob in ${cached.file}`);
         throw new ZpkgError('E_BLOB_MISSING', `blob ${d} of ${name} ${row.version}: no installed file holds it any more and the image's cache lacks it`, { hint: `\`zpkg --root ${root} fix ${name}\` restores it` });
       },
       close: async () => undefined,

@@ -7,7 +7,7 @@
 import { closeSync, fstatSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Digest } from '../core/digest.js';
-import { compress } from '../repo/compress.js';
+import { compress, decompressBounded } from '../repo/compress.js';
 import { fileSource, FrameDecoder } from '../repo/frame-decoder.js';
 import { FRAME_TARGET, parsePackIndex, parsePackTrailer, PACK_TRAILER_SIZE, type BlobEntry, type FrameRef, type PackIndex } from '../repo/pack-format.js';
 import { PackWriter } from '../repo/pack-writer.js';
@@ -29,6 +29,22 @@ function pread(fd: number, length: number, position: number): Buffer {
     got += n;
   }
   return buf;
+}
+
+/**
+ * A cached blob's content, read through its frame (decoded only up to the
+ * frame's declared size). Not checked against its digest: the caller does.
+ */
+export function readCachedBlob(blob: CachedBlob): Buffer {
+  const fd = openSync(blob.file, 'r');
+  try {
+    const stored = pread(fd, blob.frame.length, blob.frame.offset);
+    const limit = blob.frame.size >= 0 ? blob.frame.size : 256 << 20;
+    const content = decompressBounded(stored, limit, blob.file);
+    return blob.size >= 0 ? content.subarray(blob.offset, blob.offset + blob.size) : content;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The index of a local pack file, checked; throws when it is not a valid pack. */

@@ -21,6 +21,13 @@ import { digestHex, type Digest } from '../core/digest.js';
 export const ROOT_FILE = 'root.json';
 export const REPO_FORMAT = 3;
 
+/**
+ * Every name a repository directory holds at its top: the layout above, the
+ * publisher's lock and scratch folder, and format 2's `blobs/` (until `repo
+ * upgrade`). What lives beside a repository (a site) must not use them.
+ */
+export const REPOSITORY_ENTRIES: ReadonlySet<string> = new Set([ROOT_FILE, 'keys', 'catalog', 'files', 'manifests', 'deltas', 'packs', 'blobs', '.zpkg-lock', '.zpkg-tmp']);
+
 /** The root metadata that started key generation `n`. */
 export function rotationPath(n: number): string {
   return `keys/${n}.json`;

@@ -13,6 +13,7 @@ import { existsSync, readdirSync, readFileSync, rmdirSync, statSync, unlinkSync 
 import { dirname, join } from 'node:path';
 import { ZpkgError } from '../core/errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { REPOSITORY_ENTRIES } from '../repo/layout.js';
 
 export const SITE_RECORD = '.zpkg-site.json';
 
@@ -20,7 +21,6 @@ export const SITE_RECORD = '.zpkg-site.json';
 const SITE_PATH = /^(?:index\.html|repository\.html|sets\.html|(?:p|v|s|r|browse|search|assets)\/[A-Za-z0-9._@-]+)$/;
 
 /** Entries a repository directory holds (layout.ts): a site may be written beside them. */
-const REPOSITORY_ENTRIES = new Set(['root.json', 'keys', 'catalog', 'files', 'manifests', 'blobs', '.zpkg-lock']);
 const SITE_ENTRIES = new Set(['index.html', 'repository.html', 'sets.html', 'p', 'v', 's', 'r', 'browse', 'search', 'assets', SITE_RECORD]);
 
 interface SiteRecord {
