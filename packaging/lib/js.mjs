@@ -57,6 +57,10 @@ export const LAZY = [
   { pkg: 'undici', file: 'undici.js', entry: 'packaging/undici-entry.cjs' },
   { pkg: '@aws-sdk/client-s3', file: 'aws-sdk-client-s3.js' },
   { pkg: 'fastify', file: 'fastify.js' },
+  // Graphviz as WebAssembly (base64 inside its JS, ~1.4 MB): only `repo site` and `serve` lay out graphs.
+  { pkg: '@viz-js/viz', file: 'viz.js' },
+  // RESP for zdb flist stores: only import-flist/export-flist with a zdb:// store.
+  { pkg: 'ioredis', file: 'ioredis.js' },
 ];
 
 const BANNER = "var __zpkgUrl = require('node:url').pathToFileURL(__filename).href;";
