@@ -11,23 +11,10 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ZpkgError } from '../core/errors.js';
 import { fsyncDir, tempPathBeside } from '../fs/atomic.js';
-import { SCHEMA, type FlBlock, type FlRoute } from './format.js';
+import { SCHEMA, type FlBlock, type FlInode, type FlRoute } from './format.js';
 
-export interface InodeRow {
-  ino: number;
-  parent: number;
-  name: string;
-  size: number;
-  uid: number;
-  gid: number;
-  mode: number;
-  rdev: number;
-  ctime: number;
-  mtime: number;
-  /** A symlink's target. */
-  target?: string;
-  blocks?: readonly FlBlock[];
-}
+/** An inode as written: the rows of `inode` and `extra` (the reader's FlInode without what it derives), blocks optional. */
+export type InodeRow = Omit<FlInode, 'path' | 'kind' | 'blocks'> & { blocks?: readonly FlBlock[] };
 
 export interface FlistRows {
   /** Parents before children; ino 1 is the root. */
