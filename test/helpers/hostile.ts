@@ -1,0 +1,126 @@
+/**
+ * The harness of the hostile-input corpus (issue 16): every case is refused
+ * with a typed error, leaves the image as it was (tree and state rows), and
+ * touches nothing outside the image — a sentinel directory beside it, which
+ * hostile links point at, is compared before and after.
+ *
+ * A case file under `test/hostile/` builds its input with `craft` (a
+ * hand-made manifest published below the builder's checks) or by writing
+ * files into a directory repository, then calls `expectRefused`.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { expect } from 'vitest';
+import { digestOf } from '../../src/core/digest.js';
+import { ok, snapshot, tempDir, zpkg, TRUST, type Run, type RunOptions } from './zpkg.js';
+
+export interface HostileWorld {
+  /** A scratch directory of this test file. */
+  work: string;
+  /** A directory outside every image, with known content: hostile links aim here. */
+  sentinel: string;
+  /** A signed directory repository (`repo create`), empty at first. */
+  repo: string;
+}
+
+/** A fresh scratch directory, its sentinel and an empty signed repository. */
+export function hostileWorld(prefix = 'zpkg-hostile-'): HostileWorld {
+  const work = tempDir(prefix);
+  const sentinel = join(work, 'sentinel');
+  mkdirSync(join(sentinel, 'etc'), { recursive: true });
+  writeFileSync(join(sentinel, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
+  writeFileSync(join(sentinel, 'etc/group'), 'root:x:0:\n');
+  writeFileSync(join(sentinel, 'secret'), 'host secret: must never be read into an image or printed\n');
+  const repo = join(work, 'repo');
+  ok(['repo', 'create', repo]);
+  return { work, sentinel, repo };
+}
+
+/** An image under `world.work` subscribed to `repo` (the world's by default) and refreshed. */
+export function hostileImage(world: HostileWorld, name: string, options: { repo?: string; setup?: (root: string) => void; insecure?: boolean } = {}): string {
+  const root = join(world.work, name);
+  mkdirSync(root, { recursive: true });
+  options.setup?.(root);
+  ok(['--root', root, 'remote', 'add', 'main', options.repo ?? world.repo, ...(options.insecure ? ['--insecure'] : TRUST)]);
+  ok(['--root', root, 'refresh']);
+  return root;
+}
+
+/** What must not change: the image tree outside zpkg's own directory, and every row of state.db. */
+export function imageState(root: string): unknown {
+  const tree = snapshot(root, (rel) => rel.startsWith('var/lib/zpkg') || rel.startsWith('var/cache/zpkg'));
+  const dbPath = join(root, 'var/lib/zpkg/state.db');
+  if (!existsSync(dbPath)) return { tree, db: null };
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    const rows = Object.fromEntries(['packages', 'files', 'dirs', 'history'].map((t) => [t, db.prepare(`SELECT * FROM ${t}`).all()]));
+    return { tree, db: rows };
+  } finally {
+    db.close();
+  }
+}
+
+export interface Refusal {
+  /** The error code the refusal must carry. */
+  code: string;
+  /** What the message must say (the thing and the reason). */
+  message?: RegExp;
+  /** A bound on a hang: zpkg is killed after this long and the case fails. Default one minute. */
+  timeoutMs?: number;
+  env?: RunOptions['env'];
+}
+
+/**
+ * Runs `zpkg --root ROOT --json ARGS` and asserts the refusal: non-zero exit,
+ * the typed code (never E_INTERNAL), no stack trace, no staged temporaries,
+ * the image and the sentinel unchanged. Returns the run for further checks.
+ */
+export function expectRefused(world: HostileWorld, root: string, args: string[], refusal: Refusal): Run {
+  const before = imageState(root);
+  const sentinelBefore = snapshot(world.sentinel);
+  const r = zpkg(['--root', root, '--json', ...args], { timeoutMs: refusal.timeoutMs ?? 60_000, env: refusal.env });
+  const context = `zpkg ${args.join(' ')}\nstatus ${r.status} signal ${r.signal}\nstdout: ${r.stdout}\nstderr: ${r.stderr.slice(-4000)}`;
+  expect(r.signal, context).toBeNull();
+  expect(r.status, context).not.toBe(0);
+  expect(r.json?.error?.code, context).toBe(refusal.code);
+  if (refusal.message) expect(r.json.error.message, context).toMatch(refusal.message);
+  expect(r.stderr, context).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/);
+  expect(r.stdout + r.stderr, context).not.toContain('host secret');
+  expect(imageState(root), context).toEqual(before);
+  expect(snapshot(root).filter((l) => /\.zpkg-(tmp|stage)/.test(l)), context).toEqual([]);
+  expect(snapshot(world.sentinel), context).toEqual(sentinelBefore);
+  return r;
+}
+
+/** A file action for a hand-made manifest, with the digest of `content`. */
+export const fileAction = (path: string, content: Buffer, extra: Record<string, unknown> = {}) => ({
+  type: 'file',
+  path,
+  mode: '0644',
+  owner: 'root',
+  group: 'root',
+  size: content.length,
+  digest: digestOf(content),
+  ...extra,
+});
+
+/** A link action for a hand-made manifest. */
+export const linkAction = (path: string, target: string) => ({ type: 'link', path, target, owner: 'root', group: 'root' });
+
+/** A hand-made manifest of package `name` 1.0 with `actions`; `extra` overrides any field. */
+export const manifestOf = (name: string, actions: unknown[], extra: Record<string, unknown> = {}) => ({
+  format: 1,
+  name,
+  version: '1.0',
+  arch: 'all',
+  summary: '',
+  description: '',
+  license: 'MIT',
+  depends: [],
+  conflicts: [],
+  provides: [],
+  replaces: [],
+  actions,
+  ...extra,
+});
