@@ -77,6 +77,25 @@ function addonSource(a) {
   return join(dirname(requireHere.resolve(`${a.pkg}/package.json`, { paths: [REPO_ROOT] })), a.file);
 }
 
+/**
+ * Every command compiles main.js before it starts (its code cache only saves
+ * the parse), so its size is start-up time: a dependency that slips into it
+ * instead of a lazy file (packaging/lib/js.mjs LAZY) fails the build, naming
+ * the biggest inputs, rather than slowing every command unnoticed.
+ */
+export const MAIN_JS_BUDGET = 1_600_000;
+
+function checkMainBudget(file, metafile) {
+  const size = statSync(file).size;
+  if (size <= MAIN_JS_BUDGET) return;
+  const inputs = Object.entries(metafile.outputs[Object.keys(metafile.outputs).find((k) => k.endsWith('/main.js')) ?? '']?.inputs ?? {})
+    .map(([path, i]) => [path.replace(/^.*node_modules\//, ''), i.bytesInOutput])
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 12)
+    .map(([path, n]) => `  ${(n / 1e3).toFixed(0)} kB  ${path}`);
+  throw new Error(`app/main.js is ${size} bytes, over its budget of ${MAIN_JS_BUDGET}: load the new dependency lazily (packaging/lib/js.mjs LAZY). Biggest inputs:\n${inputs.join('\n')}`);
+}
+
 /** What the build reads, by content (sources) or by identity (binaries of the machine). */
 function inputsDigest(options, node, busybox) {
   const h = createHash('sha256');
@@ -151,7 +170,10 @@ export async function buildBundle(options) {
   o.log('bundling the JavaScript (esbuild)');
   const { metafile } = await bundleJs({ repoRoot: REPO_ROOT, outDir: join(B, 'app'), version: o.version });
   for (const f of readdirSync(join(B, 'app'), { recursive: true })) if (String(f).endsWith('.LEGAL.txt')) rmSync(join(B, 'app', String(f)));
-  copyFileSync(join(REPO_ROOT, 'packaging/loader.cjs'), join(B, 'app/zpkg.js'));
+  checkMainBudget(join(B, 'app/main.js'), metafile);
+  const loader = readFileSync(join(REPO_ROOT, 'packaging/loader.cjs'), 'utf8');
+  if (!loader.includes('\nconst VERSION = null;\n')) throw new Error('packaging/loader.cjs: the line `const VERSION = null;` that dist fills in is missing');
+  writeFileSync(join(B, 'app/zpkg.js'), loader.replace('\nconst VERSION = null;\n', `\nconst VERSION = ${JSON.stringify(o.version)};\n`));
   writeFileSync(join(B, 'app/package.json'), '{"type":"commonjs"}\n');
   const workers = readdirSync(join(B, 'app')).filter((f) => f.endsWith('-worker.js')).map((f) => `app/${f}`);
   for (const f of ['app/zpkg.js', 'app/main.js', ...workers]) origins[f] = 'zpkg (this checkout), esbuild';

@@ -53,7 +53,21 @@ function load(file, parent) {
 
 module.exports = { load };
 
-if (require.main === module) {
+/**
+ * The version this bundle was built as (`npm run dist` writes it here), so
+ * that `zpkg --version` alone answers without compiling main.js: the start-up
+ * of everything else is main.js's. Any other argument list goes to main.js,
+ * whose commander prints the same line for `--version` before a command.
+ */
+const VERSION = null;
+
+function versionOnly(args) {
+  return typeof VERSION === 'string' && args.length === 1 && (args[0] === '--version' || args[0] === '-V');
+}
+
+if (require.main === module && versionOnly(process.argv.slice(2))) {
+  process.stdout.write(`${VERSION}\n`);
+} else if (require.main === module) {
   if (!process.env.UV_THREADPOOL_SIZE) process.env.UV_THREADPOOL_SIZE = '8';
   load(join(__dirname, 'main.js'), module)
     .run(process.argv.slice(2))
