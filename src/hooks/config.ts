@@ -24,6 +24,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ZpkgError } from '../core/errors.js';
+import { parseProxyConfig } from '../image/proxy-config.js';
 import { SERVICE_KINDS, type ServiceKind } from './services/types.js';
 
 export const CONFIG_FILE = 'etc/zpkg/zpkg.yaml';
@@ -88,7 +89,9 @@ export function parseLifecycleConfig(text: string, file: string): LifecycleConfi
     for (const k of Object.keys(v as object)) if (!keys.includes(k)) fail(`unknown key \`${name ? `${name}.` : ''}${k}\` (known: ${keys.join(', ')})`);
     return v as Record<string, unknown>;
   };
-  const top = section(raw, '', ['hooks', 'services', 'on-failure', 'protected', 'state', 'cache']);
+  const top = section(raw, '', ['hooks', 'services', 'on-failure', 'protected', 'state', 'cache', 'proxy']);
+  // `proxy:` is read by the remotes (image/proxy-config.ts); checked here too so a bad one is refused wherever the file is read.
+  parseProxyConfig(top.proxy, file);
   const hooks = section(top.hooks, 'hooks', ['mode', 'timeout']);
   const services = section(top.services, 'services', ['manager', 'protected', 'timeout', 'zinit-socket', 'svdir', 's6-scandir']);
   const seconds = (v: unknown, name: string, fallback: number): number => {

@@ -26,6 +26,7 @@ import { acceptRoot, initialTrust, type TrustState } from '../repo/trust/accept.
 import type { KeyId } from '../repo/trust/keys.js';
 import type { Image } from './image.js';
 import * as store from './remote-store.js';
+import { configuredProxy } from './proxy-config.js';
 
 export type { Remote } from './remote-store.js';
 type Remote = store.Remote;
@@ -316,10 +317,11 @@ export function remoteReader(image: Image, remote: Remote): RepoReader {
       hint: 'run the same command with --download-only while the remote is reachable',
     });
   }
-  const key = JSON.stringify([remote.url, ...remote.mirrors]);
+  const proxy = configuredProxy(image.paths.root);
+  const key = JSON.stringify([remote.url, ...remote.mirrors, proxy ?? null]);
   let r = readers.get(key);
   if (!r) {
-    r = openMirroredReader(remote.url, remote.mirrors);
+    r = openMirroredReader(remote.url, remote.mirrors, proxy ? { proxy } : {});
     readers.set(key, r);
   }
   return r;
