@@ -178,6 +178,33 @@ describe('update and sync, downloaded then applied offline', () => {
     expect(installed(root)).toEqual([]);
   });
 
+  it('--download-only checks what it fetched: a corrupt pack is refused and nothing enters the cache', async () => {
+    const bad = join(work, 'bad');
+    await publishLifecycle(bad, work, [{ name: 'broken', version: '1', files: { 'usr/bin/broken': 'broken '.repeat(4000) } }]);
+    const packs = join(bad, 'packs');
+    const { readdirSync } = await import('node:fs');
+    for (const d of readdirSync(packs)) {
+      for (const f of readdirSync(join(packs, d))) {
+        const file = join(packs, d, f);
+        const bytes = readFileSync(file);
+        bytes[20] = bytes[20]! ^ 0xff;
+        // A new inode: the publisher's hard links elsewhere stay intact.
+        renameSync(file, `${file}.old`);
+        writeFileSync(file, bytes);
+      }
+    }
+    const root = join(work, `image-${++serial}`);
+    writeImageConfig(root, 'hooks:\n  mode: host\n');
+    ok(['--root', root, 'remote', 'add', 'bad', bad, ...TRUST]);
+    const r = zpkg(['--root', root, 'install', 'broken', '--download-only', '--json']);
+    expect(r.status).toBe(1);
+    expect(r.json.error.code).toBe('E_DIGEST_MISMATCH');
+    const cache = join(root, 'var/lib/zpkg/cache');
+    expect(existsSync(join(cache, 'packs')) ? readdirSync(join(cache, 'packs')).length : 0).toBe(0);
+    expect(existsSync(join(cache, 'tmp')) ? readdirSync(join(cache, 'tmp')).filter((n) => !n.startsWith('.')).length : 0).toBe(0);
+    expect(installed(root)).toEqual([]);
+  });
+
   it('--download-only with --offline or --dry-run is a usage error', () => {
     const root = join(work, `image-${++serial}`);
     for (const extra of [['--offline'], ['--dry-run']]) {
