@@ -15,6 +15,7 @@
  *   protected: [zos-base, zpkg]   # packages never removed without --allow-protected
  *   state: /var/cache/zpkg/state  # state.db outside the image (diskless nodes)
  *   cache: /var/cache/zpkg/cache  # the content cache outside the image
+ *   proxy: http://proxy.lan:3128  # http(s) remotes' proxy (image/proxy-config.ts)
  *
  * A missing file means every default. `auto` for the manager detects the
  * running supervisor only when the image is `/`: the services of an image in
@@ -85,7 +86,7 @@ export function parseLifecycleConfig(text: string, file: string): LifecycleConfi
   }
   const section = (v: unknown, name: string, keys: string[]): Record<string, unknown> => {
     if (v === undefined || v === null) return {};
-    if (typeof v !== 'object' || Array.isArray(v)) fail(name ? `\`${name}\` must be a mapping` : 'the file must be a mapping of `hooks`, `services`, `on-failure`, `protected`, `state` and `cache`');
+    if (typeof v !== 'object' || Array.isArray(v)) fail(name ? `\`${name}\` must be a mapping` : 'the file must be a mapping of `hooks`, `services`, `on-failure`, `protected`, `state`, `cache` and `proxy`');
     for (const k of Object.keys(v as object)) if (!keys.includes(k)) fail(`unknown key \`${name ? `${name}.` : ''}${k}\` (known: ${keys.join(', ')})`);
     return v as Record<string, unknown>;
   };
