@@ -9,9 +9,10 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { imageState } from './helpers/hostile.js';
 import { publishLifecycle, writeImageConfig, type LifecyclePackage } from './helpers/lifecycle.js';
 import { startNginx, type Nginx } from './helpers/servers.js';
-import { ok, snapshot, tempDir, TRUST, zpkg } from './helpers/zpkg.js';
+import { ok, tempDir, TRUST, zpkg } from './helpers/zpkg.js';
 
 const work = tempDir('zpkg-offline-');
 const repo = join(work, 'repo');
@@ -44,8 +45,8 @@ function freshImage(url: string): string {
   return root;
 }
 
-/** The image without zpkg's own directory (where the cache and state live). */
-const tree = (root: string): string[] => snapshot(root, (rel) => rel.startsWith('var/lib/zpkg'));
+/** The image without zpkg's own directory (where the cache and state live), and every package, file, dir and history row of its state.db. */
+const tree = (root: string): unknown => imageState(root);
 const installed = (root: string): string[] => (ok(['--root', root, 'list', '--json']).json.packages as { name: string; version: string }[]).map((p) => `${p.name} ${p.version}`).sort();
 const historyCount = (root: string): number => (ok(['--root', root, 'history', '--json']).json.transactions as unknown[]).length;
 
