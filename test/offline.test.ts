@@ -100,6 +100,8 @@ describe('install --download-only, then --offline with every remote unreachable'
       expect(r.status, r.stdout + r.stderr).toBe(0);
       expect(r.json.fetched.fetched).toBe(0);
       expect(r.json.id).toBeGreaterThan(0);
+      // Not even the best-effort file index was asked of a remote (it would warn that it cannot be read).
+      expect(r.stderr).not.toContain('file index');
       expect(installed(root)).toEqual(['app 1', 'lib 1']);
       expect(readFileSync(join(root, 'usr/bin/app'), 'utf8')).toBe('app one');
       expect(ok(['--root', root, 'verify', '--json']).json).toBeDefined();
