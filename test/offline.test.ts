@@ -9,6 +9,11 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
+import { parseAtom } from '../src/core/relation.js';
+import { openImage } from '../src/image/image.js';
+import { StreamReport } from '../src/report/report.js';
+import { install } from '../src/txn/install.js';
 import { imageState } from './helpers/hostile.js';
 import { publishLifecycle, writeImageConfig, type LifecyclePackage } from './helpers/lifecycle.js';
 import { startNginx, type Nginx } from './helpers/servers.js';
@@ -179,6 +184,15 @@ describe('update and sync, downloaded then applied offline', () => {
     expect(r.json.error.code).toBe('E_OFFLINE_MISSING');
     expect(r.json.error.missing).toEqual([{ remote: 'main', what: 'catalog' }]);
     expect(installed(root)).toEqual([]);
+    // Through the library: the same refusal, and the image object is online again afterwards.
+    const image = openImage(root, { create: true });
+    try {
+      const report = new StreamReport({ json: true, quiet: true, stdout: new PassThrough(), stderr: new PassThrough() });
+      await expect(install(image, [parseAtom('app')], { report, command: 'zpkg (library test)', offline: true })).rejects.toMatchObject({ code: 'E_OFFLINE_MISSING' });
+      expect(image.offline).toBeUndefined();
+    } finally {
+      image.close();
+    }
   });
 
   it('--download-only checks what it fetched: a corrupt pack is refused and nothing enters the cache', async () => {

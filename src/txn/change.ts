@@ -26,7 +26,18 @@ export interface ChangeOptions extends TransactionOptions, SessionOptions {
 }
 
 export async function changeImage(image: Image, options: ChangeOptions, buildTarget: () => Target | Promise<Target>): Promise<TransactionResult> {
-  if (options.offline) image.offline = true;
+  if (!options.offline) return change(image, options, buildTarget);
+  // Offline for this transaction only: a library caller may use the same image online afterwards.
+  const before = image.offline;
+  image.offline = true;
+  try {
+    return await change(image, options, buildTarget);
+  } finally {
+    image.offline = before;
+  }
+}
+
+async function change(image: Image, options: ChangeOptions, buildTarget: () => Target | Promise<Target>): Promise<TransactionResult> {
   const result = await withImageSession(image, options, async () => {
     const t = stopwatch();
     const target = await buildTarget();
