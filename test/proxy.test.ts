@@ -22,6 +22,8 @@ let serial = 0;
 let http: Nginx;
 let https: { url: string; stop(): Promise<void> };
 let proxy: { url: string; log: string; stop(): Promise<void> };
+/** A tinyproxy that asks for `zpkg:s3cret` (BasicAuth). */
+let authProxy: { url: string; log: string; stop(): Promise<void> };
 /** A port nothing listens on: a proxy there refuses every connection. */
 let deadProxy: string;
 
@@ -84,13 +86,13 @@ http {
   return { url: `https://127.0.0.1:${port}`, stop: stopper(child) };
 }
 
-/** tinyproxy (Debian) on loopback, logging every request it serves. */
-async function startTinyproxy(): Promise<{ url: string; log: string; stop(): Promise<void> }> {
+/** tinyproxy (Debian) on loopback, logging every request it serves; `extra` config lines (BasicAuth). */
+async function startTinyproxy(name = 'tinyproxy', extra = ''): Promise<{ url: string; log: string; stop(): Promise<void> }> {
   const port = await freePort();
-  const log = join(work, 'tinyproxy.log');
-  const conf = join(work, 'tinyproxy.conf');
+  const log = join(work, `${name}.log`);
+  const conf = join(work, `${name}.conf`);
   // No Allow and no ConnectPort lines: every client and every CONNECT port (tinyproxy.conf(5)); loopback only.
-  writeFileSync(conf, `Port ${port}\nListen 127.0.0.1\nTimeout 600\nLogFile "${log}"\nLogLevel Info\nMaxClients 100\n`);
+  writeFileSync(conf, `Port ${port}\nListen 127.0.0.1\nTimeout 600\nLogFile "${log}"\nLogLevel Info\nMaxClients 100\n${extra}`);
   const child = spawn('tinyproxy', ['-d', '-c', conf], { stdio: 'ignore' });
   await waitForPort(port, child, 'tinyproxy');
   return { url: `http://127.0.0.1:${port}`, log, stop: stopper(child) };
@@ -112,11 +114,12 @@ beforeAll(async () => {
   http = await startNginx(repo);
   https = await startHttpsNginx(repo);
   proxy = await startTinyproxy();
+  authProxy = await startTinyproxy('tinyproxy-auth', 'BasicAuth zpkg s3cret\n');
   deadProxy = `http://127.0.0.1:${await freePort()}`;
 }, 600_000);
 
 afterAll(async () => {
-  await Promise.all([http?.stop(), https?.stop(), proxy?.stop()]);
+  await Promise.all([http?.stop(), https?.stop(), proxy?.stop(), authProxy?.stop()]);
 });
 
 describe('proxies', () => {
@@ -158,6 +161,22 @@ describe('proxies', () => {
     expect(zpkg(['--root', root, 'refresh'], { env: env({ HTTP_PROXY: deadProxy, NO_PROXY: '127.0.0.1' }) }).status).toBe(0);
     const viaFile = freshImage(http.url, `proxy:\n  http: ${deadProxy}\n  no-proxy: [localhost, 127.0.0.1]\n`);
     expect(zpkg(['--root', viaFile, 'refresh'], { env: env() }).status).toBe(0);
+  });
+
+  it('a proxy that asks for credentials: E_AUTH without them (forward and CONNECT), through with them in the URL', () => {
+    const withCreds = authProxy.url.replace('http://', 'http://zpkg:s3cret@');
+    for (const remote of [http.url, https.url]) {
+      const root = freshImage(remote);
+      const vars = (p: string) => env(remote.startsWith('https') ? { HTTPS_PROXY: p } : { HTTP_PROXY: p });
+      const refused = zpkg(['--root', root, 'refresh', '--json'], { env: vars(authProxy.url) });
+      expect(refused.status).toBe(1);
+      expect(refused.json.error.code).toBe('E_AUTH');
+      expect(refused.json.error.message).toContain('407');
+      expect(refused.json.error.message).not.toContain('s3cret');
+      const r = zpkg(['--root', root, 'install', 'app', '--json'], { env: vars(withCreds) });
+      expect(r.status, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout + r.stderr).not.toContain('s3cret');
+    }
   });
 
   it('a bad `proxy:` is E_CONFIG_INVALID naming the key, and nothing is read', () => {

@@ -166,6 +166,12 @@ export class HttpBackend implements RepoReader {
     return this.base.startsWith('https:') ? (this.proxy.https ?? this.proxy.http) : this.proxy.http;
   }
 
+  private proxyAuthRequired(): ZpkgError {
+    return new ZpkgError('E_AUTH', `${this.location}: the proxy ${proxyLabel(this.proxyFor() ?? '')} asks for credentials it was not given or refused (HTTP 407)`, {
+      hint: 'give them in the proxy URL: http://USER:PASSWORD@HOST:PORT (HTTP(S)_PROXY or `proxy:` in etc/zpkg/zpkg.yaml)',
+    });
+  }
+
   /** One request; connection-level failures and transient statuses become Transient. */
   protected async send(method: Dispatcher.HttpMethod, path: string, headers: Record<string, string>, body?: Uint8Array | string): Promise<Dispatcher.ResponseData> {
     let res: Dispatcher.ResponseData;
@@ -174,7 +180,13 @@ export class HttpBackend implements RepoReader {
       res = await request(this.url(path), { dispatcher: agent, method, headers: { ...this.headers(), ...headers }, body });
     } catch (err) {
       if (err instanceof ZpkgError) throw err;
+      // The proxy answered 407 (undici throws it, for a CONNECT and for a forwarded request): credentials, not a transient failure.
+      if (/^Proxy (response|Authentication Required) \(407\)/.test((err as Error).message)) throw this.proxyAuthRequired();
       throw new Transient((err as Error).message);
+    }
+    if (res.statusCode === 407) {
+      await res.body.dump();
+      throw this.proxyAuthRequired();
     }
     if (TRANSIENT_STATUS.has(res.statusCode)) {
       await res.body.dump();
