@@ -41,6 +41,8 @@ export const TOOLS = [
   { deb: 'cargo', check: ['/bin/sh', '-c', 'command -v cargo || test -x "$HOME/.cargo/bin/cargo"'] },
   // a real browser for the static catalogue's tests (test/site-browser.test.ts), driven by playwright-core
   { deb: 'chromium', bin: 'chromium' },
+  // a real forward/CONNECT proxy on loopback for HTTP(S)_PROXY and `proxy:` (test/proxy.test.ts, issue 17)
+  { deb: 'tinyproxy-bin', bin: 'tinyproxy' },
 ];
 
 import { spawnSync } from 'node:child_process';

@@ -1,7 +1,7 @@
 /** What every command gets: the global options, the report, and the image they name. */
 import type { Command } from 'commander';
 import { openImage, type Image } from '../image/image.js';
-import { StreamReport, type Report } from '../report/report.js';
+import { StreamReport, type ProgressMode, type Report } from '../report/report.js';
 
 export interface GlobalOptions {
   root: string;
@@ -9,6 +9,24 @@ export interface GlobalOptions {
   quiet: boolean;
   stateDir?: string;
   cacheDir?: string;
+  progress: ProgressMode;
+}
+
+const PROGRESS_MODES: readonly ProgressMode[] = ['auto', 'json', 'none'];
+
+/** `--progress=MODE` (commander checked its choices). */
+function progressMode(value: unknown): ProgressMode {
+  return (PROGRESS_MODES as readonly unknown[]).includes(value) ? (value as ProgressMode) : 'auto';
+}
+
+/** The mode argv names, for an error reported before commander has parsed (a usage error included). */
+function progressFromArgv(argv: readonly string[]): ProgressMode {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const v = a.startsWith('--progress=') ? a.slice('--progress='.length) : a === '--progress' ? argv[i + 1] : undefined;
+    if (v !== undefined) return (PROGRESS_MODES as readonly string[]).includes(v) ? (v as ProgressMode) : 'auto';
+  }
+  return 'auto';
 }
 
 export class Context {
@@ -19,13 +37,13 @@ export class Context {
 
   globals(cmd: Command): GlobalOptions {
     const o = cmd.optsWithGlobals() as Partial<GlobalOptions>;
-    return { root: o.root ?? '/', json: Boolean(o.json), quiet: Boolean(o.quiet), stateDir: o.stateDir, cacheDir: o.cacheDir };
+    return { root: o.root ?? '/', json: Boolean(o.json), quiet: Boolean(o.quiet), stateDir: o.stateDir, cacheDir: o.cacheDir, progress: progressMode(o.progress) };
   }
 
   report(cmd?: Command): Report {
     if (!this.reportInstance) {
-      const g = cmd ? this.globals(cmd) : { json: this.argv.includes('--json'), quiet: false };
-      this.reportInstance = new StreamReport({ json: g.json, quiet: g.quiet });
+      const g = cmd ? this.globals(cmd) : { json: this.argv.includes('--json'), quiet: false, progress: progressFromArgv(this.argv) };
+      this.reportInstance = new StreamReport({ json: g.json, quiet: g.quiet, progress: g.progress });
     }
     return this.reportInstance;
   }

@@ -4,7 +4,7 @@
  * `commands/index.ts`), and the image, the report and the repositories only
  * when a command runs: `zpkg --version` loads commander and nothing else.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { ZpkgError } from '../core/errors.js';
 import { commandsFor } from './commands/index.js';
 import type { Context } from './context.js';
@@ -21,7 +21,7 @@ function programVersionFlag(argv: string[]): string[] {
   const out = [...argv];
   for (let i = 0; i < out.length && out[i]!.startsWith('-'); i++) {
     if (out[i] === '--version') out[i] = '-V';
-    else if (out[i] === '-r' || out[i] === '--root') i++;
+    else if (out[i] === '-r' || out[i] === '--root' || out[i] === '--progress') i++;
   }
   return out;
 }
@@ -39,6 +39,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--cache-dir <dir>', "keep the image's content cache outside it (default: cache: in etc/zpkg/zpkg.yaml, else beside state.db)")
     .option('--json', 'print one JSON document (or NDJSON for streams) on stdout and nothing else')
     .option('-q, --quiet', 'print only results and errors')
+    .addOption(new Option('--progress <mode>', 'progress on stderr: auto (a counter on a terminal), json (NDJSON events a program can read; see the README), none').choices(['auto', 'json', 'none']))
     .exitOverride()
     .configureOutput({ writeErr: () => undefined })
     .showHelpAfterError(false);

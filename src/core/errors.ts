@@ -85,7 +85,9 @@ export type ErrorCode =
   /** An output directory holds files zpkg did not write (`repo site --out`): refused rather than overwritten. */
   | 'E_OUTPUT_CONFLICT'
   /** A repository is in a format this zpkg does not read: an older one (`zpkg repo upgrade` converts it) or a newer one. */
-  | 'E_REPO_FORMAT';
+  | 'E_REPO_FORMAT'
+  /** An `--offline` transaction needs what the image's cache lacks (a catalog, a manifest, a blob): nothing was changed; run the command with `--download-only` first. */
+  | 'E_OFFLINE_MISSING';
 
 export interface ErrorOptions {
   hint?: string;

@@ -15,6 +15,7 @@
  *   protected: [zos-base, zpkg]   # packages never removed without --allow-protected
  *   state: /var/cache/zpkg/state  # state.db outside the image (diskless nodes)
  *   cache: /var/cache/zpkg/cache  # the content cache outside the image
+ *   proxy: http://proxy.lan:3128  # http(s) remotes' proxy (image/proxy-config.ts)
  *
  * A missing file means every default. `auto` for the manager detects the
  * running supervisor only when the image is `/`: the services of an image in
@@ -24,6 +25,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ZpkgError } from '../core/errors.js';
+import { parseProxyConfig } from '../image/proxy-config.js';
 import { SERVICE_KINDS, type ServiceKind } from './services/types.js';
 
 export const CONFIG_FILE = 'etc/zpkg/zpkg.yaml';
@@ -84,11 +86,13 @@ export function parseLifecycleConfig(text: string, file: string): LifecycleConfi
   }
   const section = (v: unknown, name: string, keys: string[]): Record<string, unknown> => {
     if (v === undefined || v === null) return {};
-    if (typeof v !== 'object' || Array.isArray(v)) fail(name ? `\`${name}\` must be a mapping` : 'the file must be a mapping of `hooks`, `services`, `on-failure`, `protected`, `state` and `cache`');
+    if (typeof v !== 'object' || Array.isArray(v)) fail(name ? `\`${name}\` must be a mapping` : 'the file must be a mapping of `hooks`, `services`, `on-failure`, `protected`, `state`, `cache` and `proxy`');
     for (const k of Object.keys(v as object)) if (!keys.includes(k)) fail(`unknown key \`${name ? `${name}.` : ''}${k}\` (known: ${keys.join(', ')})`);
     return v as Record<string, unknown>;
   };
-  const top = section(raw, '', ['hooks', 'services', 'on-failure', 'protected', 'state', 'cache']);
+  const top = section(raw, '', ['hooks', 'services', 'on-failure', 'protected', 'state', 'cache', 'proxy']);
+  // `proxy:` is read by the remotes (image/proxy-config.ts); checked here too so a bad one is refused wherever the file is read.
+  parseProxyConfig(top.proxy, file);
   const hooks = section(top.hooks, 'hooks', ['mode', 'timeout']);
   const services = section(top.services, 'services', ['manager', 'protected', 'timeout', 'zinit-socket', 'svdir', 's6-scandir']);
   const seconds = (v: unknown, name: string, fallback: number): number => {

@@ -58,6 +58,12 @@ export interface Image {
   db: Database.Database;
   /** The installed set a new boot made stale and that opening dropped (packages it had), when that happened. */
   rebuilt?: { packages: number };
+  /**
+   * Set for an `--offline` transaction: no remote is read — a remote reader
+   * cannot be opened, catalogs are never refreshed — and everything comes
+   * from the cache (txn/offline.ts).
+   */
+  offline?: boolean;
   close(): void;
 }
 

@@ -26,6 +26,7 @@ import { acceptRoot, initialTrust, type TrustState } from '../repo/trust/accept.
 import type { KeyId } from '../repo/trust/keys.js';
 import type { Image } from './image.js';
 import * as store from './remote-store.js';
+import { configuredProxy } from './proxy-config.js';
 
 export type { Remote } from './remote-store.js';
 type Remote = store.Remote;
@@ -258,6 +259,7 @@ export async function loadCandidates(image: Image): Promise<Candidate[]> {
   const out: Candidate[] = [];
   for (const remote of listRemotes(image)) {
     let root = readCachedRoot(image, remote.name);
+    if (image.offline) requireOfflineRoot(remote, root);
     // Expired metadata is not used: refresh, which refuses the remote if it still serves only expired metadata.
     if (!root || expired(root)) {
       await refreshRemote(image, remote);
@@ -287,14 +289,39 @@ export async function loadFileIndex(image: Image, remote: Remote): Promise<FileI
   return decodeFileIndex(bytes, remote.url);
 }
 
+/**
+ * Offline, a remote's catalog must be in the cache and its root metadata
+ * still valid: an expired one is refused as online (E_EXPIRED), since
+ * nothing can refresh it — the freeze-attack bound holds offline too.
+ */
+function requireOfflineRoot(remote: Remote, root: RootMetadata | undefined): void {
+  if (!root) {
+    throw new ZpkgError('E_OFFLINE_MISSING', `remote \`${remote.name}\` has no catalog in the image's cache, and --offline reads no remote`, {
+      hint: 'run `zpkg refresh` (or the same command with --download-only) while the remote is reachable',
+      details: { missing: [{ remote: remote.name, what: 'catalog' }] },
+    });
+  }
+  if (expired(root)) {
+    throw new ZpkgError('E_EXPIRED', `remote \`${remote.name}\`: the cached root metadata (version ${root.version}) expired at ${root.expires}, and --offline cannot refresh it`, {
+      hint: 'refresh while the remote is reachable; an air-gapped node installs from an archive made with `zpkg repo archive --expires D` (see "Offline media" in the README)',
+    });
+  }
+}
+
 const readers = new Map<string, RepoReader>();
 
-/** The reader of a remote (its URL, then its mirrors), one per process so connections are kept alive across uses. */
+/** The reader of a remote (its URL, then its mirrors), one per process so connections are kept alive across uses; never for an offline image. */
 export function remoteReader(image: Image, remote: Remote): RepoReader {
-  const key = JSON.stringify([remote.url, ...remote.mirrors]);
+  if (image.offline) {
+    throw new ZpkgError('E_OFFLINE_MISSING', `remote \`${remote.name}\` (${remote.url}) would have to be read, and this transaction is --offline`, {
+      hint: 'run the same command with --download-only while the remote is reachable',
+    });
+  }
+  const proxy = configuredProxy(image.paths.root);
+  const key = JSON.stringify([remote.url, ...remote.mirrors, proxy ?? null]);
   let r = readers.get(key);
   if (!r) {
-    r = openMirroredReader(remote.url, remote.mirrors);
+    r = openMirroredReader(remote.url, remote.mirrors, proxy ? { proxy } : {});
     readers.set(key, r);
   }
   return r;

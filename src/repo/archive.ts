@@ -11,13 +11,30 @@ import { catalogPath, fileIndexPath, packPath, recordPath, ROOT_FILE } from './l
 import { compressRecord } from './record.js';
 import { readSnapshot, readVerified } from './snapshot.js';
 import type { Digest } from '../core/digest.js';
+import { prepareRoot, signRoot, type Signer } from './trust/sign.js';
 
 export interface ArchiveResult {
   file: string;
   packages: number;
   files: number;
   bytes: number;
+  /** The version of the root metadata in the archive (the source's, or the next one when re-signed). */
   repoVersion: number;
+  /** When the archive's root metadata expires (null: an unsigned repository, which never does). */
+  expires: string | null;
+  /** The archive holds its own copy of the root metadata, re-signed with `--expires`. */
+  resigned: boolean;
+}
+
+export interface ArchiveOptions {
+  onFile?: (bytes: number) => void;
+  /**
+   * Re-sign the archive's copy of the root metadata with the repository's
+   * keys and this signer's expiry (`repo archive --expires`), so offline
+   * media outlive the source's 30 days. The copy is the next root version,
+   * same content; the source repository is not changed.
+   */
+  resign?: Signer;
 }
 
 /**
@@ -26,8 +43,17 @@ export interface ArchiveResult {
  * beside `file`, then renames it into place: an interrupted archive leaves
  * nothing. Deltas are left out: an archive is read in place, whole.
  */
-export async function archiveRepo(src: RepoReader, file: string, onFile?: (bytes: number) => void): Promise<ArchiveResult> {
+export async function archiveRepo(src: RepoReader, file: string, options: ArchiveOptions = {}): Promise<ArchiveResult> {
+  const { onFile } = options;
   const snap = await readSnapshot(src);
+  // Checked before a byte is written: the signer must hold the repository's threshold of keys.
+  const draft = options.resign ? prepareRoot(src.location, snap.root, options.resign) : undefined;
+  if (draft && draft.keySet.threshold === 0) {
+    throw new ZpkgError('E_KEY_REQUIRED', `${src.location} is an unsigned repository: its root metadata never expires, so --expires has nothing to sign`, {
+      hint: `make it signed with \`zpkg repo rotate ${src.location} --new-key KEY\``,
+    });
+  }
+  const signed = draft ? signRoot(draft, { catalog: snap.root.catalog, ...(snap.root.files ? { files: snap.root.files } : {}) }) : undefined;
   const tmp = tempPathBeside(file);
   const fd = openSync(tmp, 'w', 0o644);
   const files: ArchiveIndex['files'] = {};
@@ -44,7 +70,7 @@ export async function archiveRepo(src: RepoReader, file: string, onFile?: (bytes
   };
   try {
     append(ARCHIVE_MAGIC);
-    const root = await src.read(ROOT_FILE);
+    const root = signed?.bytes ?? (await src.read(ROOT_FILE));
     if (!root) throw new ZpkgError('E_REPO_INVALID', `${src.location}: root.json vanished while archiving`);
     put(ROOT_FILE, root);
     put(catalogPath(snap.root.catalog.digest), await readVerified(src, catalogPath(snap.root.catalog.digest), snap.root.catalog.digest, 'catalog'));
@@ -90,5 +116,6 @@ export async function archiveRepo(src: RepoReader, file: string, onFile?: (bytes
     rmSync(tmp, { force: true });
     throw err;
   }
-  return { file, packages: snap.entries.length, files: Object.keys(files).length, bytes: offset, repoVersion: snap.root.version };
+  const archived = signed?.root ?? snap.root;
+  return { file, packages: snap.entries.length, files: Object.keys(files).length, bytes: offset, repoVersion: archived.version, expires: archived.expires ?? null, resigned: signed !== undefined };
 }

@@ -14,6 +14,7 @@ import type { ByteRange, DownloadOptions, FreshRead, RangeReadOptions, RangeSink
 import { isImmutablePath } from './layout.js';
 import { boundaryOf, ByteRangesReader, MultipartError } from './multipart.js';
 import { RangeCursor, rangeHeader, rangePastEnd } from './ranges.js';
+import { effectiveProxy, proxyLabel, type ProxySettings } from './proxy.js';
 
 export interface HttpOptions {
   /** Attempts after the first on a transient failure (default 4). */
@@ -24,6 +25,8 @@ export interface HttpOptions {
   connections?: number;
   /** Headers and idle-body timeout (default 30 s). */
   timeoutMs?: number;
+  /** The image's configured proxies; the environment's HTTP(S)_PROXY / NO_PROXY override them (proxy.ts). */
+  proxy?: ProxySettings;
 }
 
 const TRANSIENT_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
@@ -83,7 +86,9 @@ export function sleep(ms: number): Promise<void> {
 export class HttpBackend implements RepoReader {
   readonly location: string;
   protected readonly base: string;
-  private agent: Agent | undefined;
+  private agent: Dispatcher | undefined;
+  /** The proxies this backend's requests go through (undefined: direct). */
+  readonly proxy: ProxySettings | undefined;
   private undici: typeof import('undici') | undefined;
   private readonly connections: number;
   protected readonly retries: number;
@@ -108,12 +113,17 @@ export class HttpBackend implements RepoReader {
     this.backoffMs = options.backoffMs ?? 100;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.connections = options.connections ?? 8;
+    this.proxy = effectiveProxy(options.proxy);
   }
 
   /** undici takes ~100 ms to load: only commands that talk HTTP pay it, once. */
-  private async client(): Promise<{ agent: Agent; request: typeof import('undici').request }> {
+  private async client(): Promise<{ agent: Dispatcher; request: typeof import('undici').request }> {
     this.undici ??= await import('undici');
-    this.agent ??= new this.undici.Agent({ connections: this.connections, keepAliveTimeout: 30_000, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
+    const options: Agent.Options = { connections: this.connections, keepAliveTimeout: 30_000, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs };
+    // Through a proxy: undici's ProxyAgent per scheme (CONNECT for https, a forward request for http), NO_PROXY hosts direct.
+    this.agent ??= this.proxy
+      ? new this.undici.EnvHttpProxyAgent({ ...options, proxyTunnel: false, httpProxy: this.proxy.http ?? '', httpsProxy: this.proxy.https ?? this.proxy.http ?? '', noProxy: this.proxy.noProxy ?? '' })
+      : new this.undici.Agent(options);
     return { agent: this.agent, request: this.undici.request };
   }
 
@@ -143,9 +153,22 @@ export class HttpBackend implements RepoReader {
         last = err;
       }
     }
-    throw new ZpkgError('E_REMOTE_UNREACHABLE', `${what}: ${(last as Error).message} (after ${this.retries + 1} attempts)`, {
-      hint: 'check the URL and the network; transient failures were retried with backoff',
+    const via = this.proxyFor();
+    throw new ZpkgError('E_REMOTE_UNREACHABLE', `${what}${via ? ` through the proxy ${proxyLabel(via)}` : ''}: ${(last as Error).message} (after ${this.retries + 1} attempts)`, {
+      hint: via ? 'check the proxy (HTTP(S)_PROXY, NO_PROXY, `proxy:` in etc/zpkg/zpkg.yaml) and the URL; transient failures were retried with backoff' : 'check the URL and the network; transient failures were retried with backoff',
       cause: last,
+    });
+  }
+
+  /** The proxy a request to this repository goes through, if any (NO_PROXY aside: undici decides that per host). */
+  private proxyFor(): string | undefined {
+    if (!this.proxy) return undefined;
+    return this.base.startsWith('https:') ? (this.proxy.https ?? this.proxy.http) : this.proxy.http;
+  }
+
+  private proxyAuthRequired(): ZpkgError {
+    return new ZpkgError('E_AUTH', `${this.location}: the proxy ${proxyLabel(this.proxyFor() ?? '')} asks for credentials it was not given or refused (HTTP 407)`, {
+      hint: 'give them in the proxy URL: http://USER:PASSWORD@HOST:PORT (HTTP(S)_PROXY or `proxy:` in etc/zpkg/zpkg.yaml)',
     });
   }
 
@@ -157,7 +180,13 @@ export class HttpBackend implements RepoReader {
       res = await request(this.url(path), { dispatcher: agent, method, headers: { ...this.headers(), ...headers }, body });
     } catch (err) {
       if (err instanceof ZpkgError) throw err;
+      // The proxy answered 407 (undici throws it, for a CONNECT and for a forwarded request): credentials, not a transient failure.
+      if (/^Proxy (response|Authentication Required) \(407\)/.test((err as Error).message)) throw this.proxyAuthRequired();
       throw new Transient((err as Error).message);
+    }
+    if (res.statusCode === 407) {
+      await res.body.dump();
+      throw this.proxyAuthRequired();
     }
     if (TRANSIENT_STATUS.has(res.statusCode)) {
       await res.body.dump();

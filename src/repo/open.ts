@@ -17,6 +17,7 @@ import { DepotWriter } from './depot-writer.js';
 import { DirBackend, localDirOf } from './dir-backend.js';
 import { HttpBackend } from './http-backend.js';
 import { MirroredReader } from './mirrored.js';
+import type { ProxySettings } from './proxy.js';
 import { track } from './registry.js';
 import { S3Backend } from './s3-backend.js';
 
@@ -24,13 +25,18 @@ function scheme(url: string): string {
   return url.slice(0, url.indexOf(':')).toLowerCase();
 }
 
-export function openRepoReader(url: string): RepoReader {
+export interface ReaderOptions {
+  /** Proxies for http(s) (an image's `proxy:`); the environment's HTTP(S)_PROXY / NO_PROXY apply in any case (proxy.ts). */
+  proxy?: ProxySettings;
+}
+
+export function openRepoReader(url: string, options: ReaderOptions = {}): RepoReader {
   const dir = localDirOf(url);
   if (dir !== undefined) return existsSync(dir) && statSync(dir).isFile() ? new ArchiveReader(dir) : new DirBackend(dir);
   switch (scheme(url)) {
     case 'http':
     case 'https':
-      return track(new HttpBackend(url));
+      return track(new HttpBackend(url, options.proxy ? { proxy: options.proxy } : {}));
     case 's3':
       return track(new S3Backend(url));
     default:
@@ -69,7 +75,7 @@ export function openRepoWriter(url: string, options: WriterOptions = {}): RepoWr
 }
 
 /** A remote's reader: its URL, then its mirrors in order on failure. */
-export function openMirroredReader(url: string, mirrors: readonly string[] = []): RepoReader {
-  if (mirrors.length === 0) return openRepoReader(url);
-  return new MirroredReader([url, ...mirrors].map(openRepoReader));
+export function openMirroredReader(url: string, mirrors: readonly string[] = [], options: ReaderOptions = {}): RepoReader {
+  if (mirrors.length === 0) return openRepoReader(url, options);
+  return new MirroredReader([url, ...mirrors].map((u) => openRepoReader(u, options)));
 }

@@ -5,6 +5,7 @@
  * warnings and progress go to stderr, progress only on a terminal.
  */
 import { ZpkgError } from '../core/errors.js';
+import { ProgressEvents } from './progress-events.js';
 
 export interface Progress {
   tick(n?: number, bytes?: number): void;
@@ -25,9 +26,13 @@ export interface Report {
   error(err: unknown): void;
 }
 
+/** How progress reaches stderr: `auto` a counter on a terminal only, `json` NDJSON events (progress-events.ts), `none` nothing. */
+export type ProgressMode = 'auto' | 'json' | 'none';
+
 export interface ReportOptions {
   json: boolean;
   quiet?: boolean;
+  progress?: ProgressMode;
   stdout?: NodeJS.WritableStream & { isTTY?: boolean };
   stderr?: NodeJS.WritableStream & { isTTY?: boolean };
 }
@@ -41,13 +46,17 @@ export class StreamReport implements Report {
   private readonly quiet: boolean;
   private readonly tty: boolean;
   private live = false;
+  /** Set under `--progress=json`: every line on stderr is then one NDJSON event. */
+  private readonly events: ProgressEvents | undefined;
 
   constructor(options: ReportOptions) {
     this.json = options.json;
     this.quiet = options.quiet ?? false;
     this.out = options.stdout ?? process.stdout;
     this.err = options.stderr ?? process.stderr;
-    this.tty = Boolean(this.err.isTTY) && !this.json && process.env.TERM !== 'dumb';
+    const mode = options.progress ?? 'auto';
+    this.tty = mode === 'auto' && Boolean(this.err.isTTY) && !this.json && process.env.TERM !== 'dumb';
+    if (mode === 'json') this.events = new ProgressEvents((line) => this.err.write(line));
   }
 
   private clearLive(): void {
@@ -59,16 +68,19 @@ export class StreamReport implements Report {
 
   info(message: string): void {
     if (this.quiet) return;
+    if (this.events) return this.events.message('info', message);
     this.clearLive();
     this.err.write(`${message}\n`);
   }
 
   warn(message: string): void {
+    if (this.events) return this.events.message('warning', message);
     this.clearLive();
     this.err.write(`${this.paint('33', 'warning')}: ${message}\n`);
   }
 
   progress(label: string, total: number): Progress {
+    if (this.events) return this.events.step(label, total);
     if (!this.tty || this.quiet) return { tick: () => undefined, done: () => undefined };
     let count = 0;
     let bytes = 0;
@@ -122,6 +134,7 @@ export class StreamReport implements Report {
       this.out.write(`${JSON.stringify({ error: doc })}\n`);
       return;
     }
+    if (this.events) return this.events.error(e);
     this.err.write(`${this.paint('31', 'error')}: ${e.message}\n`);
     const explanation = e.details?.explanation;
     if (Array.isArray(explanation)) for (const line of explanation) if (String(line) !== e.message) this.err.write(`  ${String(line)}\n`);

@@ -8,13 +8,14 @@
  */
 import type { Image } from '../image/image.js';
 import { rolledBack, runAutomaticRollback } from './auto-rollback.js';
+import { keepDownloads, requireCached } from './offline.js';
 import { prepare } from './prepare.js';
 import { checkProtected } from './protect.js';
 import { finishSelfUpdate } from './self-update.js';
 import { withImageSession, type SessionOptions } from './session.js';
 import { stopwatch } from './stopwatch.js';
 import type { Target } from './target.js';
-import { runTransaction, type TransactionOptions, type TransactionResult } from './transaction.js';
+import { describe, runTransaction, type TransactionOptions, type TransactionResult } from './transaction.js';
 
 export interface ChangeOptions extends TransactionOptions, SessionOptions {
   /** The command line, recorded with the transaction. */
@@ -25,13 +26,32 @@ export interface ChangeOptions extends TransactionOptions, SessionOptions {
 }
 
 export async function changeImage(image: Image, options: ChangeOptions, buildTarget: () => Target | Promise<Target>): Promise<TransactionResult> {
+  if (!options.offline) return change(image, options, buildTarget);
+  // Offline for this transaction only: a library caller may use the same image online afterwards.
+  const before = image.offline;
+  image.offline = true;
+  try {
+    return await change(image, options, buildTarget);
+  } finally {
+    image.offline = before;
+  }
+}
+
+async function change(image: Image, options: ChangeOptions, buildTarget: () => Target | Promise<Target>): Promise<TransactionResult> {
   const result = await withImageSession(image, options, async () => {
     const t = stopwatch();
     const target = await buildTarget();
     const solve = t();
     for (const w of target.warnings ?? []) options.report.warn(w);
     checkProtected(image, target, Boolean(options.allowProtected));
+    if (options.offline) requireCached(image, target);
     const prepared = await prepare(image, target, options);
+    if (options.downloadOnly && !options.dryRun) {
+      keepDownloads(prepared);
+      const described = describe(prepared, false);
+      described.seconds.solve = solve;
+      return { ...described, downloadOnly: true };
+    }
     const { failedPostPhase, ...result } = await runTransaction(image, prepared, options);
     result.seconds.solve = solve;
     if (failedPostPhase && result.id !== null) {

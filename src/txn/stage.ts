@@ -165,7 +165,7 @@ function failureError(all: Jobs, at: { job: number; failure: StageFailure }, roo
 }
 
 /** Renames the packs fetch left under tmp/ into the cache: every blob staged from them was checked. */
-function promote(plan: ContentPlan): void {
+export function promoteContent(plan: ContentPlan): void {
   for (const p of plan.promote) {
     mkdirSync(dirname(p.to), { recursive: true });
     try {
@@ -219,7 +219,7 @@ export async function stage(root: string, cs: Changeset, options: StageOptions):
       }
       options.onFile?.(0);
     }
-    promote(plan);
+    promoteContent(plan);
   } catch (err) {
     await unstage(staged);
     if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw noSpace(`while writing \`${(err as NodeJS.ErrnoException).path ?? root}\``);

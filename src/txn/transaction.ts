@@ -43,6 +43,10 @@ export interface TransactionOptions extends LifecycleOptions {
   dryRun?: boolean;
   /** Globs of image paths no package owns that the transaction may overwrite (pacman's --overwrite); others are refused. */
   overwrite?: readonly string[];
+  /** Solve, fetch and verify into the content cache; change nothing else (txn/offline.ts). */
+  downloadOnly?: boolean;
+  /** Read no remote: everything from the cache, or E_OFFLINE_MISSING naming what is not there (txn/offline.ts). */
+  offline?: boolean;
 }
 
 /** Seconds each step took: `solve` builds the target (the solver, a list, a generation, verify). */
@@ -70,6 +74,8 @@ export interface TransactionResult extends TransactionChanges {
   lifecycle?: LifecycleResult;
   /** The transaction landed zpkg itself (see self-update.ts). */
   selfUpdate?: SelfUpdateResult;
+  /** `--download-only`: what the transaction needs is in the content cache; nothing else changed (`id` is null). */
+  downloadOnly?: boolean;
 }
 
 /** What the target changes, by package. */
@@ -83,7 +89,7 @@ export function changesOf(target: Target): TransactionChanges {
   };
 }
 
-function describe(prepared: Prepared, dryRun: boolean): TransactionResult {
+export function describe(prepared: Prepared, dryRun: boolean): TransactionResult {
   const cs = prepared.changeset;
   return {
     id: null,

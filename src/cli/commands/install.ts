@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { addHookOptions, hookOptions, lifecycleExitCode, type HookFlags } from './lifecycle-options.js';
+import { addFetchOptions, fetchOptions, type FetchFlags } from './fetch-options.js';
 import { renderTransaction } from './render-txn.js';
 import { parseSpec } from './spec.js';
 
@@ -12,17 +13,18 @@ interface InstallOpts {
 }
 
 export function register(program: Command, ctx: Context): void {
-  addHookOptions(program.command('install'))
+  addFetchOptions(addHookOptions(program.command('install')))
     .description('install packages and what they depend on')
     .argument('<spec...>', 'NAME, NAME=VERSION or "NAME (>= VERSION)"')
     .option('-n, --dry-run', 'print the plan and change nothing')
     .option('--unsafe-io', 'skip the syncfs before commit (throwaway images only)')
     .option('--no-wait', 'fail at once when another zpkg holds the image')
-    .action(async (specs: string[], opts: InstallOpts & HookFlags, cmd: Command) => {
+    .action(async (specs: string[], opts: InstallOpts & HookFlags & FetchFlags, cmd: Command) => {
       const { install } = await import('../../txn/install.js');
+      const fetch = fetchOptions(opts);
       const report = ctx.report(cmd);
       const image = ctx.image(cmd, !opts.dryRun);
-      const result = await install(image, specs.map(parseSpec), { report, command: ctx.commandLine(), dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, ...hookOptions(opts) });
+      const result = await install(image, specs.map(parseSpec), { report, command: ctx.commandLine(), dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, ...hookOptions(opts), ...fetch });
       report.result(result, renderTransaction);
       lifecycleExitCode(result);
     });

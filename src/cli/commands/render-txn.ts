@@ -4,7 +4,7 @@ import { formatBytes } from '../../report/table.js';
 
 export function renderTransaction(r: TransactionResult): string {
   const lines: string[] = [];
-  const verb = r.dryRun ? 'would ' : '';
+  const verb = r.dryRun || r.downloadOnly ? 'would ' : '';
   for (const p of r.install) lines.push(`${verb}install ${p.name} ${p.version}`);
   for (const p of r.upgrade) lines.push(`${verb}upgrade ${p.name} ${p.from} → ${p.to}`);
   for (const p of r.downgrade) lines.push(`${verb}downgrade ${p.name} ${p.from} → ${p.to}`);
@@ -21,7 +21,8 @@ export function renderTransaction(r: TransactionResult): string {
   const self = r.selfUpdate;
   if (self) lines.push(`zpkg ${self.to} passed its self-test${self.post === 'finished' ? ' and finished the transaction' : self.post === 'pending' ? '; its post-hooks and service starts are pending (`zpkg recover`)' : ''}`);
   if (lines.length === 0) return 'nothing to do';
-  if (r.dryRun) lines.push(`would write ${r.files.written} paths and remove ${r.files.removed}; ${r.fetched.fetched} of ${r.fetched.blobs} blobs to fetch`);
+  if (r.downloadOnly) lines.push(`downloaded ${r.fetched.fetched} of ${r.fetched.blobs} blobs (${formatBytes(r.fetched.bytes + r.fetched.manifestBytes)}), the rest were cached; nothing else changed — apply with the same command and --offline`);
+  else if (r.dryRun) lines.push(`would write ${r.files.written} paths and remove ${r.files.removed}; ${r.fetched.fetched} of ${r.fetched.blobs} blobs to fetch`);
   else lines.push(`${r.files.written} paths written (${formatBytes(r.files.bytes)} verified), ${r.files.removed} removed; transaction ${r.id}`);
   return lines.join('\n');
 }

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { addHookOptions, hookOptions, lifecycleExitCode, type HookFlags } from './lifecycle-options.js';
+import { addFetchOptions, fetchOptions, type FetchFlags } from './fetch-options.js';
 import { renderTransaction } from './render-txn.js';
 
 interface UpdateOpts {
@@ -12,17 +13,18 @@ interface UpdateOpts {
 }
 
 export function register(program: Command, ctx: Context): void {
-  addHookOptions(program.command('update'))
+  addFetchOptions(addHookOptions(program.command('update')))
     .description('move installed packages (all, or the named) to the newest versions that satisfy everything; held packages stay')
     .argument('[name...]', 'installed packages to update (default: all)')
     .option('--autoremove', 'also remove dependencies nothing requested needs any more')
     .option('-n, --dry-run', 'print the plan and change nothing')
     .option('--unsafe-io', 'skip the syncfs before commit (throwaway images only)')
     .option('--no-wait', 'fail at once when another zpkg holds the image')
-    .action(async (names: string[], opts: UpdateOpts & HookFlags, cmd: Command) => {
+    .action(async (names: string[], opts: UpdateOpts & HookFlags & FetchFlags, cmd: Command) => {
       const { update } = await import('../../txn/update.js');
+      const fetch = fetchOptions(opts);
       const report = ctx.report(cmd);
-      const result = await update(ctx.image(cmd, !opts.dryRun), names, { report, command: ctx.commandLine(), autoremove: opts.autoremove, dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, ...hookOptions(opts) });
+      const result = await update(ctx.image(cmd, !opts.dryRun), names, { report, command: ctx.commandLine(), autoremove: opts.autoremove, dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, ...hookOptions(opts), ...fetch });
       report.result(result, renderTransaction);
       lifecycleExitCode(result);
     });
