@@ -88,7 +88,8 @@ export function parseLifecycleConfig(text: string, file: string): LifecycleConfi
     for (const k of Object.keys(v as object)) if (!keys.includes(k)) fail(`unknown key \`${name ? `${name}.` : ''}${k}\` (known: ${keys.join(', ')})`);
     return v as Record<string, unknown>;
   };
-  const top = section(raw, '', ['hooks', 'services', 'on-failure', 'protected', 'state', 'cache']);
+  // `limits` is image/limits.ts's.
+  const top = section(raw, '', ['hooks', 'services', 'on-failure', 'protected', 'state', 'cache', 'limits']);
   const hooks = section(top.hooks, 'hooks', ['mode', 'timeout']);
   const services = section(top.services, 'services', ['manager', 'protected', 'timeout', 'zinit-socket', 'svdir', 's6-scandir']);
   const seconds = (v: unknown, name: string, fallback: number): number => {
