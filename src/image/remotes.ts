@@ -168,6 +168,8 @@ export async function refreshRemote(image: Image, remote: Remote): Promise<Refre
       hint: `\`zpkg remote remove ${remote.name}\`, then add it again with --key KEY.pub (or --insecure)`,
     });
   }
+  // Read first, so a bad `limits:` is refused even when nothing changed.
+  const limits = configuredLimits(image.paths.root);
   const dir = cacheDir(image, remote.name);
   const cached = readCachedRoot(image, remote.name);
   const validatorPath = join(dir, 'root.validator');
@@ -214,7 +216,6 @@ export async function refreshRemote(image: Image, remote: Remote): Promise<Refre
   }
   let fetched = 0;
   if (!haveCatalog) {
-    const limits = configuredLimits(image.paths.root);
     // The signed count is checked before the catalog is fetched, and the catalog must hold what it says.
     if (root.catalog.packages > limits.catalogPackages) {
       throw new ZpkgError('E_REPO_INVALID', `${what}: its catalog holds ${root.catalog.packages} package versions, more than the limit of ${limits.catalogPackages}`, {

@@ -3,9 +3,10 @@
  * publisher cannot make a node spend unbounded memory or time: a catalog or
  * file index decompresses to at most so many bytes (the decoder stops at the
  * bound + 1 and refuses), and a catalog holds at most so many package versions.
- * The defaults leave room for ten times the Debian archive (63,440 packages,
- * a 5 MB catalog); an image raises them in `limits:` of etc/zpkg/zpkg.yaml
- * (image/limits.ts).
+ * The defaults hold four million package versions (a catalog of one million
+ * decompresses to ~120 MB; Debian's whole archive is 63,440 packages), and
+ * cost at most 512 MiB of memory when a hostile catalog hits them; an image
+ * changes them in `limits:` of etc/zpkg/zpkg.yaml (image/limits.ts).
  */
 import { ZpkgError } from '../core/errors.js';
 
@@ -19,9 +20,9 @@ export interface Limits {
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
-  catalogBytes: 1 << 30,
+  catalogBytes: 512 << 20,
   catalogPackages: 4_000_000,
-  fileIndexBytes: 1 << 30,
+  fileIndexBytes: 512 << 20,
 });
 
 /** The key of each limit in zpkg.yaml's `limits:` mapping. */
