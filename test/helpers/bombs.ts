@@ -16,7 +16,7 @@ import { findBlob } from '../../src/repo/pack-format.js';
 import { PackWriter } from '../../src/repo/pack-writer.js';
 import { compressRecord, encodeRecord } from '../../src/repo/record.js';
 import type { RootMetadata } from '../../src/repo/root-metadata.js';
-import { commitRoot, commitSnapshot, readSnapshot } from '../../src/repo/snapshot.js';
+import { commitRoot, commitSnapshot, readRoot, readSnapshot } from '../../src/repo/snapshot.js';
 import { readSigningKey } from '../../src/repo/trust/key-file.js';
 import { prepareRoot } from '../../src/repo/trust/sign.js';
 import { TEST_KEY } from './zpkg.js';
@@ -64,15 +64,16 @@ const draft = (repoDir: string, previous: RootMetadata) => prepareRoot(repoDir, 
  */
 export async function publishCatalogBytes(repoDir: string, stored: Buffer, packages: number, files?: Buffer): Promise<Digest> {
   const repo = new DirBackend(repoDir);
-  const snap = await readSnapshot(repo);
+  // Only the root metadata is read: the catalog in place may be a hostile one already.
+  const root = await readRoot(repo);
   const digest = digestOf(stored);
   await repo.write(catalogPath(digest), stored);
-  let filesRef = snap.root.files;
+  let filesRef = root.files;
   if (files) {
     await repo.write(fileIndexPath(digestOf(files)), files);
     filesRef = { digest: digestOf(files), size: files.length };
   }
-  await commitRoot(repo, draft(repoDir, snap.root), { catalog: { digest, size: stored.length, packages }, ...(filesRef ? { files: filesRef } : {}) });
+  await commitRoot(repo, draft(repoDir, root), { catalog: { digest, size: stored.length, packages }, ...(filesRef ? { files: filesRef } : {}) });
   return digest;
 }
 

@@ -74,6 +74,15 @@ describe('catalogs and the file index stop at the configured limit', () => {
     expect(run.maxKiB).toBeLessThan(1024 * 1024);
   });
 
+  it('a catalog that is not zstd, or is cut short, is a typed refusal', async () => {
+    const w = hostileWorld('zpkg-bombs-garbage-');
+    const root = hostileImage(w, 'img');
+    for (const bytes of [Buffer.from('garbage, not a zstd frame'), Buffer.alloc(2), zstdZeros(4 * MiB).subarray(0, 40)]) {
+      await publishCatalogBytes(w.repo, bytes, 1);
+      expectRefused(w, root, ['refresh'], { code: 'E_REPO_INVALID', message: /catalog does not decompress/ });
+    }
+  });
+
   it('root metadata declaring more packages than limits.catalog-packages is refused before the catalog is fetched', async () => {
     const w = hostileWorld('zpkg-bombs-count-');
     const root = hostileImage(w, 'img', { setup: withLimits({ 'catalog-packages': 10 }) });
