@@ -9,6 +9,7 @@ export function compress(data: Uint8Array, level = DEFAULT_LEVEL): Buffer {
   return zcompress(data, { compressionLevel: level });
 }
 
+/** Unbounded: only for bytes zpkg made itself (tests, tools). Anything read from a repository or an image goes through decompressBounded. */
 export function decompress(data: Uint8Array): Buffer {
   return zdecompress(data);
 }
