@@ -15,6 +15,9 @@
  */
 export const TOOLS = [
   { deb: 'lz4', bin: 'lz4' },
+  // the hostile corpus (issue 16 §3): zstd makes decompression bombs from a stream, GNU time measures peak memory
+  { deb: 'zstd', bin: 'zstd' },
+  { deb: 'time', check: ['/usr/bin/time', '--version'] },
   { deb: 'libsolv-tools', bin: 'installcheck' },
   { deb: 'python3-solv', check: ['/usr/bin/python3', '-c', 'import solv'] },
   { deb: 'dose-distcheck', bin: 'dose-distcheck' },

@@ -54,6 +54,13 @@ function relationError(text: string, reason: string): ZpkgError {
   return new ZpkgError('E_RELATION_INVALID', `relation \`${text}\` is invalid: ${reason}`);
 }
 
+/**
+ * The longest alternative read: a name, a `file:` path (PATH_MAX is 4096) and
+ * a version fit many times over; anything longer is refused before it is
+ * scanned, so a hostile relation costs no more than this to reject.
+ */
+export const MAX_ATOM_LENGTH = 16 * 1024;
+
 const spans: AtomSpans = atomSpans();
 /** The text being parsed as UTF-16 code units (grown as needed). */
 let units = new Uint16Array(256);
@@ -66,6 +73,7 @@ let units = new Uint16Array(256);
  */
 export function parseAtom(text: string, context: string = text): Atom {
   const n = text.length;
+  if (n > MAX_ATOM_LENGTH) throw relationError(context.length > 80 ? `${context.slice(0, 80)}…` : context, `an alternative of ${n} characters is longer than ${MAX_ATOM_LENGTH}`);
   if (units.length < n) units = new Uint16Array(Math.max(n, 2 * units.length));
   for (let i = 0; i < n; i++) units[i] = text.charCodeAt(i);
   if (!scanAtom(units, 0, n, spans)) throw relationError(context, `cannot read \`${text.trim()}\` as \`name\` or \`name (op version)\``);

@@ -90,7 +90,8 @@ export function parseLifecycleConfig(text: string, file: string): LifecycleConfi
     for (const k of Object.keys(v as object)) if (!keys.includes(k)) fail(`unknown key \`${name ? `${name}.` : ''}${k}\` (known: ${keys.join(', ')})`);
     return v as Record<string, unknown>;
   };
-  const top = section(raw, '', ['hooks', 'services', 'on-failure', 'protected', 'state', 'cache', 'proxy']);
+  // `limits` is image/limits.ts's.
+  const top = section(raw, '', ['hooks', 'services', 'on-failure', 'protected', 'state', 'cache', 'proxy', 'limits']);
   // `proxy:` is read by the remotes (image/proxy-config.ts); checked here too so a bad one is refused wherever the file is read.
   parseProxyConfig(top.proxy, file);
   const hooks = section(top.hooks, 'hooks', ['mode', 'timeout']);

@@ -26,7 +26,7 @@ import type { Digest } from '../core/digest.js';
 import type { Manifest } from '../core/manifest.js';
 import type { LifecycleRow } from '../image/lifecycle-state.js';
 import { recordLifecycle } from '../image/lifecycle-state.js';
-import { decompress } from '../repo/compress.js';
+import { decompressBounded } from '../repo/compress.js';
 import type { Report } from '../report/report.js';
 import { readLifecycleConfig, type HookMode, type LifecycleConfig, type OnFailure } from './config.js';
 import { planLifecycle, type HookStep, type LifecyclePlan, type PlanInput, type ServiceStep } from './plan.js';
@@ -143,10 +143,10 @@ function resolveServiceKind(root: string, config: LifecycleConfig): ServiceKind 
   return detectServiceKind(serviceConfigOf(root, config)).kind;
 }
 
-/** A hook's `#!` interpreter as an image path (no leading `/`), when its blob starts with one. */
-function interpreterOf(blob: string): string | undefined {
+/** A hook's `#!` interpreter as an image path (no leading `/`), when its blob (declared `size` bytes, decompressed to no more) starts with one. */
+function interpreterOf(blob: string, size: number): string | undefined {
   try {
-    const head = decompress(readFileSync(blob)).subarray(0, 256).toString('latin1');
+    const head = decompressBounded(readFileSync(blob), size, blob).subarray(0, 256).toString('latin1');
     const m = /^#!\s*\/(\S+)/.exec(head);
     return m?.[1];
   } catch {
@@ -191,7 +191,7 @@ export class Lifecycle {
     if (hookMode === 'chroot') {
       for (const c of landing) {
         for (const ref of Object.values(c.manifest.hooks ?? {})) {
-          const i = interpreterOf(ctx.blobPath(ref.digest));
+          const i = interpreterOf(ctx.blobPath(ref.digest), ref.size);
           if (i) interpreters.set(ref.digest, i);
         }
       }
@@ -276,7 +276,7 @@ export class Lifecycle {
     if (this.result.hookMode === 'skip') return;
     for (const c of this.landing) {
       if (c.repair) continue;
-      for (const [phase, ref] of Object.entries(c.manifest.hooks ?? {})) storeHook(this.ctx.root, ref.digest, this.ctx.blobPath(ref.digest), `the ${phase} hook of ${c.name}`);
+      for (const [phase, ref] of Object.entries(c.manifest.hooks ?? {})) storeHook(this.ctx.root, ref.digest, ref.size, this.ctx.blobPath(ref.digest), `the ${phase} hook of ${c.name}`);
     }
   }
 
@@ -323,7 +323,7 @@ export class Lifecycle {
   private async runStep(step: HookStep): Promise<HookReport> {
     const { root, report } = this.ctx;
     // A hook of an installed package is in the store; an image older than the store has it in the content cache.
-    storeHook(root, step.digest, this.ctx.blobPath(step.digest), `the ${step.phase} hook of ${step.package}`);
+    storeHook(root, step.digest, step.size, this.ctx.blobPath(step.digest), `the ${step.phase} hook of ${step.package}`);
     const mode = this.result.hookMode as 'chroot' | 'host';
     report.info(`running the ${step.phase} hook of ${step.package} ${step.version}`);
     const outcome = await runHook({

@@ -13,7 +13,7 @@ import { ZpkgError } from '../core/errors.js';
 import type { Manifest } from '../core/manifest.js';
 import { STATE_DIR } from '../core/paths.js';
 import { writeFileAtomic } from '../fs/atomic.js';
-import { decompress } from '../repo/compress.js';
+import { decompressBounded } from '../repo/compress.js';
 
 export const HOOKS_DIR = `${STATE_DIR}/hooks`;
 
@@ -22,16 +22,22 @@ export function hookImagePath(digest: Digest): string {
   return `${HOOKS_DIR}/${digestHex(digest)}`;
 }
 
-/** Puts a hook in the store from a compressed blob of the content cache, verified; a no-op when it is there and intact. */
-export function storeHook(root: string, digest: Digest, compressedBlob: string, what: string): string {
+/**
+ * Puts a hook in the store from a compressed blob of the content cache,
+ * verified; a no-op when it is there and intact. The blob is decompressed to
+ * at most its declared `size` (+ 1 byte, which refuses it).
+ */
+export function storeHook(root: string, digest: Digest, size: number, compressedBlob: string, what: string): string {
   const path = join(root, hookImagePath(digest));
   if (existsSync(path) && digestOf(readFileSync(path)) === digest) return path;
-  let content: Buffer;
+  let stored: Buffer;
   try {
-    content = decompress(readFileSync(compressedBlob));
+    stored = readFileSync(compressedBlob);
   } catch (err) {
     throw new ZpkgError('E_BLOB_MISSING', `${what}: cannot read its blob ${digest}: ${(err as Error).message}`);
   }
+  const content = decompressBounded(stored, size, `${what}: its blob ${digest}`);
+  if (content.length !== size) throw new ZpkgError('E_DIGEST_MISMATCH', `${what}: its blob ${digest} decompresses to ${content.length} bytes, not the declared ${size}`, { details: { digest } });
   const actual = digestOf(content);
   if (actual !== digest) throw new ZpkgError('E_DIGEST_MISMATCH', `${what}: its content hashes to ${actual}, not ${digest}`, { details: { digest } });
   writeFileAtomic(path, content, { mode: 0o755 });

@@ -25,6 +25,8 @@ import { fileIndexPath, REPO_FORMAT, ROOT_FILE, rotationPath } from '../repo/lay
 import { acceptRoot, initialTrust, type TrustState } from '../repo/trust/accept.js';
 import type { KeyId } from '../repo/trust/keys.js';
 import type { Image } from './image.js';
+import { configuredLimits } from './limits.js';
+import { LIMIT_KEYS } from '../repo/limits.js';
 import * as store from './remote-store.js';
 import { configuredProxy } from './proxy-config.js';
 
@@ -167,6 +169,8 @@ export async function refreshRemote(image: Image, remote: Remote): Promise<Refre
       hint: `\`zpkg remote remove ${remote.name}\`, then add it again with --key KEY.pub (or --insecure)`,
     });
   }
+  // Read first, so a bad `limits:` is refused even when nothing changed.
+  const limits = configuredLimits(image.paths.root);
   const dir = cacheDir(image, remote.name);
   const cached = readCachedRoot(image, remote.name);
   const validatorPath = join(dir, 'root.validator');
@@ -213,8 +217,15 @@ export async function refreshRemote(image: Image, remote: Remote): Promise<Refre
   }
   let fetched = 0;
   if (!haveCatalog) {
+    // The signed count is checked before the catalog is fetched, and the catalog must hold what it says.
+    if (root.catalog.packages > limits.catalogPackages) {
+      throw new ZpkgError('E_REPO_INVALID', `${what}: its catalog holds ${root.catalog.packages} package versions, more than the limit of ${limits.catalogPackages}`, {
+        hint: `raise \`limits.${LIMIT_KEYS.catalogPackages}\` in etc/zpkg/zpkg.yaml if the repository is that large on purpose`,
+      });
+    }
     const catalog = await readCatalogBytes(reader, root);
-    decodeCatalog(catalog, remote.url);
+    const rows = decodeCatalog(catalog, remote.url, { maxBytes: limits.catalogBytes, maxPackages: limits.catalogPackages }).length;
+    if (rows !== root.catalog.packages) throw new ZpkgError('E_REPO_INVALID', `${what}: its catalog holds ${rows} package versions, but its root metadata says ${root.catalog.packages}`, { hint: 'the repository is damaged or hostile' });
     writeFileAtomic(join(dir, 'catalog.zst'), catalog);
     fetched = catalog.length;
   }
@@ -270,7 +281,8 @@ export async function loadCandidates(image: Image): Promise<Candidate[]> {
       throw new ZpkgError('E_DIGEST_MISMATCH', `the cached catalog of remote \`${remote.name}\` is corrupt`, { hint: 'run `zpkg refresh`' });
     }
     // refreshRemote checked these bytes in full before caching them, and they still hash to the digest it cached.
-    const table = decodeCatalogTable(bytes, remote.url, { verified: true });
+    const limits = configuredLimits(image.paths.root);
+    const table = decodeCatalogTable(bytes, remote.url, { verified: true, maxBytes: limits.catalogBytes, maxPackages: limits.catalogPackages });
     for (let row = 0; row < table.rows; row++) out.push(new CatalogRow(table, row, remote.name, remote.priority));
   }
   return out;
@@ -286,7 +298,7 @@ export async function loadFileIndex(image: Image, remote: Remote): Promise<FileI
     bytes = await readVerified(remoteReader(image, remote), fileIndexPath(root.files.digest), root.files.digest, 'file index');
     writeFileAtomic(path, bytes);
   }
-  return decodeFileIndex(bytes, remote.url);
+  return decodeFileIndex(bytes, remote.url, configuredLimits(image.paths.root).fileIndexBytes);
 }
 
 /**

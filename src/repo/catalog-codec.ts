@@ -47,7 +47,8 @@ import { checkColumns, invalidCatalog } from './catalog-check.js';
 import { isDigest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
 import { parseAtom, parseClause, type Atom, type Clause } from '../core/relation.js';
-import { compress, decompress } from './compress.js';
+import { compress, decompressBounded } from './compress.js';
+import { DEFAULT_LIMITS, LIMIT_KEYS } from './limits.js';
 
 export const CATALOG_FORMAT = 2;
 
@@ -369,14 +370,18 @@ function decodeFormat1(doc: { packages?: unknown }, location: string): CatalogEn
 }
 
 /** A decoded catalog: the table (format 2), or plain entries (format 1). */
-function decode(stored: Uint8Array, location: string, verified = false): CatalogTable | CatalogEntry[] {
-  let raw: Buffer;
-  try {
-    raw = decompress(stored);
-  } catch (err) {
-    throw new ZpkgError('E_REPO_INVALID', `${location}: the catalog cannot be read: ${(err as Error).message}`);
+function decode(stored: Uint8Array, location: string, options: DecodeOptions): CatalogTable | CatalogEntry[] {
+  const maxBytes = options.maxBytes ?? DEFAULT_LIMITS.catalogBytes;
+  const maxPackages = options.maxPackages ?? DEFAULT_LIMITS.catalogPackages;
+  const raw = decompressBounded(stored, maxBytes, `${location}: the catalog`);
+  const tooMany = (n: number): ZpkgError =>
+    new ZpkgError('E_REPO_INVALID', `${location}: the catalog holds ${n} package versions, more than the limit of ${maxPackages}`, {
+      hint: `raise \`limits.${LIMIT_KEYS.catalogPackages}\` in etc/zpkg/zpkg.yaml if the repository is that large on purpose`,
+    });
+  if (raw[0] !== 0x7b /* { */) {
+    if (raw.length >= HEADER && raw.subarray(0, MAGIC.length).equals(MAGIC) && raw.readUInt32LE(12) > maxPackages) throw tooMany(raw.readUInt32LE(12));
+    return decodeTable(raw, location, options.verified ?? false);
   }
-  if (raw[0] !== 0x7b /* { */) return decodeTable(raw, location, verified);
   let doc: { format?: unknown; packages?: unknown };
   try {
     doc = JSON.parse(decodeUtf8(raw, 0, raw.length)) as typeof doc;
@@ -384,6 +389,7 @@ function decode(stored: Uint8Array, location: string, verified = false): Catalog
     throw new ZpkgError('E_REPO_INVALID', `${location}: the catalog cannot be read: ${(err as Error).message}`);
   }
   if (doc.format !== 1) throw new ZpkgError('E_REPO_INVALID', `${location}: the catalog has an unsupported format`);
+  if (Array.isArray(doc.packages) && doc.packages.length > maxPackages) throw tooMany(doc.packages.length);
   return decodeFormat1(doc, location);
 }
 
@@ -395,11 +401,15 @@ export interface DecodeOptions {
    * The layout is still read with every bound checked.
    */
   verified?: boolean;
+  /** Bytes the catalog may decompress to (limits.ts; default DEFAULT_LIMITS.catalogBytes). */
+  maxBytes?: number;
+  /** Package versions it may hold (default DEFAULT_LIMITS.catalogPackages). */
+  maxPackages?: number;
 }
 
 /** The catalog as a table, checked; the fast way in for the solver (a format-1 catalog is converted). */
 export function decodeCatalogTable(stored: Uint8Array, location: string, options: DecodeOptions = {}): CatalogTable {
-  const d = decode(stored, location, options.verified ?? false);
+  const d = decode(stored, location, options);
   if (d instanceof CatalogTable) return d;
   const b = new CatalogBuilder();
   for (const e of d) b.addEntry(e);
@@ -407,8 +417,8 @@ export function decodeCatalogTable(stored: Uint8Array, location: string, options
 }
 
 /** The catalog's entries: lazy rows of its table (format 2), plain objects (format 1). */
-export function decodeCatalog(stored: Uint8Array, location: string): CatalogEntry[] {
-  const d = decode(stored, location);
+export function decodeCatalog(stored: Uint8Array, location: string, options: DecodeOptions = {}): CatalogEntry[] {
+  const d = decode(stored, location, options);
   return d instanceof CatalogTable ? d.views() : d;
 }
 

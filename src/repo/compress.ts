@@ -9,6 +9,7 @@ export function compress(data: Uint8Array, level = DEFAULT_LEVEL): Buffer {
   return zcompress(data, { compressionLevel: level });
 }
 
+/** Unbounded: only for bytes zpkg made itself (tests, tools). Anything read from a repository or an image goes through decompressBounded. */
 export function decompress(data: Uint8Array): Buffer {
   return zdecompress(data);
 }
@@ -19,7 +20,12 @@ export function decompress(data: Uint8Array): Buffer {
  */
 export function decompressBounded(data: Uint8Array, max: number, where: string, dictionary?: Uint8Array): Buffer {
   const tooBig = (): ZpkgError => new ZpkgError('E_REPO_INVALID', `${where} decompresses to more than ${max} bytes`, { hint: 'the repository is damaged or hostile' });
-  const declared = data.length >= 4 ? binding.getFrameContentSize(data) : null;
+  let declared: number | null;
+  try {
+    declared = binding.getFrameContentSize(data);
+  } catch (err) {
+    throw new ZpkgError('E_REPO_INVALID', `${where} does not decompress: ${(err as Error).message}`, { hint: 'the repository is damaged' });
+  }
   if (declared !== null && declared > max) throw tooBig();
   const dctx = new binding.DCtx();
   if (dictionary) dctx.loadDictionary(dictionary);
@@ -28,7 +34,8 @@ export function decompressBounded(data: Uint8Array, max: number, where: string, 
   let input = data;
   try {
     for (;;) {
-      const out = Buffer.allocUnsafe(Math.min(Math.max(declared ?? 0, 64 * 1024), max - total + 1, 16 << 20) || 1);
+      // A frame that declares its size (within max) is decoded into one buffer of that size + 1: no copy, and a lie shows at once.
+      const out = Buffer.allocUnsafe(declared !== null && total === 0 ? declared + 1 : Math.min(Math.max(declared ?? 0, 64 * 1024), max - total + 1, 16 << 20) || 1);
       const [ret, produced, consumed] = dctx.decompressStream(out, input);
       input = input.subarray(consumed);
       total += produced;

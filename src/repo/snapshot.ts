@@ -8,7 +8,8 @@ import { digestOf, type Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
 import type { RepoReader, RepoWriter } from './backend.js';
 import { decodeCatalog, decodeCatalogTable, encodeCatalog } from './catalog-codec.js';
-import { compress, decompress } from './compress.js';
+import { compress, decompressBounded } from './compress.js';
+import { DEFAULT_LIMITS } from './limits.js';
 import { catalogPath, fileIndexPath, ROOT_FILE, rotationPath } from './layout.js';
 import { parseSignedRoot, requireCurrentFormat, type RootMetadata, type SignedRoot } from './root-metadata.js';
 import { signRoot, type RootDraft } from './trust/sign.js';
@@ -57,9 +58,11 @@ export async function readCandidates(reader: RepoReader, root: RootMetadata, rem
   return decodeCatalogTable(await readCatalogBytes(reader, root), reader.location).views(remote, priority);
 }
 
-export function decodeFileIndex(stored: Uint8Array, location: string): FileIndex {
+/** The file index; it may decompress to at most `maxBytes` (limits.ts). */
+export function decodeFileIndex(stored: Uint8Array, location: string, maxBytes: number = DEFAULT_LIMITS.fileIndexBytes): FileIndex {
+  const raw = decompressBounded(stored, maxBytes, `${location}: the file index`);
   try {
-    const doc = JSON.parse(decompress(stored).toString('utf8')) as { packages: Record<string, string[]> };
+    const doc = JSON.parse(raw.toString('utf8')) as { packages: Record<string, string[]> };
     return new Map(Object.entries(doc.packages));
   } catch (err) {
     throw new ZpkgError('E_REPO_INVALID', `${location}: the file index cannot be read: ${(err as Error).message}`);

@@ -13,10 +13,11 @@
  * the package had (a warning, and a line in the description), because what
  * they do (create accounts, alternatives, caches) does not happen.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { digestOf, type Digest } from '../../core/digest.js';
+import type { Digest } from '../../core/digest.js';
 import { ZpkgError, isZpkgError } from '../../core/errors.js';
 import { encodeManifest, formatMode, isPathAction, MANIFEST_FORMAT, sortActions, validateManifest, type Action, type Manifest } from '../../core/manifest.js';
 import { imagePathProblem } from '../../core/paths.js';
@@ -24,7 +25,7 @@ import { formatAtom, formatClause } from '../../core/relation.js';
 import { parseStanzas, stanzaToEntry } from '../../repo/debian/index.js';
 import type { BuiltPackage } from '../../repo/publish.js';
 import { deriveRelations, mergeRelations } from '../deps/index.js';
-import { readDeb } from './read.js';
+import { readDeb, type DebContents } from './read.js';
 
 export interface DebOverrides {
   name?: string;
@@ -57,8 +58,48 @@ function stripDot(path: string): string {
   return path.replace(/^\.?\/+/, '').replace(/\/+$/, '');
 }
 
+const COPY_CHUNK = 1 << 20;
+
+/**
+ * Copies `size` bytes at `offset` of the data archive into the work
+ * directory, hashing as it goes, and names the copy by its digest: a file's
+ * content is never held whole.
+ */
+function copyBlob(tarFd: number, offset: number, size: number, workDir: string): { digest: Digest; path: string } {
+  const part = join(workDir, 'blob.part');
+  const out = openSync(part, 'w', 0o600);
+  const hash = createHash('sha256');
+  const buf = Buffer.allocUnsafe(Math.min(COPY_CHUNK, Math.max(size, 1)));
+  try {
+    for (let done = 0; done < size; ) {
+      const n = readSync(tarFd, buf, 0, Math.min(buf.length, size - done), offset + done);
+      if (n === 0) throw new ZpkgError('E_ARCHIVE_INVALID', `the data archive ends inside a file at byte ${offset + done}`);
+      hash.update(buf.subarray(0, n));
+      writeSync(out, buf, 0, n);
+      done += n;
+    }
+  } finally {
+    closeSync(out);
+  }
+  const digest = `sha256:${hash.digest('hex')}` as Digest;
+  const path = join(workDir, digest.slice(7));
+  if (existsSync(path)) rmSync(part);
+  else renameSync(part, path);
+  return { digest, path };
+}
+
 export function packageFromDeb(debPath: string, overrides: DebOverrides = {}): DebPackage {
-  const deb = readDeb(debPath);
+  const workDir = overrides.workDir ?? mkdtempSync(join(tmpdir(), 'zpkg-deb-'));
+  mkdirSync(workDir, { recursive: true });
+  const deb = readDeb(debPath, workDir);
+  try {
+    return convert(debPath, deb, workDir, overrides);
+  } finally {
+    rmSync(deb.dataTar, { force: true });
+  }
+}
+
+function convert(debPath: string, deb: DebContents, workDir: string, overrides: DebOverrides): DebPackage {
   const bad = (why: string, cause?: unknown): ZpkgError => new ZpkgError('E_ARCHIVE_INVALID', `${debPath}: ${why}`, cause === undefined ? {} : { cause });
   let stanzas;
   try {
@@ -80,45 +121,44 @@ export function packageFromDeb(debPath: string, overrides: DebOverrides = {}): D
     ? [`${entry.name} ${entry.version}: maintainer scripts not run: ${deb.scripts.join(', ')} (zpkg imports files and relations only)`]
     : [];
 
-  const workDir = overrides.workDir ?? mkdtempSync(join(tmpdir(), 'zpkg-deb-'));
-  mkdirSync(workDir, { recursive: true });
   const conffiles = new Set(deb.conffiles.map(stripDot));
   const actions: Action[] = [];
   const blobs = new Map<Digest, string>();
   let files = 0;
   let contentBytes = 0;
   const owner = (name: string, id: number): string => (ACCOUNT.test(name) ? name : String(id));
-  for (const e of deb.data) {
-    const path = stripDot(e.path);
-    if (path === '') continue;
-    const problem = imagePathProblem(path);
-    if (problem) throw bad(`data archive entry \`${e.path}\`: ${problem}`);
-    const own = { owner: owner(e.uname, e.uid), group: owner(e.gname, e.gid) };
-    switch (e.type) {
-      case 'dir':
-        actions.push({ type: 'dir', path, mode: formatMode(e.mode), ...own });
-        break;
-      case 'symlink':
-        actions.push({ type: 'link', path, target: e.linkname, ...own });
-        break;
-      case 'hardlink':
-        actions.push({ type: 'hardlink', path, target: stripDot(e.linkname) });
-        break;
-      case 'file': {
-        const digest = digestOf(e.data);
-        if (!blobs.has(digest)) {
-          const local = join(workDir, digest.slice(7));
-          writeFileSync(local, e.data);
+  const tarFd = openSync(deb.dataTar, 'r');
+  try {
+    for (const e of deb.data) {
+      const path = stripDot(e.path);
+      if (path === '') continue;
+      const problem = imagePathProblem(path);
+      if (problem) throw bad(`data archive entry \`${e.path}\`: ${problem}`);
+      const own = { owner: owner(e.uname, e.uid), group: owner(e.gname, e.gid) };
+      switch (e.type) {
+        case 'dir':
+          actions.push({ type: 'dir', path, mode: formatMode(e.mode), ...own });
+          break;
+        case 'symlink':
+          actions.push({ type: 'link', path, target: e.linkname, ...own });
+          break;
+        case 'hardlink':
+          actions.push({ type: 'hardlink', path, target: stripDot(e.linkname) });
+          break;
+        case 'file': {
+          const { digest, path: local } = copyBlob(tarFd, e.offset, e.size, workDir);
           blobs.set(digest, local);
+          files += 1;
+          contentBytes += e.size;
+          actions.push({ type: 'file', path, mode: formatMode(e.mode), ...own, size: e.size, digest, ...(conffiles.has(path) ? { config: true as const } : {}) });
+          break;
         }
-        files += 1;
-        contentBytes += e.data.length;
-        actions.push({ type: 'file', path, mode: formatMode(e.mode), ...own, size: e.data.length, digest, ...(conffiles.has(path) ? { config: true as const } : {}) });
-        break;
+        default:
+          throw bad(`data archive entry \`${e.path}\` is a device, fifo or socket; packages deliver only files, directories and links`);
       }
-      default:
-        throw bad(`data archive entry \`${e.path}\` is a device, fifo or socket; packages deliver only files, directories and links`);
     }
+  } finally {
+    closeSync(tarFd);
   }
   for (const c of conffiles) {
     if (!actions.some((a) => isPathAction(a) && a.path === c && a.type === 'file')) warnings.push(`${entry.name}: conffile /${c} is not a file of the package; ignored`);

@@ -14,7 +14,8 @@ import { ZpkgError } from '../../core/errors.js';
 
 export type TarType = 'file' | 'hardlink' | 'symlink' | 'dir' | 'special';
 
-export interface TarEntry {
+/** An entry of the stream, its content left where it lies (`offset`, `size`). */
+export interface TarItem {
   /** As stored, `./usr/bin/x` or `usr/bin/x`; directories may end in `/`. */
   path: string;
   type: TarType;
@@ -25,17 +26,54 @@ export interface TarEntry {
   gname: string;
   /** Symlink target, or the path of the entry a hardlink repeats. */
   linkname: string;
+  /** Where the content starts in the stream, and its length (0 for types other than `file`). */
+  offset: number;
+  size: number;
+}
+
+export interface TarEntry extends TarItem {
   /** File content (empty for other types). */
   data: Buffer;
 }
 
-const BLOCK = 512;
+/** Positional reads of a tar stream (a file descriptor, a buffer): copies up to `length` bytes at `position`; 0 at the end. */
+export interface TarSource {
+  read(into: Buffer, length: number, position: number): number;
+}
 
+const BLOCK = 512;
+/** Bounds on what a header makes the reader hold in memory: a long name or link, a pax record set, the count of entries. */
+const MAX_LONG_NAME = 64 * 1024;
+const MAX_PAX = 1024 * 1024;
+export const MAX_TAR_ENTRIES = 1_000_000;
+
+/** The entries of a tar stream held in memory, contents included. */
 export function readTar(buf: Buffer, archive: string): TarEntry[] {
+  const source: TarSource = { read: (into, length, position) => (position >= buf.length ? 0 : buf.copy(into, 0, position, Math.min(buf.length, position + length))) };
+  return scanTar(source, buf.length, archive).map((e) => ({ ...e, data: e.type === 'file' ? buf.subarray(e.offset, e.offset + e.size) : Buffer.alloc(0) }));
+}
+
+/**
+ * The entries of a tar stream of `length` bytes, read header by header: only
+ * headers and the small records they carry (long names, pax) are held in
+ * memory, each bounded, so a stream of any size is listed in bounded memory
+ * and its contents are copied from `offset` by the caller.
+ */
+export function scanTar(source: TarSource, length: number, archive: string): TarItem[] {
   const fail = (offset: number, why: string): never => {
     throw new ZpkgError('E_ARCHIVE_INVALID', `${archive}: corrupt tar stream at byte ${offset}: ${why}`, {
       hint: 'the package file is damaged or not a Debian package; download it again',
     });
+  };
+  const readAt = (at: number, size: number): Buffer => {
+    const out = Buffer.alloc(size);
+    let got = 0;
+    while (got < size) {
+      const n = source.read(got === 0 ? out : out.subarray(got), size - got, at + got);
+      if (n === 0) fail(at, 'the stream ends early');
+      got += n;
+    }
+    return out;
   };
   const str = (h: Buffer, at: number, len: number): string => {
     const field = h.subarray(at, at + len);
@@ -56,14 +94,14 @@ export function readTar(buf: Buffer, archive: string): TarEntry[] {
     if (!/^[0-7]+$/.test(text)) fail(offset, `${what} \`${text}\` is not an octal number`);
     return parseInt(text, 8);
   };
-  const out: TarEntry[] = [];
+  const out: TarItem[] = [];
   let pos = 0;
   let longName: string | undefined;
   let longLink: string | undefined;
   let pax: Map<string, string> | undefined;
   while (true) {
-    if (pos + BLOCK > buf.length) fail(pos, 'the stream ends without its end-of-archive blocks');
-    const h = buf.subarray(pos, pos + BLOCK);
+    if (pos + BLOCK > length) fail(pos, 'the stream ends without its end-of-archive blocks');
+    const h = readAt(pos, BLOCK);
     if (h.every((b) => b === 0)) break;
     let sum = 0;
     for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : h[i]!;
@@ -71,23 +109,23 @@ export function readTar(buf: Buffer, archive: string): TarEntry[] {
     const size = num(h, 124, 12, pos, 'size');
     const typeflag = String.fromCharCode(h[156]! || 0x30);
     const dataStart = pos + BLOCK;
-    if (dataStart + size > buf.length) fail(pos, `an entry of ${size} bytes runs past the end of the stream`);
-    const data = buf.subarray(dataStart, dataStart + size);
+    if (dataStart + size > length) fail(pos, `an entry of ${size} bytes runs past the end of the stream`);
     const headerAt = pos;
     pos = dataStart + Math.ceil(size / BLOCK) * BLOCK;
-    if (typeflag === 'L') {
-      longName = data.toString('utf8').replace(/\0+$/, '');
-      continue;
-    }
-    if (typeflag === 'K') {
-      longLink = data.toString('utf8').replace(/\0+$/, '');
+    if (typeflag === 'L' || typeflag === 'K') {
+      if (size > MAX_LONG_NAME) fail(headerAt, `a long name of ${size} bytes is more than ${MAX_LONG_NAME}`);
+      const name = readAt(dataStart, size).toString('utf8').replace(/\0+$/, '');
+      if (typeflag === 'L') longName = name;
+      else longLink = name;
       continue;
     }
     if (typeflag === 'x') {
-      pax = parsePax(data, () => fail(headerAt, 'malformed pax extended header'));
+      if (size > MAX_PAX) fail(headerAt, `a pax extended header of ${size} bytes is more than ${MAX_PAX}`);
+      pax = parsePax(readAt(dataStart, size), () => fail(headerAt, 'malformed pax extended header'));
       continue;
     }
     if (typeflag === 'g') continue;
+    if (out.length >= MAX_TAR_ENTRIES) fail(headerAt, `the stream holds more than ${MAX_TAR_ENTRIES} entries`);
     const prefix = str(h, 345, 155);
     const plain = str(h, 0, 100);
     const type: TarType = typeflag === '0' || typeflag === '7' ? 'file' : typeflag === '1' ? 'hardlink' : typeflag === '2' ? 'symlink' : typeflag === '5' ? 'dir' : 'special';
@@ -100,7 +138,8 @@ export function readTar(buf: Buffer, archive: string): TarEntry[] {
       uname: pax?.get('uname') ?? str(h, 265, 32),
       gname: pax?.get('gname') ?? str(h, 297, 32),
       linkname: pax?.get('linkpath') ?? longLink ?? str(h, 157, 100),
-      data: type === 'file' ? data : Buffer.alloc(0),
+      offset: dataStart,
+      size: type === 'file' ? size : 0,
     });
     longName = longLink = pax = undefined;
   }
