@@ -26,6 +26,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { names: ['rollback'], load: () => import('./rollback.js') },
   { names: ['adopt'], load: () => import('./adopt.js') },
   { names: ['hold', 'unhold'], load: () => import('./hold.js') },
+  { names: ['mark'], load: () => import('./mark.js') },
   { names: ['list'], load: () => import('./list.js') },
   { names: ['info'], load: () => import('./info.js') },
   { names: ['contents'], load: () => import('./contents.js') },
