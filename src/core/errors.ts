@@ -85,7 +85,18 @@ export type ErrorCode =
   /** An output directory holds files zpkg did not write (`repo site --out`): refused rather than overwritten. */
   | 'E_OUTPUT_CONFLICT'
   /** A repository is in a format this zpkg does not read: an older one (`zpkg repo upgrade` converts it) or a newer one. */
-  | 'E_REPO_FORMAT';
+  | 'E_REPO_FORMAT'
+  /**
+   * What the request names exists only in versions built for another
+   * architecture than the image's (its `arch:`, its base's, or the machine's).
+   */
+  | 'E_ARCH_MISMATCH'
+  /**
+   * What the request names exists only in versions the image keeps out: an
+   * `exclude:` of etc/zpkg/zpkg.yaml, or a hold's range (`hold "NAME (< 2.0)"`);
+   * also a hold whose range leaves out the installed version.
+   */
+  | 'E_EXCLUDED';
 
 export interface ErrorOptions {
   hint?: string;

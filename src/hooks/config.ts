@@ -15,6 +15,7 @@
  *   protected: [zos-base, zpkg]   # packages never removed without --allow-protected
  *   state: /var/cache/zpkg/state  # state.db outside the image (diskless nodes)
  *   cache: /var/cache/zpkg/cache  # the content cache outside the image
+ *   arch, exclude, recommends     # which packages the image takes: image/package-config.ts
  *
  * A missing file means every default. `auto` for the manager detects the
  * running supervisor only when the image is `/`: the services of an image in
@@ -24,6 +25,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ZpkgError } from '../core/errors.js';
+import { PACKAGE_CONFIG_KEYS, parsePackageConfig, type PackageConfig } from '../image/package-config.js';
 import { SERVICE_KINDS, type ServiceKind } from './services/types.js';
 
 export const CONFIG_FILE = 'etc/zpkg/zpkg.yaml';
@@ -34,7 +36,7 @@ export type HookMode = (typeof HOOK_MODES)[number];
 export const ON_FAILURE = ['keep', 'rollback'] as const;
 export type OnFailure = (typeof ON_FAILURE)[number];
 
-export interface LifecycleConfig {
+export interface LifecycleConfig extends PackageConfig {
   hooks: { mode: HookMode; timeout: number };
   /** What a transaction does when a post-hook or a service start fails after its commit. */
   onFailure: OnFailure;
@@ -57,7 +59,7 @@ export const DEFAULT_HOOK_TIMEOUT = 300;
 export const DEFAULT_SERVICE_TIMEOUT = 30;
 
 export function defaultConfig(): LifecycleConfig {
-  return { hooks: { mode: 'auto', timeout: DEFAULT_HOOK_TIMEOUT }, onFailure: 'keep', protected: [], services: { manager: 'auto', protected: [], timeout: DEFAULT_SERVICE_TIMEOUT } };
+  return { hooks: { mode: 'auto', timeout: DEFAULT_HOOK_TIMEOUT }, onFailure: 'keep', protected: [], exclude: [], recommends: false, services: { manager: 'auto', protected: [], timeout: DEFAULT_SERVICE_TIMEOUT } };
 }
 
 export function readLifecycleConfig(root: string): LifecycleConfig {
@@ -88,7 +90,7 @@ export function parseLifecycleConfig(text: string, file: string): LifecycleConfi
     for (const k of Object.keys(v as object)) if (!keys.includes(k)) fail(`unknown key \`${name ? `${name}.` : ''}${k}\` (known: ${keys.join(', ')})`);
     return v as Record<string, unknown>;
   };
-  const top = section(raw, '', ['hooks', 'services', 'on-failure', 'protected', 'state', 'cache']);
+  const top = section(raw, '', ['hooks', 'services', 'on-failure', 'protected', 'state', 'cache', ...PACKAGE_CONFIG_KEYS]);
   const hooks = section(top.hooks, 'hooks', ['mode', 'timeout']);
   const services = section(top.services, 'services', ['manager', 'protected', 'timeout', 'zinit-socket', 'svdir', 's6-scandir']);
   const seconds = (v: unknown, name: string, fallback: number): number => {
@@ -129,5 +131,6 @@ export function parseLifecycleConfig(text: string, file: string): LifecycleConfi
   }
   cfg.stateDir = path(top.state, 'state');
   cfg.cacheDir = path(top.cache, 'cache');
+  Object.assign(cfg, parsePackageConfig(top, fail));
   return cfg;
 }

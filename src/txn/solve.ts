@@ -12,6 +12,7 @@ import { listRemotes, loadCandidates, loadFileIndex } from '../image/remotes.js'
 import { allFiles, getPackage, listPackages, toInstalled } from '../image/state.js';
 import type { Report } from '../report/report.js';
 import { addOverlapConflicts, buildPool, explainOverlaps, solve, type Overlap, type Plan, type SolvePolicy, type SolveRequest } from '../solver/index.js';
+import { admitFor, imagePolicy, refusedError, refusedNotes } from './admission.js';
 import type { Landing, Target } from './target.js';
 
 export function noRemotes(image: Image): ZpkgError {
@@ -50,11 +51,15 @@ async function withOverlaps(image: Image, candidates: Candidate[], installed: In
 export async function solveRequest(image: Image, request: SolveRequest, policy: SolvePolicy = {}, report?: Report): Promise<Plan> {
   if ((request.install?.length || request.update) && listRemotes(image).length === 0) throw noRemotes(image);
   const installed: InstalledPackage[] = listPackages(image.db).map(toInstalled);
-  const plain = await loadCandidates(image);
+  const policy0 = imagePolicy(image);
+  const admitted = admitFor(image, await loadCandidates(image), policy0);
+  const plain = admitted.admitted as Candidate[];
   const { candidates, overlaps } = await withOverlaps(image, plain, installed, report);
   const pool = buildPool(candidates);
   for (const atom of request.install ?? []) {
     if (pool.resolve(atom).length > 0 || installed.some((p) => providesAtom(p, atom))) continue;
+    const refused = refusedError(atom, admitted);
+    if (refused) throw refused;
     const versions = Array.from(pool.named(atom.name), (s) => pool.entry(s).version);
     if (versions.length === 0) {
       throw new ZpkgError('E_PACKAGE_UNKNOWN', `no package named \`${atom.name}\` in any remote`, { hint: 'check the name with `zpkg search`, or run `zpkg refresh`' });
@@ -77,7 +82,7 @@ export async function solveRequest(image: Image, request: SolveRequest, policy: 
     const unsteered = solve(buildPool(plain), installed, request, policy);
     if (unsteered.ok) return unsteered.plan;
   }
-  throw new ZpkgError('E_UNSATISFIABLE', explainOverlaps([result.message], overlaps)[0]!, { details: { explanation } });
+  throw new ZpkgError('E_UNSATISFIABLE', explainOverlaps([result.message], overlaps)[0]!, { details: { explanation: [...explanation, ...refusedNotes(explanation, admitted)] } });
 }
 
 /** The target a plan describes: new packages in dependency order, then upgrades and downgrades. */

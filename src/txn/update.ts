@@ -1,7 +1,7 @@
 /** `update`: installed packages (all, or the named) move to the newest versions the solver can satisfy; held ones stay. */
 import { ZpkgError } from '../core/errors.js';
 import type { Image } from '../image/image.js';
-import { getPackage, setHeld } from '../image/state.js';
+import { getPackage } from '../image/state.js';
 import { changeImage, type ChangeOptions } from './change.js';
 import { protectedPackages } from './protect.js';
 import { solveTarget } from './solve.js';
@@ -20,15 +20,4 @@ export function update(image: Image, names: string[], options: UpdateOptions): P
     for (const n of names) if (!getPackage(image.db, n)) throw notInstalled(n);
     return solveTarget(image, { update: names.length ? names : true }, { autoremove: options.autoremove, ...(options.autoremove ? { protected: [...protectedPackages(image).keys()] } : {}) }, options.command, options.report);
   });
-}
-
-/** Holds keep a package at its installed version through install and update. */
-export function setHold(image: Image, names: string[], held: boolean): { name: string; version: string; held: boolean }[] {
-  const rows = names.map((n) => {
-    const row = getPackage(image.db, n);
-    if (!row) throw notInstalled(n, 'only installed packages can be held');
-    return row;
-  });
-  setHeld(image.db, rows.map((r) => r.name), held);
-  return rows.map((r) => ({ name: r.name, version: r.version, held }));
 }

@@ -32,6 +32,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { names: ['contents'], load: () => import('./contents.js') },
   { names: ['owns'], load: () => import('./owns.js') },
   { names: ['why'], load: () => import('./why.js') },
+  { names: ['why-not'], load: () => import('./why-not.js') },
   { names: ['search'], load: () => import('./search.js') },
   { names: ['verify'], load: () => import('./verify.js') },
   { names: ['fix'], load: () => import('./fix.js') },
