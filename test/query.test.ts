@@ -63,7 +63,8 @@ describe('packageInfo', () => {
     expect(await packageInfo(image, 'libuse')).toEqual({
       name: 'libuse',
       installed: null,
-      available: [{ version: '2.0', remote: 'main' }],
+      available: [{ version: '2.0', remote: 'main', arch: 'all', out: null }],
+      hold: null,
       arch: 'all',
       summary: 'helpers',
       depends: ['tool (>= 1.0)'],

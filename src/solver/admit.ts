@@ -99,3 +99,16 @@ export function describeRefusal(r: Refusal): string {
 export function describeRefused(refused: Admission['refused']): string[] {
   return refused.map((r) => `${r.entry.name} ${r.entry.version}${r.entry.arch !== ARCH_ALL ? ` (${r.entry.arch})` : ''} is not a candidate: ${r.why.map(describeRefusal).join('; ')}`);
 }
+
+/**
+ * The candidates as images of each architecture see them, for questions asked
+ * of a whole catalog (`repo check`): one group per arch the catalog names
+ * (its builds and the `all` ones). A catalog of at most one arch is one group,
+ * the input array itself (`arch` undefined).
+ */
+export function archGroups(candidates: readonly Candidate[]): { arch: string | undefined; candidates: readonly Candidate[] }[] {
+  const archs = new Set<string>();
+  for (const c of candidates) if (c.arch !== ARCH_ALL) archs.add(c.arch);
+  if (archs.size <= 1) return [{ arch: undefined, candidates }];
+  return [...archs].sort().map((arch) => ({ arch, candidates: admit(candidates, { arch }).admitted }));
+}

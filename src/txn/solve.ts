@@ -4,7 +4,7 @@
  * target. Nothing is fetched here: a plan from a catalog-only repository is a
  * target too (a dry run can show it; `prepare` refuses to land it).
  */
-import type { Candidate, InstalledPackage } from '../core/catalog.js';
+import { indexedPaths, type Candidate, type InstalledPackage } from '../core/catalog.js';
 import { ZpkgError } from '../core/errors.js';
 import { formatAtom, providesAtom } from '../core/relation.js';
 import type { Image } from '../image/image.js';
@@ -42,7 +42,7 @@ async function withOverlaps(image: Image, candidates: Candidate[], installed: In
   }
   const byName = new Map(installed.map((p) => [p.name, p.version]));
   const pathsOf = (e: { name: string; version: string }): readonly string[] | undefined =>
-    paths.get(`${e.name}@${e.version}`) ?? (byName.get(e.name) === e.version ? installedPaths.get(e.name) : undefined);
+    indexedPaths(paths, e) ?? (byName.get(e.name) === e.version ? installedPaths.get(e.name) : undefined);
   const r = addOverlapConflicts(candidates, pathsOf, installed);
   return { candidates: r.entries, overlaps: r.overlaps };
 }
