@@ -71,6 +71,8 @@ describe('packageInfo', () => {
       conflicts: [],
       provides: ['usefulness'],
       replaces: [],
+      recommends: [],
+      suggests: [],
     });
     expect((await packageInfo(image, 'tool')).available.map((a) => a.version)).toEqual(['1.10', '1.9', '1.0']);
   });

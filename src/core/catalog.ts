@@ -14,6 +14,9 @@ export interface CatalogEntry {
   conflicts: Atom[];
   provides: Atom[];
   replaces: Atom[];
+  /** Weak dependencies (absent: none): installed only when the image asks for recommends; suggests are only shown. */
+  recommends?: Clause[];
+  suggests?: Clause[];
   /** Identity of the full manifest; absent in catalog-only repositories (imported indexes). */
   manifest?: Digest;
   /** Compressed bytes to fetch. */

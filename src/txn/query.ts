@@ -11,6 +11,7 @@ import { formatAtom, formatClause } from '../core/relation.js';
 import { compareVersions } from '../core/version.js';
 import type { Image } from '../image/image.js';
 import { listRemotes, loadCandidates, loadFileIndex } from '../image/remotes.js';
+import { cachedManifestOrNone } from '../image/cache.js';
 import { getHold } from '../image/holds.js';
 import { getPackage, listPackages, type PackageRow } from '../image/state.js';
 import { describeRefusal, refusals } from '../solver/admit.js';
@@ -86,6 +87,9 @@ export interface PackageInfo {
   conflicts: string[];
   provides: string[];
   replaces: string[];
+  /** Weak dependencies: installed only with --with-recommends or `recommends: true`; suggests are only shown. */
+  recommends: string[];
+  suggests: string[];
 }
 
 export async function packageInfo(image: Image, name: string): Promise<PackageInfo> {
@@ -102,7 +106,8 @@ export async function packageInfo(image: Image, name: string): Promise<PackageIn
   if (row) {
     const { version, requested, held, installedAt, size, manifest, remote } = row;
     const { depends, conflicts, provides, replaces } = row.relations;
-    return { name, installed: { version, requested, held, installedAt, size, manifest, remote }, available, hold, arch: row.arch, summary: row.summary, depends, conflicts, provides, replaces };
+    const m = cachedManifestOrNone(image.paths.cache, manifest);
+    return { name, installed: { version, requested, held, installedAt, size, manifest, remote }, available, hold, arch: row.arch, summary: row.summary, depends, conflicts, provides, replaces, recommends: m?.recommends ?? [], suggests: m?.suggests ?? [] };
   }
   if (!top) throw new ZpkgError('E_PACKAGE_UNKNOWN', `no package named \`${name}\` is installed or offered by a remote`);
   return {
@@ -116,5 +121,7 @@ export async function packageInfo(image: Image, name: string): Promise<PackageIn
     conflicts: top.conflicts.map(formatAtom),
     provides: top.provides.map(formatAtom),
     replaces: top.replaces.map(formatAtom),
+    recommends: (top.recommends ?? []).map(formatClause),
+    suggests: (top.suggests ?? []).map(formatClause),
   };
 }

@@ -13,6 +13,7 @@ import { allFiles, getPackage, listPackages, toInstalled } from '../image/state.
 import type { Report } from '../report/report.js';
 import { addOverlapConflicts, buildPool, explainOverlaps, solve, type Overlap, type Plan, type SolvePolicy, type SolveRequest } from '../solver/index.js';
 import { admitFor, imagePolicy, refusedError, refusedNotes } from './admission.js';
+import { applyWeak, type WeakOutcome } from './recommends.js';
 import type { Landing, Target } from './target.js';
 
 export function noRemotes(image: Image): ZpkgError {
@@ -48,7 +49,12 @@ async function withOverlaps(image: Image, candidates: Candidate[], installed: In
 }
 
 /** Solves a request against the image's remotes and installed set. */
-export async function solveRequest(image: Image, request: SolveRequest, policy: SolvePolicy = {}, report?: Report): Promise<Plan> {
+/** `recommends`: install weak dependencies too (`--with-recommends`); undefined: `recommends:` of etc/zpkg/zpkg.yaml. */
+export interface WeakOptions {
+  recommends?: boolean;
+}
+
+export async function solveRequest(image: Image, request: SolveRequest, policy: SolvePolicy = {}, report?: Report, weakOptions: WeakOptions = {}): Promise<Plan & { weak?: WeakOutcome }> {
   if ((request.install?.length || request.update) && listRemotes(image).length === 0) throw noRemotes(image);
   const installed: InstalledPackage[] = listPackages(image.db).map(toInstalled);
   const policy0 = imagePolicy(image);
@@ -67,7 +73,12 @@ export async function solveRequest(image: Image, request: SolveRequest, policy: 
     throw new ZpkgError('E_VERSION_UNKNOWN', `no version of \`${atom.name}\` satisfies \`${formatAtom(atom)}\``, { hint: `available: ${versions.join(', ')}` });
   }
   const result = solve(pool, installed, request, policy);
-  if (result.ok) return result.plan;
+  if (result.ok) {
+    // Weak dependencies follow what the request lands (remove lands nothing).
+    const want = weakOptions.recommends ?? admitted.image.recommends;
+    const { plan, weak } = applyWeak(pool, plain, installed, request, policy, result.plan, want);
+    return weak ? { ...plan, weak } : plan;
+  }
   const explanation = explainOverlaps(result.explanation, overlaps);
   // A package the request names overlaps another it names or an installed
   // owner, so no choice avoids it: the plan without overlaps goes to the path
@@ -86,7 +97,7 @@ export async function solveRequest(image: Image, request: SolveRequest, policy: 
 }
 
 /** The target a plan describes: new packages in dependency order, then upgrades and downgrades. */
-export function targetOfPlan(image: Image, plan: Plan, command: string): Target {
+export function targetOfPlan(image: Image, plan: Plan & { weak?: WeakOutcome }, command: string): Target {
   const requested = new Map(plan.result.map((r) => [r.name, r.requested]));
   const land: Landing[] = [];
   for (const step of plan.install) {
@@ -101,9 +112,10 @@ export function targetOfPlan(image: Image, plan: Plan, command: string): Target 
     land,
     remove: plan.remove.map((r) => getPackage(image.db, r.name)!),
     flags: plan.result.map((r) => ({ name: r.name, requested: r.requested })),
+    ...(plan.weak ? { weak: plan.weak } : {}),
   };
 }
 
-export async function solveTarget(image: Image, request: SolveRequest, policy: SolvePolicy, command: string, report?: Report): Promise<Target> {
-  return targetOfPlan(image, await solveRequest(image, request, policy, report), command);
+export async function solveTarget(image: Image, request: SolveRequest, policy: SolvePolicy, command: string, report?: Report, weak?: WeakOptions): Promise<Target> {
+  return targetOfPlan(image, await solveRequest(image, request, policy, report, weak), command);
 }

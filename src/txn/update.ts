@@ -9,6 +9,8 @@ import type { TransactionResult } from './transaction.js';
 
 export interface UpdateOptions extends ChangeOptions {
   autoremove?: boolean;
+  /** Install the recommends of what lands too; undefined: `recommends:` of etc/zpkg/zpkg.yaml. */
+  withRecommends?: boolean;
 }
 
 function notInstalled(name: string, hint?: string): ZpkgError {
@@ -18,6 +20,6 @@ function notInstalled(name: string, hint?: string): ZpkgError {
 export function update(image: Image, names: string[], options: UpdateOptions): Promise<TransactionResult> {
   return changeImage(image, options, () => {
     for (const n of names) if (!getPackage(image.db, n)) throw notInstalled(n);
-    return solveTarget(image, { update: names.length ? names : true }, { autoremove: options.autoremove, ...(options.autoremove ? { protected: [...protectedPackages(image).keys()] } : {}) }, options.command, options.report);
+    return solveTarget(image, { update: names.length ? names : true }, { autoremove: options.autoremove, ...(options.autoremove ? { protected: [...protectedPackages(image).keys()] } : {}) }, options.command, options.report, { recommends: options.withRecommends });
   });
 }

@@ -18,7 +18,7 @@ export function register(program: Command, ctx: Context): void {
           `available: ${d.available.map((a) => `${a.version}${a.arch === 'all' || a.arch === d.arch ? '' : ` ${a.arch}`} (${a.remote}${a.out ? `; out: ${a.out}` : ''})`).join(', ') || 'none'}`,
           ...(d.hold ? [`hold: ${d.hold.range ?? 'at the installed version'}${d.hold.reason ? ` — ${d.hold.reason}` : ''}`] : []),
           `arch: ${d.arch}`,
-          ...(['depends', 'conflicts', 'provides', 'replaces'] as const).filter((k) => d[k].length).map((k) => `${k}: ${d[k].join(', ')}`),
+          ...(['depends', 'conflicts', 'provides', 'replaces', 'recommends', 'suggests'] as const).filter((k) => d[k].length).map((k) => `${k}: ${d[k].join(', ')}`),
         ].join('\n'),
       );
     });

@@ -9,6 +9,7 @@ interface InstallOpts {
   dryRun?: boolean;
   unsafeIo?: boolean;
   wait: boolean;
+  withRecommends?: boolean;
 }
 
 export function register(program: Command, ctx: Context): void {
@@ -18,11 +19,12 @@ export function register(program: Command, ctx: Context): void {
     .option('-n, --dry-run', 'print the plan and change nothing')
     .option('--unsafe-io', 'skip the syncfs before commit (throwaway images only)')
     .option('--no-wait', 'fail at once when another zpkg holds the image')
+    .option('--with-recommends', 'also install what the packages recommend (default: `recommends:` in etc/zpkg/zpkg.yaml, else no)')
     .action(async (specs: string[], opts: InstallOpts & HookFlags, cmd: Command) => {
       const { install } = await import('../../txn/install.js');
       const report = ctx.report(cmd);
       const image = ctx.image(cmd, !opts.dryRun);
-      const result = await install(image, specs.map(parseSpec), { report, command: ctx.commandLine(), dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, ...hookOptions(opts) });
+      const result = await install(image, specs.map(parseSpec), { report, command: ctx.commandLine(), dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, withRecommends: opts.withRecommends, ...hookOptions(opts) });
       report.result(result, renderTransaction);
       lifecycleExitCode(result);
     });
