@@ -15,6 +15,7 @@
  * exclude decides what may land, not what already has.
  */
 import type { Candidate } from '../core/catalog.js';
+import { CatalogRow, type CatalogTable } from '../core/catalog-table.js';
 import { formatAtom, satisfiesConstraint, type Atom } from '../core/relation.js';
 
 /** A version lock: only versions of `atom.name` satisfying `atom` may land. */
@@ -63,16 +64,66 @@ function lockIndex(policy: AdmitPolicy): Map<string, VersionLock[]> {
   return out;
 }
 
+/**
+ * Per catalog table, a yes/no per string id (an arch, a name), decided once:
+ * rows of a decoded catalog are checked on its integer columns without
+ * decoding a string per row (63,440 rows of bookworm cost a few ms, not a
+ * string each).
+ */
+class IdTest {
+  private readonly byTable = new Map<CatalogTable, Map<number, boolean>>();
+  constructor(private readonly test: (s: string) => boolean) {}
+
+  of(t: CatalogTable, id: number): boolean {
+    let m = this.byTable.get(t);
+    if (!m) this.byTable.set(t, (m = new Map()));
+    let v = m.get(id);
+    if (v === undefined) m.set(id, (v = this.test(t.strings.get(id))));
+    return v;
+  }
+}
+
+/** Whether a row's name is one of a few, by comparing bytes (no string decoded), remembered per string id. */
+class NameIds {
+  private readonly byTable = new Map<CatalogTable, Int8Array>();
+  private readonly wanted: Buffer[];
+  private readonly lengths: Set<number>;
+  constructor(names: Iterable<string>) {
+    this.wanted = [...names].map((n) => Buffer.from(n, 'utf8'));
+    this.lengths = new Set(this.wanted.map((w) => w.length));
+  }
+
+  of(t: CatalogTable, id: number): boolean {
+    let m = this.byTable.get(t);
+    if (!m) this.byTable.set(t, (m = new Int8Array(t.strings.count)));
+    const v = m[id]!;
+    if (v !== 0) return v === 1;
+    const s = t.strings;
+    const a = s.start(id);
+    const z = s.ends[id]!;
+    const yes = this.lengths.has(z - a) && this.wanted.some((w) => w.length === z - a && s.bytes.compare(w, 0, w.length, a, z) === 0);
+    m[id] = yes ? 1 : 2;
+    return yes;
+  }
+}
+
 export function admit(candidates: readonly Candidate[], policy: AdmitPolicy): Admission {
   if (policy.arch === undefined && !policy.exclude?.length && !policy.locks?.length) return { admitted: candidates, refused: [] };
   const locks = lockIndex(policy);
   const excluded = new Set((policy.exclude ?? []).map((a) => a.name));
+  const foreignArch = (a: string): boolean => policy.arch !== undefined && a !== ARCH_ALL && a !== policy.arch;
+  const ruled = (n: string): boolean => excluded.has(n) || locks.has(n);
+  const archTest = new IdTest(foreignArch);
+  const nameTest = new NameIds([...excluded, ...locks.keys()]);
+  const anyNames = excluded.size > 0 || locks.size > 0;
   const refused: Admission['refused'] = [];
   let kept: Candidate[] | undefined;
   for (let i = 0; i < candidates.length; i++) {
     const e = candidates[i]!;
-    const foreign = policy.arch !== undefined && e.arch !== ARCH_ALL && e.arch !== policy.arch;
-    const why = foreign || excluded.has(e.name) || locks.has(e.name) ? refusals(e, policy, locks) : [];
+    const row = e instanceof CatalogRow;
+    const foreign = policy.arch !== undefined && (row ? archTest.of(e.table, e.table.arch[e.row]!) : foreignArch(e.arch));
+    const named = anyNames && (row ? nameTest.of(e.table, e.table.name[e.row]!) : ruled(e.name));
+    const why = foreign || named ? refusals(e, policy, locks) : [];
     if (why.length === 0) {
       kept?.push(e);
       continue;
