@@ -63,13 +63,16 @@ describe('packageInfo', () => {
     expect(await packageInfo(image, 'libuse')).toEqual({
       name: 'libuse',
       installed: null,
-      available: [{ version: '2.0', remote: 'main' }],
+      available: [{ version: '2.0', remote: 'main', arch: 'all', out: null }],
+      hold: null,
       arch: 'all',
       summary: 'helpers',
       depends: ['tool (>= 1.0)'],
       conflicts: [],
       provides: ['usefulness'],
       replaces: [],
+      recommends: [],
+      suggests: [],
     });
     expect((await packageInfo(image, 'tool')).available.map((a) => a.version)).toEqual(['1.10', '1.9', '1.0']);
   });

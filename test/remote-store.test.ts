@@ -13,6 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson } from '../src/core/canonical-json.js';
 import { digestOf } from '../src/core/digest.js';
 import { openImage } from '../src/image/image.js';
+import { SCHEMA_VERSION } from '../src/image/schema.js';
 import { addRemote, listRemotes, readTrust, removeRemote } from '../src/image/remotes.js';
 import { resolveTrustedKey } from '../src/repo/trust/key-file.js';
 import { ok, snapshot, tempDir, TEST_PUB, TRUST, writePackage, zpkg } from './helpers/zpkg.js';
@@ -91,7 +92,7 @@ describe('an image made by the previous release (trust and mirrors in JSON files
     // The cached bytes stay: they are a cache, not facts.
     expect(existsSync(join(root, STATE, 'repos/main/catalog.zst'))).toBe(true);
     const db = new Database(join(root, STATE, 'state.db'), { readonly: true });
-    expect(db.prepare("SELECT value FROM meta WHERE key = 'schema'").pluck().get()).toBe('4');
+    expect(db.prepare("SELECT value FROM meta WHERE key = 'schema'").pluck().get()).toBe(String(SCHEMA_VERSION));
     db.close();
     expect(rows(root).remote_trust).toMatchObject([{ remote: 'main', insecure: 0, pinned: JSON.stringify([KEY_ID]), threshold: 1 }]);
   });

@@ -19,6 +19,7 @@ import { ZpkgError } from '../core/errors.js';
 import { encodeManifest, formatMode, isPathAction, MANIFEST_FORMAT, sortActions, validateManifest, type Action, type Manifest } from '../core/manifest.js';
 import { STATE_DIR, toImagePath } from '../core/paths.js';
 import { readAccounts } from '../image/accounts.js';
+import { machineArch } from '../image/arch.js';
 import { deriveRelations } from './deps/index.js';
 
 export interface BaseInput {
@@ -41,10 +42,6 @@ export interface DescribedBase {
   skipped: { path: string; why: string }[];
 }
 
-/** Debian's name for this machine's architecture (what a base's ELF files are built for). */
-function machineArch(): string {
-  return ({ x64: 'amd64', arm64: 'arm64', arm: 'armhf', ia32: 'i386', riscv64: 'riscv64', ppc64: 'ppc64el', s390x: 's390x' } as Record<string, string>)[process.arch] ?? process.arch;
-}
 
 export function describeBase(input: BaseInput): DescribedBase {
   const { root } = input;

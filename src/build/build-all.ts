@@ -19,6 +19,7 @@ import { openRepoWriter } from '../repo/open.js';
 import { publishPackages, type PublishResult } from '../repo/publish.js';
 import type { Signer } from '../repo/trust/sign.js';
 import { readCandidates, readRoot, readSnapshot } from '../repo/snapshot.js';
+import { archGroups } from '../solver/admit.js';
 import { buildPool, checkInstallable, type Uninstallable } from '../solver/index.js';
 import { buildRecipe, type StagedBuild } from './build.js';
 import { buildLog, ensureStateDir, inputDigest, readBuildState, writeBuildState } from './build-state.js';
@@ -203,8 +204,12 @@ async function consistency(o: BuildRunOptions, staged: Staged[]): Promise<CheckR
   } else {
     candidates = staged.map((s) => ({ ...entryFromManifest(s.build.result.manifest, s.build.result.digest, 0, 0), remote: 'build', priority: 0 }));
   }
-  const builtNow = new Set(staged.map((s) => entryKey(s.build.result.manifest)));
-  const uninstallable = checkInstallable(buildPool(candidates)).map((u) => ({ ...u, builtNow: builtNow.has(entryKey(u)) }));
+  // Name and version only: an Uninstallable carries no arch.
+  const builtNow = new Set(staged.map((s) => `${s.build.result.manifest.name}@${s.build.result.manifest.version}`));
+  // Checked as each arch's images see the set (one group unless it names several arches).
+  const uninstallable = archGroups(candidates).flatMap((g) =>
+    checkInstallable(buildPool(g.candidates)).map((u) => ({ ...u, ...(g.arch === undefined ? {} : { reason: u.reason.map((l) => `on ${g.arch}: ${l}`) }), builtNow: builtNow.has(`${u.name}@${u.version}`) })),
+  );
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   progress.done(uninstallable.length ? `${uninstallable.length} cannot be installed` : `${candidates.length} packages, all installable`);
   return { packages: candidates.length, uninstallable, seconds };

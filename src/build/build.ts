@@ -17,6 +17,7 @@ import { deriveRelations, mergeRelations } from './deps/index.js';
 import { packTree, type PackedTree } from './pack.js';
 import { hashTree } from './file-digests.js';
 import { loadRecipe, type Recipe } from './recipe.js';
+import { weakRelations } from './weak.js';
 import { checkContained, runBuildScript, type BuildDirs } from './script.js';
 import { stageSources } from './sources.js';
 
@@ -27,7 +28,7 @@ export interface BuildResult extends BuiltPackage {
 }
 
 /** What a tree's origin declares (a .deb's control file): relations are added to the recipe's, texts fill what it leaves empty. */
-export type Origin = Pick<Manifest, 'arch' | 'summary' | 'description' | 'license' | 'depends' | 'conflicts' | 'provides' | 'replaces'>;
+export type Origin = Pick<Manifest, 'arch' | 'summary' | 'description' | 'license' | 'depends' | 'conflicts' | 'provides' | 'replaces' | 'recommends' | 'suggests'>;
 
 /** The manifest of a packed tree; hook files become blobs published with it. */
 function assemble(recipe: Recipe, packed: PackedTree, origin?: Origin): BuildResult {
@@ -51,6 +52,7 @@ function assemble(recipe: Recipe, packed: PackedTree, origin?: Origin): BuildRes
     conflicts: unique([...(origin?.conflicts ?? []), ...recipe.conflicts.map((c) => formatAtom(parseAtom(c)))]),
     provides: unique([...(origin?.provides ?? []), ...recipe.provides.map((c) => formatAtom(parseAtom(c)))]),
     replaces: unique([...(origin?.replaces ?? []), ...recipe.replaces.map((c) => formatAtom(parseAtom(c)))]),
+    ...weakRelations([...(origin?.recommends ?? []), ...recipe.recommends], [...(origin?.suggests ?? []), ...recipe.suggests]),
     actions: sortActions([...recipe.accounts, ...packed.actions]),
     ...(recipe.hooks.length ? { hooks } : {}),
     ...(recipe.services.length ? { services: recipe.services } : {}),
@@ -148,5 +150,5 @@ function fromDeb(recipe: Recipe, debPath: string, top: string, onFile?: (bytes: 
   }
   const packed = packTree(recipe, onFile, treeDir, facts);
   const m = deb.manifest;
-  return assemble(recipe, packed, { arch: m.arch, summary: m.summary, description: m.description, license: m.license, depends: m.depends, conflicts: m.conflicts, provides: m.provides, replaces: m.replaces });
+  return assemble(recipe, packed, { arch: m.arch, summary: m.summary, description: m.description, license: m.license, depends: m.depends, conflicts: m.conflicts, provides: m.provides, replaces: m.replaces, recommends: m.recommends, suggests: m.suggests });
 }

@@ -42,6 +42,9 @@ export interface Recipe {
   conflicts: string[];
   provides: string[];
   replaces: string[];
+  /** Weak dependencies: installed only when the image asks for recommends; suggests are only shown. */
+  recommends: string[];
+  suggests: string[];
   tree: TreeSource;
   sources: Source[];
   files: FileSelection;
@@ -82,7 +85,7 @@ const TREE_SOURCES: Record<string, (value: unknown, dir: string, fail: Fail) => 
 };
 
 const KEYS = new Set([
-  'name', 'version', 'summary', 'description', 'license', 'arch', 'depends', 'conflicts', 'provides', 'replaces',
+  'name', 'version', 'summary', 'description', 'license', 'arch', 'depends', 'conflicts', 'provides', 'replaces', 'recommends', 'suggests',
   ...Object.keys(TREE_SOURCES), 'sources', 'files', 'owner', 'group', 'config', 'attributes', 'hooks', 'services', 'users', 'groups', 'essential', 'derive',
 ]);
 
@@ -137,11 +140,11 @@ export function parseRecipe(text: string, dir: string, file: string): Recipe {
   } catch (err) {
     fail((err as Error).message);
   }
-  const relations = { depends: list('depends'), conflicts: list('conflicts'), provides: list('provides'), replaces: list('replaces') };
+  const relations = { depends: list('depends'), conflicts: list('conflicts'), provides: list('provides'), replaces: list('replaces'), recommends: list('recommends'), suggests: list('suggests') };
   for (const [kind, entries] of Object.entries(relations)) {
     for (const entry of entries) {
       try {
-        if (kind === 'depends') parseClause(entry);
+        if (kind === 'depends' || kind === 'recommends' || kind === 'suggests') parseClause(entry);
         else {
           const atom = parseAtom(entry);
           if (kind === 'provides') validateProvide(atom, entry);

@@ -31,6 +31,12 @@ import type { Atom, Clause } from './relation.js';
 
 export { OP_EQ, OP_NONE, OPERATORS, operatorCode } from './operator.js';
 
+/** A row's weak relations. */
+export interface WeakRelations {
+  recommends: Clause[];
+  suggests: Clause[];
+}
+
 export const DEPENDS = 0;
 export const CONFLICTS = 1;
 export const PROVIDES = 2;
@@ -132,6 +138,11 @@ export class CatalogTable implements CatalogColumns {
   readonly index: CatalogIndex | undefined;
   readonly atomCount: number;
   readonly clauseCount: number;
+  /**
+   * Weak relations by row, when the catalog has any (the codec's optional
+   * section): kept beside the columns, never read by the solver's index.
+   */
+  weak: Map<number, WeakRelations> | undefined;
   private readonly atoms: (Atom | undefined)[];
   private readonly clauses: (Clause | undefined)[];
 
@@ -154,6 +165,7 @@ export class CatalogTable implements CatalogColumns {
     this.rows = c.name.length;
     this.names = c.names ?? 0;
     this.index = c.index;
+    this.weak = undefined;
     this.atomCount = c.atomName.length;
     this.clauseCount = c.clauseStart.length - 1;
     this.atoms = new Array<Atom | undefined>(this.atomCount);
@@ -231,6 +243,9 @@ export class CatalogTable implements CatalogColumns {
     };
     const m = this.manifestOf(row);
     if (m !== undefined) e.manifest = m;
+    const w = this.weak?.get(row);
+    if (w?.recommends.length) e.recommends = w.recommends;
+    if (w?.suggests.length) e.suggests = w.suggests;
     return e;
   }
 
@@ -297,6 +312,14 @@ export class CatalogRow implements Candidate {
 
   get manifest(): Digest | undefined {
     return this.table.manifestOf(this.row);
+  }
+
+  get recommends(): Clause[] | undefined {
+    return this.table.weak?.get(this.row)?.recommends;
+  }
+
+  get suggests(): Clause[] | undefined {
+    return this.table.weak?.get(this.row)?.suggests;
   }
 
   get size(): number {

@@ -87,7 +87,18 @@ export type ErrorCode =
   /** A repository is in a format this zpkg does not read: an older one (`zpkg repo upgrade` converts it) or a newer one. */
   | 'E_REPO_FORMAT'
   /** An `--offline` transaction needs what the image's cache lacks (a catalog, a manifest, a blob): nothing was changed; run the command with `--download-only` first. */
-  | 'E_OFFLINE_MISSING';
+  | 'E_OFFLINE_MISSING'
+  /**
+   * What the request names exists only in versions built for another
+   * architecture than the image's (its `arch:`, its base's, or the machine's).
+   */
+  | 'E_ARCH_MISMATCH'
+  /**
+   * What the request names exists only in versions the image keeps out: an
+   * `exclude:` of etc/zpkg/zpkg.yaml, or a hold's range (`hold "NAME (< 2.0)"`);
+   * also a hold whose range leaves out the installed version.
+   */
+  | 'E_EXCLUDED';
 
 export interface ErrorOptions {
   hint?: string;

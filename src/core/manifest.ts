@@ -100,6 +100,9 @@ export interface Manifest {
   conflicts: string[];
   provides: string[];
   replaces: string[];
+  /** Weak dependencies (Debian's): installed with the package only when the image asks for recommends; suggests are only shown. Absent when empty. */
+  recommends?: string[];
+  suggests?: string[];
   actions: Action[];
   hooks?: Partial<Record<HookPhase, HookRef>>;
   services?: ServiceDecl[];
@@ -127,7 +130,7 @@ export function encodeManifest(m: Manifest): { bytes: Buffer; digest: Digest } {
 
 // ---- validation -------------------------------------------------------------
 
-const MANIFEST_KEYS = new Set(['format', 'name', 'version', 'arch', 'summary', 'description', 'license', 'depends', 'conflicts', 'provides', 'replaces', 'actions', 'hooks', 'services', 'essential']);
+const MANIFEST_KEYS = new Set(['format', 'name', 'version', 'arch', 'summary', 'description', 'license', 'depends', 'conflicts', 'provides', 'replaces', 'recommends', 'suggests', 'actions', 'hooks', 'services', 'essential']);
 const ACTION_KEYS: Record<ActionType, { required: string[]; optional: string[] }> = {
   dir: { required: ['type', 'path', 'mode', 'owner', 'group'], optional: [] },
   file: { required: ['type', 'path', 'mode', 'owner', 'group', 'size', 'digest'], optional: ['config', 'restart'] },
@@ -213,13 +216,13 @@ function validateAction(raw: unknown, index: number, pkg: string): Action {
   return raw as unknown as Action;
 }
 
-function validateRelations(raw: unknown, kind: RelationKind, pkg: string): string[] {
+function validateRelations(raw: unknown, kind: RelationKind | 'recommends' | 'suggests', pkg: string): string[] {
   if (raw === undefined) return [];
   if (!Array.isArray(raw)) fail(`\`${kind}\` must be a list of relations`, pkg);
   return raw.map((entry, i) => {
     if (typeof entry !== 'string') fail(`\`${kind}\` entry ${i} must be a string`, pkg);
     try {
-      if (kind === 'depends') return formatClause(parseClause(entry));
+      if (kind === 'depends' || kind === 'recommends' || kind === 'suggests') return formatClause(parseClause(entry));
       const atom = parseAtom(entry);
       if (kind === 'provides') validateProvide(atom, entry);
       return formatAtom(atom);
@@ -251,7 +254,7 @@ export function validateManifest(raw: unknown): Manifest {
   const arch = str(raw.arch, '`arch`', name, false);
   if (!ARCH.test(arch)) fail(`arch \`${arch}\` is invalid`, name);
   for (const k of ['summary', 'description', 'license'] as const) str(raw[k], `\`${k}\``, name);
-  for (const kind of ['depends', 'conflicts', 'provides', 'replaces'] as const) validateRelations(raw[kind], kind, name);
+  for (const kind of ['depends', 'conflicts', 'provides', 'replaces', 'recommends', 'suggests'] as const) validateRelations(raw[kind], kind, name);
   if (!Array.isArray(raw.actions)) fail('`actions` must be a list', name);
   const actions = raw.actions.map((a, i) => validateAction(a, i, name));
   checkPathLayout(actions, name);

@@ -16,6 +16,7 @@
  *   state: /var/cache/zpkg/state  # state.db outside the image (diskless nodes)
  *   cache: /var/cache/zpkg/cache  # the content cache outside the image
  *   proxy: http://proxy.lan:3128  # http(s) remotes' proxy (image/proxy-config.ts)
+ *   arch, exclude, recommends     # which packages the image takes: image/package-config.ts
  *
  * A missing file means every default. `auto` for the manager detects the
  * running supervisor only when the image is `/`: the services of an image in
@@ -26,6 +27,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ZpkgError } from '../core/errors.js';
 import { parseProxyConfig } from '../image/proxy-config.js';
+import { PACKAGE_CONFIG_KEYS, parsePackageConfig, type PackageConfig } from '../image/package-config.js';
 import { SERVICE_KINDS, type ServiceKind } from './services/types.js';
 
 export const CONFIG_FILE = 'etc/zpkg/zpkg.yaml';
@@ -36,7 +38,7 @@ export type HookMode = (typeof HOOK_MODES)[number];
 export const ON_FAILURE = ['keep', 'rollback'] as const;
 export type OnFailure = (typeof ON_FAILURE)[number];
 
-export interface LifecycleConfig {
+export interface LifecycleConfig extends PackageConfig {
   hooks: { mode: HookMode; timeout: number };
   /** What a transaction does when a post-hook or a service start fails after its commit. */
   onFailure: OnFailure;
@@ -59,7 +61,7 @@ export const DEFAULT_HOOK_TIMEOUT = 300;
 export const DEFAULT_SERVICE_TIMEOUT = 30;
 
 export function defaultConfig(): LifecycleConfig {
-  return { hooks: { mode: 'auto', timeout: DEFAULT_HOOK_TIMEOUT }, onFailure: 'keep', protected: [], services: { manager: 'auto', protected: [], timeout: DEFAULT_SERVICE_TIMEOUT } };
+  return { hooks: { mode: 'auto', timeout: DEFAULT_HOOK_TIMEOUT }, onFailure: 'keep', protected: [], exclude: [], recommends: false, services: { manager: 'auto', protected: [], timeout: DEFAULT_SERVICE_TIMEOUT } };
 }
 
 export function readLifecycleConfig(root: string): LifecycleConfig {
@@ -91,7 +93,7 @@ export function parseLifecycleConfig(text: string, file: string): LifecycleConfi
     return v as Record<string, unknown>;
   };
   // `limits` is image/limits.ts's.
-  const top = section(raw, '', ['hooks', 'services', 'on-failure', 'protected', 'state', 'cache', 'proxy', 'limits']);
+  const top = section(raw, '', ['hooks', 'services', 'on-failure', 'protected', 'state', 'cache', 'proxy', 'limits', ...PACKAGE_CONFIG_KEYS]);
   // `proxy:` is read by the remotes (image/proxy-config.ts); checked here too so a bad one is refused wherever the file is read.
   parseProxyConfig(top.proxy, file);
   const hooks = section(top.hooks, 'hooks', ['mode', 'timeout']);
@@ -134,5 +136,6 @@ export function parseLifecycleConfig(text: string, file: string): LifecycleConfi
   }
   cfg.stateDir = path(top.state, 'state');
   cfg.cacheDir = path(top.cache, 'cache');
+  Object.assign(cfg, parsePackageConfig(top, fail));
   return cfg;
 }

@@ -9,13 +9,14 @@
 import type Database from 'better-sqlite3';
 import { importRemoteFiles } from './migrate-remote-files.js';
 
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /** Steps from each older schema to the next: SQL that reshapes existing tables (new tables come from SCHEMA). */
 export const MIGRATIONS: Record<number, string> = {
   1: 'ALTER TABLE history ADD COLUMN txid TEXT; ALTER TABLE history ADD COLUMN packages TEXT; ALTER TABLE dirs ADD COLUMN declared INTEGER NOT NULL DEFAULT 1;',
   2: 'ALTER TABLE packages ADD COLUMN problem TEXT;',
   3: '-- remote_mirrors and remote_trust are new tables (SCHEMA); IMPORTS[3] fills them',
+  4: '-- holds is a new table (SCHEMA)',
 };
 
 /** What a data step may look at besides the database. */
@@ -127,6 +128,14 @@ CREATE TABLE IF NOT EXISTS remote_trust (
   repository     TEXT,                   -- the repository id met first
   version        INTEGER NOT NULL,       -- the root metadata version accepted last
   digest         TEXT                    -- sha256 of the canonical signed part of that root metadata
+);
+-- Holds with a version range or a reason (\`zpkg hold\`): only versions satisfying range may land.
+-- An exact hold at the installed version is packages.held; its reason, if any, is here with range NULL.
+CREATE TABLE IF NOT EXISTS holds (
+  name    TEXT PRIMARY KEY,
+  range   TEXT,                        -- Debian atom \`NAME (< 2.0)\`; NULL: the exact hold of packages.held
+  reason  TEXT,
+  held_at TEXT NOT NULL
 );
 -- One row per committed transaction: its id is the generation number of the package set it left.
 CREATE TABLE IF NOT EXISTS history (

@@ -9,7 +9,7 @@
  *   8   u32 format (2), u32 rows, u32 strings, u32 string bytes,
  *       u32 atoms, u32 clauses, u32 clause atoms, u32 relation items,
  *       u32 names, u32 solvables, u32 provides, u32 conflicts, u32 indexed (0 or 1),
- *       u32 0 (reserved)                      header: 64 bytes
+ *       u32 weak bytes (0: none)              header: 64 bytes
  *   64  i32 string ends [strings]            string i is bytes[ends[i-1], ends[i]);
  *                                            strings 0 .. names-1 are the names (of
  *                                            rows and atoms), unique, in byte order
@@ -26,6 +26,11 @@
  *       provided-by start [names + 1], solvable, atom [provides] each,
  *       declared-by start [names + 1], solvable, atom [conflicts] each,
  *       provides start [solvables + 1], name, atom [provides] each
+ *   when weak bytes > 0, the weak relations (UTF-8 JSON, rows ascending):
+ *       [[row, [recommends clause…], [suggests clause…]], …]
+ *   A catalog without recommends or suggests is byte for byte what it was
+ *   before they existed; one with them is refused by a zpkg older than them
+ *   (it finds bytes after the last array) rather than misread.
  *
  * Rows are sorted by name, then version (as strings); with the names sorted
  * too, a single catalog's string ids serve the solver as name ids, and a name
@@ -41,12 +46,12 @@
  */
 import { CatalogBuilder } from '../core/catalog-builder.js';
 import type { CatalogEntry } from '../core/catalog.js';
-import { CatalogRow, CatalogTable, StringTable, decodeUtf8 } from '../core/catalog-table.js';
+import { CatalogRow, CatalogTable, StringTable, decodeUtf8, type WeakRelations } from '../core/catalog-table.js';
 import { type CatalogIndex, INDEX_ARRAYS, indexCatalog, sameIndex } from '../core/catalog-index.js';
 import { checkColumns, invalidCatalog } from './catalog-check.js';
 import { isDigest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
-import { parseAtom, parseClause, type Atom, type Clause } from '../core/relation.js';
+import { formatClause, parseAtom, parseClause, type Atom, type Clause } from '../core/relation.js';
 import { compress, decompressBounded } from './compress.js';
 import { DEFAULT_LIMITS, LIMIT_KEYS } from './limits.js';
 
@@ -65,7 +70,7 @@ const invalid = invalidCatalog;
 // ---------------------------------------------------------------------------
 // Encoding
 
-/** Entries sorted by name, then version (as strings), into one table. */
+/** Entries sorted by name, then version (as strings), into one table, their weak relations attached. */
 function sortedTable(entries: readonly CatalogEntry[]): CatalogTable {
   const names = entries.map((e) => e.name);
   const versions = entries.map((e) => e.version);
@@ -80,7 +85,47 @@ function sortedTable(entries: readonly CatalogEntry[]): CatalogTable {
   });
   const b = new CatalogBuilder();
   for (const i of order) b.addEntry(entries[i]!);
-  return b.finish();
+  const table = b.finish();
+  order.forEach((i, row) => {
+    const e = entries[i]!;
+    if (!e.recommends?.length && !e.suggests?.length) return;
+    (table.weak ??= new Map()).set(row, { recommends: e.recommends ?? [], suggests: e.suggests ?? [] });
+  });
+  return table;
+}
+
+/** The weak section's bytes (see the format above), empty when no row has weak relations. */
+function weakBytes(weak: CatalogTable['weak']): Buffer {
+  if (!weak?.size) return Buffer.alloc(0);
+  const rows = [...weak].sort((a, b) => a[0] - b[0]).map(([row, w]) => [row, w.recommends.map(formatClause), w.suggests.map(formatClause)]);
+  return Buffer.from(JSON.stringify(rows), 'utf8');
+}
+
+/** Reads the weak section, every row id and clause checked. */
+function readWeak(bytes: Buffer, rows: number, location: string): Map<number, WeakRelations> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(decodeUtf8(bytes, 0, bytes.length));
+  } catch {
+    throw invalid(location, 'its weak relations are not JSON');
+  }
+  if (!Array.isArray(doc)) throw invalid(location, 'its weak relations are not a list');
+  const out = new Map<number, WeakRelations>();
+  let last = -1;
+  const clauses = (v: unknown): Clause[] => {
+    if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) throw invalid(location, 'a weak relation is not a list of clauses');
+    try {
+      return (v as string[]).map(parseClause);
+    } catch (err) {
+      throw invalid(location, `a weak relation cannot be read: ${(err as Error).message}`);
+    }
+  };
+  for (const item of doc as unknown[]) {
+    if (!Array.isArray(item) || item.length !== 3 || !Number.isInteger(item[0]) || (item[0] as number) <= last || (item[0] as number) >= rows) throw invalid(location, 'its weak relations name a row out of order or out of range');
+    last = item[0] as number;
+    out.set(last, { recommends: clauses(item[1]), suggests: clauses(item[2]) });
+  }
+  return out;
 }
 
 /**
@@ -183,6 +228,8 @@ export function serializeTable(table: CatalogTable): Buffer {
     t.clauseAtoms,
     ...(ix ? INDEX_ARRAYS.map((key) => ix[key]) : []),
   ];
+  const weak = weakBytes(table.weak);
+  if (weak.length) arrays.push(weak);
   const total = HEADER + arrays.reduce((sum, a) => sum + pad8(a.byteLength), 0);
   const out = Buffer.alloc(total);
   MAGIC.copy(out, 0);
@@ -200,6 +247,7 @@ export function serializeTable(table: CatalogTable): Buffer {
     ix ? ix.provByS.length : 0,
     ix ? ix.declByS.length : 0,
     ix ? 1 : 0,
+    weak.length,
   ];
   counts.forEach((n, i) => out.writeUInt32LE(n, 8 + 4 * i));
   let at = HEADER;
@@ -265,9 +313,9 @@ class Reader {
 
 function decodeTable(buf: Buffer, location: string, verified: boolean): CatalogTable {
   if (buf.length < HEADER || !buf.subarray(0, MAGIC.length).equals(MAGIC)) throw invalid(location, 'it is neither format 1 nor format 2');
-  const header = Array.from({ length: 13 }, (_, i) => buf.readUInt32LE(8 + 4 * i));
-  const [format, rows, nStrings, stringBytes, atoms, clauses, clauseAtomCount, relCount, names, solvables, provides, conflicts, indexed] = header as [
-    number, number, number, number, number, number, number, number, number, number, number, number, number,
+  const header = Array.from({ length: 14 }, (_, i) => buf.readUInt32LE(8 + 4 * i));
+  const [format, rows, nStrings, stringBytes, atoms, clauses, clauseAtomCount, relCount, names, solvables, provides, conflicts, indexed, weakLength] = header as [
+    number, number, number, number, number, number, number, number, number, number, number, number, number, number,
   ];
   if (format !== CATALOG_FORMAT) throw invalid(location, `its format ${format} is not one this zpkg reads (1 and ${CATALOG_FORMAT})`);
   if (indexed > 1 || (indexed === 0 && solvables + provides + conflicts > 0)) throw invalid(location, 'its header is inconsistent');
@@ -308,14 +356,19 @@ function decodeTable(buf: Buffer, location: string, verified: boolean): CatalogT
       provAtoms: r.i32(provides),
     };
   }
+  const weak = weakLength > 0 ? readWeak(r.bytes(weakLength), rows, location) : undefined;
   if (r.at !== buf.length) throw invalid(location, `it has ${buf.length - r.at} bytes after its last array`);
-  if (verified) return new CatalogTable({ ...columns, index });
+  const withWeak = (t: CatalogTable): CatalogTable => {
+    t.weak = weak;
+    return t;
+  };
+  if (verified) return withWeak(new CatalogTable({ ...columns, index }));
   checkColumns(columns, clauseAtomCount, location);
-  if (index === undefined) return new CatalogTable(columns);
+  if (index === undefined) return withWeak(new CatalogTable(columns));
   // The stored index must be the one these columns make.
   const made = indexCatalog(new CatalogTable(columns));
   if (made === undefined || !sameIndex(made, index)) throw invalid(location, 'its solver index does not match its packages');
-  return new CatalogTable({ ...columns, index: made });
+  return withWeak(new CatalogTable({ ...columns, index: made }));
 }
 
 // --- format 1
@@ -433,7 +486,7 @@ export function withSize(e: CatalogEntry, size: number): CatalogEntry {
 
 /** The catalog entry a manifest yields. */
 export function entryFromManifest(
-  m: { name: string; version: string; arch: string; summary: string; depends: string[]; conflicts: string[]; provides: string[]; replaces: string[] },
+  m: { name: string; version: string; arch: string; summary: string; depends: string[]; conflicts: string[]; provides: string[]; replaces: string[]; recommends?: string[]; suggests?: string[] },
   manifest: CatalogEntry['manifest'],
   size: number,
   installedSize: number,
@@ -447,6 +500,8 @@ export function entryFromManifest(
     conflicts: m.conflicts.map((s) => parseAtom(s)),
     provides: m.provides.map((s) => parseAtom(s)),
     replaces: m.replaces.map((s) => parseAtom(s)),
+    ...(m.recommends?.length ? { recommends: m.recommends.map(parseClause) } : {}),
+    ...(m.suggests?.length ? { suggests: m.suggests.map(parseClause) } : {}),
     manifest,
     size,
     installedSize,

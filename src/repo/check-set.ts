@@ -8,7 +8,7 @@
  * two of its packages may deliver the same path (unless one replaces the
  * other). Each base is checked separately.
  */
-import type { Candidate, CatalogEntry } from '../core/catalog.js';
+import { indexedPaths, type Candidate, type CatalogEntry } from '../core/catalog.js';
 import { ZpkgError } from '../core/errors.js';
 import { compareVersions } from '../core/version.js';
 import { addOverlapConflicts, inconsistencies, parseSetSpec, setFromCatalog } from '../solver/index.js';
@@ -53,7 +53,7 @@ export async function checkReleaseSet(reader: RepoReader, setSpec: string, baseS
   const checks: SetCheck[] = bases.map((base) => {
     const set = base ? [...entries.filter((e) => e.name !== base.name), base] : entries;
     const problems = inconsistencies(set);
-    const { overlaps } = addOverlapConflicts(set, (e) => files.get(`${e.name}@${e.version}`));
+    const { overlaps } = addOverlapConflicts(set, (e) => indexedPaths(files, e));
     for (const o of overlaps) problems.push(`${o.a.name} ${o.a.version} and ${o.b.name} ${o.b.version} both deliver \`/${o.path}\`${o.count > 1 ? ` (and ${o.count - 1} more path${o.count > 2 ? 's' : ''})` : ''}`);
     return { set: { name: members[0]!.name, version: members[0]!.version }, base: base ? { name: base.name, version: base.version } : null, packages: set.map((e) => ({ name: e.name, version: e.version })), problems };
   });

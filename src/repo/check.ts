@@ -4,7 +4,9 @@
  * read here; the question is the solver's (solver/check.ts), asked of its
  * catalog alone.
  */
+import { indexedPaths } from '../core/catalog.js';
 import type { Uninstallable } from '../solver/index.js';
+import { archGroups } from '../solver/admit.js';
 import { addOverlapConflicts, buildPool, checkInstallable, explainOverlaps } from '../solver/index.js';
 import type { RepoReader } from './backend.js';
 import { readCandidates, readFileIndex, readRoot } from './snapshot.js';
@@ -29,11 +31,21 @@ export async function checkRepository(reader: RepoReader): Promise<RepoCheckResu
   const root = await readRoot(reader);
   const files = await readFileIndex(reader, root);
   // Packages delivering one path cannot be installed together: overlaps are conflicts (solver/overlaps.ts).
-  const { entries: candidates, overlaps } = addOverlapConflicts(await readCandidates(reader, root), (e) => files.get(`${e.name}@${e.version}`));
+  const { entries: candidates, overlaps } = addOverlapConflicts(await readCandidates(reader, root), (e) => indexedPaths(files, e));
   const read = lap();
-  const pool = buildPool(candidates);
-  const poolSeconds = lap();
-  const uninstallable = checkInstallable(pool).map((u) => ({ ...u, reason: explainOverlaps(u.reason, overlaps) }));
-  const check = lap();
+  // An image has one arch: a catalog holding several is checked as each arch's images see it.
+  const groups = archGroups(candidates);
+  let poolSeconds = 0;
+  let check = 0;
+  const uninstallable: Uninstallable[] = [];
+  for (const g of groups) {
+    const pool = buildPool(g.candidates);
+    poolSeconds += lap();
+    for (const u of checkInstallable(pool)) {
+      const reason = explainOverlaps(u.reason, overlaps);
+      uninstallable.push(g.arch === undefined ? { ...u, reason } : { ...u, reason: reason.map((l) => `on ${g.arch}: ${l}`) });
+    }
+    check += lap();
+  }
   return { packages: candidates.length, uninstallable, seconds: Number(process.hrtime.bigint() - t0) / 1e9, timing: { read, pool: poolSeconds, check } };
 }

@@ -46,20 +46,26 @@ export async function createRepo(repo: RepoWriter, options: CreateRepoOptions = 
   }
 }
 
-export async function removeFromRepo(repo: RepoWriter, name: string, version: string, signer?: Signer): Promise<CatalogEntry> {
+/** Removes one package version; `arch` picks one build when the repository holds several of that version (else it may be left out). */
+export async function removeFromRepo(repo: RepoWriter, name: string, version: string, signer?: Signer, arch?: string): Promise<CatalogEntry> {
   const release = await repo.lock();
   try {
     const snap = await readSnapshot(repo);
-    const key = entryKey({ name, version });
-    const victim = snap.entries.find((e) => entryKey(e) === key);
+    const builds = snap.entries.filter((e) => e.name === name && e.version === version && (arch === undefined || e.arch === arch));
+    if (builds.length > 1) {
+      throw new ZpkgError('E_INPUT_INVALID', `${repo.location} holds ${name} ${version} for ${builds.map((e) => e.arch).join(', ')}: say which`, { hint: `name one build: ${builds.map((e) => entryKey(e)).join(' or ')}` });
+    }
+    const victim = builds[0];
+    const key = victim ? entryKey(victim) : '';
     if (!victim) {
       const known = snap.entries.filter((e) => e.name === name).map((e) => e.version);
-      throw new ZpkgError(known.length ? 'E_VERSION_UNKNOWN' : 'E_PACKAGE_UNKNOWN', `${repo.location} has no ${name} ${version}`, {
+      throw new ZpkgError(known.length ? 'E_VERSION_UNKNOWN' : 'E_PACKAGE_UNKNOWN', `${repo.location} has no ${name} ${version}${arch ? ` for ${arch}` : ''}`, {
         hint: known.length ? `published versions: ${known.join(', ')}` : undefined,
       });
     }
     const draft = prepareRoot(repo.location, snap.root, signer);
     snap.files.delete(key);
+    if (key !== `${name}@${version}` && !snap.entries.some((e) => e !== victim && entryKey(e) === `${name}@${version}`)) snap.files.delete(`${name}@${version}`);
     await commitSnapshot(repo, draft, snap.entries.filter((e) => e !== victim), snap.files);
     return victim;
   } finally {

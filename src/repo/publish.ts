@@ -38,6 +38,7 @@ export interface BuiltPackage {
 export interface PublishOutcome {
   name: string;
   version: string;
+  arch: string;
   manifest: Digest;
   status: 'added' | 'replaced' | 'unchanged';
 }
@@ -115,16 +116,16 @@ export async function publishPackages(writer: RepoWriter, pkgs: readonly BuiltPa
       const key = entryKey(pkg.manifest);
       const existing = byKey.get(key);
       if (existing && existing.manifest === pkg.digest) {
-        outcomes.push({ name: pkg.manifest.name, version: pkg.manifest.version, manifest: pkg.digest, status: 'unchanged' });
+        outcomes.push({ name: pkg.manifest.name, version: pkg.manifest.version, arch: pkg.manifest.arch, manifest: pkg.digest, status: 'unchanged' });
         continue;
       }
       if (existing && !options.replace) {
-        throw new ZpkgError('E_PACKAGE_EXISTS', `${pkg.manifest.name} ${pkg.manifest.version} is already published in ${writer.location} with other content`, {
+        throw new ZpkgError('E_PACKAGE_EXISTS', `${pkg.manifest.name} ${pkg.manifest.version}${pkg.manifest.arch === 'all' ? '' : ` (${pkg.manifest.arch})`} is already published in ${writer.location} with other content`, {
           hint: 'published packages are immutable: raise the version (e.g. a new revision `-2`), or pass --replace',
         });
       }
       landing.push(pkg);
-      outcomes.push({ name: pkg.manifest.name, version: pkg.manifest.version, manifest: pkg.digest, status: existing ? 'replaced' : 'added' });
+      outcomes.push({ name: pkg.manifest.name, version: pkg.manifest.version, arch: pkg.manifest.arch, manifest: pkg.digest, status: existing ? 'replaced' : 'added' });
     }
     const result: PublishResult = { packages: outcomes, blobsWritten: 0, blobsReused: 0, bytesWritten: 0, repoVersion: snap.root.version };
     if (landing.length === 0) return result;

@@ -4,7 +4,7 @@
  * name, who depends on each package (through its name or anything it
  * provides), and the release sets. Built once from a SiteInput; no I/O.
  */
-import { entryKey, type CatalogEntry } from '../core/catalog.js';
+import { indexedPaths, type CatalogEntry } from '../core/catalog.js';
 import type { Manifest } from '../core/manifest.js';
 import { formatClause, providesAtom, type Atom, type Clause } from '../core/relation.js';
 import { compareVersions } from '../core/version.js';
@@ -73,7 +73,7 @@ export function buildModel(input: SiteInput): SiteModel {
     let p = packages.get(entry.name);
     if (!p) packages.set(entry.name, (p = { name: entry.name, versions: [] }));
     const manifest = entry.manifest ? input.manifests.get(entry.manifest) : undefined;
-    p.versions.push({ entry, manifest, paths: input.files.get(entryKey(entry)) ?? pathsOf(manifest), releases: [] });
+    p.versions.push({ entry, manifest, paths: indexedPaths(input.files, entry) ?? pathsOf(manifest), releases: [] });
   }
   for (const p of packages.values()) p.versions.sort((a, b) => compareVersions(b.entry.version, a.entry.version));
   const names = [...packages.keys()].sort();

@@ -5,9 +5,12 @@ import { changeImage, type ChangeOptions } from './change.js';
 import { solveTarget } from './solve.js';
 import type { TransactionResult } from './transaction.js';
 
-export type InstallOptions = ChangeOptions;
+export interface InstallOptions extends ChangeOptions {
+  /** Install recommends too (`--with-recommends`); undefined: `recommends:` of etc/zpkg/zpkg.yaml. */
+  withRecommends?: boolean;
+}
 
 export function install(image: Image, wanted: Atom[], options: InstallOptions): Promise<TransactionResult> {
   // An install removes nothing the solver is not forced to (no cascade, no autoremove): protection is checked on the target.
-  return changeImage(image, options, () => solveTarget(image, { install: wanted }, {}, options.command, options.report));
+  return changeImage(image, options, () => solveTarget(image, { install: wanted }, {}, options.command, options.report, { recommends: options.withRecommends }));
 }

@@ -5,13 +5,17 @@
  * whose cached root metadata expired, is refreshed first, as install does)
  * and the installed set; they take no lock and change nothing else.
  */
-import type { Candidate } from '../core/catalog.js';
+import { parseEntryKey, type Candidate } from '../core/catalog.js';
 import { ZpkgError } from '../core/errors.js';
 import { formatAtom, formatClause } from '../core/relation.js';
 import { compareVersions } from '../core/version.js';
 import type { Image } from '../image/image.js';
 import { listRemotes, loadCandidates, loadFileIndex } from '../image/remotes.js';
+import { cachedManifestOrNone } from '../image/cache.js';
+import { getHold } from '../image/holds.js';
 import { getPackage, listPackages, type PackageRow } from '../image/state.js';
+import { describeRefusal, refusals } from '../solver/admit.js';
+import { imagePolicy } from './admission.js';
 
 /** The newest version of a package whose name or summary matched. */
 export interface PackageMatch {
@@ -61,8 +65,7 @@ export async function searchPaths(image: Image, term: string): Promise<PathMatch
   const hits: PathMatch[] = [];
   for (const remote of listRemotes(image)) {
     for (const [key, paths] of await loadFileIndex(image, remote)) {
-      const at = key.lastIndexOf('@');
-      const [name, version] = [key.slice(0, at), key.slice(at + 1)];
+      const { name, version } = parseEntryKey(key);
       for (const path of paths) if (path.toLowerCase().includes(needle)) hits.push({ path, package: name, version, remote: remote.name, installed: installed.get(name) === version });
     }
   }
@@ -73,8 +76,10 @@ export async function searchPaths(image: Image, term: string): Promise<PathMatch
 export interface PackageInfo {
   name: string;
   installed: Pick<PackageRow, 'version' | 'requested' | 'held' | 'installedAt' | 'size' | 'manifest' | 'remote'> | null;
-  /** Newest first. */
-  available: { version: string; remote: string }[];
+  /** Newest first; `out` says why the image keeps a version out (arch, exclude, hold), null when it may land. */
+  available: { version: string; remote: string; arch: string; out: string | null }[];
+  /** A hold's range and reason (`zpkg hold`), if any. */
+  hold: { range: string | null; reason: string | null } | null;
   /** Metadata of the installed version, else of the newest offered. */
   arch: string;
   summary: string;
@@ -82,28 +87,41 @@ export interface PackageInfo {
   conflicts: string[];
   provides: string[];
   replaces: string[];
+  /** Weak dependencies: installed only with --with-recommends or `recommends: true`; suggests are only shown. */
+  recommends: string[];
+  suggests: string[];
 }
 
 export async function packageInfo(image: Image, name: string): Promise<PackageInfo> {
   const row = getPackage(image.db, name);
   const offered = (await loadCandidates(image)).filter((c) => c.name === name).sort((a, b) => compareVersions(b.version, a.version));
-  const top = offered[0];
-  const available = offered.map((c) => ({ version: c.version, remote: c.remote }));
+  const { policy } = imagePolicy(image);
+  const available = offered.map((c) => {
+    const why = refusals(c, policy);
+    return { version: c.version, remote: c.remote, arch: c.arch, out: why.length ? why.map(describeRefusal).join('; ') : null };
+  });
+  const top = offered.find((_c, i) => available[i]!.out === null) ?? offered[0];
+  const h = getHold(image.db, name);
+  const hold = h ? { range: h.range ? formatAtom(h.range) : null, reason: h.reason ?? null } : null;
   if (row) {
     const { version, requested, held, installedAt, size, manifest, remote } = row;
     const { depends, conflicts, provides, replaces } = row.relations;
-    return { name, installed: { version, requested, held, installedAt, size, manifest, remote }, available, arch: row.arch, summary: row.summary, depends, conflicts, provides, replaces };
+    const m = cachedManifestOrNone(image.paths.cache, manifest);
+    return { name, installed: { version, requested, held, installedAt, size, manifest, remote }, available, hold, arch: row.arch, summary: row.summary, depends, conflicts, provides, replaces, recommends: m?.recommends ?? [], suggests: m?.suggests ?? [] };
   }
   if (!top) throw new ZpkgError('E_PACKAGE_UNKNOWN', `no package named \`${name}\` is installed or offered by a remote`);
   return {
     name,
     installed: null,
     available,
+    hold,
     arch: top.arch,
     summary: top.summary,
     depends: top.depends.map(formatClause),
     conflicts: top.conflicts.map(formatAtom),
     provides: top.provides.map(formatAtom),
     replaces: top.replaces.map(formatAtom),
+    recommends: (top.recommends ?? []).map(formatClause),
+    suggests: (top.suggests ?? []).map(formatClause),
   };
 }

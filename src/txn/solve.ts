@@ -4,7 +4,7 @@
  * target. Nothing is fetched here: a plan from a catalog-only repository is a
  * target too (a dry run can show it; `prepare` refuses to land it).
  */
-import type { Candidate, InstalledPackage } from '../core/catalog.js';
+import { indexedPaths, type Candidate, type InstalledPackage } from '../core/catalog.js';
 import { ZpkgError } from '../core/errors.js';
 import { formatAtom, providesAtom } from '../core/relation.js';
 import type { Image } from '../image/image.js';
@@ -12,6 +12,8 @@ import { listRemotes, loadCandidates, loadFileIndex } from '../image/remotes.js'
 import { allFiles, getPackage, listPackages, toInstalled } from '../image/state.js';
 import type { Report } from '../report/report.js';
 import { addOverlapConflicts, buildPool, explainOverlaps, solve, type Overlap, type Plan, type SolvePolicy, type SolveRequest } from '../solver/index.js';
+import { admitFor, imagePolicy, refusedError, refusedNotes } from './admission.js';
+import { applyWeak, type WeakOutcome } from './recommends.js';
 import type { Landing, Target } from './target.js';
 
 export function noRemotes(image: Image): ZpkgError {
@@ -41,20 +43,29 @@ async function withOverlaps(image: Image, candidates: Candidate[], installed: In
   }
   const byName = new Map(installed.map((p) => [p.name, p.version]));
   const pathsOf = (e: { name: string; version: string }): readonly string[] | undefined =>
-    paths.get(`${e.name}@${e.version}`) ?? (byName.get(e.name) === e.version ? installedPaths.get(e.name) : undefined);
+    indexedPaths(paths, e) ?? (byName.get(e.name) === e.version ? installedPaths.get(e.name) : undefined);
   const r = addOverlapConflicts(candidates, pathsOf, installed);
   return { candidates: r.entries, overlaps: r.overlaps };
 }
 
 /** Solves a request against the image's remotes and installed set. */
-export async function solveRequest(image: Image, request: SolveRequest, policy: SolvePolicy = {}, report?: Report): Promise<Plan> {
+/** `recommends`: install weak dependencies too (`--with-recommends`); undefined: `recommends:` of etc/zpkg/zpkg.yaml. */
+export interface WeakOptions {
+  recommends?: boolean;
+}
+
+export async function solveRequest(image: Image, request: SolveRequest, policy: SolvePolicy = {}, report?: Report, weakOptions: WeakOptions = {}): Promise<Plan & { weak?: WeakOutcome }> {
   if ((request.install?.length || request.update) && listRemotes(image).length === 0) throw noRemotes(image);
   const installed: InstalledPackage[] = listPackages(image.db).map(toInstalled);
-  const plain = await loadCandidates(image);
+  const policy0 = imagePolicy(image);
+  const admitted = admitFor(image, await loadCandidates(image), policy0);
+  const plain = admitted.admitted as Candidate[];
   const { candidates, overlaps } = await withOverlaps(image, plain, installed, report);
   const pool = buildPool(candidates);
   for (const atom of request.install ?? []) {
     if (pool.resolve(atom).length > 0 || installed.some((p) => providesAtom(p, atom))) continue;
+    const refused = refusedError(atom, admitted);
+    if (refused) throw refused;
     const versions = Array.from(pool.named(atom.name), (s) => pool.entry(s).version);
     if (versions.length === 0) {
       throw new ZpkgError('E_PACKAGE_UNKNOWN', `no package named \`${atom.name}\` in any remote`, { hint: 'check the name with `zpkg search`, or run `zpkg refresh`' });
@@ -62,7 +73,12 @@ export async function solveRequest(image: Image, request: SolveRequest, policy: 
     throw new ZpkgError('E_VERSION_UNKNOWN', `no version of \`${atom.name}\` satisfies \`${formatAtom(atom)}\``, { hint: `available: ${versions.join(', ')}` });
   }
   const result = solve(pool, installed, request, policy);
-  if (result.ok) return result.plan;
+  if (result.ok) {
+    // Weak dependencies follow what the request lands (remove lands nothing).
+    const want = weakOptions.recommends ?? admitted.image.recommends;
+    const { plan, weak } = applyWeak(pool, plain, installed, request, policy, result.plan, want);
+    return weak ? { ...plan, weak } : plan;
+  }
   const explanation = explainOverlaps(result.explanation, overlaps);
   // A package the request names overlaps another it names or an installed
   // owner, so no choice avoids it: the plan without overlaps goes to the path
@@ -77,11 +93,11 @@ export async function solveRequest(image: Image, request: SolveRequest, policy: 
     const unsteered = solve(buildPool(plain), installed, request, policy);
     if (unsteered.ok) return unsteered.plan;
   }
-  throw new ZpkgError('E_UNSATISFIABLE', explainOverlaps([result.message], overlaps)[0]!, { details: { explanation } });
+  throw new ZpkgError('E_UNSATISFIABLE', explainOverlaps([result.message], overlaps)[0]!, { details: { explanation: [...explanation, ...refusedNotes(explanation, admitted)] } });
 }
 
 /** The target a plan describes: new packages in dependency order, then upgrades and downgrades. */
-export function targetOfPlan(image: Image, plan: Plan, command: string): Target {
+export function targetOfPlan(image: Image, plan: Plan & { weak?: WeakOutcome }, command: string): Target {
   const requested = new Map(plan.result.map((r) => [r.name, r.requested]));
   const land: Landing[] = [];
   for (const step of plan.install) {
@@ -96,9 +112,10 @@ export function targetOfPlan(image: Image, plan: Plan, command: string): Target 
     land,
     remove: plan.remove.map((r) => getPackage(image.db, r.name)!),
     flags: plan.result.map((r) => ({ name: r.name, requested: r.requested })),
+    ...(plan.weak ? { weak: plan.weak } : {}),
   };
 }
 
-export async function solveTarget(image: Image, request: SolveRequest, policy: SolvePolicy, command: string, report?: Report): Promise<Target> {
-  return targetOfPlan(image, await solveRequest(image, request, policy, report), command);
+export async function solveTarget(image: Image, request: SolveRequest, policy: SolvePolicy, command: string, report?: Report, weak?: WeakOptions): Promise<Target> {
+  return targetOfPlan(image, await solveRequest(image, request, policy, report, weak), command);
 }

@@ -12,6 +12,7 @@ import type { Image } from '../image/image.js';
 import { listRemotes, loadCandidates } from '../image/remotes.js';
 import { listPackages, toInstalled } from '../image/state.js';
 import { inconsistencies, setFromCatalog } from '../solver/index.js';
+import { admitFor, refusedError, type Admitted } from './admission.js';
 import { changeImage, type ChangeOptions } from './change.js';
 import { isAdoptedBase } from './protect.js';
 import { noRemotes } from './solve.js';
@@ -68,9 +69,12 @@ export function parseSyncFile(path: string): SyncPin[] {
   return out;
 }
 
-function lookup(pool: readonly Candidate[], pin: SyncPin): Candidate {
+function lookup(admitted: Admitted, pin: SyncPin): Candidate {
+  const pool = admitted.admitted;
   const hits = pool.filter((c) => c.name === pin.name && c.version === pin.version).sort((a, b) => b.priority - a.priority);
   if (hits[0]) return hits[0];
+  const refused = refusedError({ name: pin.name, constraint: { op: '=', version: pin.version } }, admitted);
+  if (refused) throw refused;
   const known = pool.filter((c) => c.name === pin.name).map((c) => c.version);
   throw new ZpkgError(known.length ? 'E_VERSION_UNKNOWN' : 'E_PACKAGE_UNKNOWN', `${pin.name} ${pin.version} is not offered by any remote`, { hint: known.length ? `available: ${known.join(', ')}` : undefined });
 }
@@ -82,6 +86,8 @@ export async function syncTarget(image: Image, source: SyncSource | SyncPin[], o
     if (listRemotes(image).length === 0) throw noRemotes(image);
     return (pool ??= await loadCandidates(image));
   };
+  let admitted: Admitted | undefined;
+  const admittedCandidates = async (): Promise<Admitted> => (admitted ??= admitFor(image, await candidates()));
   const pins = Array.isArray(source) ? source : 'file' in source ? parseSyncFile(source.file) : setFromCatalog(await candidates(), source.set);
   const installed = new Map(listPackages(image.db).map((p) => [p.name, p]));
   const land: Landing[] = [];
@@ -92,7 +98,7 @@ export async function syncTarget(image: Image, source: SyncSource | SyncPin[], o
       finalSet.push(toInstalled(have));
       continue;
     }
-    const c = lookup(await candidates(), pin);
+    const c = lookup(await admittedCandidates(), pin);
     finalSet.push(c);
     land.push({ name: pin.name, version: pin.version, manifest: c.manifest, remote: c.remote, requested: pin.requested, held: have?.held ?? false, ...(have ? { from: have } : {}) });
   }

@@ -7,6 +7,7 @@
  */
 import type { Digest } from '../core/digest.js';
 import type { GenerationPackage, PackageRow } from '../image/state.js';
+import type { WeakOutcome } from './recommends.js';
 
 /**
  * A package version to land: new, replacing an installed version (`from`), or
@@ -29,6 +30,8 @@ export interface Target {
   flags: { name: string; requested: boolean }[];
   /** Remove changed config files too. */
   purge?: boolean;
+  /** Recommends installed or skipped and suggests, of what the target lands (txn/recommends.ts). */
+  weak?: WeakOutcome;
   /** Notes about the target for the person (a forced removal that breaks dependents, say). */
   warnings?: string[];
 }

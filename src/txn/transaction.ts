@@ -31,6 +31,7 @@ import { crashPoint } from './crash-point.js';
 import { noSpace } from './failures.js';
 import { removeJournal, writeJournal } from './journal.js';
 import type { Prepared } from './prepare.js';
+import type { WeakOutcome } from './recommends.js';
 import { recoverImage } from './recover.js';
 import { selfTest, selfUpdateOf, type SelfUpdateResult } from './self-update.js';
 import { stage, unstage } from './stage.js';
@@ -69,6 +70,8 @@ export interface TransactionResult extends TransactionChanges {
   /** Packages a catalog-only repository offers without a manifest: planned by a dry run, their paths unknown. */
   withoutManifest: { name: string; version: string }[];
   warnings: string[];
+  /** Weak dependencies of what landed: recommends installed or skipped, suggests (absent when there are none). */
+  recommends?: WeakOutcome;
   seconds: StepSeconds;
   /** Hooks and service operations around the change (in a dry run: those planned); absent when nothing changes. */
   lifecycle?: LifecycleResult;
@@ -106,6 +109,7 @@ export function describe(prepared: Prepared, dryRun: boolean): TransactionResult
     fetched: { ...prepared.fetched },
     withoutManifest: prepared.withoutManifest,
     warnings: prepared.target.warnings ?? [],
+    ...(prepared.target.weak ? { recommends: prepared.target.weak } : {}),
     seconds: { solve: 0, ...prepared.seconds, pre: 0, stage: 0, apply: 0, commit: 0, post: 0 },
   };
 }

@@ -1,7 +1,7 @@
 /** `update`: installed packages (all, or the named) move to the newest versions the solver can satisfy; held ones stay. */
 import { ZpkgError } from '../core/errors.js';
 import type { Image } from '../image/image.js';
-import { getPackage, setHeld } from '../image/state.js';
+import { getPackage } from '../image/state.js';
 import { changeImage, type ChangeOptions } from './change.js';
 import { protectedPackages } from './protect.js';
 import { solveTarget } from './solve.js';
@@ -9,6 +9,8 @@ import type { TransactionResult } from './transaction.js';
 
 export interface UpdateOptions extends ChangeOptions {
   autoremove?: boolean;
+  /** Install the recommends of what lands too; undefined: `recommends:` of etc/zpkg/zpkg.yaml. */
+  withRecommends?: boolean;
 }
 
 function notInstalled(name: string, hint?: string): ZpkgError {
@@ -18,17 +20,6 @@ function notInstalled(name: string, hint?: string): ZpkgError {
 export function update(image: Image, names: string[], options: UpdateOptions): Promise<TransactionResult> {
   return changeImage(image, options, () => {
     for (const n of names) if (!getPackage(image.db, n)) throw notInstalled(n);
-    return solveTarget(image, { update: names.length ? names : true }, { autoremove: options.autoremove, ...(options.autoremove ? { protected: [...protectedPackages(image).keys()] } : {}) }, options.command, options.report);
+    return solveTarget(image, { update: names.length ? names : true }, { autoremove: options.autoremove, ...(options.autoremove ? { protected: [...protectedPackages(image).keys()] } : {}) }, options.command, options.report, { recommends: options.withRecommends });
   });
-}
-
-/** Holds keep a package at its installed version through install and update. */
-export function setHold(image: Image, names: string[], held: boolean): { name: string; version: string; held: boolean }[] {
-  const rows = names.map((n) => {
-    const row = getPackage(image.db, n);
-    if (!row) throw notInstalled(n, 'only installed packages can be held');
-    return row;
-  });
-  setHeld(image.db, rows.map((r) => r.name), held);
-  return rows.map((r) => ({ name: r.name, version: r.version, held }));
 }

@@ -21,10 +21,11 @@ import type { Digest } from '../../core/digest.js';
 import { ZpkgError, isZpkgError } from '../../core/errors.js';
 import { encodeManifest, formatMode, isPathAction, MANIFEST_FORMAT, sortActions, validateManifest, type Action, type Manifest } from '../../core/manifest.js';
 import { imagePathProblem } from '../../core/paths.js';
-import { formatAtom, formatClause } from '../../core/relation.js';
+import { formatAtom, formatClause, parseRelationField } from '../../core/relation.js';
 import { parseStanzas, stanzaToEntry } from '../../repo/debian/index.js';
 import type { BuiltPackage } from '../../repo/publish.js';
 import { deriveRelations, mergeRelations } from '../deps/index.js';
+import { weakRelations } from '../weak.js';
 import { readDeb, type DebContents } from './read.js';
 
 export interface DebOverrides {
@@ -176,6 +177,7 @@ function convert(debPath: string, deb: DebContents, workDir: string, overrides: 
     conflicts: entry.conflicts.map(formatAtom),
     provides: [...entry.provides.map(formatAtom), ...(overrides.provides ?? [])],
     replaces: entry.replaces.map(formatAtom),
+    ...debWeakRelations(stanza, bad),
     actions: sortActions(actions),
   };
   const derived = deriveRelations(manifest.actions.filter(isPathAction), blobs, { enabled: overrides.derive !== false, scripts: false });
@@ -189,4 +191,22 @@ function convert(debPath: string, deb: DebContents, workDir: string, overrides: 
   }
   const { bytes, digest } = encodeManifest(manifest);
   return { manifest, bytes, digest, blobs, workDir, files, contentBytes, warnings, deb: { package: entry.name, version: entry.version, architecture: entry.arch } };
+}
+
+/**
+ * Debian's Recommends and Suggests, as zpkg's weak relations (qualifiers and
+ * restrictions dropped as for Depends). A field zpkg cannot read is refused
+ * like a bad Depends: the package would otherwise lose a relation silently.
+ */
+function debWeakRelations(stanza: ReadonlyMap<string, string>, bad: (why: string, cause?: unknown) => ZpkgError): Pick<Manifest, 'recommends' | 'suggests'> {
+  const field = (key: string): string[] => {
+    const text = stanza.get(key);
+    if (text === undefined || text.trim() === '') return [];
+    try {
+      return parseRelationField(text).map(formatClause);
+    } catch (err) {
+      throw bad(`its ${key === 'recommends' ? 'Recommends' : 'Suggests'} field cannot be read: ${(err as Error).message}`, err);
+    }
+  };
+  return weakRelations(field('recommends'), field('suggests'));
 }

@@ -1,17 +1,45 @@
-/** `zpkg hold NAME...` / `zpkg unhold NAME...` */
+/** `zpkg hold [SPEC...] [--reason TEXT]` / `zpkg unhold NAME...` */
 import type { Command } from 'commander';
+import { table } from '../../report/table.js';
 import type { Context } from '../context.js';
 
+interface HoldLine {
+  name: string;
+  version: string | null;
+  held: boolean;
+  range: string | null;
+  reason: string | null;
+}
+
+function line(h: HoldLine): string {
+  const what = h.range ? `only ${h.range}` : h.held ? `held at ${h.version}` : 'no longer held';
+  return `${h.name}${h.version ? ` ${h.version}` : ''}: ${what}${h.reason ? ` — ${h.reason}` : ''}`;
+}
+
 export function register(program: Command, ctx: Context): void {
-  for (const [verb, held] of [['hold', true], ['unhold', false]] as const) {
-    program
-      .command(verb)
-      .description(held ? 'keep installed packages at their version through install and update' : 'let held packages move again')
-      .argument('<name...>', 'installed packages')
-      .action(async (names: string[], _o, cmd: Command) => {
-        const { setHold } = await import('../../txn/update.js');
-        const result = setHold(ctx.image(cmd, true), names, held);
-        ctx.report(cmd).result({ packages: result }, (r) => r.packages.map((p) => `${p.name} ${p.version}: ${p.held ? 'held' : 'no longer held'}`).join('\n'));
-      });
-  }
+  program
+    .command('hold')
+    .description('keep installed packages at their version, or lock a package to a range ("NAME (< 2.0)"); with no argument, list the holds')
+    .argument('[spec...]', 'NAME (keep the installed version) or "NAME (OP VERSION)" (only versions in the range land)')
+    .option('--reason <text>', 'why: shown by `zpkg hold`, `info` and `why-not`')
+    .action(async (specs: string[], opts: { reason?: string }, cmd: Command) => {
+      const { hold, listHoldViews } = await import('../../txn/holds.js');
+      const report = ctx.report(cmd);
+      if (specs.length === 0) {
+        const holds = listHoldViews(ctx.image(cmd));
+        report.result({ holds }, (r) => (r.holds.length ? table(r.holds.map((h) => [h.name, h.version ?? '-', h.range ?? (h.held ? `= ${h.version}` : ''), h.reason ?? '']), ['NAME', 'INSTALLED', 'HOLD', 'REASON']) : 'no holds'));
+        return;
+      }
+      const packages = hold(ctx.image(cmd, true), specs, opts.reason);
+      report.result({ packages }, (r) => r.packages.map(line).join('\n'));
+    });
+  program
+    .command('unhold')
+    .description('let held or locked packages move again')
+    .argument('<name...>', 'held packages')
+    .action(async (names: string[], _o, cmd: Command) => {
+      const { unhold } = await import('../../txn/holds.js');
+      const packages = unhold(ctx.image(cmd, true), names);
+      ctx.report(cmd).result({ packages }, (r) => r.packages.map(line).join('\n'));
+    });
 }

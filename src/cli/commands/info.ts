@@ -15,9 +15,10 @@ export function register(program: Command, ctx: Context): void {
         [
           `${d.name}: ${d.summary}`,
           `installed: ${d.installed ? `${d.installed.version}${d.installed.requested ? '' : ' (as a dependency)'}${d.installed.held ? ', held' : ''}, ${formatBytes(d.installed.size)}, from ${d.installed.remote ?? '?'}` : 'no'}`,
-          `available: ${d.available.map((a) => `${a.version} (${a.remote})`).join(', ') || 'none'}`,
+          `available: ${d.available.map((a) => `${a.version}${a.arch === 'all' || a.arch === d.arch ? '' : ` ${a.arch}`} (${a.remote}${a.out ? `; out: ${a.out}` : ''})`).join(', ') || 'none'}`,
+          ...(d.hold ? [`hold: ${d.hold.range ?? 'at the installed version'}${d.hold.reason ? ` — ${d.hold.reason}` : ''}`] : []),
           `arch: ${d.arch}`,
-          ...(['depends', 'conflicts', 'provides', 'replaces'] as const).filter((k) => d[k].length).map((k) => `${k}: ${d[k].join(', ')}`),
+          ...(['depends', 'conflicts', 'provides', 'replaces', 'recommends', 'suggests'] as const).filter((k) => d[k].length).map((k) => `${k}: ${d[k].join(', ')}`),
         ].join('\n'),
       );
     });

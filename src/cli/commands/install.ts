@@ -10,6 +10,7 @@ interface InstallOpts {
   dryRun?: boolean;
   unsafeIo?: boolean;
   wait: boolean;
+  withRecommends?: boolean;
 }
 
 export function register(program: Command, ctx: Context): void {
@@ -19,12 +20,13 @@ export function register(program: Command, ctx: Context): void {
     .option('-n, --dry-run', 'print the plan and change nothing')
     .option('--unsafe-io', 'skip the syncfs before commit (throwaway images only)')
     .option('--no-wait', 'fail at once when another zpkg holds the image')
+    .option('--with-recommends', 'also install what the packages recommend (default: `recommends:` in etc/zpkg/zpkg.yaml, else no)')
     .action(async (specs: string[], opts: InstallOpts & HookFlags & FetchFlags, cmd: Command) => {
       const { install } = await import('../../txn/install.js');
       const fetch = fetchOptions(opts);
       const report = ctx.report(cmd);
       const image = ctx.image(cmd, !opts.dryRun);
-      const result = await install(image, specs.map(parseSpec), { report, command: ctx.commandLine(), dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, ...hookOptions(opts), ...fetch });
+      const result = await install(image, specs.map(parseSpec), { report, command: ctx.commandLine(), dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, withRecommends: (opts as { withRecommends?: boolean }).withRecommends, ...hookOptions(opts), ...fetch });
       report.result(result, renderTransaction);
       lifecycleExitCode(result);
     });

@@ -1,5 +1,6 @@
 /** `zpkg remove NAME...` */
 import type { Command } from 'commander';
+import { ZpkgError } from '../../core/errors.js';
 import type { Context } from '../context.js';
 import { addHookOptions, addProtectedOption, hookOptions, lifecycleExitCode, type HookFlags } from './lifecycle-options.js';
 import { renderTransaction } from './render-txn.js';
@@ -17,7 +18,7 @@ interface RemoveOpts {
 export function register(program: Command, ctx: Context): void {
   addProtectedOption(addHookOptions(program.command('remove')))
     .description("remove packages: exactly their files; directories others still use stay")
-    .argument('<name...>', 'installed package names')
+    .argument('[name...]', 'installed package names (none with --autoremove: only what nothing manual needs goes)')
     .option('--cascade', 'also remove installed packages that depend on them')
     .option('--autoremove', 'also remove dependencies nothing requested needs any more')
     .option('--force', 'remove exactly these, even when installed packages depend on them')
@@ -26,6 +27,7 @@ export function register(program: Command, ctx: Context): void {
     .option('--unsafe-io', 'skip the syncfs before commit (throwaway images only)')
     .option('--no-wait', 'fail at once when another zpkg holds the image')
     .action(async (names: string[], opts: RemoveOpts & HookFlags, cmd: Command) => {
+      if (names.length === 0 && !opts.autoremove) throw new ZpkgError('E_USAGE', 'remove needs package names, or --autoremove alone', { hint: 'e.g. `zpkg remove NAME` or `zpkg remove --autoremove`' });
       const { remove } = await import('../../txn/remove.js');
       const report = ctx.report(cmd);
       const image = ctx.image(cmd, !opts.dryRun);

@@ -9,6 +9,9 @@ export function renderTransaction(r: TransactionResult): string {
   for (const p of r.upgrade) lines.push(`${verb}upgrade ${p.name} ${p.from} → ${p.to}`);
   for (const p of r.downgrade) lines.push(`${verb}downgrade ${p.name} ${p.from} → ${p.to}`);
   for (const p of r.remove) lines.push(`${verb}remove ${p.name} ${p.version}`);
+  for (const w of r.recommends?.installed ?? []) lines.push(`${w.name} ${w.version} ${r.dryRun ? 'would be' : 'was'} installed as recommended by ${w.by}`);
+  for (const w of r.recommends?.skipped ?? []) lines.push(`not installing \`${w.relation}\`, recommended by ${w.by}: ${w.why ?? 'pass --with-recommends (or set `recommends: true` in etc/zpkg/zpkg.yaml)'}`);
+  for (const w of r.recommends?.suggested ?? []) lines.push(`${w.by} suggests \`${w.relation}\``);
   if (r.withoutManifest.length) lines.push(`${r.withoutManifest.length} package(s) come from a catalog-only repository: their paths, hooks and services are unknown and they cannot be installed (${r.withoutManifest.slice(0, 3).map((p) => p.name).join(', ')}${r.withoutManifest.length > 3 ? ', …' : ''})`);
   for (const p of r.newConfig) lines.push(`config file ${p} was changed locally: kept it; the new version is ${p}.zpkg-new`);
   for (const p of r.keptConfig) lines.push(`config file ${p} was changed locally: kept it`);

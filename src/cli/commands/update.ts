@@ -20,11 +20,12 @@ export function register(program: Command, ctx: Context): void {
     .option('-n, --dry-run', 'print the plan and change nothing')
     .option('--unsafe-io', 'skip the syncfs before commit (throwaway images only)')
     .option('--no-wait', 'fail at once when another zpkg holds the image')
+    .option('--with-recommends', 'also install what the packages that land recommend (default: `recommends:` in etc/zpkg/zpkg.yaml, else no)')
     .action(async (names: string[], opts: UpdateOpts & HookFlags & FetchFlags, cmd: Command) => {
       const { update } = await import('../../txn/update.js');
       const fetch = fetchOptions(opts);
       const report = ctx.report(cmd);
-      const result = await update(ctx.image(cmd, !opts.dryRun), names, { report, command: ctx.commandLine(), autoremove: opts.autoremove, dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, ...hookOptions(opts), ...fetch });
+      const result = await update(ctx.image(cmd, !opts.dryRun), names, { report, command: ctx.commandLine(), autoremove: opts.autoremove, dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, withRecommends: (opts as { withRecommends?: boolean }).withRecommends, ...hookOptions(opts), ...fetch });
       report.result(result, renderTransaction);
       lifecycleExitCode(result);
     });
