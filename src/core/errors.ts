@@ -85,7 +85,9 @@ export type ErrorCode =
   /** An output directory holds files zpkg did not write (`repo site --out`): refused rather than overwritten. */
   | 'E_OUTPUT_CONFLICT'
   /** A repository is in a format this zpkg does not read: an older one (`zpkg repo upgrade` converts it) or a newer one. */
-  | 'E_REPO_FORMAT';
+  | 'E_REPO_FORMAT'
+  /** An interrupted transaction could not be finished or undone (the filesystem refused a step): its journal is kept and `zpkg recover` resumes it. */
+  | 'E_RECOVERY_FAILED';
 
 export interface ErrorOptions {
   hint?: string;

@@ -100,6 +100,7 @@ export function computeChangeset(input: ChangesetInput): Changeset {
       claims.set(a.path, { pkg: change, type: a.type });
     }
   }
+  refuseNestedClaims(input.installs, claims);
 
   /** Whether the installed owner of a path lets go of it in this transaction. */
   const ownerReleases = (owner: string, path: string, taker: PreparedPackage): boolean => {
@@ -118,6 +119,11 @@ export function computeChangeset(input: ChangesetInput): Changeset {
       if (declared && !have.declared) Object.assign(have, { mode, uid, gid, declared });
       return;
     }
+    // An installed package's claim is the conflict to name, before what its file on disk is.
+    const owner = fileAt(path);
+    if (owner && !leaving.has(owner.package) && !(upgrading.has(owner.package) && !claimsFile(upgrading.get(owner.package)!, path))) {
+      throw conflict(`${change.name} ${change.version} delivers the directory \`${path}\`, which ${owner.package} installed as a ${owner.type}`);
+    }
     const st = disk.stat(path);
     if (st?.isSymbolicLink() && !disk.staysInside(path)) {
       throw new ZpkgError('E_PATH_UNSAFE', `${change.name} ${change.version} delivers the directory \`${path}\`, but in the image it is a symlink that leaves the image`, {
@@ -126,10 +132,6 @@ export function computeChangeset(input: ChangesetInput): Changeset {
     }
     if (st && !st.isDirectory() && !st.isSymbolicLink()) {
       throw conflict(`${change.name} ${change.version} delivers the directory \`${path}\`, but the image has a file there`);
-    }
-    const owner = fileAt(path);
-    if (owner && !leaving.has(owner.package) && !(upgrading.has(owner.package) && !claimsFile(upgrading.get(owner.package)!, path))) {
-      throw conflict(`${change.name} ${change.version} delivers the directory \`${path}\`, which ${owner.package} installed as a ${owner.type}`);
     }
     const op: DirOp = { path, package: change.name, mode, uid, gid, create: st === null, declared };
     dirSeen.set(key, op);
@@ -245,6 +247,26 @@ export function computeChangeset(input: ChangesetInput): Changeset {
     cs.dropDirs.push(...dirsOf(db, pkg.name));
   }
   return cs;
+}
+
+/**
+ * A path under another path the transaction delivers as a file, link or
+ * hardlink (link `L` and file `L/x`, file `F` and file `F/y`) is a conflict:
+ * its implicit parent directory is a claim of its own. Claims against
+ * installed packages are checked where the parent directories are planned.
+ */
+function refuseNestedClaims(installs: readonly PreparedPackage[], claims: ReadonlyMap<string, { pkg: PreparedPackage; type: string }>): void {
+  for (const change of installs) {
+    for (const a of change.manifest.actions) {
+      if (!isPathAction(a)) continue;
+      for (const parent of parentsOf(a.path)) {
+        const above = claims.get(parent);
+        if (!above || above.type === 'dir') continue;
+        const who = above.pkg === change ? `${change.name} ${change.version} delivers` : `${above.pkg.name} ${above.pkg.version} delivers`;
+        throw conflict(`${who} \`${parent}\` as a ${above.type}, and ${change.name} ${change.version} delivers \`${a.path}\` under it`, 'a path cannot be both a file (or link) and a directory; one of the packages must change');
+      }
+    }
+  }
 }
 
 /**
