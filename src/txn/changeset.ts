@@ -16,6 +16,7 @@ import type Database from 'better-sqlite3';
 import { allDirs, allFiles, dirsOf, filesOf, getPackage, type DirRow, type FileRow, type PackageRow } from '../image/state.js';
 import { blobCachePath } from '../image/cache.js';
 import type { Ids } from '../image/accounts.js';
+import { NAME_MAX } from './journal.js';
 import type { Changeset, DirOp, PreparedPackage, PutOp } from './types.js';
 
 export interface ChangesetInput {
@@ -93,6 +94,7 @@ export function computeChangeset(input: ChangesetInput): Changeset {
   for (const change of input.installs) {
     for (const a of change.manifest.actions) {
       if (!isPathAction(a)) continue;
+      refuseLongName(change, a.path);
       const prev = claims.get(a.path);
       if (prev && (prev.type !== 'dir' || a.type !== 'dir')) {
         throw conflict(`${prev.pkg.name} ${prev.pkg.version} and ${change.name} ${change.version} both deliver \`${a.path}\``);
@@ -176,7 +178,7 @@ export function computeChangeset(input: ChangesetInput): Changeset {
         }
       }
       if (a.type === 'dir') {
-        addDir(a.path, change, parseMode(a.mode), ids.uid(a.owner, where(a.path)), ids.gid(a.group, where(a.path)), true);
+        addDir(a.path, change, parseMode(a.mode), ids.uid(a.owner, where(a.path), a.uid), ids.gid(a.group, where(a.path), a.gid), true);
         continue;
       }
       for (const parent of parentsOf(a.path)) if (!declaredDirs.has(parent)) addDir(parent, change, 0o755, 0, 0, false);
@@ -201,8 +203,8 @@ export function computeChangeset(input: ChangesetInput): Changeset {
       const op: PutOp = {
         action: a,
         package: change.name,
-        uid: a.type === 'hardlink' ? 0 : ids.uid(a.owner, where(a.path)),
-        gid: a.type === 'hardlink' ? 0 : ids.gid(a.group, where(a.path)),
+        uid: a.type === 'hardlink' ? 0 : ids.uid(a.owner, where(a.path), a.uid),
+        gid: a.type === 'hardlink' ? 0 : ids.gid(a.group, where(a.path), a.gid),
         mode: a.type === 'file' ? parseMode(a.mode) : 0,
         dest: a.path,
         existed: st !== null,
@@ -247,6 +249,15 @@ export function computeChangeset(input: ChangesetInput): Changeset {
     cs.dropDirs.push(...dirsOf(db, pkg.name));
   }
   return cs;
+}
+
+/** A name no Linux filesystem takes (over NAME_MAX bytes) is refused by name before anything is staged. */
+function refuseLongName(change: PreparedPackage, path: string): void {
+  const long = path.split('/').find((c) => Buffer.byteLength(c) > NAME_MAX);
+  if (!long) return;
+  throw new ZpkgError('E_MANIFEST_INVALID', `${change.name} ${change.version} delivers \`${path}\`, whose name \`${long.slice(0, 32)}…\` is ${Buffer.byteLength(long)} bytes: file names are at most ${NAME_MAX} bytes`, {
+    hint: 'the package cannot be installed on any Linux filesystem; its publisher must rename the file',
+  });
 }
 
 /**
