@@ -78,13 +78,17 @@ export async function prepareLanding(image: Image, landing: Landing, keep: boole
  * The catalog is what the solver decided on, so it is authoritative: the
  * manifest that lands must carry the same relations, or the image would hold
  * a package whose recorded relations (the manifest's) make a later `remove`
- * or `update` unsatisfiable. Compared as sets of canonical texts.
+ * or `update` unsatisfiable. Compared as sets of canonical texts; for
+ * conflicts, the manifest's must be a subset (the solver's overlap conflicts
+ * come on top).
  */
 function refuseDisagreement(landing: Landing, catalog: Relations, manifest: Manifest): void {
   for (const kind of ['depends', 'conflicts', 'provides', 'replaces'] as const) {
     const said = [...catalog[kind]].sort();
     const has = [...manifest[kind]].sort();
     if (said.length === has.length && said.every((r, i) => r === has[i])) continue;
+    // The solver adds conflicts of its own (packages delivering one path, solver/overlaps.ts): the manifest's must be among them.
+    if (kind === 'conflicts' && has.every((r) => said.includes(r))) continue;
     const show = (list: string[]): string => (list.length ? list.map((r) => `\`${r}\``).join(', ') : 'nothing');
     throw new ZpkgError('E_REPO_INVALID', `remote \`${landing.remote}\`: the catalog and the manifest of ${landing.name} ${landing.version} disagree on \`${kind}\`: the catalog says ${show(said)}, the manifest ${show(has)}`, {
       hint: 'the repository is damaged or was tampered with (the catalog decides what is installed, the manifest must match it); nothing was changed',
