@@ -98,7 +98,9 @@ export type ErrorCode =
    * `exclude:` of etc/zpkg/zpkg.yaml, or a hold's range (`hold "NAME (< 2.0)"`);
    * also a hold whose range leaves out the installed version.
    */
-  | 'E_EXCLUDED';
+  | 'E_EXCLUDED'
+  /** An interrupted transaction could not be finished or undone (the filesystem refused a step): its journal is kept and `zpkg recover` resumes it. */
+  | 'E_RECOVERY_FAILED';
 
 export interface ErrorOptions {
   hint?: string;

@@ -21,6 +21,9 @@ export interface DirAction {
   mode: string;
   owner: string;
   group: string;
+  /** The numeric ids the package's archive carried (a .deb's tar): used, with a warning, when `owner`/`group` does not exist in the image (as dpkg and tar do). */
+  uid?: number;
+  gid?: number;
 }
 
 export interface FileAction {
@@ -35,6 +38,9 @@ export interface FileAction {
   config?: true;
   /** Services to restart when this file changes (IPS's restart_fmri). */
   restart?: string[];
+  /** The numeric ids the package's archive carried (a .deb's tar): used, with a warning, when `owner`/`group` does not exist in the image (as dpkg and tar do). */
+  uid?: number;
+  gid?: number;
 }
 
 export interface LinkAction {
@@ -43,6 +49,9 @@ export interface LinkAction {
   target: string;
   owner: string;
   group: string;
+  /** The numeric ids the package's archive carried (a .deb's tar): used, with a warning, when `owner`/`group` does not exist in the image (as dpkg and tar do). */
+  uid?: number;
+  gid?: number;
 }
 
 export interface HardlinkAction {
@@ -132,9 +141,9 @@ export function encodeManifest(m: Manifest): { bytes: Buffer; digest: Digest } {
 
 const MANIFEST_KEYS = new Set(['format', 'name', 'version', 'arch', 'summary', 'description', 'license', 'depends', 'conflicts', 'provides', 'replaces', 'recommends', 'suggests', 'actions', 'hooks', 'services', 'essential']);
 const ACTION_KEYS: Record<ActionType, { required: string[]; optional: string[] }> = {
-  dir: { required: ['type', 'path', 'mode', 'owner', 'group'], optional: [] },
-  file: { required: ['type', 'path', 'mode', 'owner', 'group', 'size', 'digest'], optional: ['config', 'restart'] },
-  link: { required: ['type', 'path', 'target', 'owner', 'group'], optional: [] },
+  dir: { required: ['type', 'path', 'mode', 'owner', 'group'], optional: ['uid', 'gid'] },
+  file: { required: ['type', 'path', 'mode', 'owner', 'group', 'size', 'digest'], optional: ['config', 'restart', 'uid', 'gid'] },
+  link: { required: ['type', 'path', 'target', 'owner', 'group'], optional: ['uid', 'gid'] },
   hardlink: { required: ['type', 'path', 'target'], optional: [] },
   user: { required: ['type', 'name'], optional: ['uid', 'group', 'home', 'shell', 'gecos'] },
   group: { required: ['type', 'name'], optional: ['gid'] },
@@ -195,6 +204,9 @@ function validateAction(raw: unknown, index: number, pkg: string): Action {
   if (type !== 'hardlink') {
     checkAccount(raw.owner, 'owner', where, pkg);
     checkAccount(raw.group, 'group', where, pkg);
+    for (const k of ['uid', 'gid'] as const) {
+      if (raw[k] !== undefined && (!Number.isInteger(raw[k]) || (raw[k] as number) < 0 || (raw[k] as number) > 0xfffffffe)) fail(`${where}: \`${k}\` must be an integer id`, pkg);
+    }
   }
   if (type === 'dir' || type === 'file') checkMode(raw.mode, where, pkg);
   if (type === 'file') {

@@ -48,21 +48,29 @@ export function readAccounts(root: string): AccountTable {
 
 /** Resolves owner and group names of actions to ids. */
 export interface Ids {
-  uid(name: string, where: string): number;
-  gid(name: string, where: string): number;
+  /** The id of NAME; when the image has no such account, FALLBACK (the archive's numeric id) if given, else a refusal. */
+  uid(name: string, where: string, fallback?: number): number;
+  gid(name: string, where: string, fallback?: number): number;
 }
 
 /**
  * Ids by the image's own account files, plus accounts a transaction is about
  * to create; numeric names pass through; `root` is 0 even in an empty image.
  */
-export function imageIds(root: string, created?: { groups: readonly { name: string; gid: number }[]; users: readonly { name: string; uid: number }[] }): Ids {
+export function imageIds(root: string, created?: { groups: readonly { name: string; gid: number }[]; users: readonly { name: string; uid: number }[] }, onFallback?: (warning: string) => void): Ids {
   const table = readAccounts(root);
   for (const g of created?.groups ?? []) table.groups.set(g.name, g.gid);
   for (const u of created?.users ?? []) table.users.set(u.name, u.uid);
-  const lookup = (map: Map<string, number>, kind: 'user' | 'group') => (name: string, where: string): number => {
+  const warned = new Set<string>();
+  const lookup = (map: Map<string, number>, kind: 'user' | 'group') => (name: string, where: string, fallback?: number): number => {
     if (/^[0-9]+$/.test(name)) return Number(name);
     const id = map.get(name);
+    if (id === undefined && fallback !== undefined) {
+      // As dpkg and tar do: the numeric id the archive carries; said once per account.
+      if (!warned.has(`${kind}\0${name}`)) onFallback?.(`${where}: ${kind} \`${name}\` does not exist in the image; the archive's numeric id ${fallback} is used (and recorded)`);
+      warned.add(`${kind}\0${name}`);
+      return fallback;
+    }
     if (id === undefined) {
       throw new ZpkgError('E_MANIFEST_INVALID', `${where}: ${kind} \`${name}\` does not exist in the image`, {
         hint: `the image's etc/${kind === 'user' ? 'passwd' : 'group'} has no such entry; a package that creates it must be installed first`,

@@ -8,8 +8,9 @@
 import { chmodSync, chownSync, linkSync, lstatSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
+import { ZpkgError } from '../core/errors.js';
 import { dirOwners } from '../image/state.js';
-import { crashPoint } from './crash-point.js';
+import { crashPoint, failPoint } from './crash-point.js';
 import { backupName, type Journal, type JournalDir } from './journal.js';
 import type { Staged } from './stage.js';
 import type { Changeset } from './types.js';
@@ -96,15 +97,33 @@ export function apply(root: string, db: Database.Database, cs: Changeset, staged
   for (const [dest, tmp] of staged.temps) {
     if (only && !only.has(owner.get(dest)!)) continue;
     const abs = join(root, dest);
-    if (existed.get(dest)) missingOk(() => linkSync(abs, join(root, backupName(dest, journal.txid))));
-    renameSync(tmp, abs);
+    step(dest, 'putting it in place', () => {
+      if (existed.get(dest)) missingOk(() => linkSync(abs, join(root, backupName(dest, journal.txid))));
+      failPoint('apply', abs);
+      renameSync(tmp, abs);
+    });
     staged.temps.delete(dest);
     crashPoint('apply');
   }
   if (only) return;
   for (const path of journal.deletes) {
-    missingOk(() => renameSync(join(root, path), join(root, backupName(path, journal.txid))));
+    step(path, 'removing it', () => {
+      failPoint('apply', join(root, path));
+      missingOk(() => renameSync(join(root, path), join(root, backupName(path, journal.txid))));
+    });
     crashPoint('apply');
+  }
+}
+
+/** A step of apply that failed becomes a typed error naming the image path and the system's reason (the caller undoes the transaction). */
+function step(path: string, doing: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new ZpkgError('E_IO', `\`${path}\` could not be applied (${doing}): ${e.code ?? 'error'}: ${e.message.replace(/^\w+: /, '')}`, {
+      details: { path, errno: e.code },
+    });
   }
 }
 

@@ -16,6 +16,7 @@ import type Database from 'better-sqlite3';
 import { allDirs, allFiles, dirsOf, filesOf, getPackage, type DirRow, type FileRow, type PackageRow } from '../image/state.js';
 import { blobCachePath } from '../image/cache.js';
 import type { Ids } from '../image/accounts.js';
+import { NAME_MAX } from './journal.js';
 import type { Changeset, DirOp, PreparedPackage, PutOp } from './types.js';
 
 export interface ChangesetInput {
@@ -93,6 +94,7 @@ export function computeChangeset(input: ChangesetInput): Changeset {
   for (const change of input.installs) {
     for (const a of change.manifest.actions) {
       if (!isPathAction(a)) continue;
+      refuseLongName(change, a.path);
       const prev = claims.get(a.path);
       if (prev && (prev.type !== 'dir' || a.type !== 'dir')) {
         throw conflict(`${prev.pkg.name} ${prev.pkg.version} and ${change.name} ${change.version} both deliver \`${a.path}\``);
@@ -100,6 +102,7 @@ export function computeChangeset(input: ChangesetInput): Changeset {
       claims.set(a.path, { pkg: change, type: a.type });
     }
   }
+  refuseNestedClaims(input.installs, claims);
 
   /** Whether the installed owner of a path lets go of it in this transaction. */
   const ownerReleases = (owner: string, path: string, taker: PreparedPackage): boolean => {
@@ -118,6 +121,11 @@ export function computeChangeset(input: ChangesetInput): Changeset {
       if (declared && !have.declared) Object.assign(have, { mode, uid, gid, declared });
       return;
     }
+    // An installed package's claim is the conflict to name, before what its file on disk is.
+    const owner = fileAt(path);
+    if (owner && !leaving.has(owner.package) && !(upgrading.has(owner.package) && !claimsFile(upgrading.get(owner.package)!, path))) {
+      throw conflict(`${change.name} ${change.version} delivers the directory \`${path}\`, which ${owner.package} installed as a ${owner.type}`);
+    }
     const st = disk.stat(path);
     if (st?.isSymbolicLink() && !disk.staysInside(path)) {
       throw new ZpkgError('E_PATH_UNSAFE', `${change.name} ${change.version} delivers the directory \`${path}\`, but in the image it is a symlink that leaves the image`, {
@@ -126,10 +134,6 @@ export function computeChangeset(input: ChangesetInput): Changeset {
     }
     if (st && !st.isDirectory() && !st.isSymbolicLink()) {
       throw conflict(`${change.name} ${change.version} delivers the directory \`${path}\`, but the image has a file there`);
-    }
-    const owner = fileAt(path);
-    if (owner && !leaving.has(owner.package) && !(upgrading.has(owner.package) && !claimsFile(upgrading.get(owner.package)!, path))) {
-      throw conflict(`${change.name} ${change.version} delivers the directory \`${path}\`, which ${owner.package} installed as a ${owner.type}`);
     }
     const op: DirOp = { path, package: change.name, mode, uid, gid, create: st === null, declared };
     dirSeen.set(key, op);
@@ -174,7 +178,7 @@ export function computeChangeset(input: ChangesetInput): Changeset {
         }
       }
       if (a.type === 'dir') {
-        addDir(a.path, change, parseMode(a.mode), ids.uid(a.owner, where(a.path)), ids.gid(a.group, where(a.path)), true);
+        addDir(a.path, change, parseMode(a.mode), ids.uid(a.owner, where(a.path), a.uid), ids.gid(a.group, where(a.path), a.gid), true);
         continue;
       }
       for (const parent of parentsOf(a.path)) if (!declaredDirs.has(parent)) addDir(parent, change, 0o755, 0, 0, false);
@@ -199,8 +203,8 @@ export function computeChangeset(input: ChangesetInput): Changeset {
       const op: PutOp = {
         action: a,
         package: change.name,
-        uid: a.type === 'hardlink' ? 0 : ids.uid(a.owner, where(a.path)),
-        gid: a.type === 'hardlink' ? 0 : ids.gid(a.group, where(a.path)),
+        uid: a.type === 'hardlink' ? 0 : ids.uid(a.owner, where(a.path), a.uid),
+        gid: a.type === 'hardlink' ? 0 : ids.gid(a.group, where(a.path), a.gid),
         mode: a.type === 'file' ? parseMode(a.mode) : 0,
         dest: a.path,
         existed: st !== null,
@@ -245,6 +249,35 @@ export function computeChangeset(input: ChangesetInput): Changeset {
     cs.dropDirs.push(...dirsOf(db, pkg.name));
   }
   return cs;
+}
+
+/** A name no Linux filesystem takes (over NAME_MAX bytes) is refused by name before anything is staged. */
+function refuseLongName(change: PreparedPackage, path: string): void {
+  const long = path.split('/').find((c) => Buffer.byteLength(c) > NAME_MAX);
+  if (!long) return;
+  throw new ZpkgError('E_MANIFEST_INVALID', `${change.name} ${change.version} delivers \`${path}\`, whose name \`${long.slice(0, 32)}…\` is ${Buffer.byteLength(long)} bytes: file names are at most ${NAME_MAX} bytes`, {
+    hint: 'the package cannot be installed on any Linux filesystem; its publisher must rename the file',
+  });
+}
+
+/**
+ * A path under another path the transaction delivers as a file, link or
+ * hardlink (link `L` and file `L/x`, file `F` and file `F/y`) is a conflict:
+ * its implicit parent directory is a claim of its own. Claims against
+ * installed packages are checked where the parent directories are planned.
+ */
+function refuseNestedClaims(installs: readonly PreparedPackage[], claims: ReadonlyMap<string, { pkg: PreparedPackage; type: string }>): void {
+  for (const change of installs) {
+    for (const a of change.manifest.actions) {
+      if (!isPathAction(a)) continue;
+      for (const parent of parentsOf(a.path)) {
+        const above = claims.get(parent);
+        if (!above || above.type === 'dir') continue;
+        const who = above.pkg === change ? `${change.name} ${change.version} delivers` : `${above.pkg.name} ${above.pkg.version} delivers`;
+        throw conflict(`${who} \`${parent}\` as a ${above.type}, and ${change.name} ${change.version} delivers \`${a.path}\` under it`, 'a path cannot be both a file (or link) and a directory; one of the packages must change');
+      }
+    }
+  }
 }
 
 /**

@@ -1,2 +1,2 @@
 /** The crash harness's fault injection lives in fs/ so every layer (txn, repo upgrade) can name its kill points. */
-export { crashPoint } from '../fs/crash-point.js';
+export { crashPoint, failPoint } from '../fs/crash-point.js';

@@ -11,6 +11,7 @@
  * The commit marker is the history row carrying the journal's txid: SQLite
  * commits it atomically with the new state.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ZpkgError } from '../core/errors.js';
@@ -44,14 +45,28 @@ export interface Journal {
   changedDirs: JournalDir[];
 }
 
-export function tempName(dest: string, txid: string): string {
+/** The longest file name Linux filesystems take (NAME_MAX, in bytes). */
+export const NAME_MAX = 255;
+
+/**
+ * A hidden name beside DEST: `.NAME` + suffix, or, when that would pass
+ * NAME_MAX (a legitimate 250-byte name), `.` + a digest of NAME + suffix —
+ * derived from DEST alone, so recovery finds it again from the journal.
+ */
+function beside(dest: string, suffix: string): string {
   const dir = dirname(dest);
-  return join(dir === '.' ? '' : dir, `.${basename(dest)}.zpkg-${txid}`);
+  const base = basename(dest);
+  let name = `.${base}${suffix}`;
+  if (Buffer.byteLength(name) > NAME_MAX) name = `.${createHash('sha256').update(base).digest('hex').slice(0, 32)}${suffix}`;
+  return join(dir === '.' ? '' : dir, name);
+}
+
+export function tempName(dest: string, txid: string): string {
+  return beside(dest, `.zpkg-${txid}`);
 }
 
 export function backupName(dest: string, txid: string): string {
-  const dir = dirname(dest);
-  return join(dir === '.' ? '' : dir, `.${basename(dest)}.zpkg-old-${txid}`);
+  return beside(dest, `.zpkg-old-${txid}`);
 }
 
 export function journalDir(state: string): string {

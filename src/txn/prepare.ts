@@ -18,7 +18,8 @@ import { planAccounts, type AccountPlan } from './account-actions.js';
 import { computeChangeset } from './changeset.js';
 import { blobsToFetch, fetchBlobs, type FetchResult } from './fetch.js';
 import { fetchManifest } from './manifests.js';
-import type { Landing, Target } from './target.js';
+import type { Landing, Relations, Target } from './target.js';
+import type { Manifest } from '../core/manifest.js';
 import type { Changeset, PreparedPackage } from './types.js';
 import { stopwatch } from './stopwatch.js';
 
@@ -69,7 +70,31 @@ export async function prepareLanding(image: Image, landing: Landing, keep: boole
   if (got.manifest.name !== landing.name || got.manifest.version !== landing.version) {
     throw new ZpkgError('E_REPO_INVALID', `remote \`${landing.remote}\`: the catalog says ${landing.name} ${landing.version}, its manifest says ${got.manifest.name} ${got.manifest.version}`);
   }
+  if (landing.catalog) refuseDisagreement(landing, landing.catalog, got.manifest);
   return { ...landing, manifest: got.manifest, digest: landing.manifest, manifestBytes: got.bytes, blobReader, ...(got.map ? { map: got.map } : {}) };
+}
+
+/**
+ * The catalog is what the solver decided on, so it is authoritative: the
+ * manifest that lands must carry the same relations, or the image would hold
+ * a package whose recorded relations (the manifest's) make a later `remove`
+ * or `update` unsatisfiable. Compared as sets of canonical texts; for
+ * conflicts, the manifest's must be a subset (the solver's overlap conflicts
+ * come on top).
+ */
+function refuseDisagreement(landing: Landing, catalog: Relations, manifest: Manifest): void {
+  for (const kind of ['depends', 'conflicts', 'provides', 'replaces'] as const) {
+    const said = [...catalog[kind]].sort();
+    const has = [...manifest[kind]].sort();
+    if (said.length === has.length && said.every((r, i) => r === has[i])) continue;
+    // The solver adds conflicts of its own (packages delivering one path, solver/overlaps.ts): the manifest's must be among them.
+    if (kind === 'conflicts' && has.every((r) => said.includes(r))) continue;
+    const show = (list: string[]): string => (list.length ? list.map((r) => `\`${r}\``).join(', ') : 'nothing');
+    throw new ZpkgError('E_REPO_INVALID', `remote \`${landing.remote}\`: the catalog and the manifest of ${landing.name} ${landing.version} disagree on \`${kind}\`: the catalog says ${show(said)}, the manifest ${show(has)}`, {
+      hint: 'the repository is damaged or was tampered with (the catalog decides what is installed, the manifest must match it); nothing was changed',
+      details: { package: landing.name, version: landing.version, kind, catalog: said, manifest: has },
+    });
+  }
 }
 
 export async function prepare(image: Image, target: Target, options: PrepareOptions): Promise<Prepared> {
@@ -94,7 +119,11 @@ export async function prepare(image: Image, target: Target, options: PrepareOpti
 
   t = stopwatch();
   const accounts = planAccounts(image.paths.root, packages.filter((p) => !p.repair).map((p) => p.manifest));
-  const changeset = computeChangeset({ db: image.db, root: image.paths.root, cacheDir: image.paths.cache, ids: imageIds(image.paths.root, accounts), installs: packages, removes: target.remove, purge: target.purge, overwrite: options.overwrite });
+  const idWarning = (w: string): void => {
+    report.warn(w);
+    (target.warnings ??= []).push(w);
+  };
+  const changeset = computeChangeset({ db: image.db, root: image.paths.root, cacheDir: image.paths.cache, ids: imageIds(image.paths.root, accounts, idWarning), installs: packages, removes: target.remove, purge: target.purge, overwrite: options.overwrite });
   seconds.plan = t();
 
   t = stopwatch();

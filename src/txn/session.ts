@@ -27,7 +27,12 @@ export interface Recovery {
 
 async function recoverUnderLock(image: Image, options: SessionOptions, announce: boolean): Promise<Recovery> {
   const recovered = recoverImage(image);
-  if (announce) for (const r of recovered) options.report.info(`recovered the interrupted transaction ${r.txid} (${r.command}): ${r.outcome}`);
+  if (announce) {
+    for (const r of recovered) {
+      options.report.info(`recovered the interrupted transaction ${r.txid} (${r.command}): ${r.outcome}`);
+      for (const note of r.left) options.report.warn(note);
+    }
+  }
   const lifecycles = await resumeLifecycles(image, options.report, options.serviceManager);
   return { recovered, lifecycles };
 }

@@ -14,7 +14,7 @@ import type { Report } from '../report/report.js';
 import { addOverlapConflicts, buildPool, explainOverlaps, solve, type Overlap, type Plan, type SolvePolicy, type SolveRequest } from '../solver/index.js';
 import { admitFor, imagePolicy, refusedError, refusedNotes } from './admission.js';
 import { applyWeak, type WeakOutcome } from './recommends.js';
-import type { Landing, Target } from './target.js';
+import { catalogRelations, type Landing, type Target } from './target.js';
 
 export function noRemotes(image: Image): ZpkgError {
   return new ZpkgError('E_NO_REMOTES', `image ${image.paths.root} has no remotes to install from`, { hint: 'add one with `zpkg remote add NAME URL --key KEY`' });
@@ -101,11 +101,11 @@ export function targetOfPlan(image: Image, plan: Plan & { weak?: WeakOutcome }, 
   const requested = new Map(plan.result.map((r) => [r.name, r.requested]));
   const land: Landing[] = [];
   for (const step of plan.install) {
-    land.push({ name: step.name, version: step.version, manifest: step.entry.manifest, remote: step.entry.remote, requested: requested.get(step.name) ?? false, held: false });
+    land.push({ name: step.name, version: step.version, manifest: step.entry.manifest, remote: step.entry.remote, requested: requested.get(step.name) ?? false, held: false, catalog: catalogRelations(step.entry) });
   }
   for (const step of [...plan.upgrade, ...plan.downgrade]) {
     const from = getPackage(image.db, step.name)!;
-    land.push({ name: step.name, version: step.to, manifest: step.entry.manifest, remote: step.entry.remote, requested: requested.get(step.name) ?? false, held: from.held, from });
+    land.push({ name: step.name, version: step.to, manifest: step.entry.manifest, remote: step.entry.remote, requested: requested.get(step.name) ?? false, held: from.held, from, catalog: catalogRelations(step.entry) });
   }
   return {
     command,

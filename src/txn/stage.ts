@@ -9,7 +9,7 @@
  * is staged, the packs fetch left under the cache's tmp/ — every blob read
  * from them now checked — are renamed into the cache.
  */
-import { mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { lstatSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { chmod, chown, lchown, link, mkdir, rm, rmdir, symlink } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -212,9 +212,7 @@ export async function stage(root: string, cs: Changeset, options: StageOptions):
         staged.temps.set(op.dest, tmp);
         if (options.chown && (op.uid !== 0 || op.gid !== 0)) await lchown(tmp, op.uid, op.gid);
       } else {
-        const target = staged.temps.get(op.action.target);
-        if (!target) throw new ZpkgError('E_MANIFEST_INVALID', `hardlink \`${op.action.path}\` (${op.package}): target \`${op.action.target}\` is not staged`);
-        await link(target, tmp);
+        await link(hardlinkSource(root, op, staged), tmp);
         staged.temps.set(op.dest, tmp);
       }
       options.onFile?.(0);
@@ -226,6 +224,30 @@ export async function stage(root: string, cs: Changeset, options: StageOptions):
     throw err;
   }
   return staged;
+}
+
+/**
+ * What a hardlink is linked to: its target as this transaction stages it at
+ * its own path, else the target as it stands in the image — a config file
+ * kept because an administrator changed it (its new version staged as
+ * `.zpkg-new`), or an intact file a repair does not rewrite. Only a regular
+ * file is ever linked.
+ */
+function hardlinkSource(root: string, op: PutOp, staged: Staged): string {
+  const target = (op.action as { target: string }).target;
+  const temp = staged.temps.get(target);
+  if (temp) return temp;
+  const abs = join(root, target);
+  let st;
+  try {
+    st = lstatSync(abs);
+  } catch {
+    st = undefined;
+  }
+  if (st?.isFile()) return abs;
+  throw new ZpkgError('E_FILE_CONFLICT', `hardlink \`${op.action.path}\` (${op.package}): its target \`${target}\` is ${st ? 'not a regular file' : 'missing'} in the image and not delivered by this transaction`, {
+    hint: `run \`zpkg fix ${op.package}\` to write the package's files again`,
+  });
 }
 
 /** Removes staged temporaries and directories this transaction created. */

@@ -16,7 +16,7 @@ import { admitFor, refusedError, type Admitted } from './admission.js';
 import { changeImage, type ChangeOptions } from './change.js';
 import { isAdoptedBase } from './protect.js';
 import { noRemotes } from './solve.js';
-import type { Landing, Target } from './target.js';
+import { catalogRelations, type Landing, type Target } from './target.js';
 import type { TransactionResult } from './transaction.js';
 
 /** One package and version the image must hold. */
@@ -100,7 +100,7 @@ export async function syncTarget(image: Image, source: SyncSource | SyncPin[], o
     }
     const c = lookup(await admittedCandidates(), pin);
     finalSet.push(c);
-    land.push({ name: pin.name, version: pin.version, manifest: c.manifest, remote: c.remote, requested: pin.requested, held: have?.held ?? false, ...(have ? { from: have } : {}) });
+    land.push({ name: pin.name, version: pin.version, manifest: c.manifest, remote: c.remote, requested: pin.requested, held: have?.held ?? false, ...(have ? { from: have } : {}), catalog: catalogRelations(c) });
   }
   const wanted = new Set(pins.map((p) => p.name));
   // The adopted base is in every set: a release set describes what repositories deliver, never the base below it.

@@ -5,7 +5,9 @@
  * what it needs. A target names packages by manifest digest and remote; it
  * holds no manifests and has done no I/O against a repository.
  */
+import type { CatalogEntry } from '../core/catalog.js';
 import type { Digest } from '../core/digest.js';
+import { formatAtom, formatClause } from '../core/relation.js';
 import type { GenerationPackage, PackageRow } from '../image/state.js';
 import type { WeakOutcome } from './recommends.js';
 
@@ -17,6 +19,8 @@ export interface Landing extends Omit<GenerationPackage, 'manifest'> {
   /** Absent for an entry of a catalog-only repository: it can be planned, never installed. */
   manifest: Digest | undefined;
   from?: PackageRow;
+  /** The relations the catalog gave the solver (absent when the landing came from elsewhere: a generation, a repair): the manifest must say the same. */
+  catalog?: Relations;
   /** `fix`: only these paths of the installed version are written again; no hooks run. */
   repair?: { paths: ReadonlySet<string> };
 }
@@ -34,4 +38,17 @@ export interface Target {
   weak?: WeakOutcome;
   /** Notes about the target for the person (a forced removal that breaks dependents, say). */
   warnings?: string[];
+}
+
+/** A package's relations in their canonical text (as a manifest stores them). */
+export interface Relations {
+  depends: string[];
+  conflicts: string[];
+  provides: string[];
+  replaces: string[];
+}
+
+/** The relations of a catalog entry, in a manifest's canonical text. */
+export function catalogRelations(entry: CatalogEntry): Relations {
+  return { depends: entry.depends.map(formatClause), conflicts: entry.conflicts.map(formatAtom), provides: entry.provides.map(formatAtom), replaces: entry.replaces.map(formatAtom) };
 }

@@ -32,7 +32,7 @@ import { noSpace } from './failures.js';
 import { removeJournal, writeJournal } from './journal.js';
 import type { Prepared } from './prepare.js';
 import type { WeakOutcome } from './recommends.js';
-import { recoverImage } from './recover.js';
+import { recoverImage, undoAfterFailure } from './recover.js';
 import { selfTest, selfUpdateOf, type SelfUpdateResult } from './self-update.js';
 import { stage, unstage } from './stage.js';
 import { stopwatch } from './stopwatch.js';
@@ -229,9 +229,9 @@ export async function runTransaction(image: Image, prepared: Prepared, options: 
     apply(root, image.db, cs, staged, journal, { chown });
   } catch (err) {
     // A failure midway (not a crash): undo what was done, as recovery would.
-    recoverImage(image);
+    const failure = undoAfterFailure(image, err);
     await lifecycle.abort();
-    throw err;
+    throw failure;
   }
   crashPoint('applied');
   // A new zpkg must run before it is committed; if not, the transaction is undone.

@@ -1,4 +1,5 @@
-// Crash injection: an interrupted install, update or remove always recovers to exactly the old or the new state.
+// Crash injection: an interrupted install, update or remove always recovers to exactly the old or the new state;
+// one that fails inside apply (an injected EIO, even when undoing it fails too) ends, after `recover`, in the old.
 // `npm run crash -- --runs N` runs N kills in all, split over the scenarios; `npm test` a modest count.
 import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,7 +28,7 @@ beforeAll(() => {
 }, 300_000);
 
 describe('crash recovery', () => {
-  it(`${RUNS} kills across install, update and remove leave the old or the new state, never a mix`, async () => {
+  it(`${RUNS} kills and failures inside apply across install, update and remove leave the old or the new state, never a mix (a failure: the old)`, async () => {
     const random = prng(0x5eed);
     const results: RunResult[] = [];
     const perScenario = Math.ceil(RUNS / scenarios.length);

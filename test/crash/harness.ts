@@ -84,9 +84,20 @@ export function prepareScenario(work: string, name: string, template: string, ar
   return s;
 }
 
-function runKilled(root: string, args: string[], kill: { at?: string; afterMs?: number }): Promise<void> {
+/**
+ * How a run is stopped: a kill at a named step (`at`), a kill after a delay
+ * (`afterMs`), or a failure injected inside apply (`fail`, ZPKG_FAIL_AT: an
+ * EIO where a rename is — and, with `rollback:N`, inside the undoing too).
+ */
+export interface Kill {
+  at?: string;
+  afterMs?: number;
+  fail?: string;
+}
+
+function runKilled(root: string, args: string[], kill: Kill): Promise<void> {
   return new Promise((resolve) => {
-    const env = { ...process.env, ...(kill.at ? { ZPKG_CRASH_AT: kill.at } : {}) };
+    const env = { ...process.env, ...(kill.at ? { ZPKG_CRASH_AT: kill.at } : {}), ...(kill.fail ? { ZPKG_FAIL_AT: kill.fail } : {}) };
     const child = spawn(process.execPath, [BIN, '--root', root, ...args], { env, stdio: 'ignore' });
     let timer: NodeJS.Timeout | undefined;
     if (kill.afterMs !== undefined) timer = setTimeout(() => child.kill('SIGKILL'), kill.afterMs);
@@ -115,12 +126,12 @@ function leftovers(root: string): string[] {
 }
 
 /** One run: copy the template, start the command, kill it, recover, compare. */
-export async function crashRun(work: string, s: Scenario, kill: { at?: string; afterMs?: number }): Promise<RunResult> {
+export async function crashRun(work: string, s: Scenario, kill: Kill): Promise<RunResult> {
   const root = join(work, `run-${counter++}`);
   mkdirSync(root, { recursive: true });
   rmSync(root, { recursive: true, force: true });
   cpSync(s.template, root, { recursive: true, verbatimSymlinks: true });
-  const label = kill.at ? `at ${kill.at}` : `after ${kill.afterMs!.toFixed(0)} ms`;
+  const label = kill.fail ? `failing at ${kill.fail}` : kill.at ? `at ${kill.at}` : `after ${kill.afterMs!.toFixed(0)} ms`;
   try {
     await runKilled(root, s.args, kill);
     const rec = spawnSync(process.execPath, [BIN, '--root', root, 'recover'], { encoding: 'utf8' });
@@ -131,6 +142,8 @@ export async function crashRun(work: string, s: Scenario, kill: { at?: string; a
     const verify = spawnSync(process.execPath, [BIN, '--root', root, 'verify'], { encoding: 'utf8' });
     if (verify.status !== 0) return { scenario: s.name, kill: label, outcome: 'FAILED', detail: `verify: ${verify.stdout.split('\n').slice(0, 5).join(' | ')}` };
     if (state === s.before) return { scenario: s.name, kill: label, outcome: 'old' };
+    // A failure before the commit is undone: it never ends in the new state.
+    if (kill.fail) return { scenario: s.name, kill: label, outcome: 'FAILED', detail: 'a failure inside apply did not end in the old state' };
     if (state === s.after) return { scenario: s.name, kill: label, outcome: 'new' };
     return { scenario: s.name, kill: label, outcome: 'FAILED', detail: 'the image is neither the old nor the new state' };
   } finally {
@@ -138,10 +151,17 @@ export async function crashRun(work: string, s: Scenario, kill: { at?: string; a
   }
 }
 
-/** Kill points: every step boundary, several instants inside stage and apply, then random delays. */
-export function killPlan(s: Scenario, runs: number, random: () => number): { at?: string; afterMs?: number }[] {
-  const named = ['journal', 'stage:1', 'stage:200', 'staged', 'apply:1', 'apply:50', 'apply:300', 'applied', 'synced', 'committed', 'cleaned'].map((at) => ({ at }));
-  const plan: { at?: string; afterMs?: number }[] = [...named];
+/**
+ * Failures injected inside apply: early, midway and late (the deletions of an
+ * update or removal come after its puts), alone or with the undoing failing
+ * too at its first and a later step, which `recover` then finishes.
+ */
+export const FAILURES: readonly Kill[] = ['apply:1', 'apply:50', 'apply:300', 'apply:1,rollback:1', 'apply:50,rollback:20', 'apply:300,rollback:150'].map((fail) => ({ fail }));
+
+/** Kill points: every step boundary, several instants inside stage and apply, failures inside apply, then random delays. */
+export function killPlan(s: Scenario, runs: number, random: () => number): Kill[] {
+  const named: Kill[] = [...['journal', 'stage:1', 'stage:200', 'staged', 'apply:1', 'apply:50', 'apply:300', 'applied', 'synced', 'committed', 'cleaned'].map((at) => ({ at })), ...FAILURES];
+  const plan: Kill[] = [...named];
   while (plan.length < runs) plan.push({ afterMs: random() * s.millis * 1.1 });
   return plan.slice(0, Math.max(runs, named.length));
 }

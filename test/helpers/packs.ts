@@ -6,6 +6,7 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { CatalogEntry } from '../../src/core/catalog.js';
 import { digestOf, type Digest } from '../../src/core/digest.js';
 import { decodeManifest, encodeManifest, type Manifest } from '../../src/core/manifest.js';
 import { buildBlobMap, decodeBlobMap, encodeBlobMap, packageBlobs, type BlobMap } from '../../src/repo/blob-map.js';
@@ -26,8 +27,12 @@ import { prepareRoot } from '../../src/repo/trust/sign.js';
 import { packHolding } from '../../bench/shared/tamper-pack.js';
 import { TEST_KEY } from './zpkg.js';
 
-/** Publishes a hand-made manifest (valid or not) with its blobs in a pack of their own, bypassing the builder's checks. */
-export async function craft(repoDir: string, manifest: Record<string, unknown>, blobs: Buffer[]): Promise<Digest> {
+/**
+ * Publishes a hand-made manifest (valid or not) with its blobs in a pack of
+ * their own, bypassing the builder's checks; `entry` may change its catalog
+ * entry (a catalog that disagrees with the manifest).
+ */
+export async function craft(repoDir: string, manifest: Record<string, unknown>, blobs: Buffer[], entry: (e: CatalogEntry) => CatalogEntry = (e) => e): Promise<Digest> {
   const repo = new DirBackend(repoDir);
   const snap = await readSnapshot(repo);
   const tmp = join(repoDir, `craft-${process.pid}.pack`);
@@ -42,8 +47,8 @@ export async function craft(repoDir: string, manifest: Record<string, unknown>, 
     return { pack: { digest: pack.digest, size: pack.size }, frame: pack.index.frames[e.frame]!, offset: e.offset };
   });
   await repo.write(recordPath(digest), compressRecord(encodeRecord(bytes, encodeBlobMap(map))));
-  const entry = entryFromManifest(m, digest, 0, 0);
-  await commitSnapshot(repo, prepareRoot(repoDir, snap.root, { keys: [readSigningKey(TEST_KEY)] }), [...snap.entries, entry], snap.files);
+  const made = entry(entryFromManifest(m, digest, 0, 0));
+  await commitSnapshot(repo, prepareRoot(repoDir, snap.root, { keys: [readSigningKey(TEST_KEY)] }), [...snap.entries, made], snap.files);
   return digest;
 }
 

@@ -135,7 +135,13 @@ function convert(debPath: string, deb: DebContents, workDir: string, overrides: 
       if (path === '') continue;
       const problem = imagePathProblem(path);
       if (problem) throw bad(`data archive entry \`${e.path}\`: ${problem}`);
-      const own = { owner: owner(e.uname, e.uid), group: owner(e.gname, e.gid) };
+      // Names other than root carry the archive's numeric ids too: an image without that account falls back to them.
+      const own = {
+        owner: owner(e.uname, e.uid),
+        group: owner(e.gname, e.gid),
+        ...(ACCOUNT.test(e.uname) && e.uname !== 'root' ? { uid: e.uid } : {}),
+        ...(ACCOUNT.test(e.gname) && e.gname !== 'root' ? { gid: e.gid } : {}),
+      };
       switch (e.type) {
         case 'dir':
           actions.push({ type: 'dir', path, mode: formatMode(e.mode), ...own });
