@@ -6,16 +6,19 @@
  * package's stay until its post-remove hook ran, and whatever no installed
  * package names is swept afterwards.
  */
-import { chmodSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { digestHex, digestOf, type Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
 import type { Manifest } from '../core/manifest.js';
 import { STATE_DIR } from '../core/paths.js';
-import { writeFileAtomic } from '../fs/atomic.js';
+import { dirInRoot, readInRoot, resolveInRoot, writeInRoot } from '../fs/in-root.js';
 import { decompress } from '../repo/compress.js';
 
 export const HOOKS_DIR = `${STATE_DIR}/hooks`;
+
+/** The most bytes a stored hook may hold when zpkg reads it back (to check its digest). */
+export const HOOK_LIMIT = 256 * 1024 * 1024;
 
 /** The hook's path relative to the image root (what a chrooted hook is run as, with a leading `/`). */
 export function hookImagePath(digest: Digest): string {
@@ -24,8 +27,10 @@ export function hookImagePath(digest: Digest): string {
 
 /** Puts a hook in the store from a compressed blob of the content cache, verified; a no-op when it is there and intact. */
 export function storeHook(root: string, digest: Digest, compressedBlob: string, what: string): string {
-  const path = join(root, hookImagePath(digest));
-  if (existsSync(path) && digestOf(readFileSync(path)) === digest) return path;
+  const rel = hookImagePath(digest);
+  const limits = { maxBytes: HOOK_LIMIT, what: `the stored hook ${rel}` };
+  const stored = resolveInRoot(root, rel, limits);
+  if (stored.stat?.isFile() && digestOf(readInRoot(root, rel, limits) ?? Buffer.alloc(0)) === digest) return stored.path;
   let content: Buffer;
   try {
     content = decompress(readFileSync(compressedBlob));
@@ -34,16 +39,18 @@ export function storeHook(root: string, digest: Digest, compressedBlob: string, 
   }
   const actual = digestOf(content);
   if (actual !== digest) throw new ZpkgError('E_DIGEST_MISMATCH', `${what}: its content hashes to ${actual}, not ${digest}`, { details: { digest } });
-  writeFileAtomic(path, content, { mode: 0o755 });
+  if (stored.stat !== undefined && !stored.stat.isFile()) rmSync(stored.path, { recursive: true, force: true });
+  const path = writeInRoot(root, rel, content, { ...limits, mode: 0o755 });
   chmodSync(path, 0o755);
   return path;
 }
 
 /** Removes hooks no manifest in `keep` names; returns how many went. */
 export function sweepHooks(root: string, keep: readonly Manifest[]): number {
-  const dir = join(root, HOOKS_DIR);
+  let dir: string;
   let names: string[];
   try {
+    dir = dirInRoot(root, HOOKS_DIR);
     names = readdirSync(dir);
   } catch {
     return 0;
