@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { ZpkgError } from '../core/errors.js';
 import { ZPKG_VERSION } from '../core/zpkg-version.js';
 import { STATE_DIR } from '../core/paths.js';
-import { resolveInRoot, writeInRoot } from '../fs/in-root.js';
+import { dirInRoot, resolveInRoot, writeInRoot } from '../fs/in-root.js';
 import type { Digest } from '../core/digest.js';
 import type { Manifest } from '../core/manifest.js';
 import type { LifecycleRow } from '../image/lifecycle-state.js';
@@ -132,7 +132,14 @@ function resolveHookMode(root: string, config: LifecycleConfig, options: Lifecyc
 
 function serviceConfigOf(root: string, config: LifecycleConfig): ServiceConfig {
   const s = config.services;
-  return { zinitSocket: s.zinitSocket, zinitConfigDir: join(root, 'etc/zinit'), svdir: s.svdir, s6Scandir: s.s6Scandir };
+  // Resolved in the image: a link `etc/zinit` → elsewhere leads to the image's elsewhere.
+  let zinitConfigDir: string;
+  try {
+    zinitConfigDir = dirInRoot(root, 'etc/zinit');
+  } catch {
+    zinitConfigDir = join(root, 'etc/zinit');
+  }
+  return { zinitSocket: s.zinitSocket, zinitConfigDir, svdir: s.svdir, s6Scandir: s.s6Scandir };
 }
 
 function resolveServiceKind(root: string, config: LifecycleConfig): ServiceKind {
