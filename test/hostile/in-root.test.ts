@@ -162,8 +162,10 @@ describe('accounts resolve in the image', () => {
   it('`etc` a regular file: refused as not a directory, typed', async () => {
     const world = hostileWorld();
     await publishBasics(world);
-    const root = hostileImage(world, 'img', { setup: (r) => writeFileSync(join(r, 'etc'), 'not a directory\n') });
-    expectRefused(world, root, ['install', 'adduser'], { code: 'E_IMAGE_INVALID', message: /`etc` in the image is not a directory/ });
+    const root = hostileImage(world, 'img');
+    writeFileSync(join(root, 'etc'), 'not a directory\n');
+    // zpkg.yaml is the first file read below it.
+    expectRefused(world, root, ['install', 'adduser'], { code: 'E_CONFIG_INVALID', message: /`etc` in the image is not a directory/ });
   }, LONG);
 });
 
@@ -235,7 +237,7 @@ describe('etc/zpkg/zpkg.yaml resolves in the image and is read bounded', () => {
     mkdirSync(join(root, 'etc/zpkg'), { recursive: true });
     writeFileSync(join(root, 'etc/zpkg/zpkg.yaml'), '');
     truncateSync(join(root, 'etc/zpkg/zpkg.yaml'), 2 * 1024 * 1024);
-    expectRefused(world, root, ['install', 'plain'], { code: 'E_CONFIG_INVALID', message: /more than 1048576/ });
+    expectRefused(world, root, ['install', 'plain'], { code: 'E_CONFIG_INVALID', message: /is 2097152 bytes, more than the 1048576 allowed/ });
   }, LONG);
 
   it('a link to itself: refused typed', async () => {
@@ -267,7 +269,7 @@ describe("zpkg's own directory, journals and markers resolve in the image", () =
     const root = hostileImage(world, 'img', { setup: (r) => symlinkSync(world.sentinel, join(r, 'var')) });
     expectContained(world, root, ['install', 'plain']);
     expect(readFileSync(join(root, world.sentinel.slice(1), 'lib/zpkg/state.db')).length).toBeGreaterThan(0);
-    expect(ok(['--root', root, '--json', 'list']).json.map((p: { name: string }) => p.name)).toEqual(['plain']);
+    expect(ok(['--root', root, 'list']).stdout).toMatch(/^plain\b/m);
   }, LONG);
 
   it('`var/lib/zpkg/journal` a link to a host directory: the journal stays in the image', async () => {
