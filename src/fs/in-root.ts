@@ -213,3 +213,13 @@ export function writeInRoot(root: string, rel: string, data: Uint8Array | string
   writeFileAtomic(r.path, data, options);
   return r.path;
 }
+
+/**
+ * Refuses `path` unless it is missing or a regular file itself (not a link,
+ * FIFO, device or directory): for files another library opens by name
+ * (SQLite's state.db, its -wal and -shm, the lock), which would follow a link.
+ */
+export function expectRegularOrMissing(path: string, options: InRootOptions = {}): void {
+  const st = lstatOrUndefined(path);
+  if (st !== undefined && !st.isFile()) fail(options, path, `is ${kindOf(st)}, where a regular file is expected; it was not opened`);
+}

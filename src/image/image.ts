@@ -24,7 +24,7 @@ import { parse as parseYaml } from 'yaml';
 import { ZpkgError } from '../core/errors.js';
 import { STATE_DIR } from '../core/paths.js';
 import { writeFileAtomic } from '../fs/atomic.js';
-import { dirInRoot, readBounded } from '../fs/in-root.js';
+import { dirInRoot, expectRegularOrMissing, readBounded } from '../fs/in-root.js';
 import { acquireLock, type Lock } from '../fs/lock.js';
 import { CONFIG_FILE, readConfigText } from './config-file.js';
 import { migrate, SCHEMA, SCHEMA_VERSION } from './schema.js';
@@ -108,6 +108,8 @@ export function openImage(root: string, options: OpenOptions = {}): Image {
     mkdirSync(paths.root, { recursive: true });
   }
   if (!statSync(paths.root).isDirectory()) throw new ZpkgError('E_IMAGE_INVALID', `image root ${paths.root} is not a directory`);
+  // SQLite opens these by name and would follow a link (a hook can leave one in the image).
+  for (const file of [paths.db, `${paths.db}-wal`, `${paths.db}-shm`, paths.lock]) expectRegularOrMissing(file, { hint: "zpkg's state files must be regular files; inspect them by hand" });
   const fresh = !existsSync(paths.db);
   if (fresh && !options.create) {
     const db = new Database(':memory:');

@@ -13,7 +13,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { craft } from '../helpers/packs.js';
@@ -316,5 +316,36 @@ describe("zpkg's own directory, journals and markers resolve in the image", () =
     mkfifo(join(root, 'var/lib/zpkg/image-id'));
     const state = join(world.work, 'state');
     expectRefused(world, root, ['--state-dir', state, 'remote', 'add', 'main', world.repo, '--insecure'], { code: 'E_IMAGE_INVALID', message: /image-id.*FIFO/ });
+  }, LONG);
+
+  it('the lock a link to a host path (a hook can leave one): refused, nothing created outside', async () => {
+    const world = hostileWorld();
+    await publishBasics(world);
+    const root = hostileImage(world, 'img');
+    symlinkSync(join(world.sentinel, 'created-by-zpkg'), join(root, 'var/lib/zpkg/lock'));
+    expectRefused(world, root, ['install', 'plain'], { code: 'E_IMAGE_INVALID', message: /lock: is a symbolic link/ });
+  }, LONG);
+
+  it('state.db-wal a FIFO: refused without hanging', async () => {
+    const world = hostileWorld();
+    await publishBasics(world);
+    const root = hostileImage(world, 'img');
+    rmSync(join(root, 'var/lib/zpkg/state.db-wal'), { force: true });
+    mkfifo(join(root, 'var/lib/zpkg/state.db-wal'));
+    expectRefused(world, root, ['install', 'plain'], { code: 'E_IMAGE_INVALID', message: /state\.db-wal: is a FIFO/ });
+  }, LONG);
+
+  it('state.db a link to a host file: refused, the host file neither read as a database nor written', async () => {
+    const world = hostileWorld();
+    await publishBasics(world);
+    const root = join(world.work, 'img');
+    mkdirSync(join(root, 'var/lib/zpkg'), { recursive: true });
+    symlinkSync(join(world.sentinel, 'secret'), join(root, 'var/lib/zpkg/state.db'));
+    const before = snapshot(world.sentinel);
+    const r = zpkg(['--root', root, '--json', 'remote', 'add', 'main', world.repo, '--insecure'], { timeoutMs: 60_000 });
+    expect(r.status).toBe(1);
+    expect(r.json?.error?.code).toBe('E_IMAGE_INVALID');
+    expect(r.json?.error?.message).toMatch(/state\.db: is a symbolic link/);
+    expect(snapshot(world.sentinel)).toEqual(before);
   }, LONG);
 });
