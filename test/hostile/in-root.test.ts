@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { publishLifecycle } from '../helpers/lifecycle.js';
 import { craft } from '../helpers/packs.js';
 import { expectRefused, fileAction, hostileImage, hostileWorld, linkAction, manifestOf, type HostileWorld } from '../helpers/hostile.js';
 import { ok, snapshot, zpkg, type Run } from '../helpers/zpkg.js';
@@ -347,5 +348,14 @@ describe("zpkg's own directory, journals and markers resolve in the image", () =
     expect(r.json?.error?.code).toBe('E_IMAGE_INVALID');
     expect(r.json?.error?.message).toMatch(/state\.db: is a symbolic link/);
     expect(snapshot(world.sentinel)).toEqual(before);
+  }, LONG);
+
+  it('a hook run on the host in an image whose `var` links out is stored and run inside the image', async () => {
+    const world = hostileWorld();
+    await publishLifecycle(world.repo, world.work, [{ name: 'hooked', version: '1', files: { 'usr/share/hooked': 'x' }, hooks: { 'post-install': 'echo ran > hook-ran\n' } }]);
+    const root = hostileImage(world, 'img', { setup: (r) => symlinkSync(join(world.sentinel, 'var'), join(r, 'var')) });
+    expectContained(world, root, ['install', '--hooks=host', 'hooked']);
+    expect(readFileSync(join(root, 'hook-ran'), 'utf8')).toBe('ran\n');
+    expect(snapshot(join(root, world.sentinel.slice(1), 'var/lib/zpkg/hooks')).length).toBe(1);
   }, LONG);
 });
