@@ -358,4 +358,23 @@ describe("zpkg's own directory, journals and markers resolve in the image", () =
     expect(readFileSync(join(root, 'hook-ran'), 'utf8')).toBe('ran\n');
     expect(snapshot(join(root, world.sentinel.slice(1), 'var/lib/zpkg/hooks')).length).toBe(1);
   }, LONG);
+
+  it('`var/lib/zpkg/hooks` a link to a host directory: the hook is stored in the image, not there', async () => {
+    const world = hostileWorld();
+    await publishLifecycle(world.repo, world.work, [{ name: 'hooked', version: '1', files: { 'usr/share/hooked': 'x' }, hooks: { 'post-install': 'echo ran > hook-ran\n' } }]);
+    const root = hostileImage(world, 'img');
+    symlinkSync(world.sentinel, join(root, 'var/lib/zpkg/hooks'));
+    expectContained(world, root, ['install', '--hooks=host', 'hooked']);
+    expect(readFileSync(join(root, 'hook-ran'), 'utf8')).toBe('ran\n');
+  }, LONG);
+
+  it('a pending lifecycle that is a FIFO: dropped with a warning, never read; the command goes on', async () => {
+    const world = hostileWorld();
+    await publishBasics(world);
+    const root = hostileImage(world, 'img');
+    mkdirSync(join(root, 'var/lib/zpkg/lifecycle'), { recursive: true });
+    mkfifo(join(root, 'var/lib/zpkg/lifecycle/0-evil.json'));
+    const r = expectContained(world, root, ['install', 'plain']);
+    expect(r.stderr).toMatch(/pending lifecycle.*FIFO/);
+  }, LONG);
 });
