@@ -2,7 +2,7 @@
  * Atomic replacement of small files: write beside the target, optionally fsync,
  * rename over it. A reader sees the old content or the new one, never a mix.
  */
-import { closeSync, fsyncSync, openSync, renameSync, writeSync, unlinkSync, mkdirSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync, unlinkSync, mkdirSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 
 let counter = 0;
@@ -24,7 +24,9 @@ export function writeFileAtomic(path: string, data: Uint8Array | string, options
   mkdirSync(dirname(path), { recursive: true });
   if (options.tmpDir) mkdirSync(options.tmpDir, { recursive: true });
   const tmp = tempPathBeside(path, options.tmpDir);
-  const fd = openSync(tmp, 'w', options.mode ?? 0o644);
+  // O_EXCL: a link planted at the temporary's name is never followed (a stale one from a dead pid is removed first).
+  rmSync(tmp, { force: true });
+  const fd = openSync(tmp, 'wx', options.mode ?? 0o644);
   try {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
     let off = 0;

@@ -22,15 +22,15 @@
  * running supervisor only when the image is `/`: the services of an image in
  * a directory are not this host's, so there it means `none`.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ZpkgError } from '../core/errors.js';
 import { parseProxyConfig } from '../image/proxy-config.js';
 import { PACKAGE_CONFIG_KEYS, parsePackageConfig, type PackageConfig } from '../image/package-config.js';
+import { CONFIG_FILE, readConfigText } from '../image/config-file.js';
 import { SERVICE_KINDS, type ServiceKind } from './services/types.js';
 
-export const CONFIG_FILE = 'etc/zpkg/zpkg.yaml';
+export { CONFIG_FILE };
 
 export const HOOK_MODES = ['auto', 'chroot', 'host', 'skip'] as const;
 export type HookMode = (typeof HOOK_MODES)[number];
@@ -65,15 +65,8 @@ export function defaultConfig(): LifecycleConfig {
 }
 
 export function readLifecycleConfig(root: string): LifecycleConfig {
-  const file = join(root, CONFIG_FILE);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return defaultConfig();
-    throw new ZpkgError('E_CONFIG_INVALID', `cannot read ${file}: ${(err as Error).message}`);
-  }
-  return parseLifecycleConfig(text, file);
+  const text = readConfigText(root);
+  return text === undefined ? defaultConfig() : parseLifecycleConfig(text, join(root, CONFIG_FILE));
 }
 
 export function parseLifecycleConfig(text: string, file: string): LifecycleConfig {

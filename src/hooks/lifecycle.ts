@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { ZpkgError } from '../core/errors.js';
 import { ZPKG_VERSION } from '../core/zpkg-version.js';
 import { STATE_DIR } from '../core/paths.js';
-import { writeFileAtomic } from '../fs/atomic.js';
+import { dirInRoot, resolveInRoot, writeInRoot } from '../fs/in-root.js';
 import type { Digest } from '../core/digest.js';
 import type { Manifest } from '../core/manifest.js';
 import type { LifecycleRow } from '../image/lifecycle-state.js';
@@ -132,7 +132,14 @@ function resolveHookMode(root: string, config: LifecycleConfig, options: Lifecyc
 
 function serviceConfigOf(root: string, config: LifecycleConfig): ServiceConfig {
   const s = config.services;
-  return { zinitSocket: s.zinitSocket, zinitConfigDir: join(root, 'etc/zinit'), svdir: s.svdir, s6Scandir: s.s6Scandir };
+  // Resolved in the image: a link `etc/zinit` → elsewhere leads to the image's elsewhere.
+  let zinitConfigDir: string;
+  try {
+    zinitConfigDir = dirInRoot(root, 'etc/zinit');
+  } catch {
+    zinitConfigDir = join(root, 'etc/zinit');
+  }
+  return { zinitSocket: s.zinitSocket, zinitConfigDir, svdir: s.svdir, s6Scandir: s.s6Scandir };
 }
 
 function resolveServiceKind(root: string, config: LifecycleConfig): ServiceKind {
@@ -435,8 +442,9 @@ export class Lifecycle {
     return [...this.state.wasRunning];
   }
 
+  /** The pending record's image path (written and removed resolved in the image). */
   private pendingPath(): string {
-    return join(this.ctx.root, PENDING_DIR, `${this.ctx.txid}.json`);
+    return `${PENDING_DIR}/${this.ctx.txid}.json`;
   }
 
   private pendingRecord(): PendingLifecycle {
@@ -459,7 +467,7 @@ export class Lifecycle {
   savePending(): void {
     const pending = this.pendingRecord();
     if (this.plan.post.length === 0 && pending.services.length === 0 && !this.rollbackOnFailure) return;
-    writeFileAtomic(this.pendingPath(), JSON.stringify(pending), { durable: true });
+    writeInRoot(this.ctx.root, this.pendingPath(), JSON.stringify(pending), { durable: true });
   }
 
   /**
@@ -468,12 +476,12 @@ export class Lifecycle {
    */
   markRollback(rollback: NonNullable<PendingLifecycle['rollback']>): void {
     const pending: PendingLifecycle = { ...this.pendingRecord(), post: [], services: [], stopped: [], ran: [], rollback };
-    writeFileAtomic(this.pendingPath(), JSON.stringify(pending), { durable: true });
+    writeInRoot(this.ctx.root, this.pendingPath(), JSON.stringify(pending), { durable: true });
   }
 
   /** Everything after the commit is done (or undone): the pending record goes. */
   dropPending(): void {
-    rmSync(this.pendingPath(), { force: true });
+    rmSync(resolveInRoot(this.ctx.root, this.pendingPath(), { followLast: false }).path, { force: true });
   }
 
   /** Writes what ran into state.db under history row `historyId`. */

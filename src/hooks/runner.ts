@@ -16,9 +16,10 @@
  * privilege to make a mount namespace the hook runs without them.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmdirSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { helperProgram } from '../fs/helpers.js';
+import { resolveInRoot } from '../fs/in-root.js';
 
 export interface HookRun {
   root: string;
@@ -59,13 +60,22 @@ function isCharDevice(path: string): boolean {
   }
 }
 
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
 /** Mounts /dev and /proc for the hook inside a mount namespace of its own, then chroots. */
 const WITH_MOUNTS = 'm=$1; c=$2; r=$3; d=$4; p=$5; shift 5; [ "$d" = 1 ] && "$m" -o rbind /dev "$r/dev"; [ "$p" = 1 ] && "$m" -t proc proc "$r/proc"; exec "$c" "$r" "$@"';
 
 /** The command that runs a chrooted hook, and the mount points made for it (removed after). */
 function chrootCommand(root: string, file: string): { file: string; args: string[]; made: string[] } {
-  const dev = !isCharDevice(join(root, 'dev/null'));
-  const proc = !existsSync(join(root, 'proc/self'));
+  // A mount point that is a link would be followed by mount(8) to wherever it points: no mount there.
+  const dev = !isLink(join(root, 'dev')) && !isCharDevice(join(root, 'dev/null'));
+  const proc = !isLink(join(root, 'proc')) && !existsSync(join(root, 'proc/self'));
   if ((!dev && !proc) || !canUnshare()) return { file: helperProgram('chroot'), args: [root, `/${file}`], made: [] };
   const made: string[] = [];
   for (const [need, dir] of [[dev, 'dev'], [proc, 'proc']] as const) {
@@ -83,7 +93,8 @@ export function runHook(run: HookRun): Promise<HookOutcome> {
   const seconds = (): number => Math.round(performance.now() - started) / 1000;
   const env = { PATH: HOOK_PATH, HOME: '/', LC_ALL: 'C', ...run.env };
   const chrooted = run.mode === 'chroot' ? chrootCommand(run.root, run.file) : undefined;
-  const [file, args, cwd] = chrooted ? [chrooted.file, chrooted.args, '/'] : [join(run.root, run.file), [], run.root];
+  // On the host, the hook's path is resolved in the image as chroot would (a link `var` → `/x` means the image's x).
+  const [file, args, cwd] = chrooted ? [chrooted.file, chrooted.args, '/'] : [resolveInRoot(run.root, run.file, { what: `hook ${run.file}` }).path, [], run.root];
   const cleanUp = (): void => {
     for (const dir of chrooted?.made ?? []) {
       try {

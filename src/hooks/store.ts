@@ -6,16 +6,19 @@
  * package's stay until its post-remove hook ran, and whatever no installed
  * package names is swept afterwards.
  */
-import { chmodSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { digestHex, digestOf, type Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
 import type { Manifest } from '../core/manifest.js';
 import { STATE_DIR } from '../core/paths.js';
-import { writeFileAtomic } from '../fs/atomic.js';
+import { dirInRoot, readInRoot, resolveInRoot, writeInRoot } from '../fs/in-root.js';
 import { decompressBounded } from '../repo/compress.js';
 
 export const HOOKS_DIR = `${STATE_DIR}/hooks`;
+
+/** The most bytes a stored hook may hold when zpkg reads it back (to check its digest). */
+export const HOOK_LIMIT = 256 * 1024 * 1024;
 
 /** The hook's path relative to the image root (what a chrooted hook is run as, with a leading `/`). */
 export function hookImagePath(digest: Digest): string {
@@ -28,28 +31,32 @@ export function hookImagePath(digest: Digest): string {
  * at most its declared `size` (+ 1 byte, which refuses it).
  */
 export function storeHook(root: string, digest: Digest, size: number, compressedBlob: string, what: string): string {
-  const path = join(root, hookImagePath(digest));
-  if (existsSync(path) && digestOf(readFileSync(path)) === digest) return path;
-  let stored: Buffer;
+  const rel = hookImagePath(digest);
+  const limits = { maxBytes: HOOK_LIMIT, what: `the stored hook ${rel}` };
+  const stored = resolveInRoot(root, rel, limits);
+  if (stored.stat?.isFile() && digestOf(readInRoot(root, rel, limits) ?? Buffer.alloc(0)) === digest) return stored.path;
+  let compressed: Buffer;
   try {
-    stored = readFileSync(compressedBlob);
+    compressed = readFileSync(compressedBlob);
   } catch (err) {
     throw new ZpkgError('E_BLOB_MISSING', `${what}: cannot read its blob ${digest}: ${(err as Error).message}`);
   }
-  const content = decompressBounded(stored, size, `${what}: its blob ${digest}`);
+  const content = decompressBounded(compressed, size, `${what}: its blob ${digest}`);
   if (content.length !== size) throw new ZpkgError('E_DIGEST_MISMATCH', `${what}: its blob ${digest} decompresses to ${content.length} bytes, not the declared ${size}`, { details: { digest } });
   const actual = digestOf(content);
   if (actual !== digest) throw new ZpkgError('E_DIGEST_MISMATCH', `${what}: its content hashes to ${actual}, not ${digest}`, { details: { digest } });
-  writeFileAtomic(path, content, { mode: 0o755 });
+  if (stored.stat !== undefined && !stored.stat.isFile()) rmSync(stored.path, { recursive: true, force: true });
+  const path = writeInRoot(root, rel, content, { ...limits, mode: 0o755 });
   chmodSync(path, 0o755);
   return path;
 }
 
 /** Removes hooks no manifest in `keep` names; returns how many went. */
 export function sweepHooks(root: string, keep: readonly Manifest[]): number {
-  const dir = join(root, HOOKS_DIR);
+  let dir: string;
   let names: string[];
   try {
+    dir = dirInRoot(root, HOOKS_DIR);
     names = readdirSync(dir);
   } catch {
     return 0;

@@ -3,9 +3,8 @@
  * `etc/group` (the build host's, or an image's — never the host's for an
  * image), and the id lookup that owner and group names of actions go through.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ZpkgError } from '../core/errors.js';
+import { readInRoot } from '../fs/in-root.js';
 
 export interface AccountTable {
   users: Map<string, number>;
@@ -24,18 +23,18 @@ export function parseAccountFile(text: string): Map<string, number> {
   return out;
 }
 
-function readOr(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
+/** The most bytes an account file may hold (a system with 100,000 accounts fits). */
+export const ACCOUNT_FILE_LIMIT = 16 * 1024 * 1024;
+
+/** An account file of the system at `root`, resolved in it and read bounded; '' when missing. */
+export function readAccountFile(root: string, rel: string): string {
+  return readInRoot(root, rel, { maxBytes: ACCOUNT_FILE_LIMIT, hint: `the image's ${rel} must be a regular file; repair it by hand` })?.toString('utf8') ?? '';
 }
 
 /** Accounts of the system rooted at `root` (`/` for the build host); `root`/0 always exist. */
 export function readAccounts(root: string): AccountTable {
-  const users = parseAccountFile(readOr(join(root, 'etc/passwd')));
-  const groups = parseAccountFile(readOr(join(root, 'etc/group')));
+  const users = parseAccountFile(readAccountFile(root, 'etc/passwd'));
+  const groups = parseAccountFile(readAccountFile(root, 'etc/group'));
   if (!users.has('root')) users.set('root', 0);
   if (!groups.has('root')) groups.set('root', 0);
   const invert = (m: Map<string, number>): Map<number, string> => {

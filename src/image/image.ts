@@ -18,13 +18,15 @@
  */
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ZpkgError } from '../core/errors.js';
 import { STATE_DIR } from '../core/paths.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { dirInRoot, expectRegularOrMissing, readBounded } from '../fs/in-root.js';
 import { acquireLock, type Lock } from '../fs/lock.js';
+import { CONFIG_FILE, readConfigText } from './config-file.js';
 import { migrate, SCHEMA, SCHEMA_VERSION } from './schema.js';
 
 export interface ImagePaths {
@@ -45,9 +47,14 @@ export interface StorageDirs {
   cache?: string;
 }
 
+/**
+ * The directories of an image. zpkg's directory inside it is resolved in the
+ * image (fs/in-root.ts): a link on the way (`var` → `/elsewhere`) leads to
+ * the image's `elsewhere`, never out of the image.
+ */
 export function imagePaths(root: string, dirs: StorageDirs = {}): ImagePaths {
   const abs = resolve(root);
-  const work = join(abs, STATE_DIR);
+  const work = existsSync(abs) ? dirInRoot(abs, STATE_DIR, { what: `zpkg's directory ${STATE_DIR} in ${abs}`, hint: `${STATE_DIR} must be a directory of the image; repair it by hand` }) : join(abs, STATE_DIR);
   const state = dirs.state ? resolve(dirs.state) : work;
   const cache = dirs.cache ? resolve(dirs.cache) : join(state, 'cache');
   return { root: abs, work, state, db: join(state, 'state.db'), cache, repos: join(state, 'repos'), lock: join(state, 'lock') };
@@ -77,12 +84,13 @@ export interface OpenOptions extends StorageDirs {
  * the rest of that file is the lifecycle's (hooks/config.ts validates it all).
  */
 export function configuredStorage(root: string): StorageDirs {
-  const file = join(resolve(root), 'etc/zpkg/zpkg.yaml');
+  const file = join(resolve(root), CONFIG_FILE);
   let raw: unknown;
+  const text = readConfigText(root);
+  if (text === undefined) return {};
   try {
-    raw = parseYaml(readFileSync(file, 'utf8'), { version: '1.2' });
+    raw = parseYaml(text, { version: '1.2' });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw new ZpkgError('E_CONFIG_INVALID', `${file}: ${(err as Error).message.split('\n')[0]}`);
   }
   const out: StorageDirs = {};
@@ -106,6 +114,8 @@ export function openImage(root: string, options: OpenOptions = {}): Image {
     mkdirSync(paths.root, { recursive: true });
   }
   if (!statSync(paths.root).isDirectory()) throw new ZpkgError('E_IMAGE_INVALID', `image root ${paths.root} is not a directory`);
+  // SQLite opens these by name and would follow a link (a hook can leave one in the image).
+  for (const file of [paths.db, `${paths.db}-wal`, `${paths.db}-shm`, paths.lock]) expectRegularOrMissing(file, { hint: "zpkg's state files must be regular files; inspect them by hand" });
   const fresh = !existsSync(paths.db);
   if (fresh && !options.create) {
     const db = new Database(':memory:');
@@ -139,13 +149,14 @@ const IMAGE_ID = 'image-id';
 function checkIdentity(image: Image): void {
   const { db, paths } = image;
   const marker = join(paths.work, IMAGE_ID);
-  const onDisk = existsSync(marker) ? readFileSync(marker, 'utf8').trim() : undefined;
+  const readMarker = (): string | undefined => readBounded(marker, { maxBytes: 4096, noFollow: true, what: marker })?.toString('utf8').trim();
+  const onDisk = readMarker();
   const recorded = db.prepare("SELECT value FROM meta WHERE key = 'image-id'").pluck().get() as string | undefined;
   if (onDisk !== undefined && onDisk === recorded) return;
   const lock = lockImage(image, {});
   try {
     const again = db.prepare("SELECT value FROM meta WHERE key = 'image-id'").pluck().get() as string | undefined;
-    const now = existsSync(marker) ? readFileSync(marker, 'utf8').trim() : undefined;
+    const now = readMarker();
     if (now !== undefined && now === again) return;
     const id = now ?? randomBytes(16).toString('hex');
     const packages = db.prepare('SELECT COUNT(*) FROM packages').pluck().get() as number;

@@ -9,21 +9,10 @@
  *
  * Read like `state:` and `cache:` (image.ts); hooks/config.ts knows the key.
  */
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { ZpkgError } from '../core/errors.js';
-import { DEFAULT_LIMITS, parseLimits, type Limits } from '../repo/limits.js';
+import { parseLimits, type Limits } from '../repo/limits.js';
+import { CONFIG_FILE, readConfigKey } from './config-file.js';
 
 export function configuredLimits(root: string): Limits {
-  const file = join(resolve(root), 'etc/zpkg/zpkg.yaml');
-  let raw: unknown;
-  try {
-    raw = parseYaml(readFileSync(file, 'utf8'), { version: '1.2' });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { ...DEFAULT_LIMITS };
-    throw new ZpkgError('E_CONFIG_INVALID', `${file}: ${(err as Error).message.split('\n')[0]}`);
-  }
-  const section = raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>).limits : undefined;
-  return parseLimits(section, file);
+  return parseLimits(readConfigKey(root, 'limits'), join(resolve(root), CONFIG_FILE));
 }

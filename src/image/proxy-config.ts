@@ -8,11 +8,10 @@
  *     https: http://proxy.lan:3128        # default: the http one
  *     no-proxy: mirror.lan, .internal     # reached directly
  */
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { ZpkgError } from '../core/errors.js';
 import { checkProxyUrl, type ProxySettings } from '../repo/proxy.js';
+import { CONFIG_FILE, readConfigKey } from './config-file.js';
 
 const KEYS = ['http', 'https', 'no-proxy'];
 
@@ -42,14 +41,5 @@ export function parseProxyConfig(value: unknown, file: string): ProxySettings | 
 
 /** The image's configured proxies, or undefined. */
 export function configuredProxy(root: string): ProxySettings | undefined {
-  const file = join(resolve(root), 'etc/zpkg/zpkg.yaml');
-  let raw: unknown;
-  try {
-    raw = parseYaml(readFileSync(file, 'utf8'), { version: '1.2' });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new ZpkgError('E_CONFIG_INVALID', `${file}: ${(err as Error).message.split('\n')[0]}`);
-  }
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
-  return parseProxyConfig((raw as Record<string, unknown>).proxy, file);
+  return parseProxyConfig(readConfigKey(root, 'proxy'), join(resolve(root), CONFIG_FILE));
 }

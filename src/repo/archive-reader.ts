@@ -1,6 +1,7 @@
 /** Reads a repository archive (`archive-format.ts`) in place: one positional read per file. */
-import { closeSync, fstatSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { ZpkgError } from '../core/errors.js';
+import { kindOf } from '../fs/in-root.js';
 import type { ByteRange, DownloadOptions, FreshRead, RangeReadOptions, RangeSink, RepoReader } from './backend.js';
 import { readFileRanges } from './file-ranges.js';
 import { rangePastEnd } from './ranges.js';
@@ -32,8 +33,20 @@ export class ArchiveReader implements RepoReader {
 
   private open(): ArchiveIndex['files'] {
     if (this.index) return this.index;
-    this.fd = openSync(this.file, 'r');
-    const size = fstatSync(this.fd).size;
+    // Non-blocking, and only a regular file: a FIFO or device in its place is refused unread.
+    try {
+      this.fd = openSync(this.file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENXIO') throw this.bad('it is a socket or a FIFO, not a regular file');
+      throw err;
+    }
+    const st = fstatSync(this.fd);
+    if (!st.isFile()) {
+      closeSync(this.fd);
+      this.fd = undefined;
+      throw this.bad(`it is ${kindOf(st)}, not a regular file`);
+    }
+    const size = st.size;
     if (size < ARCHIVE_MAGIC.length + TRAILER_SIZE) throw this.bad('too short');
     if (!this.pread(0, 8).equals(ARCHIVE_MAGIC)) throw this.bad('no archive magic at the start');
     const trailer = this.pread(size - TRAILER_SIZE, TRAILER_SIZE);

@@ -1,10 +1,19 @@
-/** The `dir` backend: a repository in a local directory (a path or `file://` URL). */
-import { closeSync, copyFileSync, existsSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+/**
+ * The `dir` backend: a repository in a local directory (a path or `file://` URL).
+ *
+ * Only regular files are read from it: a FIFO, device, socket or directory
+ * where a repository file should be is refused (`E_REPO_INVALID`) before a
+ * byte is read — every open is non-blocking, so a FIFO cannot hang it — and
+ * a read never goes past the size the file had when opened. Nothing but a
+ * regular file is offered for hard-linking into an image's cache.
+ */
+import { closeSync, constants, copyFileSync, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ZpkgError } from '../core/errors.js';
 import { tempPathBeside, writeFileAtomic } from '../fs/atomic.js';
+import { kindOf, readBounded } from '../fs/in-root.js';
 import { acquireLock } from '../fs/lock.js';
 import { syncFilesystem } from '../fs/syncfs.js';
 import type { ByteRange, DownloadOptions, FreshRead, RangeReadOptions, RangeSink, RepoWriter } from './backend.js';
@@ -32,27 +41,59 @@ export class DirBackend implements RepoWriter {
     return join(this.dir, path);
   }
 
-  async read(path: string): Promise<Buffer | undefined> {
-    try {
-      return await readFile(this.abs(path));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
+  private refuse(path: string, why: string): ZpkgError {
+    return new ZpkgError('E_REPO_INVALID', `${join(this.dir, path)} ${why}`, { hint: 'a repository holds only regular files; check it with `zpkg repo verify`', details: { path } });
   }
 
+  /** An open, non-blocking descriptor of the regular file at `path`, or undefined when it does not exist. */
+  private openRegular(path: string): number | undefined {
+    let fd: number;
+    try {
+      fd = openSync(this.abs(path), constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return undefined;
+      if (code === 'ENXIO') throw this.refuse(path, 'is a socket or a FIFO, not a regular file; it was not read');
+      if (code === 'ENOTDIR') throw this.refuse(path, 'lies below something that is not a directory');
+      throw err;
+    }
+    const st = fstatSync(fd);
+    if (!st.isFile()) {
+      closeSync(fd);
+      throw this.refuse(path, `is ${kindOf(st)}, not a regular file; it was not read`);
+    }
+    return fd;
+  }
+
+  async read(path: string): Promise<Buffer | undefined> {
+    return readBounded(this.abs(path), { maxBytes: REPO_FILE_LIMIT, code: 'E_REPO_INVALID', what: join(this.dir, path), hint: 'a repository holds only regular files; check it with `zpkg repo verify`' });
+  }
+
+  /**
+   * The file's path when it is a regular file itself (not a link: linking one
+   * into a cache would link the link; not a FIFO or device), or the
+   * repository's own directory for `''`; else undefined, and it is read instead.
+   */
   localPath(path: string): string | undefined {
-    return this.abs(path);
+    const abs = this.abs(path);
+    if (path === '') return abs;
+    try {
+      return lstatSync(abs).isFile() ? abs : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   async download(path: string, dest: string, options: DownloadOptions = {}): Promise<number | undefined> {
+    const fd = this.openRegular(path);
+    if (fd === undefined) return undefined;
+    let size: number;
     try {
-      await copyFile(this.abs(path), dest);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(this.abs(path))) return undefined;
-      throw err;
+      size = fstatSync(fd).size;
+      copyRegular(fd, size, dest);
+    } finally {
+      closeSync(fd);
     }
-    const size = (await stat(dest)).size;
     options.onBytes?.(size);
     return size;
   }
@@ -63,13 +104,8 @@ export class DirBackend implements RepoWriter {
   }
 
   async readRanges(path: string, ranges: readonly ByteRange[], sink: RangeSink, options: RangeReadOptions = {}): Promise<boolean> {
-    let fd: number;
-    try {
-      fd = openSync(this.abs(path), 'r');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw err;
-    }
+    const fd = this.openRegular(path);
+    if (fd === undefined) return false;
     try {
       readFileRanges(fd, 0, ranges, sink, options.skip, fstatSync(fd).size);
     } catch (err) {
@@ -82,11 +118,12 @@ export class DirBackend implements RepoWriter {
   }
 
   async size(path: string): Promise<number | undefined> {
+    const fd = this.openRegular(path);
+    if (fd === undefined) return undefined;
     try {
-      return (await stat(this.abs(path))).size;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
+      return fstatSync(fd).size;
+    } finally {
+      closeSync(fd);
     }
   }
 
@@ -146,6 +183,27 @@ export class DirBackend implements RepoWriter {
     await mkdir(this.dir, { recursive: true });
     const lock = acquireLock(join(this.dir, '.zpkg-lock'), { ...options, code: 'E_REPO_LOCKED', what: `repository ${this.dir}` });
     return () => lock.release();
+  }
+}
+
+/** The most bytes one repository file read whole may hold (catalogs, records, root metadata; packs are read by ranges). */
+export const REPO_FILE_LIMIT = 1024 * 1024 * 1024;
+
+/** Copies exactly `size` bytes of the open regular file `fd` to `dest` (created or truncated). */
+function copyRegular(fd: number, size: number, dest: string): void {
+  const out = openSync(dest, 'w');
+  try {
+    const buf = Buffer.allocUnsafe(Math.min(size, 1 << 20) || 1);
+    let at = 0;
+    while (at < size) {
+      const n = readSync(fd, buf, 0, Math.min(buf.length, size - at), at);
+      if (n === 0) break;
+      let off = 0;
+      while (off < n) off += writeSync(out, buf, off, n - off);
+      at += n;
+    }
+  } finally {
+    closeSync(out);
   }
 }
 

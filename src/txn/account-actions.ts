@@ -11,12 +11,10 @@
  * it), else the lowest free id in the system range 100–999. A user without
  * `group` gets a group of its own name.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { readAccounts } from '../image/accounts.js';
+import { readAccountFile, readAccounts } from '../image/accounts.js';
 import { ZpkgError } from '../core/errors.js';
 import type { GroupAction, UserAction } from '../core/manifest.js';
-import { writeFileAtomic } from '../fs/atomic.js';
+import { resolveInRoot, writeInRoot } from '../fs/in-root.js';
 
 export interface NewGroup {
   name: string;
@@ -100,17 +98,20 @@ function remember<T extends { name: string; uid?: number; gid?: number }>(map: M
   if (!seen) map.set(action.name, { action, package: pkg });
 }
 
-/** Appends the planned accounts to the image's account files (each replaced atomically, mode kept). */
+/**
+ * Appends the planned accounts to the image's account files (each replaced
+ * atomically, mode kept), resolved in the image: a link there is followed in
+ * the image, never out of it.
+ */
 export function createAccounts(root: string, plan: AccountPlan): void {
   if (plan.groups.length === 0 && plan.users.length === 0) return;
   const append = (rel: string, lines: string[], create: boolean, mode: number): void => {
     if (lines.length === 0) return;
-    const path = join(root, rel);
-    const exists = existsSync(path);
-    if (!exists && !create) return;
-    const old = exists ? readFileSync(path, 'utf8') : '';
-    const keepMode = exists ? statSync(path).mode & 0o7777 : mode;
-    writeFileAtomic(path, `${old}${old && !old.endsWith('\n') ? '\n' : ''}${lines.join('\n')}\n`, { mode: keepMode, durable: true });
+    const st = resolveInRoot(root, rel).stat;
+    if (st === undefined && !create) return;
+    const old = st === undefined ? '' : readAccountFile(root, rel);
+    const keepMode = st === undefined ? mode : st.mode & 0o7777;
+    writeInRoot(root, rel, `${old}${old && !old.endsWith('\n') ? '\n' : ''}${lines.join('\n')}\n`, { mode: keepMode, durable: true });
   };
   append('etc/group', plan.groups.map((g) => `${g.name}:x:${g.gid}:`), true, 0o644);
   append('etc/gshadow', plan.groups.map((g) => `${g.name}:!::`), false, 0o640);

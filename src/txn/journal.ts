@@ -16,6 +16,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import { basename, dirname, join } from 'node:path';
 import { ZpkgError } from '../core/errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { dirInRoot, readBounded } from '../fs/in-root.js';
+
+/** The most bytes a journal may hold (a transaction of a million paths fits). */
+export const JOURNAL_LIMIT = 512 * 1024 * 1024;
 
 export interface JournalPut {
   dest: string;
@@ -69,14 +73,18 @@ export function backupName(dest: string, txid: string): string {
   return beside(dest, `.zpkg-old-${txid}`);
 }
 
-export function journalDir(state: string): string {
-  return join(state, 'journal');
+/** The journal directory under zpkg's directory `state`, resolved inside it (a link there never leads out). */
+export function journalDir(state: string, create = false): string {
+  if (!existsSync(state)) {
+    if (!create) return join(state, 'journal');
+    mkdirSync(state, { recursive: true });
+  }
+  return dirInRoot(state, 'journal', { create, what: `the journal directory of ${state}`, hint: 'it must be a directory; inspect it by hand' });
 }
 
 /** Writes the journal durably (fsync of the file and its directory). */
 export function writeJournal(state: string, journal: Journal): string {
-  const dir = journalDir(state);
-  mkdirSync(dir, { recursive: true });
+  const dir = journalDir(state, true);
   const path = join(dir, `${journal.txid}.json`);
   writeFileAtomic(path, JSON.stringify(journal), { durable: true });
   return path;
@@ -113,7 +121,7 @@ export function pendingJournals(state: string): Journal[] {
     .map((n) => {
       const path = join(dir, n);
       try {
-        return JSON.parse(readFileSync(path, 'utf8')) as Journal;
+        return JSON.parse(readBounded(path, { maxBytes: JOURNAL_LIMIT, noFollow: true, what: `the journal ${path}` })!.toString('utf8')) as Journal;
       } catch (err) {
         throw new ZpkgError('E_IMAGE_INVALID', `the journal ${path} cannot be read: ${(err as Error).message}`, {
           hint: 'it was written durably before any change, so this is damage from outside zpkg; inspect it by hand',

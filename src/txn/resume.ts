@@ -11,7 +11,9 @@
  * committed). Those go last, after every other pending lifecycle (the
  * rollback's own among them) is finished.
  */
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
+import { dirInRoot, readBounded } from '../fs/in-root.js';
+import { JOURNAL_LIMIT } from './journal.js';
 import { join } from 'node:path';
 import { Lifecycle, PENDING_DIR, type LifecycleResult, type PendingLifecycle } from '../hooks/lifecycle.js';
 import type { ServiceManager } from '../hooks/services/types.js';
@@ -35,6 +37,11 @@ export interface Resumed {
   rollback?: { to: number; causes: string[]; result: TransactionResult | null };
 }
 
+/** The directory of pending lifecycles, resolved in the image. */
+function pendingDir(root: string): string {
+  return dirInRoot(root, PENDING_DIR, { what: `the pending lifecycles ${PENDING_DIR}` });
+}
+
 function readPending(dir: string, report: Report): { path: string; pending: PendingLifecycle }[] {
   let names: string[];
   try {
@@ -48,7 +55,8 @@ function readPending(dir: string, report: Report): { path: string; pending: Pend
   for (const name of names.filter((n) => n.endsWith('.json') && !n.startsWith('.'))) {
     const path = join(dir, name);
     try {
-      out.push({ path, pending: JSON.parse(readFileSync(path, 'utf8')) as PendingLifecycle });
+      // Never more than a journal holds; a link or FIFO in zpkg's directory is dropped unread.
+      out.push({ path, pending: JSON.parse(readBounded(path, { maxBytes: JOURNAL_LIMIT, noFollow: true })?.toString('utf8') ?? '') as PendingLifecycle });
     } catch (err) {
       report.warn(`dropping the unreadable pending lifecycle ${path}: ${(err as Error).message}`);
       rmSync(path, { force: true });
@@ -60,7 +68,7 @@ function readPending(dir: string, report: Report): { path: string; pending: Pend
 
 export async function resumeLifecycles(image: Image, report: Report, manager?: ServiceManager): Promise<Resumed[]> {
   const out: Resumed[] = [];
-  for (const { pending } of readPending(join(image.paths.root, PENDING_DIR), report)) {
+  for (const { pending } of readPending(pendingDir(image.paths.root), report)) {
     const historyId = historyIdOf(image.db, pending.txid);
     const lifecycle = Lifecycle.resume(
       {
@@ -112,7 +120,7 @@ function previousGeneration(image: Image, id: number): number {
 /** Transaction ids whose lifecycle is pending. */
 export function pendingLifecycles(root: string): string[] {
   try {
-    return readdirSync(join(root, PENDING_DIR)).filter((n) => n.endsWith('.json') && !n.startsWith('.')).map((n) => n.slice(0, -5));
+    return readdirSync(pendingDir(root)).filter((n) => n.endsWith('.json') && !n.startsWith('.')).map((n) => n.slice(0, -5));
   } catch {
     return [];
   }

@@ -110,6 +110,8 @@ export function snapshot(root: string, skip: (rel: string) => boolean = () => fa
         out.push(`${head} dir`);
         walk(abs, r);
       } else if (st.isSymbolicLink()) out.push(`${head} link ${readlinkSync(abs)}`);
+      // A FIFO or device is described, never read (reading one would hang or never end).
+      else if (!st.isFile()) out.push(`${head} ${st.isFIFO() ? 'fifo' : st.isCharacterDevice() || st.isBlockDevice() ? `device ${st.rdev}` : 'other'}`);
       else out.push(`${head} file ${st.size} ${createHash('sha256').update(readFileSync(abs)).digest('hex')}`);
     }
   };

@@ -28,11 +28,11 @@
  * Whether a service is a oneshot, and what it comes `after:`, is read from
  * its service file in the image's config directory.
  */
-import { readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ZpkgError } from '../../core/errors.js';
+import { readBounded } from '../../fs/in-root.js';
 import { checkServiceName, DEFAULT_SETTLE_MS, serviceError, sleep } from './common.js';
 import type { ServiceManager, ServiceStatus, StopOutcome, WaitOptions } from './types.js';
 
@@ -192,7 +192,8 @@ export class ZinitManager implements ServiceManager {
   /** The service file's `oneshot`, `after` and `shutdown_timeout`, from the config directory (missing or unreadable: not known). */
   private serviceFile(name: string): { oneshot?: boolean; after: string[]; shutdownTimeout?: number } {
     try {
-      const raw = parseYaml(readFileSync(join(this.configDir, `${name}.yaml`), 'utf8')) as { oneshot?: unknown; after?: unknown; shutdown_timeout?: unknown } | null;
+      // A service file is read only when it is a regular file, of at most 1 MiB (a FIFO there must not hang zpkg).
+      const raw = parseYaml(readBounded(join(this.configDir, `${name}.yaml`), { maxBytes: 1024 * 1024 })?.toString('utf8') ?? '') as { oneshot?: unknown; after?: unknown; shutdown_timeout?: unknown } | null;
       const after = Array.isArray(raw?.after) ? raw.after.map(String) : [];
       const t = raw?.shutdown_timeout;
       return { oneshot: typeof raw?.oneshot === 'boolean' ? raw.oneshot : false, after, ...(typeof t === 'number' && t >= 0 ? { shutdownTimeout: t } : {}) };
