@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Image } from '../image/image.js';
 import { historyIdOf } from '../image/state.js';
 import { syncFilesystem } from '../fs/syncfs.js';
-import { backupName, pendingJournals, removeJournal, sweepTemporaries, tempName, type Journal } from './journal.js';
+import { backupName, dropBackup, pendingJournals, removeJournal, sweepTemporaries, tempName, type Journal } from './journal.js';
 
 export interface Recovered {
   txid: string;
@@ -30,7 +30,7 @@ function exists(abs: string): boolean {
 
 function complete(root: string, j: Journal): void {
   for (const p of j.puts) {
-    rmSync(join(root, backupName(p.dest, j.txid)), { force: true });
+    dropBackup(root, p, j.txid);
     rmSync(join(root, tempName(p.dest, j.txid)), { force: true });
   }
   for (const d of j.deletes) rmSync(join(root, backupName(d, j.txid)), { force: true });

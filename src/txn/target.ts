@@ -16,8 +16,11 @@ export interface Landing extends Omit<GenerationPackage, 'manifest'> {
   /** Absent for an entry of a catalog-only repository: it can be planned, never installed. */
   manifest: Digest | undefined;
   from?: PackageRow;
-  /** `fix`: only these paths of the installed version are written again; no hooks run. */
-  repair?: { paths: ReadonlySet<string> };
+  /**
+   * `fix`: only these paths of the installed version are written again; no hooks run.
+   * `revert`: config files among them are written even when changed locally, the local one kept as `PATH.zpkg-old`.
+   */
+  repair?: { paths: ReadonlySet<string>; revert?: true };
 }
 
 export interface Target {

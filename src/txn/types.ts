@@ -33,6 +33,8 @@ export interface PutOp {
   dest: string;
   /** Something is at `dest` already (it is backed up before being replaced). */
   existed: boolean;
+  /** `revert`: what was at `dest` stays, as `DEST.zpkg-old`, once the transaction committed. */
+  keepOld?: true;
   /**
    * The content at the action's path stays the same (checked for zinit
    * service files and `restart:` files only, whose writing restarts services).

@@ -34,6 +34,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { names: ['search'], load: () => import('./search.js') },
   { names: ['verify'], load: () => import('./verify.js') },
   { names: ['fix'], load: () => import('./fix.js') },
+  { names: ['revert'], load: () => import('./revert.js') },
   { names: ['history'], load: () => import('./history.js') },
   { names: ['recover'], load: () => import('./recover.js') },
   { names: ['gc'], load: () => import('./gc.js') },
