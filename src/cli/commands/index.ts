@@ -36,6 +36,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { names: ['fix'], load: () => import('./fix.js') },
   { names: ['revert'], load: () => import('./revert.js') },
   { names: ['history'], load: () => import('./history.js') },
+  { names: ['diff'], load: () => import('./diff.js') },
   { names: ['recover'], load: () => import('./recover.js') },
   { names: ['gc'], load: () => import('./gc.js') },
   { names: ['remote'], load: () => import('./remote.js') },
