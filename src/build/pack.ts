@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import picomatch from 'picomatch';
 import type { Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
+import { tagFacets } from '../core/facets.js';
 import { formatMode, type Action, type FileAction } from '../core/manifest.js';
 import { readAccounts } from '../image/accounts.js';
 import type { Recipe } from './recipe.js';
@@ -112,6 +113,8 @@ export function packTree(recipe: Recipe, onFile?: (bytes: number) => void, treeD
     return kept;
   };
   walk(treeDir, '', false);
+  const facetRules = recipe.facets.map((r) => ({ facets: r.facets, match: picomatch(r.glob, { dot: true }) }));
+  tagFacets(actions, (path) => facetRules.filter((r) => r.match(path)).flatMap((r) => r.facets));
   const unused = select.unmatched();
   if (unused.length > 0) {
     throw new ZpkgError('E_RECIPE_INVALID', `recipe ${recipe.file}: \`files.include\` ${unused.map((g) => `\`${g}\``).join(', ')} matched nothing in the tree`, {

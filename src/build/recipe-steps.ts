@@ -6,6 +6,7 @@
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
+import { FACET_NAME } from '../core/facet-name.js';
 import { HOOK_PHASES, SERVICE_NAME, type GroupAction, type HookPhase, type ServiceDecl, type UserAction } from '../core/manifest.js';
 
 export type Fail = (why: string) => never;
@@ -239,4 +240,15 @@ export function parseAccounts(users: unknown, groups: unknown, fail: Fail): (Use
   for (const g of list(groups, 'groups', ['name', 'gid'])) out.push({ type: 'group', ...(g as { name: string; gid?: number }) });
   for (const u of list(users, 'users', ['name', 'uid', 'group', 'home', 'shell', 'gecos'])) out.push({ type: 'user', ...(u as { name: string }) });
   return out;
+}
+
+/** `facets: {GLOB: NAME | [NAME...]}`: facets for the paths a glob matches (core/facets.ts). */
+export function parseFacetRules(raw: unknown, fail: Fail): { glob: string; facets: string[] }[] {
+  if (raw === undefined || raw === null) return [];
+  if (!isMapping(raw)) fail('`facets` must be a mapping of globs to a facet name or a list of them');
+  return Object.entries(raw as Record<string, unknown>).map(([glob, v]) => {
+    const facets = typeof v === 'string' ? [v] : Array.isArray(v) ? v : fail(`\`facets\` \`${glob}\`: give a facet name or a list of them`);
+    for (const f of facets as unknown[]) if (typeof f !== 'string' || !FACET_NAME.test(f)) fail(`\`facets\` \`${glob}\`: \`${String(f)}\` is not a facet name (e.g. \`doc\`, \`locale.de\`, \`devel\`)`);
+    return { glob: checkGlob(glob, `\`facets\` key \`${glob}\``, fail), facets: facets as string[] };
+  });
 }

@@ -9,6 +9,7 @@
 import { canonicalJson } from './canonical-json.js';
 import { digestOf, isDigest, type Digest } from './digest.js';
 import { ZpkgError } from './errors.js';
+import { FACET_NAME } from './facet-name.js';
 import { imagePathProblem } from './paths.js';
 import { isPackageName, parseAtom, parseClause, formatAtom, formatClause, validateProvide, type RelationKind } from './relation.js';
 import { parseVersion } from './version.js';
@@ -16,6 +17,8 @@ import { parseVersion } from './version.js';
 export const MANIFEST_FORMAT = 1;
 
 export interface DirAction {
+  /** Optional content (core/facets.ts): installed only when the image enables one of them. */
+  facets?: string[];
   type: 'dir';
   path: string;
   mode: string;
@@ -24,6 +27,8 @@ export interface DirAction {
 }
 
 export interface FileAction {
+  /** Optional content (core/facets.ts): installed only when the image enables one of them. */
+  facets?: string[];
   type: 'file';
   path: string;
   mode: string;
@@ -38,6 +43,8 @@ export interface FileAction {
 }
 
 export interface LinkAction {
+  /** Optional content (core/facets.ts): installed only when the image enables one of them. */
+  facets?: string[];
   type: 'link';
   path: string;
   target: string;
@@ -46,6 +53,8 @@ export interface LinkAction {
 }
 
 export interface HardlinkAction {
+  /** Optional content (core/facets.ts): installed only when the image enables one of them. */
+  facets?: string[];
   type: 'hardlink';
   path: string;
   /** Image path of a `file` action of the same manifest. */
@@ -129,10 +138,10 @@ export function encodeManifest(m: Manifest): { bytes: Buffer; digest: Digest } {
 
 const MANIFEST_KEYS = new Set(['format', 'name', 'version', 'arch', 'summary', 'description', 'license', 'depends', 'conflicts', 'provides', 'replaces', 'actions', 'hooks', 'services', 'essential']);
 const ACTION_KEYS: Record<ActionType, { required: string[]; optional: string[] }> = {
-  dir: { required: ['type', 'path', 'mode', 'owner', 'group'], optional: [] },
-  file: { required: ['type', 'path', 'mode', 'owner', 'group', 'size', 'digest'], optional: ['config', 'restart'] },
-  link: { required: ['type', 'path', 'target', 'owner', 'group'], optional: [] },
-  hardlink: { required: ['type', 'path', 'target'], optional: [] },
+  dir: { required: ['type', 'path', 'mode', 'owner', 'group'], optional: ['facets'] },
+  file: { required: ['type', 'path', 'mode', 'owner', 'group', 'size', 'digest'], optional: ['config', 'restart', 'facets'] },
+  link: { required: ['type', 'path', 'target', 'owner', 'group'], optional: ['facets'] },
+  hardlink: { required: ['type', 'path', 'target'], optional: ['facets'] },
   user: { required: ['type', 'name'], optional: ['uid', 'group', 'home', 'shell', 'gecos'] },
   group: { required: ['type', 'name'], optional: ['gid'] },
 };
@@ -189,6 +198,9 @@ function validateAction(raw: unknown, index: number, pkg: string): Action {
   }
   const problem = imagePathProblem(raw.path as string);
   if (problem) fail(`${where}: ${problem}`, pkg);
+  if (raw.facets !== undefined && (!Array.isArray(raw.facets) || raw.facets.length === 0 || raw.facets.some((f) => typeof f !== 'string' || !FACET_NAME.test(f)))) {
+    fail(`${where}: facets must be a non-empty list of facet names (\`doc\`, \`locale.de\`)`, pkg);
+  }
   if (type !== 'hardlink') {
     checkAccount(raw.owner, 'owner', where, pkg);
     checkAccount(raw.group, 'group', where, pkg);

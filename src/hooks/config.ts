@@ -15,6 +15,7 @@
  *   protected: [zos-base, zpkg]   # packages never removed without --allow-protected
  *   state: /var/cache/zpkg/state  # state.db outside the image (diskless nodes)
  *   cache: /var/cache/zpkg/cache  # the content cache outside the image
+ *   facets: {doc: false, 'locale.*': false, locale.en: true}  # optional content (core/facets.ts)
  *
  * A missing file means every default. `auto` for the manager detects the
  * running supervisor only when the image is `/`: the services of an image in
@@ -24,6 +25,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ZpkgError } from '../core/errors.js';
+import { validateFacetSettings } from '../core/facets.js';
 import { SERVICE_KINDS, type ServiceKind } from './services/types.js';
 
 export const CONFIG_FILE = 'etc/zpkg/zpkg.yaml';
@@ -43,6 +45,8 @@ export interface LifecycleConfig {
   /** Absolute directories for state.db and for the content cache, when they live outside the image. */
   stateDir?: string;
   cacheDir?: string;
+  /** Which facets the image holds (core/facets.ts); `zpkg change-facet` settings recorded in state.db win over these. */
+  facets: Record<string, boolean>;
   services: {
     manager: ServiceKind | 'auto';
     protected: string[];
@@ -57,7 +61,7 @@ export const DEFAULT_HOOK_TIMEOUT = 300;
 export const DEFAULT_SERVICE_TIMEOUT = 30;
 
 export function defaultConfig(): LifecycleConfig {
-  return { hooks: { mode: 'auto', timeout: DEFAULT_HOOK_TIMEOUT }, onFailure: 'keep', protected: [], services: { manager: 'auto', protected: [], timeout: DEFAULT_SERVICE_TIMEOUT } };
+  return { hooks: { mode: 'auto', timeout: DEFAULT_HOOK_TIMEOUT }, onFailure: 'keep', protected: [], facets: {}, services: { manager: 'auto', protected: [], timeout: DEFAULT_SERVICE_TIMEOUT } };
 }
 
 export function readLifecycleConfig(root: string): LifecycleConfig {
@@ -88,7 +92,7 @@ export function parseLifecycleConfig(text: string, file: string): LifecycleConfi
     for (const k of Object.keys(v as object)) if (!keys.includes(k)) fail(`unknown key \`${name ? `${name}.` : ''}${k}\` (known: ${keys.join(', ')})`);
     return v as Record<string, unknown>;
   };
-  const top = section(raw, '', ['hooks', 'services', 'on-failure', 'protected', 'state', 'cache']);
+  const top = section(raw, '', ['hooks', 'services', 'on-failure', 'protected', 'state', 'cache', 'facets']);
   const hooks = section(top.hooks, 'hooks', ['mode', 'timeout']);
   const services = section(top.services, 'services', ['manager', 'protected', 'timeout', 'zinit-socket', 'svdir', 's6-scandir']);
   const seconds = (v: unknown, name: string, fallback: number): number => {
@@ -129,5 +133,6 @@ export function parseLifecycleConfig(text: string, file: string): LifecycleConfi
   }
   cfg.stateDir = path(top.state, 'state');
   cfg.cacheDir = path(top.cache, 'cache');
+  cfg.facets = validateFacetSettings(top.facets, file);
   return cfg;
 }

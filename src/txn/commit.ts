@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import { isPathAction, parseMode } from '../core/manifest.js';
 import { addHistory, currentGeneration, deletePackage, insertDirs, insertFiles, putPackage, setRequested, type DirRow, type FileRow, type TransactionChanges } from '../image/state.js';
 import type { Changeset } from './types.js';
+import { writeFacetOverrides } from '../image/facet-state.js';
 
 export interface HistoryEntry {
   txid: string;
@@ -55,6 +56,7 @@ export function commit(db: Database.Database, cs: Changeset, history: HistoryEnt
     const dirs: DirRow[] = cs.dirs.map((d) => ({ path: d.path, package: d.package, mode: d.mode, uid: d.uid, gid: d.gid, declared: d.declared ? 1 : 0 }));
     insertDirs(db, dirs);
     setRequested(db, flags);
+    if (cs.facets) writeFacetOverrides(db, cs.facets);
     return addHistory(db, { startedAt: history.startedAt, finishedAt: now, command: history.command, status: 'committed', changes: history.changes, message: null, txid: history.txid, packages: currentGeneration(db) });
   });
   return run();

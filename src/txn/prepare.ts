@@ -9,6 +9,8 @@
  * The caller holds the image session (dry runs excepted).
  */
 import { ZpkgError } from '../core/errors.js';
+import { withFacets, type FacetSettings } from '../core/facets.js';
+import { imageFacets } from './facets.js';
 import type { Image } from '../image/image.js';
 import { imageIds } from '../image/accounts.js';
 import { listRemotes, remoteReader } from '../image/remotes.js';
@@ -62,14 +64,16 @@ function manifestMissing(l: Landing): ZpkgError {
  * package whose manifest and blobs are cached needs no remote at all (rollback
  * and fix without network).
  */
-export async function prepareLanding(image: Image, landing: Landing, keep: boolean): Promise<PreparedPackage> {
+export async function prepareLanding(image: Image, landing: Landing, keep: boolean, facets: FacetSettings = imageFacets(image)): Promise<PreparedPackage> {
   if (!landing.manifest) throw manifestMissing(landing);
   const blobReader = readerFor(image, landing);
   const got = await fetchManifest(image, blobReader, landing.manifest, `${landing.name} ${landing.version}`, { keep, from: landing.from?.manifest });
   if (got.manifest.name !== landing.name || got.manifest.version !== landing.version) {
     throw new ZpkgError('E_REPO_INVALID', `remote \`${landing.remote}\`: the catalog says ${landing.name} ${landing.version}, its manifest says ${got.manifest.name} ${got.manifest.version}`);
   }
-  return { ...landing, manifest: got.manifest, digest: landing.manifest, manifestBytes: got.bytes, blobReader, ...(got.map ? { map: got.map } : {}) };
+  // The image holds the manifest without the actions its facets leave out: the plan, the commit's rows and verify all see that.
+  const held = withFacets(got.manifest, facets);
+  return { ...landing, manifest: held, ...(held !== got.manifest ? { shipped: got.manifest } : {}), digest: landing.manifest, manifestBytes: got.bytes, blobReader, ...(got.map ? { map: got.map } : {}) };
 }
 
 export async function prepare(image: Image, target: Target, options: PrepareOptions): Promise<Prepared> {
@@ -79,12 +83,13 @@ export async function prepare(image: Image, target: Target, options: PrepareOpti
   const packages: PreparedPackage[] = [];
   const withoutManifest: Prepared['withoutManifest'] = [];
   const progress = report.progress('manifests', target.land.length);
+  const facets = target.facets?.effective ?? imageFacets(image);
   for (const landing of target.land) {
     if (!landing.manifest && dryRun) {
       withoutManifest.push({ name: landing.name, version: landing.version });
       continue;
     }
-    const p = await prepareLanding(image, landing, !dryRun);
+    const p = await prepareLanding(image, landing, !dryRun, facets);
     packages.push(p);
     progress.tick(1, p.manifestBytes);
   }
@@ -100,6 +105,7 @@ export async function prepare(image: Image, target: Target, options: PrepareOpti
   t = stopwatch();
   const { content, ...fetched } = dryRun ? blobsToFetch(image.paths.cache, packages) : await fetchBlobs(image, packages, report);
   if (content) changeset.content = content;
+  if (target.facets) changeset.facets = target.facets.record;
   seconds.fetch = t();
   return { target, packages, withoutManifest, accounts, changeset, fetched: { ...fetched, manifestBytes }, seconds };
 }

@@ -6,6 +6,7 @@
  * holds no manifests and has done no I/O against a repository.
  */
 import type { Digest } from '../core/digest.js';
+import type { FacetSettings } from '../core/facets.js';
 import type { GenerationPackage, PackageRow } from '../image/state.js';
 
 /**
@@ -32,6 +33,8 @@ export interface Target {
   flags: { name: string; requested: boolean }[];
   /** Remove changed config files too. */
   purge?: boolean;
+  /** `change-facet`: the facets the image holds after it (`effective`), and the settings recorded in state.db with the commit (`record`). */
+  facets?: { effective: FacetSettings; record: FacetSettings };
   /** Notes about the target for the person (a forced removal that breaks dependents, say). */
   warnings?: string[];
 }

@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { digestOf, type Digest } from '../../core/digest.js';
 import { ZpkgError, isZpkgError } from '../../core/errors.js';
+import { tagFacets } from '../../core/facets.js';
 import { encodeManifest, formatMode, isPathAction, MANIFEST_FORMAT, sortActions, validateManifest, type Action, type Manifest } from '../../core/manifest.js';
 import { imagePathProblem } from '../../core/paths.js';
 import { formatAtom, formatClause } from '../../core/relation.js';
@@ -120,6 +121,8 @@ export function packageFromDeb(debPath: string, overrides: DebOverrides = {}): D
         throw bad(`data archive entry \`${e.path}\` is a device, fifo or socket; packages deliver only files, directories and links`);
     }
   }
+  // Debian's docs, man pages and translations become facets an image can leave out (core/facets.ts).
+  tagFacets(actions);
   for (const c of conffiles) {
     if (!actions.some((a) => isPathAction(a) && a.path === c && a.type === 'file')) warnings.push(`${entry.name}: conffile /${c} is not a file of the package; ignored`);
   }

@@ -35,6 +35,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { names: ['verify'], load: () => import('./verify.js') },
   { names: ['fix'], load: () => import('./fix.js') },
   { names: ['revert'], load: () => import('./revert.js') },
+  { names: ['change-facet'], load: () => import('./change-facet.js') },
   { names: ['history'], load: () => import('./history.js') },
   { names: ['diff'], load: () => import('./diff.js') },
   { names: ['recover'], load: () => import('./recover.js') },

@@ -37,7 +37,7 @@ export function register(program: Command, ctx: Context): void {
         [
           ...r.problems.map((p) => (p.path ? `${p.package}: /${p.path}: ${p.problem}` : p.package ? `${p.package}: ${p.problem}` : p.problem)),
           ...r.changedConfig.map((p) => `${p.package}: /${p.path}: config file changed locally (${p.problem})`),
-          `${r.packages} packages, ${r.paths} paths: ${r.problems.length ? `${r.problems.length} problems` : 'ok'}`,
+          `${r.packages} packages, ${r.paths} paths${r.absentByFacet ? ` (${r.absentByFacet} more left out by the image's facets)` : ''}: ${r.problems.length ? `${r.problems.length} problems` : 'ok'}`,
         ].join('\n'),
       );
       if (result.problems.length) process.exitCode = 1;
