@@ -7,7 +7,7 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { FACET_NAME } from '../core/facet-name.js';
-import { HOOK_PHASES, SERVICE_NAME, type GroupAction, type HookPhase, type ServiceDecl, type UserAction } from '../core/manifest.js';
+import { MEDIATOR_NAME, HOOK_PHASES, SERVICE_NAME, type GroupAction, type HookPhase, type ServiceDecl, type UserAction } from '../core/manifest.js';
 
 export type Fail = (why: string) => never;
 
@@ -21,6 +21,8 @@ export interface Attributes {
   mode?: string;
   /** Services to restart when a file matching `path` changes (manifest `restart`). */
   restart?: string[];
+  /** Links matching `path` are delivered under this mediator (core/mediators.ts), with this implementation name and priority. */
+  mediator?: { name: string; implementation?: string; priority?: number };
 }
 
 /** A file the build needs, placed in (or unpacked into) ZPKG_SRCDIR. */
@@ -119,7 +121,7 @@ export function parseAttributes(raw: unknown, fail: Fail): Attributes[] {
   return (raw as unknown[]).map((item, i) => {
     if (!isMapping(item)) fail(`attributes[${i}] must be a mapping`);
     const a = item as Record<string, unknown>;
-    onlyKeys(a, ['path', 'owner', 'group', 'mode', 'restart'], `attributes[${i}]`, fail);
+    onlyKeys(a, ['path', 'owner', 'group', 'mode', 'restart', 'mediator', 'implementation', 'priority'], `attributes[${i}]`, fail);
     if (typeof a.path !== 'string' || a.path === '') fail(`attributes[${i}]: \`path\` (a glob) is missing`);
     checkGlob(a.path, `attributes[${i}]: \`path\``, fail);
     for (const k of ['owner', 'group'] as const) if (a[k] !== undefined && (typeof a[k] !== 'string' || !ACCOUNT.test(a[k] as string))) fail(`attributes[${i}]: \`${k}\` is not a user or group name`);
@@ -131,6 +133,12 @@ export function parseAttributes(raw: unknown, fail: Fail): Attributes[] {
     }
     const out: Attributes = { path: a.path as string, owner: a.owner as string | undefined, group: a.group as string | undefined, mode };
     if (a.restart !== undefined) out.restart = parseServiceNames(a.restart, `attributes[${i}]: \`restart\``, fail);
+    if (a.mediator !== undefined || a.implementation !== undefined || a.priority !== undefined) {
+      for (const k of ['mediator', 'implementation'] as const) if (a[k] !== undefined && (typeof a[k] !== 'string' || !MEDIATOR_NAME.test(a[k] as string))) fail(`attributes[${i}]: \`${k}\` must be a name (letters, digits, \`. _ + -\`)`);
+      if (a.mediator === undefined) fail(`attributes[${i}]: \`implementation\` and \`priority\` go with a \`mediator\``);
+      if (a.priority !== undefined && !Number.isSafeInteger(a.priority)) fail(`attributes[${i}]: \`priority\` must be an integer`);
+      out.mediator = { name: a.mediator as string, ...(a.implementation !== undefined ? { implementation: a.implementation as string } : {}), ...(a.priority !== undefined ? { priority: a.priority as number } : {}) };
+    }
     return out;
   });
 }

@@ -48,6 +48,15 @@ export interface LinkAction {
   type: 'link';
   path: string;
   target: string;
+  /**
+   * A link several packages may deliver (core/mediators.ts): the image holds the
+   * one of the implementation it chose, else of the highest `priority`.
+   */
+  mediator?: string;
+  /** The implementation's name within the mediator (default: the package's name). */
+  implementation?: string;
+  /** Default 0; higher wins when the image chose no implementation. */
+  priority?: number;
   owner: string;
   group: string;
 }
@@ -140,13 +149,15 @@ const MANIFEST_KEYS = new Set(['format', 'name', 'version', 'arch', 'summary', '
 const ACTION_KEYS: Record<ActionType, { required: string[]; optional: string[] }> = {
   dir: { required: ['type', 'path', 'mode', 'owner', 'group'], optional: ['facets'] },
   file: { required: ['type', 'path', 'mode', 'owner', 'group', 'size', 'digest'], optional: ['config', 'restart', 'facets'] },
-  link: { required: ['type', 'path', 'target', 'owner', 'group'], optional: ['facets'] },
+  link: { required: ['type', 'path', 'target', 'owner', 'group'], optional: ['facets', 'mediator', 'implementation', 'priority'] },
   hardlink: { required: ['type', 'path', 'target'], optional: ['facets'] },
   user: { required: ['type', 'name'], optional: ['uid', 'group', 'home', 'shell', 'gecos'] },
   group: { required: ['type', 'name'], optional: ['gid'] },
 };
 const ACCOUNT_NAME = /^[a-z_][a-z0-9_-]*\$?$|^[0-9]+$/;
 const ARCH = /^[a-z0-9][a-z0-9_-]*$/;
+/** A mediator's or an implementation's name: `sh`, `python3`, `busybox`. */
+export const MEDIATOR_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 export const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]*$/;
 
 function fail(message: string, pkg?: string): never {
@@ -217,6 +228,11 @@ function validateAction(raw: unknown, index: number, pkg: string): Action {
   if (type === 'link') {
     const target = str(raw.target, `${where}: target`, pkg, false);
     if (target.includes('\0')) fail(`${where}: the link target contains a NUL byte`, pkg);
+    for (const k of ['mediator', 'implementation'] as const) {
+      if (raw[k] !== undefined && (typeof raw[k] !== 'string' || !MEDIATOR_NAME.test(raw[k] as string))) fail(`${where}: ${k} must be a name (letters, digits, \`. _ + -\`)`, pkg);
+    }
+    if (raw.implementation !== undefined && raw.mediator === undefined) fail(`${where}: an implementation needs a mediator`, pkg);
+    if (raw.priority !== undefined && (!Number.isSafeInteger(raw.priority) || raw.mediator === undefined)) fail(`${where}: priority must be an integer, on a link with a mediator`, pkg);
   }
   if (type === 'hardlink') {
     const tp = imagePathProblem(raw.target as string);

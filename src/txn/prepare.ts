@@ -11,6 +11,9 @@
 import { ZpkgError } from '../core/errors.js';
 import { withFacets, type FacetSettings } from '../core/facets.js';
 import { imageFacets } from './facets.js';
+import { mediateLanding, mediationExcluded } from './mediate.js';
+import { withoutPaths, type Mediation } from '../core/mediators.js';
+import { getPackage } from '../image/state.js';
 import type { Image } from '../image/image.js';
 import { imageIds } from '../image/accounts.js';
 import { listRemotes, remoteReader } from '../image/remotes.js';
@@ -41,6 +44,8 @@ export interface Prepared {
   /** Blobs needed, fetched (a dry run: would fetch), bytes; and manifest bytes that came from repositories. */
   fetched: FetchResult & { manifestBytes: number };
   seconds: { manifests: number; plan: number; fetch: number };
+  /** Which implementation of each mediator the image holds after it (only when the transaction involves one). */
+  mediations: Mediation[];
 }
 
 function readerFor(image: Image, landing: Landing): () => RepoReader {
@@ -93,6 +98,14 @@ export async function prepare(image: Image, target: Target, options: PrepareOpti
     packages.push(p);
     progress.tick(1, p.manifestBytes);
   }
+  // Which implementation of each mediator the image holds after this; installed packages whose links move land too.
+  const mediation = mediateLanding(image, target, packages, facets);
+  for (const r of mediation.repairs) {
+    const row = getPackage(image.db, r.name)!;
+    const p = await prepareLanding(image, { name: r.name, version: row.version, manifest: row.manifest, remote: row.remote, requested: row.requested, held: row.held, from: row, repair: { paths: r.add } }, !dryRun, facets);
+    p.manifest = withoutPaths(p.manifest, mediationExcluded(mediation, r.name));
+    packages.push(p);
+  }
   progress.done(`${packages.length} manifests`);
   const manifestBytes = packages.reduce((n, p) => n + p.manifestBytes, 0);
   const seconds = { manifests: t(), plan: 0, fetch: 0 };
@@ -106,6 +119,7 @@ export async function prepare(image: Image, target: Target, options: PrepareOpti
   const { content, ...fetched } = dryRun ? blobsToFetch(image.paths.cache, packages) : await fetchBlobs(image, packages, report);
   if (content) changeset.content = content;
   if (target.facets) changeset.facets = target.facets.record;
+  if (target.mediators) changeset.mediators = target.mediators.record;
   seconds.fetch = t();
-  return { target, packages, withoutManifest, accounts, changeset, fetched: { ...fetched, manifestBytes }, seconds };
+  return { target, packages, withoutManifest, accounts, changeset, fetched: { ...fetched, manifestBytes }, seconds, mediations: mediation.mediations };
 }

@@ -35,6 +35,8 @@ export interface Target {
   purge?: boolean;
   /** `change-facet`: the facets the image holds after it (`effective`), and the settings recorded in state.db with the commit (`record`). */
   facets?: { effective: FacetSettings; record: FacetSettings };
+  /** `set-mediator`: the implementation chosen per mediator after it, recorded in state.db with the commit. */
+  mediators?: { record: Readonly<Record<string, string>> };
   /** Notes about the target for the person (a forced removal that breaks dependents, say). */
   warnings?: string[];
 }

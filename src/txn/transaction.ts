@@ -23,6 +23,7 @@ import { blobCachePath, cachedManifestOrNone } from '../image/cache.js';
 import type { Image } from '../image/image.js';
 import { listHistory, listPackages, setRequested, type TransactionChanges } from '../image/state.js';
 import { writeFacetOverrides } from '../image/facet-state.js';
+import { writeMediatorChoices } from '../image/mediator-state.js';
 import { syncFilesystem } from '../fs/syncfs.js';
 import type { Report } from '../report/report.js';
 import { createAccounts } from './account-actions.js';
@@ -158,6 +159,7 @@ export async function runTransaction(image: Image, prepared: Prepared, options: 
     // Nothing moves; only what was asked for by name may become requested (and facet settings no path depends on are recorded).
     setRequested(image.db, target.flags);
     if (target.facets) writeFacetOverrides(image.db, target.facets.record);
+    if (target.mediators) writeMediatorChoices(image.db, target.mediators.record);
     return result;
   }
   result.lifecycle = lifecycle.result;

@@ -85,6 +85,8 @@ export interface Changeset {
   owners: Map<string, { uid: number; gid: number }>;
   /** Paths an install takes over from another package through `replaces`. */
   takenOver: { path: string; from: string; to: string }[];
+  /** Mediator choices to record in state.db with the commit (`set-mediator`). */
+  mediators?: Readonly<Record<string, string>>;
   /** Facet settings to record in state.db with the commit (`change-facet`). */
   facets?: FacetSettings;
   /** Where the blobs to stage lie (set by prepare once fetched). */

@@ -36,6 +36,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { names: ['fix'], load: () => import('./fix.js') },
   { names: ['revert'], load: () => import('./revert.js') },
   { names: ['change-facet'], load: () => import('./change-facet.js') },
+  { names: ['set-mediator'], load: () => import('./set-mediator.js') },
   { names: ['history'], load: () => import('./history.js') },
   { names: ['diff'], load: () => import('./diff.js') },
   { names: ['recover'], load: () => import('./recover.js') },

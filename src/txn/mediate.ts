@@ -1,0 +1,77 @@
+/**
+ * The mediation step of prepare: which implementation of each mediator the
+ * image holds after this transaction (core/mediators.ts), and the package
+ * changes that follow. Landing packages lose the links of implementations not
+ * chosen; an installed package that does not land but whose links change
+ * (it becomes the chosen implementation because the old one goes or was
+ * outranked, or it stops being chosen) lands as a repair of exactly those
+ * links, so one transaction moves the links from one package to another.
+ *
+ * Installed manifests are read (from the cache) only when the transaction
+ * involves a mediator: a landing or leaving package delivers a mediated link,
+ * or `set-mediator` changes a choice.
+ */
+import { ZpkgError } from '../core/errors.js';
+import { excludedPaths, type FacetSettings } from '../core/facets.js';
+import { mediate, mediatedLinks, withoutPaths, type Mediation } from '../core/mediators.js';
+import { isPathAction, type Manifest } from '../core/manifest.js';
+import { cachedManifestOrNone } from '../image/cache.js';
+import type { Image } from '../image/image.js';
+import { readMediatorChoices } from '../image/mediator-state.js';
+import { filesOf, listPackages } from '../image/state.js';
+import type { Target } from './target.js';
+import type { PreparedPackage } from './types.js';
+
+export interface MediationStep {
+  mediations: Mediation[];
+  /** Installed packages to land as repairs of their mediated links. */
+  repairs: { name: string; add: Set<string> }[];
+  excluded: Map<string, Set<string>>;
+}
+
+const hasMediated = (m: Manifest): boolean => m.actions.some((a) => a.type === 'link' && a.mediator !== undefined);
+
+function cached(image: Image, name: string, digest: string): Manifest {
+  const m = cachedManifestOrNone(image.paths.cache, digest as never);
+  if (!m) throw new ZpkgError('E_MANIFEST_MISSING', `the manifest of installed ${name} is not in the image cache: its mediated links cannot be worked out`, { hint: `\`zpkg fix ${name}\` fetches it again` });
+  return m;
+}
+
+/** Filters the landing packages' manifests in place and says which installed packages must land too. */
+export function mediateLanding(image: Image, target: Target, packages: PreparedPackage[], facets: FacetSettings): MediationStep {
+  const choices = target.mediators?.record ?? readMediatorChoices(image.db);
+  const leaving = new Set(target.remove.map((r) => r.name));
+  const landing = new Set(packages.map((p) => p.name));
+  const involved =
+    target.mediators !== undefined ||
+    packages.some((p) => hasMediated(p.manifest)) ||
+    target.remove.some((r) => hasMediated(cached(image, r.name, r.manifest))) ||
+    packages.some((p) => p.from && hasMediated(cached(image, p.name, p.from.manifest)));
+  if (!involved) return { mediations: [], repairs: [], excluded: new Map() };
+  const staying = listPackages(image.db)
+    .filter((r) => !leaving.has(r.name) && !landing.has(r.name))
+    .map((r) => {
+      const full = cached(image, r.name, r.manifest);
+      return { name: r.name, manifest: withoutPaths(full, excludedPaths(full, facets)) };
+    })
+    .filter((p) => mediatedLinks(p.name, p.manifest).size > 0);
+  const { mediations, excluded } = mediate([...packages.map((p) => ({ name: p.name, manifest: p.manifest })), ...staying], choices);
+  for (const p of packages) p.manifest = withoutPaths(p.manifest, excluded.get(p.name));
+  const repairs: MediationStep['repairs'] = [];
+  for (const p of staying) {
+    const wanted = withoutPaths(p.manifest, excluded.get(p.name));
+    const rows = new Set(filesOf(image.db, p.name).map((f) => f.path));
+    const add = new Set<string>();
+    let changes = false;
+    for (const a of wanted.actions) if (isPathAction(a) && a.type !== 'dir' && !rows.has(a.path)) add.add(a.path);
+    const kept = new Set(wanted.actions.filter(isPathAction).map((a) => a.path));
+    for (const r of rows) if (!kept.has(r)) changes = true;
+    if (add.size || changes) repairs.push({ name: p.name, add });
+  }
+  return { mediations, repairs, excluded };
+}
+
+/** The mediated links the step leaves out of a package. */
+export function mediationExcluded(step: MediationStep, name: string): Set<string> | undefined {
+  return step.excluded.get(name);
+}
