@@ -18,7 +18,7 @@ import { isPathAction, type Manifest } from '../core/manifest.js';
 import { cachedManifestOrNone } from '../image/cache.js';
 import type { Image } from '../image/image.js';
 import { readMediatorChoices } from '../image/mediator-state.js';
-import { filesOf, listPackages } from '../image/state.js';
+import { filesOf, listPackages, type PackageRow } from '../image/state.js';
 import type { Target } from './target.js';
 import type { PreparedPackage } from './types.js';
 
@@ -74,4 +74,24 @@ export function mediateLanding(image: Image, target: Target, packages: PreparedP
 /** The mediated links the step leaves out of a package. */
 export function mediationExcluded(step: MediationStep, name: string): Set<string> | undefined {
   return step.excluded.get(name);
+}
+
+/**
+ * Per installed package, the mediated links the image leaves out (what verify
+ * must not call missing). Manifests that cannot be read are skipped: verify
+ * reports them itself.
+ */
+export function installedMediatedOut(image: Image, rows: readonly PackageRow[], facets: FacetSettings, given?: ReadonlyMap<string, Manifest>): Map<string, Set<string>> {
+  const packages: { name: string; manifest: Manifest }[] = [];
+  for (const r of rows) {
+    let m: Manifest | undefined;
+    try {
+      m = given?.get(r.manifest) ?? cachedManifestOrNone(image.paths.cache, r.manifest);
+    } catch {
+      m = undefined;
+    }
+    if (m && hasMediated(m)) packages.push({ name: r.name, manifest: withoutPaths(m, excludedPaths(m, facets)) });
+  }
+  if (packages.length === 0) return new Map();
+  return mediate(packages, readMediatorChoices(image.db)).excluded;
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { ZpkgError } from '../core/errors.js';
 import { excludedPaths, type FacetSettings } from '../core/facets.js';
 import { imageFacets } from './facets.js';
+import { installedMediatedOut } from './mediate.js';
 import { HashPool } from '../fs/hash-pool.js';
 import { isPathAction, parseMode, type Manifest } from '../core/manifest.js';
 import type { Image } from '../image/image.js';
@@ -73,7 +74,10 @@ export async function verifyImage(image: Image, names: string[], options: Verify
   // Installed files are hashed on every core, in batches, with synchronous reads (fs/hash-pool.ts).
   const hashes = new HashPool(rows.length ? countFiles(image.db) : 0);
   try {
-    await verifyPackages(image, rows, result, hashes, options, imageFacets(image));
+    const facets = imageFacets(image);
+    // Mediated links of implementations the image did not choose are absent on purpose too (txn/mediate.ts).
+    const mediatedOut = installedMediatedOut(image, names.length ? listPackages(image.db) : rows, facets, options.manifests);
+    await verifyPackages(image, rows, result, hashes, options, facets, mediatedOut);
   } finally {
     await hashes.close();
   }
@@ -83,7 +87,7 @@ export async function verifyImage(image: Image, names: string[], options: Verify
   return result;
 }
 
-async function verifyPackages(image: Image, rows: PackageRow[], result: VerifyResult, hashes: HashPool, options: VerifyOptions, facets: FacetSettings): Promise<void> {
+async function verifyPackages(image: Image, rows: PackageRow[], result: VerifyResult, hashes: HashPool, options: VerifyOptions, facets: FacetSettings, mediatedOut: ReadonlyMap<string, Set<string>>): Promise<void> {
   const { onPath } = options;
   for (const pkg of rows) {
     const add = (path: string, problem: string, config = false, kind: ProblemKind = 'path'): void => {
@@ -106,6 +110,7 @@ async function verifyPackages(image: Image, rows: PackageRow[], result: VerifyRe
     const dirRows = new Map(dirsOf(image.db, pkg.name).map((d) => [d.path, d]));
     const absent = excludedPaths(manifest, facets);
     result.absentByFacet += absent.size;
+    for (const p of mediatedOut.get(pkg.name) ?? []) absent.add(p);
     const actions = manifest.actions.filter((a) => isPathAction(a) && !absent.has(a.path)).filter(isPathAction);
     result.paths += actions.length;
     await forEachLimited(actions, 256, async (a) => {

@@ -16,6 +16,8 @@ export interface DebContents {
   conffiles: string[];
   /** Maintainer scripts present (`preinst`, `postinst`, `prerm`, `postrm`, `config`, `triggers`). */
   scripts: string[];
+  /** The postinst's text (up to 1 MiB), read for the alternatives it installs (alternatives.ts); never run. */
+  postinst?: string;
   /** The filesystem tree, in archive order. */
   data: TarEntry[];
 }
@@ -56,6 +58,7 @@ export function readDeb(debPath: string): DebContents {
     control: control.data.toString('utf8'),
     conffiles,
     scripts: SCRIPTS.filter((s) => member(s) !== undefined),
+    ...(member('postinst') ? { postinst: member('postinst')!.data.subarray(0, 1 << 20).toString('utf8') } : {}),
     data: readTar(dpkgDeb(debPath, '--fsys-tarfile'), `${debPath} (data archive)`),
   };
 }
