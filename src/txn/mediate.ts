@@ -7,11 +7,12 @@
  * outranked, or it stops being chosen) lands as a repair of exactly those
  * links, so one transaction moves the links from one package to another.
  *
- * Installed manifests are read (from the cache) only when the transaction
- * involves a mediator: a landing or leaving package delivers a mediated link,
- * or `set-mediator` changes a choice.
+ * The installed set's manifests are read (from the cache) only when the
+ * transaction involves a mediator: a landing package, the version it
+ * replaces or a leaving package delivers a mediated link, or `set-mediator`
+ * changes a choice.
  */
-import { ZpkgError } from '../core/errors.js';
+import type { Digest } from '../core/digest.js';
 import { excludedPaths, type FacetSettings } from '../core/facets.js';
 import { mediate, mediatedLinks, withoutPaths, type Mediation } from '../core/mediators.js';
 import { isPathAction, type Manifest } from '../core/manifest.js';
@@ -31,11 +32,21 @@ export interface MediationStep {
 
 const hasMediated = (m: Manifest): boolean => m.actions.some((a) => a.type === 'link' && a.mediator !== undefined);
 
-function cached(image: Image, name: string, digest: string): Manifest {
-  const m = cachedManifestOrNone(image.paths.cache, digest as never);
-  if (!m) throw new ZpkgError('E_MANIFEST_MISSING', `the manifest of installed ${name} is not in the image cache: its mediated links cannot be worked out`, { hint: `\`zpkg fix ${name}\` fetches it again` });
-  return m;
+/**
+ * An installed package's cached manifest, or undefined when the cache lost it
+ * or it is damaged: such a package counts as delivering no mediated link
+ * (`verify` reports it; `fix` fetches it again) rather than stopping every
+ * transaction of the image.
+ */
+function cached(image: Image, digest: Digest): Manifest | undefined {
+  try {
+    return cachedManifestOrNone(image.paths.cache, digest);
+  } catch {
+    return undefined;
+  }
 }
+
+const mediatedIn = (m: Manifest | undefined): boolean => m !== undefined && hasMediated(m);
 
 /** Filters the landing packages' manifests in place and says which installed packages must land too. */
 export function mediateLanding(image: Image, target: Target, packages: PreparedPackage[], facets: FacetSettings): MediationStep {
@@ -45,14 +56,14 @@ export function mediateLanding(image: Image, target: Target, packages: PreparedP
   const involved =
     target.mediators !== undefined ||
     packages.some((p) => hasMediated(p.manifest)) ||
-    target.remove.some((r) => hasMediated(cached(image, r.name, r.manifest))) ||
-    packages.some((p) => p.from && hasMediated(cached(image, p.name, p.from.manifest)));
+    target.remove.some((r) => mediatedIn(cached(image, r.manifest))) ||
+    packages.some((p) => p.from && mediatedIn(cached(image, p.from.manifest)));
   if (!involved) return { mediations: [], repairs: [], excluded: new Map() };
   const staying = listPackages(image.db)
     .filter((r) => !leaving.has(r.name) && !landing.has(r.name))
-    .map((r) => {
-      const full = cached(image, r.name, r.manifest);
-      return { name: r.name, manifest: withoutPaths(full, excludedPaths(full, facets)) };
+    .flatMap((r) => {
+      const full = cached(image, r.manifest);
+      return full && hasMediated(full) ? [{ name: r.name, manifest: withoutPaths(full, excludedPaths(full, facets)) }] : [];
     })
     .filter((p) => mediatedLinks(p.name, p.manifest).size > 0);
   const { mediations, excluded } = mediate([...packages.map((p) => ({ name: p.name, manifest: p.manifest })), ...staying], choices);
