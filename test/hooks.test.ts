@@ -244,7 +244,7 @@ describe('failures', () => {
       ['services:\n  protected: redis\n', '`services.protected` must be a list of service names'],
       ['services:\n  manager: upstart\n', '`services.manager` must be auto or one of'],
       ['hooks:\n  timeout: -1\n', '`hooks.timeout` must be a positive number of seconds'],
-      ['hook:\n  mode: host\n', 'unknown key `hook` (known: hooks, services, on-failure, protected, state, cache, proxy, limits, arch, exclude, recommends)'],
+      ['hook:\n  mode: host\n', 'unknown key `hook` (known: hooks, services, on-failure, protected, state, cache, proxy, limits, arch, exclude, recommends, facets)'],
     ]) {
       writeImageConfig(image, yaml!);
       const before = tree();

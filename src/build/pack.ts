@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import picomatch from 'picomatch';
 import type { Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
+import { tagFacets } from '../core/facets.js';
 import { formatMode, type Action, type FileAction } from '../core/manifest.js';
 import { readAccounts } from '../image/accounts.js';
 import type { Recipe } from './recipe.js';
@@ -45,20 +46,22 @@ export function packTree(recipe: Recipe, onFile?: (bytes: number) => void, treeD
   const accounts = readAccounts('/');
   const isConfig = recipe.config.length ? picomatch(recipe.config, { dot: true }) : () => false;
   const attrs = recipe.attributes.map((a) => ({ ...a, match: picomatch(a.path, { dot: true }) }));
-  const ownership = (path: string, st: Stats): { owner: string; group: string; mode?: string; restart?: string[] } => {
+  const ownership = (path: string, st: Stats): { owner: string; group: string; mode?: string; restart?: string[]; mediator?: { name: string; implementation?: string; priority?: number } } => {
     const known = facts?.get(path);
     let owner = recipe.owner ?? known?.owner ?? accounts.userNames.get(st.uid) ?? String(st.uid);
     let group = recipe.group ?? known?.group ?? accounts.groupNames.get(st.gid) ?? String(st.gid);
     let mode: string | undefined;
     let restart: string[] | undefined;
+    let mediator: { name: string; implementation?: string; priority?: number } | undefined;
     for (const a of attrs) {
       if (!a.match(path)) continue;
       owner = a.owner ?? owner;
       group = a.group ?? group;
       mode = a.mode ? formatMode(parseInt(a.mode, 8)) : mode;
       restart = a.restart ?? restart;
+      mediator = a.mediator ?? mediator;
     }
-    return { owner, group, mode, restart };
+    return { owner, group, mode, restart, mediator };
   };
   const select = selector(recipe.files);
   const actions: Action[] = [];
@@ -87,7 +90,8 @@ export function packTree(recipe: Recipe, onFile?: (bytes: number) => void, treeD
       if (verdict !== 'included') continue;
       kept = true;
       if (st.isSymbolicLink()) {
-        actions.push({ type: 'link', path, target: readlinkSync(abs), owner: own.owner, group: own.group });
+        const med = own.mediator;
+        actions.push({ type: 'link', path, target: readlinkSync(abs), owner: own.owner, group: own.group, ...(med ? { mediator: med.name, ...(med.implementation !== undefined ? { implementation: med.implementation } : {}), ...(med.priority !== undefined ? { priority: med.priority } : {}) } : {}) });
       } else if (st.isFile()) {
         const inode = `${st.dev}:${st.ino}`;
         const first = st.nlink > 1 ? inodes.get(inode) : undefined;
@@ -112,6 +116,8 @@ export function packTree(recipe: Recipe, onFile?: (bytes: number) => void, treeD
     return kept;
   };
   walk(treeDir, '', false);
+  const facetRules = recipe.facets.map((r) => ({ facets: r.facets, match: picomatch(r.glob, { dot: true }) }));
+  tagFacets(actions, (path) => facetRules.filter((r) => r.match(path)).flatMap((r) => r.facets));
   const unused = select.unmatched();
   if (unused.length > 0) {
     throw new ZpkgError('E_RECIPE_INVALID', `recipe ${recipe.file}: \`files.include\` ${unused.map((g) => `\`${g}\``).join(', ')} matched nothing in the tree`, {

@@ -6,7 +6,8 @@
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { HOOK_PHASES, SERVICE_NAME, type GroupAction, type HookPhase, type ServiceDecl, type UserAction } from '../core/manifest.js';
+import { FACET_NAME } from '../core/facet-name.js';
+import { MEDIATOR_NAME, HOOK_PHASES, SERVICE_NAME, type GroupAction, type HookPhase, type ServiceDecl, type UserAction } from '../core/manifest.js';
 
 export type Fail = (why: string) => never;
 
@@ -20,6 +21,8 @@ export interface Attributes {
   mode?: string;
   /** Services to restart when a file matching `path` changes (manifest `restart`). */
   restart?: string[];
+  /** Links matching `path` are delivered under this mediator (core/mediators.ts), with this implementation name and priority. */
+  mediator?: { name: string; implementation?: string; priority?: number };
 }
 
 /** A file the build needs, placed in (or unpacked into) ZPKG_SRCDIR. */
@@ -118,7 +121,7 @@ export function parseAttributes(raw: unknown, fail: Fail): Attributes[] {
   return (raw as unknown[]).map((item, i) => {
     if (!isMapping(item)) fail(`attributes[${i}] must be a mapping`);
     const a = item as Record<string, unknown>;
-    onlyKeys(a, ['path', 'owner', 'group', 'mode', 'restart'], `attributes[${i}]`, fail);
+    onlyKeys(a, ['path', 'owner', 'group', 'mode', 'restart', 'mediator', 'implementation', 'priority'], `attributes[${i}]`, fail);
     if (typeof a.path !== 'string' || a.path === '') fail(`attributes[${i}]: \`path\` (a glob) is missing`);
     checkGlob(a.path, `attributes[${i}]: \`path\``, fail);
     for (const k of ['owner', 'group'] as const) if (a[k] !== undefined && (typeof a[k] !== 'string' || !ACCOUNT.test(a[k] as string))) fail(`attributes[${i}]: \`${k}\` is not a user or group name`);
@@ -130,6 +133,12 @@ export function parseAttributes(raw: unknown, fail: Fail): Attributes[] {
     }
     const out: Attributes = { path: a.path as string, owner: a.owner as string | undefined, group: a.group as string | undefined, mode };
     if (a.restart !== undefined) out.restart = parseServiceNames(a.restart, `attributes[${i}]: \`restart\``, fail);
+    if (a.mediator !== undefined || a.implementation !== undefined || a.priority !== undefined) {
+      for (const k of ['mediator', 'implementation'] as const) if (a[k] !== undefined && (typeof a[k] !== 'string' || !MEDIATOR_NAME.test(a[k] as string))) fail(`attributes[${i}]: \`${k}\` must be a name (letters, digits, \`. _ + -\`)`);
+      if (a.mediator === undefined) fail(`attributes[${i}]: \`implementation\` and \`priority\` go with a \`mediator\``);
+      if (a.priority !== undefined && !Number.isSafeInteger(a.priority)) fail(`attributes[${i}]: \`priority\` must be an integer`);
+      out.mediator = { name: a.mediator as string, ...(a.implementation !== undefined ? { implementation: a.implementation as string } : {}), ...(a.priority !== undefined ? { priority: a.priority as number } : {}) };
+    }
     return out;
   });
 }
@@ -239,4 +248,15 @@ export function parseAccounts(users: unknown, groups: unknown, fail: Fail): (Use
   for (const g of list(groups, 'groups', ['name', 'gid'])) out.push({ type: 'group', ...(g as { name: string; gid?: number }) });
   for (const u of list(users, 'users', ['name', 'uid', 'group', 'home', 'shell', 'gecos'])) out.push({ type: 'user', ...(u as { name: string }) });
   return out;
+}
+
+/** `facets: {GLOB: NAME | [NAME...]}`: facets for the paths a glob matches (core/facets.ts). */
+export function parseFacetRules(raw: unknown, fail: Fail): { glob: string; facets: string[] }[] {
+  if (raw === undefined || raw === null) return [];
+  if (!isMapping(raw)) fail('`facets` must be a mapping of globs to a facet name or a list of them');
+  return Object.entries(raw as Record<string, unknown>).map(([glob, v]) => {
+    const facets = typeof v === 'string' ? [v] : Array.isArray(v) ? v : fail(`\`facets\` \`${glob}\`: give a facet name or a list of them`);
+    for (const f of facets as unknown[]) if (typeof f !== 'string' || !FACET_NAME.test(f)) fail(`\`facets\` \`${glob}\`: \`${String(f)}\` is not a facet name (e.g. \`doc\`, \`locale.de\`, \`devel\`)`);
+    return { glob: checkGlob(glob, `\`facets\` key \`${glob}\``, fail), facets: facets as string[] };
+  });
 }

@@ -12,7 +12,7 @@ import { isPackageName, parseAtom, parseClause, validateProvide } from '../core/
 import type { GroupAction, ServiceDecl, UserAction } from '../core/manifest.js';
 import { parseVersion } from '../core/version.js';
 import {
-  ACCOUNT, insidePath, parseAccounts, parseAttributes, parseFiles, parseGlobs, parseHooks, parseServices, parseSources,
+  ACCOUNT, insidePath, parseAccounts, parseAttributes, parseFacetRules, parseFiles, parseGlobs, parseHooks, parseServices, parseSources,
   type Attributes, type Fail, type FileSelection, type HookFile, type Source,
 } from './recipe-steps.js';
 
@@ -60,6 +60,8 @@ export interface Recipe {
   essential: boolean;
   /** `derive: false`: no so:/file: relations derived from the files (a self-contained bundle that brings its own loader). */
   derive: boolean;
+  /** `facets:`: GLOB → facet names its paths get, besides the builder's path rules (core/facets.ts). */
+  facets: { glob: string; facets: string[] }[];
 }
 
 /** Recipe key → how its value becomes the tree source. */
@@ -86,7 +88,7 @@ const TREE_SOURCES: Record<string, (value: unknown, dir: string, fail: Fail) => 
 
 const KEYS = new Set([
   'name', 'version', 'summary', 'description', 'license', 'arch', 'depends', 'conflicts', 'provides', 'replaces', 'recommends', 'suggests',
-  ...Object.keys(TREE_SOURCES), 'sources', 'files', 'owner', 'group', 'config', 'attributes', 'hooks', 'services', 'users', 'groups', 'essential', 'derive',
+  ...Object.keys(TREE_SOURCES), 'sources', 'files', 'owner', 'group', 'config', 'attributes', 'hooks', 'services', 'users', 'groups', 'essential', 'derive', 'facets',
 ]);
 
 export function loadRecipe(srcDir: string): Recipe {
@@ -193,5 +195,6 @@ export function parseRecipe(text: string, dir: string, file: string): Recipe {
     accounts,
     essential: r.essential === undefined ? false : r.essential === true ? true : r.essential === false ? false : fail('`essential` must be true or false'),
     derive: r.derive !== false,
+    facets: parseFacetRules(r.facets, fail),
   };
 }

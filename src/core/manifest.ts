@@ -9,6 +9,7 @@
 import { canonicalJson } from './canonical-json.js';
 import { digestOf, isDigest, type Digest } from './digest.js';
 import { ZpkgError } from './errors.js';
+import { FACET_NAME } from './facet-name.js';
 import { imagePathProblem } from './paths.js';
 import { isPackageName, parseAtom, parseClause, formatAtom, formatClause, validateProvide, type RelationKind } from './relation.js';
 import { parseVersion } from './version.js';
@@ -16,6 +17,8 @@ import { parseVersion } from './version.js';
 export const MANIFEST_FORMAT = 1;
 
 export interface DirAction {
+  /** Optional content (core/facets.ts): installed only when the image enables one of them. */
+  facets?: string[];
   type: 'dir';
   path: string;
   mode: string;
@@ -27,6 +30,8 @@ export interface DirAction {
 }
 
 export interface FileAction {
+  /** Optional content (core/facets.ts): installed only when the image enables one of them. */
+  facets?: string[];
   type: 'file';
   path: string;
   mode: string;
@@ -44,9 +49,20 @@ export interface FileAction {
 }
 
 export interface LinkAction {
+  /** Optional content (core/facets.ts): installed only when the image enables one of them. */
+  facets?: string[];
   type: 'link';
   path: string;
   target: string;
+  /**
+   * A link several packages may deliver (core/mediators.ts): the image holds the
+   * one of the implementation it chose, else of the highest `priority`.
+   */
+  mediator?: string;
+  /** The implementation's name within the mediator (default: the package's name). */
+  implementation?: string;
+  /** Default 0; higher wins when the image chose no implementation. */
+  priority?: number;
   owner: string;
   group: string;
   /** The numeric ids the package's archive carried (a .deb's tar): used, with a warning, when `owner`/`group` does not exist in the image (as dpkg and tar do). */
@@ -55,6 +71,8 @@ export interface LinkAction {
 }
 
 export interface HardlinkAction {
+  /** Optional content (core/facets.ts): installed only when the image enables one of them. */
+  facets?: string[];
   type: 'hardlink';
   path: string;
   /** Image path of a `file` action of the same manifest. */
@@ -141,15 +159,17 @@ export function encodeManifest(m: Manifest): { bytes: Buffer; digest: Digest } {
 
 const MANIFEST_KEYS = new Set(['format', 'name', 'version', 'arch', 'summary', 'description', 'license', 'depends', 'conflicts', 'provides', 'replaces', 'recommends', 'suggests', 'actions', 'hooks', 'services', 'essential']);
 const ACTION_KEYS: Record<ActionType, { required: string[]; optional: string[] }> = {
-  dir: { required: ['type', 'path', 'mode', 'owner', 'group'], optional: ['uid', 'gid'] },
-  file: { required: ['type', 'path', 'mode', 'owner', 'group', 'size', 'digest'], optional: ['config', 'restart', 'uid', 'gid'] },
-  link: { required: ['type', 'path', 'target', 'owner', 'group'], optional: ['uid', 'gid'] },
-  hardlink: { required: ['type', 'path', 'target'], optional: [] },
+  dir: { required: ['type', 'path', 'mode', 'owner', 'group'], optional: ['uid', 'gid', 'facets'] },
+  file: { required: ['type', 'path', 'mode', 'owner', 'group', 'size', 'digest'], optional: ['config', 'restart', 'uid', 'gid', 'facets'] },
+  link: { required: ['type', 'path', 'target', 'owner', 'group'], optional: ['uid', 'gid', 'facets', 'mediator', 'implementation', 'priority'] },
+  hardlink: { required: ['type', 'path', 'target'], optional: ['facets'] },
   user: { required: ['type', 'name'], optional: ['uid', 'group', 'home', 'shell', 'gecos'] },
   group: { required: ['type', 'name'], optional: ['gid'] },
 };
 const ACCOUNT_NAME = /^[a-z_][a-z0-9_-]*\$?$|^[0-9]+$/;
 const ARCH = /^[a-z0-9][a-z0-9_-]*$/;
+/** A mediator's or an implementation's name: `sh`, `python3`, `busybox`. */
+export const MEDIATOR_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 export const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]*$/;
 
 function fail(message: string, pkg?: string): never {
@@ -201,6 +221,9 @@ function validateAction(raw: unknown, index: number, pkg: string): Action {
   }
   const problem = imagePathProblem(raw.path as string);
   if (problem) fail(`${where}: ${problem}`, pkg);
+  if (raw.facets !== undefined && (!Array.isArray(raw.facets) || raw.facets.length === 0 || raw.facets.some((f) => typeof f !== 'string' || !FACET_NAME.test(f)))) {
+    fail(`${where}: facets must be a non-empty list of facet names (\`doc\`, \`locale.de\`)`, pkg);
+  }
   if (type !== 'hardlink') {
     checkAccount(raw.owner, 'owner', where, pkg);
     checkAccount(raw.group, 'group', where, pkg);
@@ -220,6 +243,11 @@ function validateAction(raw: unknown, index: number, pkg: string): Action {
   if (type === 'link') {
     const target = str(raw.target, `${where}: target`, pkg, false);
     if (target.includes('\0')) fail(`${where}: the link target contains a NUL byte`, pkg);
+    for (const k of ['mediator', 'implementation'] as const) {
+      if (raw[k] !== undefined && (typeof raw[k] !== 'string' || !MEDIATOR_NAME.test(raw[k] as string))) fail(`${where}: ${k} must be a name (letters, digits, \`. _ + -\`)`, pkg);
+    }
+    if (raw.implementation !== undefined && raw.mediator === undefined) fail(`${where}: an implementation needs a mediator`, pkg);
+    if (raw.priority !== undefined && (!Number.isSafeInteger(raw.priority) || raw.mediator === undefined)) fail(`${where}: priority must be an integer, on a link with a mediator`, pkg);
   }
   if (type === 'hardlink') {
     const tp = imagePathProblem(raw.target as string);

@@ -17,6 +17,7 @@
  *   cache: /var/cache/zpkg/cache  # the content cache outside the image
  *   proxy: http://proxy.lan:3128  # http(s) remotes' proxy (image/proxy-config.ts)
  *   arch, exclude, recommends     # which packages the image takes: image/package-config.ts
+ *   facets: {doc: false, 'locale.*': false, locale.en: true}  # optional content (core/facets.ts)
  *
  * A missing file means every default. `auto` for the manager detects the
  * running supervisor only when the image is `/`: the services of an image in
@@ -28,6 +29,7 @@ import { ZpkgError } from '../core/errors.js';
 import { parseProxyConfig } from '../image/proxy-config.js';
 import { PACKAGE_CONFIG_KEYS, parsePackageConfig, type PackageConfig } from '../image/package-config.js';
 import { CONFIG_FILE, readConfigText } from '../image/config-file.js';
+import { validateFacetSettings } from '../core/facets.js';
 import { SERVICE_KINDS, type ServiceKind } from './services/types.js';
 
 export { CONFIG_FILE };
@@ -47,6 +49,8 @@ export interface LifecycleConfig extends PackageConfig {
   /** Absolute directories for state.db and for the content cache, when they live outside the image. */
   stateDir?: string;
   cacheDir?: string;
+  /** Which facets the image holds (core/facets.ts); `zpkg change-facet` settings recorded in state.db win over these. */
+  facets: Record<string, boolean>;
   services: {
     manager: ServiceKind | 'auto';
     protected: string[];
@@ -61,7 +65,7 @@ export const DEFAULT_HOOK_TIMEOUT = 300;
 export const DEFAULT_SERVICE_TIMEOUT = 30;
 
 export function defaultConfig(): LifecycleConfig {
-  return { hooks: { mode: 'auto', timeout: DEFAULT_HOOK_TIMEOUT }, onFailure: 'keep', protected: [], exclude: [], recommends: false, services: { manager: 'auto', protected: [], timeout: DEFAULT_SERVICE_TIMEOUT } };
+  return { hooks: { mode: 'auto', timeout: DEFAULT_HOOK_TIMEOUT }, onFailure: 'keep', protected: [], exclude: [], recommends: false, facets: {}, services: { manager: 'auto', protected: [], timeout: DEFAULT_SERVICE_TIMEOUT } };
 }
 
 export function readLifecycleConfig(root: string): LifecycleConfig {
@@ -81,12 +85,12 @@ export function parseLifecycleConfig(text: string, file: string): LifecycleConfi
   }
   const section = (v: unknown, name: string, keys: string[]): Record<string, unknown> => {
     if (v === undefined || v === null) return {};
-    if (typeof v !== 'object' || Array.isArray(v)) fail(name ? `\`${name}\` must be a mapping` : 'the file must be a mapping of `hooks`, `services`, `on-failure`, `protected`, `state`, `cache` and `proxy`');
+    if (typeof v !== 'object' || Array.isArray(v)) fail(name ? `\`${name}\` must be a mapping` : 'the file must be a mapping of `hooks`, `services`, `on-failure`, `protected`, `state`, `cache`, `proxy`, `limits`, `arch`, `exclude`, `recommends` and `facets`');
     for (const k of Object.keys(v as object)) if (!keys.includes(k)) fail(`unknown key \`${name ? `${name}.` : ''}${k}\` (known: ${keys.join(', ')})`);
     return v as Record<string, unknown>;
   };
   // `limits` is image/limits.ts's.
-  const top = section(raw, '', ['hooks', 'services', 'on-failure', 'protected', 'state', 'cache', 'proxy', 'limits', ...PACKAGE_CONFIG_KEYS]);
+  const top = section(raw, '', ['hooks', 'services', 'on-failure', 'protected', 'state', 'cache', 'proxy', 'limits', ...PACKAGE_CONFIG_KEYS, 'facets']);
   // `proxy:` is read by the remotes (image/proxy-config.ts); checked here too so a bad one is refused wherever the file is read.
   parseProxyConfig(top.proxy, file);
   const hooks = section(top.hooks, 'hooks', ['mode', 'timeout']);
@@ -130,5 +134,6 @@ export function parseLifecycleConfig(text: string, file: string): LifecycleConfi
   cfg.stateDir = path(top.state, 'state');
   cfg.cacheDir = path(top.cache, 'cache');
   Object.assign(cfg, parsePackageConfig(top, fail));
+  cfg.facets = validateFacetSettings(top.facets, file);
   return cfg;
 }

@@ -11,7 +11,7 @@ import type Database from 'better-sqlite3';
 import { ZpkgError } from '../core/errors.js';
 import { dirOwners } from '../image/state.js';
 import { crashPoint, failPoint } from './crash-point.js';
-import { backupName, type Journal, type JournalDir } from './journal.js';
+import { backupName, dropBackup, type Journal, type JournalDir } from './journal.js';
 import type { Staged } from './stage.js';
 import type { Changeset } from './types.js';
 
@@ -54,7 +54,7 @@ export function journalOf(root: string, db: Database.Database, cs: Changeset, tx
     txid,
     command,
     startedAt: new Date().toISOString(),
-    puts: cs.put.map((p) => ({ dest: p.dest, existed: p.existed })),
+    puts: cs.put.map((p) => ({ dest: p.dest, existed: p.existed, ...(p.keepOld ? { keepOld: p.keepOld } : {}) })),
     deletes: pathsToDelete(cs),
     createdDirs: cs.dirs.filter((d) => d.create).map((d) => d.path),
     removedDirs: dirsToRemove(db, cs).map((path) => {
@@ -129,7 +129,7 @@ function step(path: string, doing: string, fn: () => void): void {
 
 /** After the commit: backups go, then directories whose last owner went, when empty. */
 export function finish(root: string, journal: Journal): Applied {
-  for (const p of journal.puts) if (p.existed) rmSync(join(root, backupName(p.dest, journal.txid)), { force: true });
+  for (const p of journal.puts) if (p.existed) dropBackup(root, p, journal.txid);
   for (const d of journal.deletes) rmSync(join(root, backupName(d, journal.txid)), { force: true });
   const done: Applied = { removedDirs: [], keptDirs: [] };
   for (const d of journal.removedDirs) {

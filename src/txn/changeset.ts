@@ -213,7 +213,10 @@ export function computeChangeset(input: ChangesetInput): Changeset {
       if (a.type === 'file') {
         op.blob = blobCachePath(input.cacheDir, a.digest);
         // An administrator's edit of a config file survives the upgrade; the new version lands beside it.
-        if (a.config && owner?.package === change.name && owner.config && st) {
+        if (change.repair?.revert && change.repair.paths.has(a.path)) {
+          // `revert`: the shipped version goes back in place; the local one is kept beside it.
+          if (st) op.keepOld = true;
+        } else if (a.config && owner?.package === change.name && owner.config && st) {
           const current = hashFile(join(root, a.path));
           if (current !== owner.digest) {
             if (a.digest === owner.digest || current === a.digest) {

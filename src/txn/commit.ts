@@ -3,6 +3,8 @@ import type Database from 'better-sqlite3';
 import { isPathAction, parseMode } from '../core/manifest.js';
 import { addHistory, currentGeneration, deletePackage, insertDirs, insertFiles, putPackage, setRequested, type DirRow, type FileRow, type TransactionChanges } from '../image/state.js';
 import type { Changeset } from './types.js';
+import { writeFacetOverrides } from '../image/facet-state.js';
+import { writeMediatorChoices } from '../image/mediator-state.js';
 
 export interface HistoryEntry {
   txid: string;
@@ -55,6 +57,8 @@ export function commit(db: Database.Database, cs: Changeset, history: HistoryEnt
     const dirs: DirRow[] = cs.dirs.map((d) => ({ path: d.path, package: d.package, mode: d.mode, uid: d.uid, gid: d.gid, declared: d.declared ? 1 : 0 }));
     insertDirs(db, dirs);
     setRequested(db, flags);
+    if (cs.facets) writeFacetOverrides(db, cs.facets);
+    if (cs.mediators) writeMediatorChoices(db, cs.mediators);
     return addHistory(db, { startedAt: history.startedAt, finishedAt: now, command: history.command, status: 'committed', changes: history.changes, message: null, txid: history.txid, packages: currentGeneration(db) });
   });
   return run();

@@ -180,10 +180,12 @@ export async function fetchBlobs(image: Image, packages: readonly PreparedPackag
   const result: FetchResult = { blobs: need.length, fetched: missing.length, bytes: 0, content };
   const progress = report.progress('fetch', missing.length);
   const groups = await groupByPack(missing, async (c) => {
-    if (c.map) return placesOf({ manifest: c.manifest, map: c.map });
-    const got = await blobMapOf(image, c.blobReader, c.digest, c.manifest, `${c.name} ${c.version}`, true);
+    // A blob map is aligned with the manifest as published, whatever the image's facets leave out.
+    const shipped = c.shipped ?? c.manifest;
+    if (c.map) return placesOf({ manifest: shipped, map: c.map });
+    const got = await blobMapOf(image, c.blobReader, c.digest, shipped, `${c.name} ${c.version}`, true);
     result.bytes += got.bytes;
-    return placesOf({ manifest: c.manifest, map: got.map });
+    return placesOf({ manifest: shipped, map: got.map });
   });
   await forEachLimited(groups, FETCH_PARALLELISM, async (g) => {
     const local = await fetchPack(cache, g.reader, g.place.pack, [...g.frames.values()], (n) => progress.tick(0, n));

@@ -12,7 +12,7 @@
  * commits it atomically with the new state.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ZpkgError } from '../core/errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
@@ -25,6 +25,20 @@ export interface JournalPut {
   dest: string;
   /** DEST existed before (and is backed up before being replaced). */
   existed: boolean;
+  /** Once committed, the backup of DEST becomes `DEST.zpkg-old` instead of going (`revert`). */
+  keepOld?: true;
+}
+
+/** Where `revert` keeps the local version of a config file it wrote back. */
+export function keptOldName(dest: string): string {
+  return `${dest}.zpkg-old`;
+}
+
+/** After the commit: the backup of a put goes, or becomes `DEST.zpkg-old` when the put keeps it. */
+export function dropBackup(root: string, put: JournalPut, txid: string): void {
+  const backup = join(root, backupName(put.dest, txid));
+  if (put.keepOld && existsSync(backup)) renameSync(backup, join(root, keptOldName(put.dest)));
+  else rmSync(backup, { force: true });
 }
 
 export interface JournalDir {

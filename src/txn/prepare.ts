@@ -9,6 +9,11 @@
  * The caller holds the image session (dry runs excepted).
  */
 import { ZpkgError } from '../core/errors.js';
+import { withFacets, type FacetSettings } from '../core/facets.js';
+import { imageFacets } from './facets.js';
+import { mediateLanding, mediationExcluded } from './mediate.js';
+import { withoutPaths, type Mediation } from '../core/mediators.js';
+import { getPackage } from '../image/state.js';
 import type { Image } from '../image/image.js';
 import { imageIds } from '../image/accounts.js';
 import { listRemotes, remoteReader } from '../image/remotes.js';
@@ -40,6 +45,8 @@ export interface Prepared {
   /** Blobs needed, fetched (a dry run: would fetch), bytes; and manifest bytes that came from repositories. */
   fetched: FetchResult & { manifestBytes: number };
   seconds: { manifests: number; plan: number; fetch: number };
+  /** Which implementation of each mediator the image holds after it (only when the transaction involves one). */
+  mediations: Mediation[];
 }
 
 function readerFor(image: Image, landing: Landing): () => RepoReader {
@@ -63,7 +70,7 @@ function manifestMissing(l: Landing): ZpkgError {
  * package whose manifest and blobs are cached needs no remote at all (rollback
  * and fix without network).
  */
-export async function prepareLanding(image: Image, landing: Landing, keep: boolean): Promise<PreparedPackage> {
+export async function prepareLanding(image: Image, landing: Landing, keep: boolean, facets: FacetSettings = imageFacets(image)): Promise<PreparedPackage> {
   if (!landing.manifest) throw manifestMissing(landing);
   const blobReader = readerFor(image, landing);
   const got = await fetchManifest(image, blobReader, landing.manifest, `${landing.name} ${landing.version}`, { keep, from: landing.from?.manifest });
@@ -71,7 +78,9 @@ export async function prepareLanding(image: Image, landing: Landing, keep: boole
     throw new ZpkgError('E_REPO_INVALID', `remote \`${landing.remote}\`: the catalog says ${landing.name} ${landing.version}, its manifest says ${got.manifest.name} ${got.manifest.version}`);
   }
   if (landing.catalog) refuseDisagreement(landing, landing.catalog, got.manifest);
-  return { ...landing, manifest: got.manifest, digest: landing.manifest, manifestBytes: got.bytes, blobReader, ...(got.map ? { map: got.map } : {}) };
+  // The image holds the manifest without the actions its facets leave out: the plan, the commit's rows and verify all see that.
+  const held = withFacets(got.manifest, facets);
+  return { ...landing, manifest: held, ...(held !== got.manifest ? { shipped: got.manifest } : {}), digest: landing.manifest, manifestBytes: got.bytes, blobReader, ...(got.map ? { map: got.map } : {}) };
 }
 
 /**
@@ -104,14 +113,23 @@ export async function prepare(image: Image, target: Target, options: PrepareOpti
   const packages: PreparedPackage[] = [];
   const withoutManifest: Prepared['withoutManifest'] = [];
   const progress = report.progress('manifests', target.land.length);
+  const facets = target.facets?.effective ?? imageFacets(image);
   for (const landing of target.land) {
     if (!landing.manifest && dryRun) {
       withoutManifest.push({ name: landing.name, version: landing.version });
       continue;
     }
-    const p = await prepareLanding(image, landing, !dryRun);
+    const p = await prepareLanding(image, landing, !dryRun, facets);
     packages.push(p);
     progress.tick(1, p.manifestBytes);
+  }
+  // Which implementation of each mediator the image holds after this; installed packages whose links move land too.
+  const mediation = mediateLanding(image, target, packages, facets);
+  for (const r of mediation.repairs) {
+    const row = getPackage(image.db, r.name)!;
+    const p = await prepareLanding(image, { name: r.name, version: row.version, manifest: row.manifest, remote: row.remote, requested: row.requested, held: row.held, from: row, repair: { paths: r.add } }, !dryRun, facets);
+    p.manifest = withoutPaths(p.manifest, mediationExcluded(mediation, r.name));
+    packages.push(p);
   }
   progress.done(`${packages.length} manifests`);
   const manifestBytes = packages.reduce((n, p) => n + p.manifestBytes, 0);
@@ -129,6 +147,8 @@ export async function prepare(image: Image, target: Target, options: PrepareOpti
   t = stopwatch();
   const { content, ...fetched } = dryRun ? blobsToFetch(image.paths.cache, packages) : await fetchBlobs(image, packages, report);
   if (content) changeset.content = content;
+  if (target.facets) changeset.facets = target.facets.record;
+  if (target.mediators) changeset.mediators = target.mediators.record;
   seconds.fetch = t();
-  return { target, packages, withoutManifest, accounts, changeset, fetched: { ...fetched, manifestBytes }, seconds };
+  return { target, packages, withoutManifest, accounts, changeset, fetched: { ...fetched, manifestBytes }, seconds, mediations: mediation.mediations };
 }

@@ -13,7 +13,7 @@ import { historyIdOf } from '../image/state.js';
 import { syncFilesystem } from '../fs/syncfs.js';
 import { ZpkgError } from '../core/errors.js';
 import { failPoint } from './crash-point.js';
-import { backupName, pendingJournals, removeJournal, sweepTemporaries, tempName, type Journal } from './journal.js';
+import { backupName, dropBackup, pendingJournals, removeJournal, sweepTemporaries, tempName, type Journal } from './journal.js';
 
 export interface Recovered {
   txid: string;
@@ -65,7 +65,7 @@ function putBack(root: string, backupRel: string, dest: string, left: string[]):
 
 function complete(root: string, j: Journal): void {
   for (const p of j.puts) {
-    rmSync(join(root, backupName(p.dest, j.txid)), { force: true });
+    dropBackup(root, p, j.txid);
     rmSync(join(root, tempName(p.dest, j.txid)), { force: true });
   }
   for (const d of j.deletes) rmSync(join(root, backupName(d, j.txid)), { force: true });

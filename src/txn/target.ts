@@ -8,6 +8,7 @@
 import type { CatalogEntry } from '../core/catalog.js';
 import type { Digest } from '../core/digest.js';
 import { formatAtom, formatClause } from '../core/relation.js';
+import type { FacetSettings } from '../core/facets.js';
 import type { GenerationPackage, PackageRow } from '../image/state.js';
 import type { WeakOutcome } from './recommends.js';
 
@@ -21,8 +22,11 @@ export interface Landing extends Omit<GenerationPackage, 'manifest'> {
   from?: PackageRow;
   /** The relations the catalog gave the solver (absent when the landing came from elsewhere: a generation, a repair): the manifest must say the same. */
   catalog?: Relations;
-  /** `fix`: only these paths of the installed version are written again; no hooks run. */
-  repair?: { paths: ReadonlySet<string> };
+  /**
+   * `fix`: only these paths of the installed version are written again; no hooks run.
+   * `revert`: config files among them are written even when changed locally, the local one kept as `PATH.zpkg-old`.
+   */
+  repair?: { paths: ReadonlySet<string>; revert?: true };
 }
 
 export interface Target {
@@ -36,6 +40,10 @@ export interface Target {
   purge?: boolean;
   /** Recommends installed or skipped and suggests, of what the target lands (txn/recommends.ts). */
   weak?: WeakOutcome;
+  /** `change-facet`: the facets the image holds after it (`effective`), and the settings recorded in state.db with the commit (`record`). */
+  facets?: { effective: FacetSettings; record: FacetSettings };
+  /** `set-mediator`: the implementation chosen per mediator after it, recorded in state.db with the commit. */
+  mediators?: { record: Readonly<Record<string, string>> };
   /** Notes about the target for the person (a forced removal that breaks dependents, say). */
   warnings?: string[];
 }

@@ -22,6 +22,8 @@ import { Lifecycle, type LifecycleOptions, type LifecycleResult } from '../hooks
 import { blobCachePath, cachedManifestOrNone } from '../image/cache.js';
 import type { Image } from '../image/image.js';
 import { listHistory, listPackages, setRequested, type TransactionChanges } from '../image/state.js';
+import { writeFacetOverrides } from '../image/facet-state.js';
+import { writeMediatorChoices } from '../image/mediator-state.js';
 import { syncFilesystem } from '../fs/syncfs.js';
 import type { Report } from '../report/report.js';
 import { createAccounts } from './account-actions.js';
@@ -164,8 +166,10 @@ export async function runTransaction(image: Image, prepared: Prepared, options: 
     return result;
   }
   if (!lifecycle) {
-    // Nothing moves; only what was asked for by name may become requested.
+    // Nothing moves; only what was asked for by name may become requested (and facet settings no path depends on are recorded).
     setRequested(image.db, target.flags);
+    if (target.facets) writeFacetOverrides(image.db, target.facets.record);
+    if (target.mediators) writeMediatorChoices(image.db, target.mediators.record);
     return result;
   }
   result.lifecycle = lifecycle.result;

@@ -1,5 +1,6 @@
 /** The shapes a transaction passes between its steps (target → prepare → plan paths → stage → apply → commit). */
 import type { Digest } from '../core/digest.js';
+import type { FacetSettings } from '../core/facets.js';
 import type { DirAction, FileAction, HardlinkAction, LinkAction, Manifest } from '../core/manifest.js';
 import type { RepoReader } from '../repo/backend.js';
 import type { BlobMap } from '../repo/blob-map.js';
@@ -9,7 +10,10 @@ import type { Landing } from './target.js';
 
 /** A landing with its manifest fetched and verified: what the path plan and the lifecycle read. */
 export interface PreparedPackage extends Omit<Landing, 'manifest'> {
+  /** The manifest as the image holds it: without the actions its facets leave out (core/facets.ts). */
   manifest: Manifest;
+  /** The manifest as published, when facets left actions out: what its blob map is aligned with. */
+  shipped?: Manifest;
   digest: Digest;
   /** Bytes of its manifest that came from the repository (0 when cached). */
   manifestBytes: number;
@@ -33,6 +37,8 @@ export interface PutOp {
   dest: string;
   /** Something is at `dest` already (it is backed up before being replaced). */
   existed: boolean;
+  /** `revert`: what was at `dest` stays, as `DEST.zpkg-old`, once the transaction committed. */
+  keepOld?: true;
   /**
    * The content at the action's path stays the same (checked for zinit
    * service files and `restart:` files only, whose writing restarts services).
@@ -79,6 +85,10 @@ export interface Changeset {
   owners: Map<string, { uid: number; gid: number }>;
   /** Paths an install takes over from another package through `replaces`. */
   takenOver: { path: string; from: string; to: string }[];
+  /** Mediator choices to record in state.db with the commit (`set-mediator`). */
+  mediators?: Readonly<Record<string, string>>;
+  /** Facet settings to record in state.db with the commit (`change-facet`). */
+  facets?: FacetSettings;
   /** Where the blobs to stage lie (set by prepare once fetched). */
   content?: ContentPlan;
 }

@@ -8,6 +8,9 @@
 import { lstat, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ZpkgError } from '../core/errors.js';
+import { excludedPaths, type FacetSettings } from '../core/facets.js';
+import { imageFacets } from './facets.js';
+import { installedMediatedOut } from './mediate.js';
 import { HashPool } from '../fs/hash-pool.js';
 import { isPathAction, parseMode, type Manifest } from '../core/manifest.js';
 import type { Image } from '../image/image.js';
@@ -37,6 +40,8 @@ export interface VerifyProblem {
 export interface VerifyResult {
   packages: number;
   paths: number;
+  /** Paths the manifests deliver that the image's facets leave out: absent on purpose, not checked. */
+  absentByFacet: number;
   problems: VerifyProblem[];
   changedConfig: VerifyProblem[];
 }
@@ -59,7 +64,7 @@ export async function verifyImage(image: Image, names: string[], options: Verify
       return r;
     });
   } else rows = listPackages(image.db);
-  const result: VerifyResult = { packages: rows.length, paths: 0, problems: [], changedConfig: [] };
+  const result: VerifyResult = { packages: rows.length, paths: 0, absentByFacet: 0, problems: [], changedConfig: [] };
   for (const j of pendingJournals(image.paths.work)) {
     result.problems.push({ kind: 'interrupted', package: '', path: '', problem: `transaction ${j.txid} (${j.command}) was interrupted: files and state may disagree until \`zpkg recover\` (or any changing command) finishes or undoes it` });
   }
@@ -69,7 +74,10 @@ export async function verifyImage(image: Image, names: string[], options: Verify
   // Installed files are hashed on every core, in batches, with synchronous reads (fs/hash-pool.ts).
   const hashes = new HashPool(rows.length ? countFiles(image.db) : 0);
   try {
-    await verifyPackages(image, rows, result, hashes, options);
+    const facets = imageFacets(image);
+    // Mediated links of implementations the image did not choose are absent on purpose too (txn/mediate.ts).
+    const mediatedOut = installedMediatedOut(image, names.length ? listPackages(image.db) : rows, facets, options.manifests);
+    await verifyPackages(image, rows, result, hashes, options, facets, mediatedOut);
   } finally {
     await hashes.close();
   }
@@ -79,7 +87,7 @@ export async function verifyImage(image: Image, names: string[], options: Verify
   return result;
 }
 
-async function verifyPackages(image: Image, rows: PackageRow[], result: VerifyResult, hashes: HashPool, options: VerifyOptions): Promise<void> {
+async function verifyPackages(image: Image, rows: PackageRow[], result: VerifyResult, hashes: HashPool, options: VerifyOptions, facets: FacetSettings, mediatedOut: ReadonlyMap<string, Set<string>>): Promise<void> {
   const { onPath } = options;
   for (const pkg of rows) {
     const add = (path: string, problem: string, config = false, kind: ProblemKind = 'path'): void => {
@@ -100,7 +108,10 @@ async function verifyPackages(image: Image, rows: PackageRow[], result: VerifyRe
     }
     const fileRows = new Map(filesOf(image.db, pkg.name).map((f) => [f.path, f]));
     const dirRows = new Map(dirsOf(image.db, pkg.name).map((d) => [d.path, d]));
-    const actions = manifest.actions.filter(isPathAction);
+    const absent = excludedPaths(manifest, facets);
+    result.absentByFacet += absent.size;
+    for (const p of mediatedOut.get(pkg.name) ?? []) absent.add(p);
+    const actions = manifest.actions.filter((a) => isPathAction(a) && !absent.has(a.path)).filter(isPathAction);
     result.paths += actions.length;
     await forEachLimited(actions, 256, async (a) => {
       onPath?.();

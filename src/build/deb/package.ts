@@ -19,6 +19,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Digest } from '../../core/digest.js';
 import { ZpkgError, isZpkgError } from '../../core/errors.js';
+import { tagFacets } from '../../core/facets.js';
+import { alternativeLinks, parseAlternatives } from './alternatives.js';
 import { encodeManifest, formatMode, isPathAction, MANIFEST_FORMAT, sortActions, validateManifest, type Action, type Manifest } from '../../core/manifest.js';
 import { imagePathProblem } from '../../core/paths.js';
 import { formatAtom, formatClause, parseRelationField } from '../../core/relation.js';
@@ -167,6 +169,12 @@ function convert(debPath: string, deb: DebContents, workDir: string, overrides: 
   } finally {
     closeSync(tarFd);
   }
+  // Debian's docs, man pages and translations become facets an image can leave out (core/facets.ts).
+  tagFacets(actions);
+  // The alternatives its postinst would install, where they can be seen, become mediated links (alternatives.ts).
+  const delivered = new Set(actions.filter(isPathAction).map((a) => a.path));
+  const alternatives = deb.postinst ? alternativeLinks(entry.name, parseAlternatives(deb.postinst), (p) => delivered.has(p), { owner: 'root', group: 'root' }) : [];
+  actions.push(...alternatives);
   for (const c of conffiles) {
     if (!actions.some((a) => isPathAction(a) && a.path === c && a.type === 'file')) warnings.push(`${entry.name}: conffile /${c} is not a file of the package; ignored`);
   }

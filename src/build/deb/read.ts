@@ -26,6 +26,8 @@ export interface DebContents {
   conffiles: string[];
   /** Maintainer scripts present (`preinst`, `postinst`, `prerm`, `postrm`, `config`, `triggers`). */
   scripts: string[];
+  /** The postinst's text (up to 1 MiB), read for the alternatives it installs (alternatives.ts); never run. */
+  postinst?: string;
   /** The filesystem tree, in archive order; file contents lie in `dataTar` at each item's offset. */
   data: TarItem[];
   /** The uncompressed data archive, in the caller's work directory. */
@@ -119,5 +121,12 @@ export function readDeb(debPath: string, workDir: string): DebContents {
   } finally {
     closeSync(fd);
   }
-  return { control: controlText, conffiles, scripts: SCRIPTS.filter((s) => member(s) !== undefined), data, dataTar: tarPath };
+  return {
+    control: controlText,
+    conffiles,
+    scripts: SCRIPTS.filter((s) => member(s) !== undefined),
+    ...(member('postinst') ? { postinst: member('postinst')!.data.subarray(0, 1 << 20).toString('utf8') } : {}),
+    data,
+    dataTar: tarPath,
+  };
 }

@@ -5,6 +5,7 @@ import { register as archive } from './repo-archive.js';
 import { register as check } from './repo-check.js';
 import { register as copy } from './repo-copy.js';
 import { register as create } from './repo-create.js';
+import { register as diff } from './repo-diff.js';
 import { register as gc } from './repo-gc.js';
 import { register as importIndex } from './repo-import-index.js';
 import { register as keygen } from './repo-keygen.js';
@@ -18,5 +19,5 @@ import { register as verify } from './repo-verify.js';
 
 export function register(program: Command, ctx: Context): void {
   const repo = program.command('repo').description('create and maintain repositories');
-  for (const r of [create, importIndex, list, remove, verify, check, gc, keygen, sign, rotate, copy, archive, site, upgrade]) r(repo, ctx);
+  for (const r of [create, importIndex, list, remove, verify, check, gc, keygen, sign, rotate, copy, archive, site, upgrade, diff]) r(repo, ctx);
 }

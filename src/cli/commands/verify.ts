@@ -1,15 +1,35 @@
-/** `zpkg verify [NAME...]`: installed paths against their verified manifests; exit 1 and a line per difference. */
+/**
+ * `zpkg verify [NAME...]`: installed paths against their verified manifests; exit 1 and a line per difference.
+ * `zpkg verify --unowned [PATH...]`: paths no installed package owns; exit 1 when there is any.
+ */
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
 
 export function register(program: Command, ctx: Context): void {
   program
     .command('verify')
-    .description('check installed files against their manifests: digest, size, mode, owner, group, link target')
-    .argument('[name...]', 'packages to check (default: all)')
-    .action(async (names: string[], _o, cmd: Command) => {
-      const { verifyImage } = await import('../../txn/verify.js');
+    .description('check installed files against their manifests: digest, size, mode, owner, group, link target; with --unowned, list paths no package owns')
+    .argument('[name...]', 'packages to check (default: all); with --unowned, image paths to walk (default: the whole image)')
+    .option('--unowned', 'list the files and directories under the given paths that no installed package (or adopted base) owns')
+    .action(async (names: string[], opts: { unowned?: boolean }, cmd: Command) => {
       const report = ctx.report(cmd);
+      if (opts.unowned) {
+        const { findUnowned } = await import('../../txn/unowned.js');
+        const progress = report.progress('walk', 0);
+        const image = ctx.image(cmd);
+        const result = findUnowned(image, names, () => progress.tick());
+        progress.done();
+        report.result(result, (r) =>
+          [
+            ...r.unowned.map((u) => `/${u.path}${u.type === 'dir' ? '/' : ''}: not owned by any package${u.type === 'file' || u.type === 'dir' ? '' : ` (${u.type})`}${u.note ? ` — ${u.note}` : ''}`),
+            ...r.skipped.map((s) => `/${s.path}: skipped: ${s.why}`),
+            `${r.examined} paths examined: ${r.unowned.length ? `${r.unowned.length} not owned by any package` : 'every one owned'}`,
+          ].join('\n'),
+        );
+        if (result.unowned.length) process.exitCode = 1;
+        return;
+      }
+      const { verifyImage } = await import('../../txn/verify.js');
       const progress = report.progress('verify', 0);
       const result = await verifyImage(ctx.image(cmd), names, { onPath: () => progress.tick() });
       progress.done();
@@ -17,7 +37,7 @@ export function register(program: Command, ctx: Context): void {
         [
           ...r.problems.map((p) => (p.path ? `${p.package}: /${p.path}: ${p.problem}` : p.package ? `${p.package}: ${p.problem}` : p.problem)),
           ...r.changedConfig.map((p) => `${p.package}: /${p.path}: config file changed locally (${p.problem})`),
-          `${r.packages} packages, ${r.paths} paths: ${r.problems.length ? `${r.problems.length} problems` : 'ok'}`,
+          `${r.packages} packages, ${r.paths} paths${r.absentByFacet ? ` (${r.absentByFacet} more left out by the image's facets)` : ''}: ${r.problems.length ? `${r.problems.length} problems` : 'ok'}`,
         ].join('\n'),
       );
       if (result.problems.length) process.exitCode = 1;
