@@ -12,6 +12,7 @@ import { ZpkgError } from './errors.js';
 import { imagePathProblem } from './paths.js';
 import { isPackageName, parseAtom, parseClause, formatAtom, formatClause, validateProvide, type RelationKind } from './relation.js';
 import { parseVersion } from './version.js';
+import { MAX_TIMEOUT_SECONDS } from './timeout.js';
 
 export const MANIFEST_FORMAT = 1;
 
@@ -295,7 +296,7 @@ function validateHooks(raw: unknown, pkg: string): void {
     if (!(HOOK_PHASES as readonly string[]).includes(phase)) fail(`unknown hook phase \`${phase}\` (known: ${HOOK_PHASES.join(', ')})`, pkg);
     if (!isObject(ref) || !isDigest(ref.digest) || !Number.isSafeInteger(ref.size)) fail(`hook \`${phase}\` must be {digest, size[, timeout]}`, pkg);
     for (const k of Object.keys(ref)) if (!['digest', 'size', 'timeout'].includes(k)) fail(`hook \`${phase}\`: unknown key \`${k}\``, pkg);
-    if (ref.timeout !== undefined && (!Number.isSafeInteger(ref.timeout) || (ref.timeout as number) <= 0)) fail(`hook \`${phase}\`: timeout must be a positive number of seconds`, pkg);
+    if (ref.timeout !== undefined && (!Number.isSafeInteger(ref.timeout) || (ref.timeout as number) <= 0 || (ref.timeout as number) > MAX_TIMEOUT_SECONDS)) fail(`hook \`${phase}\`: timeout must be a positive number of seconds, at most ${MAX_TIMEOUT_SECONDS}`, pkg);
   }
 }
 

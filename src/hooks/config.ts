@@ -24,6 +24,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ZpkgError } from '../core/errors.js';
+import { MAX_TIMEOUT_SECONDS } from '../core/timeout.js';
 import { SERVICE_KINDS, type ServiceKind } from './services/types.js';
 
 export const CONFIG_FILE = 'etc/zpkg/zpkg.yaml';
@@ -93,7 +94,7 @@ export function parseLifecycleConfig(text: string, file: string): LifecycleConfi
   const services = section(top.services, 'services', ['manager', 'protected', 'timeout', 'zinit-socket', 'svdir', 's6-scandir']);
   const seconds = (v: unknown, name: string, fallback: number): number => {
     if (v === undefined) return fallback;
-    if (typeof v !== 'number' || !(v > 0)) fail(`\`${name}\` must be a positive number of seconds`);
+    if (typeof v !== 'number' || !(v > 0) || v > MAX_TIMEOUT_SECONDS) fail(`\`${name}\` must be a positive number of seconds, at most ${MAX_TIMEOUT_SECONDS}`);
     return v as number;
   };
   const path = (v: unknown, name: string): string | undefined => {
