@@ -85,7 +85,15 @@ export type ErrorCode =
   /** An output directory holds files zpkg did not write (`repo site --out`): refused rather than overwritten. */
   | 'E_OUTPUT_CONFLICT'
   /** A repository is in a format this zpkg does not read: an older one (`zpkg repo upgrade` converts it) or a newer one. */
-  | 'E_REPO_FORMAT';
+  | 'E_REPO_FORMAT'
+  /**
+   * The image's state.db is damaged (empty where a backup shows there was a
+   * state, truncated, not a database, tables missing): changing commands
+   * refuse; `list` and `verify` read the backup written at the last commit.
+   */
+  | 'E_STATE_CORRUPT'
+  /** The image or its state directory cannot be written (a read-only mount, no permission): changing commands refuse; reading ones still work. */
+  | 'E_IMAGE_READONLY';
 
 export interface ErrorOptions {
   hint?: string;

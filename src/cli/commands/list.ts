@@ -9,7 +9,7 @@ export function register(program: Command, ctx: Context): void {
     .description('list installed packages')
     .action(async (_o, cmd: Command) => {
       const { listPackages } = await import('../../image/state.js');
-      const packages = listPackages(ctx.image(cmd).db).map((p) => ({ name: p.name, version: p.version, arch: p.arch, requested: p.requested, held: p.held, summary: p.summary }));
+      const packages = listPackages((await ctx.readImage(cmd)).db).map((p) => ({ name: p.name, version: p.version, arch: p.arch, requested: p.requested, held: p.held, summary: p.summary }));
       ctx.report(cmd).result({ packages }, (r) =>
         r.packages.length ? table(r.packages.map((p) => [p.name, p.version, p.requested ? '' : '(dependency)', p.summary])) : 'no packages installed',
       );
