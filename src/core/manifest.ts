@@ -172,7 +172,7 @@ function describe(a: Record<string, unknown>, index: number): string {
 function validateAction(raw: unknown, index: number, pkg: string): Action {
   if (!isObject(raw)) fail(`action ${index} is not an object`, pkg);
   const type = raw.type;
-  if (typeof type !== 'string' || !(type in ACTION_KEYS)) fail(`action ${index} has unknown type \`${String(type)}\` (known: dir, file, link, hardlink, user, group)`, pkg);
+  if (typeof type !== 'string' || !Object.hasOwn(ACTION_KEYS, type)) fail(`action ${index} has unknown type \`${String(type)}\` (known: dir, file, link, hardlink, user, group)`, pkg);
   const where = describe(raw, index);
   const spec = ACTION_KEYS[type as ActionType];
   for (const key of spec.required) if (!(key in raw)) fail(`${where}: \`${key}\` is missing`, pkg);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { craft } from '../helpers/packs.js';
-import { fileAction, hostileImage, hostileWorld, manifestOf } from '../helpers/hostile.js';
+import { expectRefused, fileAction, hostileImage, hostileWorld, manifestOf } from '../helpers/hostile.js';
 import { BIN, ok, snapshot, TEST_KEY, zpkg, type Run } from '../helpers/zpkg.js';
 
 const world = hostileWorld('zpkg-hostile-state-');
@@ -203,5 +203,69 @@ describe.skipIf(!canMount)('a read-only image', () => {
     const v = zpkgReadOnly(root, ['verify']);
     expect(v.status, v.stderr).toBe(0);
     expect(v.json).toMatchObject({ packages: 2, problems: [] });
+  });
+});
+
+describe('structures of the wrong shape get a typed error, never a crash', () => {
+  for (const type of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
+    it(`an action of type \`${type}\` (an inherited key of every object) is refused with E_MANIFEST_INVALID`, async () => {
+      await ready;
+      const name = `inherit-${type.replace(/_/g, '').toLowerCase()}`;
+      await craft(world.repo, manifestOf(name, [{ type, path: 'etc/x', owner: 'root', group: 'root' }]), []);
+      const root = hostileImage(world, `img-${++count}`);
+      expectRefused(world, root, ['install', name], { code: 'E_MANIFEST_INVALID', message: /unknown type/ });
+    });
+  }
+
+  const journalCases: [string, unknown][] = [
+    ['an array', []],
+    ['puts not a list', { format: 1, txid: 'abc', command: 'x', startedAt: '', puts: 'everything', deletes: [], createdDirs: [], removedDirs: [], changedDirs: [] }],
+    ['a put without dest', { format: 1, txid: 'abc', command: 'x', startedAt: '', puts: [{ existed: true }], deletes: [], createdDirs: [], removedDirs: [], changedDirs: [] }],
+    ['a delete leaving the image', { format: 1, txid: 'abc', command: 'x', startedAt: '', puts: [], deletes: ['../../sentinel/secret'], createdDirs: [], removedDirs: [], changedDirs: [] }],
+    ['an absolute created dir', { format: 1, txid: 'abc', command: 'x', startedAt: '', puts: [], deletes: [], createdDirs: ['/etc'], removedDirs: [], changedDirs: [] }],
+    ['a txid with a slash', { format: 1, txid: '../x', command: 'x', startedAt: '', puts: [], deletes: [], createdDirs: [], removedDirs: [], changedDirs: [] }],
+    ['a removed dir with a string mode', { format: 1, txid: 'abc', command: 'x', startedAt: '', puts: [], deletes: [], createdDirs: [], removedDirs: [{ path: 'x', mode: '0755', uid: 0, gid: 0 }], changedDirs: [] }],
+  ];
+  for (const [what, journal] of journalCases) {
+    it(`a journal that is ${what}: recover refuses with E_IMAGE_INVALID, nothing outside the image is touched`, async () => {
+      const { root } = await installed();
+      mkdirSync(join(root, 'var/lib/zpkg/journal'), { recursive: true });
+      writeFileSync(join(root, 'var/lib/zpkg/journal/abc.json'), JSON.stringify(journal));
+      expectStateRefused(root, ['recover'], 'E_IMAGE_INVALID', /journal/);
+    });
+  }
+});
+
+describe('a format-1 catalog of the wrong shape is refused when decoded (before it is cached)', async () => {
+  const { decodeCatalog } = await import('../../src/repo/catalog-codec.js');
+  const { compress } = await import('../../src/repo/compress.js');
+  const { isZpkgError } = await import('../../src/core/errors.js');
+  const entry = { name: 'a', version: '1.0', arch: 'all', summary: '', depends: [], conflicts: [], provides: [], replaces: [], size: 1, installedSize: 1 };
+  const cases: [string, unknown][] = [
+    ['a numeric summary', { ...entry, summary: 42 }],
+    ['depends not a list', { ...entry, depends: 'libc6' }],
+    ['a depends item that is an object', { ...entry, depends: [{ name: 'libc6' }] }],
+    ['a negative size', { ...entry, size: -1 }],
+    ['a fractional installedSize', { ...entry, installedSize: 1.5 }],
+    ['a manifest that is not a digest', { ...entry, manifest: 'sha256:zz' }],
+    ['a null entry', null],
+    ['a name that is a number', { ...entry, name: 7 }],
+    ['a relation that does not parse', { ...entry, depends: ['a (>> '] }],
+  ];
+  for (const [what, bad] of cases) {
+    it(`${what}: E_REPO_INVALID naming the entry`, () => {
+      const bytes = compress(Buffer.from(JSON.stringify({ format: 1, packages: [entry, bad] })));
+      let err: unknown;
+      try {
+        decodeCatalog(bytes, 'test-repo');
+      } catch (e) {
+        err = e;
+      }
+      expect(isZpkgError(err, 'E_REPO_INVALID'), String(err)).toBe(true);
+      expect((err as Error).message).toMatch(/test-repo: catalog entry 1/);
+    });
+  }
+  it('the good entry alone decodes', () => {
+    expect(decodeCatalog(compress(Buffer.from(JSON.stringify({ format: 1, packages: [entry] }))), 'test-repo').map((e) => e.name)).toEqual(['a']);
   });
 });
