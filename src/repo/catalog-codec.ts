@@ -325,7 +325,7 @@ function decodeTable(buf: Buffer, location: string, verified: boolean): CatalogT
  * decoded, so a hostile catalog is refused at refresh instead of being cached
  * and crashing `search` or `info` later.
  */
-const storedEntry = v.object({
+export const FORMAT1_ENTRY = v.object({
   name: v.string(),
   version: v.string(),
   arch: v.optional(v.string(), 'all'),
@@ -355,7 +355,7 @@ function decodeFormat1(raw: unknown, location: string): CatalogEntry[] {
     return a;
   };
   return doc.packages.map((raw, i) => {
-    const p = checkShape(storedEntry, raw, 'E_REPO_INVALID', `${location}: catalog entry ${i}`);
+    const p = checkShape(FORMAT1_ENTRY, raw, 'E_REPO_INVALID', `${location}: catalog entry ${i}`);
     try {
       const entry: CatalogEntry = {
         name: p.name,
