@@ -11,6 +11,8 @@
  * committed). Those go last, after every other pending lifecycle (the
  * rollback's own among them) is finished.
  */
+import { PENDING_LIFECYCLE } from '../hooks/pending-shape.js';
+import { checkShape } from '../core/shape.js';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Lifecycle, PENDING_DIR, type LifecycleResult, type PendingLifecycle } from '../hooks/lifecycle.js';
@@ -48,7 +50,7 @@ function readPending(dir: string, report: Report): { path: string; pending: Pend
   for (const name of names.filter((n) => n.endsWith('.json') && !n.startsWith('.'))) {
     const path = join(dir, name);
     try {
-      out.push({ path, pending: JSON.parse(readFileSync(path, 'utf8')) as PendingLifecycle });
+      out.push({ path, pending: checkShape(PENDING_LIFECYCLE, JSON.parse(readFileSync(path, 'utf8')), 'E_IMAGE_INVALID', 'its content') as unknown as PendingLifecycle });
     } catch (err) {
       report.warn(`dropping the unreadable pending lifecycle ${path}: ${(err as Error).message}`);
       rmSync(path, { force: true });

@@ -269,3 +269,26 @@ describe('a format-1 catalog of the wrong shape is refused when decoded (before 
     expect(decodeCatalog(compress(Buffer.from(JSON.stringify({ format: 1, packages: [entry] }))), 'test-repo').map((e) => e.name)).toEqual(['a']);
   });
 });
+
+describe('a pending lifecycle record of the wrong shape is dropped with a warning, never a crash', () => {
+  const good = { txid: 'abc', hookMode: 'chroot', serviceManager: 'none', post: [], services: [], wasRunning: [], stopped: [], ran: [] };
+  const cases: [string, unknown][] = [
+    ['post not a list', { ...good, post: 'all' }],
+    ['a post-hook step without digest', { ...good, post: [{ package: 'alpha', version: '1.0', phase: 'post-install', size: 1 }] }],
+    ['a post-hook timeout of 2^31 s', { ...good, post: [{ package: 'alpha', version: '1.0', phase: 'post-install', digest: `sha256:${'0'.repeat(64)}`, size: 1, timeout: 2 ** 31 }] }],
+    ['an unknown service manager', { ...good, serviceManager: 'constructor' }],
+    ['wasRunning of the wrong shape', { ...good, wasRunning: [['x']] }],
+  ];
+  for (const [what, record] of cases) {
+    it(`${what}: recover warns, drops it and succeeds`, async () => {
+      const { root } = await installed();
+      mkdirSync(join(root, 'var/lib/zpkg/lifecycle'), { recursive: true });
+      writeFileSync(join(root, 'var/lib/zpkg/lifecycle/abc.json'), JSON.stringify(record));
+      const r = zpkg(['--root', root, '--json', 'recover'], { timeoutMs: 60_000 });
+      expect(r.status, r.stdout + r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/dropping the unreadable pending lifecycle/);
+      expect(r.stderr).not.toMatch(/\n\s+at .*:\d+:\d+/);
+      expect(existsSync(join(root, 'var/lib/zpkg/lifecycle/abc.json'))).toBe(false);
+    });
+  }
+});
