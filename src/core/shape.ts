@@ -17,10 +17,10 @@ function describeIssue(issue: v.BaseIssue<unknown>): string {
 }
 
 /** `value` typed by `schema`, or a ZpkgError `code` saying `what` and where it is wrong. */
-export function checkShape<S extends v.GenericSchema>(schema: S, value: unknown, code: ErrorCode, what: string): v.InferOutput<S> {
+export function checkShape<S extends v.GenericSchema>(schema: S, value: unknown, code: ErrorCode, what: string, hint?: string): v.InferOutput<S> {
   const r = v.safeParse(schema, value, { abortEarly: true });
   if (r.success) return r.output;
-  throw new ZpkgError(code, `${what}: ${describeIssue(r.issues[0])}`);
+  throw new ZpkgError(code, `${what}: ${describeIssue(r.issues[0])}`, { hint });
 }
 
 /** A JSON count: a non-negative safe integer. */

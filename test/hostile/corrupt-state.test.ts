@@ -292,3 +292,20 @@ describe('a pending lifecycle record of the wrong shape is dropped with a warnin
     });
   }
 });
+
+describe('a JSON column of state.db of the wrong shape is E_STATE_CORRUPT, not a crash', () => {
+  for (const [what, sql] of [
+    ['relations that are not JSON', "UPDATE packages SET relations = 'nope' WHERE name = 'alpha'"],
+    ['relations whose depends is a string', `UPDATE packages SET relations = '{"depends":"libc6"}' WHERE name = 'alpha'`],
+    ['history changes that are a number', "UPDATE history SET changes = '7'"],
+  ] as const) {
+    it(`${what}: list or history gives E_STATE_CORRUPT`, async () => {
+      const { root, db } = await installed();
+      const d = new Database(db);
+      d.exec(sql);
+      d.close();
+      const command = what.startsWith('history') ? ['history'] : ['list'];
+      expectStateRefused(root, command, 'E_STATE_CORRUPT', /state\.db/);
+    });
+  }
+});
