@@ -57,6 +57,22 @@ export class Context {
     return img;
   }
 
+  /**
+   * Opens the image for a command that only reads it: from the backup of the
+   * last commit when state.db is damaged, from a copy when the image cannot
+   * be written — and says so.
+   */
+  async readImage(cmd: Command): Promise<Image> {
+    const g = this.globals(cmd);
+    const { openImageForReading } = await import('../image/read-image.js');
+    const img = openImageForReading(g.root, { state: g.stateDir, cache: g.cacheDir });
+    this.images.push(img);
+    if (img.rebuilt) this.report(cmd).warn(`the image ${img.paths.root} was rebuilt since zpkg last recorded it (a new boot): the ${img.rebuilt.packages} package(s) recorded as installed were dropped; history, remotes and the cache (${img.paths.cache}) are kept — install the release again with \`zpkg sync --boot\``);
+    if (img.fromBackup) this.report(cmd).warn(`${img.fromBackup.reason} — read from the backup written at the last commit (${img.fromBackup.path}, ${img.fromBackup.writtenAt}); changing commands refuse until state.db is restored (see \`zpkg --json list\` error hint or the README "Damaged state")`);
+    if (img.readOnly) this.report(cmd).warn(`image ${img.paths.root} cannot be written: its state was read as it is`);
+    return img;
+  }
+
   /** The command line as typed, for history. */
   commandLine(): string {
     return ['zpkg', ...this.argv].map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(' ');

@@ -100,7 +100,15 @@ export type ErrorCode =
    */
   | 'E_EXCLUDED'
   /** An interrupted transaction could not be finished or undone (the filesystem refused a step): its journal is kept and `zpkg recover` resumes it. */
-  | 'E_RECOVERY_FAILED';
+  | 'E_RECOVERY_FAILED'
+  /**
+   * The image's state.db is damaged (empty where a backup shows there was a
+   * state, truncated, not a database, tables missing): changing commands
+   * refuse; `list` and `verify` read the backup written at the last commit.
+   */
+  | 'E_STATE_CORRUPT'
+  /** The image or its state directory cannot be written (a read-only mount, no permission): changing commands refuse; reading ones still work. */
+  | 'E_IMAGE_READONLY';
 
 export interface ErrorOptions {
   hint?: string;

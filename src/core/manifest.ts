@@ -13,6 +13,7 @@ import { FACET_NAME } from './facet-name.js';
 import { imagePathProblem } from './paths.js';
 import { isPackageName, parseAtom, parseClause, formatAtom, formatClause, validateProvide, type RelationKind } from './relation.js';
 import { parseVersion } from './version.js';
+import { MAX_TIMEOUT_SECONDS } from './timeout.js';
 
 export const MANIFEST_FORMAT = 1;
 
@@ -203,7 +204,7 @@ function describe(a: Record<string, unknown>, index: number): string {
 function validateAction(raw: unknown, index: number, pkg: string): Action {
   if (!isObject(raw)) fail(`action ${index} is not an object`, pkg);
   const type = raw.type;
-  if (typeof type !== 'string' || !(type in ACTION_KEYS)) fail(`action ${index} has unknown type \`${String(type)}\` (known: dir, file, link, hardlink, user, group)`, pkg);
+  if (typeof type !== 'string' || !Object.hasOwn(ACTION_KEYS, type)) fail(`action ${index} has unknown type \`${String(type)}\` (known: dir, file, link, hardlink, user, group)`, pkg);
   const where = describe(raw, index);
   const spec = ACTION_KEYS[type as ActionType];
   for (const key of spec.required) if (!(key in raw)) fail(`${where}: \`${key}\` is missing`, pkg);
@@ -338,7 +339,7 @@ function validateHooks(raw: unknown, pkg: string): void {
     if (!(HOOK_PHASES as readonly string[]).includes(phase)) fail(`unknown hook phase \`${phase}\` (known: ${HOOK_PHASES.join(', ')})`, pkg);
     if (!isObject(ref) || !isDigest(ref.digest) || !Number.isSafeInteger(ref.size)) fail(`hook \`${phase}\` must be {digest, size[, timeout]}`, pkg);
     for (const k of Object.keys(ref)) if (!['digest', 'size', 'timeout'].includes(k)) fail(`hook \`${phase}\`: unknown key \`${k}\``, pkg);
-    if (ref.timeout !== undefined && (!Number.isSafeInteger(ref.timeout) || (ref.timeout as number) <= 0)) fail(`hook \`${phase}\`: timeout must be a positive number of seconds`, pkg);
+    if (ref.timeout !== undefined && (!Number.isSafeInteger(ref.timeout) || (ref.timeout as number) <= 0 || (ref.timeout as number) > MAX_TIMEOUT_SECONDS)) fail(`hook \`${phase}\`: timeout must be a positive number of seconds, at most ${MAX_TIMEOUT_SECONDS}`, pkg);
   }
 }
 

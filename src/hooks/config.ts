@@ -30,6 +30,7 @@ import { parseProxyConfig } from '../image/proxy-config.js';
 import { PACKAGE_CONFIG_KEYS, parsePackageConfig, type PackageConfig } from '../image/package-config.js';
 import { CONFIG_FILE, readConfigText } from '../image/config-file.js';
 import { validateFacetSettings } from '../core/facets.js';
+import { MAX_TIMEOUT_SECONDS } from '../core/timeout.js';
 import { SERVICE_KINDS, type ServiceKind } from './services/types.js';
 
 export { CONFIG_FILE };
@@ -97,7 +98,7 @@ export function parseLifecycleConfig(text: string, file: string): LifecycleConfi
   const services = section(top.services, 'services', ['manager', 'protected', 'timeout', 'zinit-socket', 'svdir', 's6-scandir']);
   const seconds = (v: unknown, name: string, fallback: number): number => {
     if (v === undefined) return fallback;
-    if (typeof v !== 'number' || !(v > 0)) fail(`\`${name}\` must be a positive number of seconds`);
+    if (typeof v !== 'number' || !(v > 0) || v > MAX_TIMEOUT_SECONDS) fail(`\`${name}\` must be a positive number of seconds, at most ${MAX_TIMEOUT_SECONDS}`);
     return v as number;
   };
   const path = (v: unknown, name: string): string | undefined => {

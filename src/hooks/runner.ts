@@ -2,9 +2,12 @@
  * Running one hook: an executable from the hook store, chrooted into the
  * image (`chroot`) or run on the host with the image root as its working
  * directory (`host`), with a clean environment (see README "Writing hooks"),
- * stdin from /dev/null, stdout and stderr captured together and passed on
- * line by line, and a timeout after which its whole process group gets
- * SIGTERM and, 5 s later, SIGKILL.
+ * stdin from /dev/null, stdout and stderr captured together (the last
+ * 256 KiB kept) and passed on line by line, and a timeout after which every
+ * process it started — its session, its group, their descendants — gets
+ * SIGTERM and, 5 s later, SIGKILL. The hook has ended when its process has
+ * exited: a process it left behind holding stdout open neither delays zpkg
+ * nor turns a success into a timeout.
  *
  * A chrooted hook sees a /dev and a /proc: when the image has no device
  * nodes (`dev/null` is not one) or no mounted proc (`proc/self` missing), the
@@ -18,8 +21,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { ZpkgError } from '../core/errors.js';
+import { MAX_TIMEOUT_MS } from '../core/timeout.js';
 import { helperProgram } from '../fs/helpers.js';
 import { resolveInRoot } from '../fs/in-root.js';
+import { OutputTail } from './output-tail.js';
+import { processTree, signalAll } from './process-tree.js';
 
 export interface HookRun {
   root: string;
@@ -43,6 +50,8 @@ export const HOOK_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbi
 /** Output kept in history per hook; the tail beyond it is dropped (and said so). */
 const OUTPUT_LIMIT = 256 * 1024;
 const KILL_GRACE_MS = 5000;
+/** How long output is still read after the hook exited while a process it left holds the pipe. */
+const DRAIN_MS = 200;
 
 let namespaces: boolean | undefined;
 
@@ -89,6 +98,9 @@ function chrootCommand(root: string, file: string): { file: string; args: string
 }
 
 export function runHook(run: HookRun): Promise<HookOutcome> {
+  if (!Number.isSafeInteger(run.timeoutMs) || run.timeoutMs <= 0 || run.timeoutMs > MAX_TIMEOUT_MS) {
+    return Promise.reject(new ZpkgError('E_INPUT_INVALID', `hook ${run.file}: timeout ${run.timeoutMs} ms is not a whole number of milliseconds between 1 and ${MAX_TIMEOUT_MS}`));
+  }
   const started = performance.now();
   const seconds = (): number => Math.round(performance.now() - started) / 1000;
   const env = { PATH: HOOK_PATH, HOME: '/', LC_ALL: 'C', ...run.env };
@@ -105,50 +117,57 @@ export function runHook(run: HookRun): Promise<HookOutcome> {
     }
   };
   return new Promise((resolve) => {
-    let output = '';
-    let total = 0;
-    let partial = '';
+    const tail = new OutputTail(OUTPUT_LIMIT, run.onLine);
     let timedOut = false;
-    const take = (chunk: Buffer): void => {
-      const text = chunk.toString('utf8');
-      if (output.length < OUTPUT_LIMIT) output += text.slice(0, OUTPUT_LIMIT - output.length);
-      total += text.length;
-      if (!run.onLine) return;
-      const lines = (partial + text).split('\n');
-      partial = lines.pop()!;
-      for (const line of lines) run.onLine(line);
-    };
+    let done = false;
+    // detached: the hook leads a session and process group of its own, so what it starts can be found and killed.
     const child = spawn(file, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.on('data', take);
-    child.stderr.on('data', take);
-    const killGroup = (signal: NodeJS.Signals): void => {
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, signal);
-      } catch {
-        // already gone
-      }
+    child.stdout.on('data', (chunk: Buffer) => tail.write(chunk));
+    child.stderr.on('data', (chunk: Buffer) => tail.write(chunk));
+    let killed = new Set<number>();
+    const killTree = (signal: NodeJS.Signals): void => {
+      if (child.pid === undefined) return;
+      // Scanned while the hook still lives: its descendants are found by parentage, setsid'd ones included.
+      killed = new Set([...killed, ...processTree(child.pid)]);
+      signalAll(child.pid, killed, signal);
     };
     let grace: NodeJS.Timeout | undefined;
     const timer = setTimeout(() => {
       timedOut = true;
-      killGroup('SIGTERM');
-      grace = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
+      killTree('SIGTERM');
+      // Runs even after the hook is gone: what it started and ignored SIGTERM gets SIGKILL.
+      grace = setTimeout(() => killTree('SIGKILL'), KILL_GRACE_MS);
     }, run.timeoutMs);
     const finish = (outcome: Omit<HookOutcome, 'output' | 'seconds'>): void => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
+      if (!timedOut && grace) clearTimeout(grace);
+      // The hook is gone; a process it left behind may hold its stdout open: zpkg stops reading, it does not wait.
+      child.stdout.destroy();
+      child.stderr.destroy();
       cleanUp();
-      if (grace) clearTimeout(grace);
-      if (partial && run.onLine) run.onLine(partial);
-      if (total > output.length) output += `\n[zpkg: output beyond ${OUTPUT_LIMIT} bytes dropped]\n`;
-      resolve({ ...outcome, output, seconds: seconds() });
+      resolve({ ...outcome, output: tail.end(), seconds: seconds() });
     };
     child.on('error', (err) => finish({ status: 'failed', detail: `cannot run: ${err.message}` }));
-    child.on('close', (code, signal) => {
-      if (timedOut) finish({ status: 'timeout', detail: `killed after ${run.timeoutMs / 1000} s (timeout)` });
-      else if (code === 0) finish({ status: 'ok', detail: 'exit 0' });
-      else if (signal) finish({ status: 'failed', detail: `killed by ${signal}` });
-      // chroot(8) says 125/126/127 itself when the hook cannot be run inside the image.
-      else finish({ status: 'failed', detail: `exit ${code}` });
+    // 'exit', not 'close': the hook's end is its process's end, not the end of every copy of its stdout.
+    child.on('exit', (code, signal) => {
+      const outcome: Omit<HookOutcome, 'output' | 'seconds'> = timedOut
+        ? { status: 'timeout', detail: `killed after ${run.timeoutMs / 1000} s (timeout)` }
+        : code === 0
+          ? { status: 'ok', detail: 'exit 0' }
+          : signal
+            ? { status: 'failed', detail: `killed by ${signal}` }
+            : // chroot(8) says 125/126/127 itself when the hook cannot be run inside the image.
+              { status: 'failed', detail: `exit ${code}` };
+      // What the hook wrote just before it exited may still be in the pipe: read until the pipes close, or briefly when something else holds them.
+      let open = 2;
+      const closed = (): void => {
+        if (--open === 0) finish(outcome);
+      };
+      child.stdout.once('close', closed);
+      child.stderr.once('close', closed);
+      setTimeout(() => finish(outcome), DRAIN_MS).unref();
     });
   });
 }

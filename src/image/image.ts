@@ -28,6 +28,8 @@ import { dirInRoot, expectRegularOrMissing, readBounded } from '../fs/in-root.js
 import { acquireLock, type Lock } from '../fs/lock.js';
 import { CONFIG_FILE, readConfigText } from './config-file.js';
 import { migrate, SCHEMA, SCHEMA_VERSION } from './schema.js';
+import { findBackup } from './state-backup.js';
+import { corruptHint, stateError } from './state-errors.js';
 
 export interface ImagePaths {
   root: string;
@@ -71,6 +73,10 @@ export interface Image {
    * from the cache (txn/offline.ts).
    */
   offline?: boolean;
+  /** Set when state.db was damaged and this is its backup from the last commit, read-only (see read-image.ts). */
+  fromBackup?: { path: string; writtenAt: string; reason: string };
+  /** Set when the image cannot be written and its state was read as a read-only snapshot. */
+  readOnly?: boolean;
   close(): void;
 }
 
@@ -105,10 +111,15 @@ export function configuredStorage(root: string): StorageDirs {
   return out;
 }
 
+/** The image's paths: `--state-dir`/`--cache-dir` first, then zpkg.yaml's `state:`/`cache:`. */
+export function resolvedPaths(root: string, options: StorageDirs = {}): ImagePaths {
+  const configured = existsSync(resolve(root)) ? configuredStorage(root) : {};
+  return imagePaths(root, { state: options.state ?? configured.state, cache: options.cache ?? configured.cache });
+}
+
 /** Opens an image's state; an image that has none reads as empty unless `create`. */
 export function openImage(root: string, options: OpenOptions = {}): Image {
-  const configured = existsSync(resolve(root)) ? configuredStorage(root) : {};
-  const paths = imagePaths(root, { state: options.state ?? configured.state, cache: options.cache ?? configured.cache });
+  const paths = resolvedPaths(root, options);
   if (!existsSync(paths.root)) {
     if (!options.create) throw new ZpkgError('E_IMAGE_INVALID', `image root ${paths.root} does not exist`);
     mkdirSync(paths.root, { recursive: true });
@@ -116,26 +127,43 @@ export function openImage(root: string, options: OpenOptions = {}): Image {
   if (!statSync(paths.root).isDirectory()) throw new ZpkgError('E_IMAGE_INVALID', `image root ${paths.root} is not a directory`);
   // SQLite opens these by name and would follow a link (a hook can leave one in the image).
   for (const file of [paths.db, `${paths.db}-wal`, `${paths.db}-shm`, paths.lock]) expectRegularOrMissing(file, { hint: "zpkg's state files must be regular files; inspect them by hand" });
-  const fresh = !existsSync(paths.db);
+  // An empty state.db with no backup beside it is one whose creation was interrupted: start it again.
+  const fresh = !existsSync(paths.db) || (statSync(paths.db).size === 0 && !findBackup(paths.db));
   if (fresh && !options.create) {
     const db = new Database(':memory:');
     db.exec(SCHEMA);
     return { paths, db, close: () => db.close() };
   }
-  mkdirSync(paths.state, { recursive: true, mode: 0o755 });
-  const db = new Database(paths.db);
-  db.pragma('journal_mode = WAL');
-  // FULL: a commit is on disk when zpkg reports success (WAL fsync per commit).
-  db.pragma('synchronous = FULL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 10000');
-  const version = fresh ? 0 : Number((db.prepare("SELECT value FROM meta WHERE key = 'schema'").pluck().get() as string | undefined) ?? 0);
+  if (!fresh && !statSync(paths.db).isFile()) throw new ZpkgError('E_STATE_CORRUPT', `${paths.db} is not a regular file`, { hint: corruptHint(paths.db) });
+  let db: Database.Database | undefined;
+  let version: number;
+  try {
+    mkdirSync(paths.state, { recursive: true, mode: 0o755 });
+    if (!fresh && statSync(paths.db).size === 0) throw new ZpkgError('E_STATE_CORRUPT', `${paths.db} is damaged: it is empty`, { hint: corruptHint(paths.db) });
+    db = new Database(paths.db);
+    db.pragma('busy_timeout = 10000');
+    // Read before anything is written: a file that is not zpkg's state is refused as it is.
+    version = fresh ? 0 : Number((db.prepare("SELECT value FROM meta WHERE key = 'schema'").pluck().get() as string | undefined) ?? 0);
+    db.pragma('journal_mode = WAL');
+    // FULL: a commit is on disk when zpkg reports success (WAL fsync per commit).
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    // A command that changes the image first makes sure every page it may touch is whole.
+    if (!fresh && options.create) {
+      const check = db.pragma('quick_check(1)', { simple: true });
+      if (check !== 'ok') throw new ZpkgError('E_STATE_CORRUPT', `${paths.db} is damaged: ${String(check)}`, { hint: corruptHint(paths.db) });
+    }
+  } catch (err) {
+    db?.close();
+    throw stateError(err, paths) ?? err;
+  }
   if (version > SCHEMA_VERSION) {
     db.close();
     throw new ZpkgError('E_IMAGE_INVALID', `${paths.db} was written by a newer zpkg (schema ${version}, this one knows ${SCHEMA_VERSION})`);
   }
   if (version < SCHEMA_VERSION) migrate(db, version, paths);
-  const image: Image = { paths, db, close: () => db.close() };
+  const opened = db;
+  const image: Image = { paths, db: opened, close: () => opened.close() };
   if (paths.state !== paths.work) checkIdentity(image);
   return image;
 }

@@ -3,6 +3,25 @@ import type Database from 'better-sqlite3';
 import type { Digest } from '../core/digest.js';
 import { parseAtom, parseClause } from '../core/relation.js';
 import type { InstalledPackage } from '../core/catalog.js';
+import { ZpkgError } from '../core/errors.js';
+import { checkShape, v } from '../core/shape.js';
+
+const strings = v.optional(v.array(v.string()), []);
+const RELATIONS = v.object({ depends: strings, conflicts: strings, provides: strings, replaces: strings });
+const CHANGES = v.looseObject({ install: v.optional(v.array(v.unknown())), upgrade: v.optional(v.array(v.unknown())), downgrade: v.optional(v.array(v.unknown())), remove: v.optional(v.array(v.unknown())) });
+
+const CORRUPT_ROW_HINT = 'state.db was changed from outside zpkg; the backup written at the last commit (state.db.backup) can replace it: see the README "Damaged state"';
+
+/** A JSON column of state.db, of the expected shape, or E_STATE_CORRUPT naming it (a hand edit or damage from outside). */
+function stateJson<S extends v.GenericSchema>(schema: S, text: string, what: string): v.InferOutput<S> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ZpkgError('E_STATE_CORRUPT', `state.db: ${what} is not JSON (${(err as Error).message})`, { hint: CORRUPT_ROW_HINT });
+  }
+  return checkShape(schema, raw, 'E_STATE_CORRUPT', `state.db: ${what}`, CORRUPT_ROW_HINT);
+}
 
 export interface RelationStrings {
   depends: string[];
@@ -88,7 +107,7 @@ function toPackage(r: RawPackage): PackageRow {
     held: r.held === 1,
     installedAt: r.installed_at,
     size: r.size,
-    relations: JSON.parse(r.relations) as RelationStrings,
+    relations: stateJson(RELATIONS, r.relations, `the relations of ${r.name}`),
     problem: r.problem ?? null,
   };
 }
@@ -249,13 +268,13 @@ export function listHistory(db: Database.Database): HistoryRow[] {
     changes: readChanges(r.changes as string),
     message: r.message as string | null,
     txid: (r.txid as string | null) ?? null,
-    packages: r.packages ? (JSON.parse(r.packages as string) as GenerationPackage[]) : null,
+    packages: r.packages ? (stateJson(v.array(v.looseObject({ name: v.string(), version: v.string() })), r.packages as string, `the packages of history row ${String(r.id)}`) as unknown as GenerationPackage[]) : null,
   }));
 }
 
 /** Rows written before downgrades were recorded apart lack `downgrade`: every kind is always present. */
 function readChanges(text: string): TransactionChanges {
-  const c = JSON.parse(text) as Partial<TransactionChanges>;
+  const c = stateJson(CHANGES, text, 'the changes of a history row') as Partial<TransactionChanges>;
   return { install: c.install ?? [], upgrade: c.upgrade ?? [], downgrade: c.downgrade ?? [], remove: c.remove ?? [] };
 }
 

@@ -51,6 +51,7 @@ import { type CatalogIndex, INDEX_ARRAYS, indexCatalog, sameIndex } from '../cor
 import { checkColumns, invalidCatalog } from './catalog-check.js';
 import { isDigest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
+import { checkShape, count, v } from '../core/shape.js';
 import { formatClause, parseAtom, parseClause, type Atom, type Clause } from '../core/relation.js';
 import { compress, decompressBounded } from './compress.js';
 import { DEFAULT_LIMITS, LIMIT_KEYS } from './limits.js';
@@ -373,22 +374,28 @@ function decodeTable(buf: Buffer, location: string, verified: boolean): CatalogT
 
 // --- format 1
 
-interface StoredEntry {
-  name: string;
-  version: string;
-  arch: string;
-  summary: string;
-  depends?: string[];
-  conflicts?: string[];
-  provides?: string[];
-  replaces?: string[];
-  manifest?: string;
-  size: number;
-  installedSize: number;
-}
+/**
+ * One entry of a format-1 (JSON) catalog. Checked whole when the catalog is
+ * decoded, so a hostile catalog is refused at refresh instead of being cached
+ * and crashing `search` or `info` later.
+ */
+export const FORMAT1_ENTRY = v.object({
+  name: v.string(),
+  version: v.string(),
+  arch: v.optional(v.string(), 'all'),
+  summary: v.optional(v.string(), ''),
+  depends: v.optional(v.array(v.string()), []),
+  conflicts: v.optional(v.array(v.string()), []),
+  provides: v.optional(v.array(v.string()), []),
+  replaces: v.optional(v.array(v.string()), []),
+  manifest: v.optional(v.pipe(v.string(), v.check((s: string) => isDigest(s), 'expected "sha256:<64 hex digits>"'))),
+  size: v.optional(count, 0),
+  installedSize: v.optional(count, 0),
+});
+const storedCatalog = v.object({ format: v.literal(1), packages: v.array(v.unknown()) });
 
-function decodeFormat1(doc: { packages?: unknown }, location: string): CatalogEntry[] {
-  if (!Array.isArray(doc.packages)) throw new ZpkgError('E_REPO_INVALID', `${location}: the catalog has an unsupported format`);
+function decodeFormat1(raw: unknown, location: string): CatalogEntry[] {
+  const doc = checkShape(storedCatalog, raw, 'E_REPO_INVALID', `${location}: the catalog`);
   const clauses = new Map<string, Clause>();
   const atoms = new Map<string, Atom>();
   const clause = (s: string): Clause => {
@@ -401,24 +408,26 @@ function decodeFormat1(doc: { packages?: unknown }, location: string): CatalogEn
     if (!a) atoms.set(s, (a = parseAtom(s)));
     return a;
   };
-  return (doc.packages as StoredEntry[]).map((p, i) => {
-    if (typeof p?.name !== 'string' || typeof p.version !== 'string' || (p.manifest !== undefined && !isDigest(p.manifest))) {
-      throw new ZpkgError('E_REPO_INVALID', `${location}: catalog entry ${i} is invalid`);
+  return doc.packages.map((raw, i) => {
+    const p = checkShape(FORMAT1_ENTRY, raw, 'E_REPO_INVALID', `${location}: catalog entry ${i}`);
+    try {
+      const entry: CatalogEntry = {
+        name: p.name,
+        version: p.version,
+        arch: p.arch,
+        summary: p.summary,
+        depends: p.depends.map(clause),
+        conflicts: p.conflicts.map(atom),
+        provides: p.provides.map(atom),
+        replaces: p.replaces.map(atom),
+        size: p.size,
+        installedSize: p.installedSize,
+      };
+      if (p.manifest) entry.manifest = p.manifest as CatalogEntry['manifest'];
+      return entry;
+    } catch (err) {
+      throw new ZpkgError('E_REPO_INVALID', `${location}: catalog entry ${i} (${p.name}): ${(err as Error).message}`, { cause: err });
     }
-    const entry: CatalogEntry = {
-      name: p.name,
-      version: p.version,
-      arch: p.arch,
-      summary: p.summary ?? '',
-      depends: (p.depends ?? []).map(clause),
-      conflicts: (p.conflicts ?? []).map(atom),
-      provides: (p.provides ?? []).map(atom),
-      replaces: (p.replaces ?? []).map(atom),
-      size: p.size ?? 0,
-      installedSize: p.installedSize ?? 0,
-    };
-    if (p.manifest) entry.manifest = p.manifest as CatalogEntry['manifest'];
-    return entry;
   });
 }
 

@@ -151,6 +151,13 @@ export class StreamReport implements Report {
 export function toZpkgError(err: unknown): ZpkgError {
   if (err instanceof ZpkgError) return err;
   const e = err as NodeJS.ErrnoException;
+  // A damaged state or an image that cannot be written, met after the state was opened (image/state-errors.ts names them at open).
+  if (e && typeof e.code === 'string' && /^SQLITE_(CORRUPT|NOTADB)/.test(e.code)) {
+    return new ZpkgError('E_STATE_CORRUPT', `the image's state database is damaged: ${e.message}`, { cause: err, hint: '`zpkg list` and `zpkg verify` read the backup zpkg keeps beside it (state.db.backup); see the README "Damaged state"' });
+  }
+  if (e && typeof e.code === 'string' && (/^SQLITE_READONLY/.test(e.code) || e.code === 'EROFS')) {
+    return new ZpkgError('E_IMAGE_READONLY', `cannot write to the image: ${e.message}`, { cause: err, hint: 'the image (or its state directory) is read-only: remount it read-write; `zpkg list` and `zpkg verify` still read it' });
+  }
   if (e && typeof e.code === 'string' && typeof e.syscall === 'string') {
     return new ZpkgError('E_IO', `${e.syscall} ${e.path ?? ''}: ${e.message}`.replace(/\s+:/, ':'), { cause: err });
   }

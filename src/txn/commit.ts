@@ -2,6 +2,7 @@
 import type Database from 'better-sqlite3';
 import { isPathAction, parseMode } from '../core/manifest.js';
 import { addHistory, currentGeneration, deletePackage, insertDirs, insertFiles, putPackage, setRequested, type DirRow, type FileRow, type TransactionChanges } from '../image/state.js';
+import { backupState } from '../image/state-backup.js';
 import type { Changeset } from './types.js';
 import { writeFacetOverrides } from '../image/facet-state.js';
 import { writeMediatorChoices } from '../image/mediator-state.js';
@@ -61,5 +62,7 @@ export function commit(db: Database.Database, cs: Changeset, history: HistoryEnt
     if (cs.mediators) writeMediatorChoices(db, cs.mediators);
     return addHistory(db, { startedAt: history.startedAt, finishedAt: now, command: history.command, status: 'committed', changes: history.changes, message: null, txid: history.txid, packages: currentGeneration(db) });
   });
-  return run();
+  const id = run();
+  backupState(db);
+  return id;
 }

@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ZpkgError } from '../core/errors.js';
+import { checkShape, count, v } from '../core/shape.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { dirInRoot, readBounded } from '../fs/in-root.js';
 
@@ -62,6 +63,25 @@ export interface Journal {
   /** Existing directories whose attributes it changes, with their old ones. */
   changedDirs: JournalDir[];
 }
+
+/** A path a journal names: relative to the image root, never leaving it. */
+const journalPath = v.pipe(
+  v.string(),
+  v.check((p: string) => p !== '' && !p.includes('\0') && !p.startsWith('/') && !p.split('/').includes('..'), 'expected a relative path inside the image'),
+);
+const journalDirRow = v.looseObject({ path: journalPath, mode: count, uid: count, gid: count });
+/** What recovery trusts of a journal: its shape and that every path stays inside the image (loose: fields a newer zpkg adds are kept). */
+const JOURNAL = v.looseObject({
+  format: v.literal(1),
+  txid: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/)),
+  command: v.string(),
+  startedAt: v.string(),
+  puts: v.array(v.looseObject({ dest: journalPath, existed: v.boolean() })),
+  deletes: v.array(journalPath),
+  createdDirs: v.array(journalPath),
+  removedDirs: v.array(journalDirRow),
+  changedDirs: v.array(journalDirRow),
+});
 
 /** The longest file name Linux filesystems take (NAME_MAX, in bytes). */
 export const NAME_MAX = 255;
@@ -134,12 +154,17 @@ export function pendingJournals(state: string): Journal[] {
     .filter((n) => n.endsWith('.json') && !n.startsWith('.'))
     .map((n) => {
       const path = join(dir, n);
+      const hint = 'it was written durably before any change, so this is damage from outside zpkg; inspect it by hand';
+      let raw: unknown;
       try {
-        return JSON.parse(readBounded(path, { maxBytes: JOURNAL_LIMIT, noFollow: true, what: `the journal ${path}` })!.toString('utf8')) as Journal;
+        raw = JSON.parse(readBounded(path, { maxBytes: JOURNAL_LIMIT, noFollow: true, what: `the journal ${path}` })!.toString('utf8'));
       } catch (err) {
-        throw new ZpkgError('E_IMAGE_INVALID', `the journal ${path} cannot be read: ${(err as Error).message}`, {
-          hint: 'it was written durably before any change, so this is damage from outside zpkg; inspect it by hand',
-        });
+        throw new ZpkgError('E_IMAGE_INVALID', `the journal ${path} cannot be read: ${(err as Error).message}`, { hint });
+      }
+      try {
+        return checkShape(JOURNAL, raw, 'E_IMAGE_INVALID', `the journal ${path}`) as Journal;
+      } catch (err) {
+        throw new ZpkgError('E_IMAGE_INVALID', (err as Error).message, { hint });
       }
     })
     .sort((a, b) => (a.startedAt < b.startedAt ? -1 : 1));

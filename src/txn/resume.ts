@@ -11,6 +11,8 @@
  * committed). Those go last, after every other pending lifecycle (the
  * rollback's own among them) is finished.
  */
+import { PENDING_LIFECYCLE } from '../hooks/pending-shape.js';
+import { checkShape } from '../core/shape.js';
 import { readdirSync, rmSync } from 'node:fs';
 import { dirInRoot, readBounded } from '../fs/in-root.js';
 import { JOURNAL_LIMIT } from './journal.js';
@@ -56,7 +58,8 @@ function readPending(dir: string, report: Report): { path: string; pending: Pend
     const path = join(dir, name);
     try {
       // Never more than a journal holds; a link or FIFO in zpkg's directory is dropped unread.
-      out.push({ path, pending: JSON.parse(readBounded(path, { maxBytes: JOURNAL_LIMIT, noFollow: true })?.toString('utf8') ?? '') as PendingLifecycle });
+      const text = readBounded(path, { maxBytes: JOURNAL_LIMIT, noFollow: true })?.toString('utf8') ?? '';
+      out.push({ path, pending: checkShape(PENDING_LIFECYCLE, JSON.parse(text), 'E_IMAGE_INVALID', 'its content') as unknown as PendingLifecycle });
     } catch (err) {
       report.warn(`dropping the unreadable pending lifecycle ${path}: ${(err as Error).message}`);
       rmSync(path, { force: true });

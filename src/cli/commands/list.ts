@@ -11,7 +11,7 @@ export function register(program: Command, ctx: Context): void {
     .option('--auto', 'only packages marked auto (pulled in as dependencies)')
     .action(async (opts: { manual?: boolean; auto?: boolean }, cmd: Command) => {
       const { listPackages } = await import('../../image/state.js');
-      const packages = listPackages(ctx.image(cmd).db)
+      const packages = listPackages((await ctx.readImage(cmd)).db)
         .filter((p) => Boolean(opts.manual) === Boolean(opts.auto) || (opts.manual ? p.requested : !p.requested))
         .map((p) => ({ name: p.name, version: p.version, arch: p.arch, requested: p.requested, held: p.held, summary: p.summary }));
       ctx.report(cmd).result({ packages }, (r) =>

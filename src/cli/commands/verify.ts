@@ -31,7 +31,7 @@ export function register(program: Command, ctx: Context): void {
       }
       const { verifyImage } = await import('../../txn/verify.js');
       const progress = report.progress('verify', 0);
-      const result = await verifyImage(ctx.image(cmd), names, { onPath: () => progress.tick() });
+      const result = await verifyImage(await ctx.readImage(cmd), names, { onPath: () => progress.tick() });
       progress.done();
       report.result(result, (r) =>
         [

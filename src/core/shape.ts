@@ -1,0 +1,27 @@
+/**
+ * Shape checks of structures zpkg reads from disk or the network, with
+ * valibot schemas: a value of the wrong shape is refused with a typed error
+ * naming the thing, the path inside it and what was expected — before any
+ * code relies on a field's type. The semantic checks (versions, relations,
+ * paths) run after, on values whose shape is then known.
+ */
+import * as v from 'valibot';
+import { ZpkgError, type ErrorCode } from './errors.js';
+
+export { v };
+
+/** `where: path.to.field: expected …, received …` for the first problem. */
+function describeIssue(issue: v.BaseIssue<unknown>): string {
+  const path = issue.path?.map((p) => String(p.key)).join('.') ?? '';
+  return `${path ? `${path}: ` : ''}${issue.message}`;
+}
+
+/** `value` typed by `schema`, or a ZpkgError `code` saying `what` and where it is wrong. */
+export function checkShape<S extends v.GenericSchema>(schema: S, value: unknown, code: ErrorCode, what: string, hint?: string): v.InferOutput<S> {
+  const r = v.safeParse(schema, value, { abortEarly: true });
+  if (r.success) return r.output;
+  throw new ZpkgError(code, `${what}: ${describeIssue(r.issues[0])}`, { hint });
+}
+
+/** A JSON count: a non-negative safe integer. */
+export const count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));

@@ -1,0 +1,70 @@
+/**
+ * Opening an image for commands that only read it (`list`, `verify`): they
+ * keep working when the state cannot be used as is. A damaged state.db
+ * (E_STATE_CORRUPT, found at open or by SQLite's quick_check) is replaced by
+ * the backup of the last commit, opened read-only; an image that cannot be
+ * written (E_IMAGE_READONLY) is read from an in-memory copy of state.db.
+ * The Image says which (`fromBackup`, `readOnly`), so the command can say so.
+ */
+import Database from 'better-sqlite3';
+import { readFileSync } from 'node:fs';
+import { isZpkgError, ZpkgError } from '../core/errors.js';
+import { openImage, resolvedPaths, type Image, type OpenOptions } from './image.js';
+import { findBackup } from './state-backup.js';
+import { corruptHint, stateError } from './state-errors.js';
+
+/** Throws E_STATE_CORRUPT unless SQLite's quick_check finds the state's pages and tables whole. */
+export function checkState(db: Database.Database, paths: { root: string; db: string }): void {
+  let result: unknown;
+  try {
+    result = db.pragma('quick_check(1)', { simple: true });
+  } catch (err) {
+    throw stateError(err, paths) ?? err;
+  }
+  if (result !== 'ok') throw new ZpkgError('E_STATE_CORRUPT', `${paths.db} is damaged: ${String(result)}`, { hint: corruptHint(paths.db) });
+}
+
+/**
+ * A state database file as an in-memory database: a WAL-mode file's header
+ * says WAL (bytes 18 and 19 = 2), which a deserialized copy cannot use, so
+ * the copy says "rollback journal" (1). What only the -wal file holds is not
+ * read: zpkg checkpoints it when it closes the state.
+ */
+function snapshotOf(path: string): Database.Database {
+  const bytes = readFileSync(path);
+  if (bytes.length >= 20 && bytes[18] === 2 && bytes[19] === 2) bytes[18] = bytes[19] = 1;
+  return new Database(bytes, { readonly: true });
+}
+
+export function openImageForReading(root: string, options: OpenOptions = {}): Image {
+  try {
+    const image = openImage(root, options);
+    try {
+      checkState(image.db, image.paths);
+    } catch (err) {
+      image.close();
+      throw err;
+    }
+    return image;
+  } catch (err) {
+    const paths = resolvedPaths(root, options);
+    if (isZpkgError(err, 'E_STATE_CORRUPT')) {
+      const backup = findBackup(paths.db);
+      if (!backup) throw err;
+      const db = new Database(backup.path, { readonly: true, fileMustExist: true });
+      checkState(db, { root: paths.root, db: backup.path });
+      return { paths, db, fromBackup: { ...backup, reason: err.message }, close: () => db.close() };
+    }
+    if (isZpkgError(err, 'E_IMAGE_READONLY')) {
+      let db: Database.Database;
+      try {
+        db = snapshotOf(paths.db);
+        checkState(db, paths);
+      } catch (inner) {
+        throw stateError(inner, paths) ?? err;
+      }
+      return { paths, db, readOnly: true, close: () => db.close() };
+    }
+    throw err;
+  }
+}

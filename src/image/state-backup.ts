@@ -1,0 +1,55 @@
+/**
+ * The copy of state.db zpkg keeps beside it (`state.db.backup`), rewritten
+ * after every committed transaction: a consistent snapshot (`VACUUM INTO` a
+ * temporary file, fsync, rename), so a state.db found empty, truncated or
+ * garbled later still leaves a record of what was installed — `list` and
+ * `verify` read it (read-only), and the E_STATE_CORRUPT hint says how to put
+ * it back. A backup that cannot be written (a full disk) leaves the previous
+ * one: the commit it follows has already succeeded.
+ */
+import Database from 'better-sqlite3';
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export const backupPathOf = (dbPath: string): string => `${dbPath}.backup`;
+
+/** Rewrites the backup of the state database `db` (a file, not `:memory:`); false when it could not. */
+export function backupState(db: Database.Database): boolean {
+  if (db.memory || !db.name) return false;
+  const target = backupPathOf(db.name);
+  const tmp = `${target}.zpkg-tmp`;
+  try {
+    rmSync(tmp, { force: true });
+    db.prepare('VACUUM INTO ?').run(tmp);
+    const fd = openSync(tmp, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, target);
+    const dir = openSync(dirname(target), 'r');
+    try {
+      fsyncSync(dir);
+    } finally {
+      closeSync(dir);
+    }
+    return true;
+  } catch {
+    rmSync(tmp, { force: true });
+    return false;
+  }
+}
+
+export interface StateBackup {
+  path: string;
+  /** When it was written (its mtime), ISO 8601. */
+  writtenAt: string;
+}
+
+/** The backup of the state database at `dbPath`, when there is one. */
+export function findBackup(dbPath: string): StateBackup | undefined {
+  const path = backupPathOf(dbPath);
+  if (!existsSync(path)) return undefined;
+  return { path, writtenAt: statSync(path).mtime.toISOString() };
+}
