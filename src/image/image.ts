@@ -18,7 +18,7 @@
  */
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ZpkgError } from '../core/errors.js';
@@ -126,9 +126,11 @@ export function openImage(root: string, options: OpenOptions = {}): Image {
   }
   if (!statSync(paths.root).isDirectory()) throw new ZpkgError('E_IMAGE_INVALID', `image root ${paths.root} is not a directory`);
   // SQLite opens these by name and would follow a link (a hook can leave one in the image).
-  for (const file of [paths.db, `${paths.db}-wal`, `${paths.db}-shm`, paths.lock]) expectRegularOrMissing(file, { hint: "zpkg's state files must be regular files; inspect them by hand" });
+  // A state.db that is some other kind of file (a directory, a FIFO) is damage like any other (E_STATE_CORRUPT below: list and verify read the backup).
+  const stateFiles = isLink(paths.db) ? [paths.db] : [];
+  for (const file of [...stateFiles, `${paths.db}-wal`, `${paths.db}-shm`, paths.lock]) expectRegularOrMissing(file, { hint: "zpkg's state files must be regular files; inspect them by hand" });
   // An empty state.db with no backup beside it is one whose creation was interrupted: start it again.
-  const fresh = !existsSync(paths.db) || (statSync(paths.db).size === 0 && !findBackup(paths.db));
+  const fresh = !existsSync(paths.db) || (statSync(paths.db).isFile() && statSync(paths.db).size === 0 && !findBackup(paths.db));
   if (fresh && !options.create) {
     const db = new Database(':memory:');
     db.exec(SCHEMA);
@@ -212,4 +214,12 @@ export interface LockImageOptions {
 /** One transaction per image at a time; read-only commands never take this. */
 export function lockImage(image: Image, options: LockImageOptions = {}): Lock {
   return acquireLock(image.paths.lock, { ...options, code: 'E_IMAGE_LOCKED', what: `image ${image.paths.root}` });
+}
+
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }

@@ -151,13 +151,15 @@ describe('hook blobs stop at the hook\'s declared size', () => {
   it('a cached hook blob that expands past its declared size is refused, nothing stored', async () => {
     const { storeHook } = await import('../../src/hooks/store.js');
     const dir = join(world.work, 'hook-bomb');
-    mkdirSync(dir, { recursive: true });
+    // An image root (storeHook resolves the hook store inside it).
+    mkdirSync(join(dir, 'root'), { recursive: true });
     writeFileSync(join(dir, 'blob.zst'), zstdZeros(256 * MiB));
     const digest = digestOf(Buffer.from('#!/bin/sh\n'));
     const err = thrown(() => storeHook(join(dir, 'root'), digest, 10, join(dir, 'blob.zst'), 'the post-install hook of evil'));
     expect(err.code).toBe('E_REPO_INVALID');
     expect(err.message).toMatch(/post-install hook of evil.*decompresses to more than 10 bytes/);
-    expect(readdirSync(dir)).toEqual(['blob.zst']);
+    expect(readdirSync(dir).sort()).toEqual(['blob.zst', 'root']);
+    expect(readdirSync(join(dir, 'root'))).toEqual([]);
   });
 });
 
