@@ -165,19 +165,26 @@ describe.skipIf(!isRoot)('the bundle on a bare root', () => {
   }, LONG);
 
   it('refuses a broken 3.0.0 by its self-test, and 2.0.0 stays', () => {
-    // 3.0.0: the 2.0.0 tree with a main.js that dies at start-up.
+    // 3.0.0: the 2.0.0 tree with a main.js that dies at start-up. `--version` alone is the
+    // loader's answer (packaging/loader.cjs), so the self-test's second step, `self-test`, meets it.
     const v3 = join(work, 'zpkg-3.0.0');
     cpSync(v2, v3, { recursive: true, verbatimSymlinks: true, filter: (src) => !src.includes('.zpkg-build') });
     const main = join(v3, 'root/usr/lib/zpkg/app/main.js');
     unlinkSync(main);
     writeFileSync(main, "throw new Error('a broken build of zpkg');\n");
+    // The loader carries the version it was built as (npm run dist fills it in): this build says 3.0.0.
+    const loader = join(v3, 'root/usr/lib/zpkg/app/zpkg.js');
+    const loaderText = readFileSync(loader, 'utf8');
+    expect(loaderText).toContain('const VERSION = "2.0.0";');
+    unlinkSync(loader);
+    writeFileSync(loader, loaderText.replace('const VERSION = "2.0.0";', 'const VERSION = "3.0.0";'));
     writeFileSync(join(v3, 'zpkg.yaml'), readFileSync(join(v3, 'zpkg.yaml'), 'utf8').replace(/^version: .*$/m, 'version: "3.0.0"'));
     publish(v3);
     okInside(['refresh']);
 
     const r = zpkgInside(['--json', 'update']);
     expect(r.status, r.stderr).toBe(1);
-    expect(r.json.error).toMatchObject({ code: 'E_SELF_TEST', message: expect.stringMatching(/zpkg 3\.0\.0 failed its self-test \(`usr\/bin\/zpkg --version`: exit 1.*a broken build of zpkg.*\): the transaction was undone, zpkg 2\.0\.0 stays/) });
+    expect(r.json.error).toMatchObject({ code: 'E_SELF_TEST', message: expect.stringMatching(/zpkg 3\.0\.0 failed its self-test \(`usr\/bin\/zpkg self-test`: exit 1.*a broken build of zpkg.*\): the transaction was undone, zpkg 2\.0\.0 stays/) });
     expect(okInside(['--version']).stdout.trim()).toBe('2.0.0');
     expect(okInside(['--json', 'list']).json.packages.map((p: { name: string; version: string }) => `${p.name} ${p.version}`)).toEqual(['marker 2', 'zpkg 2.0.0']);
     // Every file is 2.0.0's again, and nothing of the attempt is left.
