@@ -4,14 +4,18 @@
  * before any field is used — own keys only, lists bounded — and a document of
  * the wrong shape is a typed error naming it, never a crash or a silent pass.
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { isZpkgError } from '../../src/core/errors.js';
 import { readTrust } from '../../src/image/remote-store.js';
+import { ArchiveReader } from '../../src/repo/archive-reader.js';
+import { ARCHIVE_MAGIC } from '../../src/repo/archive-format.js';
 import { MAX_ROOT_KEYS, MAX_ROOT_SIGNATURES, parseSignedRoot } from '../../src/repo/root-metadata.js';
 import { generateSigningKey } from '../../src/repo/trust/keys.js';
 import { hostileImage, hostileWorld } from '../helpers/hostile.js';
+import { tempDir } from '../helpers/zpkg.js';
 
 type Json = Record<string, unknown>;
 
@@ -155,5 +159,55 @@ describe('the trust state of a remote in state.db is shape-checked: E_STATE_CORR
     } finally {
       db.close();
     }
+  });
+});
+
+describe('the .zpar index goes through a valibot shape: a typed refusal, never a crash', () => {
+  const dir = tempDir('zpkg-shapes-zpar-');
+  /** A hand-made archive: magic, 4 data bytes at offset 8, `index` as the index, the trailer. */
+  function archive(name: string, index: string): string {
+    const data = Buffer.from('data');
+    const idx = Buffer.from(index);
+    const trailer = Buffer.alloc(24);
+    trailer.writeBigUInt64LE(BigInt(8 + data.length), 0);
+    trailer.writeBigUInt64LE(BigInt(idx.length), 8);
+    ARCHIVE_MAGIC.copy(trailer, 16);
+    const file = join(dir, name);
+    writeFileSync(file, Buffer.concat([ARCHIVE_MAGIC, data, idx, trailer]));
+    return file;
+  }
+  const cases: [string, string, RegExp][] = [
+    ['an index that is null', 'null', /the index is not an object/],
+    ['an index that is a list', '[1]', /the index is not an object/],
+    ['files that are a list', '{"format":1,"files":[[8,4]]}', /files is not an object/],
+    ['files missing', '{"format":1}', /the index is invalid: files/],
+    ['a span of strings', '{"format":1,"files":{"a":["8","4"]}}', /a file entry is not \[offset, length\]/],
+    ['a span of three numbers', '{"format":1,"files":{"a":[8,4,0]}}', /a file entry is not \[offset, length\]/],
+    ['a fractional offset', '{"format":1,"files":{"a":[8.5,1]}}', /a file entry is not \[offset, length\]/],
+    ['a format of 2', '{"format":2,"files":{}}', /unknown index format 2/],
+    ['a span past the data', '{"format":1,"files":{"a":[8,5]}}', /`a` points outside the data/],
+  ];
+  for (const [what, index, message] of cases) {
+    it(`${what}: E_REPO_INVALID saying why`, async () => {
+      const reader = new ArchiveReader(archive(`${what.replace(/\W+/g, '-')}.zpar`, index));
+      let err: unknown;
+      try {
+        reader.paths();
+      } catch (e) {
+        err = e;
+      }
+      await reader.close();
+      expect(isZpkgError(err, 'E_REPO_INVALID'), String(err)).toBe(true);
+      expect((err as Error).message).toMatch(/is not a zpkg repository archive: /);
+      expect((err as Error).message).toMatch(message);
+    });
+  }
+  it("paths named like inherited keys are the archive's own files, read back exactly", async () => {
+    const reader = new ArchiveReader(archive('proto.zpar', '{"format":1,"files":{"__proto__":[8,2],"constructor":[10,2]}}'));
+    expect(reader.paths().sort()).toEqual(['__proto__', 'constructor']);
+    expect((await reader.read('__proto__'))?.toString()).toBe('da');
+    expect((await reader.read('constructor'))?.toString()).toBe('ta');
+    expect(await reader.read('toString')).toBeUndefined();
+    await reader.close();
   });
 });
