@@ -211,3 +211,33 @@ describe('the .zpar index goes through a valibot shape: a typed refusal, never a
     await reader.close();
   });
 });
+
+describe('the file index goes through a valibot shape: E_REPO_INVALID, never a map of garbage', async () => {
+  const { decodeFileIndex } = await import('../../src/repo/snapshot.js');
+  const { compress } = await import('../../src/repo/compress.js');
+  const decode = (doc: string) => decodeFileIndex(compress(Buffer.from(doc)), 'test-repo');
+  const cases: [string, string][] = [
+    ['a file index that is null', 'null'],
+    ['packages that are a list', '{"packages":[["usr/bin/a"]]}'],
+    ['a package whose files are a string', '{"packages":{"alpha":"usr/bin/a"}}'],
+    ['a package whose files hold a number', '{"packages":{"alpha":["usr/bin/a",7]}}'],
+    ['a package named `__proto__` whose files are an object', '{"packages":{"__proto__":{"x":1}}}'],
+  ];
+  for (const [what, doc] of cases) {
+    it(`${what}: E_REPO_INVALID naming the file index`, () => {
+      let err: unknown;
+      try {
+        decode(doc);
+      } catch (e) {
+        err = e;
+      }
+      expect(isZpkgError(err, 'E_REPO_INVALID'), String(err)).toBe(true);
+      expect((err as Error).message).toMatch(/^test-repo: the file index/);
+    });
+  }
+  it('packages named like inherited keys keep their files', () => {
+    const index = decode('{"packages":{"constructor":["usr/bin/c"],"__proto__":["usr/bin/p"]}}');
+    expect(index.get('constructor')).toEqual(['usr/bin/c']);
+    expect(index.get('__proto__')).toEqual(['usr/bin/p']);
+  });
+});
