@@ -25,3 +25,25 @@ export function checkShape<S extends v.GenericSchema>(schema: S, value: unknown,
 
 /** A JSON count: a non-negative safe integer. */
 export const count = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
+
+const isPlainObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/**
+ * `schema` applied to the OWN keys of an object only: valibot's object schemas
+ * look fields up with `in`, which also sees inherited keys (`constructor`,
+ * `toString`…); the value is first copied onto a null-prototype object, so a
+ * field is present only when the document itself holds it.
+ */
+export function own<S extends v.GenericSchema>(schema: S, message?: string) {
+  return v.pipe(
+    v.custom<Record<string, unknown>>(isPlainObject, message ?? 'expected an object'),
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the next schema gives the type
+    v.transform((x: Record<string, unknown>): any => Object.assign(Object.create(null) as Record<string, unknown>, x)),
+    schema,
+  );
+}
+
+/** `Object.hasOwn(o, k) ? o[k] : undefined`: a field of a decoded document, never an inherited one. */
+export function ownField(o: object, key: string): unknown {
+  return Object.hasOwn(o, key) ? (o as Record<string, unknown>)[key] : undefined;
+}

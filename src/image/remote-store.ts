@@ -9,8 +9,10 @@
 import type Database from 'better-sqlite3';
 import type { Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
+import { own, v } from '../core/shape.js';
 import type { TrustState } from '../repo/trust/accept.js';
-import type { KeyId, PublicKeyEntry } from '../repo/trust/keys.js';
+import { isKeyId, type KeyId, type PublicKeyEntry } from '../repo/trust/keys.js';
+import { stateJson } from './state.js';
 
 export interface Remote {
   name: string;
@@ -78,14 +80,34 @@ interface TrustRow {
   digest: string | null;
 }
 
+/** At most as many keys as a root metadata file may list (root-metadata.ts MAX_ROOT_KEYS). */
+const MAX_TRUSTED_KEYS = 256;
+const KEY_ID = v.custom<KeyId>(isKeyId, 'expected a 64-hex-digit key id');
+/** remote_trust.pinned: the key ids given at `remote add`. */
+const PINNED = v.pipe(v.array(KEY_ID), v.maxLength(MAX_TRUSTED_KEYS));
+/**
+ * remote_trust.keys: the key set of the last accepted root metadata, own keys
+ * only, each listed under a key id (checked on the copy `own` makes, since
+ * valibot's record skips `__proto__`/`constructor` keys silently).
+ */
+const TRUSTED_KEYS = own(
+  v.pipe(
+    v.custom<Record<string, unknown>>(() => true),
+    v.check((keys) => Object.keys(keys).length <= MAX_TRUSTED_KEYS, `more than ${MAX_TRUSTED_KEYS} keys`),
+    v.check((keys) => Object.keys(keys).every(isKeyId), 'every key must be listed under its 64-hex-digit id'),
+    v.record(v.string(), own(v.object({ type: v.literal('ed25519'), public: v.string() }))),
+  ),
+);
+
 /** What the image trusts for a remote; undefined for a remote added before zpkg checked signatures. */
 export function readTrust(db: Database.Database, name: string): TrustState | undefined {
   const r = db.prepare('SELECT insecure, pinned, keys, threshold, key_generation, repository, version, digest FROM remote_trust WHERE remote = ?').get(name) as TrustRow | undefined;
   if (!r) return undefined;
   return {
     insecure: r.insecure === 1,
-    pinned: JSON.parse(r.pinned) as KeyId[],
-    keys: r.keys === null ? null : (JSON.parse(r.keys) as Record<KeyId, PublicKeyEntry>),
+    pinned: stateJson(PINNED, r.pinned, `the pinned keys of remote ${name}`),
+    // A plain object again, as callers and JSON.stringify expect.
+    keys: r.keys === null ? null : (Object.fromEntries(Object.entries(stateJson(TRUSTED_KEYS, r.keys, `the trusted keys of remote ${name}`))) as Record<KeyId, PublicKeyEntry>),
     threshold: r.threshold,
     keyGeneration: r.key_generation,
     repository: r.repository,

@@ -13,7 +13,7 @@ const CHANGES = v.looseObject({ install: v.optional(v.array(v.unknown())), upgra
 const CORRUPT_ROW_HINT = 'state.db was changed from outside zpkg; the backup written at the last commit (state.db.backup) can replace it: see the README "Damaged state"';
 
 /** A JSON column of state.db, of the expected shape, or E_STATE_CORRUPT naming it (a hand edit or damage from outside). */
-function stateJson<S extends v.GenericSchema>(schema: S, text: string, what: string): v.InferOutput<S> {
+export function stateJson<S extends v.GenericSchema>(schema: S, text: string, what: string): v.InferOutput<S> {
   let raw: unknown;
   try {
     raw = JSON.parse(text);

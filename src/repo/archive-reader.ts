@@ -1,11 +1,28 @@
 /** Reads a repository archive (`archive-format.ts`) in place: one positional read per file. */
 import { closeSync, constants, fstatSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { ZpkgError } from '../core/errors.js';
+import { own, v } from '../core/shape.js';
 import { kindOf } from '../fs/in-root.js';
 import type { ByteRange, DownloadOptions, FreshRead, RangeReadOptions, RangeSink, RepoReader } from './backend.js';
 import { readFileRanges } from './file-ranges.js';
 import { rangePastEnd } from './ranges.js';
 import { ARCHIVE_FORMAT, ARCHIVE_MAGIC, TRAILER_SIZE, type ArchiveIndex } from './archive-format.js';
+
+/** A file's place in the archive: [offset, length], both non-negative safe integers. */
+const SPAN = v.strictTuple([v.pipe(v.number(), v.safeInteger(), v.minValue(0)), v.pipe(v.number(), v.safeInteger(), v.minValue(0))]);
+
+/**
+ * The index's shape: `format` and `files` read from the document's own keys;
+ * `files` an object of path → span, checked on the own-key copy (valibot's
+ * record would skip a `__proto__` or `constructor` path without a word).
+ */
+const INDEX = own(
+  v.object({
+    format: v.optional(v.unknown()),
+    files: own(v.pipe(v.custom<Record<string, unknown>>(() => true), v.check((files) => Object.values(files).every((span) => v.is(SPAN, span)), 'a file entry is not [offset, length]')), 'files is not an object'),
+  }),
+  'the index is not an object',
+);
 
 export class ArchiveReader implements RepoReader {
   readonly location: string;
@@ -54,17 +71,23 @@ export class ArchiveReader implements RepoReader {
     const at = Number(trailer.readBigUInt64LE(0));
     const len = Number(trailer.readBigUInt64LE(8));
     if (at < 8 || at + len > size - TRAILER_SIZE) throw this.bad('the index lies outside the file');
-    let doc: ArchiveIndex;
+    let raw: unknown;
     try {
-      doc = JSON.parse(this.pread(at, len).toString('utf8')) as ArchiveIndex;
+      raw = JSON.parse(this.pread(at, len).toString('utf8'));
     } catch (err) {
       throw this.bad(`the index is not JSON (${(err as Error).message})`);
     }
-    if (doc.format !== ARCHIVE_FORMAT || typeof doc.files !== 'object' || doc.files === null) throw this.bad(`unknown index format ${String(doc.format)}`);
+    const parsed = v.safeParse(INDEX, raw, { abortEarly: true });
+    if (!parsed.success) {
+      const issue = parsed.issues[0];
+      throw this.bad(issue.path ? `the index is invalid: ${issue.path.map((p) => String(p.key)).join('.')}: ${issue.message}` : issue.message);
+    }
+    if (parsed.output.format !== ARCHIVE_FORMAT) throw this.bad(`unknown index format ${String(parsed.output.format)}`);
+    // A plain object holding exactly the document's own paths (`__proto__` included, as data).
+    const files = Object.fromEntries(Object.entries(parsed.output.files as Record<string, [number, number]>)) as ArchiveIndex['files'];
+    const doc: ArchiveIndex = { format: ARCHIVE_FORMAT, files };
     for (const [path, span] of Object.entries(doc.files)) {
-      if (!Array.isArray(span) || span.length !== 2 || !Number.isSafeInteger(span[0]) || !Number.isSafeInteger(span[1]) || span[0] < 8 || span[1] < 0 || span[0] + span[1] > at) {
-        throw this.bad(`the index entry for \`${path}\` points outside the data`);
-      }
+      if (span[0] < 8 || span[0] + span[1] > at) throw this.bad(`the index entry for \`${path}\` points outside the data`);
     }
     this.index = doc.files;
     return this.index;

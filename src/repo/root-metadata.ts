@@ -16,6 +16,7 @@
 import { canonicalJson } from '../core/canonical-json.js';
 import { isDigest, type Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
+import { own, ownField, v } from '../core/shape.js';
 import { REPO_FORMAT } from './layout.js';
 import { isKeyId, keyIdOfEntry, type KeyId, type PublicKeyEntry } from './trust/keys.js';
 
@@ -78,9 +79,55 @@ export function requireCurrentFormat(root: RootMetadata, location: string): void
   });
 }
 
-const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
-const isTime = (x: unknown): x is string => typeof x === 'string' && !Number.isNaN(Date.parse(x));
+/** Bounds on what one root metadata file may list: far above any real key set, far below what would stall a client. */
+export const MAX_ROOT_KEYS = 256;
+export const MAX_ROOT_SIGNATURES = 256;
+
+const isTime = (x: unknown): boolean => typeof x === 'string' && !Number.isNaN(Date.parse(x));
+const time = (message: string) => v.pipe(v.string(message), v.check((x: string) => isTime(x), message));
+const countOr = (message: string) => v.pipe(v.number(message), v.safeInteger(message), v.minValue(0, message));
+
+const KEY_ENTRY = own(v.object({ type: v.literal('ed25519'), public: v.string() }));
+const KEYS_MSG = 'keys must be an object of key id → key';
+
+/**
+ * The shape of `signed`, field by field in the order they are reported; each
+ * message is the one a user sees after `root.json is invalid: `. Fields are the
+ * document's own keys only (`own`), and the key set and signature list are
+ * bounded before anything walks them.
+ */
+const SIGNED = own(
+  v.object({
+    type: v.literal(ROOT_TYPE, `type must be \`${ROOT_TYPE}\``),
+    format: v.number('format is not a number'),
+    repository: v.pipe(v.string('repository must be a 32-hex-digit id'), v.regex(/^[0-9a-f]{32}$/, 'repository must be a 32-hex-digit id')),
+    version: countOr('version must be a non-negative integer'),
+    created: time('created must be a timestamp'),
+    expires: v.optional(time('expires must be a timestamp')),
+    catalog: own(v.object({ digest: v.custom(isDigest, 'catalog must be {digest, size, packages}'), size: countOr('catalog must be {digest, size, packages}'), packages: countOr('catalog must be {digest, size, packages}') }), 'catalog must be {digest, size, packages}'),
+    files: v.optional(own(v.object({ digest: v.custom(isDigest, 'files must be {digest, size}'), size: countOr('files must be {digest, size}') }), 'files must be {digest, size}')),
+    keys: v.pipe(
+      v.custom<Record<string, unknown>>((x) => typeof x === 'object' && x !== null && !Array.isArray(x), KEYS_MSG),
+      v.check((x) => Object.keys(x).length <= MAX_ROOT_KEYS, `more than ${MAX_ROOT_KEYS} keys`),
+    ),
+    threshold: v.unknown(),
+    keyGeneration: v.pipe(v.number('keyGeneration must be a positive integer'), v.safeInteger('keyGeneration must be a positive integer'), v.minValue(1, 'keyGeneration must be a positive integer')),
+  }),
+);
+
+const SIGNATURE_MSG = 'each signature must be {keyid, sig}';
+const ENVELOPE_MSG = 'it must be {"signed": {…}, "signatures": […]} (a repository written before signing existed: create it again)';
+const ENVELOPE = own(
+  v.object({
+    signed: v.custom<Record<string, unknown>>((x) => typeof x === 'object' && x !== null && !Array.isArray(x), ENVELOPE_MSG),
+    signatures: v.pipe(
+      v.array(v.unknown(), ENVELOPE_MSG),
+      v.maxLength(MAX_ROOT_SIGNATURES, `more than ${MAX_ROOT_SIGNATURES} signatures`),
+      v.array(own(v.object({ keyid: v.string(SIGNATURE_MSG), sig: v.string(SIGNATURE_MSG) }), SIGNATURE_MSG)),
+    ),
+  }),
+  'not an object',
+);
 
 /** Parses and checks the shape of root.json; signatures are checked by trust/, not here. */
 export function parseSignedRoot(bytes: Buffer, location: string): SignedRoot {
@@ -93,41 +140,41 @@ export function parseSignedRoot(bytes: Buffer, location: string): SignedRoot {
   const bad = (why: string): never => {
     throw new ZpkgError('E_REPO_INVALID', `${location}: root.json is invalid: ${why}`);
   };
-  if (!isObject(raw)) return bad('not an object');
-  if (!isObject(raw.signed) || !Array.isArray(raw.signatures)) {
-    return bad('it must be {"signed": {…}, "signatures": […]} (a repository written before signing existed: create it again)');
+  const envelope = v.safeParse(ENVELOPE, raw, { abortEarly: true });
+  if (!envelope.success) {
+    const issue = envelope.issues[0];
+    // A missing `signed` or `signatures` is the pre-signing layout, whatever valibot calls it.
+    return bad(issue.path?.length === 1 && issue.kind === 'schema' && issue.input === undefined ? ENVELOPE_MSG : issue.message);
   }
-  const r = raw.signed;
-  if (r.type !== ROOT_TYPE) bad(`type must be \`${ROOT_TYPE}\``);
-  if (typeof r.format !== 'number' || !READABLE_FORMATS.includes(r.format)) {
-    if (typeof r.format === 'number' && r.format > REPO_FORMAT) throw newerFormat(location, r.format);
-    bad(`format ${String(r.format)} is not supported (this zpkg reads ${REPO_FORMAT})`);
+  const r = ownField(raw as object, 'signed') as Record<string, unknown>;
+  const shape = v.safeParse(SIGNED, r, { abortEarly: true });
+  if (!shape.success) {
+    const issue = shape.issues[0];
+    const field = String(issue.path?.[0]?.key ?? '');
+    // Reported under their old wording: a missing or mistyped key set, threshold or format.
+    if (field === 'keys' && issue.input === undefined) return bad(KEYS_MSG);
+    if (field === 'format') return bad(`format ${String(ownField(r, 'format'))} is not supported (this zpkg reads ${REPO_FORMAT})`);
+    const top = issue.path?.length === 1 && issue.input === undefined ? { catalog: 'catalog must be {digest, size, packages}', files: 'files must be {digest, size}' }[field] : undefined;
+    return bad(top ?? issue.message);
   }
-  if (typeof r.repository !== 'string' || !/^[0-9a-f]{32}$/.test(r.repository)) bad('repository must be a 32-hex-digit id');
-  if (!isCount(r.version)) bad('version must be a non-negative integer');
-  if (!isTime(r.created)) bad('created must be a timestamp');
-  if (r.expires !== undefined && !isTime(r.expires)) bad('expires must be a timestamp');
-  const catalog = r.catalog as Record<string, unknown> | undefined;
-  if (!isObject(catalog) || !isDigest(catalog.digest) || !isCount(catalog.size) || !isCount(catalog.packages)) bad('catalog must be {digest, size, packages}');
-  const files = r.files as Record<string, unknown> | undefined;
-  if (files !== undefined && (!isObject(files) || !isDigest(files.digest) || !isCount(files.size))) bad('files must be {digest, size}');
-  if (!isObject(r.keys)) return bad('keys must be an object of key id → key');
-  for (const [id, entry] of Object.entries(r.keys)) {
+  const s = shape.output;
+  if (!READABLE_FORMATS.includes(s.format)) {
+    if (s.format > REPO_FORMAT) throw newerFormat(location, s.format);
+    bad(`format ${String(s.format)} is not supported (this zpkg reads ${REPO_FORMAT})`);
+  }
+  for (const [id, entry] of Object.entries(s.keys)) {
     if (!isKeyId(id)) bad(`key id \`${id}\` is not 64 hex digits`);
-    if (!isObject(entry) || entry.type !== 'ed25519' || typeof entry.public !== 'string') bad(`key ${id} must be {type: "ed25519", public}`);
-    if (keyIdOfEntry(entry as unknown as PublicKeyEntry) !== id) bad(`key ${id} is listed under an id that is not its fingerprint`);
+    if (!v.is(KEY_ENTRY, entry)) bad(`key ${id} must be {type: "ed25519", public}`);
+    if (keyIdOfEntry(entry as PublicKeyEntry) !== id) bad(`key ${id} is listed under an id that is not its fingerprint`);
   }
-  const keyCount = Object.keys(r.keys).length;
-  if (!isCount(r.threshold) || (r.threshold as number) > keyCount || ((r.threshold as number) === 0) !== (keyCount === 0)) {
-    bad(`threshold ${String(r.threshold)} must be between 1 and the number of keys (${keyCount}), or 0 without keys`);
+  const keyCount = Object.keys(s.keys).length;
+  const threshold = s.threshold;
+  if (typeof threshold !== 'number' || !Number.isSafeInteger(threshold) || threshold < 0 || threshold > keyCount || (threshold === 0) !== (keyCount === 0)) {
+    bad(`threshold ${String(threshold)} must be between 1 and the number of keys (${keyCount}), or 0 without keys`);
   }
-  if (keyCount > 0 && r.expires === undefined) bad('a signed repository must say when its root metadata expires');
-  if (!isCount(r.keyGeneration) || (r.keyGeneration as number) < 1) bad('keyGeneration must be a positive integer');
-  const signatures: RootSignature[] = [];
-  for (const s of raw.signatures) {
-    if (!isObject(s) || typeof s.keyid !== 'string' || typeof s.sig !== 'string') bad('each signature must be {keyid, sig}');
-    signatures.push({ keyid: (s as { keyid: string }).keyid, sig: (s as { sig: string }).sig });
-  }
+  if (keyCount > 0 && s.expires === undefined) bad('a signed repository must say when its root metadata expires');
+  const signatures: RootSignature[] = envelope.output.signatures.map((x) => ({ keyid: x.keyid, sig: x.sig }));
+  // The signatures cover the document exactly as published, unknown fields included: `r`, not the checked copy.
   const signed = r as unknown as RootMetadata;
   let canonical: Buffer;
   try {

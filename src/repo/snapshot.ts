@@ -6,6 +6,7 @@
 import type { Candidate, CatalogEntry } from '../core/catalog.js';
 import { digestOf, type Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
+import { checkShape, own, v } from '../core/shape.js';
 import type { RepoReader, RepoWriter } from './backend.js';
 import { decodeCatalog, decodeCatalogTable, encodeCatalog } from './catalog-codec.js';
 import { compress, decompressBounded } from './compress.js';
@@ -58,15 +59,36 @@ export async function readCandidates(reader: RepoReader, root: RootMetadata, rem
   return decodeCatalogTable(await readCatalogBytes(reader, root), reader.location).views(remote, priority);
 }
 
+/**
+ * The file index's shape: `{packages: {<name>: [path, …]}}`, own keys only. The
+ * per-package lists are checked on the own-key copy, not with valibot's record,
+ * which skips a package named `constructor` or `__proto__` without a word.
+ */
+const FILE_LIST = v.array(v.string());
+const FILE_INDEX = own(
+  v.object({
+    packages: own(
+      v.pipe(
+        v.custom<Record<string, unknown>>(() => true),
+        v.check((packages) => Object.values(packages).every((files) => v.is(FILE_LIST, files)), 'each package must list its files as strings'),
+      ),
+      'packages must be an object of package → files',
+    ),
+  }),
+  'not an object',
+);
+
 /** The file index; it may decompress to at most `maxBytes` (limits.ts). */
 export function decodeFileIndex(stored: Uint8Array, location: string, maxBytes: number = DEFAULT_LIMITS.fileIndexBytes): FileIndex {
   const raw = decompressBounded(stored, maxBytes, `${location}: the file index`);
+  let doc: unknown;
   try {
-    const doc = JSON.parse(raw.toString('utf8')) as { packages: Record<string, string[]> };
-    return new Map(Object.entries(doc.packages));
+    doc = JSON.parse(raw.toString('utf8'));
   } catch (err) {
     throw new ZpkgError('E_REPO_INVALID', `${location}: the file index cannot be read: ${(err as Error).message}`);
   }
+  const { packages } = checkShape(FILE_INDEX, doc, 'E_REPO_INVALID', `${location}: the file index`);
+  return new Map(Object.entries(packages as Record<string, string[]>));
 }
 
 export async function readFileIndex(reader: RepoReader, root: RootMetadata): Promise<FileIndex> {

@@ -66,7 +66,7 @@ function sameKeySet(a: KeySet, b: KeySet): boolean {
 }
 
 function requireSigners(location: string, set: KeySet, given: readonly SigningKey[], what: string): void {
-  const have = given.filter((k) => set.keys[k.id]).length;
+  const have = given.filter((k) => Object.hasOwn(set.keys, k.id)).length;
   if (have >= set.threshold) return;
   const ids = Object.keys(set.keys).map(short).join(', ');
   throw new ZpkgError('E_KEY_REQUIRED', `${location}: ${what} must be signed by ${set.threshold} of its keys (${ids}); ${have === 0 ? 'no' : `only ${have}`} given`, {
