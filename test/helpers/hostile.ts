@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
 import { digestOf } from '../../src/core/digest.js';
+import { isZpkgError } from '../../src/core/errors.js';
 import { ok, snapshot, tempDir, zpkg, TRUST, type Run, type RunOptions } from './zpkg.js';
 
 export interface HostileWorld {
@@ -124,3 +125,14 @@ export const manifestOf = (name: string, actions: unknown[], extra: Record<strin
   actions,
   ...extra,
 });
+
+/** The typed error `fn` throws (the test fails when it returns or throws something else). */
+export function thrown(fn: () => unknown): { code: string; message: string } {
+  try {
+    fn();
+  } catch (err) {
+    expect(isZpkgError(err), String(err)).toBe(true);
+    return err as { code: string; message: string };
+  }
+  throw new Error('expected a typed error');
+}

@@ -8,24 +8,14 @@ import { gzipSync } from 'node:zlib';
 import { compressFrameSync } from 'lz4-napi';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { digestOf } from '../../src/core/digest.js';
-import { isZpkgError } from '../../src/core/errors.js';
 import { craftFrames, peakRss, publishCatalogBytes, zstdZeros } from '../helpers/bombs.js';
 import { expectRefused, fileAction, hostileImage, hostileWorld, manifestOf, type HostileWorld } from '../helpers/hostile.js';
+import { thrown } from '../helpers/hostile.js';
 import { BIN, ok, TEST_KEY, zpkg } from '../helpers/zpkg.js';
 
 const MiB = 1 << 20;
 let world: HostileWorld;
 
-/** The typed error `fn` throws (the test fails when it returns or throws something else). */
-function thrown(fn: () => unknown): { code: string; message: string } {
-  try {
-    fn();
-  } catch (err) {
-    expect(isZpkgError(err), String(err)).toBe(true);
-    return err as { code: string; message: string };
-  }
-  throw new Error('expected a typed error');
-}
 
 const withLimits = (limits: Record<string, number>) => (root: string) => {
   mkdirSync(join(root, 'etc/zpkg'), { recursive: true });

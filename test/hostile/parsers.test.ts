@@ -4,10 +4,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { isZpkgError } from '../../src/core/errors.js';
 import { compress } from '../../src/repo/compress.js';
 import { publishCatalogBytes } from '../helpers/bombs.js';
 import { expectRefused, hostileImage, hostileWorld, type HostileWorld } from '../helpers/hostile.js';
+import { thrown } from '../helpers/hostile.js';
 import { ok, zpkg } from '../helpers/zpkg.js';
 
 let world: HostileWorld;
@@ -15,15 +15,6 @@ beforeAll(() => {
   world = hostileWorld('zpkg-parsers-');
 });
 
-function thrown(fn: () => unknown): { code: string; message: string } {
-  try {
-    fn();
-  } catch (err) {
-    expect(isZpkgError(err), String(err)).toBe(true);
-    return err as { code: string; message: string };
-  }
-  throw new Error('expected a typed error');
-}
 
 /** A format-1 catalog (JSON, relations as strings) of `packages`, published as the repository's catalog. */
 async function publishFormat1(repo: string, packages: unknown[]): Promise<void> {
