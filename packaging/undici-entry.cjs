@@ -1,6 +1,7 @@
 /**
  * The bundle's undici (app/lazy/undici.js, see lib/js.mjs): what zpkg uses of
- * it — `Agent` and `request` (src/repo/http-backend.ts) — built from undici's
+ * it — `Agent`, `EnvHttpProxyAgent` (remotes behind a proxy) and `request`
+ * (src/repo/http-backend.ts) — built from undici's
  * own files, without the rest of its index (fetch, WebSocket, EventSource,
  * mocks, cache stores, which a package manager's requests never reach): half
  * the code to read and compile when a command first talks HTTP.
@@ -10,6 +11,7 @@
 'use strict';
 const Dispatcher = require('undici/lib/dispatcher/dispatcher');
 const Agent = require('undici/lib/dispatcher/agent');
+const EnvHttpProxyAgent = require('undici/lib/dispatcher/env-http-proxy-agent');
 const api = require('undici/lib/api');
 const errors = require('undici/lib/core/errors');
 const util = require('undici/lib/core/util');
@@ -39,4 +41,4 @@ function makeDispatcher(fn) {
   };
 }
 
-module.exports = { Agent, Dispatcher, errors, request: makeDispatcher(api.request), getGlobalDispatcher, setGlobalDispatcher };
+module.exports = { Agent, EnvHttpProxyAgent, Dispatcher, errors, request: makeDispatcher(api.request), getGlobalDispatcher, setGlobalDispatcher };

@@ -10,19 +10,23 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFlaky, startNginx, type Server } from './helpers/servers.js';
 import { BIN, ok, REPO_ROOT, tempDir, TRUST, writePackage } from './helpers/zpkg.js';
 
 const HOOK = join(REPO_ROOT, 'test/helpers/record-modules.mjs');
 let work: string;
 let image: string;
+let repo: string;
+let nginx: Server & { accessLog: string };
+let flaky: Server | undefined;
 
 /** The URLs of the modules `zpkg ARGS` resolved, zpkg's own shortened to `src/…`. */
-function modulesOf(args: string[]): string[] {
+function modulesOf(args: string[], env: Record<string, string> = {}, mustSucceed = true): string[] {
   const file = join(work, 'modules');
   rmSync(file, { force: true });
-  const r = spawnSync(process.execPath, ['--import', HOOK, BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ZPKG_TEST_MODULES: file } });
-  if (r.status !== 0) throw new Error(`zpkg ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  const r = spawnSync(process.execPath, ['--import', HOOK, BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ZPKG_TEST_MODULES: file, ...env } });
+  if (mustSucceed && r.status !== 0) throw new Error(`zpkg ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   const urls = [...new Set(readFileSync(file, 'utf8').split('\n').filter(Boolean))];
   return urls.map((u) => u.replace(/^.*\/dist\/src\//, 'src/'));
 }
@@ -33,12 +37,16 @@ describe('start-up loads only what the command uses', () => {
   beforeAll(() => {
     work = tempDir('zpkg-start-up-');
     image = join(work, 'image');
-    const repo = join(work, 'repo');
+    repo = join(work, 'repo');
     ok(['repo', 'create', repo]);
     writePackage(join(work, 'hello'), { name: 'hello', version: '1.0' }, { 'usr/share/hello/greeting': 'hi\n' });
     ok(['build', join(work, 'hello'), '--repo', repo]);
     ok(['--root', image, 'remote', 'add', 'main', repo, ...TRUST]);
     ok(['--root', image, 'install', 'hello']);
+  });
+  afterAll(async () => {
+    await nginx?.stop();
+    await flaky?.stop();
   });
 
   it('--version: commander and the version, no command, image, SQLite or repository', () => {
@@ -60,5 +68,38 @@ describe('start-up loads only what the command uses', () => {
   it('help loads every command (the list is whole)', () => {
     const m = modulesOf(['--help']);
     expect(m).toEqual(expect.arrayContaining(['src/cli/commands/list.js', 'src/cli/commands/install.js', 'src/cli/commands/serve.js', 'src/cli/commands/self-test.js']));
+  });
+
+  it('refresh with nothing new (a 304 from nginx) is one request through node:http: undici is not loaded', async () => {
+    nginx = await startNginx(work);
+    const web = join(work, 'web-image');
+    ok(['--root', web, 'remote', 'add', 'web', `${nginx.url}/repo`, ...TRUST]);
+    // The first refresh reads root.json (200) and the catalog (undici); the second is answered 304.
+    expect(ok(['--root', web, '--json', 'refresh']).json.remotes[0].status).toBe('updated');
+    const before = readFileSync(nginx.accessLog, 'utf8').trim().split('\n').length;
+    const noProxy = { http_proxy: '', HTTP_PROXY: '', https_proxy: '', HTTPS_PROXY: '' };
+    const m = modulesOf(['--root', web, 'refresh'], noProxy);
+    expect(readFileSync(nginx.accessLog, 'utf8').trim().split('\n').slice(before)).toEqual([expect.stringMatching(/^GET \/repo\/root\.json 304/)]);
+    expect(m).toContain('src/repo/http-light.js');
+    expect(heavy(m)).toEqual([]);
+    // Through a proxy (here one that refuses: the command fails), the request keeps undici's proxy agent (test/proxy.test.ts proves it reaches the proxy).
+    const proxied = modulesOf(['--root', web, 'refresh'], { ...noProxy, http_proxy: 'http://127.0.0.1:9' }, false).filter((u) => u.includes('node_modules/undici/'));
+    expect(proxied.length).toBeGreaterThan(0);
+  });
+
+  it('the node:http refresh retries 503s and takes a new root (200) with its validator', async () => {
+    flaky = await startFlaky(repo, { FAIL_FIRST: 2, LOG: join(work, 'flaky.log') });
+    const web = join(work, 'flaky-image');
+    ok(['--root', web, 'remote', 'add', 'web', flaky.url, ...TRUST]);
+    const noProxy = { http_proxy: '', HTTP_PROXY: '', https_proxy: '', HTTPS_PROXY: '' };
+    const r = spawnSync(process.execPath, [BIN, '--root', web, '--json', 'refresh'], { encoding: 'utf8', env: { ...process.env, ...noProxy } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).remotes[0].status).toBe('updated');
+    const log = readFileSync(join(work, 'flaky.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { path: string; status: number });
+    expect(log.slice(0, 3).map((l) => `${l.path} ${l.status}`)).toEqual(['root.json 503', 'root.json 503', 'root.json 200']);
+    // The validator of that answer makes the next refresh a 304.
+    expect(ok(['--root', web, '--json', 'refresh']).json.remotes[0].status).toBe('unchanged');
+    const last = readFileSync(join(work, 'flaky.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { path: string; status: number }).at(-1)!;
+    expect(`${last.path} ${last.status}`).toBe('root.json 304');
   });
 });

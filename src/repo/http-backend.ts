@@ -15,6 +15,7 @@ import { isImmutablePath } from './layout.js';
 import { boundaryOf, ByteRangesReader, MultipartError } from './multipart.js';
 import { RangeCursor, rangeHeader, rangePastEnd } from './ranges.js';
 import { effectiveProxy, proxyLabel, type ProxySettings } from './proxy.js';
+import { lightGet } from './http-light.js';
 
 export interface HttpOptions {
   /** Attempts after the first on a transient failure (default 4). */
@@ -345,12 +346,37 @@ export class HttpBackend implements RepoReader {
       if (v.etag) conditional['if-none-match'] = v.etag;
       if (v.lastModified) conditional['if-modified-since'] = v.lastModified;
     }
+    // Direct, and undici not loaded yet: Node's http answers the one small request (http-light.ts).
+    if (!this.proxy && !this.undici) return this.readFreshLight(path, conditional);
     const sink = new MemorySink();
     const r = await this.get(path, sink, conditional);
     if (r === 'missing') return { status: 'missing' };
     if (r === 'unchanged') return { status: 'unchanged' };
     const next = r.etag || r.lastModified ? JSON.stringify(r) : undefined;
     return { status: 'read', bytes: Buffer.concat(sink.chunks), validator: next };
+  }
+
+  /** readFresh through node:http(s), with the same statuses, retries and validators as `get`. */
+  private async readFreshLight(path: string, conditional: Record<string, string>): Promise<FreshRead> {
+    const url = this.url(path);
+    return this.retrying(`GET ${url}`, async () => {
+      let res: Awaited<ReturnType<typeof lightGet>>;
+      try {
+        res = await lightGet(url, { ...this.headers(), ...conditional }, this.timeoutMs);
+      } catch (err) {
+        throw new Transient((err as Error).message);
+      }
+      if (TRANSIENT_STATUS.has(res.statusCode)) throw new Transient(`HTTP ${res.statusCode}`);
+      if (res.statusCode === 404 || res.statusCode === 410) return { status: 'missing' };
+      if (res.statusCode === 304) return { status: 'unchanged' };
+      if (res.statusCode !== 200) {
+        const text = res.body.toString('utf8', 0, 300);
+        throw new ZpkgError(res.statusCode === 401 || res.statusCode === 403 ? 'E_AUTH' : 'E_REMOTE_UNREACHABLE', `GET ${url}: HTTP ${res.statusCode}${text ? ` — ${text}` : ''}`);
+      }
+      const etag = typeof res.headers.etag === 'string' ? res.headers.etag : undefined;
+      const lastModified = typeof res.headers['last-modified'] === 'string' ? res.headers['last-modified'] : undefined;
+      return { status: 'read', bytes: res.body, validator: etag || lastModified ? JSON.stringify({ etag, lastModified }) : undefined };
+    });
   }
 
   async close(): Promise<void> {
