@@ -21,7 +21,7 @@
  *   usr/lib/zpkg/app/main.js          zpkg and its npm dependencies, one file (esbuild), and main.js.cache (V8 code cache)
  *   usr/lib/zpkg/app/lazy/            undici, the S3 SDK, fastify: each one file, loaded only by the commands that use it
  *   usr/lib/zpkg/app/*-worker.js      the worker threads (staging, site rendering, graph layout, …)
- *   usr/lib/zpkg/app/addons/          better-sqlite3, zstd-napi, lz4-napi add-ons, stripped
+ *   usr/lib/zpkg/app/addons/          better-sqlite3, zstd-napi, snappy add-ons, stripped
  *   usr/lib/zpkg/bin/                 busybox (static) as `sync`, `chroot`, `unshare`, `mount`, `sh`: syncfs(2) and chrooted hooks (with /dev and /proc in a namespace)
  *   usr/lib/zpkg/BUNDLE.json          every file: size and where it came from
  *   usr/share/doc/zpkg/               licences of what the bundle carries
@@ -187,10 +187,6 @@ export async function buildBundle(options) {
     origins[`app/addons/${a.name}`] = `npm ${a.pkg} ${JSON.parse(readFileSync(join(dirname(requireHere.resolve(`${a.pkg}/package.json`, { paths: [REPO_ROOT] })), 'package.json'), 'utf8')).version}, stripped`;
     elves.push(from);
   }
-  // `createRequire(…)('lz4-napi')` (repo/debian/decompress.ts) resolves through node_modules beside main.js.
-  mkdirSync(join(B, 'app/node_modules/lz4-napi'), { recursive: true });
-  writeFileSync(join(B, 'app/node_modules/lz4-napi/package.json'), '{"name":"lz4-napi","main":"index.js"}\n');
-  writeFileSync(join(B, 'app/node_modules/lz4-napi/index.js'), "module.exports = require('../../addons/lz4-napi.node');\n");
 
   o.log(`node (${node})`);
   const nodeOrigin = debianOrigin(node);

@@ -30,7 +30,6 @@ import { join, relative } from 'node:path';
 export const ADDONS = [
   { pkg: 'better-sqlite3', file: 'build/Release/better_sqlite3.node', name: 'better_sqlite3.node', loader: /[\\/]node_modules[\\/]bindings[\\/]bindings\.js$/, resolve: /^bindings$/ },
   { pkg: 'zstd-napi', file: 'build/Release/binding.node', name: 'zstd-napi.node', loader: /[\\/]node_modules[\\/]zstd-napi[\\/]binding\.js$/ },
-  { pkg: '@antoniomuso/lz4-napi-linux-x64-gnu', file: 'lz4-napi.linux-x64-gnu.node', name: 'lz4-napi.node', loader: /[\\/]node_modules[\\/]lz4-napi[\\/]index\.js$/ },
   { pkg: '@napi-rs/snappy-linux-x64-gnu', file: 'snappy.linux-x64-gnu.node', name: 'snappy.node', loader: /[\\/]node_modules[\\/]snappy[\\/]index\.js$/ },
 ];
 
@@ -61,6 +60,8 @@ export const LAZY = [
   { pkg: '@viz-js/viz', file: 'viz.js' },
   // RESP for zdb flist stores: only import-flist/export-flist with a zdb:// store.
   { pkg: 'ioredis', file: 'ioredis.js' },
+  // BLAKE2b as WebAssembly (hash-wasm carries every hasher's, ~230 kB of main.js otherwise): only flist block stores.
+  { pkg: 'hash-wasm', file: 'hash-wasm.js' },
 ];
 
 const BANNER = "var __zpkgUrl = require('node:url').pathToFileURL(__filename).href;";
@@ -75,6 +76,39 @@ const addonsPlugin = {
     for (const a of ADDONS.filter((x) => !x.resolve)) {
       b.onLoad({ filter: a.loader }, () => ({ contents: `module.exports = require('./addons/${a.name}');`, loader: 'js' }));
     }
+  },
+};
+
+/**
+ * Modules whose loading costs every command's start-up although their exports
+ * are only called later, by some commands: commander requires
+ * `node:child_process` (net, dgram, the streams: ~25 ms with the bundle's
+ * node) for the executable subcommands zpkg never uses; zstd-napi brings its
+ * add-on, assert and stream, while `refresh` with nothing new decompresses
+ * nothing. Each import of one becomes a stand-in that requires the real module
+ * at the first property read: the importers only read properties of it
+ * (`childProcess.spawn(…)`, `new Compressor()`, `binding.DCtx`), never list
+ * its keys.
+ */
+const DEFERRED = [
+  { filter: /^(node:)?child_process$/, importer: /[\\/]node_modules[\\/]commander[\\/]/, real: 'node:child_process' },
+  { filter: /^zstd-napi$/, importer: /[\\/]src[\\/]/, real: 'zstd-napi/dist/index.js' },
+  { filter: /^zstd-napi\/binding\.js$/, importer: /[\\/]src[\\/]/, real: 'zstd-napi/binding.js?real' },
+];
+
+const deferredPlugin = {
+  name: 'zpkg-deferred',
+  setup(b) {
+    DEFERRED.forEach((d, i) => {
+      b.onResolve({ filter: d.filter }, (args) => (d.importer.test(args.importer) ? { path: String(i), namespace: 'zpkg-deferred', pluginData: { resolveDir: args.resolveDir } } : undefined));
+    });
+    // The real binding.js (it is replaced by the add-on's require, addonsPlugin) under a name the stand-in's filter does not catch.
+    b.onResolve({ filter: /^zstd-napi\/binding\.js\?real$/ }, async (args) => b.resolve('zstd-napi/binding.js', { resolveDir: args.resolveDir, kind: args.kind }));
+    b.onLoad({ filter: /.*/, namespace: 'zpkg-deferred' }, (args) => ({
+      contents: `let m; module.exports = new Proxy({}, { get: (_, k) => (m ??= require(${JSON.stringify(DEFERRED[Number(args.path)].real)}))[k] });`,
+      loader: 'js',
+      resolveDir: args.pluginData.resolveDir,
+    }));
   },
 };
 
@@ -117,7 +151,7 @@ export async function bundleJs({ repoRoot, outDir, version }) {
     banner: { js: BANNER },
     define: { __ZPKG_VERSION__: JSON.stringify(version), 'import.meta.url': '__zpkgUrl' },
     external: ['*.node', ...LAZY.map((l) => l.pkg)],
-    plugins: [addonsPlugin],
+    plugins: [addonsPlugin, deferredPlugin],
   });
   const all = [result, ...lazy];
   return { metafile: { inputs: Object.assign({}, ...all.map((r) => r.metafile.inputs)), outputs: Object.assign({}, ...all.map((r) => r.metafile.outputs)) }, warnings: all.flatMap((r) => r.warnings) };
