@@ -17,32 +17,60 @@
  * follows the commit.)
  *
  * `ZPKG_CODE_CACHE=write` (used by the build) writes, when the command ends,
- * the cache of every file this process loaded that has none yet, covering
- * every function that ran.
+ * the cache of every file this process loaded that has none yet (or one V8
+ * refused), covering every function that ran. `ZPKG_CODE_CACHE=check` says on
+ * stderr, per file loaded, whether its cache was `accepted`, `rejected` (V8
+ * checks the version, the flags and the source; the file is then compiled
+ * from source, nothing else changes), `damaged` or `absent`
+ * (test/code-cache.test.ts).
+ *
+ * A cache file is the SHA-256 of the cache, then the cache: V8 in release
+ * builds does not checksum a code cache, and deserializing damaged bytes
+ * aborts the process (`Fatal error … unreachable code`), so a cache whose
+ * digest does not match is never given to V8.
  */
 'use strict';
 const { existsSync, readFileSync, writeFileSync, renameSync } = require('node:fs');
 const { dirname, join } = require('node:path');
 const { Script } = require('node:vm');
+const { createHash } = require('node:crypto');
 const Module = require('node:module');
 
 const WRITE = process.env.ZPKG_CODE_CACHE === 'write';
+const CHECK = process.env.ZPKG_CODE_CACHE === 'check';
 /** Scripts compiled without a cache, to write theirs at exit (write mode only). */
 const uncached = [];
+
+const DIGEST_BYTES = 32;
+
+/** The cache in `cacheFile` when its digest matches; else why there is none. */
+function readCache(cacheFile) {
+  let raw;
+  try {
+    raw = readFileSync(cacheFile);
+  } catch {
+    return { cachedData: undefined, state: 'absent' };
+  }
+  const cachedData = raw.subarray(DIGEST_BYTES);
+  if (raw.length <= DIGEST_BYTES || !createHash('sha256').update(cachedData).digest().equals(raw.subarray(0, DIGEST_BYTES))) return { cachedData: undefined, state: 'damaged' };
+  return { cachedData, state: 'present' };
+}
+
+/** The cache file's bytes for `data` (readCache's format). */
+function cacheFileBytes(data) {
+  return Buffer.concat([createHash('sha256').update(data).digest(), data]);
+}
 
 /** Compiles and runs one bundled CommonJS file with its code cache; returns its exports. */
 function load(file, parent) {
   // The bundled files are ASCII (esbuild's default charset): utf8 decodes them on its fast path.
   const source = readFileSync(file, 'utf8');
   const cacheFile = `${file}.cache`;
-  let cachedData;
-  try {
-    cachedData = readFileSync(cacheFile);
-  } catch {
-    cachedData = undefined;
-  }
+  const { cachedData, state } = readCache(cacheFile);
   const script = new Script(Module.wrap(source), { filename: file, cachedData });
-  if (WRITE && !cachedData) uncached.push({ script, cacheFile });
+  const said = cachedData === undefined ? state : script.cachedDataRejected === true ? 'rejected' : 'accepted';
+  if (CHECK) process.stderr.write(`zpkg code cache: ${file}: ${said}\n`);
+  if (WRITE && said !== 'accepted') uncached.push({ script, cacheFile, replace: said !== 'absent' });
   const mod = new Module(file, parent);
   mod.filename = file;
   mod.paths = Module._nodeModulePaths(dirname(file));
@@ -51,7 +79,7 @@ function load(file, parent) {
   return mod.exports;
 }
 
-module.exports = { load };
+module.exports = { load, cacheFileBytes };
 
 /**
  * The version this bundle was built as (`npm run dist` writes it here), so
@@ -73,9 +101,9 @@ if (require.main === module && versionOnly(process.argv.slice(2))) {
     .run(process.argv.slice(2))
     .then((code) => {
       process.exitCode = code;
-      for (const { script, cacheFile } of uncached) {
-        if (existsSync(cacheFile)) continue;
-        writeFileSync(`${cacheFile}.tmp`, script.createCachedData());
+      for (const { script, cacheFile, replace } of uncached) {
+        if (existsSync(cacheFile) && !replace) continue;
+        writeFileSync(`${cacheFile}.tmp`, cacheFileBytes(script.createCachedData()));
         renameSync(`${cacheFile}.tmp`, cacheFile);
       }
     });
