@@ -236,9 +236,10 @@ export async function buildBundle(options) {
   mkdirSync(warm, { recursive: true });
   const warmEnv = { env: { PATH: '/nonexistent', ZPKG_CODE_CACHE: 'write' } };
   sh(join(B, 'zpkg'), ['--root', warm, 'list'], warmEnv);
-  // A refresh of an http remote that refuses the connection: undici runs its request path (the command fails, as meant).
+  // A refresh of an http remote through a proxy that refuses the connection: undici runs its request path (the
+  // command fails, as meant). Without a proxy, a refresh asks through node:http (src/repo/http-light.ts) and never loads undici.
   sh(join(B, 'zpkg'), ['--root', warm, 'remote', 'add', 'warm', 'http://127.0.0.1:9/repo', '--insecure']);
-  spawnSync(join(B, 'zpkg'), ['--root', warm, 'refresh'], { ...warmEnv, timeout: 120_000 });
+  spawnSync(join(B, 'zpkg'), ['--root', warm, 'refresh'], { env: { ...warmEnv.env, http_proxy: 'http://127.0.0.1:9', HTTP_PROXY: 'http://127.0.0.1:9' }, timeout: 120_000 });
   rmSync(warm, { recursive: true, force: true });
   for (const f of ['main.js', ...LAZY.map((l) => `lazy/${l.file}`)]) if (existsSync(join(B, 'app', `${f}.cache`))) origins[`app/${f}.cache`] = `V8 code cache of ${f}, made by the bundled node`;
 
