@@ -24,6 +24,7 @@
  */
 import { build } from 'esbuild';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 
 /** npm package → its add-on, and the module of that package that loads it. */
@@ -86,15 +87,28 @@ const addonsPlugin = {
  * node) for the executable subcommands zpkg never uses; zstd-napi brings its
  * add-on, assert and stream, while `refresh` with nothing new decompresses
  * nothing. Each import of one becomes a stand-in that requires the real module
- * at the first property read: the importers only read properties of it
- * (`childProcess.spawn(…)`, `new Compressor()`, `binding.DCtx`), never list
- * its keys.
+ * at the first read of one of its exports: the importers only read them
+ * (`childProcess.spawn(…)`, `compress(…)`, `binding.DCtx`).
  */
 const DEFERRED = [
   { filter: /^(node:)?child_process$/, importer: /[\\/]node_modules[\\/]commander[\\/]/, real: 'node:child_process' },
   { filter: /^zstd-napi$/, importer: /[\\/]src[\\/]/, real: 'zstd-napi/dist/index.js' },
   { filter: /^zstd-napi\/binding\.js$/, importer: /[\\/]src[\\/]/, real: 'zstd-napi/binding.js?real' },
 ];
+
+/**
+ * The stand-in: an object with a getter per export of the real module (its
+ * names read here, at build time, by requiring it): esbuild's ES-module interop
+ * copies an imported CommonJS module's own keys, so a named import must find
+ * them without the module being loaded.
+ */
+function standIn(d) {
+  const keys = Object.keys(createRequire(import.meta.url)(d.real.replace(/\?real$/, '')));
+  return [
+    `let m; const real = () => (m ??= require(${JSON.stringify(d.real)}));`,
+    `for (const k of ${JSON.stringify(keys)}) Object.defineProperty(module.exports, k, { enumerable: true, get: () => real()[k] });`,
+  ].join('\n');
+}
 
 const deferredPlugin = {
   name: 'zpkg-deferred',
@@ -105,7 +119,7 @@ const deferredPlugin = {
     // The real binding.js (it is replaced by the add-on's require, addonsPlugin) under a name the stand-in's filter does not catch.
     b.onResolve({ filter: /^zstd-napi\/binding\.js\?real$/ }, async (args) => b.resolve('zstd-napi/binding.js', { resolveDir: args.resolveDir, kind: args.kind }));
     b.onLoad({ filter: /.*/, namespace: 'zpkg-deferred' }, (args) => ({
-      contents: `let m; module.exports = new Proxy({}, { get: (_, k) => (m ??= require(${JSON.stringify(DEFERRED[Number(args.path)].real)}))[k] });`,
+      contents: standIn(DEFERRED[Number(args.path)]),
       loader: 'js',
       resolveDir: args.pluginData.resolveDir,
     }));
