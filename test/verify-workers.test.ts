@@ -10,7 +10,7 @@ import { chmodSync, chownSync, linkSync, lstatSync, mkdirSync, readFileSync, ren
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checkPaths, MIN_FILES } from '../src/fs/check-paths.js';
+import { MIN_FILES, PathChecker } from '../src/fs/check-paths.js';
 import type { PathExpect } from '../src/fs/path-check.js';
 import { ok, tempDir, writePackage, zpkg, TRUST, type TreeEntry } from './helpers/zpkg.js';
 
@@ -95,7 +95,7 @@ describe('verify on the worker path', () => {
   }, LONG);
 });
 
-describe('checkPaths: the workers and the calling thread find the same differences', () => {
+describe('PathChecker: the workers and the calling thread find the same differences', () => {
   it('every kind of difference, on both paths', async () => {
     const dir = tempDir('zpkg-check-paths-');
     const expects: PathExpect[] = [];
@@ -138,11 +138,16 @@ describe('checkPaths: the workers and the calling thread find the same differenc
       [MIN_FILES + 11]: { mode: 0o700 },
       [MIN_FILES + 12]: { missing: true },
     };
-    let checked = 0;
-    const onWorkers = await checkPaths(expects, { minFiles: 0, onChecked: (n) => (checked += n) });
-    expect(Object.fromEntries(onWorkers)).toEqual(want);
-    expect(checked).toBe(expects.length);
-    const inline = await checkPaths(expects, { minFiles: Number.POSITIVE_INFINITY });
-    expect(Object.fromEntries(inline)).toEqual(want);
+    for (const minFiles of [0, Number.POSITIVE_INFINITY]) {
+      const checker = new PathChecker(expects.length, minFiles);
+      expect(checker.onWorkers).toBe(minFiles === 0);
+      let checked = 0;
+      try {
+        expect(Object.fromEntries(await checker.check(expects, (n) => (checked += n)))).toEqual(want);
+      } finally {
+        await checker.close();
+      }
+      expect(checked).toBe(expects.length);
+    }
   }, LONG);
 });

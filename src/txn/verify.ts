@@ -10,11 +10,11 @@ import { ZpkgError } from '../core/errors.js';
 import { excludedPaths, type FacetSettings } from '../core/facets.js';
 import { imageFacets } from './facets.js';
 import { installedMediatedOut } from './mediate.js';
-import { checkPaths } from '../fs/check-paths.js';
+import { PathChecker } from '../fs/check-paths.js';
 import type { PathExpect, PathFinding } from '../fs/path-check.js';
 import { isPathAction, parseMode, type FileAction, type Manifest, type PathAction } from '../core/manifest.js';
 import type { Image } from '../image/image.js';
-import { filesOf, getPackage, listPackages, type PackageRow } from '../image/state.js';
+import { countFiles, filesOf, getPackage, listPackages, type PackageRow } from '../image/state.js';
 import { pendingJournals } from './journal.js';
 import { pendingLifecycles } from './resume.js';
 import { readCachedManifest } from '../image/cache.js';
@@ -69,15 +69,60 @@ export async function verifyImage(image: Image, names: string[], options: Verify
   for (const txid of pendingLifecycles(image.paths.root)) {
     result.problems.push({ kind: 'interrupted', package: '', path: '', problem: `transaction ${txid} was interrupted before its post-hooks and service starts (or restarts) ran: \`zpkg recover\` (or any changing command) runs them` });
   }
-  const facets = imageFacets(image);
-  // Mediated links of implementations the image did not choose are absent on purpose too (txn/mediate.ts).
-  const mediatedOut = installedMediatedOut(image, names.length ? listPackages(image.db) : rows, facets, options.manifests);
-  await verifyPackages(image, rows, result, options, facets, mediatedOut);
+  // The workers boot while the manifests are decoded (fs/check-paths.ts).
+  const checker = new PathChecker(rows.length ? countFiles(image.db) : 0);
+  try {
+    const manifests = new CachedManifests(image, options.manifests);
+    const facets = imageFacets(image);
+    // Mediated links of implementations the image did not choose are absent on purpose too (txn/mediate.ts).
+    const all = names.length ? listPackages(image.db) : rows;
+    const mediatedOut = installedMediatedOut(image, all, facets, manifests.readable(all));
+    await verifyPackages(image, rows, result, { onPath: options.onPath, checker, cached: manifests, facets, mediatedOut });
+  } finally {
+    await checker.close();
+  }
   // Stable: the problems of one path keep the order they were found in.
   const order = (x: VerifyProblem, y: VerifyProblem): number => (x.package < y.package ? -1 : x.package > y.package ? 1 : x.path < y.path ? -1 : x.path > y.path ? 1 : 0);
   result.problems.sort(order);
   result.changedConfig.sort(order);
   return result;
+}
+
+/**
+ * The cached manifests of installed packages, each read, checked against its
+ * digest and decoded once (a 20,000-path manifest costs as much to decode as
+ * its files cost to hash): mediation and the path checks share them.
+ */
+class CachedManifests {
+  private readonly read = new Map<string, Manifest | Error | undefined>();
+
+  constructor(private readonly image: Image, given?: ReadonlyMap<string, Manifest>) {
+    for (const [d, m] of given ?? []) this.read.set(d, m);
+  }
+
+  /** The manifest; undefined when it is not cached; an Error when its bytes are damaged. */
+  get(digest: PackageRow['manifest']): Manifest | Error | undefined {
+    if (!this.read.has(digest)) {
+      let m: Manifest | Error | undefined;
+      try {
+        m = readCachedManifest(this.image.paths.cache, digest);
+      } catch (err) {
+        m = err as Error;
+      }
+      this.read.set(digest, m);
+    }
+    return this.read.get(digest);
+  }
+
+  /** The manifests of `rows` that could be read, by digest. */
+  readable(rows: readonly PackageRow[]): Map<string, Manifest> {
+    const out = new Map<string, Manifest>();
+    for (const r of rows) {
+      const m = this.get(r.manifest);
+      if (m && !(m instanceof Error)) out.set(r.manifest, m);
+    }
+    return out;
+  }
 }
 
 /** One path to check, with how to word what the check finds. */
@@ -91,50 +136,58 @@ interface Entry {
   whenPresent?: string;
 }
 
+interface Context {
+  onPath?: () => void;
+  checker: PathChecker;
+  cached: CachedManifests;
+  facets: FacetSettings;
+  mediatedOut: ReadonlyMap<string, Set<string>>;
+}
+
 /**
- * Builds one expectation per path of every package (Maps only: no scan of a
- * manifest per path), checks them all in one pass per path on every core
- * (fs/check-paths.ts), and words the findings as verify always has.
+ * Builds one expectation per path of each package (Maps only: no scan of a
+ * manifest per path) and hands the package's paths to the checker at once, so
+ * the workers check one package while the next is prepared; then words the
+ * findings as verify always has.
  */
-async function verifyPackages(image: Image, rows: PackageRow[], result: VerifyResult, options: VerifyOptions, facets: FacetSettings, mediatedOut: ReadonlyMap<string, Set<string>>): Promise<void> {
+async function verifyPackages(image: Image, rows: PackageRow[], result: VerifyResult, c: Context): Promise<void> {
   const add = (pkg: string, path: string, problem: string, config = false, kind: ProblemKind = 'path'): void => {
     (config ? result.changedConfig : result.problems).push({ kind, package: pkg, path, problem, ...(config ? { config } : {}) });
   };
-  const entries: Entry[] = [];
+  const onChecked = (n: number): void => {
+    for (let i = 0; i < n; i++) c.onPath?.();
+  };
+  const checks: { entries: Entry[]; found: Promise<Map<number, PathFinding>> }[] = [];
   for (const pkg of rows) {
     // A post-* hook or a service start failed for it: files may be right, the package is not set up.
     if (pkg.problem) add(pkg.name, '', `not fully set up: ${pkg.problem}`, false, 'setup');
-    let manifest = options.manifests?.get(pkg.manifest);
-    try {
-      manifest ??= readCachedManifest(image.paths.cache, pkg.manifest);
-    } catch (err) {
-      add(pkg.name, '', `its manifest in the cache is corrupt: ${(err as Error).message}`, false, 'manifest');
+    const manifest = c.cached.get(pkg.manifest);
+    if (manifest instanceof Error) {
+      add(pkg.name, '', `its manifest in the cache is corrupt: ${manifest.message}`, false, 'manifest');
       continue;
     }
     if (!manifest) {
       add(pkg.name, '', `its manifest ${pkg.manifest} is missing from the image cache`, false, 'manifest');
       continue;
     }
-    const absent = excludedPaths(manifest, facets);
+    const absent = excludedPaths(manifest, c.facets);
     result.absentByFacet += absent.size;
-    for (const p of mediatedOut.get(pkg.name) ?? []) absent.add(p);
+    for (const p of c.mediatedOut.get(pkg.name) ?? []) absent.add(p);
     const actions = manifest.actions.filter(isPathAction).filter((a) => !absent.has(a.path));
     result.paths += actions.length;
-    for (const e of packageEntries(image, pkg.name, manifest, actions)) entries.push(e);
+    // By path: a batch is then mostly one directory's entries.
+    const entries = packageEntries(image, pkg.name, manifest, actions).sort((x, y) => (x.expect.path < y.expect.path ? -1 : x.expect.path > y.expect.path ? 1 : 0));
+    const found = c.checker.check(entries.map((e) => e.expect), onChecked);
+    found.catch(() => undefined); // awaited below, in order
+    checks.push({ entries, found });
   }
-  // By path: a batch is then mostly one directory's entries.
-  entries.sort((x, y) => (x.expect.path < y.expect.path ? -1 : x.expect.path > y.expect.path ? 1 : 0));
-  const onChecked = (n: number): void => {
-    for (let i = 0; i < n; i++) options.onPath?.();
-  };
-  const found = await checkPaths(
-    entries.map((e) => e.expect),
-    { onChecked },
-  );
-  entries.forEach((e, i) => {
-    const f = found.get(i);
-    if (f) report(e, f, (problem, config) => add(e.pkg, e.action.path, problem, config));
-  });
+  for (const { entries, found } of checks) {
+    const f = await found;
+    entries.forEach((e, i) => {
+      const x = f.get(i);
+      if (x) report(e, x, (problem, config) => add(e.pkg, e.action.path, problem, config));
+    });
+  }
 }
 
 function packageEntries(image: Image, pkg: string, manifest: Manifest, actions: PathAction[]): Entry[] {
