@@ -1,7 +1,8 @@
 /**
  * Phase 2 of `install`: the timed runs.
  * Each measurement installs into a fresh, empty target. Before it: `sync`, drop
- * the page cache (when permitted), then warm the tool's own program
+ * the page cache (when permitted; not for a warm row, which runs right after
+ * its cold twin and so reads its input from the cache), then warm the tool's own program
  * (`--version`/`--help`) so the run reads its *input* cold but does not pay for
  * paging in its executable. After it, a timed `sync` shows how much writeback
  * the run left behind. Every measurement is repeated `reps` times, interleaved
@@ -30,6 +31,7 @@ export async function measure(b: Bench, p: Prepared): Promise<Measured> {
   // Durability, counted: one untimed run of each under strace -f -c.
   if (which('strace')) {
     for (const m of active()) {
+      if (m.twin) continue; // the same command as its twin
       ctx.log(`counting sync calls: ${m.label} under strace -f -c`);
       const target = targetOf(m, 'strace');
       try {
@@ -41,6 +43,7 @@ export async function measure(b: Bench, p: Prepared): Promise<Measured> {
       }
       rmSync(target, { recursive: true, force: true });
     }
+    for (const m of p.measures) if (m.twin) m.syncCounts = p.measures.find((x) => x.id === m.twin)?.syncCounts;
   }
 
   // Timed runs, interleaved.
@@ -56,7 +59,8 @@ export async function measure(b: Bench, p: Prepared): Promise<Measured> {
         b.problems.push(`${m.label}: ${m.failed}`);
         continue;
       }
-      cacheDropped = dropCaches() && cacheDropped;
+      // A warm row runs right after its cold twin: its input is in the page cache.
+      if (m.cache !== 'warm') cacheDropped = dropCaches() && cacheDropped;
       if (WARM_PROGRAMS) await run(...m.warm);
       syncNow();
       const busy0 = machineBusySeconds();

@@ -83,8 +83,16 @@ export async function prepare(b: Bench): Promise<Prepared> {
       if (r.code !== 0) throw new Error(b.failure(r));
     }
   };
-  const measures = installers(b, { deb, tarball, zpkgImage });
-  return { spec, tree, genSeconds, debBuild, debBytes, tarBuild, tarBytes, repo, zpkgBuild, repoBytes, versions, dpkgCfgUnsafe, measures, zpkgImage };
+  const measures = withWarmTwins(installers(b, { deb, tarball, zpkgImage }), ['dpkg', 'zpkg', 'tar']);
+  // The sha256sum -c anchor of verify: the generator's digests of the tree, as the installed paths.
+  const sums = join(w, 'tree.sha256');
+  writeFileSync(sums, spec.files.map((f) => `${f.sha256}  ${f.path}\n`).join(''));
+  return { spec, tree, genSeconds, debBuild, debBytes, tarBuild, tarBytes, repo, zpkgBuild, repoBytes, versions, dpkgCfgUnsafe, measures, sums, zpkgImage };
+}
+
+/** Each measure of `ids` followed by its warm twin: the same command, run right after it without dropping the page cache. */
+function withWarmTwins(measures: Measure[], ids: string[]): Measure[] {
+  return measures.flatMap((m) => (ids.includes(m.id) ? [m, { ...m, id: `${m.id}-warm`, label: `${m.label} (warm)`, cache: 'warm' as const, twin: m.id, samples: [] }] : [m]));
 }
 
 /** The five rows of the table, in order: dpkg at its default and unsafe, zpkg at its default and unsafe, tar. */

@@ -28,7 +28,7 @@ function tables(b: Bench, p: Prepared, m: Measured, v: Verified, f: Figures, goa
   out.push('');
   out.push(
     `install benchmark — ${fmtInt(spec.files.length)} files, ${fmtInt(spec.dirs.length)} dirs, ${spec.links.length} symlinks, ${fmtMB(spec.totalBytes)} MB; ` +
-      `median of ${ctx.reps} runs into a fresh target; page cache ${m.cacheDropped ? 'dropped' : 'NOT dropped'} before each run` +
+      `median of ${ctx.reps} runs into a fresh target; page cache ${m.cacheDropped ? 'dropped' : 'NOT dropped'} before each run (not for the "(warm)" rows, run right after their cold twin)` +
       `${WARM_PROGRAMS ? ' (tool program re-warmed)' : ''}; MB = 10^6 bytes`,
   );
   out.push(`machine: ${os.cpus().length} CPUs; 1-min load average ${m.loadBefore} before the timed runs, ${m.loadAfter} after`);
@@ -86,20 +86,38 @@ function tables(b: Bench, p: Prepared, m: Measured, v: Verified, f: Figures, goa
         [`zpkg ${ZPKG_UNSAFE_IO_FLAG} / tar -x`, fmtRatio(r.zpkg_unsafe_over_tar)],
         ['dpkg / tar -x', fmtRatio(r.dpkg_over_tar)],
         ['dpkg --force-unsafe-io / dpkg', fmtRatio(r.dpkg_unsafe_over_dpkg)],
+        ['zpkg / dpkg           (warm)', fmtRatio(r.zpkg_over_dpkg_warm)],
+        ['zpkg / tar -x         (warm)', fmtRatio(r.zpkg_over_tar_warm)],
       ],
       ['left', 'right'],
     ),
   );
   const verifyRows = v.names.map(({ name }) => {
     const x = v.verify[name];
-    if (!x) return [name, 'n/a', '', '', 'install failed'];
+    if (!x) return [name, 'n/a', '', '', '', '', '', 'install failed'];
     const s = median(x.seconds);
-    return [name, fmtSeconds(s), f.mbps(s).toFixed(0), x.rssKiB == null ? 'n/a' : (x.rssKiB / 1024).toFixed(0), x.ok ? x.detail : `FAILED: ${x.detail}`];
+    const cpu = x.user.length ? `${fmtSeconds(median(x.user))}+${fmtSeconds(median(x.sys))}` : 'n/a';
+    return [
+      name,
+      fmtSeconds(s),
+      x.seconds.map((y) => fmtSeconds(y)).join(' '),
+      f.mbps(s).toFixed(0),
+      cpu,
+      x.rssKiB == null ? 'n/a' : (x.rssKiB / 1024).toFixed(0),
+      x.load.map((l) => l.toFixed(1)).join(' '),
+      x.ok ? x.detail : `FAILED: ${x.detail}`,
+    ];
   });
   out.push('');
-  out.push(formatTable(['verify (cold cache)', 'median s', 'MB/s', 'peak RSS MB', 'result'], verifyRows, ['left', 'right', 'right', 'right', 'left']));
+  out.push(
+    formatTable(
+      ['verify (cold: page cache dropped; warm: right after)', 'median s', 'runs s', 'MB/s', 'CPU usr+sys s', 'peak RSS MB', 'load avg', 'result'],
+      verifyRows,
+      ['left', 'right', 'left', 'right', 'right', 'right', 'left', 'left'],
+    ),
+  );
   out.push('');
-  out.push(formatTable(['goal (issue 2)', 'status', 'detail'], goals.map((g) => [g.goal, g.status.toUpperCase(), g.detail]), ['left', 'left', 'left']));
+  out.push(formatTable(['goal (issues 2, 12)', 'status', 'detail'], goals.map((g) => [g.goal, g.status.toUpperCase(), g.detail]), ['left', 'left', 'left']));
   out.push('');
   out.push(
     'dpkg -i runs with --no-force-unsafe-io (dpkg\'s own default: fsync of every file before its rename)' +
@@ -167,7 +185,19 @@ function jsonData(b: Bench, p: Prepared, m: Measured, v: Verified, f: Figures, g
     install,
     ratios: Object.fromEntries(Object.entries(f.ratios).map(([k, x]) => [k, round(x)])),
     verify: Object.fromEntries(
-      Object.entries(v.verify).map(([k, x]) => [k, { median_s: round(median(x.seconds)), runs_s: x.seconds.map((y) => round(y)), ok: x.ok, detail: x.detail, peak_rss_kib: x.rssKiB }]),
+      Object.entries(v.verify).map(([k, x]) => [
+        k,
+        {
+          median_s: round(median(x.seconds)),
+          runs_s: x.seconds.map((y) => round(y)),
+          cpu_user_median_s: x.user.length ? round(median(x.user)) : null,
+          cpu_sys_median_s: x.sys.length ? round(median(x.sys)) : null,
+          load_average: x.load.map((l) => round(l, 2)),
+          ok: x.ok,
+          detail: x.detail,
+          peak_rss_kib: x.rssKiB,
+        },
+      ]),
     ),
     tamper: v.tamper,
     zpkg: { unsafe_io_flag: ZPKG_UNSAFE_IO_FLAG },

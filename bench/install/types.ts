@@ -50,6 +50,10 @@ export interface Measure {
   command(target: string): Command;
   warm: Command;
   samples: RunSample[];
+  /** `warm`: the page cache is not dropped before its runs; it runs right after its `twin` (the same command, cold), whose read left the input cached. */
+  cache?: 'warm';
+  /** The id of the cold measure of the same command (a warm row's strace count is its twin's). */
+  twin?: string;
   failed?: string;
   syncCounts?: SyncCounts;
   treeCheck?: TreeCheck;
@@ -83,6 +87,8 @@ export interface Prepared {
   /** The dpkg configuration file that turns on force-unsafe-io, if any. */
   dpkgCfgUnsafe: string | null;
   measures: Measure[];
+  /** `sha256sum -c` input for the installed tree: `<hex>  <path>` per file, paths relative to the target. */
+  sums: string;
   /** A fresh zpkg image at `target` with the bench remote (the repository, or `repoDir`) refreshed. */
   zpkgImage(target: string, repoDir?: string): Promise<void>;
 }
@@ -98,6 +104,11 @@ export interface Measured {
 
 export interface VerifyResult {
   seconds: number[];
+  /** CPU seconds (user, system) per run, when /usr/bin/time reported them. */
+  user: number[];
+  sys: number[];
+  /** The 1-min load average before each run. */
+  load: number[];
   ok: boolean;
   detail: string;
   rssKiB: number | null;

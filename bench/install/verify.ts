@@ -1,11 +1,14 @@
 /**
  * Phase 3 of `install`: is what each tool installed right?
  * Every installed tree is compared with the generator's description (type, mode,
- * owner, size, sha256, link target); `dpkg --verify` and `zpkg verify` are timed
- * on a cold cache over the last install; and zpkg must refuse an altered blob
- * (tamper.ts).
+ * owner, size, sha256, link target); `dpkg --verify`, `zpkg verify` and
+ * `sha256sum -c` (of zpkg's tree, against the generator's digests) are timed
+ * over the last install, each with the page cache dropped and then warm (the
+ * warm run right after the cold one, which left the tree cached); and zpkg
+ * must refuse an altered blob (tamper.ts).
  */
 import { createHash } from 'node:crypto';
+import os from 'node:os';
 import { lstatSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeExit, dropCaches, run, tailLines, timed, type RunResult } from '../proc.js';
@@ -18,6 +21,8 @@ interface VerifyCommand {
   name: string;
   measure: Measure;
   command(target: string): Command;
+  /** The directory it runs in (sha256sum reads paths relative to the target). */
+  inTarget?: boolean;
   /** Whether the tree is clean, and how to say it. */
   judge(r: RunResult): [boolean, string];
 }
@@ -46,23 +51,48 @@ export async function verifyInstalls(b: Bench, p: Prepared, m: Measured): Promis
       command: (t) => b.zpkg('--root', t, 'verify', PKG),
       judge: (r) => [r.code === 0, r.code === 0 ? 'clean (sha256)' : `${describeExit(r)}: ${tailLines(r.stdout + r.stderr, 3)}`],
     },
+    {
+      // The anchor: the same files zpkg verify reads, hashed by one sha256sum process.
+      name: 'sha256sum -c',
+      measure: byId('zpkg'),
+      command: () => ['sha256sum', ['-c', '--quiet', '--strict', p.sums]],
+      inTarget: true,
+      judge: (r) => [r.code === 0, r.code === 0 ? 'clean (sha256, file contents only)' : `${describeExit(r)}: ${tailLines(r.stdout + r.stderr, 3)}`],
+    },
   ];
   const verify: Record<string, VerifyResult> = {};
-  for (const c of commands) if (!c.measure.failed) verify[c.name] = { seconds: [], ok: true, detail: '', rssKiB: null };
+  const names: { name: string; measure: Measure }[] = [];
+  for (const cache of ['cold', 'warm'] as const) {
+    for (const c of commands) {
+      const name = verifyName(c.name, cache);
+      names.push({ name, measure: c.measure });
+      if (!c.measure.failed) verify[name] = { seconds: [], user: [], sys: [], load: [], ok: true, detail: '', rssKiB: null };
+    }
+  }
   for (let rep = 0; rep < ctx.reps; rep++) {
     for (const c of commands) {
-      const v = verify[c.name];
-      if (!v) continue;
-      dropCaches();
-      if (WARM_PROGRAMS) await run(...c.measure.warm);
-      const r = await timed(...c.command(m.targetOf(c.measure, ctx.reps - 1)));
-      const [ok, detail] = c.judge(r);
-      v.seconds.push(r.seconds);
-      v.rssKiB = Math.max(v.rssKiB ?? 0, r.maxRssKiB ?? 0) || null;
-      v.ok &&= ok;
-      v.detail = detail;
-      if (!ok && rep === 0) b.problems.push(`${c.name} on a fresh install: ${detail} (${b.shown(r.command)})`);
-      ctx.log(`verify ${rep + 1}/${ctx.reps} ${c.name}: ${fmtSeconds(r.seconds)} s, ${detail}`);
+      // Cold, then warm right after: the cold run leaves the tree in the page cache.
+      for (const cache of ['cold', 'warm'] as const) {
+        const name = verifyName(c.name, cache);
+        const v = verify[name];
+        if (!v) continue;
+        if (cache === 'cold') dropCaches();
+        if (WARM_PROGRAMS) await run(...(c.inTarget ? (['sha256sum', ['--version']] as Command) : c.measure.warm));
+        const target = m.targetOf(c.measure, ctx.reps - 1);
+        v.load.push(os.loadavg()[0]!);
+        const r = await timed(...c.command(target), c.inTarget ? { cwd: target } : {});
+        const [ok, detail] = c.judge(r);
+        v.seconds.push(r.seconds);
+        if (r.userSeconds != null && r.systemSeconds != null) {
+          v.user.push(r.userSeconds);
+          v.sys.push(r.systemSeconds);
+        }
+        v.rssKiB = Math.max(v.rssKiB ?? 0, r.maxRssKiB ?? 0) || null;
+        v.ok &&= ok;
+        v.detail = detail;
+        if (!ok && rep === 0) b.problems.push(`${name} on a fresh install: ${detail} (${b.shown(r.command)})`);
+        ctx.log(`verify ${rep + 1}/${ctx.reps} ${name}: ${fmtSeconds(r.seconds)} s, ${detail}`);
+      }
     }
   }
 
@@ -74,7 +104,12 @@ export async function verifyInstalls(b: Bench, p: Prepared, m: Measured): Promis
   }
 
   if (!ctx.keep) rmSync(m.targetsDir, { recursive: true, force: true });
-  return { names: commands.map((c) => ({ name: c.name, measure: c.measure })), verify, tamper };
+  return { names, verify, tamper };
+}
+
+/** A verify row's name: the command, with ` (warm)` for its warm runs (the cold names are those of earlier versions of the suite). */
+export function verifyName(command: string, cache: 'cold' | 'warm'): string {
+  return cache === 'warm' ? `${command} (warm)` : command;
 }
 
 /** Compares an installed tree with the generator's description. */

@@ -5,20 +5,19 @@
  * editing the cached manifest. Checked: type, digest, size, mode, owner, group,
  * link target. Changes to config files are reported apart: they are expected.
  */
-import { lstat, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ZpkgError } from '../core/errors.js';
 import { excludedPaths, type FacetSettings } from '../core/facets.js';
 import { imageFacets } from './facets.js';
 import { installedMediatedOut } from './mediate.js';
-import { HashPool } from '../fs/hash-pool.js';
-import { isPathAction, parseMode, type Manifest } from '../core/manifest.js';
+import { PathChecker } from '../fs/check-paths.js';
+import type { PathExpect, PathFinding } from '../fs/path-check.js';
+import { isPathAction, parseMode, type FileAction, type Manifest, type PathAction } from '../core/manifest.js';
 import type { Image } from '../image/image.js';
-import { countFiles, dirsOf, filesOf, getPackage, listPackages, type PackageRow } from '../image/state.js';
+import { countFiles, filesOf, getPackage, listPackages, type PackageRow } from '../image/state.js';
 import { pendingJournals } from './journal.js';
 import { pendingLifecycles } from './resume.js';
 import { readCachedManifest } from '../image/cache.js';
-import { forEachLimited } from './concurrency.js';
 
 /**
  * What a problem is about: a `path` that differs from its manifest (what `fix`
@@ -55,7 +54,6 @@ export interface VerifyOptions {
 }
 
 export async function verifyImage(image: Image, names: string[], options: VerifyOptions = {}): Promise<VerifyResult> {
-  const { onPath } = options;
   let rows: PackageRow[];
   if (names.length) {
     rows = names.map((n) => {
@@ -71,86 +69,165 @@ export async function verifyImage(image: Image, names: string[], options: Verify
   for (const txid of pendingLifecycles(image.paths.root)) {
     result.problems.push({ kind: 'interrupted', package: '', path: '', problem: `transaction ${txid} was interrupted before its post-hooks and service starts (or restarts) ran: \`zpkg recover\` (or any changing command) runs them` });
   }
-  // Installed files are hashed on every core, in batches, with synchronous reads (fs/hash-pool.ts).
-  const hashes = new HashPool(rows.length ? countFiles(image.db) : 0);
+  // The workers boot while the manifests are decoded (fs/check-paths.ts).
+  const checker = new PathChecker(rows.length ? countFiles(image.db) : 0);
   try {
+    const manifests = new CachedManifests(image, options.manifests);
     const facets = imageFacets(image);
     // Mediated links of implementations the image did not choose are absent on purpose too (txn/mediate.ts).
-    const mediatedOut = installedMediatedOut(image, names.length ? listPackages(image.db) : rows, facets, options.manifests);
-    await verifyPackages(image, rows, result, hashes, options, facets, mediatedOut);
+    const all = names.length ? listPackages(image.db) : rows;
+    const mediatedOut = installedMediatedOut(image, all, facets, manifests.readable(all));
+    await verifyPackages(image, rows, result, { onPath: options.onPath, checker, cached: manifests, facets, mediatedOut });
   } finally {
-    await hashes.close();
+    await checker.close();
   }
-  const order = (x: VerifyProblem, y: VerifyProblem): number => (x.package < y.package ? -1 : x.package > y.package ? 1 : x.path < y.path ? -1 : 1);
+  // Stable: the problems of one path keep the order they were found in.
+  const order = (x: VerifyProblem, y: VerifyProblem): number => (x.package < y.package ? -1 : x.package > y.package ? 1 : x.path < y.path ? -1 : x.path > y.path ? 1 : 0);
   result.problems.sort(order);
   result.changedConfig.sort(order);
   return result;
 }
 
-async function verifyPackages(image: Image, rows: PackageRow[], result: VerifyResult, hashes: HashPool, options: VerifyOptions, facets: FacetSettings, mediatedOut: ReadonlyMap<string, Set<string>>): Promise<void> {
-  const { onPath } = options;
+/**
+ * The cached manifests of installed packages, each read, checked against its
+ * digest and decoded once (a 20,000-path manifest costs as much to decode as
+ * its files cost to hash): mediation and the path checks share them.
+ */
+class CachedManifests {
+  private readonly read = new Map<string, Manifest | Error | undefined>();
+
+  constructor(private readonly image: Image, given?: ReadonlyMap<string, Manifest>) {
+    for (const [d, m] of given ?? []) this.read.set(d, m);
+  }
+
+  /** The manifest; undefined when it is not cached; an Error when its bytes are damaged. */
+  get(digest: PackageRow['manifest']): Manifest | Error | undefined {
+    if (!this.read.has(digest)) {
+      let m: Manifest | Error | undefined;
+      try {
+        m = readCachedManifest(this.image.paths.cache, digest);
+      } catch (err) {
+        m = err as Error;
+      }
+      this.read.set(digest, m);
+    }
+    return this.read.get(digest);
+  }
+
+  /** The manifests of `rows` that could be read, by digest. */
+  readable(rows: readonly PackageRow[]): Map<string, Manifest> {
+    const out = new Map<string, Manifest>();
+    for (const r of rows) {
+      const m = this.get(r.manifest);
+      if (m && !(m instanceof Error)) out.set(r.manifest, m);
+    }
+    return out;
+  }
+}
+
+/** One path to check, with how to word what the check finds. */
+interface Entry {
+  pkg: string;
+  action: PathAction;
+  expect: PathExpect;
+  /** The file action a file or hardlink is checked against (its mode and config flag). */
+  file?: FileAction;
+  /** Reported when the path exists: what is wrong with the manifest's entry itself. */
+  whenPresent?: string;
+}
+
+interface Context {
+  onPath?: () => void;
+  checker: PathChecker;
+  cached: CachedManifests;
+  facets: FacetSettings;
+  mediatedOut: ReadonlyMap<string, Set<string>>;
+}
+
+/**
+ * Builds one expectation per path of each package (Maps only: no scan of a
+ * manifest per path) and hands the package's paths to the checker at once, so
+ * the workers check one package while the next is prepared; then words the
+ * findings as verify always has.
+ */
+async function verifyPackages(image: Image, rows: PackageRow[], result: VerifyResult, c: Context): Promise<void> {
+  const add = (pkg: string, path: string, problem: string, config = false, kind: ProblemKind = 'path'): void => {
+    (config ? result.changedConfig : result.problems).push({ kind, package: pkg, path, problem, ...(config ? { config } : {}) });
+  };
+  const onChecked = (n: number): void => {
+    for (let i = 0; i < n; i++) c.onPath?.();
+  };
+  const checks: { entries: Entry[]; found: Promise<Map<number, PathFinding>> }[] = [];
   for (const pkg of rows) {
-    const add = (path: string, problem: string, config = false, kind: ProblemKind = 'path'): void => {
-      (config ? result.changedConfig : result.problems).push({ kind, package: pkg.name, path, problem, ...(config ? { config } : {}) });
-    };
     // A post-* hook or a service start failed for it: files may be right, the package is not set up.
-    if (pkg.problem) add('', `not fully set up: ${pkg.problem}`, false, 'setup');
-    let manifest = options.manifests?.get(pkg.manifest);
-    try {
-      manifest ??= readCachedManifest(image.paths.cache, pkg.manifest);
-    } catch (err) {
-      add('', `its manifest in the cache is corrupt: ${(err as Error).message}`, false, 'manifest');
+    if (pkg.problem) add(pkg.name, '', `not fully set up: ${pkg.problem}`, false, 'setup');
+    const manifest = c.cached.get(pkg.manifest);
+    if (manifest instanceof Error) {
+      add(pkg.name, '', `its manifest in the cache is corrupt: ${manifest.message}`, false, 'manifest');
       continue;
     }
     if (!manifest) {
-      add('', `its manifest ${pkg.manifest} is missing from the image cache`, false, 'manifest');
+      add(pkg.name, '', `its manifest ${pkg.manifest} is missing from the image cache`, false, 'manifest');
       continue;
     }
-    const fileRows = new Map(filesOf(image.db, pkg.name).map((f) => [f.path, f]));
-    const dirRows = new Map(dirsOf(image.db, pkg.name).map((d) => [d.path, d]));
-    const absent = excludedPaths(manifest, facets);
+    const absent = excludedPaths(manifest, c.facets);
     result.absentByFacet += absent.size;
-    for (const p of mediatedOut.get(pkg.name) ?? []) absent.add(p);
-    const actions = manifest.actions.filter((a) => isPathAction(a) && !absent.has(a.path)).filter(isPathAction);
+    for (const p of c.mediatedOut.get(pkg.name) ?? []) absent.add(p);
+    const actions = manifest.actions.filter(isPathAction).filter((a) => !absent.has(a.path));
     result.paths += actions.length;
-    await forEachLimited(actions, 256, async (a) => {
-      onPath?.();
-      const abs = join(image.paths.root, a.path);
-      const st = await lstat(abs).catch(() => null);
-      if (!st) return add(a.path, 'missing');
-      const row = a.type === 'dir' ? undefined : fileRows.get(a.path);
-      if (a.type !== 'dir' && row?.package !== pkg.name) return;
-      const ids = a.type === 'dir' ? dirRows.get(a.path) : row;
-      const checkOwner = (): void => {
-        if (ids?.uid != null && st.uid !== ids.uid) add(a.path, `owner is uid ${st.uid}, expected ${ids.uid}`);
-        if (ids?.gid != null && st.gid !== ids.gid) add(a.path, `group is gid ${st.gid}, expected ${ids.gid}`);
-      };
-      switch (a.type) {
-        case 'dir':
-          if (!st.isDirectory() && !st.isSymbolicLink()) return add(a.path, 'is no longer a directory');
-          if (st.isDirectory() && (st.mode & 0o7777) !== parseMode(a.mode)) add(a.path, `mode is ${mode4(st.mode)}, expected ${a.mode}`);
-          return;
-        case 'link': {
-          if (!st.isSymbolicLink()) return add(a.path, 'is no longer a symlink');
-          const target = await readlink(abs);
-          if (target !== a.target) add(a.path, `link target is \`${target}\`, expected \`${a.target}\``);
-          return checkOwner();
-        }
-        case 'file':
-        case 'hardlink': {
-          const f = a.type === 'file' ? a : manifest.actions.find((x) => isPathAction(x) && x.path === a.target);
-          if (!f || f.type !== 'file') return add(a.path, 'hardlink target is not a file of the package');
-          if (!st.isFile()) return add(a.path, 'is no longer a regular file');
-          const config = f.config === true;
-          if (st.size !== f.size) add(a.path, `size is ${st.size}, expected ${f.size}`, config);
-          else {
-            const digest = await hashes.digest(abs);
-            if (digest !== f.digest) add(a.path, `content differs (digest ${digest}, expected ${f.digest})`, config);
-          }
-          if ((st.mode & 0o7777) !== parseMode(f.mode)) add(a.path, `mode is ${mode4(st.mode)}, expected ${f.mode}`);
-          return checkOwner();
-        }
-      }
+    // By path: a batch is then mostly one directory's entries.
+    const entries = packageEntries(image, pkg.name, manifest, actions).sort((x, y) => (x.expect.path < y.expect.path ? -1 : x.expect.path > y.expect.path ? 1 : 0));
+    const found = c.checker.check(entries.map((e) => e.expect), onChecked);
+    found.catch(() => undefined); // awaited below, in order
+    checks.push({ entries, found });
+  }
+  for (const { entries, found } of checks) {
+    const f = await found;
+    entries.forEach((e, i) => {
+      const x = f.get(i);
+      if (x) report(e, x, (problem, config) => add(e.pkg, e.action.path, problem, config));
     });
   }
+}
+
+function packageEntries(image: Image, pkg: string, manifest: Manifest, actions: PathAction[]): Entry[] {
+  const root = image.paths.root;
+  const fileRows = new Map(filesOf(image.db, pkg).map((f) => [f.path, f]));
+  let byPath: Map<string, PathAction> | undefined;
+  const ids = (r: { uid: number | null; gid: number | null } | undefined): Pick<PathExpect, 'uid' | 'gid'> => ({
+    ...(r?.uid != null ? { uid: r.uid } : {}),
+    ...(r?.gid != null ? { gid: r.gid } : {}),
+  });
+  return actions.map((a): Entry => {
+    const path = join(root, a.path);
+    // A directory's kind and mode are checked, not its owner (verify never has).
+    if (a.type === 'dir') return { pkg, action: a, expect: { path, kind: 'dir', mode: parseMode(a.mode) } };
+    const row = fileRows.get(a.path);
+    // Another package owns the path now: only its presence is this package's to check.
+    if (!row) return { pkg, action: a, expect: { path, kind: 'any' } };
+    if (a.type === 'link') return { pkg, action: a, expect: { path, kind: 'link', target: a.target, ...ids(row) } };
+    let f: PathAction | undefined = a;
+    if (a.type === 'hardlink') {
+      byPath ??= new Map(manifest.actions.filter(isPathAction).map((x) => [x.path, x]));
+      f = byPath.get(a.target);
+    }
+    if (f?.type !== 'file') return { pkg, action: a, expect: { path, kind: 'any' }, whenPresent: 'hardlink target is not a file of the package' };
+    return { pkg, action: a, file: f, expect: { path, kind: 'file', size: f.size, digest: f.digest, mode: parseMode(f.mode), ...ids(row) } };
+  });
+}
+
+/** Words a finding, in the order verify has always reported them: kind, size or content, mode, owner, group. */
+function report(e: Entry, f: PathFinding, add: (problem: string, config?: boolean) => void): void {
+  if (f.missing) return add('missing');
+  if (e.whenPresent) return add(e.whenPresent);
+  const a = e.action;
+  if (f.kind) return add(a.type === 'dir' ? 'is no longer a directory' : a.type === 'link' ? 'is no longer a symlink' : 'is no longer a regular file');
+  const config = e.file?.config === true;
+  if (f.target !== undefined && a.type === 'link') add(`link target is \`${f.target}\`, expected \`${a.target}\``);
+  if (f.size !== undefined) add(`size is ${f.size}, expected ${e.expect.size}`, config);
+  if (f.digest !== undefined) add(`content differs (digest ${f.digest}, expected ${e.expect.digest})`, config);
+  if (f.unreadable !== undefined) add(`cannot be read: ${f.unreadable}`);
+  if (f.mode !== undefined) add(`mode is ${mode4(f.mode)}, expected ${a.type === 'dir' ? a.mode : e.file!.mode}`);
+  if (f.uid !== undefined) add(`owner is uid ${f.uid}, expected ${e.expect.uid}`);
+  if (f.gid !== undefined) add(`group is gid ${f.gid}, expected ${e.expect.gid}`);
 }

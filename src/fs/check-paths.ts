@@ -1,0 +1,56 @@
+/**
+ * Checks many installed paths on every core: paths go to check workers
+ * (check-worker.ts) in batches of BATCH, each answered with the findings of
+ * the paths that differ only. The pool is started when it is made — before
+ * the caller has decoded its manifests, so the workers boot meanwhile — and
+ * only when at least `minFiles` files are expected: below that, starting
+ * workers costs more than it saves, and paths are checked on this thread.
+ * Paths are batched in the order given: the caller sorts them (by path, so a
+ * batch is mostly one directory).
+ */
+import { availableParallelism } from 'node:os';
+import { checkWorkerUrl, type CheckAnswer, type CheckTask } from './check-worker.js';
+import { checkBatch, type PathExpect, type PathFinding } from './path-check.js';
+import { WorkerPool } from './workers.js';
+
+/** Paths per worker task: large enough that messages cost little, small enough that both workers stay busy to the end. */
+export const BATCH = 256;
+/** Below this many files to hash, paths are checked on the calling thread. */
+export const MIN_FILES = 64;
+
+export class PathChecker {
+  private readonly pool: WorkerPool<CheckTask, CheckAnswer> | undefined;
+
+  /** `expectedFiles`: how many files the checks will hash, at most (decides workers or this thread). */
+  constructor(expectedFiles: number, minFiles = MIN_FILES) {
+    if (expectedFiles >= minFiles) this.pool = new WorkerPool(checkWorkerUrl(), Math.max(1, availableParallelism()));
+  }
+
+  /** The finding of each path that differs, by its index in `paths`; `onChecked(n)` as each batch is done (progress). */
+  async check(paths: readonly PathExpect[], onChecked?: (n: number) => void): Promise<Map<number, PathFinding>> {
+    const found = new Map<number, PathFinding>();
+    const tasks: Promise<void>[] = [];
+    for (let at = 0; at < paths.length; at += BATCH) {
+      const batch = paths.slice(at, at + BATCH);
+      const take = (findings: [number, PathFinding][]): void => {
+        for (const [i, f] of findings) found.set(at + i, f);
+        onChecked?.(batch.length);
+      };
+      if (this.pool) tasks.push(this.pool.run({ batch }).then((a) => take(a.findings)));
+      else take(checkBatch(batch));
+    }
+    // Every task settles before the answer; the first failure (a worker that died) is the answer.
+    const failed = (await Promise.allSettled(tasks)).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return found;
+  }
+
+  /** Whether checks run on worker threads. */
+  get onWorkers(): boolean {
+    return this.pool !== undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.close();
+  }
+}

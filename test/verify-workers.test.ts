@@ -1,0 +1,153 @@
+/**
+ * `verify` through its worker path (issue 12): a package of more files than
+ * the check pool's MIN_FILES, so every path is lstat'ed, read and hashed in a
+ * check worker (src/fs/check-worker.ts), and each kind of damage is found
+ * there and worded as verify always has. The same damaged tree is also
+ * checked by `checkPaths` forced onto the workers and forced onto the calling
+ * thread: both paths must find exactly the same differences.
+ */
+import { chmodSync, chownSync, linkSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { MIN_FILES, PathChecker } from '../src/fs/check-paths.js';
+import type { PathExpect } from '../src/fs/path-check.js';
+import { ok, tempDir, writePackage, zpkg, TRUST, type TreeEntry } from './helpers/zpkg.js';
+
+const LONG = 10 * 60_000;
+const FILES = MIN_FILES + 36;
+const content = (i: number): string => `file ${String(i).padStart(3, '0')}\n`.repeat(40);
+
+let root: string;
+
+/** Each damage, the path it hits and the problem verify must name (digests as D). */
+const DAMAGE: [string, string, () => void, string][] = [];
+const damage = (what: string, path: string, act: () => void, problem: string): void => void DAMAGE.push([what, path, act, problem]);
+
+beforeAll(() => {
+  const work = tempDir('zpkg-verify-workers-');
+  const repo = join(work, 'repo');
+  ok(['repo', 'create', repo]);
+  const files: Record<string, TreeEntry> = { 'etc/many.conf': 'a=1\n', 'opt/many/link': { link: 'f000' }, 'opt/many/gone-link': { link: 'f001' }, 'opt/many/sub/keep': 'kept\n' };
+  for (let i = 0; i < FILES; i++) files[`opt/many/f${String(i).padStart(3, '0')}`] = { content: content(i), mode: 0o644 };
+  const src = writePackage(join(work, 'src'), { name: 'many', version: '1', config: ['etc/many.conf'] }, files);
+  linkSync(join(src, 'root/opt/many/f050'), join(src, 'root/opt/many/hard'));
+  ok(['build', src, '--repo', repo]);
+  root = join(work, 'img');
+  ok(['--root', root, 'remote', 'add', 'main', repo, ...TRUST]);
+  ok(['--root', root, 'install', 'many']);
+
+  const at = (p: string): string => join(root, p);
+  damage('missing', 'opt/many/f002', () => unlinkSync(at('opt/many/f002')), 'missing');
+  damage('wrong size', 'opt/many/f003', () => writeFileSync(at('opt/many/f003'), 'short\n'), `size is 6, expected ${content(3).length}`);
+  damage('wrong digest, same size', 'opt/many/f004', () => writeFileSync(at('opt/many/f004'), content(904)), 'content differs (digest D, expected D)');
+  damage('wrong mode', 'opt/many/f005', () => chmodSync(at('opt/many/f005'), 0o600), 'mode is 0600, expected 0644');
+  damage('wrong owner', 'opt/many/f006', () => chownSync(at('opt/many/f006'), 4321, 0), 'owner is uid 4321, expected 0');
+  damage('wrong group', 'opt/many/f007', () => chownSync(at('opt/many/f007'), 0, 4321), 'group is gid 4321, expected 0');
+  damage('a link with a wrong target', 'opt/many/link', () => {
+    unlinkSync(at('opt/many/link'));
+    symlinkSync('f009', at('opt/many/link'));
+  }, 'link target is `f009`, expected `f000`');
+  damage('a link replaced by a file', 'opt/many/gone-link', () => {
+    unlinkSync(at('opt/many/gone-link'));
+    writeFileSync(at('opt/many/gone-link'), content(1));
+  }, 'is no longer a symlink');
+  damage('a file replaced by a directory', 'opt/many/f010', () => {
+    unlinkSync(at('opt/many/f010'));
+    mkdirSync(at('opt/many/f010'));
+  }, 'is no longer a regular file');
+  damage('a file replaced by a FIFO', 'opt/many/f011', () => {
+    unlinkSync(at('opt/many/f011'));
+    execFileSync('mkfifo', [at('opt/many/f011')]);
+  }, 'is no longer a regular file');
+  // A link to a file of the right content: only a check that never follows links sees it.
+  damage('a file replaced by a symlink to the same content', 'opt/many/f012', () => {
+    writeFileSync(at('opt/many/copy-of-12'), readFileSync(at('opt/many/f012')));
+    unlinkSync(at('opt/many/f012'));
+    symlinkSync('copy-of-12', at('opt/many/f012'));
+  }, 'is no longer a regular file');
+  // The hardlink's own path now holds other bytes of the same size; its target is intact.
+  damage('a hardlink whose path holds other content', 'opt/many/hard', () => {
+    unlinkSync(at('opt/many/hard'));
+    writeFileSync(at('opt/many/hard'), content(950));
+  }, 'content differs (digest D, expected D)');
+  damage('a directory with a wrong mode', 'opt/many/sub', () => chmodSync(at('opt/many/sub'), 0o700), 'mode is 0700, expected 0755');
+});
+
+const shown = (problems: { path: string; problem: string }[]): [string, string][] => problems.map((p) => [p.path, p.problem.replace(/sha256:\w+/g, 'D')]);
+
+describe('verify on the worker path', () => {
+  it(`a clean install of ${FILES} files (≥ MIN_FILES ${MIN_FILES}) verifies clean`, () => {
+    const v = ok(['--root', root, '--json', 'verify']).json;
+    expect(v.problems).toEqual([]);
+    // The files, etc/many.conf, opt/many/sub/keep, two links, the hardlink, and the dirs etc, opt, opt/many, opt/many/sub.
+    expect(v.paths).toBe(FILES + 9);
+  }, LONG);
+
+  it('names every damaged path with the problem verify has always named, and a changed config file apart', () => {
+    for (const [, , act] of DAMAGE) act();
+    writeFileSync(join(root, 'etc/many.conf'), 'a=2\n');
+    const r = zpkg(['--root', root, '--json', 'verify']);
+    expect(r.status).toBe(1);
+    const want = DAMAGE.map(([, path, , problem]) => [path, problem] as [string, string]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    expect(shown(r.json.problems)).toEqual(want);
+    expect(shown(r.json.changedConfig)).toEqual([['etc/many.conf', 'content differs (digest D, expected D)']]);
+  }, LONG);
+});
+
+describe('PathChecker: the workers and the calling thread find the same differences', () => {
+  it('every kind of difference, on both paths', async () => {
+    const dir = tempDir('zpkg-check-paths-');
+    const expects: PathExpect[] = [];
+    const sha = (s: string): string => `sha256:${execFileSync('sha256sum', { input: s }).toString().split(' ')[0]}`;
+    for (let i = 0; i < MIN_FILES + 10; i++) {
+      writeFileSync(join(dir, `f${i}`), content(i));
+      expects.push({ path: join(dir, `f${i}`), kind: 'file', size: content(i).length, digest: sha(content(i)), mode: 0o644, uid: 0, gid: 0 });
+      chmodSync(join(dir, `f${i}`), 0o644);
+    }
+    symlinkSync('f0', join(dir, 'l'));
+    expects.push({ path: join(dir, 'l'), kind: 'link', target: 'f0', uid: 0, gid: 0 });
+    mkdirSync(join(dir, 'd'), { mode: 0o755 });
+    chmodSync(join(dir, 'd'), 0o755);
+    expects.push({ path: join(dir, 'd'), kind: 'dir', mode: 0o755 });
+    expects.push({ path: join(dir, 'nothing'), kind: 'any' });
+
+    unlinkSync(join(dir, 'f1'));
+    writeFileSync(join(dir, 'f2'), 'x');
+    writeFileSync(join(dir, 'f3'), content(903));
+    chmodSync(join(dir, 'f4'), 0o755);
+    chownSync(join(dir, 'f5'), 7, 8);
+    rmSync(join(dir, 'f6'));
+    execFileSync('mkfifo', [join(dir, 'f6')]);
+    renameSync(join(dir, 'f7'), join(dir, 'f7.real'));
+    symlinkSync('f7.real', join(dir, 'f7'));
+    unlinkSync(join(dir, 'l'));
+    symlinkSync('f9', join(dir, 'l'));
+    chmodSync(join(dir, 'd'), 0o700);
+    expect(lstatSync(join(dir, 'f7')).isSymbolicLink()).toBe(true);
+
+    const want = {
+      1: { missing: true },
+      2: { size: 1 },
+      3: { digest: sha(content(903)) },
+      4: { mode: 0o755 },
+      5: { uid: 7, gid: 8 },
+      6: { kind: 'fifo' },
+      7: { kind: 'link' },
+      [MIN_FILES + 10]: { target: 'f9' },
+      [MIN_FILES + 11]: { mode: 0o700 },
+      [MIN_FILES + 12]: { missing: true },
+    };
+    for (const minFiles of [0, Number.POSITIVE_INFINITY]) {
+      const checker = new PathChecker(expects.length, minFiles);
+      expect(checker.onWorkers).toBe(minFiles === 0);
+      let checked = 0;
+      try {
+        expect(Object.fromEntries(await checker.check(expects, (n) => (checked += n)))).toEqual(want);
+      } finally {
+        await checker.close();
+      }
+      expect(checked).toBe(expects.length);
+    }
+  }, LONG);
+});
