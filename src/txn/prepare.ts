@@ -37,6 +37,8 @@ export interface PrepareOptions {
   dryRun?: boolean;
   /** Unowned paths the plan may overwrite (globs); the others are refused. */
   overwrite?: readonly string[];
+  /** Fetch everything the packages deliver, even files an upgrade would leave in place (a later --offline run plans again). */
+  downloadOnly?: boolean;
 }
 
 export interface Prepared {
@@ -154,7 +156,8 @@ export async function prepare(image: Image, target: Target, options: PrepareOpti
   seconds.plan = t();
 
   t = stopwatch();
-  const { content, ...fetched } = dryRun ? blobsToFetch(image.paths.cache, packages) : await fetchBlobs(image, packages, report);
+  const inPlace = new Set(options.downloadOnly ? [] : changeset.inPlace);
+  const { content, ...fetched } = dryRun ? blobsToFetch(image.paths.cache, packages, inPlace) : await fetchBlobs(image, packages, report, inPlace);
   if (content) changeset.content = content;
   if (target.facets) changeset.facets = target.facets.record;
   if (target.mediators) changeset.mediators = target.mediators.record;
