@@ -70,9 +70,10 @@ describe('generations and rollback', () => {
     const first = ok(['--root', root, '--json', 'install', 'app=1.0', 'lib=1.0']).json;
     expect(first.fetched.fetched).toBe(first.fetched.blobs);
     const upd = ok(['--root', root, '--json', 'update']).json;
-    // app 2.0: one changed file and one new one; lib 2.0: its library.
+    // app 2.0: one changed file and one new one; lib 2.0: its library. App's 20 other files stay in place: no blob needed.
     expect(upd.fetched.fetched).toBe(3);
-    expect(upd.fetched.blobs).toBe(23);
+    expect(upd.fetched.blobs).toBe(3);
+    expect(upd.files.inPlace).toBe(20);
   });
 
   it('gc keeps the last generations restorable and trims the rest with their cached blobs', () => {

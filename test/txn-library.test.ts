@@ -191,7 +191,9 @@ describe('one dry-run shape for every changing command', () => {
     expect(results.update.lifecycle?.services.map((s) => `${s.action} ${s.name}`)).toEqual(['stop svc', 'start svc']);
     // The directory repository's pack (one publish: every version) was hard-linked whole at install: nothing left to fetch.
     expect(results.update.fetched.fetched).toBe(0);
-    expect(results.update.fetched.blobs).toBe(5); // three files and two hooks
+    // Three changed files and two hooks; app's unchanged data file stays in place and needs no blob.
+    expect(results.update.fetched.blobs).toBe(4);
+    expect(results.update.files.inPlace).toBe(1);
     expect(results.sync.remove.map((p) => p.name)).toEqual(['svc']);
     expect(results.sync.install).toEqual([{ name: 'rel', version: '2' }]);
     expect(results.rollback.remove.map((p) => p.name).sort()).toEqual(['app', 'lib', 'svc']);

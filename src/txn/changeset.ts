@@ -9,7 +9,7 @@ import picomatch from 'picomatch';
 import { lstatSync, readFileSync, realpathSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { ZpkgError } from '../core/errors.js';
-import { isPathAction, parseMode } from '../core/manifest.js';
+import { isPathAction, parseMode, type FileAction, type Manifest } from '../core/manifest.js';
 import { parentsOf } from '../core/paths.js';
 import { parseAtom, providesAtom } from '../core/relation.js';
 import type Database from 'better-sqlite3';
@@ -18,6 +18,7 @@ import { blobCachePath } from '../image/cache.js';
 import type { Ids } from '../image/accounts.js';
 import { NAME_MAX } from './journal.js';
 import type { Changeset, DirOp, PreparedPackage, PutOp } from './types.js';
+import { holdsContent } from './same-file.js';
 
 export interface ChangesetInput {
   db: Database.Database;
@@ -82,7 +83,7 @@ export function computeChangeset(input: ChangesetInput): Changeset {
   const fileAt = (path: string): FileRow | undefined => owners.files.get(path);
   const dirOwners = (path: string): readonly DirRow[] => owners.dirs.get(path) ?? [];
   const disk = new DiskView(root, realpathSync(root));
-  const cs: Changeset = { installs: input.installs, removes: input.removes, put: [], dirs: [], delete: [], dropDirs: [], keptConfig: [], newConfig: [], adopted: [], takenOver: [], owners: new Map() };
+  const cs: Changeset = { installs: input.installs, removes: input.removes, put: [], dirs: [], delete: [], dropDirs: [], keptConfig: [], newConfig: [], adopted: [], takenOver: [], owners: new Map(), inPlace: [] };
   const leaving = new Set(input.removes.map((p) => p.name));
   const upgrading = new Map(input.installs.filter((c) => c.from).map((c) => [c.name, c]));
   const paths = new Map(input.installs.map((c) => [c.name, pathSets(c)]));
@@ -229,6 +230,12 @@ export function computeChangeset(input: ChangesetInput): Changeset {
           }
         }
       }
+      // An upgrade delivers only what changed (as IPS does): a file the installed version
+      // delivers identically, and that is byte for byte what it should be, stays in place.
+      if (a.type === 'file' && op.dest === a.path && !op.keepOld && !change.repair && change.from && owner?.package === change.name && keepsInPlace(owner, op, st, change, join(root, a.path))) {
+        cs.inPlace.push(a.path);
+        continue;
+      }
       // Writing a service file or a `restart:` file restarts services only when its content changes.
       if (a.type === 'file' && (a.restart?.length || ZINIT_SERVICE_FILE.test(a.path))) {
         op.unchanged = op.dest !== a.path || (st?.isFile() === true && hashFile(join(root, a.path)) === a.digest);
@@ -299,6 +306,34 @@ function refuseUnowned(unowned: readonly string[], globs: readonly string[], cs:
     hint: 'if they are the base image, record it with `zpkg adopt NAME VERSION`; to overwrite them anyway, pass --overwrite GLOB (e.g. --overwrite \'/usr/lib/**\')',
     details: { paths: refused },
   });
+}
+
+/** Files a manifest's hardlinks point at: staging links them to the staged file, so they are always written. */
+const linkTargets = new WeakMap<Manifest, Set<string>>();
+function hardlinkTargets(m: Manifest): Set<string> {
+  let set = linkTargets.get(m);
+  if (!set) {
+    set = new Set(m.actions.flatMap((a) => (a.type === 'hardlink' ? [a.target] : [])));
+    linkTargets.set(m, set);
+  }
+  return set;
+}
+
+const runningAsRoot = process.getuid?.() === 0;
+
+/**
+ * The installed row says the same file (content, mode, owner), the new version
+ * is not a config file nor a hardlink target, and the image's file is that file:
+ * mode and (when zpkg sets owners) owner as recorded, and its content hashes to
+ * the digest — so leaving it is the same as writing it again.
+ */
+function keepsInPlace(row: FileRow, op: PutOp, st: Stats | null, change: PreparedPackage, abs: string): boolean {
+  const a = op.action as FileAction;
+  if (a.config || row.type !== 'file' || row.digest !== a.digest || row.mode !== op.mode || row.uid !== op.uid || row.gid !== op.gid) return false;
+  if (!st?.isFile() || st.size !== a.size || (st.mode & 0o7777) !== op.mode) return false;
+  if (runningAsRoot && (st.uid !== op.uid || st.gid !== op.gid)) return false;
+  if (hardlinkTargets(change.manifest).has(a.path)) return false;
+  return holdsContent(abs, a.size, a.digest);
 }
 
 /** Every owned path of the image, read once: a plan looks up each path it touches. */

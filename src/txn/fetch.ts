@@ -55,12 +55,15 @@ interface Need {
   hook: boolean;
 }
 
-/** Every blob the packages need: their files (for a repair, only the paths it rewrites) and their hooks (not for a repair: no hook runs). */
-function blobsNeeded(packages: readonly PreparedPackage[]): Need[] {
+/**
+ * Every blob the packages need: their files (for a repair, only the paths it rewrites;
+ * never a file an upgrade leaves in place) and their hooks (not for a repair: no hook runs).
+ */
+function blobsNeeded(packages: readonly PreparedPackage[], inPlace: ReadonlySet<string>): Need[] {
   const need = new Map<Digest, Need>();
   for (const c of packages) {
     for (const a of c.manifest.actions) {
-      if (a.type === 'file' && !need.has(a.digest) && (!c.repair || c.repair.paths.has(a.path))) need.set(a.digest, { digest: a.digest, size: a.size, change: c, path: a.path, hook: false });
+      if (a.type === 'file' && !need.has(a.digest) && !inPlace.has(a.path) && (!c.repair || c.repair.paths.has(a.path))) need.set(a.digest, { digest: a.digest, size: a.size, change: c, path: a.path, hook: false });
     }
     if (c.repair) continue;
     for (const [phase, h] of Object.entries(c.manifest.hooks ?? {})) {
@@ -78,8 +81,8 @@ function sized(c: CachedBlob, size: number): CachedBlob {
 }
 
 /** What fetching would do: blobs needed and not cached. Reads nothing from a repository. */
-export function blobsToFetch(cache: string, packages: readonly PreparedPackage[]): FetchResult {
-  const need = blobsNeeded(packages);
+export function blobsToFetch(cache: string, packages: readonly PreparedPackage[], inPlace: ReadonlySet<string> = new Set()): FetchResult {
+  const need = blobsNeeded(packages, inPlace);
   const cached = cachedBlobs(cache);
   return { blobs: need.length, fetched: need.filter((n) => !cached.has(n.digest)).length, bytes: 0 };
 }
@@ -165,9 +168,9 @@ function keepHooks(cache: string, needs: readonly Need[], sources: Map<Digest, C
   }
 }
 
-export async function fetchBlobs(image: Image, packages: readonly PreparedPackage[], report: Report): Promise<FetchResult> {
+export async function fetchBlobs(image: Image, packages: readonly PreparedPackage[], report: Report, inPlace: ReadonlySet<string> = new Set()): Promise<FetchResult> {
   const cache = image.paths.cache;
-  const need = blobsNeeded(packages);
+  const need = blobsNeeded(packages, inPlace);
   const cached = cachedBlobs(cache);
   const sources = new Map<Digest, CachedBlob>();
   const missing: Need[] = [];

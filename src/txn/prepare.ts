@@ -27,12 +27,18 @@ import type { Landing, Relations, Target } from './target.js';
 import type { Manifest } from '../core/manifest.js';
 import type { Changeset, PreparedPackage } from './types.js';
 import { stopwatch } from './stopwatch.js';
+import { mapLimited } from './concurrency.js';
+
+/** Package records fetched at once (one keep-alive pool per repository, like packs: fetch.ts). */
+export const MANIFEST_PARALLELISM = 16;
 
 export interface PrepareOptions {
   report: Report;
   dryRun?: boolean;
   /** Unowned paths the plan may overwrite (globs); the others are refused. */
   overwrite?: readonly string[];
+  /** Fetch everything the packages deliver, even files an upgrade would leave in place (a later --offline run plans again). */
+  downloadOnly?: boolean;
 }
 
 export interface Prepared {
@@ -114,15 +120,20 @@ export async function prepare(image: Image, target: Target, options: PrepareOpti
   const withoutManifest: Prepared['withoutManifest'] = [];
   const progress = report.progress('manifests', target.land.length);
   const facets = target.facets?.effective ?? imageFacets(image);
-  for (const landing of target.land) {
-    if (!landing.manifest && dryRun) {
-      withoutManifest.push({ name: landing.name, version: landing.version });
-      continue;
-    }
-    const p = await prepareLanding(image, landing, !dryRun, facets);
-    packages.push(p);
-    progress.tick(1, p.manifestBytes);
-  }
+  // Records are fetched several at once: over a link with a long round trip, an
+  // update of many packages would otherwise wait one round trip per package.
+  const landing = target.land.filter((l) => {
+    if (l.manifest || !dryRun) return true;
+    withoutManifest.push({ name: l.name, version: l.version });
+    return false;
+  });
+  packages.push(
+    ...(await mapLimited(landing, MANIFEST_PARALLELISM, async (l) => {
+      const p = await prepareLanding(image, l, !dryRun, facets);
+      progress.tick(1, p.manifestBytes);
+      return p;
+    })),
+  );
   // Which implementation of each mediator the image holds after this; installed packages whose links move land too.
   const mediation = mediateLanding(image, target, packages, facets);
   for (const r of mediation.repairs) {
@@ -145,7 +156,8 @@ export async function prepare(image: Image, target: Target, options: PrepareOpti
   seconds.plan = t();
 
   t = stopwatch();
-  const { content, ...fetched } = dryRun ? blobsToFetch(image.paths.cache, packages) : await fetchBlobs(image, packages, report);
+  const inPlace = new Set(options.downloadOnly ? [] : changeset.inPlace);
+  const { content, ...fetched } = dryRun ? blobsToFetch(image.paths.cache, packages, inPlace) : await fetchBlobs(image, packages, report, inPlace);
   if (content) changeset.content = content;
   if (target.facets) changeset.facets = target.facets.record;
   if (target.mediators) changeset.mediators = target.mediators.record;

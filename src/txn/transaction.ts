@@ -58,7 +58,8 @@ export type StepSeconds = Record<'solve' | 'manifests' | 'plan' | 'fetch' | 'pre
 export interface TransactionResult extends TransactionChanges {
   id: number | null;
   dryRun: boolean;
-  files: { written: number; removed: number; bytes: number };
+  /** Paths written and removed, bytes written; `inPlace`: files an upgrade found identical and left alone. */
+  files: { written: number; removed: number; bytes: number; inPlace: number };
   keptConfig: string[];
   newConfig: string[];
   adopted: string[];
@@ -100,7 +101,7 @@ export function describe(prepared: Prepared, dryRun: boolean): TransactionResult
     id: null,
     dryRun,
     ...changesOf(prepared.target),
-    files: { written: cs.put.length, removed: cs.delete.length, bytes: 0 },
+    files: { written: cs.put.length, removed: cs.delete.length, bytes: 0, inPlace: cs.inPlace.length },
     keptConfig: cs.keptConfig,
     newConfig: cs.newConfig,
     adopted: cs.adopted,

@@ -89,6 +89,8 @@ export interface Changeset {
   mediators?: Readonly<Record<string, string>>;
   /** Facet settings to record in state.db with the commit (`change-facet`). */
   facets?: FacetSettings;
+  /** Files an upgrade delivers unchanged and the image holds intact: left in place, not written. */
+  inPlace: string[];
   /** Where the blobs to stage lie (set by prepare once fetched). */
   content?: ContentPlan;
 }

@@ -2,6 +2,7 @@
 //   FAIL_FIRST=N    the first N requests are answered 503
 //   CUT=BYTES       the first GET of each file whose answer is larger than BYTES sends half the body, then drops the connection
 //   IGNORE_RANGE=1  answers every GET with the whole file (200), as a server without range support does
+//   DELAY_MS=N      every answer waits N ms (a long round trip); the log's `inflight` counts requests being answered
 // Supports byte ranges (one: a plain 206; several: multipart/byteranges) and ETag / If-None-Match.
 // Logs one JSON line per request to LOG.
 // Prints {"port":N} once listening.
@@ -15,13 +16,25 @@ const cut = Number(process.env.CUT ?? 0);
 const ignoreRange = process.env.IGNORE_RANGE === '1';
 const log = process.env.LOG;
 const cutDone = new Set();
+const delayMs = Number(process.env.DELAY_MS ?? 0);
+let inflight = 0;
 
 const server = createServer((req, res) => {
+  if (!delayMs) return answer(req, res, 1);
+  inflight += 1;
+  const seen = inflight;
+  setTimeout(() => {
+    inflight -= 1;
+    answer(req, res, seen);
+  }, delayMs);
+});
+
+function answer(req, res, seen) {
   const path = decodeURIComponent(new URL(req.url, 'http://x').pathname).replace(/^\/+/, '');
   let status = 0;
   const done = (s) => {
     status = s;
-    if (log) appendFileSync(log, `${JSON.stringify({ method: req.method, path, range: req.headers.range ?? null, status })}\n`);
+    if (log) appendFileSync(log, `${JSON.stringify({ method: req.method, path, range: req.headers.range ?? null, status, inflight: seen })}\n`);
   };
   if (failFirst > 0) {
     failFirst -= 1;
@@ -89,6 +102,6 @@ const server = createServer((req, res) => {
   }
   done(status200);
   res.writeHead(status200, headers).end(req.method === 'HEAD' ? undefined : out);
-});
+}
 server.listen(0, '127.0.0.1', () => process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`));
 process.on('SIGTERM', () => process.exit(0));

@@ -24,9 +24,13 @@ export function renderTransaction(r: TransactionResult): string {
   const self = r.selfUpdate;
   if (self) lines.push(`zpkg ${self.to} passed its self-test${self.post === 'finished' ? ' and finished the transaction' : self.post === 'pending' ? '; its post-hooks and service starts are pending (`zpkg recover`)' : ''}`);
   if (lines.length === 0) return 'nothing to do';
-  if (r.downloadOnly) lines.push(`downloaded ${r.fetched.fetched} of ${r.fetched.blobs} blobs (${formatBytes(r.fetched.bytes + r.fetched.manifestBytes)}), the rest were cached; nothing else changed — apply with the same command and --offline`);
-  else if (r.dryRun) lines.push(`would write ${r.files.written} paths and remove ${r.files.removed}; ${r.fetched.fetched} of ${r.fetched.blobs} blobs to fetch`);
-  else lines.push(`${r.files.written} paths written (${formatBytes(r.files.bytes)} verified), ${r.files.removed} removed; transaction ${r.id}`);
+  if (r.downloadOnly) {
+    lines.push(`downloaded ${r.fetched.fetched} of ${r.fetched.blobs} blobs (${formatBytes(r.fetched.bytes + r.fetched.manifestBytes)}), the rest were cached; nothing else changed — apply with the same command and --offline`);
+    return lines.join('\n');
+  }
+  const same = r.files.inPlace ? `, ${r.files.inPlace} unchanged left in place` : '';
+  if (r.dryRun) lines.push(`would write ${r.files.written} paths and remove ${r.files.removed}${same}; ${r.fetched.fetched} of ${r.fetched.blobs} blobs to fetch`);
+  else lines.push(`${r.files.written} paths written (${formatBytes(r.files.bytes)} verified), ${r.files.removed} removed${same}; transaction ${r.id}`);
   return lines.join('\n');
 }
 
