@@ -5,7 +5,7 @@
  * message; answers come back as promises. A worker module calls `serve`.
  */
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { isMainThread, parentPort, Worker } from 'node:worker_threads';
+import { isMainThread, parentPort, Worker, type ResourceLimits } from 'node:worker_threads';
 
 /**
  * The URL of worker module `name` beside the module at `base` (its
@@ -33,6 +33,13 @@ export class WorkerTaskError extends Error {
   }
 }
 
+let started = 0;
+
+/** Worker threads this process has started so far (each is a V8 isolate of its own: its count bounds memory). */
+export function workersStarted(): number {
+  return started;
+}
+
 export class WorkerPool<In, Out> {
   private readonly workers: Worker[] = [];
   private readonly idle: Worker[] = [];
@@ -42,9 +49,11 @@ export class WorkerPool<In, Out> {
   private next = 0;
   private failed: unknown;
 
-  constructor(url: URL, readonly size: number) {
+  /** `limits` bounds each worker's heap (Node's resourceLimits); a worker that exceeds them fails its task. */
+  constructor(url: URL, readonly size: number, limits?: ResourceLimits) {
     for (let i = 0; i < size; i++) {
-      const w = new Worker(url);
+      const w = new Worker(url, limits ? { resourceLimits: limits } : {});
+      started++;
       w.on('message', (r: Reply<Out>) => this.answer(w, r));
       w.on('error', (err) => this.crash(w, err));
       this.workers.push(w);

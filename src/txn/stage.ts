@@ -46,6 +46,12 @@ const INLINE_LIMIT = 256;
 /** A batch: about this much stored data, or this many frames. */
 const BATCH_BYTES = 4 << 20;
 const BATCH_JOBS = 64;
+/**
+ * A stage worker holds a decoder with two CHUNK buffers and one batch of
+ * jobs at a time: a small young generation is plenty, and keeps each
+ * isolate's heap from growing to V8's defaults (16 MB semi-spaces).
+ */
+const STAGE_WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 };
 
 /** The content plan of a changeset prepared before packs (tests that build one by hand): each blob a single cached file. */
 function planOf(cs: Changeset): ContentPlan {
@@ -117,7 +123,14 @@ function batches(jobs: readonly StageJob[]): number[][] {
   return out;
 }
 
-/** Runs the jobs (inline for a few paths, else on every core); returns the first failure with its job. */
+/**
+ * Runs the jobs (inline for a few paths, else on every core); returns the
+ * first failure with its job. The main thread is one of the stagers: it
+ * would otherwise sit idle waiting for answers, and each worker thread is a
+ * whole V8 isolate (about 16 MB resident), so on n cores n−1 workers run
+ * beside it. Runs are handed out one at a time to whoever is free, so a
+ * slow stager (the main thread drawing progress) takes fewer.
+ */
 async function runJobs(all: Jobs, paths: number, chown: boolean, onJob: (job: number) => void): Promise<{ job: number; failure: StageFailure } | undefined> {
   if (paths < INLINE_LIMIT) {
     const r = stageBatch({ jobs: all.jobs, chown });
@@ -125,19 +138,30 @@ async function runJobs(all: Jobs, paths: number, chown: boolean, onJob: (job: nu
     return r.failure ? { job: r.failure.job, failure: r.failure } : undefined;
   }
   const runs = batches(all.jobs);
-  const pool = new WorkerPool<StageBatch, StageAnswer>(workerUrl(import.meta.url, 'stage-worker'), Math.max(1, Math.min(availableParallelism(), runs.length)));
+  const workers = Math.max(0, Math.min(availableParallelism() - 1, runs.length - 1));
+  const pool = workers ? new WorkerPool<StageBatch, StageAnswer>(workerUrl(import.meta.url, 'stage-worker'), workers, STAGE_WORKER_LIMITS) : undefined;
   let failed: { job: number; failure: StageFailure } | undefined;
+  let next = 0;
+  const take = (): number[] | undefined => (failed || next >= runs.length ? undefined : runs[next++]);
+  const done = (run: number[], r: StageAnswer): void => {
+    for (let k = 0; k < r.done; k++) onJob(run[k]!);
+    if (r.failure) failed ??= { job: run[r.failure.job]!, failure: r.failure };
+  };
+  const batchOf = (run: number[]): StageBatch => ({ jobs: run.map((i) => all.jobs[i]!), chown });
+  const onWorker = async (): Promise<void> => {
+    for (let run = take(); run; run = take()) done(run, await pool!.run(batchOf(run)));
+  };
+  const onMain = async (): Promise<void> => {
+    for (let run = take(); run; run = take()) {
+      done(run, stageBatch(batchOf(run)));
+      // Let the workers' answers and the progress display through between runs.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  };
   try {
-    await Promise.all(
-      runs.map(async (run) => {
-        if (failed) return;
-        const r = await pool.run({ jobs: run.map((i) => all.jobs[i]!), chown });
-        for (let k = 0; k < r.done; k++) onJob(run[k]!);
-        if (r.failure) failed ??= { job: run[r.failure.job]!, failure: r.failure };
-      }),
-    );
+    await Promise.all([onMain(), ...Array.from({ length: workers }, onWorker)]);
   } finally {
-    await pool.close();
+    await pool?.close();
   }
   return failed;
 }

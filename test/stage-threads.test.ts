@@ -1,0 +1,53 @@
+/**
+ * Staging's memory: the main thread is one of the stagers, so on n cores at
+ * most n−1 worker threads (each a whole V8 isolate, ~16 MB resident) run
+ * beside it, and every file still lands byte for byte. Library calls on a
+ * real repository and a real image.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseAtom } from '../src/core/relation.js';
+import { workersStarted } from '../src/fs/workers.js';
+import { openImage } from '../src/image/image.js';
+import { StreamReport } from '../src/report/report.js';
+import { install } from '../src/txn/install.js';
+import { addMainRemote, publishLifecycle, writeImageConfig } from './helpers/lifecycle.js';
+import { tempDir } from './helpers/zpkg.js';
+
+const work = tempDir('zpkg-stage-threads-');
+const repo = join(work, 'repo');
+/** Above stage.ts's INLINE_LIMIT (256); ~14 MB of base64 noise (~10 MB stored) makes several 4 MB runs, more than the cores. */
+const FILES = 1200;
+const noise = randomBytes(9000 * FILES).toString('base64');
+const content = (i: number): string => `file ${i}\n${noise.slice(i * 12000, (i + 1) * 12000)}\n`;
+
+beforeAll(async () => {
+  const files: Record<string, string> = {};
+  for (let i = 0; i < FILES; i++) files[`usr/share/many/d${i % 13}/f${i}`] = content(i);
+  await publishLifecycle(repo, work, [{ name: 'many', version: '1', files }]);
+}, 600_000);
+
+describe('staging threads', () => {
+  it(`stages ${FILES} files with at most cores − 1 worker threads, each file byte for byte`, async () => {
+    const root = join(work, 'image');
+    writeImageConfig(root, 'hooks:\n  mode: host\n');
+    addMainRemote(root, repo);
+    const image = openImage(root, { create: true });
+    const report = new StreamReport({ json: true, quiet: true, stdout: new PassThrough(), stderr: new PassThrough() });
+    const before = workersStarted();
+    try {
+      await install(image, [parseAtom('many')], { report, command: 'zpkg (stage threads test)' });
+    } finally {
+      image.close();
+    }
+    const started = workersStarted() - before;
+    expect(started).toBeLessThanOrEqual(Math.max(0, availableParallelism() - 1));
+    // The threaded path ran (several runs on several cores), not the inline one.
+    if (availableParallelism() > 1) expect(started).toBeGreaterThan(0);
+    for (let i = 0; i < FILES; i += 97) expect(readFileSync(join(root, `usr/share/many/d${i % 13}/f${i}`), 'utf8')).toBe(content(i));
+  }, 600_000);
+});
