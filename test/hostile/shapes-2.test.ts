@@ -157,3 +157,32 @@ describe('state.db rows: facet settings and mediator choices', () => {
     });
   }
 });
+
+describe('a stored HTTP validator of the wrong shape counts as none (a full read, not a crash)', () => {
+  it('garbage, a list, or fields of the wrong type: readFresh reads the file whole, sending no condition', async () => {
+    const { createServer } = await import('node:http');
+    const { HttpBackend } = await import('../../src/repo/http-backend.js');
+    const seen: (string | undefined)[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers['if-none-match'] ?? req.headers['if-modified-since']);
+      res.writeHead(200, { etag: '"v1"', 'content-length': '5' });
+      res.end('hello');
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const backend = new HttpBackend(`http://127.0.0.1:${port}/repo`);
+      for (const validator of ['not json', '[1, 2]', '{"etag": 7}', 'null', '{"lastModified": {}}']) {
+        const r = await backend.readFresh('root.json', validator);
+        expect(r.status, validator).toBe('read');
+      }
+      expect(seen).toEqual([undefined, undefined, undefined, undefined, undefined]);
+      const good = await backend.readFresh('root.json', JSON.stringify({ etag: '"v1"' }));
+      expect(good.status).toBe('read');
+      expect(seen.at(-1)).toBe('"v1"');
+      await backend.close();
+    } finally {
+      server.close();
+    }
+  });
+});
