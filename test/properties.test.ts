@@ -21,7 +21,7 @@ import { compareVersions, formatVersion, parseVersion } from '../src/core/versio
 import { formatClause, parseClause, parseRelationField } from '../src/core/relation.js';
 import { decodeManifest, encodeManifest, validateManifest } from '../src/core/manifest.js';
 import { decodeCatalog, encodeCatalog } from '../src/repo/catalog-codec.js';
-import { compress } from '../src/repo/compress.js';
+import { compress, decompressBounded } from '../src/repo/compress.js';
 import { parseRecipe } from '../src/build/recipe.js';
 import { readTar } from '../src/build/deb/tar.js';
 import { ArchiveReader } from '../src/repo/archive-reader.js';
@@ -307,4 +307,49 @@ describe('properties: trust files', () => {
   it('any bytes as root metadata: a typed error', () => holds('trust: root metadata bytes', fc.property(fc.uint8Array({ maxLength: 200 }), (b) => typedOnly(() => parseSignedRoot(Buffer.from(b), 'prop')))));
   it('any text as a public key: parsePublicKey returns or throws a typed error', () =>
     holds('trust: public key', fc.property(fc.oneof(fc.string({ maxLength: 80 }), fc.string({ maxLength: 60 }).map((s) => `ed25519:${s}`), fc.base64String({ maxLength: 60 }).map((s) => `ed25519:${s}`)), (s) => typedOnly(() => parsePublicKey(s, 'prop')))));
+});
+
+describe('properties: bounded memory (no time bound: sizes only)', () => {
+  // zstd of `size` zero bytes (it compresses to almost nothing); `declare` false puts an empty frame first, so the header read first declares 0 bytes.
+  const bomb = (size: number, declare: boolean): Buffer => {
+    const frame = compress(Buffer.alloc(size));
+    return declare ? frame : Buffer.concat([compress(Buffer.alloc(0)), frame]);
+  };
+  it('decompressBounded(data, max): the output never passes max bytes, whatever the frame declares', () =>
+    holds('memory: decompressBounded output ≤ max', fc.property(fc.integer({ min: 0, max: 1 << 20 }), fc.integer({ min: 0, max: 1 << 16 }), fc.boolean(), (size, max, declare) => {
+      try {
+        const out = decompressBounded(bomb(size, declare), max, 'prop');
+        if (out.length > max) throw new Error(`${out.length} bytes out of a bound of ${max}`);
+      } catch (err) {
+        if (!isZpkgError(err) || err.code === 'E_INTERNAL') throw err;
+      }
+      return true;
+    })));
+
+  it('a 256 MiB bomb declared small: refused, and array-buffer memory grows by far less than the bomb', () => {
+    const frame = compress(Buffer.alloc(256 << 20));
+    (globalThis as { gc?: () => void }).gc?.();
+    const before = process.memoryUsage().arrayBuffers;
+    let peak = before;
+    for (const max of [3, 4096, 1 << 20]) {
+      expect(() => decompressBounded(frame, max, 'bomb')).toThrow(/decompresses to more than/);
+      peak = Math.max(peak, process.memoryUsage().arrayBuffers);
+    }
+    // Generous: 64 MiB against a 256 MiB bomb (the unbounded decoder needed the whole 256 MiB at least).
+    expect(peak - before).toBeLessThan(64 << 20);
+  });
+
+  it('a catalog whose decompressed size passes the limit is refused at the limit (format 2, E_REPO_INVALID)', () => {
+    const stored = compress(Buffer.alloc(8 << 20));
+    const err = (() => {
+      try {
+        decodeCatalog(stored, 'bomb', { maxBytes: 1 << 20 });
+      } catch (e) {
+        return e as { code?: string; message: string };
+      }
+      return undefined;
+    })();
+    expect(err?.code).toBe('E_REPO_INVALID');
+    expect(err?.message).toMatch(/more than 1048576 bytes/);
+  });
 });

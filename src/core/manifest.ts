@@ -11,9 +11,10 @@ import { digestOf, isDigest, type Digest } from './digest.js';
 import { ZpkgError } from './errors.js';
 import { FACET_NAME } from './facet-name.js';
 import { imagePathProblem } from './paths.js';
-import { isPackageName, parseAtom, parseClause, formatAtom, formatClause, validateProvide, type RelationKind } from './relation.js';
+import { isPackageName, parseAtom, parseClause, validateProvide, type RelationKind } from './relation.js';
 import { parseVersion } from './version.js';
 import { MAX_TIMEOUT_SECONDS } from './timeout.js';
+import { own, ownField, v } from './shape.js';
 
 export const MANIFEST_FORMAT = 1;
 
@@ -157,6 +158,15 @@ export function encodeManifest(m: Manifest): { bytes: Buffer; digest: Digest } {
 }
 
 // ---- validation -------------------------------------------------------------
+//
+// The manifest's shape is one valibot schema (MANIFEST_SHAPE below): object
+// shapes per action type, chosen by an OWN `type` (`{"type": "constructor"}`
+// is an unknown type), then the semantic checks (paths, versions, relations,
+// the layout of paths) as checks of the same schema. Its messages are the
+// refusals zpkg has always given. A nested schema does not know where it
+// sits, so a message marked with TEMPLATE gets its `{where}` (`action 3 (file
+// \`etc/x\`)`), `{i}` (an entry's index in its list), `{phase}` or `{service}`
+// from the issue's path when it is reported.
 
 const MANIFEST_KEYS = new Set(['format', 'name', 'version', 'arch', 'summary', 'description', 'license', 'depends', 'conflicts', 'provides', 'replaces', 'recommends', 'suggests', 'actions', 'hooks', 'services', 'essential']);
 const ACTION_KEYS: Record<ActionType, { required: string[]; optional: string[] }> = {
@@ -173,104 +183,270 @@ const ARCH = /^[a-z0-9][a-z0-9_-]*$/;
 export const MEDIATOR_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 export const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]*$/;
 
-function fail(message: string, pkg?: string): never {
-  throw new ZpkgError('E_MANIFEST_INVALID', pkg ? `manifest of \`${pkg}\`: ${message}` : `manifest: ${message}`);
+/** Marks a message whose placeholders are filled from the issue's path. */
+const TEMPLATE = '\u0001';
+const T = (text: string): string => TEMPLATE + text;
+type Message = string | ((issue: v.BaseIssue<unknown>) => string);
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each schema here checks its own input
+type Shape = v.GenericSchema<any, any>;
+
+/** A value `ok` accepts, else `message`. */
+const is = (ok: (x: unknown) => boolean, message: Message) => v.custom<unknown>((x) => ok(x), message);
+
+/** A value for which `problem` finds nothing, else `prefix` + what it found. */
+function no(problem: (x: unknown) => string | undefined, prefix = ''): Shape {
+  return v.pipe(
+    v.unknown(),
+    v.rawCheck(({ dataset, addIssue }) => {
+      if (!dataset.typed) return;
+      const p = problem(dataset.value);
+      if (p) addIssue({ message: prefix + p });
+    }),
+  );
 }
 
-function str(value: unknown, what: string, pkg: string | undefined, allowEmpty = true): string {
-  if (typeof value !== 'string') fail(`${what} must be a string`, pkg);
-  if (!allowEmpty && value.length === 0) fail(`${what} must not be empty`, pkg);
-  return value;
+const text = (what: string, nonEmpty = false): Shape =>
+  nonEmpty ? v.pipe(v.string(`${what} must be a string`), v.minLength(1, `${what} must not be empty`)) : v.string(`${what} must be a string`);
+
+/**
+ * An object check of `entries` (in their order; other keys allowed) whose
+ * missing field is refused with that field's own message for `undefined` — a
+ * missing `size` and a `size` of the wrong type read the same. It checks and
+ * passes the value on unchanged: valibot's object output would drop
+ * `constructor`/`__proto__` keys, which later checks must still see.
+ */
+function fields(entries: Record<string, Shape>): Shape {
+  return checked(objectOf(entries));
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+/** `fields` whose output is valibot's copy (without `constructor`/`__proto__` keys): for values whose keys were checked before. */
+function objectOf(entries: Record<string, Shape>): Shape {
+  return v.looseObject(entries, (issue) => {
+    const key = issue.path?.[0]?.key;
+    const schema = typeof key === 'string' && Object.hasOwn(entries, key) ? entries[key] : undefined;
+    const r = schema && v.safeParse(schema, undefined, { abortEarly: true });
+    return r && !r.success ? r.issues[0]!.message : issue.message;
+  });
 }
 
-function checkMode(mode: unknown, where: string, pkg: string): void {
-  if (typeof mode !== 'string' || !/^[0-7]{1,5}$/.test(mode)) fail(`${where}: mode must be an octal string such as "0644"`, pkg);
-  if (parseInt(mode, 8) > 0o7777) fail(`${where}: mode ${mode} is outside 0–07777`, pkg);
+/** `schema` as a check: its first issue (with its path) is reported, the value passes on as it was. */
+function checked(schema: Shape): Shape {
+  return v.pipe(
+    v.unknown(),
+    v.rawCheck(({ dataset, addIssue }) => {
+      if (!dataset.typed) return;
+      const r = v.safeParse(schema, dataset.value, { abortEarly: true });
+      if (!r.success) addIssue({ message: r.issues[0]!.message, path: r.issues[0]!.path });
+    }),
+  );
 }
 
-function checkAccount(value: unknown, what: string, where: string, pkg: string): void {
-  if (typeof value !== 'string' || !ACCOUNT_NAME.test(value)) fail(`${where}: ${what} \`${String(value)}\` is not a user or group name`, pkg);
+/** Refuses an own key not in `allowed`; runs on the own copy (valibot's loose output drops `constructor`/`__proto__`). */
+function onlyKeys(allowed: readonly string[], message: (key: string) => string) {
+  return v.rawCheck<unknown>(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const key = Object.keys(dataset.value as object).find((k) => !allowed.includes(k));
+    if (key !== undefined) addIssue({ message: message(key) });
+  });
 }
+
+const isId = (x: unknown): boolean => Number.isInteger(x) && (x as number) >= 0 && (x as number) <= 0xfffffffe;
+const IDS = { uid: v.optional(is(isId, T('{where}: `uid` must be an integer id'))), gid: v.optional(is(isId, T('{where}: `gid` must be an integer id'))) };
+const account = (what: string): Shape => is((x) => typeof x === 'string' && ACCOUNT_NAME.test(x), (issue) => T(`{where}: ${what} \`${String(issue.input)}\` is not a user or group name`));
+const PATH = no((x) => imagePathProblem(x as string), T('{where}: '));
+const FACETS = v.optional(is((x) => Array.isArray(x) && x.length > 0 && x.every((f) => typeof f === 'string' && FACET_NAME.test(f)), T('{where}: facets must be a non-empty list of facet names (`doc`, `locale.de`)')));
+const MODE = v.pipe(
+  is((x) => typeof x === 'string' && /^[0-7]{1,5}$/.test(x), T('{where}: mode must be an octal string such as "0644"')),
+  is((x) => parseInt(x as string, 8) <= 0o7777, (issue) => T(`{where}: mode ${String(issue.input)} is outside 0–07777`)),
+);
+const OWNED = { path: PATH, facets: FACETS, owner: account('owner'), group: account('group'), ...IDS };
+const MEDIATED = (k: string): Shape => v.optional(is((x) => typeof x === 'string' && MEDIATOR_NAME.test(x), T(`{where}: ${k} must be a name (letters, digits, \`. _ + -\`)`)));
+
+const ACTION_SHAPES: Record<ActionType, Shape> = {
+  dir: objectOf({ ...OWNED, mode: MODE }),
+  file: objectOf({
+    ...OWNED,
+    mode: MODE,
+    size: is((x) => Number.isSafeInteger(x) && (x as number) >= 0, T('{where}: size must be a non-negative integer')),
+    digest: is(isDigest, T('{where}: digest must be "sha256:<64 hex digits>"')),
+    config: v.optional(is((x) => x === true, T('{where}: config must be true or absent'))),
+    restart: v.optional(is((x) => Array.isArray(x) && x.every((s) => typeof s === 'string' && SERVICE_NAME.test(s)), T('{where}: restart must be a list of service names'))),
+  }),
+  link: v.pipe(
+    objectOf({
+      ...OWNED,
+      target: v.pipe(text(T('{where}: target'), true), is((x) => !(x as string).includes('\0'), T('{where}: the link target contains a NUL byte'))),
+      mediator: MEDIATED('mediator'),
+      implementation: MEDIATED('implementation'),
+    }),
+    v.rawCheck<unknown>(({ dataset, addIssue }) => {
+      if (!dataset.typed) return;
+      const a = dataset.value as Record<string, unknown>;
+      if (a.implementation !== undefined && a.mediator === undefined) addIssue({ message: T('{where}: an implementation needs a mediator') });
+      else if (a.priority !== undefined && (!Number.isSafeInteger(a.priority) || a.mediator === undefined)) addIssue({ message: T('{where}: priority must be an integer, on a link with a mediator') });
+    }),
+  ),
+  hardlink: objectOf({ path: PATH, facets: FACETS, target: no((x) => imagePathProblem(x as string), T('{where}: target: ')) }),
+  user: objectOf({
+    name: account('user name'),
+    uid: IDS.uid,
+    group: v.optional(account('group')),
+    home: v.optional(text(T('{where}: `home`'))),
+    shell: v.optional(text(T('{where}: `shell`'))),
+    gecos: v.optional(text(T('{where}: `gecos`'))),
+  }),
+  group: objectOf({ name: account('group name'), gid: IDS.gid }),
+};
+
+/** One action: an object whose OWN `type` is known, with that type's keys, then that type's shape. */
+const ACTION = v.pipe(
+  own(
+    v.pipe(
+      v.unknown(),
+      v.rawCheck(({ dataset, addIssue }) => {
+        const a = dataset.value as Record<string, unknown>;
+        const type = a.type;
+        if (typeof type !== 'string' || !Object.hasOwn(ACTION_KEYS, type)) {
+          addIssue({ message: T(`action {i} has unknown type \`${String(type)}\` (known: dir, file, link, hardlink, user, group)`) });
+          return;
+        }
+        const spec = ACTION_KEYS[type as ActionType];
+        const missing = spec.required.find((k) => !(k in a));
+        if (missing !== undefined) return addIssue({ message: T(`{where}: \`${missing}\` is missing`) });
+        const unknown = Object.keys(a).find((k) => !spec.required.includes(k) && !spec.optional.includes(k));
+        if (unknown !== undefined) addIssue({ message: T(`{where}: unknown key \`${unknown}\``) });
+      }),
+    ),
+    T('action {i} is not an object'),
+  ),
+  v.lazy((a) => ACTION_SHAPES[(a as { type: ActionType }).type]),
+);
+
+/** The canonical spelling of a relation, or the parser's refusal. */
+function relationProblem(kind: RelationKind | 'recommends' | 'suggests', entry: string): string | undefined {
+  try {
+    if (kind === 'depends' || kind === 'recommends' || kind === 'suggests') parseClause(entry);
+    else {
+      const atom = parseAtom(entry);
+      if (kind === 'provides') validateProvide(atom, entry);
+    }
+    return undefined;
+  } catch (err) {
+    if (err instanceof ZpkgError) return err.message;
+    throw err;
+  }
+}
+
+const relations = (kind: RelationKind | 'recommends' | 'suggests'): Shape =>
+  v.optional(
+    v.pipe(
+      is(Array.isArray, `\`${kind}\` must be a list of relations`),
+      v.array(v.pipe(v.string(T(`\`${kind}\` entry {i} must be a string`)), no((x) => relationProblem(kind, x as string), T(`\`${kind}\` entry {i}: `)))),
+    ),
+  );
+
+const UNKNOWN_PHASE = (phase: string): string => `unknown hook phase \`${phase}\` (known: ${HOOK_PHASES.join(', ')})`;
+const HOOK_REF_SHAPE = T('hook `{phase}` must be {digest, size[, timeout]}');
+const HOOK_REF = v.pipe(
+  own(v.unknown(), HOOK_REF_SHAPE),
+  v.check((r: unknown) => isDigest((r as Record<string, unknown>).digest) && Number.isSafeInteger((r as Record<string, unknown>).size), HOOK_REF_SHAPE),
+  onlyKeys(['digest', 'size', 'timeout'], (k) => T(`hook \`{phase}\`: unknown key \`${k}\``)),
+  fields({ timeout: v.optional(is((x) => Number.isSafeInteger(x) && (x as number) > 0 && (x as number) <= MAX_TIMEOUT_SECONDS, T(`hook \`{phase}\`: timeout must be a positive number of seconds, at most ${MAX_TIMEOUT_SECONDS}`))) }),
+);
+
+const SERVICE_NAME_MESSAGE = T('service {i}: `name` is missing or invalid');
+const SERVICE = v.pipe(
+  own(v.unknown(), SERVICE_NAME_MESSAGE),
+  fields({
+    name: is((x) => typeof x === 'string' && SERVICE_NAME.test(x), SERVICE_NAME_MESSAGE),
+    restart: is((x) => x === 'on-upgrade' || x === 'always' || x === 'never', T('service `{service}`: restart must be on-upgrade, always or never')),
+    reload: v.optional(is((x) => typeof x === 'boolean', T('service `{service}`: reload must be true or false'))),
+  }),
+  onlyKeys(['name', 'restart', 'reload'], (k) => T(`service \`{service}\`: unknown key \`${k}\``)),
+);
+
+const NAME = v.pipe(text('`name`', true), is((x) => isPackageName(x as string), (issue) => `name \`${String(issue.input)}\` is not a valid package name (lower-case letters, digits, \`+ . -\`)`));
+
+/** The whole manifest. Its output is not used: a manifest that passes is returned as parsed. */
+const MANIFEST_SHAPE = v.pipe(
+  own(
+    v.pipe(
+      v.unknown(),
+      v.rawCheck(({ dataset, addIssue }) => {
+        const m = dataset.value as Record<string, unknown>;
+        const name = v.safeParse(NAME, m.name, { abortEarly: true });
+        if (!name.success) return addIssue({ message: name.issues[0]!.message });
+        const unknown = Object.keys(m).find((k) => !MANIFEST_KEYS.has(k));
+        if (unknown !== undefined) addIssue({ message: `unknown key \`${unknown}\`` });
+      }),
+    ),
+    'it is not a JSON object',
+  ),
+  fields({
+    format: is((x) => x === MANIFEST_FORMAT, (issue) => `format ${String(issue.input)} is not supported (this zpkg reads format ${MANIFEST_FORMAT})`),
+    version: v.pipe(
+      text('`version`', true),
+      no((x) => {
+        try {
+          parseVersion(x as string);
+          return undefined;
+        } catch (err) {
+          return (err as Error).message;
+        }
+      }),
+    ),
+    arch: v.pipe(text('`arch`', true), is((x) => ARCH.test(x as string), (issue) => `arch \`${String(issue.input)}\` is invalid`)),
+    summary: text('`summary`'),
+    description: text('`description`'),
+    license: text('`license`'),
+    depends: relations('depends'),
+    conflicts: relations('conflicts'),
+    provides: relations('provides'),
+    replaces: relations('replaces'),
+    recommends: relations('recommends'),
+    suggests: relations('suggests'),
+    // checked: the layout check reads the parsed actions (valibot's copies are slower to read)
+    actions: v.pipe(is(Array.isArray, '`actions` must be a list'), checked(v.array(ACTION)), no((x) => pathLayoutProblem(x as Action[]))),
+    hooks: v.optional(
+      v.pipe(
+        own(v.unknown(), '`hooks` must be an object of phase → {digest, size}'),
+        checked(v.record(v.pipe(v.string(), v.check((k) => (HOOK_PHASES as readonly string[]).includes(k), (issue) => UNKNOWN_PHASE(String(issue.input)))), HOOK_REF)),
+        // v.record skips `constructor`, `__proto__` and `prototype` keys: refused here.
+        onlyKeys(HOOK_PHASES, UNKNOWN_PHASE),
+      ),
+    ),
+    services: v.optional(
+      v.pipe(
+        is(Array.isArray, '`services` must be a list'),
+        v.array(SERVICE),
+        no((x) => {
+          const seen = new Set<string>();
+          for (const s of x as ServiceDecl[]) {
+            if (seen.has(s.name)) return `service \`${s.name}\` is declared twice`;
+            seen.add(s.name);
+          }
+          return undefined;
+        }),
+      ),
+    ),
+    essential: v.optional(is((x) => typeof x === 'boolean', '`essential` must be true or false')),
+  }),
+);
 
 function describe(a: Record<string, unknown>, index: number): string {
   const id = typeof a.path === 'string' ? ` \`${a.path}\`` : typeof a.name === 'string' ? ` \`${a.name}\`` : '';
   return `action ${index} (${String(a.type)}${id})`;
 }
 
-function validateAction(raw: unknown, index: number, pkg: string): Action {
-  if (!isObject(raw)) fail(`action ${index} is not an object`, pkg);
-  const type = raw.type;
-  if (typeof type !== 'string' || !Object.hasOwn(ACTION_KEYS, type)) fail(`action ${index} has unknown type \`${String(type)}\` (known: dir, file, link, hardlink, user, group)`, pkg);
-  const where = describe(raw, index);
-  const spec = ACTION_KEYS[type as ActionType];
-  for (const key of spec.required) if (!(key in raw)) fail(`${where}: \`${key}\` is missing`, pkg);
-  for (const key of Object.keys(raw)) {
-    if (!spec.required.includes(key) && !spec.optional.includes(key)) fail(`${where}: unknown key \`${key}\``, pkg);
-  }
-  if (type === 'user' || type === 'group') {
-    checkAccount(raw.name, `${type} name`, where, pkg);
-    for (const k of ['uid', 'gid'] as const) {
-      if (raw[k] !== undefined && (!Number.isInteger(raw[k]) || (raw[k] as number) < 0 || (raw[k] as number) > 0xfffffffe)) fail(`${where}: \`${k}\` must be an integer id`, pkg);
-    }
-    if (raw.group !== undefined) checkAccount(raw.group, 'group', where, pkg);
-    for (const k of ['home', 'shell', 'gecos'] as const) if (raw[k] !== undefined) str(raw[k], `${where}: \`${k}\``, pkg);
-    return raw as unknown as Action;
-  }
-  const problem = imagePathProblem(raw.path as string);
-  if (problem) fail(`${where}: ${problem}`, pkg);
-  if (raw.facets !== undefined && (!Array.isArray(raw.facets) || raw.facets.length === 0 || raw.facets.some((f) => typeof f !== 'string' || !FACET_NAME.test(f)))) {
-    fail(`${where}: facets must be a non-empty list of facet names (\`doc\`, \`locale.de\`)`, pkg);
-  }
-  if (type !== 'hardlink') {
-    checkAccount(raw.owner, 'owner', where, pkg);
-    checkAccount(raw.group, 'group', where, pkg);
-    for (const k of ['uid', 'gid'] as const) {
-      if (raw[k] !== undefined && (!Number.isInteger(raw[k]) || (raw[k] as number) < 0 || (raw[k] as number) > 0xfffffffe)) fail(`${where}: \`${k}\` must be an integer id`, pkg);
-    }
-  }
-  if (type === 'dir' || type === 'file') checkMode(raw.mode, where, pkg);
-  if (type === 'file') {
-    if (!Number.isSafeInteger(raw.size) || (raw.size as number) < 0) fail(`${where}: size must be a non-negative integer`, pkg);
-    if (!isDigest(raw.digest)) fail(`${where}: digest must be "sha256:<64 hex digits>"`, pkg);
-    if (raw.config !== undefined && raw.config !== true) fail(`${where}: config must be true or absent`, pkg);
-    if (raw.restart !== undefined && (!Array.isArray(raw.restart) || raw.restart.some((s) => typeof s !== 'string' || !SERVICE_NAME.test(s)))) {
-      fail(`${where}: restart must be a list of service names`, pkg);
-    }
-  }
-  if (type === 'link') {
-    const target = str(raw.target, `${where}: target`, pkg, false);
-    if (target.includes('\0')) fail(`${where}: the link target contains a NUL byte`, pkg);
-    for (const k of ['mediator', 'implementation'] as const) {
-      if (raw[k] !== undefined && (typeof raw[k] !== 'string' || !MEDIATOR_NAME.test(raw[k] as string))) fail(`${where}: ${k} must be a name (letters, digits, \`. _ + -\`)`, pkg);
-    }
-    if (raw.implementation !== undefined && raw.mediator === undefined) fail(`${where}: an implementation needs a mediator`, pkg);
-    if (raw.priority !== undefined && (!Number.isSafeInteger(raw.priority) || raw.mediator === undefined)) fail(`${where}: priority must be an integer, on a link with a mediator`, pkg);
-  }
-  if (type === 'hardlink') {
-    const tp = imagePathProblem(raw.target as string);
-    if (tp) fail(`${where}: target: ${tp}`, pkg);
-  }
-  return raw as unknown as Action;
-}
-
-function validateRelations(raw: unknown, kind: RelationKind | 'recommends' | 'suggests', pkg: string): string[] {
-  if (raw === undefined) return [];
-  if (!Array.isArray(raw)) fail(`\`${kind}\` must be a list of relations`, pkg);
-  return raw.map((entry, i) => {
-    if (typeof entry !== 'string') fail(`\`${kind}\` entry ${i} must be a string`, pkg);
-    try {
-      if (kind === 'depends' || kind === 'recommends' || kind === 'suggests') return formatClause(parseClause(entry));
-      const atom = parseAtom(entry);
-      if (kind === 'provides') validateProvide(atom, entry);
-      return formatAtom(atom);
-    } catch (err) {
-      if (err instanceof ZpkgError) fail(`\`${kind}\` entry ${i}: ${err.message}`, pkg);
-      throw err;
-    }
+/** The refusal of `issue`, its placeholders filled from the entry (action, relation, hook, service) it lies in. */
+function issueText(issue: v.BaseIssue<unknown>): string {
+  if (!issue.message.startsWith(TEMPLATE)) return issue.message;
+  const entry = issue.path?.[1];
+  return issue.message.slice(1).replace(/\{(where|i|phase|service)\}/, (_, p: string) => {
+    if (!entry) return '?';
+    if (p === 'where') return describe(entry.value as Record<string, unknown>, entry.key as number);
+    if (p === 'service') return String((entry.value as Record<string, unknown>).name);
+    return String(entry.key);
   });
 }
 
@@ -281,79 +457,44 @@ function validateRelations(raw: unknown, kind: RelationKind | 'recommends' | 'su
  * hardlinks to anything but a file of the same package.
  */
 export function validateManifest(raw: unknown): Manifest {
-  if (!isObject(raw)) fail('it is not a JSON object');
-  const name = str(raw.name, '`name`', undefined, false);
-  if (!isPackageName(name)) fail(`name \`${name}\` is not a valid package name (lower-case letters, digits, \`+ . -\`)`);
-  for (const key of Object.keys(raw)) if (!MANIFEST_KEYS.has(key)) fail(`unknown key \`${key}\``, name);
-  if (raw.format !== MANIFEST_FORMAT) fail(`format ${String(raw.format)} is not supported (this zpkg reads format ${MANIFEST_FORMAT})`, name);
-  const version = str(raw.version, '`version`', name, false);
-  try {
-    parseVersion(version);
-  } catch (err) {
-    fail((err as Error).message, name);
-  }
-  const arch = str(raw.arch, '`arch`', name, false);
-  if (!ARCH.test(arch)) fail(`arch \`${arch}\` is invalid`, name);
-  for (const k of ['summary', 'description', 'license'] as const) str(raw[k], `\`${k}\``, name);
-  for (const kind of ['depends', 'conflicts', 'provides', 'replaces', 'recommends', 'suggests'] as const) validateRelations(raw[kind], kind, name);
-  if (!Array.isArray(raw.actions)) fail('`actions` must be a list', name);
-  const actions = raw.actions.map((a, i) => validateAction(a, i, name));
-  checkPathLayout(actions, name);
-  if (raw.hooks !== undefined) validateHooks(raw.hooks, name);
-  if (raw.services !== undefined) validateServices(raw.services, name);
-  if (raw.essential !== undefined && typeof raw.essential !== 'boolean') fail('`essential` must be true or false', name);
-  return raw as unknown as Manifest;
+  const r = v.safeParse(MANIFEST_SHAPE, raw, { abortEarly: true });
+  if (r.success) return raw as Manifest;
+  const name = typeof raw === 'object' && raw !== null ? ownField(raw, 'name') : undefined;
+  fail(issueText(r.issues[0]), typeof name === 'string' && isPackageName(name) ? name : undefined);
 }
 
-function checkPathLayout(actions: Action[], pkg: string): void {
+function fail(message: string, pkg?: string): never {
+  throw new ZpkgError('E_MANIFEST_INVALID', pkg ? `manifest of \`${pkg}\`: ${message}` : `manifest: ${message}`);
+}
+
+/** Duplicate paths and accounts, paths under a non-directory, hardlinks to anything but a file of this package. */
+function pathLayoutProblem(actions: Action[]): string | undefined {
   const byPath = new Map<string, PathAction>();
   const accounts = new Set<string>();
-  actions.forEach((a, i) => {
+  for (const [i, a] of actions.entries()) {
     if (!isPathAction(a)) {
       const key = `${a.type}:${a.name}`;
-      if (accounts.has(key)) fail(`action ${i}: ${a.type} \`${a.name}\` is declared twice`, pkg);
+      if (accounts.has(key)) return `action ${i}: ${a.type} \`${a.name}\` is declared twice`;
       accounts.add(key);
-      return;
+      continue;
     }
-    if (byPath.has(a.path)) fail(`action ${i} (${a.type} \`${a.path}\`): the path is delivered twice`, pkg);
+    if (byPath.has(a.path)) return `action ${i} (${a.type} \`${a.path}\`): the path is delivered twice`;
     byPath.set(a.path, a);
-  });
+  }
   for (const a of byPath.values()) {
     let i = a.path.lastIndexOf('/');
     while (i > 0) {
       const parent = a.path.slice(0, i);
       const p = byPath.get(parent);
-      if (p && p.type !== 'dir') fail(`${a.type} \`${a.path}\` lies under \`${parent}\`, which is a ${p.type}, not a dir`, pkg);
+      if (p && p.type !== 'dir') return `${a.type} \`${a.path}\` lies under \`${parent}\`, which is a ${p.type}, not a dir`;
       i = parent.lastIndexOf('/');
     }
     if (a.type === 'hardlink') {
       const t = byPath.get(a.target);
-      if (!t || t.type !== 'file') fail(`hardlink \`${a.path}\`: target \`${a.target}\` is not a file of this package`, pkg);
+      if (!t || t.type !== 'file') return `hardlink \`${a.path}\`: target \`${a.target}\` is not a file of this package`;
     }
   }
-}
-
-function validateHooks(raw: unknown, pkg: string): void {
-  if (!isObject(raw)) fail('`hooks` must be an object of phase → {digest, size}', pkg);
-  for (const [phase, ref] of Object.entries(raw)) {
-    if (!(HOOK_PHASES as readonly string[]).includes(phase)) fail(`unknown hook phase \`${phase}\` (known: ${HOOK_PHASES.join(', ')})`, pkg);
-    if (!isObject(ref) || !isDigest(ref.digest) || !Number.isSafeInteger(ref.size)) fail(`hook \`${phase}\` must be {digest, size[, timeout]}`, pkg);
-    for (const k of Object.keys(ref)) if (!['digest', 'size', 'timeout'].includes(k)) fail(`hook \`${phase}\`: unknown key \`${k}\``, pkg);
-    if (ref.timeout !== undefined && (!Number.isSafeInteger(ref.timeout) || (ref.timeout as number) <= 0 || (ref.timeout as number) > MAX_TIMEOUT_SECONDS)) fail(`hook \`${phase}\`: timeout must be a positive number of seconds, at most ${MAX_TIMEOUT_SECONDS}`, pkg);
-  }
-}
-
-function validateServices(raw: unknown, pkg: string): void {
-  if (!Array.isArray(raw)) fail('`services` must be a list', pkg);
-  const seen = new Set<string>();
-  raw.forEach((s, i) => {
-    if (!isObject(s) || typeof s.name !== 'string' || !SERVICE_NAME.test(s.name)) fail(`service ${i}: \`name\` is missing or invalid`, pkg);
-    if (seen.has(s.name)) fail(`service \`${s.name}\` is declared twice`, pkg);
-    seen.add(s.name);
-    if (!['on-upgrade', 'always', 'never'].includes(s.restart as string)) fail(`service \`${s.name}\`: restart must be on-upgrade, always or never`, pkg);
-    if (s.reload !== undefined && typeof s.reload !== 'boolean') fail(`service \`${s.name}\`: reload must be true or false`, pkg);
-    for (const k of Object.keys(s)) if (!['name', 'restart', 'reload'].includes(k)) fail(`service \`${s.name}\`: unknown key \`${k}\``, pkg);
-  });
+  return undefined;
 }
 
 /** Parses bytes known to hash to `expected`, then validates. */

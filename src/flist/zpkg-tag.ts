@@ -19,6 +19,7 @@
 import { canonicalJson } from '../core/canonical-json.js';
 import { isDigest, type Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
+import { own, v } from '../core/shape.js';
 import { decodeManifest, isPathAction, parseMode, type FileAction, type Manifest } from '../core/manifest.js';
 import { HASH_LEN, type FlBlock, type Flist } from './format.js';
 
@@ -47,14 +48,20 @@ function isIdTable(v: unknown): v is Record<string, number> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((n) => Number.isSafeInteger(n) && (n as number) >= 0);
 }
 
+const TAG_OBJECT = own(v.unknown());
+
 export function decodeZpkgTag(value: string, source: string): ZpkgTag {
   const bad = (why: string): ZpkgError => new ZpkgError('E_FLIST_INVALID', `${source}: its \`zpkg\` tag ${why}`, { hint: 'an flist whose tree is right can be imported without it: delete the tag (sqlite3 FL "DELETE FROM tag WHERE key = \'zpkg\'")' });
-  let raw: Record<string, unknown>;
+  let parsed: unknown;
   try {
-    raw = JSON.parse(value) as Record<string, unknown>;
+    parsed = JSON.parse(value);
   } catch {
     throw bad('is not JSON');
   }
+  // Own keys only, and an object at all (`null` used to crash on `.format`).
+  const shaped = v.safeParse(TAG_OBJECT, parsed);
+  if (!shaped.success) throw bad('is not a JSON object');
+  const raw = shaped.output as Record<string, unknown>;
   if (raw.format !== ZPKG_TAG_FORMAT) throw bad(`has format ${String(raw.format)}; this zpkg reads format ${ZPKG_TAG_FORMAT}`);
   if (typeof raw.manifest !== 'string') throw bad('has no manifest');
   const manifestBytes = Buffer.from(raw.manifest, 'utf8');

@@ -27,10 +27,11 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ZpkgError } from '../core/errors.js';
 import { parseProxyConfig } from '../image/proxy-config.js';
-import { PACKAGE_CONFIG_KEYS, parsePackageConfig, type PackageConfig } from '../image/package-config.js';
+import { ARCH_NAME, PACKAGE_CONFIG_KEYS, parsePackageConfig, type PackageConfig } from '../image/package-config.js';
 import { CONFIG_FILE, readConfigText } from '../image/config-file.js';
 import { validateFacetSettings } from '../core/facets.js';
 import { MAX_TIMEOUT_SECONDS } from '../core/timeout.js';
+import { own, v } from '../core/shape.js';
 import { SERVICE_KINDS, type ServiceKind } from './services/types.js';
 
 export { CONFIG_FILE };
@@ -74,6 +75,67 @@ export function readLifecycleConfig(root: string): LifecycleConfig {
   return text === undefined ? defaultConfig() : parseLifecycleConfig(text, join(root, CONFIG_FILE));
 }
 
+const TOP_KEYS = ['hooks', 'services', 'on-failure', 'protected', 'state', 'cache', 'proxy', 'limits', ...PACKAGE_CONFIG_KEYS, 'facets'];
+const TOP_MESSAGE = `the file must be a mapping of ${TOP_KEYS.slice(0, -1).map((k) => `\`${k}\``).join(', ')} and \`facets\``;
+
+/** A mapping (null or absent: empty) whose own keys are all in `keys`. */
+function mapping(name: string, keys: readonly string[], entries: Record<string, v.GenericSchema>, message = `\`${name}\` must be a mapping`) {
+  return v.pipe(
+    own(v.unknown(), message),
+    v.rawCheck(({ dataset, addIssue }) => {
+      const key = Object.keys(dataset.value as object).find((k) => !keys.includes(k));
+      if (key !== undefined) addIssue({ message: `unknown key \`${name ? `${name}.` : ''}${key}\` (known: ${keys.join(', ')})` });
+    }),
+    v.looseObject(entries),
+  );
+}
+const optionalMapping = (name: string, keys: readonly string[], entries: Record<string, v.GenericSchema>) => v.optional(v.nullable(mapping(name, keys, entries)), {});
+const oneOf = <T extends string>(values: readonly T[], message: string) => v.optional(v.custom<T>((x) => (values as readonly unknown[]).includes(x), message));
+const seconds = (name: string) => v.optional(v.custom<number>((x) => typeof x === 'number' && x > 0 && x <= MAX_TIMEOUT_SECONDS, `\`${name}\` must be a positive number of seconds, at most ${MAX_TIMEOUT_SECONDS}`));
+const absolute = (name: string) => v.optional(v.custom<string>((x) => typeof x === 'string' && x.startsWith('/'), `\`${name}\` must be an absolute path`));
+const names = (message: string) => v.optional(v.custom<string[]>((x) => Array.isArray(x) && x.every((n) => typeof n === 'string' && n !== ''), message));
+
+/** zpkg.yaml as CONFIG_SHAPE passes it. */
+interface ConfigFile {
+  hooks?: { mode?: HookMode; timeout?: number } | null;
+  services?: { manager?: ServiceKind | 'auto'; protected?: string[]; timeout?: number; 'zinit-socket'?: string; svdir?: string; 's6-scandir'?: string } | null;
+  'on-failure'?: OnFailure;
+  protected?: string[];
+  state?: string;
+  cache?: string;
+  facets?: Record<string, unknown> | null;
+}
+
+/**
+ * The shape of zpkg.yaml: its known keys and the type of each value. The
+ * values' own syntax (proxy URLs, `exclude` relations, facet patterns, limits)
+ * is checked after, by the modules that own those keys.
+ */
+export const CONFIG_SHAPE = v.pipe(
+  mapping('', TOP_KEYS, {}, TOP_MESSAGE),
+  v.looseObject({
+    hooks: optionalMapping('hooks', ['mode', 'timeout'], { mode: oneOf(HOOK_MODES, `\`hooks.mode\` must be one of ${HOOK_MODES.join(', ')}`), timeout: seconds('hooks.timeout') }),
+    services: optionalMapping('services', ['manager', 'protected', 'timeout', 'zinit-socket', 'svdir', 's6-scandir'], {
+      manager: oneOf(['auto', ...SERVICE_KINDS] as const, `\`services.manager\` must be auto or one of ${SERVICE_KINDS.join(', ')}`),
+      protected: names('`services.protected` must be a list of service names'),
+      timeout: seconds('services.timeout'),
+      'zinit-socket': absolute('services.zinit-socket'),
+      svdir: absolute('services.svdir'),
+      's6-scandir': absolute('services.s6-scandir'),
+    }),
+    'on-failure': oneOf(ON_FAILURE, `\`on-failure\` must be one of ${ON_FAILURE.join(', ')}`),
+    protected: names('`protected` must be a list of package names'),
+    state: absolute('state'),
+    cache: absolute('cache'),
+    arch: v.optional(v.custom<string>((x) => typeof x === 'string' && ARCH_NAME.test(x) && x !== 'all', '`arch` must be an architecture name such as amd64 or arm64 (not `all`)')),
+    exclude: v.optional(v.custom<string[]>((x) => Array.isArray(x) && x.every((i) => typeof i === 'string'), '`exclude` must be a list of relations such as `foo (= 2.3.1)`')),
+    recommends: v.optional(v.boolean('`recommends` must be true or false')),
+    facets: v.optional(v.nullable(own(v.record(v.string(), v.unknown()), '`facets` must be a mapping of facet names (or `name.*`) to true or false'))),
+    proxy: v.optional(v.unknown()),
+    limits: v.optional(v.unknown()),
+  }),
+);
+
 export function parseLifecycleConfig(text: string, file: string): LifecycleConfig {
   const fail = (why: string): never => {
     throw new ZpkgError('E_CONFIG_INVALID', `${file}: ${why}`, { hint: 'see "Writing hooks" and "Services" in the README' });
@@ -84,57 +146,30 @@ export function parseLifecycleConfig(text: string, file: string): LifecycleConfi
   } catch (err) {
     fail(`not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
-  const section = (v: unknown, name: string, keys: string[]): Record<string, unknown> => {
-    if (v === undefined || v === null) return {};
-    if (typeof v !== 'object' || Array.isArray(v)) fail(name ? `\`${name}\` must be a mapping` : 'the file must be a mapping of `hooks`, `services`, `on-failure`, `protected`, `state`, `cache`, `proxy`, `limits`, `arch`, `exclude`, `recommends` and `facets`');
-    for (const k of Object.keys(v as object)) if (!keys.includes(k)) fail(`unknown key \`${name ? `${name}.` : ''}${k}\` (known: ${keys.join(', ')})`);
-    return v as Record<string, unknown>;
-  };
-  // `limits` is image/limits.ts's.
-  const top = section(raw, '', ['hooks', 'services', 'on-failure', 'protected', 'state', 'cache', 'proxy', 'limits', ...PACKAGE_CONFIG_KEYS, 'facets']);
-  // `proxy:` is read by the remotes (image/proxy-config.ts); checked here too so a bad one is refused wherever the file is read.
+  const r = v.safeParse(CONFIG_SHAPE, raw, { abortEarly: true });
+  if (!r.success) fail(r.issues[0].message);
+  const top = r.output as ConfigFile & Record<string, unknown>;
+  // `proxy:` is read by the remotes (image/proxy-config.ts); checked here too so a bad one is refused wherever the file is read. `limits` is image/limits.ts's.
   parseProxyConfig(top.proxy, file);
-  const hooks = section(top.hooks, 'hooks', ['mode', 'timeout']);
-  const services = section(top.services, 'services', ['manager', 'protected', 'timeout', 'zinit-socket', 'svdir', 's6-scandir']);
-  const seconds = (v: unknown, name: string, fallback: number): number => {
-    if (v === undefined) return fallback;
-    if (typeof v !== 'number' || !(v > 0) || v > MAX_TIMEOUT_SECONDS) fail(`\`${name}\` must be a positive number of seconds, at most ${MAX_TIMEOUT_SECONDS}`);
-    return v as number;
-  };
-  const path = (v: unknown, name: string): string | undefined => {
-    if (v === undefined) return undefined;
-    if (typeof v !== 'string' || !v.startsWith('/')) fail(`\`${name}\` must be an absolute path`);
-    return v as string;
-  };
+  const { hooks, services } = top;
   const cfg = defaultConfig();
-  if (hooks.mode !== undefined) {
-    if (!(HOOK_MODES as readonly unknown[]).includes(hooks.mode)) fail(`\`hooks.mode\` must be one of ${HOOK_MODES.join(', ')}`);
-    cfg.hooks.mode = hooks.mode as HookMode;
+  if (hooks) {
+    cfg.hooks.mode = hooks.mode ?? cfg.hooks.mode;
+    cfg.hooks.timeout = hooks.timeout ?? DEFAULT_HOOK_TIMEOUT;
   }
-  cfg.hooks.timeout = seconds(hooks.timeout, 'hooks.timeout', DEFAULT_HOOK_TIMEOUT);
-  if (services.manager !== undefined) {
-    if (services.manager !== 'auto' && !(SERVICE_KINDS as readonly unknown[]).includes(services.manager)) fail(`\`services.manager\` must be auto or one of ${SERVICE_KINDS.join(', ')}`);
-    cfg.services.manager = services.manager as ServiceKind | 'auto';
+  if (services) {
+    cfg.services.manager = services.manager ?? cfg.services.manager;
+    cfg.services.protected = services.protected ?? cfg.services.protected;
+    cfg.services.timeout = services.timeout ?? DEFAULT_SERVICE_TIMEOUT;
+    cfg.services.zinitSocket = services['zinit-socket'];
+    cfg.services.svdir = services.svdir;
+    cfg.services.s6Scandir = services['s6-scandir'];
   }
-  if (services.protected !== undefined) {
-    if (!Array.isArray(services.protected) || services.protected.some((n) => typeof n !== 'string' || n === '')) fail('`services.protected` must be a list of service names');
-    cfg.services.protected = services.protected as string[];
-  }
-  cfg.services.timeout = seconds(services.timeout, 'services.timeout', DEFAULT_SERVICE_TIMEOUT);
-  cfg.services.zinitSocket = path(services['zinit-socket'], 'services.zinit-socket');
-  cfg.services.svdir = path(services.svdir, 'services.svdir');
-  cfg.services.s6Scandir = path(services['s6-scandir'], 'services.s6-scandir');
-  if (top['on-failure'] !== undefined) {
-    if (!(ON_FAILURE as readonly unknown[]).includes(top['on-failure'])) fail(`\`on-failure\` must be one of ${ON_FAILURE.join(', ')}`);
-    cfg.onFailure = top['on-failure'] as OnFailure;
-  }
-  if (top.protected !== undefined) {
-    if (!Array.isArray(top.protected) || top.protected.some((n) => typeof n !== 'string' || n === '')) fail('`protected` must be a list of package names');
-    cfg.protected = top.protected as string[];
-  }
-  cfg.stateDir = path(top.state, 'state');
-  cfg.cacheDir = path(top.cache, 'cache');
+  cfg.onFailure = top['on-failure'] ?? cfg.onFailure;
+  cfg.protected = top.protected ?? cfg.protected;
+  cfg.stateDir = top.state;
+  cfg.cacheDir = top.cache;
   Object.assign(cfg, parsePackageConfig(top, fail));
-  cfg.facets = validateFacetSettings(top.facets, file);
+  cfg.facets = validateFacetSettings(top.facets ?? undefined, file);
   return cfg;
 }

@@ -5,14 +5,19 @@
  * image's zpkg.yaml (hooks/config.ts).
  */
 import type Database from 'better-sqlite3';
-import { validateFacetSettings, type FacetSettings } from '../core/facets.js';
+import { isFacetPattern, type FacetSettings } from '../core/facets.js';
+import { own, v } from '../core/shape.js';
+import { stateJson } from './state.js';
 
 const KEY = 'facets';
+
+/** facet name or `name.*` → held or not. */
+const FACETS_ROW = own(v.record(v.pipe(v.string(), v.check(isFacetPattern, 'not a facet name or pattern')), v.boolean()));
 
 export function readFacetOverrides(db: Database.Database): Record<string, boolean> {
   const text = db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(KEY) as string | undefined;
   if (text === undefined) return {};
-  return validateFacetSettings(JSON.parse(text), 'state.db facets');
+  return stateJson(FACETS_ROW, text, 'the facet settings (meta `facets`)');
 }
 
 export function writeFacetOverrides(db: Database.Database, settings: FacetSettings): void {

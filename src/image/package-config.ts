@@ -18,7 +18,7 @@ export interface PackageConfig {
 }
 
 /** Debian's architecture names are lower-case words (amd64, arm64, armhf, riscv64, ppc64el…); `all` is a package's, not an image's. */
-const ARCH_NAME = /^[a-z0-9][a-z0-9-]*$/;
+export const ARCH_NAME = /^[a-z0-9][a-z0-9-]*$/;
 
 export function parsePackageConfig(top: Record<string, unknown>, fail: (why: string) => never): PackageConfig {
   const out: PackageConfig = { exclude: [], recommends: false };

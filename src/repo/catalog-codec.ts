@@ -102,6 +102,11 @@ function weakBytes(weak: CatalogTable['weak']): Buffer {
   return Buffer.from(JSON.stringify(rows), 'utf8');
 }
 
+const WEAK_ROW_MESSAGE = 'its weak relations name a row out of order or out of range';
+const WEAK_CLAUSES = v.array(v.string('a weak relation is not a list of clauses'), 'a weak relation is not a list of clauses');
+/** The weak section: `[[row, recommends, suggests], …]`, rows ascending (checked after, against the row count). */
+const WEAK_SECTION = v.array(v.strictTuple([v.pipe(count, v.maxValue(Number.MAX_SAFE_INTEGER, WEAK_ROW_MESSAGE)), WEAK_CLAUSES, WEAK_CLAUSES], WEAK_ROW_MESSAGE), 'its weak relations are not a list');
+
 /** Reads the weak section, every row id and clause checked. */
 function readWeak(bytes: Buffer, rows: number, location: string): Map<number, WeakRelations> {
   let doc: unknown;
@@ -110,21 +115,21 @@ function readWeak(bytes: Buffer, rows: number, location: string): Map<number, We
   } catch {
     throw invalid(location, 'its weak relations are not JSON');
   }
-  if (!Array.isArray(doc)) throw invalid(location, 'its weak relations are not a list');
+  const r = v.safeParse(WEAK_SECTION, doc, { abortEarly: true });
+  if (!r.success) throw invalid(location, r.issues[0].message.startsWith('Invalid') ? WEAK_ROW_MESSAGE : r.issues[0].message);
   const out = new Map<number, WeakRelations>();
   let last = -1;
-  const clauses = (v: unknown): Clause[] => {
-    if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) throw invalid(location, 'a weak relation is not a list of clauses');
+  const clauses = (v: string[]): Clause[] => {
     try {
-      return (v as string[]).map(parseClause);
+      return v.map(parseClause);
     } catch (err) {
       throw invalid(location, `a weak relation cannot be read: ${(err as Error).message}`);
     }
   };
-  for (const item of doc as unknown[]) {
-    if (!Array.isArray(item) || item.length !== 3 || !Number.isInteger(item[0]) || (item[0] as number) <= last || (item[0] as number) >= rows) throw invalid(location, 'its weak relations name a row out of order or out of range');
-    last = item[0] as number;
-    out.set(last, { recommends: clauses(item[1]), suggests: clauses(item[2]) });
+  for (const [row, recommends, suggests] of r.output) {
+    if (row <= last || row >= rows) throw invalid(location, WEAK_ROW_MESSAGE);
+    last = row;
+    out.set(last, { recommends: clauses(recommends), suggests: clauses(suggests) });
   }
   return out;
 }

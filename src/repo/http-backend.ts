@@ -10,12 +10,26 @@
 import { closeSync, existsSync, ftruncateSync, openSync, statSync, writeSync } from 'node:fs';
 import type { Agent, Dispatcher } from 'undici';
 import { ZpkgError } from '../core/errors.js';
+import { v } from '../core/shape.js';
 import type { ByteRange, DownloadOptions, FreshRead, RangeReadOptions, RangeSink, RepoReader } from './backend.js';
 import { isImmutablePath } from './layout.js';
 import { boundaryOf, ByteRangesReader, MultipartError } from './multipart.js';
 import { RangeCursor, rangeHeader, rangePastEnd } from './ranges.js';
 import { effectiveProxy, proxyLabel, type ProxySettings } from './proxy.js';
 import { lightGet } from './http-light.js';
+
+/** A stored validator (readFresh's `validator`, kept in the image's cache): the ETag and Last-Modified of the last full read. */
+const VALIDATOR_SHAPE = v.object({ etag: v.optional(v.string()), lastModified: v.optional(v.string()) });
+
+/** The stored validator's headers; a damaged one counts as none, so the file is read again whole. */
+function validatorOf(text: string): v.InferOutput<typeof VALIDATOR_SHAPE> | undefined {
+  try {
+    const r = v.safeParse(VALIDATOR_SHAPE, JSON.parse(text));
+    return r.success ? r.output : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export interface HttpOptions {
   /** Attempts after the first on a transient failure (default 4). */
@@ -341,11 +355,9 @@ export class HttpBackend implements RepoReader {
 
   async readFresh(path: string, validator?: string): Promise<FreshRead> {
     const conditional: Record<string, string> = {};
-    if (validator) {
-      const v = JSON.parse(validator) as { etag?: string; lastModified?: string };
-      if (v.etag) conditional['if-none-match'] = v.etag;
-      if (v.lastModified) conditional['if-modified-since'] = v.lastModified;
-    }
+    const known = validator === undefined ? undefined : validatorOf(validator);
+    if (known?.etag) conditional['if-none-match'] = known.etag;
+    if (known?.lastModified) conditional['if-modified-since'] = known.lastModified;
     // Direct, and undici not loaded yet: Node's http answers the one small request (http-light.ts).
     if (!this.proxy && !this.undici) return this.readFreshLight(path, conditional);
     const sink = new MemorySink();

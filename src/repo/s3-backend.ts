@@ -15,10 +15,14 @@ import { closeSync, createReadStream, existsSync, openSync, statSync, writeSync 
 import type { S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { ZpkgError } from '../core/errors.js';
+import { v } from '../core/shape.js';
 import type { ByteRange, DownloadOptions, FreshRead, RangeReadOptions, RangeSink, RepoWriter } from './backend.js';
 import { sleep } from './http-backend.js';
 import { isImmutablePath } from './layout.js';
 import { coalesce, RangeCursor, rangePastEnd } from './ranges.js';
+
+/** The publish lease object (LOCK_FILE): who holds it and until when (ms since the epoch). */
+const LEASE_SHAPE = v.object({ owner: v.string(), until: v.number() });
 
 export interface S3Location {
   bucket: string;
@@ -262,8 +266,10 @@ export class S3Backend implements RepoWriter {
     const me = randomBytes(8).toString('hex');
     const leaseOf = (bytes: Buffer | undefined): { owner: string; until: number } | undefined => {
       if (!bytes) return undefined;
+      // A lease that is not JSON of this shape is a broken one: expired, so it is taken over.
       try {
-        return JSON.parse(bytes.toString('utf8')) as { owner: string; until: number };
+        const r = v.safeParse(LEASE_SHAPE, JSON.parse(bytes.toString('utf8')));
+        return r.success ? r.output : { owner: '?', until: 0 };
       } catch {
         return { owner: '?', until: 0 };
       }

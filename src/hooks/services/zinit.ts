@@ -32,9 +32,13 @@ import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ZpkgError } from '../../core/errors.js';
+import { own, v } from '../../core/shape.js';
 import { readBounded } from '../../fs/in-root.js';
 import { checkServiceName, DEFAULT_SETTLE_MS, serviceError, sleep } from './common.js';
 import type { ServiceManager, ServiceStatus, StopOutcome, WaitOptions } from './types.js';
+
+/** A reply of zinit's socket: {"state": "ok" | "error", "body": …} (own keys only). */
+const ZINIT_REPLY = own(v.object({ state: v.picklist(['ok', 'error']), body: v.unknown() }));
 
 export const ZINIT_SOCKET = '/var/run/zinit.sock';
 /** zinit's service files on a node (main.rs:33 default `--config`). */
@@ -99,12 +103,12 @@ export function zinitRequest(socket: string, line: string, timeoutMs = 10_000): 
         if (final) finish(new ZpkgError('E_SERVICE', `zinit: reply to "${line}" is not JSON: ${text.slice(0, 200)}`));
         return;
       }
-      const v = value as Partial<ZinitReply> | null;
-      if (!v || typeof v !== 'object' || (v.state !== 'ok' && v.state !== 'error') || !('body' in v)) {
+      const reply = v.safeParse(ZINIT_REPLY, value);
+      if (!reply.success) {
         finish(new ZpkgError('E_SERVICE', `zinit: reply to "${line}" is not {"state","body"}: ${text.slice(0, 200)}`));
         return;
       }
-      finish(undefined, { state: v.state, body: v.body });
+      finish(undefined, { state: reply.output.state, body: reply.output.body });
     };
     conn.setEncoding('utf8');
     conn.on('connect', () => conn.write(`${line}\n`));
