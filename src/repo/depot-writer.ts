@@ -5,9 +5,32 @@
  * upload and commits `root.json` only under the lease this writer holds.
  */
 import { readFileSync } from 'node:fs';
-import { ZpkgError } from '../core/errors.js';
+import { ZpkgError, type ErrorCode } from '../core/errors.js';
+import { v } from '../core/shape.js';
 import type { RepoWriter } from './backend.js';
 import { HttpBackend, type HttpOptions } from './http-backend.js';
+
+/** What a depot answers (server/depot.ts): its errors, its listings, its leases. Anything else is not a depot speaking. */
+const bounded = (max: number) => v.pipe(v.string(), v.maxLength(max));
+/** A depot's answers are small JSON documents: more than this is not one. */
+const MAX_ANSWER = 1 << 20;
+const ERROR_BODY = v.object({ error: v.object({ code: v.pipe(v.string(), v.regex(/^E_[A-Z0-9_]{1,48}$/)), message: bounded(4096), hint: v.optional(v.nullable(bounded(4096))) }) });
+const LIST_BODY = v.object({ paths: v.array(bounded(4096)) });
+const LEASE_BODY = v.object({ lease: v.pipe(bounded(200), v.regex(/^[\x21-\x7e]+$/)) });
+
+async function answerText(body: AsyncIterable<Uint8Array> & { destroy(): unknown }, what: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of body) {
+    n += c.length;
+    if (n > MAX_ANSWER) {
+      body.destroy();
+      throw new ZpkgError('E_REMOTE_UNREACHABLE', `${what}: the answer is larger than ${MAX_ANSWER} bytes, which no depot sends`);
+    }
+    chunks.push(Buffer.from(c));
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 export class DepotWriter extends HttpBackend implements RepoWriter {
   private lease: string | undefined;
@@ -23,7 +46,7 @@ export class DepotWriter extends HttpBackend implements RepoWriter {
   private async call(method: 'POST' | 'PUT' | 'DELETE' | 'GET' | 'HEAD', path: string, body?: Uint8Array): Promise<{ status: number; json: any; headers: Record<string, unknown> }> {
     return this.retrying(`${method} ${this.url(path)}`, async () => {
       const res = await this.send(method, path, body ? { 'content-type': 'application/octet-stream' } : {}, body);
-      const text = method === 'HEAD' ? (await res.body.dump(), '') : await res.body.text();
+      const text = method === 'HEAD' ? (await res.body.dump(), '') : await answerText(res.body, `${this.location}: ${method} ${path}`);
       if (res.statusCode === 401) throw new ZpkgError('E_AUTH', `${this.location} refused the token: ${text}`, { hint: 'check --token / ZPKG_TOKEN against the depot\'s tokens' });
       let json: any;
       try {
@@ -32,8 +55,10 @@ export class DepotWriter extends HttpBackend implements RepoWriter {
         json = undefined;
       }
       if (res.statusCode >= 400 && res.statusCode !== 404) {
-        const e = json?.error;
-        throw new ZpkgError(e?.code ?? 'E_REMOTE_UNREACHABLE', `${this.location}: ${method} ${path} refused (HTTP ${res.statusCode}): ${e?.message ?? text}`, { hint: e?.hint });
+        // The depot's own error passes through; a body of any other shape is shown, cut short, under a code of ours.
+        const e = v.safeParse(ERROR_BODY, json);
+        if (e.success) throw new ZpkgError(e.output.error.code as ErrorCode, `${this.location}: ${method} ${path} refused (HTTP ${res.statusCode}): ${e.output.error.message}`, { hint: e.output.error.hint ?? undefined });
+        throw new ZpkgError('E_REMOTE_UNREACHABLE', `${this.location}: ${method} ${path} refused (HTTP ${res.statusCode}): ${text.slice(0, 300)}`);
       }
       return { status: res.statusCode, json, headers: res.headers };
     });
@@ -59,7 +84,7 @@ export class DepotWriter extends HttpBackend implements RepoWriter {
 
   async list(prefix: string): Promise<string[]> {
     const r = await this.call('GET', `_zpkg/list?prefix=${encodeURIComponent(prefix)}`);
-    return r.json.paths as string[];
+    return this.shaped(LIST_BODY, r.json, 'GET _zpkg/list').paths;
   }
 
   async sync(): Promise<void> {
@@ -69,11 +94,17 @@ export class DepotWriter extends HttpBackend implements RepoWriter {
   async lock(options: { noWait?: boolean; onWait?: () => void } = {}): Promise<() => void> {
     void options;
     const r = await this.call('POST', '_zpkg/lock');
-    this.lease = r.json.lease as string;
+    this.lease = this.shaped(LEASE_BODY, r.json, 'POST _zpkg/lock').lease;
     const id = this.lease;
     return () => {
       this.lease = undefined;
       void this.call('DELETE', `_zpkg/lock/${id}`).catch(() => undefined);
     };
+  }
+
+  private shaped<S extends v.GenericSchema>(schema: S, json: unknown, call: string): v.InferOutput<S> {
+    const r = v.safeParse(schema, json);
+    if (r.success) return r.output;
+    throw new ZpkgError('E_REMOTE_UNREACHABLE', `${this.location}: the answer to ${call} is not a depot's: ${v.summarize(r.issues).split('\n')[0]}`, { hint: 'is this URL a `zpkg serve` depot? nothing was published' });
   }
 }
