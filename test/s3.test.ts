@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openRepoWriter } from '../src/repo/open.js';
 import { addRemote, S3_ENV, startS3 } from './helpers/servers.js';
 import { BIN, ok, TEST_KEY, tempDir, writePackage, zpkg } from './helpers/zpkg.js';
 
@@ -81,6 +82,19 @@ describe('s3 backend with s3rver', () => {
     expect(list.version).toBe(5);
     expect(list.packages.map((p: any) => p.name).sort()).toEqual(['c0', 'c1', 'c2', 'c3']);
   });
+
+  it('a lease object of the wrong shape counts as expired: it is taken over, never waited on', async () => {
+    Object.assign(process.env, env);
+    const url = s3.repoUrl('fleet/leases');
+    ok(['repo', 'create', url], { env });
+    const writer = openRepoWriter(url);
+    // `until` that is not a number compared false with every time: a publisher waited for ever.
+    for (const bogus of ['{"owner":"x","until":"later"}', '{"until":{}}', 'not json', '[]']) {
+      await writer.write('.zpkg-lock', Buffer.from(bogus));
+      const unlock = await writer.lock({ noWait: true });
+      unlock();
+    }
+  }, 120_000);
 
   it('bad s3 URLs are refused with the reason', () => {
     const r = zpkg(['--json', 'repo', 'create', 's3://bucket/x?colour=blue'], { env });
