@@ -290,7 +290,10 @@ export class S3Backend implements RepoWriter {
       await sleep(200);
     }
     return () => {
-      void this.read(LOCK_FILE).then((b) => (leaseOf(b)?.owner === me ? this.remove(LOCK_FILE) : undefined));
+      // Best effort: a lease left behind expires after LEASE_MS.
+      void this.read(LOCK_FILE)
+        .then((b) => (leaseOf(b)?.owner === me ? this.remove(LOCK_FILE) : undefined))
+        .catch(() => undefined);
     };
   }
 
