@@ -22,7 +22,8 @@ export class PathChecker {
   private readonly pool: WorkerPool<CheckTask, CheckAnswer> | undefined;
 
   /** `expectedFiles`: how many files the checks will hash, at most (decides workers or this thread). */
-  constructor(expectedFiles: number, minFiles = MIN_FILES) {
+  /** `realRoot`: the image's real root; paths under a directory that resolves outside it are answered `outside`, never read. */
+  constructor(expectedFiles: number, minFiles = MIN_FILES, private readonly realRoot?: string) {
     if (expectedFiles >= minFiles) this.pool = new WorkerPool(checkWorkerUrl(), Math.max(1, availableParallelism()));
   }
 
@@ -36,8 +37,8 @@ export class PathChecker {
         for (const [i, f] of findings) found.set(at + i, f);
         onChecked?.(batch.length);
       };
-      if (this.pool) tasks.push(this.pool.run({ batch }).then((a) => take(a.findings)));
-      else take(checkBatch(batch));
+      if (this.pool) tasks.push(this.pool.run({ batch, realRoot: this.realRoot }).then((a) => take(a.findings)));
+      else take(checkBatch(batch, undefined, this.realRoot));
     }
     // Every task settles before the answer; the first failure (a worker that died) is the answer.
     const failed = (await Promise.allSettled(tasks)).find((r) => r.status === 'rejected');

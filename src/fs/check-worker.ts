@@ -8,6 +8,8 @@ import { serve, workerUrl } from './workers.js';
 
 export interface CheckTask {
   batch: PathExpect[];
+  /** The image's real root: a path under a directory resolving outside it is not read. */
+  realRoot?: string;
 }
 
 export interface CheckAnswer {
@@ -21,4 +23,4 @@ export function checkWorkerUrl(): URL {
 
 const buf = Buffer.allocUnsafe(1 << 20);
 
-serve<CheckTask, CheckAnswer>((task) => ({ value: { findings: checkBatch(task.batch, buf) } }));
+serve<CheckTask, CheckAnswer>((task) => ({ value: { findings: checkBatch(task.batch, buf, task.realRoot) } }));

@@ -7,7 +7,8 @@
  * (check-worker.ts) and, for a handful of paths, on the calling thread.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, constants, lstatSync, openSync, readlinkSync, readSync, type Stats } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, readlinkSync, readSync, realpathSync, type Stats } from 'node:fs';
+import { dirname } from 'node:path';
 
 /** What kind of entry a path is on disk. */
 export type EntryKind = 'file' | 'dir' | 'link' | 'fifo' | 'socket' | 'device' | 'other';
@@ -45,6 +46,8 @@ export interface PathFinding {
   target?: string;
   /** The content could not be read (EACCES, EIO…): the message. */
   unreadable?: string;
+  /** A directory above it is a symlink that leads out of the image: nothing there was read. */
+  outside?: true;
 }
 
 const CHUNK = 1 << 20;
@@ -140,6 +143,29 @@ export function checkContent(e: PathExpect, f: PathFinding, hash: boolean, buf: 
   }
 }
 
+/**
+ * Whether a directory, resolved as the kernel would (links followed), lies
+ * outside the image's real root: a path under it would be read on the host.
+ * One realpath per directory (cached for the batch); a directory that cannot
+ * be resolved is not outside (the lstat under it answers "missing").
+ */
+function leavesRoot(realRoot: string): (dir: string) => boolean {
+  const seen = new Map<string, boolean>();
+  return (dir) => {
+    let out = seen.get(dir);
+    if (out === undefined) {
+      try {
+        const real = realpathSync(dir);
+        out = real !== realRoot && !real.startsWith(`${realRoot}/`);
+      } catch {
+        out = false;
+      }
+      seen.set(dir, out);
+    }
+    return out;
+  };
+}
+
 const isEmpty = (f: PathFinding | null): boolean => !f || Object.keys(f).length === 0;
 
 /**
@@ -148,10 +174,12 @@ const isEmpty = (f: PathFinding | null): boolean => !f || Object.keys(f).length 
  * their blocks on disk: fewer seeks on a cold cache). Answers one finding per
  * path that differs, keyed by its index in `batch`.
  */
-export function checkBatch(batch: readonly PathExpect[], buf: Buffer = Buffer.allocUnsafe(CHUNK)): [number, PathFinding][] {
+export function checkBatch(batch: readonly PathExpect[], buf: Buffer = Buffer.allocUnsafe(CHUNK), realRoot?: string): [number, PathFinding][] {
   const out: [number, PathFinding][] = [];
   const content: { i: number; f: PathFinding; hash: boolean; ino: number }[] = [];
+  const leaves = realRoot === undefined ? undefined : leavesRoot(realRoot);
   batch.forEach((e, i) => {
+    if (leaves?.(dirname(e.path))) return out.push([i, { outside: true }]);
     const st = lstatOrNull(e.path);
     const { finding, hash } = checkStat(e, st);
     if (finding && !finding.missing && !finding.kind && (hash || e.kind === 'link')) content.push({ i, f: finding, hash, ino: st!.ino });

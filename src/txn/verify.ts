@@ -10,6 +10,7 @@ import { ZpkgError } from '../core/errors.js';
 import { excludedPaths, type FacetSettings } from '../core/facets.js';
 import { imageFacets } from './facets.js';
 import { installedMediatedOut } from './mediate.js';
+import { realpathSync } from 'node:fs';
 import { PathChecker } from '../fs/check-paths.js';
 import type { PathExpect, PathFinding } from '../fs/path-check.js';
 import { isPathAction, parseMode, type FileAction, type Manifest, type PathAction } from '../core/manifest.js';
@@ -70,7 +71,8 @@ export async function verifyImage(image: Image, names: string[], options: Verify
     result.problems.push({ kind: 'interrupted', package: '', path: '', problem: `transaction ${txid} was interrupted before its post-hooks and service starts (or restarts) ran: \`zpkg recover\` (or any changing command) runs them` });
   }
   // The workers boot while the manifests are decoded (fs/check-paths.ts).
-  const checker = new PathChecker(rows.length ? countFiles(image.db) : 0);
+  // Nothing under a directory that leads out of the image is read: the host is not the image.
+  const checker = new PathChecker(rows.length ? countFiles(image.db) : 0, undefined, realpathSync(image.paths.root));
   try {
     const manifests = new CachedManifests(image, options.manifests);
     const facets = imageFacets(image);
@@ -219,6 +221,7 @@ function packageEntries(image: Image, pkg: string, manifest: Manifest, actions: 
 /** Words a finding, in the order verify has always reported them: kind, size or content, mode, owner, group. */
 function report(e: Entry, f: PathFinding, add: (problem: string, config?: boolean) => void): void {
   if (f.missing) return add('missing');
+  if (f.outside) return add('lies under a symlink that leads out of the image: not read');
   if (e.whenPresent) return add(e.whenPresent);
   const a = e.action;
   if (f.kind) return add(a.type === 'dir' ? 'is no longer a directory' : a.type === 'link' ? 'is no longer a symlink' : 'is no longer a regular file');
