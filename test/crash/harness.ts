@@ -19,6 +19,8 @@ export interface Scenario {
   after: string;
   /** Wall time of an uninterrupted run, for choosing random kill instants. */
   millis: number;
+  /** Steps of its apply (paths written and removed): a failure injected inside apply must fall within them. */
+  steps: number;
 }
 
 export interface RunResult {
@@ -77,9 +79,9 @@ export function prepareScenario(work: string, name: string, template: string, ar
   const probe = join(work, `probe-${name}`);
   cpSync(template, probe, { recursive: true, verbatimSymlinks: true });
   const t = performance.now();
-  ok(['--root', probe, ...args]);
+  const files = ok(['--root', probe, '--json', ...args]).json.files as { written: number; removed: number };
   const millis = performance.now() - t;
-  const s: Scenario = { name, template, args, before: imageState(template), after: imageState(probe), millis };
+  const s: Scenario = { name, template, args, before: imageState(template), after: imageState(probe), millis, steps: files.written + files.removed };
   rmSync(probe, { recursive: true, force: true });
   return s;
 }
@@ -154,13 +156,20 @@ export async function crashRun(work: string, s: Scenario, kill: Kill): Promise<R
 /**
  * Failures injected inside apply: early, midway and late (the deletions of an
  * update or removal come after its puts), alone or with the undoing failing
- * too at its first and a later step, which `recover` then finishes.
+ * too at its first and a later step, which `recover` then finishes. "Late" is
+ * step 300 or, in a shorter apply (an upgrade writes only what changed), 90 %
+ * of its steps: a failure point past the last step would never fire.
  */
-export const FAILURES: readonly Kill[] = ['apply:1', 'apply:50', 'apply:300', 'apply:1,rollback:1', 'apply:50,rollback:20', 'apply:300,rollback:150'].map((fail) => ({ fail }));
+export function failures(s: Scenario): Kill[] {
+  const late = Math.max(2, Math.min(300, Math.floor(s.steps * 0.9)));
+  const mid = Math.min(50, Math.floor(late / 2));
+  return [`apply:1`, `apply:${mid}`, `apply:${late}`, `apply:1,rollback:1`, `apply:${mid},rollback:${Math.max(1, Math.floor(mid / 2))}`, `apply:${late},rollback:${Math.floor(late / 2)}`].map((fail) => ({ fail }));
+}
 
 /** Kill points: every step boundary, several instants inside stage and apply, failures inside apply, then random delays. */
 export function killPlan(s: Scenario, runs: number, random: () => number): Kill[] {
-  const named: Kill[] = [...['journal', 'stage:1', 'stage:200', 'staged', 'apply:1', 'apply:50', 'apply:300', 'applied', 'synced', 'committed', 'cleaned'].map((at) => ({ at })), ...FAILURES];
+  const late = Math.max(2, Math.min(300, Math.floor(s.steps * 0.9)));
+  const named: Kill[] = [...['journal', 'stage:1', 'stage:200', 'staged', 'apply:1', 'apply:50', `apply:${late}`, 'applied', 'synced', 'committed', 'cleaned'].map((at) => ({ at })), ...failures(s)];
   const plan: Kill[] = [...named];
   while (plan.length < runs) plan.push({ afterMs: random() * s.millis * 1.1 });
   return plan.slice(0, Math.max(runs, named.length));
