@@ -151,12 +151,14 @@ export function checkContent(e: PathExpect, f: PathFinding, hash: boolean, buf: 
  */
 function leavesRoot(realRoot: string): (dir: string) => boolean {
   const seen = new Map<string, boolean>();
+  // The image may be `/` itself (zpkg --root / on a node): every path is then inside.
+  const prefix = realRoot.endsWith('/') ? realRoot : `${realRoot}/`;
   return (dir) => {
     let out = seen.get(dir);
     if (out === undefined) {
       try {
         const real = realpathSync(dir);
-        out = real !== realRoot && !real.startsWith(`${realRoot}/`);
+        out = real !== realRoot && !real.startsWith(prefix);
       } catch {
         out = false;
       }

@@ -13,13 +13,22 @@ import { dirname } from 'node:path';
 
 export const backupPathOf = (dbPath: string): string => `${dbPath}.backup`;
 
+/** The temporary copy a backup is written to (and SQLite's journal of it): what a kill during the backup leaves. */
+const tempsOf = (target: string): string[] => [`${target}.zpkg-tmp`, `${target}.zpkg-tmp-journal`];
+
+/** Removes what a backup interrupted by a kill left beside state.db (recovery calls it, under the image's lock). */
+export function clearBackupLeftovers(db: Database.Database): void {
+  if (db.memory || !db.name) return;
+  for (const t of tempsOf(backupPathOf(db.name))) rmSync(t, { force: true });
+}
+
 /** Rewrites the backup of the state database `db` (a file, not `:memory:`); false when it could not. */
 export function backupState(db: Database.Database): boolean {
   if (db.memory || !db.name) return false;
   const target = backupPathOf(db.name);
   const tmp = `${target}.zpkg-tmp`;
   try {
-    rmSync(tmp, { force: true });
+    for (const t of tempsOf(target)) rmSync(t, { force: true });
     db.prepare('VACUUM INTO ?').run(tmp);
     const fd = openSync(tmp, 'r');
     try {
@@ -36,7 +45,7 @@ export function backupState(db: Database.Database): boolean {
     }
     return true;
   } catch {
-    rmSync(tmp, { force: true });
+    for (const t of tempsOf(target)) rmSync(t, { force: true });
     return false;
   }
 }

@@ -13,6 +13,7 @@ import { historyIdOf } from '../image/state.js';
 import { syncFilesystem } from '../fs/syncfs.js';
 import { ZpkgError } from '../core/errors.js';
 import { failPoint } from './crash-point.js';
+import { clearBackupLeftovers } from '../image/state-backup.js';
 import { backupName, dropBackup, pendingJournals, removeJournal, sweepTemporaries, tempName, type Journal } from './journal.js';
 
 export interface Recovered {
@@ -136,6 +137,7 @@ function rollBack(root: string, j: Journal): string[] {
 export function recoverImage(image: Image): Recovered[] {
   const done: Recovered[] = [];
   sweepTemporaries(image.paths.work, image.paths.cache);
+  clearBackupLeftovers(image.db);
   for (const j of pendingJournals(image.paths.work)) {
     const committed = historyIdOf(image.db, j.txid) !== undefined;
     let left: string[] = [];

@@ -99,6 +99,15 @@ describe('state.db backup at each commit', () => {
     expect(after.prepare('SELECT name FROM packages').pluck().all()).toEqual(['alpha']);
     after.close();
   });
+
+  it('what a backup killed midway leaves (its temporary copy and journal) is removed by recovery', async () => {
+    const { root, backup } = await installed();
+    for (const t of [`${backup}.zpkg-tmp`, `${backup}.zpkg-tmp-journal`]) writeFileSync(t, 'half a database');
+    ok(['--root', root, 'recover']);
+    expect(existsSync(`${backup}.zpkg-tmp`)).toBe(false);
+    expect(existsSync(`${backup}.zpkg-tmp-journal`)).toBe(false);
+    expect(existsSync(backup)).toBe(true);
+  });
 });
 
 describe('a damaged state.db: changing commands refuse with E_STATE_CORRUPT, list and verify read the backup', () => {
