@@ -17,6 +17,15 @@
  * NODE_OPTIONS and NODE_PATH: nothing of the host's Node set-up reaches zpkg.
  * Exit status 127 and a message when the bundle is incomplete.
  *
+ * It also asks the bundled glibc to back malloc's large blocks with
+ * transparent huge pages (`GLIBC_TUNABLES=glibc.malloc.hugetlb=1`, added to
+ * what the caller set): on the virtual machines zpkg runs on, the first touch
+ * of a fresh 4 KiB page is a host fault costing tens of microseconds, and
+ * zpkg's large buffers (a 14 MB decompressed catalog, main.js read whole,
+ * staging buffers) paid one per page — 56 ms to fill 14 MB here, 10–17 ms with
+ * huge pages; `install -n build-essential` 0.12 s less. The kernel
+ * falls back to small pages when it has no huge page; peak RSS is unchanged.
+ *
  * `--liftoff-only`: the one WebAssembly module zpkg runs is undici's HTTP
  * parser (llhttp). Left to V8's default, optimizing it occupies a background
  * thread that node waits for before it exits — about 0.25 s of CPU and more
@@ -31,6 +40,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#define HUGE_PAGES "glibc.malloc.hugetlb=1"
 
 static int self_path(const char *argv0, char *out) {
   ssize_t n = readlink("/proc/self/exe", out, PATH_MAX - 1);
@@ -82,6 +93,16 @@ int main(int argc, char **argv) {
 
   setenv("ZPKG_BUNDLE", bundle, 1);
   setenv("UV_THREADPOOL_SIZE", getenv("UV_THREADPOOL_SIZE") ? getenv("UV_THREADPOOL_SIZE") : "8", 1);
+  const char *tunables = getenv("GLIBC_TUNABLES");
+  if (!tunables || !*tunables) {
+    setenv("GLIBC_TUNABLES", HUGE_PAGES, 1);
+  } else if (!strstr(tunables, "glibc.malloc.hugetlb=")) {
+    size_t len = strlen(tunables) + 1 + sizeof HUGE_PAGES;
+    char *both = malloc(len);
+    if (!both) return 127;
+    snprintf(both, len, "%s:%s", tunables, HUGE_PAGES);
+    setenv("GLIBC_TUNABLES", both, 1);
+  }
   unsetenv("NODE_OPTIONS");
   unsetenv("NODE_PATH");
 

@@ -16,32 +16,65 @@
  * read when first required; the self-update runs the new version for what
  * follows the commit.)
  *
+ * A command may have a cache of its own, `app/main.js.COMMAND.cache`, used
+ * instead of `app/main.js.cache` when present: V8 deserializes a whole cache
+ * at start-up, so one covering every command would slow each (measured: a
+ * cache covering `list`, `refresh` and `install -n` costs `list` 8 ms more
+ * than its own), while a function missing from a cache is compiled at every
+ * run. The build writes them for the commands whose start-up is measured
+ * (packaging/lib/warm-up.mjs). COMMAND is the first argument that is neither
+ * a global option nor its value; an own cache missing or damaged leaves the
+ * common one.
+ *
  * `ZPKG_CODE_CACHE=write` (used by the build) writes, when the command ends,
  * the cache of every file this process loaded that has none yet (or one V8
- * refused), covering every function that ran. `ZPKG_CODE_CACHE=check` says on
- * stderr, per file loaded, whether its cache was `accepted`, `rejected` (V8
- * checks the version, the flags and the source; the file is then compiled
- * from source, nothing else changes), `damaged` or `absent`
- * (test/code-cache.test.ts).
+ * refused), covering every function that ran; `ZPKG_CODE_CACHE=write-command`
+ * compiles main.js from source and writes the command's own cache.
+ * `ZPKG_CODE_CACHE=check` says on stderr, per file loaded, whether its cache
+ * (and which cache file) was `accepted`, `rejected` (V8 checks the version,
+ * the flags and the source; the file is then compiled from source, nothing
+ * else changes), `damaged` or `absent` (test/code-cache.test.ts).
  *
- * A cache file is the SHA-256 of the cache, then the cache: V8 in release
- * builds does not checksum a code cache, and deserializing damaged bytes
- * aborts the process (`Fatal error … unreachable code`), so a cache whose
- * digest does not match is never given to V8.
+ * A cache file is the CRC-32 of the cache (4 bytes, big-endian), then the
+ * cache: V8 in release builds does not checksum a code cache, and
+ * deserializing damaged bytes aborts the process (`Fatal error … unreachable
+ * code`), so a cache whose checksum does not match is never given to V8. The
+ * check is against damage (a torn write, a bad sector), not an attacker: one
+ * who can write the cache can write main.js beside it. CRC-32 rather than
+ * SHA-256 because node:zlib is cheaper to load than node:crypto, which
+ * `list` and `refresh` otherwise never load (packaging/lib/js.mjs defers it).
+ *
+ * main.js is read as latin1: the build guarantees it is ASCII
+ * (packaging/lib/js.mjs), and a one-byte string is what V8 keeps anyway,
+ * made without UTF-8 decoding (a UTF-8 read of a file with one non-ASCII
+ * byte builds a two-byte string: twice the memory, measurably slower).
  */
 'use strict';
 const { existsSync, readFileSync, writeFileSync, renameSync } = require('node:fs');
-const { dirname, join } = require('node:path');
+const { basename, dirname, join } = require('node:path');
 const { Script } = require('node:vm');
-const { createHash } = require('node:crypto');
+const { crc32 } = require('node:zlib');
 const Module = require('node:module');
 
 const WRITE = process.env.ZPKG_CODE_CACHE === 'write';
+const WRITE_COMMAND = process.env.ZPKG_CODE_CACHE === 'write-command';
 const CHECK = process.env.ZPKG_CODE_CACHE === 'check';
-/** Scripts compiled without a cache, to write theirs at exit (write mode only). */
+/** Scripts compiled without a cache, to write theirs at exit (write modes only). */
 const uncached = [];
 
-const DIGEST_BYTES = 32;
+/** zpkg's global options that take a value (src/cli/main.ts), skipped when looking for the command. */
+const VALUE_OPTIONS = new Set(['-r', '--root', '--state-dir', '--cache-dir', '--progress']);
+
+/** The command word of an argument list, when it has one that can name a file. */
+function commandOf(args) {
+  for (let i = 0; i < args.length; i++) {
+    if (VALUE_OPTIONS.has(args[i])) i++;
+    else if (!args[i].startsWith('-')) return /^[a-z][a-z0-9-]{0,31}$/.test(args[i]) ? args[i] : undefined;
+  }
+  return undefined;
+}
+
+const DIGEST_BYTES = 4;
 
 /** The cache in `cacheFile` when its digest matches; else why there is none. */
 function readCache(cacheFile) {
@@ -52,25 +85,39 @@ function readCache(cacheFile) {
     return { cachedData: undefined, state: 'absent' };
   }
   const cachedData = raw.subarray(DIGEST_BYTES);
-  if (raw.length <= DIGEST_BYTES || !createHash('sha256').update(cachedData).digest().equals(raw.subarray(0, DIGEST_BYTES))) return { cachedData: undefined, state: 'damaged' };
+  if (raw.length <= DIGEST_BYTES || crc32(cachedData) !== raw.readUInt32BE(0)) return { cachedData: undefined, state: 'damaged' };
   return { cachedData, state: 'present' };
 }
 
 /** The cache file's bytes for `data` (readCache's format). */
 function cacheFileBytes(data) {
-  return Buffer.concat([createHash('sha256').update(data).digest(), data]);
+  const head = Buffer.alloc(DIGEST_BYTES);
+  head.writeUInt32BE(crc32(data), 0);
+  return Buffer.concat([head, data]);
 }
 
-/** Compiles and runs one bundled CommonJS file with its code cache; returns its exports. */
-function load(file, parent) {
-  // The bundled files are ASCII (esbuild's default charset): utf8 decodes them on its fast path.
-  const source = readFileSync(file, 'utf8');
-  const cacheFile = `${file}.cache`;
-  const { cachedData, state } = readCache(cacheFile);
+/**
+ * Compiles and runs one bundled CommonJS file with its code cache (`command`:
+ * the command's own, when it has one); returns its exports.
+ */
+function load(file, parent, command) {
+  // ASCII by construction (packaging/lib/js.mjs): latin1 is its exact decoding, and the cheapest.
+  const source = readFileSync(file, 'latin1');
+  const own = command === undefined ? undefined : `${file}.${command}.cache`;
+  let cacheFile = `${file}.cache`;
+  let cache = { cachedData: undefined, state: 'absent' };
+  if (WRITE_COMMAND && own) cacheFile = own;
+  else {
+    // A command's own cache that is missing or damaged: the common one.
+    const mine = own === undefined ? undefined : readCache(own);
+    if (mine?.state === 'present') [cache, cacheFile] = [mine, own];
+    else cache = readCache(cacheFile);
+  }
+  const { cachedData, state } = cache;
   const script = new Script(Module.wrap(source), { filename: file, cachedData });
   const said = cachedData === undefined ? state : script.cachedDataRejected === true ? 'rejected' : 'accepted';
-  if (CHECK) process.stderr.write(`zpkg code cache: ${file}: ${said}\n`);
-  if (WRITE && said !== 'accepted') uncached.push({ script, cacheFile, replace: said !== 'absent' });
+  if (CHECK) process.stderr.write(`zpkg code cache: ${file}: ${said} (${basename(cacheFile)})\n`);
+  if ((WRITE || WRITE_COMMAND) && said !== 'accepted') uncached.push({ script, cacheFile, replace: said !== 'absent' || WRITE_COMMAND });
   const mod = new Module(file, parent);
   mod.filename = file;
   mod.paths = Module._nodeModulePaths(dirname(file));
@@ -97,8 +144,9 @@ if (require.main === module && versionOnly(process.argv.slice(2))) {
   process.stdout.write(`${VERSION}\n`);
 } else if (require.main === module) {
   if (!process.env.UV_THREADPOOL_SIZE) process.env.UV_THREADPOOL_SIZE = '8';
-  load(join(__dirname, 'main.js'), module)
-    .run(process.argv.slice(2))
+  const args = process.argv.slice(2);
+  load(join(__dirname, 'main.js'), module, commandOf(args))
+    .run(args)
     .then((code) => {
       process.exitCode = code;
       for (const { script, cacheFile, replace } of uncached) {

@@ -107,6 +107,30 @@ describe('the bundle compiles main.js with its V8 code cache, and falls back whe
     expect(run(['--root', image, '--json', 'remote', 'list'], { nodeFlags: ['--liftoff-only'] }).cache).toBe('accepted');
   });
 
+  it('a command with a cache of its own reads it; without it, or with it damaged, the common one', () => {
+    const said = (args: string[]): string | undefined => /zpkg code cache: \S+\/app\/main\.js: (\w+ \([^)]*\))/.exec(run(args).stderr)?.[1];
+    const own = join(B, 'app/main.js.refresh.cache');
+    const ownBytes = readFileSync(own);
+    // The command word comes after global options and their values (`--root IMAGE`, `--progress none`).
+    expect(said(['--root', image, '--progress', 'none', 'refresh'])).toBe('accepted (main.js.refresh.cache)');
+    expect(said(['--root', image, '--json', 'list'])).toBe('accepted (main.js.cache)');
+    expect(existsSync(join(B, 'app/main.js.install.cache'))).toBe(true);
+    const damaged = Buffer.from(ownBytes);
+    damaged[damaged.length >> 1]! ^= 0xff;
+    writeFileSync(own, damaged);
+    expect(said(['--root', image, 'refresh'])).toBe('accepted (main.js.cache)');
+    rmSync(own);
+    expect(said(['--root', image, 'refresh'])).toBe('accepted (main.js.cache)');
+    writeFileSync(own, ownBytes);
+  });
+
+  it('main.js is ASCII, as the loader reads it (latin1)', () => {
+    const js = readFileSync(join(B, 'app/main.js'));
+    expect(js.findIndex((b) => b > 0x7f)).toBe(-1);
+    // The site's HTML templates carried the only raw non-ASCII characters: escaped, they still make the same text.
+    expect(js.includes('\\u2014')).toBe(true);
+  });
+
   it('ZPKG_CODE_CACHE=write replaces a refused cache with one V8 accepts', () => {
     setCache(Buffer.from('not a code cache'));
     expect(run(['--root', image, 'remote', 'list'], { mode: 'write' }).status).toBe(0);
