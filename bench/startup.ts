@@ -2,8 +2,9 @@
  * Suite `startup` (issue 15): whole processes of the bundle (`npm run dist`,
  * built into .cache/bench-bundle/ and reused while its inputs are unchanged),
  * timed by hyperfine (Debian `hyperfine`: `hyperfine -N --warmup 3 CMD…`, so
- * anyone can repeat a row) against `node -e 0` run by the same node through
- * the same loader, in the same run:
+ * anyone can repeat a row; in three rounds whose medians are pooled, see
+ * hyperfine() below) against `node -e 0` run by the same node through the
+ * same loader, in the same run:
  *
  *   zpkg --version                                          goal ≤ node + 40 ms
  *   zpkg --root IMG list        (100 packages installed)    goal ≤ node + 80 ms
@@ -41,14 +42,36 @@ interface HyperfineResult {
   system: number;
 }
 
-async function hyperfine(ctx: BenchContext, commands: Record<string, string>, runs: number): Promise<Record<string, HyperfineResult>> {
-  const out = join(ctx.workDir, `hyperfine-${Object.keys(commands)[0]}.json`);
+/**
+ * hyperfine over `commands`, in `rounds` rounds of runs/rounds runs each: the
+ * commands' blocks of runs alternate, so that a slow spell of the machine (a
+ * neighbour on the host: this machine's timings drift by ±20 ms over tens of
+ * seconds) falls on all of them rather than on one. Medians are over all runs.
+ */
+async function hyperfine(ctx: BenchContext, commands: Record<string, string>, runs: number, rounds = 3): Promise<Record<string, HyperfineResult>> {
   const names = Object.keys(commands);
-  const args = ['-N', '--warmup', '3', '--runs', String(runs), '--export-json', out, ...names.flatMap((n) => ['--command-name', n, commands[n]!])];
-  ctx.log(`hyperfine ${names.join(', ')}`);
-  await mustRun('hyperfine', args);
-  const parsed = JSON.parse(readFileSync(out, 'utf8')) as { results: HyperfineResult[] };
-  return Object.fromEntries(parsed.results.map((r) => [r.command, r]));
+  const pooled = new Map<string, { times: number[]; user: number; system: number }>(names.map((n) => [n, { times: [], user: 0, system: 0 }]));
+  const per = Math.max(3, Math.ceil(runs / rounds));
+  for (let r = 0; r < rounds; r++) {
+    const out = join(ctx.workDir, `hyperfine-${names[0]}-${r}.json`);
+    const args = ['-N', '--warmup', '3', '--runs', String(per), '--export-json', out, ...names.flatMap((n) => ['--command-name', n, commands[n]!])];
+    ctx.log(`hyperfine ${names.join(', ')} (round ${r + 1} of ${rounds})`);
+    await mustRun('hyperfine', args);
+    const parsed = JSON.parse(readFileSync(out, 'utf8')) as { results: (HyperfineResult & { times: number[] })[] };
+    for (const x of parsed.results) {
+      const p = pooled.get(x.command)!;
+      p.times.push(...x.times);
+      p.user += x.user / rounds;
+      p.system += x.system / rounds;
+    }
+  }
+  return Object.fromEntries(
+    [...pooled].map(([command, p]) => {
+      const mean = p.times.reduce((a, b) => a + b, 0) / p.times.length;
+      const sd = Math.sqrt(p.times.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, p.times.length - 1));
+      return [command, { command, median: median(p.times), mean, stddev: sd, min: Math.min(...p.times), user: p.user, system: p.system }];
+    }),
+  );
 }
 
 const ms = (s: number): string => `${(s * 1000).toFixed(1)} ms`;
