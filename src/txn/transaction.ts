@@ -16,6 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import type { Digest } from '../core/digest.js';
+import type { Manifest } from '../core/manifest.js';
 import type { ZpkgError } from '../core/errors.js';
 import { compareVersions } from '../core/version.js';
 import { Lifecycle, type LifecycleOptions, type LifecycleResult } from '../hooks/lifecycle.js';
@@ -119,7 +120,10 @@ export function describe(prepared: Prepared, dryRun: boolean): TransactionResult
 
 function lifecycleOf(image: Image, prepared: Prepared, txid: string, options: TransactionOptions): Lifecycle {
   const { target, packages, changeset: cs } = prepared;
-  const manifestOf = (digest: Digest) => cachedManifestOrNone(image.paths.cache, digest);
+  // The landing packages' manifests are in memory, decoded and validated by prepare: decoding them again from the
+  // cache cost an install of a 20,000-file package 0.23 s after its commit (the post-commit sweep reads every installed one).
+  const decoded = new Map<Digest, Manifest>(packages.map((c) => [c.digest, c.manifest]));
+  const manifestOf = (digest: Digest): Manifest | undefined => decoded.get(digest) ?? cachedManifestOrNone(image.paths.cache, digest);
   return Lifecycle.forTransaction(
     {
       root: image.paths.root,
