@@ -33,10 +33,8 @@ const PYTHON = '/usr/bin/python3';
 
 interface HyperfineResult {
   command: string;
+  /** Over the runs of every round. */
   median: number;
-  mean: number;
-  stddev: number | null;
-  min: number;
   /** Mean CPU seconds in user and kernel mode: less disturbed than the wall time on a busy machine. */
   user: number;
   system: number;
@@ -57,7 +55,7 @@ async function hyperfine(ctx: BenchContext, commands: Record<string, string>, ru
     const args = ['-N', '--warmup', '3', '--runs', String(per), '--export-json', out, ...names.flatMap((n) => ['--command-name', n, commands[n]!])];
     ctx.log(`hyperfine ${names.join(', ')} (round ${r + 1} of ${rounds})`);
     await mustRun('hyperfine', args);
-    const parsed = JSON.parse(readFileSync(out, 'utf8')) as { results: (HyperfineResult & { times: number[] })[] };
+    const parsed = JSON.parse(readFileSync(out, 'utf8')) as { results: { command: string; times: number[]; user: number; system: number }[] };
     for (const x of parsed.results) {
       const p = pooled.get(x.command)!;
       p.times.push(...x.times);
@@ -65,13 +63,7 @@ async function hyperfine(ctx: BenchContext, commands: Record<string, string>, ru
       p.system += x.system / rounds;
     }
   }
-  return Object.fromEntries(
-    [...pooled].map(([command, p]) => {
-      const mean = p.times.reduce((a, b) => a + b, 0) / p.times.length;
-      const sd = Math.sqrt(p.times.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, p.times.length - 1));
-      return [command, { command, median: median(p.times), mean, stddev: sd, min: Math.min(...p.times), user: p.user, system: p.system }];
-    }),
-  );
+  return Object.fromEntries([...pooled].map(([command, p]) => [command, { command, median: median(p.times), user: p.user, system: p.system }]));
 }
 
 const ms = (s: number): string => `${(s * 1000).toFixed(1)} ms`;
