@@ -15,6 +15,9 @@ import { isPackageName, parseAtom, parseClause, validateProvide, type RelationKi
 import { parseVersion } from './version.js';
 import { MAX_TIMEOUT_SECONDS } from './timeout.js';
 import { own, ownField, v } from './shape.js';
+import { ACCOUNT_NAME, acceptedPathAction, MEDIATOR_NAME, MODE_TEXT, SERVICE_NAME } from './action-fast.js';
+
+export { MEDIATOR_NAME, SERVICE_NAME };
 
 export const MANIFEST_FORMAT = 1;
 
@@ -177,11 +180,7 @@ const ACTION_KEYS: Record<ActionType, { required: string[]; optional: string[] }
   user: { required: ['type', 'name'], optional: ['uid', 'group', 'home', 'shell', 'gecos'] },
   group: { required: ['type', 'name'], optional: ['gid'] },
 };
-const ACCOUNT_NAME = /^[a-z_][a-z0-9_-]*\$?$|^[0-9]+$/;
 const ARCH = /^[a-z0-9][a-z0-9_-]*$/;
-/** A mediator's or an implementation's name: `sh`, `python3`, `busybox`. */
-export const MEDIATOR_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
-export const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]*$/;
 
 /** Marks a message whose placeholders are filled from the issue's path. */
 const TEMPLATE = '\u0001';
@@ -256,7 +255,7 @@ const account = (what: string): Shape => is((x) => typeof x === 'string' && ACCO
 const PATH = no((x) => imagePathProblem(x as string), T('{where}: '));
 const FACETS = v.optional(is((x) => Array.isArray(x) && x.length > 0 && x.every((f) => typeof f === 'string' && FACET_NAME.test(f)), T('{where}: facets must be a non-empty list of facet names (`doc`, `locale.de`)')));
 const MODE = v.pipe(
-  is((x) => typeof x === 'string' && /^[0-7]{1,5}$/.test(x), T('{where}: mode must be an octal string such as "0644"')),
+  is((x) => typeof x === 'string' && MODE_TEXT.test(x), T('{where}: mode must be an octal string such as "0644"')),
   is((x) => parseInt(x as string, 8) <= 0o7777, (issue) => T(`{where}: mode ${String(issue.input)} is outside 0–07777`)),
 );
 const OWNED = { path: PATH, facets: FACETS, owner: account('owner'), group: account('group'), ...IDS };
@@ -320,6 +319,32 @@ const ACTION = v.pipe(
     T('action {i} is not an object'),
   ),
   v.lazy((a) => ACTION_SHAPES[(a as { type: ActionType }).type]),
+);
+
+/** Whether the schema alone accepts `a` as one action (action-fast.ts is held to it). */
+export function schemaAcceptsAction(a: unknown): boolean {
+  return v.safeParse(ACTION, a, { abortEarly: true }).success;
+}
+
+/**
+ * The list of actions, as `checked(v.array(ACTION))` would check it, but with
+ * the schema run only on the actions the fast path (action-fast.ts) cannot
+ * vouch for: accounts and anything unusual. When one of those fails, the
+ * whole list goes through the schema, whose first issue is then that same
+ * action's (every action before it passed), with the path and wording it
+ * always had.
+ */
+const ACTION_LIST = v.array(ACTION);
+const ACTIONS: Shape = v.pipe(
+  v.unknown(),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const list = dataset.value as unknown[];
+    const slow = list.some((a) => !acceptedPathAction(a) && !schemaAcceptsAction(a));
+    if (!slow) return;
+    const r = v.safeParse(ACTION_LIST, list, { abortEarly: true });
+    if (!r.success) addIssue({ message: r.issues[0]!.message, path: r.issues[0]!.path });
+  }),
 );
 
 /** The canonical spelling of a relation, or the parser's refusal. */
@@ -406,7 +431,7 @@ const MANIFEST_SHAPE = v.pipe(
     recommends: relations('recommends'),
     suggests: relations('suggests'),
     // checked: the layout check reads the parsed actions (valibot's copies are slower to read)
-    actions: v.pipe(is(Array.isArray, '`actions` must be a list'), checked(v.array(ACTION)), no((x) => pathLayoutProblem(x as Action[]))),
+    actions: v.pipe(is(Array.isArray, '`actions` must be a list'), ACTIONS, no((x) => pathLayoutProblem(x as Action[]))),
     hooks: v.optional(
       v.pipe(
         own(v.unknown(), '`hooks` must be an object of phase → {digest, size}'),
@@ -481,13 +506,17 @@ function pathLayoutProblem(actions: Action[]): string | undefined {
     if (byPath.has(a.path)) return `action ${i} (${a.type} \`${a.path}\`): the path is delivered twice`;
     byPath.set(a.path, a);
   }
+  // Directories with no non-directory at or above them: their other children skip the walk up.
+  const clean = new Set<string>();
   for (const a of byPath.values()) {
     let i = a.path.lastIndexOf('/');
-    while (i > 0) {
+    const above = i > 0 ? a.path.slice(0, i) : '';
+    while (i > 0 && !clean.has(above)) {
       const parent = a.path.slice(0, i);
       const p = byPath.get(parent);
       if (p && p.type !== 'dir') return `${a.type} \`${a.path}\` lies under \`${parent}\`, which is a ${p.type}, not a dir`;
       i = parent.lastIndexOf('/');
+      if (i <= 0) clean.add(above);
     }
     if (a.type === 'hardlink') {
       const t = byPath.get(a.target);

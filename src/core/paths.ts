@@ -13,10 +13,15 @@ export function imagePathProblem(path: string): string | undefined {
   if (path.includes('\0')) return 'the path contains a NUL byte';
   if (path.startsWith('/')) return 'the path is absolute; paths are relative to the image root';
   if (path.endsWith('/')) return 'the path ends with `/`';
-  for (const part of path.split('/')) {
-    if (part === '') return 'the path has an empty component (`//`)';
-    if (part === '..') return 'the path contains `..`';
-    if (part === '.') return 'the path contains `.`';
+  // Component by component, in order, without splitting (every manifest path passes here).
+  for (let start = 0; ; ) {
+    const slash = path.indexOf('/', start);
+    const end = slash < 0 ? path.length : slash;
+    const n = end - start;
+    if (n === 0) return 'the path has an empty component (`//`)';
+    if (n <= 2 && path.charCodeAt(start) === 46 && (n === 1 || path.charCodeAt(start + 1) === 46)) return n === 2 ? 'the path contains `..`' : 'the path contains `.`';
+    if (slash < 0) break;
+    start = slash + 1;
   }
   if (path === STATE_DIR || path.startsWith(`${STATE_DIR}/`)) return `the path lies in zpkg's state directory \`${STATE_DIR}\``;
   return undefined;

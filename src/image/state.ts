@@ -163,6 +163,12 @@ export function filesOf(db: Database.Database, name: string): FileRow[] {
   return (stmt(db, 'SELECT * FROM files WHERE package = ? ORDER BY path').all(name) as RawFile[]).map(toFile);
 }
 
+/** The owner ids recorded for each file row of a package, by path: what `verify` reads (a third of the time of whole rows). */
+export function fileIdsOf(db: Database.Database, name: string): Map<string, { uid: number | null; gid: number | null }> {
+  const rows = stmt(db, 'SELECT path, uid, gid FROM files WHERE package = ?').all(name) as { path: string; uid: number | null; gid: number | null }[];
+  return new Map(rows.map((r) => [r.path, r]));
+}
+
 export function dirsOf(db: Database.Database, name: string): DirRow[] {
   return stmt(db, 'SELECT * FROM dirs WHERE package = ? ORDER BY path').all(name) as DirRow[];
 }

@@ -15,7 +15,7 @@ import { PathChecker } from '../fs/check-paths.js';
 import type { PathExpect, PathFinding } from '../fs/path-check.js';
 import { isPathAction, parseMode, type FileAction, type Manifest, type PathAction } from '../core/manifest.js';
 import type { Image } from '../image/image.js';
-import { countFiles, filesOf, getPackage, listPackages, type PackageRow } from '../image/state.js';
+import { countFiles, fileIdsOf, getPackage, listPackages, type PackageRow } from '../image/state.js';
 import { pendingJournals } from './journal.js';
 import { pendingLifecycles } from './resume.js';
 import { readCachedManifest } from '../image/cache.js';
@@ -177,11 +177,19 @@ async function verifyPackages(image: Image, rows: PackageRow[], result: VerifyRe
     for (const p of c.mediatedOut.get(pkg.name) ?? []) absent.add(p);
     const actions = manifest.actions.filter(isPathAction).filter((a) => !absent.has(a.path));
     result.paths += actions.length;
-    // By path: a batch is then mostly one directory's entries.
-    const entries = packageEntries(image, pkg.name, manifest, actions).sort((x, y) => (x.expect.path < y.expect.path ? -1 : x.expect.path > y.expect.path ? 1 : 0));
-    const found = c.checker.check(entries.map((e) => e.expect), onChecked);
-    found.catch(() => undefined); // awaited below, in order
-    checks.push({ entries, found });
+    // By path: a batch is then mostly one directory's entries (a canonical manifest is in path order already).
+    if (!inPathOrder(actions)) actions.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+    const ids = fileIdsOf(image.db, pkg.name);
+    let paths: Map<string, PathAction> | undefined;
+    const pathsOf = (): Map<string, PathAction> => (paths ??= new Map(manifest.actions.filter(isPathAction).map((x) => [x.path, x])));
+    // In parts, yielding after each: the workers start on the first part while the next is built.
+    for (let at = 0; at < actions.length; at += PART) {
+      const entries = packageEntries(image, pkg.name, pathsOf, actions.slice(at, at + PART), ids);
+      const found = c.checker.check(entries.map((e) => e.expect), onChecked);
+      found.catch(() => undefined); // awaited below, in order
+      checks.push({ entries, found });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
   for (const { entries, found } of checks) {
     const f = await found;
@@ -192,10 +200,14 @@ async function verifyPackages(image: Image, rows: PackageRow[], result: VerifyRe
   }
 }
 
-function packageEntries(image: Image, pkg: string, manifest: Manifest, actions: PathAction[]): Entry[] {
+/** Paths per part handed to the checker at once: a few batches for each worker. */
+const PART = 2048;
+
+const inPathOrder = (actions: readonly PathAction[]): boolean => actions.every((a, i) => i === 0 || actions[i - 1]!.path < a.path);
+
+/** `pathsOf`: the manifest's path actions by path (a hardlink's target is looked up there). */
+function packageEntries(image: Image, pkg: string, pathsOf: () => ReadonlyMap<string, PathAction>, actions: PathAction[], fileRows: ReadonlyMap<string, { uid: number | null; gid: number | null }>): Entry[] {
   const root = image.paths.root;
-  const fileRows = new Map(filesOf(image.db, pkg).map((f) => [f.path, f]));
-  let byPath: Map<string, PathAction> | undefined;
   const ids = (r: { uid: number | null; gid: number | null } | undefined): Pick<PathExpect, 'uid' | 'gid'> => ({
     ...(r?.uid != null ? { uid: r.uid } : {}),
     ...(r?.gid != null ? { gid: r.gid } : {}),
@@ -209,10 +221,7 @@ function packageEntries(image: Image, pkg: string, manifest: Manifest, actions: 
     if (!row) return { pkg, action: a, expect: { path, kind: 'any' } };
     if (a.type === 'link') return { pkg, action: a, expect: { path, kind: 'link', target: a.target, ...ids(row) } };
     let f: PathAction | undefined = a;
-    if (a.type === 'hardlink') {
-      byPath ??= new Map(manifest.actions.filter(isPathAction).map((x) => [x.path, x]));
-      f = byPath.get(a.target);
-    }
+    if (a.type === 'hardlink') f = pathsOf().get(a.target);
     if (f?.type !== 'file') return { pkg, action: a, expect: { path, kind: 'any' }, whenPresent: 'hardlink target is not a file of the package' };
     return { pkg, action: a, file: f, expect: { path, kind: 'file', size: f.size, digest: f.digest, mode: parseMode(f.mode), ...ids(row) } };
   });
