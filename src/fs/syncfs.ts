@@ -22,3 +22,16 @@ export function syncFilesystem(path: string): void {
     throw new ZpkgError('E_IO', `syncfs of ${path} failed (${program} -f): ${r.error?.message ?? r.stderr.toString().trim()}`);
   }
 }
+
+/**
+ * Starts a syncfs of the filesystem holding `path` in the background and
+ * returns at once: the disk writes what was staged while the renames run, so
+ * the syncfs that counts (syncFilesystem, after them) has little left to
+ * wait for. It promises nothing; a failure is the later call's to report.
+ */
+export function startFilesystemSync(path: string): void {
+  childProcess ??= createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
+  const child = childProcess.spawn(helperProgram('sync'), ['-f', path], { stdio: 'ignore' });
+  child.on('error', () => undefined);
+  child.unref();
+}

@@ -40,24 +40,33 @@ export function workersStarted(): number {
   return started;
 }
 
+/**
+ * Tasks posted to one worker ahead of its answer: it starts the next the moment
+ * it answers, instead of waiting until this thread — often busy with work of
+ * its own (staging, writing frames) — gets round to handing one out. Measured
+ * on an install of 20,000 files: the stage worker sat idle 20–40 % of the time
+ * with one task at a time.
+ */
+export const DEPTH = 2;
+
 export class WorkerPool<In, Out> {
   private readonly workers: Worker[] = [];
-  private readonly idle: Worker[] = [];
+  /** Task ids posted to each worker and not yet answered, oldest first. */
+  private readonly posted = new Map<Worker, number[]>();
   private readonly queue: { id: number; task: In; transfer: ArrayBuffer[] }[] = [];
   private readonly pending = new Map<number, Pending<Out>>();
-  private readonly busy = new Map<Worker, number>();
   private next = 0;
   private failed: unknown;
 
   /** `limits` bounds each worker's heap (Node's resourceLimits); a worker that exceeds them fails its task. */
-  constructor(url: URL, readonly size: number, limits?: ResourceLimits) {
+  constructor(url: URL, readonly size: number, limits?: ResourceLimits, private readonly depth = DEPTH) {
     for (let i = 0; i < size; i++) {
       const w = new Worker(url, limits ? { resourceLimits: limits } : {});
       started++;
       w.on('message', (r: Reply<Out>) => this.answer(w, r));
-      w.on('error', (err) => this.crash(w, err));
+      w.on('error', (err) => this.crash(err));
       this.workers.push(w);
-      this.idle.push(w);
+      this.posted.set(w, []);
     }
   }
 
@@ -71,18 +80,22 @@ export class WorkerPool<In, Out> {
     return p;
   }
 
+  /** Posts queued tasks to the least loaded workers, up to `depth` each. */
   private pump(): void {
-    while (this.idle.length && this.queue.length) {
-      const w = this.idle.pop()!;
+    while (this.queue.length) {
+      let w: Worker | undefined;
+      for (const x of this.workers) if (this.posted.get(x)!.length < this.depth && (!w || this.posted.get(x)!.length < this.posted.get(w)!.length)) w = x;
+      if (!w) return;
       const job = this.queue.shift()!;
-      this.busy.set(w, job.id);
+      this.posted.get(w)!.push(job.id);
       w.postMessage({ id: job.id, task: job.task }, job.transfer);
     }
   }
 
   private answer(w: Worker, r: Reply<Out>): void {
-    this.busy.delete(w);
-    this.idle.push(w);
+    const ids = this.posted.get(w)!;
+    const at = ids.indexOf(r.id);
+    if (at >= 0) ids.splice(at, 1);
     const p = this.pending.get(r.id);
     this.pending.delete(r.id);
     if (r.ok) p?.resolve(r.value);
@@ -90,10 +103,8 @@ export class WorkerPool<In, Out> {
     this.pump();
   }
 
-  private crash(w: Worker, err: unknown): void {
+  private crash(err: unknown): void {
     this.failed = err;
-    const id = this.busy.get(w);
-    if (id !== undefined) this.pending.get(id)?.reject(err);
     for (const [, p] of this.pending) p.reject(err);
     this.pending.clear();
     this.queue.length = 0;

@@ -15,7 +15,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
-import { WorkerPool, workerUrl } from '../fs/workers.js';
+import { DEPTH, WorkerPool, workerUrl } from '../fs/workers.js';
 import { blobMissing, noSpace } from './failures.js';
 import { tempName } from './journal.js';
 import { crashPoint } from './crash-point.js';
@@ -159,7 +159,8 @@ async function runJobs(all: Jobs, paths: number, chown: boolean, onJob: (job: nu
     }
   };
   try {
-    await Promise.all([onMain(), ...Array.from({ length: workers }, onWorker)]);
+    // DEPTH loops per worker: each worker has its next run posted before it answers the last (fs/workers.ts).
+    await Promise.all([onMain(), ...Array.from({ length: workers * DEPTH }, onWorker)]);
   } finally {
     await pool?.close();
   }

@@ -25,7 +25,7 @@ import type { Image } from '../image/image.js';
 import { listHistory, listPackages, setRequested, type TransactionChanges } from '../image/state.js';
 import { writeFacetOverrides } from '../image/facet-state.js';
 import { writeMediatorChoices } from '../image/mediator-state.js';
-import { syncFilesystem } from '../fs/syncfs.js';
+import { startFilesystemSync, syncFilesystem } from '../fs/syncfs.js';
 import type { Report } from '../report/report.js';
 import { createAccounts } from './account-actions.js';
 import { apply, finish, journalOf } from './apply.js';
@@ -212,6 +212,7 @@ export async function runTransaction(image: Image, prepared: Prepared, options: 
   seconds.stage = t();
   result.files.bytes = staged.bytes;
   crashPoint('staged');
+  if (!options.unsafeIo) startFilesystemSync(root);
 
   try {
     await lifecycle.stopServices();
