@@ -151,7 +151,7 @@ export async function runBuilds(dirs: readonly string[], o: BuildRunOptions): Pr
         o.report.info(`[${i + 1}/${dirs.length}] building ${recipe.name} ${recipe.version} (${recipe.tree.from === 'root' ? 'packing its root' : recipe.tree.from === 'deb' ? 'unpacking its .deb' : 'running its build script'})`);
         const progress = o.report.progress(`[${i + 1}/${dirs.length}] ${recipe.name}`, 0);
         if (recipe.tree.from !== 'root') ensureStateDir(recipe.dir);
-        const build = await buildRecipe(recipe, { sourceCache: o.sourceCache, log: buildLog(recipe.dir), onFile: (n) => progress.tick(1, n), signal: o.signal });
+        const build = await buildRecipe(recipe, { sourceCache: o.sourceCache, log: buildLog(recipe.dir), onFile: (n) => progress.tick(1, n), signal: o.signal, walked: recipe.dir });
         const b = build.result;
         const there = inRepo.get(key);
         if (inRepo.has(key) && there !== b.digest && !o.replace) {

@@ -93,6 +93,12 @@ export interface BuildOptions {
   /** Called as the build enters a step (`sources`, `script`, `pack`). */
   onStep?: (step: string) => void;
   signal?: AbortSignal;
+  /**
+   * A directory the caller has just walked with hashTree (build-all: the
+   * recipe's, for its input digest): a `root:` tree inside it is not walked
+   * again. Packing still checks each file against its digest as it reads it.
+   */
+  walked?: string;
 }
 
 /** A built package whose blobs may live in a temporary tree: call `cleanup` once it is published. */
@@ -105,7 +111,7 @@ export async function buildRecipe(recipe: Recipe, options: BuildOptions): Promis
   const { tree } = recipe;
   if (tree.from === 'root') {
     options.onStep?.('pack');
-    await hashTree(tree.dir);
+    if (!(options.walked && (tree.dir === options.walked || tree.dir.startsWith(`${options.walked}/`)))) await hashTree(tree.dir);
     return { result: packageTree(recipe, tree.dir, options.onFile), cleanup: () => undefined };
   }
   const top = mkdtempSync(join(tmpdir(), `zpkg-build-${recipe.name}-`));

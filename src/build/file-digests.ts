@@ -53,47 +53,65 @@ export function factsOf(abs: string, st: Stats): FileFacts {
 
 /** Below this many files, threads cost more than they save. */
 const POOL_MIN = 64;
+/** Files per hash task. */
+const BATCH = 128;
 
-/** Reads every regular file under `dir` (symlinks not followed) on every core, so later asks cost nothing. */
+/**
+ * Reads every regular file under `dir` (symlinks not followed) on every core,
+ * so later asks cost nothing. Files go to the workers in batches as the walk
+ * finds them, and the walk yields after each directory, so the workers hash
+ * while it goes on.
+ */
 export async function hashTree(dir: string): Promise<void> {
-  const todo: { abs: string; key: string }[] = [];
   for (const k of walked.keys()) if (k.startsWith(`${dir}/`)) walked.delete(k);
-  const walk = (d: string): void => {
+  let todo: { abs: string; key: string }[] = [];
+  let pool: WorkerPool<HashTask, HashAnswer> | undefined;
+  const tasks: Promise<void>[] = [];
+  const send = (batch: { abs: string; key: string }[]): void => {
+    pool ??= new WorkerPool<HashTask, HashAnswer>(hashWorkerUrl(), availableParallelism());
+    const task = pool.run({ paths: batch.map((b) => b.abs) }).then((r) => {
+      batch.forEach((b, i) => {
+        const d = r.digests[i]!;
+        // A file that cannot be read here is read again when asked for, and fails there with its own error.
+        if (d.startsWith('!')) return;
+        memo.set(b.key, { digest: d as Digest, size: r.sizes[i]!, head: Buffer.from(r.heads, i * HEAD, Math.min(HEAD, r.sizes[i]!)) });
+      });
+    });
+    task.catch(() => undefined); // awaited below
+    tasks.push(task);
+  };
+  const walk = async (d: string): Promise<void> => {
     let names: string[];
     try {
       names = readdirSync(d);
     } catch {
       return;
     }
+    const subdirs: string[] = [];
     for (const name of names) {
       const abs = join(d, name);
       const st = lstatSync(abs);
       walked.set(abs, st);
-      if (st.isDirectory()) walk(abs);
+      if (st.isDirectory()) subdirs.push(abs);
       else if (st.isFile()) {
         const key = keyOf(abs, st);
         if (!memo.has(key)) todo.push({ abs, key });
+        if (todo.length >= BATCH && (pool || todo.length >= POOL_MIN)) {
+          send(todo);
+          todo = [];
+        }
       }
     }
+    // Let answers in and queued batches out to the workers.
+    if (pool) await new Promise((resolve) => setImmediate(resolve));
+    for (const sub of subdirs) await walk(sub);
   };
-  walk(dir);
-  if (todo.length < POOL_MIN) return;
-  const batches: (typeof todo)[] = [];
-  for (let i = 0; i < todo.length; i += 128) batches.push(todo.slice(i, i + 128));
-  const pool = new WorkerPool<HashTask, HashAnswer>(hashWorkerUrl(), Math.min(availableParallelism(), batches.length));
   try {
-    await Promise.all(
-      batches.map(async (batch) => {
-        const r = await pool.run({ paths: batch.map((b) => b.abs) });
-        batch.forEach((b, i) => {
-          const d = r.digests[i]!;
-          // A file that cannot be read here is read again when asked for, and fails there with its own error.
-          if (d.startsWith('!')) return;
-          memo.set(b.key, { digest: d as Digest, size: r.sizes[i]!, head: Buffer.from(r.heads, i * HEAD, Math.min(HEAD, r.sizes[i]!)) });
-        });
-      }),
-    );
+    await walk(dir);
+    if (todo.length && (pool || todo.length >= POOL_MIN)) send(todo);
+    const failed = (await Promise.allSettled(tasks)).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   } finally {
-    await pool.close();
+    await pool?.close();
   }
 }
