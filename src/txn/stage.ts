@@ -9,8 +9,8 @@
  * is staged, the packs fetch left under the cache's tmp/ — every blob read
  * from them now checked — are renamed into the cache.
  */
-import { lstatSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { chmod, chown, lchown, link, mkdir, rm, rmdir, symlink } from 'node:fs/promises';
+import { chmodSync, chownSync, lstatSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { lchown, link, rm, rmdir, symlink } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Digest } from '../core/digest.js';
@@ -131,15 +131,15 @@ function batches(jobs: readonly StageJob[]): number[][] {
  * beside it. Runs are handed out one at a time to whoever is free, so a
  * slow stager (the main thread drawing progress) takes fewer.
  */
-async function runJobs(all: Jobs, paths: number, chown: boolean, onJob: (job: number) => void): Promise<{ job: number; failure: StageFailure } | undefined> {
+async function runJobs(all: Jobs, paths: number, chown: boolean, onJob: (job: number) => void, pool: WorkerPool<StageBatch, StageAnswer> | undefined): Promise<{ job: number; failure: StageFailure } | undefined> {
   if (paths < INLINE_LIMIT) {
     const r = stageBatch({ jobs: all.jobs, chown });
     for (let i = 0; i < r.done; i++) onJob(i);
     return r.failure ? { job: r.failure.job, failure: r.failure } : undefined;
   }
   const runs = batches(all.jobs);
-  const workers = Math.max(0, Math.min(availableParallelism() - 1, runs.length - 1));
-  const pool = workers ? new WorkerPool<StageBatch, StageAnswer>(workerUrl(import.meta.url, 'stage-worker'), workers, STAGE_WORKER_LIMITS) : undefined;
+  // The pool was started before the jobs were planned (stagers): with one run, the main thread takes it alone.
+  const workers = runs.length > 1 && pool ? pool.size : 0;
   let failed: { job: number; failure: StageFailure } | undefined;
   let next = 0;
   const take = (): number[] | undefined => (failed || next >= runs.length ? undefined : runs[next++]);
@@ -158,13 +158,20 @@ async function runJobs(all: Jobs, paths: number, chown: boolean, onJob: (job: nu
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   };
-  try {
-    // DEPTH loops per worker: each worker has its next run posted before it answers the last (fs/workers.ts).
-    await Promise.all([onMain(), ...Array.from({ length: workers * DEPTH }, onWorker)]);
-  } finally {
-    await pool?.close();
-  }
+  // DEPTH loops per worker: each worker has its next run posted before it answers the last (fs/workers.ts).
+  await Promise.all([onMain(), ...Array.from({ length: workers * DEPTH }, onWorker)]);
   return failed;
+}
+
+/**
+ * The stage workers, started as staging begins — before the directories are
+ * made and the jobs planned — so they boot (~0.1 s each) meanwhile: on n
+ * cores n−1 of them, the main thread being the last stager; none for a
+ * change of a few files. The caller closes the pool.
+ */
+function stagers(files: number): WorkerPool<StageBatch, StageAnswer> | undefined {
+  const workers = Math.max(0, availableParallelism() - 1);
+  return files >= INLINE_LIMIT && workers ? new WorkerPool<StageBatch, StageAnswer>(workerUrl(import.meta.url, 'stage-worker'), workers, STAGE_WORKER_LIMITS) : undefined;
 }
 
 function failureError(all: Jobs, at: { job: number; failure: StageFailure }, root: string): Error {
@@ -203,20 +210,22 @@ export function promoteContent(plan: ContentPlan): void {
 
 export async function stage(root: string, cs: Changeset, options: StageOptions): Promise<Staged> {
   const staged: Staged = { temps: new Map(), createdDirs: [], bytes: 0 };
+  const files = cs.put.filter((p) => p.action.type === 'file');
+  const pool = stagers(files.length);
   try {
+    // Synchronous: a few syscalls per directory, where a promise each cost a thread-pool round trip.
     for (const d of [...cs.dirs].filter((d) => d.create).sort((x, y) => x.path.split('/').length - y.path.split('/').length)) {
       const abs = join(root, d.path);
       try {
-        await mkdir(abs, { mode: d.mode });
+        mkdirSync(abs, { mode: d.mode });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
         throw err;
       }
       staged.createdDirs.push(abs);
-      if (options.chown) await chown(abs, d.uid, d.gid);
-      await chmod(abs, d.mode);
+      if (options.chown) chownSync(abs, d.uid, d.gid);
+      chmodSync(abs, d.mode);
     }
-    const files = cs.put.filter((p) => p.action.type === 'file');
     const plan = planOf(cs);
     const all = jobsOf(root, files, plan, options, staged);
     const failed = await runJobs(all, files.length, options.chown, (i) => {
@@ -227,7 +236,8 @@ export async function stage(root: string, cs: Changeset, options: StageOptions):
         }
       }
       staged.bytes += all.sizes[i]!;
-    });
+    }, pool);
+    await pool?.close();
     if (failed) throw failureError(all, failed, root);
     for (const op of cs.put) {
       if (op.action.type === 'file') continue;
@@ -244,6 +254,7 @@ export async function stage(root: string, cs: Changeset, options: StageOptions):
     }
     promoteContent(plan);
   } catch (err) {
+    await pool?.close();
     await unstage(staged);
     if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw noSpace(`while writing \`${(err as NodeJS.ErrnoException).path ?? root}\``);
     throw err;
