@@ -151,3 +151,31 @@ describe('PathChecker: the workers and the calling thread find the same differen
     }
   }, LONG);
 });
+
+describe("verify when the state's file rows and the manifest disagree", () => {
+  it('checks against the manifest: an early check made from a damaged row is not taken', async () => {
+    const { default: Database } = await import('better-sqlite3');
+    const work = tempDir('zpkg-verify-rows-');
+    const repo = join(work, 'repo');
+    ok(['repo', 'create', repo]);
+    const files: Record<string, TreeEntry> = {};
+    for (let i = 0; i < FILES; i++) files[`opt/rows/f${String(i).padStart(3, '0')}`] = { content: content(i), mode: 0o644 };
+    ok(['build', writePackage(join(work, 'src'), { name: 'rows', version: '1' }, files), '--repo', repo]);
+    const img = join(work, 'img');
+    ok(['--root', img, 'remote', 'add', 'main', repo, ...TRUST]);
+    ok(['--root', img, 'install', 'rows']);
+    const sha = (s: string): string => `sha256:${execFileSync('sha256sum', { input: s }).toString().split(' ')[0]}`;
+    // f020: other bytes on disk, and a row that records exactly them (so a check made from the row finds nothing).
+    writeFileSync(join(img, 'opt/rows/f020'), content(920));
+    // f021 and f022: intact on disk, rows that record another size and another mode.
+    const db = new Database(join(img, 'var/lib/zpkg/state.db'));
+    db.prepare('UPDATE files SET digest = ? WHERE path = ?').run(sha(content(920)), 'opt/rows/f020');
+    db.prepare('UPDATE files SET size = 1 WHERE path = ?').run('opt/rows/f021');
+    db.prepare('UPDATE files SET mode = ? WHERE path = ?').run(0o600, 'opt/rows/f022');
+    db.close();
+    const r = zpkg(['--root', img, '--json', 'verify']);
+    expect(r.status).toBe(1);
+    expect(shown(r.json.problems)).toEqual([['opt/rows/f020', 'content differs (digest D, expected D)']]);
+    expect(r.json.problems[0].problem).toContain(`expected ${sha(content(20))}`);
+  }, LONG);
+});

@@ -11,7 +11,7 @@
 import { availableParallelism } from 'node:os';
 import { checkWorkerUrl, type CheckAnswer, type CheckTask } from './check-worker.js';
 import { checkBatch, type PathExpect, type PathFinding } from './path-check.js';
-import { WorkerPool } from './workers.js';
+import { DEPTH, WorkerPool } from './workers.js';
 
 /** Paths per worker task: large enough that messages cost little, small enough that both workers stay busy to the end. */
 export const BATCH = 256;
@@ -27,12 +27,17 @@ export class PathChecker {
     if (expectedFiles >= minFiles) this.pool = new WorkerPool(checkWorkerUrl(), Math.max(1, availableParallelism()));
   }
 
-  /** The finding of each path that differs, by its index in `paths`; `onChecked(n)` as each batch is done (progress). */
-  async check(paths: readonly PathExpect[], onChecked?: (n: number) => void): Promise<Map<number, PathFinding>> {
+  /**
+   * The finding of each path that differs, by its index in `paths`;
+   * `onChecked(n)` as each batch is done (progress). `batch`: paths per
+   * worker task — larger keeps the workers busy longer while the caller's
+   * thread does not hand out the next (it is decoding a manifest).
+   */
+  async check(paths: readonly PathExpect[], onChecked?: (n: number) => void, batchSize = BATCH): Promise<Map<number, PathFinding>> {
     const found = new Map<number, PathFinding>();
     const tasks: Promise<void>[] = [];
-    for (let at = 0; at < paths.length; at += BATCH) {
-      const batch = paths.slice(at, at + BATCH);
+    for (let at = 0; at < paths.length; at += batchSize) {
+      const batch = paths.slice(at, at + batchSize);
       const take = (findings: [number, PathFinding][]): void => {
         for (const [i, f] of findings) found.set(at + i, f);
         onChecked?.(batch.length);
@@ -44,6 +49,11 @@ export class PathChecker {
     const failed = (await Promise.allSettled(tasks)).find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
     return found;
+  }
+
+  /** Tasks the workers take at once (each has DEPTH posted ahead); 1 without workers. */
+  get slots(): number {
+    return this.pool ? this.pool.size * DEPTH : 1;
   }
 
   /** Whether checks run on worker threads. */

@@ -163,10 +163,21 @@ export function filesOf(db: Database.Database, name: string): FileRow[] {
   return (stmt(db, 'SELECT * FROM files WHERE package = ? ORDER BY path').all(name) as RawFile[]).map(toFile);
 }
 
-/** The owner ids recorded for each file row of a package, by path: what `verify` reads (a third of the time of whole rows). */
-export function fileIdsOf(db: Database.Database, name: string): Map<string, { uid: number | null; gid: number | null }> {
-  const rows = stmt(db, 'SELECT path, uid, gid FROM files WHERE package = ?').all(name) as { path: string; uid: number | null; gid: number | null }[];
-  return new Map(rows.map((r) => [r.path, r]));
+/** A path of a package as the state records it: what `verify` reads (not the whole row). */
+export interface FileRecord {
+  path: string;
+  type: FileRow['type'];
+  /** A file's (and a hardlink's) content, size and mode; null for a link. */
+  digest: string | null;
+  size: number | null;
+  mode: number | null;
+  uid: number | null;
+  gid: number | null;
+}
+
+/** The file, link and hardlink rows of a package, in no order. */
+export function fileRecordsOf(db: Database.Database, name: string): FileRecord[] {
+  return stmt(db, 'SELECT path, type, digest, size, mode, uid, gid FROM files WHERE package = ?').all(name) as FileRecord[];
 }
 
 export function dirsOf(db: Database.Database, name: string): DirRow[] {
