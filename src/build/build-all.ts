@@ -7,7 +7,8 @@
  * first failure is thrown and nothing is published. `--all` ends with the
  * consistency check of `zpkg repo check` over the result.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { entryKey, type Candidate } from '../core/catalog.js';
 import type { Digest } from '../core/digest.js';
@@ -15,8 +16,10 @@ import { ZpkgError } from '../core/errors.js';
 import { toZpkgError, type Report } from '../report/report.js';
 import { formatBytes } from '../report/table.js';
 import { entryFromManifest } from '../repo/catalog-codec.js';
+import { repositoryBlobs } from '../repo/content.js';
 import { openRepoWriter } from '../repo/open.js';
-import { publishPackages, type PublishResult } from '../repo/publish.js';
+import { PackBuilder, type BlobFile } from '../repo/pack-build.js';
+import { publishPackages, scratchFor, type PublishResult } from '../repo/publish.js';
 import type { Signer } from '../repo/trust/sign.js';
 import { readCandidates, readRoot, readSnapshot } from '../repo/snapshot.js';
 import { archGroups } from '../solver/admit.js';
@@ -131,6 +134,13 @@ export async function runBuilds(dirs: readonly string[], o: BuildRunOptions): Pr
   const result: BuildRunResult = { built: [], upToDate: [], failed: [] };
   const staged: Staged[] = [];
   const makers = new Map<string, string>();
+  // The pack of the run, written as each recipe's tree is packed (PackBuilder): compression overlaps the
+  // assembly of the manifest and the next recipe's build. Publishing takes it when it holds what it needs.
+  let ahead: PackBuilder | undefined;
+  let known: Map<Digest, unknown> | undefined;
+  // The scratch directory this run made for `ahead`: removed again when nothing was published, so a
+  // run that fails leaves the repository exactly as it found it.
+  let scratchMade: string | undefined;
   try {
     for (const [i, dir] of dirs.entries()) {
       let recipe: Recipe | undefined;
@@ -151,7 +161,22 @@ export async function runBuilds(dirs: readonly string[], o: BuildRunOptions): Pr
         o.report.info(`[${i + 1}/${dirs.length}] building ${recipe.name} ${recipe.version} (${recipe.tree.from === 'root' ? 'packing its root' : recipe.tree.from === 'deb' ? 'unpacking its .deb' : 'running its build script'})`);
         const progress = o.report.progress(`[${i + 1}/${dirs.length}] ${recipe.name}`, 0);
         if (recipe.tree.from !== 'root') ensureStateDir(recipe.dir);
-        const build = await buildRecipe(recipe, { sourceCache: o.sourceCache, log: buildLog(recipe.dir), onFile: (n) => progress.tick(1, n), signal: o.signal, walked: recipe.dir });
+        if (writer) known ??= await repositoryBlobs(writer);
+        const what = `${recipe.name} ${recipe.version}`;
+        const onPacked = writer
+          ? (blobs: BlobFile[]): void => {
+              if (!ahead) {
+                const local = writer.localPath('');
+                scratchMade = local !== undefined && !existsSync(join(local, '.zpkg-tmp')) ? join(local, '.zpkg-tmp') : undefined;
+                ahead = new PackBuilder(scratchFor(writer), { level: o.level, workers: availableParallelism() });
+              }
+              ahead.add(
+                blobs.filter((b) => !known!.has(b.digest)),
+                what,
+              );
+            }
+          : undefined;
+        const build = await buildRecipe(recipe, { sourceCache: o.sourceCache, log: buildLog(recipe.dir), onFile: (n) => progress.tick(1, n), signal: o.signal, walked: recipe.dir, onPacked });
         const b = build.result;
         const there = inRepo.get(key);
         if (inRepo.has(key) && there !== b.digest && !o.replace) {
@@ -174,7 +199,7 @@ export async function runBuilds(dirs: readonly string[], o: BuildRunOptions): Pr
     if (writer && staged.length > 0) {
       const pkgs = staged.map((s) => s.build.result);
       const progress = o.report.progress('publish', pkgs.reduce((n, b) => n + b.blobs.size, 0));
-      result.publish = await publishPackages(writer, pkgs, { replace: o.replace, level: o.level, signer: o.signer, onBlob: (n) => progress.tick(1, n) });
+      result.publish = await publishPackages(writer, pkgs, { replace: o.replace, level: o.level, signer: o.signer, onBlob: (n) => progress.tick(1, n), prepared: ahead });
       progress.done(`${result.publish.blobsWritten} blobs written, ${result.publish.blobsReused} already there`);
       for (const p of result.publish.packages) outcomes.set(entryKey(p), p.status);
       for (const s of staged) {
@@ -189,6 +214,14 @@ export async function runBuilds(dirs: readonly string[], o: BuildRunOptions): Pr
     if (o.check) result.check = await consistency(o, staged);
     return result;
   } finally {
+    await ahead?.abort();
+    if (scratchMade && !result.publish) {
+      try {
+        rmdirSync(scratchMade); // only when empty: another publisher's pack may be in it
+      } catch {
+        /* not empty or already gone: left as it is */
+      }
+    }
     for (const s of staged) s.build.cleanup();
   }
 }

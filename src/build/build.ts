@@ -7,10 +7,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { digestOf } from '../core/digest.js';
+import { digestOf, type Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
-import { encodeManifest, isPathAction, MANIFEST_FORMAT, sortActions, validateManifest, type HookPhase, type HookRef, type Manifest } from '../core/manifest.js';
+import { encodeManifest, isPathAction, MANIFEST_FORMAT, sortActions, validateManifest, type Action, type HookPhase, type HookRef, type Manifest } from '../core/manifest.js';
 import { formatAtom, formatClause, parseAtom, parseClause } from '../core/relation.js';
+import { packageBlobs } from '../repo/blob-map.js';
+import type { BlobFile } from '../repo/pack-build.js';
 import type { BuiltPackage } from '../repo/publish.js';
 import { packageFromDeb } from './deb/index.js';
 import { deriveRelations, mergeRelations } from './deps/index.js';
@@ -30,8 +32,17 @@ export interface BuildResult extends BuiltPackage {
 /** What a tree's origin declares (a .deb's control file): relations are added to the recipe's, texts fill what it leaves empty. */
 export type Origin = Pick<Manifest, 'arch' | 'summary' | 'description' | 'license' | 'depends' | 'conflicts' | 'provides' | 'replaces' | 'recommends' | 'suggests'>;
 
-/** The manifest of a packed tree; hook files become blobs published with it. */
-function assemble(recipe: Recipe, packed: PackedTree, origin?: Origin): BuildResult {
+/** A packed tree with the recipe's accounts and hooks: everything the manifest holds but its texts and relations. */
+interface Contents {
+  packed: PackedTree;
+  /** Sorted, as the manifest lists them. */
+  actions: Action[];
+  hooks: Partial<Record<HookPhase, HookRef>>;
+  /** Blob digest → the file holding it: the tree's and the hooks'. */
+  blobs: Map<Digest, string>;
+}
+
+function contentsOf(recipe: Recipe, packed: PackedTree): Contents {
   const blobs = new Map(packed.blobs);
   const hooks: Partial<Record<HookPhase, HookRef>> = {};
   for (const h of recipe.hooks) {
@@ -40,6 +51,17 @@ function assemble(recipe: Recipe, packed: PackedTree, origin?: Origin): BuildRes
     blobs.set(digest, h.path);
     hooks[h.phase] = { digest, size: content.length, ...(h.timeout !== undefined ? { timeout: h.timeout } : {}) };
   }
+  return { packed, actions: sortActions([...recipe.accounts, ...packed.actions]), hooks, blobs };
+}
+
+/** The blobs of `c` in the order publishing packs them (the manifest to come has the same actions and hooks). */
+function blobFiles(c: Contents): BlobFile[] {
+  return packageBlobs(c).map((b) => ({ ...b, path: c.blobs.get(b.digest)! }));
+}
+
+/** The manifest of a packed tree; hook files become blobs published with it. */
+function assemble(recipe: Recipe, c: Contents, origin?: Origin): BuildResult {
+  const { packed, hooks, blobs } = c;
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     name: recipe.name,
@@ -53,7 +75,7 @@ function assemble(recipe: Recipe, packed: PackedTree, origin?: Origin): BuildRes
     provides: unique([...(origin?.provides ?? []), ...recipe.provides.map((c) => formatAtom(parseAtom(c)))]),
     replaces: unique([...(origin?.replaces ?? []), ...recipe.replaces.map((c) => formatAtom(parseAtom(c)))]),
     ...weakRelations([...(origin?.recommends ?? []), ...recipe.recommends], [...(origin?.suggests ?? []), ...recipe.suggests]),
-    actions: sortActions([...recipe.accounts, ...packed.actions]),
+    actions: c.actions,
     ...(recipe.hooks.length ? { hooks } : {}),
     ...(recipe.services.length ? { services: recipe.services } : {}),
     ...(recipe.essential ? { essential: true } : {}),
@@ -71,10 +93,14 @@ function unique(list: string[]): string[] {
   return [...new Set(list)];
 }
 
-/** Packs `treeDir` (default: the recipe's `root:`) into a package. */
-export function packageTree(recipe: Recipe, treeDir?: string, onFile?: (bytes: number) => void): BuildResult {
-  const packed = packTree(recipe, onFile, treeDir);
-  return assemble(recipe, packed);
+/**
+ * Packs `treeDir` (default: the recipe's `root:`) into a package. `onPacked`
+ * hears the blobs to publish, in order, before the manifest is assembled.
+ */
+export function packageTree(recipe: Recipe, treeDir?: string, onFile?: (bytes: number) => void, onPacked?: (blobs: BlobFile[]) => void): BuildResult {
+  const c = contentsOf(recipe, packTree(recipe, onFile, treeDir));
+  onPacked?.(blobFiles(c));
+  return assemble(recipe, c);
 }
 
 /** Builds a `root:` recipe at once (nothing to run); `buildRecipe` handles every kind. */
@@ -94,6 +120,12 @@ export interface BuildOptions {
   onStep?: (step: string) => void;
   signal?: AbortSignal;
   /**
+   * Hears the package's blobs (and the files holding them), in the order
+   * publishing packs them, once the tree is packed and before the manifest is
+   * assembled: a build run starts compressing them then (PackBuilder).
+   */
+  onPacked?: (blobs: BlobFile[]) => void;
+  /**
    * A directory the caller has just walked with hashTree (build-all: the
    * recipe's, for its input digest): a `root:` tree inside it is not walked
    * again. Packing still checks each file against its digest as it reads it.
@@ -112,14 +144,14 @@ export async function buildRecipe(recipe: Recipe, options: BuildOptions): Promis
   if (tree.from === 'root') {
     options.onStep?.('pack');
     if (!(options.walked && (tree.dir === options.walked || tree.dir.startsWith(`${options.walked}/`)))) await hashTree(tree.dir);
-    return { result: packageTree(recipe, tree.dir, options.onFile), cleanup: () => undefined };
+    return { result: packageTree(recipe, tree.dir, options.onFile, options.onPacked), cleanup: () => undefined };
   }
   const top = mkdtempSync(join(tmpdir(), `zpkg-build-${recipe.name}-`));
   const cleanup = (): void => rmSync(top, { recursive: true, force: true });
   try {
     if (tree.from === 'deb') {
       options.onStep?.('pack');
-      return { result: fromDeb(recipe, tree.path, top, options.onFile), cleanup };
+      return { result: fromDeb(recipe, tree.path, top, options.onFile, options.onPacked), cleanup };
     }
     const dirs: BuildDirs = { top, src: join(top, 'src'), work: join(top, 'work'), dest: join(top, 'dest') };
     for (const d of [dirs.src, dirs.work, dirs.dest]) mkdirSync(d);
@@ -130,7 +162,7 @@ export async function buildRecipe(recipe: Recipe, options: BuildOptions): Promis
     checkContained(recipe, dirs);
     options.onStep?.('pack');
     await hashTree(dirs.dest);
-    return { result: packageTree(recipe, dirs.dest, options.onFile), cleanup };
+    return { result: packageTree(recipe, dirs.dest, options.onFile, options.onPacked), cleanup };
   } catch (err) {
     cleanup();
     throw err;
@@ -143,7 +175,7 @@ export async function buildRecipe(recipe: Recipe, options: BuildOptions): Promis
  * its unpacked tree is packed with the recipe's selection, attributes, config
  * globs, hooks and services, and its relations are added to the recipe's.
  */
-function fromDeb(recipe: Recipe, debPath: string, top: string, onFile?: (bytes: number) => void): BuildResult {
+function fromDeb(recipe: Recipe, debPath: string, top: string, onFile?: (bytes: number) => void, onPacked?: (blobs: BlobFile[]) => void): BuildResult {
   const deb = packageFromDeb(debPath, { workDir: join(top, 'blobs'), derive: false });
   const treeDir = join(top, 'tree');
   mkdirSync(treeDir);
@@ -154,7 +186,8 @@ function fromDeb(recipe: Recipe, debPath: string, top: string, onFile?: (bytes: 
     if (a.type === 'file') facts.set(a.path, { owner: a.owner, group: a.group, ...(a.config ? { config: true } : {}) });
     else if (a.type === 'dir' || a.type === 'link') facts.set(a.path, { owner: a.owner, group: a.group });
   }
-  const packed = packTree(recipe, onFile, treeDir, facts);
+  const c = contentsOf(recipe, packTree(recipe, onFile, treeDir, facts));
+  onPacked?.(blobFiles(c));
   const m = deb.manifest;
-  return assemble(recipe, packed, { arch: m.arch, summary: m.summary, description: m.description, license: m.license, depends: m.depends, conflicts: m.conflicts, provides: m.provides, replaces: m.replaces, recommends: m.recommends, suggests: m.suggests });
+  return assemble(recipe, c, { arch: m.arch, summary: m.summary, description: m.description, license: m.license, depends: m.depends, conflicts: m.conflicts, provides: m.provides, replaces: m.replaces, recommends: m.recommends, suggests: m.suggests });
 }

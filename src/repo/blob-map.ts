@@ -37,7 +37,7 @@ export interface BlobMap {
 }
 
 /** The blobs a package needs, each once: file contents in action order, then hooks by phase name (the order of canonical JSON, whatever order an object in memory has). */
-export function packageBlobs(manifest: Manifest): { digest: Digest; size: number }[] {
+export function packageBlobs(manifest: Pick<Manifest, 'actions' | 'hooks'>): { digest: Digest; size: number }[] {
   const seen = new Set<Digest>();
   const out: { digest: Digest; size: number }[] = [];
   const add = (digest: Digest, size: number): void => {

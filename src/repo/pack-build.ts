@@ -43,6 +43,8 @@ interface Group {
   size: number;
   /** Where a frame too big for memory is streamed. */
   out?: string;
+  /** What is published, for messages. */
+  what?: string;
 }
 
 /** Splits each package's blobs into frames; a group never spans two packages. */
@@ -69,50 +71,146 @@ export function frameGroups(packages: readonly (readonly BlobFile[])[]): Group[]
   return groups;
 }
 
-/** Writes `packages`' blobs (each once) into a new pack at `file`. */
-export async function buildPack(file: string, packages: readonly (readonly BlobFile[])[], options: PackBuildOptions = {}): Promise<BuiltPack> {
-  const level = options.level ?? DEFAULT_LEVEL;
-  const seen = new Set<Digest>();
-  const unique = packages.map((blobs) => blobs.filter((b) => (seen.has(b.digest) ? false : (seen.add(b.digest), true))));
-  const groups = frameGroups(unique);
-  const writer = new PackWriter(file);
-  const places = new Map<Digest, { frame: number; offset: number }>();
-  const pool = new WorkerPool<FrameTask, FrameAnswer>(workerUrl(import.meta.url, 'compress-worker'), Math.max(1, Math.min(availableParallelism(), groups.length)));
-  const temps: string[] = [];
-  try {
-    const window = pool.size * 2 + 1;
-    const inFlight: Promise<FrameAnswer>[] = [];
-    const submit = (g: Group): Promise<FrameAnswer> => {
-      const task: FrameTask = { files: g.files.map((f) => ({ path: f.path, digest: f.digest, size: f.size })), level };
-      if (g.size > STREAM_LIMIT) {
-        g.out = task.out = `${file}.frame-${temps.length}`;
-        temps.push(task.out);
-      }
-      return pool.run(task);
-    };
-    let next = 0;
-    for (let i = 0; i < groups.length; i++) {
-      while (next < groups.length && next < i + window) inFlight.push(submit(groups[next++]!));
-      const answer = await inFlight.shift()!;
-      const g = groups[i]!;
-      if (!answer.ok) throw new ZpkgError('E_DIGEST_MISMATCH', `${answer.path} changed while publishing${options.what ? ` ${options.what}` : ''}: ${answer.reason}`);
+/**
+ * A pack being written: packages' blobs are added as they become known (each
+ * blob once), compressed on every core and written in order as the answers
+ * come back, with a bounded number of frames in flight. A build run adds a
+ * recipe's blobs as soon as its tree is packed, so compression runs while the
+ * manifest is still being assembled; `finish` waits for the last frame.
+ */
+export class PackBuilder {
+  /** Every blob added, once, in the order it went into the pack. */
+  readonly added: Digest[] = [];
+  private readonly level: number;
+  private readonly writer: PackWriter;
+  private readonly seen = new Set<Digest>();
+  private readonly places = new Map<Digest, { frame: number; offset: number }>();
+  private readonly queued: Group[] = [];
+  private readonly inFlight: { group: Group; answer: Promise<FrameAnswer> }[] = [];
+  /** Answers' buffers, written and handed back to the workers for reuse (compress-worker.ts says why). */
+  private readonly spares: ArrayBuffer[] = [];
+  private readonly temps: string[] = [];
+  private pool: WorkerPool<FrameTask, FrameAnswer> | undefined;
+  private draining: Promise<void> | undefined;
+  private failure: unknown;
+  private closed = false;
+
+  /** `workers`: threads to compress on (default: every core, fewer for a pack of fewer frames). */
+  constructor(
+    readonly file: string,
+    private readonly options: PackBuildOptions & { workers?: number } = {},
+  ) {
+    this.level = options.level ?? DEFAULT_LEVEL;
+    this.writer = new PackWriter(file);
+  }
+
+  /** Adds one package's blobs (those already added are skipped); its frames never mix with another package's. */
+  add(blobs: readonly BlobFile[], what = this.options.what): void {
+    if (this.closed) throw new ZpkgError('E_INTERNAL', `pack ${this.file} is already finished`);
+    const unique = blobs.filter((b) => (this.seen.has(b.digest) ? false : (this.seen.add(b.digest), true)));
+    for (const b of unique) this.added.push(b.digest);
+    for (const g of frameGroups([unique])) this.queued.push({ ...g, what });
+    this.pump();
+  }
+
+  private submit(g: Group): Promise<FrameAnswer> {
+    this.pool ??= new WorkerPool<FrameTask, FrameAnswer>(workerUrl(import.meta.url, 'compress-worker'), Math.max(1, this.options.workers ?? Math.min(availableParallelism(), this.queued.length + 1)));
+    const task: FrameTask = { files: g.files.map((f) => ({ path: f.path, digest: f.digest, size: f.size })), level: this.level };
+    if (g.size > STREAM_LIMIT) {
+      g.out = task.out = `${this.file}.frame-${this.temps.length}`;
+      this.temps.push(task.out);
+    }
+    const spare = this.spares.pop();
+    if (spare) task.spare = spare;
+    return this.pool.run(task, spare ? [spare] : []);
+  }
+
+  private pump(): void {
+    if (this.failure) return;
+    const window = (this.pool?.size ?? this.options.workers ?? availableParallelism()) * 2 + 1;
+    while (this.queued.length && this.inFlight.length < window) {
+      const group = this.queued.shift()!;
+      const answer = this.submit(group);
+      answer.catch(() => undefined); // taken in order by drain
+      this.inFlight.push({ group, answer });
+    }
+    if (!this.draining && this.inFlight.length) this.draining = this.drain();
+  }
+
+  /** Writes answered frames in order until none is in flight. */
+  private async drain(): Promise<void> {
+    try {
+      await this.drainAll();
+    } catch (err) {
+      this.failure ??= err;
+    } finally {
+      this.draining = undefined;
+    }
+  }
+
+  private async drainAll(): Promise<void> {
+    while (this.inFlight.length) {
+      const { group: g, answer: pending } = this.inFlight[0]!;
+      const answer = await pending;
+      this.inFlight.shift();
+      if (!answer.ok) throw new ZpkgError('E_DIGEST_MISMATCH', `${answer.path} changed while publishing${g.what ? ` ${g.what}` : ''}: ${answer.reason}`);
       let offset = 0;
       const blobs = g.files.map((f) => {
         const b = { digest: f.digest, offset, size: f.size };
         offset += f.size;
         return b;
       });
-      const frame = answer.stored ? writer.addFrame(new Uint8Array(answer.stored, 0, answer.length), answer.size, blobs) : writer.addFrameFromFile(g.out!, answer.length, answer.size, blobs);
+      const frame = answer.stored ? this.writer.addFrame(new Uint8Array(answer.stored, 0, answer.length), answer.size, blobs) : this.writer.addFrameFromFile(g.out!, answer.length, answer.size, blobs);
+      if (answer.stored) this.spares.push(answer.stored);
       if (g.out) rmSync(g.out, { force: true });
-      for (const b of blobs) if (!places.has(b.digest)) places.set(b.digest, { frame, offset: b.offset });
-      for (const f of g.files) options.onBlob?.(f.size);
+      for (const b of blobs) if (!this.places.has(b.digest)) this.places.set(b.digest, { frame, offset: b.offset });
+      for (const f of g.files) this.options.onBlob?.(f.size);
+      this.pump();
     }
-    return { ...writer.finish(), places };
-  } catch (err) {
-    writer.abort();
-    throw err;
-  } finally {
-    for (const t of temps) rmSync(t, { force: true });
-    await pool.close();
   }
+
+  /** Waits for every frame, writes the index and closes the pack; on failure the file is gone. */
+  async finish(): Promise<BuiltPack> {
+    this.closed = true;
+    try {
+      while (this.draining) await this.draining;
+      if (this.failure) throw this.failure;
+      return { ...this.writer.finish(), places: this.places };
+    } catch (err) {
+      this.writer.abort();
+      throw err;
+    } finally {
+      await this.close();
+    }
+  }
+
+  /** Stops and deletes the pack. */
+  async abort(): Promise<void> {
+    if (this.closed && !this.pool) return;
+    this.closed = true;
+    this.queued.length = 0;
+    this.failure ??= new ZpkgError('E_INTERNAL', `pack ${this.file} was abandoned`);
+    while (this.draining) await this.draining;
+    this.writer.abort();
+    await this.close();
+  }
+
+  private async close(): Promise<void> {
+    for (const t of this.temps) rmSync(t, { force: true });
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.close();
+  }
+}
+
+/** Writes `packages`' blobs (each once) into a new pack at `file`. */
+export async function buildPack(file: string, packages: readonly (readonly BlobFile[])[], options: PackBuildOptions = {}): Promise<BuiltPack> {
+  const builder = new PackBuilder(file, options);
+  try {
+    for (const blobs of packages) builder.add(blobs);
+  } catch (err) {
+    await builder.abort();
+    throw err;
+  }
+  return builder.finish();
 }

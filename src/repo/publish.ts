@@ -21,7 +21,7 @@ import { buildBlobMap, encodeBlobMap, packageBlobs, type BlobMap, type Placement
 import { entryFromManifest } from './catalog-codec.js';
 import { readRecord, repositoryBlobs, type BlobPlace } from './content.js';
 import { deltaPath, packPath, recordPath } from './layout.js';
-import { buildPack, type BlobFile } from './pack-build.js';
+import { buildPack, PackBuilder, type BlobFile } from './pack-build.js';
 import { compressRecord, encodeDelta, encodeRecord } from './record.js';
 import { commitSnapshot, readSnapshot } from './snapshot.js';
 import { prepareRoot, type Signer } from './trust/sign.js';
@@ -51,6 +51,8 @@ export interface PublishResult {
   repoVersion: number;
   /** The pack this publish wrote, if any blob was new. */
   pack?: { digest: Digest; size: number; frames: number };
+  /** The pack was the one prepared ahead (PublishOptions.prepared), not made by this publish. */
+  packedAhead?: boolean;
 }
 
 export interface PublishOptions {
@@ -59,6 +61,13 @@ export interface PublishOptions {
   /** The repository's signing keys; required (and checked before anything is written) when it is signed. */
   signer?: Signer;
   onBlob?: (bytes: number) => void;
+  /**
+   * A pack started before publishing (a build run packs each recipe's blobs
+   * while it assembles the manifest). Taken when it holds exactly the blobs
+   * this publish must write, in the same order; otherwise abandoned and the
+   * pack made here. Either way it is finished or deleted before this returns.
+   */
+  prepared?: PackBuilder;
 }
 
 /** Where a publish builds its pack: inside a directory repository (so it is renamed into place), else the temporary directory. */
@@ -104,7 +113,25 @@ export function fetchSize(map: BlobMap, recordBytes: number): number {
   return map.frames.reduce((n, f) => n + f.length, 0) + recordBytes;
 }
 
+/** The prepared pack when it holds exactly `fresh`'s blobs in order (each once, as buildPack would add them). */
+function takePrepared(prepared: PackBuilder | undefined, fresh: readonly (readonly BlobFile[])[]): PackBuilder | undefined {
+  if (!prepared) return undefined;
+  const seen = new Set<Digest>();
+  const wanted = fresh.flat().filter((b) => (seen.has(b.digest) ? false : (seen.add(b.digest), true)));
+  if (wanted.length === 0 || wanted.length !== prepared.added.length) return undefined;
+  return wanted.every((b, i) => b.digest === prepared.added[i]) ? prepared : undefined;
+}
+
 export async function publishPackages(writer: RepoWriter, pkgs: readonly BuiltPackage[], options: PublishOptions = {}): Promise<PublishResult> {
+  try {
+    return await publishLocked(writer, pkgs, options);
+  } finally {
+    // A prepared pack not taken (or a publish that failed) leaves nothing behind.
+    await options.prepared?.abort();
+  }
+}
+
+async function publishLocked(writer: RepoWriter, pkgs: readonly BuiltPackage[], options: PublishOptions): Promise<PublishResult> {
   const release = await writer.lock();
   try {
     const snap = await readSnapshot(writer);
@@ -142,10 +169,13 @@ export async function publishPackages(writer: RepoWriter, pkgs: readonly BuiltPa
         return [{ digest: b.digest, size: b.size, path }];
       }),
     );
+    const prepared = takePrepared(options.prepared, fresh);
+    if (!prepared) await options.prepared?.abort();
     if (fresh.some((f) => f.length)) {
-      const file = scratchFor(writer);
+      const file = prepared ? prepared.file : scratchFor(writer);
       try {
-        const pack = await buildPack(file, fresh, { level: options.level, onBlob: options.onBlob, what: landing.map((p) => `${p.manifest.name} ${p.manifest.version}`).join(', ') });
+        const pack = prepared ? await prepared.finish() : await buildPack(file, fresh, { level: options.level, onBlob: options.onBlob, what: landing.map((p) => `${p.manifest.name} ${p.manifest.version}`).join(', ') });
+        result.packedAhead = prepared !== undefined;
         const ref = { digest: pack.digest, size: pack.size };
         for (const [digest, at] of pack.places) {
           known.set(digest, { pack: ref, frame: pack.index.frames[at.frame]!, offset: at.offset, size: 0 });
