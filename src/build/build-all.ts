@@ -19,7 +19,7 @@ import { entryFromManifest } from '../repo/catalog-codec.js';
 import { repositoryBlobs } from '../repo/content.js';
 import { openRepoWriter } from '../repo/open.js';
 import { PackBuilder, type BlobFile } from '../repo/pack-build.js';
-import { publishPackages, scratchFor, type PublishResult } from '../repo/publish.js';
+import { publishPackages, scratchDirOf, scratchFor, type PublishResult } from '../repo/publish.js';
 import type { Signer } from '../repo/trust/sign.js';
 import { readCandidates, readRoot, readSnapshot } from '../repo/snapshot.js';
 import { archGroups } from '../solver/admit.js';
@@ -166,8 +166,8 @@ export async function runBuilds(dirs: readonly string[], o: BuildRunOptions): Pr
         const onPacked = writer
           ? (blobs: BlobFile[]): void => {
               if (!ahead) {
-                const local = writer.localPath('');
-                scratchMade = local !== undefined && !existsSync(join(local, '.zpkg-tmp')) ? join(local, '.zpkg-tmp') : undefined;
+                const scratch = scratchDirOf(writer);
+                scratchMade = scratch !== undefined && !existsSync(scratch) ? scratch : undefined;
                 ahead = new PackBuilder(scratchFor(writer), { level: o.level, workers: availableParallelism() });
               }
               ahead.add(

@@ -70,10 +70,15 @@ export interface PublishOptions {
   prepared?: PackBuilder;
 }
 
-/** Where a publish builds its pack: inside a directory repository (so it is renamed into place), else the temporary directory. */
-export function scratchFor(writer: RepoWriter): string {
+/** The directory inside a directory repository where packs are built (so they are renamed into place); undefined for a remote one. */
+export function scratchDirOf(writer: RepoWriter): string | undefined {
   const local = writer.localPath('');
-  const dir = local !== undefined ? join(local, '.zpkg-tmp') : tmpdir();
+  return local !== undefined ? join(local, '.zpkg-tmp') : undefined;
+}
+
+/** Where a publish builds its pack: the repository's scratch directory, else the temporary directory. */
+export function scratchFor(writer: RepoWriter): string {
+  const dir = scratchDirOf(writer) ?? tmpdir();
   mkdirSync(dir, { recursive: true });
   return join(dir, `pack-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
