@@ -11,8 +11,9 @@ import type Database from 'better-sqlite3';
 import { ZpkgError } from '../core/errors.js';
 import { dirOwners } from '../image/state.js';
 import { crashPoint, failPoint } from './crash-point.js';
-import { backupName, dropBackup, type Journal, type JournalDir } from './journal.js';
-import type { Staged } from './stage.js';
+import { dropBackup, type Journal, type JournalDir } from './journal.js';
+import { backupName } from './side-names.js';
+import { stagedPath, type Staged } from './stage.js';
 import type { Changeset } from './types.js';
 
 export interface Applied {
@@ -94,15 +95,16 @@ export function apply(root: string, db: Database.Database, cs: Changeset, staged
   }
   const existed = new Map(cs.put.map((p) => [p.dest, p.existed]));
   const owner = new Map(cs.put.map((p) => [p.dest, p.package]));
-  for (const [dest, tmp] of staged.temps) {
+  for (const dest of staged.dests) {
     if (only && !only.has(owner.get(dest)!)) continue;
+    const tmp = stagedPath(staged, dest);
     const abs = join(root, dest);
     step(dest, 'putting it in place', () => {
       if (existed.get(dest)) missingOk(() => linkSync(abs, join(root, backupName(dest, journal.txid))));
       failPoint('apply', abs);
       renameSync(tmp, abs);
     });
-    staged.temps.delete(dest);
+    staged.dests.delete(dest);
     crashPoint('apply');
   }
   if (only) return;

@@ -14,9 +14,8 @@ import { parentsOf } from '../core/paths.js';
 import { parseAtom, providesAtom } from '../core/relation.js';
 import type Database from 'better-sqlite3';
 import { allDirs, allFiles, dirsOf, filesOf, getPackage, type DirRow, type FileRow, type PackageRow } from '../image/state.js';
-import { blobCachePath } from '../image/cache.js';
 import type { Ids } from '../image/accounts.js';
-import { NAME_MAX } from './journal.js';
+import { NAME_MAX } from './side-names.js';
 import type { Changeset, DirOp, PreparedPackage, PutOp } from './types.js';
 import { holdsContent } from './same-file.js';
 
@@ -26,8 +25,6 @@ export interface ChangesetInput {
   ids: Ids;
   installs: PreparedPackage[];
   removes: PackageRow[];
-  /** The image's content cache, where fetch put every blob. */
-  cacheDir: string;
   /** Remove changed config files too. */
   purge?: boolean;
   /** Globs of unowned paths that may be overwritten (`--overwrite`); any other unowned path in the way is refused. */
@@ -222,7 +219,6 @@ export function computeChangeset(input: ChangesetInput): Changeset {
       };
       cs.owners.set(a.path, { uid: op.uid, gid: op.gid });
       if (a.type === 'file') {
-        op.blob = blobCachePath(input.cacheDir, a.digest);
         // An administrator's edit of a config file survives the upgrade; the new version lands beside it.
         if (change.repair?.revert && change.repair.paths.has(a.path)) {
           // `revert`: the shipped version goes back in place; the local one is kept beside it.

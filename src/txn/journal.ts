@@ -11,13 +11,13 @@
  * The commit marker is the history row carrying the journal's txid: SQLite
  * commits it atomically with the new state.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { ZpkgError } from '../core/errors.js';
 import { checkShape, count, v } from '../core/shape.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { dirInRoot, readBounded } from '../fs/in-root.js';
+import { backupName } from './side-names.js';
 
 /** The most bytes a journal may hold (a transaction of a million paths fits). */
 export const JOURNAL_LIMIT = 512 * 1024 * 1024;
@@ -82,30 +82,6 @@ const JOURNAL = v.looseObject({
   removedDirs: v.array(journalDirRow),
   changedDirs: v.array(journalDirRow),
 });
-
-/** The longest file name Linux filesystems take (NAME_MAX, in bytes). */
-export const NAME_MAX = 255;
-
-/**
- * A hidden name beside DEST: `.NAME` + suffix, or, when that would pass
- * NAME_MAX (a legitimate 250-byte name), `.` + a digest of NAME + suffix —
- * derived from DEST alone, so recovery finds it again from the journal.
- */
-function beside(dest: string, suffix: string): string {
-  const dir = dirname(dest);
-  const base = basename(dest);
-  let name = `.${base}${suffix}`;
-  if (Buffer.byteLength(name) > NAME_MAX) name = `.${createHash('sha256').update(base).digest('hex').slice(0, 32)}${suffix}`;
-  return join(dir === '.' ? '' : dir, name);
-}
-
-export function tempName(dest: string, txid: string): string {
-  return beside(dest, `.zpkg-${txid}`);
-}
-
-export function backupName(dest: string, txid: string): string {
-  return beside(dest, `.zpkg-old-${txid}`);
-}
 
 /** The journal directory under zpkg's directory `state`, resolved inside it (a link there never leads out). */
 export function journalDir(state: string, create = false): string {

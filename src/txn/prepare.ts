@@ -152,7 +152,7 @@ export async function prepare(image: Image, target: Target, options: PrepareOpti
     report.warn(w);
     (target.warnings ??= []).push(w);
   };
-  const changeset = computeChangeset({ db: image.db, root: image.paths.root, cacheDir: image.paths.cache, ids: imageIds(image.paths.root, accounts, idWarning), installs: packages, removes: target.remove, purge: target.purge, overwrite: options.overwrite });
+  const changeset = computeChangeset({ db: image.db, root: image.paths.root, ids: imageIds(image.paths.root, accounts, idWarning), installs: packages, removes: target.remove, purge: target.purge, overwrite: options.overwrite });
   seconds.plan = t();
 
   t = stopwatch();

@@ -14,7 +14,8 @@ import { syncFilesystem } from '../fs/syncfs.js';
 import { ZpkgError } from '../core/errors.js';
 import { failPoint } from './crash-point.js';
 import { clearBackupLeftovers } from '../image/state-backup.js';
-import { backupName, dropBackup, pendingJournals, removeJournal, sweepTemporaries, tempName, type Journal } from './journal.js';
+import { dropBackup, pendingJournals, removeJournal, sweepTemporaries, type Journal } from './journal.js';
+import { backupName, tempName } from './side-names.js';
 
 export interface Recovered {
   txid: string;

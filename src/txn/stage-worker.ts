@@ -13,9 +13,11 @@ import { closeSync, fchmodSync, fchownSync, openSync, writeSync } from 'node:fs'
 import { serve } from '../fs/workers.js';
 import { fileSource, FrameDecoder, FrameError } from '../repo/frame-decoder.js';
 import type { FrameRef } from '../repo/pack-format.js';
+import { stagedFile } from './side-names.js';
 
 export interface StageOut {
-  tmp: string;
+  /** The image path: the file is written under its temporary name (side-names.ts). */
+  dest: string;
   mode: number;
   uid: number;
   gid: number;
@@ -38,6 +40,9 @@ export interface StageJob {
 export interface StageBatch {
   jobs: StageJob[];
   chown: boolean;
+  /** The image root and the transaction: with each out's dest, the name to write. */
+  root: string;
+  txid: string;
 }
 
 export type StageFailure =
@@ -65,7 +70,8 @@ interface Open {
 }
 
 /** Stages one frame's blobs; throws the failure. */
-function stageJob(job: StageJob, index: number, chown: boolean): void {
+function stageJob(job: StageJob, index: number, batch: StageBatch): void {
+  const chown = batch.chown;
   let fd: number;
   try {
     fd = openSync(job.file, 'r');
@@ -80,7 +86,7 @@ function stageJob(job: StageJob, index: number, chown: boolean): void {
     decoder.split(fileSource(fd), job.frame, job.blobs, {
       start: (b) => {
         current = b;
-        open.set(b, { fds: b.outs.map((o) => openSync(o.tmp, 'wx', o.mode)), hash: createHash('sha256'), written: 0 });
+        open.set(b, { fds: b.outs.map((o) => openSync(stagedFile(batch.root, o.dest, batch.txid), 'wx', o.mode)), hash: createHash('sha256'), written: 0 });
       },
       data: (b, piece) => {
         const o = open.get(b)!;
@@ -120,7 +126,7 @@ function stageJob(job: StageJob, index: number, chown: boolean): void {
 export function stageBatch(batch: StageBatch): StageAnswer {
   for (let i = 0; i < batch.jobs.length; i++) {
     try {
-      stageJob(batch.jobs[i]!, i, batch.chown);
+      stageJob(batch.jobs[i]!, i, batch);
     } catch (failure) {
       return { done: i, failure: failure as StageFailure };
     }

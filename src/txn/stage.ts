@@ -9,7 +9,7 @@
  * is staged, the packs fetch left under the cache's tmp/ — every blob read
  * from them now checked — are renamed into the cache.
  */
-import { chmodSync, chownSync, lstatSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { lchown, link, rm, rmdir, symlink } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -17,14 +17,21 @@ import type { Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
 import { DEPTH, WorkerPool, workerUrl } from '../fs/workers.js';
 import { blobMissing, noSpace } from './failures.js';
-import { tempName } from './journal.js';
+import { stagedFile } from './side-names.js';
 import { crashPoint } from './crash-point.js';
 import { stageBatch, type StageAnswer, type StageBatch, type StageBlob, type StageFailure, type StageJob } from './stage-worker.js';
 import type { Changeset, ContentPlan, PutOp } from './types.js';
 
+/**
+ * What staging wrote. Image paths, not their temporary names: a name per
+ * file held for the whole transaction was the largest thing on the heap of a
+ * 20,000-file install (`stagedPath` derives it when it is needed).
+ */
 export interface Staged {
-  /** dest image path → staged absolute path. */
-  temps: Map<string, string>;
+  root: string;
+  txid: string;
+  /** Image paths staged under their temporary names, in the order they were staged. */
+  dests: Set<string>;
   /** Directories created, parents first. */
   createdDirs: string[];
   bytes: number;
@@ -37,8 +44,9 @@ export interface StageOptions {
   chown: boolean;
 }
 
-function tempPath(root: string, dest: string, txid: string): string {
-  return join(root, tempName(dest, txid));
+/** Where DEST is staged (absolute). */
+export function stagedPath(staged: { root: string; txid: string }, dest: string): string {
+  return stagedFile(staged.root, dest, staged.txid);
 }
 
 /** Below this many paths, threads cost more than they save. */
@@ -53,21 +61,10 @@ const BATCH_JOBS = 64;
  */
 const STAGE_WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 };
 
-/** The content plan of a changeset prepared before packs (tests that build one by hand): each blob a single cached file. */
+/** Where the blobs lie: prepare's fetch sets it on every changeset it hands to a transaction. */
 function planOf(cs: Changeset): ContentPlan {
-  if (cs.content) return cs.content;
-  const sources: ContentPlan['sources'] = new Map();
-  for (const op of cs.put) {
-    if (op.action.type !== 'file' || !op.blob) continue;
-    let length = 0;
-    try {
-      length = statSync(op.blob).size;
-    } catch {
-      // missing: reported when staged
-    }
-    sources.set(op.action.digest, { file: op.blob, frame: { offset: 0, length, size: op.action.size }, offset: 0, size: op.action.size });
-  }
-  return { sources, promote: [] };
+  if (!cs.content) throw new Error('stage: the changeset has no content plan (prepare fetches the blobs and sets it)');
+  return cs.content;
 }
 
 interface Jobs {
@@ -79,14 +76,14 @@ interface Jobs {
 }
 
 /** One job per stored frame, in file order; each blob of the frame with every path that takes it. */
-function jobsOf(root: string, files: readonly PutOp[], plan: ContentPlan, options: StageOptions, staged: Staged): Jobs {
+function jobsOf(files: readonly PutOp[], plan: ContentPlan, staged: Staged): Jobs {
   const byDigest = new Map<string, PutOp[]>();
   for (const op of files) {
     const d = (op.action as { digest: string }).digest;
     const list = byDigest.get(d);
     if (list) list.push(op);
     else byDigest.set(d, [op]);
-    staged.temps.set(op.dest, tempPath(root, op.dest, options.txid));
+    staged.dests.add(op.dest);
   }
   const frames = new Map<string, StageJob>();
   const ops = new Map<StageBlob, PutOp[]>();
@@ -97,7 +94,7 @@ function jobsOf(root: string, files: readonly PutOp[], plan: ContentPlan, option
     const key = `${src.file}\0${src.frame.offset}`;
     let job = frames.get(key);
     if (!job) frames.set(key, (job = { file: src.file, frame: src.frame, blobs: [] }));
-    const blob: StageBlob = { digest, offset: src.offset, size: a.size, outs: list.map((op) => ({ tmp: staged.temps.get(op.dest)!, mode: op.mode, uid: op.uid, gid: op.gid })) };
+    const blob: StageBlob = { digest, offset: src.offset, size: a.size, outs: list.map((op) => ({ dest: op.dest, mode: op.mode, uid: op.uid, gid: op.gid })) };
     job.blobs.push(blob);
     ops.set(blob, list);
   }
@@ -131,9 +128,9 @@ function batches(jobs: readonly StageJob[]): number[][] {
  * beside it. Runs are handed out one at a time to whoever is free, so a
  * slow stager (the main thread drawing progress) takes fewer.
  */
-async function runJobs(all: Jobs, paths: number, chown: boolean, onJob: (job: number) => void, pool: WorkerPool<StageBatch, StageAnswer> | undefined): Promise<{ job: number; failure: StageFailure } | undefined> {
+async function runJobs(all: Jobs, paths: number, at: { root: string; txid: string; chown: boolean }, onJob: (job: number) => void, pool: WorkerPool<StageBatch, StageAnswer> | undefined): Promise<{ job: number; failure: StageFailure } | undefined> {
   if (paths < INLINE_LIMIT) {
-    const r = stageBatch({ jobs: all.jobs, chown });
+    const r = stageBatch({ jobs: all.jobs, ...at });
     for (let i = 0; i < r.done; i++) onJob(i);
     return r.failure ? { job: r.failure.job, failure: r.failure } : undefined;
   }
@@ -147,7 +144,7 @@ async function runJobs(all: Jobs, paths: number, chown: boolean, onJob: (job: nu
     for (let k = 0; k < r.done; k++) onJob(run[k]!);
     if (r.failure) failed ??= { job: run[r.failure.job]!, failure: r.failure };
   };
-  const batchOf = (run: number[]): StageBatch => ({ jobs: run.map((i) => all.jobs[i]!), chown });
+  const batchOf = (run: number[]): StageBatch => ({ jobs: run.map((i) => all.jobs[i]!), ...at });
   const onWorker = async (): Promise<void> => {
     for (let run = take(); run; run = take()) done(run, await pool!.run(batchOf(run)));
   };
@@ -209,7 +206,7 @@ export function promoteContent(plan: ContentPlan): void {
 }
 
 export async function stage(root: string, cs: Changeset, options: StageOptions): Promise<Staged> {
-  const staged: Staged = { temps: new Map(), createdDirs: [], bytes: 0 };
+  const staged: Staged = { root, txid: options.txid, dests: new Set(), createdDirs: [], bytes: 0 };
   const files = cs.put.filter((p) => p.action.type === 'file');
   const pool = stagers(files.length);
   try {
@@ -227,8 +224,8 @@ export async function stage(root: string, cs: Changeset, options: StageOptions):
       chmodSync(abs, d.mode);
     }
     const plan = planOf(cs);
-    const all = jobsOf(root, files, plan, options, staged);
-    const failed = await runJobs(all, files.length, options.chown, (i) => {
+    const all = jobsOf(files, plan, staged);
+    const failed = await runJobs(all, files.length, { root, txid: options.txid, chown: options.chown }, (i) => {
       for (const b of all.jobs[i]!.blobs) {
         for (let k = 0; k < b.outs.length; k++) {
           crashPoint('stage');
@@ -241,14 +238,14 @@ export async function stage(root: string, cs: Changeset, options: StageOptions):
     if (failed) throw failureError(all, failed, root);
     for (const op of cs.put) {
       if (op.action.type === 'file') continue;
-      const tmp = tempPath(root, op.dest, options.txid);
+      const tmp = stagedPath(staged, op.dest);
       if (op.action.type === 'link') {
         await symlink(op.action.target, tmp);
-        staged.temps.set(op.dest, tmp);
+        staged.dests.add(op.dest);
         if (options.chown && (op.uid !== 0 || op.gid !== 0)) await lchown(tmp, op.uid, op.gid);
       } else {
         await link(hardlinkSource(root, op, staged), tmp);
-        staged.temps.set(op.dest, tmp);
+        staged.dests.add(op.dest);
       }
       options.onFile?.(0);
     }
@@ -271,8 +268,7 @@ export async function stage(root: string, cs: Changeset, options: StageOptions):
  */
 function hardlinkSource(root: string, op: PutOp, staged: Staged): string {
   const target = (op.action as { target: string }).target;
-  const temp = staged.temps.get(target);
-  if (temp) return temp;
+  if (staged.dests.has(target)) return stagedPath(staged, target);
   const abs = join(root, target);
   let st;
   try {
@@ -288,6 +284,6 @@ function hardlinkSource(root: string, op: PutOp, staged: Staged): string {
 
 /** Removes staged temporaries and directories this transaction created. */
 export async function unstage(staged: Staged): Promise<void> {
-  await Promise.all([...staged.temps.values()].map((t) => rm(t, { force: true })));
+  await Promise.all([...staged.dests].map((d) => rm(stagedPath(staged, d), { force: true })));
   for (const dir of [...staged.createdDirs].reverse()) await rmdir(dir).catch(() => undefined);
 }

@@ -31,8 +31,6 @@ export interface PutOp {
   gid: number;
   /** Permission bits (files only). */
   mode: number;
-  /** Local path of the compressed blob (files only). */
-  blob?: string;
   /** Where the content lands when it is not the action's path (`PATH.zpkg-new` beside a changed config file). */
   dest: string;
   /** Something is at `dest` already (it is backed up before being replaced). */
