@@ -97,6 +97,23 @@ describe('a build run packs ahead', () => {
     ok(['--root', image, 'verify']);
   });
 
+  it('the publish step counts the blobs of a pack written during the build (--progress=json), not only those left to pack', () => {
+    const repo = join(work, 'repo3');
+    ok(['repo', 'create', repo]);
+    const recipe = writeRecipe(join(work, 'r3/delta'), { name: 'delta', version: '1', root: 'root' }, tree('delta', 1));
+    const r = zpkg(['--progress=json', '--json', 'build', recipe, '--repo', repo]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).publish.packedAhead).toBe(true);
+    const publish = r.stderr
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { event: string; step?: string; count?: number; total?: number; bytes?: number })
+      .filter((e) => e.step === 'publish');
+    const done = publish.find((e) => e.event === 'done');
+    expect(done).toMatchObject({ count: 40, total: 40 });
+    expect(done!.bytes).toBeGreaterThan(0);
+  });
+
   it('a run where a recipe fails after its tree was packed: the prepared pack is not taken, no scratch is left, the rest publishes', () => {
     const repo = join(work, 'repo2');
     ok(['repo', 'create', repo]);

@@ -199,7 +199,7 @@ export async function runBuilds(dirs: readonly string[], o: BuildRunOptions): Pr
     if (writer && staged.length > 0) {
       const pkgs = staged.map((s) => s.build.result);
       const progress = o.report.progress('publish', pkgs.reduce((n, b) => n + b.blobs.size, 0));
-      result.publish = await publishPackages(writer, pkgs, { replace: o.replace, level: o.level, signer: o.signer, onBlob: (n) => progress.tick(1, n), prepared: ahead });
+      result.publish = await publishPackages(writer, pkgs, { replace: o.replace, level: o.level, signer: o.signer, onBlob: (n, blobs = 1) => progress.tick(blobs, n), prepared: ahead });
       progress.done(`${result.publish.blobsWritten} blobs written, ${result.publish.blobsReused} already there`);
       for (const p of result.publish.packages) outcomes.set(entryKey(p), p.status);
       for (const s of staged) {

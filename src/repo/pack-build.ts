@@ -25,10 +25,12 @@ export interface BlobFile {
 /** Frames bigger than this are streamed through a file instead of held in memory. */
 const STREAM_LIMIT = 64 << 20;
 
+export type OnBlob = (bytes: number, blobs?: number) => void;
+
 export interface PackBuildOptions {
   level?: number;
-  /** Called with each blob's size as it is packed. */
-  onBlob?: (bytes: number) => void;
+  /** Called as blobs are packed: their bytes, and how many they are (1 when absent). */
+  onBlob?: OnBlob;
   /** What is published, for messages. */
   what?: string;
 }
@@ -94,6 +96,8 @@ export class PackBuilder {
   private draining: Promise<void> | undefined;
   private failure: unknown;
   private closed = false;
+  private onBlob: OnBlob | undefined;
+  private packed = { blobs: 0, bytes: 0 };
 
   /** `workers`: threads to compress on (default: every core, fewer for a pack of fewer frames). */
   constructor(
@@ -102,6 +106,17 @@ export class PackBuilder {
   ) {
     this.level = options.level ?? DEFAULT_LEVEL;
     this.writer = new PackWriter(file);
+    this.onBlob = options.onBlob;
+  }
+
+  /**
+   * Reports packed blobs to ON_BLOB from now on, starting with one call for
+   * those packed so far: a publish that takes a pack a build started shows
+   * the whole pack's progress, not only what was left to pack.
+   */
+  follow(onBlob: OnBlob): void {
+    if (this.packed.blobs) onBlob(this.packed.bytes, this.packed.blobs);
+    this.onBlob = onBlob;
   }
 
   /** Adds one package's blobs (those already added are skipped); its frames never mix with another package's. */
@@ -164,7 +179,11 @@ export class PackBuilder {
       if (answer.stored) this.spares.push(answer.stored);
       if (g.out) rmSync(g.out, { force: true });
       for (const b of blobs) if (!this.places.has(b.digest)) this.places.set(b.digest, { frame, offset: b.offset });
-      for (const f of g.files) this.options.onBlob?.(f.size);
+      for (const f of g.files) {
+        this.packed.blobs += 1;
+        this.packed.bytes += f.size;
+        this.onBlob?.(f.size);
+      }
       this.pump();
     }
   }

@@ -21,7 +21,7 @@ import { buildBlobMap, encodeBlobMap, packageBlobs, type BlobMap, type Placement
 import { entryFromManifest } from './catalog-codec.js';
 import { readRecord, repositoryBlobs, type BlobPlace } from './content.js';
 import { deltaPath, packPath, recordPath } from './layout.js';
-import { buildPack, PackBuilder, type BlobFile } from './pack-build.js';
+import { buildPack, PackBuilder, type BlobFile, type OnBlob } from './pack-build.js';
 import { compressRecord, encodeDelta, encodeRecord } from './record.js';
 import { commitSnapshot, readSnapshot } from './snapshot.js';
 import { prepareRoot, type Signer } from './trust/sign.js';
@@ -60,7 +60,7 @@ export interface PublishOptions {
   level?: number;
   /** The repository's signing keys; required (and checked before anything is written) when it is signed. */
   signer?: Signer;
-  onBlob?: (bytes: number) => void;
+  onBlob?: OnBlob;
   /**
    * A pack started before publishing (a build run packs each recipe's blobs
    * while it assembles the manifest). Taken when it holds exactly the blobs
@@ -176,6 +176,7 @@ async function publishLocked(writer: RepoWriter, pkgs: readonly BuiltPackage[], 
     );
     const prepared = takePrepared(options.prepared, fresh);
     if (!prepared) await options.prepared?.abort();
+    else if (options.onBlob) prepared.follow(options.onBlob);
     if (fresh.some((f) => f.length)) {
       const file = prepared ? prepared.file : scratchFor(writer);
       try {
