@@ -174,6 +174,22 @@ describe('unsafe images and unknown packages', () => {
     expect(spec.status).toBe(2);
     expect(spec.json.error.message).toMatch(/package spec/);
   });
+
+  it('a thread count that is not one (--threads, ZPKG_THREADS) is a usage error, and nothing is installed', () => {
+    const root = freshImage('img-threads', repo);
+    for (const bad of ['0', '-1', '1.5', 'many', '257']) {
+      const r = zpkg(['--root', root, '--json', '--threads', bad, 'install', 'optpkg']);
+      expect([r.status, r.json?.error?.code], bad).toEqual([2, 'E_USAGE']);
+      expect(r.json.error.message).toMatch(/--threads/);
+    }
+    const env = zpkg(['--root', root, '--json', 'install', 'optpkg'], { env: { ZPKG_THREADS: 'lots' } });
+    expect([env.status, env.json?.error?.code]).toEqual([2, 'E_USAGE']);
+    expect(env.json.error.message).toMatch(/ZPKG_THREADS=lots is not a thread count/);
+    expect(ok(['--root', root, '--json', 'list']).json.packages).toEqual([]);
+    // The flag wins over the environment; a good count installs.
+    ok(['--root', root, '--threads', '1', 'install', 'optpkg'], { env: { ZPKG_THREADS: 'lots' } });
+    expect(ok(['--root', root, '--json', 'list']).json.packages).toMatchObject([{ name: 'optpkg' }]);
+  });
 });
 
 describe('bad recipes leave the repository unchanged', () => {

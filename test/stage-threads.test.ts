@@ -11,10 +11,12 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAtom } from '../src/core/relation.js';
+import { setThreadLimit } from '../src/fs/threads.js';
 import { workersStarted } from '../src/fs/workers.js';
 import { openImage } from '../src/image/image.js';
 import { StreamReport } from '../src/report/report.js';
 import { install } from '../src/txn/install.js';
+import { verifyImage } from '../src/txn/verify.js';
 import { addMainRemote, publishLifecycle, writeImageConfig } from './helpers/lifecycle.js';
 import { tempDir } from './helpers/zpkg.js';
 
@@ -31,7 +33,50 @@ beforeAll(async () => {
   await publishLifecycle(repo, work, [{ name: 'many', version: '1', files }]);
 }, 600_000);
 
+/** Installs `many` into a fresh image at NAME; the worker threads started meanwhile. */
+async function installCounting(name: string): Promise<{ root: string; started: number }> {
+  const root = join(work, name);
+  writeImageConfig(root, 'hooks:\n  mode: host\n');
+  addMainRemote(root, repo);
+  const image = openImage(root, { create: true });
+  const report = new StreamReport({ json: true, quiet: true, stdout: new PassThrough(), stderr: new PassThrough() });
+  const before = workersStarted();
+  try {
+    await install(image, [parseAtom('many')], { report, command: 'zpkg (stage threads test)' });
+  } finally {
+    image.close();
+  }
+  return { root, started: workersStarted() - before };
+}
+
 describe('staging threads', () => {
+  it('a thread limit (--threads, ZPKG_THREADS) bounds the stage and verify workers, below or above the cores', async () => {
+    try {
+      setThreadLimit(1);
+      const one = await installCounting('image-one-thread');
+      // The main thread is the one stager.
+      expect(one.started).toBe(0);
+      for (let i = 0; i < FILES; i += 89) expect(readFileSync(join(one.root, `usr/share/many/d${i % 13}/f${i}`), 'utf8')).toBe(content(i));
+      setThreadLimit(3);
+      const three = await installCounting('image-three-threads');
+      expect(three.started).toBe(2);
+      for (let i = 0; i < FILES; i += 89) expect(readFileSync(join(three.root, `usr/share/many/d${i % 13}/f${i}`), 'utf8')).toBe(content(i));
+      setThreadLimit(1);
+      const image = openImage(one.root);
+      const before = workersStarted();
+      try {
+        const r = await verifyImage(image, []);
+        expect(r.problems).toEqual([]);
+        expect(r.paths).toBeGreaterThanOrEqual(FILES);
+      } finally {
+        image.close();
+      }
+      expect(workersStarted() - before).toBe(1);
+    } finally {
+      setThreadLimit(undefined);
+    }
+  }, 600_000);
+
   it(`stages ${FILES} files with at most cores − 1 worker threads, each file byte for byte`, async () => {
     const root = join(work, 'image');
     writeImageConfig(root, 'hooks:\n  mode: host\n');

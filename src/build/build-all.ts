@@ -8,11 +8,11 @@
  * consistency check of `zpkg repo check` over the result.
  */
 import { existsSync, readdirSync, rmdirSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { entryKey, type Candidate } from '../core/catalog.js';
 import type { Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
+import { threadBudget } from '../fs/threads.js';
 import { toZpkgError, type Report } from '../report/report.js';
 import { formatBytes } from '../report/table.js';
 import { entryFromManifest } from '../repo/catalog-codec.js';
@@ -168,7 +168,7 @@ export async function runBuilds(dirs: readonly string[], o: BuildRunOptions): Pr
               if (!ahead) {
                 const scratch = scratchDirOf(writer);
                 scratchMade = scratch !== undefined && !existsSync(scratch) ? scratch : undefined;
-                ahead = new PackBuilder(scratchFor(writer), { level: o.level, workers: availableParallelism() });
+                ahead = new PackBuilder(scratchFor(writer), { level: o.level, workers: threadBudget() });
               }
               ahead.add(
                 blobs.filter((b) => !known!.has(b.digest)),

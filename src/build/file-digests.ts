@@ -7,10 +7,10 @@
  * between is read again.
  */
 import { lstatSync, readdirSync, type Stats } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Digest } from '../core/digest.js';
 import { HEAD, hashFile, hashWorkerUrl, type HashAnswer, type HashTask } from '../fs/hash-worker.js';
+import { threadBudget } from '../fs/threads.js';
 import { WorkerPool } from '../fs/workers.js';
 
 export interface FileFacts {
@@ -68,7 +68,7 @@ export async function hashTree(dir: string): Promise<void> {
   let pool: WorkerPool<HashTask, HashAnswer> | undefined;
   const tasks: Promise<void>[] = [];
   const send = (batch: { abs: string; key: string }[]): void => {
-    pool ??= new WorkerPool<HashTask, HashAnswer>(hashWorkerUrl(), availableParallelism());
+    pool ??= new WorkerPool<HashTask, HashAnswer>(hashWorkerUrl(), threadBudget());
     const task = pool.run({ paths: batch.map((b) => b.abs) }).then((r) => {
       batch.forEach((b, i) => {
         const d = r.digests[i]!;

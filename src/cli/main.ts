@@ -4,8 +4,9 @@
  * `commands/index.ts`), and the image, the report and the repositories only
  * when a command runs: `zpkg --version` loads commander and nothing else.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ZpkgError } from '../core/errors.js';
+import { MAX_THREADS, setThreadLimit } from '../fs/threads.js';
 import { commandsFor } from './commands/index.js';
 import type { Context } from './context.js';
 import { VERSION } from './version.js';
@@ -21,9 +22,30 @@ function programVersionFlag(argv: string[]): string[] {
   const out = [...argv];
   for (let i = 0; i < out.length && out[i]!.startsWith('-'); i++) {
     if (out[i] === '--version') out[i] = '-V';
-    else if (out[i] === '-r' || out[i] === '--root' || out[i] === '--progress') i++;
+    else if (out[i] === '-r' || out[i] === '--root' || out[i] === '--progress' || out[i] === '--threads') i++;
   }
   return out;
+}
+
+/** A thread count as `--threads` and ZPKG_THREADS take it: a whole number from 1 to MAX_THREADS; null otherwise. */
+function threadCount(value: string): number | null {
+  const n = /^[0-9]+$/.test(value) ? Number(value) : NaN;
+  return Number.isInteger(n) && n >= 1 && n <= MAX_THREADS ? n : null;
+}
+
+function threadsOption(value: string): number {
+  const n = threadCount(value);
+  if (n === null) throw new InvalidArgumentError(`\`${value}\` is not a thread count (a whole number from 1 to ${MAX_THREADS})`);
+  return n;
+}
+
+/** The limit on worker threads: `--threads`, else ZPKG_THREADS, else none (every core). */
+function applyThreadLimit(flag: number | undefined): void {
+  const env = process.env.ZPKG_THREADS;
+  if (flag === undefined && env !== undefined && env !== '' && threadCount(env) === null) {
+    throw new ZpkgError('E_USAGE', `ZPKG_THREADS=${env} is not a thread count (a whole number from 1 to ${MAX_THREADS})`, { hint: 'unset it, or set it to how many threads zpkg may use' });
+  }
+  setThreadLimit(flag ?? (env ? threadCount(env)! : undefined));
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -40,6 +62,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'print one JSON document (or NDJSON for streams) on stdout and nothing else')
     .option('-q, --quiet', 'print only results and errors')
     .addOption(new Option('--progress <mode>', 'progress on stderr: auto (a counter on a terminal), json (NDJSON events a program can read; see the README), none').choices(['auto', 'json', 'none']))
+    .addOption(new Option('--threads <n>', 'threads for staging, verify, hashing and compressing (default: ZPKG_THREADS, else one per core); each is ~16-20 MB resident').argParser(threadsOption))
+    .hook('preAction', (cmd) => applyThreadLimit(cmd.opts().threads as number | undefined))
     .exitOverride()
     .configureOutput({ writeErr: () => undefined })
     .showHelpAfterError(false);

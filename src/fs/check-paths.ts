@@ -8,9 +8,9 @@
  * Paths are batched in the order given: the caller sorts them (by path, so a
  * batch is mostly one directory).
  */
-import { availableParallelism } from 'node:os';
 import { checkWorkerUrl, type CheckAnswer, type CheckTask } from './check-worker.js';
 import { checkBatch, type PathExpect, type PathFinding } from './path-check.js';
+import { threadBudget } from './threads.js';
 import { DEPTH, WorkerPool } from './workers.js';
 
 /** Paths per worker task: large enough that messages cost little, small enough that both workers stay busy to the end. */
@@ -24,7 +24,7 @@ export class PathChecker {
   /** `expectedFiles`: how many files the checks will hash, at most (decides workers or this thread). */
   /** `realRoot`: the image's real root; paths under a directory that resolves outside it are answered `outside`, never read. */
   constructor(expectedFiles: number, minFiles = MIN_FILES, private readonly realRoot?: string) {
-    if (expectedFiles >= minFiles) this.pool = new WorkerPool(checkWorkerUrl(), Math.max(1, availableParallelism()));
+    if (expectedFiles >= minFiles) this.pool = new WorkerPool(checkWorkerUrl(), Math.max(1, threadBudget()));
   }
 
   /**

@@ -5,10 +5,10 @@
  * and written in order as they come back, with a bounded number in flight.
  * A package's frames are contiguous, so a fresh install fetches one span.
  */
-import { availableParallelism } from 'node:os';
 import { rmSync } from 'node:fs';
 import type { Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
+import { threadBudget } from '../fs/threads.js';
 import { WorkerPool, workerUrl } from '../fs/workers.js';
 import type { FrameAnswer, FrameTask } from './compress-worker.js';
 import { DEFAULT_LEVEL } from './compress.js';
@@ -129,7 +129,7 @@ export class PackBuilder {
   }
 
   private submit(g: Group): Promise<FrameAnswer> {
-    this.pool ??= new WorkerPool<FrameTask, FrameAnswer>(workerUrl(import.meta.url, 'compress-worker'), Math.max(1, this.options.workers ?? Math.min(availableParallelism(), this.queued.length + 1)));
+    this.pool ??= new WorkerPool<FrameTask, FrameAnswer>(workerUrl(import.meta.url, 'compress-worker'), Math.max(1, this.options.workers ?? Math.min(threadBudget(), this.queued.length + 1)));
     const task: FrameTask = { files: g.files.map((f) => ({ path: f.path, digest: f.digest, size: f.size })), level: this.level };
     if (g.size > STREAM_LIMIT) {
       g.out = task.out = `${this.file}.frame-${this.temps.length}`;
@@ -142,7 +142,7 @@ export class PackBuilder {
 
   private pump(): void {
     if (this.failure) return;
-    const window = (this.pool?.size ?? this.options.workers ?? availableParallelism()) * 2 + 1;
+    const window = (this.pool?.size ?? this.options.workers ?? threadBudget()) * 2 + 1;
     while (this.queued.length && this.inFlight.length < window) {
       const group = this.queued.shift()!;
       const answer = this.submit(group);

@@ -11,10 +11,10 @@
  */
 import { chmodSync, chownSync, lstatSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { lchown, link, rm, rmdir, symlink } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
+import { threadBudget } from '../fs/threads.js';
 import { DEPTH, WorkerPool, workerUrl } from '../fs/workers.js';
 import { blobMissing, noSpace } from './failures.js';
 import { stagedFile } from './side-names.js';
@@ -167,7 +167,7 @@ async function runJobs(all: Jobs, paths: number, at: { root: string; txid: strin
  * change of a few files. The caller closes the pool.
  */
 function stagers(files: number): WorkerPool<StageBatch, StageAnswer> | undefined {
-  const workers = Math.max(0, availableParallelism() - 1);
+  const workers = Math.max(0, threadBudget() - 1);
   return files >= INLINE_LIMIT && workers ? new WorkerPool<StageBatch, StageAnswer>(workerUrl(import.meta.url, 'stage-worker'), workers, STAGE_WORKER_LIMITS) : undefined;
 }
 
