@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { digestOf, type Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
-import { encodeManifest, isPathAction, MANIFEST_FORMAT, sortActions, validateManifest, type Action, type HookPhase, type HookRef, type Manifest } from '../core/manifest.js';
+import { decodeManifest, encodeManifest, isPathAction, MANIFEST_FORMAT, sortActions, type Action, type HookPhase, type HookRef, type Manifest } from '../core/manifest.js';
 import { formatAtom, formatClause, parseAtom, parseClause } from '../core/relation.js';
 import { packageBlobs } from '../repo/blob-map.js';
 import type { BlobFile } from '../repo/pack-build.js';
@@ -83,9 +83,9 @@ function assemble(recipe: Recipe, c: Contents, origin?: Origin): BuildResult {
   // so:/file: relations derived from the ELF objects and scripts shipped (src/build/deps/derive.ts).
   // A .deb declares its interpreters itself (as import-deb assumes), so its scripts are not scanned.
   Object.assign(manifest, mergeRelations(manifest, deriveRelations(manifest.actions.filter(isPathAction), packed.blobs, { enabled: recipe.derive, ...(origin ? { scripts: false } : {}) })));
-  // Round-trip through validation so a recipe can never publish what an installer would refuse.
-  validateManifest(JSON.parse(JSON.stringify(manifest)));
   const { bytes, digest } = encodeManifest(manifest);
+  // The published bytes are decoded as an installer decodes them, so a recipe can never publish what an installer would refuse.
+  decodeManifest(bytes);
   return { manifest, bytes, digest, blobs, files: packed.files, contentBytes: packed.bytes };
 }
 
