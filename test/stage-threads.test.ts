@@ -49,6 +49,11 @@ async function installCounting(name: string): Promise<{ root: string; started: n
   return { root, started: workersStarted() - before };
 }
 
+/** Every STEP-th file of `many` under ROOT holds what was published. */
+function expectLanded(root: string, step: number): void {
+  for (let i = 0; i < FILES; i += step) expect(readFileSync(join(root, `usr/share/many/d${i % 13}/f${i}`), 'utf8')).toBe(content(i));
+}
+
 describe('staging threads', () => {
   it('a thread limit (--threads, ZPKG_THREADS) bounds the stage and verify workers, below or above the cores', async () => {
     try {
@@ -56,11 +61,11 @@ describe('staging threads', () => {
       const one = await installCounting('image-one-thread');
       // The main thread is the one stager.
       expect(one.started).toBe(0);
-      for (let i = 0; i < FILES; i += 89) expect(readFileSync(join(one.root, `usr/share/many/d${i % 13}/f${i}`), 'utf8')).toBe(content(i));
+      expectLanded(one.root, 89);
       setThreadLimit(3);
       const three = await installCounting('image-three-threads');
       expect(three.started).toBe(2);
-      for (let i = 0; i < FILES; i += 89) expect(readFileSync(join(three.root, `usr/share/many/d${i % 13}/f${i}`), 'utf8')).toBe(content(i));
+      expectLanded(three.root, 89);
       setThreadLimit(1);
       const image = openImage(one.root);
       const before = workersStarted();
@@ -78,21 +83,10 @@ describe('staging threads', () => {
   }, 600_000);
 
   it(`stages ${FILES} files with at most cores − 1 worker threads, each file byte for byte`, async () => {
-    const root = join(work, 'image');
-    writeImageConfig(root, 'hooks:\n  mode: host\n');
-    addMainRemote(root, repo);
-    const image = openImage(root, { create: true });
-    const report = new StreamReport({ json: true, quiet: true, stdout: new PassThrough(), stderr: new PassThrough() });
-    const before = workersStarted();
-    try {
-      await install(image, [parseAtom('many')], { report, command: 'zpkg (stage threads test)' });
-    } finally {
-      image.close();
-    }
-    const started = workersStarted() - before;
+    const { root, started } = await installCounting('image');
     expect(started).toBeLessThanOrEqual(Math.max(0, availableParallelism() - 1));
     // The threaded path ran (several runs on several cores), not the inline one.
     if (availableParallelism() > 1) expect(started).toBeGreaterThan(0);
-    for (let i = 0; i < FILES; i += 97) expect(readFileSync(join(root, `usr/share/many/d${i % 13}/f${i}`), 'utf8')).toBe(content(i));
+    expectLanded(root, 97);
   }, 600_000);
 });

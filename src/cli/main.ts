@@ -42,10 +42,10 @@ function threadsOption(value: string): number {
 /** The limit on worker threads: `--threads`, else ZPKG_THREADS, else none (every core). */
 function applyThreadLimit(flag: number | undefined): void {
   const env = process.env.ZPKG_THREADS;
-  if (flag === undefined && env !== undefined && env !== '' && threadCount(env) === null) {
-    throw new ZpkgError('E_USAGE', `ZPKG_THREADS=${env} is not a thread count (a whole number from 1 to ${MAX_THREADS})`, { hint: 'unset it, or set it to how many threads zpkg may use' });
-  }
-  setThreadLimit(flag ?? (env ? threadCount(env)! : undefined));
+  if (flag !== undefined || !env) return setThreadLimit(flag);
+  const n = threadCount(env);
+  if (n === null) throw new ZpkgError('E_USAGE', `ZPKG_THREADS=${env} is not a thread count (a whole number from 1 to ${MAX_THREADS})`, { hint: 'unset it, or set it to how many threads zpkg may use' });
+  setThreadLimit(n);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -62,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'print one JSON document (or NDJSON for streams) on stdout and nothing else')
     .option('-q, --quiet', 'print only results and errors')
     .addOption(new Option('--progress <mode>', 'progress on stderr: auto (a counter on a terminal), json (NDJSON events a program can read; see the README), none').choices(['auto', 'json', 'none']))
-    .addOption(new Option('--threads <n>', 'threads for staging, verify, hashing and compressing (default: ZPKG_THREADS, else one per core); each is ~16-20 MB resident').argParser(threadsOption))
+    .addOption(new Option('--threads <n>', 'threads for staging, verify, hashing and compressing (default: ZPKG_THREADS, else one per core); each is ~15 MB resident').argParser(threadsOption))
     .hook('preAction', (cmd) => applyThreadLimit(cmd.opts().threads as number | undefined))
     .exitOverride()
     .configureOutput({ writeErr: () => undefined })

@@ -1,7 +1,7 @@
 /**
  * How many threads zpkg's worker pools use — staging, verify, and a build's
  * hashing and compressing: every core unless `--threads N` (or ZPKG_THREADS)
- * says otherwise. Each worker thread is a whole V8 isolate, 16–20 MB
+ * says otherwise. Each worker thread is a whole V8 isolate, about 15 MB
  * resident: on a node whose root is a RAM filesystem and that has many
  * cores, a limit bounds what one transaction holds. Set once, by the command
  * line, before a command runs.
