@@ -65,6 +65,25 @@ describe('start-up loads only what the command uses', () => {
     expect(heavy(m)).toEqual([]);
   });
 
+  it('verify: the state, the manifests and the check workers, none of the transaction machinery', () => {
+    const m = modulesOf(['--root', image, 'verify']);
+    expect(m).toEqual(expect.arrayContaining(['src/txn/verify.js', 'src/fs/check-paths.js']));
+    // What resumes an interrupted transaction (resume.ts) pulls in staging, fetching and every repository backend.
+    expect(m.filter((u) => /^src\/txn\/(resume|transaction|stage|fetch|apply|recover)\.js$/.test(u) || /^src\/repo\/(http|s3|depot)/.test(u))).toEqual([]);
+    expect(heavy(m)).toEqual([]);
+  });
+
+  it('verify starts its check workers early, and they never keep a failing or small verify from exiting', () => {
+    // Each run is bounded: workers left holding the process would show as a timeout, not a pass.
+    const run = (args: string[]): ReturnType<typeof spawnSync> => spawnSync(process.execPath, [BIN, '--root', image, ...args], { encoding: 'utf8', timeout: 60_000 });
+    const missing = run(['--json', 'verify', 'no-such-package']);
+    expect(missing.error).toBeUndefined();
+    expect(JSON.parse(String(missing.stdout)).error.code).toBe('E_NOT_INSTALLED');
+    const small = run(['verify', 'hello']);
+    expect(small.error).toBeUndefined();
+    expect(small.status, String(small.stderr)).toBe(0);
+  });
+
   it('help loads every command (the list is whole)', () => {
     const m = modulesOf(['--help']);
     expect(m).toEqual(expect.arrayContaining(['src/cli/commands/list.js', 'src/cli/commands/install.js', 'src/cli/commands/serve.js', 'src/cli/commands/self-test.js']));

@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MIN_FILES, PathChecker } from '../src/fs/check-paths.js';
+import { EARLY_WEIGHT, PER_FILE } from '../src/txn/verify.js';
 import type { PathExpect } from '../src/fs/path-check.js';
 import { ok, tempDir, writePackage, zpkg, TRUST, type TreeEntry } from './helpers/zpkg.js';
 
@@ -92,6 +93,38 @@ describe('verify on the worker path', () => {
     const want = DAMAGE.map(([, path, , problem]) => [path, problem] as [string, string]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     expect(shown(r.json.problems)).toEqual(want);
     expect(shown(r.json.changedConfig)).toEqual([['etc/many.conf', 'content differs (digest D, expected D)']]);
+  }, LONG);
+});
+
+describe('early checks posted as the state is read', () => {
+  // Enough files that the state's records go to the workers in several tasks (EARLY_WEIGHT each).
+  const WIDE = Math.ceil((2.5 * EARLY_WEIGHT) / PER_FILE);
+  const name = (i: number): string => `opt/wide/w${String(i).padStart(4, '0')}`;
+
+  it(`a package of ${WIDE} files (several early tasks): damage in the first, a middle and the last task is found, nothing else`, () => {
+    expect(WIDE * PER_FILE).toBeGreaterThan(2 * EARLY_WEIGHT);
+    const work = tempDir('zpkg-verify-wide-');
+    const repo = join(work, 'repo');
+    ok(['repo', 'create', repo]);
+    const files: Record<string, TreeEntry> = {};
+    for (let i = 0; i < WIDE; i++) files[name(i)] = { content: content(i), mode: 0o644 };
+    ok(['build', writePackage(join(work, 'src'), { name: 'wide', version: '1' }, files), '--repo', repo]);
+    const img = join(work, 'img');
+    ok(['--root', img, 'remote', 'add', 'main', repo, ...TRUST]);
+    ok(['--root', img, 'install', 'wide']);
+    expect(ok(['--root', img, '--json', 'verify', 'wide']).json.problems).toEqual([]);
+
+    const mid = Math.floor(WIDE / 2);
+    writeFileSync(join(img, name(0)), content(900));
+    unlinkSync(join(img, name(mid)));
+    chmodSync(join(img, name(WIDE - 1)), 0o600);
+    const r = zpkg(['--root', img, '--json', 'verify', 'wide']);
+    expect(r.status).toBe(1);
+    expect(shown(r.json.problems)).toEqual([
+      [name(0), 'content differs (digest D, expected D)'],
+      [name(mid), 'missing'],
+      [name(WIDE - 1), 'mode is 0600, expected 0644'],
+    ]);
   }, LONG);
 });
 

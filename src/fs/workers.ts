@@ -70,6 +70,14 @@ export class WorkerPool<In, Out> {
     }
   }
 
+  /** Whether the workers keep the process alive (Worker.ref/unref): a pool started ahead of need must not hold a process that fails before using it. */
+  hold(on: boolean): void {
+    for (const w of this.workers) {
+      if (on) w.ref();
+      else w.unref();
+    }
+  }
+
   /** Runs one task on the next free worker. */
   run(task: In, transfer: ArrayBuffer[] = []): Promise<Out> {
     if (this.failed) return Promise.reject(this.failed);

@@ -20,7 +20,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ZpkgError } from '../core/errors.js';
 import { ZPKG_VERSION } from '../core/zpkg-version.js';
-import { STATE_DIR } from '../core/paths.js';
+import { PENDING_DIR } from './pending-dir.js';
 import { dirInRoot, resolveInRoot, writeInRoot } from '../fs/in-root.js';
 import type { Digest } from '../core/digest.js';
 import type { Manifest } from '../core/manifest.js';
@@ -37,7 +37,7 @@ import type { ServiceKind, ServiceManager } from './services/types.js';
 import { hookImagePath, storeHook, sweepHooks } from './store.js';
 
 /** Where pending lifecycles wait, relative to the image root. */
-export const PENDING_DIR = `${STATE_DIR}/lifecycle`;
+export { PENDING_DIR };
 
 export interface LifecycleOptions {
   /** Overrides the configured hook mode; `skip` is `--no-scripts`. */

@@ -175,9 +175,9 @@ export interface FileRecord {
   gid: number | null;
 }
 
-/** The file, link and hardlink rows of a package, in no order. */
-export function fileRecordsOf(db: Database.Database, name: string): FileRecord[] {
-  return stmt(db, 'SELECT path, type, digest, size, mode, uid, gid FROM files WHERE package = ?').all(name) as FileRecord[];
+/** The file, link and hardlink rows of a package, one at a time, in path order (files_by_package holds them so: no sort). */
+export function iterateFileRecords(db: Database.Database, name: string): IterableIterator<FileRecord> {
+  return stmt(db, 'SELECT path, type, digest, size, mode, uid, gid FROM files WHERE package = ? ORDER BY path').iterate(name) as IterableIterator<FileRecord>;
 }
 
 export function dirsOf(db: Database.Database, name: string): DirRow[] {

@@ -14,10 +14,11 @@
 import { PENDING_LIFECYCLE } from '../hooks/pending-shape.js';
 import { checkShape } from '../core/shape.js';
 import { readdirSync, rmSync } from 'node:fs';
-import { dirInRoot, readBounded } from '../fs/in-root.js';
+import { readBounded } from '../fs/in-root.js';
 import { JOURNAL_LIMIT } from './journal.js';
 import { join } from 'node:path';
-import { Lifecycle, PENDING_DIR, type LifecycleResult, type PendingLifecycle } from '../hooks/lifecycle.js';
+import { pendingDir } from '../hooks/pending-dir.js';
+import { Lifecycle, type LifecycleResult, type PendingLifecycle } from '../hooks/lifecycle.js';
 import type { ServiceManager } from '../hooks/services/types.js';
 import { blobCachePath, cachedManifestOrNone } from '../image/cache.js';
 import type { Image } from '../image/image.js';
@@ -37,11 +38,6 @@ export interface Resumed {
   outcome: 'finished' | 'restarted' | 'rolled back';
   lifecycle: LifecycleResult;
   rollback?: { to: number; causes: string[]; result: TransactionResult | null };
-}
-
-/** The directory of pending lifecycles, resolved in the image. */
-function pendingDir(root: string): string {
-  return dirInRoot(root, PENDING_DIR, { what: `the pending lifecycles ${PENDING_DIR}` });
 }
 
 function readPending(dir: string, report: Report): { path: string; pending: PendingLifecycle }[] {
@@ -120,11 +116,3 @@ function previousGeneration(image: Image, id: number): number {
   return listHistory(image.db).filter((h) => h.id < id).at(-1)?.id ?? 0;
 }
 
-/** Transaction ids whose lifecycle is pending. */
-export function pendingLifecycles(root: string): string[] {
-  try {
-    return readdirSync(pendingDir(root)).filter((n) => n.endsWith('.json') && !n.startsWith('.')).map((n) => n.slice(0, -5));
-  } catch {
-    return [];
-  }
-}

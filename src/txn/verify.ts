@@ -14,9 +14,9 @@ import { PathChecker } from '../fs/check-paths.js';
 import type { PathExpect, PathFinding } from '../fs/path-check.js';
 import { isPathAction, parseMode, type FileAction, type Manifest, type PathAction } from '../core/manifest.js';
 import type { Image } from '../image/image.js';
-import { countFiles, fileRecordsOf, getPackage, listPackages, type FileRecord, type PackageRow } from '../image/state.js';
+import { countFiles, getPackage, iterateFileRecords, listPackages, type FileRecord, type PackageRow } from '../image/state.js';
 import { pendingJournals } from './journal.js';
-import { pendingLifecycles } from './resume.js';
+import { pendingLifecycles } from '../hooks/pending-dir.js';
 import { readCachedManifest } from '../image/cache.js';
 
 /**
@@ -129,7 +129,13 @@ class CachedManifests {
 }
 
 /** What a file costs a check worker besides its bytes (lstat, open, close), in bytes of hashing: ~40 µs at ~1.3 GB/s. */
-const PER_FILE = 64 << 10;
+export const PER_FILE = 64 << 10;
+/**
+ * The weight of an early task (bytes + PER_FILE per file): the first is
+ * posted after a few hundred records, so reading starts at once; ~100 tasks
+ * for the bench tree keep the two workers within a task of each other.
+ */
+export const EARLY_WEIGHT = 16 << 20;
 
 interface EarlyCheck {
   expect: PathExpect;
@@ -145,9 +151,10 @@ const under = (root: string): ((path: string) => string) => {
 
 /**
  * Each package's regular files as the state records them (size, digest,
- * mode, owner), checked before any manifest is decoded: split by weight into
- * as many tasks as the workers take at once, so they are all posted now and
- * the workers hash while this thread decodes. A path's early finding stands
+ * mode, owner), checked before any manifest is decoded: posted in tasks as
+ * the records are read (in path order, so a task is mostly whole
+ * directories), every one at once (PathChecker: the workers need nothing
+ * more from this thread while it decodes). A path's early finding stands
  * only where the manifest's expectation turns out the same in every field —
  * the state was written from that manifest, so it always does unless the
  * state is damaged; any other path is checked against the manifest. What is
@@ -160,27 +167,29 @@ class EarlyChecks {
 
   constructor(image: Image, rows: readonly PackageRow[], checker: PathChecker) {
     const at = under(image.paths.root);
-    const all: { pkg: string; r: FileRecord }[] = [];
     for (const pkg of rows) {
-      const records = fileRecordsOf(image.db, pkg.name);
-      this.records.set(pkg.name, new Map(records.map((r) => [r.path, r])));
-      this.byPackage.set(pkg.name, new Map());
-      for (const r of records) if (r.type === 'file' && r.digest !== null && r.size !== null && r.mode !== null) all.push({ pkg: pkg.name, r });
-    }
-    // By path: a task is then mostly whole directories.
-    all.sort((x, y) => (x.r.path < y.r.path ? -1 : x.r.path > y.r.path ? 1 : 0));
-    const weight = all.reduce((n, { r }) => n + r.size! + PER_FILE, 0);
-    const share = weight / checker.slots;
-    for (let i = 0; i < all.length; ) {
-      let w = 0;
-      let j = i;
-      while (j < all.length && (w < share || j === i)) w += all[j++]!.r.size! + PER_FILE;
-      const group = all.slice(i, j);
-      const expects = group.map(({ r }): PathExpect => ({ path: at(r.path), kind: 'file', size: r.size!, digest: r.digest!, mode: r.mode!, ...(r.uid != null ? { uid: r.uid } : {}), ...(r.gid != null ? { gid: r.gid } : {}) }));
-      const found = checker.check(expects, undefined, expects.length);
-      found.catch(() => undefined); // awaited where used
-      group.forEach(({ pkg, r }, index) => this.byPackage.get(pkg)!.set(r.path, { expect: expects[index]!, found, index }));
-      i = j;
+      const records = new Map<string, FileRecord>();
+      const checks = new Map<string, EarlyCheck>();
+      this.records.set(pkg.name, records);
+      this.byPackage.set(pkg.name, checks);
+      let group: FileRecord[] = [];
+      let weight = 0;
+      const post = (): void => {
+        const expects = group.map((r): PathExpect => ({ path: at(r.path), kind: 'file', size: r.size!, digest: r.digest!, mode: r.mode!, ...(r.uid != null ? { uid: r.uid } : {}), ...(r.gid != null ? { gid: r.gid } : {}) }));
+        const found = checker.check(expects, undefined, expects.length);
+        found.catch(() => undefined); // awaited where used
+        group.forEach((r, index) => checks.set(r.path, { expect: expects[index]!, found, index }));
+        group = [];
+        weight = 0;
+      };
+      for (const r of iterateFileRecords(image.db, pkg.name)) {
+        records.set(r.path, r);
+        if (r.type !== 'file' || r.digest === null || r.size === null || r.mode === null) continue;
+        group.push(r);
+        weight += r.size + PER_FILE;
+        if (weight >= EARLY_WEIGHT) post();
+      }
+      if (group.length) post();
     }
   }
 

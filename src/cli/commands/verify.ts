@@ -29,6 +29,8 @@ export function register(program: Command, ctx: Context): void {
         if (result.unowned.length) process.exitCode = 1;
         return;
       }
+      // The check workers boot while the rest loads and the state is read (fs/check-paths.ts).
+      (await import('../../fs/check-paths.js')).startCheckWorkers();
       const { verifyImage } = await import('../../txn/verify.js');
       const progress = report.progress('verify', 0);
       const result = await verifyImage(await ctx.readImage(cmd), names, { onPath: () => progress.tick() });
