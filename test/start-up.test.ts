@@ -63,6 +63,8 @@ describe('start-up loads only what the command uses', () => {
     expect(m).not.toContain('src/cli/commands/install.js');
     expect(m).not.toContain('src/cli/commands/serve.js');
     expect(heavy(m)).toEqual([]);
+    // An image without etc/zpkg/zpkg.yaml parses no YAML: the library (~70 ms to load) is not loaded (src/fs/yaml.ts).
+    expect(m.filter((u) => u.includes('node_modules/yaml/'))).toEqual([]);
   });
 
   it('verify: the state, the manifests and the check workers, none of the transaction machinery', () => {
@@ -71,6 +73,7 @@ describe('start-up loads only what the command uses', () => {
     // What resumes an interrupted transaction (resume.ts) pulls in staging, fetching and every repository backend.
     expect(m.filter((u) => /^src\/txn\/(resume|transaction|stage|fetch|apply|recover)\.js$/.test(u) || /^src\/repo\/(http|s3|depot)/.test(u))).toEqual([]);
     expect(heavy(m)).toEqual([]);
+    expect(m.filter((u) => u.includes('node_modules/yaml/'))).toEqual([]);
   });
 
   it('verify starts its check workers early, and they never keep a failing or small verify from exiting', () => {

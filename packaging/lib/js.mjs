@@ -63,6 +63,8 @@ export const LAZY = [
   { pkg: 'ioredis', file: 'ioredis.js' },
   // BLAKE2b as WebAssembly (hash-wasm carries every hasher's, ~230 kB of main.js otherwise): only flist block stores.
   { pkg: 'hash-wasm', file: 'hash-wasm.js' },
+  // YAML: recipes, zinit service files and an image's zpkg.yaml, when there is one (src/fs/yaml.ts).
+  { pkg: 'yaml', file: 'yaml.js' },
 ];
 
 const BANNER = "var __zpkgUrl = require('node:url').pathToFileURL(__filename).href;";

@@ -6,7 +6,7 @@
  */
 import { lstatSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../fs/yaml.js';
 import { ZpkgError } from '../core/errors.js';
 import { isPackageName, parseAtom, parseClause, validateProvide } from '../core/relation.js';
 import type { GroupAction, ServiceDecl, UserAction } from '../core/manifest.js';

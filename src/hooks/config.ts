@@ -24,7 +24,7 @@
  * a directory are not this host's, so there it means `none`.
  */
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../fs/yaml.js';
 import { ZpkgError } from '../core/errors.js';
 import { parseProxyConfig } from '../image/proxy-config.js';
 import { ARCH_NAME, PACKAGE_CONFIG_KEYS, parsePackageConfig, type PackageConfig } from '../image/package-config.js';

@@ -5,7 +5,7 @@
  * too). image.ts reads `state:`/`cache:` from it, hooks/config.ts the rest.
  */
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../fs/yaml.js';
 import { ZpkgError } from '../core/errors.js';
 import { readInRoot } from '../fs/in-root.js';
 

@@ -20,7 +20,7 @@ import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../fs/yaml.js';
 import { ZpkgError } from '../core/errors.js';
 import { STATE_DIR } from '../core/paths.js';
 import { writeFileAtomic } from '../fs/atomic.js';

@@ -30,7 +30,7 @@
  */
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../../fs/yaml.js';
 import { ZpkgError } from '../../core/errors.js';
 import { own, v } from '../../core/shape.js';
 import { readBounded } from '../../fs/in-root.js';
