@@ -18,6 +18,7 @@ import { formatBytes } from '../report/table.js';
 import { entryFromManifest } from '../repo/catalog-codec.js';
 import { repositoryBlobs } from '../repo/content.js';
 import { openRepoWriter } from '../repo/open.js';
+import type { RepoWriter } from '../repo/backend.js';
 import { PackBuilder, type BlobFile } from '../repo/pack-build.js';
 import { publishPackages, scratchDirOf, scratchFor, type PublishResult } from '../repo/publish.js';
 import type { Signer } from '../repo/trust/sign.js';
@@ -26,7 +27,7 @@ import { archGroups } from '../solver/admit.js';
 import { buildPool, checkInstallable, type Uninstallable } from '../solver/index.js';
 import { buildRecipe, type StagedBuild } from './build.js';
 import { buildLog, ensureStateDir, inputDigest, readBuildState, writeBuildState } from './build-state.js';
-import { hashTree } from './file-digests.js';
+import { hashTree, type Speculation } from './file-digests.js';
 import { loadRecipe, RECIPE_FILE, type Recipe } from './recipe.js';
 
 export interface BuildRunOptions {
@@ -141,6 +142,14 @@ export async function runBuilds(dirs: readonly string[], o: BuildRunOptions): Pr
   // The scratch directory this run made for `ahead`: removed again when nothing was published, so a
   // run that fails leaves the repository exactly as it found it.
   let scratchMade: string | undefined;
+  const aheadPack = (writer: RepoWriter): PackBuilder => {
+    if (!ahead) {
+      const scratch = scratchDirOf(writer);
+      scratchMade = scratch !== undefined && !existsSync(scratch) ? scratch : undefined;
+      ahead = new PackBuilder(scratchFor(writer), { level: o.level, workers: threadBudget(), known });
+    }
+    return ahead;
+  };
   try {
     for (const [i, dir] of dirs.entries()) {
       let recipe: Recipe | undefined;
@@ -150,10 +159,18 @@ export async function runBuilds(dirs: readonly string[], o: BuildRunOptions): Pr
         const other = makers.get(key);
         if (other) throw new ZpkgError('E_RECIPE_INVALID', `recipe ${recipe.file}: ${recipe.name} ${recipe.version} is also made by ${other} in this run`);
         makers.set(key, recipe.file);
-        await hashTree(recipe.dir);
-        const inputs = inputDigest(recipe.dir);
         const state = writer && !o.force ? readBuildState(recipe.dir) : undefined;
-        if (state && state.inputs === inputs && state.name === recipe.name && state.version === recipe.version && inRepo.get(key) === state.manifest) {
+        const maybeUpToDate = state !== undefined && state.name === recipe.name && state.version === recipe.version && inRepo.get(key) === state.manifest;
+        const what = `${recipe.name} ${recipe.version}`;
+        // A recipe that will be built has its tree hashed and compressed in one read (file-digests.ts: Speculation).
+        let speculate: ((tree: string) => Speculation) | undefined;
+        if (writer && !maybeUpToDate && packsWholeTree(recipe)) {
+          known ??= await repositoryBlobs(writer);
+          speculate = (tree) => ({ under: tree, pack: aheadPack(writer), what });
+        }
+        await hashTree(recipe.dir, recipe.tree.from === 'root' ? speculate?.(recipe.tree.dir) : undefined);
+        const inputs = inputDigest(recipe.dir);
+        if (maybeUpToDate && state.inputs === inputs) {
           result.upToDate.push({ name: recipe.name, version: recipe.version, dir: recipe.dir, manifest: state.manifest });
           o.report.progress(`[${i + 1}/${dirs.length}] ${recipe.name}`, 0).done('up to date');
           continue;
@@ -162,21 +179,14 @@ export async function runBuilds(dirs: readonly string[], o: BuildRunOptions): Pr
         const progress = o.report.progress(`[${i + 1}/${dirs.length}] ${recipe.name}`, 0);
         if (recipe.tree.from !== 'root') ensureStateDir(recipe.dir);
         if (writer) known ??= await repositoryBlobs(writer);
-        const what = `${recipe.name} ${recipe.version}`;
         const onPacked = writer
-          ? (blobs: BlobFile[]): void => {
-              if (!ahead) {
-                const scratch = scratchDirOf(writer);
-                scratchMade = scratch !== undefined && !existsSync(scratch) ? scratch : undefined;
-                ahead = new PackBuilder(scratchFor(writer), { level: o.level, workers: threadBudget() });
-              }
-              ahead.add(
+          ? (blobs: BlobFile[]): void =>
+              aheadPack(writer).add(
                 blobs.filter((b) => !known!.has(b.digest)),
                 what,
-              );
-            }
+              )
           : undefined;
-        const build = await buildRecipe(recipe, { sourceCache: o.sourceCache, log: buildLog(recipe.dir), onFile: (n) => progress.tick(1, n), signal: o.signal, walked: recipe.dir, onPacked });
+        const build = await buildRecipe(recipe, { sourceCache: o.sourceCache, log: buildLog(recipe.dir), onFile: (n) => progress.tick(1, n), signal: o.signal, walked: recipe.dir, onPacked, speculate });
         const b = build.result;
         const there = inRepo.get(key);
         if (inRepo.has(key) && there !== b.digest && !o.replace) {
@@ -224,6 +234,17 @@ export async function runBuilds(dirs: readonly string[], o: BuildRunOptions): Pr
     }
     for (const s of staged) s.build.cleanup();
   }
+}
+
+/**
+ * Whether the recipe packs every file of the tree it makes (no `files`
+ * selection), the tree being apart from the recipe itself: then its files can
+ * go to the pack as they are first read.
+ */
+function packsWholeTree(recipe: Recipe): boolean {
+  if (recipe.files.include.length || recipe.files.exclude.length) return false;
+  const { tree } = recipe;
+  return tree.from !== 'root' || !(recipe.dir === tree.dir || recipe.dir.startsWith(`${tree.dir}/`));
 }
 
 /** `zpkg repo check` over the repository after publishing (or over the packages built, without a repository). */

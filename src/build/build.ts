@@ -17,7 +17,7 @@ import type { BuiltPackage } from '../repo/publish.js';
 import { packageFromDeb } from './deb/index.js';
 import { deriveRelations, mergeRelations } from './deps/index.js';
 import { packTree, type PackedTree } from './pack.js';
-import { hashTree } from './file-digests.js';
+import { hashTree, type Speculation } from './file-digests.js';
 import { loadRecipe, type Recipe } from './recipe.js';
 import { weakRelations } from './weak.js';
 import { checkContained, runBuildScript, type BuildDirs } from './script.js';
@@ -131,6 +131,8 @@ export interface BuildOptions {
    * again. Packing still checks each file against its digest as it reads it.
    */
   walked?: string;
+  /** Sends a tree's files to the pack as they are first read (file-digests.ts: Speculation); only for a recipe that packs its whole tree. */
+  speculate?: (tree: string) => Speculation;
 }
 
 /** A built package whose blobs may live in a temporary tree: call `cleanup` once it is published. */
@@ -143,7 +145,7 @@ export async function buildRecipe(recipe: Recipe, options: BuildOptions): Promis
   const { tree } = recipe;
   if (tree.from === 'root') {
     options.onStep?.('pack');
-    if (!(options.walked && (tree.dir === options.walked || tree.dir.startsWith(`${options.walked}/`)))) await hashTree(tree.dir);
+    if (!(options.walked && (tree.dir === options.walked || tree.dir.startsWith(`${options.walked}/`)))) await hashTree(tree.dir, options.speculate?.(tree.dir));
     return { result: packageTree(recipe, tree.dir, options.onFile, options.onPacked), cleanup: () => undefined };
   }
   const top = mkdtempSync(join(tmpdir(), `zpkg-build-${recipe.name}-`));
@@ -161,7 +163,7 @@ export async function buildRecipe(recipe: Recipe, options: BuildOptions): Promis
     await runBuildScript(recipe, tree.script, dirs, options.log, options.signal);
     checkContained(recipe, dirs);
     options.onStep?.('pack');
-    await hashTree(dirs.dest);
+    await hashTree(dirs.dest, options.speculate?.(dirs.dest));
     return { result: packageTree(recipe, dirs.dest, options.onFile, options.onPacked), cleanup };
   } catch (err) {
     cleanup();

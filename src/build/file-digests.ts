@@ -12,6 +12,20 @@ import type { Digest } from '../core/digest.js';
 import { HEAD, hashFile, hashWorkerUrl, type HashAnswer, type HashTask } from '../fs/hash-worker.js';
 import { threadBudget } from '../fs/threads.js';
 import { WorkerPool } from '../fs/workers.js';
+import type { PackBuilder } from '../repo/pack-build.js';
+
+/**
+ * A tree about to be packed whole, whose files go to `pack` to be hashed and
+ * compressed in the same read (PackBuilder.speculate) instead of being read
+ * once here and again when packed.
+ */
+export interface Speculation {
+  /** The tree: files under it are speculated, others only hashed. */
+  under: string;
+  pack: PackBuilder;
+  /** What is built, for messages. */
+  what?: string;
+}
 
 export interface FileFacts {
   digest: Digest;
@@ -60,9 +74,9 @@ const BATCH = 128;
  * Reads every regular file under `dir` (symlinks not followed) on every core,
  * so later asks cost nothing. Files go to the workers in batches as the walk
  * finds them, and the walk yields after each directory, so the workers hash
- * while it goes on.
+ * while it goes on. Files under `speculation.under` go to its pack instead.
  */
-export async function hashTree(dir: string): Promise<void> {
+export async function hashTree(dir: string, speculation?: Speculation): Promise<void> {
   for (const k of walked.keys()) if (k.startsWith(`${dir}/`)) walked.delete(k);
   let todo: { abs: string; key: string }[] = [];
   let pool: WorkerPool<HashTask, HashAnswer> | undefined;
@@ -80,6 +94,7 @@ export async function hashTree(dir: string): Promise<void> {
     task.catch(() => undefined); // awaited below
     tasks.push(task);
   };
+  const under = speculation ? `${speculation.under}/` : '';
   const walk = async (d: string): Promise<void> => {
     let names: string[];
     try {
@@ -95,7 +110,17 @@ export async function hashTree(dir: string): Promise<void> {
       if (st.isDirectory()) subdirs.push(abs);
       else if (st.isFile()) {
         const key = keyOf(abs, st);
-        if (!memo.has(key)) todo.push({ abs, key });
+        if (memo.has(key)) continue;
+        if (speculation && abs.startsWith(under)) {
+          const task = speculation.pack.speculate(abs, st.size, speculation.what).then((f) => {
+            // A file that cannot be read as walked is read again when asked for, and fails there with its own error.
+            if (!f.digest.startsWith('!')) memo.set(key, { digest: f.digest as Digest, size: f.size, head: f.head });
+          });
+          task.catch(() => undefined); // awaited below
+          tasks.push(task);
+          continue;
+        }
+        todo.push({ abs, key });
         if (todo.length >= BATCH && (pool || todo.length >= POOL_MIN)) {
           send(todo);
           todo = [];
@@ -103,11 +128,12 @@ export async function hashTree(dir: string): Promise<void> {
       }
     }
     // Let answers in and queued batches out to the workers.
-    if (pool) await new Promise((resolve) => setImmediate(resolve));
+    if (pool || speculation) await new Promise((resolve) => setImmediate(resolve));
     for (const sub of subdirs) await walk(sub);
   };
   try {
     await walk(dir);
+    speculation?.pack.endSpeculation();
     if (todo.length && (pool || todo.length >= POOL_MIN)) send(todo);
     const failed = (await Promise.allSettled(tasks)).find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;

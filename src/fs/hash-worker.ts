@@ -6,9 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
+import { HEAD } from './head.js';
 import { serve, workerUrl } from './workers.js';
 
-export const HEAD = 256;
+export { HEAD };
 
 export interface HashTask {
   paths: string[];

@@ -4,14 +4,22 @@
  * content, a big blob alone — compressed on every core (compress-worker.ts)
  * and written in order as they come back, with a bounded number in flight.
  * A package's frames are contiguous, so a fresh install fetches one span.
+ *
+ * A build may also hand files over before it knows their digests
+ * (`speculate`): the workers hash and compress them in one read, and each
+ * blob of such a frame is claimed for the pack only if neither the
+ * repository nor an earlier frame holds it; a frame with blobs not claimed
+ * is cut down to the others here. What a package needs beyond what was
+ * speculated is added as usual once its tree is packed.
  */
 import { rmSync } from 'node:fs';
 import type { Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
+import { HEAD } from '../fs/head.js';
 import { threadBudget } from '../fs/threads.js';
 import { WorkerPool, workerUrl } from '../fs/workers.js';
-import type { FrameAnswer, FrameTask } from './compress-worker.js';
-import { DEFAULT_LEVEL } from './compress.js';
+import type { FrameAnswer, FrameTask, Speculated } from './compress-worker.js';
+import { compress, DEFAULT_LEVEL, decompress } from './compress.js';
 import { FRAME_TARGET } from './pack-format.js';
 import { PackWriter, type FinishedPack } from './pack-writer.js';
 
@@ -22,6 +30,9 @@ export interface BlobFile {
   path: string;
 }
 
+/** Frames written in the background at most before the next waits: bounds the buffers held by writes. */
+const WRITE_BACKLOG = 8;
+
 /** Frames bigger than this are streamed through a file instead of held in memory. */
 const STREAM_LIMIT = 64 << 20;
 
@@ -29,6 +40,8 @@ export type OnBlob = (bytes: number, blobs?: number) => void;
 
 export interface PackBuildOptions {
   level?: number;
+  /** Blobs the repository already holds: a speculative frame leaves them out. */
+  known?: ReadonlyMap<Digest, unknown>;
   /** Called as blobs are packed: their bytes, and how many they are (1 when absent). */
   onBlob?: OnBlob;
   /** What is published, for messages. */
@@ -40,9 +53,27 @@ export interface BuiltPack extends FinishedPack {
   places: Map<Digest, { frame: number; offset: number }>;
 }
 
+/** What a speculative read found of one file: its digest (`!reason` when it could not be read as walked), size and first bytes. */
+export interface SpeculatedFile {
+  digest: string;
+  size: number;
+  head: Buffer;
+}
+
+/** A file handed over before its digest is known. */
+interface Unhashed {
+  path: string;
+  size: number;
+  found: (f: SpeculatedFile) => void;
+  failed: (err: unknown) => void;
+}
+
 interface Group {
+  /** The blobs the frame holds; for a speculative group, set once its answer is claimed. */
   files: BlobFile[];
   size: number;
+  /** The files of a speculative group, in the order read. */
+  unhashed?: Unhashed[];
   /** Where a frame too big for memory is streamed. */
   out?: string;
   /** What is published, for messages. */
@@ -98,6 +129,11 @@ export class PackBuilder {
   private closed = false;
   private onBlob: OnBlob | undefined;
   private packed = { blobs: 0, bytes: 0 };
+  /** The speculative group being filled. */
+  private gathering: Group | undefined;
+  private knownShared: SharedArrayBuffer | undefined;
+  /** Speculative frames: answered, and cut down because some of their blobs were held elsewhere. */
+  readonly speculation = { frames: 0, cut: 0 };
 
   /** `workers`: threads to compress on (default: every core, fewer for a pack of fewer frames). */
   constructor(
@@ -128,9 +164,88 @@ export class PackBuilder {
     this.pump();
   }
 
+  /**
+   * Hands over a file whose digest is not known yet, to be hashed and
+   * compressed in one read; the promise gives what was read. Files are
+   * grouped into frames in the order given (call `endSpeculation` after the
+   * last); a group never mixes with blobs added otherwise.
+   */
+  speculate(path: string, size: number, what = this.options.what): Promise<SpeculatedFile> {
+    if (this.closed) throw new ZpkgError('E_INTERNAL', `pack ${this.file} is already finished`);
+    return new Promise<SpeculatedFile>((found, failed) => {
+      if (this.failure) return failed(this.failure);
+      if (size >= FRAME_TARGET) {
+        this.endSpeculation();
+        this.queued.push({ files: [], size, unhashed: [{ path, size, found, failed }], what });
+      } else {
+        const g = (this.gathering ??= { files: [], size: 0, unhashed: [], what });
+        g.unhashed!.push({ path, size, found, failed });
+        g.size += size;
+        if (g.size >= FRAME_TARGET) this.endSpeculation();
+      }
+      this.pump();
+    });
+  }
+
+  /** Sends the files handed to `speculate` so far, though they fill no whole frame. */
+  endSpeculation(): void {
+    if (this.gathering) this.queued.push(this.gathering);
+    this.gathering = undefined;
+    this.pump();
+  }
+
+  /** The repository's blobs as the workers search them: raw sha256s, sorted, shared by every worker. */
+  private knownForWorkers(): SharedArrayBuffer | undefined {
+    if (!this.options.known?.size) return undefined;
+    if (!this.knownShared) {
+      const hex = [...this.options.known.keys()].map((d) => d.slice('sha256:'.length)).sort();
+      this.knownShared = new SharedArrayBuffer(hex.length * 32);
+      const view = Buffer.from(this.knownShared);
+      hex.forEach((h, i) => view.write(h, i * 32, 32, 'hex'));
+    }
+    return this.knownShared;
+  }
+
+  /**
+   * Takes the blobs of a speculative answer that no one holds yet (the
+   * repository, an earlier frame, an added package) and cuts the frame down
+   * to them when it holds others; tells each file's reader what was found.
+   */
+  private claim(g: Group, answer: FrameAnswer): FrameAnswer | Promise<FrameAnswer> {
+    if (!answer.ok || !answer.speculated) {
+      const err = new ZpkgError('E_INTERNAL', `a speculative frame of ${this.file} was answered without what it read`);
+      for (const u of g.unhashed!) u.failed(err);
+      throw err;
+    }
+    this.speculation.frames += 1;
+    const found: Speculated = answer.speculated;
+    const unhashed = g.unhashed!;
+    unhashed.forEach((u, i) => u.found({ digest: found.digests[i]!, size: u.size, head: Buffer.from(found.heads, i * HEAD, Math.min(HEAD, u.size)) }));
+    const inFrame = found.kept.map((i) => ({ digest: found.digests[i] as Digest, size: unhashed[i]!.size, path: unhashed[i]!.path }));
+    const claimed = inFrame.filter((b) => !this.seen.has(b.digest) && !this.options.known?.has(b.digest));
+    for (const b of claimed) {
+      this.seen.add(b.digest);
+      this.added.push(b.digest);
+    }
+    g.files = claimed;
+    const dropped = inFrame.filter((b) => !claimed.includes(b)).reduce((n, b) => n + b.size, 0);
+    // Empty blobs take no bytes of the frame: leaving them out changes nothing in it.
+    if (dropped === 0) return answer;
+    this.speculation.cut += 1;
+    if (answer.stored) this.spares.push(answer.stored);
+    if (claimed.length === 0) return { ok: true, length: 0, size: 0 };
+    // Only an in-memory frame holds several blobs (a streamed one holds one): the claimed ones are
+    // compressed again by a worker, read back and checked against the digests just found, as any frame.
+    g.unhashed = undefined;
+    g.size = claimed.reduce((n, b) => n + b.size, 0);
+    return this.submit(g);
+  }
+
   private submit(g: Group): Promise<FrameAnswer> {
     this.pool ??= new WorkerPool<FrameTask, FrameAnswer>(workerUrl(import.meta.url, 'compress-worker'), Math.max(1, this.options.workers ?? Math.min(threadBudget(), this.queued.length + 1)));
-    const task: FrameTask = { files: g.files.map((f) => ({ path: f.path, digest: f.digest, size: f.size })), level: this.level };
+    const task: FrameTask = g.unhashed
+      ? { files: g.unhashed.map((u) => ({ path: u.path, size: u.size })), level: this.level, speculative: true, ...(this.knownForWorkers() ? { known: this.knownForWorkers()! } : {}) }
+      : { files: g.files.map((f) => ({ path: f.path, digest: f.digest, size: f.size })), level: this.level };
     if (g.size > STREAM_LIMIT) {
       g.out = task.out = `${this.file}.frame-${this.temps.length}`;
       this.temps.push(task.out);
@@ -145,7 +260,15 @@ export class PackBuilder {
     const window = (this.pool?.size ?? this.options.workers ?? threadBudget()) * 2 + 1;
     while (this.queued.length && this.inFlight.length < window) {
       const group = this.queued.shift()!;
-      const answer = this.submit(group);
+      const answer = group.unhashed
+        ? this.submit(group).then(
+            (a) => this.claim(group, a),
+            (err: unknown) => {
+              for (const u of group.unhashed!) u.failed(err);
+              throw err;
+            },
+          )
+        : this.submit(group);
       answer.catch(() => undefined); // taken in order by drain
       this.inFlight.push({ group, answer });
     }
@@ -158,9 +281,18 @@ export class PackBuilder {
       await this.drainAll();
     } catch (err) {
       this.failure ??= err;
+      this.dropQueued();
     } finally {
       this.draining = undefined;
     }
+  }
+
+  /** Drops what was not sent yet; whoever waits on a speculative file hears the failure. */
+  private dropQueued(): void {
+    const dropped = [...this.queued, ...(this.gathering ? [this.gathering] : [])];
+    this.queued.length = 0;
+    this.gathering = undefined;
+    for (const g of dropped) for (const u of g.unhashed ?? []) u.failed(this.failure);
   }
 
   private async drainAll(): Promise<void> {
@@ -169,14 +301,22 @@ export class PackBuilder {
       const answer = await pending;
       this.inFlight.shift();
       if (!answer.ok) throw new ZpkgError('E_DIGEST_MISMATCH', `${answer.path} changed while publishing${g.what ? ` ${g.what}` : ''}: ${answer.reason}`);
+      if (g.files.length === 0) {
+        // A speculative frame whose every blob was held elsewhere: nothing to write.
+        if (g.out) rmSync(g.out, { force: true });
+        this.pump();
+        continue;
+      }
       let offset = 0;
       const blobs = g.files.map((f) => {
         const b = { digest: f.digest, offset, size: f.size };
         offset += f.size;
         return b;
       });
-      const frame = answer.stored ? this.writer.addFrame(new Uint8Array(answer.stored, 0, answer.length), answer.size, blobs) : this.writer.addFrameFromFile(g.out!, answer.length, answer.size, blobs);
-      if (answer.stored) this.spares.push(answer.stored);
+      const stored = answer.stored;
+      // Written by the thread pool, so this thread goes on handing out frames (and a build on walking its tree);
+      // the buffer goes back to the workers once written.
+      const frame = stored ? this.writer.addFrameInBackground(new Uint8Array(stored, 0, answer.length), answer.size, blobs, () => this.spares.push(stored)) : this.writer.addFrameFromFile(g.out!, answer.length, answer.size, blobs);
       if (g.out) rmSync(g.out, { force: true });
       for (const b of blobs) if (!this.places.has(b.digest)) this.places.set(b.digest, { frame, offset: b.offset });
       for (const f of g.files) {
@@ -184,15 +324,18 @@ export class PackBuilder {
         this.packed.bytes += f.size;
         this.onBlob?.(f.size);
       }
+      if (this.writer.backlog > WRITE_BACKLOG) await this.writer.settle(WRITE_BACKLOG);
       this.pump();
     }
   }
 
   /** Waits for every frame, writes the index and closes the pack; on failure the file is gone. */
   async finish(): Promise<BuiltPack> {
+    this.endSpeculation();
     this.closed = true;
     try {
       while (this.draining) await this.draining;
+      await this.writer.settle();
       if (this.failure) throw this.failure;
       return { ...this.writer.finish(), places: this.places };
     } catch (err) {
@@ -207,9 +350,10 @@ export class PackBuilder {
   async abort(): Promise<void> {
     if (this.closed && !this.pool) return;
     this.closed = true;
-    this.queued.length = 0;
     this.failure ??= new ZpkgError('E_INTERNAL', `pack ${this.file} was abandoned`);
+    this.dropQueued();
     while (this.draining) await this.draining;
+    await this.writer.settle().catch(() => undefined);
     this.writer.abort();
     await this.close();
   }

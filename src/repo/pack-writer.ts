@@ -1,10 +1,11 @@
 /**
  * Writes a pack (pack-format.ts) into a local file, frame by frame, with
- * synchronous writes; the sha256 of the whole file — the pack's name in a
- * repository — is computed as it is written.
+ * synchronous writes — or, for a caller whose thread has other work, in the
+ * background (`addFrameInBackground`); the sha256 of the whole file — the
+ * pack's name in a repository — is computed as it is written.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, rmSync, write, writeSync } from 'node:fs';
 import type { Digest } from '../core/digest.js';
 import { encodePackIndex, encodePackTrailer, PACK_MAGIC, type BlobEntry, type FrameRef, type PackIndex } from './pack-format.js';
 
@@ -21,6 +22,10 @@ export class PackWriter {
   readonly frames: FrameRef[] = [];
   private readonly blobs: BlobEntry[] = [];
   private readonly seen = new Set<Digest>();
+  /** Background writes not done yet, who waits for fewer, and the first that failed. */
+  private pending = 0;
+  private readonly waiters: (() => void)[] = [];
+  private writeError: unknown;
 
   constructor(readonly path: string) {
     this.fd = openSync(path, 'wx', 0o644);
@@ -29,9 +34,49 @@ export class PackWriter {
 
   private append(bytes: Uint8Array): void {
     let off = 0;
-    while (off < bytes.length) off += writeSync(this.fd!, bytes, off, bytes.length - off);
+    while (off < bytes.length) off += writeSync(this.fd!, bytes, off, bytes.length - off, this.offset + off);
     this.hash.update(bytes);
     this.offset += bytes.length;
+  }
+
+  /**
+   * As addFrame, but the bytes are written by the thread pool: `written` is
+   * called once they are (or failed), and `stored` must not change before.
+   * Call `settle` before `finish` or `abort`.
+   */
+  addFrameInBackground(stored: Uint8Array, size: number, blobs: readonly { digest: Digest; offset: number; size: number }[], written: () => void): number {
+    const frame = this.frames.length;
+    const position = this.offset;
+    this.frames.push({ offset: position, length: stored.length, size });
+    this.hash.update(stored);
+    this.offset += stored.length;
+    this.pending += 1;
+    const done = (err: unknown): void => {
+      this.writeError ??= err ?? undefined;
+      this.pending -= 1;
+      written();
+      for (const wake of this.waiters.splice(0)) wake();
+    };
+    const rest = (off: number): void =>
+      write(this.fd!, stored, off, stored.length - off, position + off, (err, n) => {
+        if (err) done(err);
+        else if (off + n < stored.length) rest(off + n);
+        else done(undefined);
+      });
+    rest(0);
+    this.addBlobs(frame, blobs);
+    return frame;
+  }
+
+  /** Frames written in the background and not yet done. */
+  get backlog(): number {
+    return this.pending;
+  }
+
+  /** Waits until at most `most` background writes are left; throws the first that failed. */
+  async settle(most = 0): Promise<void> {
+    while (this.pending > most) await new Promise<void>((wake) => this.waiters.push(wake));
+    if (this.writeError) throw this.writeError;
   }
 
   /** Bytes written so far. */
@@ -80,6 +125,7 @@ export class PackWriter {
 
   /** Appends the index and trailer and closes the file. */
   finish(): FinishedPack {
+    if (this.pending) throw new Error(`${this.path}: ${this.pending} frames are still being written`);
     const index: PackIndex = { frames: this.frames, blobs: this.blobs };
     const encoded = encodePackIndex(index);
     const at = this.offset;
@@ -90,7 +136,7 @@ export class PackWriter {
     return { digest: `sha256:${this.hash.digest('hex')}`, size: this.offset, index: { frames: this.frames, blobs: [...this.blobs].sort((x, y) => (x.digest < y.digest ? -1 : x.digest > y.digest ? 1 : 0)) } };
   }
 
-  /** Closes and deletes the file. */
+  /** Closes and deletes the file (after `settle`, when frames were written in the background). */
   abort(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;

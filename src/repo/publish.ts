@@ -118,13 +118,12 @@ export function fetchSize(map: BlobMap, recordBytes: number): number {
   return map.frames.reduce((n, f) => n + f.length, 0) + recordBytes;
 }
 
-/** The prepared pack when it holds exactly `fresh`'s blobs in order (each once, as buildPack would add them). */
+/** The prepared pack when it holds exactly `fresh`'s blobs (each once; in any order: speculative frames are packed as they are read). */
 function takePrepared(prepared: PackBuilder | undefined, fresh: readonly (readonly BlobFile[])[]): PackBuilder | undefined {
   if (!prepared) return undefined;
-  const seen = new Set<Digest>();
-  const wanted = fresh.flat().filter((b) => (seen.has(b.digest) ? false : (seen.add(b.digest), true)));
-  if (wanted.length === 0 || wanted.length !== prepared.added.length) return undefined;
-  return wanted.every((b, i) => b.digest === prepared.added[i]) ? prepared : undefined;
+  const wanted = new Set(fresh.flat().map((b) => b.digest));
+  if (wanted.size === 0 || wanted.size !== prepared.added.length) return undefined;
+  return prepared.added.every((d) => wanted.has(d)) ? prepared : undefined;
 }
 
 export async function publishPackages(writer: RepoWriter, pkgs: readonly BuiltPackage[], options: PublishOptions = {}): Promise<PublishResult> {

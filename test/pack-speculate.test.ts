@@ -1,0 +1,168 @@
+/**
+ * A build reads its tree once (issue 12): PackBuilder.speculate takes files
+ * before their digests are known, and the compress workers hash and compress
+ * each in the same read. A blob is claimed for the pack only when neither the
+ * repository (`known`) nor an earlier frame holds it; a frame holding such a
+ * blob is cut down to the others. A build run sends its tree this way, so no
+ * hash worker reads it first.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runBuilds } from '../src/build/build-all.js';
+import type { Digest } from '../src/core/digest.js';
+import { setThreadLimit } from '../src/fs/threads.js';
+import { workersStarted } from '../src/fs/workers.js';
+import { StreamReport } from '../src/report/report.js';
+import { decompress } from '../src/repo/compress.js';
+import { checkPackBytes } from '../src/repo/pack-check.js';
+import { PackBuilder } from '../src/repo/pack-build.js';
+import { FRAME_TARGET } from '../src/repo/pack-format.js';
+import { writeRecipe } from './helpers/recipes.js';
+import { ok, tempDir, TEST_KEY } from './helpers/zpkg.js';
+import { readSigningKey } from '../src/repo/trust/key-file.js';
+
+const sha = (b: Uint8Array): Digest => `sha256:${createHash('sha256').update(b).digest('hex')}` as Digest;
+
+let work: string;
+beforeAll(() => {
+  work = tempDir('zpkg-pack-speculate-');
+});
+afterEach(() => setThreadLimit(undefined));
+
+/** Every blob of a finished pack, read through its frame and checked against its digest. */
+function blobsOf(file: string, digest: Digest): Map<Digest, Buffer> {
+  const bytes = readFileSync(file);
+  const index = checkPackBytes(bytes, digest, file);
+  const frames = index.frames.map((f) => decompress(bytes.subarray(f.offset, f.offset + f.length)));
+  const out = new Map<Digest, Buffer>();
+  for (const b of index.blobs) {
+    const content = frames[b.frame]!.subarray(b.offset, b.offset + b.size);
+    expect(sha(content)).toBe(b.digest);
+    out.set(b.digest, content);
+  }
+  return out;
+}
+
+/**
+ * 300 files (~6 MB: several frames): repetitive and random ones, empty ones
+ * spread out, one bigger than a frame, f250 a copy of f5 (frames apart) and
+ * f7 a copy of f6 (the same frame).
+ */
+function files(dir: string): { path: string; content: Buffer }[] {
+  const out: { path: string; content: Buffer }[] = [];
+  for (let i = 0; i < 300; i++) {
+    const path = join(dir, `f${String(i).padStart(3, '0')}`);
+    let content: Buffer;
+    if (i % 40 === 3) content = Buffer.alloc(0);
+    else if (i === 100) content = Buffer.alloc(FRAME_TARGET + 12_345, 'big ');
+    else if (i === 250) content = readFileSync(out[5]!.path);
+    else if (i === 7) content = readFileSync(out[6]!.path);
+    else content = i % 3 === 0 ? randomBytes(9_000 + i * 61) : Buffer.alloc(11_000 + i * 37, `${i} `);
+    writeFileSync(path, content);
+    out.push({ path, content });
+  }
+  return out;
+}
+
+describe('PackBuilder.speculate', () => {
+  it('hashes and packs in one read: each file is answered its digest and head, each new blob is packed once, only a frame with an already packed blob is cut', async () => {
+    const dir = join(work, 'a');
+    mkdirSync(dir);
+    const all = files(dir);
+    // The repository already holds f9's content: it stays out of the pack, cut by the worker before compressing.
+    const known = new Map<Digest, unknown>([[sha(all[9]!.content), {}]]);
+    const builder = new PackBuilder(join(work, 'a.pack'), { workers: 2, known });
+    const answers = all.map((f) => builder.speculate(f.path, f.content.length));
+    builder.endSpeculation();
+    const facts = await Promise.all(answers);
+    facts.forEach((f, i) => {
+      expect(f.digest).toBe(sha(all[i]!.content));
+      expect(f.size).toBe(all[i]!.content.length);
+      expect(f.head.equals(all[i]!.content.subarray(0, 256))).toBe(true);
+    });
+    const pack = await builder.finish();
+    const wanted = new Set(all.map((f) => sha(f.content)));
+    wanted.delete(sha(all[9]!.content));
+    const packed = blobsOf(join(work, 'a.pack'), pack.digest);
+    expect([...packed.keys()].sort()).toEqual([...wanted].sort());
+    expect([...builder.added].sort()).toEqual([...wanted].sort());
+    expect(builder.speculation.frames).toBeGreaterThan(4);
+    // Only f250's frame (f5 is packed in an earlier one) is cut; f7 next to f6, the empty files and f9 cost no cut.
+    expect(builder.speculation.cut).toBe(1);
+    // What was cut down is compressed again from the file, whole: the copy's frame still holds its other blobs.
+    expect(packed.get(sha(all[251]!.content))!.equals(all[251]!.content)).toBe(true);
+  });
+
+  it('a file that is not what the walk saw (another size) is answered `!`, and stays out of the pack', async () => {
+    const dir = join(work, 'b');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'ok'), 'fine\n');
+    writeFileSync(join(dir, 'grew'), 'longer than walked\n');
+    const builder = new PackBuilder(join(work, 'b.pack'), { workers: 1 });
+    const answers = [builder.speculate(join(dir, 'ok'), 5), builder.speculate(join(dir, 'grew'), 4), builder.speculate(join(dir, 'gone'), 10)];
+    builder.endSpeculation();
+    const [good, grew, gone] = await Promise.all(answers);
+    expect(good!.digest).toBe(sha(Buffer.from('fine\n')));
+    expect(grew!.digest).toMatch(/^!/);
+    expect(gone!.digest).toMatch(/^!.*ENOENT/);
+    const pack = await builder.finish();
+    expect([...blobsOf(join(work, 'b.pack'), pack.digest).keys()]).toEqual([good!.digest]);
+  });
+
+  it('abandoned while files are being read: every answer settles and the pack is gone', async () => {
+    const dir = join(work, 'c');
+    mkdirSync(dir);
+    const all = files(dir);
+    const builder = new PackBuilder(join(work, 'c.pack'), { workers: 2 });
+    // Heard at once, as hashTree hears them: those not sent yet are refused when the pack is abandoned.
+    const settled = Promise.allSettled(all.map((f) => builder.speculate(f.path, f.content.length)));
+    builder.endSpeculation();
+    await builder.abort();
+    expect(await settled).toHaveLength(all.length);
+    expect(existsSync(join(work, 'c.pack'))).toBe(false);
+    expect(() => builder.speculate(all[0]!.path, all[0]!.content.length)).toThrow(/already finished/);
+  });
+});
+
+describe('a build run reads its tree once', () => {
+  const report = (): StreamReport => new StreamReport({ json: true, quiet: true, stdout: new PassThrough(), stderr: new PassThrough() });
+  const signer = { keys: [readSigningKey(TEST_KEY)] };
+
+  it('the tree goes to the compress workers only (no hash workers start), the pack holds each blob once, and the next version packs only what changed', async () => {
+    const repo = join(work, 'repo');
+    ok(['repo', 'create', repo]);
+    const tree: Record<string, string> = {};
+    for (let i = 0; i < 200; i++) tree[`root/usr/share/one/f${i}`] = `${i} `.repeat(500 + i * 20);
+    tree['root/usr/share/one/copy'] = tree['root/usr/share/one/f5']!;
+    const recipe = writeRecipe(join(work, 'r/one'), { name: 'one', version: '1', root: 'root' }, tree);
+    setThreadLimit(2);
+    const before = workersStarted();
+    const first = await runBuilds([recipe], { repo, isolate: false, check: false, sourceCache: join(work, 'sources'), report: report(), signer });
+    // Two compress workers; a walk that hashed first would have started two hash workers as well.
+    expect(workersStarted() - before).toBe(2);
+    expect(first.publish?.packedAhead).toBe(true);
+    expect(first.publish?.blobsWritten).toBe(200);
+
+    // Version 2 changes two files and adds one: its pack holds those three blobs, no more.
+    writeFileSync(join(recipe, 'root/usr/share/one/f7'), 'changed\n');
+    writeFileSync(join(recipe, 'root/usr/share/one/f8'), 'changed too\n');
+    copyFileSync(join(recipe, 'root/usr/share/one/f9'), join(recipe, 'root/usr/share/one/same-as-f9'));
+    writeFileSync(join(recipe, 'root/usr/share/one/new'), 'new\n');
+    writeRecipe(recipe, { name: 'one', version: '2', root: 'root' });
+    const second = await runBuilds([recipe], { repo, isolate: false, check: false, sourceCache: join(work, 'sources'), report: report(), signer });
+    expect(second.publish?.packedAhead).toBe(true);
+    expect(second.publish?.blobsWritten).toBe(3);
+
+    const image = join(work, 'img');
+    ok(['--root', image, 'remote', 'add', 'main', repo, '--insecure']);
+    ok(['--root', image, 'install', 'one=1']);
+    expect(readFileSync(join(image, 'usr/share/one/copy'), 'utf8')).toBe(tree['root/usr/share/one/f5']);
+    ok(['--root', image, 'install', 'one']);
+    expect(readFileSync(join(image, 'usr/share/one/f7'), 'utf8')).toBe('changed\n');
+    expect(readFileSync(join(image, 'usr/share/one/f10'), 'utf8')).toBe(tree['root/usr/share/one/f10']);
+    ok(['--root', image, 'verify']);
+  });
+});
