@@ -7,7 +7,8 @@
  * hash worker reads it first.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -163,6 +164,27 @@ describe('a build run reads its tree once', () => {
     ok(['--root', image, 'install', 'one']);
     expect(readFileSync(join(image, 'usr/share/one/f7'), 'utf8')).toBe('changed\n');
     expect(readFileSync(join(image, 'usr/share/one/f10'), 'utf8')).toBe(tree['root/usr/share/one/f10']);
+    ok(['--root', image, 'verify']);
+  });
+
+  it('a recipe that fails after its tree was read into the pack (a FIFO in it): the others publish, none of its blobs does', async () => {
+    const repo = join(work, 'repo-fail');
+    ok(['repo', 'create', repo]);
+    const recipes = join(work, 'r-fail');
+    const many = (tag: string): Record<string, string> => Object.fromEntries(Array.from({ length: 80 }, (_, i) => [`root/usr/share/${tag}/f${i}`, `${tag} ${i} `.repeat(300)]));
+    writeRecipe(join(recipes, 'bad'), { name: 'bad', version: '1', root: 'root' }, many('bad'));
+    execFileSync('mkfifo', [join(recipes, 'bad/root/usr/share/bad/pipe')]);
+    writeRecipe(join(recipes, 'good'), { name: 'good', version: '1', root: 'root' }, many('good'));
+    const r = await runBuilds([join(recipes, 'bad'), join(recipes, 'good')], { repo, isolate: true, check: false, sourceCache: join(work, 'sources'), report: report(), signer });
+    expect(r.failed.map((f) => `${f.name} ${f.error.code}`)).toEqual(['bad E_RECIPE_INVALID']);
+    expect(r.publish?.packages.map((p) => `${p.name} ${p.status}`)).toEqual(['good added']);
+    // The pack read during the build held bad's blobs too: publish made its own, of good's alone.
+    expect(r.publish?.packedAhead).toBe(false);
+    expect(r.publish?.blobsWritten).toBe(80);
+    expect(readdirSync(join(repo, '.zpkg-tmp'))).toEqual([]);
+    const image = join(work, 'img-fail');
+    ok(['--root', image, 'remote', 'add', 'main', repo, '--insecure']);
+    ok(['--root', image, 'install', 'good']);
     ok(['--root', image, 'verify']);
   });
 });
