@@ -9,8 +9,8 @@
  * (`speculate`): the workers hash and compress them in one read, and each
  * blob of such a frame is claimed for the pack only if neither the
  * repository nor an earlier frame holds it; a frame with blobs not claimed
- * is cut down to the others here. What a package needs beyond what was
- * speculated is added as usual once its tree is packed.
+ * is compressed again, by a worker, without them. What a package needs beyond
+ * what was speculated is added as usual once its tree is packed.
  */
 import { rmSync } from 'node:fs';
 import type { Digest } from '../core/digest.js';
@@ -19,7 +19,7 @@ import { HEAD } from '../fs/head.js';
 import { threadBudget } from '../fs/threads.js';
 import { WorkerPool, workerUrl } from '../fs/workers.js';
 import type { FrameAnswer, FrameTask, Speculated } from './compress-worker.js';
-import { compress, DEFAULT_LEVEL, decompress } from './compress.js';
+import { DEFAULT_LEVEL } from './compress.js';
 import { FRAME_TARGET } from './pack-format.js';
 import { PackWriter, type FinishedPack } from './pack-writer.js';
 
@@ -109,7 +109,8 @@ export function frameGroups(packages: readonly (readonly BlobFile[])[]): Group[]
  * blob once), compressed on every core and written in order as the answers
  * come back, with a bounded number of frames in flight. A build run adds a
  * recipe's blobs as soon as its tree is packed, so compression runs while the
- * manifest is still being assembled; `finish` waits for the last frame.
+ * manifest is still being assembled — or its tree's files before their
+ * digests are known (`speculate`); `finish` waits for the last frame.
  */
 export class PackBuilder {
   /** Every blob added, once, in the order it went into the pack. */
