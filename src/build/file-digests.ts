@@ -9,7 +9,8 @@
 import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import type { Digest } from '../core/digest.js';
-import { HEAD, hashFile, hashWorkerUrl, type HashAnswer, type HashTask } from '../fs/hash-worker.js';
+import { HEAD } from '../fs/head.js';
+import { hashFile, hashWorkerUrl, type HashAnswer, type HashTask } from '../fs/hash-worker.js';
 import { threadBudget } from '../fs/threads.js';
 import { WorkerPool } from '../fs/workers.js';
 import type { PackBuilder } from '../repo/pack-build.js';

@@ -9,8 +9,6 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { HEAD } from './head.js';
 import { serve, workerUrl } from './workers.js';
 
-export { HEAD };
-
 export interface HashTask {
   paths: string[];
 }

@@ -36,9 +36,6 @@ import { detectServiceKind, createServiceManager, type ServiceConfig } from './s
 import type { ServiceKind, ServiceManager } from './services/types.js';
 import { hookImagePath, storeHook, sweepHooks } from './store.js';
 
-/** Where pending lifecycles wait, relative to the image root. */
-export { PENDING_DIR };
-
 export interface LifecycleOptions {
   /** Overrides the configured hook mode; `skip` is `--no-scripts`. */
   hooks?: HookMode;

@@ -244,8 +244,9 @@ export class PackBuilder {
 
   private submit(g: Group): Promise<FrameAnswer> {
     this.pool ??= new WorkerPool<FrameTask, FrameAnswer>(workerUrl(import.meta.url, 'compress-worker'), Math.max(1, this.options.workers ?? Math.min(threadBudget(), this.queued.length + 1)));
+    const known = g.unhashed ? this.knownForWorkers() : undefined;
     const task: FrameTask = g.unhashed
-      ? { files: g.unhashed.map((u) => ({ path: u.path, size: u.size })), level: this.level, speculative: true, ...(this.knownForWorkers() ? { known: this.knownForWorkers()! } : {}) }
+      ? { files: g.unhashed.map((u) => ({ path: u.path, size: u.size })), level: this.level, speculative: true, ...(known ? { known } : {}) }
       : { files: g.files.map((f) => ({ path: f.path, digest: f.digest, size: f.size })), level: this.level };
     if (g.size > STREAM_LIMIT) {
       g.out = task.out = `${this.file}.frame-${this.temps.length}`;

@@ -52,7 +52,7 @@ export class PackWriter {
     this.offset += stored.length;
     this.pending += 1;
     const done = (err: unknown): void => {
-      this.writeError ??= err ?? undefined;
+      if (err) this.writeError ??= err;
       this.pending -= 1;
       written();
       for (const wake of this.waiters.splice(0)) wake();
