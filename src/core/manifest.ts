@@ -16,6 +16,7 @@ import { parseVersion } from './version.js';
 import { MAX_TIMEOUT_SECONDS } from './timeout.js';
 import { own, ownField, v } from './shape.js';
 import { ACCOUNT_NAME, acceptedPathAction, MEDIATOR_NAME, MODE_TEXT, SERVICE_NAME } from './action-fast.js';
+import { shown } from './shown.js';
 
 export { MEDIATOR_NAME, SERVICE_NAME };
 
@@ -251,7 +252,7 @@ function onlyKeys(allowed: readonly string[], message: (key: string) => string) 
 
 const isId = (x: unknown): boolean => Number.isInteger(x) && (x as number) >= 0 && (x as number) <= 0xfffffffe;
 const IDS = { uid: v.optional(is(isId, T('{where}: `uid` must be an integer id'))), gid: v.optional(is(isId, T('{where}: `gid` must be an integer id'))) };
-const account = (what: string): Shape => is((x) => typeof x === 'string' && ACCOUNT_NAME.test(x), (issue) => T(`{where}: ${what} \`${String(issue.input)}\` is not a user or group name`));
+const account = (what: string): Shape => is((x) => typeof x === 'string' && ACCOUNT_NAME.test(x), (issue) => T(`{where}: ${what} \`${shown(issue.input)}\` is not a user or group name`));
 const PATH = no((x) => imagePathProblem(x as string), T('{where}: '));
 const FACETS = v.optional(is((x) => Array.isArray(x) && x.length > 0 && x.every((f) => typeof f === 'string' && FACET_NAME.test(f)), T('{where}: facets must be a non-empty list of facet names (`doc`, `locale.de`)')));
 const MODE = v.pipe(
@@ -306,7 +307,7 @@ const ACTION = v.pipe(
         const a = dataset.value as Record<string, unknown>;
         const type = a.type;
         if (typeof type !== 'string' || !Object.hasOwn(ACTION_KEYS, type)) {
-          addIssue({ message: T(`action {i} has unknown type \`${String(type)}\` (known: dir, file, link, hardlink, user, group)`) });
+          addIssue({ message: T(`action {i} has unknown type \`${shown(type)}\` (known: dir, file, link, hardlink, user, group)`) });
           return;
         }
         const spec = ACTION_KEYS[type as ActionType];
@@ -408,7 +409,7 @@ const MANIFEST_SHAPE = v.pipe(
     'it is not a JSON object',
   ),
   fields({
-    format: is((x) => x === MANIFEST_FORMAT, (issue) => `format ${String(issue.input)} is not supported (this zpkg reads format ${MANIFEST_FORMAT})`),
+    format: is((x) => x === MANIFEST_FORMAT, (issue) => `format ${shown(issue.input)} is not supported (this zpkg reads format ${MANIFEST_FORMAT})`),
     version: v.pipe(
       text('`version`', true),
       no((x) => {
@@ -460,7 +461,7 @@ const MANIFEST_SHAPE = v.pipe(
 
 function describe(a: Record<string, unknown>, index: number): string {
   const id = typeof a.path === 'string' ? ` \`${a.path}\`` : typeof a.name === 'string' ? ` \`${a.name}\`` : '';
-  return `action ${index} (${String(a.type)}${id})`;
+  return `action ${index} (${shown(a.type)}${id})`;
 }
 
 /** The refusal of `issue`, its placeholders filled from the entry (action, relation, hook, service) it lies in. */
@@ -470,7 +471,7 @@ function issueText(issue: v.BaseIssue<unknown>): string {
   return issue.message.slice(1).replace(/\{(where|i|phase|service)\}/, (_, p: string) => {
     if (!entry) return '?';
     if (p === 'where') return describe(entry.value as Record<string, unknown>, entry.key as number);
-    if (p === 'service') return String((entry.value as Record<string, unknown>).name);
+    if (p === 'service') return shown((entry.value as Record<string, unknown>).name);
     return String(entry.key);
   });
 }

@@ -19,6 +19,7 @@ import { ZpkgError } from '../core/errors.js';
 import { own, ownField, v } from '../core/shape.js';
 import { REPO_FORMAT } from './layout.js';
 import { isKeyId, keyIdOfEntry, type KeyId, type PublicKeyEntry } from './trust/keys.js';
+import { shown } from '../core/shown.js';
 
 export const ROOT_TYPE = 'zpkg-root';
 
@@ -153,7 +154,7 @@ export function parseSignedRoot(bytes: Buffer, location: string): SignedRoot {
     const field = String(issue.path?.[0]?.key ?? '');
     // Reported under their old wording: a missing or mistyped key set, threshold or format.
     if (field === 'keys' && issue.input === undefined) return bad(KEYS_MSG);
-    if (field === 'format') return bad(`format ${String(ownField(r, 'format'))} is not supported (this zpkg reads ${REPO_FORMAT})`);
+    if (field === 'format') return bad(`format ${shown(ownField(r, 'format'))} is not supported (this zpkg reads ${REPO_FORMAT})`);
     const top = issue.path?.length === 1 && issue.input === undefined ? { catalog: 'catalog must be {digest, size, packages}', files: 'files must be {digest, size}' }[field] : undefined;
     return bad(top ?? issue.message);
   }
@@ -170,7 +171,7 @@ export function parseSignedRoot(bytes: Buffer, location: string): SignedRoot {
   const keyCount = Object.keys(s.keys).length;
   const threshold = s.threshold;
   if (typeof threshold !== 'number' || !Number.isSafeInteger(threshold) || threshold < 0 || threshold > keyCount || (threshold === 0) !== (keyCount === 0)) {
-    bad(`threshold ${String(threshold)} must be between 1 and the number of keys (${keyCount}), or 0 without keys`);
+    bad(`threshold ${shown(threshold)} must be between 1 and the number of keys (${keyCount}), or 0 without keys`);
   }
   if (keyCount > 0 && s.expires === undefined) bad('a signed repository must say when its root metadata expires');
   const signatures: RootSignature[] = envelope.output.signatures.map((x) => ({ keyid: x.keyid, sig: x.sig }));
