@@ -71,6 +71,17 @@ describe('bad recipes', () => {
     refuse({ root: 'tree' }, {}, 'E_RECIPE_INVALID', /`root` `tree` leads outside the recipe directory through a symlink/, (dir) => symlinkSync(join(work, 'outside'), join(dir, 'tree')));
   });
 
+  it('a tag no YAML schema knows (`!foo`): named, and no warning printed outside the report', () => {
+    const tagged = (d: string) => writeFileSync(join(d, 'zpkg.yaml'), 'name: bad\nversion: "1"\nlicense: MIT\nbuild: !foo "true"\n');
+    refuse({}, {}, 'E_RECIPE_INVALID', /not valid YAML: Unresolved tag: !foo at line 4/, tagged);
+    const dir = writeRecipe(join(work, `r${n++}`), {});
+    tagged(dir);
+    const r = zpkg(['build', dir, '--repo', repo]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/Unresolved tag: !foo/);
+    expect(r.stderr).not.toMatch(/YAMLWarning|TAG_RESOLVE/);
+  });
+
   it('a local source whose sha256 does not match', () => {
     const wrong = 'f'.repeat(64);
     refuse({ sources: [{ path: 'a.txt', sha256: wrong }], build: INSTALL }, { 'a.txt': 'a\n' }, 'E_DIGEST_MISMATCH', new RegExp(`source \`a.txt\`: sha256 mismatch: the recipe pins ${wrong}, the file hashes to ${createHash('sha256').update('a\n').digest('hex')}`));
