@@ -93,3 +93,17 @@ describe('demo', () => {
     expect(existsSync(join(dir, 'image/usr'))).toBe(false);
   });
 });
+
+describe('--version', () => {
+  it('is the program version after any global option and its value, and a command option after the command', () => {
+    for (const globals of [[], ['--root', work], ['--state-dir', join(work, 's')], ['--cache-dir', join(work, 'c')], ['--progress', 'none', '--threads', '1']]) {
+      const r = zpkg([...globals, '--version']);
+      expect(r.status, `${globals.join(' ')}: ${r.stderr}`).toBe(0);
+      expect(r.stdout).toMatch(/^\d+\.\d+\.\d+/);
+    }
+    // After the command it belongs to the command: import-flist runs (and finds no such flist) instead of printing the version.
+    const r = zpkg(['--json', '--state-dir', join(work, 's'), 'import-flist', join(work, 'none.fl'), '--name', 'x', '--version', '1']);
+    expect(r.status).toBe(1);
+    expect(r.json.error).toMatchObject({ code: 'E_NOT_FOUND', message: expect.stringContaining('none.fl') });
+  });
+});

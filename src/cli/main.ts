@@ -7,7 +7,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ZpkgError } from '../core/errors.js';
 import { MAX_THREADS, setThreadLimit } from '../fs/threads.js';
-import { commandsFor } from './commands/index.js';
+import { commandsFor, GLOBAL_WITH_VALUE } from './commands/index.js';
 import type { Context } from './context.js';
 import { VERSION } from './version.js';
 
@@ -22,7 +22,7 @@ function programVersionFlag(argv: string[]): string[] {
   const out = [...argv];
   for (let i = 0; i < out.length && out[i]!.startsWith('-'); i++) {
     if (out[i] === '--version') out[i] = '-V';
-    else if (out[i] === '-r' || out[i] === '--root' || out[i] === '--progress' || out[i] === '--threads') i++;
+    else if (GLOBAL_WITH_VALUE.has(out[i]!)) i++;
   }
   return out;
 }

@@ -58,7 +58,7 @@ export const COMMANDS: readonly CommandEntry[] = [
 ];
 
 /** Options of the program itself that take a value (`--root DIR`). */
-const GLOBAL_WITH_VALUE = new Set(['-r', '--root', '--state-dir', '--cache-dir', '--progress', '--threads']);
+export const GLOBAL_WITH_VALUE: ReadonlySet<string> = new Set(['-r', '--root', '--state-dir', '--cache-dir', '--progress', '--threads']);
 
 /**
  * The command the command line names: the first operand after the global
