@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { placesOf, readBlob, readRecord } from '../src/repo/content.js';
@@ -148,5 +149,19 @@ describe('a recipe with sources and a build script', () => {
     expect(r.built[0]).toMatchObject({ name: 'dry', files: 1 });
     expect(r.built[0].status).toBeUndefined();
     expect(existsSync(join(src, '.zpkg-build/state.json'))).toBe(false);
+  });
+});
+
+describe('ZPKG_JOBS', () => {
+  it('is the thread budget: --threads, else ZPKG_THREADS, else the cores', () => {
+    const src = writeRecipe(join(work, 'jobs'), { name: 'jobs', version: '1', build: 'echo "jobs=$ZPKG_JOBS"; mkdir -p "$ZPKG_DESTDIR/opt" && echo x > "$ZPKG_DESTDIR/opt/x"' });
+    const jobs = (args: string[], extra: Record<string, string> = {}): string => {
+      ok([...args, 'build', src], { env: { ...env(), ...extra } });
+      return /jobs=(\S*)/.exec(readFileSync(join(src, '.zpkg-build/build.log'), 'utf8'))![1]!;
+    };
+    expect(jobs(['--threads', '3'])).toBe('3');
+    expect(jobs([], { ZPKG_THREADS: '5' })).toBe('5');
+    expect(jobs(['--threads', '1'], { ZPKG_THREADS: '5' })).toBe('1');
+    expect(jobs([])).toBe(String(availableParallelism()));
   });
 });

@@ -6,7 +6,8 @@
  *   ZPKG_DESTDIR   the install target; what the script puts here is packed
  *   ZPKG_SRCDIR    the recipe's sources, archives unpacked
  *   ZPKG_WORKDIR   scratch space, the current directory
- *   ZPKG_VERSION   the recipe's version; also ZPKG_NAME, ZPKG_ARCH, ZPKG_JOBS
+ *   ZPKG_VERSION   the recipe's version; also ZPKG_NAME, ZPKG_ARCH
+ *   ZPKG_JOBS      the thread budget (`--threads`, ZPKG_THREADS, else the cores)
  *   PATH HOME LANG LC_ALL TZ   a sane fixed set (HOME is ZPKG_WORKDIR)
  *
  * Its stdout and stderr go, interleaved, to a log file; a failure names the
@@ -14,9 +15,9 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ZpkgError } from '../core/errors.js';
+import { threadBudget } from '../fs/threads.js';
 import type { Recipe } from './recipe.js';
 
 export const LOG_TAIL_LINES = 20;
@@ -42,7 +43,8 @@ export function buildEnv(recipe: Recipe, dirs: BuildDirs): Record<string, string
     ZPKG_VERSION: recipe.version,
     ZPKG_NAME: recipe.name,
     ZPKG_ARCH: recipe.arch,
-    ZPKG_JOBS: String(availableParallelism()),
+    // What `--threads` (or ZPKG_THREADS) allows zpkg, so a limited build stays limited through `make -j`.
+    ZPKG_JOBS: String(threadBudget()),
   };
 }
 
