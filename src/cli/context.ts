@@ -65,7 +65,20 @@ export class Context {
   async readImage(cmd: Command): Promise<Image> {
     const g = this.globals(cmd);
     const { openImageForReading } = await import('../image/read-image.js');
-    const img = openImageForReading(g.root, { state: g.stateDir, cache: g.cacheDir });
+    return this.opened(cmd, openImageForReading(g.root, { state: g.stateDir, cache: g.cacheDir }));
+  }
+
+  /** readImage with the state's quick_check left to the caller (see openImageForReadingUnchecked). */
+  async readImageUnchecked(cmd: Command): Promise<{ image: Image; check: () => void }> {
+    const g = this.globals(cmd);
+    const { openImageForReadingUnchecked } = await import('../image/read-image.js');
+    const r = openImageForReadingUnchecked(g.root, { state: g.stateDir, cache: g.cacheDir });
+    this.opened(cmd, r.image);
+    return r;
+  }
+
+  /** Keeps `img` to close at the end, and warns of what opening it for reading found. */
+  private opened(cmd: Command, img: Image): Image {
     this.images.push(img);
     if (img.rebuilt) this.report(cmd).warn(`the image ${img.paths.root} was rebuilt since zpkg last recorded it (a new boot): the ${img.rebuilt.packages} package(s) recorded as installed were dropped; history, remotes and the cache (${img.paths.cache}) are kept — install the release again with \`zpkg sync --boot\``);
     if (img.fromBackup) this.report(cmd).warn(`${img.fromBackup.reason} — read from the backup written at the last commit (${img.fromBackup.path}, ${img.fromBackup.writtenAt}); changing commands refuse until state.db is restored (see \`zpkg --json list\` error hint or the README "Damaged state")`);

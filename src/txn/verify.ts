@@ -51,30 +51,45 @@ export interface VerifyOptions {
   onPath?: () => void;
   /** Manifests to check against instead of the cached ones (fix, after fetching a damaged one again). */
   manifests?: ReadonlyMap<string, Manifest>;
+  /**
+   * The state's quick_check when the image was opened without it
+   * (openImageForReadingUnchecked): run once the file records are with the
+   * workers. Whatever went wrong before it is reported only after it passes,
+   * so a damaged state is answered E_STATE_CORRUPT, never with what it held.
+   */
+  stateCheck?: () => void;
 }
 
 export async function verifyImage(image: Image, names: string[], options: VerifyOptions = {}): Promise<VerifyResult> {
   let rows: PackageRow[];
-  if (names.length) {
-    rows = names.map((n) => {
-      const r = getPackage(image.db, n);
-      if (!r) throw new ZpkgError('E_NOT_INSTALLED', `${n} is not installed`);
-      return r;
-    });
-  } else rows = listPackages(image.db);
-  const result: VerifyResult = { packages: rows.length, paths: 0, absentByFacet: 0, problems: [], changedConfig: [] };
-  for (const j of pendingJournals(image.paths.work)) {
-    result.problems.push({ kind: 'interrupted', package: '', path: '', problem: `transaction ${j.txid} (${j.command}) was interrupted: files and state may disagree until \`zpkg recover\` (or any changing command) finishes or undoes it` });
-  }
-  for (const txid of pendingLifecycles(image.paths.root)) {
-    result.problems.push({ kind: 'interrupted', package: '', path: '', problem: `transaction ${txid} was interrupted before its post-hooks and service starts (or restarts) ran: \`zpkg recover\` (or any changing command) runs them` });
-  }
-  // The workers boot while the manifests are decoded (fs/check-paths.ts).
-  // Nothing under a directory that leads out of the image is read: the host is not the image.
-  const checker = new PathChecker(rows.length ? countFiles(image.db) : 0, undefined, realpathSync(image.paths.root));
+  let checker: PathChecker | undefined;
+  let early: EarlyChecks;
   try {
-    // The files the state records go to the workers first: they hash while the manifests are decoded.
-    const early = new EarlyChecks(image, rows, checker);
+    if (names.length) {
+      rows = names.map((n) => {
+        const r = getPackage(image.db, n);
+        if (!r) throw new ZpkgError('E_NOT_INSTALLED', `${n} is not installed`);
+        return r;
+      });
+    } else rows = listPackages(image.db);
+    // Nothing under a directory that leads out of the image is read: the host is not the image.
+    checker = new PathChecker(rows.length ? countFiles(image.db) : 0, undefined, realpathSync(image.paths.root));
+    // The files the state records go to the workers first: they hash while the state is checked and the manifests are decoded.
+    early = new EarlyChecks(image, rows, checker);
+    options.stateCheck?.();
+  } catch (err) {
+    await checker?.close();
+    options.stateCheck?.();
+    throw err;
+  }
+  const result: VerifyResult = { packages: rows.length, paths: 0, absentByFacet: 0, problems: [], changedConfig: [] };
+  try {
+    for (const j of pendingJournals(image.paths.work)) {
+      result.problems.push({ kind: 'interrupted', package: '', path: '', problem: `transaction ${j.txid} (${j.command}) was interrupted: files and state may disagree until \`zpkg recover\` (or any changing command) finishes or undoes it` });
+    }
+    for (const txid of pendingLifecycles(image.paths.root)) {
+      result.problems.push({ kind: 'interrupted', package: '', path: '', problem: `transaction ${txid} was interrupted before its post-hooks and service starts (or restarts) ran: \`zpkg recover\` (or any changing command) runs them` });
+    }
     const manifests = new CachedManifests(image, options.manifests);
     const facets = imageFacets(image);
     // Mediated links of implementations the image did not choose are absent on purpose too (txn/mediate.ts).
