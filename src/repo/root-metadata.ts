@@ -153,10 +153,12 @@ export function parseSignedRoot(bytes: Buffer, location: string): SignedRoot {
     const issue = shape.issues[0];
     const field = String(issue.path?.[0]?.key ?? '');
     // Reported under their old wording: a missing or mistyped key set, threshold or format.
-    if (field === 'keys' && issue.input === undefined) return bad(KEYS_MSG);
+    const missing = issue.path?.length === 1 && issue.input === undefined;
+    if (field === 'keys' && missing) return bad(KEYS_MSG);
+    // Any other absent field is named as such, not in valibot's words ("Invalid key: Expected …").
+    if (missing) return bad({ catalog: 'catalog must be {digest, size, packages}', files: 'files must be {digest, size}' }[field] ?? `${field} is missing`);
     if (field === 'format') return bad(`format ${shown(ownField(r, 'format'))} is not supported (this zpkg reads ${REPO_FORMAT})`);
-    const top = issue.path?.length === 1 && issue.input === undefined ? { catalog: 'catalog must be {digest, size, packages}', files: 'files must be {digest, size}' }[field] : undefined;
-    return bad(top ?? issue.message);
+    return bad(issue.message);
   }
   const s = shape.output;
   if (!READABLE_FORMATS.includes(s.format)) {

@@ -60,6 +60,7 @@ describe('root metadata: the decoded JSON goes through a valibot shape first', (
     ['a keyGeneration of 0', (s) => { s.keyGeneration = 0; }, /keyGeneration must be a positive integer/],
     ['a format that is a string', (s) => { s.format = '3'; }, /format 3 is not supported/],
     ['a type of `constructor`', (s) => { s.type = 'constructor'; }, /type must be `zpkg-root`/],
+    ...['type', 'format', 'repository', 'version', 'created', 'threshold', 'keyGeneration'].map((k): [string, (s: Json) => void, RegExp] => [`no \`${k}\``, (s) => { delete s[k]; }, new RegExp(`: ${k} is missing$`)]),
   ];
   for (const [what, edit, message] of wrong) {
     it(`${what}: E_REPO_INVALID saying so`, () => {
