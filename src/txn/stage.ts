@@ -50,7 +50,7 @@ export function stagedPath(staged: { root: string; txid: string }, dest: string)
 }
 
 /** Below this many paths, threads cost more than they save. */
-const INLINE_LIMIT = 256;
+export const INLINE_LIMIT = 256;
 /** A batch: about this much stored data, or this many frames. */
 const BATCH_BYTES = 4 << 20;
 const BATCH_JOBS = 64;
@@ -102,15 +102,30 @@ function jobsOf(files: readonly PutOp[], plan: ContentPlan, staged: Staged): Job
   return { jobs, ops, sizes: jobs.map((j) => j.blobs.reduce((n, b) => n + b.size * b.outs.length, 0)) };
 }
 
-/** Contiguous runs of jobs: each runner reads its part of a pack sequentially. */
-function batches(jobs: readonly StageJob[]): number[][] {
+/**
+ * Runs per stager, at least: a run is handed out whole, so with few large
+ * runs one stager could be left with the last of them while the others
+ * wait (a 9 MB package made 3 runs of 4 MB for 2 stagers).
+ */
+const RUNS_PER_STAGER = 8;
+/** A run is never cut smaller than this much stored data: each costs a message and a hand-off. */
+const MIN_BATCH_BYTES = 256 << 10;
+
+/**
+ * Contiguous runs of jobs: each runner reads its part of a pack
+ * sequentially. Up to BATCH_BYTES of stored data per run, less when that
+ * would leave fewer than RUNS_PER_STAGER runs per stager.
+ */
+export function batches(jobs: readonly StageJob[], stagers = 1): number[][] {
+  const stored = jobs.reduce((n, j) => n + j.frame.length, 0);
+  const limit = Math.min(BATCH_BYTES, Math.max(MIN_BATCH_BYTES, Math.ceil(stored / (stagers * RUNS_PER_STAGER))));
   const out: number[][] = [];
   let cur: number[] = [];
   let bytes = 0;
   jobs.forEach((job, i) => {
     cur.push(i);
     bytes += job.frame.length;
-    if (cur.length >= BATCH_JOBS || bytes >= BATCH_BYTES) {
+    if (cur.length >= BATCH_JOBS || bytes >= limit) {
       out.push(cur);
       cur = [];
       bytes = 0;
@@ -128,13 +143,21 @@ function batches(jobs: readonly StageJob[]): number[][] {
  * beside it. Runs are handed out one at a time to whoever is free, so a
  * slow stager (the main thread drawing progress) takes fewer.
  */
-async function runJobs(all: Jobs, paths: number, at: { root: string; txid: string; chown: boolean }, onJob: (job: number) => void, pool: WorkerPool<StageBatch, StageAnswer> | undefined): Promise<{ job: number; failure: StageFailure } | undefined> {
+export async function runJobs(
+  all: Pick<Jobs, 'jobs'>,
+  paths: number,
+  at: { root: string; txid: string; chown: boolean },
+  onJob: (job: number) => void,
+  pool: Pick<WorkerPool<StageBatch, StageAnswer>, 'run' | 'size'> | undefined,
+  /** Stages a run on this thread (tests watch the order of hand-outs through it). */
+  stageHere: (batch: StageBatch) => StageAnswer = stageBatch,
+): Promise<{ job: number; failure: StageFailure } | undefined> {
   if (paths < INLINE_LIMIT) {
-    const r = stageBatch({ jobs: all.jobs, ...at });
+    const r = stageHere({ jobs: all.jobs, ...at });
     for (let i = 0; i < r.done; i++) onJob(i);
     return r.failure ? { job: r.failure.job, failure: r.failure } : undefined;
   }
-  const runs = batches(all.jobs);
+  const runs = batches(all.jobs, 1 + (pool?.size ?? 0));
   // The pool was started before the jobs were planned (stagers): with one run, the main thread takes it alone.
   const workers = runs.length > 1 && pool ? pool.size : 0;
   let failed: { job: number; failure: StageFailure } | undefined;
@@ -150,13 +173,16 @@ async function runJobs(all: Jobs, paths: number, at: { root: string; txid: strin
   };
   const onMain = async (): Promise<void> => {
     for (let run = take(); run; run = take()) {
-      done(run, stageBatch(batchOf(run)));
+      done(run, stageHere(batchOf(run)));
       // Let the workers' answers and the progress display through between runs.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   };
   // DEPTH loops per worker: each worker has its next run posted before it answers the last (fs/workers.ts).
-  await Promise.all([onMain(), ...Array.from({ length: workers * DEPTH }, onWorker)]);
+  // They start first, so their runs are posted before this thread stages one of its own synchronously: the other
+  // way round, a booted worker sat idle for the whole of the main thread's first run.
+  const onWorkers = Array.from({ length: workers * DEPTH }, onWorker);
+  await Promise.all([...onWorkers, onMain()]);
   return failed;
 }
 
