@@ -9,10 +9,10 @@
  */
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startNginx } from './nginx.js';
-import { machineBusySeconds, median, mustRun } from './proc.js';
+import { Leftovers, machineBusySeconds, median, mustRun } from './proc.js';
 import { startShapedLink } from './shaped-link.js';
 import type { BenchContext, BenchSuite, GoalResult, SuiteResult } from './suite.js';
 import { fmtSeconds, formatTable, round } from './table.js';
@@ -66,6 +66,8 @@ export const linkSuite: BenchSuite = {
     const times: Record<'deb' | 'zpkg', number[]> = { deb: [], zpkg: [] };
     const requests: number[] = [];
     const paths: string[][] = [];
+    // Removed after the last run, not between runs (proc.ts: Leftovers).
+    const spent = new Leftovers();
     try {
       for (let rep = 0; rep < ctx.reps; rep++) {
         const target = join(w, `dpkg-${rep}`);
@@ -89,14 +91,12 @@ export const linkSuite: BenchSuite = {
         const counted = lines.filter((l) => !/^\S+ \/repo\/(root\.json|catalog\/|files\/|keys\/)/.test(l));
         requests.push(counted.length);
         paths.push(counted);
-        if (!ctx.keep) {
-          rmSync(target, { recursive: true, force: true });
-          rmSync(image, { recursive: true, force: true });
-        }
+        if (!ctx.keep) spent.add(target, image, join(w, `dl-${rep}.deb`));
       }
     } finally {
       await link.stop();
       await nginx.stop();
+      spent.removeAll();
     }
     const busy = busy0 === null ? null : ((machineBusySeconds() ?? busy0) - busy0) / ((Date.now() - t0) / 1000);
     const deb = median(times.deb);

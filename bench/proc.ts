@@ -184,3 +184,29 @@ export function machineBusySeconds(): number | null {
     return null;
   }
 }
+
+/**
+ * Trees a suite's runs made, removed once its timed runs are over, never
+ * between them. On a filesystem without a journal (this machine's root is
+ * ext4 with none: /sys/fs/ext4/<dev>/journal_task reads `<none>`), ext4 will
+ * not reuse an inode freed less than 60 s ago — 6 min while its inode-table
+ * block is dirty — and on every create scans past each such inode in the
+ * group (fs/ext4/ialloc.c: find_inode_bit, recently_deleted). A run that made
+ * files right after the previous run's tree was removed paid for that on
+ * every file: 2,000 creates took 0.2–0.4 ms each instead of 10–30 µs, and
+ * `perf` put 18 % of such an install in recently_deleted. Dropping the page
+ * cache hides it (the inode-table blocks leave the cache), so it struck the
+ * warm runs and the runs without a cache drop, each by whatever the run
+ * before it had left.
+ */
+export class Leftovers {
+  private readonly paths: string[] = [];
+
+  add(...paths: string[]): void {
+    this.paths.push(...paths);
+  }
+
+  removeAll(): void {
+    for (const p of this.paths.splice(0)) rmSync(p, { recursive: true, force: true });
+  }
+}

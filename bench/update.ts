@@ -4,12 +4,12 @@
  * whole packages (goal: fetched ≤ 1.05 × changed); and the time of a no-op `sync`.
  */
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { compress } from '../src/repo/compress.js';
 import { startNginx } from './nginx.js';
-import { machineBusySeconds, mustRun, median } from './proc.js';
+import { Leftovers, machineBusySeconds, mustRun, median } from './proc.js';
 import { startShapedLink } from './shaped-link.js';
 import type { BenchContext, BenchSuite, SuiteResult } from './suite.js';
 import { formatTable } from './table.js';
@@ -100,6 +100,8 @@ export const updateSuite: BenchSuite = {
     let linkRequests = 0;
     const busy0 = machineBusySeconds();
     const t0 = Date.now();
+    // Removed after the last run, not between runs (proc.ts: Leftovers).
+    const spent = new Leftovers();
     try {
       for (let rep = 0; rep < ctx.reps; rep++) {
         const target = join(ctx.workDir, `dpkg-${rep}`);
@@ -112,8 +114,7 @@ export const updateSuite: BenchSuite = {
         await mustRun('curl', ['-sSf', ...Array.from({ length: packages }, (_, p) => ['-o', join(dl, `p${p}.deb`), `${link.url}/debs/p${p}.deb`]).flat()]);
         await mustRun('dpkg', [`--root=${target}`, '--force-script-chrootless', '--no-force-unsafe-io', '--log=/dev/null', '-i', ...Array.from({ length: packages }, (_, p) => join(dl, `p${p}.deb`))]);
         linkTimes.deb.push((performance.now() - d0) / 1000);
-        rmSync(target, { recursive: true, force: true });
-        rmSync(dl, { recursive: true, force: true });
+        spent.add(target, dl);
 
         const image = join(ctx.workDir, `image-link-${rep}`);
         await zpkg(['--root', image, 'remote', 'add', 'bench', `${link.url}/repo`, '--insecure']);
@@ -126,11 +127,12 @@ export const updateSuite: BenchSuite = {
         linkTimes.zpkg.push(r.seconds);
         linkBytes = link.bytesDown() - down;
         linkRequests = readFileSync(nginx.accessLog, 'utf8').split('\n').filter(Boolean).length - before;
-        rmSync(image, { recursive: true, force: true });
+        spent.add(image);
       }
     } finally {
       await link.stop();
       await nginx.stop();
+      spent.removeAll();
     }
     const busy = busy0 === null ? null : ((machineBusySeconds() ?? busy0) - busy0) / ((Date.now() - t0) / 1000);
     const debS = median(linkTimes.deb);

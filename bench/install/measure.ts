@@ -10,10 +10,9 @@
  * from `/usr/bin/time`. Before the timed runs, one untimed run of each under
  * strace counts its sync calls (durability.ts).
  */
-import { rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { dropCaches, machineBusySeconds, run, syncNow, timed, which } from '../proc.js';
+import { dropCaches, Leftovers, machineBusySeconds, run, syncNow, timed, which } from '../proc.js';
 import { fmtSeconds, round } from '../table.js';
 import { countSyncCalls } from './durability.js';
 import { WARM_PROGRAMS, type Bench, type Measure, type Measured, type Prepared } from './types.js';
@@ -28,6 +27,8 @@ export async function measure(b: Bench, p: Prepared): Promise<Measured> {
     b.problems.push(why);
   };
 
+  // Targets are removed only after the last timed run (Leftovers: a run right after a removal pays for it on this disk).
+  const spent = new Leftovers();
   // Durability, counted: one untimed run of each under strace -f -c.
   if (which('strace')) {
     for (const m of active()) {
@@ -41,7 +42,7 @@ export async function measure(b: Bench, p: Prepared): Promise<Measured> {
         m.failed = (e as Error).message;
         b.problems.push(`${m.label}: ${m.failed}`);
       }
-      rmSync(target, { recursive: true, force: true });
+      spent.add(target);
     }
     for (const m of p.measures) if (m.twin) m.syncCounts = p.measures.find((x) => x.id === m.twin)?.syncCounts;
   }
@@ -83,10 +84,11 @@ export async function measure(b: Bench, p: Prepared): Promise<Measured> {
             : Math.max(0, busy1 - busy0 - r.userSeconds - r.systemSeconds) / (r.seconds * os.cpus().length),
       });
       ctx.log(`run ${rep + 1}/${ctx.reps} ${m.label}: ${fmtSeconds(r.seconds)} s (then sync ${fmtSeconds(syncAfter)} s)`);
-      if (rep < ctx.reps - 1) rmSync(target, { recursive: true, force: true });
+      if (rep < ctx.reps - 1) spent.add(target);
     }
   }
   const loadAfter = loadAverage();
+  spent.removeAll();
   if (!cacheDropped) ctx.log('could not drop the page cache (not root?): runs may read warm input');
   return { loadBefore, loadAfter, cacheDropped, targetOf, targetsDir };
 }
