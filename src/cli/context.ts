@@ -1,6 +1,7 @@
 /** What every command gets: the global options, the report, and the image they name. */
 import type { Command } from 'commander';
 import { openImage, type Image } from '../image/image.js';
+import type { UncheckedImage } from '../image/read-image.js';
 import { StreamReport, type ProgressMode, type Report } from '../report/report.js';
 
 export interface GlobalOptions {
@@ -69,7 +70,7 @@ export class Context {
   }
 
   /** readImage with the state's quick_check left to the caller (see openImageForReadingUnchecked). */
-  async readImageUnchecked(cmd: Command): Promise<{ image: Image; check: () => void }> {
+  async readImageUnchecked(cmd: Command): Promise<UncheckedImage> {
     const g = this.globals(cmd);
     const { openImageForReadingUnchecked } = await import('../image/read-image.js');
     const r = openImageForReadingUnchecked(g.root, { state: g.stateDir, cache: g.cacheDir });

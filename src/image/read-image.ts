@@ -79,12 +79,12 @@ export function openImageForReading(root: string, options: OpenOptions = {}): Im
  * opened as it is (damaged at open, not writable) comes back from
  * openImageForReading, already checked.
  */
-export function openImageForReadingUnchecked(root: string, options: OpenOptions = {}): { image: Image; check: () => void } {
+export function openImageForReadingUnchecked(root: string, options: OpenOptions = {}): UncheckedImage {
   let image: Image;
   try {
     image = openImage(root, options);
   } catch (err) {
-    if (isZpkgError(err, 'E_STATE_CORRUPT') || isZpkgError(err, 'E_IMAGE_READONLY')) return { image: openImageForReading(root, options), check: () => undefined };
+    if (isZpkgError(err, 'E_STATE_CORRUPT') || isZpkgError(err, 'E_IMAGE_READONLY')) return { image: openImageForReading(root, options), check: () => undefined, foundDamaged: () => false };
     throw err;
   }
   let outcome: { error: unknown } | undefined;
@@ -101,5 +101,15 @@ export function openImageForReadingUnchecked(root: string, options: OpenOptions 
       }
       if (outcome.error !== undefined) throw outcome.error;
     },
+    foundDamaged: (err) => outcome?.error !== undefined && err === outcome.error && isZpkgError(err, 'E_STATE_CORRUPT'),
   };
+}
+
+/** An image opened without its state check (openImageForReadingUnchecked). */
+export interface UncheckedImage {
+  image: Image;
+  /** The state's check: throws what it finds (the same error on every call). */
+  check: () => void;
+  /** Whether `err` is the check's finding that the state is damaged: read it again with openImageForReading, which reads the backup. */
+  foundDamaged: (err: unknown) => boolean;
 }

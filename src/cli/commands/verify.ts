@@ -3,7 +3,6 @@
  * `zpkg verify --unowned [PATH...]`: paths no installed package owns; exit 1 when there is any.
  */
 import type { Command } from 'commander';
-import { isZpkgError } from '../../core/errors.js';
 import type { Context } from '../context.js';
 
 export function register(program: Command, ctx: Context): void {
@@ -37,20 +36,11 @@ export function register(program: Command, ctx: Context): void {
       const onPath = (): void => progress.tick();
       // The state's quick_check runs once the file records are with the workers; a damaged state is verified again from its backup.
       const opened = await ctx.readImageUnchecked(cmd);
-      let damaged: unknown;
-      const stateCheck = (): void => {
-        try {
-          opened.check();
-        } catch (err) {
-          damaged = err;
-          throw err;
-        }
-      };
       let result;
       try {
-        result = await verifyImage(opened.image, names, { onPath, stateCheck });
+        result = await verifyImage(opened.image, names, { onPath, stateCheck: opened.check });
       } catch (err) {
-        if (err !== damaged || !isZpkgError(err, 'E_STATE_CORRUPT')) throw err;
+        if (!opened.foundDamaged(err)) throw err;
         result = await verifyImage(await ctx.readImage(cmd), names, { onPath });
       }
       progress.done();
