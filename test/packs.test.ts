@@ -152,6 +152,8 @@ describe('fetching by ranges from nginx', () => {
       let from = lineCount(nginx.accessLog);
       const fresh = ok(['--root', root, '--json', 'install', 'many', 'other']).json;
       const content = requestsOf(nginx.accessLog, from).filter((l) => !/^\/(root\.json|catalog\/|files\/|keys\/)/.test(l.path));
+      // The refresh fetched the file index with the catalog: the install asks for no metadata at all.
+      expect(requestsOf(nginx.accessLog, from).filter((l) => /^\/(root\.json|catalog\/|files\/|keys\/)/.test(l.path))).toEqual([]);
       // Two packages (two publishes, two packs): a record and one pack request each.
       expect(content.length).toBeLessThanOrEqual(2 * 3);
       expect(content.filter((l) => l.path.startsWith('/packs/'))).toHaveLength(2);
@@ -169,6 +171,8 @@ describe('fetching by ranges from nginx', () => {
       expect(up.upgrade).toEqual([{ name: 'many', from: '1', to: '2' }]);
       expect(up.fetched.fetched).toBe(3);
       const got = requestsOf(nginx.accessLog, from).filter((l) => !/^\/(root\.json|catalog\/|files\/|keys\/)/.test(l.path));
+      // The new file index came with the refresh too.
+      expect(requestsOf(nginx.accessLog, from).filter((l) => l.path.startsWith('/files/'))).toEqual([]);
       const packs = got.filter((l) => l.path.startsWith('/packs/'));
       // Only the new pack, by range: the 1.5 MB blob and the 297 unchanged files are not fetched again.
       expect(packs).toHaveLength(1);

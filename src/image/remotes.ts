@@ -232,7 +232,30 @@ export async function refreshRemote(image: Image, remote: Remote): Promise<Refre
   writeFileAtomic(join(dir, 'root.json'), bytes);
   store.writeTrust(image.db, remote.name, next);
   keepValidator();
+  fetched += await prefetchFileIndex(image, remote, root);
   return { remote: remote.name, status: 'updated', version: root.version, packages: root.catalog.packages, bytes: fetched };
+}
+
+/**
+ * The new root metadata's file index, fetched with its catalog: every solve
+ * reads it (overlapping paths), so an install after a refresh asks the remote
+ * for nothing but its packages, and an install offline still sees overlaps.
+ * Best effort, returning the bytes fetched: an index that cannot be fetched
+ * now is fetched — and its failure reported — when a solve first needs it
+ * (loadFileIndex). Here it is only checked against its digest; it is decoded,
+ * within its limit, where it is used.
+ */
+async function prefetchFileIndex(image: Image, remote: Remote, root: RootMetadata): Promise<number> {
+  if (!root.files) return 0;
+  const path = join(cacheDir(image, remote.name), 'files.zst');
+  try {
+    if (existsSync(path) && digestOf(readFileSync(path)) === root.files.digest) return 0;
+    const bytes = await readVerified(remoteReader(image, remote), fileIndexPath(root.files.digest), root.files.digest, 'file index');
+    writeFileAtomic(path, bytes);
+    return bytes.length;
+  } catch {
+    return 0;
+  }
 }
 
 export interface RefreshOptions {
@@ -288,7 +311,7 @@ export async function loadCandidates(image: Image): Promise<Candidate[]> {
   return out;
 }
 
-/** The file index of a remote (for `search --file`), fetched on first use and cached by digest. */
+/** The file index of a remote (the solver's overlapping paths, `search --file`): fetched by refresh, else on first use; cached by digest. */
 export async function loadFileIndex(image: Image, remote: Remote): Promise<FileIndex> {
   const root = readCachedRoot(image, remote.name);
   if (!root?.files) return new Map();
