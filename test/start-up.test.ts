@@ -109,6 +109,22 @@ describe('start-up loads only what the command uses', () => {
     expect(proxied.length).toBeGreaterThan(0);
   });
 
+  it('an install from an HTTP remote without a proxy goes through node:http: undici (~0.12 s to load) is not loaded', async () => {
+    nginx ??= await startNginx(work);
+    const web = join(work, 'web-install');
+    const noProxy = { http_proxy: '', HTTP_PROXY: '', https_proxy: '', HTTPS_PROXY: '' };
+    ok(['--root', web, 'remote', 'add', 'web', `${nginx.url}/repo`, ...TRUST]);
+    ok(['--root', web, 'refresh']);
+    const before = readFileSync(nginx.accessLog, 'utf8').trim().split('\n').length;
+    const m = modulesOf(['--root', web, 'install', 'hello'], noProxy);
+    const asked = readFileSync(nginx.accessLog, 'utf8').trim().split('\n').slice(before);
+    // Its record and its pack, nothing else (the file index came with the refresh).
+    expect(asked).toEqual([expect.stringMatching(/^GET \/repo\/manifests\/.* 200/), expect.stringMatching(/^GET \/repo\/packs\/.* 206/)]);
+    expect(m).toContain('src/repo/http-node.js');
+    expect(heavy(m)).toEqual([]);
+    expect(readFileSync(join(web, 'usr/share/hello/greeting'), 'utf8')).toBe('hi\n');
+  });
+
   it('the node:http refresh retries 503s and takes a new root (200) with its validator', async () => {
     flaky = await startFlaky(repo, { FAIL_FIRST: 2, LOG: join(work, 'flaky.log') });
     const web = join(work, 'flaky-image');

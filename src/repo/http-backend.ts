@@ -13,6 +13,7 @@ import { ZpkgError } from '../core/errors.js';
 import { v } from '../core/shape.js';
 import type { ByteRange, DownloadOptions, FreshRead, RangeReadOptions, RangeSink, RepoReader } from './backend.js';
 import { isImmutablePath } from './layout.js';
+import { NodeHttp, type Answer } from './http-node.js';
 import { boundaryOf, ByteRangesReader, MultipartError } from './multipart.js';
 import { RangeCursor, rangeHeader, rangePastEnd } from './ranges.js';
 import { effectiveProxy, proxyLabel, type ProxySettings } from './proxy.js';
@@ -105,6 +106,8 @@ export class HttpBackend implements RepoReader {
   /** The proxies this backend's requests go through (undefined: direct). */
   readonly proxy: ProxySettings | undefined;
   private undici: typeof import('undici') | undefined;
+  /** Direct GETs (http-node.ts); undefined through a proxy. */
+  private readonly direct: NodeHttp | undefined;
   private readonly connections: number;
   protected readonly retries: number;
   protected readonly backoffMs: number;
@@ -129,6 +132,7 @@ export class HttpBackend implements RepoReader {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.connections = options.connections ?? 8;
     this.proxy = effectiveProxy(options.proxy);
+    this.direct = this.proxy ? undefined : new NodeHttp(parsed.protocol === 'https:', this.connections, this.timeoutMs);
   }
 
   /** undici takes ~100 ms to load: only commands that talk HTTP pay it, once. */
@@ -210,7 +214,24 @@ export class HttpBackend implements RepoReader {
     return res;
   }
 
-  protected async fail(method: string, path: string, res: Dispatcher.ResponseData): Promise<never> {
+  /** A GET: through Node's http when direct (no undici to load), else `send`; the same failures become Transient. */
+  private async sendGet(path: string, headers: Record<string, string>): Promise<Answer> {
+    if (!this.direct) return this.send('GET', path, headers);
+    let res: Answer;
+    try {
+      res = await this.direct.get(this.url(path), { ...this.headers(), ...headers });
+    } catch (err) {
+      if (err instanceof ZpkgError) throw err;
+      throw new Transient((err as Error).message);
+    }
+    if (TRANSIENT_STATUS.has(res.statusCode)) {
+      await res.body.dump();
+      throw new Transient(`HTTP ${res.statusCode}`);
+    }
+    return res;
+  }
+
+  protected async fail(method: string, path: string, res: Answer): Promise<never> {
     const text = (await res.body.text().catch(() => '')).slice(0, 300);
     throw new ZpkgError(res.statusCode === 401 || res.statusCode === 403 ? 'E_AUTH' : 'E_REMOTE_UNREACHABLE', `${method} ${this.url(path)}: HTTP ${res.statusCode}${text ? ` — ${text}` : ''}`);
   }
@@ -225,7 +246,7 @@ export class HttpBackend implements RepoReader {
       if (sink.size > 0 && !isImmutablePath(path)) sink.reset();
       const headers: Record<string, string> = { ...conditional };
       if (sink.size > 0) headers.range = `bytes=${sink.size}-`;
-      const res = await this.send('GET', path, headers);
+      const res = await this.sendGet(path, headers);
       if (res.statusCode === 404 || res.statusCode === 410) {
         await res.body.dump();
         return 'missing';
@@ -311,7 +332,7 @@ export class HttpBackend implements RepoReader {
     const before = cursor.delivered;
     const last = batch[batch.length - 1]!;
     const end = last.start + last.length;
-    const res = await this.send('GET', path, { range: rangeHeader(batch) });
+    const res = await this.sendGet(path, { range: rangeHeader(batch) });
     if (res.statusCode === 404 || res.statusCode === 410) {
       await res.body.dump();
       return false;
@@ -392,6 +413,7 @@ export class HttpBackend implements RepoReader {
   }
 
   async close(): Promise<void> {
+    this.direct?.close();
     await this.agent?.close();
   }
 }
