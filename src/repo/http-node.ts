@@ -61,7 +61,8 @@ function bodyOf(res: IncomingMessage): AnswerBody {
     },
     dump: () =>
       new Promise<void>((resolve) => {
-        if (res.complete || res.destroyed) return resolve();
+        // Complete is not enough: bytes received but not read keep the socket from going back to the pool.
+        if (res.readableEnded || res.destroyed) return resolve();
         res.once('end', resolve).once('close', resolve).once('error', () => resolve());
         res.resume();
       }),
