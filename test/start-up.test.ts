@@ -96,13 +96,13 @@ describe('start-up loads only what the command uses', () => {
     nginx = await startNginx(work);
     const web = join(work, 'web-image');
     ok(['--root', web, 'remote', 'add', 'web', `${nginx.url}/repo`, ...TRUST]);
-    // The first refresh reads root.json (200) and the catalog (undici); the second is answered 304.
+    // The first refresh reads root.json (200), the catalog and the file index; the second is answered 304.
     expect(ok(['--root', web, '--json', 'refresh']).json.remotes[0].status).toBe('updated');
     const before = readFileSync(nginx.accessLog, 'utf8').trim().split('\n').length;
     const noProxy = { http_proxy: '', HTTP_PROXY: '', https_proxy: '', HTTPS_PROXY: '' };
     const m = modulesOf(['--root', web, 'refresh'], noProxy);
     expect(readFileSync(nginx.accessLog, 'utf8').trim().split('\n').slice(before)).toEqual([expect.stringMatching(/^GET \/repo\/root\.json 304/)]);
-    expect(m).toContain('src/repo/http-light.js');
+    expect(m).toContain('src/repo/http-node.js');
     expect(heavy(m)).toEqual([]);
     // Through a proxy (here one that refuses: the command fails), the request keeps undici's proxy agent (test/proxy.test.ts proves it reaches the proxy).
     const proxied = modulesOf(['--root', web, 'refresh'], { ...noProxy, http_proxy: 'http://127.0.0.1:9' }, false).filter((u) => u.includes('node_modules/undici/'));

@@ -1,6 +1,7 @@
 /**
  * The `http(s)` backend: a repository served by any static web server, CDN or
- * the zpkg depot. One keep-alive connection pool per repository (undici);
+ * the zpkg depot. One keep-alive connection pool per repository (Node's own
+ * http when direct, http-node.ts; undici through a proxy and for uploads);
  * transient failures (connection errors, timeouts, 408/425/429/5xx, a body cut
  * short) are retried with exponential backoff, and a download cut short is
  * resumed with a `Range` request from the byte it reached. Content-addressed
@@ -17,7 +18,6 @@ import { NodeHttp, type Answer } from './http-node.js';
 import { boundaryOf, ByteRangesReader, MultipartError } from './multipart.js';
 import { RangeCursor, rangeHeader, rangePastEnd } from './ranges.js';
 import { effectiveProxy, proxyLabel, type ProxySettings } from './proxy.js';
-import { lightGet } from './http-light.js';
 
 /** A stored validator (readFresh's `validator`, kept in the image's cache): the ETag and Last-Modified of the last full read. */
 const VALIDATOR_SHAPE = v.object({ etag: v.optional(v.string()), lastModified: v.optional(v.string()) });
@@ -135,7 +135,7 @@ export class HttpBackend implements RepoReader {
     this.direct = this.proxy ? undefined : new NodeHttp(parsed.protocol === 'https:', this.connections, this.timeoutMs);
   }
 
-  /** undici takes ~100 ms to load: only commands that talk HTTP pay it, once. */
+  /** undici takes ~120 ms to load: only requests through a proxy and the depot's uploads pay it, once. */
   private async client(): Promise<{ agent: Dispatcher; request: typeof import('undici').request }> {
     this.undici ??= await import('undici');
     const options: Agent.Options = { connections: this.connections, keepAliveTimeout: 30_000, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs };
@@ -379,37 +379,12 @@ export class HttpBackend implements RepoReader {
     const known = validator === undefined ? undefined : validatorOf(validator);
     if (known?.etag) conditional['if-none-match'] = known.etag;
     if (known?.lastModified) conditional['if-modified-since'] = known.lastModified;
-    // Direct, and undici not loaded yet: Node's http answers the one small request (http-light.ts).
-    if (!this.proxy && !this.undici) return this.readFreshLight(path, conditional);
     const sink = new MemorySink();
     const r = await this.get(path, sink, conditional);
     if (r === 'missing') return { status: 'missing' };
     if (r === 'unchanged') return { status: 'unchanged' };
     const next = r.etag || r.lastModified ? JSON.stringify(r) : undefined;
     return { status: 'read', bytes: Buffer.concat(sink.chunks), validator: next };
-  }
-
-  /** readFresh through node:http(s), with the same statuses, retries and validators as `get`. */
-  private async readFreshLight(path: string, conditional: Record<string, string>): Promise<FreshRead> {
-    const url = this.url(path);
-    return this.retrying(`GET ${url}`, async () => {
-      let res: Awaited<ReturnType<typeof lightGet>>;
-      try {
-        res = await lightGet(url, { ...this.headers(), ...conditional }, this.timeoutMs);
-      } catch (err) {
-        throw new Transient((err as Error).message);
-      }
-      if (TRANSIENT_STATUS.has(res.statusCode)) throw new Transient(`HTTP ${res.statusCode}`);
-      if (res.statusCode === 404 || res.statusCode === 410) return { status: 'missing' };
-      if (res.statusCode === 304) return { status: 'unchanged' };
-      if (res.statusCode !== 200) {
-        const text = res.body.toString('utf8', 0, 300);
-        throw new ZpkgError(res.statusCode === 401 || res.statusCode === 403 ? 'E_AUTH' : 'E_REMOTE_UNREACHABLE', `GET ${url}: HTTP ${res.statusCode}${text ? ` — ${text}` : ''}`);
-      }
-      const etag = typeof res.headers.etag === 'string' ? res.headers.etag : undefined;
-      const lastModified = typeof res.headers['last-modified'] === 'string' ? res.headers['last-modified'] : undefined;
-      return { status: 'read', bytes: res.body, validator: etag || lastModified ? JSON.stringify({ etag, lastModified }) : undefined };
-    });
   }
 
   async close(): Promise<void> {
