@@ -11,7 +11,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Candidate } from '../core/catalog.js';
-import { digestOf } from '../core/digest.js';
+import { digestOf, type Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import type { RepoReader } from '../repo/backend.js';
@@ -247,15 +247,21 @@ export async function refreshRemote(image: Image, remote: Remote): Promise<Refre
  */
 async function prefetchFileIndex(image: Image, remote: Remote, root: RootMetadata): Promise<number> {
   if (!root.files) return 0;
-  const path = join(cacheDir(image, remote.name), 'files.zst');
   try {
-    if (existsSync(path) && digestOf(readFileSync(path)) === root.files.digest) return 0;
-    const bytes = await readVerified(remoteReader(image, remote), fileIndexPath(root.files.digest), root.files.digest, 'file index');
-    writeFileAtomic(path, bytes);
-    return bytes.length;
+    return (await fileIndexBytes(image, remote, root.files.digest)).fetched;
   } catch {
     return 0;
   }
+}
+
+/** The file index named `digest`: the cached copy when it still hashes to it, else fetched, checked and cached. */
+async function fileIndexBytes(image: Image, remote: Remote, digest: Digest): Promise<{ bytes: Buffer; fetched: number }> {
+  const path = join(cacheDir(image, remote.name), 'files.zst');
+  const cached = existsSync(path) ? readFileSync(path) : undefined;
+  if (cached && digestOf(cached) === digest) return { bytes: cached, fetched: 0 };
+  const bytes = await readVerified(remoteReader(image, remote), fileIndexPath(digest), digest, 'file index');
+  writeFileAtomic(path, bytes);
+  return { bytes, fetched: bytes.length };
 }
 
 export interface RefreshOptions {
@@ -315,12 +321,7 @@ export async function loadCandidates(image: Image): Promise<Candidate[]> {
 export async function loadFileIndex(image: Image, remote: Remote): Promise<FileIndex> {
   const root = readCachedRoot(image, remote.name);
   if (!root?.files) return new Map();
-  const path = join(cacheDir(image, remote.name), 'files.zst');
-  let bytes: Buffer | undefined = existsSync(path) ? readFileSync(path) : undefined;
-  if (!bytes || digestOf(bytes) !== root.files.digest) {
-    bytes = await readVerified(remoteReader(image, remote), fileIndexPath(root.files.digest), root.files.digest, 'file index');
-    writeFileAtomic(path, bytes);
-  }
+  const { bytes } = await fileIndexBytes(image, remote, root.files.digest);
   return decodeFileIndex(bytes, remote.url, configuredLimits(image.paths.root).fileIndexBytes);
 }
 
