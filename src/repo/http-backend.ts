@@ -16,7 +16,7 @@ import type { ByteRange, DownloadOptions, FreshRead, RangeReadOptions, RangeSink
 import { isImmutablePath } from './layout.js';
 import { NodeHttp, type Answer } from './http-node.js';
 import { boundaryOf, ByteRangesReader, MultipartError } from './multipart.js';
-import { RangeCursor, rangeHeader, rangePastEnd } from './ranges.js';
+import { RangeCursor, rangeHeader, rangePastEnd, stopIfAborted } from './ranges.js';
 import { effectiveProxy, proxyLabel, type ProxySettings } from './proxy.js';
 
 /** A stored validator (readFresh's `validator`, kept in the image's cache): the ETag and Last-Modified of the last full read. */
@@ -319,20 +319,34 @@ export class HttpBackend implements RepoReader {
    */
   async readRanges(path: string, ranges: readonly ByteRange[], sink: RangeSink, options: RangeReadOptions = {}): Promise<boolean> {
     const cursor = new RangeCursor(ranges, sink, options.skip);
+    const signal = options.signal;
     while (!cursor.done) {
+      stopIfAborted(signal);
       const batch = cursor.remaining().slice(0, MAX_RANGES);
-      const found = await this.retrying(`GET ${this.url(path)} (${batch.length} range${batch.length === 1 ? '' : 's'})`, () => this.getRanges(path, batch, cursor));
+      const found = await this.retrying(`GET ${this.url(path)} (${batch.length} range${batch.length === 1 ? '' : 's'})`, () => this.getRanges(path, batch, cursor, signal));
       if (!found) return false;
     }
     return true;
   }
 
-  /** One request for `batch`; false when the file does not exist. */
-  private async getRanges(path: string, batch: ByteRange[], cursor: RangeCursor): Promise<boolean> {
+  /** One request for `batch`; false when the file does not exist. A `signal` that fires ends the answer at once. */
+  private async getRanges(path: string, batch: ByteRange[], cursor: RangeCursor, signal?: AbortSignal): Promise<boolean> {
+    stopIfAborted(signal);
     const before = cursor.delivered;
     const last = batch[batch.length - 1]!;
     const end = last.start + last.length;
     const res = await this.sendGet(path, { range: rangeHeader(batch) });
+    const onAbort = (): void => void res.body.destroy();
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await this.readRangeAnswer(path, res, batch, end, before, cursor, signal);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async readRangeAnswer(path: string, res: Answer, batch: ByteRange[], end: number, before: number, cursor: RangeCursor, signal?: AbortSignal): Promise<boolean> {
     if (res.statusCode === 404 || res.statusCode === 410) {
       await res.body.dump();
       return false;
@@ -364,6 +378,7 @@ export class HttpBackend implements RepoReader {
         }
       }
     } catch (err) {
+      stopIfAborted(signal);
       if (err instanceof MultipartError) throw new ZpkgError('E_REMOTE_UNREACHABLE', `GET ${this.url(path)}: a malformed multipart/byteranges answer: ${err.message}`);
       if (cursor.delivered > before) return true; // progress: the caller asks for the rest
       throw new Transient(`cut after ${cursor.delivered - before} bytes (${(err as Error).message})`);

@@ -114,3 +114,13 @@ export class RangeCursor {
 export function rangePastEnd(where: string, reason: string): ZpkgError {
   return new ZpkgError('E_REPO_INVALID', `${where}: ${reason}`, { hint: 'a blob map points outside its pack: the repository is damaged; check it with `zpkg repo verify`' });
 }
+
+/**
+ * Ends a read its caller stopped (`RangeReadOptions.signal`). The reason is
+ * thrown as a ZpkgError, so no backend retries it and no mirror takes over.
+ */
+export function stopIfAborted(signal: AbortSignal | undefined): void {
+  if (!signal?.aborted) return;
+  const reason: unknown = signal.reason;
+  throw reason instanceof ZpkgError ? reason : new ZpkgError('E_IO', `the read was stopped: ${reason instanceof Error ? reason.message : String(reason)}`);
+}

@@ -19,7 +19,7 @@ import { v } from '../core/shape.js';
 import type { ByteRange, DownloadOptions, FreshRead, RangeReadOptions, RangeSink, RepoWriter } from './backend.js';
 import { sleep } from './http-backend.js';
 import { isImmutablePath } from './layout.js';
-import { coalesce, RangeCursor, rangePastEnd } from './ranges.js';
+import { coalesce, RangeCursor, rangePastEnd, stopIfAborted } from './ranges.js';
 
 /** The publish lease object (LOCK_FILE): who holds it and until when (ms since the epoch). */
 const LEASE_SHAPE = v.object({ owner: v.string(), until: v.number() });
@@ -160,12 +160,13 @@ export class S3Backend implements RepoWriter {
     for (const r of coalesce(cursor.remaining(), RANGE_GAP)) {
       let last: unknown;
       for (let attempt = 0; cursor.next < r.start + r.length; attempt++) {
+        stopIfAborted(options.signal);
         if (attempt > 4) throw this.wrap(`GET ${path}`, last);
         if (attempt > 0) await sleep(100 * 2 ** (attempt - 1));
         const from = Math.max(r.start, cursor.next);
         try {
           const { c, sdk } = await this.s3();
-          const got = await c.send(new sdk.GetObjectCommand({ Bucket: this.at.bucket, Key: this.key(path), Range: `bytes=${from}-${r.start + r.length - 1}` }));
+          const got = await c.send(new sdk.GetObjectCommand({ Bucket: this.at.bucket, Key: this.key(path), Range: `bytes=${from}-${r.start + r.length - 1}` }), options.signal ? { abortSignal: options.signal } : {});
           // Where the body starts: its Content-Range, or the object's first byte when the store ignored Range (200).
           const m = /^bytes (\d+)-/.exec(got.ContentRange ?? '');
           let pos = m ? Number(m[1]) : got.$metadata.httpStatusCode === 206 ? from : 0;
@@ -174,6 +175,7 @@ export class S3Backend implements RepoWriter {
             pos += chunk.length;
           }
         } catch (err) {
+          stopIfAborted(options.signal);
           if (notFound(err)) return false;
           if (status(err) === 416) throw rangePastEnd(`${this.location}/${path}`, `the bucket has no bytes ${from}-${r.start + r.length - 1} (HTTP 416)`);
           const s = status(err);
