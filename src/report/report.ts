@@ -46,6 +46,9 @@ export class StreamReport implements Report {
   private readonly quiet: boolean;
   private readonly tty: boolean;
   private live = false;
+  /** Steps under way on a terminal, drawn together on the live line. */
+  private readonly bars = new Set<{ label: string; total: number; count: number; bytes: number }>();
+  private drawn = 0;
   /** Set under `--progress=json`: every line on stderr is then one NDJSON event. */
   private readonly events: ProgressEvents | undefined;
 
@@ -79,35 +82,44 @@ export class StreamReport implements Report {
     this.err.write(`${this.paint('33', 'warning')}: ${message}\n`);
   }
 
+  /**
+   * On a terminal, one line shows every step under way (fetch and stage run
+   * together when staging takes packs as they download): `fetch: 3/10 30%,
+   * 5.0 MB · stage: 120/2000 6%`. A step that ends prints its own line.
+   */
   progress(label: string, total: number): Progress {
     if (this.events) return this.events.step(label, total);
     if (!this.tty || this.quiet) return { tick: () => undefined, done: () => undefined };
-    let count = 0;
-    let bytes = 0;
-    let last = 0;
+    const bar = { label, total, count: 0, bytes: 0 };
+    this.bars.add(bar);
     const started = Date.now();
-    const draw = (): void => {
-      const pct = total > 0 ? ` ${Math.floor((count * 100) / total)}%` : '';
-      const mb = bytes > 0 ? `, ${(bytes / 1e6).toFixed(1)} MB` : '';
-      this.err.write(`\r\x1b[K${label}: ${count}/${total}${pct}${mb}`);
-      this.live = true;
-    };
     return {
       tick: (n = 1, b = 0) => {
-        count += n;
-        bytes += b;
+        bar.count += n;
+        bar.bytes += b;
         const now = Date.now();
-        if (now - last > 80) {
-          last = now;
-          draw();
+        if (now - this.drawn > 80) {
+          this.drawn = now;
+          this.drawBars();
         }
       },
       done: (summary) => {
+        this.bars.delete(bar);
         this.clearLive();
         const secs = ((Date.now() - started) / 1000).toFixed(2);
-        this.err.write(`${label}: ${summary ?? `${count}/${total}`} (${secs} s)\n`);
+        this.err.write(`${label}: ${summary ?? `${bar.count}/${total}`} (${secs} s)\n`);
       },
     };
+  }
+
+  private drawBars(): void {
+    const shown = [...this.bars].map((b) => {
+      const pct = b.total > 0 ? ` ${Math.floor((b.count * 100) / b.total)}%` : '';
+      const mb = b.bytes > 0 ? `, ${(b.bytes / 1e6).toFixed(1)} MB` : '';
+      return `${b.label}: ${b.count}/${b.total}${pct}${mb}`;
+    });
+    this.err.write(`\r\x1b[K${shown.join(' · ')}`);
+    this.live = true;
   }
 
   result<T>(value: T, render: (value: T) => string): void {
