@@ -8,6 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEPTH } from '../src/fs/workers.js';
+import { Arrivals } from '../src/txn/arrivals.js';
 import { batches, INLINE_LIMIT, runJobs } from '../src/txn/stage.js';
 import type { StageAnswer, StageBatch, StageJob } from '../src/txn/stage-worker.js';
 
@@ -62,5 +63,89 @@ describe('staging runs', () => {
     expect(failed).toBeUndefined();
     expect(postedWhenMainBegan).toBe(DEPTH);
     expect(reported.sort((a, b) => a - b)).toEqual(all.map((_, i) => i));
+  });
+
+  it('with the pack arriving, a run is handed out once its bytes are written, and the main thread stages only after the download', async () => {
+    const all = jobs(21, 450_000);
+    const file = all[0]!.file;
+    const end = (i: number): number => all[i]!.frame.offset + all[i]!.frame.length;
+    const arrivals = new Arrivals([file]);
+    let written = 0;
+    const handedOut: { jobs: number[]; written: number; onMain: boolean; ended: boolean }[] = [];
+    const record = (batch: StageBatch, onMain: boolean): void => {
+      handedOut.push({ jobs: batch.jobs.map((j) => all.indexOf(j)), written, onMain, ended: arrivals.ended });
+    };
+    const pool = {
+      size: 1,
+      run: (batch: StageBatch): Promise<StageAnswer> => {
+        record(batch, false);
+        return new Promise((resolve) => setImmediate(() => resolve({ done: batch.jobs.length })));
+      },
+    };
+    const stageHere = (batch: StageBatch): StageAnswer => {
+      record(batch, true);
+      return { done: batch.jobs.length };
+    };
+    // The download: a frame and a half at a time, a turn of the event loop apart.
+    arrivals.run(
+      [
+        async () => {
+          while (written < end(all.length - 1)) {
+            await new Promise((resolve) => setImmediate(resolve));
+            written = Math.min(end(all.length - 1), written + 675_000);
+            arrivals.wrote(file, written);
+          }
+          arrivals.finished(file);
+        },
+      ],
+      1,
+    );
+    const reported: number[] = [];
+    const failed = await runJobs({ jobs: all }, INLINE_LIMIT * 4, { root: '/img', txid: 't', chown: false }, (j) => reported.push(j), pool, stageHere, arrivals);
+    expect(failed).toBeUndefined();
+    expect(await arrivals.done).toBeUndefined();
+    for (const h of handedOut) expect(h.written).toBeGreaterThanOrEqual(end(Math.max(...h.jobs)));
+    // The worker began while bytes were still coming; the main thread only once they had all come.
+    expect(handedOut.some((h) => !h.onMain && !h.ended)).toBe(true);
+    for (const h of handedOut.filter((x) => x.onMain)) expect(h.ended).toBe(true);
+    expect(reported.sort((a, b) => a - b)).toEqual(all.map((_, i) => i));
+  });
+
+  it('a failed run stops the download, and a failed download ends the hand-outs', async () => {
+    const all = jobs(21, 450_000);
+    const file = all[0]!.file;
+    const arrivals = new Arrivals([file]);
+    let reads = 0;
+    const first = batches(all, 2)[0]!;
+    // A download that writes the first run's frames, then waits on its signal as a socket read would.
+    arrivals.run(
+      [
+        async () => {
+          arrivals.wrote(file, all[first.at(-1)!]!.frame.offset + all[first.at(-1)!]!.frame.length);
+          await new Promise<void>((_, reject) => arrivals.signal.addEventListener('abort', () => reject(arrivals.signal.reason)));
+        },
+      ],
+      1,
+    );
+    const pool = {
+      size: 1,
+      run: (batch: StageBatch): Promise<StageAnswer> => {
+        reads += 1;
+        return Promise.resolve({ done: 0, failure: { job: 0, digest: 'sha256:00', kind: 'corrupt', actual: 'sha256:11' } as never });
+      },
+    };
+    const failed = await runJobs({ jobs: all }, INLINE_LIMIT * 4, { root: '/img', txid: 't', chown: false }, () => undefined, pool, () => ({ done: 0 }), arrivals);
+    expect(failed?.failure.kind).toBe('corrupt');
+    expect(reads).toBe(1);
+    expect((await arrivals.done)?.message).toMatch(/stopped/);
+
+    // The other way round: the download fails, and no run whose bytes never came is handed out.
+    const next = new Arrivals([file]);
+    next.run([() => Promise.reject(new Error('the link went down'))], 1);
+    const handed: number[] = [];
+    const none = await runJobs({ jobs: all }, INLINE_LIMIT * 4, { root: '/img', txid: 't', chown: false }, (j) => handed.push(j), pool, () => ({ done: 0 }), next);
+    expect(none).toBeUndefined();
+    expect(handed).toEqual([]);
+    expect((await next.done)?.message).toBe('the link went down');
   });
 });

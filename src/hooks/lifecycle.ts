@@ -289,6 +289,11 @@ export class Lifecycle {
     return this.plan.pre.filter((s) => s.needs?.length);
   }
 
+  /** Whether `runPre` has a hook to run. */
+  hasPre(): boolean {
+    return this.plan.pre.some((step) => !step.needs?.length);
+  }
+
   /** The pre-hooks that need nothing landed: before any file changes. */
   async runPre(): Promise<void> {
     for (const step of this.plan.pre) {

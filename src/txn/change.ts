@@ -45,7 +45,8 @@ async function change(image: Image, options: ChangeOptions, buildTarget: () => T
     for (const w of target.warnings ?? []) options.report.warn(w);
     checkProtected(image, target, Boolean(options.allowProtected));
     if (options.offline) requireCached(image, target);
-    const prepared = await prepare(image, target, options);
+    // Staging begins while packs download, unless only fetching (see prepare's `overlap`).
+    const prepared = await prepare(image, target, { ...options, overlap: !options.dryRun && !options.downloadOnly });
     if (options.downloadOnly && !options.dryRun) {
       keepDownloads(prepared);
       const described = describe(prepared, false);

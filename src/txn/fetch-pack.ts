@@ -9,10 +9,12 @@
  *   multi-range request per batch over http, positional reads from a file)
  *   into a pack of their own: "ZPKGPK01", the frames back to back, an index
  *   of the blobs the transaction knows to be in them, the trailer. An
- *   interrupted download resumes from the byte it reached, also in a later run.
+ *   interrupted download resumes from the byte it reached, also in a later
+ *   run; the frames are in the file in order as they come, so staging may
+ *   read each one as soon as its last byte is written (arrivals.ts).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, ftruncateSync, fstatSync, linkSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, fstatSync, linkSync, mkdirSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { digestHex, type Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
@@ -38,8 +40,14 @@ export interface LocalPack {
   cacheName: string;
   /** Each wanted frame's place in the local file, by its offset in the repository's pack. */
   frames: Map<number, FrameRef>;
-  /** Compressed bytes that came from the repository (linked or read). */
+  /** Compressed bytes that came from the repository by linking (a download counts its own). */
   bytes: number;
+  /**
+   * The download still to run, absent when the frames are local already: it
+   * appends to `file`, telling `onWritten` the file's length after each
+   * chunk, and resolves with the bytes that came.
+   */
+  download?: (onBytes: (n: number) => void, onWritten: (length: number) => void, signal?: AbortSignal) => Promise<number>;
 }
 
 function packMissing(reader: RepoReader, pack: PackRef): ZpkgError {
@@ -86,73 +94,90 @@ function write(fd: number, bytes: Uint8Array): void {
   while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
 }
 
-/** Reads the wanted frames into a pack of their own under tmp/, resuming a part an earlier attempt left. */
-async function readFrames(cache: string, reader: RepoReader, pack: PackRef, frames: readonly FrameWanted[], onBytes: (n: number) => void): Promise<LocalPack> {
+/**
+ * The wanted frames' pack of their own under tmp/: whole already when an
+ * earlier attempt finished it (its trailer and index read back), else a
+ * download to run that resumes from the last byte an earlier attempt wrote.
+ * The file is created here, so it exists before a byte is staged from it,
+ * and keeps its name to the end: staging may read it while it is written.
+ */
+function ownPack(cache: string, reader: RepoReader, pack: PackRef, frames: readonly FrameWanted[]): LocalPack {
   const ranges = coalesce(frames.map((f) => ({ start: f.frame.offset, length: f.frame.length })));
   const total = totalLength(ranges);
   const key = createHash('sha256').update(`${reader.location}\0${pack.digest}\0${JSON.stringify(ranges)}`).digest('hex').slice(0, 32);
   const local = layout(frames);
   const cacheName = `${digestHex(pack.digest)}-${key.slice(0, 16)}`;
-  const done = cacheTempPath(cache, `${key}.pack`);
-  if (existsSync(done)) {
-    try {
-      readLocalPackIndex(done);
-      return { file: done, cacheName, frames: local, bytes: 0 };
-    } catch {
-      rmSync(done, { force: true });
-    }
-  }
-  const part = cacheTempPath(cache, `${key}.part`);
-  mkdirSync(dirname(part), { recursive: true });
-  const fd = openSync(part, 'a+');
-  let fetched = 0;
+  const file = cacheTempPath(cache, `${key}.pack`);
+  mkdirSync(dirname(file), { recursive: true });
+  const fd = openSync(file, 'a+');
+  let have: number;
   try {
-    let have = fstatSync(fd).size;
+    have = fstatSync(fd).size;
+    if (have > PACK_MAGIC.length + total && wholeAlready(file, frames.length)) return { file, cacheName, frames: local, bytes: 0 };
     if (have < PACK_MAGIC.length || have > PACK_MAGIC.length + total) {
       ftruncateSync(fd, 0);
       write(fd, PACK_MAGIC);
       have = PACK_MAGIC.length;
     }
-    const found = await reader.readRanges(
-      packPath(pack.digest),
-      ranges,
-      (chunk) => {
-        write(fd, chunk);
-        fetched += chunk.length;
-        onBytes(chunk.length);
-      },
-      { skip: have - PACK_MAGIC.length },
-    );
-    if (!found) throw packMissing(reader, pack);
-    if (fstatSync(fd).size !== PACK_MAGIC.length + total) throw new ZpkgError('E_REMOTE_UNREACHABLE', `${reader.location}: pack ${pack.digest}: ${fstatSync(fd).size - PACK_MAGIC.length} of ${total} bytes arrived`);
-    const blobs: BlobEntry[] = [];
-    frames.forEach((f, i) => {
-      for (const [digest, b] of f.blobs) blobs.push({ digest, frame: i, offset: b.offset, size: b.size });
-    });
-    const seen = new Set<Digest>();
-    const index = encodePackIndex({ frames: [...local.values()], blobs: blobs.filter((b) => (seen.has(b.digest) ? false : (seen.add(b.digest), true))) });
-    write(fd, index);
-    write(fd, encodePackTrailer(PACK_MAGIC.length + total, index.length));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOSPC') {
-      closeSync(fd);
-      rmSync(part, { force: true });
-      throw noSpace(`for the content cache (fetching pack ${pack.digest})`);
-    }
-    throw err;
   } finally {
-    try {
-      closeSync(fd);
-    } catch {
-      // closed above
-    }
+    closeSync(fd);
   }
-  renameSync(part, done);
-  return { file: done, cacheName, frames: local, bytes: fetched };
+  const download = async (onBytes: (n: number) => void, onWritten: (length: number) => void, signal?: AbortSignal): Promise<number> => {
+    const out = openSync(file, 'a');
+    let fetched = 0;
+    try {
+      onWritten(have);
+      const found = await reader.readRanges(
+        packPath(pack.digest),
+        ranges,
+        (chunk) => {
+          write(out, chunk);
+          fetched += chunk.length;
+          have += chunk.length;
+          onBytes(chunk.length);
+          onWritten(have);
+        },
+        { skip: have - PACK_MAGIC.length, ...(signal ? { signal } : {}) },
+      );
+      if (!found) throw packMissing(reader, pack);
+      if (have !== PACK_MAGIC.length + total) throw new ZpkgError('E_REMOTE_UNREACHABLE', `${reader.location}: pack ${pack.digest}: ${have - PACK_MAGIC.length} of ${total} bytes arrived`);
+      const blobs: BlobEntry[] = [];
+      frames.forEach((f, i) => {
+        for (const [digest, b] of f.blobs) blobs.push({ digest, frame: i, offset: b.offset, size: b.size });
+      });
+      const seen = new Set<Digest>();
+      const index = encodePackIndex({ frames: [...local.values()], blobs: blobs.filter((b) => (seen.has(b.digest) ? false : (seen.add(b.digest), true))) });
+      write(out, index);
+      write(out, encodePackTrailer(PACK_MAGIC.length + total, index.length));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOSPC') {
+        rmSync(file, { force: true });
+        throw noSpace(`for the content cache (fetching pack ${pack.digest})`);
+      }
+      throw err;
+    } finally {
+      closeSync(out);
+    }
+    return fetched;
+  };
+  return { file, cacheName, frames: local, bytes: 0, download };
 }
 
-/** Makes `frames` of `pack` local: linked when the repository is a local directory, else read by ranges. */
-export async function fetchPack(cache: string, reader: RepoReader, pack: PackRef, frames: readonly FrameWanted[], onBytes: (n: number) => void): Promise<LocalPack> {
+/** An earlier attempt's file holds every frame and a readable index of them. */
+function wholeAlready(file: string, frames: number): boolean {
+  try {
+    return readLocalPackIndex(file).frames.length === frames;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Makes `frames` of `pack` local: linked when the repository is a local
+ * directory (whole at once), else a pack of their own read by ranges — its
+ * `download` left for the caller to run, so staging can begin while it does.
+ */
+export function localPack(cache: string, reader: RepoReader, pack: PackRef, frames: readonly FrameWanted[]): LocalPack {
   const sorted = [...frames].sort((a, b) => a.frame.offset - b.frame.offset);
-  return linkWhole(cache, reader, pack, sorted) ?? (await readFrames(cache, reader, pack, sorted, onBytes));
+  return linkWhole(cache, reader, pack, sorted) ?? ownPack(cache, reader, pack, sorted);
 }

@@ -12,6 +12,10 @@
  * packs renamed into the cache (`ContentPlan.promote`). Hooks are the
  * exception — they run before staging — so each hook blob is checked here
  * and kept as a single cached blob.
+ *
+ * Asked to overlap, fetch returns once the downloads have begun: the plan
+ * already says where every blob will lie, and staging takes each frame as
+ * its bytes arrive (`ContentPlan.arriving`, arrivals.ts).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, openSync, closeSync, rmSync } from 'node:fs';
@@ -25,8 +29,8 @@ import { compress } from '../repo/compress.js';
 import { fileSource, FrameDecoder, FrameError } from '../repo/frame-decoder.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import type { Report } from '../report/report.js';
-import { forEachLimited } from './concurrency.js';
-import { fetchPack, type FrameWanted } from './fetch-pack.js';
+import { Arrivals } from './arrivals.js';
+import { localPack, type FrameWanted, type LocalPack } from './fetch-pack.js';
 import { blobMissing } from './failures.js';
 import { blobMapOf } from './manifests.js';
 import type { ContentPlan, PreparedPackage } from './types.js';
@@ -168,9 +172,20 @@ function keepHooks(cache: string, needs: readonly Need[], sources: Map<Digest, C
   }
 }
 
-export async function fetchBlobs(image: Image, packages: readonly PreparedPackage[], report: Report, inPlace: ReadonlySet<string> = new Set()): Promise<FetchResult> {
+export interface FetchOptions {
+  /** Files an upgrade leaves in place: their blobs are not needed. */
+  inPlace?: ReadonlySet<string>;
+  /**
+   * Return once the downloads have begun (`content.arriving`), for staging to
+   * run beside them — unless a hook's blob is among them (hooks run before
+   * staging and are checked here).
+   */
+  overlap?: boolean;
+}
+
+export async function fetchBlobs(image: Image, packages: readonly PreparedPackage[], report: Report, options: FetchOptions = {}): Promise<FetchResult> {
   const cache = image.paths.cache;
-  const need = blobsNeeded(packages, inPlace);
+  const need = blobsNeeded(packages, options.inPlace ?? new Set());
   const cached = cachedBlobs(cache);
   const sources = new Map<Digest, CachedBlob>();
   const missing: Need[] = [];
@@ -190,8 +205,10 @@ export async function fetchBlobs(image: Image, packages: readonly PreparedPackag
     result.bytes += got.bytes;
     return placesOf({ manifest: shipped, map: got.map });
   });
-  await forEachLimited(groups, FETCH_PARALLELISM, async (g) => {
-    const local = await fetchPack(cache, g.reader, g.place.pack, [...g.frames.values()], (n) => progress.tick(0, n));
+  // Every pack's local file and layout are known before a byte is downloaded, so the plan is complete now.
+  const downloads: { file: string; blobs: number; download: NonNullable<LocalPack['download']> }[] = [];
+  for (const g of groups) {
+    const local = localPack(cache, g.reader, g.place.pack, [...g.frames.values()]);
     result.bytes += local.bytes;
     const frameOf = new Map<Digest, FrameWanted>();
     for (const f of g.frames.values()) for (const d of f.blobs.keys()) frameOf.set(d, f);
@@ -201,9 +218,35 @@ export async function fetchBlobs(image: Image, packages: readonly PreparedPackag
       sources.set(n.digest, { file: local.file, frame: local.frames.get(f.frame.offset)!, offset: b.offset, size: b.size });
     }
     content.promote.push({ from: local.file, to: packCachePath(cache, local.cacheName) });
-    progress.tick(g.needs.length, 0);
-  });
-  keepHooks(cache, need, sources);
-  progress.done(`${result.fetched} of ${result.blobs} blobs fetched (${(result.bytes / 1e6).toFixed(1)} MB), the rest cached`);
+    if (local.download) downloads.push({ file: local.file, blobs: g.needs.length, download: local.download });
+    else progress.tick(g.needs.length, 0);
+  }
+  const summary = (): string => `${result.fetched} of ${result.blobs} blobs fetched (${(result.bytes / 1e6).toFixed(1)} MB), the rest cached`;
+  // Hooks are kept as single blobs before anything downloads when every hook's blob is cached, else after.
+  const hookArriving = missing.some((n) => n.hook);
+  if (!hookArriving) keepHooks(cache, need, sources);
+  const arrivals = new Arrivals(downloads.map((d) => d.file));
+  arrivals.run(
+    downloads.map((d) => async () => {
+      const bytes = await d.download((n) => progress.tick(0, n), (length) => arrivals.wrote(d.file, length), arrivals.signal);
+      arrivals.bytes += bytes;
+      arrivals.finished(d.file);
+      progress.tick(d.blobs, 0);
+    }),
+    FETCH_PARALLELISM,
+  );
+  if (options.overlap && downloads.length > 0 && !hookArriving) {
+    content.arriving = arrivals;
+    void arrivals.done.then((failure) => {
+      result.bytes += arrivals.bytes;
+      progress.done(failure ? 'stopped' : summary());
+    });
+    return result;
+  }
+  const failure = await arrivals.done;
+  if (failure) throw failure;
+  result.bytes += arrivals.bytes;
+  if (hookArriving) keepHooks(cache, need, sources);
+  progress.done(summary());
   return result;
 }

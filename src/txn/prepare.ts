@@ -39,6 +39,12 @@ export interface PrepareOptions {
   overwrite?: readonly string[];
   /** Fetch everything the packages deliver, even files an upgrade would leave in place (a later --offline run plans again). */
   downloadOnly?: boolean;
+  /**
+   * Return while packs are still downloading (`changeset.content.arriving`):
+   * the transaction stages beside the downloads. Its caller must run the
+   * transaction, or stop and await the arrivals.
+   */
+  overlap?: boolean;
 }
 
 export interface Prepared {
@@ -157,7 +163,7 @@ export async function prepare(image: Image, target: Target, options: PrepareOpti
 
   t = stopwatch();
   const inPlace = new Set(options.downloadOnly ? [] : changeset.inPlace);
-  const { content, ...fetched } = dryRun ? blobsToFetch(image.paths.cache, packages, inPlace) : await fetchBlobs(image, packages, report, inPlace);
+  const { content, ...fetched } = dryRun ? blobsToFetch(image.paths.cache, packages, inPlace) : await fetchBlobs(image, packages, report, { inPlace, overlap: Boolean(options.overlap) && !options.downloadOnly });
   if (content) changeset.content = content;
   if (target.facets) changeset.facets = target.facets.record;
   if (target.mediators) changeset.mediators = target.mediators.record;

@@ -8,6 +8,10 @@
  * image's content cache) is deleted so it is fetched again. Once everything
  * is staged, the packs fetch left under the cache's tmp/ — every blob read
  * from them now checked — are renamed into the cache.
+ *
+ * Packs may still be downloading when staging begins (`ContentPlan.arriving`):
+ * a frame is staged once its bytes are written, and staging returns only once
+ * every download has ended; a failed download fails staging like a bad blob.
  */
 import { chmodSync, chownSync, lstatSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { lchown, link, rm, rmdir, symlink } from 'node:fs/promises';
@@ -16,6 +20,7 @@ import type { Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
 import { threadBudget } from '../fs/threads.js';
 import { DEPTH, WorkerPool, workerUrl } from '../fs/workers.js';
+import type { Arrivals } from './arrivals.js';
 import { blobMissing, noSpace } from './failures.js';
 import { stagedFile } from './side-names.js';
 import { crashPoint } from './crash-point.js';
@@ -135,6 +140,9 @@ export function batches(jobs: readonly StageJob[], stagers = 1): number[][] {
   return out;
 }
 
+/** What staging asks of packs still downloading (arrivals.ts). */
+export type Arriving = Pick<Arrivals, 'has' | 'changed' | 'ended' | 'failure' | 'done' | 'stop'>;
+
 /**
  * Runs the jobs (inline for a few paths, else on every core); returns the
  * first failure with its job. The main thread is one of the stagers: it
@@ -142,6 +150,12 @@ export function batches(jobs: readonly StageJob[], stagers = 1): number[][] {
  * whole V8 isolate (about 16 MB resident), so on n cores n−1 workers run
  * beside it. Runs are handed out one at a time to whoever is free, so a
  * slow stager (the main thread drawing progress) takes fewer.
+ *
+ * With packs still `arriving`, a run is handed out once every byte of its
+ * frames is written, and the main thread — which receives the downloads —
+ * stages only after they have ended (unless it is the only stager): a run
+ * staged on it would hold up the bytes still coming. A failed download ends
+ * the hand-outs (the caller reports it); a failed run stops the downloads.
  */
 export async function runJobs(
   all: Pick<Jobs, 'jobs'>,
@@ -151,8 +165,11 @@ export async function runJobs(
   pool: Pick<WorkerPool<StageBatch, StageAnswer>, 'run' | 'size'> | undefined,
   /** Stages a run on this thread (tests watch the order of hand-outs through it). */
   stageHere: (batch: StageBatch) => StageAnswer = stageBatch,
+  arriving?: Arriving,
 ): Promise<{ job: number; failure: StageFailure } | undefined> {
   if (paths < INLINE_LIMIT) {
+    // A few paths: not worth staging in pieces.
+    if (arriving && (await arriving.done)) return undefined;
     const r = stageHere({ jobs: all.jobs, ...at });
     for (let i = 0; i < r.done; i++) onJob(i);
     return r.failure ? { job: r.failure.job, failure: r.failure } : undefined;
@@ -161,20 +178,34 @@ export async function runJobs(
   // The pool was started before the jobs were planned (stagers): with one run, the main thread takes it alone.
   const workers = runs.length > 1 && pool ? pool.size : 0;
   let failed: { job: number; failure: StageFailure } | undefined;
-  let next = 0;
-  const take = (): number[] | undefined => (failed || next >= runs.length ? undefined : runs[next++]);
+  const waiting = runs.slice();
+  const arrived = (run: number[]): boolean => !arriving || run.every((i) => arriving.has(all.jobs[i]!.file, all.jobs[i]!.frame.offset + all.jobs[i]!.frame.length));
+  /** The first run whose bytes are all here; none once a stager or a download failed, or when every run is out. */
+  const take = async (): Promise<number[] | undefined> => {
+    for (;;) {
+      if (failed || arriving?.failure || waiting.length === 0) return undefined;
+      const k = waiting.findIndex(arrived);
+      if (k >= 0) return waiting.splice(k, 1)[0];
+      await arriving!.changed();
+    }
+  };
   const done = (run: number[], r: StageAnswer): void => {
     for (let k = 0; k < r.done; k++) onJob(run[k]!);
-    if (r.failure) failed ??= { job: run[r.failure.job]!, failure: r.failure };
+    if (r.failure) {
+      failed ??= { job: run[r.failure.job]!, failure: r.failure };
+      // Nothing more of a transaction that failed is downloaded (and the main thread stops waiting for it).
+      arriving?.stop();
+    }
   };
   const batchOf = (run: number[]): StageBatch => ({ jobs: run.map((i) => all.jobs[i]!), ...at });
   const onWorker = async (): Promise<void> => {
-    for (let run = take(); run; run = take()) done(run, await pool!.run(batchOf(run)));
+    for (let run = await take(); run; run = await take()) done(run, await pool!.run(batchOf(run)));
   };
   const onMain = async (): Promise<void> => {
-    for (let run = take(); run; run = take()) {
+    if (arriving && workers > 0) await arriving.done;
+    for (let run = await take(); run; run = await take()) {
       done(run, stageHere(batchOf(run)));
-      // Let the workers' answers and the progress display through between runs.
+      // Let the workers' answers, the downloads and the progress display through between runs.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   };
@@ -234,6 +265,7 @@ export function promoteContent(plan: ContentPlan): void {
 export async function stage(root: string, cs: Changeset, options: StageOptions): Promise<Staged> {
   const staged: Staged = { root, txid: options.txid, dests: new Set(), createdDirs: [], bytes: 0 };
   const files = cs.put.filter((p) => p.action.type === 'file');
+  const arriving = cs.content?.arriving;
   const pool = stagers(files.length);
   try {
     // Synchronous: a few syscalls per directory, where a promise each cost a thread-pool round trip.
@@ -251,17 +283,32 @@ export async function stage(root: string, cs: Changeset, options: StageOptions):
     }
     const plan = planOf(cs);
     const all = jobsOf(files, plan, staged);
-    const failed = await runJobs(all, files.length, { root, txid: options.txid, chown: options.chown }, (i) => {
-      for (const b of all.jobs[i]!.blobs) {
-        for (let k = 0; k < b.outs.length; k++) {
-          crashPoint('stage');
-          options.onFile?.(b.size);
+    const failed = await runJobs(
+      all,
+      files.length,
+      { root, txid: options.txid, chown: options.chown },
+      (i) => {
+        for (const b of all.jobs[i]!.blobs) {
+          for (let k = 0; k < b.outs.length; k++) {
+            crashPoint('stage');
+            options.onFile?.(b.size);
+          }
         }
-      }
-      staged.bytes += all.sizes[i]!;
-    }, pool);
+        staged.bytes += all.sizes[i]!;
+      },
+      pool,
+      stageBatch,
+      arriving,
+    );
     await pool?.close();
-    if (failed) throw failureError(all, failed, root);
+    if (failed) {
+      // The downloads end before a bad blob's pack is deleted.
+      arriving?.stop();
+      await arriving?.done;
+      throw failureError(all, failed, root);
+    }
+    const failure = await arriving?.done;
+    if (failure) throw failure;
     for (const op of cs.put) {
       if (op.action.type === 'file') continue;
       const tmp = stagedPath(staged, op.dest);
@@ -278,6 +325,9 @@ export async function stage(root: string, cs: Changeset, options: StageOptions):
     promoteContent(plan);
   } catch (err) {
     await pool?.close();
+    // Nothing downloads on once staging has failed.
+    arriving?.stop();
+    await arriving?.done;
     await unstage(staged);
     if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw noSpace(`while writing \`${(err as NodeJS.ErrnoException).path ?? root}\``);
     throw err;

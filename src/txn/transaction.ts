@@ -184,15 +184,31 @@ export async function runTransaction(image: Image, prepared: Prepared, options: 
   const before = listHistory(image.db).at(-1)?.id ?? 0;
 
   let t = stopwatch();
-  // Pre-hooks that need nothing of this transaction run before anything changes: a failing one leaves the image as it was.
-  lifecycle.prepare();
-  await lifecycle.runPre();
-  seconds.pre = t();
-  // Accounts first, so staged files can be owned by them; never undone (see account-actions.ts).
-  createAccounts(root, prepared.accounts);
-  // The journal is durable before the first change; from here an interruption is recoverable.
-  const journal = journalOf(root, image.db, cs, txid, target.command);
-  writeJournal(image.paths.work, journal);
+  // Packs may still be downloading (prepare's overlap): staging takes their frames as they arrive.
+  const arriving = cs.content?.arriving;
+  let journal;
+  try {
+    // Pre-hooks that need nothing of this transaction run before anything changes: a failing one leaves the image as it was.
+    lifecycle.prepare();
+    // Pre-hooks and new accounts change the image before staging does: with either, the downloads end first, so one
+    // that fails still leaves the image as it was.
+    if (arriving && (lifecycle.hasPre() || prepared.accounts.users.length > 0 || prepared.accounts.groups.length > 0)) {
+      const failure = await arriving.done;
+      if (failure) throw failure;
+    }
+    await lifecycle.runPre();
+    seconds.pre = t();
+    // Accounts first, so staged files can be owned by them; never undone (see account-actions.ts).
+    createAccounts(root, prepared.accounts);
+    // The journal is durable before the first change; from here an interruption is recoverable.
+    journal = journalOf(root, image.db, cs, txid, target.command);
+    writeJournal(image.paths.work, journal);
+  } catch (err) {
+    // Nothing downloads on once the transaction has failed.
+    arriving?.stop();
+    await arriving?.done;
+    throw err;
+  }
   crashPoint('journal');
   t = stopwatch();
   const progress = report.progress('stage', cs.put.length);
@@ -210,6 +226,11 @@ export async function runTransaction(image: Image, prepared: Prepared, options: 
   }
   progress.done(`${cs.put.length} paths, ${(staged.bytes / 1e6).toFixed(1)} MB verified`);
   seconds.stage = t();
+  if (arriving) {
+    // stage() returned once every download ended whole.
+    result.fetched.bytes += arriving.bytes;
+    seconds.fetch += arriving.seconds;
+  }
   result.files.bytes = staged.bytes;
   crashPoint('staged');
   if (!options.unsafeIo) startFilesystemSync(root);

@@ -1,4 +1,5 @@
 /** The shapes a transaction passes between its steps (target → prepare → plan paths → stage → apply → commit). */
+import type { Arrivals } from './arrivals.js';
 import type { Digest } from '../core/digest.js';
 import type { FacetSettings } from '../core/facets.js';
 import type { DirAction, FileAction, HardlinkAction, LinkAction, Manifest } from '../core/manifest.js';
@@ -61,6 +62,8 @@ export interface ContentPlan {
   sources: Map<Digest, CachedBlob>;
   /** [file under the cache's tmp/, its path in the cache]: renamed once staging checked the blobs read from them. */
   promote: { from: string; to: string }[];
+  /** Packs still downloading (fetch's overlap): staging takes a frame once its bytes are written. */
+  arriving?: Arrivals;
 }
 
 /** The path plan of a transaction: every path it writes, deletes and keeps. */

@@ -3,11 +3,16 @@
 //   CUT=BYTES       the first GET of each file whose answer is larger than BYTES sends half the body, then drops the connection
 //   IGNORE_RANGE=1  answers every GET with the whole file (200), as a server without range support does
 //   DELAY_MS=N      every answer waits N ms (a long round trip); the log's `inflight` counts requests being answered
+//   HOLD=DIR        the first GET of each packs/ file sends half its answer, then holds the rest until a file whose
+//                   name holds `.zpkg-` (a staged file) appears under DIR (HOLD_UNTIL=staged, the default), or only
+//                   until the client goes away (HOLD_UNTIL=closed); at most 30 s. Then it sends the rest, or, with
+//                   HOLD_THEN=drop, drops the connection and answers 404 to that path from then on. Logs
+//                   {"hold": path, "released": "staged"|"closed"|"timeout", "length": the answer's length}.
 // Supports byte ranges (one: a plain 206; several: multipart/byteranges) and ETag / If-None-Match.
 // Logs one JSON line per request to LOG.
 // Prints {"port":N} once listening.
 import { createServer } from 'node:http';
-import { appendFileSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const dir = process.argv[2];
@@ -17,7 +22,43 @@ const ignoreRange = process.env.IGNORE_RANGE === '1';
 const log = process.env.LOG;
 const cutDone = new Set();
 const delayMs = Number(process.env.DELAY_MS ?? 0);
+const hold = process.env.HOLD;
+const holdUntil = process.env.HOLD_UNTIL ?? 'staged';
+const holdThen = process.env.HOLD_THEN ?? 'send';
+const held = new Set();
+const dropped = new Set();
 let inflight = 0;
+
+function stagedUnder(dir) {
+  try {
+    return readdirSync(dir, { recursive: true }).some((n) => String(n).includes('.zpkg-'));
+  } catch {
+    return false;
+  }
+}
+
+/** Sends half of OUT, then the rest (or drops) once staging shows under HOLD, the client leaves, or 30 s pass. */
+function holdBack(res, path, headers, out, status) {
+  held.add(path);
+  res.writeHead(status, headers);
+  res.write(out.subarray(0, Math.floor(out.length / 2)));
+  const started = Date.now();
+  let closed = false;
+  res.on('close', () => (closed = true));
+  const poll = setInterval(() => {
+    const released = closed ? 'closed' : holdUntil === 'staged' && stagedUnder(hold) ? 'staged' : Date.now() - started > 30_000 ? 'timeout' : undefined;
+    if (!released) return;
+    clearInterval(poll);
+    if (log) appendFileSync(log, `${JSON.stringify({ hold: path, released, length: out.length })}\n`);
+    if (closed) return;
+    if (holdThen === 'drop') {
+      dropped.add(path);
+      res.socket.destroy();
+      return;
+    }
+    res.end(out.subarray(Math.floor(out.length / 2)));
+  }, 20);
+}
 
 const server = createServer((req, res) => {
   if (!delayMs) return answer(req, res, 1);
@@ -44,6 +85,7 @@ function answer(req, res, seen) {
   }
   let st;
   try {
+    if (dropped.has(path)) throw new Error('dropped');
     st = statSync(join(dir, path));
     if (!st.isFile() || path.includes('..')) throw new Error();
   } catch {
@@ -92,6 +134,11 @@ function answer(req, res, seen) {
       out = Buffer.concat(parts);
       headers = { etag, 'content-type': `multipart/byteranges; boundary=${boundary}`, 'content-length': out.length };
     }
+  }
+  if (hold && req.method === 'GET' && path.startsWith('packs/') && !held.has(path)) {
+    done(status200);
+    holdBack(res, path, headers, out, status200);
+    return;
   }
   if (cut > 0 && out.length > cut && !cutDone.has(path)) {
     cutDone.add(path);
