@@ -3,16 +3,18 @@
 // `npm run crash -- --runs N` runs N kills in all, split over the scenarios; `npm test` a modest count.
 import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prng } from '../helpers/prng.js';
+import { startNginx } from '../helpers/servers.js';
 import { ok, tempDir, TRUST } from '../helpers/zpkg.js';
 import { buildRepository, crashRun, killPlan, prepareScenario, type RunResult, type Scenario } from './harness.js';
 
 const RUNS = Number(process.env.ZPKG_CRASH_RUNS ?? 45);
 let work: string;
 const scenarios: Scenario[] = [];
+let nginx: Awaited<ReturnType<typeof startNginx>> | undefined;
 
-beforeAll(() => {
+beforeAll(async () => {
   work = tempDir('zpkg-crash-');
   const repo = buildRepository(work);
   const empty = join(work, 'tpl-empty');
@@ -25,10 +27,21 @@ beforeAll(() => {
   scenarios.push(prepareScenario(work, 'install', empty, ['install', 'tools']));
   scenarios.push(prepareScenario(work, 'update', v1, ['update']));
   scenarios.push(prepareScenario(work, 'remove', v1, ['remove', '--cascade', 'libtwo']));
+  // The same install from nginx: its pack is downloaded, and staged while it arrives (txn/arrivals.ts).
+  nginx = await startNginx(repo);
+  const web = join(work, 'tpl-web');
+  mkdirSync(web);
+  ok(['--root', web, 'remote', 'add', 'main', nginx.url, ...TRUST]);
+  ok(['--root', web, 'refresh']);
+  scenarios.push(prepareScenario(work, 'install over http', web, ['install', 'tools']));
 }, 300_000);
 
+afterAll(async () => {
+  await nginx?.stop();
+});
+
 describe('crash recovery', () => {
-  it(`${RUNS} kills and failures inside apply across install, update and remove leave the old or the new state, never a mix (a failure: the old)`, async () => {
+  it(`${RUNS} kills and failures inside apply across install (from a directory and over http), update and remove leave the old or the new state, never a mix (a failure: the old)`, async () => {
     const random = prng(0x5eed);
     const results: RunResult[] = [];
     const perScenario = Math.ceil(RUNS / scenarios.length);
