@@ -12,6 +12,7 @@
  * cache's tmp/ once the transaction has returned.
  */
 import { ZpkgError } from '../core/errors.js';
+import { forEachLimited } from './concurrency.js';
 
 export class Arrivals {
   /** Written length of each file still downloading; a file not here is whole. */
@@ -39,22 +40,24 @@ export class Arrivals {
   /** Runs the downloads: `done` settles once all have ended, whole or not. */
   run(downloads: readonly (() => Promise<void>)[], parallel: number): void {
     this.started = Date.now();
-    let next = 0;
-    const lane = async (): Promise<void> => {
-      while (!this.failure && next < downloads.length) {
-        try {
-          await downloads[next++]!();
-        } catch (err) {
-          this.fail(err instanceof Error ? err : new Error(String(err)));
-        }
+    // After a failure or a stop no download begins; the first failure aborts those under way.
+    const each = async (download: () => Promise<void>): Promise<void> => {
+      if (this.failure) return;
+      try {
+        await download();
+      } catch (err) {
+        this.fail(err instanceof Error ? err : new Error(String(err)));
+        throw err;
       }
     };
-    this.settled = Promise.all(Array.from({ length: Math.min(parallel, downloads.length) }, lane)).then(() => {
-      this.ended = true;
-      this.seconds = (Date.now() - this.started) / 1000;
-      this.wake();
-      return this.failure;
-    });
+    this.settled = forEachLimited(downloads, parallel, each)
+      .catch(() => undefined)
+      .then(() => {
+        this.ended = true;
+        this.seconds = (Date.now() - this.started) / 1000;
+        this.wake();
+        return this.failure;
+      });
   }
 
   /** Resolves when every download has ended: undefined when all are whole, else the first failure. */

@@ -186,7 +186,7 @@ export async function runTransaction(image: Image, prepared: Prepared, options: 
   let t = stopwatch();
   // Packs may still be downloading (prepare's overlap): staging takes their frames as they arrive.
   const arriving = cs.content?.arriving;
-  let journal;
+  let journal: ReturnType<typeof journalOf>;
   try {
     // Pre-hooks that need nothing of this transaction run before anything changes: a failing one leaves the image as it was.
     lifecycle.prepare();
