@@ -5,7 +5,7 @@ import { own, v } from '../core/shape.js';
 import { kindOf } from '../fs/in-root.js';
 import type { ByteRange, DownloadOptions, FreshRead, RangeReadOptions, RangeSink, RepoReader } from './backend.js';
 import { readFileRanges } from './file-ranges.js';
-import { rangePastEnd } from './ranges.js';
+import { rangePastEnd, SinkFailure } from './ranges.js';
 import { ARCHIVE_FORMAT, ARCHIVE_MAGIC, TRAILER_SIZE, type ArchiveIndex } from './archive-format.js';
 
 /** A file's place in the archive: [offset, length], both non-negative safe integers. */
@@ -126,6 +126,7 @@ export class ArchiveReader implements RepoReader {
     try {
       readFileRanges(this.fd!, span[0], ranges, sink, options.skip, span[1]);
     } catch (err) {
+      if (err instanceof SinkFailure) throw err.original;
       if (err instanceof RangeError) throw rangePastEnd(`${this.file}: ${path}`, err.message);
       throw err;
     }

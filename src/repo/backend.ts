@@ -30,7 +30,9 @@ export interface RepoReader {
    * `sink`, back to back, each byte once and in order, in as few requests as
    * the backend can (http: one multi-range request per batch; s3: one per
    * range; a file: positional reads). Retries and resumes like `download`.
-   * Returns false when the file does not exist.
+   * Returns false when the file does not exist. An error `sink` throws (the
+   * disk it writes to is full…) ends the read as it is: the source did not
+   * fail, so it is neither retried nor handed to another mirror.
    */
   readRanges(path: string, ranges: readonly ByteRange[], sink: RangeSink, options?: RangeReadOptions): Promise<boolean>;
   /** Releases connections and file handles. */

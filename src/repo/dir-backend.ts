@@ -18,7 +18,7 @@ import { acquireLock } from '../fs/lock.js';
 import { syncFilesystem } from '../fs/syncfs.js';
 import type { ByteRange, DownloadOptions, FreshRead, RangeReadOptions, RangeSink, RepoWriter } from './backend.js';
 import { readFileRanges } from './file-ranges.js';
-import { rangePastEnd } from './ranges.js';
+import { rangePastEnd, SinkFailure } from './ranges.js';
 
 /** Local directory of a `file://` URL or plain path; undefined for other schemes. */
 export function localDirOf(url: string): string | undefined {
@@ -109,6 +109,7 @@ export class DirBackend implements RepoWriter {
     try {
       readFileRanges(fd, 0, ranges, sink, options.skip, fstatSync(fd).size);
     } catch (err) {
+      if (err instanceof SinkFailure) throw err.original;
       if (err instanceof RangeError) throw rangePastEnd(`${this.dir}/${path}`, err.message);
       throw err;
     } finally {

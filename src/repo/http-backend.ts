@@ -16,7 +16,7 @@ import type { ByteRange, DownloadOptions, FreshRead, RangeReadOptions, RangeSink
 import { isImmutablePath } from './layout.js';
 import { NodeHttp, type Answer } from './http-node.js';
 import { boundaryOf, ByteRangesReader, MultipartError } from './multipart.js';
-import { RangeCursor, rangeHeader, rangePastEnd, stopIfAborted } from './ranges.js';
+import { RangeCursor, rangeHeader, rangePastEnd, SinkFailure, stopIfAborted } from './ranges.js';
 import { effectiveProxy, proxyLabel, type ProxySettings } from './proxy.js';
 
 /** A stored validator (readFresh's `validator`, kept in the image's cache): the ETag and Last-Modified of the last full read. */
@@ -168,7 +168,7 @@ export class HttpBackend implements RepoReader {
         this.requests += 1;
         return await attempt();
       } catch (err) {
-        if (err instanceof ZpkgError) throw err;
+        if (err instanceof ZpkgError || err instanceof SinkFailure) throw err;
         last = err;
       }
     }
@@ -241,6 +241,14 @@ export class HttpBackend implements RepoReader {
    * undefined for 404/410, 'unchanged' for 304, else the response validators.
    */
   private async get(path: string, sink: Sink, conditional: Record<string, string> = {}): Promise<{ etag?: string; lastModified?: string } | 'missing' | 'unchanged'> {
+    try {
+      return await this.getOnce(path, sink, conditional);
+    } catch (err) {
+      throw SinkFailure.unwrap(err);
+    }
+  }
+
+  private getOnce(path: string, sink: Sink, conditional: Record<string, string>): Promise<{ etag?: string; lastModified?: string } | 'missing' | 'unchanged'> {
     return this.retrying(`GET ${this.url(path)}`, async () => {
       // Only content-addressed files resume: the rest (root.json) may have changed between attempts.
       if (sink.size > 0 && !isImmutablePath(path)) sink.reset();
@@ -276,8 +284,15 @@ export class HttpBackend implements RepoReader {
       const expected = Number(res.headers['content-length'] ?? NaN);
       const before = sink.size;
       try {
-        for await (const chunk of res.body) sink.write(chunk as Buffer);
+        for await (const chunk of res.body) {
+          try {
+            sink.write(chunk as Buffer);
+          } catch (err) {
+            throw new SinkFailure(err);
+          }
+        }
       } catch (err) {
+        if (err instanceof SinkFailure) throw err;
         throw new Transient(`cut after ${sink.size} bytes (${(err as Error).message})`);
       }
       if (Number.isFinite(expected) && sink.size - before < expected) {
@@ -320,11 +335,15 @@ export class HttpBackend implements RepoReader {
   async readRanges(path: string, ranges: readonly ByteRange[], sink: RangeSink, options: RangeReadOptions = {}): Promise<boolean> {
     const cursor = new RangeCursor(ranges, sink, options.skip);
     const signal = options.signal;
-    while (!cursor.done) {
-      stopIfAborted(signal);
-      const batch = cursor.remaining().slice(0, MAX_RANGES);
-      const found = await this.retrying(`GET ${this.url(path)} (${batch.length} range${batch.length === 1 ? '' : 's'})`, () => this.getRanges(path, batch, cursor, signal));
-      if (!found) return false;
+    try {
+      while (!cursor.done) {
+        stopIfAborted(signal);
+        const batch = cursor.remaining().slice(0, MAX_RANGES);
+        const found = await this.retrying(`GET ${this.url(path)} (${batch.length} range${batch.length === 1 ? '' : 's'})`, () => this.getRanges(path, batch, cursor, signal));
+        if (!found) return false;
+      }
+    } catch (err) {
+      throw SinkFailure.unwrap(err);
     }
     return true;
   }
@@ -378,6 +397,7 @@ export class HttpBackend implements RepoReader {
         }
       }
     } catch (err) {
+      if (err instanceof SinkFailure) throw err;
       stopIfAborted(signal);
       if (err instanceof MultipartError) throw new ZpkgError('E_REMOTE_UNREACHABLE', `GET ${this.url(path)}: a malformed multipart/byteranges answer: ${err.message}`);
       if (cursor.delivered > before) return true; // progress: the caller asks for the rest

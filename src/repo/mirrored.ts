@@ -16,7 +16,8 @@ export class MirroredReader implements RepoReader {
     this.location = readers[0]!.location;
   }
 
-  private async each<T>(op: (r: RepoReader) => Promise<T | undefined>): Promise<T | undefined> {
+  /** `local`: an error that is not the mirror's (the sink's), thrown as it is. */
+  private async each<T>(op: (r: RepoReader) => Promise<T | undefined>, local?: (err: unknown) => boolean): Promise<T | undefined> {
     const errors: string[] = [];
     let missing = false;
     for (let k = 0; k < this.readers.length; k++) {
@@ -29,7 +30,7 @@ export class MirroredReader implements RepoReader {
         }
         missing = true;
       } catch (err) {
-        if (err instanceof ZpkgError && err.code !== 'E_REMOTE_UNREACHABLE') throw err;
+        if (local?.(err) || (err instanceof ZpkgError && err.code !== 'E_REMOTE_UNREACHABLE')) throw err;
         errors.push(`${this.readers[i]!.location}: ${(err as Error).message}`);
       }
     }
@@ -60,11 +61,18 @@ export class MirroredReader implements RepoReader {
   /** A mirror that fails midway hands over to the next one from the byte it reached. */
   async readRanges(path: string, ranges: readonly ByteRange[], sink: RangeSink, options: RangeReadOptions = {}): Promise<boolean> {
     let delivered = options.skip ?? 0;
+    // What the sink threw comes back out of the mirror's readRanges as it was: it is the disk's, not the mirror's.
+    const failed = new Set<unknown>();
     const counting: RangeSink = (chunk) => {
+      try {
+        sink(chunk);
+      } catch (err) {
+        failed.add(err);
+        throw err;
+      }
       delivered += chunk.length;
-      sink(chunk);
     };
-    const found = await this.each(async (r) => ((await r.readRanges(path, ranges, counting, { ...options, skip: delivered })) ? true : undefined));
+    const found = await this.each(async (r) => ((await r.readRanges(path, ranges, counting, { ...options, skip: delivered })) ? true : undefined), (err) => failed.has(err));
     return found === true;
   }
 

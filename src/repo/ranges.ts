@@ -43,6 +43,23 @@ export function rangeHeader(ranges: readonly ByteRange[]): string {
 }
 
 /**
+ * What a range read's sink threw, on its way out of the backend that read
+ * the bytes: the failure is where they were going, not where they came from,
+ * so it is not retried (`SinkFailure.unwrap` gives the backend's caller the
+ * sink's own error back).
+ */
+export class SinkFailure extends Error {
+  constructor(readonly original: unknown) {
+    super(original instanceof Error ? original.message : String(original));
+  }
+
+  /** The sink's own error when `err` is a SinkFailure, else `err`. */
+  static unwrap(err: unknown): unknown {
+    return err instanceof SinkFailure ? err.original : err;
+  }
+}
+
+/**
  * Where the delivery of a list of ranges stands. `feed(pos, chunk)` takes
  * bytes the server says lie at file offset `pos` and passes on the part the
  * next requested bytes need; bytes before them (already delivered, or not
@@ -95,7 +112,11 @@ export class RangeCursor {
       const from = want - at;
       const r = this.ranges[this.index]!;
       const take = Math.min(data.length - from, r.length - this.within);
-      this.sink(data.subarray(from, from + take));
+      try {
+        this.sink(data.subarray(from, from + take));
+      } catch (err) {
+        throw new SinkFailure(err);
+      }
       this.advance(take);
       at += from + take;
       data = data.subarray(from + take);

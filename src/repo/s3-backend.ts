@@ -19,7 +19,7 @@ import { v } from '../core/shape.js';
 import type { ByteRange, DownloadOptions, FreshRead, RangeReadOptions, RangeSink, RepoWriter } from './backend.js';
 import { sleep } from './http-backend.js';
 import { isImmutablePath } from './layout.js';
-import { coalesce, RangeCursor, rangePastEnd, stopIfAborted } from './ranges.js';
+import { coalesce, RangeCursor, rangePastEnd, SinkFailure, stopIfAborted } from './ranges.js';
 
 /** The publish lease object (LOCK_FILE): who holds it and until when (ms since the epoch). */
 const LEASE_SHAPE = v.object({ owner: v.string(), until: v.number() });
@@ -175,6 +175,7 @@ export class S3Backend implements RepoWriter {
             pos += chunk.length;
           }
         } catch (err) {
+          if (err instanceof SinkFailure) throw err.original;
           stopIfAborted(options.signal);
           if (notFound(err)) return false;
           if (status(err) === 416) throw rangePastEnd(`${this.location}/${path}`, `the bucket has no bytes ${from}-${r.start + r.length - 1} (HTTP 416)`);
