@@ -52,9 +52,16 @@ describe('a pack index that lies is refused, naming the reason', () => {
     ['a blob past its frame’s content', { ...good, blobs: [good.blobs[0]!, { ...good.blobs[1]!, size: 401 }, good.blobs[2]!] }, /runs past the end of frame 0/],
     ['two blobs over the same bytes', { ...good, blobs: [good.blobs[0]!, { ...good.blobs[1]!, offset: 599, size: 300 }, good.blobs[2]!] }, /overlap in frame 0/],
     ['a blob naming no frame', { ...good, blobs: [good.blobs[0]!, good.blobs[1]!, { ...good.blobs[2]!, frame: 7 }] }, /names frame 7/],
-  ])('%s', (_what, index, reason) => {
-    expect(parse(index as PackIndex)).toMatch(/^E_REPO_INVALID: p\.pack is not a valid pack: /);
-    expect(parse(index as PackIndex)).toMatch(reason);
+    // zstd stores 500 bytes of content in at most 564 (ZSTD_COMPRESSBOUND): 200 are fine, 600 a lie.
+    ['a frame stored in more bytes than zstd ever needs', { frames: [good.frames[0]!, { offset: 108, length: 600, size: 500 }], blobs: good.blobs }, /frame 1 stores 500 bytes of content in 600 bytes, more than zstd ever needs \(564\)/, 708],
+    ['a frame of more content than grouped blobs hold, not one blob alone', { ...good, frames: [good.frames[0]!, { offset: 108, length: 200, size: 3 << 20 }] }, /frame 1 declares 3145728 bytes of content, more than a frame of grouped blobs holds \(2097152\), and is not one blob alone/],
+  ])('%s', (_what, index, reason, end?: number) => {
+    expect(parse(index as PackIndex, end)).toMatch(/^E_REPO_INVALID: p\.pack is not a valid pack: /);
+    expect(parse(index as PackIndex, end)).toMatch(reason);
+  });
+
+  it('accepts a frame of more than 2 MiB of content that is one blob alone', () => {
+    expect(parse({ frames: [{ offset: 8, length: 300, size: 3 << 20 }], blobs: [{ digest: d(1), frame: 0, offset: 0, size: 3 << 20 }] })).toBe('accepted');
   });
 
   it('a digest listed twice, and an index whose length does not match its counts', () => {

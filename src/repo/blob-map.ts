@@ -17,7 +17,8 @@
 import type { Digest } from '../core/digest.js';
 import { digestHex } from '../core/digest.js';
 import type { Manifest } from '../core/manifest.js';
-import { checkNoOverlap, invalidPack, PACK_MAGIC, PACK_TRAILER_SIZE, type FrameRef } from './pack-format.js';
+import { ZpkgError } from '../core/errors.js';
+import { checkFrameBounds, checkNoOverlap, PACK_MAGIC, PACK_TRAILER_SIZE, type FrameRef } from './pack-format.js';
 
 export interface PackRef {
   digest: Digest;
@@ -87,7 +88,7 @@ const u64 = (b: Buffer, at: number): number => {
  * overlapping, every blob inside its frame's content.
  */
 export function decodeBlobMap(bytes: Buffer, manifest: Manifest, where: string): BlobMap {
-  const bad = (reason: string): Error => invalidPack(`${where}: the blob map`, reason);
+  const bad = (reason: string): Error => new ZpkgError('E_REPO_INVALID', `${where}: its blob map is invalid: ${reason}`, { hint: 'the repository is damaged; check it with `zpkg repo verify`' });
   let at = 0;
   const need = (n: number): void => {
     if (at + n > bytes.length) throw bad(`it is truncated at byte ${at}`);
@@ -142,7 +143,15 @@ export function decodeBlobMap(bytes: Buffer, manifest: Manifest, where: string):
     spans.push({ digest, frame: b.frame, offset: b.offset, size });
   }
   if (at !== bytes.length) throw bad(`${bytes.length - at} bytes follow its last entry`);
-  checkNoOverlap(spans, `${where}: the blob map`);
+  checkNoOverlap(spans, bad);
+  // Only frames that hold a blob of the manifest are ever fetched: those are bounded by the manifest's sizes.
+  const inFrame = new Map<number, { offset: number; size: number }[]>();
+  for (const s of spans) {
+    const held = inFrame.get(s.frame);
+    if (held) held.push(s);
+    else inFrame.set(s.frame, [s]);
+  }
+  for (const [i, held] of inFrame) checkFrameBounds(frames[i]!, held, `frame ${i}`, bad);
   return { packs, frames, blobs };
 }
 

@@ -30,7 +30,7 @@ export async function readRecord(reader: RepoReader, digest: Digest, what: strin
   if (!stored) {
     throw new ZpkgError('E_MANIFEST_MISSING', `the manifest of ${what} (${digest}) is missing from ${reader.location}`, { hint: 'the repository is incomplete; check it with `zpkg repo verify`' });
   }
-  const where = `${reader.location}: ${path}`;
+  const where = `${reader.location}: ${path} (${what})`;
   return { ...decodeRecord(inflateRecord(stored, where), digest, where), stored: stored.length };
 }
 

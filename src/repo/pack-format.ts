@@ -20,7 +20,9 @@
  * an image's content cache keeps packs in the same format. Everything here is
  * pure: parsing checks every offset, and a pack whose index lies (a frame past
  * the index, frames that overlap or leave gaps, a blob past its frame's end,
- * two blobs over the same bytes, a digest twice) is refused, naming the reason.
+ * two blobs over the same bytes, a digest twice, a frame bigger than its
+ * content can make it or than its blobs need: `checkFrameBounds`) is refused,
+ * naming the reason.
  */
 import { digestHex, type Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
@@ -31,6 +33,40 @@ export const FRAME_ENTRY_SIZE = 24;
 export const BLOB_ENTRY_SIZE = 52;
 /** Small blobs of one package are grouped into frames of about this much content (1 MiB: 179 MB for the bench tree, where a frame per file gives 190 MB and the .deb 183 MB). */
 export const FRAME_TARGET = 1 << 20;
+
+/**
+ * The most content a frame of grouped blobs holds: blobs under FRAME_TARGET
+ * are added until the frame reaches it (pack-build.ts `frameGroups`, the
+ * cache's compaction, `repo upgrade`), so a group stays under twice that;
+ * a bigger frame is one blob alone.
+ */
+export const MAX_GROUP_CONTENT = 2 * FRAME_TARGET;
+
+/**
+ * The most bytes one zstd frame of `size` bytes of content takes stored:
+ * zstd.h's ZSTD_COMPRESSBOUND, which holds for any level and for streamed
+ * compression (a block that does not shrink is stored raw).
+ */
+export function storedBound(size: number): number {
+  return size + Math.floor(size / 256) + (size < 128 << 10 ? Math.floor(((128 << 10) - size) / 2048) : 0);
+}
+
+/**
+ * What a frame may declare, given the blobs known to lie in it: stored bytes
+ * within zstd's bound of its content, and content beyond MAX_GROUP_CONTENT
+ * only when it is one blob alone (at offset 0, the whole content). A blob
+ * map is not signed and an index is what the server says; without this a
+ * hostile server could declare a frame of petabytes and have it fetched and
+ * decoded, since the digests are checked only as the content comes out. With
+ * it, what a blob costs to fetch and decode is bounded by its size from the
+ * signed manifest (or by 2 MiB).
+ */
+export function checkFrameBounds(frame: FrameRef, blobs: readonly { offset: number; size: number }[], name: string, refuse: (reason: string) => Error): void {
+  if (frame.length > storedBound(frame.size)) throw refuse(`${name} stores ${frame.size} bytes of content in ${frame.length} bytes, more than zstd ever needs (${storedBound(frame.size)})`);
+  if (frame.size <= MAX_GROUP_CONTENT) return;
+  const alone = blobs.length === 1 && blobs[0]!.offset === 0 && blobs[0]!.size === frame.size;
+  if (!alone) throw refuse(`${name} declares ${frame.size} bytes of content, more than a frame of grouped blobs holds (${MAX_GROUP_CONTENT}), and is not one blob alone`);
+}
 
 /** A zstd frame in a pack: where it lies and how much content it holds. */
 export interface FrameRef {
@@ -140,17 +176,20 @@ export function parsePackIndex(bytes: Buffer, indexOffset: number, where: string
     if (b.offset + b.size > f.size) throw invalidPack(where, `blob ${b.digest} (${b.size} bytes at ${b.offset}) runs past the end of frame ${b.frame}'s ${f.size} bytes of content`);
     blobs.push(b);
   }
-  checkNoOverlap(blobs, where);
+  checkNoOverlap(blobs, (reason) => invalidPack(where, reason));
+  const inFrame = frames.map((): BlobEntry[] => []);
+  for (const b of blobs) inFrame[b.frame]!.push(b);
+  frames.forEach((f, i) => checkFrameBounds(f, inFrame[i]!, `frame ${i}`, (reason) => invalidPack(where, reason)));
   return { frames, blobs };
 }
 
 /** No two blobs of one frame cover the same bytes (empty blobs cover none). */
-export function checkNoOverlap(blobs: readonly { digest: Digest; frame: number; offset: number; size: number }[], where: string): void {
+export function checkNoOverlap(blobs: readonly { digest: Digest; frame: number; offset: number; size: number }[], refuse: (reason: string) => Error): void {
   const spans = blobs.filter((b) => b.size > 0).sort((x, y) => x.frame - y.frame || x.offset - y.offset);
   for (let i = 1; i < spans.length; i++) {
     const a = spans[i - 1]!;
     const b = spans[i]!;
-    if (a.frame === b.frame && b.offset < a.offset + a.size) throw invalidPack(where, `blobs ${a.digest} and ${b.digest} overlap in frame ${a.frame}`);
+    if (a.frame === b.frame && b.offset < a.offset + a.size) throw refuse(`blobs ${a.digest} and ${b.digest} overlap in frame ${a.frame}`);
   }
 }
 

@@ -27,12 +27,29 @@ beforeAll(() => {
 });
 
 describe('pack frames stop at their declared size', () => {
-  it('a frame declared 3 bytes that expands to 512 MiB is refused, in bounded memory', async () => {
+  /** No pack (nor part of one) reached the image's cache: the refusal came from the record alone. */
+  const nothingFetched = (root: string): void => {
+    expect(readdirSync(root, { recursive: true }).map(String).filter((p) => p.endsWith('.pack'))).toEqual([]);
+  };
+
+  it('a frame declared 3 bytes but stored in 18 KB (a 512 MiB bomb) is refused from its map, before any of it is fetched', async () => {
     const three = Buffer.alloc(3);
     await craftFrames(world.repo, manifestOf('tiny-bomb', [fileAction('usr/share/tiny', three)]), [{ stored: zstdZeros(512 * MiB), size: 3, blobs: [{ digest: digestOf(three), offset: 0, size: 3 }] }]);
     const root = hostileImage(world, 'frame-3');
-    expectRefused(world, root, ['install', 'tiny-bomb'], { code: 'E_DIGEST_MISMATCH', message: /tiny-bomb|usr\/share\/tiny/ });
+    expectRefused(world, root, ['install', 'tiny-bomb'], { code: 'E_REPO_INVALID', message: /tiny-bomb.*frame 0 stores 3 bytes of content in \d+ bytes, more than zstd ever needs/ });
+    nothingFetched(root);
     const run = peakRss([process.execPath, BIN, '--root', root, '--json', 'install', 'tiny-bomb'], { ...process.env, ZPKG_REPO_KEY: TEST_KEY });
+    expect(run.status, run.stderr).not.toBe(0);
+    expect(run.maxKiB).toBeLessThan(384 * 1024);
+  });
+
+  it('a frame declared 1 MiB that expands to 512 MiB is refused by the decoder at 1 MiB + 1 byte, in bounded memory', async () => {
+    // Within every bound a map can be checked against (one blob alone, 18 KB stored for 1 MiB): only decoding finds the lie.
+    const mib = Buffer.alloc(MiB);
+    await craftFrames(world.repo, manifestOf('mib-bomb', [fileAction('usr/share/mib', mib)]), [{ stored: zstdZeros(512 * MiB), size: MiB, blobs: [{ digest: digestOf(mib), offset: 0, size: MiB }] }]);
+    const root = hostileImage(world, 'frame-1m');
+    expectRefused(world, root, ['install', 'mib-bomb'], { code: 'E_DIGEST_MISMATCH', message: /mib-bomb|usr\/share\/mib/ });
+    const run = peakRss([process.execPath, BIN, '--root', root, '--json', 'install', 'mib-bomb'], { ...process.env, ZPKG_REPO_KEY: TEST_KEY });
     expect(run.status, run.stderr).not.toBe(0);
     // Decoding the whole frame would hold at least 512 MiB.
     expect(run.maxKiB).toBeLessThan(384 * 1024);
@@ -43,6 +60,26 @@ describe('pack frames stop at their declared size', () => {
     await craftFrames(world.repo, manifestOf('big-bomb', [fileAction('usr/share/big', declared)]), [{ stored: zstdZeros(96 * MiB), size: 64 * MiB, blobs: [{ digest: digestOf(declared), offset: 0, size: 64 * MiB }] }]);
     const root = hostileImage(world, 'frame-64');
     expectRefused(world, root, ['install', 'big-bomb'], { code: 'E_DIGEST_MISMATCH', message: /big-bomb|usr\/share\/big/ });
+  });
+
+  // A map is not signed: only the manifest's blob sizes bound what a frame may declare (pack-format.ts checkFrameBounds).
+  it('a frame declaring more content than grouped blobs hold, for blobs of a few bytes, is refused before it is fetched', async () => {
+    const a = Buffer.from('aaa');
+    const b = Buffer.from('bbb');
+    await craftFrames(world.repo, manifestOf('wide-frame', [fileAction('usr/share/a', a), fileAction('usr/share/b', b)]), [
+      { stored: zstdZeros(64 * MiB), size: 64 * MiB, blobs: [{ digest: digestOf(a), offset: 0, size: 3 }, { digest: digestOf(b), offset: 3, size: 3 }] },
+    ]);
+    const root = hostileImage(world, 'frame-wide');
+    expectRefused(world, root, ['install', 'wide-frame'], { code: 'E_REPO_INVALID', message: /frame 0 declares 67108864 bytes of content, more than a frame of grouped blobs holds \(2097152\), and is not one blob alone/ });
+    nothingFetched(root);
+  });
+
+  it('a lone blob in a frame that declares more content than the blob is refused before it is fetched', async () => {
+    const c = Buffer.from('content\n');
+    await craftFrames(world.repo, manifestOf('padded-frame', [fileAction('usr/share/c', c)]), [{ stored: zstdZeros(8 * MiB), size: 8 * MiB, blobs: [{ digest: digestOf(c), offset: 0, size: c.length }] }]);
+    const root = hostileImage(world, 'frame-padded');
+    expectRefused(world, root, ['install', 'padded-frame'], { code: 'E_REPO_INVALID', message: /frame 0 declares 8388608 bytes of content.*not one blob alone/ });
+    nothingFetched(root);
   });
 });
 
