@@ -2,7 +2,8 @@
  * Property-based tests (issue 16 §6) with fast-check, over every parser and
  * decoder zpkg points at outside input: versions, relations, manifests,
  * catalogs (format 1 and 2), recipes, tar archives (the .deb members), the
- * .zpar repository archive, journals and trust files (signed root metadata,
+ * .zpar repository archive, packs (index, trailer, frames), package records
+ * and their blob maps, journals and trust files (signed root metadata,
  * public keys). Each one, fed arbitrary or mutated input, either succeeds or
  * throws a ZpkgError that is not E_INTERNAL; where an encoder exists, what it
  * writes decodes to what it was given.
@@ -29,6 +30,10 @@ import { pendingJournals } from '../src/txn/journal.js';
 import { parseSignedRoot } from '../src/repo/root-metadata.js';
 import { parsePublicKey } from '../src/repo/trust/keys.js';
 import { digestOf } from '../src/core/digest.js';
+import { buildBlobMap, decodeBlobMap, encodeBlobMap } from '../src/repo/blob-map.js';
+import { bufferSource, FrameDecoder, FrameError } from '../src/repo/frame-decoder.js';
+import { encodePackIndex, encodePackTrailer, MAX_GROUP_CONTENT, PACK_MAGIC, parsePackIndex, parsePackTrailer, storedBound, type PackIndex } from '../src/repo/pack-format.js';
+import { decodeRecord, encodeRecord } from '../src/repo/record.js';
 import { tempDir } from './helpers/zpkg.js';
 
 const RUNS = Number(process.env.ZPKG_FUZZ_RUNS ?? 100);
@@ -331,6 +336,117 @@ describe('properties: trust files', () => {
   it('any bytes as root metadata: a typed error', () => holds('trust: root metadata bytes', fc.property(fc.uint8Array({ maxLength: 200 }), (b) => typedOnly(() => parseSignedRoot(Buffer.from(b), 'prop')))));
   it('any text as a public key: parsePublicKey returns or throws a typed error', () =>
     holds('trust: public key', fc.property(fc.oneof(fc.string({ maxLength: 80 }), fc.string({ maxLength: 60 }).map((s) => `ed25519:${s}`), fc.base64String({ maxLength: 60 }).map((s) => `ed25519:${s}`)), (s) => typedOnly(() => parsePublicKey(s, 'prop')))));
+});
+
+/** `bytes` with each (position, value) of `flips` written over it (positions taken modulo its length). */
+const flipped = (bytes: Buffer, flips: readonly [number, number][]): Buffer => {
+  const out = Buffer.from(bytes);
+  for (const [at, v] of flips) if (out.length) out[at % out.length] = v;
+  return out;
+};
+const flips = fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 });
+
+describe('properties: packs, records and blob maps', () => {
+  const d = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}` as const;
+  // Data region [8, 308): a group frame of two blobs and a frame of one.
+  const index: PackIndex = {
+    frames: [{ offset: 8, length: 100, size: 1000 }, { offset: 108, length: 200, size: 500 }],
+    blobs: [{ digest: d(1), frame: 0, offset: 0, size: 600 }, { digest: d(2), frame: 0, offset: 600, size: 400 }, { digest: d(3), frame: 1, offset: 0, size: 500 }],
+  };
+  const indexBytes = encodePackIndex(index);
+
+  /** What an accepted index promises every reader: frames back to back up to the index, each within its bounds, blobs inside their frame. */
+  const sound = (x: PackIndex, end: number): boolean => {
+    let at = PACK_MAGIC.length;
+    for (const f of x.frames) {
+      if (f.offset !== at || f.length === 0 || f.length > storedBound(f.size)) return false;
+      at += f.length;
+    }
+    return at === end && x.blobs.every((b) => b.offset + b.size <= x.frames[b.frame]!.size && (x.frames[b.frame]!.size <= MAX_GROUP_CONTENT || (b.offset === 0 && b.size === x.frames[b.frame]!.size)));
+  };
+
+  it('a pack index with bytes flipped: refused with a typed error, or sound', () =>
+    holds('pack index: flipped bytes', fc.property(flips, (f) => {
+      let x: PackIndex | undefined;
+      typedOnly(() => (x = parsePackIndex(flipped(indexBytes, f), 308, 'prop.pack')));
+      if (x && !sound(x, 308)) throw new Error(`accepted an unsound index: ${JSON.stringify(x)}`);
+      return true;
+    })));
+
+  it('any bytes as a pack index or trailer: a typed error, or a sound index', () =>
+    holds('pack index: any bytes', fc.property(fc.uint8Array({ maxLength: 400 }), fc.integer({ min: 0, max: 1 << 30 }), (b, end) => {
+      let x: PackIndex | undefined;
+      typedOnly(() => (x = parsePackIndex(Buffer.from(b), end, 'prop.pack')));
+      typedOnly(() => parsePackTrailer(Buffer.from(b.subarray(0, 24)), end, 'prop.pack'));
+      if (x && !sound(x, end)) throw new Error(`accepted an unsound index: ${JSON.stringify(x)}`);
+      return true;
+    })));
+
+  it('a pack trailer with bytes flipped: a typed error, or an index that ends where the trailer starts', () =>
+    holds('pack trailer: flipped bytes', fc.property(flips, (f) => {
+      const size = 308 + indexBytes.length + 24;
+      let t: { offset: number; length: number } | undefined;
+      typedOnly(() => (t = parsePackTrailer(flipped(encodePackTrailer(308, indexBytes.length), f), size, 'prop.pack')));
+      if (t && t.offset + t.length !== size - 24) throw new Error(`accepted a trailer whose index does not end at the trailer: ${JSON.stringify(t)}`);
+      return true;
+    })));
+
+  // A manifest of three files and the map of the pack above (its size: data, index, trailer).
+  const files = [Buffer.alloc(600, 1), Buffer.alloc(400, 2), Buffer.alloc(500, 3)];
+  const manifest = validateManifest({
+    ...baseManifest,
+    actions: files.map((c, i) => ({ type: 'file', path: `f${i}`, mode: '0644', owner: 'root', group: 'root', size: c.length, digest: digestOf(c) })),
+  });
+  const { bytes: manifestBytes, digest } = encodeManifest(manifest);
+  const packSize = 308 + indexBytes.length + 24;
+  const spots = [{ frame: 0, offset: 0 }, { frame: 0, offset: 600 }, { frame: 1, offset: 0 }];
+  const mapBytes = encodeBlobMap(buildBlobMap(manifest, (dg) => {
+    const i = files.findIndex((c) => digestOf(c) === dg);
+    return { pack: { digest: d(9), size: packSize }, frame: index.frames[spots[i]!.frame]!, offset: spots[i]!.offset };
+  }));
+
+  it('a blob map with bytes flipped: a typed error, or every blob inside a frame inside its pack, and every frame within its bounds', () =>
+    holds('blob map: flipped bytes', fc.property(flips, (f) => {
+      typedOnly(() => {
+        const map = decodeBlobMap(flipped(mapBytes, f), manifest, 'prop');
+        map.blobs.forEach((b, i) => {
+          const fr = map.frames[b.frame]!;
+          const size = files[i]!.length;
+          if (b.offset + size > fr.size || fr.offset + fr.length > map.packs[fr.pack]!.size - 24 || fr.length > storedBound(fr.size)) throw new Error(`accepted an unsound map: ${JSON.stringify(map)}`);
+          if (fr.size > MAX_GROUP_CONTENT && !(b.offset === 0 && size === fr.size)) throw new Error(`accepted an oversized frame: ${JSON.stringify(fr)}`);
+        });
+      });
+      return true;
+    })));
+
+  it('a package record with bytes flipped: a typed error, or the same manifest', () =>
+    holds('record: flipped bytes', fc.property(flips, (f) => {
+      typedOnly(() => {
+        const r = decodeRecord(flipped(encodeRecord(manifestBytes, mapBytes), f), digest, 'prop');
+        // The manifest is named by its digest: a record that decodes carries exactly it.
+        if (!r.manifestBytes.equals(manifestBytes)) throw new Error('accepted other manifest bytes');
+      });
+      return true;
+    })));
+
+  it('a zstd frame with bytes flipped: the decoder stops at the declared size with a FrameError, or gives exactly the declared bytes', () => {
+    const content = Buffer.from(Array.from({ length: 3000 }, (_, i) => `line ${i % 97}\n`).join(''));
+    const stored = compress(content);
+    const frame = { offset: 0, length: stored.length, size: content.length };
+    const decoder = new FrameDecoder();
+    return holds('frame: flipped bytes', fc.property(flips, (f) => {
+      let out = 0;
+      try {
+        decoder.decode(bufferSource(flipped(stored, f)), frame, (piece) => void (out += piece.length));
+      } catch (err) {
+        if (!(err instanceof FrameError)) throw err;
+        if (out > frame.size) throw new Error(`${out} bytes out of a frame declared ${frame.size}`);
+        return true;
+      }
+      if (out !== frame.size) throw new Error(`decoded ${out} bytes of a frame declared ${frame.size} without an error`);
+      return true;
+    }));
+  });
 });
 
 describe('properties: bounded memory (no time bound: sizes only)', () => {
