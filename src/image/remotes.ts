@@ -19,7 +19,7 @@ import { CatalogRow } from '../core/catalog-table.js';
 import { decodeCatalog, decodeCatalogTable } from '../repo/catalog-codec.js';
 import { localDirOf } from '../repo/dir-backend.js';
 import { openMirroredReader, openRepoReader } from '../repo/open.js';
-import { parseRootMetadata, parseSignedRoot, requireCurrentFormat, type RootMetadata } from '../repo/root-metadata.js';
+import { MAX_ROOT_BYTES, parseRootMetadata, parseSignedRoot, requireCurrentFormat, type ContentRef, type RootMetadata } from '../repo/root-metadata.js';
 import { decodeFileIndex, readCatalogBytes, readVerified, type FileIndex } from '../repo/snapshot.js';
 import { fileIndexPath, REPO_FORMAT, ROOT_FILE, rotationPath } from '../repo/layout.js';
 import { acceptRoot, initialTrust, type TrustState } from '../repo/trust/accept.js';
@@ -181,7 +181,7 @@ export async function refreshRemote(image: Image, remote: Remote): Promise<Refre
   try {
     // An unchanged answer is only trusted while the cached root it stands for is still valid.
     const ask = cachedCatalog && !expired(cached) && existsSync(validatorPath) ? readFileSync(validatorPath, 'utf8') : undefined;
-    const fresh = await reader.readFresh(ROOT_FILE, ask);
+    const fresh = await reader.readFresh(ROOT_FILE, ask, MAX_ROOT_BYTES);
     if (fresh.status === 'unchanged') return { remote: remote.name, status: 'unchanged', version: cached!.version, packages: cached!.catalog.packages, bytes: 0 };
     if (fresh.status === 'read') {
       bytes = fresh.bytes;
@@ -201,7 +201,7 @@ export async function refreshRemote(image: Image, remote: Remote): Promise<Refre
     what,
     now: new Date(),
     rotation: async (n) => {
-      const b = await reader.read(rotationPath(n));
+      const b = await reader.read(rotationPath(n), MAX_ROOT_BYTES);
       return b && parseSignedRoot(b, `${what} ${rotationPath(n)}`);
     },
   });
@@ -248,18 +248,18 @@ export async function refreshRemote(image: Image, remote: Remote): Promise<Refre
 async function prefetchFileIndex(image: Image, remote: Remote, root: RootMetadata): Promise<number> {
   if (!root.files) return 0;
   try {
-    return (await fileIndexBytes(image, remote, root.files.digest)).fetched;
+    return (await fileIndexBytes(image, remote, root.files)).fetched;
   } catch {
     return 0;
   }
 }
 
 /** The file index named `digest`: the cached copy when it still hashes to it, else fetched, checked and cached. */
-async function fileIndexBytes(image: Image, remote: Remote, digest: Digest): Promise<{ bytes: Buffer; fetched: number }> {
+async function fileIndexBytes(image: Image, remote: Remote, ref: ContentRef): Promise<{ bytes: Buffer; fetched: number }> {
   const path = join(cacheDir(image, remote.name), 'files.zst');
   const cached = existsSync(path) ? readFileSync(path) : undefined;
-  if (cached && digestOf(cached) === digest) return { bytes: cached, fetched: 0 };
-  const bytes = await readVerified(remoteReader(image, remote), fileIndexPath(digest), digest, 'file index');
+  if (cached && digestOf(cached) === ref.digest) return { bytes: cached, fetched: 0 };
+  const bytes = await readVerified(remoteReader(image, remote), fileIndexPath(ref.digest), ref, 'file index');
   writeFileAtomic(path, bytes);
   return { bytes, fetched: bytes.length };
 }
@@ -321,7 +321,7 @@ export async function loadCandidates(image: Image): Promise<Candidate[]> {
 export async function loadFileIndex(image: Image, remote: Remote): Promise<FileIndex> {
   const root = readCachedRoot(image, remote.name);
   if (!root?.files) return new Map();
-  const { bytes } = await fileIndexBytes(image, remote, root.files.digest);
+  const { bytes } = await fileIndexBytes(image, remote, root.files);
   return decodeFileIndex(bytes, remote.url, configuredLimits(image.paths.root).fileIndexBytes);
 }
 

@@ -5,6 +5,7 @@ import { own, v } from '../core/shape.js';
 import { kindOf } from '../fs/in-root.js';
 import type { ByteRange, DownloadOptions, FreshRead, RangeReadOptions, RangeSink, RepoReader } from './backend.js';
 import { readFileRanges } from './file-ranges.js';
+import { REPO_FILE_LIMIT, tooLarge } from './read-limit.js';
 import { rangePastEnd, SinkFailure } from './ranges.js';
 import { ARCHIVE_FORMAT, ARCHIVE_MAGIC, TRAILER_SIZE, type ArchiveIndex } from './archive-format.js';
 
@@ -98,8 +99,9 @@ export class ArchiveReader implements RepoReader {
     return Object.keys(this.open());
   }
 
-  async read(path: string): Promise<Buffer | undefined> {
+  async read(path: string, max = REPO_FILE_LIMIT): Promise<Buffer | undefined> {
     const span = Object.hasOwn(this.open(), path) ? this.open()[path] : undefined;
+    if (span && span[1] > max) throw tooLarge(this.file, path, max, span[1]);
     return span ? this.pread(span[0], span[1]) : undefined;
   }
 
@@ -115,8 +117,8 @@ export class ArchiveReader implements RepoReader {
     return bytes.length;
   }
 
-  async readFresh(path: string): Promise<FreshRead> {
-    const bytes = await this.read(path);
+  async readFresh(path: string, _validator?: string, max?: number): Promise<FreshRead> {
+    const bytes = await this.read(path, max);
     return bytes ? { status: 'read', bytes } : { status: 'missing' };
   }
 

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { PackRef } from './blob-map.js';
 import { readRecord } from './content.js';
 import { catalogPath, fileIndexPath, packPath, recordPath, ROOT_FILE } from './layout.js';
+import { MAX_ROOT_BYTES } from './root-metadata.js';
 import { compressRecord } from './record.js';
 import { readSnapshot, readVerified } from './snapshot.js';
 import type { Digest } from '../core/digest.js';
@@ -70,11 +71,11 @@ export async function archiveRepo(src: RepoReader, file: string, options: Archiv
   };
   try {
     append(ARCHIVE_MAGIC);
-    const root = signed?.bytes ?? (await src.read(ROOT_FILE));
+    const root = signed?.bytes ?? (await src.read(ROOT_FILE, MAX_ROOT_BYTES));
     if (!root) throw new ZpkgError('E_REPO_INVALID', `${src.location}: root.json vanished while archiving`);
     put(ROOT_FILE, root);
-    put(catalogPath(snap.root.catalog.digest), await readVerified(src, catalogPath(snap.root.catalog.digest), snap.root.catalog.digest, 'catalog'));
-    if (snap.root.files) put(fileIndexPath(snap.root.files.digest), await readVerified(src, fileIndexPath(snap.root.files.digest), snap.root.files.digest, 'file index'));
+    put(catalogPath(snap.root.catalog.digest), await readVerified(src, catalogPath(snap.root.catalog.digest), snap.root.catalog, 'catalog'));
+    if (snap.root.files) put(fileIndexPath(snap.root.files.digest), await readVerified(src, fileIndexPath(snap.root.files.digest), snap.root.files, 'file index'));
     const packs = new Map<Digest, PackRef>();
     for (const e of snap.entries) {
       if (!e.manifest || files[recordPath(e.manifest)]) continue;

@@ -10,8 +10,12 @@ export type { ByteRange, RangeReadOptions, RangeSink };
 export interface RepoReader {
   /** Where the repository is, for messages. */
   readonly location: string;
-  /** The file's bytes, or undefined when it does not exist. */
-  read(path: string): Promise<Buffer | undefined>;
+  /**
+   * The file's bytes, or undefined when it does not exist. More than `max`
+   * bytes (default REPO_FILE_LIMIT, read-limit.ts) is refused (E_REPO_INVALID)
+   * without holding more than that.
+   */
+  read(path: string, max?: number): Promise<Buffer | undefined>;
   /** A local filesystem path for the file when the backend has one (lets installs read blobs in place). */
   localPath(path: string): string | undefined;
   /**
@@ -22,9 +26,10 @@ export interface RepoReader {
   download(path: string, dest: string, options?: DownloadOptions): Promise<number | undefined>;
   /**
    * Reads a file unless it is unchanged since `validator` (a value an earlier
-   * call returned). Backends without cheap validators just read it.
+   * call returned). Backends without cheap validators just read it. Bounded
+   * by `max` as `read` is.
    */
-  readFresh(path: string, validator?: string): Promise<FreshRead>;
+  readFresh(path: string, validator?: string, max?: number): Promise<FreshRead>;
   /**
    * Streams the bytes of `ranges` (sorted, not overlapping) of a file into
    * `sink`, back to back, each byte once and in order, in as few requests as

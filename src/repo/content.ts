@@ -26,7 +26,7 @@ export async function readSpan(reader: RepoReader, path: string, start: number, 
 /** A package version's record from a repository, verified: E_MANIFEST_MISSING when absent. */
 export async function readRecord(reader: RepoReader, digest: Digest, what: string): Promise<PackageRecord & { stored: number }> {
   const path = recordPath(digest);
-  const stored = await reader.read(path);
+  const stored = await reader.read(path, MAX_RECORD);
   if (!stored) {
     throw new ZpkgError('E_MANIFEST_MISSING', `the manifest of ${what} (${digest}) is missing from ${reader.location}`, { hint: 'the repository is incomplete; check it with `zpkg repo verify`' });
   }

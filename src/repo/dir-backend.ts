@@ -18,6 +18,7 @@ import { acquireLock } from '../fs/lock.js';
 import { syncFilesystem } from '../fs/syncfs.js';
 import type { ByteRange, DownloadOptions, FreshRead, RangeReadOptions, RangeSink, RepoWriter } from './backend.js';
 import { readFileRanges } from './file-ranges.js';
+import { REPO_FILE_LIMIT } from './read-limit.js';
 import { rangePastEnd, SinkFailure } from './ranges.js';
 
 /** Local directory of a `file://` URL or plain path; undefined for other schemes. */
@@ -65,8 +66,8 @@ export class DirBackend implements RepoWriter {
     return fd;
   }
 
-  async read(path: string): Promise<Buffer | undefined> {
-    return readBounded(this.abs(path), { maxBytes: REPO_FILE_LIMIT, code: 'E_REPO_INVALID', what: join(this.dir, path), hint: 'a repository holds only regular files; check it with `zpkg repo verify`' });
+  async read(path: string, max = REPO_FILE_LIMIT): Promise<Buffer | undefined> {
+    return readBounded(this.abs(path), { maxBytes: max, code: 'E_REPO_INVALID', what: join(this.dir, path), hint: 'a repository holds only regular files; check it with `zpkg repo verify`' });
   }
 
   /**
@@ -98,8 +99,8 @@ export class DirBackend implements RepoWriter {
     return size;
   }
 
-  async readFresh(path: string): Promise<FreshRead> {
-    const bytes = await this.read(path);
+  async readFresh(path: string, _validator?: string, max?: number): Promise<FreshRead> {
+    const bytes = await this.read(path, max);
     return bytes ? { status: 'read', bytes } : { status: 'missing' };
   }
 
@@ -186,9 +187,6 @@ export class DirBackend implements RepoWriter {
     return () => lock.release();
   }
 }
-
-/** The most bytes one repository file read whole may hold (catalogs, records, root metadata; packs are read by ranges). */
-export const REPO_FILE_LIMIT = 1024 * 1024 * 1024;
 
 /** Copies exactly `size` bytes of the open regular file `fd` to `dest` (created or truncated). */
 function copyRegular(fd: number, size: number, dest: string): void {

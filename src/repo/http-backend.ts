@@ -15,7 +15,8 @@ import { v } from '../core/shape.js';
 import type { ByteRange, DownloadOptions, FreshRead, RangeReadOptions, RangeSink, RepoReader } from './backend.js';
 import { isImmutablePath } from './layout.js';
 import { NodeHttp, type Answer } from './http-node.js';
-import { boundaryOf, ByteRangesReader, MultipartError } from './multipart.js';
+import { boundaryOf, ByteRangesReader, MAX_PART_HEADER, MultipartError } from './multipart.js';
+import { BoundedChunks, REPO_FILE_LIMIT } from './read-limit.js';
 import { RangeCursor, rangeHeader, rangePastEnd, SinkFailure, stopIfAborted } from './ranges.js';
 import { effectiveProxy, proxyLabel, type ProxySettings } from './proxy.js';
 
@@ -52,24 +53,13 @@ const MAX_RANGES = 128;
 /** A failure worth another attempt. */
 class Transient extends Error {}
 
-/** Where a GET's body goes: memory or a local file, appended across resumed attempts. */
+/** Where a GET's body goes: memory (BoundedChunks) or a local file, appended across resumed attempts. */
 interface Sink {
   readonly size: number;
   write(chunk: Buffer): void;
   reset(): void;
-}
-
-class MemorySink implements Sink {
-  chunks: Buffer[] = [];
-  size = 0;
-  write(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.size += chunk.length;
-  }
-  reset(): void {
-    this.chunks = [];
-    this.size = 0;
-  }
+  /** Throws when an answer of `length` more bytes would not fit (before any is read). */
+  declared?(length: number): void;
 }
 
 class FileSink implements Sink {
@@ -282,6 +272,14 @@ export class HttpBackend implements RepoReader {
         await this.fail('GET', path, res);
       }
       const expected = Number(res.headers['content-length'] ?? NaN);
+      if (sink.declared) {
+        try {
+          sink.declared(expected);
+        } catch (err) {
+          res.body.destroy();
+          throw err;
+        }
+      }
       const before = sink.size;
       try {
         for await (const chunk of res.body) {
@@ -304,11 +302,11 @@ export class HttpBackend implements RepoReader {
     });
   }
 
-  async read(path: string): Promise<Buffer | undefined> {
-    const sink = new MemorySink();
+  async read(path: string, max = REPO_FILE_LIMIT): Promise<Buffer | undefined> {
+    const sink = new BoundedChunks(max, this.location, path);
     const r = await this.get(path, sink);
     if (r === 'missing') return undefined;
-    return Buffer.concat(sink.chunks);
+    return sink.bytes();
   }
 
   localPath(): string | undefined {
@@ -386,10 +384,19 @@ export class HttpBackend implements RepoReader {
       pos = Number(m[1]);
     }
     const parts = boundary === undefined ? undefined : new ByteRangesReader(boundary, (at, data) => cursor.feed(at, data));
+    // No answer to this request needs more than the file up to the batch's end and a header per part
+    // (a chunk that starts within that may run past it: the whole file's answer stops in the chunk holding `end`).
+    const most = end + (batch.length + 1) * MAX_PART_HEADER;
+    let received = 0;
     try {
       for await (const chunk of res.body) {
-        if (parts) parts.push(chunk as Buffer);
-        else {
+        if (received > most) throw new ZpkgError('E_REMOTE_UNREACHABLE', `GET ${this.url(path)}: the answer to ${batch.length} range${batch.length === 1 ? '' : 's'} ending at byte ${end} runs past ${most} bytes, more than any answer to them holds`);
+        received += (chunk as Buffer).length;
+        if (parts) {
+          parts.push(chunk as Buffer);
+          // Every byte asked for is in: what follows (the closing delimiter) is not needed.
+          if (cursor.next >= end) break;
+        } else {
           cursor.feed(pos, chunk as Buffer);
           pos += (chunk as Buffer).length;
           // The whole file came (Range ignored): stop once the batch is in.
@@ -397,7 +404,7 @@ export class HttpBackend implements RepoReader {
         }
       }
     } catch (err) {
-      if (err instanceof SinkFailure) throw err;
+      if (err instanceof SinkFailure || err instanceof ZpkgError) throw err;
       stopIfAborted(signal);
       if (err instanceof MultipartError) throw new ZpkgError('E_REMOTE_UNREACHABLE', `GET ${this.url(path)}: a malformed multipart/byteranges answer: ${err.message}`);
       if (cursor.delivered > before) return true; // progress: the caller asks for the rest
@@ -409,17 +416,17 @@ export class HttpBackend implements RepoReader {
     return true;
   }
 
-  async readFresh(path: string, validator?: string): Promise<FreshRead> {
+  async readFresh(path: string, validator?: string, max = REPO_FILE_LIMIT): Promise<FreshRead> {
     const conditional: Record<string, string> = {};
     const known = validator === undefined ? undefined : validatorOf(validator);
     if (known?.etag) conditional['if-none-match'] = known.etag;
     if (known?.lastModified) conditional['if-modified-since'] = known.lastModified;
-    const sink = new MemorySink();
+    const sink = new BoundedChunks(max, this.location, path);
     const r = await this.get(path, sink, conditional);
     if (r === 'missing') return { status: 'missing' };
     if (r === 'unchanged') return { status: 'unchanged' };
     const next = r.etag || r.lastModified ? JSON.stringify(r) : undefined;
-    return { status: 'read', bytes: Buffer.concat(sink.chunks), validator: next };
+    return { status: 'read', bytes: sink.bytes(), validator: next };
   }
 
   async close(): Promise<void> {

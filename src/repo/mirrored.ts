@@ -38,8 +38,8 @@ export class MirroredReader implements RepoReader {
     throw new ZpkgError('E_REMOTE_UNREACHABLE', `every mirror failed:\n  ${errors.join('\n  ')}`);
   }
 
-  read(path: string): Promise<Buffer | undefined> {
-    return this.each((r) => r.read(path));
+  read(path: string, max?: number): Promise<Buffer | undefined> {
+    return this.each((r) => r.read(path, max));
   }
 
   localPath(path: string): string | undefined {
@@ -50,9 +50,9 @@ export class MirroredReader implements RepoReader {
     return this.each((r) => r.download(path, dest, options));
   }
 
-  async readFresh(path: string, validator?: string): Promise<FreshRead> {
+  async readFresh(path: string, validator?: string, max?: number): Promise<FreshRead> {
     const r = await this.each(async (x) => {
-      const v = await x.readFresh(path, this.readers.indexOf(x) === this.current ? validator : undefined);
+      const v = await x.readFresh(path, this.readers.indexOf(x) === this.current ? validator : undefined, max);
       return v.status === 'missing' ? undefined : v;
     });
     return r ?? { status: 'missing' };

@@ -9,7 +9,7 @@ export class MultipartError extends Error {}
 
 const CRLF2 = Buffer.from('\r\n\r\n');
 /** A part header is a few lines; more than this is not one. */
-const MAX_HEADER = 16 * 1024;
+export const MAX_PART_HEADER = 16 * 1024;
 
 export function boundaryOf(contentType: string): string | undefined {
   if (!/^\s*multipart\/byteranges\b/i.test(contentType)) return undefined;
@@ -43,7 +43,7 @@ export class ByteRangesReader {
       if (this.ended) return; // the epilogue is ignored
       this.header = Buffer.concat([this.header, data]);
       data = Buffer.alloc(0);
-      const text = this.header.toString('latin1', 0, Math.min(this.header.length, MAX_HEADER));
+      const text = this.header.toString('latin1', 0, Math.min(this.header.length, MAX_PART_HEADER));
       const closing = text.indexOf(`${this.delimiter}--`);
       const open = text.indexOf(this.delimiter);
       if (closing >= 0 && closing === open) {
@@ -53,7 +53,7 @@ export class ByteRangesReader {
       }
       const end = this.header.indexOf(CRLF2, open < 0 ? 0 : open);
       if (open < 0 || end < 0) {
-        if (this.header.length > MAX_HEADER) throw new MultipartError('a part header is missing or too long');
+        if (this.header.length > MAX_PART_HEADER) throw new MultipartError('a part header is missing or too long');
         return;
       }
       const lines = text.slice(open + this.delimiter.length, end).split('\r\n');

@@ -82,6 +82,8 @@ export function requireCurrentFormat(root: RootMetadata, location: string): void
 
 /** Bounds on what one root metadata file may list: far above any real key set, far below what would stall a client. */
 export const MAX_ROOT_KEYS = 256;
+/** The most bytes root metadata (or a key rotation) may be: 256 keys and 256 signatures take about 64 KiB. */
+export const MAX_ROOT_BYTES = 1 << 20;
 export const MAX_ROOT_SIGNATURES = 256;
 
 const isTime = (x: unknown): boolean => typeof x === 'string' && !Number.isNaN(Date.parse(x));

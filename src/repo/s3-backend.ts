@@ -19,6 +19,7 @@ import { v } from '../core/shape.js';
 import type { ByteRange, DownloadOptions, FreshRead, RangeReadOptions, RangeSink, RepoWriter } from './backend.js';
 import { sleep } from './http-backend.js';
 import { isImmutablePath } from './layout.js';
+import { BoundedChunks, REPO_FILE_LIMIT } from './read-limit.js';
 import { coalesce, RangeCursor, rangePastEnd, SinkFailure, stopIfAborted } from './ranges.js';
 
 /** The publish lease object (LOCK_FILE): who holds it and until when (ms since the epoch). */
@@ -103,15 +104,30 @@ export class S3Backend implements RepoWriter {
     });
   }
 
-  async read(path: string): Promise<Buffer | undefined> {
+  async read(path: string, max = REPO_FILE_LIMIT): Promise<Buffer | undefined> {
     try {
       const { c, sdk } = await this.s3();
       const r = await c.send(new sdk.GetObjectCommand({ Bucket: this.at.bucket, Key: this.key(path) }));
-      return Buffer.from(await r.Body!.transformToByteArray());
+      return await this.bounded(r, path, max);
     } catch (err) {
+      if (err instanceof ZpkgError) throw err;
       if (notFound(err)) return undefined;
       throw this.wrap(`GET ${path}`, err);
     }
+  }
+
+  /** An object's body, held up to `max` bytes: one that declares or sends more is refused and its stream destroyed. */
+  private async bounded(r: { Body?: unknown; ContentLength?: number }, path: string, max: number): Promise<Buffer> {
+    const held = new BoundedChunks(max, this.location, path);
+    const body = r.Body as AsyncIterable<Buffer> & { destroy?: () => void };
+    try {
+      held.declared(r.ContentLength ?? NaN);
+      for await (const chunk of body) held.write(chunk);
+    } catch (err) {
+      body.destroy?.();
+      throw err;
+    }
+    return held.bytes();
   }
 
   localPath(): string | undefined {
@@ -188,12 +204,13 @@ export class S3Backend implements RepoWriter {
     return true;
   }
 
-  async readFresh(path: string, validator?: string): Promise<FreshRead> {
+  async readFresh(path: string, validator?: string, max = REPO_FILE_LIMIT): Promise<FreshRead> {
     try {
       const { c, sdk } = await this.s3();
       const r = await c.send(new sdk.GetObjectCommand({ Bucket: this.at.bucket, Key: this.key(path), IfNoneMatch: validator }));
-      return { status: 'read', bytes: Buffer.from(await r.Body!.transformToByteArray()), validator: r.ETag };
+      return { status: 'read', bytes: await this.bounded(r, path, max), validator: r.ETag };
     } catch (err) {
+      if (err instanceof ZpkgError) throw err;
       if (status(err) === 304) return { status: 'unchanged' };
       if (notFound(err)) return { status: 'missing' };
       throw this.wrap(`GET ${path}`, err);

@@ -12,7 +12,7 @@ import { decodeCatalog, decodeCatalogTable, encodeCatalog } from './catalog-code
 import { compress, decompressBounded } from './compress.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import { catalogPath, fileIndexPath, ROOT_FILE, rotationPath } from './layout.js';
-import { parseSignedRoot, requireCurrentFormat, type RootMetadata, type SignedRoot } from './root-metadata.js';
+import { MAX_ROOT_BYTES, parseSignedRoot, requireCurrentFormat, type ContentRef, type RootMetadata, type SignedRoot } from './root-metadata.js';
 import { signRoot, type RootDraft } from './trust/sign.js';
 
 /** `name@version` → image paths the package delivers. */
@@ -20,7 +20,7 @@ export type FileIndex = Map<string, string[]>;
 
 /** The root metadata as stored, its shape checked; signatures are checked by the client (trust/accept.ts). */
 export async function readSignedRoot(reader: RepoReader): Promise<SignedRoot> {
-  const bytes = await reader.read(ROOT_FILE);
+  const bytes = await reader.read(ROOT_FILE, MAX_ROOT_BYTES);
   if (!bytes) {
     throw new ZpkgError('E_REPO_INVALID', `${reader.location} is not a zpkg repository (no ${ROOT_FILE})`, {
       hint: `create one with \`zpkg repo create ${reader.location}\``,
@@ -36,8 +36,10 @@ export async function readRoot(reader: RepoReader): Promise<RootMetadata> {
 }
 
 /** Reads a content-addressed file and checks it hashes to `digest`. */
-export async function readVerified(reader: RepoReader, path: string, digest: Digest, what: string): Promise<Buffer> {
-  const bytes = await reader.read(path);
+/** A file named by its digest, of the size the signed root metadata declares (more is not read). */
+export async function readVerified(reader: RepoReader, path: string, ref: ContentRef, what: string): Promise<Buffer> {
+  const { digest, size } = ref;
+  const bytes = await reader.read(path, size);
   if (!bytes) throw new ZpkgError('E_REPO_INVALID', `${reader.location}: the ${what} ${digest} is missing (${path})`);
   const actual = digestOf(bytes);
   if (actual !== digest) {
@@ -47,7 +49,7 @@ export async function readVerified(reader: RepoReader, path: string, digest: Dig
 }
 
 export async function readCatalogBytes(reader: RepoReader, root: RootMetadata): Promise<Buffer> {
-  return readVerified(reader, catalogPath(root.catalog.digest), root.catalog.digest, 'catalog');
+  return readVerified(reader, catalogPath(root.catalog.digest), root.catalog, 'catalog');
 }
 
 export async function readCatalog(reader: RepoReader, root: RootMetadata): Promise<CatalogEntry[]> {
@@ -93,7 +95,7 @@ export function decodeFileIndex(stored: Uint8Array, location: string, maxBytes: 
 
 export async function readFileIndex(reader: RepoReader, root: RootMetadata): Promise<FileIndex> {
   if (!root.files) return new Map();
-  return decodeFileIndex(await readVerified(reader, fileIndexPath(root.files.digest), root.files.digest, 'file index'), reader.location);
+  return decodeFileIndex(await readVerified(reader, fileIndexPath(root.files.digest), root.files, 'file index'), reader.location);
 }
 
 export interface Snapshot {

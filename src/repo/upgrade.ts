@@ -34,7 +34,7 @@ import { legacyBlobPath, legacyManifestPath, packPath, parseRepoPath, REPO_FORMA
 import { FRAME_TARGET, findBlob } from './pack-format.js';
 import { PackWriter } from './pack-writer.js';
 import { fetchSize, previousVersion, scratchFor, writeRecord } from './publish.js';
-import { parseSignedRoot } from './root-metadata.js';
+import { MAX_ROOT_BYTES, parseSignedRoot } from './root-metadata.js';
 import { commitSnapshot, readCatalog, readFileIndex } from './snapshot.js';
 import { prepareRoot, type Signer } from './trust/sign.js';
 
@@ -70,7 +70,7 @@ async function legacyBlob(writer: RepoWriter, digest: Digest, size: number, what
 export async function upgradeRepo(writer: RepoWriter, options: UpgradeOptions = {}): Promise<UpgradeResult> {
   const release = await writer.lock();
   try {
-    const bytes = await writer.read(ROOT_FILE);
+    const bytes = await writer.read(ROOT_FILE, MAX_ROOT_BYTES);
     if (!bytes) throw new ZpkgError('E_REPO_INVALID', `${writer.location} is not a zpkg repository (no ${ROOT_FILE})`);
     const old = parseSignedRoot(bytes, writer.location).signed;
     if (old.format === REPO_FORMAT) {

@@ -15,7 +15,7 @@ import { bufferSource, FrameDecoder } from './frame-decoder.js';
 import { checkFrame, type FrameBlobCheck } from './frame-check.js';
 import { packPath, recordPath, rotationPath } from './layout.js';
 import { findBlob, type FrameRef } from './pack-format.js';
-import { parseSignedRoot, type SignedRoot } from './root-metadata.js';
+import { MAX_ROOT_BYTES, parseSignedRoot, type SignedRoot } from './root-metadata.js';
 import { readCatalog, readFileIndex, readSignedRoot } from './snapshot.js';
 import { requireSignatures } from './trust/verify.js';
 
@@ -53,7 +53,7 @@ async function signatureProblems(reader: RepoReader, root: SignedRoot, now: Date
   let previous: SignedRoot | undefined;
   for (let n = 2; n <= s.keyGeneration; n++) {
     const path = rotationPath(n);
-    const bytes = await reader.read(path);
+    const bytes = await reader.read(path, MAX_ROOT_BYTES);
     if (!bytes) {
       problems.push({ path, problem: `the key rotation to generation ${n} is missing: clients that trust older keys cannot follow it` });
       previous = undefined;

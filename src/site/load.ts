@@ -11,7 +11,7 @@ import type { Manifest } from '../core/manifest.js';
 import type { RepoReader } from '../repo/backend.js';
 import { readRecord } from '../repo/content.js';
 import { rotationPath } from '../repo/layout.js';
-import { parseSignedRoot, type RootMetadata } from '../repo/root-metadata.js';
+import { MAX_ROOT_BYTES, parseSignedRoot, type RootMetadata } from '../repo/root-metadata.js';
 import { readCatalog, readFileIndex, readSignedRoot, type FileIndex } from '../repo/snapshot.js';
 import { validSigners } from '../repo/trust/verify.js';
 
@@ -59,7 +59,7 @@ export async function loadSiteInput(reader: RepoReader, onProgress?: LoadProgres
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, digests.length) }, worker));
   const rotations: KeyRotation[] = [];
   for (let n = 2; n <= root.keyGeneration; n++) {
-    const bytes = await reader.read(rotationPath(n));
+    const bytes = await reader.read(rotationPath(n), MAX_ROOT_BYTES);
     if (!bytes) continue;
     const r = parseSignedRoot(bytes, `${reader.location}/${rotationPath(n)}`).signed;
     rotations.push({ generation: n, created: r.created, keys: Object.keys(r.keys), threshold: r.threshold });

@@ -17,7 +17,7 @@ import type { RepoReader } from '../repo/backend.js';
 import type { BlobMap } from '../repo/blob-map.js';
 import { readRecord } from '../repo/content.js';
 import { deltaPath } from '../repo/layout.js';
-import { applyDelta, decodeRecord, encodeRecord, type PackageRecord } from '../repo/record.js';
+import { applyDelta, decodeRecord, encodeRecord, MAX_RECORD, type PackageRecord } from '../repo/record.js';
 
 export interface FetchedManifest {
   manifest: Manifest;
@@ -51,7 +51,7 @@ async function viaDelta(image: Image, repo: RepoReader, digest: Digest, from: Di
   const base = cachedRecord(image.paths.cache, from);
   if (!base) return { bytes: 0 };
   const path = deltaPath(digest, from);
-  const delta = await repo.read(path);
+  const delta = await repo.read(path, MAX_RECORD);
   if (!delta) return { bytes: 0 };
   try {
     const where = `${repo.location}: ${path}`;

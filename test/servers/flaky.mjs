@@ -8,6 +8,11 @@
 //                   until the client goes away (HOLD_UNTIL=closed); at most 30 s. Then it sends the rest, or, with
 //                   HOLD_THEN=drop, drops the connection and answers 404 to that path from then on. Logs
 //                   {"hold": path, "released": "staged"|"closed"|"timeout", "length": the answer's length}.
+//   ENDLESS=REGEX   a GET of a path matching REGEX is answered 200 with bytes that never end (chunked, no
+//                   Content-Length) until the client goes away; HUGE=REGEX likewise, but declaring a
+//                   Content-Length of 1 TiB; ENDLESS_PART=REGEX answers a Range request for such a path with
+//                   multipart/byteranges whose one part (bytes past the end of any file) never ends.
+//                   Logs {"endless"|"huge"|"part": path, "sent": bytes} once the client left.
 // Supports byte ranges (one: a plain 206; several: multipart/byteranges) and ETag / If-None-Match.
 // Logs one JSON line per request to LOG.
 // Prints {"port":N} once listening.
@@ -26,6 +31,9 @@ const hold = process.env.HOLD;
 const holdUntil = process.env.HOLD_UNTIL ?? 'staged';
 const holdThen = process.env.HOLD_THEN ?? 'send';
 const held = new Set();
+const endless = process.env.ENDLESS ? new RegExp(process.env.ENDLESS) : undefined;
+const huge = process.env.HUGE ? new RegExp(process.env.HUGE) : undefined;
+const endlessPart = process.env.ENDLESS_PART ? new RegExp(process.env.ENDLESS_PART) : undefined;
 const dropped = new Set();
 let inflight = 0;
 
@@ -60,6 +68,28 @@ function holdBack(res, path, headers, out, status) {
   }, 20);
 }
 
+/** Bytes (`{`, so a JSON parser reads on) until the client goes away; then logs how many were sent. */
+function sendWithoutEnd(res, path, kind) {
+  if (kind === 'part') {
+    res.writeHead(206, { 'content-type': 'multipart/byteranges; boundary=zpkgflakyboundary' });
+    res.write(`--zpkgflakyboundary\r\nContent-Type: application/octet-stream\r\nContent-Range: bytes ${2 ** 40}-${2 ** 51}/*\r\n\r\n`);
+  } else res.writeHead(200, kind === 'huge' ? { 'content-length': String(2 ** 40) } : {});
+  const chunk = Buffer.alloc(1 << 16, 0x7b);
+  let sent = 0;
+  let gone = false;
+  res.on('close', () => {
+    gone = true;
+    if (log) appendFileSync(log, `${JSON.stringify({ [kind]: path, sent })}\n`);
+  });
+  const more = () => {
+    while (!gone) {
+      sent += chunk.length;
+      if (!res.write(chunk)) return res.once('drain', more);
+    }
+  };
+  more();
+}
+
 const server = createServer((req, res) => {
   if (!delayMs) return answer(req, res, 1);
   inflight += 1;
@@ -77,6 +107,12 @@ function answer(req, res, seen) {
     status = s;
     if (log) appendFileSync(log, `${JSON.stringify({ method: req.method, path, range: req.headers.range ?? null, status, inflight: seen })}\n`);
   };
+  const without = req.method === 'GET' && (endless?.test(path) ? 'endless' : huge?.test(path) ? 'huge' : req.headers.range && endlessPart?.test(path) ? 'part' : undefined);
+  if (without) {
+    done(200);
+    sendWithoutEnd(res, path, without);
+    return;
+  }
   if (failFirst > 0) {
     failFirst -= 1;
     done(503);
