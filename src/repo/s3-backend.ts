@@ -189,6 +189,9 @@ export class S3Backend implements RepoWriter {
           for await (const chunk of got.Body as AsyncIterable<Buffer>) {
             cursor.feed(pos, chunk);
             pos += chunk.length;
+            // The range is in (or the answer is past it): nothing more of this body is wanted, however much more it holds
+            // (leaving the loop destroys the stream).
+            if (pos >= r.start + r.length) break;
           }
         } catch (err) {
           if (err instanceof SinkFailure) throw err.original;
