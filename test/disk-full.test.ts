@@ -2,9 +2,10 @@
 // whether the content comes from a directory, an http server or an S3 bucket.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeDownloaded } from '../src/repo/local-write.js';
 import { S3_ENV, startFlaky, startS3, type Server } from './helpers/servers.js';
 import { ok, snapshot, tempDir, writePackage, zpkg, TRUST } from './helpers/zpkg.js';
 
@@ -107,4 +108,23 @@ describe('disk full', () => {
       refusedNoSpace(['install', 'noise'], /for the content cache \(fetching pack /, image, S3_ENV);
     });
   });
+
+  it('a whole-file download (an flist from a URL, writeDownloaded) into a full filesystem: E_NO_SPACE naming the file', () => {
+    const small = join(work, 'small-fs');
+    mkdirSync(small);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', small]);
+    remoteRoots.push(small);
+    const dest = join(small, 'download-0.fl');
+    const fd = openSync(dest, 'w');
+    let caught: unknown;
+    try {
+      for (let i = 0; i < 4; i++) writeDownloaded(fd, randomBytes(512 * 1024), dest);
+    } catch (err) {
+      caught = err;
+    } finally {
+      closeSync(fd);
+    }
+    expect(caught).toMatchObject({ code: 'E_NO_SPACE', message: expect.stringContaining(`no space left to write \`${dest}\``) });
+  });
 });
+

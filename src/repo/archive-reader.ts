@@ -1,10 +1,11 @@
 /** Reads a repository archive (`archive-format.ts`) in place: one positional read per file. */
-import { closeSync, constants, fstatSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { ZpkgError } from '../core/errors.js';
 import { own, v } from '../core/shape.js';
 import { kindOf } from '../fs/in-root.js';
 import type { ByteRange, DownloadOptions, FreshRead, RangeReadOptions, RangeSink, RepoReader } from './backend.js';
 import { readFileRanges } from './file-ranges.js';
+import { writeDownloaded } from './local-write.js';
 import { REPO_FILE_LIMIT, tooLarge } from './read-limit.js';
 import { rangePastEnd, SinkFailure } from './ranges.js';
 import { ARCHIVE_FORMAT, ARCHIVE_MAGIC, TRAILER_SIZE, type ArchiveIndex } from './archive-format.js';
@@ -110,9 +111,14 @@ export class ArchiveReader implements RepoReader {
   }
 
   async download(path: string, dest: string, options: DownloadOptions = {}): Promise<number | undefined> {
-    const bytes = await this.read(path);
+    const bytes = await this.read(path, options.max);
     if (!bytes) return undefined;
-    writeFileSync(dest, bytes);
+    const out = openSync(dest, 'w');
+    try {
+      writeDownloaded(out, bytes, dest);
+    } finally {
+      closeSync(out);
+    }
     options.onBytes?.(bytes.length);
     return bytes.length;
   }

@@ -47,6 +47,8 @@ export interface RepoReader {
 export interface DownloadOptions {
   /** Called with each chunk's size as bytes arrive. */
   onBytes?: (n: number) => void;
+  /** The most bytes the file may be (default REPO_FILE_LIMIT): more is refused (E_REPO_INVALID), no more than that written. */
+  max?: number;
   signal?: AbortSignal;
 }
 

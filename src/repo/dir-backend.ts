@@ -7,7 +7,7 @@
  * a read never goes past the size the file had when opened. Nothing but a
  * regular file is offered for hard-linking into an image's cache.
  */
-import { closeSync, constants, copyFileSync, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, copyFileSync, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +18,8 @@ import { acquireLock } from '../fs/lock.js';
 import { syncFilesystem } from '../fs/syncfs.js';
 import type { ByteRange, DownloadOptions, FreshRead, RangeReadOptions, RangeSink, RepoWriter } from './backend.js';
 import { readFileRanges } from './file-ranges.js';
-import { REPO_FILE_LIMIT } from './read-limit.js';
+import { writeDownloaded } from './local-write.js';
+import { REPO_FILE_LIMIT, tooLarge } from './read-limit.js';
 import { rangePastEnd, SinkFailure } from './ranges.js';
 
 /** Local directory of a `file://` URL or plain path; undefined for other schemes. */
@@ -91,6 +92,8 @@ export class DirBackend implements RepoWriter {
     let size: number;
     try {
       size = fstatSync(fd).size;
+      const max = options.max ?? REPO_FILE_LIMIT;
+      if (size > max) throw tooLarge(this.dir, path, max, size);
       copyRegular(fd, size, dest);
     } finally {
       closeSync(fd);
@@ -197,8 +200,7 @@ function copyRegular(fd: number, size: number, dest: string): void {
     while (at < size) {
       const n = readSync(fd, buf, 0, Math.min(buf.length, size - at), at);
       if (n === 0) break;
-      let off = 0;
-      while (off < n) off += writeSync(out, buf, off, n - off);
+      writeDownloaded(out, buf.subarray(0, n), dest);
       at += n;
     }
   } finally {

@@ -8,7 +8,7 @@
  * files never change, so resuming them needs no validator; `root.json` is
  * read whole, conditionally (`If-None-Match` / `If-Modified-Since`).
  */
-import { closeSync, existsSync, ftruncateSync, openSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, openSync, statSync } from 'node:fs';
 import type { Agent, Dispatcher } from 'undici';
 import { ZpkgError } from '../core/errors.js';
 import { v } from '../core/shape.js';
@@ -16,7 +16,8 @@ import type { ByteRange, DownloadOptions, FreshRead, RangeReadOptions, RangeSink
 import { isImmutablePath } from './layout.js';
 import { NodeHttp, type Answer } from './http-node.js';
 import { boundaryOf, ByteRangesReader, MAX_PART_HEADER, MultipartError } from './multipart.js';
-import { BoundedChunks, REPO_FILE_LIMIT } from './read-limit.js';
+import { writeDownloaded } from './local-write.js';
+import { BoundedChunks, REPO_FILE_LIMIT, tooLarge } from './read-limit.js';
 import { RangeCursor, rangeHeader, rangePastEnd, SinkFailure, stopIfAborted } from './ranges.js';
 import { effectiveProxy, proxyLabel, type ProxySettings } from './proxy.js';
 
@@ -65,14 +66,18 @@ interface Sink {
 class FileSink implements Sink {
   size: number;
   private readonly fd: number;
-  constructor(path: string, private readonly onBytes?: (n: number) => void) {
+  /** `what` names the file for a refusal: the repository and its path. */
+  constructor(private readonly dest: string, private readonly max: number, private readonly what: { location: string; path: string }, private readonly onBytes?: (n: number) => void) {
     // A partial file a previous attempt (or run) left is resumed: its path names immutable content.
-    this.size = existsSync(path) ? statSync(path).size : 0;
-    this.fd = openSync(path, 'a');
+    this.size = existsSync(dest) ? statSync(dest).size : 0;
+    this.fd = openSync(dest, 'a');
+  }
+  declared(length: number): void {
+    if (Number.isFinite(length) && this.size + length > this.max) throw tooLarge(this.what.location, this.what.path, this.max, this.size + length);
   }
   write(chunk: Buffer): void {
-    let off = 0;
-    while (off < chunk.length) off += writeSync(this.fd, chunk, off, chunk.length - off);
+    if (this.size + chunk.length > this.max) throw tooLarge(this.what.location, this.what.path, this.max);
+    writeDownloaded(this.fd, chunk, this.dest);
     this.size += chunk.length;
     this.onBytes?.(chunk.length);
   }
@@ -314,7 +319,7 @@ export class HttpBackend implements RepoReader {
   }
 
   async download(path: string, dest: string, options: DownloadOptions = {}): Promise<number | undefined> {
-    const sink = new FileSink(dest, options.onBytes);
+    const sink = new FileSink(dest, options.max ?? REPO_FILE_LIMIT, { location: this.location, path }, options.onBytes);
     try {
       const r = await this.get(path, sink);
       return r === 'missing' ? undefined : sink.size;

@@ -11,7 +11,7 @@
  * through a lease object (`.zpkg-lock`) that expires after 60 s, best-effort
  * on stores without conditional writes (see README).
  */
-import { closeSync, createReadStream, existsSync, openSync, statSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, openSync, statSync } from 'node:fs';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { ZpkgError } from '../core/errors.js';
@@ -19,7 +19,8 @@ import { v } from '../core/shape.js';
 import type { ByteRange, DownloadOptions, FreshRead, RangeReadOptions, RangeSink, RepoWriter } from './backend.js';
 import { sleep } from './http-backend.js';
 import { isImmutablePath } from './layout.js';
-import { BoundedChunks, REPO_FILE_LIMIT } from './read-limit.js';
+import { writeDownloaded } from './local-write.js';
+import { BoundedChunks, REPO_FILE_LIMIT, tooLarge } from './read-limit.js';
 import { coalesce, RangeCursor, rangePastEnd, SinkFailure, stopIfAborted } from './ranges.js';
 
 /** The publish lease object (LOCK_FILE): who holds it and until when (ms since the epoch). */
@@ -135,6 +136,7 @@ export class S3Backend implements RepoWriter {
   }
 
   async download(path: string, dest: string, options: DownloadOptions = {}): Promise<number | undefined> {
+    const max = options.max ?? REPO_FILE_LIMIT;
     const immutable = isImmutablePath(path);
     let size = immutable && existsSync(dest) ? statSync(dest).size : 0;
     const fd = openSync(dest, size > 0 ? 'a' : 'w');
@@ -145,14 +147,20 @@ export class S3Backend implements RepoWriter {
         try {
           const { c, sdk } = await this.s3();
           const r = await c.send(new sdk.GetObjectCommand({ Bucket: this.at.bucket, Key: this.key(path), Range: size > 0 ? `bytes=${size}-` : undefined }));
-          for await (const chunk of r.Body as AsyncIterable<Buffer>) {
-            let off = 0;
-            while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+          const body = r.Body as AsyncIterable<Buffer> & { destroy?: () => void };
+          if (r.ContentLength !== undefined && size + r.ContentLength > max) {
+            body.destroy?.();
+            throw tooLarge(this.location, path, max, size + r.ContentLength);
+          }
+          for await (const chunk of body) {
+            if (size + chunk.length > max) throw tooLarge(this.location, path, max);
+            writeDownloaded(fd, chunk, dest);
             size += chunk.length;
             options.onBytes?.(chunk.length);
           }
           return size;
         } catch (err) {
+          if (err instanceof ZpkgError) throw err;
           if (notFound(err)) return undefined;
           if (status(err) === 416) return size;
           const s = status(err);

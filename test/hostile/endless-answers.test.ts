@@ -137,3 +137,16 @@ describe('the same from an S3 endpoint', () => {
     for (const x of sent) expect(x.sent).toBeLessThan(64 * MiB);
   });
 });
+
+describe('an flist from a URL', () => {
+  it('an answer declaring 1 TiB is refused before a byte is written (E_FLIST_INVALID), the hub told so at once', async () => {
+    const { log } = await imageBehind('flist-huge', { HUGE: '\\.fl$' });
+    const r = zpkg(['--json', 'import-flist', '--list', `${server!.url}/images/huge.fl`], { timeoutMs: 120_000 });
+    expect(r.signal, r.stderr).toBeNull();
+    expect(r.status, r.stdout).toBe(1);
+    expect(r.json.error.code).toBe('E_FLIST_INVALID');
+    expect(r.json.error.message).toMatch(/huge\.fl is 1099511627776 bytes, more than 1073741824 bytes/);
+    for (const x of sentWithoutEnd(log)) expect(x.sent).toBeLessThan(64 * MiB);
+  });
+});
+
