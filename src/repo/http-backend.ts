@@ -54,7 +54,11 @@ const MAX_RANGES = 128;
 /** A failure worth another attempt. */
 class Transient extends Error {}
 
-/** Where a GET's body goes: memory (BoundedChunks) or a local file, appended across resumed attempts. */
+/**
+ * Where a GET's body goes: memory (BoundedChunks) or a local file, appended
+ * across resumed attempts. `write` throws only ZpkgErrors (too large, a
+ * failed write), which `get` passes out unretried.
+ */
 interface Sink {
   readonly size: number;
   write(chunk: Buffer): void;
@@ -235,15 +239,7 @@ export class HttpBackend implements RepoReader {
    * GETs `path` into `sink`, resuming with `Range` after a cut. Returns
    * undefined for 404/410, 'unchanged' for 304, else the response validators.
    */
-  private async get(path: string, sink: Sink, conditional: Record<string, string> = {}): Promise<{ etag?: string; lastModified?: string } | 'missing' | 'unchanged'> {
-    try {
-      return await this.getOnce(path, sink, conditional);
-    } catch (err) {
-      throw SinkFailure.unwrap(err);
-    }
-  }
-
-  private getOnce(path: string, sink: Sink, conditional: Record<string, string>): Promise<{ etag?: string; lastModified?: string } | 'missing' | 'unchanged'> {
+  private get(path: string, sink: Sink, conditional: Record<string, string> = {}): Promise<{ etag?: string; lastModified?: string } | 'missing' | 'unchanged'> {
     return this.retrying(`GET ${this.url(path)}`, async () => {
       // Only content-addressed files resume: the rest (root.json) may have changed between attempts.
       if (sink.size > 0 && !isImmutablePath(path)) sink.reset();
@@ -287,15 +283,10 @@ export class HttpBackend implements RepoReader {
       }
       const before = sink.size;
       try {
-        for await (const chunk of res.body) {
-          try {
-            sink.write(chunk as Buffer);
-          } catch (err) {
-            throw new SinkFailure(err);
-          }
-        }
+        for await (const chunk of res.body) sink.write(chunk as Buffer);
       } catch (err) {
-        if (err instanceof SinkFailure) throw err;
+        // The sinks throw only ZpkgErrors (too large, a failed write): never a cut to resume.
+        if (err instanceof ZpkgError) throw err;
         throw new Transient(`cut after ${sink.size} bytes (${(err as Error).message})`);
       }
       if (Number.isFinite(expected) && sink.size - before < expected) {
