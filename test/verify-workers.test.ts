@@ -8,11 +8,12 @@
  */
 import { chmodSync, chownSync, linkSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MIN_FILES, PathChecker } from '../src/fs/check-paths.js';
 import { EARLY_WEIGHT, PER_FILE } from '../src/txn/verify.js';
-import type { PathExpect } from '../src/fs/path-check.js';
+import { sha256File, type PathExpect } from '../src/fs/path-check.js';
 import { ok, tempDir, writePackage, zpkg, TRUST, type TreeEntry } from './helpers/zpkg.js';
 
 const LONG = 10 * 60_000;
@@ -211,4 +212,36 @@ describe("verify when the state's file rows and the manifest disagree", () => {
     expect(shown(r.json.problems)).toEqual([['opt/rows/f020', 'content differs (digest D, expected D)']]);
     expect(r.json.problems[0].problem).toContain(`expected ${sha(content(20))}`);
   }, LONG);
+});
+
+describe('sha256File: the bytes hashed stop at the declared size plus one', () => {
+  const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+  const dir = (): string => tempDir('zpkg-sha256-file-');
+  // A small buffer makes every case below span several reads.
+  const buf = Buffer.alloc(1000);
+
+  it('a file of exactly the declared size, shorter than one read, one read long, and of many reads', () => {
+    const d = dir();
+    for (const size of [0, 1, 999, 1000, 1001, 4000, 4321]) {
+      const bytes = randomBytes(size);
+      writeFileSync(join(d, `f${size}`), bytes);
+      expect(sha256File(join(d, `f${size}`), size, buf), `size ${size}`).toBe(sha(bytes));
+    }
+  });
+
+  it('a file longer than declared hashes its declared size and one byte more (never the declared bytes alone)', () => {
+    const d = dir();
+    for (const size of [0, 999, 1000, 3999]) {
+      const bytes = randomBytes(size + 500);
+      writeFileSync(join(d, 'f'), bytes);
+      expect(sha256File(join(d, 'f'), size, buf), `size ${size}`).toBe(sha(bytes.subarray(0, size + 1)));
+    }
+  });
+
+  it('a file shorter than declared hashes what it holds', () => {
+    const d = dir();
+    const bytes = randomBytes(2500);
+    writeFileSync(join(d, 'f'), bytes);
+    expect(sha256File(join(d, 'f'), 4000, buf)).toBe(sha(bytes));
+  });
 });
