@@ -3,6 +3,7 @@ import { median } from '../proc.js';
 import { fmtInt, fmtRatio, fmtSeconds } from '../table.js';
 import { describeDurability } from './durability.js';
 import type { GoalResult } from '../suite.js';
+import type { TimedResult } from '../proc.js';
 import type { Measure, Prepared, Verified } from './types.js';
 
 /** Issue 2's goals. */
@@ -11,6 +12,15 @@ const GOAL_VS_TAR = 1.2; // zpkg within 1.2× of tar
 /** Issue 12's goals for verify. */
 const GOAL_VERIFY_WARM = 0.5; // warm: at most half of sha256sum -c and of dpkg --verify
 const GOAL_VERIFY_COLD = 1.0; // cold: no slower than dpkg --verify
+/** Issue 12's goals for install's memory and for build. */
+const GOAL_RSS_MB = 64; // zpkg install's peak RSS, cold and warm
+const GOAL_BUILD = 1.0; // build time: no slower than dpkg-deb -Zzstd --build
+const GOAL_BUILD_BYTES = 1.05; // repository bytes: at most 1.05× the .deb
+
+/** A packaging's median seconds over its runs. */
+export function buildSeconds(runs: readonly TimedResult[]): number {
+  return median(runs.map((r) => r.seconds));
+}
 
 export interface MeasureStat {
   median: number;
@@ -122,6 +132,26 @@ export function goals(p: Prepared, v: Verified, f: Figures): GoalResult[] {
           },
     );
   }
+  // The issue's 64 MB: peak RSS as /usr/bin/time reports it (KiB), in 10^6 bytes, the larger of the cold and warm runs.
+  const rss = ['zpkg', 'zpkg-warm'].map((id) => p.measures.find((m) => m.id === id)!).filter((m) => f.ok(m)).map((m) => f.stat(m).rssKiB);
+  const gRss = `zpkg install peak RSS ≤ ${GOAL_RSS_MB} MB (cold and warm)`;
+  if (rss.length < 2 || rss.some((x) => x == null)) out.push({ goal: gRss, status: 'not measured', detail: rss.length < 2 ? notMeasured : 'no peak RSS (/usr/bin/time is missing)' });
+  else {
+    const mb = Math.max(...rss.map((x) => x!)) * 1024 / 1e6;
+    out.push({ goal: gRss, status: mb <= GOAL_RSS_MB ? 'met' : 'not met', detail: `peak RSS ${mb.toFixed(0)} MB over the cold and warm runs (goal ≤ ${GOAL_RSS_MB} MB)` });
+  }
+  const deb = buildSeconds(p.builds.deb);
+  const zb = buildSeconds(p.builds.zpkg);
+  out.push({
+    goal: 'zpkg build ≤ 1.0× dpkg-deb -Zzstd --build',
+    status: zb / deb <= GOAL_BUILD ? 'met' : 'not met',
+    detail: `zpkg build ${fmtSeconds(zb)} s vs dpkg-deb ${fmtSeconds(deb)} s (medians of ${p.builds.zpkg.length}): ${fmtRatio(zb / deb)} (goal ≤ ${GOAL_BUILD.toFixed(2)}×)`,
+  });
+  out.push({
+    goal: 'repository bytes ≤ 1.05× the .deb',
+    status: p.repoBytes / p.debBytes <= GOAL_BUILD_BYTES ? 'met' : 'not met',
+    detail: `${fmtInt(p.repoBytes)} bytes vs ${fmtInt(p.debBytes)}: ${(p.repoBytes / p.debBytes).toFixed(3)}× (goal ≤ ${GOAL_BUILD_BYTES.toFixed(2)}×)`,
+  });
   out.push(...verifyGoals(v, f.reps));
   if (!f.ok(zpkgM)) {
     out.push({ goal: 'every digest verified', status: 'not measured', detail: notMeasured });

@@ -4,13 +4,13 @@
  * --build`), a zpkg package (`zpkg build` into a directory repository) and an
  * uncompressed tar; each `Measure` then installs one of them into a fresh target.
  */
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { haveGnuTime, mustRun, run, syncNow, timed, which } from '../proc.js';
 import { fmtInt, fmtMB, fmtSeconds } from '../table.js';
 import { FULL_SHAPE, QUICK_SHAPE, generateTree, type TreeSpec } from '../tree.js';
-import { PKG, REMOTE, ZPKG_UNSAFE_IO_FLAG, type Bench, type Measure, type Prepared } from './types.js';
+import { PKG, REMOTE, ZPKG_UNSAFE_IO_FLAG, type Bench, type Builds, type Measure, type Prepared } from './types.js';
 
 export async function prepare(b: Bench): Promise<Prepared> {
   const { ctx } = b;
@@ -33,36 +33,44 @@ export async function prepare(b: Bench): Promise<Prepared> {
     `  ${fmtInt(spec.files.length)} files, ${fmtInt(spec.dirs.length)} dirs, ${spec.links.length} symlinks, ${fmtMB(spec.totalBytes)} MB in ${fmtSeconds(genSeconds)} s`,
   );
 
-  // The .deb.
-  ctx.log('building the .deb (dpkg-deb -Zzstd --build)');
+  // The three packagings, `reps` times each, interleaved (issue 12: build ≤ 1.0× dpkg-deb, median of ≥ 3).
   const debRoot = join(w, 'deb', PKG);
   mkdirSync(join(w, 'deb'), { recursive: true });
   await mustRun('cp', ['-al', tree, debRoot]);
   mkdirSync(join(debRoot, 'DEBIAN'), { mode: 0o755 });
   writeFileSync(join(debRoot, 'DEBIAN', 'control'), debControl(spec));
   const deb = join(w, `${PKG}.deb`);
-  syncNow();
-  const debBuild = await timed('dpkg-deb', ['-Zzstd', '--build', debRoot, deb]);
-  if (debBuild.code !== 0) throw new Error(`dpkg-deb failed: ${debBuild.stderr}`);
-  const debBytes = statSync(deb).size;
-
-  // The tar.
   const tarball = join(w, 'tree.tar');
-  syncNow();
-  const tarBuild = await timed('tar', ['-cf', tarball, '-C', tree, '.']);
-  if (tarBuild.code !== 0) throw new Error(`tar -cf failed: ${tarBuild.stderr}`);
-  const tarBytes = statSync(tarball).size;
-
-  // The zpkg package.
   const repo = join(w, 'repo');
-  ctx.log('building the zpkg package (zpkg repo create, zpkg build)');
   writeFileSync(join(src, 'zpkg.yaml'), zpkgRecipe(spec));
-  const create = await run(...b.zpkg('repo', 'create', repo));
-  if (create.code !== 0) throw new Error(b.failure(create));
-  syncNow();
-  const zpkgBuild = await timed(...b.zpkg('build', src, '--repo', repo));
-  if (zpkgBuild.code !== 0) throw new Error(b.failure(zpkgBuild));
-  const repoBytes = duBytes(repo);
+  const builds: Builds = { deb: [], tar: [], zpkg: [] };
+  let repoBytes = 0;
+  for (let i = 0; i < ctx.reps; i++) {
+    ctx.log(`building ${i + 1}/${ctx.reps}: the .deb (dpkg-deb -Zzstd --build), the tar, the zpkg package (zpkg build into a new repository)`);
+    rmSync(deb, { force: true });
+    syncNow();
+    const debBuild = await timed('dpkg-deb', ['-Zzstd', '--build', debRoot, deb]);
+    if (debBuild.code !== 0) throw new Error(`dpkg-deb failed: ${debBuild.stderr}`);
+    builds.deb.push(debBuild);
+    rmSync(tarball, { force: true });
+    syncNow();
+    const tarBuild = await timed('tar', ['-cf', tarball, '-C', tree, '.']);
+    if (tarBuild.code !== 0) throw new Error(`tar -cf failed: ${tarBuild.stderr}`);
+    builds.tar.push(tarBuild);
+    // The first build's repository is the one installed from; the others are built the same way and removed.
+    const into = i === 0 ? repo : join(w, 'repo-again');
+    rmSync(into, { recursive: true, force: true });
+    const create = await run(...b.zpkg('repo', 'create', into));
+    if (create.code !== 0) throw new Error(b.failure(create));
+    syncNow();
+    const zpkgBuild = await timed(...b.zpkg('build', src, '--repo', into));
+    if (zpkgBuild.code !== 0) throw new Error(b.failure(zpkgBuild));
+    builds.zpkg.push(zpkgBuild);
+    if (i === 0) repoBytes = duBytes(repo);
+    else rmSync(into, { recursive: true, force: true });
+  }
+  const debBytes = statSync(deb).size;
+  const tarBytes = statSync(tarball).size;
 
   const firstLine = async (cmd: string, args: string[]): Promise<string | null> => {
     const r = await run(cmd, args).catch(() => null);
@@ -87,7 +95,7 @@ export async function prepare(b: Bench): Promise<Prepared> {
   // The sha256sum -c anchor of verify: the generator's digests of the tree, as the installed paths.
   const sums = join(w, 'tree.sha256');
   writeFileSync(sums, spec.files.map((f) => `${f.sha256}  ${f.path}\n`).join(''));
-  return { spec, tree, genSeconds, debBuild, debBytes, tarBuild, tarBytes, repo, zpkgBuild, repoBytes, versions, dpkgCfgUnsafe, measures, sums, zpkgImage };
+  return { spec, tree, genSeconds, builds, debBytes, tarBytes, repo, repoBytes, versions, dpkgCfgUnsafe, measures, sums, zpkgImage };
 }
 
 /** Each measure of `ids` followed by its warm twin: the same command, run right after it without dropping the page cache. */

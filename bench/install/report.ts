@@ -3,10 +3,10 @@
  * number (names kept stable across versions of the suite: readers compare them).
  */
 import os from 'node:os';
-import { median } from '../proc.js';
+import { median, type TimedResult } from '../proc.js';
 import type { GoalResult, SuiteResult } from '../suite.js';
 import { fmtInt, fmtMB, fmtRatio, fmtSeconds, formatTable, round } from '../table.js';
-import { figures, goals as judgeGoals, type Figures } from './figures.js';
+import { buildSeconds, figures, goals as judgeGoals, type Figures } from './figures.js';
 import { WARM_PROGRAMS, ZPKG_UNSAFE_IO_FLAG, type Bench, type Measured, type Prepared, type Verified } from './types.js';
 
 export function report(b: Bench, p: Prepared, m: Measured, v: Verified): SuiteResult {
@@ -41,12 +41,16 @@ function tables(b: Bench, p: Prepared, m: Measured, v: Verified, f: Figures, goa
   out.push('');
   out.push(
     formatTable(
-      ['package', 'seconds', 'output MB', 'tree/output'],
+      ['package', 'median s', 'runs s', 'CPU usr+sys s', 'output MB', 'tree/output'],
       [
-        ['dpkg-deb -Zzstd --build (level 3)', fmtSeconds(p.debBuild.seconds), fmtMB(p.debBytes), fmtRatio(spec.totalBytes / p.debBytes)],
-        ['zpkg build (whole repository)', fmtSeconds(p.zpkgBuild.seconds), fmtMB(p.repoBytes), fmtRatio(spec.totalBytes / p.repoBytes)],
-        ['tar -cf (uncompressed)', fmtSeconds(p.tarBuild.seconds), fmtMB(p.tarBytes), fmtRatio(spec.totalBytes / p.tarBytes)],
-      ],
+        ['dpkg-deb -Zzstd --build (level 3)', p.builds.deb, p.debBytes],
+        ['zpkg build (whole repository)', p.builds.zpkg, p.repoBytes],
+        ['tar -cf (uncompressed)', p.builds.tar, p.tarBytes],
+      ].map(([label, runs, bytes]) => {
+        const r = runs as TimedResult[];
+        const cpu = r.every((x) => x.userSeconds != null && x.systemSeconds != null) ? `${fmtSeconds(median(r.map((x) => x.userSeconds!)))}+${fmtSeconds(median(r.map((x) => x.systemSeconds!)))}` : 'n/a';
+        return [label as string, fmtSeconds(buildSeconds(r)), r.map((x) => fmtSeconds(x.seconds)).join(' '), cpu, fmtMB(bytes as number), fmtRatio(spec.totalBytes / (bytes as number))];
+      }),
     ),
   );
   out.push('');
@@ -61,7 +65,7 @@ function tables(b: Bench, p: Prepared, m: Measured, v: Verified, f: Figures, goa
       x.samples.map((y) => fmtSeconds(y.seconds)).join(' '),
       f.mbps(s.median).toFixed(0),
       fmtSeconds(s.syncAfter),
-      s.rssKiB == null ? 'n/a' : (s.rssKiB / 1024).toFixed(0),
+      s.rssKiB == null ? 'n/a' : fmtMB(s.rssKiB * 1024),
       s.user == null || s.sys == null ? 'n/a' : `${fmtSeconds(s.user)}+${fmtSeconds(s.sys)}`,
       s.others == null ? 'n/a' : `${(s.others * 100).toFixed(0)}%`,
       tc ? (tc.mismatches ? `${tc.mismatches} differ` : `identical (${fmtInt(tc.checked)})`) : '',
@@ -103,7 +107,7 @@ function tables(b: Bench, p: Prepared, m: Measured, v: Verified, f: Figures, goa
       x.seconds.map((y) => fmtSeconds(y)).join(' '),
       f.mbps(s).toFixed(0),
       cpu,
-      x.rssKiB == null ? 'n/a' : (x.rssKiB / 1024).toFixed(0),
+      x.rssKiB == null ? 'n/a' : fmtMB(x.rssKiB * 1024),
       x.load.map((l) => l.toFixed(1)).join(' '),
       x.ok ? x.detail : `FAILED: ${x.detail}`,
     ];
@@ -178,9 +182,9 @@ function jsonData(b: Bench, p: Prepared, m: Measured, v: Verified, f: Figures, g
       generate_s: round(p.genSeconds),
     },
     build: {
-      deb: { seconds: round(p.debBuild.seconds), bytes: p.debBytes },
-      zpkg: { seconds: round(p.zpkgBuild.seconds), repo_bytes: p.repoBytes },
-      tar: { seconds: round(p.tarBuild.seconds), bytes: p.tarBytes },
+      deb: { median_s: round(buildSeconds(p.builds.deb)), runs_s: p.builds.deb.map((x) => round(x.seconds)), bytes: p.debBytes },
+      zpkg: { median_s: round(buildSeconds(p.builds.zpkg)), runs_s: p.builds.zpkg.map((x) => round(x.seconds)), repo_bytes: p.repoBytes },
+      tar: { median_s: round(buildSeconds(p.builds.tar)), runs_s: p.builds.tar.map((x) => round(x.seconds)), bytes: p.tarBytes },
     },
     install,
     ratios: Object.fromEntries(Object.entries(f.ratios).map(([k, x]) => [k, round(x)])),

@@ -71,17 +71,23 @@ export interface Bench {
   problems: string[];
 }
 
+/** The timed packagings of the tree: `dpkg-deb -Zzstd --build`, `tar -cf`, `zpkg build`. */
+export interface Builds {
+  deb: TimedResult[];
+  tar: TimedResult[];
+  zpkg: TimedResult[];
+}
+
 export interface Prepared {
   spec: TreeSpec;
   /** The generated tree (the zpkg recipe's `root`). */
   tree: string;
   genSeconds: number;
-  debBuild: TimedResult;
+  /** Each packaging's timed runs, `reps` of each, interleaved. */
+  builds: Builds;
   debBytes: number;
-  tarBuild: TimedResult;
   tarBytes: number;
   repo: string;
-  zpkgBuild: TimedResult;
   repoBytes: number;
   versions: Record<string, string | null>;
   /** The dpkg configuration file that turns on force-unsafe-io, if any. */
