@@ -237,7 +237,7 @@ export class HttpBackend implements RepoReader {
 
   /**
    * GETs `path` into `sink`, resuming with `Range` after a cut. Returns
-   * undefined for 404/410, 'unchanged' for 304, else the response validators.
+   * 'missing' for 404/410, 'unchanged' for 304, else the response validators.
    */
   private get(path: string, sink: Sink, conditional: Record<string, string> = {}): Promise<{ etag?: string; lastModified?: string } | 'missing' | 'unchanged'> {
     return this.retrying(`GET ${this.url(path)}`, async () => {
