@@ -1,9 +1,8 @@
 /** The numbers the report of `install` prints: medians per measure, the ratios between them, and the goals of issues 2 and 12. */
-import { median } from '../proc.js';
+import { median, type TimedResult } from '../proc.js';
 import { fmtInt, fmtRatio, fmtSeconds } from '../table.js';
 import { describeDurability } from './durability.js';
 import type { GoalResult } from '../suite.js';
-import type { TimedResult } from '../proc.js';
 import type { Measure, Prepared, Verified } from './types.js';
 
 /** Issue 2's goals. */

@@ -43,14 +43,10 @@ function tables(b: Bench, p: Prepared, m: Measured, v: Verified, f: Figures, goa
     formatTable(
       ['package', 'median s', 'runs s', 'CPU usr+sys s', 'output MB', 'tree/output'],
       [
-        ['dpkg-deb -Zzstd --build (level 3)', p.builds.deb, p.debBytes],
-        ['zpkg build (whole repository)', p.builds.zpkg, p.repoBytes],
-        ['tar -cf (uncompressed)', p.builds.tar, p.tarBytes],
-      ].map(([label, runs, bytes]) => {
-        const r = runs as TimedResult[];
-        const cpu = r.every((x) => x.userSeconds != null && x.systemSeconds != null) ? `${fmtSeconds(median(r.map((x) => x.userSeconds!)))}+${fmtSeconds(median(r.map((x) => x.systemSeconds!)))}` : 'n/a';
-        return [label as string, fmtSeconds(buildSeconds(r)), r.map((x) => fmtSeconds(x.seconds)).join(' '), cpu, fmtMB(bytes as number), fmtRatio(spec.totalBytes / (bytes as number))];
-      }),
+        buildRow('dpkg-deb -Zzstd --build (level 3)', p.builds.deb, p.debBytes, spec.totalBytes),
+        buildRow('zpkg build (whole repository)', p.builds.zpkg, p.repoBytes, spec.totalBytes),
+        buildRow('tar -cf (uncompressed)', p.builds.tar, p.tarBytes, spec.totalBytes),
+      ],
     ),
   );
   out.push('');
@@ -208,4 +204,11 @@ function jsonData(b: Bench, p: Prepared, m: Measured, v: Verified, f: Figures, g
     goals,
     problems: b.problems,
   };
+}
+
+/** A packaging's row: median and runs, median CPU, output size and the tree's size over it. */
+function buildRow(label: string, runs: readonly TimedResult[], bytes: number, treeBytes: number): string[] {
+  const timedCpu = runs.every((x) => x.userSeconds != null && x.systemSeconds != null);
+  const cpu = timedCpu ? `${fmtSeconds(median(runs.map((x) => x.userSeconds!)))}+${fmtSeconds(median(runs.map((x) => x.systemSeconds!)))}` : 'n/a';
+  return [label, fmtSeconds(buildSeconds(runs)), runs.map((x) => fmtSeconds(x.seconds)).join(' '), cpu, fmtMB(bytes), fmtRatio(treeBytes / bytes)];
 }
