@@ -72,7 +72,10 @@ export async function measure(b: Bench, p: Prepared): Promise<Measured> {
         fail(m, b.failure(r));
         continue;
       }
+      const steps = m.steps?.(r.stdout);
+      if (m.steps && !steps) b.problems.push(`${m.label}: run ${rep + 1} printed no step seconds (its --json result)`);
       m.samples.push({
+        ...(steps ? { steps } : {}),
         seconds: r.seconds,
         syncAfter,
         maxRssKiB: r.maxRssKiB,

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { haveGnuTime, mustRun, run, syncNow, timed, which } from '../proc.js';
 import { fmtInt, fmtMB, fmtSeconds } from '../table.js';
 import { FULL_SHAPE, QUICK_SHAPE, generateTree, type TreeSpec } from '../tree.js';
+import { stepsOf } from './steps.js';
 import { PKG, REMOTE, ZPKG_UNSAFE_IO_FLAG, type Bench, type Builds, type Measure, type Prepared } from './types.js';
 
 export async function prepare(b: Bench): Promise<Prepared> {
@@ -139,7 +140,8 @@ function installers(b: Bench, inputs: { deb: string; tarball: string; zpkgImage:
       label: 'zpkg install',
       claimed: 'zpkg default (not traced)',
       prepare: inputs.zpkgImage,
-      command: (t) => b.zpkg('--root', t, 'install', PKG),
+      command: (t) => b.zpkg('--root', t, 'install', '--json', PKG),
+      steps: stepsOf,
       warm: b.zpkg('--help'),
       samples: [],
     },
@@ -148,7 +150,8 @@ function installers(b: Bench, inputs: { deb: string; tarball: string; zpkgImage:
       label: `zpkg install ${ZPKG_UNSAFE_IO_FLAG}`,
       claimed: `none (${ZPKG_UNSAFE_IO_FLAG})`,
       prepare: inputs.zpkgImage,
-      command: (t) => b.zpkg('--root', t, 'install', ZPKG_UNSAFE_IO_FLAG, PKG),
+      command: (t) => b.zpkg('--root', t, 'install', '--json', ZPKG_UNSAFE_IO_FLAG, PKG),
+      steps: stepsOf,
       warm: b.zpkg('--help'),
       samples: [],
     },

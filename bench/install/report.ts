@@ -7,6 +7,7 @@ import { median, type TimedResult } from '../proc.js';
 import type { GoalResult, SuiteResult } from '../suite.js';
 import { fmtInt, fmtMB, fmtRatio, fmtSeconds, formatTable, round } from '../table.js';
 import { buildSeconds, figures, goals as judgeGoals, type Figures } from './figures.js';
+import { stepLines, stepsJson } from './steps.js';
 import { WARM_PROGRAMS, ZPKG_UNSAFE_IO_FLAG, type Bench, type Measured, type Prepared, type Verified } from './types.js';
 
 export function report(b: Bench, p: Prepared, m: Measured, v: Verified): SuiteResult {
@@ -74,6 +75,8 @@ function tables(b: Bench, p: Prepared, m: Measured, v: Verified, f: Figures, goa
       ['left', 'left', 'right', 'left', 'right', 'right', 'right', 'right', 'right', 'left'],
     ),
   );
+  const steps = stepLines(p.measures, { cold: p.measures.find((x) => x.id === 'tar'), warm: p.measures.find((x) => x.id === 'tar-warm') });
+  if (steps.length) out.push('', ...steps);
   const r = f.ratios;
   out.push('');
   out.push(
@@ -154,6 +157,7 @@ function jsonData(b: Bench, p: Prepared, m: Measured, v: Verified, f: Figures, g
           cpu_sys_median_s: round(s?.sys),
           others_cpu_share_median: round(s?.others),
           tree_mismatches: x.treeCheck?.mismatches ?? null,
+          steps_median: stepsJson(x),
         },
       ];
     }),

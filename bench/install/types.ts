@@ -6,6 +6,7 @@
 import type { BenchContext } from '../suite.js';
 import type { RunResult, TimedResult } from '../proc.js';
 import type { TreeSpec } from '../tree.js';
+import type { StepSeconds } from './steps.js';
 
 export const PKG = 'benchtree';
 export const REMOTE = 'bench';
@@ -32,6 +33,8 @@ export interface RunSample {
   systemSeconds: number | null;
   /** Share of the machine's CPU capacity used by anything but the measured command during its run. */
   othersCpuShare: number | null;
+  /** The seconds of each step, as the command reported them (zpkg's `--json`). */
+  steps?: StepSeconds;
 }
 
 export interface TreeCheck {
@@ -48,6 +51,8 @@ export interface Measure {
   claimed: string;
   prepare(target: string): Promise<void>;
   command(target: string): Command;
+  /** Reads the step seconds from a run's stdout (zpkg rows). */
+  steps?: (stdout: string) => StepSeconds | undefined;
   warm: Command;
   samples: RunSample[];
   /** `warm`: the page cache is not dropped before its runs; it runs right after its `twin` (the same command, cold), whose read left the input cached. */
