@@ -24,6 +24,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { findPackagesIndex } from '#debian-index';
 import { decompressIndex } from '../src/repo/debian/index.js';
+import { benchBundle } from './bundle.js';
 import { startNginx } from './nginx.js';
 import { median, mustRun, which } from './proc.js';
 import type { BenchContext, BenchSuite, GoalResult, SuiteResult } from './suite.js';
@@ -79,10 +80,7 @@ export const startupSuite: BenchSuite = {
     const zpkg = (args: string[]) => mustRun(process.execPath, [dev, ...args]);
 
     ctx.log('the bundle (packaging/dist.mjs, cached in .cache/bench-bundle)');
-    const out = join(ctx.repoRoot, '.cache/bench-bundle');
-    await mustRun(process.execPath, [join(ctx.repoRoot, 'packaging/dist.mjs'), '--out', out, '--no-tar']);
-    const B = join(out, 'root/usr/lib/zpkg');
-    const bundle = join(out, 'root/usr/bin/zpkg');
+    const { zpkg: bundle, lib: B } = await benchBundle(ctx.repoRoot);
     const nodeBase = `${B}/lib/ld-linux-x86-64.so.2 --library-path ${B}/lib ${B}/node -e 0`;
     const npm = `${process.execPath} ${dev}`;
 

@@ -38,7 +38,11 @@ export type Ratios = Record<
   | 'dpkg_over_tar'
   | 'dpkg_unsafe_over_dpkg'
   | 'zpkg_over_dpkg_warm'
-  | 'zpkg_over_tar_warm',
+  | 'zpkg_over_tar_warm'
+  | 'bundle_over_dpkg'
+  | 'bundle_over_tar'
+  | 'bundle_over_tar_warm'
+  | 'bundle_over_zpkg',
   number | null
 >;
 
@@ -71,8 +75,8 @@ export function figures(p: Prepared, reps: number): Figures {
   };
   const ok = (m: Measure): boolean => !m.failed && m.samples.length === reps;
   const med = (id: string): number | null => {
-    const m = p.measures.find((x) => x.id === id)!;
-    return ok(m) ? stat(m).median : null;
+    const m = p.measures.find((x) => x.id === id);
+    return m && ok(m) ? stat(m).median : null;
   };
   const ratio = (a: string, b: string): number | null => {
     const x = med(a);
@@ -95,6 +99,10 @@ export function figures(p: Prepared, reps: number): Figures {
       dpkg_unsafe_over_dpkg: ratio('dpkg-unsafe', 'dpkg'),
       zpkg_over_dpkg_warm: ratio('zpkg-warm', 'dpkg-warm'),
       zpkg_over_tar_warm: ratio('zpkg-warm', 'tar-warm'),
+      bundle_over_dpkg: ratio('zpkg-bundle', 'dpkg'),
+      bundle_over_tar: ratio('zpkg-bundle', 'tar'),
+      bundle_over_tar_warm: ratio('zpkg-bundle-warm', 'tar-warm'),
+      bundle_over_zpkg: ratio('zpkg-bundle', 'zpkg'),
     },
     othersMean: shares.length ? shares.reduce((a, b) => a + b, 0) / shares.length : null,
     mbps: (s) => p.spec.totalBytes / 1e6 / s,

@@ -92,7 +92,7 @@ export async function prepare(b: Bench): Promise<Prepared> {
       if (r.code !== 0) throw new Error(b.failure(r));
     }
   };
-  const measures = withWarmTwins(installers(b, { deb, tarball, zpkgImage }), ['dpkg', 'zpkg', 'tar']);
+  const measures = withWarmTwins(installers(b, { deb, tarball, zpkgImage }), ['dpkg', 'zpkg', 'zpkg-bundle', 'tar']);
   // The sha256sum -c anchor of verify: the generator's digests of the tree, as the installed paths.
   const sums = join(w, 'tree.sha256');
   writeFileSync(sums, spec.files.map((f) => `${f.sha256}  ${f.path}\n`).join(''));
@@ -104,7 +104,7 @@ function withWarmTwins(measures: Measure[], ids: string[]): Measure[] {
   return measures.flatMap((m) => (ids.includes(m.id) ? [m, { ...m, id: `${m.id}-warm`, label: `${m.label} (warm)`, cache: 'warm' as const, twin: m.id, samples: [] }] : [m]));
 }
 
-/** The five rows of the table, in order: dpkg at its default and unsafe, zpkg at its default and unsafe, tar. */
+/** The rows of the table, in order: dpkg at its default and unsafe, zpkg at its default and unsafe, the bundle's zpkg (when built), tar. */
 function installers(b: Bench, inputs: { deb: string; tarball: string; zpkgImage: (target: string) => Promise<void> }): Measure[] {
   const dpkgPrepare = async (target: string): Promise<void> => {
     mkdirSync(join(target, 'var/lib/dpkg/updates'), { recursive: true });
@@ -155,6 +155,20 @@ function installers(b: Bench, inputs: { deb: string; tarball: string; zpkgImage:
       warm: b.zpkg('--help'),
       samples: [],
     },
+    ...(b.bundled
+      ? [
+          {
+            id: 'zpkg-bundle',
+            label: 'zpkg install (bundle)',
+            claimed: 'zpkg default (not traced)',
+            prepare: inputs.zpkgImage,
+            command: (t: string) => b.bundled!('--root', t, 'install', '--json', PKG),
+            steps: stepsOf,
+            warm: b.bundled('--help'),
+            samples: [],
+          },
+        ]
+      : []),
     {
       id: 'tar',
       label: 'tar -x (uncompressed)',

@@ -91,6 +91,14 @@ function tables(b: Bench, p: Prepared, m: Measured, v: Verified, f: Figures, goa
         ['dpkg --force-unsafe-io / dpkg', fmtRatio(r.dpkg_unsafe_over_dpkg)],
         ['zpkg / dpkg           (warm)', fmtRatio(r.zpkg_over_dpkg_warm)],
         ['zpkg / tar -x         (warm)', fmtRatio(r.zpkg_over_tar_warm)],
+        ...(r.bundle_over_zpkg == null
+          ? []
+          : [
+              ['zpkg (bundle) / dpkg', fmtRatio(r.bundle_over_dpkg)],
+              ['zpkg (bundle) / tar -x', fmtRatio(r.bundle_over_tar)],
+              ['zpkg (bundle) / tar -x (warm)', fmtRatio(r.bundle_over_tar_warm)],
+              ['zpkg (bundle) / zpkg (npm package)', fmtRatio(r.bundle_over_zpkg)],
+            ]),
       ],
       ['left', 'right'],
     ),

@@ -69,6 +69,8 @@ export interface Bench {
   ctx: BenchContext;
   /** `node bin/zpkg.js ARGS…` as a command. */
   zpkg(...args: string[]): Command;
+  /** The bundle's launcher (bench/bundle.ts) running ARGS…; undefined when the bundle could not be built (its rows are left out). */
+  bundled?: (...args: string[]) => Command;
   /** A command line or output as a reader wants it: `node bin/zpkg.js`, `.bench/install/…`. */
   shown(text: string): string;
   /** A failed run, as a problem line. */

@@ -51,6 +51,16 @@ export async function verifyInstalls(b: Bench, p: Prepared, m: Measured): Promis
       command: (t) => b.zpkg('--root', t, 'verify', PKG),
       judge: (r) => [r.code === 0, r.code === 0 ? 'clean (sha256)' : `${describeExit(r)}: ${tailLines(r.stdout + r.stderr, 3)}`],
     },
+    ...(b.bundled && p.measures.some((x) => x.id === 'zpkg-bundle')
+      ? [
+          {
+            name: 'zpkg verify (bundle)',
+            measure: byId('zpkg-bundle'),
+            command: (t: string) => b.bundled!('--root', t, 'verify', PKG),
+            judge: (r: RunResult): [boolean, string] => [r.code === 0, r.code === 0 ? 'clean (sha256)' : `${describeExit(r)}: ${tailLines(r.stdout + r.stderr, 3)}`],
+          },
+        ]
+      : []),
     {
       // The anchor: the same files zpkg verify reads, hashed by one sha256sum process.
       name: 'sha256sum -c',
