@@ -38,6 +38,7 @@ export async function verifyInstalls(b: Bench, p: Prepared, m: Measured): Promis
   }
 
   const byId = (id: string): Measure => p.measures.find((x) => x.id === id)!;
+  const zpkgJudge = (r: RunResult): [boolean, string] => [r.code === 0, r.code === 0 ? 'clean (sha256)' : `${describeExit(r)}: ${tailLines(r.stdout + r.stderr, 3)}`];
   const commands: VerifyCommand[] = [
     {
       name: 'dpkg --verify',
@@ -49,7 +50,7 @@ export async function verifyInstalls(b: Bench, p: Prepared, m: Measured): Promis
       name: 'zpkg verify',
       measure: byId('zpkg'),
       command: (t) => b.zpkg('--root', t, 'verify', PKG),
-      judge: (r) => [r.code === 0, r.code === 0 ? 'clean (sha256)' : `${describeExit(r)}: ${tailLines(r.stdout + r.stderr, 3)}`],
+      judge: zpkgJudge,
     },
     ...(b.bundled && p.measures.some((x) => x.id === 'zpkg-bundle')
       ? [
@@ -57,7 +58,7 @@ export async function verifyInstalls(b: Bench, p: Prepared, m: Measured): Promis
             name: 'zpkg verify (bundle)',
             measure: byId('zpkg-bundle'),
             command: (t: string) => b.bundled!('--root', t, 'verify', PKG),
-            judge: (r: RunResult): [boolean, string] => [r.code === 0, r.code === 0 ? 'clean (sha256)' : `${describeExit(r)}: ${tailLines(r.stdout + r.stderr, 3)}`],
+            judge: zpkgJudge,
           },
         ]
       : []),
