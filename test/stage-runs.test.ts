@@ -9,8 +9,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEPTH } from '../src/fs/workers.js';
 import { Arrivals } from '../src/txn/arrivals.js';
-import { batches, INLINE_LIMIT, runJobs } from '../src/txn/stage.js';
-import type { StageAnswer, StageBatch, StageJob } from '../src/txn/stage-worker.js';
+import { batches, INLINE_LIMIT, JOB_PATHS, OPEN_PATHS, runJobs, splitJob } from '../src/txn/stage.js';
+import type { StageAnswer, StageBatch, StageBlob, StageJob } from '../src/txn/stage-worker.js';
 
 const MiB = 1 << 20;
 
@@ -147,5 +147,50 @@ describe('staging runs', () => {
     expect(none).toBeUndefined();
     expect(handed).toEqual([]);
     expect((await next.done)?.message).toBe('the link went down');
+  });
+
+  it('a frame of more blobs than JOB_PATHS is staged by several jobs over the same frame, each path once', () => {
+    const frame = { offset: 8, length: 300_000, size: 1_000_000 };
+    const blobs: StageBlob[] = Array.from({ length: 10_000 }, (_, i) => ({ digest: `sha256:${i}`, offset: (9_999 - i) * 14, size: 14, outs: [{ dest: `f${i}`, mode: 0o644, uid: 0, gid: 0 }] }));
+    const parts = splitJob({ file: '/cache/p.pack', frame, blobs });
+    expect(parts.length).toBe(Math.ceil(10_000 / JOB_PATHS));
+    for (const p of parts) {
+      expect(p.frame).toBe(frame);
+      expect(p.blobs.reduce((n, b) => n + b.outs.length, 0)).toBeLessThanOrEqual(JOB_PATHS);
+      // In frame order: each job's share is one stretch of the frame's content.
+      expect(p.blobs.every((b, i) => i === 0 || p.blobs[i - 1]!.offset < b.offset)).toBe(true);
+    }
+    expect(parts.flatMap((p) => p.blobs.map((b) => b.outs[0]!.dest)).sort()).toEqual(blobs.map((b) => b.outs[0]!.dest).sort());
+  });
+
+  it('a blob taken by more paths than OPEN_PATHS is written by several jobs, never twice in one', () => {
+    const outs = Array.from({ length: 1000 }, (_, i) => ({ dest: `e${i}/__init__.py`, mode: 0o644, uid: 0, gid: 0 }));
+    const empty: StageBlob = { digest: 'sha256:e3b0', offset: 40, size: 0, outs };
+    const before: StageBlob = { digest: 'sha256:a', offset: 0, size: 40, outs: [{ dest: 'a', mode: 0o644, uid: 0, gid: 0 }] };
+    const after: StageBlob = { digest: 'sha256:b', offset: 40, size: 10, outs: [{ dest: 'b', mode: 0o644, uid: 0, gid: 0 }] };
+    const parts = splitJob({ file: '/cache/p.pack', frame: { offset: 8, length: 60, size: 50 }, blobs: [after, empty, before] });
+    for (const p of parts) {
+      expect(new Set(p.blobs.map((b) => b.digest)).size).toBe(p.blobs.length);
+      for (const b of p.blobs) expect(b.outs.length).toBeLessThanOrEqual(OPEN_PATHS);
+    }
+    const written = parts.flatMap((p) => p.blobs.flatMap((b) => b.outs.map((o) => o.dest)));
+    expect(written.sort()).toEqual(['a', 'b', ...outs.map((o) => o.dest)].sort());
+    expect(parts.length).toBe(Math.ceil(1000 / OPEN_PATHS));
+  });
+
+  it('a job within both bounds is left as it is', () => {
+    const job: StageJob = { file: '/cache/p.pack', frame: { offset: 8, length: 10, size: 10 }, blobs: [{ digest: 'sha256:a', offset: 0, size: 10, outs: [{ dest: 'a', mode: 0o644, uid: 0, gid: 0 }] }] };
+    expect(splitJob(job)).toEqual([job]);
+  });
+
+  it('a run never holds more than JOB_PATHS paths, however small its stored data', () => {
+    const all: StageJob[] = Array.from({ length: 12 }, (_, i) => ({
+      file: '/cache/p.pack',
+      frame: { offset: 8 + i * 1000, length: 1000, size: 60_000 },
+      blobs: Array.from({ length: 1500 }, (_, k) => ({ digest: `sha256:${i}-${k}`, offset: k * 40, size: 40, outs: [{ dest: `d${i}/f${k}`, mode: 0o644, uid: 0, gid: 0 }] })),
+    }));
+    const runs = batches(all, 2);
+    for (const run of runs) expect(run.reduce((n, i) => n + all[i]!.blobs.length, 0)).toBeLessThanOrEqual(JOB_PATHS);
+    expect(runs.flat()).toEqual(all.map((_, i) => i));
   });
 });

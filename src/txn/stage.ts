@@ -74,13 +74,62 @@ function planOf(cs: Changeset): ContentPlan {
 
 interface Jobs {
   jobs: StageJob[];
-  /** The op of each out, per job and blob, for messages. */
-  ops: Map<StageBlob, PutOp[]>;
+  /** The ops of each blob (by digest), for messages. */
+  ops: Map<string, PutOp[]>;
   /** Bytes each job writes. */
   sizes: number[];
 }
 
-/** One job per stored frame, in file order; each blob of the frame with every path that takes it. */
+/**
+ * Paths one job writes at most. A job travels to a stage worker in one
+ * message and is held there whole, and the worker's heap is capped
+ * (STAGE_WORKER_LIMITS): a 1 MiB frame of 14-byte files holds 75,000 blobs,
+ * and a 300,000-file package of them, in one run, ran the worker out of
+ * memory. A frame with more blobs is staged by several jobs, each decoding it
+ * again for its share (a frame of many blobs holds at most 2 MiB of content).
+ */
+export const JOB_PATHS = 4096;
+/**
+ * Paths one blob is written to at once: each is an open file while the
+ * blob's content streams through (stage-worker.ts), on every stager at once.
+ * 3,000 empty `__init__.py` files — one blob — failed with EMFILE under
+ * `ulimit -n 1024`. A blob taken by more paths is written by several jobs,
+ * each decoding its frame again (2,000 copies: 63 decodes of their frame):
+ * the price of a bound that holds on any number of cores.
+ */
+export const OPEN_PATHS = 32;
+
+/**
+ * `job` cut so that none writes more than JOB_PATHS paths, nor one blob to
+ * more than OPEN_PATHS at once. The blobs keep their frame order; a second
+ * piece of one blob always starts a job of its own (two pieces of one span in
+ * a job would leave the second without content: FrameDecoder.split).
+ */
+export function splitJob(job: StageJob): StageJob[] {
+  let paths = 0;
+  for (const b of job.blobs) paths += b.outs.length;
+  if (paths <= JOB_PATHS && job.blobs.every((b) => b.outs.length <= OPEN_PATHS)) return [job];
+  const out: StageJob[] = [];
+  let blobs: StageBlob[] = [];
+  let taken = 0;
+  const cut = (): void => {
+    if (blobs.length) out.push({ file: job.file, frame: job.frame, blobs });
+    blobs = [];
+    taken = 0;
+  };
+  for (const b of [...job.blobs].sort((x, y) => x.offset - y.offset || x.size - y.size)) {
+    for (let k = 0; k < b.outs.length; k += OPEN_PATHS) {
+      const piece = b.outs.length <= OPEN_PATHS ? b : { ...b, outs: b.outs.slice(k, k + OPEN_PATHS) };
+      if (k > 0 || taken + piece.outs.length > JOB_PATHS) cut();
+      blobs.push(piece);
+      taken += piece.outs.length;
+    }
+  }
+  cut();
+  return out;
+}
+
+/** Jobs, one per stored frame (or several: splitJob), in file order; each blob of the frame with every path that takes it. */
 function jobsOf(files: readonly PutOp[], plan: ContentPlan, staged: Staged): Jobs {
   const byDigest = new Map<string, PutOp[]>();
   for (const op of files) {
@@ -91,7 +140,6 @@ function jobsOf(files: readonly PutOp[], plan: ContentPlan, staged: Staged): Job
     staged.dests.add(op.dest);
   }
   const frames = new Map<string, StageJob>();
-  const ops = new Map<StageBlob, PutOp[]>();
   for (const [digest, list] of byDigest) {
     const a = list[0]!.action as { digest: Digest; size: number; path: string };
     const src = plan.sources.get(a.digest);
@@ -99,12 +147,10 @@ function jobsOf(files: readonly PutOp[], plan: ContentPlan, staged: Staged): Job
     const key = `${src.file}\0${src.frame.offset}`;
     let job = frames.get(key);
     if (!job) frames.set(key, (job = { file: src.file, frame: src.frame, blobs: [] }));
-    const blob: StageBlob = { digest, offset: src.offset, size: a.size, outs: list.map((op) => ({ dest: op.dest, mode: op.mode, uid: op.uid, gid: op.gid })) };
-    job.blobs.push(blob);
-    ops.set(blob, list);
+    job.blobs.push({ digest, offset: src.offset, size: a.size, outs: list.map((op) => ({ dest: op.dest, mode: op.mode, uid: op.uid, gid: op.gid })) });
   }
-  const jobs = [...frames.values()].sort((x, y) => (x.file < y.file ? -1 : x.file > y.file ? 1 : x.frame.offset - y.frame.offset));
-  return { jobs, ops, sizes: jobs.map((j) => j.blobs.reduce((n, b) => n + b.size * b.outs.length, 0)) };
+  const jobs = [...frames.values()].sort((x, y) => (x.file < y.file ? -1 : x.file > y.file ? 1 : x.frame.offset - y.frame.offset)).flatMap(splitJob);
+  return { jobs, ops: byDigest, sizes: jobs.map((j) => j.blobs.reduce((n, b) => n + b.size * b.outs.length, 0)) };
 }
 
 /**
@@ -119,7 +165,8 @@ const MIN_BATCH_BYTES = 256 << 10;
 /**
  * Contiguous runs of jobs: each runner reads its part of a pack
  * sequentially. Up to BATCH_BYTES of stored data per run, less when that
- * would leave fewer than RUNS_PER_STAGER runs per stager.
+ * would leave fewer than RUNS_PER_STAGER runs per stager; never more than
+ * JOB_PATHS paths (a run is one message to a worker, held there whole).
  */
 export function batches(jobs: readonly StageJob[], stagers = 1): number[][] {
   const stored = jobs.reduce((n, j) => n + j.frame.length, 0);
@@ -127,13 +174,23 @@ export function batches(jobs: readonly StageJob[], stagers = 1): number[][] {
   const out: number[][] = [];
   let cur: number[] = [];
   let bytes = 0;
+  let paths = 0;
   jobs.forEach((job, i) => {
+    const n = job.blobs.reduce((k, b) => k + b.outs.length, 0);
+    if (cur.length && paths + n > JOB_PATHS) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+      paths = 0;
+    }
     cur.push(i);
     bytes += job.frame.length;
+    paths += n;
     if (cur.length >= BATCH_JOBS || bytes >= limit) {
       out.push(cur);
       cur = [];
       bytes = 0;
+      paths = 0;
     }
   });
   if (cur.length) out.push(cur);
@@ -231,7 +288,7 @@ function stagers(files: number): WorkerPool<StageBatch, StageAnswer> | undefined
 function failureError(all: Jobs, at: { job: number; failure: StageFailure }, root: string): Error {
   const job = all.jobs[at.job]!;
   const blob = job.blobs.find((b) => b.digest === at.failure.digest) ?? job.blobs[0]!;
-  const op = all.ops.get(blob)![0]!;
+  const op = all.ops.get(blob.digest)![0]!;
   const a = op.action as { digest: string; size: number; path: string };
   const f = at.failure;
   switch (f.kind) {
