@@ -339,6 +339,7 @@ function keepsInPlace(row: FileRow, op: PutOp, st: Stats | null, change: Prepare
   if (!st?.isFile() || st.size !== a.size || (st.mode & 0o7777) !== op.mode) return false;
   if (runningAsRoot && (st.uid !== op.uid || st.gid !== op.gid)) return false;
   if (hardlinkTargets(change.manifest).has(a.path)) return false;
+  // `st` is this path's lstat of a moment ago (DiskView): a regular file of the right size.
   return holdsContent(abs, a.size, a.digest);
 }
 
