@@ -19,7 +19,7 @@ import { compareVersions } from '../core/version.js';
 import type { RepoWriter } from './backend.js';
 import { buildBlobMap, encodeBlobMap, packageBlobs, type BlobMap, type Placement } from './blob-map.js';
 import { entryFromManifest } from './catalog-codec.js';
-import { readRecord, repositoryBlobs, type BlobPlace } from './content.js';
+import { readRecordBytes, repositoryBlobs, type BlobPlace } from './content.js';
 import { deltaPath, packPath, recordPath } from './layout.js';
 import { buildPack, PackBuilder, type BlobFile, type OnBlob } from './pack-build.js';
 import { compressRecord, encodeDelta, encodeRecord } from './record.js';
@@ -91,9 +91,9 @@ export async function writeRecord(writer: RepoWriter, manifest: Manifest, manife
   await writer.write(recordPath(digest), stored);
   let bytes = stored.length;
   if (previous && previous !== digest) {
-    const base = await readRecord(writer, previous, 'the previous version').catch(() => undefined);
+    const base = await readRecordBytes(writer, previous, 'the previous version').catch(() => undefined);
     if (base) {
-      const delta = encodeDelta(raw, base.raw);
+      const delta = encodeDelta(raw, base);
       if (delta.length < stored.length) {
         await writer.write(deltaPath(digest, previous), delta);
         bytes += delta.length;
