@@ -164,11 +164,11 @@ describe('staging runs', () => {
   });
 
   it('a blob taken by more paths than OPEN_PATHS is written by several jobs, never twice in one', () => {
-    const outs = Array.from({ length: 1000 }, (_, i) => ({ dest: `e${i}/__init__.py`, mode: 0o644, uid: 0, gid: 0 }));
-    const empty: StageBlob = { digest: 'sha256:e3b0', offset: 40, size: 0, outs };
+    const outs = Array.from({ length: 1000 }, (_, i) => ({ dest: `l${i}/LICENSE`, mode: 0o644, uid: 0, gid: 0 }));
+    const copies: StageBlob = { digest: 'sha256:c', offset: 40, size: 10, outs };
     const before: StageBlob = { digest: 'sha256:a', offset: 0, size: 40, outs: [{ dest: 'a', mode: 0o644, uid: 0, gid: 0 }] };
-    const after: StageBlob = { digest: 'sha256:b', offset: 40, size: 10, outs: [{ dest: 'b', mode: 0o644, uid: 0, gid: 0 }] };
-    const parts = splitJob({ file: '/cache/p.pack', frame: { offset: 8, length: 60, size: 50 }, blobs: [after, empty, before] });
+    const after: StageBlob = { digest: 'sha256:b', offset: 50, size: 10, outs: [{ dest: 'b', mode: 0o644, uid: 0, gid: 0 }] };
+    const parts = splitJob({ file: '/cache/p.pack', frame: { offset: 8, length: 60, size: 60 }, blobs: [after, copies, before] });
     for (const p of parts) {
       expect(new Set(p.blobs.map((b) => b.digest)).size).toBe(p.blobs.length);
       for (const b of p.blobs) expect(b.outs.length).toBeLessThanOrEqual(OPEN_PATHS);
@@ -176,6 +176,19 @@ describe('staging runs', () => {
     const written = parts.flatMap((p) => p.blobs.flatMap((b) => b.outs.map((o) => o.dest)));
     expect(written.sort()).toEqual(['a', 'b', ...outs.map((o) => o.dest)].sort());
     expect(parts.length).toBe(Math.ceil(1000 / OPEN_PATHS));
+  });
+
+  it('an empty blob taken by many paths is written in pieces of OPEN_PATHS that share jobs (nothing to decode again)', () => {
+    const outs = Array.from({ length: 10_000 }, (_, i) => ({ dest: `e${i}/__init__.py`, mode: 0o644, uid: 0, gid: 0 }));
+    const empty: StageBlob = { digest: 'sha256:e3b0', offset: 40, size: 0, outs };
+    const before: StageBlob = { digest: 'sha256:a', offset: 0, size: 40, outs: [{ dest: 'a', mode: 0o644, uid: 0, gid: 0 }] };
+    const parts = splitJob({ file: '/cache/p.pack', frame: { offset: 8, length: 60, size: 40 }, blobs: [empty, before] });
+    expect(parts.length).toBe(Math.ceil(10_001 / JOB_PATHS));
+    for (const p of parts) {
+      expect(p.blobs.reduce((n, b) => n + b.outs.length, 0)).toBeLessThanOrEqual(JOB_PATHS);
+      for (const b of p.blobs) expect(b.outs.length).toBeLessThanOrEqual(OPEN_PATHS);
+    }
+    expect(parts.flatMap((p) => p.blobs.flatMap((b) => b.outs.map((o) => o.dest))).sort()).toEqual(['a', ...outs.map((o) => o.dest)].sort());
   });
 
   it('a job within both bounds is left as it is', () => {
