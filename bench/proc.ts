@@ -1,6 +1,6 @@
 /** Running children for the benchmarks: plain runs, timed runs (wall, peak RSS, CPU), sync, cache drop. */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -160,6 +160,13 @@ export function dropCaches(): boolean {
 export function which(program: string): string | null {
   const r = spawnSync('sh', ['-c', `command -v ${quote(program)}`], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim() : null;
+}
+
+/** Bytes of the regular files under `dir` (links not followed). */
+export function bytesUnder(dir: string): number {
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) n += lstatSync(join(e.parentPath, e.name)).size;
+  return n;
 }
 
 export function median(values: readonly number[]): number {

@@ -8,10 +8,11 @@ import { depotSuite } from './depot.js';
 import { flistSuite } from './flist.js';
 import { installSuite } from './install/suite.js';
 import { linkSuite } from './link.js';
+import { manyFilesSuite } from './many-files.js';
 import { remoteSuite } from './remote.js';
 import { siteSuite } from './site.js';
 import { solverSuite } from './solver/suite.js';
 import { startupSuite } from './startup.js';
 import { updateSuite } from './update.js';
 
-export const suites: readonly BenchSuite[] = [installSuite, solverSuite, updateSuite, remoteSuite, depotSuite, flistSuite, bootSuite, startupSuite, siteSuite, linkSuite];
+export const suites: readonly BenchSuite[] = [installSuite, solverSuite, updateSuite, remoteSuite, depotSuite, flistSuite, bootSuite, startupSuite, siteSuite, linkSuite, manyFilesSuite];

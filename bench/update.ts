@@ -4,12 +4,12 @@
  * whole packages (goal: fetched ≤ 1.05 × changed); and the time of a no-op `sync`.
  */
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { compress } from '../src/repo/compress.js';
 import { startNginx } from './nginx.js';
-import { Leftovers, machineBusySeconds, mustRun, median } from './proc.js';
+import { bytesUnder, Leftovers, machineBusySeconds, mustRun, median } from './proc.js';
 import { startShapedLink } from './shaped-link.js';
 import type { BenchContext, BenchSuite, SuiteResult } from './suite.js';
 import { formatTable } from './table.js';
@@ -21,13 +21,6 @@ function content(pkg: number, file: number, version: number): Buffer {
   const out = Buffer.alloc(size);
   for (let i = 0; i < size; i++) out[i] = i % 3 === 0 ? seed[i % 32]! ^ (i & 0xff) : 97 + (i % 26);
   return out;
-}
-
-/** Bytes of the regular files under `dir`. */
-function du(dir: string): number {
-  let n = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) n += lstatSync(join(e.parentPath, e.name)).size;
-  return n;
 }
 
 export const updateSuite: BenchSuite = {
@@ -59,7 +52,7 @@ export const updateSuite: BenchSuite = {
     }
     // Each changed file compressed on its own, as the previous format stored it and as a `.deb` of only what changed would carry it.
     const changedBytes = [...changed.values()].reduce((n, c) => n + compress(c).length, 0);
-    const repoBytes = du(repo);
+    const repoBytes = bytesUnder(repo);
     const list = JSON.parse((await zpkg(['--json', 'repo', 'list', repo])).stdout) as { packages: { version: string; size: number }[] };
     const totalV2 = list.packages.filter((p) => p.version === '2.0').reduce((n, p) => n + p.size, 0);
 

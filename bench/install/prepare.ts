@@ -7,7 +7,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { haveGnuTime, mustRun, run, syncNow, timed, which } from '../proc.js';
+import { bytesUnder, haveGnuTime, mustRun, run, syncNow, timed, which } from '../proc.js';
 import { fmtInt, fmtMB, fmtSeconds } from '../table.js';
 import { FULL_SHAPE, QUICK_SHAPE, generateTree, type TreeSpec } from '../tree.js';
 import { stepsOf } from './steps.js';
@@ -67,7 +67,7 @@ export async function prepare(b: Bench): Promise<Prepared> {
     const zpkgBuild = await timed(...b.zpkg('build', src, '--repo', into));
     if (zpkgBuild.code !== 0) throw new Error(b.failure(zpkgBuild));
     builds.zpkg.push(zpkgBuild);
-    if (i === 0) repoBytes = duBytes(repo);
+    if (i === 0) repoBytes = bytesUnder(repo);
     else rmSync(into, { recursive: true, force: true });
   }
   const debBytes = statSync(deb).size;
@@ -227,15 +227,3 @@ function dpkgConfigForcesUnsafeIo(): string | null {
   return null;
 }
 
-function duBytes(dir: string): number {
-  let total = 0;
-  const walk = (d: string): void => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile()) total += statSync(p).size;
-    }
-  };
-  walk(dir);
-  return total;
-}
