@@ -32,7 +32,7 @@ export const RECORD_LEVEL = 9;
  * than what changed in a small record, but its time grows fast with the
  * dictionary: the bench tree's 5 MB record (1,000 of 20,000 files changed)
  * took 3.4 s for a 49 KB delta where 12 takes 0.33 s for 84 KB, and a
- * 300,000-file package's 62 MB record 49 s for 5.5 MB where 12 takes 1.4 s
+ * 300,000-file package's 62 MB record 49 s for 5.3 MB where 12 takes 1.4 s
  * for 0.8 MB (15: 12 s for 1.2 MB).
  */
 export function deltaLevel(recordBytes: number): number {

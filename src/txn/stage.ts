@@ -93,9 +93,10 @@ export const JOB_PATHS = 4096;
  * Paths one blob is written to at once: each is an open file while the
  * blob's content streams through (stage-worker.ts), on every stager at once.
  * 3,000 empty `__init__.py` files — one blob — failed with EMFILE under
- * `ulimit -n 1024`. A blob taken by more paths is written by several jobs,
- * each decoding its frame again (2,000 copies: 63 decodes of their frame):
- * the price of a bound that holds on any number of cores.
+ * `ulimit -n 1024`. A blob with content taken by more paths is written by
+ * several jobs, each decoding its frame again (2,000 copies: 63 decodes of
+ * their frame): the price of a bound that holds on any number of cores. An
+ * empty blob's pieces share jobs (splitJob).
  */
 export const OPEN_PATHS = 32;
 
