@@ -167,6 +167,41 @@ describe('a build run reads its tree once', () => {
     ok(['--root', image, 'verify']);
   });
 
+  it('a recipe with a `files:` selection reads its tree once too: only what the selection keeps reaches the pack, judged as packing judges it', async () => {
+    const repo = join(work, 'repo-sel');
+    ok(['repo', 'create', repo]);
+    const tree: Record<string, string> = {};
+    for (let i = 0; i < 120; i++) tree[`root/usr/share/sel/f${i}`] = `kept ${i} `.repeat(400 + i);
+    // Left out: an excluded directory (and a file in it whose name an include matches),
+    // a file no include names, and a file excluded by name. Fewer than 64, so no hash worker starts for them.
+    for (let i = 0; i < 20; i++) tree[`root/usr/share/sel/doc/d${i}`] = `doc ${i} `.repeat(300);
+    tree['root/usr/share/sel/doc/keep.txt'] = 'an include names me, an exclude wins\n';
+    tree['root/opt/other'] = 'no include names me\n';
+    tree['root/usr/share/sel/f0.orig'] = 'excluded by name\n';
+    // Kept because a directory above it was included, and by a glob on its name.
+    tree['root/etc/sel/conf.d/a.conf'] = 'a=1\n';
+    tree['root/srv/readme.txt'] = 'kept by name\n';
+    const recipe = writeRecipe(join(work, 'r/sel'), { name: 'sel', version: '1', root: 'root', files: { include: ['usr/share/sel', 'etc/sel', '**/*.txt'], exclude: ['usr/share/sel/doc', '**/*.orig'] } }, tree);
+    setThreadLimit(2);
+    const before = workersStarted();
+    const r = await runBuilds([recipe], { repo, isolate: false, check: false, sourceCache: join(work, 'sources'), report: report(), signer });
+    expect(r.failed).toEqual([]);
+    // The compress workers alone: before, a selection had the tree hashed by two hash workers first.
+    expect(workersStarted() - before).toBe(2);
+    // A blob outside the selection in the pack built ahead would have made publishing pack again.
+    expect(r.publish?.packedAhead).toBe(true);
+    expect(r.publish?.blobsWritten).toBe(122);
+
+    const image = join(work, 'img-sel');
+    ok(['--root', image, 'remote', 'add', 'main', repo, '--insecure']);
+    ok(['--root', image, 'install', 'sel']);
+    expect(readFileSync(join(image, 'usr/share/sel/f119'), 'utf8')).toBe(tree['root/usr/share/sel/f119']);
+    expect(readFileSync(join(image, 'etc/sel/conf.d/a.conf'), 'utf8')).toBe('a=1\n');
+    expect(readFileSync(join(image, 'srv/readme.txt'), 'utf8')).toBe('kept by name\n');
+    for (const gone of ['usr/share/sel/doc', 'opt/other', 'usr/share/sel/f0.orig']) expect(existsSync(join(image, gone))).toBe(false);
+    ok(['--root', image, 'verify']);
+  });
+
   it('a recipe that fails after its tree was read into the pack (a FIFO in it): the others publish, none of its blobs does', async () => {
     const repo = join(work, 'repo-fail');
     ok(['repo', 'create', repo]);

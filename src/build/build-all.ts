@@ -164,9 +164,9 @@ export async function runBuilds(dirs: readonly string[], o: BuildRunOptions): Pr
         const what = `${recipe.name} ${recipe.version}`;
         // A recipe that will be built has its tree hashed and compressed in one read (file-digests.ts: Speculation).
         let speculate: ((tree: string) => Speculation) | undefined;
-        if (writer && !maybeUpToDate && packsWholeTree(recipe)) {
+        if (writer && !maybeUpToDate && treeApart(recipe)) {
           known ??= await repositoryBlobs(writer);
-          speculate = (tree) => ({ under: tree, pack: aheadPack(writer), what });
+          speculate = (tree) => ({ under: tree, pack: aheadPack(writer), what, files: recipe!.files });
         }
         await hashTree(recipe.dir, recipe.tree.from === 'root' ? speculate?.(recipe.tree.dir) : undefined);
         const inputs = inputDigest(recipe.dir);
@@ -237,12 +237,11 @@ export async function runBuilds(dirs: readonly string[], o: BuildRunOptions): Pr
 }
 
 /**
- * Whether the recipe packs every file of the tree it makes (no `files`
- * selection), the tree being apart from the recipe itself: then its files can
- * go to the pack as they are first read.
+ * Whether the tree the recipe packs lies apart from the recipe itself (not
+ * `root: .`, whose walk meets the recipe and its build state): then the files
+ * its selection keeps can go to the pack as they are first read.
  */
-function packsWholeTree(recipe: Recipe): boolean {
-  if (recipe.files.include.length || recipe.files.exclude.length) return false;
+function treeApart(recipe: Recipe): boolean {
   const { tree } = recipe;
   return tree.from !== 'root' || !(recipe.dir === tree.dir || recipe.dir.startsWith(`${tree.dir}/`));
 }

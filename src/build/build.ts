@@ -131,7 +131,7 @@ export interface BuildOptions {
    * again. Packing still checks each file against its digest as it reads it.
    */
   walked?: string;
-  /** Sends a tree's files to the pack as they are first read (file-digests.ts: Speculation); only for a recipe that packs its whole tree. */
+  /** Sends a tree's files to the pack as they are first read (file-digests.ts: Speculation), those its selection keeps. */
   speculate?: (tree: string) => Speculation;
 }
 

@@ -14,16 +14,24 @@ import { hashFile, hashWorkerUrl, type HashAnswer, type HashTask } from '../fs/h
 import { threadBudget } from '../fs/threads.js';
 import { WorkerPool } from '../fs/workers.js';
 import type { PackBuilder } from '../repo/pack-build.js';
+import type { FileSelection } from './recipe.js';
+import { selector, type Verdict } from './select.js';
 
 /**
- * A tree about to be packed whole, whose files go to `pack` to be hashed and
+ * A tree about to be packed, whose files go to `pack` to be hashed and
  * compressed in the same read (PackBuilder.speculate) instead of being read
  * once here and again when packed.
  */
 export interface Speculation {
-  /** The tree: files under it are speculated, others only hashed. */
+  /** The tree: the files under it that `files` keeps are speculated, others only hashed. */
   under: string;
   pack: PackBuilder;
+  /**
+   * The recipe's selection (select.ts), judged here exactly as packing will
+   * judge it: a file it leaves out would cost the pack a blob no package
+   * holds, and publishing would then pack again from scratch. Default: all.
+   */
+  files?: FileSelection;
   /** What is built, for messages. */
   what?: string;
 }
@@ -95,25 +103,37 @@ export async function hashTree(dir: string, speculation?: Speculation): Promise<
     task.catch(() => undefined); // awaited below
     tasks.push(task);
   };
-  const under = speculation ? `${speculation.under}/` : '';
-  const walk = async (d: string): Promise<void> => {
+  const select = speculation && selector(speculation.files ?? { include: [], exclude: [] });
+  /**
+   * Where a directory stands for the speculation: outside its tree, or inside
+   * with the verdict packing gives it (the tree itself is a `candidate`, as
+   * pack.ts walks it); an excluded directory's subtree is excluded whole.
+   */
+  type Place = 'outside' | Verdict;
+  const placeOf = (abs: string, parent: Place): Place => {
+    if (!select) return 'outside';
+    if (parent === 'outside') return abs === speculation!.under ? 'candidate' : 'outside';
+    if (parent === 'excluded') return 'excluded';
+    return select.entry(abs.slice(speculation!.under.length + 1), parent === 'included');
+  };
+  const walk = async (d: string, place: Place): Promise<void> => {
     let names: string[];
     try {
       names = readdirSync(d);
     } catch {
       return;
     }
-    const subdirs: string[] = [];
+    const subdirs: { abs: string; place: Place }[] = [];
     for (const name of names) {
       const abs = join(d, name);
       const st = lstatSync(abs);
       walked.set(abs, st);
-      if (st.isDirectory()) subdirs.push(abs);
+      if (st.isDirectory()) subdirs.push({ abs, place: placeOf(abs, place) });
       else if (st.isFile()) {
         const key = keyOf(abs, st);
         if (memo.has(key)) continue;
-        if (speculation && abs.startsWith(under)) {
-          const task = speculation.pack.speculate(abs, st.size, speculation.what).then((f) => {
+        if (place !== 'outside' && place !== 'excluded' && placeOf(abs, place) === 'included') {
+          const task = speculation!.pack.speculate(abs, st.size, speculation!.what).then((f) => {
             // A file that cannot be read as walked is read again when asked for, and fails there with its own error.
             if (!f.digest.startsWith('!')) memo.set(key, { digest: f.digest as Digest, size: f.size, head: f.head });
           });
@@ -130,10 +150,10 @@ export async function hashTree(dir: string, speculation?: Speculation): Promise<
     }
     // Let answers in and queued batches out to the workers.
     if (pool || speculation) await new Promise((resolve) => setImmediate(resolve));
-    for (const sub of subdirs) await walk(sub);
+    for (const sub of subdirs) await walk(sub.abs, sub.place);
   };
   try {
-    await walk(dir);
+    await walk(dir, placeOf(dir, 'outside'));
     speculation?.pack.endSpeculation();
     if (todo.length && (pool || todo.length >= POOL_MIN)) send(todo);
     const failed = (await Promise.allSettled(tasks)).find((r) => r.status === 'rejected');
