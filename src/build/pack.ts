@@ -15,7 +15,7 @@ import { formatMode, type Action, type FileAction } from '../core/manifest.js';
 import { readAccounts } from '../image/accounts.js';
 import type { Recipe } from './recipe.js';
 import { selector } from './select.js';
-import { factsOf, lstatWalked } from './file-digests.js';
+import { factsOf, lstatWalked, type StatLike } from './file-digests.js';
 
 export interface PackedTree {
   actions: Action[];
@@ -46,7 +46,7 @@ export function packTree(recipe: Recipe, onFile?: (bytes: number) => void, treeD
   const accounts = readAccounts('/');
   const isConfig = recipe.config.length ? picomatch(recipe.config, { dot: true }) : () => false;
   const attrs = recipe.attributes.map((a) => ({ ...a, match: picomatch(a.path, { dot: true }) }));
-  const ownership = (path: string, st: Stats): { owner: string; group: string; mode?: string; restart?: string[]; mediator?: { name: string; implementation?: string; priority?: number } } => {
+  const ownership = (path: string, st: StatLike): { owner: string; group: string; mode?: string; restart?: string[]; mediator?: { name: string; implementation?: string; priority?: number } } => {
     const known = facts?.get(path);
     let owner = recipe.owner ?? known?.owner ?? accounts.userNames.get(st.uid) ?? String(st.uid);
     let group = recipe.group ?? known?.group ?? accounts.groupNames.get(st.gid) ?? String(st.gid);

@@ -173,19 +173,23 @@ export class PackBuilder {
    */
   speculate(path: string, size: number, what = this.options.what): Promise<SpeculatedFile> {
     if (this.closed) throw new ZpkgError('E_INTERNAL', `pack ${this.file} is already finished`);
-    return new Promise<SpeculatedFile>((found, failed) => {
-      if (this.failure) return failed(this.failure);
-      if (size >= FRAME_TARGET) {
-        this.endSpeculation();
-        this.queued.push({ files: [], size, unhashed: [{ path, size, found, failed }], what });
-      } else {
-        const g = (this.gathering ??= { files: [], size: 0, unhashed: [], what });
-        g.unhashed!.push({ path, size, found, failed });
-        g.size += size;
-        if (g.size >= FRAME_TARGET) this.endSpeculation();
-      }
-      this.pump();
-    });
+    return new Promise<SpeculatedFile>((found, failed) => this.speculateEach(path, size, found, failed, what));
+  }
+
+  /** `speculate` answering by callback: exactly one of FOUND and FAILED is called, once (a build walks trees of 100,000s of files). */
+  speculateEach(path: string, size: number, found: (f: SpeculatedFile) => void, failed: (err: unknown) => void, what = this.options.what): void {
+    if (this.closed) throw new ZpkgError('E_INTERNAL', `pack ${this.file} is already finished`);
+    if (this.failure) return failed(this.failure);
+    if (size >= FRAME_TARGET) {
+      this.endSpeculation();
+      this.queued.push({ files: [], size, unhashed: [{ path, size, found, failed }], what });
+    } else {
+      const g = (this.gathering ??= { files: [], size: 0, unhashed: [], what });
+      g.unhashed!.push({ path, size, found, failed });
+      g.size += size;
+      if (g.size >= FRAME_TARGET) this.endSpeculation();
+    }
+    this.pump();
   }
 
   /** Sends the files handed to `speculate` so far, though they fill no whole frame. */
@@ -221,7 +225,8 @@ export class PackBuilder {
     this.speculation.frames += 1;
     const found: Speculated = answer.speculated;
     const unhashed = g.unhashed!;
-    unhashed.forEach((u, i) => u.found({ digest: found.digests[i]!, size: u.size, head: Buffer.from(found.heads, i * HEAD, Math.min(HEAD, u.size)) }));
+    const heads = Buffer.from(found.heads);
+    unhashed.forEach((u, i) => u.found({ digest: found.digests[i]!, size: u.size, head: heads.subarray(i * HEAD, i * HEAD + Math.min(HEAD, u.size)) }));
     const inFrame = found.kept.map((i) => ({ digest: found.digests[i] as Digest, size: unhashed[i]!.size, path: unhashed[i]!.path }));
     const claimed = inFrame.filter((b) => !this.seen.has(b.digest) && !this.options.known?.has(b.digest));
     for (const b of claimed) {
@@ -229,7 +234,8 @@ export class PackBuilder {
       this.added.push(b.digest);
     }
     g.files = claimed;
-    const dropped = inFrame.filter((b) => !claimed.includes(b)).reduce((n, b) => n + b.size, 0);
+    // A frame of small files holds 10,000s of blobs: no search of `claimed` per blob.
+    const dropped = inFrame.reduce((n, b) => n + b.size, 0) - claimed.reduce((n, b) => n + b.size, 0);
     // Empty blobs take no bytes of the frame: leaving them out changes nothing in it.
     if (dropped === 0) return answer;
     this.speculation.cut += 1;
