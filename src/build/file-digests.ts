@@ -6,10 +6,11 @@
  * device, inode, size, change and modification times — so a file changed in
  * between is read again.
  */
-import { constants, lstatSync, readdirSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Digest } from '../core/digest.js';
 import { HEAD } from '../fs/head.js';
+import { PathStat, type StatLike } from '../fs/path-stat.js';
 import { hashFile, hashWorkerUrl, type HashAnswer, type HashTask } from '../fs/hash-worker.js';
 import { threadBudget } from '../fs/threads.js';
 import { WorkerPool } from '../fs/workers.js';
@@ -44,46 +45,6 @@ export interface FileFacts {
    * only files whose heads anyone reads (deps/scan.ts); empty for any other.
    */
   head: Buffer;
-}
-
-/** What a build reads of a path's lstat: node's Stats, or the compact copy a walk keeps (PathStat). */
-export type StatLike = Pick<Stats, 'mode' | 'uid' | 'gid' | 'size' | 'nlink' | 'dev' | 'ino' | 'mtimeMs' | 'ctimeMs' | 'isFile' | 'isDirectory' | 'isSymbolicLink'>;
-
-/**
- * The part of an lstat a walk keeps for every path. Node 20's Stats holds four
- * Dates besides its numbers, ~700 bytes a path: a tree of 100,000 files kept
- * 80 MB of them alive through the build, and every young collection copied them.
- */
-class PathStat implements StatLike {
-  readonly mode: number;
-  readonly uid: number;
-  readonly gid: number;
-  readonly size: number;
-  readonly nlink: number;
-  readonly dev: number;
-  readonly ino: number;
-  readonly mtimeMs: number;
-  readonly ctimeMs: number;
-  constructor(st: Stats) {
-    this.mode = st.mode;
-    this.uid = st.uid;
-    this.gid = st.gid;
-    this.size = st.size;
-    this.nlink = st.nlink;
-    this.dev = st.dev;
-    this.ino = st.ino;
-    this.mtimeMs = st.mtimeMs;
-    this.ctimeMs = st.ctimeMs;
-  }
-  isFile(): boolean {
-    return (this.mode & constants.S_IFMT) === constants.S_IFREG;
-  }
-  isDirectory(): boolean {
-    return (this.mode & constants.S_IFMT) === constants.S_IFDIR;
-  }
-  isSymbolicLink(): boolean {
-    return (this.mode & constants.S_IFMT) === constants.S_IFLNK;
-  }
 }
 
 /** A file's facts and the state they hold for: device, inode, size, change and modification times. */

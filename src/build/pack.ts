@@ -15,7 +15,8 @@ import { formatMode, type Action, type FileAction } from '../core/manifest.js';
 import { readAccounts } from '../image/accounts.js';
 import type { Recipe } from './recipe.js';
 import { selector } from './select.js';
-import { factsOf, lstatWalked, type StatLike } from './file-digests.js';
+import { factsOf, lstatWalked } from './file-digests.js';
+import type { StatLike } from '../fs/path-stat.js';
 
 export interface PackedTree {
   actions: Action[];

@@ -6,9 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import picomatch from 'picomatch';
-import { lstatSync, readFileSync, realpathSync, type Stats } from 'node:fs';
+import { lstatSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { ZpkgError } from '../core/errors.js';
+import { PathStat } from '../fs/path-stat.js';
 import { isPathAction, parseMode, type FileAction, type Manifest } from '../core/manifest.js';
 import { parentsOf } from '../core/paths.js';
 import { parseAtom, providesAtom } from '../core/relation.js';
@@ -32,7 +33,8 @@ export interface ChangesetInput {
 }
 
 class DiskView {
-  private readonly cache = new Map<string, Stats | null>();
+  /** Compact (PathStat): an upgrade of 300,000 files holds one per path until the plan is made. */
+  private readonly cache = new Map<string, PathStat | null>();
   constructor(private readonly root: string, private readonly realRoot: string) {}
 
   /**
@@ -41,14 +43,14 @@ class DiskView {
    * one lstat per missing subtree instead of one per path (20,000 paths: 0.41
    * s of calls). The caller looks at parents before their children.
    */
-  stat(path: string): Stats | null {
+  stat(path: string): PathStat | null {
     let st = this.cache.get(path);
     if (st === undefined) {
       const slash = path.lastIndexOf('/');
       if (slash > 0 && this.cache.get(path.slice(0, slash)) === null) st = null;
       else {
         try {
-          st = lstatSync(join(this.root, path));
+          st = new PathStat(lstatSync(join(this.root, path)));
         } catch {
           st = null;
         }
@@ -333,7 +335,7 @@ const runningAsRoot = process.getuid?.() === 0;
  * mode and (when zpkg sets owners) owner as recorded, and its content hashes to
  * the digest — so leaving it is the same as writing it again.
  */
-function keepsInPlace(row: FileRow, op: PutOp, st: Stats | null, change: PreparedPackage, abs: string): boolean {
+function keepsInPlace(row: FileRow, op: PutOp, st: PathStat | null, change: PreparedPackage, abs: string): boolean {
   const a = op.action as FileAction;
   if (a.config || row.type !== 'file' || row.digest !== a.digest || row.mode !== op.mode || row.uid !== op.uid || row.gid !== op.gid) return false;
   if (!st?.isFile() || st.size !== a.size || (st.mode & 0o7777) !== op.mode) return false;
