@@ -57,6 +57,14 @@ const memo = new Map<string, Known>();
 /** The tree as the last `hashTree` walked it: packing and the input digest walk it again without a syscall per path. */
 const walked = new Map<string, PathStat>();
 
+/** Each directory's entries as the last `hashTree` walk listed them, sorted: packing and the input digest list them again without a syscall. */
+const listed = new Map<string, string[]>();
+
+/** The sorted entries of a directory `hashTree` just walked (what it saw), else of the directory now. */
+export function readdirWalked(dir: string): string[] {
+  return listed.get(dir) ?? readdirSync(dir).sort();
+}
+
 /** `lstat` of a path under a tree `hashTree` just walked (what it saw), else of the file now. */
 export function lstatWalked(abs: string): StatLike {
   return walked.get(abs) ?? lstatSync(abs);
@@ -112,6 +120,7 @@ const BATCH = 128;
  */
 export async function hashTree(dir: string, speculation?: Speculation): Promise<void> {
   for (const k of walked.keys()) if (k.startsWith(`${dir}/`)) walked.delete(k);
+  for (const k of listed.keys()) if (k === dir || k.startsWith(`${dir}/`)) listed.delete(k);
   let todo: { abs: string; st: PathStat }[] = [];
   let pool: WorkerPool<HashTask, HashAnswer> | undefined;
   const tasks: Promise<void>[] = [];
@@ -151,10 +160,11 @@ export async function hashTree(dir: string, speculation?: Speculation): Promise<
   const walk = async (d: string, place: Place): Promise<void> => {
     let names: string[];
     try {
-      names = readdirSync(d);
+      names = readdirSync(d).sort();
     } catch {
       return;
     }
+    listed.set(d, names);
     const subdirs: { abs: string; place: Place }[] = [];
     for (const name of names) {
       const abs = join(d, name);

@@ -5,7 +5,7 @@
  * (select.ts); owners come from the recipe or from the files (the build host's
  * account names); modes and restarts from the recipe's attributes.
  */
-import { lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
+import { lstatSync, readlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import picomatch from 'picomatch';
 import type { Digest } from '../core/digest.js';
@@ -15,7 +15,7 @@ import { formatMode, type Action, type FileAction } from '../core/manifest.js';
 import { readAccounts } from '../image/accounts.js';
 import type { Recipe } from './recipe.js';
 import { selector } from './select.js';
-import { factsOf, lstatWalked } from './file-digests.js';
+import { factsOf, lstatWalked, readdirWalked } from './file-digests.js';
 import type { StatLike } from '../fs/path-stat.js';
 
 export interface PackedTree {
@@ -73,7 +73,7 @@ export function packTree(recipe: Recipe, onFile?: (bytes: number) => void, treeD
   /** Packs the entries of `dir` that the selection keeps; true when it kept any. */
   const walk = (dir: string, rel: string, included: boolean): boolean => {
     let kept = false;
-    for (const name of readdirSync(dir).sort()) {
+    for (const name of readdirWalked(dir)) {
       const abs = join(dir, name);
       const path = rel ? `${rel}/${name}` : name;
       const verdict = select.entry(path, included);
