@@ -9,7 +9,7 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Digest } from '../core/digest.js';
-import { HEAD } from '../fs/head.js';
+import { HEAD, isElfHead, isScriptHead } from '../fs/head.js';
 import { PathStat, type StatLike } from '../fs/path-stat.js';
 import { hashFile, hashWorkerUrl, type HashAnswer, type HashTask } from '../fs/hash-worker.js';
 import { threadBudget } from '../fs/threads.js';
@@ -82,9 +82,7 @@ const NO_HEAD = Buffer.alloc(0);
  * 256 bytes of each, and every frame's whole answer of heads with them.
  */
 function keptHead(head: Buffer): Buffer {
-  const elf = head.length >= 4 && head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46;
-  const script = head.length >= 2 && head[0] === 0x23 && head[1] === 0x21;
-  return elf || script ? Buffer.from(head) : NO_HEAD;
+  return isElfHead(head) || isScriptHead(head) ? Buffer.from(head) : NO_HEAD;
 }
 
 function remember(abs: string, st: StatLike, digest: string, size: number, head: Buffer): void {

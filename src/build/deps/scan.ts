@@ -7,6 +7,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { knownFacts, lstatWalked } from '../file-digests.js';
 import { isZpkgError } from '../../core/errors.js';
 import { readElfFile, type ElfInfo } from '../elf/index.js';
+import { HEAD, isElfHead, isScriptHead } from '../../fs/head.js';
 
 export type Scanned =
   | { kind: 'elf'; elf: ElfInfo }
@@ -14,8 +15,6 @@ export type Scanned =
   | { kind: 'other' }
   /** An ELF file the reader refused (truncated, corrupt): reported, never fatal to a build. */
   | { kind: 'bad-elf'; reason: string };
-
-const HEAD = 256;
 
 function head(path: string): Buffer {
   // A file a build already read (build/file-digests.ts) is not opened again.
@@ -32,7 +31,7 @@ function head(path: string): Buffer {
 
 /** `#!/usr/bin/env python3` → `/usr/bin/env`; `#! /bin/sh -e` → `/bin/sh`; undefined when no absolute path follows `#!`. */
 export function shebangInterpreter(bytes: Buffer): string | undefined {
-  if (bytes.length < 3 || bytes[0] !== 0x23 || bytes[1] !== 0x21) return undefined;
+  if (bytes.length < 3 || !isScriptHead(bytes)) return undefined;
   const nl = bytes.indexOf(0x0a);
   const line = bytes.subarray(2, nl < 0 ? bytes.length : nl).toString('latin1').trim();
   const first = line.split(/[ \t]/)[0] ?? '';
@@ -41,7 +40,7 @@ export function shebangInterpreter(bytes: Buffer): string | undefined {
 
 export function scanFile(path: string): Scanned {
   const bytes = head(path);
-  if (bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46) {
+  if (isElfHead(bytes)) {
     try {
       const elf = readElfFile(path);
       return elf ? { kind: 'elf', elf } : { kind: 'other' };
