@@ -5,9 +5,12 @@
  * pack's name in a repository — is computed as it is written.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync, rmSync, write, writeSync } from 'node:fs';
+import { closeSync, fdatasync, openSync, readSync, rmSync, write, writeSync } from 'node:fs';
 import type { Digest } from '../core/digest.js';
 import { encodePackIndex, encodePackTrailer, PACK_MAGIC, type BlobEntry, type FrameRef, type PackIndex } from './pack-format.js';
+
+/** Bytes written in the background between two writebacks (writeBack). */
+const WRITE_BACK = 32 << 20;
 
 export interface FinishedPack {
   digest: Digest;
@@ -26,6 +29,9 @@ export class PackWriter {
   private pending = 0;
   private readonly waiters: (() => void)[] = [];
   private writeError: unknown;
+  /** Bytes written in the background since the last writeback started, and whether one is running. */
+  private unflushed = 0;
+  private flushing = false;
 
   constructor(readonly path: string) {
     this.fd = openSync(path, 'wx', 0o644);
@@ -54,7 +60,9 @@ export class PackWriter {
     const done = (err: unknown): void => {
       if (err) this.writeError ??= err;
       this.pending -= 1;
+      this.unflushed += stored.length;
       written();
+      this.writeBack();
       for (const wake of this.waiters.splice(0)) wake();
     };
     const rest = (off: number): void =>
@@ -68,6 +76,25 @@ export class PackWriter {
     return frame;
   }
 
+  /**
+   * Starts an fdatasync of what is written once WRITE_BACK bytes have been
+   * written in the background since the last (one at a time, on the thread
+   * pool). A pack is published only after a syncfs of the repository, which
+   * otherwise finds the whole pack dirty; begun while frames are still being
+   * compressed, the disk writes the pack while the CPU is busy (the bench
+   * tree's 180 MB pack: that syncfs took 124–134 ms, now 17–42 ms).
+   */
+  private writeBack(): void {
+    if (this.flushing || this.unflushed < WRITE_BACK || this.fd === undefined) return;
+    this.flushing = true;
+    this.unflushed = 0;
+    fdatasync(this.fd, (err) => {
+      if (err) this.writeError ??= err;
+      this.flushing = false;
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+  }
+
   /** Frames written in the background and not yet done. */
   get backlog(): number {
     return this.pending;
@@ -75,7 +102,8 @@ export class PackWriter {
 
   /** Waits until at most `most` background writes are left; throws the first that failed. */
   async settle(most = 0): Promise<void> {
-    while (this.pending > most) await new Promise<void>((wake) => this.waiters.push(wake));
+    // All settled: no writeback may outlive the file descriptor either.
+    while (this.pending > most || (most === 0 && this.flushing)) await new Promise<void>((wake) => this.waiters.push(wake));
     if (this.writeError) throw this.writeError;
   }
 
@@ -125,7 +153,7 @@ export class PackWriter {
 
   /** Appends the index and trailer and closes the file. */
   finish(): FinishedPack {
-    if (this.pending) throw new Error(`${this.path}: ${this.pending} frames are still being written`);
+    if (this.pending || this.flushing) throw new Error(`${this.path}: ${this.pending} frames are still being written${this.flushing ? ' (and a writeback runs)' : ''}`);
     const index: PackIndex = { frames: this.frames, blobs: this.blobs };
     const encoded = encodePackIndex(index);
     const at = this.offset;
