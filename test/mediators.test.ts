@@ -76,4 +76,16 @@ describe('mediators', () => {
     expect(plain.json.error.code).toBe('E_FILE_CONFLICT');
     expect(sh(root)).toBe('dash');
   });
+  it('an upgrade to a version that no longer delivers the links hands them to the next implementation in the same transaction', () => {
+    const { work, root } = image();
+    ok(['--root', root, 'install', 'busybox', 'dash']);
+    expect(sh(root)).toBe('dash');
+    // dash 2 ships only its binary: what it leaves (its version 1's manifest) is what brings mediation in.
+    ok(['build', writePackage(join(work, 'dash-2'), { name: 'dash', version: '2' }, { 'bin/dash': { content: '#!dash 2\n', mode: 0o755 } }), '--repo', join(work, 'repo')]);
+    ok(['--root', root, 'refresh']);
+    ok(['--root', root, 'install', 'dash=2']);
+    expect(sh(root)).toBe('busybox');
+    expect(readlinkSync(join(root, 'usr/bin/sh'))).toBe('../../bin/busybox');
+    expect(ok(['--root', root, '--json', 'verify']).json.problems).toEqual([]);
+  });
 });

@@ -41,7 +41,8 @@ export interface LandingInput {
   manifest: Manifest;
   /** A repair rewrites paths of the installed version: no hooks, no package services. */
   repair: boolean;
-  from?: { version: string; digest: Digest; manifest?: Manifest };
+  /** `manifest`: the parts of the installed version's manifest read here (txn/types.ts: Departing). */
+  from?: { version: string; digest: Digest; manifest?: Pick<Manifest, 'services' | 'actions'> };
 }
 
 export interface LeavingInput {

@@ -28,7 +28,7 @@ export interface FetchedManifest {
 }
 
 /** The uncompressed record of a cached manifest and map (a delta's base), or undefined. */
-function cachedRecord(cache: string, digest: Digest): Buffer | undefined {
+function cachedRecord(cache: string, digest: Digest, decoded?: Manifest): Buffer | undefined {
   let bytes: Buffer;
   try {
     bytes = readFileSync(manifestCachePath(cache, digest));
@@ -38,7 +38,8 @@ function cachedRecord(cache: string, digest: Digest): Buffer | undefined {
   if (digestOf(bytes) !== digest) return undefined;
   let manifest: Manifest;
   try {
-    manifest = decodeManifest(bytes, digest);
+    // The caller's copy was decoded from these same bytes (the digest just matched).
+    manifest = decoded ?? decodeManifest(bytes, digest);
   } catch {
     return undefined;
   }
@@ -47,8 +48,8 @@ function cachedRecord(cache: string, digest: Digest): Buffer | undefined {
 }
 
 /** The record as a delta from `from`'s; undefined (and the bytes spent) when the image or the repository lacks what that takes. */
-async function viaDelta(image: Image, repo: RepoReader, digest: Digest, from: Digest): Promise<{ record?: PackageRecord; bytes: number }> {
-  const base = cachedRecord(image.paths.cache, from);
+async function viaDelta(image: Image, repo: RepoReader, digest: Digest, from: Digest, fromManifest?: Manifest): Promise<{ record?: PackageRecord; bytes: number }> {
+  const base = cachedRecord(image.paths.cache, from, fromManifest);
   if (!base) return { bytes: 0 };
   const path = deltaPath(digest, from);
   const delta = await repo.read(path, MAX_RECORD);
@@ -62,8 +63,12 @@ async function viaDelta(image: Image, repo: RepoReader, digest: Digest, from: Di
   }
 }
 
-/** `keep: false` (dry runs) reads and verifies but writes nothing into the image; `from`: the manifest of the version installed. */
-export async function fetchManifest(image: Image, reader: () => RepoReader, digest: Digest, what: string, options: { keep: boolean; from?: Digest }): Promise<FetchedManifest> {
+/**
+ * `keep: false` (dry runs) reads and verifies but writes nothing into the
+ * image; `from`: the manifest of the version installed, and `fromManifest`
+ * that manifest as the caller decoded it from the cache (not decoded again).
+ */
+export async function fetchManifest(image: Image, reader: () => RepoReader, digest: Digest, what: string, options: { keep: boolean; from?: Digest; fromManifest?: Manifest }): Promise<FetchedManifest> {
   try {
     const cached = readCachedManifest(image.paths.cache, digest);
     if (cached) return { manifest: cached, bytes: 0 };
@@ -74,7 +79,7 @@ export async function fetchManifest(image: Image, reader: () => RepoReader, dige
   let spent = 0;
   let record: PackageRecord | undefined;
   if (options.from && options.from !== digest) {
-    const got = await viaDelta(image, repo, digest, options.from);
+    const got = await viaDelta(image, repo, digest, options.from, options.fromManifest);
     record = got.record;
     spent += got.bytes;
   }

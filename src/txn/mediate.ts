@@ -30,7 +30,7 @@ export interface MediationStep {
   excluded: Map<string, Set<string>>;
 }
 
-const hasMediated = (m: Manifest): boolean => m.actions.some((a) => a.type === 'link' && a.mediator !== undefined);
+export const hasMediated = (m: Manifest): boolean => m.actions.some((a) => a.type === 'link' && a.mediator !== undefined);
 
 /**
  * An installed package's cached manifest, or undefined when the cache lost it
@@ -57,7 +57,7 @@ export function mediateLanding(image: Image, target: Target, packages: PreparedP
     target.mediators !== undefined ||
     packages.some((p) => hasMediated(p.manifest)) ||
     target.remove.some((r) => mediatedIn(cached(image, r.manifest))) ||
-    packages.some((p) => p.from && mediatedIn(cached(image, p.from.manifest)));
+    packages.some((p) => p.from && (p.departing ? p.departing.mediated : mediatedIn(cached(image, p.from.manifest))));
   if (!involved) return { mediations: [], repairs: [], excluded: new Map() };
   const staying = listPackages(image.db)
     .filter((r) => !leaving.has(r.name) && !landing.has(r.name))

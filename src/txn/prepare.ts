@@ -11,7 +11,7 @@
 import { ZpkgError } from '../core/errors.js';
 import { withFacets, type FacetSettings } from '../core/facets.js';
 import { imageFacets } from './facets.js';
-import { mediateLanding, mediationExcluded } from './mediate.js';
+import { hasMediated, mediateLanding, mediationExcluded } from './mediate.js';
 import { withoutPaths, type Mediation } from '../core/mediators.js';
 import { getPackage } from '../image/state.js';
 import type { Image } from '../image/image.js';
@@ -25,7 +25,8 @@ import { blobsToFetch, fetchBlobs, type FetchResult } from './fetch.js';
 import { fetchManifest } from './manifests.js';
 import type { Landing, Relations, Target } from './target.js';
 import type { Manifest } from '../core/manifest.js';
-import type { Changeset, PreparedPackage } from './types.js';
+import type { Changeset, Departing, PreparedPackage } from './types.js';
+import { cachedManifestOrNone } from '../image/cache.js';
 import { stopwatch } from './stopwatch.js';
 import { mapLimited } from './concurrency.js';
 
@@ -85,14 +86,21 @@ function manifestMissing(l: Landing): ZpkgError {
 export async function prepareLanding(image: Image, landing: Landing, keep: boolean, facets: FacetSettings = imageFacets(image)): Promise<PreparedPackage> {
   if (!landing.manifest) throw manifestMissing(landing);
   const blobReader = readerFor(image, landing);
-  const got = await fetchManifest(image, blobReader, landing.manifest, `${landing.name} ${landing.version}`, { keep, from: landing.from?.manifest });
+  const from = landing.from && landing.from.manifest !== landing.manifest ? landing.from.manifest : undefined;
+  // Decoded once: the delta's base, then only what the transaction reads of it is kept.
+  const old = from ? cachedManifestOrNone(image.paths.cache, from) : undefined;
+  const got = await fetchManifest(image, blobReader, landing.manifest, `${landing.name} ${landing.version}`, { keep, ...(landing.from ? { from: landing.from.manifest } : {}), ...(old ? { fromManifest: old } : {}) });
   if (got.manifest.name !== landing.name || got.manifest.version !== landing.version) {
     throw new ZpkgError('E_REPO_INVALID', `remote \`${landing.remote}\`: the catalog says ${landing.name} ${landing.version}, its manifest says ${got.manifest.name} ${got.manifest.version}`);
   }
   if (landing.catalog) refuseDisagreement(landing, landing.catalog, got.manifest);
   // The image holds the manifest without the actions its facets leave out: the plan, the commit's rows and verify all see that.
   const held = withFacets(got.manifest, facets);
-  return { ...landing, manifest: held, ...(held !== got.manifest ? { shipped: got.manifest } : {}), digest: landing.manifest, manifestBytes: got.bytes, blobReader, ...(got.map ? { map: got.map } : {}) };
+  return { ...landing, manifest: held, ...(held !== got.manifest ? { shipped: got.manifest } : {}), digest: landing.manifest, manifestBytes: got.bytes, blobReader, ...(got.map ? { map: got.map } : {}), ...(old ? { departing: departingOf(old) } : {}) };
+}
+
+function departingOf(m: Manifest): Departing {
+  return { services: m.services ?? [], actions: m.actions.filter((a) => a.type === 'file' && a.restart !== undefined) as Departing['actions'], mediated: hasMediated(m) };
 }
 
 /**

@@ -133,7 +133,7 @@ function lifecycleOf(image: Image, prepared: Prepared, txid: string, options: Tr
       installedManifests: () => listPackages(image.db).flatMap((p) => manifestOf(p.manifest) ?? []),
     },
     {
-      installs: packages.map((c) => ({ name: c.name, version: c.version, digest: c.digest, manifest: c.manifest, repair: c.repair !== undefined, ...(c.from ? { from: { version: c.from.version, digest: c.from.manifest, manifest: manifestOf(c.from.manifest) } } : {}) })),
+      installs: packages.map((c) => ({ name: c.name, version: c.version, digest: c.digest, manifest: c.manifest, repair: c.repair !== undefined, ...(c.from ? { from: { version: c.from.version, digest: c.from.manifest, manifest: c.departing ?? manifestOf(c.from.manifest) } } : {}) })),
       removes: target.remove.map((p) => ({ name: p.name, version: p.version, manifest: manifestOf(p.manifest), relations: p.relations })),
       put: cs.put.map((p) => ({ path: p.action.path, package: p.package, existed: p.existed, changed: !p.unchanged })),
       deleted: cs.delete.map((f) => ({ path: f.path, package: f.package })),

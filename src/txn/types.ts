@@ -2,7 +2,7 @@
 import type { Arrivals } from './arrivals.js';
 import type { Digest } from '../core/digest.js';
 import type { FacetSettings } from '../core/facets.js';
-import type { DirAction, FileAction, HardlinkAction, LinkAction, Manifest } from '../core/manifest.js';
+import type { DirAction, FileAction, HardlinkAction, LinkAction, Manifest, ServiceDecl } from '../core/manifest.js';
 import type { RepoReader } from '../repo/backend.js';
 import type { BlobMap } from '../repo/blob-map.js';
 import type { CachedBlob } from '../image/cache.js';
@@ -22,6 +22,22 @@ export interface PreparedPackage extends Omit<Landing, 'manifest'> {
   blobReader: () => RepoReader;
   /** Where its blobs lie in the repository's packs, when its record was fetched (fetch reads the cached one otherwise). */
   map?: BlobMap;
+  /** What the transaction reads of the installed version's manifest, when the package moves from another manifest and the cache holds that one. */
+  departing?: Departing;
+}
+
+/**
+ * What a transaction reads of the manifest a package moves away from: its
+ * services and `restart:` files (the lifecycle, hooks/plan.ts) and whether it
+ * delivers mediated links (mediate.ts). The manifest is decoded once, in
+ * prepare (also the base of its record's delta), and only this is kept: each
+ * of those steps decoded it again (~0.15 s apiece for 20,000 paths).
+ */
+export interface Departing {
+  services: ServiceDecl[];
+  /** Only its files that declare `restart:`. */
+  actions: FileAction[];
+  mediated: boolean;
 }
 
 /** A non-directory path to put in place. */
