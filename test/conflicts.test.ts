@@ -1,5 +1,5 @@
 // Plan-time conflicts: overlapping paths, replaces taking a path over, directories whose attributes disagree.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ok, snapshot, tempDir, writePackage, zpkg, TRUST } from './helpers/zpkg.js';
@@ -18,6 +18,9 @@ beforeAll(() => {
     writePackage(join(work, 'd1'), { name: 'dirs-a', version: '1', attributes: [{ path: 'srv/data', mode: '0755' }] }, { 'srv/data/a': 'a\n' }),
     writePackage(join(work, 'd2'), { name: 'dirs-b', version: '1', attributes: [{ path: 'srv/data', mode: '0700' }] }, { 'srv/data/b': 'b\n' }),
     writePackage(join(work, 'd3'), { name: 'dirs-c', version: '1', attributes: [{ path: 'srv/data', mode: '0755' }] }, { 'srv/data/c': 'c\n' }),
+    writePackage(join(work, 'tb'), { name: 'tool-bundled', version: '1' }, { 'usr/bin/tool': 'bundled tool\n' }),
+    writePackage(join(work, 'tf'), { name: 'tool-free', version: '1' }, { 'usr/bin/tool-free': 'free tool\n' }),
+    writePackage(join(work, 'app'), { name: 'app', version: '1', depends: ['tool-bundled | tool-free'] }, { 'usr/bin/app': 'app\n' }),
   ];
   ok(['build', ...srcs, '--repo', repo]);
 });
@@ -61,5 +64,19 @@ describe('conflicts at plan time', () => {
     expect(snapshot(root, (x) => x.startsWith('var/lib/zpkg'))).toEqual(before);
     const fresh = image('img-dirs-2');
     expect(zpkg(['--root', fresh, '--json', 'install', 'dirs-a', 'dirs-b']).json.error.code).toBe('E_FILE_CONFLICT');
+  });
+});
+
+describe('overlaps the solver sees', () => {
+  it('a path an installed package holds rules out the alternative that delivers it, though no repository lists that package', () => {
+    const root = image('img-base');
+    mkdirSync(join(root, 'usr/bin'), { recursive: true });
+    writeFileSync(join(root, 'usr/bin/tool'), "the base image's tool\n");
+    // The base: no remote's file index knows its paths; the solver reads them from the state.
+    ok(['--root', root, 'adopt', 'base', '1']);
+    const plan = ok(['--root', root, '--json', 'install', '-n', 'app']).json;
+    expect(plan.install.map((p: { name: string }) => p.name).sort()).toEqual(['app', 'tool-free']);
+    ok(['--root', root, 'install', 'app']);
+    expect(readFileSync(join(root, 'usr/bin/tool'), 'utf8')).toBe("the base image's tool\n");
   });
 });

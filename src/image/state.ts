@@ -188,6 +188,21 @@ export function allFiles(db: Database.Database): FileRow[] {
   return (stmt(db, 'SELECT * FROM files').all() as RawFile[]).map(toFile);
 }
 
+/**
+ * Each package's file, link and hardlink paths, read as bare pairs: what the
+ * solver's overlap check needs of the state. Whole rows (allFiles) cost an
+ * update of a 20,000-file image ~0.1 s more, every solve.
+ */
+export function pathsByPackage(db: Database.Database): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [pkg, path] of stmt(db, 'SELECT package, path FROM files').raw().all() as [string, string][]) {
+    const list = out.get(pkg);
+    if (list) list.push(path);
+    else out.set(pkg, [path]);
+  }
+  return out;
+}
+
 /** How many installed paths are files (what `verify` may have to hash). */
 export function countFiles(db: Database.Database): number {
   return (stmt(db, 'SELECT count(*) AS n FROM files').get() as { n: number }).n;

@@ -9,7 +9,7 @@ import { ZpkgError } from '../core/errors.js';
 import { formatAtom, providesAtom } from '../core/relation.js';
 import type { Image } from '../image/image.js';
 import { listRemotes, loadCandidates, loadFileIndex } from '../image/remotes.js';
-import { allFiles, getPackage, listPackages, toInstalled } from '../image/state.js';
+import { getPackage, listPackages, pathsByPackage, toInstalled } from '../image/state.js';
 import type { Report } from '../report/report.js';
 import { addOverlapConflicts, buildPool, explainOverlaps, solve, type Overlap, type Plan, type SolvePolicy, type SolveRequest } from '../solver/index.js';
 import { admitFor, imagePolicy, refusedError, refusedNotes } from './admission.js';
@@ -35,12 +35,7 @@ async function withOverlaps(image: Image, candidates: Candidate[], installed: In
       report?.warn(`the file index of remote \`${remote.name}\` cannot be read (${(err as Error).message}): overlaps are checked when the paths are planned`);
     }
   }
-  const installedPaths = new Map<string, string[]>();
-  for (const f of allFiles(image.db)) {
-    const list = installedPaths.get(f.package);
-    if (list) list.push(f.path);
-    else installedPaths.set(f.package, [f.path]);
-  }
+  const installedPaths = pathsByPackage(image.db);
   const byName = new Map(installed.map((p) => [p.name, p.version]));
   const ownPaths = (e: { name: string; version: string }): readonly string[] | undefined => (byName.get(e.name) === e.version ? installedPaths.get(e.name) : undefined);
   // Catalog-only remotes (an imported Debian index) have no file index: skip building a key per candidate (63,000 of them, ~40 ms).
