@@ -214,6 +214,35 @@ describe("verify when the state's file rows and the manifest disagree", () => {
   }, LONG);
 });
 
+describe('verify when the state and the manifest sort paths apart', () => {
+  // SQLite orders the rows by UTF-8 bytes (U+FF01 before U+1F600), a manifest by UTF-16 units (U+1F600's surrogates before U+FF01).
+  it('finds every row whatever the order: damage to both names is reported', () => {
+    const work = tempDir('zpkg-verify-order-');
+    const repo = join(work, 'repo');
+    ok(['repo', 'create', repo]);
+    const names = ['opt/order/\u{1F600}', 'opt/order/\uFF01', 'opt/order/z'];
+    const files: Record<string, TreeEntry> = {};
+    for (let i = 0; i < FILES; i++) files[`opt/order/f${String(i).padStart(3, '0')}`] = { content: content(i), mode: 0o644 };
+    names.forEach((n, i) => (files[n] = { content: content(500 + i), mode: 0o644 }));
+    ok(['build', writePackage(join(work, 'src'), { name: 'order', version: '1' }, files), '--repo', repo]);
+    const img = join(work, 'img');
+    ok(['--root', img, 'remote', 'add', 'main', repo, ...TRUST]);
+    ok(['--root', img, 'install', 'order']);
+    expect(ok(['--root', img, '--json', 'verify']).json.problems).toEqual([]);
+    writeFileSync(join(img, names[0]!), content(900));
+    writeFileSync(join(img, names[1]!), content(901));
+    chmodSync(join(img, names[2]!), 0o600);
+    const r = zpkg(['--root', img, '--json', 'verify']);
+    expect(r.status).toBe(1);
+    // Reported in the manifest's order.
+    expect(shown(r.json.problems)).toEqual([
+      [names[2], 'mode is 0600, expected 0644'],
+      [names[0], 'content differs (digest D, expected D)'],
+      [names[1], 'content differs (digest D, expected D)'],
+    ]);
+  }, LONG);
+});
+
 describe('sha256File: the bytes hashed stop at the declared size plus one', () => {
   const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
   const dir = (): string => tempDir('zpkg-sha256-file-');

@@ -11,6 +11,7 @@
  * then free to decode manifests while the workers go through all they hold.
  */
 import { checkWorkerUrl, type CheckAnswer, type CheckTask } from './check-worker.js';
+import { ExpectList, unpackExpects } from './expect-list.js';
 import { checkBatch, type PathExpect, type PathFinding } from './path-check.js';
 import { threadBudget } from './threads.js';
 import { WorkerPool } from './workers.js';
@@ -54,22 +55,24 @@ export class PathChecker {
   }
 
   /**
-   * The finding of each path that differs, by its index in `paths`;
+   * The finding of each path that differs, by its index in `paths` (from
+   * `from`: entries `from` to `to` of a list are checked, keyed from 0);
    * `onChecked(n)` as each batch is done (progress). `batch`: paths per
    * worker task — larger keeps the workers busy longer while the caller's
    * thread does not hand out the next (it is decoding a manifest).
    */
-  async check(paths: readonly PathExpect[], onChecked?: (n: number) => void, batchSize = BATCH): Promise<Map<number, PathFinding>> {
+  async check(paths: readonly PathExpect[] | ExpectList, onChecked?: (n: number) => void, batchSize = BATCH, from = 0, to = paths.length): Promise<Map<number, PathFinding>> {
+    const list = paths instanceof ExpectList ? paths : listOf(paths);
     const found = new Map<number, PathFinding>();
     const tasks: Promise<void>[] = [];
-    for (let at = 0; at < paths.length; at += batchSize) {
-      const batch = paths.slice(at, at + batchSize);
+    for (let at = from; at < to; at += batchSize) {
+      const batch = list.pack(at, Math.min(at + batchSize, to));
       const take = (findings: [number, PathFinding][]): void => {
-        for (const [i, f] of findings) found.set(at + i, f);
-        onChecked?.(batch.length);
+        for (const [i, f] of findings) found.set(at - from + i, f);
+        onChecked?.(batch.count);
       };
-      if (this.pool) tasks.push(this.pool.run({ batch, realRoot: this.realRoot }).then((a) => take(a.findings)));
-      else take(checkBatch(batch, undefined, this.realRoot));
+      if (this.pool) tasks.push(this.pool.run({ batch, realRoot: this.realRoot }, [batch.numbers.buffer as ArrayBuffer]).then((a) => take(a.findings)));
+      else take(checkBatch(unpackExpects(batch), undefined, this.realRoot));
     }
     // Every task settles before the answer; the first failure (a worker that died) is the answer.
     const failed = (await Promise.allSettled(tasks)).find((r) => r.status === 'rejected');
@@ -85,4 +88,10 @@ export class PathChecker {
   async close(): Promise<void> {
     await this.pool?.close();
   }
+}
+
+function listOf(expects: readonly PathExpect[]): ExpectList {
+  const list = new ExpectList();
+  for (const e of expects) list.add(e);
+  return list;
 }

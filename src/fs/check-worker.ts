@@ -1,13 +1,15 @@
 /**
- * A path-checking worker (fs/workers.ts): one batch of `PathExpect`s in, the
+ * A path-checking worker (fs/workers.ts): one packed batch of expectations
+ * (expect-list.ts) in, the
  * findings of the paths that differ out (path-check.ts `checkBatch`), with
  * synchronous syscalls through one reused read buffer.
  */
-import { checkBatch, type PathExpect, type PathFinding } from './path-check.js';
+import { unpackExpects, type PackedExpects } from './expect-list.js';
+import { checkBatch, type PathFinding } from './path-check.js';
 import { serve, workerUrl } from './workers.js';
 
 export interface CheckTask {
-  batch: PathExpect[];
+  batch: PackedExpects;
   /** The image's real root: a path under a directory resolving outside it is not read. */
   realRoot?: string;
 }
@@ -23,4 +25,4 @@ export function checkWorkerUrl(): URL {
 
 const buf = Buffer.allocUnsafe(1 << 20);
 
-serve<CheckTask, CheckAnswer>((task) => ({ value: { findings: checkBatch(task.batch, buf, task.realRoot) } }));
+serve<CheckTask, CheckAnswer>((task) => ({ value: { findings: checkBatch(unpackExpects(task.batch), buf, task.realRoot) } }));

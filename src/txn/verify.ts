@@ -11,6 +11,7 @@ import { imageFacets } from './facets.js';
 import { installedMediatedOut } from './mediate.js';
 import { realpathSync } from 'node:fs';
 import { PathChecker } from '../fs/check-paths.js';
+import { ExpectList } from '../fs/expect-list.js';
 import type { PathExpect, PathFinding } from '../fs/path-check.js';
 import { isPathAction, parseMode, type FileAction, type Manifest, type PathAction } from '../core/manifest.js';
 import type { Image } from '../image/image.js';
@@ -152,17 +153,53 @@ export const PER_FILE = 64 << 10;
  */
 export const EARLY_WEIGHT = 16 << 20;
 
-interface EarlyCheck {
-  expect: PathExpect;
-  found: Promise<Map<number, PathFinding>>;
-  index: number;
-}
+/** `root` + `/`: what the paths of an ExpectList are relative to. */
+const prefixOf = (root: string): string => (root.endsWith('/') ? root : `${root}/`);
 
-/** `root` + `/` + an image path (already checked: relative, no `.`/`..`/`//`): join() normalizes, at a cost per path. */
-const under = (root: string): ((path: string) => string) => {
-  const prefix = root.endsWith('/') ? root : `${root}/`;
-  return (path) => prefix + path;
-};
+/** A FileRecord's columns. */
+const PATH = 0;
+const TYPE = 1;
+const DIGEST = 2;
+const SIZE = 3;
+const MODE = 4;
+const UID = 5;
+const GID = 6;
+
+/** One package's rows as the state records them, and where each regular file's early check is. */
+class PackageRecords {
+  readonly rows: FileRecord[] = [];
+  /** By row: the index of its early check in `list`, or -1 (not a regular file). */
+  readonly early: number[] = [];
+  /** The early checks' findings, by the index of their first check. */
+  readonly found: { from: number; found: Promise<Map<number, PathFinding>> }[] = [];
+  private byPath: Map<string, number> | undefined;
+  private cursor = 0;
+
+  constructor(readonly list: ExpectList) {}
+
+  /**
+   * The row of `path`, or -1 when the package holds no row there. Asked in
+   * the manifest's path order, which is the rows' order but for names the
+   * two orders sort apart (UTF-8 bytes against UTF-16 units): the next row
+   * answers without a lookup, anything else is looked up by path.
+   */
+  rowOf(path: string): number {
+    const rows = this.rows;
+    if (this.cursor < rows.length && rows[this.cursor]![PATH] === path) return this.cursor++;
+    this.byPath ??= new Map(rows.map((r, i) => [r[PATH], i]));
+    const i = this.byPath.get(path);
+    if (i === undefined) return -1;
+    this.cursor = i + 1;
+    return i;
+  }
+
+  /** The early checks' findings by early index; only paths that differ. */
+  async findings(): Promise<Map<number, PathFinding>> {
+    const out = new Map<number, PathFinding>();
+    for (const { from, found } of this.found) for (const [i, f] of await found) out.set(from + i, f);
+    return out;
+  }
+}
 
 /**
  * Each package's regular files as the state records them (size, digest,
@@ -176,46 +213,39 @@ const under = (root: string): ((path: string) => string) => {
  * found is the same either way; only when the hashing starts differs.
  */
 class EarlyChecks {
-  private readonly byPackage = new Map<string, Map<string, EarlyCheck>>();
-  /** Each package's rows by path (owner ids, whether the path is still the package's). */
-  readonly records = new Map<string, Map<string, FileRecord>>();
+  readonly byPackage = new Map<string, PackageRecords>();
 
   constructor(image: Image, rows: readonly PackageRow[], checker: PathChecker) {
-    const at = under(image.paths.root);
+    const prefix = prefixOf(image.paths.root);
     for (const pkg of rows) {
-      const records = new Map<string, FileRecord>();
-      const checks = new Map<string, EarlyCheck>();
-      this.records.set(pkg.name, records);
-      this.byPackage.set(pkg.name, checks);
-      let group: FileRecord[] = [];
+      const records = new PackageRecords(new ExpectList(prefix));
+      this.byPackage.set(pkg.name, records);
+      const { list } = records;
+      let from = 0;
       let weight = 0;
       const post = (): void => {
-        const expects = group.map((r): PathExpect => ({ path: at(r.path), kind: 'file', size: r.size!, digest: r.digest!, mode: r.mode!, ...(r.uid != null ? { uid: r.uid } : {}), ...(r.gid != null ? { gid: r.gid } : {}) }));
-        const found = checker.check(expects, undefined, expects.length);
+        const found = checker.check(list, undefined, list.length - from, from, list.length);
         found.catch(() => undefined); // awaited where used
-        group.forEach((r, index) => checks.set(r.path, { expect: expects[index]!, found, index }));
-        group = [];
+        records.found.push({ from, found });
+        from = list.length;
         weight = 0;
       };
       for (const r of iterateFileRecords(image.db, pkg.name)) {
-        records.set(r.path, r);
-        if (r.type !== 'file' || r.digest === null || r.size === null || r.mode === null) continue;
-        group.push(r);
-        weight += r.size + PER_FILE;
+        records.rows.push(r);
+        const size = r[SIZE];
+        const digest = r[DIGEST];
+        const mode = r[MODE];
+        if (r[TYPE] !== 'file' || digest === null || size === null || mode === null) {
+          records.early.push(-1);
+          continue;
+        }
+        records.early.push(list.length);
+        list.addFile(r[PATH], size, digest, mode, r[UID], r[GID]);
+        weight += size + PER_FILE;
         if (weight >= EARLY_WEIGHT) post();
       }
-      if (group.length) post();
+      if (list.length > from) post();
     }
-  }
-
-  /** The early check of `pkg`'s path when it expected exactly what `e` expects. */
-  matching(pkg: string, e: Entry): EarlyCheck | undefined {
-    if (e.action.type !== 'file') return undefined;
-    const x = this.byPackage.get(pkg)?.get(e.action.path);
-    const y = e.expect;
-    if (!x) return undefined;
-    const a = x.expect;
-    return a.path === y.path && a.kind === y.kind && a.size === y.size && a.digest === y.digest && a.mode === y.mode && a.uid === y.uid && a.gid === y.gid ? x : undefined;
   }
 }
 
@@ -223,6 +253,7 @@ class EarlyChecks {
 interface Entry {
   pkg: string;
   action: PathAction;
+  /** `path` relative to the image root. */
   expect: PathExpect;
   /** The file action a file or hardlink is checked against (its mode and config flag). */
   file?: FileAction;
@@ -239,11 +270,18 @@ interface Context {
   mediatedOut: ReadonlyMap<string, Set<string>>;
 }
 
+/** Paths whose early check stands, as two parallel lists (no object per path): the manifest's action and the early check's index. */
+interface Reused {
+  actions: PathAction[];
+  early: number[];
+}
+
 /**
- * Builds one expectation per path of each package (Maps only: no scan of a
- * manifest per path) and hands the package's paths to the checker at once, so
- * the workers check one package while the next is prepared; then words the
- * findings as verify always has.
+ * Goes through each package's manifest in path order: a regular file whose
+ * row expected exactly what the manifest expects takes its early check (no
+ * object built); every other path gets an expectation, handed to the
+ * checker in parts, so the workers check one part while the next is
+ * prepared. Then words the findings as verify always has.
  */
 async function verifyPackages(image: Image, rows: PackageRow[], result: VerifyResult, c: Context): Promise<void> {
   const add = (pkg: string, path: string, problem: string, config = false, kind: ProblemKind = 'path'): void => {
@@ -252,8 +290,10 @@ async function verifyPackages(image: Image, rows: PackageRow[], result: VerifyRe
   const onChecked = (n: number): void => {
     for (let i = 0; i < n; i++) c.onPath?.();
   };
-  /** A part of a package's entries: those checked now (`fresh`, by index into `entries`) and those the early checks answer. */
-  const checks: { entries: Entry[]; fresh: number[]; found: Promise<Map<number, PathFinding>>; reused: { i: number; early: EarlyCheck }[] }[] = [];
+  const prefix = prefixOf(image.paths.root);
+  /** A part of a package's paths checked now, with the entries they were built from. */
+  const checks: { entries: Entry[]; found: Promise<Map<number, PathFinding>> }[] = [];
+  const reusedOf: { pkg: string; records: PackageRecords; reused: Reused; entryOf: (a: PathAction, row: number) => Entry }[] = [];
   for (const pkg of rows) {
     // A post-* hook or a service start failed for it: files may be right, the package is not set up.
     if (pkg.problem) add(pkg.name, '', `not fully set up: ${pkg.problem}`, false, 'setup');
@@ -273,40 +313,60 @@ async function verifyPackages(image: Image, rows: PackageRow[], result: VerifyRe
     result.paths += actions.length;
     // By path: a batch is then mostly one directory's entries (a canonical manifest is in path order already).
     if (!inPathOrder(actions)) actions.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
-    const ids = c.early.records.get(pkg.name)!;
+    const records = c.early.byPackage.get(pkg.name)!;
     let paths: Map<string, PathAction> | undefined;
     const pathsOf = (): Map<string, PathAction> => (paths ??= new Map(manifest.actions.filter(isPathAction).map((x) => [x.path, x])));
-    // In parts, yielding after each: the workers start on the first part while the next is built.
-    for (let at = 0; at < actions.length; at += PART) {
-      const entries = packageEntries(image, pkg.name, pathsOf, actions.slice(at, at + PART), ids);
-      const fresh: number[] = [];
-      const reused: { i: number; early: EarlyCheck }[] = [];
-      entries.forEach((e, i) => {
-        const early = c.early.matching(pkg.name, e);
-        if (early) reused.push({ i, early });
-        else fresh.push(i);
-      });
-      const found = c.checker.check(fresh.map((i) => entries[i]!.expect), onChecked);
+    const entryOf = (a: PathAction, row: number): Entry => entryFor(pkg.name, pathsOf, a, row < 0 ? undefined : records.rows[row]);
+    const reused: Reused = { actions: [], early: [] };
+    reusedOf.push({ pkg: pkg.name, records, reused, entryOf });
+    let entries: Entry[] = [];
+    let list = new ExpectList(prefix);
+    const flush = (): void => {
+      const found = c.checker.check(list, onChecked);
       found.catch(() => undefined); // awaited below, in order
-      checks.push({ entries, fresh, found, reused });
-      await new Promise((resolve) => setImmediate(resolve));
+      checks.push({ entries, found });
+      entries = [];
+      list = new ExpectList(prefix);
+    };
+    for (let i = 0; i < actions.length; i++) {
+      const a = actions[i]!;
+      const row = a.type === 'dir' ? -1 : records.rowOf(a.path);
+      const early = row < 0 ? -1 : records.early[row]!;
+      if (early >= 0 && a.type === 'file') {
+        const r = records.rows[row]!;
+        if (r[SIZE] === a.size && r[DIGEST] === a.digest && r[MODE] === parseMode(a.mode)) {
+          reused.actions.push(a);
+          reused.early.push(early);
+          continue;
+        }
+      }
+      const e = entryOf(a, row);
+      entries.push(e);
+      list.add(e.expect);
+      // In parts, yielding after each: the workers start on the first part while the next is built.
+      if (list.length >= PART) {
+        flush();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
+    if (list.length) flush();
   }
-  for (const { entries, fresh, found, reused } of checks) {
-    const findings = new Map<number, PathFinding>();
+  for (const { entries, found } of checks) {
     const f = await found;
-    fresh.forEach((i, k) => {
-      const x = f.get(k);
-      if (x) findings.set(i, x);
-    });
-    for (const { i, early } of reused) {
-      const x = (await early.found).get(early.index);
-      if (x) findings.set(i, x);
-      c.onPath?.();
-    }
     entries.forEach((e, i) => {
-      const x = findings.get(i);
+      const x = f.get(i);
       if (x) report(e, x, (problem, config) => add(e.pkg, e.action.path, problem, config));
+    });
+  }
+  for (const { pkg, records, reused, entryOf } of reusedOf) {
+    if (!reused.actions.length) continue;
+    const f = await records.findings();
+    reused.actions.forEach((a, i) => {
+      c.onPath?.();
+      const x = f.get(reused.early[i]!);
+      if (!x) return;
+      const e = entryOf(a, records.rowOf(a.path));
+      report(e, x, (problem, config) => add(pkg, a.path, problem, config));
     });
   }
 }
@@ -316,26 +376,27 @@ const PART = 2048;
 
 const inPathOrder = (actions: readonly PathAction[]): boolean => actions.every((a, i) => i === 0 || actions[i - 1]!.path < a.path);
 
-/** `pathsOf`: the manifest's path actions by path (a hardlink's target is looked up there). */
-function packageEntries(image: Image, pkg: string, pathsOf: () => ReadonlyMap<string, PathAction>, actions: PathAction[], fileRows: ReadonlyMap<string, { uid: number | null; gid: number | null }>): Entry[] {
-  const at = under(image.paths.root);
-  const ids = (r: { uid: number | null; gid: number | null } | undefined): Pick<PathExpect, 'uid' | 'gid'> => ({
-    ...(r?.uid != null ? { uid: r.uid } : {}),
-    ...(r?.gid != null ? { gid: r.gid } : {}),
-  });
-  return actions.map((a): Entry => {
-    const path = at(a.path);
-    // A directory's kind and mode are checked, not its owner (verify never has).
-    if (a.type === 'dir') return { pkg, action: a, expect: { path, kind: 'dir', mode: parseMode(a.mode) } };
-    const row = fileRows.get(a.path);
-    // Another package owns the path now: only its presence is this package's to check.
-    if (!row) return { pkg, action: a, expect: { path, kind: 'any' } };
-    if (a.type === 'link') return { pkg, action: a, expect: { path, kind: 'link', target: a.target, ...ids(row) } };
-    let f: PathAction | undefined = a;
-    if (a.type === 'hardlink') f = pathsOf().get(a.target);
-    if (f?.type !== 'file') return { pkg, action: a, expect: { path, kind: 'any' }, whenPresent: 'hardlink target is not a file of the package' };
-    return { pkg, action: a, file: f, expect: { path, kind: 'file', size: f.size, digest: f.digest, mode: parseMode(f.mode), ...ids(row) } };
-  });
+/**
+ * The expectation of one of `pkg`'s paths (relative to the image root), from
+ * its manifest action and its row in the state (undefined: the package holds
+ * no row there). `pathsOf`: the manifest's path actions by path (a
+ * hardlink's target is looked up there).
+ */
+function entryFor(pkg: string, pathsOf: () => ReadonlyMap<string, PathAction>, a: PathAction, row: FileRecord | undefined): Entry {
+  const path = a.path;
+  // A directory's kind and mode are checked, not its owner (verify never has).
+  if (a.type === 'dir') return { pkg, action: a, expect: { path, kind: 'dir', mode: parseMode(a.mode) } };
+  // Another package owns the path now: only its presence is this package's to check.
+  if (!row) return { pkg, action: a, expect: { path, kind: 'any' } };
+  const ids: Pick<PathExpect, 'uid' | 'gid'> = {
+    ...(row[UID] != null ? { uid: row[UID] } : {}),
+    ...(row[GID] != null ? { gid: row[GID] } : {}),
+  };
+  if (a.type === 'link') return { pkg, action: a, expect: { path, kind: 'link', target: a.target, ...ids } };
+  let f: PathAction | undefined = a;
+  if (a.type === 'hardlink') f = pathsOf().get(a.target);
+  if (f?.type !== 'file') return { pkg, action: a, expect: { path, kind: 'any' }, whenPresent: 'hardlink target is not a file of the package' };
+  return { pkg, action: a, file: f, expect: { path, kind: 'file', size: f.size, digest: f.digest, mode: parseMode(f.mode), ...ids } };
 }
 
 /** Words a finding, in the order verify has always reported them: kind, size or content, mode, owner, group. */
