@@ -39,6 +39,18 @@ describe('ExpectList: packed and unpacked', () => {
     expect(unpackExpects(list.pack(2, 2))).toEqual([]);
   });
 
+  it('keeps growing past its first columns, and answers each field as added', () => {
+    const list = new ExpectList();
+    for (let i = 0; i < 5000; i++) list.addFile(`f${i}`, i * 7, D('d'), 0o644, i % 2 ? null : 2 ** 32 - 2, i);
+    expect(list.length).toBe(5000);
+    expect([list.size(4321), list.digest(4321), list.mode(4321), list.uid(4321), list.gid(4321)]).toEqual([4321 * 7, D('d'), 0o644, undefined, 4321]);
+    expect(list.uid(4320)).toBe(2 ** 32 - 2);
+    expect(unpackExpects(list.pack(4998))).toEqual([
+      { path: 'f4998', kind: 'file', size: 4998 * 7, digest: D('d'), mode: 0o644, uid: 2 ** 32 - 2, gid: 4998 },
+      { path: 'f4999', kind: 'file', size: 4999 * 7, digest: D('d'), mode: 0o644, gid: 4999 },
+    ]);
+  });
+
   it('a batch whose columns do not hold its count of entries is refused', () => {
     const list = new ExpectList();
     for (const e of SOME) list.add(e);

@@ -6,14 +6,14 @@
  * checked by `checkPaths` forced onto the workers and forced onto the calling
  * thread: both paths must find exactly the same differences.
  */
-import { chmodSync, chownSync, linkSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MIN_FILES, PathChecker } from '../src/fs/check-paths.js';
 import { EARLY_WEIGHT, PER_FILE } from '../src/txn/verify.js';
-import { sha256File, type PathExpect } from '../src/fs/path-check.js';
+import { checkBatch, sha256File, type PathExpect } from '../src/fs/path-check.js';
 import { ok, tempDir, writePackage, zpkg, TRUST, type TreeEntry } from './helpers/zpkg.js';
 
 const LONG = 10 * 60_000;
@@ -184,6 +184,42 @@ describe('PathChecker: the workers and the calling thread find the same differen
       expect(checked).toBe(expects.length);
     }
   }, LONG);
+});
+
+describe('checkBatch: files opened before they are read', () => {
+  it(`a batch of more files than are held open at once finds damage on both sides of each group, and leaves no descriptor open`, () => {
+    const dir = tempDir('zpkg-check-batch-');
+    const sha = (s: string): string => `sha256:${createHash('sha256').update(s).digest('hex')}`;
+    const expects: PathExpect[] = [];
+    const N = 300;
+    for (let i = 0; i < N; i++) {
+      writeFileSync(join(dir, `f${i}`), content(i));
+      chmodSync(join(dir, `f${i}`), 0o644);
+      expects.push({ path: join(dir, `f${i}`), kind: 'file', size: content(i).length, digest: sha(content(i)), mode: 0o644 });
+    }
+    // Empty files, a file where a socket stands (it cannot be opened) and one where a directory stands (it can).
+    writeFileSync(join(dir, 'empty'), '');
+    expects.push({ path: join(dir, 'empty'), kind: 'file', size: 0, digest: sha(''), mode: 0o644 });
+    chmodSync(join(dir, 'empty'), 0o644);
+    execFileSync('python3', ['-c', `import socket; socket.socket(socket.AF_UNIX).bind(${JSON.stringify(join(dir, 'sock'))})`]);
+    expects.push({ path: join(dir, 'sock'), kind: 'file', size: 1, digest: sha('x'), mode: 0o644 });
+    mkdirSync(join(dir, 'adir'));
+    expects.push({ path: join(dir, 'adir'), kind: 'file', size: 1, digest: sha('x'), mode: 0o644 });
+    const damaged = [0, 63, 64, 65, 128, 200, N - 1];
+    const other = (i: number): string => content(i).replace('file', 'File');
+    for (const i of damaged) writeFileSync(join(dir, `f${i}`), other(i));
+    // The wrong size is known from fstat: that file is closed unread.
+    writeFileSync(join(dir, 'f10'), 'short\n');
+    const fds = (): number => readdirSync('/proc/self/fd').length;
+    const before = fds();
+    const found = new Map(checkBatch(expects, Buffer.alloc(1000)));
+    expect(fds()).toBe(before);
+    expect([...found.keys()].sort((a, b) => a - b)).toEqual([...damaged, 10, N + 1, N + 2].sort((a, b) => a - b));
+    expect(found.get(10)).toEqual({ size: 6 });
+    for (const i of damaged) expect(found.get(i)).toEqual({ digest: sha(other(i)) });
+    expect(found.get(N + 1)).toEqual({ kind: 'socket' });
+    expect(found.get(N + 2)).toEqual({ kind: 'dir' });
+  });
 });
 
 describe("verify when the state's file rows and the manifest disagree", () => {

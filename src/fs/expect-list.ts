@@ -43,12 +43,9 @@ export interface PackedExpects {
 /** A growing list of expectations, kept by columns; paths relative to `prefix`. */
 export class ExpectList {
   private readonly paths: string[] = [];
-  private readonly kinds: number[] = [];
-  private readonly sizes: number[] = [];
-  private readonly modes: number[] = [];
-  private readonly uids: number[] = [];
-  private readonly gids: number[] = [];
   private readonly digests: string[] = [];
+  /** STRIDE numbers per path, as packed: a batch is then one copy. */
+  private numbers = new Float64Array(STRIDE * 1024);
   private readonly targets = new Map<number, string>();
 
   constructor(readonly prefix = '') {}
@@ -69,25 +66,46 @@ export class ExpectList {
   }
 
   private push(path: string, kind: number, size?: number, digest?: string, mode?: number, uid?: number | null, gid?: number | null): void {
+    const o = this.paths.length * STRIDE;
+    if (o + STRIDE > this.numbers.length) {
+      const grown = new Float64Array(this.numbers.length * 2);
+      grown.set(this.numbers);
+      this.numbers = grown;
+    }
+    const n = this.numbers;
+    n[o + KIND] = kind;
+    n[o + SIZE] = size ?? UNSET;
+    n[o + MODE] = mode ?? UNSET;
+    n[o + UID] = uid ?? UNSET;
+    n[o + GID] = gid ?? UNSET;
     this.paths.push(path);
-    this.kinds.push(kind);
-    this.sizes.push(size ?? UNSET);
     this.digests.push(digest ?? '');
-    this.modes.push(mode ?? UNSET);
-    this.uids.push(uid ?? UNSET);
-    this.gids.push(gid ?? UNSET);
   }
 
-  private numbers(from: number, to: number): Float64Array {
-    const out = new Float64Array((to - from) * STRIDE);
-    for (let i = from, o = 0; i < to; i++, o += STRIDE) {
-      out[o + KIND] = this.kinds[i]!;
-      out[o + SIZE] = this.sizes[i]!;
-      out[o + MODE] = this.modes[i]!;
-      out[o + UID] = this.uids[i]!;
-      out[o + GID] = this.gids[i]!;
-    }
-    return out;
+  /** Entry `i`'s size, digest, mode and ids as added (undefined: not checked). */
+  size(i: number): number | undefined {
+    return this.number(i, SIZE);
+  }
+
+  digest(i: number): string | undefined {
+    return this.digests[i] || undefined;
+  }
+
+  mode(i: number): number | undefined {
+    return this.number(i, MODE);
+  }
+
+  uid(i: number): number | undefined {
+    return this.number(i, UID);
+  }
+
+  gid(i: number): number | undefined {
+    return this.number(i, GID);
+  }
+
+  private number(i: number, field: number): number | undefined {
+    const x = this.numbers[i * STRIDE + field]!;
+    return x === UNSET ? undefined : x;
   }
 
   /** Entries `from` to `to` (exclusive) as one batch to post (its `numbers` buffer may be transferred). */
@@ -99,7 +117,7 @@ export class ExpectList {
       prefix: this.prefix,
       count: to - from,
       paths: ended(this.paths),
-      numbers: this.numbers(from, to),
+      numbers: this.numbers.slice(from * STRIDE, to * STRIDE),
       digests: ended(this.digests),
       targets,
     };

@@ -165,17 +165,33 @@ const MODE = 4;
 const UID = 5;
 const GID = 6;
 
-/** One package's rows as the state records them, and where each regular file's early check is. */
+/**
+ * One package's rows as the state records them, and where each regular
+ * file's early check is. A regular file's row is kept only as its early
+ * check (the list's columns hold what the row said): 300,000 row arrays
+ * kept alive cost their promotion and collection.
+ */
 class PackageRecords {
-  readonly rows: FileRecord[] = [];
-  /** By row: the index of its early check in `list`, or -1 (not a regular file). */
+  /** Each row's path, in the rows' order. */
+  readonly paths: string[] = [];
+  /** By row: the index of its early check in `list`, or -1 (not a regular file: its row is in `others`). */
   readonly early: number[] = [];
+  /** The rows with no early check (links, hardlinks, a file row missing a field), by row. */
+  readonly others = new Map<number, FileRecord>();
   /** The early checks' findings, by the index of their first check. */
   readonly found: { from: number; found: Promise<Map<number, PathFinding>> }[] = [];
   private byPath: Map<string, number> | undefined;
   private cursor = 0;
 
   constructor(readonly list: ExpectList) {}
+
+  /** Row `row` as the state recorded it. */
+  record(row: number): FileRecord {
+    const e = this.early[row]!;
+    if (e < 0) return this.others.get(row)!;
+    const l = this.list;
+    return [this.paths[row]!, 'file', l.digest(e)!, l.size(e)!, l.mode(e)!, l.uid(e) ?? null, l.gid(e) ?? null];
+  }
 
   /**
    * The row of `path`, or -1 when the package holds no row there. Asked in
@@ -184,9 +200,9 @@ class PackageRecords {
    * answers without a lookup, anything else is looked up by path.
    */
   rowOf(path: string): number {
-    const rows = this.rows;
-    if (this.cursor < rows.length && rows[this.cursor]![PATH] === path) return this.cursor++;
-    this.byPath ??= new Map(rows.map((r, i) => [r[PATH], i]));
+    const paths = this.paths;
+    if (this.cursor < paths.length && paths[this.cursor] === path) return this.cursor++;
+    this.byPath ??= new Map(paths.map((p, i) => [p, i]));
     const i = this.byPath.get(path);
     if (i === undefined) return -1;
     this.cursor = i + 1;
@@ -231,14 +247,16 @@ class EarlyChecks {
         weight = 0;
       };
       for (const r of iterateFileRecords(image.db, pkg.name)) {
-        records.rows.push(r);
         const size = r[SIZE];
         const digest = r[DIGEST];
         const mode = r[MODE];
         if (r[TYPE] !== 'file' || digest === null || size === null || mode === null) {
+          records.others.set(records.paths.length, r);
+          records.paths.push(r[PATH]);
           records.early.push(-1);
           continue;
         }
+        records.paths.push(r[PATH]);
         records.early.push(list.length);
         list.addFile(r[PATH], size, digest, mode, r[UID], r[GID]);
         weight += size + PER_FILE;
@@ -316,7 +334,7 @@ async function verifyPackages(image: Image, rows: PackageRow[], result: VerifyRe
     const records = c.early.byPackage.get(pkg.name)!;
     let paths: Map<string, PathAction> | undefined;
     const pathsOf = (): Map<string, PathAction> => (paths ??= new Map(manifest.actions.filter(isPathAction).map((x) => [x.path, x])));
-    const entryOf = (a: PathAction, row: number): Entry => entryFor(pkg.name, pathsOf, a, row < 0 ? undefined : records.rows[row]);
+    const entryOf = (a: PathAction, row: number): Entry => entryFor(pkg.name, pathsOf, a, row < 0 ? undefined : records.record(row));
     const reused: Reused = { actions: [], early: [] };
     reusedOf.push({ pkg: pkg.name, records, reused, entryOf });
     let entries: Entry[] = [];
@@ -333,8 +351,8 @@ async function verifyPackages(image: Image, rows: PackageRow[], result: VerifyRe
       const row = a.type === 'dir' ? -1 : records.rowOf(a.path);
       const early = row < 0 ? -1 : records.early[row]!;
       if (early >= 0 && a.type === 'file') {
-        const r = records.rows[row]!;
-        if (r[SIZE] === a.size && r[DIGEST] === a.digest && r[MODE] === parseMode(a.mode)) {
+        const l = records.list;
+        if (l.size(early) === a.size && l.digest(early) === a.digest && l.mode(early) === parseMode(a.mode)) {
           reused.actions.push(a);
           reused.early.push(early);
           continue;
