@@ -7,7 +7,7 @@
  * thread: both paths must find exactly the same differences.
  */
 import { chmodSync, chownSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -219,6 +219,27 @@ describe('checkBatch: files opened before they are read', () => {
     for (const i of damaged) expect(found.get(i)).toEqual({ digest: sha(other(i)) });
     expect(found.get(N + 1)).toEqual({ kind: 'socket' });
     expect(found.get(N + 2)).toEqual({ kind: 'dir' });
+  });
+});
+
+describe('checkBatch: nothing under a dev directory is opened before it is known to be a regular file', () => {
+  it('a FIFO where a file of dev/ belongs is found by lstat: a writer waiting for a reader goes on waiting', async () => {
+    const dir = tempDir('zpkg-check-dev-');
+    mkdirSync(join(dir, 'dev'));
+    const fifo = join(dir, 'dev/watchdog');
+    execFileSync('mkfifo', [fifo]);
+    // Blocks in open(O_WRONLY) until something opens the FIFO for reading.
+    const writer = spawn('sh', ['-c', 'echo x > "$0"', fifo], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const found = checkBatch([{ path: fifo, kind: 'file', size: 1, digest: `sha256:${'0'.repeat(64)}`, mode: 0o644 }]);
+      expect(found).toEqual([[0, { kind: 'fifo' }]]);
+      // Had the check opened it, the writer would have been let through and ended (written, or SIGPIPE).
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect([writer.exitCode, writer.signalCode]).toEqual([null, null]);
+    } finally {
+      writer.kill('SIGKILL');
+    }
   });
 });
 

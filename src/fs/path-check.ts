@@ -107,8 +107,9 @@ export function sha256Fd(fd: number, size: number, buf: Buffer): string {
 }
 
 /**
- * A path expected to be a regular file, opened first and then `fstat`ed: the
- * kernel walks the path once, where `lstat` and then `open` walked it twice
+ * A path expected to be a regular file (not under a `dev` directory: DEV),
+ * opened first and then `fstat`ed: the kernel walks the path once, where
+ * `lstat` and then `open` walked it twice
  * (on a package of 300,000 tiny files, `lstat` was a quarter of a check
  * worker's time). Opened as sha256File opens (a link is not followed, a FIFO
  * does not block, no terminal is taken); nothing is read from what is not a
@@ -211,6 +212,14 @@ function leavesRoot(realRoot: string): (dir: string) => boolean {
 
 const isEmpty = (f: PathFinding | null): boolean => !f || Object.keys(f).length === 0;
 
+/**
+ * A path with a `dev` directory in it is `lstat`ed before anything opens it:
+ * device nodes live there, and opening one is not harmless (a watchdog arms,
+ * a serial line raises DTR, a tape rewinds when closed). A device anywhere
+ * else is what only root could have put there.
+ */
+const DEV = '/dev/';
+
 /** Files a check worker holds open at once, waiting to be read in inode order. */
 const OPEN_MAX = 64;
 
@@ -238,7 +247,7 @@ export function checkBatch(batch: readonly PathExpect[], buf: Buffer = Buffer.al
   try {
     batch.forEach((e, i) => {
       if (leaves?.(dirname(e.path))) return out.push([i, { outside: true }]);
-      const opened = e.kind === 'file' ? openRegular(e.path) : undefined;
+      const opened = e.kind === 'file' && !e.path.includes(DEV) ? openRegular(e.path) : undefined;
       if (opened) {
         const { finding, hash } = checkStat(e, opened.st);
         if (!hash) {
