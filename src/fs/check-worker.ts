@@ -1,8 +1,8 @@
 /**
  * A path-checking worker (fs/workers.ts): one packed batch of expectations
- * (expect-list.ts) in, the
- * findings of the paths that differ out (path-check.ts `checkBatch`), with
- * synchronous syscalls through one reused read buffer.
+ * (expect-list.ts) in, the findings of the paths that differ out
+ * (path-check.ts `checkBatch`), with synchronous syscalls through one reused
+ * read buffer.
  */
 import { unpackExpects, type PackedExpects } from './expect-list.js';
 import { checkBatch, type PathFinding } from './path-check.js';

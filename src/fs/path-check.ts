@@ -237,7 +237,10 @@ export function checkBatch(batch: readonly PathExpect[], buf: Buffer = Buffer.al
   const drain = (): void => {
     content.sort((a, b) => a.ino - b.ino);
     for (const c of content) {
-      checkContent(batch[c.i]!, c.f, c.hash, buf, c.fd);
+      const fd = c.fd;
+      // checkContent closes it: the cleanup below must never close that number again (another thread may have it by then).
+      c.fd = -1;
+      checkContent(batch[c.i]!, c.f, c.hash, buf, fd);
       if (!isEmpty(c.f)) out.push([c.i, c.f]);
     }
     content.length = 0;
@@ -266,7 +269,7 @@ export function checkBatch(batch: readonly PathExpect[], buf: Buffer = Buffer.al
     });
     drain();
   } finally {
-    // A throw above (none is expected) leaves no descriptor behind.
+    // A throw above (none is expected) leaves no descriptor behind: those opened and not yet handed to checkContent.
     for (const c of content) if (c.fd >= 0) closeSync(c.fd);
   }
   return out;
