@@ -43,6 +43,16 @@ export function parentsOf(path: string): string[] {
   return out;
 }
 
+/**
+ * The host path of image path PATH in the image at ROOT, by concatenation:
+ * both are already valid (PATH an image path), so nothing is normalized —
+ * `path.join` normalizes every byte again, and installing 300,000 files
+ * called it several times per file (0.8 µs each here, and its garbage).
+ */
+export function hostPath(root: string, path: string): string {
+  return root.endsWith('/') ? root + path : `${root}/${path}`;
+}
+
 export function parentOf(path: string): string {
   const i = path.lastIndexOf('/');
   return i < 0 ? '' : path.slice(0, i);

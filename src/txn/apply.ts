@@ -15,6 +15,7 @@ import { dropBackup, type Journal, type JournalDir } from './journal.js';
 import { backupName } from './side-names.js';
 import { stagedPath, type Staged } from './stage.js';
 import type { Changeset } from './types.js';
+import { hostPath } from '../core/paths.js';
 
 export interface Applied {
   removedDirs: string[];
@@ -43,7 +44,7 @@ function pathsToDelete(cs: Changeset): string[] {
 }
 
 function attributes(root: string, path: string): JournalDir {
-  const st = lstatSync(join(root, path));
+  const st = lstatSync(hostPath(root, path));
   return { path, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
 }
 
@@ -88,7 +89,7 @@ export function apply(root: string, db: Database.Database, cs: Changeset, staged
   const only = options.packages;
   if (!only) {
     for (const d of dirsToChange(db, cs)) {
-      const abs = join(root, d.path);
+      const abs = hostPath(root, d.path);
       if (options.chown) chownSync(abs, d.uid, d.gid);
       chmodSync(abs, d.mode);
     }
@@ -98,9 +99,9 @@ export function apply(root: string, db: Database.Database, cs: Changeset, staged
   for (const dest of staged.dests) {
     if (only && !only.has(owner.get(dest)!)) continue;
     const tmp = stagedPath(staged, dest);
-    const abs = join(root, dest);
+    const abs = hostPath(root, dest);
     step(dest, 'putting it in place', () => {
-      if (existed.get(dest)) missingOk(() => linkSync(abs, join(root, backupName(dest, journal.txid))));
+      if (existed.get(dest)) missingOk(() => linkSync(abs, hostPath(root, backupName(dest, journal.txid))));
       failPoint('apply', abs);
       renameSync(tmp, abs);
     });
@@ -110,8 +111,9 @@ export function apply(root: string, db: Database.Database, cs: Changeset, staged
   if (only) return;
   for (const path of journal.deletes) {
     step(path, 'removing it', () => {
-      failPoint('apply', join(root, path));
-      missingOk(() => renameSync(join(root, path), join(root, backupName(path, journal.txid))));
+      const abs = hostPath(root, path);
+      failPoint('apply', abs);
+      missingOk(() => renameSync(abs, hostPath(root, backupName(path, journal.txid))));
     });
     crashPoint('apply');
   }
@@ -132,7 +134,7 @@ function step(path: string, doing: string, fn: () => void): void {
 /** After the commit: backups go, then directories whose last owner went, when empty. */
 export function finish(root: string, journal: Journal): Applied {
   for (const p of journal.puts) if (p.existed) dropBackup(root, p, journal.txid);
-  for (const d of journal.deletes) rmSync(join(root, backupName(d, journal.txid)), { force: true });
+  for (const d of journal.deletes) rmSync(hostPath(root, backupName(d, journal.txid)), { force: true });
   const done: Applied = { removedDirs: [], keptDirs: [] };
   for (const d of journal.removedDirs) {
     try {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { ZpkgError } from '../core/errors.js';
 import { PathStat } from '../fs/path-stat.js';
 import { isPathAction, parseMode, type FileAction, type Manifest } from '../core/manifest.js';
-import { parentsOf } from '../core/paths.js';
+import { hostPath, parentsOf } from '../core/paths.js';
 import { parseAtom, providesAtom } from '../core/relation.js';
 import type Database from 'better-sqlite3';
 import { allDirs, allFiles, dirsOf, filesOf, getPackage, type DirRow, type FileRow, type PackageRow } from '../image/state.js';
@@ -50,7 +50,7 @@ class DiskView {
       if (slash > 0 && this.cache.get(path.slice(0, slash)) === null) st = null;
       else {
         try {
-          st = new PathStat(lstatSync(join(this.root, path)));
+          st = new PathStat(lstatSync(hostPath(this.root, path)));
         } catch {
           st = null;
         }

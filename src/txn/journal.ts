@@ -18,6 +18,7 @@ import { checkShape, count, v } from '../core/shape.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { dirInRoot, readBounded } from '../fs/in-root.js';
 import { backupName } from './side-names.js';
+import { hostPath } from '../core/paths.js';
 
 /** The most bytes a journal may hold (a transaction of a million paths fits). */
 export const JOURNAL_LIMIT = 512 * 1024 * 1024;
@@ -37,8 +38,8 @@ export function keptOldName(dest: string): string {
 
 /** After the commit: the backup of a put goes, or becomes `DEST.zpkg-old` when the put keeps it. */
 export function dropBackup(root: string, put: JournalPut, txid: string): void {
-  const backup = join(root, backupName(put.dest, txid));
-  if (put.keepOld && existsSync(backup)) renameSync(backup, join(root, keptOldName(put.dest)));
+  const backup = hostPath(root, backupName(put.dest, txid));
+  if (put.keepOld && existsSync(backup)) renameSync(backup, hostPath(root, keptOldName(put.dest)));
   else rmSync(backup, { force: true });
 }
 

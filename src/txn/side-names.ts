@@ -5,7 +5,7 @@
  * rather than holding and posting an absolute temporary path per file.
  */
 import { createHash } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { hostPath } from '../core/paths.js';
 
 /** The longest file name Linux filesystems take (NAME_MAX, in bytes). */
 export const NAME_MAX = 255;
@@ -16,11 +16,12 @@ export const NAME_MAX = 255;
  * derived from DEST alone, so recovery finds it again from the journal.
  */
 function beside(dest: string, suffix: string): string {
-  const dir = dirname(dest);
-  const base = basename(dest);
+  // DEST is an image path (core/paths.ts): sliced at its last `/`, not parsed again.
+  const cut = dest.lastIndexOf('/') + 1;
+  const base = dest.slice(cut);
   let name = `.${base}${suffix}`;
-  if (Buffer.byteLength(name) > NAME_MAX) name = `.${createHash('sha256').update(base).digest('hex').slice(0, 32)}${suffix}`;
-  return join(dir === '.' ? '' : dir, name);
+  if (name.length * 3 > NAME_MAX && Buffer.byteLength(name) > NAME_MAX) name = `.${createHash('sha256').update(base).digest('hex').slice(0, 32)}${suffix}`;
+  return dest.slice(0, cut) + name;
 }
 
 export function tempName(dest: string, txid: string): string {
@@ -33,6 +34,5 @@ export function backupName(dest: string, txid: string): string {
 
 /** The absolute name under which a transaction stages DEST in the image at ROOT. */
 export function stagedFile(root: string, dest: string, txid: string): string {
-  const name = tempName(dest, txid);
-  return root.endsWith('/') ? root + name : `${root}/${name}`;
+  return hostPath(root, tempName(dest, txid));
 }

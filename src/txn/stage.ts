@@ -23,6 +23,7 @@ import { DEPTH, WorkerPool, workerUrl } from '../fs/workers.js';
 import type { Arrivals } from './arrivals.js';
 import { blobMissing, noSpace } from './failures.js';
 import { stagedFile } from './side-names.js';
+import { hostPath } from '../core/paths.js';
 import { crashPoint } from './crash-point.js';
 import { stageBatch, type StageAnswer, type StageBatch, type StageBlob, type StageFailure, type StageJob } from './stage-worker.js';
 import type { Changeset, ContentPlan, PutOp } from './types.js';
@@ -331,7 +332,7 @@ export async function stage(root: string, cs: Changeset, options: StageOptions):
   try {
     // Synchronous: a few syscalls per directory, where a promise each cost a thread-pool round trip.
     for (const d of [...cs.dirs].filter((d) => d.create).sort((x, y) => x.path.split('/').length - y.path.split('/').length)) {
-      const abs = join(root, d.path);
+      const abs = hostPath(root, d.path);
       try {
         mkdirSync(abs, { mode: d.mode });
       } catch (err) {
