@@ -249,7 +249,7 @@ export async function buildBundle(options) {
     version: o.version,
     arch: 'x86_64',
     node: process.version,
-    launcher: `${PREFIX}/zpkg: ${PREFIX}/lib/${LOADER} --library-path ${PREFIX}/lib ${PREFIX}/node --liftoff-only --min-semi-space-size=4 ${PREFIX}/app/zpkg.js ARGS`,
+    launcher: `${PREFIX}/zpkg: ${PREFIX}/lib/${LOADER} --library-path ${PREFIX}/lib ${PREFIX}/node --liftoff-only --min-semi-space-size=4 --heap-growing-percent=100 ${PREFIX}/app/zpkg.js ARGS`,
     debianPackages: [...debPackages].sort(),
     npmPackages,
     bytes: files.reduce((n, f) => n + f.bytes, 0),

@@ -99,12 +99,12 @@ describe('the bundle compiles main.js with its V8 code cache, and falls back whe
   });
 
   it('a node started with other V8 flags refuses the cache and still runs the command', () => {
-    // The launcher passes --liftoff-only and --min-semi-space-size=4; without them V8's flag hash differs.
+    // The launcher passes --liftoff-only, --min-semi-space-size=4 and --heap-growing-percent=100; without them V8's flag hash differs.
     const r = run(['--root', image, '--json', 'remote', 'list'], { nodeFlags: [] });
     expect(r.status, r.stderr).toBe(0);
     expect(r.cache).toBe('rejected');
     expect(r.stdout).toBe(expected);
-    expect(run(['--root', image, '--json', 'remote', 'list'], { nodeFlags: ['--liftoff-only', '--min-semi-space-size=4'] }).cache).toBe('accepted');
+    expect(run(['--root', image, '--json', 'remote', 'list'], { nodeFlags: ['--liftoff-only', '--min-semi-space-size=4', '--heap-growing-percent=100'] }).cache).toBe('accepted');
   });
 
   it('a command with a cache of its own reads it; without it, or with it damaged, the common one', () => {
