@@ -6,7 +6,6 @@
  * account names); modes and restarts from the recipe's attributes.
  */
 import { lstatSync, readlinkSync, type Stats } from 'node:fs';
-import { join } from 'node:path';
 import picomatch from 'picomatch';
 import type { Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
@@ -15,7 +14,7 @@ import { formatMode, type Action, type FileAction } from '../core/manifest.js';
 import { readAccounts } from '../image/accounts.js';
 import type { Recipe } from './recipe.js';
 import { selector } from './select.js';
-import { factsOf, lstatWalked, readdirWalked } from './file-digests.js';
+import { entryPath, factsOf, lstatWalked, readdirWalked } from './file-digests.js';
 import type { StatLike } from '../fs/path-stat.js';
 
 export interface PackedTree {
@@ -74,7 +73,7 @@ export function packTree(recipe: Recipe, onFile?: (bytes: number) => void, treeD
   const walk = (dir: string, rel: string, included: boolean): boolean => {
     let kept = false;
     for (const name of readdirWalked(dir)) {
-      const abs = join(dir, name);
+      const abs = entryPath(dir, name);
       const path = rel ? `${rel}/${name}` : name;
       const verdict = select.entry(path, included);
       if (verdict === 'excluded') continue;
