@@ -19,6 +19,7 @@ import { digestHex } from '../core/digest.js';
 import type { Manifest } from '../core/manifest.js';
 import { ZpkgError } from '../core/errors.js';
 import { checkFrameBounds, checkNoOverlap, PACK_MAGIC, PACK_TRAILER_SIZE, type FrameRef } from './pack-format.js';
+import { readU64, writeU64 } from '../core/u64.js';
 
 export interface PackRef {
   digest: Digest;
@@ -60,27 +61,23 @@ export function encodeBlobMap(map: BlobMap): Buffer {
   let at = out.writeUInt16LE(map.packs.length, 0);
   for (const p of map.packs) {
     out.write(digestHex(p.digest), at, 'hex');
-    at = out.writeBigUInt64LE(BigInt(p.size), at + 32);
+    at = writeU64(out, p.size, at + 32);
   }
   at = out.writeUInt32LE(map.frames.length, at);
   for (const f of map.frames) {
     at = out.writeUInt16LE(f.pack, at);
-    at = out.writeBigUInt64LE(BigInt(f.offset), at);
-    at = out.writeBigUInt64LE(BigInt(f.length), at);
-    at = out.writeBigUInt64LE(BigInt(f.size), at);
+    at = writeU64(out, f.offset, at);
+    at = writeU64(out, f.length, at);
+    at = writeU64(out, f.size, at);
   }
   at = out.writeUInt32LE(map.blobs.length, at);
   for (const b of map.blobs) {
     at = out.writeUInt32LE(b.frame, at);
-    at = out.writeBigUInt64LE(BigInt(b.offset), at);
+    at = writeU64(out, b.offset, at);
   }
   return out;
 }
 
-const u64 = (b: Buffer, at: number): number => {
-  const v = b.readBigUInt64LE(at);
-  return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(v);
-};
 
 /**
  * Parses a blob map and checks it against the manifest it belongs to: one
@@ -99,7 +96,7 @@ export function decodeBlobMap(bytes: Buffer, manifest: Manifest, where: string):
   const packs: PackRef[] = [];
   for (let i = 0; i < nPacks; i++) {
     need(40);
-    packs.push({ digest: `sha256:${bytes.toString('hex', at, at + 32)}`, size: u64(bytes, at + 32) });
+    packs.push({ digest: `sha256:${bytes.toString('hex', at, at + 32)}`, size: readU64(bytes, at + 32) });
     at += 40;
   }
   need(4);
@@ -108,7 +105,7 @@ export function decodeBlobMap(bytes: Buffer, manifest: Manifest, where: string):
   const frames: MapFrame[] = [];
   for (let i = 0; i < nFrames; i++) {
     need(26);
-    const f = { pack: bytes.readUInt16LE(at), offset: u64(bytes, at + 2), length: u64(bytes, at + 10), size: u64(bytes, at + 18) };
+    const f = { pack: bytes.readUInt16LE(at), offset: readU64(bytes, at + 2), length: readU64(bytes, at + 10), size: readU64(bytes, at + 18) };
     at += 26;
     const p = packs[f.pack];
     if (!p) throw bad(`frame ${i} names pack ${f.pack}, but there are ${nPacks}`);
@@ -133,7 +130,7 @@ export function decodeBlobMap(bytes: Buffer, manifest: Manifest, where: string):
   const spans: { digest: Digest; frame: number; offset: number; size: number }[] = [];
   for (let i = 0; i < nBlobs; i++) {
     need(12);
-    const b = { frame: bytes.readUInt32LE(at), offset: u64(bytes, at + 4) };
+    const b = { frame: bytes.readUInt32LE(at), offset: readU64(bytes, at + 4) };
     at += 12;
     const f = frames[b.frame];
     const { digest, size } = wanted[i]!;

@@ -26,6 +26,7 @@
  */
 import { digestHex, type Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
+import { readU64, writeU64 } from '../core/u64.js';
 
 export const PACK_MAGIC = Buffer.from('ZPKGPK01');
 export const PACK_TRAILER_SIZE = 24;
@@ -95,10 +96,6 @@ export function invalidPack(where: string, reason: string): ZpkgError {
   return new ZpkgError('E_REPO_INVALID', `${where} is not a valid pack: ${reason}`, { hint: 'the repository is damaged; check it with `zpkg repo verify`' });
 }
 
-const readU64 = (b: Buffer, at: number): number => {
-  const v = b.readBigUInt64LE(at);
-  return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(v);
-};
 
 export function encodePackIndex(index: PackIndex): Buffer {
   const blobs = [...index.blobs].sort((x, y) => (x.digest < y.digest ? -1 : x.digest > y.digest ? 1 : 0));
@@ -107,16 +104,16 @@ export function encodePackIndex(index: PackIndex): Buffer {
   out.writeUInt32LE(blobs.length, 4);
   let at = 8;
   for (const f of index.frames) {
-    out.writeBigUInt64LE(BigInt(f.offset), at);
-    out.writeBigUInt64LE(BigInt(f.length), at + 8);
-    out.writeBigUInt64LE(BigInt(f.size), at + 16);
+    writeU64(out, f.offset, at);
+    writeU64(out, f.length, at + 8);
+    writeU64(out, f.size, at + 16);
     at += FRAME_ENTRY_SIZE;
   }
   for (const b of blobs) {
     out.write(digestHex(b.digest), at, 'hex');
     out.writeUInt32LE(b.frame, at + 32);
-    out.writeBigUInt64LE(BigInt(b.offset), at + 36);
-    out.writeBigUInt64LE(BigInt(b.size), at + 44);
+    writeU64(out, b.offset, at + 36);
+    writeU64(out, b.size, at + 44);
     at += BLOB_ENTRY_SIZE;
   }
   return out;
@@ -124,8 +121,8 @@ export function encodePackIndex(index: PackIndex): Buffer {
 
 export function encodePackTrailer(indexOffset: number, indexLength: number): Buffer {
   const t = Buffer.alloc(PACK_TRAILER_SIZE);
-  t.writeBigUInt64LE(BigInt(indexOffset), 0);
-  t.writeBigUInt64LE(BigInt(indexLength), 8);
+  writeU64(t, indexOffset, 0);
+  writeU64(t, indexLength, 8);
   PACK_MAGIC.copy(t, 16);
   return t;
 }
