@@ -5,18 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, spelled } from '../src/core/canonical-json.js';
-
-/** A small deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from './helpers/prng.js';
 
 const KEYS = ['type', 'path', 'a', 'B', 'é', 'z', '\u{1F600}', '\uFF01', 'a b', 'quote"', 'nl\n', '01', '1e3', '-1', '4294967295', '99999999999', '7', '12'];
 const STRINGS = ['', 'x', 'é', '\u{1F600}', '\uD800', 'tab\t', 'back\\slash', '"', '\u2028', 'ascii'];
@@ -46,7 +35,7 @@ function value(r: () => number, depth: number): unknown {
 
 describe('canonical JSON', () => {
   it('spells 2,000 generated values exactly as the spelling by hand does', () => {
-    const r = rng(20261205);
+    const r = prng(20261205);
     for (let i = 0; i < 2000; i++) {
       const v = value(r, 0);
       expect(canonicalJson(v)).toBe(spelled(v));

@@ -15,7 +15,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDigest, type Digest } from '../core/digest.js';
-import { entryPath, factsOf, lstatWalked, readdirWalked } from './file-digests.js';
+import { factsOf, lstatWalked, readdirWalked } from './file-digests.js';
+import { hostPath } from '../core/paths.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 
 /** Bump when the builder would make a different package from the same inputs. */
@@ -52,7 +53,7 @@ export function inputDigest(recipeDir: string): Digest {
     };
     for (const name of readdirWalked(dir)) {
       if (!rel && name === STATE_DIR) continue;
-      const abs = entryPath(dir, name);
+      const abs = hostPath(dir, name);
       const path = rel ? `${rel}/${name}` : name;
       const st = lstatWalked(abs);
       const head = `${JSON.stringify(path)} ${(st.mode & 0o7777).toString(8)} ${st.uid}:${st.gid}`;

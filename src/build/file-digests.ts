@@ -8,6 +8,7 @@
  */
 import { lstatSync, readdirSync } from 'node:fs';
 import type { Digest } from '../core/digest.js';
+import { hostPath } from '../core/paths.js';
 import { HEAD, isElfHead, isScriptHead } from '../fs/head.js';
 import { PathStat, type StatLike } from '../fs/path-stat.js';
 import { hashFile, hashWorkerUrl, type HashAnswer, type HashTask } from '../fs/hash-worker.js';
@@ -58,17 +59,6 @@ const walked = new Map<string, PathStat>();
 
 /** Each directory's entries as the last `hashTree` walk listed them, sorted: packing and the input digest list them again without a syscall. */
 const listed = new Map<string, string[]>();
-
-/**
- * Entry NAME of directory DIR, by concatenation: DIR is a resolved path (or
- * made by this function) and NAME an entry `readdir` listed, so there is
- * nothing to normalize — `path.join` did it again for every entry of every
- * walk, 850 MB of garbage in the build of a 300,000-file tree. Every walk of
- * a build names paths with it, so the walks' maps agree on their keys.
- */
-export function entryPath(dir: string, name: string): string {
-  return dir.endsWith('/') ? dir + name : `${dir}/${name}`;
-}
 
 /** The sorted entries of a directory `hashTree` just walked (what it saw), else of the directory now. */
 export function readdirWalked(dir: string): string[] {
@@ -175,7 +165,7 @@ export async function hashTree(dir: string, speculation?: Speculation): Promise<
     listed.set(d, names);
     const subdirs: { abs: string; place: Place }[] = [];
     for (const name of names) {
-      const abs = entryPath(d, name);
+      const abs = hostPath(d, name);
       const st = new PathStat(lstatSync(abs));
       walked.set(abs, st);
       if (st.isDirectory()) subdirs.push({ abs, place: placeOf(abs, place) });

@@ -14,7 +14,8 @@ import { formatMode, type Action, type FileAction } from '../core/manifest.js';
 import { readAccounts } from '../image/accounts.js';
 import type { Recipe } from './recipe.js';
 import { selector } from './select.js';
-import { entryPath, factsOf, lstatWalked, readdirWalked } from './file-digests.js';
+import { factsOf, lstatWalked, readdirWalked } from './file-digests.js';
+import { hostPath } from '../core/paths.js';
 import type { StatLike } from '../fs/path-stat.js';
 
 export interface PackedTree {
@@ -73,7 +74,7 @@ export function packTree(recipe: Recipe, onFile?: (bytes: number) => void, treeD
   const walk = (dir: string, rel: string, included: boolean): boolean => {
     let kept = false;
     for (const name of readdirWalked(dir)) {
-      const abs = entryPath(dir, name);
+      const abs = hostPath(dir, name);
       const path = rel ? `${rel}/${name}` : name;
       const verdict = select.entry(path, included);
       if (verdict === 'excluded') continue;

@@ -31,27 +31,22 @@ class NotPlain extends Error {}
  * the spelling by hand took, and without its ~1 GB of intermediate strings.
  */
 function sortedCopy(value: unknown): unknown {
-  switch (typeof value) {
-    case 'object': {
-      if (value === null) return null;
-      if (Array.isArray(value)) {
-        const out = new Array<unknown>(value.length);
-        for (let i = 0; i < value.length; i++) out[i] = sortedCopy(value[i]);
-        return out;
-      }
-      const obj = value as Record<string, unknown>;
-      const out: Record<string, unknown> = {};
-      for (const k of Object.keys(obj).sort()) {
-        const v = obj[k];
-        if (v === undefined) continue;
-        if (k === '__proto__' || INDEX.test(k)) throw new NotPlain();
-        out[k] = sortedCopy(v);
-      }
-      return out;
-    }
-    default:
-      return checkedScalar(value);
+  if (typeof value !== 'object') return checkedScalar(value);
+  if (value === null) return null;
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = sortedCopy(value[i]);
+    return out;
   }
+  const obj = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(obj).sort()) {
+    const v = obj[k];
+    if (v === undefined) continue;
+    if (k === '__proto__' || INDEX.test(k)) throw new NotPlain();
+    out[k] = sortedCopy(v);
+  }
+  return out;
 }
 
 /** A number, string or boolean as it is; anything else refused as `spelled` refuses it. */

@@ -44,10 +44,11 @@ export function parentsOf(path: string): string[] {
 }
 
 /**
- * The host path of image path PATH in the image at ROOT, by concatenation:
- * both are already valid (PATH an image path), so nothing is normalized —
- * `path.join` normalizes every byte again, and installing 300,000 files
- * called it several times per file (0.8 µs each here, and its garbage).
+ * PATH under the directory ROOT, by concatenation: PATH is relative and
+ * already normalized (an image path, or an entry a walk of ROOT listed), so
+ * nothing is normalized again — `path.join` does that for every byte, and
+ * installing or building 300,000 files called it several times per file
+ * (0.8 µs each here, and 640–850 MB of garbage).
  */
 export function hostPath(root: string, path: string): string {
   return root.endsWith('/') ? root + path : `${root}/${path}`;
