@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { entryOf, formatPublicKey } from '../../src/repo/trust/keys.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(REPO_ROOT, 'bin/zpkg.js');
@@ -18,7 +19,7 @@ export const BIN = join(REPO_ROOT, 'bin/zpkg.js');
 const testKey = generateKeyPairSync('ed25519');
 export const TEST_KEY = join(mkdtempSync(join(tmpdir(), 'zpkg-test-key-')), 'repo.key');
 writeFileSync(TEST_KEY, testKey.privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
-export const TEST_PUB = `ed25519:${Buffer.from(testKey.publicKey.export({ format: 'jwk' }).x!, 'base64url').toString('base64')}`;
+export const TEST_PUB = formatPublicKey(entryOf(testKey.publicKey));
 export const TRUST = ['--key', TEST_PUB];
 
 export interface Run {

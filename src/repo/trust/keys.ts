@@ -34,12 +34,24 @@ export function keyIdOf(raw: Uint8Array): KeyId {
   return createHash('sha256').update(raw).digest('hex');
 }
 
+/** An ed25519 public key in DER (SubjectPublicKeyInfo, RFC 8410) is this header and the 32 raw bytes. */
+const SPKI_HEADER = Buffer.from('302a300506032b6570032100', 'hex');
+const SPKI_LENGTH = SPKI_HEADER.length + 32;
+
+/**
+ * The 32 raw bytes, through DER, not `export({ format: 'jwk' })`: Node 20
+ * holds a key's mutex while it makes the JWK's strings, and a garbage
+ * collection started by them that destroys the job which generated the key
+ * (generateKeyPairSync) takes the same mutex — the process hangs for good
+ * (a CI rehearsal hung so on 2026-12-05; the test helper made its key that
+ * way).
+ */
 function rawOf(publicKey: KeyObject): Buffer {
-  const jwk = publicKey.export({ format: 'jwk' });
-  if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.x !== 'string') {
+  const der = publicKey.asymmetricKeyType === 'ed25519' ? publicKey.export({ format: 'der', type: 'spki' }) : undefined;
+  if (!der || der.length !== SPKI_LENGTH || !der.subarray(0, SPKI_HEADER.length).equals(SPKI_HEADER)) {
     throw new ZpkgError('E_KEY_INVALID', `the key is not an ed25519 key (${String(publicKey.asymmetricKeyType)})`);
   }
-  return Buffer.from(jwk.x, 'base64url');
+  return Buffer.from(der.subarray(SPKI_HEADER.length));
 }
 
 export function entryOf(publicKey: KeyObject): PublicKeyEntry {
@@ -77,7 +89,7 @@ export function toPublicKeyObject(entry: PublicKeyEntry): KeyObject {
   if (entry.type !== 'ed25519' || raw.length !== 32 || raw.toString('base64') !== entry.public) {
     throw new ZpkgError('E_KEY_INVALID', `key ${entry.public} is not an ed25519 public key`);
   }
-  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }, format: 'jwk' });
+  return createPublicKey({ key: Buffer.concat([SPKI_HEADER, raw]), format: 'der', type: 'spki' });
 }
 
 export function generateSigningKey(): SigningKey {
