@@ -1,12 +1,12 @@
 /** Helpers for tests that drive the real `zpkg` binary on real directories. */
 import { spawnSync } from 'node:child_process';
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { entryOf, formatPublicKey } from '../../src/repo/trust/keys.js';
+import { formatPublicKey, generateSigningKey, privateKeyPem } from '../../src/repo/trust/keys.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(REPO_ROOT, 'bin/zpkg.js');
@@ -16,10 +16,10 @@ export const BIN = join(REPO_ROOT, 'bin/zpkg.js');
  * gets it as ZPKG_REPO_KEY, so `repo create` makes signed repositories and
  * publishes sign them; images trust it with `remote add … ...TRUST`.
  */
-const testKey = generateKeyPairSync('ed25519');
+const testKey = generateSigningKey();
 export const TEST_KEY = join(mkdtempSync(join(tmpdir(), 'zpkg-test-key-')), 'repo.key');
-writeFileSync(TEST_KEY, testKey.privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
-export const TEST_PUB = formatPublicKey(entryOf(testKey.publicKey));
+writeFileSync(TEST_KEY, privateKeyPem(testKey), { mode: 0o600 });
+export const TEST_PUB = formatPublicKey(testKey.entry);
 export const TRUST = ['--key', TEST_PUB];
 
 export interface Run {
