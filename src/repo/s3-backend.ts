@@ -65,6 +65,15 @@ function notFound(err: unknown): boolean {
   return name === 'NoSuchKey' || name === 'NotFound' || status(err) === 404;
 }
 
+/** Worth another attempt: no answer, a body cut short (no status), a server error, a timeout or throttling. */
+function transient(err: unknown): boolean {
+  const s = status(err);
+  return s === undefined || s >= 500 || s === 408 || s === 429;
+}
+
+/** Attempts of one GET (the SDK retries a failed request, not a body cut after its headers). */
+const GET_ATTEMPTS = 5;
+
 const LEASE_MS = 60_000;
 /** Ranges closer than this are fetched as one (a GET costs a round trip; 64 KiB costs ~5 ms at 100 Mbit/s). */
 const RANGE_GAP = 64 * 1024;
@@ -106,15 +115,8 @@ export class S3Backend implements RepoWriter {
   }
 
   async read(path: string, max = REPO_FILE_LIMIT): Promise<Buffer | undefined> {
-    try {
-      const { c, sdk } = await this.s3();
-      const r = await c.send(new sdk.GetObjectCommand({ Bucket: this.at.bucket, Key: this.key(path) }));
-      return await this.bounded(r, path, max);
-    } catch (err) {
-      if (err instanceof ZpkgError) throw err;
-      if (notFound(err)) return undefined;
-      throw this.wrap(`GET ${path}`, err);
-    }
+    const r = await this.readFresh(path, undefined, max);
+    return r.status === 'read' ? r.bytes : undefined;
   }
 
   /** An object's body, held up to `max` bytes: one that declares or sends more is refused and its stream destroyed. */
@@ -142,7 +144,7 @@ export class S3Backend implements RepoWriter {
     const fd = openSync(dest, size > 0 ? 'a' : 'w');
     try {
       let last: unknown;
-      for (let attempt = 0; attempt < 5; attempt++) {
+      for (let attempt = 0; attempt < GET_ATTEMPTS; attempt++) {
         if (attempt > 0) await sleep(100 * 2 ** (attempt - 1));
         try {
           const { c, sdk } = await this.s3();
@@ -163,8 +165,7 @@ export class S3Backend implements RepoWriter {
           if (err instanceof ZpkgError) throw err;
           if (notFound(err)) return undefined;
           if (status(err) === 416) return size;
-          const s = status(err);
-          if (s !== undefined && s < 500 && s !== 408 && s !== 429) throw this.wrap(`GET ${path}`, err);
+          if (!transient(err)) throw this.wrap(`GET ${path}`, err);
           last = err;
         }
       }
@@ -185,7 +186,7 @@ export class S3Backend implements RepoWriter {
       let last: unknown;
       for (let attempt = 0; cursor.next < r.start + r.length; attempt++) {
         stopIfAborted(options.signal);
-        if (attempt > 4) throw this.wrap(`GET ${path}`, last);
+        if (attempt >= GET_ATTEMPTS) throw this.wrap(`GET ${path}`, last);
         if (attempt > 0) await sleep(100 * 2 ** (attempt - 1));
         const from = Math.max(r.start, cursor.next);
         try {
@@ -206,8 +207,7 @@ export class S3Backend implements RepoWriter {
           stopIfAborted(options.signal);
           if (notFound(err)) return false;
           if (status(err) === 416) throw rangePastEnd(`${this.location}/${path}`, `the bucket has no bytes ${from}-${r.start + r.length - 1} (HTTP 416)`);
-          const s = status(err);
-          if (s !== undefined && s < 500 && s !== 408 && s !== 429) throw this.wrap(`GET ${path}`, err);
+          if (!transient(err)) throw this.wrap(`GET ${path}`, err);
           last = err;
         }
       }
@@ -215,17 +215,28 @@ export class S3Backend implements RepoWriter {
     return true;
   }
 
+  /**
+   * A whole object, held up to `max` bytes. An answer cut short is asked for
+   * again from its start: a small object is not worth resuming, and one that
+   * was replaced or removed meanwhile (the lease) must be read whole or not at all.
+   */
   async readFresh(path: string, validator?: string, max = REPO_FILE_LIMIT): Promise<FreshRead> {
-    try {
-      const { c, sdk } = await this.s3();
-      const r = await c.send(new sdk.GetObjectCommand({ Bucket: this.at.bucket, Key: this.key(path), IfNoneMatch: validator }));
-      return { status: 'read', bytes: await this.bounded(r, path, max), validator: r.ETag };
-    } catch (err) {
-      if (err instanceof ZpkgError) throw err;
-      if (status(err) === 304) return { status: 'unchanged' };
-      if (notFound(err)) return { status: 'missing' };
-      throw this.wrap(`GET ${path}`, err);
+    let last: unknown;
+    for (let attempt = 0; attempt < GET_ATTEMPTS; attempt++) {
+      if (attempt > 0) await sleep(100 * 2 ** (attempt - 1));
+      try {
+        const { c, sdk } = await this.s3();
+        const r = await c.send(new sdk.GetObjectCommand({ Bucket: this.at.bucket, Key: this.key(path), IfNoneMatch: validator }));
+        return { status: 'read', bytes: await this.bounded(r, path, max), validator: r.ETag };
+      } catch (err) {
+        if (err instanceof ZpkgError) throw err;
+        if (status(err) === 304) return { status: 'unchanged' };
+        if (notFound(err)) return { status: 'missing' };
+        last = err;
+        if (!transient(err)) break;
+      }
     }
+    throw this.wrap(`GET ${path}`, last);
   }
 
   async size(path: string): Promise<number | undefined> {
