@@ -80,6 +80,16 @@ export class PathChecker {
     return found;
   }
 
+  /** Grows the pool to `workers` threads (never shrinks it; nothing when checks run on this thread): tasks posted from now on spread over them all. */
+  grow(workers: number): void {
+    if (this.pool && workers > this.pool.size) this.pool.grow(workers - this.pool.size);
+  }
+
+  /** Worker threads checking paths (0: this thread checks them). */
+  get workers(): number {
+    return this.pool?.size ?? 0;
+  }
+
   /** Whether checks run on worker threads. */
   get onWorkers(): boolean {
     return this.pool !== undefined;

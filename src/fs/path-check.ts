@@ -191,7 +191,7 @@ export function checkContent(e: PathExpect, f: PathFinding, hash: boolean, buf: 
  * One realpath per directory (cached for the batch); a directory that cannot
  * be resolved is not outside (the lstat under it answers "missing").
  */
-function leavesRoot(realRoot: string): (dir: string) => boolean {
+export function leavesRoot(realRoot: string): (dir: string) => boolean {
   const seen = new Map<string, boolean>();
   // The image may be `/` itself (zpkg --root / on a node): every path is then inside.
   const prefix = realRoot.endsWith('/') ? realRoot : `${realRoot}/`;

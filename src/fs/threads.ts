@@ -22,3 +22,8 @@ export function setThreadLimit(n: number | undefined): void {
 export function threadBudget(): number {
   return limit ?? availableParallelism();
 }
+
+/** The limit `--threads` or ZPKG_THREADS set, if any: a pool may grow past the cores only when none was set. */
+export function threadLimit(): number | undefined {
+  return limit;
+}

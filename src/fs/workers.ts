@@ -57,21 +57,41 @@ export class WorkerPool<In, Out> {
   private readonly pending = new Map<number, Pending<Out>>();
   private next = 0;
   private failed: unknown;
+  private held = true;
 
   /** `limits` bounds each worker's heap (Node's resourceLimits); a worker that exceeds them fails its task. */
-  constructor(url: URL, readonly size: number, limits?: ResourceLimits, private readonly depth = DEPTH) {
-    for (let i = 0; i < size; i++) {
-      const w = new Worker(url, limits ? { resourceLimits: limits } : {});
+  constructor(
+    private readonly url: URL,
+    size: number,
+    private readonly limits?: ResourceLimits,
+    private readonly depth = DEPTH,
+  ) {
+    this.grow(size);
+  }
+
+  /** Workers in the pool. */
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Adds `n` workers: tasks posted from now on go to them too (the least loaded worker takes the next). */
+  grow(n: number): void {
+    if (this.failed) return;
+    for (let i = 0; i < n; i++) {
+      const w = new Worker(this.url, this.limits ? { resourceLimits: this.limits } : {});
       started++;
+      if (!this.held) w.unref();
       w.on('message', (r: Reply<Out>) => this.answer(w, r));
       w.on('error', (err) => this.crash(err));
       this.workers.push(w);
       this.posted.set(w, []);
     }
+    this.pump();
   }
 
   /** Whether the workers keep the process alive (Worker.ref/unref): a pool started ahead of need must not hold a process that fails before using it. */
   hold(on: boolean): void {
+    this.held = on;
     for (const w of this.workers) {
       if (on) w.ref();
       else w.unref();

@@ -203,6 +203,13 @@ export function countFiles(db: Database.Database): number {
   return (stmt(db, 'SELECT count(*) AS n FROM files').get() as { n: number }).n;
 }
 
+/** Up to `n` regular files with content, spread over the first `n * 8` in path order (a cheap sample: no scan of the table). */
+export function sampleFilePaths(db: Database.Database, n: number): string[] {
+  const rows = stmt(db, "SELECT path FROM files WHERE type = 'file' AND size > 0 ORDER BY path LIMIT ?").pluck().all(n * 8) as string[];
+  const step = Math.max(1, Math.floor(rows.length / n));
+  return rows.filter((_, i) => i % step === 0).slice(0, n);
+}
+
 export function allDirs(db: Database.Database): DirRow[] {
   return stmt(db, 'SELECT * FROM dirs').all() as DirRow[];
 }

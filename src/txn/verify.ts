@@ -11,11 +11,12 @@ import { imageFacets } from './facets.js';
 import { installedMediatedOut } from './mediate.js';
 import { realpathSync } from 'node:fs';
 import { PathChecker } from '../fs/check-paths.js';
+import { checkReaders } from '../fs/cold-readers.js';
 import { ExpectList } from '../fs/expect-list.js';
 import type { PathExpect, PathFinding } from '../fs/path-check.js';
 import { isPathAction, parseMode, type FileAction, type Manifest, type PathAction } from '../core/manifest.js';
 import type { Image } from '../image/image.js';
-import { countFiles, getPackage, iterateFileRecords, listPackages, type FileRecord, type PackageRow } from '../image/state.js';
+import { countFiles, getPackage, iterateFileRecords, listPackages, sampleFilePaths, type FileRecord, type PackageRow } from '../image/state.js';
 import { pendingJournals } from './journal.js';
 import { pendingLifecycles } from '../hooks/pending-dir.js';
 import { readCachedManifest } from '../image/cache.js';
@@ -44,6 +45,8 @@ export interface VerifyResult {
   absentByFacet: number;
   problems: VerifyProblem[];
   changedConfig: VerifyProblem[];
+  /** The check workers the files were read by, and whether they were judged to come from a disk (absent: read on this thread). */
+  readers?: { workers: number; fromDisk: boolean };
 }
 
 const mode4 = (m: number): string => (m & 0o7777).toString(8).padStart(4, '0');
@@ -65,6 +68,7 @@ export async function verifyImage(image: Image, names: string[], options: Verify
   let rows: PackageRow[];
   let checker: PathChecker | undefined;
   let early: EarlyChecks;
+  let readersUsed: VerifyResult['readers'];
   try {
     if (names.length) {
       rows = names.map((n) => {
@@ -74,7 +78,16 @@ export async function verifyImage(image: Image, names: string[], options: Verify
       });
     } else rows = listPackages(image.db);
     // Nothing under a directory that leads out of the image is read: the host is not the image.
-    checker = new PathChecker(rows.length ? countFiles(image.db) : 0, undefined, realpathSync(image.paths.root));
+    const files = rows.length ? countFiles(image.db) : 0;
+    const realRoot = realpathSync(image.paths.root);
+    checker = new PathChecker(files, undefined, realRoot);
+    // More readers than cores when the files come from a disk (fs/cold-readers.ts); before any task is posted, so all share them.
+    if (checker.onWorkers) {
+      const prefix = prefixOf(image.paths.root);
+      const { readers, fromDisk } = checkReaders(files, sampleFilePaths(image.db, PROBE_FILES).map((p) => prefix + p), realRoot);
+      checker.grow(readers);
+      readersUsed = { workers: checker.workers, fromDisk };
+    }
     // The files the state records go to the workers first: they hash while the state is checked and the manifests are decoded.
     early = new EarlyChecks(image, rows, checker);
     options.stateCheck?.();
@@ -83,7 +96,7 @@ export async function verifyImage(image: Image, names: string[], options: Verify
     options.stateCheck?.();
     throw err;
   }
-  const result: VerifyResult = { packages: rows.length, paths: 0, absentByFacet: 0, problems: [], changedConfig: [] };
+  const result: VerifyResult = { packages: rows.length, paths: 0, absentByFacet: 0, problems: [], changedConfig: [], readers: readersUsed };
   try {
     for (const j of pendingJournals(image.paths.work)) {
       result.problems.push({ kind: 'interrupted', package: '', path: '', problem: `transaction ${j.txid} (${j.command}) was interrupted: files and state may disagree until \`zpkg recover\` (or any changing command) finishes or undoes it` });
@@ -155,6 +168,8 @@ export const EARLY_WEIGHT = 16 << 20;
 
 /** `root` + `/`: what the paths of an ExpectList are relative to. */
 const prefixOf = (root: string): string => (root.endsWith('/') ? root : `${root}/`);
+/** Files timed to judge whether the image is read from a disk (fs/cold-readers.ts). */
+const PROBE_FILES = 16;
 
 /** A FileRecord's columns. */
 const PATH = 0;

@@ -1,0 +1,74 @@
+/**
+ * How many check workers a verify starts: one per core, or more when the
+ * image's files come from a disk rather than the page cache. A disk serves
+ * several readers at once better than one (here, a cold read of the bench
+ * tree: 1 stream 1.65–1.88 s, 8 streams 0.97–1.06 s), so a cold verify
+ * finishes sooner with readers waiting on it in parallel; a warm one only
+ * pays for the extra isolates (~11 MB and a boot each; 0.15–0.5 s on the
+ * bench tree). Which case this is, is judged before any task is posted:
+ * the read of the first 4 KiB of a few recorded files, timed (not the open,
+ * whose inode is often in a block already read). From the page cache such a
+ * read takes 4–10 µs here; after `drop_caches` 30–55 µs (this VM's disk is
+ * fast; a real one is slower still). A RAM filesystem — a zos node's root —
+ * always answers like the cache: never more workers than cores there.
+ * `--threads` (or ZPKG_THREADS) is a limit this never exceeds.
+ */
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { leavesRoot } from './path-check.js';
+import { threadBudget, threadLimit } from './threads.js';
+
+/** A median first read above this came from the disk (here: 4–10 µs from the page cache, 30–55 µs after `drop_caches`). */
+export const COLD_READ_US = 20;
+/** Readers at most when reads wait on the disk; and never below the cores. */
+export const COLD_READERS = 8;
+/** Below this many files, extra workers would not pay for their boot. */
+export const COLD_MIN_FILES = 2_000;
+const PROBE_BYTES = 4096;
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
+
+/**
+ * Microseconds to open each sample path and read its first bytes; a path
+ * that is missing, not a regular file, or under a directory that leads out
+ * of `realRoot` is skipped (never read).
+ */
+export function timeFirstReads(paths: readonly string[], realRoot: string): number[] {
+  const leaves = leavesRoot(realRoot);
+  const buf = Buffer.allocUnsafe(PROBE_BYTES);
+  const out: number[] = [];
+  for (const path of paths) {
+    if (leaves(dirname(path))) continue;
+    let fd: number;
+    try {
+      fd = openSync(path, OPEN_FLAGS);
+    } catch {
+      continue;
+    }
+    try {
+      if (!fstatSync(fd).isFile()) continue;
+      const start = process.hrtime.bigint();
+      readSync(fd, buf, 0, PROBE_BYTES, 0);
+      out.push(Number(process.hrtime.bigint() - start) / 1000);
+    } catch {
+      // unreadable: not a sample
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return out;
+}
+
+/** Whether timed first reads (timeFirstReads) came from the disk: their median is above COLD_READ_US; fewer than 3 say nothing. */
+export function fromDisk(micros: readonly number[]): boolean {
+  if (micros.length < 3) return false;
+  const sorted = [...micros].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]! > COLD_READ_US;
+}
+
+/** Check workers for `files` files to hash, given a sample of their absolute paths (see the module comment). */
+export function checkReaders(files: number, sample: readonly string[], realRoot: string): { readers: number; fromDisk: boolean } {
+  const budget = threadBudget();
+  if (threadLimit() !== undefined || files < COLD_MIN_FILES || budget >= COLD_READERS) return { readers: budget, fromDisk: false };
+  const cold = fromDisk(timeFirstReads(sample, realRoot));
+  return { readers: cold ? Math.max(budget, Math.min(COLD_READERS, 4 * budget)) : budget, fromDisk: cold };
+}

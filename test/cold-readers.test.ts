@@ -1,0 +1,90 @@
+/**
+ * verify's readers (src/fs/cold-readers.ts): more check workers than cores
+ * only when the image's files come from the disk, judged by timing the first
+ * read of a few recorded files; `--threads` stays a limit. The page cache is
+ * emptied for the sampled files only, without root: `dd iflag=nocache
+ * count=0` asks the kernel to drop a file's clean pages (POSIX_FADV_DONTNEED,
+ * GNU coreutils), after a `sync` has made them clean.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { COLD_MIN_FILES, COLD_READ_US, COLD_READERS, fromDisk, timeFirstReads } from '../src/fs/cold-readers.js';
+import { sampleFilePaths } from '../src/image/state.js';
+import { ok, tempDir, writePackage, TRUST, type TreeEntry } from './helpers/zpkg.js';
+
+describe('timing first reads', () => {
+  it('reads only regular files inside the root: never through a directory that leads out, a link, a FIFO, a directory', () => {
+    const dir = tempDir();
+    const root = join(dir, 'img');
+    const outside = join(dir, 'host');
+    mkdirSync(join(root, 'd'), { recursive: true });
+    mkdirSync(outside);
+    writeFileSync(join(root, 'd/file'), 'x'.repeat(8192));
+    writeFileSync(join(outside, 'secret'), 'host\n');
+    symlinkSync(outside, join(root, 'out'));
+    symlinkSync('file', join(root, 'd/link'));
+    execFileSync('mkfifo', [join(root, 'd/fifo')]);
+    const paths = ['d/file', 'out/secret', 'd/link', 'd/fifo', 'd', 'd/missing'].map((p) => join(root, p));
+    expect(timeFirstReads(paths, root)).toHaveLength(1);
+    expect(timeFirstReads([join(root, 'd/file')], root)[0]).toBeGreaterThan(0);
+  });
+
+  it('the median decides: one slow read (the first of a process) does not make a cached tree cold; fewer than 3 say nothing', () => {
+    const slow = COLD_READ_US * 10;
+    expect(fromDisk([slow, 5, 6, 5, 4])).toBe(false);
+    expect(fromDisk([slow, slow, slow, 5, 4])).toBe(true);
+    expect(fromDisk([slow, slow])).toBe(false);
+    expect(fromDisk([])).toBe(false);
+  });
+});
+
+describe('verify of an image on a disk', () => {
+  const cores = availableParallelism();
+  const coldReaders = Math.max(cores, Math.min(COLD_READERS, 4 * cores));
+  let root: string;
+  let sample: string[];
+
+  beforeAll(() => {
+    const work = tempDir('zpkg-cold-readers-');
+    const repo = join(work, 'repo');
+    ok(['repo', 'create', repo]);
+    const files: Record<string, TreeEntry> = {};
+    for (let i = 0; i < COLD_MIN_FILES + 100; i++) files[`opt/cold/d${i % 40}/f${i}`] = `${i}\n`.repeat(1000);
+    ok(['build', writePackage(join(work, 'src'), { name: 'cold', version: '1' }, files), '--repo', repo]);
+    root = join(work, 'img');
+    ok(['--root', root, 'remote', 'add', 'main', repo, ...TRUST]);
+    ok(['--root', root, 'install', 'cold']);
+    const db = new Database(join(root, 'var/lib/zpkg/state.db'), { readonly: true });
+    // Every file the probe may take (sampleFilePaths takes from the first 8 per sample).
+    sample = sampleFilePaths(db, 128).map((p) => join(root, p));
+    db.close();
+  }, 10 * 60_000);
+
+  const readers = (...args: string[]): { workers: number; fromDisk: boolean } => {
+    const r = ok(['--root', root, ...args, '--json', 'verify']).json;
+    expect(r.problems).toEqual([]);
+    return r.readers;
+  };
+  const evict = (): void => {
+    execFileSync('sync');
+    for (const p of sample) execFileSync('dd', [`if=${p}`, 'iflag=nocache', 'count=0', 'status=none']);
+  };
+
+  it('files in the page cache: one worker per core', () => {
+    expect(readers()).toEqual({ workers: cores, fromDisk: false });
+  });
+
+  it(`files that come from the disk: up to ${COLD_READERS} workers, and the verify is as clean`, () => {
+    evict();
+    expect(readers()).toEqual({ workers: coldReaders, fromDisk: true });
+  });
+
+  it('--threads is a limit even when the files come from the disk', () => {
+    evict();
+    expect(readers('--threads', '2')).toEqual({ workers: 2, fromDisk: false });
+  });
+});
