@@ -5,6 +5,8 @@
  * concurrent publishers through the lease object.
  */
 import { spawn } from 'node:child_process';
+import { createServer, request, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,16 +87,69 @@ describe('s3 backend with s3rver', () => {
     expect(list.packages.map((p: any) => p.name).sort()).toEqual(['c0', 'c1', 'c2', 'c3']);
   });
 
-  it('a lease object of the wrong shape counts as expired: it is taken over, never waited on', async () => {
+  it('a lease of the wrong shape (or too long to be one) counts as expired: it is removed and taken over, never waited on', async () => {
     Object.assign(process.env, env);
     const url = s3.repoUrl('fleet/leases');
     ok(['repo', 'create', url], { env });
     const writer = openRepoWriter(url);
     // `until` that is not a number compared false with every time: a publisher waited for ever.
-    for (const bogus of ['{"owner":"x","until":"later"}', '{"until":{}}', 'not json', '[]']) {
-      await writer.write('.zpkg-lock', Buffer.from(bogus));
+    for (const bogus of ['{"owner":"x","until":"later"}', '{"until":{}}', 'not json', '[]', `{"owner":"x","until":${Date.now() + 60_000},"pad":"${'x'.repeat(5000)}"}`]) {
+      await writer.write('.zpkg-lock.someone', Buffer.from(bogus));
       const unlock = await writer.lock({ noWait: true });
-      unlock();
+      expect(await writer.list('.zpkg-lock.')).toHaveLength(1);
+      await unlock();
+    }
+    await writer.close();
+  }, 120_000);
+
+  it('a live lease of another publisher is waited on; once it expires it is taken over', async () => {
+    Object.assign(process.env, env);
+    const url = s3.repoUrl('fleet/live-lease');
+    ok(['repo', 'create', url], { env });
+    const writer = openRepoWriter(url);
+    await writer.write('.zpkg-lock.other', Buffer.from(JSON.stringify({ owner: 'other', until: Date.now() + 60_000 })));
+    await expect(writer.lock({ noWait: true })).rejects.toMatchObject({ code: 'E_REPO_LOCKED' });
+    expect(await writer.list('.zpkg-lock.')).toEqual(['.zpkg-lock.other']);
+    await writer.write('.zpkg-lock.other', Buffer.from(JSON.stringify({ owner: 'other', until: Date.now() - 1 })));
+    const unlock = await writer.lock({ noWait: true });
+    await unlock();
+    await writer.close();
+  }, 120_000);
+
+  // s3rver ignores If-None-Match, as do other stores: a lease that one publisher overwrote in another's place let both hold
+  // the repository when the second one's write arrived after the first had read its own back (the two publishes then each
+  // wrote a catalog without the other's package). One publisher here reaches the store through a proxy that holds its lease
+  // writes back; whatever the timing, the two hold the repository one after the other.
+  it('two publishers never hold the repository at once, even when one of them writes its lease late', async () => {
+    Object.assign(process.env, env);
+    const url = s3.repoUrl('fleet/exclusion');
+    ok(['repo', 'create', url], { env });
+    const slow = await delayingProxy(s3.port, (req) => req.method === 'PUT' && (req.url ?? '').includes('.zpkg-lock'), 600);
+    try {
+      const a = openRepoWriter(url);
+      const b = openRepoWriter(url.replace(encodeURIComponent(s3.url), encodeURIComponent(slow.url)));
+      const held: [number, number][] = [];
+      const hold = async (w: typeof a): Promise<void> => {
+        const unlock = await w.lock();
+        const from = Date.now();
+        await new Promise((r) => setTimeout(r, 1000));
+        held.push([from, Date.now()]);
+        await unlock();
+      };
+      for (let round = 0; round < 3; round++) {
+        held.length = 0;
+        await Promise.all([hold(a), hold(b)]);
+        held.sort((x, y) => x[0] - y[0]);
+        expect(held).toHaveLength(2);
+        expect(held[1]![0]).toBeGreaterThanOrEqual(held[0]![1]);
+        // Each gave its lease back: the next round starts with none.
+        expect(await a.list('.zpkg-lock.')).toEqual([]);
+      }
+      expect(slow.delayed()).toBeGreaterThan(0);
+      await a.close();
+      await b.close();
+    } finally {
+      await slow.stop();
     }
   }, 120_000);
 
@@ -132,3 +187,30 @@ describe('s3 backend against a store that cuts answers', () => {
     }
   });
 });
+
+/** An HTTP proxy on loopback to `port` that holds back the requests `slow` picks by `ms` (Host and every header pass unchanged, so signatures stay valid). */
+async function delayingProxy(port: number, slow: (req: IncomingMessage) => boolean, ms: number): Promise<{ url: string; delayed(): number; stop(): Promise<void> }> {
+  let delayed = 0;
+  const server = createServer((req, res) => {
+    const body: Buffer[] = [];
+    req.on('data', (c: Buffer) => body.push(c));
+    req.on('end', () => {
+      const hold = slow(req);
+      if (hold) delayed++;
+      setTimeout(() => {
+        const out = request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        });
+        out.on('error', () => res.destroy());
+        out.end(Buffer.concat(body));
+      }, hold ? ms : 0);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port: at } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${at}`, delayed: () => delayed, stop: () => new Promise((r) => {
+      server.close(() => r());
+      server.closeAllConnections();
+    }) };
+}

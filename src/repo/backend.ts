@@ -69,6 +69,10 @@ export interface RepoWriter extends RepoReader {
   list(prefix: string): Promise<string[]>;
   /** Makes every write so far durable. */
   sync(): Promise<void>;
-  /** Serializes publishers; released by the returned function. */
-  lock(options?: { noWait?: boolean; onWait?: () => void }): Promise<() => void>;
+  /**
+   * Serializes publishers; released by the returned function, which never
+   * fails (a lock it cannot give back lapses on its own) and is awaited, so
+   * that a command's end does not cut the release short.
+   */
+  lock(options?: { noWait?: boolean; onWait?: () => void }): Promise<() => Promise<void>>;
 }

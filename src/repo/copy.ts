@@ -121,6 +121,6 @@ export async function copyPackages(src: RepoReader, dst: RepoWriter, specs: read
     result.repoVersion = (await commitSnapshot(dst, prepareRoot(dst.location, to.root, options.signer), [...byKey.values()], to.files)).version;
     return result;
   } finally {
-    release();
+    await release();
   }
 }

@@ -91,14 +91,15 @@ export class DepotWriter extends HttpBackend implements RepoWriter {
     // The depot makes uploads durable before it accepts root.json.
   }
 
-  async lock(options: { noWait?: boolean; onWait?: () => void } = {}): Promise<() => void> {
+  async lock(options: { noWait?: boolean; onWait?: () => void } = {}): Promise<() => Promise<void>> {
     void options;
     const r = await this.call('POST', '_zpkg/lock');
     this.lease = this.shaped(LEASE_BODY, r.json, 'POST _zpkg/lock').lease;
     const id = this.lease;
-    return () => {
+    return async () => {
       this.lease = undefined;
-      void this.call('DELETE', `_zpkg/lock/${id}`).catch(() => undefined);
+      // A lease not given back lapses after 60 s of silence.
+      await this.call('DELETE', `_zpkg/lock/${id}`).catch(() => undefined);
     };
   }
 

@@ -184,10 +184,10 @@ export class DirBackend implements RepoWriter {
     syncFilesystem(this.dir);
   }
 
-  async lock(options: { noWait?: boolean; onWait?: () => void } = {}): Promise<() => void> {
+  async lock(options: { noWait?: boolean; onWait?: () => void } = {}): Promise<() => Promise<void>> {
     await mkdir(this.dir, { recursive: true });
     const lock = acquireLock(join(this.dir, '.zpkg-lock'), { ...options, code: 'E_REPO_LOCKED', what: `repository ${this.dir}` });
-    return () => lock.release();
+    return async () => lock.release();
   }
 }
 

@@ -67,7 +67,7 @@ export function countCatalog(entries: readonly CatalogEntry[]): CatalogCounts {
 
 /** The rule of `repo create`: a repository is created only where nothing is yet. */
 async function assertNewOrEmpty(repo: RepoWriter): Promise<void> {
-  if ((await repo.list('')).some((e) => e !== '.zpkg-lock')) {
+  if ((await repo.list('')).some((e) => !e.startsWith('.zpkg-lock'))) {
     throw new ZpkgError('E_REPO_EXISTS', `${repo.location} is neither a zpkg repository nor empty`, {
       hint: 'import into a new or empty directory, or into an existing repository to replace its catalog',
     });
@@ -105,7 +105,7 @@ export async function importIndexToRepo(options: ImportIndexOptions): Promise<Im
     if (previous) replaced = { version: previous.version, packages: previous.catalog.packages };
     version = (await commitSnapshot(repo, prepareRoot(repo.location, previous, options.signer, previous ? undefined : signingKeySet(options.signer)), entries, new Map())).version;
   } finally {
-    release();
+    await release();
   }
   const write = since(writeStarted);
 

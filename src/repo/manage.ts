@@ -33,7 +33,7 @@ export async function createRepo(repo: RepoWriter, options: CreateRepoOptions = 
   if ((await repo.size(ROOT_FILE)) !== undefined) {
     throw new ZpkgError('E_REPO_EXISTS', `${repo.location} is already a zpkg repository`);
   }
-  if ((await repo.list('')).some((e) => e !== '.zpkg-lock')) {
+  if ((await repo.list('')).some((e) => !e.startsWith('.zpkg-lock'))) {
     throw new ZpkgError('E_REPO_EXISTS', `${repo.location} is not empty`, { hint: 'create the repository in a new or empty directory' });
   }
   const release = await repo.lock();
@@ -42,7 +42,7 @@ export async function createRepo(repo: RepoWriter, options: CreateRepoOptions = 
     const root = await commitSnapshot(repo, draft, [], new Map());
     return { location: repo.location, version: root.version, repository: root.repository, keys: Object.keys(root.keys), threshold: root.threshold, expires: root.expires ?? null };
   } finally {
-    release();
+    await release();
   }
 }
 
@@ -69,7 +69,7 @@ export async function removeFromRepo(repo: RepoWriter, name: string, version: st
     await commitSnapshot(repo, draft, snap.entries.filter((e) => e !== victim), snap.files);
     return victim;
   } finally {
-    release();
+    await release();
   }
 }
 
@@ -117,6 +117,6 @@ export async function gcRepo(repo: RepoWriter): Promise<GcResult> {
     }
     return result;
   } finally {
-    release();
+    await release();
   }
 }

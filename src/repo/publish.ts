@@ -205,6 +205,6 @@ async function publishLocked(writer: RepoWriter, pkgs: readonly BuiltPackage[], 
     result.repoVersion = (await commitSnapshot(writer, draft, [...byKey.values()], snap.files)).version;
     return result;
   } finally {
-    release();
+    await release();
   }
 }

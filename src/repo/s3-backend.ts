@@ -8,8 +8,8 @@
  * `region` defaults to AWS_REGION or `us-east-1`. A PUT replaces an object
  * atomically, so publishing keeps the dir backend's order: content-addressed
  * objects first, `root.json` last. S3 has no locks: publishers serialize
- * through a lease object (`.zpkg-lock`) that expires after 60 s, best-effort
- * on stores without conditional writes (see README).
+ * through lease objects `.zpkg-lock.OWNER`, one each, that expire unless
+ * renewed (see lock()).
  */
 import { closeSync, createReadStream, existsSync, openSync, statSync } from 'node:fs';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -23,8 +23,18 @@ import { writeDownloaded } from './local-write.js';
 import { BoundedChunks, REPO_FILE_LIMIT, tooLarge } from './read-limit.js';
 import { coalesce, RangeCursor, rangePastEnd, SinkFailure, stopIfAborted } from './ranges.js';
 
-/** The publish lease object (LOCK_FILE): who holds it and until when (ms since the epoch). */
+/** A publish lease (see S3Backend.lock): who wants the repository and until when (ms since the epoch). */
 const LEASE_SHAPE = v.object({ owner: v.string(), until: v.number() });
+
+/** A lease's expiry; 0 (expired long ago) for bytes that are not a lease: a broken one is taken over, never waited on. */
+function leaseUntil(bytes: Buffer): number {
+  try {
+    const r = v.safeParse(LEASE_SHAPE, JSON.parse(bytes.toString('utf8')));
+    return r.success ? r.output.until : 0;
+  } catch {
+    return 0;
+  }
+}
 
 export interface S3Location {
   bucket: string;
@@ -75,10 +85,14 @@ function transient(err: unknown): boolean {
 const GET_ATTEMPTS = 5;
 
 const LEASE_MS = 60_000;
+/** A waiting publisher looks again after this, plus up to as much again at random. */
+const LEASE_POLL_MS = 200;
+/** The leases' names: `.zpkg-lock.OWNER`, one per publisher that wants the repository (see lock()). */
+const LEASES = '.zpkg-lock.';
+/** A lease is a few dozen bytes; anything longer is not one. */
+const LEASE_LIMIT = 4096;
 /** Ranges closer than this are fetched as one (a GET costs a round trip; 64 KiB costs ~5 ms at 100 Mbit/s). */
 const RANGE_GAP = 64 * 1024;
-const LEASE_SETTLE_MS = 250;
-const LOCK_FILE = '.zpkg-lock';
 
 export class S3Backend implements RepoWriter {
   readonly location: string;
@@ -299,57 +313,66 @@ export class S3Backend implements RepoWriter {
   }
 
   /**
-   * A lease object names the holder and its expiry; a holder that died frees
-   * it after LEASE_MS. It is created with `If-None-Match: *` (strict on stores
-   * with conditional writes: AWS S3, MinIO), then read back after a pause, which
-   * catches a racing writer on stores that ignore the condition.
+   * S3 has no locks, and stores differ in what they make atomic (s3rver and
+   * others ignore `If-None-Match: *`). What every store does give is a write
+   * to a key of one's own and, since 2020 on AWS, a listing that shows every
+   * write acknowledged before it. So each publisher that wants the repository
+   * writes a lease of its own, `.zpkg-lock.OWNER`, then lists them all: it
+   * holds the repository only when no other live lease is listed; otherwise
+   * it removes its own and tries again later. Two can never both hold: the
+   * one that listed first would have had to miss the other's lease, so the
+   * other wrote it after that listing, and then listed after it too — when
+   * the first one's lease was already there. (Both may back off at once; a
+   * random pause makes the next round differ.) A lease names its expiry; one
+   * whose publisher died is removed once expired, one that is not a lease at
+   * all counts as expired, and a holder rewrites its own every LEASE_MS / 3,
+   * so a publish longer than LEASE_MS (a large pack over a slow link) keeps it.
    */
-  async lock(options: { noWait?: boolean; onWait?: () => void } = {}): Promise<() => void> {
+  async lock(options: { noWait?: boolean; onWait?: () => void } = {}): Promise<() => Promise<void>> {
     const me = randomBytes(8).toString('hex');
-    const leaseOf = (bytes: Buffer | undefined): { owner: string; until: number } | undefined => {
-      if (!bytes) return undefined;
-      // A lease that is not JSON of this shape is a broken one: expired, so it is taken over.
-      try {
-        const r = v.safeParse(LEASE_SHAPE, JSON.parse(bytes.toString('utf8')));
-        return r.success ? r.output : { owner: '?', until: 0 };
-      } catch {
-        return { owner: '?', until: 0 };
-      }
-    };
+    const mine = LEASES + me;
+    const lease = (): Buffer => Buffer.from(JSON.stringify({ owner: me, until: Date.now() + LEASE_MS }));
     let warned = false;
     for (;;) {
-      const lease = leaseOf(await this.read(LOCK_FILE));
-      if (lease && lease.until < Date.now()) await this.remove(LOCK_FILE);
-      if ((!lease || lease.until < Date.now()) && (await this.createLease(me))) {
-        await sleep(LEASE_SETTLE_MS);
-        if (leaseOf(await this.read(LOCK_FILE))?.owner === me) break;
+      // While another holds it, a look costs one listing and writes nothing.
+      if ((await this.liveLeases()).length === 0) {
+        await this.write(mine, lease());
+        if ((await this.liveLeases()).every((k) => k === mine)) break;
+        await this.remove(mine);
       }
       if (options.noWait) throw new ZpkgError('E_REPO_LOCKED', `repository ${this.location} is locked by another publisher`);
       if (!warned) {
         warned = true;
         options.onWait?.();
       }
-      await sleep(200);
+      await sleep(LEASE_POLL_MS + Math.floor(Math.random() * LEASE_POLL_MS));
     }
-    return () => {
-      // Best effort: a lease left behind expires after LEASE_MS.
-      void this.read(LOCK_FILE)
-        .then((b) => (leaseOf(b)?.owner === me ? this.remove(LOCK_FILE) : undefined))
-        .catch(() => undefined);
+    const renew = setInterval(() => void this.write(mine, lease()).catch(() => undefined), LEASE_MS / 3);
+    renew.unref();
+    return async () => {
+      clearInterval(renew);
+      // A lease left behind (the store unreachable) expires after LEASE_MS.
+      await this.remove(mine).catch(() => undefined);
     };
   }
 
-  /** False when another publisher created the lease first (412 from a store with conditional writes). */
-  private async createLease(owner: string): Promise<boolean> {
-    const body = Buffer.from(JSON.stringify({ owner, until: Date.now() + LEASE_MS }));
-    try {
-      const { c, sdk } = await this.s3();
-      await c.send(new sdk.PutObjectCommand({ Bucket: this.at.bucket, Key: this.key(LOCK_FILE), Body: body, ContentLength: body.length, IfNoneMatch: '*' }));
-      return true;
-    } catch (err) {
-      if (status(err) === 412 || status(err) === 409) return false;
-      throw this.wrap(`PUT ${LOCK_FILE}`, err);
+  /** The keys of the leases that have not expired; expired ones (and objects that are not leases) are removed on the way. */
+  private async liveLeases(): Promise<string[]> {
+    const live: string[] = [];
+    for (const key of await this.list(LEASES)) {
+      let bytes: Buffer | undefined;
+      try {
+        bytes = await this.read(key, LEASE_LIMIT);
+      } catch (err) {
+        // Too large to be a lease: not one.
+        if (!(err instanceof ZpkgError && err.code === 'E_REPO_INVALID')) throw err;
+        bytes = Buffer.alloc(0);
+      }
+      if (!bytes) continue; // released meanwhile
+      if (leaseUntil(bytes) < Date.now()) await this.remove(key);
+      else live.push(key);
     }
+    return live;
   }
 
   async close(): Promise<void> {

@@ -161,7 +161,7 @@ export async function upgradeRepo(writer: RepoWriter, options: UpgradeOptions = 
     result.removed = await removeLegacy(writer);
     return result;
   } finally {
-    release();
+    await release();
   }
 }
 

@@ -58,6 +58,6 @@ export async function resignRepo(repo: RepoWriter, options: ResignOptions): Prom
       expires: root.expires ?? null,
     };
   } finally {
-    release();
+    await release();
   }
 }
