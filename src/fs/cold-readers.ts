@@ -13,7 +13,7 @@
  * always answers like the cache: never more workers than cores there.
  * `--threads` (or ZPKG_THREADS) is a limit this never exceeds.
  */
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { leavesRoot } from './path-check.js';
 import { threadBudget, threadLimit } from './threads.js';
@@ -28,16 +28,17 @@ const PROBE_BYTES = 4096;
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
 
 /**
- * Microseconds to open each sample path and read its first bytes; a path
- * that is missing, not a regular file, or under a directory that leads out
- * of `realRoot` is skipped (never read).
+ * Microseconds to read the first bytes of each sample path; a path that is
+ * missing, not a regular file (lstat, then fstat of what was opened), or
+ * under a directory that leads out of `realRoot` is skipped (never read).
  */
 export function timeFirstReads(paths: readonly string[], realRoot: string): number[] {
   const leaves = leavesRoot(realRoot);
   const buf = Buffer.allocUnsafe(PROBE_BYTES);
   const out: number[] = [];
   for (const path of paths) {
-    if (leaves(dirname(path))) continue;
+    // Only what is a regular file now is opened: opening a device node is not harmless (a watchdog arms).
+    if (leaves(dirname(path)) || !lstatSync(path, { throwIfNoEntry: false })?.isFile()) continue;
     let fd: number;
     try {
       fd = openSync(path, OPEN_FLAGS);
