@@ -14,6 +14,7 @@ import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { COLD_MIN_FILES, COLD_READ_US, COLD_READERS, fromDisk, timeFirstReads } from '../src/fs/cold-readers.js';
 import { sampleFilePaths } from '../src/image/state.js';
+import { MIN_FILES } from '../src/fs/check-paths.js';
 import { ok, tempDir, writePackage, TRUST, type TreeEntry } from './helpers/zpkg.js';
 
 describe('timing first reads', () => {
@@ -55,17 +56,22 @@ describe('verify of an image on a disk', () => {
     const files: Record<string, TreeEntry> = {};
     for (let i = 0; i < COLD_MIN_FILES + 100; i++) files[`opt/cold/d${i % 40}/f${i}`] = `${i}\n`.repeat(1000);
     ok(['build', writePackage(join(work, 'src'), { name: 'cold', version: '1' }, files), '--repo', repo]);
+    const few: Record<string, TreeEntry> = {};
+    for (let i = 0; i < MIN_FILES + 36; i++) few[`opt/few/f${i}`] = `${i}\n`.repeat(1000);
+    ok(['build', writePackage(join(work, 'few'), { name: 'few', version: '1' }, few), '--repo', repo]);
     root = join(work, 'img');
     ok(['--root', root, 'remote', 'add', 'main', repo, ...TRUST]);
-    ok(['--root', root, 'install', 'cold']);
+    ok(['--root', root, 'install', 'cold', 'few']);
     const db = new Database(join(root, 'var/lib/zpkg/state.db'), { readonly: true });
     // Every file the probe may take (sampleFilePaths takes from the first 8 per sample).
-    sample = sampleFilePaths(db, 128).map((p) => join(root, p));
+    sample = [...sampleFilePaths(db, 128), ...sampleFilePaths(db, 128, 'cold'), ...sampleFilePaths(db, 128, 'few')].map((p) => join(root, p));
     db.close();
   }, 10 * 60_000);
 
   const readers = (...args: string[]): { workers: number; fromDisk: boolean } => {
-    const r = ok(['--root', root, ...args, '--json', 'verify']).json;
+    const flags = args.filter((a) => a.startsWith('-') || /^\d+$/.test(a));
+    const names = args.filter((a) => !flags.includes(a));
+    const r = ok(['--root', root, ...flags, '--json', 'verify', ...names]).json;
     expect(r.problems).toEqual([]);
     return r.readers;
   };
@@ -81,6 +87,13 @@ describe('verify of an image on a disk', () => {
   it(`files that come from the disk: up to ${COLD_READERS} workers, and the verify is as clean`, () => {
     evict();
     expect(readers()).toEqual({ workers: coldReaders, fromDisk: true });
+  });
+
+  it('a verify of named packages counts their files only: a small one in a large cold image takes no more workers than cores', () => {
+    evict();
+    expect(readers('few')).toEqual({ workers: cores, fromDisk: false });
+    evict();
+    expect(readers('cold')).toEqual({ workers: coldReaders, fromDisk: true });
   });
 
   it('--threads is a limit even when the files come from the disk', () => {

@@ -203,9 +203,22 @@ export function countFiles(db: Database.Database): number {
   return (stmt(db, 'SELECT count(*) AS n FROM files').get() as { n: number }).n;
 }
 
-/** Up to `n` regular files with content, spread over the first `n * 8` in path order (a cheap sample: no scan of the table). */
-export function sampleFilePaths(db: Database.Database, n: number): string[] {
-  const rows = stmt(db, "SELECT path FROM files WHERE type = 'file' AND size > 0 ORDER BY path LIMIT ?").pluck().all(n * 8) as string[];
+/** Regular files, links and hardlinks one installed package owns. */
+export function countPackageFiles(db: Database.Database, name: string): number {
+  return (stmt(db, 'SELECT count(*) AS n FROM files WHERE package = ?').get(name) as { n: number }).n;
+}
+
+/**
+ * Up to `n` regular files with content (of one package, or of any), spread
+ * over the first `n * 8` in path order: a cheap sample, read along an index,
+ * never a scan of the table.
+ */
+export function sampleFilePaths(db: Database.Database, n: number, pkg?: string): string[] {
+  const rows = (
+    pkg === undefined
+      ? stmt(db, "SELECT path FROM files WHERE type = 'file' AND size > 0 ORDER BY path LIMIT ?").pluck().all(n * 8)
+      : stmt(db, "SELECT path FROM files WHERE package = ? AND type = 'file' AND size > 0 ORDER BY path LIMIT ?").pluck().all(pkg, n * 8)
+  ) as string[];
   const step = Math.max(1, Math.floor(rows.length / n));
   return rows.filter((_, i) => i % step === 0).slice(0, n);
 }

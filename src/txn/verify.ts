@@ -16,7 +16,7 @@ import { ExpectList } from '../fs/expect-list.js';
 import type { PathExpect, PathFinding } from '../fs/path-check.js';
 import { isPathAction, parseMode, type FileAction, type Manifest, type PathAction } from '../core/manifest.js';
 import type { Image } from '../image/image.js';
-import { countFiles, getPackage, iterateFileRecords, listPackages, sampleFilePaths, type FileRecord, type PackageRow } from '../image/state.js';
+import { countFiles, countPackageFiles, getPackage, iterateFileRecords, listPackages, sampleFilePaths, type FileRecord, type PackageRow } from '../image/state.js';
 import { pendingJournals } from './journal.js';
 import { pendingLifecycles } from '../hooks/pending-dir.js';
 import { readCachedManifest } from '../image/cache.js';
@@ -78,13 +78,14 @@ export async function verifyImage(image: Image, names: string[], options: Verify
       });
     } else rows = listPackages(image.db);
     // Nothing under a directory that leads out of the image is read: the host is not the image.
-    const files = rows.length ? countFiles(image.db) : 0;
+    // The files to check: of the packages named, or of every package.
+    const files = names.length ? rows.reduce((n, r) => n + countPackageFiles(image.db, r.name), 0) : rows.length ? countFiles(image.db) : 0;
     const realRoot = realpathSync(image.paths.root);
     checker = new PathChecker(files, undefined, realRoot);
     // More readers than cores when the files come from a disk (fs/cold-readers.ts); before any task is posted, so all share them.
     if (checker.onWorkers) {
       const prefix = prefixOf(image.paths.root);
-      const { readers, fromDisk } = checkReaders(files, sampleFilePaths(image.db, PROBE_FILES).map((p) => prefix + p), realRoot);
+      const { readers, fromDisk } = checkReaders(files, sampleFilePaths(image.db, PROBE_FILES, names.length ? rows[0]!.name : undefined).map((p) => prefix + p), realRoot);
       checker.grow(readers);
       readersUsed = { workers: checker.workers, fromDisk };
     }
