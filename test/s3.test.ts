@@ -9,7 +9,7 @@ import { createServer, request, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openRepoWriter } from '../src/repo/open.js';
 import { addRemote, S3_ENV, startFlaky, startS3 } from './helpers/servers.js';
 import { BIN, ok, TEST_KEY, tempDir, writePackage, zpkg } from './helpers/zpkg.js';
@@ -113,6 +113,34 @@ describe('s3 backend with s3rver', () => {
     await writer.write('.zpkg-lock.other', Buffer.from(JSON.stringify({ owner: 'other', until: Date.now() - 1 })));
     const unlock = await writer.lock({ noWait: true });
     await unlock();
+    await writer.close();
+  }, 120_000);
+
+  it('a holder rewrites its lease while it holds the repository, so a publish longer than the lease keeps it', async () => {
+    Object.assign(process.env, env);
+    const url = s3.repoUrl('fleet/renew');
+    ok(['repo', 'create', url], { env });
+    const writer = openRepoWriter(url);
+    // Only the renewal's interval is faked: requests and their timeouts run on real time.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const unlock = await writer.lock({ noWait: true });
+      const [key] = await writer.list('.zpkg-lock.');
+      const until = async (): Promise<number> => JSON.parse((await writer.read(key!))!.toString('utf8')).until;
+      const first = await until();
+      await new Promise((r) => setTimeout(r, 20));
+      vi.advanceTimersByTime(20_000);
+      let later = first;
+      for (let i = 0; i < 50 && later === first; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        later = await until();
+      }
+      expect(later).toBeGreaterThan(first);
+      await unlock();
+      expect(await writer.list('.zpkg-lock.')).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
     await writer.close();
   }, 120_000);
 
