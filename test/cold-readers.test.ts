@@ -68,9 +68,7 @@ describe('verify of an image on a disk', () => {
     db.close();
   }, 10 * 60_000);
 
-  const readers = (...args: string[]): { workers: number; fromDisk: boolean } => {
-    const flags = args.filter((a) => a.startsWith('-') || /^\d+$/.test(a));
-    const names = args.filter((a) => !flags.includes(a));
+  const readers = (names: string[] = [], flags: string[] = []): { workers: number; fromDisk: boolean } => {
     const r = ok(['--root', root, ...flags, '--json', 'verify', ...names]).json;
     expect(r.problems).toEqual([]);
     return r.readers;
@@ -91,13 +89,13 @@ describe('verify of an image on a disk', () => {
 
   it('a verify of named packages counts their files only: a small one in a large cold image takes no more workers than cores', () => {
     evict();
-    expect(readers('few')).toEqual({ workers: cores, fromDisk: false });
+    expect(readers(['few'])).toEqual({ workers: cores, fromDisk: false });
     evict();
-    expect(readers('cold')).toEqual({ workers: coldReaders, fromDisk: true });
+    expect(readers(['cold'])).toEqual({ workers: coldReaders, fromDisk: true });
   });
 
   it('--threads is a limit even when the files come from the disk', () => {
     evict();
-    expect(readers('--threads', '2')).toEqual({ workers: 2, fromDisk: false });
+    expect(readers([], ['--threads', '2'])).toEqual({ workers: 2, fromDisk: false });
   });
 });

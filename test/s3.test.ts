@@ -23,6 +23,14 @@ describe('s3 backend with s3rver', () => {
   });
   afterAll(async () => s3?.stop());
 
+  /** A new repository under `prefix`, with this process's environment set for writers opened here. */
+  const createdRepo = (prefix: string): string => {
+    Object.assign(process.env, env);
+    const url = s3.repoUrl(prefix);
+    ok(['repo', 'create', url], { env });
+    return url;
+  };
+
   it('publishes to a bucket and installs from it', () => {
     const url = s3.repoUrl('fleet/main');
     ok(['repo', 'create', url], { env });
@@ -88,9 +96,7 @@ describe('s3 backend with s3rver', () => {
   });
 
   it('a lease of the wrong shape (or too long to be one) counts as expired: it is removed and taken over, never waited on', async () => {
-    Object.assign(process.env, env);
-    const url = s3.repoUrl('fleet/leases');
-    ok(['repo', 'create', url], { env });
+    const url = createdRepo('fleet/leases');
     const writer = openRepoWriter(url);
     // `until` that is not a number compared false with every time: a publisher waited for ever.
     for (const bogus of ['{"owner":"x","until":"later"}', '{"until":{}}', 'not json', '[]', `{"owner":"x","until":${Date.now() + 60_000},"pad":"${'x'.repeat(5000)}"}`]) {
@@ -103,9 +109,7 @@ describe('s3 backend with s3rver', () => {
   }, 120_000);
 
   it('a live lease of another publisher is waited on; once it expires it is taken over', async () => {
-    Object.assign(process.env, env);
-    const url = s3.repoUrl('fleet/live-lease');
-    ok(['repo', 'create', url], { env });
+    const url = createdRepo('fleet/live-lease');
     const writer = openRepoWriter(url);
     await writer.write('.zpkg-lock.other', Buffer.from(JSON.stringify({ owner: 'other', until: Date.now() + 60_000 })));
     await expect(writer.lock({ noWait: true })).rejects.toMatchObject({ code: 'E_REPO_LOCKED' });
@@ -117,9 +121,7 @@ describe('s3 backend with s3rver', () => {
   }, 120_000);
 
   it('a holder rewrites its lease while it holds the repository, so a publish longer than the lease keeps it', async () => {
-    Object.assign(process.env, env);
-    const url = s3.repoUrl('fleet/renew');
-    ok(['repo', 'create', url], { env });
+    const url = createdRepo('fleet/renew');
     const writer = openRepoWriter(url);
     // Only the renewal's interval is faked: requests and their timeouts run on real time.
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
@@ -149,9 +151,7 @@ describe('s3 backend with s3rver', () => {
   // wrote a catalog without the other's package). One publisher here reaches the store through a proxy that holds its lease
   // writes back; whatever the timing, the two hold the repository one after the other.
   it('two publishers never hold the repository at once, even when one of them writes its lease late', async () => {
-    Object.assign(process.env, env);
-    const url = s3.repoUrl('fleet/exclusion');
-    ok(['repo', 'create', url], { env });
+    const url = createdRepo('fleet/exclusion');
     const slow = await delayingProxy(s3.port, (req) => req.method === 'PUT' && (req.url ?? '').includes('.zpkg-lock'), 600);
     try {
       const a = openRepoWriter(url);
