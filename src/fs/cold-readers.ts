@@ -13,9 +13,9 @@
  * always answers like the cache: never more workers than cores there.
  * `--threads` (or ZPKG_THREADS) is a limit this never exceeds.
  */
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { leavesRoot } from './path-check.js';
+import { leavesRoot, OPEN_FLAGS } from './path-check.js';
 import { threadBudget, threadLimit } from './threads.js';
 
 /** A median first read above this came from the disk (here: 4–10 µs from the page cache, 30–55 µs after `drop_caches`). */
@@ -25,7 +25,6 @@ export const COLD_READERS = 8;
 /** Below this many files, extra workers would not pay for their boot. */
 export const COLD_MIN_FILES = 2_000;
 const PROBE_BYTES = 4096;
-const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
 
 /**
  * Microseconds to read the first bytes of each sample path; a path that is

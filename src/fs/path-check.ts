@@ -89,7 +89,7 @@ export function sha256File(path: string, size: number, buf: Buffer): string {
   }
 }
 
-const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
+export const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
 
 /** sha256File of a file already open (read from offset 0; not closed). */
 export function sha256Fd(fd: number, size: number, buf: Buffer): string {
