@@ -16,7 +16,13 @@ const bounded = (max: number) => v.pipe(v.string(), v.maxLength(max));
 const MAX_ANSWER = 1 << 20;
 const ERROR_BODY = v.object({ error: v.object({ code: v.pipe(v.string(), v.regex(/^E_[A-Z0-9_]{1,48}$/)), message: bounded(4096), hint: v.optional(v.nullable(bounded(4096))) }) });
 const LIST_BODY = v.object({ paths: v.array(bounded(4096)) });
-const LEASE_BODY = v.object({ lease: v.pipe(bounded(200), v.regex(/^[\x21-\x7e]+$/)) });
+/** `idleMs`: how long the depot keeps a silent lease (a depot from before renewal says nothing: 60 s). */
+const LEASE_BODY = v.object({
+  lease: v.pipe(bounded(200), v.regex(/^[\x21-\x7e]+$/)),
+  idleMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(300), v.maxValue(24 * 3600 * 1000)), 60_000),
+});
+/** Renewals per idle period: two may be lost, or late, before the lease lapses. */
+const RENEWALS_PER_IDLE = 3;
 
 async function answerText(body: AsyncIterable<Uint8Array> & { destroy(): unknown }, what: string): Promise<string> {
   const chunks: Buffer[] = [];
@@ -34,6 +40,8 @@ async function answerText(body: AsyncIterable<Uint8Array> & { destroy(): unknown
 
 export class DepotWriter extends HttpBackend implements RepoWriter {
   private lease: string | undefined;
+  /** Set when the depot said the lease lapsed: nothing more is written under it. */
+  private lapsed: ZpkgError | undefined;
 
   constructor(url: string, private readonly token: string, options: HttpOptions = {}) {
     super(url, options);
@@ -44,6 +52,7 @@ export class DepotWriter extends HttpBackend implements RepoWriter {
   }
 
   private async call(method: 'POST' | 'PUT' | 'DELETE' | 'GET' | 'HEAD', path: string, body?: Uint8Array): Promise<{ status: number; json: any; headers: Record<string, unknown> }> {
+    if (this.lapsed && (method === 'PUT' || method === 'DELETE')) throw this.lapsed;
     return this.retrying(`${method} ${this.url(path)}`, async () => {
       const res = await this.send(method, path, body ? { 'content-type': 'application/octet-stream' } : {}, body);
       const text = method === 'HEAD' ? (await res.body.dump(), '') : await answerText(res.body, `${this.location}: ${method} ${path}`);
@@ -91,16 +100,41 @@ export class DepotWriter extends HttpBackend implements RepoWriter {
     // The depot makes uploads durable before it accepts root.json.
   }
 
+  /**
+   * Takes the depot's publish lease and renews it while held, so a publish
+   * longer than the depot's idle period (a big pack over a slow link) keeps
+   * it. A renewal the depot refuses (the lease lapsed: this process was
+   * stalled, or the network was down for the whole period) stops every
+   * later write with E_REPO_LOCKED; one that does not arrive is retried at
+   * the next tick. A depot from before renewal answers 404 and keeps the
+   * lease as it always did.
+   */
   async lock(options: { noWait?: boolean; onWait?: () => void } = {}): Promise<() => Promise<void>> {
     void options;
     const r = await this.call('POST', '_zpkg/lock');
-    this.lease = this.shaped(LEASE_BODY, r.json, 'POST _zpkg/lock').lease;
-    const id = this.lease;
+    const granted = this.shaped(LEASE_BODY, r.json, 'POST _zpkg/lock');
+    const id = granted.lease;
+    this.lease = id;
+    this.lapsed = undefined;
+    const renew = setInterval(() => void this.renew(id), granted.idleMs / RENEWALS_PER_IDLE);
+    renew.unref();
     return async () => {
+      clearInterval(renew);
       this.lease = undefined;
-      // A lease not given back lapses after 60 s of silence.
+      this.lapsed = undefined;
+      // A lease not given back lapses after the depot's idle period.
       await this.call('DELETE', `_zpkg/lock/${id}`).catch(() => undefined);
     };
+  }
+
+  private async renew(id: string): Promise<void> {
+    try {
+      await this.call('POST', `_zpkg/lock/${id}`);
+    } catch (err) {
+      if (this.lease === id && err instanceof ZpkgError && err.code === 'E_REPO_LOCKED') {
+        this.lapsed ??= new ZpkgError('E_REPO_LOCKED', `${this.location}: the publish lease lapsed before this publish was committed; another publisher may hold the repository now`, { hint: 'nothing was committed: publish again' });
+      }
+    }
   }
 
   private shaped<S extends v.GenericSchema>(schema: S, json: unknown, call: string): v.InferOutput<S> {

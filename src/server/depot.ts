@@ -4,7 +4,8 @@
  * depot is never required for reading. Publishing is the RepoWriter
  * interface over HTTP, for holders of a bearer token:
  *
- *   POST   /_zpkg/lock            wait for, then take, the publish lease → {"lease": ID}
+ *   POST   /_zpkg/lock            wait for, then take, the publish lease → {"lease": ID, "idleMs": N}
+ *   POST   /_zpkg/lock/ID         renew it (it lapses after N ms without one; 409 once lapsed)
  *   DELETE /_zpkg/lock/ID         give it back
  *   PUT    /PATH                  store a file; its digest (or, for root.json, its
  *                                 validity and version) is checked first
@@ -88,7 +89,12 @@ export function createDepot(options: DepotOptions): Depot {
       leases.release(id);
       return reply;
     }
-    return reply.send({ lease: id });
+    return reply.send({ lease: id, idleMs: leases.idleMs });
+  });
+  app.post<{ Params: { id: string } }>('/_zpkg/lock/:id', async (req, reply) => {
+    if (!authorized(req, reply)) return reply;
+    if (leases.check(req.params.id)) return reply.send({ renewed: true });
+    return sendError(reply, 409, new ZpkgError('E_REPO_LOCKED', `the publish lease ${req.params.id} is not in force: it was released, or lapsed after ${leases.idleMs / 1000} s without a word from its holder`));
   });
   app.delete<{ Params: { id: string } }>('/_zpkg/lock/:id', async (req, reply) => {
     if (!authorized(req, reply)) return reply;
@@ -109,7 +115,9 @@ export function createDepot(options: DepotOptions): Depot {
     const body = req.body;
     if (!Buffer.isBuffer(body)) return sendError(reply, 400, new ZpkgError('E_INPUT_INVALID', 'the upload has no body'));
     const isRoot = path === ROOT_FILE;
-    if (isRoot && !leases.check(lease(req))) return sendError(reply, 409, new ZpkgError('E_REPO_LOCKED', 'root.json is only accepted from the holder of the publish lease (POST /_zpkg/lock)'));
+    // An upload from the holder renews the lease once received; root.json needs it in force.
+    const held = leases.check(lease(req));
+    if (isRoot && !held) return sendError(reply, 409, new ZpkgError('E_REPO_LOCKED', 'root.json is only accepted from the holder of the publish lease (POST /_zpkg/lock)'));
     try {
       await checkUpload(options.dir, path, body);
     } catch (err) {

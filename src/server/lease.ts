@@ -2,7 +2,9 @@
  * The depot's publish lock: one lease at a time, handed out in request order.
  * A lease wraps the repository's own lock file (the same lock local
  * publishers take), and is lost when its holder is silent for `idleMs`, so a
- * client that died mid-publish does not block the depot forever.
+ * client that died mid-publish does not block the depot forever. A holder
+ * that is busy for longer (a big pack uploading over a slow link) keeps it by
+ * renewing it (`check`): the depot tells it `idleMs` with the lease.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -21,7 +23,7 @@ export class LeaseManager {
   /** Leases granted so far (tests check serialization with it). */
   granted = 0;
 
-  constructor(private readonly dir: string, private readonly idleMs = 60_000) {}
+  constructor(private readonly dir: string, readonly idleMs = 60_000) {}
 
   /** Waits until the lease is free, then holds it. */
   async acquire(signal?: AbortSignal): Promise<string> {

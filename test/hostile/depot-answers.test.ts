@@ -73,7 +73,8 @@ describe("answers that are not a depot's", () => {
   });
 
   it('a lease that is not a short token is refused: nothing is sent under it', async () => {
-    for (const body of ['{"lease":{"x":1}}', `{"lease":"${'l'.repeat(500)}"}`, '{"lease":"two\\nlines"}', '{}']) {
+    // An idle period too short to renew within (or not a number) would have the writer flood its depot.
+    for (const body of ['{"lease":{"x":1}}', `{"lease":"${'l'.repeat(500)}"}`, '{"lease":"two\\nlines"}', '{}', '{"lease":"abc","idleMs":1}', '{"lease":"abc","idleMs":"60000"}']) {
       answers.set('POST /_zpkg/lock', { status: 200, body });
       const e = await refusal(() => writer().lock());
       expect(e.code).toBe('E_REMOTE_UNREACHABLE');
