@@ -11,10 +11,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openRepoWriter } from '../src/repo/open.js';
+import type { S3Backend } from '../src/repo/s3-backend.js';
 import { addRemote, S3_ENV, startFlaky, startS3 } from './helpers/servers.js';
 import { BIN, ok, TEST_KEY, tempDir, writePackage, zpkg } from './helpers/zpkg.js';
 
 const env = S3_ENV;
+/** A publish lease as another publisher writes it, expiring at UNTIL by that publisher's clock. */
+const lease = (until: number): Buffer => Buffer.from(JSON.stringify({ owner: 'other', until }));
 
 describe('s3 backend with s3rver', () => {
   let s3: Awaited<ReturnType<typeof startS3>>;
@@ -108,14 +111,50 @@ describe('s3 backend with s3rver', () => {
     await writer.close();
   }, 120_000);
 
-  it('a live lease of another publisher is waited on; once it expires it is taken over', async () => {
+  it('a live lease of another publisher is waited on; one watched unchanged for the lease period is taken over', async () => {
     const url = createdRepo('fleet/live-lease');
-    const writer = openRepoWriter(url);
-    await writer.write('.zpkg-lock.other', Buffer.from(JSON.stringify({ owner: 'other', until: Date.now() + 60_000 })));
+    const writer = openRepoWriter(url) as S3Backend;
+    writer.leaseMs = 1500;
+    // Stamped an hour ahead, as by a publisher whose clock runs fast, and never renewed.
+    await writer.write('.zpkg-lock.other', lease(Date.now() + 60 * 60_000));
     await expect(writer.lock({ noWait: true })).rejects.toMatchObject({ code: 'E_REPO_LOCKED' });
     expect(await writer.list('.zpkg-lock.')).toEqual(['.zpkg-lock.other']);
-    await writer.write('.zpkg-lock.other', Buffer.from(JSON.stringify({ owner: 'other', until: Date.now() - 1 })));
-    const unlock = await writer.lock({ noWait: true });
+    // Dead once this publisher has watched it unchanged for 1.5 s, whatever it says of itself.
+    let waited = false;
+    const unlock = await writer.lock({ onWait: () => (waited = true) });
+    expect(waited).toBe(true);
+    expect(await writer.list('.zpkg-lock.')).toHaveLength(1);
+    expect(await writer.list('.zpkg-lock.other')).toEqual([]);
+    await unlock();
+    // A lease stamped as expired long ago (more than 10 minutes by this clock) is taken over without waiting.
+    await writer.write('.zpkg-lock.other', lease(Date.now() - 11 * 60_000));
+    await (await writer.lock({ noWait: true }))();
+    await writer.close();
+  }, 120_000);
+
+  // Publishers' clocks are never compared: one running behind wrote leases that looked expired to the others the moment it
+  // wrote them, and a publisher whose clock ran ahead left a lease that held the repository long after it died.
+  it('a lease its holder keeps renewing is never taken over, however far behind its clock is', async () => {
+    const url = createdRepo('fleet/skewed-lease');
+    const writer = openRepoWriter(url) as S3Backend;
+    writer.leaseMs = 3000;
+    const behind = 5 * 60_000;
+    await writer.write('.zpkg-lock.other', lease(Date.now() - behind + 3000));
+    await expect(writer.lock({ noWait: true })).rejects.toMatchObject({ code: 'E_REPO_LOCKED' });
+    // The holder renews every 0.5 s (one with this lease period renews every 1 s) for 4 s: longer than the period.
+    let renewing = true;
+    const renewals = (async () => {
+      for (let i = 0; i < 8; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        await writer.write('.zpkg-lock.other', lease(Date.now() - behind + 3000));
+      }
+      renewing = false;
+    })();
+    const unlock = await writer.lock();
+    // Taken only once the renewals stopped (and then after a whole period unchanged).
+    expect(renewing).toBe(false);
+    await renewals;
+    expect(await writer.list('.zpkg-lock.other')).toEqual([]);
     await unlock();
     await writer.close();
   }, 120_000);

@@ -8,7 +8,7 @@
  * `region` defaults to AWS_REGION or `us-east-1`. A PUT replaces an object
  * atomically, so publishing keeps the dir backend's order: content-addressed
  * objects first, `root.json` last. S3 has no locks: publishers serialize
- * through lease objects `.zpkg-lock.OWNER`, one each, that expire unless
+ * through lease objects `.zpkg-lock.OWNER`, one each, that lapse unless
  * renewed (see lock()).
  */
 import { closeSync, createReadStream, existsSync, openSync, statSync } from 'node:fs';
@@ -23,10 +23,13 @@ import { writeDownloaded } from './local-write.js';
 import { BoundedChunks, REPO_FILE_LIMIT, tooLarge } from './read-limit.js';
 import { coalesce, RangeCursor, rangePastEnd, SinkFailure, stopIfAborted } from './ranges.js';
 
-/** A publish lease (see S3Backend.lock): who wants the repository and until when (ms since the epoch). */
+/** What a waiting publisher saw of one lease: its bytes, and since when (performance.now()) they have not changed. */
+type Watched = Map<string, { content: string; since: number }>;
+
+/** A publish lease (see S3Backend.lock): who wants the repository and until when (ms since the epoch, by its writer's clock). */
 const LEASE_SHAPE = v.object({ owner: v.string(), until: v.number() });
 
-/** A lease's expiry; 0 (expired long ago) for bytes that are not a lease: a broken one is taken over, never waited on. */
+/** A lease's expiry by its writer's clock; 0 (expired long ago) for bytes that are not a lease: a broken one is taken over, never waited on. */
 function leaseUntil(bytes: Buffer): number {
   try {
     const r = v.safeParse(LEASE_SHAPE, JSON.parse(bytes.toString('utf8')));
@@ -84,7 +87,15 @@ function transient(err: unknown): boolean {
 /** Attempts of one GET (the SDK retries a failed request, not a body cut after its headers). */
 const GET_ATTEMPTS = 5;
 
+/** A lease unchanged for this long, by the clock of the publisher watching it, is its dead publisher's. */
 const LEASE_MS = 60_000;
+/**
+ * A lease whose own expiry is this far behind the watcher's clock is dead
+ * without being watched: its publisher's clock would have to be this far
+ * behind for it to be alive. It lets a lease left by a publisher that died
+ * long ago go at once.
+ */
+const SKEW_MS = 10 * 60_000;
 /** A waiting publisher looks again after this, plus up to as much again at random. */
 const LEASE_POLL_MS = 200;
 /** The leases' names: `.zpkg-lock.OWNER`, one per publisher that wants the repository (see lock()). */
@@ -99,6 +110,8 @@ export class S3Backend implements RepoWriter {
   private client: S3Client | undefined;
   private sdk: typeof import('@aws-sdk/client-s3') | undefined;
   private readonly at: S3Location;
+  /** How long a lease may go unchanged before it is dead, and (a third of it) how often a holder renews its own: LEASE_MS, shortened by tests. */
+  leaseMs = LEASE_MS;
 
   constructor(url: string) {
     this.location = url;
@@ -323,21 +336,25 @@ export class S3Backend implements RepoWriter {
    * one that listed first would have had to miss the other's lease, so the
    * other wrote it after that listing, and then listed after it too — when
    * the first one's lease was already there. (Both may back off at once; a
-   * random pause makes the next round differ.) A lease names its expiry; one
-   * whose publisher died is removed once expired, one that is not a lease at
-   * all counts as expired, and a holder rewrites its own every LEASE_MS / 3,
-   * so a publish longer than LEASE_MS (a large pack over a slow link) keeps it.
+   * random pause makes the next round differ.) A holder rewrites its lease
+   * every LEASE_MS / 3, so a publish longer than LEASE_MS (a large pack over
+   * a slow link) keeps it. A lease is dead once a waiting publisher has seen
+   * it unchanged for LEASE_MS by its own clock: publishers' clocks are never
+   * compared, so one running a minute behind cannot have its live lease
+   * taken over. A lease whose stamped expiry is more than SKEW_MS behind the
+   * watcher's clock is dead at once; one that is not a lease at all, too.
    */
   async lock(options: { noWait?: boolean; onWait?: () => void } = {}): Promise<() => Promise<void>> {
     const me = randomBytes(8).toString('hex');
     const mine = LEASES + me;
-    const lease = (): Buffer => Buffer.from(JSON.stringify({ owner: me, until: Date.now() + LEASE_MS }));
+    const lease = (): Buffer => Buffer.from(JSON.stringify({ owner: me, until: Date.now() + this.leaseMs }));
     let warned = false;
+    const watched: Watched = new Map();
     for (;;) {
-      // While another holds it, a look costs one listing and writes nothing.
-      if ((await this.liveLeases()).length === 0) {
+      // While another holds it, a look costs one listing and one small read per lease, and writes nothing.
+      if ((await this.liveLeases(watched)).length === 0) {
         await this.write(mine, lease());
-        if ((await this.liveLeases()).every((k) => k === mine)) break;
+        if ((await this.liveLeases(watched)).every((k) => k === mine)) break;
         await this.remove(mine);
       }
       if (options.noWait) throw new ZpkgError('E_REPO_LOCKED', `repository ${this.location} is locked by another publisher`);
@@ -347,19 +364,26 @@ export class S3Backend implements RepoWriter {
       }
       await sleep(LEASE_POLL_MS + Math.floor(Math.random() * LEASE_POLL_MS));
     }
-    const renew = setInterval(() => void this.write(mine, lease()).catch(() => undefined), LEASE_MS / 3);
+    const renew = setInterval(() => void this.write(mine, lease()).catch(() => undefined), this.leaseMs / 3);
     renew.unref();
     return async () => {
       clearInterval(renew);
-      // A lease left behind (the store unreachable) expires after LEASE_MS.
+      // A lease left behind (the store unreachable) is dead once watched unchanged for LEASE_MS.
       await this.remove(mine).catch(() => undefined);
     };
   }
 
-  /** The keys of the leases that have not expired; expired ones (and objects that are not leases) are removed on the way. */
-  private async liveLeases(): Promise<string[]> {
+  /**
+   * The keys of the leases alive, as far as `watched` (this waiter's view
+   * of each lease over time) tells; dead ones, and objects that are not
+   * leases, are removed on the way.
+   */
+  private async liveLeases(watched: Watched): Promise<string[]> {
     const live: string[] = [];
-    for (const key of await this.list(LEASES)) {
+    const now = performance.now();
+    const listed = await this.list(LEASES);
+    for (const key of watched.keys()) if (!listed.includes(key)) watched.delete(key);
+    for (const key of listed) {
       let bytes: Buffer | undefined;
       try {
         bytes = await this.read(key, LEASE_LIMIT);
@@ -369,8 +393,14 @@ export class S3Backend implements RepoWriter {
         bytes = Buffer.alloc(0);
       }
       if (!bytes) continue; // released meanwhile
-      if (leaseUntil(bytes) < Date.now()) await this.remove(key);
-      else live.push(key);
+      const content = bytes.toString('latin1');
+      const seen = watched.get(key);
+      if (seen?.content !== content) watched.set(key, { content, since: now });
+      const unchangedFor = seen?.content === content ? now - seen.since : 0;
+      if (leaseUntil(bytes) < Date.now() - SKEW_MS || unchangedFor >= this.leaseMs) {
+        await this.remove(key);
+        watched.delete(key);
+      } else live.push(key);
     }
     return live;
   }
