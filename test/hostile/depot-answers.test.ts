@@ -82,6 +82,17 @@ describe("answers that are not a depot's", () => {
     }
   });
 
+  // A depot from before lease renewal has no POST /_zpkg/lock/ID: its 404 leaves the lease as that depot keeps it.
+  it('a depot that does not know lease renewal answers it 404: the writer goes on writing under its lease', async () => {
+    answers.set('POST /_zpkg/lock', { status: 200, body: '{"lease":"abc","idleMs":300}' });
+    answers.set('DELETE /packs/aa/x.pack', { status: 200, body: '{"removed":"packs/aa/x.pack"}' });
+    const w = writer();
+    const release = await w.lock();
+    await new Promise((r) => setTimeout(r, 400)); // renewals every 100 ms, each answered 404
+    await w.remove('packs/aa/x.pack');
+    await release();
+  });
+
   it('an answer larger than 1 MiB is not read to its end', async () => {
     answers.set('GET /_zpkg/list', { status: 200, body: Buffer.alloc(3 << 20, 0x20) });
     const e = await refusal(() => writer().list('packs/'));
