@@ -7,14 +7,16 @@
  * A speculative task (FrameTask.speculative) names files whose digests are
  * not known yet: a build reads its tree once, hashing and compressing in the
  * same pass. The worker answers each file's digest and first bytes, and
- * leaves out of the frame what the repository already holds (`known`) and a
- * second copy of content already in the frame.
+ * leaves out of the frame what the repository already holds (`known`), what
+ * the pack has claimed from other frames by the time the file is read
+ * (`claimed`), and a second copy of content already in the frame.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import binding from 'zstd-napi/binding.js';
 import { HEAD } from '../fs/head.js';
 import { serve } from '../fs/workers.js';
+import { sharedHas } from './shared-digests.js';
 
 export interface FrameTask {
   /** `digest`: what the file must hash to; absent only in a speculative task. */
@@ -28,6 +30,8 @@ export interface FrameTask {
   speculative?: boolean;
   /** The raw sha256s of blobs the repository holds, sorted (speculative tasks leave them out of the frame). */
   known?: SharedArrayBuffer;
+  /** The blobs the pack has claimed so far (shared-digests.ts): speculative tasks leave them out of the frame too. */
+  claimed?: SharedArrayBuffer;
 }
 
 /** What a speculative task found: per file its digest (`!reason` when it could not be read as walked) and first HEAD bytes; `kept`: the files in the frame, in order. */
@@ -86,9 +90,8 @@ function sha256(bytes: Uint8Array): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
-/** Whether raw sha256 `digest` is in `known` (sorted 32-byte entries). */
-function isKnown(known: Uint8Array, digest: string): boolean {
-  const key = Buffer.from(digest.slice('sha256:'.length), 'hex');
+/** Whether raw sha256 `key` is in `known` (sorted 32-byte entries). */
+function isKnown(known: Uint8Array, key: Uint8Array): boolean {
   let lo = 0;
   let hi = known.length / 32;
   while (lo < hi) {
@@ -123,9 +126,10 @@ function speculated(task: FrameTask): { value: FrameAnswer; transfer?: ArrayBuff
     }
     const bytes = content.subarray(at, at + f.size);
     bytes.copy(Buffer.from(heads, i * HEAD, HEAD), 0, 0, Math.min(HEAD, f.size));
-    const digest = sha256(bytes);
+    const raw = createHash('sha256').update(bytes).digest();
+    const digest = `sha256:${raw.toString('hex')}`;
     found.digests.push(digest);
-    if (inFrame.has(digest) || (known && isKnown(known, digest))) return;
+    if (inFrame.has(digest) || (known && isKnown(known, raw)) || (task.claimed && sharedHas(task.claimed, raw))) return;
     inFrame.add(digest);
     found.kept.push(i);
     at += f.size;

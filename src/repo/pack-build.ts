@@ -8,9 +8,11 @@
  * A build may also hand files over before it knows their digests
  * (`speculate`): the workers hash and compress them in one read, and each
  * blob of such a frame is claimed for the pack only if neither the
- * repository nor an earlier frame holds it; a frame with blobs not claimed
- * is compressed again, by a worker, without them. What a package needs beyond
- * what was speculated is added as usual once its tree is packed.
+ * repository nor an earlier frame holds it. The workers leave out what the
+ * pack has claimed by the time they read a file (shared-digests.ts); a frame
+ * still holding a blob not claimed (its worker read it first) is compressed
+ * again, by a worker, without it. What a package needs beyond what was
+ * speculated is added as usual once its tree is packed.
  */
 import { rmSync } from 'node:fs';
 import type { Digest } from '../core/digest.js';
@@ -22,6 +24,7 @@ import type { FrameAnswer, FrameTask, Speculated } from './compress-worker.js';
 import { DEFAULT_LEVEL } from './compress.js';
 import { FRAME_TARGET } from './pack-format.js';
 import { PackWriter, type FinishedPack } from './pack-writer.js';
+import { SharedDigests } from './shared-digests.js';
 
 /** A blob to pack and the local file holding its content (checked against its digest when read). */
 export interface BlobFile {
@@ -133,6 +136,8 @@ export class PackBuilder {
   /** The speculative group being filled. */
   private gathering: Group | undefined;
   private knownShared: SharedArrayBuffer | undefined;
+  /** What `seen` holds, in shared memory: speculative workers leave it out of their frames instead of having them cut. */
+  private readonly claimed = new SharedDigests();
   /** Speculative frames: answered, and cut down because some of their blobs were held elsewhere. */
   readonly speculation = { frames: 0, cut: 0 };
 
@@ -160,7 +165,10 @@ export class PackBuilder {
   add(blobs: readonly BlobFile[], what = this.options.what): void {
     if (this.closed) throw new ZpkgError('E_INTERNAL', `pack ${this.file} is already finished`);
     const unique = blobs.filter((b) => (this.seen.has(b.digest) ? false : (this.seen.add(b.digest), true)));
-    for (const b of unique) this.added.push(b.digest);
+    for (const b of unique) {
+      this.added.push(b.digest);
+      this.claimed.add(b.digest);
+    }
     for (const g of frameGroups([unique])) this.queued.push({ ...g, what });
     this.pump();
   }
@@ -232,6 +240,7 @@ export class PackBuilder {
     for (const b of claimed) {
       this.seen.add(b.digest);
       this.added.push(b.digest);
+      this.claimed.add(b.digest);
     }
     g.files = claimed;
     // A frame of small files holds 10,000s of blobs: no search of `claimed` per blob.
@@ -252,7 +261,7 @@ export class PackBuilder {
     this.pool ??= new WorkerPool<FrameTask, FrameAnswer>(workerUrl(import.meta.url, 'compress-worker'), Math.max(1, this.options.workers ?? Math.min(threadBudget(), this.queued.length + 1)));
     const known = g.unhashed ? this.knownForWorkers() : undefined;
     const task: FrameTask = g.unhashed
-      ? { files: g.unhashed.map((u) => ({ path: u.path, size: u.size })), level: this.level, speculative: true, ...(known ? { known } : {}) }
+      ? { files: g.unhashed.map((u) => ({ path: u.path, size: u.size })), level: this.level, speculative: true, ...(known ? { known } : {}), ...(this.claimed.size ? { claimed: this.claimed.buffer } : {}) }
       : { files: g.files.map((f) => ({ path: f.path, digest: f.digest, size: f.size })), level: this.level };
     if (g.size > STREAM_LIMIT) {
       g.out = task.out = `${this.file}.frame-${this.temps.length}`;
