@@ -132,6 +132,40 @@ describe('PackBuilder.speculate', () => {
     for (const f of [...originals, ...later]) expect(packed.get(sha(f.content))!.equals(f.content)).toBe(true);
   });
 
+  // Frames were claimed as their answers came: a blob two frames held went to whichever answered first, so two builds
+  // of one tree could make two packs (the bench tree's: 27c3c316… and 5e54c67f…, 231 bytes apart).
+  it('a blob two frames hold goes to the earlier one, whichever answers first: the same files pack to the same bytes', async () => {
+    const dir = join(work, 'order');
+    mkdirSync(dir);
+    // Frame 0: 999 files of 1,000 bytes (slow to read one by one), then X, whose 50,000 bytes fill the frame;
+    // frame 1: a copy of X alone (quick).
+    const paths: string[] = [];
+    for (let i = 0; i < 999; i++) {
+      paths.push(join(dir, `s${String(i).padStart(4, '0')}`));
+      writeFileSync(paths[i]!, Buffer.alloc(1000, `small ${i} `));
+    }
+    paths.push(join(dir, 'x'), join(dir, 'x-copy'));
+    writeFileSync(paths[999]!, Buffer.alloc(50_000, 'X '));
+    copyFileSync(paths[999]!, paths[1000]!);
+    const x = sha(readFileSync(paths[999]!));
+    expect(999 * 1000 + 50_000).toBeGreaterThanOrEqual(FRAME_TARGET);
+    const packOnce = async (name: string): Promise<{ digest: Digest; cut: number; frameOfX: number }> => {
+      const builder = new PackBuilder(join(work, name), { workers: 2 });
+      const answers = paths.map((p, i) => builder.speculate(p, i < 999 ? 1000 : 50_000));
+      builder.endSpeculation();
+      await Promise.all(answers);
+      const pack = await builder.finish();
+      return { digest: pack.digest, cut: builder.speculation.cut, frameOfX: pack.places.get(x)!.frame };
+    };
+    const first = await packOnce('order-1.pack');
+    expect(first.frameOfX).toBe(0);
+    // The copy's frame is the one cut (to nothing): X stays where frame 0 put it.
+    expect(first.cut).toBe(1);
+    const second = await packOnce('order-2.pack');
+    expect(second).toEqual(first);
+    expect(readFileSync(join(work, 'order-2.pack')).equals(readFileSync(join(work, 'order-1.pack')))).toBe(true);
+  });
+
   it('a file that is not what the walk saw (another size) is answered `!`, and stays out of the pack', async () => {
     const dir = join(work, 'b');
     mkdirSync(dir);

@@ -8,7 +8,8 @@
  * A build may also hand files over before it knows their digests
  * (`speculate`): the workers hash and compress them in one read, and each
  * blob of such a frame is claimed for the pack only if neither the
- * repository nor an earlier frame holds it. The workers leave out what the
+ * repository nor an earlier frame holds it (frames are claimed in order, so
+ * the same tree packs to the same bytes). The workers leave out what the
  * pack has claimed by the time they read a file (shared-digests.ts); a frame
  * still holding a blob not claimed (its worker read it first) is compressed
  * again, by a worker, without it. What a package needs beyond what was
@@ -136,6 +137,8 @@ export class PackBuilder {
   /** The speculative group being filled. */
   private gathering: Group | undefined;
   private knownShared: SharedArrayBuffer | undefined;
+  /** Settles once the last speculative frame sent so far is claimed (claimedInOrder). */
+  private claims: Promise<void> = Promise.resolve();
   /** What `seen` holds, in shared memory: speculative workers leave it out of their frames instead of having them cut. */
   private readonly claimed = new SharedDigests();
   /** Speculative frames: answered, and cut down because some of their blobs were held elsewhere. */
@@ -272,20 +275,33 @@ export class PackBuilder {
     return this.pool.run(task, spare ? [spare] : []);
   }
 
+  /**
+   * A speculative frame's answer, claimed after every speculative frame sent
+   * before it, whichever answers first: a blob two frames hold goes to the
+   * earlier one, so the same tree packs to the same bytes. Only the claim
+   * waits; compressing a cut frame again does not hold up the next claim.
+   */
+  private claimedInOrder(group: Group): Promise<FrameAnswer> {
+    const claimed = Promise.all([this.submit(group), this.claims]).then(
+      ([a]) => ({ next: this.claim(group, a) }),
+      (err: unknown) => {
+        for (const u of group.unhashed!) u.failed(err);
+        throw err;
+      },
+    );
+    this.claims = claimed.then(
+      () => undefined,
+      () => undefined,
+    );
+    return claimed.then((c) => c.next);
+  }
+
   private pump(): void {
     if (this.failure) return;
     const window = (this.pool?.size ?? this.options.workers ?? threadBudget()) * 2 + 1;
     while (this.queued.length && this.inFlight.length < window) {
       const group = this.queued.shift()!;
-      const answer = group.unhashed
-        ? this.submit(group).then(
-            (a) => this.claim(group, a),
-            (err: unknown) => {
-              for (const u of group.unhashed!) u.failed(err);
-              throw err;
-            },
-          )
-        : this.submit(group);
+      const answer = group.unhashed ? this.claimedInOrder(group) : this.submit(group);
       answer.catch(() => undefined); // taken in order by drain
       this.inFlight.push({ group, answer });
     }
