@@ -271,6 +271,43 @@ describe('a build run reads its tree once', () => {
     ok(['--root', image, 'verify']);
   });
 
+  it('recipes built together that share files make the same pack every time: a shared blob goes to the first recipe in run order', async () => {
+    const recipes = join(work, 'r-shared');
+    // a: 150 files (~2 MB, several frames); b (a root) and c (a build script) each hold 15 of a's files among their own.
+    const own = (tag: string, n: number): Record<string, string> =>
+      Object.fromEntries(Array.from({ length: n }, (_, i) => [`root/usr/share/${tag}/f${String(i).padStart(3, '0')}`, i % 4 === 0 ? randomBytes(6_000 + i * 13).toString('base64') : `${tag} ${i} `.repeat(1_500 + i)]));
+    const a = own('a', 150);
+    const shared = Object.values(a).filter((_, i) => i % 10 === 3);
+    const b = { ...own('b', 100), ...Object.fromEntries(shared.map((content, i) => [`root/usr/share/b/from-a-${i}`, content])) };
+    writeRecipe(join(recipes, 'a'), { name: 'a', version: '1', root: 'root' }, a);
+    writeRecipe(join(recipes, 'b'), { name: 'b', version: '1', root: 'root' }, b);
+    const fromA = join(recipes, 'a/root/usr/share/a');
+    writeRecipe(join(recipes, 'c'), { name: 'c', version: '1', build: `mkdir -p "$ZPKG_DESTDIR/usr/share/c" && cp ${fromA}/f*3 "$ZPKG_DESTDIR/usr/share/c/" && seq 1 20000 > "$ZPKG_DESTDIR/usr/share/c/own"` });
+    const dirs = ['a', 'b', 'c'].map((r) => join(recipes, r));
+    const packOf = async (name: string): Promise<{ file: string; digest: Digest }> => {
+      const repo = join(work, name);
+      ok(['repo', 'create', repo]);
+      const r = await runBuilds(dirs, { repo, isolate: false, check: false, sourceCache: join(work, 'sources'), report: report(), signer, force: true });
+      expect(r.publish?.packedAhead).toBe(true);
+      const packs = readdirSync(join(repo, 'packs'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+      expect(packs).toHaveLength(1);
+      return { file: join(packs[0]!.parentPath, packs[0]!.name), digest: `sha256:${packs[0]!.name.replace(/\.pack$/, '')}` as Digest };
+    };
+    const first = await packOf('repo-shared-1');
+    const second = await packOf('repo-shared-2');
+    expect(second.digest).toBe(first.digest);
+    expect(readFileSync(second.file).equals(readFileSync(first.file))).toBe(true);
+
+    const index = checkPackBytes(readFileSync(first.file), first.digest, first.file);
+    const frameOf = new Map(index.blobs.map((e) => [e.digest, e.frame]));
+    const lastOfA = Math.max(...Object.values(a).map((content) => frameOf.get(sha(Buffer.from(content)))!));
+    const firstOfB = Math.min(...Object.entries(b).filter(([p]) => !p.includes('from-a')).map(([, content]) => frameOf.get(sha(Buffer.from(content)))!));
+    expect(lastOfA).toBeLessThan(firstOfB);
+    for (const content of shared) expect(frameOf.get(sha(Buffer.from(content)))!).toBeLessThanOrEqual(lastOfA);
+    // Each blob once: a's 150, b's own 100, c's own file.
+    expect(index.blobs).toHaveLength(251);
+  });
+
   it('a recipe that fails after its tree was read into the pack (a FIFO in it): the others publish, none of its blobs does', async () => {
     const repo = join(work, 'repo-fail');
     ok(['repo', 'create', repo]);
