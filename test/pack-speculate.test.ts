@@ -271,16 +271,20 @@ describe('a build run reads its tree once', () => {
     ok(['--root', image, 'verify']);
   });
 
-  it('recipes built together that share files make the same pack every time: a shared blob goes to the first recipe in run order', async () => {
+  // A package's hooks are blobs added after its tree is packed: they must not race the claims of the next tree.
+  it('recipes built together that share files make the same pack every time: a shared blob goes to the first recipe in run order, hooks included', async () => {
     const recipes = join(work, 'r-shared');
     // a: 150 files (~2 MB, several frames); b (a root) and c (a build script) each hold 15 of a's files among their own.
     const own = (tag: string, n: number): Record<string, string> =>
       Object.fromEntries(Array.from({ length: n }, (_, i) => [`root/usr/share/${tag}/f${String(i).padStart(3, '0')}`, i % 4 === 0 ? randomBytes(6_000 + i * 13).toString('base64') : `${tag} ${i} `.repeat(1_500 + i)]));
     const a = own('a', 150);
     const shared = Object.values(a).filter((_, i) => i % 10 === 3);
-    const b = { ...own('b', 100), ...Object.fromEntries(shared.map((content, i) => [`root/usr/share/b/from-a-${i}`, content])) };
-    writeRecipe(join(recipes, 'a'), { name: 'a', version: '1', root: 'root' }, a);
-    writeRecipe(join(recipes, 'b'), { name: 'b', version: '1', root: 'root' }, b);
+    const bOwn = own('b', 100);
+    const b = { ...bOwn, ...Object.fromEntries(shared.map((content, i) => [`root/usr/share/b/from-a-${i}`, content])) };
+    // a's hook is one of b's files, so that blob is a's; b's hook is one of a's files, so it is no blob of b's.
+    const hookOfA = bOwn['root/usr/share/b/f050']!;
+    writeRecipe(join(recipes, 'a'), { name: 'a', version: '1', root: 'root', hooks: { 'post-install': 'hooks/post-install' } }, { ...a, 'hooks/post-install': hookOfA });
+    writeRecipe(join(recipes, 'b'), { name: 'b', version: '1', root: 'root', hooks: { 'post-install': 'hooks/post-install' } }, { ...b, 'hooks/post-install': a['root/usr/share/a/f020']! });
     const fromA = join(recipes, 'a/root/usr/share/a');
     writeRecipe(join(recipes, 'c'), { name: 'c', version: '1', build: `mkdir -p "$ZPKG_DESTDIR/usr/share/c" && cp ${fromA}/f*3 "$ZPKG_DESTDIR/usr/share/c/" && seq 1 20000 > "$ZPKG_DESTDIR/usr/share/c/own"` });
     const dirs = ['a', 'b', 'c'].map((r) => join(recipes, r));
@@ -294,17 +298,21 @@ describe('a build run reads its tree once', () => {
       return { file: join(packs[0]!.parentPath, packs[0]!.name), digest: `sha256:${packs[0]!.name.replace(/\.pack$/, '')}` as Digest };
     };
     const first = await packOf('repo-shared-1');
-    const second = await packOf('repo-shared-2');
-    expect(second.digest).toBe(first.digest);
-    expect(readFileSync(second.file).equals(readFileSync(first.file))).toBe(true);
+    for (const again of ['repo-shared-2', 'repo-shared-3']) {
+      const next = await packOf(again);
+      expect(next.digest).toBe(first.digest);
+      expect(readFileSync(next.file).equals(readFileSync(first.file))).toBe(true);
+    }
 
     const index = checkPackBytes(readFileSync(first.file), first.digest, first.file);
-    const frameOf = new Map(index.blobs.map((e) => [e.digest, e.frame]));
-    const lastOfA = Math.max(...Object.values(a).map((content) => frameOf.get(sha(Buffer.from(content)))!));
-    const firstOfB = Math.min(...Object.entries(b).filter(([p]) => !p.includes('from-a')).map(([, content]) => frameOf.get(sha(Buffer.from(content)))!));
-    expect(lastOfA).toBeLessThan(firstOfB);
-    for (const content of shared) expect(frameOf.get(sha(Buffer.from(content)))!).toBeLessThanOrEqual(lastOfA);
-    // Each blob once: a's 150, b's own 100, c's own file.
+    const frameOf = (content: string): number => index.blobs.find((e) => e.digest === sha(Buffer.from(content)))!.frame;
+    const lastOfA = Math.max(...Object.values(a).map(frameOf));
+    const firstOfB = Math.min(...Object.values(bOwn).filter((content) => content !== hookOfA).map(frameOf));
+    // a's tree, then a's hook, then b's tree: the order the run met them in.
+    expect(frameOf(hookOfA)).toBeGreaterThan(lastOfA);
+    expect(frameOf(hookOfA)).toBeLessThan(firstOfB);
+    for (const content of shared) expect(frameOf(content)).toBeLessThanOrEqual(lastOfA);
+    // Each blob once: a's 150 and its hook, b's 99 others, c's own file.
     expect(index.blobs).toHaveLength(251);
   });
 

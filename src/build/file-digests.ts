@@ -170,7 +170,9 @@ export async function hashTree(dir: string, speculation?: Speculation): Promise<
       walked.set(abs, st);
       if (st.isDirectory()) subdirs.push({ abs, place: placeOf(abs, place) });
       else if (st.isFile()) {
-        if (knownFacts(abs, st)) continue;
+        // A file to be packed is read into the pack even when this process knows its digest already
+        // (an earlier build of the same tree): the frames it lands in then never depend on what the
+        // process read before, and the same tree always packs to the same bytes.
         if (place !== 'outside' && place !== 'excluded' && placeOf(abs, place) === 'included') {
           speculating += 1;
           speculation!.pack.speculateEach(
@@ -189,6 +191,7 @@ export async function hashTree(dir: string, speculation?: Speculation): Promise<
           );
           continue;
         }
+        if (knownFacts(abs, st)) continue;
         todo.push({ abs, st });
         if (todo.length >= BATCH && (pool || todo.length >= POOL_MIN)) {
           send(todo);
