@@ -27,7 +27,7 @@ import { archGroups } from '../solver/admit.js';
 import { buildPool, checkInstallable, type Uninstallable } from '../solver/index.js';
 import { buildRecipe, type StagedBuild } from './build.js';
 import { buildLog, ensureStateDir, inputDigest, readBuildState, writeBuildState } from './build-state.js';
-import { hashTree, type Speculation } from './file-digests.js';
+import { forgetFiles, hashTree, type Speculation } from './file-digests.js';
 import { loadRecipe, RECIPE_FILE, type Recipe } from './recipe.js';
 
 export interface BuildRunOptions {
@@ -129,6 +129,7 @@ interface Staged {
 }
 
 export async function runBuilds(dirs: readonly string[], o: BuildRunOptions): Promise<BuildRunResult> {
+  forgetFiles();
   const writer = o.repo ? openRepoWriter(o.repo, { token: o.token }) : undefined;
   const inRepo = new Map<string, Digest | undefined>();
   if (writer) for (const e of (await readSnapshot(writer)).entries) inRepo.set(entryKey(e), e.manifest);

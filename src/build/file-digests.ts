@@ -60,6 +60,19 @@ const walked = new Map<string, PathStat>();
 /** Each directory's entries as the last `hashTree` walk listed them, sorted: packing and the input digest list them again without a syscall. */
 const listed = new Map<string, string[]>();
 
+/**
+ * Forgets every file this process has read. A build run starts with it, as a
+ * fresh process would: a tree whose digests were known from an earlier run
+ * was added to the pack after it was packed, with its hooks, instead of being
+ * read into it, and the same recipes made another pack. Within a run, a tree
+ * two recipes pack is still read once.
+ */
+export function forgetFiles(): void {
+  memo.clear();
+  walked.clear();
+  listed.clear();
+}
+
 /** The sorted entries of a directory `hashTree` just walked (what it saw), else of the directory now. */
 export function readdirWalked(dir: string): string[] {
   return listed.get(dir) ?? readdirSync(dir).sort();
@@ -170,9 +183,7 @@ export async function hashTree(dir: string, speculation?: Speculation): Promise<
       walked.set(abs, st);
       if (st.isDirectory()) subdirs.push({ abs, place: placeOf(abs, place) });
       else if (st.isFile()) {
-        // A file to be packed is read into the pack even when this process knows its digest already
-        // (an earlier build of the same tree): the frames it lands in then never depend on what the
-        // process read before, and the same tree always packs to the same bytes.
+        if (knownFacts(abs, st)) continue;
         if (place !== 'outside' && place !== 'excluded' && placeOf(abs, place) === 'included') {
           speculating += 1;
           speculation!.pack.speculateEach(
@@ -191,7 +202,6 @@ export async function hashTree(dir: string, speculation?: Speculation): Promise<
           );
           continue;
         }
-        if (knownFacts(abs, st)) continue;
         todo.push({ abs, st });
         if (todo.length >= BATCH && (pool || todo.length >= POOL_MIN)) {
           send(todo);
