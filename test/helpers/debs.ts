@@ -5,7 +5,7 @@
  * (pretest makes sure they exist).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from './zpkg.js';
 
@@ -25,7 +25,15 @@ export function fetchDebs(names: readonly string[]): string[] {
   const files = names.map((n) => join(DEB_CACHE, fileName(n)));
   const missing = names.filter((_, i) => !existsSync(files[i]!));
   if (missing.length > 0) {
-    execFileSync('apt-get', ['download', '-q', ...missing], { cwd: DEB_CACHE, stdio: ['ignore', 'ignore', 'pipe'] });
+    // Test files run in parallel: each downloads into a directory of its own and renames the
+    // files into the cache, so no reader ever sees a .deb half written by another.
+    const scratch = mkdtempSync(join(DEB_CACHE, '.download-'));
+    try {
+      execFileSync('apt-get', ['download', '-q', ...missing], { cwd: scratch, stdio: ['ignore', 'ignore', 'pipe'] });
+      for (const name of readdirSync(scratch)) renameSync(join(scratch, name), join(DEB_CACHE, name));
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   }
   for (const f of files) if (!existsSync(f)) throw new Error(`apt-get download did not produce ${f}`);
   return files;
