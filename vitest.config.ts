@@ -10,7 +10,7 @@ export default defineConfig({
     pool: 'forks',
     // Vitest's default (cores − 1) runs one file at a time on a 2-core machine, but the tests spend
     // much of their time waiting on the processes and servers they start: two at a time keep both
-    // cores busy (README, "Tests").
+    // cores busy (README, "Quick start").
     maxWorkers: Math.max(2, availableParallelism() - 1),
   },
 });
