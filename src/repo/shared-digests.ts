@@ -77,19 +77,12 @@ export class SharedDigests {
 
   private insert(raw: Uint8Array): void {
     const { slots, digests, mask } = this.view;
-    for (let s = startSlot(raw, mask); ; s = (s + 1) & mask) {
-      const entry = slots[s]!;
-      if (entry === 0) break;
-      if (sameDigest(digests, entry - 1, raw)) return;
-    }
+    let s = startSlot(raw, mask);
+    for (let entry = slots[s]!; entry !== 0; s = (s + 1) & mask, entry = slots[s]!) if (sameDigest(digests, entry - 1, raw)) return;
+    // The first free slot of its probe: the bytes go in first, then the slot is published.
     digests.set(raw, this.held * DIGEST);
     this.held += 1;
-    for (let s = startSlot(raw, mask); ; s = (s + 1) & mask) {
-      if (slots[s] === 0) {
-        Atomics.store(slots, s, this.held);
-        return;
-      }
-    }
+    Atomics.store(slots, s, this.held);
   }
 
   private grow(): void {
