@@ -29,9 +29,10 @@ import { crashPoint } from '../fs/crash-point.js';
 import type { RepoWriter } from './backend.js';
 import { withSize } from './catalog-codec.js';
 import { packageBlobs } from './blob-map.js';
-import { compress, decompressBounded } from './compress.js';
+import { decompressBounded } from './compress.js';
+import { FrameGrouper } from './frame-group.js';
 import { legacyBlobPath, legacyManifestPath, packPath, parseRepoPath, REPO_FORMAT, ROOT_FILE } from './layout.js';
-import { FRAME_TARGET, findBlob } from './pack-format.js';
+import { findBlob } from './pack-format.js';
 import { PackWriter } from './pack-writer.js';
 import { fetchSize, previousVersion, scratchFor, writeRecord } from './publish.js';
 import { MAX_ROOT_BYTES, parseSignedRoot } from './root-metadata.js';
@@ -99,35 +100,18 @@ export async function upgradeRepo(writer: RepoWriter, options: UpgradeOptions = 
     let finished;
     try {
       const packedSet = new Set<Digest>();
+      const grouper = new FrameGrouper(pack, options.level);
       for (const e of order) {
         const { manifest } = manifests.get(e.manifest!)!;
-        let group: { digest: Digest; content: Buffer }[] = [];
-        let size = 0;
-        const flush = (): void => {
-          if (!group.length) return;
-          const whole = Buffer.concat(group.map((g) => g.content));
-          let at = 0;
-          pack.addFrame(compress(whole, options.level), whole.length, group.map((g) => ({ digest: g.digest, offset: (at += g.content.length) - g.content.length, size: g.content.length })));
-          group = [];
-          size = 0;
-        };
         for (const b of packageBlobs(manifest)) {
           if (packedSet.has(b.digest)) continue;
           packedSet.add(b.digest);
           const content = await legacyBlob(writer, b.digest, b.size, `${e.name} ${e.version}`);
           result.bytesBefore += (await writer.size(legacyBlobPath(b.digest))) ?? 0;
           options.onBlob?.(b.size);
-          if (b.size >= FRAME_TARGET) {
-            flush();
-            group = [{ digest: b.digest, content }];
-            flush();
-            continue;
-          }
-          group.push({ digest: b.digest, content });
-          size += b.size;
-          if (size >= FRAME_TARGET) flush();
+          grouper.add(b.digest, content);
         }
-        flush();
+        grouper.flush();
       }
       result.blobs = packedSet.size;
       finished = pack.finish();
