@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Digest } from '../src/core/digest.js';
-import { packPath } from '../src/repo/layout.js';
+import { packPath, recordPath } from '../src/repo/layout.js';
 import { boundaryOf, ByteRangesReader } from '../src/repo/multipart.js';
 import { packHolding } from '../bench/shared/tamper-pack.js';
 import { readManifest } from './helpers/recipes.js';
@@ -37,6 +37,7 @@ describe('zpkg serve', () => {
   let dir: string;
   let depot: Server;
   let blobPath: string;
+  let recordFile: string;
   beforeAll(async () => {
     const base = tempDir('zpkg-depot-');
     dir = join(base, 'repo');
@@ -48,6 +49,7 @@ describe('zpkg serve', () => {
     const manifest = readManifest(dir, r.json.built[0].manifest);
     const digest = (manifest.actions.find((a) => a.type === 'file') as { digest: Digest }).digest;
     blobPath = packPath(packHolding(dir, digest)!.digest);
+    recordFile = recordPath(r.json.built[0].manifest);
   });
   afterAll(async () => depot?.stop());
 
@@ -63,6 +65,10 @@ describe('zpkg serve', () => {
     expect(whole.equals(readFileSync(join(dir, blobPath)))).toBe(true);
     const blob = await fetch(`${depot.url}/${blobPath}`, { method: 'HEAD' });
     expect(blob.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    // A record is named by its manifest, but `repo repack` rewrites its blob map: revalidated, like root.json.
+    const record = await fetch(`${depot.url}/${recordFile}`, { method: 'HEAD' });
+    expect(record.status).toBe(200);
+    expect(record.headers.get('cache-control')).toBe('public, max-age=5, must-revalidate');
     expect(blob.headers.get('accept-ranges')).toBe('bytes');
     expect(Number(blob.headers.get('content-length'))).toBe(whole.length);
 

@@ -62,6 +62,15 @@ export async function readPackIndex(reader: RepoReader, pack: PackRef): Promise<
   return parsePackIndex(bytes, at.offset, where);
 }
 
+/** Whether a repository still holds each of `packs` (its trailer reads): a small read each. */
+export async function packsHeld(reader: RepoReader, packs: readonly PackRef[]): Promise<boolean> {
+  for (const p of packs) {
+    const trailer = await readSpan(reader, packPath(p.digest), p.size - PACK_TRAILER_SIZE, PACK_TRAILER_SIZE);
+    if (trailer?.length !== PACK_TRAILER_SIZE) return false;
+  }
+  return true;
+}
+
 /** Where a blob lies in a repository: a pack, a frame, an offset in the frame's content. */
 export interface BlobPlace {
   pack: PackRef;

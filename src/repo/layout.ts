@@ -102,7 +102,14 @@ export function parseRepoPath(path: string): RepoPath | undefined {
   return undefined;
 }
 
-/** True for files that never change once written (everything but `root.json`): they may be resumed and cached forever. */
+/**
+ * True for files that never change once written: they may be resumed and
+ * cached forever. Not `root.json`, and not records and deltas: a record is
+ * named by its manifest, which never changes, but `repo repack` rewrites its
+ * blob map (and the deltas that rebuild it) when it moves the blobs.
+ */
 export function isImmutablePath(path: string): boolean {
-  return parseRepoPath(path) !== undefined || /^keys\/[0-9]+\.json$/.test(path);
+  const kind = parseRepoPath(path)?.kind;
+  if (kind === 'record' || kind === 'delta') return false;
+  return kind !== undefined || /^keys\/[0-9]+\.json$/.test(path);
 }

@@ -1,8 +1,9 @@
 /**
  * The depot's read side: the repository's static layout over HTTP, as any web
- * server would serve it, with the caching a CDN needs. Content-addressed files
- * never change: `immutable`, a year. `root.json` changes with every publish:
- * cacheable for a few seconds, always revalidated with its ETag. Byte ranges
+ * server would serve it, with the caching a CDN needs. Packs, catalogs and
+ * file indexes never change: `immutable`, a year. `root.json` changes with
+ * every publish, and records and deltas when `repo repack` moves blobs:
+ * cacheable for a few seconds, always revalidated with their ETag. Byte ranges
  * (`Range: bytes=a-b`, `a-`, `-n`) are honoured, with `If-Range`: one range
  * is a plain `206`, several are one `206` of `multipart/byteranges` (how a
  * client fetches the frames of a pack it lacks in one request).

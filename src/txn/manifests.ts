@@ -15,7 +15,7 @@ import { manifestCachePath, readCachedManifest, readCachedMap, writeCachedManife
 import type { Image } from '../image/image.js';
 import type { RepoReader } from '../repo/backend.js';
 import type { BlobMap } from '../repo/blob-map.js';
-import { readRecord } from '../repo/content.js';
+import { packsHeld, readRecord } from '../repo/content.js';
 import { deltaPath } from '../repo/layout.js';
 import { applyDelta, decodeRecord, encodeRecord, MAX_RECORD, type PackageRecord } from '../repo/record.js';
 
@@ -95,10 +95,14 @@ export async function fetchManifest(image: Image, reader: () => RepoReader, dige
   return { manifest: record.manifest, bytes: spent, map: record.map };
 }
 
-/** The blob map of a package whose manifest came from the cache: the cached one, else its record fetched again. */
+/**
+ * The blob map of a package whose manifest came from the cache: the cached
+ * one while the repository still holds its packs, else its record fetched
+ * again — `repo repack` rewrites records and deletes the packs they named.
+ */
 export async function blobMapOf(image: Image, reader: () => RepoReader, digest: Digest, manifest: Manifest, what: string, keep: boolean): Promise<{ map: BlobMap; bytes: number }> {
   const cached = readCachedMap(image.paths.cache, digest, manifest);
-  if (cached) return { map: cached.map, bytes: 0 };
+  if (cached && (await packsHeld(reader(), cached.map.packs))) return { map: cached.map, bytes: 0 };
   const record = await readRecord(reader(), digest, what);
   if (keep) writeCachedMap(image.paths.cache, digest, record.mapBytes);
   return { map: record.map, bytes: record.stored };
