@@ -3,7 +3,9 @@
  * kill itself with SIGKILL when it reaches STEP (the Nth time, default the
  * first), exactly as a power cut or `kill -9` would stop it there. Steps of a
  * transaction: journal, stage, staged, apply, applied, synced, committed,
- * cleaned; of `repo upgrade`: upgrade-packed, upgrade-records, upgrade-switched.
+ * cleaned; of `repo upgrade`: upgrade-packed, upgrade-records, upgrade-switched;
+ * of `repo repack`: repack-packed, repack-record (each record), repack-deltas,
+ * repack-switched.
  *
  * `ZPKG_FAIL_AT=STEP[:N][,STEP[:N]…]` instead makes that step fail as a
  * real I/O error would (an `EIO` thrown where the step's system call is), so

@@ -1,0 +1,41 @@
+/** `zpkg repo repack DIR`: gather the live frames of sparse and scattered packs into one new pack (repo/repack.ts). */
+import type { Command } from 'commander';
+import { formatBytes } from '../../report/table.js';
+import type { RepackResult } from '../../repo/repack.js';
+import type { Context } from '../context.js';
+import { signerFrom, withSigningOptions, type SigningOpts } from '../signing.js';
+
+function render(r: RepackResult): string {
+  const why = (reason: string): number => r.packs.filter((p) => p.reason === reason).length;
+  const reasons = [['sparse', why('sparse')], ['scattered', why('scattered')], ['duplicate', why('duplicate')]].filter(([, n]) => n).map(([w, n]) => `${n} ${w}`).join(', ');
+  const dead = r.packs.reduce((n, p) => n + p.frameBytes - p.liveBytes, 0);
+  const head = `${r.location}: ${r.packages} package versions in ${r.packs.length} packs (${formatBytes(r.bytesBefore)}, ${formatBytes(dead)} of frames no record uses); at most ${r.spanBefore} packs for one version`;
+  if (r.gathered === 0) return `${head}\nnothing to repack: no pack is less than ${Math.round(r.limits.sparse * 100)} % used, no version lies in more than ${r.limits.span} packs (--all gathers every pack)`;
+  if (r.dryRun) return `${head}\nwould gather ${r.gathered} packs${reasons ? ` (${reasons})` : ''} into one`;
+  return [
+    head,
+    `gathered ${r.gathered} packs${reasons ? ` (${reasons})` : ''} into ${r.pack!.digest.slice(7, 19)}… (${r.frames} frames, ${r.blobs} blobs, ${formatBytes(r.pack!.size)}); deleted ${r.removed}`,
+    `${r.records} records rewritten; deltas: ${r.deltas.written} made again, ${r.deltas.removed} dropped; repository version ${r.repoVersion}`,
+    `packs in use: ${formatBytes(r.bytesBefore)} → ${formatBytes(r.bytesAfter)}; at most ${r.spanAfter} packs for one version`,
+  ].join('\n');
+}
+
+export function register(repo: Command, ctx: Context): void {
+  withSigningOptions(
+    repo
+      .command('repack')
+      .description('gather what the catalog still uses of sparse packs (after `repo remove`) and scattered ones (a version in more than a few packs) into one new pack, and delete them')
+      .argument('<dir>', 'repository: a directory, s3:// or a depot http(s):// with --token')
+      .option('--all', 'gather every pack a record uses')
+      .option('-n, --dry-run', 'print what would be gathered; write nothing')
+      .option('--token <token>', 'bearer token when DIR is a depot (default: $ZPKG_TOKEN)'),
+  ).action(async (dir: string, opts: SigningOpts & { all?: boolean; dryRun?: boolean; token?: string }, cmd: Command) => {
+    const { openRepoWriter } = await import('../../repo/open.js');
+    const { repackRepo } = await import('../../repo/repack.js');
+    const report = ctx.report(cmd);
+    const progress = report.progress('blobs', 0);
+    const r = await repackRepo(openRepoWriter(dir, { token: opts.token }), { all: opts.all, dryRun: opts.dryRun, signer: opts.dryRun ? undefined : await signerFrom(opts), onBlob: (n) => progress.tick(1, n) });
+    progress.done();
+    report.result(r, render);
+  });
+}
