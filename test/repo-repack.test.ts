@@ -17,7 +17,7 @@ import { digestOf, type Digest } from '../src/core/digest.js';
 import { deltaPath, recordPath } from '../src/repo/layout.js';
 import { applyDelta, decodeRecord, inflateRecord } from '../src/repo/record.js';
 import { readRecordParts } from './helpers/packs.js';
-import { startDepot } from './helpers/servers.js';
+import { startDepot, startNginx } from './helpers/servers.js';
 import { ok, snapshot, tempDir, TEST_PUB, writePackage, zpkg } from './helpers/zpkg.js';
 
 let work: string;
@@ -158,6 +158,33 @@ describe('repo repack', () => {
     ok(['--root', root, 'update']);
     expect(readFileSync(join(root, 'usr/share/app/version'), 'utf8')).toBe('5.0\n');
     ok(['--root', root, 'verify']);
+  });
+
+  it('through nginx, a fresh install of the newest version asks for one pack after it, where it asked for five', async () => {
+    const repo = copy('nginx');
+    const nginx = await startNginx(repo);
+    const lines = (): string[] => (existsSync(nginx.accessLog) ? readFileSync(nginx.accessLog, 'utf8').trim().split('\n').filter(Boolean) : []);
+    /** The content requests (not root metadata, catalog, file index or keys) of a fresh install of app and lib. */
+    const freshInstall = (tag: string): string[] => {
+      const root = image(tag, nginx.url);
+      ok(['--root', root, 'refresh']);
+      const from = lines().length;
+      ok(['--root', root, 'install', 'app']);
+      ok(['--root', root, 'verify']);
+      return lines().slice(from).filter((l) => !/^\S+ \/(root\.json|catalog\/|files\/|keys\/)/.test(l));
+    };
+    try {
+      const before = freshInstall('nginx-before');
+      expect(before.filter((l) => l.includes(' /packs/'))).toHaveLength(5);
+      ok(['repo', 'repack', repo]);
+      const after = freshInstall('nginx-after');
+      // Two records (app, lib) and one request for the pack: within the data path's 3 requests per package.
+      expect(after.filter((l) => l.includes(' /packs/'))).toHaveLength(1);
+      expect(after.filter((l) => l.includes(' /manifests/'))).toHaveLength(2);
+      expect(after).toHaveLength(3);
+    } finally {
+      await nginx.stop();
+    }
   });
 
   it('works through a depot: the same pack, every version installs from it over HTTP', async () => {
