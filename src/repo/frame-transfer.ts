@@ -42,7 +42,7 @@ export async function transferFrames(reader: RepoReader, pack: PackRef, frames: 
       if (bad) throw new ZpkgError('E_DIGEST_MISMATCH', `${reader.location}: blob ${bad.digest} in ${path} is corrupt: its content hashes to ${bad.actual}`, { details: { digest: bad.digest } });
       moved.set(frame.offset, writer.addFrame(stored, frame.size, blobs));
       for (const b of blobs) onBlob?.(b.size);
-      pending = rest.length ? [Buffer.from(rest)] : [];
+      pending = rest.length ? [rest] : [];
       have = rest.length;
       k += 1;
     }
