@@ -120,8 +120,11 @@ describe('repo repack', () => {
     writePackage(v2, { name: 'app', version: '2.0' }, files);
     ok(['build', v2, '--repo', repo]);
     ok(['repo', 'remove', repo, 'app@1.0']);
-    // gc keeps 1.0's pack: 2.0 still uses 10 of its 40 blobs.
-    expect(ok(['--json', 'repo', 'gc', repo]).json.removed.packs).toBe(0);
+    // gc keeps 1.0's pack, 2.0 still using 10 of its 40 blobs, and says that a repack would free the other 30.
+    const gc = ok(['--json', 'repo', 'gc', repo]).json;
+    expect(gc.removed.packs).toBe(0);
+    expect(gc.repack).toMatchObject({ packs: 1, span: 2 });
+    expect(gc.repack.deadBytes).toBeGreaterThan(550_000);
     const bytes = packBytes(repo);
     const plan = ok(['--json', 'repo', 'repack', repo, '-n']).json;
     expect(plan.packs.map((p: { reason?: string }) => p.reason ?? 'kept').sort()).toEqual(['kept', 'sparse']);
@@ -135,6 +138,8 @@ describe('repo repack', () => {
     ok(['--root', root, 'install', 'app']);
     for (let i = 0; i < 40; i++) expect(readFileSync(join(root, `usr/share/app/f${i}`)).equals(files[`usr/share/app/f${i}`]!.content)).toBe(true);
     ok(['repo', 'verify', repo]);
+    // 2.0 now lies in its own pack and the new one: within the span a repack leaves alone.
+    expect(ok(['--json', 'repo', 'gc', repo]).json.repack).toEqual({ packs: 0, deadBytes: 0, span: 2 });
   });
 
   it('an image that installed before the repack repairs and updates after it: its cached map is read again, and a delta it cannot apply gives way to the whole record', () => {

@@ -3,8 +3,8 @@ import { entryKey, type CatalogEntry } from '../core/catalog.js';
 import { ZpkgError } from '../core/errors.js';
 import type { Digest } from '../core/digest.js';
 import type { RepoWriter } from './backend.js';
-import { readRecord } from './content.js';
 import { catalogPath, fileIndexPath, packPath, parseRepoPath, recordPath, ROOT_FILE } from './layout.js';
+import { planRepack, readIndexes, readLive } from './repack.js';
 import { commitSnapshot, readSnapshot } from './snapshot.js';
 import { keySetOf, prepareRoot, type Signer } from './trust/sign.js';
 
@@ -76,13 +76,15 @@ export async function removeFromRepo(repo: RepoWriter, name: string, version: st
 export interface GcResult {
   removed: { manifests: number; blobs: number; catalogs: number; packs: number; deltas: number };
   bytesFreed: number;
+  /** What gc leaves to `repo repack`: the packs it would gather, the frame bytes of kept packs no record uses, the most packs one version lies in. */
+  repack: { packs: number; deadBytes: number; span: number };
 }
 
 /**
  * Drops records, deltas, packs and old catalogs that the current catalog no
  * longer reaches, and format 2's blob files left by `repo upgrade`. A pack is
- * kept whole while any kept record places a blob in it (packs are never
- * rewritten: a reader of an older root may be using them).
+ * kept whole while any kept record places a blob in it (packs are not
+ * rewritten here: `repo repack` does that, and gc says when it would).
  */
 export async function gcRepo(repo: RepoWriter): Promise<GcResult> {
   const release = await repo.lock();
@@ -91,14 +93,13 @@ export async function gcRepo(repo: RepoWriter): Promise<GcResult> {
     const keep = new Set<string>([catalogPath(snap.root.catalog.digest)]);
     if (snap.root.files) keep.add(fileIndexPath(snap.root.files.digest));
     const records = new Set<Digest>();
-    for (const e of snap.entries) {
-      if (!e.manifest) continue;
-      records.add(e.manifest);
-      keep.add(recordPath(e.manifest));
-      const record = await readRecord(repo, e.manifest, `${e.name} ${e.version}`);
-      for (const p of record.map.packs) keep.add(packPath(p.digest));
+    const live = await readLive(repo, snap.entries);
+    for (const l of live) {
+      records.add(l.entry.manifest!);
+      keep.add(recordPath(l.entry.manifest!));
+      for (const p of l.record.map.packs) keep.add(packPath(p.digest));
     }
-    const result: GcResult = { removed: { manifests: 0, blobs: 0, catalogs: 0, packs: 0, deltas: 0 }, bytesFreed: 0 };
+    const result: GcResult = { removed: { manifests: 0, blobs: 0, catalogs: 0, packs: 0, deltas: 0 }, bytesFreed: 0, repack: { packs: 0, deadBytes: 0, span: 0 } };
     const kinds: Record<string, keyof GcResult['removed']> = { record: 'manifests', 'legacy-manifest': 'manifests', 'legacy-blob': 'blobs', catalog: 'catalogs', files: 'catalogs', pack: 'packs', delta: 'deltas' };
     for (const prefix of ['manifests/', 'deltas/', 'packs/', 'blobs/', 'catalog/', 'files/']) {
       for (const path of await repo.list(prefix)) {
@@ -115,6 +116,8 @@ export async function gcRepo(repo: RepoWriter): Promise<GcResult> {
       result.bytesFreed += (await repo.size(path)) ?? 0;
       await repo.remove(path);
     }
+    const plan = planRepack(live, await readIndexes(repo, live), false);
+    result.repack = { packs: plan.filter((p) => p.reason).length, deadBytes: plan.reduce((n, p) => n + p.frameBytes - p.liveBytes, 0), span: Math.max(0, ...live.map((l) => new Set([...l.places.values()].map((p) => p.pack.digest)).size)) };
     return result;
   } finally {
     await release();

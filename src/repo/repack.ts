@@ -45,7 +45,7 @@ import { digestOf, type Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
 import { compareVersions } from '../core/version.js';
 import { crashPoint } from '../fs/crash-point.js';
-import type { RepoWriter } from './backend.js';
+import type { RepoReader, RepoWriter } from './backend.js';
 import { buildBlobMap, encodeBlobMap, type PackRef } from './blob-map.js';
 import { withSize } from './catalog-codec.js';
 import { decompressBounded } from './compress.js';
@@ -111,7 +111,7 @@ export interface RepackResult {
   limits: { span: number; sparse: number };
 }
 
-interface Live {
+export interface Live {
   entry: CatalogEntry;
   record: PackageRecord;
   places: Map<Digest, BlobPlace>;
@@ -194,25 +194,36 @@ async function liveBlobsOf(writer: RepoWriter, place: BlobPlace, blobs: readonly
   for (const c of checked) take(c.digest, c.bytes);
 }
 
+/** The record of every package version the catalog names (each once), checked, in the order frames are gathered in. */
+export async function readLive(reader: RepoReader, entries: readonly CatalogEntry[]): Promise<Live[]> {
+  const live: Live[] = [];
+  const seen = new Set<Digest>();
+  for (const entry of entries) {
+    if (!entry.manifest || seen.has(entry.manifest)) continue;
+    seen.add(entry.manifest);
+    const record = await readRecord(reader, entry.manifest, `${entry.name} ${entry.version}`);
+    live.push({ entry, record, places: placesOf(record) });
+  }
+  return live.sort(gatherOrder);
+}
+
+/** The index of every pack the records use. */
+export async function readIndexes(reader: RepoReader, live: readonly Live[]): Promise<Map<Digest, { ref: PackRef; index: PackIndex }>> {
+  const indexes = new Map<Digest, { ref: PackRef; index: PackIndex }>();
+  for (const l of live) {
+    for (const p of l.places.values()) if (!indexes.has(p.pack.digest)) indexes.set(p.pack.digest, { ref: p.pack, index: await readPackIndex(reader, p.pack) });
+  }
+  return indexes;
+}
+
 export async function repackRepo(writer: RepoWriter, options: RepackOptions = {}): Promise<RepackResult> {
   const release = await writer.lock();
   try {
     const snap = await readSnapshot(writer);
     // The keys are checked before anything is written: a publisher without them changes nothing.
     const draft = options.dryRun ? undefined : prepareRoot(writer.location, snap.root, options.signer);
-    const live: Live[] = [];
-    const seen = new Set<Digest>();
-    for (const entry of snap.entries) {
-      if (!entry.manifest || seen.has(entry.manifest)) continue;
-      seen.add(entry.manifest);
-      const record = await readRecord(writer, entry.manifest, `${entry.name} ${entry.version}`);
-      live.push({ entry, record, places: placesOf(record) });
-    }
-    live.sort(gatherOrder);
-    const indexes = new Map<Digest, { ref: PackRef; index: PackIndex }>();
-    for (const l of live) {
-      for (const p of l.places.values()) if (!indexes.has(p.pack.digest)) indexes.set(p.pack.digest, { ref: p.pack, index: await readPackIndex(writer, p.pack) });
-    }
+    const live = await readLive(writer, snap.entries);
+    const indexes = await readIndexes(writer, live);
     const packs = planRepack(live, indexes, options.all === true);
     const gathered = new Set(packs.filter((p) => p.reason).map((p) => p.digest));
     const bytesBefore = packs.reduce((n, p) => n + p.size, 0);

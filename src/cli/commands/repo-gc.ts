@@ -6,12 +6,16 @@ import type { Context } from '../context.js';
 export function register(repo: Command, ctx: Context): void {
   repo
     .command('gc')
-    .description('delete blobs, manifests and old catalogs that the current catalog no longer references')
+    .description('delete packs, records, deltas and old catalogs that the current catalog no longer references; say when `repo repack` would free more')
     .argument('<dir>', 'repository directory')
     .action(async (dir: string, _o, cmd: Command) => {
       const { openRepoWriter } = await import('../../repo/open.js');
       const { gcRepo } = await import('../../repo/manage.js');
       const r = await gcRepo(openRepoWriter(dir));
-      ctx.report(cmd).result(r, (x) => `removed ${x.removed.packs} packs, ${x.removed.manifests} manifests, ${x.removed.deltas} deltas, ${x.removed.catalogs} old catalogs${x.removed.blobs ? `, ${x.removed.blobs} format-2 blobs` : ''} (${formatBytes(x.bytesFreed)})`);
+      ctx.report(cmd).result(r, (x) => {
+        const line = `removed ${x.removed.packs} packs, ${x.removed.manifests} manifests, ${x.removed.deltas} deltas, ${x.removed.catalogs} old catalogs${x.removed.blobs ? `, ${x.removed.blobs} format-2 blobs` : ''} (${formatBytes(x.bytesFreed)})`;
+        if (!x.repack.packs) return line;
+        return `${line}\n${x.repack.packs} packs are sparse or scattered (${formatBytes(x.repack.deadBytes)} in frames no record uses; a version in up to ${x.repack.span} packs): \`zpkg repo repack ${dir}\` gathers them`;
+      });
     });
 }
