@@ -4,7 +4,7 @@ import { ZpkgError } from '../core/errors.js';
 import type { Digest } from '../core/digest.js';
 import type { RepoWriter } from './backend.js';
 import { catalogPath, fileIndexPath, packPath, parseRepoPath, recordPath, ROOT_FILE } from './layout.js';
-import { planRepack, readIndexes, readLive } from './repack.js';
+import { planRepack, readIndexes, readLive, widestSpan } from './repack.js';
 import { commitSnapshot, readSnapshot } from './snapshot.js';
 import { keySetOf, prepareRoot, type Signer } from './trust/sign.js';
 
@@ -117,7 +117,7 @@ export async function gcRepo(repo: RepoWriter): Promise<GcResult> {
       await repo.remove(path);
     }
     const plan = planRepack(live, await readIndexes(repo, live), false);
-    result.repack = { packs: plan.filter((p) => p.reason).length, deadBytes: plan.reduce((n, p) => n + p.frameBytes - p.liveBytes, 0), span: Math.max(0, ...live.map((l) => new Set([...l.places.values()].map((p) => p.pack.digest)).size)) };
+    result.repack = { packs: plan.filter((p) => p.reason).length, deadBytes: plan.reduce((n, p) => n + p.frameBytes - p.liveBytes, 0), span: widestSpan(live) };
     return result;
   } finally {
     await release();

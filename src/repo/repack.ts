@@ -128,8 +128,14 @@ function gatherOrder(a: Live, b: Live): number {
   return compareVersions(y.version, x.version);
 }
 
+/** How many packs a version's blobs lie in: the range requests a fresh install of it makes. */
 function spanOf(places: Map<Digest, BlobPlace>): number {
   return new Set([...places.values()].map((p) => p.pack.digest)).size;
+}
+
+/** The most packs one version lies in (a reduce: a catalog of 100,000 versions would overflow a spread's arguments). */
+export function widestSpan(live: readonly Live[]): number {
+  return live.reduce((n, l) => Math.max(n, spanOf(l.places)), 0);
 }
 
 /** Every blob a live record finds in each frame, by frame: what the frame's entry in a new pack indexes. */
@@ -227,7 +233,7 @@ export async function repackRepo(writer: RepoWriter, options: RepackOptions = {}
     const packs = planRepack(live, indexes, options.all === true);
     const gathered = new Set(packs.filter((p) => p.reason).map((p) => p.digest));
     const bytesBefore = packs.reduce((n, p) => n + p.size, 0);
-    const spanBefore = Math.max(0, ...live.map((l) => spanOf(l.places)));
+    const spanBefore = widestSpan(live);
     const result: RepackResult = {
       location: writer.location,
       packages: live.length,
@@ -362,7 +368,7 @@ export async function repackRepo(writer: RepoWriter, options: RepackOptions = {}
       result.removed += 1;
     }
     result.bytesAfter = [...after.values()].reduce((n, s) => n + s, 0);
-    result.spanAfter = Math.max(0, ...live.map((l) => spanOf(l.places)));
+    result.spanAfter = widestSpan(live);
     return result;
   } finally {
     await release();
