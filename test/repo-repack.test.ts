@@ -17,7 +17,7 @@ import { digestOf, type Digest } from '../src/core/digest.js';
 import { deltaPath, recordPath } from '../src/repo/layout.js';
 import { applyDelta, decodeRecord, inflateRecord } from '../src/repo/record.js';
 import { readRecordParts } from './helpers/packs.js';
-import { startDepot, startNginx } from './helpers/servers.js';
+import { addRemote, S3_ENV, startDepot, startNginx, startS3 } from './helpers/servers.js';
 import { ok, snapshot, tempDir, TEST_PUB, writePackage, zpkg } from './helpers/zpkg.js';
 
 let work: string;
@@ -207,6 +207,28 @@ describe('repo repack', () => {
       }
     } finally {
       await depot.stop();
+    }
+  });
+
+  it('works on a bucket (s3rver): the same plan, every version installs from it', async () => {
+    const s3 = await startS3();
+    try {
+      const url = s3.repoUrl('repack');
+      ok(['repo', 'create', url], { env: S3_ENV });
+      ok(['build', srcOf('1.0'), join(work, 'src-lib'), '--repo', url], { env: S3_ENV });
+      for (const v of VERSIONS.slice(1)) ok(['build', srcOf(v), '--repo', url], { env: S3_ENV });
+      const r = ok(['--json', 'repo', 'repack', url], { env: S3_ENV }).json;
+      expect(r).toMatchObject({ gathered: 5, spanBefore: 5, spanAfter: 1, records: 6, removed: 5 });
+      expect(ok(['--json', 'repo', 'gc', url], { env: S3_ENV }).json).toMatchObject({ removed: { packs: 0 }, repack: { packs: 0, span: 1 } });
+      for (const v of ['1.0', '5.0']) {
+        const root = tempDir();
+        addRemote(root, 's3', url);
+        ok(['--root', root, 'install', `app=${v}`], { env: S3_ENV });
+        ok(['--root', root, 'verify'], { env: S3_ENV });
+        expect(readFileSync(join(root, 'usr/share/app/version'), 'utf8')).toBe(`${v}\n`);
+      }
+    } finally {
+      await s3.stop();
     }
   });
 
