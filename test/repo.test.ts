@@ -34,6 +34,23 @@ describe('repository', () => {
     expect(zpkg(['--json', 'repo', 'create', busy]).json.error.message).toMatch(/is not empty/);
   });
 
+  it('a command that maintains a repository, given a path that holds none, refuses and writes nothing there', () => {
+    const missing = join(work, 'no-such-repo');
+    const plain = join(work, 'plain-dir');
+    mkdirSync(plain);
+    writeFileSync(join(plain, 'notes.txt'), 'not a repository\n');
+    for (const dir of [missing, plain]) {
+      for (const args of [['repo', 'gc', dir], ['repo', 'repack', dir], ['repo', 'remove', dir, 'a@1.0'], ['repo', 'upgrade', dir]]) {
+        const r = zpkg(['--json', ...args]);
+        expect(r.status, args.join(' ')).toBe(1);
+        expect(r.json.error).toMatchObject({ code: 'E_REPO_INVALID', hint: `create one with \`zpkg repo create ${dir}\`` });
+      }
+    }
+    // Before, each left the directory and a `.zpkg-lock` in it.
+    expect(existsSync(missing)).toBe(false);
+    expect(readdirSync(plain)).toEqual(['notes.txt']);
+  });
+
   it('publishes content-addressed packs and records, each version growing root.json', async () => {
     const repo = join(work, 'r2');
     ok(['repo', 'create', repo]);

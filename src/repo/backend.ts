@@ -72,7 +72,9 @@ export interface RepoWriter extends RepoReader {
   /**
    * Serializes publishers; released by the returned function, which never
    * fails (a lock it cannot give back lapses on its own) and is awaited, so
-   * that a command's end does not cut the release short.
+   * that a command's end does not cut the release short. `create`: the
+   * repository does not exist yet (`repo create`); without it, a directory
+   * that holds no repository is refused before anything is written there.
    */
-  lock(options?: { noWait?: boolean; onWait?: () => void }): Promise<() => Promise<void>>;
+  lock(options?: { noWait?: boolean; onWait?: () => void; create?: boolean }): Promise<() => Promise<void>>;
 }

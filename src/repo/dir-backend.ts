@@ -18,6 +18,7 @@ import { acquireLock } from '../fs/lock.js';
 import { syncFilesystem } from '../fs/syncfs.js';
 import type { ByteRange, DownloadOptions, FreshRead, RangeReadOptions, RangeSink, RepoWriter } from './backend.js';
 import { readFileRanges } from './file-ranges.js';
+import { notARepository, ROOT_FILE } from './layout.js';
 import { writeDownloaded } from './local-write.js';
 import { REPO_FILE_LIMIT, tooLarge } from './read-limit.js';
 import { rangePastEnd, SinkFailure } from './ranges.js';
@@ -184,7 +185,9 @@ export class DirBackend implements RepoWriter {
     syncFilesystem(this.dir);
   }
 
-  async lock(options: { noWait?: boolean; onWait?: () => void } = {}): Promise<() => Promise<void>> {
+  async lock(options: { noWait?: boolean; onWait?: () => void; create?: boolean } = {}): Promise<() => Promise<void>> {
+    // `repo gc /some/dir` must not leave a directory and a lock file where no repository is.
+    if (!options.create && (await this.size(ROOT_FILE)) === undefined) throw notARepository(this.location);
     await mkdir(this.dir, { recursive: true });
     const lock = acquireLock(join(this.dir, '.zpkg-lock'), { ...options, code: 'E_REPO_LOCKED', what: `repository ${this.dir}` });
     return async () => lock.release();

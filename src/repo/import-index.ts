@@ -96,7 +96,7 @@ export async function importIndexToRepo(options: ImportIndexOptions): Promise<Im
   const repo = openRepoWriter(options.repo);
   const existed = (await repo.size(ROOT_FILE)) !== undefined;
   if (!existed) await assertNewOrEmpty(repo);
-  const release = await repo.lock();
+  const release = await repo.lock({ create: !existed });
   let replaced: ImportIndexResult['replaced'] = null;
   let version: number;
   try {

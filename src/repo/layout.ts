@@ -17,8 +17,14 @@
  * so a reader never sees a half-published repository.
  */
 import { digestHex, type Digest } from '../core/digest.js';
+import { ZpkgError } from '../core/errors.js';
 
 export const ROOT_FILE = 'root.json';
+
+/** A location without root metadata, given to a command that needs a repository. */
+export function notARepository(location: string): ZpkgError {
+  return new ZpkgError('E_REPO_INVALID', `${location} is not a zpkg repository (no ${ROOT_FILE})`, { hint: `create one with \`zpkg repo create ${location}\`` });
+}
 export const REPO_FORMAT = 3;
 
 /**

@@ -36,7 +36,7 @@ export async function createRepo(repo: RepoWriter, options: CreateRepoOptions = 
   if ((await repo.list('')).some((e) => !e.startsWith('.zpkg-lock'))) {
     throw new ZpkgError('E_REPO_EXISTS', `${repo.location} is not empty`, { hint: 'create the repository in a new or empty directory' });
   }
-  const release = await repo.lock();
+  const release = await repo.lock({ create: true });
   try {
     if ((await repo.size(ROOT_FILE)) !== undefined) throw new ZpkgError('E_REPO_EXISTS', `${repo.location} is already a zpkg repository`);
     const root = await commitSnapshot(repo, draft, [], new Map());

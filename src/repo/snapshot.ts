@@ -11,7 +11,7 @@ import type { RepoReader, RepoWriter } from './backend.js';
 import { decodeCatalog, decodeCatalogTable, encodeCatalog } from './catalog-codec.js';
 import { compress, decompressBounded } from './compress.js';
 import { DEFAULT_LIMITS } from './limits.js';
-import { catalogPath, fileIndexPath, ROOT_FILE, rotationPath } from './layout.js';
+import { catalogPath, fileIndexPath, notARepository, ROOT_FILE, rotationPath } from './layout.js';
 import { MAX_ROOT_BYTES, parseSignedRoot, requireCurrentFormat, type ContentRef, type RootMetadata, type SignedRoot } from './root-metadata.js';
 import { signRoot, type RootDraft } from './trust/sign.js';
 
@@ -21,11 +21,7 @@ export type FileIndex = Map<string, string[]>;
 /** The root metadata as stored, its shape checked; signatures are checked by the client (trust/accept.ts). */
 export async function readSignedRoot(reader: RepoReader): Promise<SignedRoot> {
   const bytes = await reader.read(ROOT_FILE, MAX_ROOT_BYTES);
-  if (!bytes) {
-    throw new ZpkgError('E_REPO_INVALID', `${reader.location} is not a zpkg repository (no ${ROOT_FILE})`, {
-      hint: `create one with \`zpkg repo create ${reader.location}\``,
-    });
-  }
+  if (!bytes) throw notARepository(reader.location);
   const root = parseSignedRoot(bytes, reader.location);
   requireCurrentFormat(root.signed, reader.location);
   return root;

@@ -31,7 +31,7 @@ import { withSize } from './catalog-codec.js';
 import { packageBlobs } from './blob-map.js';
 import { decompressBounded } from './compress.js';
 import { FrameGrouper } from './frame-group.js';
-import { legacyBlobPath, legacyManifestPath, packPath, parseRepoPath, REPO_FORMAT, ROOT_FILE } from './layout.js';
+import { legacyBlobPath, legacyManifestPath, notARepository, packPath, parseRepoPath, REPO_FORMAT, ROOT_FILE } from './layout.js';
 import { findBlob } from './pack-format.js';
 import { PackWriter } from './pack-writer.js';
 import { fetchSize, previousVersion, scratchFor, writeRecord } from './publish.js';
@@ -72,7 +72,7 @@ export async function upgradeRepo(writer: RepoWriter, options: UpgradeOptions = 
   const release = await writer.lock();
   try {
     const bytes = await writer.read(ROOT_FILE, MAX_ROOT_BYTES);
-    if (!bytes) throw new ZpkgError('E_REPO_INVALID', `${writer.location} is not a zpkg repository (no ${ROOT_FILE})`);
+    if (!bytes) throw notARepository(writer.location);
     const old = parseSignedRoot(bytes, writer.location).signed;
     if (old.format === REPO_FORMAT) {
       // Already switched (perhaps by an upgrade interrupted before its clean-up): finish the clean-up.
