@@ -20,12 +20,12 @@ import { digestHex, type Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
 
 export const ROOT_FILE = 'root.json';
+export const REPO_FORMAT = 3;
 
 /** A location without root metadata, given to a command that needs a repository. */
 export function notARepository(location: string): ZpkgError {
   return new ZpkgError('E_REPO_INVALID', `${location} is not a zpkg repository (no ${ROOT_FILE})`, { hint: `create one with \`zpkg repo create ${location}\`` });
 }
-export const REPO_FORMAT = 3;
 
 /**
  * Every name a repository directory holds at its top: the layout above, the

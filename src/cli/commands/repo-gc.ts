@@ -1,6 +1,6 @@
 /** `zpkg repo gc DIR`: drop blobs and manifests that no catalog entry reaches. */
 import type { Command } from 'commander';
-import { formatBytes } from '../../report/table.js';
+import { counted, formatBytes } from '../../report/table.js';
 import type { Context } from '../context.js';
 
 export function register(repo: Command, ctx: Context): void {
@@ -15,7 +15,7 @@ export function register(repo: Command, ctx: Context): void {
       ctx.report(cmd).result(r, (x) => {
         const line = `removed ${x.removed.packs} packs, ${x.removed.manifests} manifests, ${x.removed.deltas} deltas, ${x.removed.catalogs} old catalogs${x.removed.blobs ? `, ${x.removed.blobs} format-2 blobs` : ''} (${formatBytes(x.bytesFreed)})`;
         if (!x.repack.packs) return line;
-        return `${line}\n${x.repack.packs} packs are sparse or scattered (${formatBytes(x.repack.deadBytes)} in frames no record uses; a version in up to ${x.repack.span} packs): \`zpkg repo repack ${dir}\` gathers them`;
+        return `${line}\n\`zpkg repo repack ${dir}\` would gather ${counted(x.repack.packs, 'pack')} (${formatBytes(x.repack.deadBytes)} in frames no record uses; one version in up to ${counted(x.repack.span, 'pack')})`;
       });
     });
 }

@@ -1,6 +1,6 @@
 /** `zpkg repo repack DIR`: gather the live frames of sparse and scattered packs into one new pack (repo/repack.ts). */
 import type { Command } from 'commander';
-import { formatBytes } from '../../report/table.js';
+import { counted, formatBytes } from '../../report/table.js';
 import type { RepackResult } from '../../repo/repack.js';
 import type { Context } from '../context.js';
 import { signerFrom, withSigningOptions, type SigningOpts } from '../signing.js';
@@ -9,14 +9,14 @@ function render(r: RepackResult): string {
   const why = (reason: string): number => r.packs.filter((p) => p.reason === reason).length;
   const reasons = [['sparse', why('sparse')], ['scattered', why('scattered')], ['duplicate', why('duplicate')]].filter(([, n]) => n).map(([w, n]) => `${n} ${w}`).join(', ');
   const dead = r.packs.reduce((n, p) => n + p.frameBytes - p.liveBytes, 0);
-  const head = `${r.location}: ${r.packages} package versions in ${r.packs.length} packs (${formatBytes(r.bytesBefore)}, ${formatBytes(dead)} of frames no record uses); at most ${r.spanBefore} packs for one version`;
-  if (r.gathered === 0) return `${head}\nnothing to repack: no pack is less than ${Math.round(r.limits.sparse * 100)} % used, no version lies in more than ${r.limits.span} packs (--all gathers every pack)`;
-  if (r.dryRun) return `${head}\nwould gather ${r.gathered} packs${reasons ? ` (${reasons})` : ''} into one`;
+  const head = `${r.location}: ${counted(r.packages, 'package version')} in ${counted(r.packs.length, 'pack')} (${formatBytes(r.bytesBefore)}, ${formatBytes(dead)} of frames no record uses); one version in at most ${counted(r.spanBefore, 'pack')}`;
+  if (r.gathered === 0) return `${head}\nnothing to repack: no pack is less than ${Math.round(r.limits.sparse * 100)} % used, no version lies in more than ${counted(r.limits.span, 'pack')} (--all gathers every pack)`;
+  if (r.dryRun) return `${head}\nwould gather ${counted(r.gathered, 'pack')}${reasons ? ` (${reasons})` : ''} into one`;
   return [
     head,
-    `gathered ${r.gathered} packs${reasons ? ` (${reasons})` : ''} into ${r.pack!.digest.slice(7, 19)}… (${r.frames} frames, ${r.blobs} blobs, ${formatBytes(r.pack!.size)}); deleted ${r.removed}`,
-    `${r.records} records rewritten; deltas: ${r.deltas.written} made again, ${r.deltas.removed} dropped; repository version ${r.repoVersion}`,
-    `packs in use: ${formatBytes(r.bytesBefore)} → ${formatBytes(r.bytesAfter)}; at most ${r.spanAfter} packs for one version`,
+    `gathered ${counted(r.gathered, 'pack')}${reasons ? ` (${reasons})` : ''} into ${r.pack!.digest.slice(7, 19)}… (${counted(r.frames, 'frame')}, ${counted(r.blobs, 'blob')}, ${formatBytes(r.pack!.size)}); deleted ${r.removed}`,
+    `${counted(r.records, 'record')} rewritten; deltas: ${r.deltas.written} made again, ${r.deltas.removed} dropped; repository version ${r.repoVersion}`,
+    `packs in use: ${formatBytes(r.bytesBefore)} → ${formatBytes(r.bytesAfter)}; one version in at most ${counted(r.spanAfter, 'pack')}`,
   ].join('\n');
 }
 
