@@ -24,6 +24,8 @@ let work: string;
 /** app 1.0–5.0, each built on its own (so app 5.0's blobs lie in five packs), and lib 1.0 built with app 1.0. */
 let template: string;
 const VERSIONS = ['1.0', '2.0', '3.0', '4.0', '5.0'];
+/** What `build --json` said of each version. */
+const builds: { publish: { packages: { name: string; packs: number }[] }; scattered?: unknown }[] = [];
 
 const signed = (repo: string) => JSON.parse(readFileSync(join(repo, 'root.json'), 'utf8')).signed;
 const packFiles = (repo: string): string[] => readdirSync(join(repo, 'packs'), { recursive: true }).map(String).filter((p) => p.endsWith('.pack')).sort();
@@ -73,7 +75,7 @@ beforeAll(() => {
   VERSIONS.forEach((version, v) => {
     for (let i = v * 8; i < v * 8 + 8; i++) files[`usr/share/app/f${i}`] = { content: randomBytes(i % 5 === 0 ? 40_000 : 3_000) };
     writePackage(srcOf(version), { name: 'app', version, depends: ['lib'] }, { ...files, 'usr/share/app/version': `${version}\n` });
-    ok(['build', srcOf(version), ...(v === 0 ? [join(work, 'src-lib')] : []), '--repo', template]);
+    builds.push(ok(['--json', 'build', srcOf(version), ...(v === 0 ? [join(work, 'src-lib')] : []), '--repo', template]).json);
   });
 });
 
@@ -81,6 +83,9 @@ describe('repo repack', () => {
   it('gathers a scattered package into one pack: every version installs from it, signed anew, and a dry run writes nothing', async () => {
     const repo = copy('scattered');
     expect(packFiles(repo)).toHaveLength(5);
+    // Each build said how many packs the version lies in, and from the fourth on, that a repack would gather them.
+    expect(builds.map((b) => b.publish.packages.find((p) => p.name === 'app')!.packs)).toEqual([1, 2, 3, 4, 5]);
+    expect(builds.map((b) => b.scattered ?? [])).toEqual([[], [], [], [{ name: 'app', version: '4.0', packs: 4 }], [{ name: 'app', version: '5.0', packs: 5 }]]);
     const before = published(repo);
     const plan = ok(['--json', 'repo', 'repack', repo, '--dry-run']).json;
     expect(plan).toMatchObject({ dryRun: true, packages: 6, gathered: 5, spanBefore: 5, records: 0 });

@@ -21,6 +21,7 @@ import { openRepoWriter } from '../repo/open.js';
 import type { RepoWriter } from '../repo/backend.js';
 import { PackBuilder, type BlobFile } from '../repo/pack-build.js';
 import { publishPackages, scratchDirOf, scratchFor, type PublishResult } from '../repo/publish.js';
+import { MAX_SPAN } from '../repo/repack.js';
 import type { Signer } from '../repo/trust/sign.js';
 import { readCandidates, readRoot, readSnapshot } from '../repo/snapshot.js';
 import { archGroups } from '../solver/admit.js';
@@ -86,6 +87,8 @@ export interface BuildRunResult {
   upToDate: UpToDateEntry[];
   failed: FailedEntry[];
   publish?: PublishResult;
+  /** Versions published now whose blobs lie in more packs than a fresh install should ask for: what `repo repack` gathers. */
+  scattered?: { name: string; version: string; packs: number }[];
   check?: CheckResult;
 }
 
@@ -212,6 +215,8 @@ export async function runBuilds(dirs: readonly string[], o: BuildRunOptions): Pr
       const progress = o.report.progress('publish', pkgs.reduce((n, b) => n + b.blobs.size, 0));
       result.publish = await publishPackages(writer, pkgs, { replace: o.replace, level: o.level, signer: o.signer, onBlob: (n, blobs = 1) => progress.tick(blobs, n), prepared: ahead });
       progress.done(`${result.publish.blobsWritten} blobs written, ${result.publish.blobsReused} already there`);
+      const scattered = result.publish.packages.filter((p) => (p.packs ?? 0) > MAX_SPAN);
+      if (scattered.length) result.scattered = scattered.map((p) => ({ name: p.name, version: p.version, packs: p.packs! }));
       for (const p of result.publish.packages) outcomes.set(entryKey(p), p.status);
       for (const s of staged) {
         const b = s.build.result;

@@ -41,6 +41,8 @@ export interface PublishOutcome {
   arch: string;
   manifest: Digest;
   status: 'added' | 'replaced' | 'unchanged';
+  /** How many packs its blobs lie in (what a fresh install asks for): each publish packs only what is new, so this grows with updates until `repo repack`. */
+  packs?: number;
 }
 
 export interface PublishResult {
@@ -196,6 +198,7 @@ async function publishLocked(writer: RepoWriter, pkgs: readonly BuiltPackage[], 
     for (const pkg of landing) {
       const prev = previousVersion(byKey.values(), pkg.manifest.name, pkg.manifest.version);
       const written = await writeRecord(writer, pkg.manifest, pkg.bytes, pkg.digest, (d) => known.get(d)!, prev?.manifest);
+      outcomes.find((o) => o.manifest === pkg.digest)!.packs = written.map.packs.length;
       result.bytesWritten += written.bytes;
       const installedSize = pkg.manifest.actions.reduce((n, a) => n + (a.type === 'file' ? a.size : 0), 0);
       const key = entryKey(pkg.manifest);

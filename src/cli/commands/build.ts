@@ -27,6 +27,10 @@ function render(r: BuildRunResult, repo: string | undefined): string {
     const where = b.status ? `${b.status} in ${repo}` : 'not published: no --repo';
     out.push(`built       ${b.name} ${b.version} — ${b.files} file${b.files === 1 ? '' : 's'}, ${formatBytes(b.bytes)}, ${where}, manifest ${b.manifest}`);
   }
+  if (r.scattered?.length) {
+    const which = r.scattered.map((p) => `${p.name} ${p.version} lies in ${p.packs} packs`).join(', ');
+    out.push(`            hint: ${which} (each publish packs only what changed; a fresh install asks for every pack): \`zpkg repo repack ${repo}\` gathers them`);
+  }
   for (const u of r.upToDate) out.push(`up to date  ${u.name} ${u.version}`);
   for (const f of r.failed) {
     out.push(`failed      ${f.name ?? f.dir}: ${f.error.message}`);
