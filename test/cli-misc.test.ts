@@ -1,8 +1,9 @@
 // vercmp, remotes, refresh, search, info and the demo, through the real binary.
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ok, tempDir, writePackage, zpkg, TRUST } from './helpers/zpkg.js';
+import { BIN, ok, tempDir, writePackage, zpkg, TRUST } from './helpers/zpkg.js';
 
 let work: string;
 beforeAll(() => {
@@ -105,5 +106,27 @@ describe('--version', () => {
     const r = zpkg(['--json', '--state-dir', join(work, 's'), 'import-flist', join(work, 'none.fl'), '--name', 'x', '--version', '1']);
     expect(r.status).toBe(1);
     expect(r.json.error).toMatchObject({ code: 'E_NOT_FOUND', message: expect.stringContaining('none.fl') });
+  });
+});
+
+describe('output to a reader that has gone', () => {
+  /** Runs zpkg with its stdout closed by the reader before anything is written (`zpkg … | head -0`). */
+  function withClosedStdout(args: string[]): Promise<{ code: number | null; stderr: string }> {
+    return new Promise((done) => {
+      const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('close', (code) => done({ code, stderr }));
+    });
+  }
+
+  it('drops the rest quietly and exits with the command status, not an EPIPE stack trace', async () => {
+    const repo = join(work, 'pipe-repo');
+    ok(['repo', 'create', repo]);
+    for (const args of [['--help'], ['--json', 'repo', 'list', repo], ['repo', 'list', repo]]) {
+      const r = await withClosedStdout(args);
+      expect(r, args.join(' ')).toEqual({ code: 0, stderr: '' });
+    }
   });
 });

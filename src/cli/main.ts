@@ -10,6 +10,7 @@ import { MAX_THREADS, setThreadLimit } from '../fs/threads.js';
 import { commandsFor, GLOBAL_WITH_VALUE } from './commands/index.js';
 import type { Context } from './context.js';
 import { VERSION } from './version.js';
+import { dropOutputToClosedPipes } from './closed-pipe.js';
 
 export { VERSION };
 
@@ -49,6 +50,7 @@ function applyThreadLimit(flag: number | undefined): void {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  dropOutputToClosedPipes();
   argv = programVersionFlag(argv);
   const modules = await commandsFor(argv);
   let ctx: Context | undefined;
