@@ -113,7 +113,7 @@ export function placesOf(record: { manifest: PackageRecord['manifest']; map: Blo
 }
 
 /** A frame's stored bytes from a repository pack. */
-export async function readFrame(reader: RepoReader, place: BlobPlace): Promise<Buffer> {
+export async function readFrame(reader: RepoReader, place: Pick<BlobPlace, 'pack' | 'frame'>): Promise<Buffer> {
   const bytes = await readSpan(reader, packPath(place.pack.digest), place.frame.offset, place.frame.length);
   if (!bytes) throw new ZpkgError('E_BLOB_MISSING', `${reader.location}: pack ${place.pack.digest} is missing`, { hint: 'the repository is incomplete; check it with `zpkg repo verify`' });
   return bytes;
@@ -121,10 +121,17 @@ export async function readFrame(reader: RepoReader, place: BlobPlace): Promise<B
 
 /** One blob's content, read through its frame and checked against its digest. */
 export async function readBlob(reader: RepoReader, digest: Digest, place: BlobPlace, what: string): Promise<Buffer> {
+  return (await readFrameBlobs(reader, place, [{ digest, offset: place.offset, size: place.size }], what))[0]!;
+}
+
+/** Several blobs of one frame, the frame read and decoded once, each checked against its digest before any is returned. */
+export async function readFrameBlobs(reader: RepoReader, place: Pick<BlobPlace, 'pack' | 'frame'>, blobs: readonly { digest: Digest; offset: number; size: number }[], what: string): Promise<Buffer[]> {
   const frame = decompressBounded(await readFrame(reader, place), place.frame.size, `${reader.location}: a frame of pack ${place.pack.digest}`);
   if (frame.length !== place.frame.size) throw new ZpkgError('E_REPO_INVALID', `${reader.location}: a frame of pack ${place.pack.digest} decodes to ${frame.length} bytes, not the declared ${place.frame.size}`);
-  const content = frame.subarray(place.offset, place.offset + place.size);
-  const actual = digestOf(content);
-  if (actual !== digest) throw new ZpkgError('E_DIGEST_MISMATCH', `${reader.location}: blob ${digest} (${what}) is corrupt: its content hashes to ${actual}`, { details: { digest } });
-  return content;
+  return blobs.map((b) => {
+    const content = frame.subarray(b.offset, b.offset + b.size);
+    const actual = digestOf(content);
+    if (actual !== b.digest) throw new ZpkgError('E_DIGEST_MISMATCH', `${reader.location}: blob ${b.digest} (${what}) is corrupt: its content hashes to ${actual}`, { details: { digest: b.digest } });
+    return content;
+  });
 }

@@ -41,15 +41,14 @@
  */
 import { rmSync } from 'node:fs';
 import { entryKey, type CatalogEntry } from '../core/catalog.js';
-import { digestOf, type Digest } from '../core/digest.js';
+import type { Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
 import { compareVersions } from '../core/version.js';
 import { crashPoint } from '../fs/crash-point.js';
 import type { RepoReader, RepoWriter } from './backend.js';
 import { buildBlobMap, encodeBlobMap, type PackRef } from './blob-map.js';
 import { withSize } from './catalog-codec.js';
-import { decompressBounded } from './compress.js';
-import { placesOf, readFrame, readPackIndex, readRecord, readRecordBytes, type BlobPlace } from './content.js';
+import { placesOf, readFrameBlobs, readPackIndex, readRecord, readRecordBytes, type BlobPlace } from './content.js';
 import type { FrameBlobCheck } from './frame-check.js';
 import { FrameGrouper, type Grouped } from './frame-group.js';
 import { transferFrames, type FrameToMove } from './frame-transfer.js';
@@ -155,8 +154,7 @@ function liveByFrame(live: readonly Live[]): Map<string, Map<Digest, FrameBlobCh
 const contentOf = (blobs: Iterable<FrameBlobCheck>): number => [...blobs].reduce((n, b) => n + b.size, 0);
 
 /** Which packs to gather, from what the live records use of each. */
-export function planRepack(live: readonly Live[], indexes: ReadonlyMap<Digest, { ref: PackRef; index: PackIndex }>, all: boolean): PackUse[] {
-  const frames = liveByFrame(live);
+export function planRepack(live: readonly Live[], indexes: ReadonlyMap<Digest, { ref: PackRef; index: PackIndex }>, all: boolean, frames = liveByFrame(live)): PackUse[] {
   const uses = new Map<Digest, PackUse>();
   for (const { ref, index } of indexes.values()) {
     const u: PackUse = { digest: ref.digest, size: ref.size, frameBytes: 0, liveBytes: 0 };
@@ -184,20 +182,6 @@ export function planRepack(live: readonly Live[], indexes: ReadonlyMap<Digest, {
     for (const h of holders.values()) if (h.size > 1) for (const pack of h) uses.get(pack)!.reason ??= 'duplicate';
   }
   return [...uses.values()];
-}
-
-/** The live blobs of a frame that also holds dead ones, read, checked against their digests, and handed on. */
-async function liveBlobsOf(writer: RepoWriter, place: BlobPlace, blobs: readonly FrameBlobCheck[], take: (digest: Digest, content: Buffer) => void): Promise<void> {
-  const where = `${writer.location}: the frame at ${place.frame.offset} of pack ${place.pack.digest}`;
-  const content = decompressBounded(await readFrame(writer, place), place.frame.size, where);
-  if (content.length !== place.frame.size) throw new ZpkgError('E_REPO_INVALID', `${where} decodes to ${content.length} bytes, not the declared ${place.frame.size}; nothing was changed`);
-  const checked = blobs.map((b) => {
-    const bytes = content.subarray(b.offset, b.offset + b.size);
-    const actual = digestOf(bytes);
-    if (actual !== b.digest || bytes.length !== b.size) throw new ZpkgError('E_DIGEST_MISMATCH', `${where}: blob ${b.digest} is corrupt: its content hashes to ${actual}; nothing was changed`, { details: { digest: b.digest } });
-    return { digest: b.digest, bytes };
-  });
-  for (const c of checked) take(c.digest, c.bytes);
 }
 
 /** The record of every package version the catalog names (each once), checked, in the order frames are gathered in. */
@@ -230,7 +214,8 @@ export async function repackRepo(writer: RepoWriter, options: RepackOptions = {}
     const draft = options.dryRun ? undefined : prepareRoot(writer.location, snap.root, options.signer);
     const live = await readLive(writer, snap.entries);
     const indexes = await readIndexes(writer, live);
-    const packs = planRepack(live, indexes, options.all === true);
+    const frameBlobs = liveByFrame(live);
+    const packs = planRepack(live, indexes, options.all === true, frameBlobs);
     const gathered = new Set(packs.filter((p) => p.reason).map((p) => p.digest));
     const bytesBefore = packs.reduce((n, p) => n + p.size, 0);
     const spanBefore = widestSpan(live);
@@ -254,7 +239,6 @@ export async function repackRepo(writer: RepoWriter, options: RepackOptions = {}
     };
     if (gathered.size === 0 || options.dryRun) return result;
 
-    const frameBlobs = liveByFrame(live);
     const file = scratchFor(writer);
     const pack = new PackWriter(file);
     const grouper = new FrameGrouper(pack);
@@ -290,9 +274,11 @@ export async function repackRepo(writer: RepoWriter, options: RepackOptions = {}
           for (const f of g.frames) for (const b of f.blobs) placed.set(b.digest, { frame: numbers.get(f.frame.offset)!, offset: b.offset });
         }
         for (const { place, blobs } of partial) {
-          await liveBlobsOf(writer, place, blobs, (digest, content) => {
-            grouper.add(digest, content);
-            options.onBlob?.(content.length);
+          // The frame also holds blobs no record uses: its live ones, each checked, go to new frames.
+          const contents = await readFrameBlobs(writer, place, blobs, `${l.entry.name} ${l.entry.version}`);
+          blobs.forEach((b, i) => {
+            grouper.add(b.digest, contents[i]!);
+            options.onBlob?.(b.size);
           });
         }
         grouper.flush();
@@ -322,6 +308,8 @@ export async function repackRepo(writer: RepoWriter, options: RepackOptions = {}
     const stored = new Map<Digest, number>();
     const rewritten = new Set<Digest>();
     const next = new Map<string, CatalogEntry>(snap.entries.map((e) => [entryKey(e), e]));
+    const entriesOf = new Map<Digest, CatalogEntry[]>();
+    for (const e of snap.entries) if (e.manifest) entriesOf.set(e.manifest, [...(entriesOf.get(e.manifest) ?? []), e]);
     for (const l of live) {
       const digest = l.entry.manifest!;
       const touched = [...l.places.values()].some((p) => gathered.has(p.pack.digest));
@@ -338,7 +326,7 @@ export async function repackRepo(writer: RepoWriter, options: RepackOptions = {}
       rewritten.add(digest);
       result.records += 1;
       l.places = placesOf({ manifest: l.record.manifest, map });
-      for (const e of snap.entries) if (e.manifest === digest) next.set(entryKey(e), withSize(e, fetchSize(map, compressed.length)));
+      for (const e of entriesOf.get(digest)!) next.set(entryKey(e), withSize(e, fetchSize(map, compressed.length)));
       crashPoint('repack-record');
     }
     // A delta that ends in a rewritten record is made again, from its base as it is now (a depot checks a delta against
