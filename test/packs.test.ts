@@ -6,7 +6,7 @@
  * ignore `Range` or answer several ranges as multipart/byteranges both work.
  */
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Digest } from '../src/core/digest.js';
@@ -234,6 +234,40 @@ describe('servers that answer ranges their own way', () => {
     const { packs } = await installAndUpdate('ignore-range', { IGNORE_RANGE: 1 });
     expect(packs.length).toBeGreaterThan(0);
     expect(packs.every((l) => l.status === 200)).toBe(true);
+  });
+
+  it('a server that ignores Range: checking that a cached blob map still holds costs the first piece of its pack, not the whole pack', async () => {
+    const repo = join(work, 'held');
+    ok(['repo', 'create', repo]);
+    const big = randomBytes(2_000_000);
+    ok(['build', writePackage(join(work, 'src-held'), { name: 'held', version: '1' }, { 'opt/h/a-small': 'small\n', 'opt/h/z-big': { content: big } }), '--repo', repo]);
+    const log = join(tempDir(), 'requests.log');
+    const flaky = await startFlaky(repo, { IGNORE_RANGE: 1, PACE_MS: 5, LOG: log });
+    try {
+      const root = tempDir();
+      addRemote(root, 'held', flaky.url);
+      ok(['--root', root, 'install', 'held']);
+      const lines = (): Record<string, unknown>[] => readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      // Only the manifest and its map stay cached: `fix` must fetch the blob, through the map once its pack is found held.
+      rmSync(join(root, 'var/lib/zpkg/cache/packs'), { recursive: true });
+      rmSync(join(root, 'opt/h/a-small'));
+      const from = lines().length;
+      expect(JSON.stringify(ok(['--root', root, '--json', 'fix']).json)).toContain('opt/h/a-small');
+      expect(readFileSync(join(root, 'opt/h/a-small'), 'utf8')).toBe('small\n');
+      await new Promise((resolve) => setTimeout(resolve, 200)); // the server logs a paced answer when the client has left
+      const during = lines().slice(from);
+      expect(during.filter((l) => String(l.path ?? '').startsWith('records/'))).toEqual([]);
+      const paced = during.filter((l) => l.paced !== undefined) as { paced: string; sent: number; length: number }[];
+      // The probe, and the read of the small file's frame (the pack's first): each answer left after a piece or two.
+      expect(paced.length).toBeGreaterThanOrEqual(2);
+      for (const p of paced) {
+        expect(p.paced).toMatch(/^packs\//);
+        expect(p.length).toBeGreaterThan(2_000_000);
+        expect(p.sent).toBeLessThan(p.length / 4);
+      }
+    } finally {
+      await flaky.stop();
+    }
   });
 
   it('a server that answers several ranges as multipart/byteranges: the update asks for both frames in one request', async () => {

@@ -11,7 +11,7 @@ import type { BlobMap, PackRef } from './blob-map.js';
 import { packageBlobs } from './blob-map.js';
 import { decompressBounded } from './compress.js';
 import { packPath, parseRepoPath, recordPath } from './layout.js';
-import { parsePackIndex, parsePackTrailer, PACK_TRAILER_SIZE, type FrameRef, type PackIndex } from './pack-format.js';
+import { PACK_MAGIC, parsePackIndex, parsePackTrailer, PACK_TRAILER_SIZE, type FrameRef, type PackIndex } from './pack-format.js';
 import { decodeRecord, inflateRecord, MAX_RECORD, recordManifestBytes, type PackageRecord } from './record.js';
 
 export { MAX_RECORD };
@@ -62,11 +62,16 @@ export async function readPackIndex(reader: RepoReader, pack: PackRef): Promise<
   return parsePackIndex(bytes, at.offset, where);
 }
 
-/** Whether a repository still holds each of `packs` (its trailer reads): a small read each. */
+/**
+ * Whether a repository still holds each of `packs` (`repo repack` deletes the
+ * packs it gathered): one read of each pack's magic, its first bytes. Not its
+ * trailer: a server that ignores Range answers with the whole pack, and a read
+ * of the first bytes stops after the answer's first chunk.
+ */
 export async function packsHeld(reader: RepoReader, packs: readonly PackRef[]): Promise<boolean> {
   for (const p of packs) {
-    const trailer = await readSpan(reader, packPath(p.digest), p.size - PACK_TRAILER_SIZE, PACK_TRAILER_SIZE);
-    if (trailer?.length !== PACK_TRAILER_SIZE) return false;
+    const head = await readSpan(reader, packPath(p.digest), 0, PACK_MAGIC.length);
+    if (!head?.equals(PACK_MAGIC)) return false;
   }
   return true;
 }

@@ -65,7 +65,7 @@ export async function startZdb(namespaces: ZdbNamespaces, log?: string): Promise
 }
 
 /** The misbehaving static server (test/servers/flaky.mjs). */
-export async function startFlaky(dir: string, env: { FAIL_FIRST?: number; CUT?: number; LOG?: string; IGNORE_RANGE?: number; DELAY_MS?: number; ENDLESS?: string; HUGE?: string; ENDLESS_PART?: string } = {}): Promise<Server> {
+export async function startFlaky(dir: string, env: { FAIL_FIRST?: number; CUT?: number; LOG?: string; IGNORE_RANGE?: number; DELAY_MS?: number; PACE_MS?: number; ENDLESS?: string; HUGE?: string; ENDLESS_PART?: string } = {}): Promise<Server> {
   const e = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)]));
   const { child, ready } = await spawnReady(process.execPath, [join(REPO_ROOT, 'test/servers/flaky.mjs'), dir], e);
   return { url: `http://127.0.0.1:${ready.port}`, port: ready.port, stop: stopper(child) };

@@ -8,6 +8,9 @@
 //                   until the client goes away (HOLD_UNTIL=closed); at most 30 s. Then it sends the rest, or, with
 //                   HOLD_THEN=drop, drops the connection and answers 404 to that path from then on. Logs
 //                   {"hold": path, "released": "staged"|"closed"|"timeout", "length": the answer's length}.
+//   PACE_MS=N       a GET answer of more than 64 KiB is sent 64 KiB at a time, one piece every N ms, so what a client
+//                   that stops reading early was sent does not depend on the kernel's buffers; logs
+//                   {"paced": path, "sent": bytes, "length": the answer's length} once it ends or the client leaves.
 //   ENDLESS=REGEX   a GET of a path matching REGEX is answered 200 with bytes that never end (chunked, no
 //                   Content-Length) until the client goes away; HUGE=REGEX likewise, but declaring a
 //                   Content-Length of 1 TiB; ENDLESS_PART=REGEX answers a Range request for such a path with
@@ -35,6 +38,8 @@ const endless = process.env.ENDLESS ? new RegExp(process.env.ENDLESS) : undefine
 const huge = process.env.HUGE ? new RegExp(process.env.HUGE) : undefined;
 const endlessPart = process.env.ENDLESS_PART ? new RegExp(process.env.ENDLESS_PART) : undefined;
 const dropped = new Set();
+const paceMs = Number(process.env.PACE_MS ?? 0);
+const PIECE = 1 << 16;
 let inflight = 0;
 
 function stagedUnder(dir) {
@@ -66,6 +71,27 @@ function holdBack(res, path, headers, out, status) {
     }
     res.end(out.subarray(Math.floor(out.length / 2)));
   }, 20);
+}
+
+/** Sends OUT a PIECE every PACE_MS; logs how much was sent once done or the client left. */
+function sendPaced(res, path, out) {
+  let sent = 0;
+  let logged = false;
+  const report = () => {
+    if (logged) return;
+    logged = true;
+    if (log) appendFileSync(log, `${JSON.stringify({ paced: path, sent, length: out.length })}\n`);
+  };
+  res.on('close', report);
+  const next = () => {
+    if (res.destroyed) return report();
+    const piece = out.subarray(sent, sent + PIECE);
+    sent += piece.length;
+    if (sent >= out.length) return res.end(piece, report);
+    res.write(piece);
+    setTimeout(next, paceMs);
+  };
+  next();
 }
 
 /** Bytes (`{`, so a JSON parser reads on) until the client goes away; then logs how many were sent. */
@@ -184,6 +210,11 @@ function answer(req, res, seen) {
     return;
   }
   done(status200);
+  if (paceMs > 0 && req.method === 'GET' && out.length > PIECE) {
+    res.writeHead(status200, headers);
+    sendPaced(res, path, out);
+    return;
+  }
   res.writeHead(status200, headers).end(req.method === 'HEAD' ? undefined : out);
 }
 server.listen(0, '127.0.0.1', () => process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`));
