@@ -51,8 +51,8 @@ describe('diff', () => {
     expect(ok(['--root', root, '--json', 'diff', '0']).json.totals).toMatchObject({ added: 2 });
     const text = ok(['--root', root, 'diff', '1', '3']).stdout;
     expect(text).toContain('↑ app 1 → 2: files 3 → 4');
-    expect(text).toContain('- lib 1: 1 files');
-    expect(text).toContain('+ tool 1: 1 files');
+    expect(text).toContain('- lib 1: 1 file,');
+    expect(text).toContain('+ tool 1: 1 file,');
   });
 
   it('refuses an unknown generation and a generation that is not a number', () => {

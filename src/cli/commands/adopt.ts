@@ -1,12 +1,12 @@
 /** `zpkg adopt NAME VERSION [PATH...]`: record what the image held before zpkg (its base) as an installed, essential package. */
 import type { Command } from 'commander';
 import type { AdoptResult } from '../../txn/adopt.js';
-import { formatBytes } from '../../report/table.js';
+import { counted, formatBytes } from '../../report/table.js';
 import type { Context } from '../context.js';
 
 function render(r: AdoptResult): string {
   const lines = [
-    `${r.dryRun ? 'would adopt' : 'adopted'} ${r.name} ${r.version}${r.replaced ? ` (replacing ${r.replaced})` : ''}: ${r.files} files (${formatBytes(r.bytes)}), ${r.links} links, ${r.dirs} directories${r.id ? `; transaction ${r.id}` : ''}`,
+    `${r.dryRun ? 'would adopt' : 'adopted'} ${r.name} ${r.version}${r.replaced ? ` (replacing ${r.replaced})` : ''}: ${counted(r.files, 'file')} (${formatBytes(r.bytes)}), ${counted(r.links, 'link')}, ${counted(r.dirs, 'directory', 'directories')}${r.id ? `; transaction ${r.id}` : ''}`,
     `provides: ${r.provides.length ? r.provides.join(', ') : 'nothing the builder derives'}`,
   ];
   for (const s of r.skipped) lines.push(`skipped /${s.path}: ${s.why}`);

@@ -1,6 +1,6 @@
 /** `zpkg import-deb FILE.deb... --repo DIR`: turn Debian packages into zpkg packages and publish them together. */
 import type { Command } from 'commander';
-import { formatBytes } from '../../report/table.js';
+import { counted, formatBytes } from '../../report/table.js';
 import type { Context } from '../context.js';
 import { signerFrom, withSigningOptions, type SigningOpts } from '../signing.js';
 
@@ -33,7 +33,7 @@ export function register(program: Command, ctx: Context): void {
       });
       report.result(result, (d) =>
         d.packages
-          .map((p) => `${p.name} ${p.version}: ${p.status ? `${p.status} in ${opts.repo}` : 'converted (not published: no --repo)'} — ${p.files} files, ${formatBytes(p.bytes)}, ${p.depends.length} depends, ${p.provides.length} provides`)
+          .map((p) => `${p.name} ${p.version}: ${p.status ? `${p.status} in ${opts.repo}` : 'converted (not published: no --repo)'} — ${counted(p.files, 'file')}, ${formatBytes(p.bytes)}, ${p.depends.length} depends, ${p.provides.length} provides`)
           .join('\n'),
       );
     });

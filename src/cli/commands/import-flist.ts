@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { ZpkgError } from '../../core/errors.js';
 import type { ListedInode } from '../../flist/list.js';
-import { formatBytes } from '../../report/table.js';
+import { counted, formatBytes } from '../../report/table.js';
 import type { Context } from '../context.js';
 import { signerFrom, withSigningOptions, type SigningOpts } from '../signing.js';
 
@@ -99,7 +99,7 @@ export function register(program: Command, ctx: Context): void {
         [
           ...r.packages.map(
             (p) =>
-              `${p.name} ${p.version}: ${p.status ? `${p.status} in ${opts.repo}` : 'converted (not published: no --repo)'} — ${p.files} files, ${p.blocks} blocks, ${formatBytes(p.bytes)}, ${p.depends.length} depends, ${p.provides.length} provides${p.fromTag ? ' (manifest from its zpkg tag)' : ''}`,
+              `${p.name} ${p.version}: ${p.status ? `${p.status} in ${opts.repo}` : 'converted (not published: no --repo)'} — ${counted(p.files, 'file')}, ${counted(p.blocks, 'block')}, ${formatBytes(p.bytes)}, ${p.depends.length} depends, ${p.provides.length} provides${p.fromTag ? ' (manifest from its zpkg tag)' : ''}`,
           ),
           ...(r.set ? [`release set ${r.set.name} ${r.set.version}: ${r.set.status ? `${r.set.status} in ${opts.repo}` : 'made (not published: no --repo)'} — pins ${r.set.depends.join(', ')}`] : []),
         ].join('\n'),

@@ -1,11 +1,15 @@
 /** The text of a set diff (generations, repositories, release sets): one line per changed package, then totals. */
 import type { PackageChange, SetDiff } from '../../core/set-diff.js';
-import { formatBytes } from '../../report/table.js';
+import { counted, formatBytes } from '../../report/table.js';
 
 const SIGN: Record<PackageChange['kind'], string> = { added: '+', removed: '-', upgraded: '↑', downgraded: '↓', rebuilt: '~' };
 
 function count(n: number | null): string {
   return n === null ? '?' : String(n);
+}
+
+function fileCount(n: number | null): string {
+  return n === null ? '? files' : counted(n, 'file');
 }
 
 function bytes(n: number | null): string {
@@ -14,7 +18,7 @@ function bytes(n: number | null): string {
 
 function line(c: PackageChange): string {
   const versions = c.kind === 'added' ? c.to : c.kind === 'removed' ? c.from : `${c.from} → ${c.to}`;
-  const files = c.kind === 'added' ? `${count(c.files.after)} files, ${bytes(c.bytes.after)}` : c.kind === 'removed' ? `${count(c.files.before)} files, ${bytes(c.bytes.before)}` : `files ${count(c.files.before)} → ${count(c.files.after)}, ${bytes(c.bytes.before)} → ${bytes(c.bytes.after)}`;
+  const files = c.kind === 'added' ? `${fileCount(c.files.after)}, ${bytes(c.bytes.after)}` : c.kind === 'removed' ? `${fileCount(c.files.before)}, ${bytes(c.bytes.before)}` : `files ${count(c.files.before)} → ${count(c.files.after)}, ${bytes(c.bytes.before)} → ${bytes(c.bytes.after)}`;
   const paths = c.paths && c.kind !== 'added' && c.kind !== 'removed' ? ` (paths +${c.paths.added} -${c.paths.removed} ~${c.paths.changed})` : '';
   return `${SIGN[c.kind]} ${c.name} ${versions}: ${files}${paths}`;
 }
