@@ -106,6 +106,12 @@ describe('repo repack', () => {
     for (const v of VERSIONS) installs(repo, v, 'scattered');
     // Nothing left to gather.
     expect(ok(['--json', 'repo', 'repack', repo]).json).toMatchObject({ gathered: 0, spanBefore: 1, repoVersion: root.version + 1 });
+    // --all gathers the one pack into the same pack, byte for byte: no record, catalog or root metadata is written again.
+    const repacked = published(repo);
+    const again = ok(['--json', 'repo', 'repack', repo, '--all']).json;
+    expect(again).toMatchObject({ gathered: 1, unchanged: true, records: 0, removed: 0, pack: r.pack, repoVersion: root.version + 1 });
+    expect(published(repo)).toEqual(repacked);
+    expect(ok(['repo', 'repack', repo, '--all']).stdout).toMatch(/the one it has, byte for byte: nothing written/);
   });
 
   it('frees what removed versions left in a sparse pack: its live blobs are regrouped, the dead ones dropped', () => {

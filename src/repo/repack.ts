@@ -102,6 +102,11 @@ export interface RepackResult {
   frames: number;
   blobs: number;
   pack?: { digest: Digest; size: number };
+  /**
+   * The pack made is the one pack gathered, byte for byte (`--all` on a
+   * repository repacked already): nothing was written, no new version made.
+   */
+  unchanged: boolean;
   /** Packs deleted after the switch. */
   removed: number;
   repoVersion: number;
@@ -232,6 +237,7 @@ export async function repackRepo(writer: RepoWriter, options: RepackOptions = {}
       spanAfter: spanBefore,
       frames: 0,
       blobs: 0,
+      unchanged: false,
       removed: 0,
       repoVersion: snap.root.version,
       dryRun: options.dryRun === true,
@@ -285,7 +291,8 @@ export async function repackRepo(writer: RepoWriter, options: RepackOptions = {}
       }
       for (const [digest, at] of grouper.placed) placed.set(digest, at);
       finished = pack.finish();
-      await writer.writeFile(packPath(finished.digest), file);
+      result.unchanged = gathered.size === 1 && gathered.has(finished.digest);
+      if (!result.unchanged) await writer.writeFile(packPath(finished.digest), file);
     } catch (err) {
       pack.abort();
       // Only the scratch pack was written, and it is gone.
@@ -299,6 +306,7 @@ export async function repackRepo(writer: RepoWriter, options: RepackOptions = {}
     result.frames = finished.index.frames.length;
     result.blobs = finished.index.blobs.length;
     result.pack = { digest: finished.digest, size: finished.size };
+    if (result.unchanged) return result;
     const ref: PackRef = result.pack;
     await writer.sync();
     crashPoint('repack-packed');

@@ -12,6 +12,7 @@ function render(r: RepackResult): string {
   const head = `${r.location}: ${counted(r.packages, 'package version')} in ${counted(r.packs.length, 'pack')} (${formatBytes(r.bytesBefore)}, ${formatBytes(dead)} of frames no record uses); one version in at most ${counted(r.spanBefore, 'pack')}`;
   if (r.gathered === 0) return `${head}\nnothing to repack: no pack is less than ${Math.round(r.limits.sparse * 100)} % used, no version lies in more than ${counted(r.limits.span, 'pack')} (--all gathers every pack)`;
   if (r.dryRun) return `${head}\nwould gather ${counted(r.gathered, 'pack')}${reasons ? ` (${reasons})` : ''} into one`;
+  if (r.unchanged) return `${head}\nthe pack it would make is ${r.pack!.digest.slice(7, 19)}…, the one it has, byte for byte: nothing written; repository version ${r.repoVersion}`;
   return [
     head,
     `gathered ${counted(r.gathered, 'pack')}${reasons ? ` (${reasons})` : ''} into ${r.pack!.digest.slice(7, 19)}… (${counted(r.frames, 'frame')}, ${counted(r.blobs, 'blob')}, ${formatBytes(r.pack!.size)}); deleted ${r.removed}`,
