@@ -57,6 +57,10 @@ describe('generations and rollback', () => {
       expect(older.json.downgrade.map((d: { name: string }) => d.name).sort()).toEqual(['app', 'lib']);
       expect(snapshot(root, (r) => r.startsWith('var/lib/zpkg'))).toEqual(v1);
       expect(zpkg(['--root', root, 'verify']).status).toBe(0);
+      // Generation 1 again: the image holds it already, and says so rather than announcing a rollback.
+      const history = ok(['--root', root, '--json', 'history']).json.transactions.length;
+      expect(ok(['--root', root, 'rollback', '1']).stdout.trim()).toBe('generation 1 holds what the image holds now: nothing to do');
+      expect(ok(['--root', root, '--json', 'history']).json.transactions).toHaveLength(history);
       ok(['--root', root, 'rollback', '0']);
       expect(ok(['--root', root, '--json', 'list']).json.packages).toEqual([]);
       expect(zpkg(['--root', root, '--json', 'rollback', '99']).json.error.code).toBe('E_GENERATION_UNKNOWN');

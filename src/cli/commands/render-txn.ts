@@ -1,6 +1,9 @@
 /** Text rendering of a transaction's result (or a dry run's), shared by every changing command. */
 import type { TransactionResult } from '../../txn/transaction.js';
-import { formatBytes } from '../../report/table.js';
+import { counted, formatBytes } from '../../report/table.js';
+
+/** What `renderTransaction` says of a transaction that changes nothing. */
+export const NOTHING_TO_DO = 'nothing to do';
 
 export function renderTransaction(r: TransactionResult): string {
   const lines: string[] = [];
@@ -12,7 +15,7 @@ export function renderTransaction(r: TransactionResult): string {
   for (const w of r.recommends?.installed ?? []) lines.push(`${w.name} ${w.version} ${r.dryRun ? 'would be' : 'was'} installed as recommended by ${w.by}`);
   for (const w of r.recommends?.skipped ?? []) lines.push(`not installing \`${w.relation}\`, recommended by ${w.by}: ${w.why ?? 'pass --with-recommends (or set `recommends: true` in etc/zpkg/zpkg.yaml)'}`);
   for (const w of r.recommends?.suggested ?? []) lines.push(`${w.by} suggests \`${w.relation}\``);
-  if (r.withoutManifest.length) lines.push(`${r.withoutManifest.length} package(s) come from a catalog-only repository: their paths, hooks and services are unknown and they cannot be installed (${r.withoutManifest.slice(0, 3).map((p) => p.name).join(', ')}${r.withoutManifest.length > 3 ? ', …' : ''})`);
+  if (r.withoutManifest.length) lines.push(`${counted(r.withoutManifest.length, 'package')} ${r.withoutManifest.length === 1 ? 'comes' : 'come'} from a catalog-only repository: their paths, hooks and services are unknown and they cannot be installed (${r.withoutManifest.slice(0, 3).map((p) => p.name).join(', ')}${r.withoutManifest.length > 3 ? ', …' : ''})`);
   for (const p of r.newConfig) lines.push(`config file ${p} was changed locally: kept it; the new version is ${p}.zpkg-new`);
   for (const p of r.keptConfig) lines.push(`config file ${p} was changed locally: kept it`);
   for (const t of r.takenOver) lines.push(`${t.to} takes over ${t.path} from ${t.from}`);
@@ -23,14 +26,14 @@ export function renderTransaction(r: TransactionResult): string {
   lines.push(...renderLifecycle(r));
   const self = r.selfUpdate;
   if (self) lines.push(`zpkg ${self.to} passed its self-test${self.post === 'finished' ? ' and finished the transaction' : self.post === 'pending' ? '; its post-hooks and service starts are pending (`zpkg recover`)' : ''}`);
-  if (lines.length === 0) return 'nothing to do';
+  if (lines.length === 0) return NOTHING_TO_DO;
   if (r.downloadOnly) {
-    lines.push(`downloaded ${r.fetched.fetched} of ${r.fetched.blobs} blobs (${formatBytes(r.fetched.bytes + r.fetched.manifestBytes)}), the rest were cached; nothing else changed — apply with the same command and --offline`);
+    lines.push(`downloaded ${r.fetched.fetched} of ${counted(r.fetched.blobs, 'blob')} (${formatBytes(r.fetched.bytes + r.fetched.manifestBytes)}), the rest were cached; nothing else changed — apply with the same command and --offline`);
     return lines.join('\n');
   }
   const same = r.files.inPlace ? `, ${r.files.inPlace} unchanged left in place` : '';
-  if (r.dryRun) lines.push(`would write ${r.files.written} paths and remove ${r.files.removed}${same}; ${r.fetched.fetched} of ${r.fetched.blobs} blobs to fetch`);
-  else lines.push(`${r.files.written} paths written (${formatBytes(r.files.bytes)} verified), ${r.files.removed} removed${same}; transaction ${r.id}`);
+  if (r.dryRun) lines.push(`would write ${counted(r.files.written, 'path')} and remove ${r.files.removed}${same}; ${r.fetched.fetched} of ${counted(r.fetched.blobs, 'blob')} to fetch`);
+  else lines.push(`${counted(r.files.written, 'path')} written (${formatBytes(r.files.bytes)} verified), ${r.files.removed} removed${same}; transaction ${r.id}`);
   return lines.join('\n');
 }
 
@@ -49,6 +52,6 @@ export function renderLifecycle(r: Pick<TransactionResult, 'lifecycle'>): string
     else if (s.status === 'failed') lines.push(`FAILED: service ${s.name} ${s.action}: ${s.detail}`);
     else lines.push(`service ${s.name}: ${s.status === 'protected' ? 'protected, left alone' : `${s.action} skipped (${s.detail})`}`);
   }
-  if (l.errors) lines.push(`committed with ${l.errors} error(s) after the commit: see \`zpkg history\` and \`zpkg verify\``);
+  if (l.errors) lines.push(`committed with ${counted(l.errors, 'error')} after the commit: see \`zpkg history\` and \`zpkg verify\``);
   return lines;
 }

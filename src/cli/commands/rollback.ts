@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { ZpkgError } from '../../core/errors.js';
 import type { Context } from '../context.js';
 import { addHookOptions, addProtectedOption, hookOptions, lifecycleExitCode, type HookFlags } from './lifecycle-options.js';
-import { renderTransaction } from './render-txn.js';
+import { NOTHING_TO_DO, renderTransaction } from './render-txn.js';
 
 export function register(program: Command, ctx: Context): void {
   addProtectedOption(addHookOptions(program.command('rollback')))
@@ -18,7 +18,11 @@ export function register(program: Command, ctx: Context): void {
       if (n !== undefined && (!Number.isInteger(n) || n < 0)) throw new ZpkgError('E_USAGE', `generation \`${gen}\` is not a number`);
       const report = ctx.report(cmd);
       const result = await rollback(ctx.image(cmd, !opts.dryRun), n, { report, command: ctx.commandLine(), dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, ...hookOptions(opts) });
-      report.result(result, (r) => `${r.dryRun ? 'would roll back' : 'rolled back'} to generation ${r.generation}\n${renderTransaction(r)}`);
+      report.result(result, (r) => {
+        const plan = renderTransaction(r);
+        if (plan === NOTHING_TO_DO) return `generation ${r.generation} holds what the image holds now: nothing to do`;
+        return `${r.dryRun ? 'would roll back' : 'rolled back'} to generation ${r.generation}\n${plan}`;
+      });
       lifecycleExitCode(result);
     });
 }
