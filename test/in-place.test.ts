@@ -58,7 +58,7 @@ describe('an upgrade leaves unchanged files in place', () => {
     publish('2.0', { ...v1, 'usr/share/app/changes': 'version two\n' });
     ok(['--root', root, 'remote', 'add', 'r', repo, '--insecure']);
     ok(['--root', root, 'install', 'app=1.0']);
-    expect(ok(['--root', root, 'install', 'app=2.0']).stdout).toMatch(/1 paths written .*, 0 removed, 2 unchanged left in place/);
+    expect(ok(['--root', root, 'install', 'app=2.0']).stdout).toMatch(/1 path written .*, 0 removed, 2 unchanged left in place/);
   });
 
   it('fetches no blob for a file left in place, even when the cache no longer holds it', () => {

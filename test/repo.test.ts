@@ -105,7 +105,7 @@ describe('repository', () => {
     expect(packOf('two\n')).toBeUndefined();
     expect(packOf('see\n')).toBeDefined();
     expect(readdirSync(join(repo, 'catalog'))).toHaveLength(1);
-    expect(ok(['repo', 'verify', repo]).stdout).toMatch(/1 packages, 1 manifests, 1 blobs: all digests verified/);
+    expect(ok(['repo', 'verify', repo]).stdout).toMatch(/1 package, 1 manifest, 1 blob: all digests verified/);
   });
 
   it('verify finds a tampered catalog', () => {

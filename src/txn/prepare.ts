@@ -29,6 +29,7 @@ import type { Changeset, Departing, PreparedPackage } from './types.js';
 import { cachedManifestOrNone } from '../image/cache.js';
 import { stopwatch } from './stopwatch.js';
 import { mapLimited } from './concurrency.js';
+import { counted } from '../report/table.js';
 
 /** Package records fetched at once (one keep-alive pool per repository, like packs: fetch.ts). */
 export const MANIFEST_PARALLELISM = 16;
@@ -156,7 +157,7 @@ export async function prepare(image: Image, target: Target, options: PrepareOpti
     p.manifest = withoutPaths(p.manifest, mediationExcluded(mediation, r.name));
     packages.push(p);
   }
-  progress.done(`${packages.length} manifests`);
+  progress.done(counted(packages.length, 'manifest'));
   const manifestBytes = packages.reduce((n, p) => n + p.manifestBytes, 0);
   const seconds = { manifests: t(), plan: 0, fetch: 0 };
 

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import type { BuildRunResult } from '../../build/build-all.js';
 import { ZpkgError } from '../../core/errors.js';
-import { formatBytes } from '../../report/table.js';
+import { counted, formatBytes } from '../../report/table.js';
 import type { Context } from '../context.js';
 import { signerFrom, withSigningOptions, type SigningOpts } from '../signing.js';
 
@@ -25,7 +25,7 @@ function render(r: BuildRunResult, repo: string | undefined): string {
   const out: string[] = [];
   for (const b of r.built) {
     const where = b.status ? `${b.status} in ${repo}` : 'not published: no --repo';
-    out.push(`built       ${b.name} ${b.version} — ${b.files} file${b.files === 1 ? '' : 's'}, ${formatBytes(b.bytes)}, ${where}, manifest ${b.manifest}`);
+    out.push(`built       ${b.name} ${b.version} — ${counted(b.files, 'file')}, ${formatBytes(b.bytes)}, ${where}, manifest ${b.manifest}`);
   }
   if (r.scattered?.length) {
     const which = r.scattered.map((p) => `${p.name} ${p.version} lies in ${p.packs} packs`).join(', ');
@@ -43,7 +43,7 @@ function render(r: BuildRunResult, repo: string | undefined): string {
       for (const line of u.reason) out.push(`  ${line}`);
     }
     const verdict = r.check.uninstallable.length ? `${r.check.uninstallable.length} cannot be installed` : 'all installable';
-    out.push(`check: ${r.check.packages} packages, ${verdict}`);
+    out.push(`check: ${counted(r.check.packages, 'package')}, ${verdict}`);
   }
   out.push(`${r.built.length} built, ${r.upToDate.length} up to date, ${r.failed.length} failed`);
   return out.join('\n');

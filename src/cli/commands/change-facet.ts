@@ -1,6 +1,6 @@
 /** `zpkg change-facet NAME=true|false|default...`: which optional content the image holds, applied in one transaction. */
 import type { Command } from 'commander';
-import { formatBytes } from '../../report/table.js';
+import { counted, formatBytes } from '../../report/table.js';
 import type { Context } from '../context.js';
 import { renderLifecycle } from './render-txn.js';
 import { addHookOptions, hookOptions, lifecycleExitCode, type HookFlags } from './lifecycle-options.js';
@@ -21,7 +21,7 @@ export function register(program: Command, ctx: Context): void {
         const added = x.packages.reduce((n, p) => n + p.addedBytes, 0);
         const removed = x.packages.reduce((n, p) => n + p.removedBytes, 0);
         return [
-          ...x.packages.map((p) => `${p.package}: ${p.removed ? `-${p.removed} paths (${formatBytes(p.removedBytes)})` : ''}${p.removed && p.added ? ', ' : ''}${p.added ? `+${p.added} paths (${formatBytes(p.addedBytes)})` : ''}`),
+          ...x.packages.map((p) => `${p.package}: ${p.removed ? `-${counted(p.removed, 'path')} (${formatBytes(p.removedBytes)})` : ''}${p.removed && p.added ? ', ' : ''}${p.added ? `+${counted(p.added, 'path')} (${formatBytes(p.addedBytes)})` : ''}`),
           `facets: ${Object.keys(x.facets).length ? Object.entries(x.facets).map(([k, v]) => `${k}=${v}`).join(' ') : 'all enabled'}`,
           x.packages.length ? `${x.dryRun ? 'would remove' : 'removed'} ${formatBytes(removed)}, ${x.dryRun ? 'would write' : 'wrote'} ${formatBytes(added)}` : 'no installed path changes',
           ...renderLifecycle(x),

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { parseSpec } from './spec.js';
+import { counted } from '../../report/table.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../../../examples', import.meta.url));
 
@@ -63,7 +64,7 @@ export function register(program: Command, ctx: Context): void {
       const sources = readdirSync(EXAMPLES).sort().filter((d) => d !== 'zos').map((d) => join(EXAMPLES, d));
       const built = sources.map((s) => buildPackage(s));
       const published = await publishPackages(repo, built, { signer });
-      say('build', `built and published ${built.map((b) => `${b.manifest.name} ${b.manifest.version}`).join(', ')} (${published.blobsWritten} blobs)`, published);
+      say('build', `built and published ${built.map((b) => `${b.manifest.name} ${b.manifest.version}`).join(', ')} (${counted(published.blobsWritten, 'blob')})`, published);
 
       const image = openImage(root, { create: true });
       try {
@@ -76,7 +77,7 @@ export function register(program: Command, ctx: Context): void {
         say('run', `ran /usr/bin/hello from the image: ${run.stdout.trim() || run.stderr.trim()}`, { stdout: run.stdout, status: run.status });
 
         const clean = await verifyImage(image, []);
-        say('verify', `verify: ${clean.packages} packages, ${clean.paths} paths, ${clean.problems.length} problems`, clean);
+        say('verify', `verify: ${counted(clean.packages, 'package')}, ${counted(clean.paths, 'path')}, ${counted(clean.problems.length, 'problem')}`, clean);
 
         const release = join(root, 'etc/os-release');
         const original = readFileSync(release);
@@ -87,7 +88,7 @@ export function register(program: Command, ctx: Context): void {
 
         const removed = await remove(image, ['hello', 'libgreet', 'zos-base'], { report, command: 'zpkg demo: remove', unsafeIo: true });
         const left = listPackages(image.db).length;
-        say('remove', `removed ${removed.remove.map((p) => p.name).join(', ')}: ${removed.files.removed} paths deleted, ${left} packages left`, removed);
+        say('remove', `removed ${removed.remove.map((p) => p.name).join(', ')}: ${counted(removed.files.removed, 'path')} deleted, ${counted(left, 'package')} left`, removed);
         const after = readdirSync(root).filter((e) => e !== 'var');
         say('after', `the image holds ${after.length ? after.join(', ') : 'nothing but zpkg state (var/lib/zpkg)'}`);
       } finally {

@@ -1,6 +1,6 @@
 /** `zpkg export-flist NAME[=VERSION] [--repo URL] --store URL... -o FILE.fl`: a published or installed package as an rfs flist. */
 import type { Command } from 'commander';
-import { formatBytes } from '../../report/table.js';
+import { counted, formatBytes } from '../../report/table.js';
 import type { Context } from '../context.js';
 
 interface ExportFlistOpts {
@@ -32,7 +32,7 @@ export function register(program: Command, ctx: Context): void {
         report.result(
           result,
           (r) =>
-            `${r.name} ${r.version} → ${r.output}: ${r.inodes} inodes, ${r.files} files, ${r.blocks} blocks (${r.blocksWritten} stored now, ${formatBytes(r.bytesWritten)}; ${r.blocks - r.blocksWritten} already in the stores)\n` +
+            `${r.name} ${r.version} → ${r.output}: ${counted(r.inodes, 'inode')}, ${counted(r.files, 'file')}, ${counted(r.blocks, 'block')} (${r.blocksWritten} stored now, ${formatBytes(r.bytesWritten)}; ${r.blocks - r.blocksWritten} already in the stores)\n` +
             r.routes.map((x) => `route ${x.start.toString(16).padStart(2, '0')}-${x.end.toString(16).padStart(2, '0')} ${x.url}`).join('\n'),
         );
       } finally {

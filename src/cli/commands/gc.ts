@@ -1,7 +1,7 @@
 /** `zpkg gc [--keep N]`: trim old generations and the content cache. */
 import type { Command } from 'commander';
 import { ZpkgError } from '../../core/errors.js';
-import { formatBytes } from '../../report/table.js';
+import { counted, formatBytes } from '../../report/table.js';
 import type { Context } from '../context.js';
 
 export function register(program: Command, ctx: Context): void {
@@ -15,6 +15,6 @@ export function register(program: Command, ctx: Context): void {
       const keep = Number(opts.keep);
       if (!Number.isInteger(keep) || keep < 1) throw new ZpkgError('E_USAGE', `--keep \`${opts.keep}\` must be a whole number ≥ 1`);
       const r = await gcImage(ctx.image(cmd, true), keep, { report: ctx.report(cmd), noWait: !opts.wait });
-      ctx.report(cmd).result(r, (x) => `kept generations ${x.keptGenerations.join(', ') || '(none)'}; trimmed ${x.trimmedGenerations}; removed ${x.removedBlobs} blobs (${x.removedPacks} packs) and ${x.removedManifests} manifests (${formatBytes(x.bytesFreed)})`);
+      ctx.report(cmd).result(r, (x) => `kept generations ${x.keptGenerations.join(', ') || '(none)'}; trimmed ${x.trimmedGenerations}; removed ${counted(x.removedBlobs, 'blob')} (${counted(x.removedPacks, 'pack')}) and ${counted(x.removedManifests, 'manifest')} (${formatBytes(x.bytesFreed)})`);
     });
 }

@@ -1,6 +1,6 @@
 /** `zpkg history`: the transactions of an image; each committed one is a generation (`rollback N` returns to it). */
 import type { Command } from 'commander';
-import { table } from '../../report/table.js';
+import { counted, table } from '../../report/table.js';
 import { ZpkgError } from '../../core/errors.js';
 import type { TransactionChanges } from '../../image/state.js';
 import type { Context } from '../context.js';
@@ -45,7 +45,7 @@ export function register(program: Command, ctx: Context): void {
         return;
       }
       report.result({ transactions: entries }, (r) =>
-        r.transactions.length ? table(r.transactions.map((h) => [String(h.id), h.finishedAt ?? h.startedAt, h.packages ? `${h.packages.length} packages` : '(trimmed)', describeChanges(h.changes), h.status === 'committed' ? '' : h.status, h.command]), ['GEN', 'TIME', 'SET', 'CHANGES', 'STATUS', 'COMMAND']) : 'no transactions yet',
+        r.transactions.length ? table(r.transactions.map((h) => [String(h.id), h.finishedAt ?? h.startedAt, h.packages ? counted(h.packages.length, 'package') : '(trimmed)', describeChanges(h.changes), h.status === 'committed' ? '' : h.status, h.command]), ['GEN', 'TIME', 'SET', 'CHANGES', 'STATUS', 'COMMAND']) : 'no transactions yet',
       );
     });
 }

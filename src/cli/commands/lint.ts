@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { LintResult } from '../../build/lint/index.js';
 import type { Context } from '../context.js';
+import { counted } from '../../report/table.js';
 
 function render(r: LintResult): string {
   const out: string[] = [];
@@ -9,7 +10,7 @@ function render(r: LintResult): string {
     out.push(`${f.severity} ${f.code} ${f.package}${f.path ? ` /${f.path}` : ''}: ${f.message}`);
     out.push(`  hint: ${f.hint}`);
   }
-  out.push(`${r.packages.length} packages: ${r.errors} errors, ${r.warnings} warnings`);
+  out.push(`${counted(r.packages.length, 'package')}: ${counted(r.errors, 'error')}, ${counted(r.warnings, 'warning')}`);
   return out.join('\n');
 }
 
@@ -26,7 +27,7 @@ export function register(program: Command, ctx: Context): void {
       const report = ctx.report(cmd);
       const progress = report.progress('lint', targets.length);
       const result = await lint({ targets, repos: opts.repo, onPackage: () => progress.tick() });
-      progress.done(`${result.packages.length} packages`);
+      progress.done(counted(result.packages.length, 'package'));
       report.result(result, render);
       if (result.errors > 0) process.exitCode = 1;
     });

@@ -1,6 +1,7 @@
 /** `zpkg refresh`: fetch each remote's root metadata and, when changed, its catalog. */
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
+import { counted } from '../../report/table.js';
 
 export function register(program: Command, ctx: Context): void {
   program
@@ -11,7 +12,7 @@ export function register(program: Command, ctx: Context): void {
       const report = ctx.report(cmd);
       const results = await refreshRemotes(ctx.image(cmd, true), { warn: (m) => report.warn(m) });
       report.result({ remotes: results }, (x) =>
-        x.remotes.length ? x.remotes.map((r) => `${r.remote}: ${r.status} (repository version ${r.version}, ${r.packages} packages)`).join('\n') : 'no remotes to refresh',
+        x.remotes.length ? x.remotes.map((r) => `${r.remote}: ${r.status} (repository version ${r.version}, ${counted(r.packages, 'package')})`).join('\n') : 'no remotes to refresh',
       );
     });
 }

@@ -1,7 +1,7 @@
 /** `zpkg repo archive SRC FILE [--expires D --key FILE...]`: a whole repository in one file, readable in place as a remote. */
 import type { Command } from 'commander';
 import { ZpkgError } from '../../core/errors.js';
-import { formatBytes } from '../../report/table.js';
+import { counted, formatBytes } from '../../report/table.js';
 import type { Context } from '../context.js';
 
 interface ArchiveOpts {
@@ -31,10 +31,10 @@ export function register(repo: Command, ctx: Context): void {
       const report = ctx.report(cmd);
       const progress = report.progress('archive', 0);
       const r = await archiveRepo(openRepoReader(src), resolve(file), { onFile: (n) => progress.tick(1, n), ...(resign ? { resign } : {}) });
-      progress.done(`${r.files} files`);
+      progress.done(counted(r.files, 'file'));
       if (r.expires && Date.parse(r.expires) - Date.now() < WARN_DAYS * 86400_000) {
         report.warn(`the archive's root metadata expires at ${r.expires}: nodes refuse it after that; for media that must last longer, archive with --expires (e.g. --expires 400d)`);
       }
-      report.result(r, (x) => `archived ${x.packages} packages (repository version ${x.repoVersion}${x.resigned ? ', re-signed for the archive' : ''}) into ${x.file}: ${x.files} files, ${formatBytes(x.bytes)}; ${x.expires ? `expires ${x.expires}` : 'unsigned, never expires'}`);
+      report.result(r, (x) => `archived ${counted(x.packages, 'package')} (repository version ${x.repoVersion}${x.resigned ? ', re-signed for the archive' : ''}) into ${x.file}: ${counted(x.files, 'file')}, ${formatBytes(x.bytes)}; ${x.expires ? `expires ${x.expires}` : 'unsigned, never expires'}`);
     });
 }

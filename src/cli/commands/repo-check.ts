@@ -7,12 +7,13 @@ import { ZpkgError } from '../../core/errors.js';
 import type { RepoCheckResult } from '../../repo/check.js';
 import type { SetCheckResult } from '../../repo/check-set.js';
 import type { Context } from '../context.js';
+import { counted } from '../../report/table.js';
 
 function renderSet(r: SetCheckResult): string {
   const out: string[] = [];
   for (const c of r.checks) {
     const on = c.base ? `on ${c.base.name} ${c.base.version}` : 'on an empty image';
-    out.push(`${c.set.name} ${c.set.version} (${c.packages.length} packages) ${on}: ${c.problems.length ? `${c.problems.length} problem(s)` : 'holds together'}`);
+    out.push(`${c.set.name} ${c.set.version} (${counted(c.packages.length, 'package')}) ${on}: ${c.problems.length ? counted(c.problems.length, 'problem') : 'holds together'}`);
     for (const p of c.problems) out.push(`  ${p}`);
   }
   return out.join('\n');
@@ -24,9 +25,8 @@ function render(r: RepoCheckResult): string {
     out.push(`cannot install ${u.name} ${u.version}:`);
     for (const line of u.reason) out.push(`  ${line}`);
   }
-  const count = r.packages.toLocaleString('en-US');
   const verdict = r.uninstallable.length === 0 ? 'all installable' : `${r.uninstallable.length.toLocaleString('en-US')} cannot be installed`;
-  out.push(`${count} packages: ${verdict} (${r.seconds.toFixed(2)} s)`);
+  out.push(`${r.packages.toLocaleString('en-US')} ${r.packages === 1 ? 'package' : 'packages'}: ${verdict} (${r.seconds.toFixed(2)} s)`);
   return out.join('\n');
 }
 

@@ -1,6 +1,6 @@
 /** `zpkg repo copy SRC DST [NAME[@VERSION]...]`: copy packages between repositories, only missing blobs transferred. */
 import type { Command } from 'commander';
-import { formatBytes } from '../../report/table.js';
+import { counted, formatBytes } from '../../report/table.js';
 import type { Context } from '../context.js';
 import { signerFrom, withSigningOptions, type SigningOpts } from '../signing.js';
 
@@ -18,10 +18,10 @@ export function register(repo: Command, ctx: Context): void {
       const report = ctx.report(cmd);
       const progress = report.progress('copy', 0);
       const r = await copyPackages(openRepoReader(src), openRepoWriter(dst, { token: opts.token }), specs, { replace: opts.replace, signer: await signerFrom(opts), onBlob: (n) => progress.tick(1, n) });
-      progress.done(`${r.blobsCopied} blobs copied, ${r.blobsPresent} already there`);
+      progress.done(`${counted(r.blobsCopied, 'blob')} copied, ${r.blobsPresent} already there`);
       report.result(r, (x) => {
         const added = x.packages.filter((p) => p.status !== 'unchanged').length;
-        return `copied ${added} of ${x.packages.length} packages into ${dst} (repository version ${x.repoVersion}): ${x.blobsCopied} blobs transferred (${formatBytes(x.bytesCopied)}), ${x.blobsPresent} already there`;
+        return `copied ${added} of ${counted(x.packages.length, 'package')} into ${dst} (repository version ${x.repoVersion}): ${counted(x.blobsCopied, 'blob')} transferred (${formatBytes(x.bytesCopied)}), ${x.blobsPresent} already there`;
       });
     });
 }

@@ -13,7 +13,7 @@ export function register(repo: Command, ctx: Context): void {
       const { gcRepo } = await import('../../repo/manage.js');
       const r = await gcRepo(openRepoWriter(dir));
       ctx.report(cmd).result(r, (x) => {
-        const line = `removed ${x.removed.packs} packs, ${x.removed.manifests} manifests, ${x.removed.deltas} deltas, ${x.removed.catalogs} old catalogs${x.removed.blobs ? `, ${x.removed.blobs} format-2 blobs` : ''} (${formatBytes(x.bytesFreed)})`;
+        const line = `removed ${counted(x.removed.packs, 'pack')}, ${counted(x.removed.manifests, 'manifest')}, ${counted(x.removed.deltas, 'delta')}, ${counted(x.removed.catalogs, 'old catalog')}${x.removed.blobs ? `, ${counted(x.removed.blobs, 'format-2 blob')}` : ''} (${formatBytes(x.bytesFreed)})`;
         if (!x.repack.packs) return line;
         return `${line}\n\`zpkg repo repack ${dir}\` would gather ${counted(x.repack.packs, 'pack')} (${formatBytes(x.repack.deadBytes)} in frames no record uses; one version in up to ${counted(x.repack.span, 'pack')})`;
       });

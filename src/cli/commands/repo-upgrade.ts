@@ -1,12 +1,12 @@
 /** `zpkg repo upgrade DIR`: convert a format 2 repository into format 3 (packs) in place. */
 import type { Command } from 'commander';
-import { formatBytes } from '../../report/table.js';
+import { counted, formatBytes } from '../../report/table.js';
 import type { UpgradeResult } from '../../repo/upgrade.js';
 import type { Context } from '../context.js';
 import { signerFrom, withSigningOptions, type SigningOpts } from '../signing.js';
 
 const render = (r: UpgradeResult): string =>
-  `${r.location}: format ${r.from} → ${r.to}, repository version ${r.repoVersion}; ${r.packages} packages, ${r.blobs} blobs: ${formatBytes(r.bytesBefore)} in blob files → ${formatBytes(r.bytesAfter)} in a pack and records; ${r.removed} format ${r.from} files removed`;
+  `${r.location}: format ${r.from} → ${r.to}, repository version ${r.repoVersion}; ${counted(r.packages, 'package')}, ${counted(r.blobs, 'blob')}: ${formatBytes(r.bytesBefore)} in blob files → ${formatBytes(r.bytesAfter)} in a pack and records; ${r.removed} format ${r.from} files removed`;
 
 export function register(repo: Command, ctx: Context): void {
   withSigningOptions(

@@ -1,6 +1,7 @@
 /** `zpkg repo verify DIR`: every digest checks out; exit 1 and a line per problem otherwise. */
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
+import { counted } from '../../report/table.js';
 
 export function register(repo: Command, ctx: Context): void {
   repo
@@ -15,7 +16,7 @@ export function register(repo: Command, ctx: Context): void {
       const result = await verifyRepo(openRepoReader(dir), () => progress.tick());
       progress.done();
       report.result(result, (r) =>
-        [...r.problems.map((p) => `${p.path}: ${p.problem}`), `${r.packages} packages, ${r.manifests} manifests, ${r.blobs} blobs: ${r.problems.length ? `${r.problems.length} problems` : 'all digests verified'}`].join('\n'),
+        [...r.problems.map((p) => `${p.path}: ${p.problem}`), `${counted(r.packages, 'package')}, ${counted(r.manifests, 'manifest')}, ${counted(r.blobs, 'blob')}: ${r.problems.length ? counted(r.problems.length, 'problem') : 'all digests verified'}`].join('\n'),
       );
       if (result.problems.length) process.exitCode = 1;
     });

@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { VERSION } from '../version.js';
+import { counted } from '../../report/table.js';
 
 export function register(program: Command, ctx: Context): void {
   program
@@ -20,7 +21,7 @@ export function register(program: Command, ctx: Context): void {
         [
           `zpkg ${r.version} (node ${r.node}${r.bundle ? `, bundle ${r.bundle}` : ''})`,
           r.state.exists
-            ? `${r.state.db}: schema ${r.state.schema}${r.state.schema < r.state.known ? ` (migrated to ${r.state.known} on the next change)` : ''}, ${r.state.packages} packages`
+            ? `${r.state.db}: schema ${r.state.schema}${r.state.schema < r.state.known ? ` (migrated to ${r.state.known} on the next change)` : ''}, ${counted(r.state.packages, 'package')}`
             : `${r.state.db}: none yet (the image is empty)`,
         ].join('\n'),
       );

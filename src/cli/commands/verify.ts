@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
+import { counted } from '../../report/table.js';
 
 export function register(program: Command, ctx: Context): void {
   program
@@ -23,7 +24,7 @@ export function register(program: Command, ctx: Context): void {
           [
             ...r.unowned.map((u) => `/${u.path}${u.type === 'dir' ? '/' : ''}: not owned by any package${u.type === 'file' || u.type === 'dir' ? '' : ` (${u.type})`}${u.note ? ` — ${u.note}` : ''}`),
             ...r.skipped.map((s) => `/${s.path}: skipped: ${s.why}`),
-            `${r.examined} paths examined: ${r.unowned.length ? `${r.unowned.length} not owned by any package` : 'every one owned'}`,
+            `${counted(r.examined, 'path')} examined: ${r.unowned.length ? `${r.unowned.length} not owned by any package` : 'every one owned'}`,
           ].join('\n'),
         );
         if (result.unowned.length) process.exitCode = 1;
@@ -48,7 +49,7 @@ export function register(program: Command, ctx: Context): void {
         [
           ...r.problems.map((p) => (p.path ? `${p.package}: /${p.path}: ${p.problem}` : p.package ? `${p.package}: ${p.problem}` : p.problem)),
           ...r.changedConfig.map((p) => `${p.package}: /${p.path}: config file changed locally (${p.problem})`),
-          `${r.packages} packages, ${r.paths} paths${r.absentByFacet ? ` (${r.absentByFacet} more left out by the image's facets)` : ''}: ${r.problems.length ? `${r.problems.length} problems` : 'ok'}`,
+          `${counted(r.packages, 'package')}, ${counted(r.paths, 'path')}${r.absentByFacet ? ` (${r.absentByFacet} more left out by the image's facets)` : ''}: ${r.problems.length ? counted(r.problems.length, 'problem') : 'ok'}`,
         ].join('\n'),
       );
       if (result.problems.length) process.exitCode = 1;
