@@ -213,6 +213,6 @@ describe('repo check sees overlapping paths', () => {
     expect(three.status).toBe(0);
     expect(three.stdout).toContain('"problems":[]');
     expect(ok(['repo', 'check', repo, '--set', 'rel=3']).stdout).toBe('rel 3 (3 packages) on an empty image: holds together\n');
-    expect(zpkg(['repo', 'check', repo, '--set', 'rel=1']).stdout).toMatch(/^rel 1 \(3 packages\) on an empty image: 9 problem\(s\)\n  greeter 1.0 depends on `file:\/lib64\/ld-linux-x86-64.so.2`/);
+    expect(zpkg(['repo', 'check', repo, '--set', 'rel=1']).stdout).toMatch(/^rel 1 \(3 packages\) on an empty image: 9 problems\n  greeter 1.0 depends on `file:\/lib64\/ld-linux-x86-64.so.2`/);
   });
 });
