@@ -70,6 +70,14 @@ describe('remotes, refresh, search and info', () => {
     expect(ok(['--root', root, '--json', 'search', 'USEFUL']).json.matches).toEqual([{ name: 'tool', version: '1.1', summary: 'a useful tool', remote: 'main', installed: null }]);
     const files = ok(['--root', root, '--json', 'search', '--file', 'doc/tool']).json.matches;
     expect(files).toEqual([{ path: 'usr/share/doc/tool/README', package: 'tool', version: '1.1', remote: 'main', installed: false }]);
+    // An image path as `owns` takes it, with its leading slash: from the root, or from any component.
+    const found = (term: string): string[] => ok(['--root', root, '--json', 'search', '--file', term]).json.matches.map((m: { path: string; version: string }) => `${m.path} ${m.version}`);
+    expect(found('/usr/share/doc/tool/README')).toEqual(['usr/share/doc/tool/README 1.1']);
+    expect(found('/doc/tool')).toEqual(['usr/share/doc/tool/README 1.1']);
+    expect(found('/USR/BIN/TOOL').sort()).toEqual(['usr/bin/tool 1.0', 'usr/bin/tool 1.1']);
+    // The slash anchors: `ool` is inside `tool`, but no component starts with it.
+    expect(found('ool')).toHaveLength(3);
+    expect(found('/ool')).toEqual([]);
     expect(ok(['--root', root, 'search', 'nothing-like-this']).stdout).toMatch(/no package matches/);
   });
 

@@ -58,15 +58,26 @@ export async function searchPackages(image: Image, term: string): Promise<Packag
     .sort(byKey((m) => m.name));
 }
 
-/** Every path containing `term` (case-insensitive) that a package version of a remote delivers, from each remote's file index; sorted by path. */
+/**
+ * Every path containing `term` (case-insensitive) that a package version of a
+ * remote delivers, from each remote's file index; sorted by path. Paths are
+ * matched as image paths, `/usr/bin/hello`: a term with a leading `/` (what
+ * `owns` takes, and what a user copies from a shell) starts at a path
+ * component, where the index's paths have no leading slash.
+ */
 export async function searchPaths(image: Image, term: string): Promise<PathMatch[]> {
   const needle = term.toLowerCase();
+  const rooted = needle.startsWith('/') ? needle.slice(1) : undefined;
+  const matches = (path: string): boolean => {
+    const p = path.toLowerCase();
+    return p.includes(needle) || (rooted !== undefined && p.startsWith(rooted));
+  };
   const installed = installedVersions(image);
   const hits: PathMatch[] = [];
   for (const remote of listRemotes(image)) {
     for (const [key, paths] of await loadFileIndex(image, remote)) {
       const { name, version } = parseEntryKey(key);
-      for (const path of paths) if (path.toLowerCase().includes(needle)) hits.push({ path, package: name, version, remote: remote.name, installed: installed.get(name) === version });
+      for (const path of paths) if (matches(path)) hits.push({ path, package: name, version, remote: remote.name, installed: installed.get(name) === version });
     }
   }
   return hits.sort(byKey((h) => h.path));

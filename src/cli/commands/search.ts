@@ -7,7 +7,7 @@ export function register(program: Command, ctx: Context): void {
   program
     .command('search')
     .description('find packages by name or summary; with --file, by a path they deliver')
-    .argument('<term>', 'a substring (case-insensitive)')
+    .argument('<term>', 'a substring (case-insensitive); with --file, a leading / starts at a path component (/usr/bin/hello)')
     .option('--file', 'search the paths packages deliver instead')
     .action(async (term: string, opts: { file?: boolean }, cmd: Command) => {
       const { searchPackages, searchPaths } = await import('../../txn/query.js');
