@@ -72,6 +72,8 @@ describe('version locks with ranges', () => {
     ok(['--root', root, 'hold', 'db', '--reason', 'pinned by ops ticket 42']);
     expect(ok(['--root', root, '--json', 'hold']).json.holds).toEqual([{ name: 'db', version: '2.0', held: true, range: null, reason: 'pinned by ops ticket 42' }]);
     expect(ok(['--root', root, '--json', 'why-not', 'db=2.4']).json.reasons).toEqual([{ kind: 'held', text: 'db is held at 2.0 (zpkg unhold db)' }]);
+    // The installed version itself: nothing keeps it out, and the text says so (it said "db 2.0 is out because: db 2.0 is installed").
+    expect(ok(['--root', root, 'why-not', 'db=2.0']).stdout).toMatch(/^db 2\.0 is installed: nothing keeps it out/);
     const r = zpkg(['--root', root, '--json', 'hold', 'db (>= 2.3)']);
     expect(r.status).toBe(1);
     expect(r.json.error.code).toBe('E_EXCLUDED');

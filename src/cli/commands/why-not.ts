@@ -16,8 +16,13 @@ export function register(program: Command, ctx: Context): void {
       const r = await whyNot(ctx.image(cmd), atom.name, atom.constraint?.version);
       ctx.report(cmd).result(r, (w) => {
         const head = `${w.name} ${w.version}`;
-        if (w.reasons.length === 0) return `nothing keeps ${head} out: \`zpkg install ${w.name}=${w.version}\` would install it${w.newer ? ` (update prefers ${w.newer})` : ''}`;
-        return [`${head} is out because:`, ...w.reasons.map((x) => `  - ${x.text}`)].join('\n');
+        const installed = w.reasons.some((x) => x.kind === 'installed');
+        const others = w.reasons.filter((x) => x.kind !== 'installed');
+        if (others.length === 0) {
+          if (installed) return `${head} is installed: nothing keeps it out${w.newer ? ` (update prefers ${w.newer})` : ''}`;
+          return `nothing keeps ${head} out: \`zpkg install ${w.name}=${w.version}\` would install it${w.newer ? ` (update prefers ${w.newer})` : ''}`;
+        }
+        return [`${head} ${installed ? 'is installed, but would be kept out now' : 'is out'} because:`, ...others.map((x) => `  - ${x.text}`)].join('\n');
       });
     });
 }
