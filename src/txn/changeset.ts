@@ -4,9 +4,8 @@
  * one path (unless `replaces`), a file where a directory is, a path that would
  * leave the image through a symlink already in it.
  */
-import { createHash } from 'node:crypto';
 import picomatch from 'picomatch';
-import { lstatSync, readFileSync, realpathSync } from 'node:fs';
+import { lstatSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { ZpkgError } from '../core/errors.js';
 import { PathStat } from '../fs/path-stat.js';
@@ -78,12 +77,15 @@ function conflict(message: string, hint?: string): ZpkgError {
   return new ZpkgError('E_FILE_CONFLICT', message, { hint });
 }
 
-function hashFile(abs: string): string | undefined {
-  try {
-    return `sha256:${createHash('sha256').update(readFileSync(abs)).digest('hex')}`;
-  } catch {
-    return undefined;
-  }
+/**
+ * Whether the file at host path `abs` holds what a row or action records,
+ * read as verify reads (same-file.ts): a link there is not followed and no
+ * more than size + 1 bytes are read, so a config file an administrator
+ * replaced by a link to a device, a FIFO or a file outside the image counts
+ * as changed locally instead of hanging or reading outside.
+ */
+function holds(abs: string, size: number | null, digest: string | null): boolean {
+  return size !== null && digest !== null && holdsContent(abs, size, digest);
 }
 
 export function computeChangeset(input: ChangesetInput): Changeset {
@@ -226,9 +228,9 @@ export function computeChangeset(input: ChangesetInput): Changeset {
           // `revert`: the shipped version goes back in place; the local one is kept beside it.
           if (st) op.keepOld = true;
         } else if (a.config && owner?.package === change.name && owner.config && st) {
-          const current = hashFile(join(root, a.path));
-          if (current !== owner.digest) {
-            if (a.digest === owner.digest || current === a.digest) {
+          const abs = join(root, a.path);
+          if (!holds(abs, owner.size, owner.digest)) {
+            if (a.digest === owner.digest || holds(abs, a.size, a.digest)) {
               cs.keptConfig.push(a.path);
               continue;
             }
@@ -246,7 +248,7 @@ export function computeChangeset(input: ChangesetInput): Changeset {
       }
       // Writing a service file or a `restart:` file restarts services only when its content changes.
       if (a.type === 'file' && (a.restart?.length || ZINIT_SERVICE_FILE.test(a.path))) {
-        op.unchanged = op.dest !== a.path || (st?.isFile() === true && hashFile(join(root, a.path)) === a.digest);
+        op.unchanged = op.dest !== a.path || (st?.isFile() === true && holds(join(root, a.path), a.size, a.digest));
       }
       if (change.repair && !change.repair.paths.has(a.path)) continue;
       cs.put.push(op);
@@ -258,7 +260,7 @@ export function computeChangeset(input: ChangesetInput): Changeset {
   for (const pkg of input.removes) {
     for (const f of filesOf(db, pkg.name)) {
       if (claims.has(f.path)) continue;
-      if (f.config && !input.purge && f.type === 'file' && hashFile(join(root, f.path)) !== f.digest) {
+      if (f.config && !input.purge && f.type === 'file' && !holds(join(root, f.path), f.size, f.digest)) {
         cs.keptConfig.push(f.path);
         continue;
       }

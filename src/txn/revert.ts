@@ -12,14 +12,14 @@
  * Every path is checked before anything is fetched, so one bad path refuses
  * the whole command with nothing changed.
  */
-import { createHash } from 'node:crypto';
-import { lstatSync, readFileSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { ZpkgError } from '../core/errors.js';
 import { toImagePath } from '../core/paths.js';
 import type { Image } from '../image/image.js';
 import { fileAt, getPackage } from '../image/state.js';
 import { changeImage, type ChangeOptions } from './change.js';
+import { holdsContent } from './same-file.js';
 import type { Landing, Target } from './target.js';
 import type { TransactionResult } from './transaction.js';
 
@@ -32,9 +32,6 @@ export interface RevertResult extends TransactionResult {
   unchanged: string[];
 }
 
-function digestOf(abs: string): string {
-  return `sha256:${createHash('sha256').update(readFileSync(abs)).digest('hex')}`;
-}
 
 interface Found {
   reverted: RevertResult['reverted'];
@@ -51,7 +48,8 @@ function revertTarget(image: Image, inputs: readonly string[], command: string, 
       throw new ZpkgError('E_INPUT_INVALID', `\`/${input}\` of ${row.package} is not a config file`, { hint: `to write back a damaged file that is not a config file, run \`zpkg fix ${row.package}\`` });
     }
     const st = lstatSync(join(image.paths.root, input), { throwIfNoEntry: false });
-    if (st?.isFile() && digestOf(join(image.paths.root, input)) === row.digest) {
+    // Read as verify reads (same-file.ts): bounded, and a link swapped in is not followed.
+    if (st?.isFile() && row.size !== null && row.digest !== null && holdsContent(join(image.paths.root, input), row.size, row.digest)) {
       found.unchanged.push(input);
       continue;
     }
