@@ -16,17 +16,17 @@
  *
  * and `abort()` when the transaction fails after services were stopped.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ZpkgError } from '../core/errors.js';
 import { ZPKG_VERSION } from '../core/zpkg-version.js';
 import { PENDING_DIR } from './pending-dir.js';
-import { dirInRoot, resolveInRoot, writeInRoot } from '../fs/in-root.js';
+import { dirInRoot, readBounded, resolveInRoot, writeInRoot } from '../fs/in-root.js';
 import type { Digest } from '../core/digest.js';
 import type { Manifest } from '../core/manifest.js';
 import type { LifecycleRow } from '../image/lifecycle-state.js';
 import { recordLifecycle } from '../image/lifecycle-state.js';
-import { decompressBounded } from '../repo/compress.js';
+import { compressedBound, decompressBounded } from '../repo/compress.js';
 import type { Report } from '../report/report.js';
 import { readLifecycleConfig, type HookMode, type LifecycleConfig, type OnFailure } from './config.js';
 import { planLifecycle, type HookStep, type LifecyclePlan, type PlanInput, type ServiceStep } from './plan.js';
@@ -150,7 +150,9 @@ function resolveServiceKind(root: string, config: LifecycleConfig): ServiceKind 
 /** A hook's `#!` interpreter as an image path (no leading `/`), when its blob (declared `size` bytes, decompressed to no more) starts with one. */
 function interpreterOf(blob: string, size: number): string | undefined {
   try {
-    const head = decompressBounded(readFileSync(blob), size, blob).subarray(0, 256).toString('latin1');
+    const stored = readBounded(blob, { maxBytes: compressedBound(size), noFollow: true });
+    if (stored === undefined) return undefined;
+    const head = decompressBounded(stored, size, blob).subarray(0, 256).toString('latin1');
     const m = /^#!\s*\/(\S+)/.exec(head);
     return m?.[1];
   } catch {

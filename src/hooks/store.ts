@@ -6,14 +6,14 @@
  * package's stay until its post-remove hook ran, and whatever no installed
  * package names is swept afterwards.
  */
-import { chmodSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { digestHex, digestOf, type Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
 import type { Manifest } from '../core/manifest.js';
 import { STATE_DIR } from '../core/paths.js';
-import { dirInRoot, readInRoot, resolveInRoot, writeInRoot } from '../fs/in-root.js';
-import { decompressBounded } from '../repo/compress.js';
+import { dirInRoot, readBounded, readInRoot, resolveInRoot, writeInRoot } from '../fs/in-root.js';
+import { compressedBound, decompressBounded } from '../repo/compress.js';
 
 export const HOOKS_DIR = `${STATE_DIR}/hooks`;
 
@@ -35,12 +35,14 @@ export function storeHook(root: string, digest: Digest, size: number, compressed
   const limits = { maxBytes: HOOK_LIMIT, what: `the stored hook ${rel}` };
   const stored = resolveInRoot(root, rel, limits);
   if (stored.stat?.isFile() && digestOf(readInRoot(root, rel, limits) ?? Buffer.alloc(0)) === digest) return stored.path;
-  let compressed: Buffer;
+  let compressed: Buffer | undefined;
   try {
-    compressed = readFileSync(compressedBlob);
+    // What keepHooks (txn/fetch.ts) wrote: one frame, a regular file of the cache (a link is not followed).
+    compressed = readBounded(compressedBlob, { maxBytes: compressedBound(size), noFollow: true, what: compressedBlob });
   } catch (err) {
     throw new ZpkgError('E_BLOB_MISSING', `${what}: cannot read its blob ${digest}: ${(err as Error).message}`);
   }
+  if (compressed === undefined) throw new ZpkgError('E_BLOB_MISSING', `${what}: its blob ${digest} is not in the cache (${compressedBlob})`);
   const content = decompressBounded(compressed, size, `${what}: its blob ${digest}`);
   if (content.length !== size) throw new ZpkgError('E_DIGEST_MISMATCH', `${what}: its blob ${digest} decompresses to ${content.length} bytes, not the declared ${size}`, { details: { digest } });
   const actual = digestOf(content);

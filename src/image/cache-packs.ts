@@ -4,9 +4,10 @@
  * deleted — it holds nothing that can be trusted to be where it says — and
  * its blobs are fetched again when needed.
  */
-import { closeSync, fstatSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Digest } from '../core/digest.js';
+import { OPEN_FLAGS } from '../fs/path-check.js';
 import { compress, decompressBounded } from '../repo/compress.js';
 import { fileSource, FrameDecoder } from '../repo/frame-decoder.js';
 import { FRAME_TARGET, parsePackIndex, parsePackTrailer, PACK_TRAILER_SIZE, type BlobEntry, type FrameRef, type PackIndex } from '../repo/pack-format.js';
@@ -36,7 +37,7 @@ function pread(fd: number, length: number, position: number): Buffer {
  * frame's declared size). Not checked against its digest: the caller does.
  */
 export function readCachedBlob(blob: CachedBlob): Buffer {
-  const fd = openSync(blob.file, 'r');
+  const fd = openSync(blob.file, OPEN_FLAGS);
   try {
     const stored = pread(fd, blob.frame.length, blob.frame.offset);
     const limit = blob.frame.size >= 0 ? blob.frame.size : 256 << 20;
@@ -47,11 +48,13 @@ export function readCachedBlob(blob: CachedBlob): Buffer {
   }
 }
 
-/** The index of a local pack file, checked; throws when it is not a valid pack. */
+/** The index of a local pack file, checked; throws when it is not a valid pack or not a regular file (a link is not followed). */
 export function readLocalPackIndex(file: string): PackIndex {
-  const fd = openSync(file, 'r');
+  const fd = openSync(file, OPEN_FLAGS);
   try {
-    const size = fstatSync(fd).size;
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new Error(`${file} is not a regular file`);
+    const size = st.size;
     const at = parsePackTrailer(size >= PACK_TRAILER_SIZE ? pread(fd, PACK_TRAILER_SIZE, size - PACK_TRAILER_SIZE) : Buffer.alloc(0), size, file);
     return parsePackIndex(pread(fd, at.length, at.offset), at.offset, file);
   } finally {
@@ -105,7 +108,7 @@ function compact(file: string, index: PackIndex, keep: ReadonlySet<Digest>): num
   const tmp = `${file}.compact`;
   const writer = new PackWriter(tmp);
   const decoder = new FrameDecoder();
-  const fd = openSync(file, 'r');
+  const fd = openSync(file, OPEN_FLAGS);
   let dropped = 0;
   try {
     const byFrame = new Map<number, BlobEntry[]>();
@@ -164,7 +167,7 @@ export interface PackSweep {
 export function sweepPacks(dir: string, keep: ReadonlySet<Digest>): PackSweep {
   const out: PackSweep = { removedPacks: 0, removedBlobs: 0, bytesFreed: 0 };
   eachPack(dir, (file, index) => {
-    const st = statSync(file);
+    const st = lstatSync(file);
     const total = index.blobs.reduce((n, b) => n + b.size, 0);
     const kept = index.blobs.filter((b) => keep.has(b.digest));
     const keptBytes = kept.reduce((n, b) => n + b.size, 0);
@@ -177,7 +180,7 @@ export function sweepPacks(dir: string, keep: ReadonlySet<Digest>): PackSweep {
     }
     if (st.nlink > 1 || keptBytes >= total * COMPACT_BELOW) return;
     out.removedBlobs += compact(file, index, keep);
-    out.bytesFreed += st.size - statSync(file).size;
+    out.bytesFreed += st.size - lstatSync(file).size;
   });
   return out;
 }

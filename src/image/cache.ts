@@ -18,12 +18,14 @@
  *
  * This module owns the layout; nothing else joins paths under `cache/`.
  */
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { digestHex, type Digest } from '../core/digest.js';
 import { decodeManifest, type Manifest } from '../core/manifest.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { readBounded } from '../fs/in-root.js';
 import { decodeBlobMap, type BlobMap } from '../repo/blob-map.js';
+import { MAX_RECORD } from '../repo/record.js';
 import { readCachePacks, sweepPacks, type CachedBlob } from './cache-packs.js';
 
 export type { CachedBlob };
@@ -50,11 +52,25 @@ export function cacheTempPath(cache: string, name: string): string {
   return join(cache, 'tmp', name);
 }
 
-/** A manifest from the cache, verified against its digest; undefined when not cached; throws when the cached bytes are damaged. */
+/**
+ * The bytes of a cache entry, undefined when it is missing. zpkg writes only
+ * regular files here: a link is refused, not followed (it could lead out of
+ * the image), as is a FIFO or device, and nothing past `maxBytes` (a
+ * manifest or blob map: what a record may decompress to) is read.
+ */
+function readEntry(path: string, maxBytes: number = MAX_RECORD): Buffer | undefined {
+  return readBounded(path, { maxBytes, noFollow: true, what: `the cache entry ${path}`, hint: 'zpkg writes only regular files in its cache; remove the entry and it is fetched again when needed' });
+}
+
+/** A cached manifest's bytes, unchecked; undefined when not cached; throws when the entry is not a regular file or is too big. */
+export function readCachedManifestBytes(cache: string, digest: Digest): Buffer | undefined {
+  return readEntry(manifestCachePath(cache, digest));
+}
+
+/** A manifest from the cache, verified against its digest; undefined when not cached; throws when the cached entry is damaged. */
 export function readCachedManifest(cache: string, digest: Digest): Manifest | undefined {
-  const path = manifestCachePath(cache, digest);
-  if (!existsSync(path)) return undefined;
-  return decodeManifest(readFileSync(path), digest);
+  const bytes = readCachedManifestBytes(cache, digest);
+  return bytes === undefined ? undefined : decodeManifest(bytes, digest);
 }
 
 /** The cached manifest, or undefined when it is missing or damaged (callers that can do without it). */
@@ -74,10 +90,9 @@ export function writeCachedManifest(cache: string, digest: Digest, bytes: Uint8A
 /** A cached blob map with its bytes, checked against its manifest; undefined when missing or damaged (it is fetched again). */
 export function readCachedMap(cache: string, digest: Digest, manifest: Manifest): { map: BlobMap; bytes: Buffer } | undefined {
   const path = mapCachePath(cache, digest);
-  if (!existsSync(path)) return undefined;
   try {
-    const bytes = readFileSync(path);
-    return { map: decodeBlobMap(bytes, manifest, path), bytes };
+    const bytes = readEntry(path);
+    return bytes === undefined ? undefined : { map: decodeBlobMap(bytes, manifest, path), bytes };
   } catch {
     return undefined;
   }
@@ -114,8 +129,11 @@ export function cachedBlobs(cache: string): Map<Digest, CachedBlob> {
       const digest: Digest = `sha256:${m[1]}`;
       if (out.has(digest)) continue;
       const file = join(blobs, dir, name);
+      // Only a regular file is a cached blob (a link is not followed); anything else is fetched again and swept by gc.
+      const st = lstatSync(file, { throwIfNoEntry: false });
+      if (!st?.isFile()) continue;
       // A single blob is one frame of unknown content size: its manifest's size is checked when it is read.
-      out.set(digest, { file, frame: { offset: 0, length: statSync(file).size, size: -1 }, offset: 0, size: -1 });
+      out.set(digest, { file, frame: { offset: 0, length: st.size, size: -1 }, offset: 0, size: -1 });
     }
   }
   return out;
@@ -145,9 +163,11 @@ export function sweepCache(cache: string, keepManifests: ReadonlySet<Digest>, ke
     }
     for (const rel of entries) {
       const abs = join(dir, rel);
-      const st = statSync(abs);
-      if (!st.isFile() || keep.has(abs)) continue;
+      const st = lstatSync(abs, { throwIfNoEntry: false });
+      if (!st || st.isDirectory() || (st.isFile() && keep.has(abs))) continue;
+      // What is not a regular file is nothing zpkg wrote (readers refuse it): the entry itself goes, never what a link leads to.
       rmSync(abs, { force: true });
+      if (!st.isFile()) continue;
       if (count) result[count] += 1;
       result.bytesFreed += st.size;
     }

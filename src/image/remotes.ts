@@ -8,12 +8,13 @@
  * under `var/lib/zpkg/repos/<name>/`: a cache of bytes that can be fetched
  * again, which is what installs read.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { lstatSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Candidate } from '../core/catalog.js';
 import { digestOf, type Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { readBounded } from '../fs/in-root.js';
 import type { RepoReader } from '../repo/backend.js';
 import { CatalogRow } from '../core/catalog-table.js';
 import { decodeCatalog, decodeCatalogTable } from '../repo/catalog-codec.js';
@@ -27,6 +28,7 @@ import type { KeyId } from '../repo/trust/keys.js';
 import type { Image } from './image.js';
 import { configuredLimits } from './limits.js';
 import { LIMIT_KEYS } from '../repo/limits.js';
+import { REPO_FILE_LIMIT } from '../repo/read-limit.js';
 import * as store from './remote-store.js';
 import { configuredProxy } from './proxy-config.js';
 
@@ -174,13 +176,13 @@ export async function refreshRemote(image: Image, remote: Remote): Promise<Refre
   const dir = cacheDir(image, remote.name);
   const cached = readCachedRoot(image, remote.name);
   const validatorPath = join(dir, 'root.validator');
-  const cachedCatalog = cached !== undefined && existsSync(join(dir, 'catalog.zst'));
+  const cachedCatalog = cached !== undefined && isCachedFile(join(dir, 'catalog.zst'));
   const reader = remoteReader(image, remote);
   let bytes: Buffer | undefined;
   let validator: string | undefined;
   try {
     // An unchanged answer is only trusted while the cached root it stands for is still valid.
-    const ask = cachedCatalog && !expired(cached) && existsSync(validatorPath) ? readFileSync(validatorPath, 'utf8') : undefined;
+    const ask = cachedCatalog && !expired(cached) ? readCached(validatorPath, VALIDATOR_LIMIT)?.toString('utf8') : undefined;
     const fresh = await reader.readFresh(ROOT_FILE, ask, MAX_ROOT_BYTES);
     if (fresh.status === 'unchanged') return { remote: remote.name, status: 'unchanged', version: cached!.version, packages: cached!.catalog.packages, bytes: 0 };
     if (fresh.status === 'read') {
@@ -257,7 +259,7 @@ async function prefetchFileIndex(image: Image, remote: Remote, root: RootMetadat
 /** The file index named `digest`: the cached copy when it still hashes to it, else fetched, checked and cached. */
 async function fileIndexBytes(image: Image, remote: Remote, ref: ContentRef): Promise<{ bytes: Buffer; fetched: number }> {
   const path = join(cacheDir(image, remote.name), 'files.zst');
-  const cached = existsSync(path) ? readFileSync(path) : undefined;
+  const cached = readCached(path, REPO_FILE_LIMIT);
   if (cached && digestOf(cached) === ref.digest) return { bytes: cached, fetched: 0 };
   const bytes = await readVerified(remoteReader(image, remote), fileIndexPath(ref.digest), ref, 'file index');
   writeFileAtomic(path, bytes);
@@ -279,12 +281,36 @@ export async function refreshRemotes(image: Image, options: RefreshOptions = {})
   return results;
 }
 
+/** An entity tag or date: what a server sends as a validator is far smaller. */
+const VALIDATOR_LIMIT = 64 << 10;
+
+/**
+ * A remote's cached copy (root.json, root.validator, catalog.zst, files.zst)
+ * as refresh wrote it: a regular file of at most `maxBytes` (what refresh
+ * would fetch). Anything else there — a link (never followed), a FIFO, a
+ * file too big — is no copy: undefined, as when it is missing, so refresh
+ * fetches it again and replaces the entry.
+ */
+function readCached(path: string, maxBytes: number): Buffer | undefined {
+  try {
+    return readBounded(path, { maxBytes, noFollow: true });
+  } catch (err) {
+    if (err instanceof ZpkgError) return undefined;
+    throw err;
+  }
+}
+
+function isCachedFile(path: string): boolean {
+  return lstatSync(path, { throwIfNoEntry: false })?.isFile() === true;
+}
+
 const expired = (root: RootMetadata): boolean => root.expires !== undefined && Date.parse(root.expires) <= Date.now();
 
 function readCachedRoot(image: Image, name: string): RootMetadata | undefined {
   const path = join(cacheDir(image, name), 'root.json');
-  if (!existsSync(path)) return undefined;
-  const root = parseRootMetadata(readFileSync(path), path);
+  const bytes = readCached(path, MAX_ROOT_BYTES);
+  if (bytes === undefined) return undefined;
+  const root = parseRootMetadata(bytes, path);
   // Root metadata cached from a repository in an older format is not used: refresh fetches the current one.
   return root.format === REPO_FORMAT ? root : undefined;
 }
@@ -305,9 +331,9 @@ export async function loadCandidates(image: Image): Promise<Candidate[]> {
       await refreshRemote(image, remote);
       root = readCachedRoot(image, remote.name)!;
     }
-    const bytes = readFileSync(join(cacheDir(image, remote.name), 'catalog.zst'));
-    if (digestOf(bytes) !== root.catalog.digest) {
-      throw new ZpkgError('E_DIGEST_MISMATCH', `the cached catalog of remote \`${remote.name}\` is corrupt`, { hint: 'run `zpkg refresh`' });
+    const bytes = readCached(join(cacheDir(image, remote.name), 'catalog.zst'), REPO_FILE_LIMIT);
+    if (bytes === undefined || digestOf(bytes) !== root.catalog.digest) {
+      throw new ZpkgError('E_DIGEST_MISMATCH', `the cached catalog of remote \`${remote.name}\` is missing or corrupt`, { hint: 'run `zpkg refresh`' });
     }
     // refreshRemote checked these bytes in full before caching them, and they still hash to the digest it cached.
     const limits = configuredLimits(image.paths.root);

@@ -32,6 +32,11 @@ export function compressOnThreads(data: Uint8Array, level: number, workers: numb
   return out.subarray(0, produced);
 }
 
+/** The most bytes one zstd frame of `size` bytes of content takes: a bound for reading back what `compress` wrote. */
+export function compressedBound(size: number): number {
+  return binding.compressBound(size);
+}
+
 /** Unbounded: only for bytes zpkg made itself (tests, tools). Anything read from a repository or an image goes through decompressBounded. */
 export function decompress(data: Uint8Array): Buffer {
   return zdecompress(data);

@@ -18,7 +18,7 @@
  * its bytes arrive (`ContentPlan.arriving`, arrivals.ts).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, openSync, closeSync, rmSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, rmSync } from 'node:fs';
 import type { Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
 import { blobCachePath, cachedBlobs, packCachePath, type CachedBlob } from '../image/cache.js';
@@ -162,7 +162,8 @@ async function groupByPack(missing: Need[], loadMap: (c: PreparedPackage) => Pro
 function keepHooks(cache: string, needs: readonly Need[], sources: Map<Digest, CachedBlob>): void {
   const decoder = new FrameDecoder();
   for (const n of needs) {
-    if (!n.hook || existsSync(blobCachePath(cache, n.digest))) continue;
+    // A regular file there is a hook kept earlier (checked when stored); anything else is replaced.
+    if (!n.hook || lstatSync(blobCachePath(cache, n.digest), { throwIfNoEntry: false })?.isFile()) continue;
     const src = sources.get(n.digest)!;
     const content = Buffer.alloc(n.size);
     let at = 0;

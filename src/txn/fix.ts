@@ -24,9 +24,17 @@ export interface FixResult extends TransactionResult {
   repaired: VerifyProblem[];
   /** Problems a repair of files does not address (a package not fully set up). */
   unrepaired: VerifyProblem[];
+  /** Packages whose cached manifest was damaged and was fetched again (in a dry run: would be put back). */
+  manifests: string[];
 }
 
-async function fixTarget(image: Image, names: string[], options: FixOptions, found: { repaired: VerifyProblem[]; unrepaired: VerifyProblem[] }): Promise<Target> {
+interface Found {
+  repaired: VerifyProblem[];
+  unrepaired: VerifyProblem[];
+  manifests: string[];
+}
+
+async function fixTarget(image: Image, names: string[], options: FixOptions, found: Found): Promise<Target> {
   let result = await verifyImage(image, names);
   const damagedManifests = [...new Set(result.problems.filter((p) => p.kind === 'manifest').map((p) => p.package))];
   if (damagedManifests.length) {
@@ -39,6 +47,7 @@ async function fixTarget(image: Image, names: string[], options: FixOptions, fou
     }
     result = await verifyImage(image, names, { manifests });
   }
+  found.manifests = damagedManifests;
   found.repaired = result.problems.filter((p) => p.kind === 'path');
   found.unrepaired = result.problems.filter((p) => p.kind !== 'path');
   const paths = new Map<string, Set<string>>();
@@ -51,7 +60,7 @@ async function fixTarget(image: Image, names: string[], options: FixOptions, fou
 }
 
 export async function fix(image: Image, names: string[], options: FixOptions): Promise<FixResult> {
-  const found = { repaired: [] as VerifyProblem[], unrepaired: [] as VerifyProblem[] };
+  const found: Found = { repaired: [], unrepaired: [], manifests: [] };
   const result = await changeImage(image, options, () => fixTarget(image, names, options, found));
   return { ...result, ...found };
 }

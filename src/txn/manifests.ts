@@ -8,10 +8,9 @@
  * it; both are kept in the cache because verify, fix, remove and the next
  * upgrade need them.
  */
-import { readFileSync } from 'node:fs';
 import { digestOf, type Digest } from '../core/digest.js';
 import { decodeManifest, type Manifest } from '../core/manifest.js';
-import { manifestCachePath, readCachedManifest, readCachedMap, writeCachedManifest, writeCachedMap } from '../image/cache.js';
+import { readCachedManifest, readCachedManifestBytes, readCachedMap, writeCachedManifest, writeCachedMap } from '../image/cache.js';
 import type { Image } from '../image/image.js';
 import type { RepoReader } from '../repo/backend.js';
 import type { BlobMap } from '../repo/blob-map.js';
@@ -29,13 +28,13 @@ export interface FetchedManifest {
 
 /** The uncompressed record of a cached manifest and map (a delta's base), or undefined. */
 function cachedRecord(cache: string, digest: Digest, decoded?: Manifest): Buffer | undefined {
-  let bytes: Buffer;
+  let bytes: Buffer | undefined;
   try {
-    bytes = readFileSync(manifestCachePath(cache, digest));
+    bytes = readCachedManifestBytes(cache, digest);
   } catch {
     return undefined;
   }
-  if (digestOf(bytes) !== digest) return undefined;
+  if (bytes === undefined || digestOf(bytes) !== digest) return undefined;
   let manifest: Manifest;
   try {
     // The caller's copy was decoded from these same bytes (the digest just matched).

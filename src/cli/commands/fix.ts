@@ -17,7 +17,8 @@ export function register(program: Command, ctx: Context): void {
       const r = await fix(ctx.image(cmd, !opts.dryRun), names, { report, command: ctx.commandLine(), dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, ...hookOptions(opts) });
       report.result(r, (x) =>
         [
-          ...(x.repaired.length === 0 ? ['nothing to repair'] : x.repaired.map((p) => `${x.dryRun ? 'would repair' : 'repaired'} ${p.package}: /${p.path} (${p.problem})`)),
+          ...x.manifests.map((name) => `${x.dryRun ? 'would put back' : 'put back'} the manifest of ${name} in the cache (its cached copy was damaged; fetched again)`),
+          ...(x.repaired.length === 0 && x.manifests.length === 0 ? ['nothing to repair'] : x.repaired.map((p) => `${x.dryRun ? 'would repair' : 'repaired'} ${p.package}: /${p.path} (${p.problem})`)),
           ...x.unrepaired.map((p) => `not repaired: ${p.package ? `${p.package}: ` : ''}${p.problem}`),
           ...renderLifecycle(x),
           ...(x.dryRun || x.id === null ? [] : [`transaction ${x.id}`]),
