@@ -1,4 +1,5 @@
 // Generations, rollback (offline), exact target states with sync, the content cache and gc.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -126,6 +127,15 @@ describe('sync', () => {
     expect(zpkg(['--root', root, '--json', 'sync', list]).json.error.code).toBe('E_VERSION_UNKNOWN');
     writeFileSync(list, 'app\n');
     expect(zpkg(['--root', root, '--json', 'sync', list]).json.error.message).toMatch(/bad.txt:1: expected `NAME VERSION`/);
+    // Not a file: a FIFO is refused unread (a reader would wait for a writer forever; the deadline only catches that).
+    const fifo = join(work, 'sync.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const fromFifo = zpkg(['--root', root, '--json', 'sync', fifo], { timeoutMs: 120_000 });
+    expect(fromFifo.signal).toBeNull();
+    expect(fromFifo.json.error.code).toBe('E_INPUT_INVALID');
+    expect(fromFifo.json.error.message).toBe(`the sync file ${fifo}: is a FIFO, where a regular file is expected; it was not read`);
+    expect(zpkg(['--root', root, '--json', 'sync', join(work, 'no-such-list')]).json.error.code).toBe('E_NOT_FOUND');
+    expect(snapshot(root, (x) => x.startsWith('var/lib/zpkg'))).toEqual(before);
   });
 
   it('--set takes the list from a release package that pins exact versions', () => {

@@ -6,12 +6,13 @@
  * account files (plus the accounts the package itself declares with ids), as
  * installing the package there would.
  */
-import { existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, lstatSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CatalogEntry } from '../core/catalog.js';
 import { digestOf, type Digest } from '../core/digest.js';
 import { ZpkgError } from '../core/errors.js';
 import type { Manifest } from '../core/manifest.js';
+import { readBounded } from '../fs/in-root.js';
 import { compareVersions } from '../core/version.js';
 import { imageIds, type Ids } from '../image/accounts.js';
 import { cachedBlobs, readCachedManifest } from '../image/cache.js';
@@ -104,7 +105,12 @@ export function installedPackage(root: string, spec: string): PackageSource {
     const manifest = readCachedManifest(image.paths.cache, row.manifest);
     if (!manifest) throw new ZpkgError('E_MANIFEST_MISSING', `the manifest of ${name} ${row.version} is not in the image's cache`, { hint: `\`zpkg --root ${root} fix ${name}\` fetches it again` });
     const paths = new Map<Digest, string[]>();
-    for (const a of manifest.actions) if (a.type === 'file') paths.set(a.digest, [...(paths.get(a.digest) ?? []), a.path]);
+    const sizes = new Map<Digest, number>();
+    for (const a of manifest.actions) {
+      if (a.type !== 'file') continue;
+      paths.set(a.digest, [...(paths.get(a.digest) ?? []), a.path]);
+      sizes.set(a.digest, a.size);
+    }
     const cache = image.paths.cache;
     let inCache: ReturnType<typeof cachedBlobs> | undefined;
     const imageRoot = image.paths.root;
@@ -125,8 +131,14 @@ export function installedPackage(root: string, spec: string): PackageSource {
         for (const p of paths.get(d) ?? []) {
           const file = installedFile(p);
           if (file === undefined) continue;
-          const data = readFileSync(file);
-          if (digestOf(data) === d) return data;
+          let data: Buffer | undefined;
+          try {
+            // At most the manifest's size (a file that grew is refused), and a link swapped in is not followed.
+            data = readBounded(file, { maxBytes: sizes.get(d)!, noFollow: true });
+          } catch {
+            continue;
+          }
+          if (data !== undefined && digestOf(data) === d) return data;
         }
         const cached = (inCache ??= cachedBlobs(cache)).get(d);
         if (cached !== undefined) return checked(readCachedBlob(cached), d, `the image's cached blob in ${cached.file}`);

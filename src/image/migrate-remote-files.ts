@@ -10,8 +10,9 @@
  * where it is: the remote then has no trust (refresh refuses it and says to add
  * it again, as the old release did for an unreadable trust.json) or no mirrors.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { readBounded } from '../fs/in-root.js';
 import type Database from 'better-sqlite3';
 import type { TrustState } from '../repo/trust/accept.js';
 import { writeMirrors, writeTrust } from './remote-store.js';
@@ -23,7 +24,8 @@ const nullOr = (x: unknown, ok: (y: unknown) => boolean): boolean => x === null 
 
 function readJson(path: string): unknown {
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    // A regular file of a few kilobytes at most: a link is not followed, a FIFO not waited on.
+    return JSON.parse(readBounded(path, { maxBytes: 16 << 20, noFollow: true })!.toString('utf8'));
   } catch {
     return undefined;
   }

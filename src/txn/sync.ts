@@ -4,9 +4,9 @@
  * must hold together on its own unless forced. The list is a sync file or a
  * release set in a catalog.
  */
-import { readFileSync } from 'node:fs';
 import type { Candidate, CatalogEntry } from '../core/catalog.js';
 import { ZpkgError } from '../core/errors.js';
+import { readBounded } from '../fs/in-root.js';
 import { parseVersion } from '../core/version.js';
 import type { Image } from '../image/image.js';
 import { listRemotes, loadCandidates } from '../image/remotes.js';
@@ -42,14 +42,20 @@ function invalid(message: string): ZpkgError {
   return new ZpkgError('E_INPUT_INVALID', message, { hint: 'a sync file has one `NAME VERSION` (or `NAME=VERSION`) per line; `#` starts a comment' });
 }
 
+const SYNC_FILE_LIMIT = 64 << 20;
+
 /** A sync file: one `NAME VERSION` or `NAME=VERSION` per line; `#` starts a comment. */
 export function parseSyncFile(path: string): SyncPin[] {
-  let text: string;
+  let bytes: Buffer | undefined;
   try {
-    text = readFileSync(path, 'utf8');
+    // A release set names packages, one per line: 64 MiB is far more than any; a FIFO or device is refused unread.
+    bytes = readBounded(path, { maxBytes: SYNC_FILE_LIMIT, code: 'E_INPUT_INVALID', what: `the sync file ${path}` });
   } catch (err) {
+    if (err instanceof ZpkgError) throw err;
     throw new ZpkgError('E_NOT_FOUND', `cannot read the sync file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+  if (bytes === undefined) throw new ZpkgError('E_NOT_FOUND', `cannot read the sync file ${path}: ENOENT`);
+  const text = bytes.toString('utf8');
   const seen = new Set<string>();
   const out: SyncPin[] = [];
   text.split('\n').forEach((raw, i) => {
