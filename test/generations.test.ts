@@ -86,7 +86,16 @@ describe('generations and rollback', () => {
     ok(['--root', root, 'install', 'app=1.0', 'lib=1.0']);
     ok(['--root', root, 'update']);
     ok(['--root', root, 'remove', 'app', 'lib']);
+    // A dry run says the same and changes nothing: the state, the cache, the generations.
+    const before = snapshot(root);
+    const dry = ok(['--root', root, '--json', 'gc', '--keep', '1', '-n']).json;
+    expect(dry).toMatchObject({ dryRun: true, keptGenerations: [3], trimmedGenerations: 2, removedPacks: 2, removedBlobs: 27, removedManifests: 4 });
+    expect(ok(['--root', root, 'gc', '--keep', '1', '--dry-run']).stdout).toMatch(/^would keep generations 3; would trim 2; would remove 27 blobs \(2 packs\) and 4 manifests \(at least /);
+    expect(snapshot(root)).toEqual(before);
+    expect(ok(['--root', root, '--json', 'history']).json.transactions.map((t: { packages: unknown }) => t.packages !== null)).toEqual([true, true, true]);
     const r = ok(['--root', root, '--json', 'gc', '--keep', '1']).json;
+    expect(r.dryRun).toBe(false);
+    expect(r.bytesFreed).toBe(dry.bytesFreed);
     expect(r.keptGenerations).toEqual([3]);
     expect(r.trimmedGenerations).toBe(2);
     // Nothing kept needs the packs of either publish (hard-linked from the repository: no disk of their own).

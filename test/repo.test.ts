@@ -9,7 +9,7 @@ import { packHolding } from '../bench/shared/tamper-pack.js';
 import { placesOf, readBlob, readRecord } from '../src/repo/content.js';
 import { openRepoReader } from '../src/repo/open.js';
 import { readSnapshot } from '../src/repo/snapshot.js';
-import { BIN, ok, TEST_KEY, tempDir, writePackage, zpkg } from './helpers/zpkg.js';
+import { BIN, ok, snapshot, TEST_KEY, tempDir, writePackage, zpkg } from './helpers/zpkg.js';
 
 let work: string;
 beforeAll(() => {
@@ -99,8 +99,17 @@ describe('repository', () => {
     expect(gc.removed).toMatchObject({ manifests: 1, packs: 0, deltas: 0 });
     expect(packOf('one\n')).toBeDefined(); // b 2 still places `common` in that pack
     ok(['repo', 'remove', repo, 'b@2']);
+    // A dry run counts the same and deletes nothing.
+    const before = snapshot(repo);
+    const dry = ok(['--json', 'repo', 'gc', '-n', repo]).json;
+    expect(dry.dryRun).toBe(true);
+    expect(dry.removed).toMatchObject({ manifests: 1, packs: 2, deltas: 1 });
+    expect(snapshot(repo)).toEqual(before);
+    expect(ok(['repo', 'gc', '--dry-run', repo]).stdout).toMatch(/^would remove 2 packs, 1 manifest, 1 delta, /);
     gc = ok(['--json', 'repo', 'gc', repo]).json;
+    expect(gc.dryRun).toBe(false);
     expect(gc.removed).toMatchObject({ manifests: 1, packs: 2, deltas: 1 });
+    expect(gc.bytesFreed).toBe(dry.bytesFreed);
     expect(packOf('one\n')).toBeUndefined();
     expect(packOf('two\n')).toBeUndefined();
     expect(packOf('see\n')).toBeDefined();

@@ -73,13 +73,14 @@ function packFiles(dir: string): string[] {
   }
 }
 
-function eachPack(dir: string, fn: (file: string, index: PackIndex) => void): void {
+/** Each valid pack of `dir` with its index; one that is not (`invalid`, default: deleted) holds nothing that can be trusted. */
+function eachPack(dir: string, fn: (file: string, index: PackIndex) => void, invalid: (file: string) => void = (file) => rmSync(file, { force: true })): void {
   for (const file of packFiles(dir)) {
     let index: PackIndex;
     try {
       index = readLocalPackIndex(file);
     } catch {
-      rmSync(file, { force: true });
+      invalid(file);
       continue;
     }
     fn(file, index);
@@ -160,27 +161,46 @@ export interface PackSweep {
 }
 
 /**
- * Drops the packs of `dir` that hold none of `keep`'s blobs, and compacts
- * those of which less than half is still needed — unless the pack is also a
- * local repository's (hard-linked: rewriting it would cost disk, not free it).
+ * Drops the packs of `dir` that hold none of `keep`'s blobs (and those that
+ * are no valid pack), and compacts those of which less than half is still
+ * needed — unless the pack is also a local repository's (hard-linked:
+ * rewriting it would cost disk, not free it). A dry run changes nothing and
+ * counts, for a compaction, only the frames it would drop whole.
  */
-export function sweepPacks(dir: string, keep: ReadonlySet<Digest>): PackSweep {
+export function sweepPacks(dir: string, keep: ReadonlySet<Digest>, dryRun = false): PackSweep {
   const out: PackSweep = { removedPacks: 0, removedBlobs: 0, bytesFreed: 0 };
-  eachPack(dir, (file, index) => {
-    const st = lstatSync(file);
-    const total = index.blobs.reduce((n, b) => n + b.size, 0);
-    const kept = index.blobs.filter((b) => keep.has(b.digest));
-    const keptBytes = kept.reduce((n, b) => n + b.size, 0);
-    if (kept.length === 0) {
-      rmSync(file, { force: true });
-      out.removedPacks += 1;
-      out.removedBlobs += index.blobs.length;
-      if (st.nlink === 1) out.bytesFreed += st.size;
-      return;
-    }
-    if (st.nlink > 1 || keptBytes >= total * COMPACT_BELOW) return;
-    out.removedBlobs += compact(file, index, keep);
-    out.bytesFreed += st.size - lstatSync(file).size;
-  });
+  const invalid = (file: string): void => {
+    const st = lstatSync(file, { throwIfNoEntry: false });
+    if (!dryRun) rmSync(file, { force: true });
+    out.removedPacks += 1;
+    if (st?.isFile() && st.nlink === 1) out.bytesFreed += st.size;
+  };
+  eachPack(
+    dir,
+    (file, index) => {
+      const st = lstatSync(file);
+      const total = index.blobs.reduce((n, b) => n + b.size, 0);
+      const kept = index.blobs.filter((b) => keep.has(b.digest));
+      const keptBytes = kept.reduce((n, b) => n + b.size, 0);
+      if (kept.length === 0) {
+        if (!dryRun) rmSync(file, { force: true });
+        out.removedPacks += 1;
+        out.removedBlobs += index.blobs.length;
+        if (st.nlink === 1) out.bytesFreed += st.size;
+        return;
+      }
+      if (st.nlink > 1 || keptBytes >= total * COMPACT_BELOW) return;
+      if (dryRun) {
+        // What compaction would free without compressing anything: the frames it drops whole (the partly kept ones are compressed again).
+        out.removedBlobs += index.blobs.length - kept.length;
+        const keptFrames = new Set(kept.map((b) => b.frame));
+        out.bytesFreed += index.frames.reduce((n, f, i) => n + (keptFrames.has(i) ? 0 : f.length), 0);
+        return;
+      }
+      out.removedBlobs += compact(file, index, keep);
+      out.bytesFreed += st.size - lstatSync(file).size;
+    },
+    invalid,
+  );
   return out;
 }

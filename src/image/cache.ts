@@ -150,9 +150,10 @@ export interface CacheSweep {
  * Deletes every cached blob, manifest and map not needed by the kept sets;
  * a pack goes when it holds no kept blob and is compacted when less than
  * half of it is still needed (cache-packs.ts); and the leftovers of
- * interrupted transactions in tmp/ (the caller holds the image lock).
+ * interrupted transactions in tmp/ (the caller holds the image lock). A dry
+ * run deletes nothing and counts what would go.
  */
-export function sweepCache(cache: string, keepManifests: ReadonlySet<Digest>, keepBlobs: ReadonlySet<Digest>): CacheSweep {
+export function sweepCache(cache: string, keepManifests: ReadonlySet<Digest>, keepBlobs: ReadonlySet<Digest>, dryRun = false): CacheSweep {
   const result: CacheSweep = { removedBlobs: 0, removedManifests: 0, removedPacks: 0, bytesFreed: 0 };
   const sweep = (dir: string, keep: ReadonlySet<string>, count: 'removedBlobs' | 'removedManifests' | undefined): void => {
     let entries: string[];
@@ -166,7 +167,7 @@ export function sweepCache(cache: string, keepManifests: ReadonlySet<Digest>, ke
       const st = lstatSync(abs, { throwIfNoEntry: false });
       if (!st || st.isDirectory() || (st.isFile() && keep.has(abs))) continue;
       // What is not a regular file is nothing zpkg wrote (readers refuse it): the entry itself goes, never what a link leads to.
-      rmSync(abs, { force: true });
+      if (!dryRun) rmSync(abs, { force: true });
       if (!st.isFile()) continue;
       if (count) result[count] += 1;
       result.bytesFreed += st.size;
@@ -175,7 +176,7 @@ export function sweepCache(cache: string, keepManifests: ReadonlySet<Digest>, ke
   sweep(join(cache, 'blobs'), new Set([...keepBlobs].map((d) => blobCachePath(cache, d))), 'removedBlobs');
   sweep(join(cache, 'manifests'), new Set([...keepManifests].map((d) => manifestCachePath(cache, d))), 'removedManifests');
   sweep(join(cache, 'maps'), new Set([...keepManifests].map((d) => mapCachePath(cache, d))), undefined);
-  const packs = sweepPacks(join(cache, 'packs'), keepBlobs);
+  const packs = sweepPacks(join(cache, 'packs'), keepBlobs, dryRun);
   result.removedPacks = packs.removedPacks;
   result.removedBlobs += packs.removedBlobs;
   result.bytesFreed += packs.bytesFreed;

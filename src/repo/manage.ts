@@ -74,6 +74,8 @@ export async function removeFromRepo(repo: RepoWriter, name: string, version: st
 }
 
 export interface GcResult {
+  /** Nothing was removed: the counts are what gc would remove. */
+  dryRun: boolean;
   removed: { manifests: number; blobs: number; catalogs: number; packs: number; deltas: number };
   bytesFreed: number;
   /** What gc leaves to `repo repack`: the packs it would gather, the frame bytes of kept packs no record uses, the most packs one version lies in. */
@@ -85,9 +87,12 @@ export interface GcResult {
  * longer reaches, and format 2's blob files left by `repo upgrade`. A pack is
  * kept whole while any kept record places a blob in it (packs are not
  * rewritten here: `repo repack` does that, and gc says when it would).
+ * A dry run removes nothing and takes no lock (it only reads, as `repo
+ * check` does; a publish beside it may change what it would remove).
  */
-export async function gcRepo(repo: RepoWriter): Promise<GcResult> {
-  const release = await repo.lock();
+export async function gcRepo(repo: RepoWriter, options: { dryRun?: boolean } = {}): Promise<GcResult> {
+  const dryRun = options.dryRun === true;
+  const release = dryRun ? async () => undefined : await repo.lock();
   try {
     const snap = await readSnapshot(repo);
     const keep = new Set<string>([catalogPath(snap.root.catalog.digest)]);
@@ -99,7 +104,7 @@ export async function gcRepo(repo: RepoWriter): Promise<GcResult> {
       keep.add(recordPath(l.entry.manifest!));
       for (const p of l.record.map.packs) keep.add(packPath(p.digest));
     }
-    const result: GcResult = { removed: { manifests: 0, blobs: 0, catalogs: 0, packs: 0, deltas: 0 }, bytesFreed: 0, repack: { packs: 0, deadBytes: 0, span: 0 } };
+    const result: GcResult = { dryRun, removed: { manifests: 0, blobs: 0, catalogs: 0, packs: 0, deltas: 0 }, bytesFreed: 0, repack: { packs: 0, deadBytes: 0, span: 0 } };
     const kinds: Record<string, keyof GcResult['removed']> = { record: 'manifests', 'legacy-manifest': 'manifests', 'legacy-blob': 'blobs', catalog: 'catalogs', files: 'catalogs', pack: 'packs', delta: 'deltas' };
     for (const prefix of ['manifests/', 'deltas/', 'packs/', 'blobs/', 'catalog/', 'files/']) {
       for (const path of await repo.list(prefix)) {
@@ -107,14 +112,14 @@ export async function gcRepo(repo: RepoWriter): Promise<GcResult> {
         // A delta is kept while the record it rebuilds is (whatever version it starts from: an image may still have it).
         if (!p || keep.has(path) || (p.kind === 'delta' && records.has(p.digest))) continue;
         result.bytesFreed += (await repo.size(path)) ?? 0;
-        await repo.remove(path);
+        if (!dryRun) await repo.remove(path);
         result.removed[kinds[p.kind]!] += 1;
       }
     }
     // What a publisher that died left in a directory repository's scratch folder.
     for (const path of await repo.list('.zpkg-tmp/')) {
       result.bytesFreed += (await repo.size(path)) ?? 0;
-      await repo.remove(path);
+      if (!dryRun) await repo.remove(path);
     }
     const plan = planRepack(live, await readIndexes(repo, live), false);
     result.repack = { packs: plan.filter((p) => p.reason).length, deadBytes: plan.reduce((n, p) => n + p.frameBytes - p.liveBytes, 0), span: widestSpan(live) };

@@ -10,6 +10,8 @@ import { currentGeneration, listGenerations, trimGenerations } from '../image/st
 import { withImageSession, type SessionOptions } from './session.js';
 
 export interface ImageGcResult {
+  /** Nothing was changed: the counts are what gc would remove (a compaction counts only the frames it would drop whole). */
+  dryRun: boolean;
   keptGenerations: number[];
   trimmedGenerations: number;
   removedBlobs: number;
@@ -19,7 +21,8 @@ export interface ImageGcResult {
   bytesFreed: number;
 }
 
-export async function gcImage(image: Image, keep: number, options: Omit<SessionOptions, 'dryRun'>): Promise<ImageGcResult> {
+export async function gcImage(image: Image, keep: number, options: SessionOptions): Promise<ImageGcResult> {
+  const dryRun = options.dryRun === true;
   return withImageSession(image, options, async () => {
     const gens = listGenerations(image.db);
     const kept = gens.slice(Math.max(0, gens.length - keep));
@@ -40,8 +43,8 @@ export async function gcImage(image: Image, keep: number, options: Omit<SessionO
       for (const a of m.actions) if (a.type === 'file') blobs.add(a.digest);
       for (const h of Object.values(m.hooks ?? {})) blobs.add(h.digest);
     }
-    const swept = sweepCache(image.paths.cache, manifests, blobs);
-    trimGenerations(image.db, trimmed.map((g) => g.id));
-    return { keptGenerations: kept.map((g) => g.id), trimmedGenerations: trimmed.length, ...swept };
+    const swept = sweepCache(image.paths.cache, manifests, blobs, dryRun);
+    if (!dryRun) trimGenerations(image.db, trimmed.map((g) => g.id));
+    return { dryRun, keptGenerations: kept.map((g) => g.id), trimmedGenerations: trimmed.length, ...swept };
   });
 }
