@@ -54,7 +54,7 @@ export class Context {
     const g = this.globals(cmd);
     const img = openImage(g.root, { create, state: g.stateDir, cache: g.cacheDir });
     this.images.push(img);
-    if (img.rebuilt) this.report(cmd).warn(`the image ${img.paths.root} was rebuilt since zpkg last recorded it (a new boot): the ${img.rebuilt.packages} package(s) recorded as installed were dropped; history, remotes and the cache (${img.paths.cache}) are kept — install the release again with \`zpkg sync --boot\``);
+    if (img.rebuilt) this.report(cmd).warn(`the image ${img.paths.root} was rebuilt since zpkg last recorded it (a new boot): ${img.rebuilt.packages === 1 ? 'the 1 package recorded as installed was' : `the ${img.rebuilt.packages} packages recorded as installed were`} dropped; history, remotes and the cache (${img.paths.cache}) are kept — install the release again with \`zpkg sync --boot\``);
     return img;
   }
 
@@ -81,7 +81,7 @@ export class Context {
   /** Keeps `img` to close at the end, and warns of what opening it for reading found. */
   private opened(cmd: Command, img: Image): Image {
     this.images.push(img);
-    if (img.rebuilt) this.report(cmd).warn(`the image ${img.paths.root} was rebuilt since zpkg last recorded it (a new boot): the ${img.rebuilt.packages} package(s) recorded as installed were dropped; history, remotes and the cache (${img.paths.cache}) are kept — install the release again with \`zpkg sync --boot\``);
+    if (img.rebuilt) this.report(cmd).warn(`the image ${img.paths.root} was rebuilt since zpkg last recorded it (a new boot): ${img.rebuilt.packages === 1 ? 'the 1 package recorded as installed was' : `the ${img.rebuilt.packages} packages recorded as installed were`} dropped; history, remotes and the cache (${img.paths.cache}) are kept — install the release again with \`zpkg sync --boot\``);
     if (img.fromBackup) this.report(cmd).warn(`${img.fromBackup.reason} — read from the backup written at the last commit (${img.fromBackup.path}, ${img.fromBackup.writtenAt}); changing commands refuse until state.db is restored (see \`zpkg --json list\` error hint or the README "Damaged state")`);
     if (img.readOnly) this.report(cmd).warn(`image ${img.paths.root} cannot be written: its state was read as it is`);
     return img;

@@ -16,6 +16,7 @@ import type { Report } from '../report/report.js';
 import { findGeneration, generationTarget } from './generation.js';
 import { prepare } from './prepare.js';
 import { runTransaction, type TransactionOptions, type TransactionResult } from './transaction.js';
+import { counted } from '../report/table.js';
 
 export interface RollbackOrder {
   /** The failed transaction (its history row). */
@@ -47,7 +48,7 @@ export function rolledBack(order: RollbackOrder, failed: Omit<TransactionResult,
   const rollbackErrors = rollback.lifecycle?.errors ?? 0;
   return new ZpkgError(
     'E_ROLLED_BACK',
-    `transaction ${order.from} failed after its commit: ${order.causes[0] ?? 'a post-hook or service start failed'}${order.causes.length > 1 ? ` (and ${order.causes.length - 1} more)` : ''}; the image was rolled back to generation ${order.to} (transaction ${rollback.id})${rollbackErrors ? `, and the rollback itself had ${rollbackErrors} error(s)` : ''}`,
+    `transaction ${order.from} failed after its commit: ${order.causes[0] ?? 'a post-hook or service start failed'}${order.causes.length > 1 ? ` (and ${order.causes.length - 1} more)` : ''}; the image was rolled back to generation ${order.to} (transaction ${rollback.id})${rollbackErrors ? `, and the rollback itself had ${counted(rollbackErrors, 'error')}` : ''}`,
     {
       hint: `both transactions are in \`zpkg history\`; see \`zpkg history ${order.from}\` for what failed`,
       details: { explanation: order.causes, failed: failed ?? { id: order.from }, rollback },

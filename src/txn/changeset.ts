@@ -312,7 +312,7 @@ function refuseUnowned(unowned: readonly string[], globs: readonly string[], cs:
   const refused = unowned.filter((p) => !allowed(p));
   cs.adopted.push(...unowned.filter((p) => allowed(p)));
   if (refused.length === 0) return;
-  throw new ZpkgError('E_FILE_CONFLICT', `${refused.length} path(s) already in the image belong to no package and would be overwritten: ${refused.slice(0, 5).map((p) => `\`/${p}\``).join(', ')}${refused.length > 5 ? ', …' : ''}`, {
+  throw new ZpkgError('E_FILE_CONFLICT', `${refused.length === 1 ? '1 path already in the image belongs' : `${refused.length} paths already in the image belong`} to no package and would be overwritten: ${refused.slice(0, 5).map((p) => `\`/${p}\``).join(', ')}${refused.length > 5 ? ', …' : ''}`, {
     hint: 'if they are the base image, record it with `zpkg adopt NAME VERSION`; to overwrite them anyway, pass --overwrite GLOB (e.g. --overwrite \'/usr/lib/**\')',
     details: { paths: refused },
   });

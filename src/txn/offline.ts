@@ -22,6 +22,7 @@ import type { Prepared } from './prepare.js';
 import { promoteContent } from './stage.js';
 import { stageBatch, type StageJob } from './stage-worker.js';
 import type { Target } from './target.js';
+import { counted } from '../report/table.js';
 
 /** One thing an offline transaction needs that the cache lacks. */
 export interface OfflineMissing {
@@ -72,7 +73,7 @@ export function requireCached(image: Image, target: Target): void {
   const packages = [...new Set(missing.map((m) => `${m.package} ${m.version}`))];
   const blobs = missing.filter((m) => m.what === 'blob').length;
   const manifests = missing.length - blobs;
-  const parts = [manifests ? `${manifests} manifest(s)` : '', blobs ? `${blobs} blob(s)` : ''].filter(Boolean).join(' and ');
+  const parts = [manifests ? counted(manifests, 'manifest') : '', blobs ? counted(blobs, 'blob') : ''].filter(Boolean).join(' and ');
   throw new ZpkgError('E_OFFLINE_MISSING', `--offline: the image's cache lacks ${parts} of ${packages.join(', ')}`, {
     hint: 'run the same command with --download-only while the remotes are reachable, then again with --offline; nothing was changed',
     details: { missing },

@@ -16,6 +16,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ZpkgError } from '../../core/errors.js';
 import type { Report } from '../../report/report.js';
+import { counted } from '../../report/table.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const EXAMPLE = join(ROOT, 'examples/zos');
@@ -121,7 +122,7 @@ export async function runZosDemo(dir: string, report: Report, commandLine: strin
 
     const two = await sync(image, { set: 'zos-release=2' }, { report, command: `${commandLine}: sync --set zos-release=2` });
     const ops = two.lifecycle?.services.map((s) => `${s.action} ${s.name}`) ?? [];
-    say('sync release 2', `release 2: ${two.upgrade.map((u) => `${u.name} ${u.from} → ${u.to}`).join(', ')}; services: ${ops.join(', ')}; modprobe ran ${read('var/log/zos/modprobe.runs').split('\n').filter(Boolean).length} time(s) in all; config kept: ${two.newConfig.join(', ')} (new version beside it as .zpkg-new)`, { result: two, modprobeRuns: read('var/log/zos/modprobe.runs').split('\n').filter(Boolean).length, hooksLog: read('var/log/zos/storaged-hooks.log').split('\n').filter(Boolean) });
+    say('sync release 2', `release 2: ${two.upgrade.map((u) => `${u.name} ${u.from} → ${u.to}`).join(', ')}; services: ${ops.join(', ')}; modprobe ran ${counted(read('var/log/zos/modprobe.runs').split('\n').filter(Boolean).length, 'time')} in all; config kept: ${two.newConfig.join(', ')} (new version beside it as .zpkg-new)`, { result: two, modprobeRuns: read('var/log/zos/modprobe.runs').split('\n').filter(Boolean).length, hooksLog: read('var/log/zos/storaged-hooks.log').split('\n').filter(Boolean) });
 
     let refused: { code: string; message: string } | undefined;
     try {
