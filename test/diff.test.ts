@@ -2,7 +2,7 @@
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ok, tempDir, writePackage, zpkg, TRUST } from './helpers/zpkg.js';
+import { ok, snapshot, tempDir, writePackage, zpkg, TRUST } from './helpers/zpkg.js';
 
 type Change = { name: string; kind: string; from: string | null; to: string | null; files: { before: number | null; after: number | null }; bytes: { before: number | null; after: number | null }; paths?: { added: number; removed: number; changed: number } };
 const byName = (changes: Change[]): Record<string, Change> => Object.fromEntries(changes.map((c) => [c.name, c]));
@@ -67,6 +67,18 @@ describe('diff', () => {
     const word = zpkg(['--root', root, '--json', 'diff', 'latest']);
     expect(word.status).toBe(2);
     expect(word.json.error.code).toBe('E_USAGE');
+    // rollback and history read a generation the same way: '' and ' ' were read as 0, the empty image
+    // (a `rollback "$GEN"` with an empty variable planned to remove every package), '0x1' and '1e0' as 1.
+    const before = snapshot(root);
+    for (const arg of ['', ' ', '0x1', '1e0', '-1', '1.5']) {
+      for (const cmd of [['rollback', '-n', arg], ['rollback', arg], ['history', arg], ['diff', arg, '1']]) {
+        const r = zpkg(['--root', root, '--json', ...cmd]);
+        expect(r.status, `${cmd.join(' ')}`).toBe(2);
+        expect(r.json.error.message).toBe(`generation \`${arg}\` is not a generation number (0, 1, 2, …: see \`zpkg history\`)`);
+      }
+    }
+    expect(snapshot(root)).toEqual(before);
+    expect(ok(['--root', root, '--json', 'history', '1']).json.id).toBe(1);
   });
 
   it('repo diff: versions only one repository holds, and the newest of each package compared by file index and installed size', () => {

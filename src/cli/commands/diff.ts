@@ -5,13 +5,9 @@
 import type { Command } from 'commander';
 import { ZpkgError } from '../../core/errors.js';
 import type { Context } from '../context.js';
+import { parseGeneration as generation } from './generation-arg.js';
 import { renderSetDiff } from './render-diff.js';
 
-function generation(arg: string): number {
-  const n = Number(arg);
-  if (!/^\d+$/.test(arg) || !Number.isSafeInteger(n)) throw new ZpkgError('E_USAGE', `generation \`${arg}\` is not a number (see \`zpkg history\`)`);
-  return n;
-}
 
 export function register(program: Command, ctx: Context): void {
   program

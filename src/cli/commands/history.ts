@@ -4,6 +4,7 @@ import { counted, table } from '../../report/table.js';
 import { ZpkgError } from '../../core/errors.js';
 import type { TransactionChanges } from '../../image/state.js';
 import type { Context } from '../context.js';
+import { parseGeneration } from './generation-arg.js';
 
 /** Every kind of change, one mark each: `+` install, `^` upgrade, `v` downgrade, `-` remove. */
 export function describeChanges(c: TransactionChanges): string {
@@ -27,7 +28,8 @@ export function register(program: Command, ctx: Context): void {
       const entries = listHistory(db);
       const report = ctx.report(cmd);
       if (gen !== undefined) {
-        const h = entries.find((e) => String(e.id) === gen);
+        const id = parseGeneration(gen);
+        const h = entries.find((e) => e.id === id);
         if (!h) throw new ZpkgError('E_GENERATION_UNKNOWN', `no transaction ${gen} in this image`, { hint: 'list them with `zpkg history`' });
         const one = { ...h, lifecycle: listLifecycle(db, h.id) };
         report.result(one, (x) =>

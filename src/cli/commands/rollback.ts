@@ -1,7 +1,7 @@
 /** `zpkg rollback [N]`: return the image to generation N (default: the previous one), as a new transaction. */
 import type { Command } from 'commander';
-import { ZpkgError } from '../../core/errors.js';
 import type { Context } from '../context.js';
+import { parseGeneration } from './generation-arg.js';
 import { addHookOptions, addProtectedOption, hookOptions, lifecycleExitCode, type HookFlags } from './lifecycle-options.js';
 import { NOTHING_TO_DO, renderTransaction } from './render-txn.js';
 
@@ -14,8 +14,7 @@ export function register(program: Command, ctx: Context): void {
     .option('--no-wait', 'fail at once when another zpkg holds the image')
     .action(async (gen: string | undefined, opts: { dryRun?: boolean; unsafeIo?: boolean; wait: boolean } & HookFlags, cmd: Command) => {
       const { rollback } = await import('../../txn/rollback.js');
-      const n = gen === undefined ? undefined : Number(gen);
-      if (n !== undefined && (!Number.isInteger(n) || n < 0)) throw new ZpkgError('E_USAGE', `generation \`${gen}\` is not a number`);
+      const n = gen === undefined ? undefined : parseGeneration(gen);
       const report = ctx.report(cmd);
       const result = await rollback(ctx.image(cmd, !opts.dryRun), n, { report, command: ctx.commandLine(), dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, ...hookOptions(opts) });
       report.result(result, (r) => {
