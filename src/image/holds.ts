@@ -6,6 +6,7 @@
  * `freeze -c REASON`).
  */
 import type Database from 'better-sqlite3';
+import { ZpkgError } from '../core/errors.js';
 import { parseAtom, type Atom } from '../core/relation.js';
 
 export interface HoldRow {
@@ -23,10 +24,19 @@ interface RawHold {
   held_at: string;
 }
 
+/** A stored range, read again: a row that does not parse names itself (state.db is damaged). */
+function holdRange(r: { name: string; range: string }): Atom {
+  try {
+    return parseAtom(r.range);
+  } catch (err) {
+    throw new ZpkgError('E_STATE_CORRUPT', `state.db: the hold of ${r.name}: ${(err as Error).message}`);
+  }
+}
+
 export function listHolds(db: Database.Database): HoldRow[] {
   return (db.prepare('SELECT * FROM holds ORDER BY name').all() as RawHold[]).map((r) => ({
     name: r.name,
-    ...(r.range !== null ? { range: parseAtom(r.range, `the hold of ${r.name} in state.db`) } : {}),
+    ...(r.range !== null ? { range: holdRange({ name: r.name, range: r.range }) } : {}),
     ...(r.reason !== null ? { reason: r.reason } : {}),
     heldAt: r.held_at,
   }));

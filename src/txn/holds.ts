@@ -23,7 +23,7 @@ export interface HoldView {
 }
 
 function parseHoldSpec(spec: string): Atom {
-  const atom = parseAtom(spec, `hold \`${spec}\``);
+  const atom = parseAtom(spec);
   if (!isPackageName(atom.name)) throw new ZpkgError('E_NAME_INVALID', `hold \`${spec}\`: \`${atom.name}\` is not a package name`);
   return atom;
 }

@@ -1,5 +1,6 @@
 // Issue 17 "version locks with ranges, and excluding a bad release": `hold "NAME (< 2.0)"`, `hold --reason`,
 // `exclude:` in etc/zpkg/zpkg.yaml, `why-not NAME=VERSION`.
+import Database from 'better-sqlite3';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +65,13 @@ describe('version locks with ranges', () => {
     ok(['--root', root, 'hold', 'db (<= 2.0)']);
     ok(['--root', root, 'install', 'app']);
     expect(version(root, 'db')).toBe('2.0');
+    // A stored range that no longer parses (state.db damaged by hand) is named as the state's, not as a relation someone typed.
+    const db = new Database(join(root, 'var/lib/zpkg/state.db'));
+    db.prepare("UPDATE holds SET range = 'db (<= ' WHERE name = 'db'").run();
+    db.close();
+    const r = zpkg(['--root', root, '--json', 'hold']);
+    expect(r.json.error.code).toBe('E_STATE_CORRUPT');
+    expect(r.json.error.message).toBe('state.db: the hold of db: relation `db (<= ` is invalid: cannot read `db (<=` as `name` or `name (op version)`');
   });
 
   it('hold --reason on an exact hold is listed; a range that leaves out the installed version is refused and changes nothing', () => {
@@ -81,6 +89,8 @@ describe('version locks with ranges', () => {
     expect(ok(['--root', root, '--json', 'hold']).json.holds[0]).toMatchObject({ held: true, range: null });
     const bad = zpkg(['--root', root, '--json', 'hold', 'db (<< ']);
     expect(bad.json.error.code).toBe('E_RELATION_INVALID');
+    // It said "relation `hold `db (<< `` is invalid": the hold's own words nested inside the relation's.
+    expect(bad.json.error.message).toBe('relation `db (<< ` is invalid: cannot read `db (<<` as `name` or `name (op version)`');
     expect(zpkg(['--root', root, '--json', 'hold', 'nope']).json.error.code).toBe('E_NOT_INSTALLED');
     expect(zpkg(['--root', root, '--json', 'unhold', 'nope']).json.error.code).toBe('E_NOT_INSTALLED');
   });
