@@ -161,8 +161,8 @@ describe('one dry-run shape for every changing command', () => {
   const shape = (r: TransactionResult): void => {
     expect(r.dryRun).toBe(true);
     expect(r.id).toBeNull();
-    // Every key of the shape; beyond it only what a command adds of its own (rollback's generation, fix's findings).
-    expect(Object.keys(r).filter((k) => !['lifecycle', 'generation', 'repaired', 'unrepaired'].includes(k)).sort()).toEqual(KEYS);
+    // Every key of the shape; beyond it only what a command adds of its own (rollback's generation, fix's findings and the manifests it put back).
+    expect(Object.keys(r).filter((k) => !['lifecycle', 'generation', 'repaired', 'unrepaired', 'manifests'].includes(k)).sort()).toEqual(KEYS);
     expect(Object.keys(r.seconds).sort()).toEqual(SECONDS);
   };
 
@@ -199,6 +199,7 @@ describe('one dry-run shape for every changing command', () => {
     expect(results.rollback.remove.map((p) => p.name).sort()).toEqual(['app', 'lib', 'svc']);
     expect(results.rollback.files.removed).toBe(4);
     expect(results.fix.repaired.map((p) => p.path)).toEqual(['usr/bin/svc']);
+    expect(results.fix.manifests).toEqual([]);
     expect(results.fix.files.written).toBe(1);
     expect(results.fix.lifecycle?.hooks).toEqual([]);
   });

@@ -37,9 +37,11 @@ export function storeHook(root: string, digest: Digest, size: number, compressed
   if (stored.stat?.isFile() && digestOf(readInRoot(root, rel, limits) ?? Buffer.alloc(0)) === digest) return stored.path;
   let compressed: Buffer | undefined;
   try {
-    // What keepHooks (txn/fetch.ts) wrote: one frame, a regular file of the cache (a link is not followed).
-    compressed = readBounded(compressedBlob, { maxBytes: compressedBound(size), noFollow: true, what: compressedBlob });
+    // What keepHooks (txn/fetch.ts) wrote: one frame of at most zstd's bound for `size` bytes, a
+    // regular file of the cache (a link is not followed); anything bigger is refused unread.
+    compressed = readBounded(compressedBlob, { maxBytes: compressedBound(size), noFollow: true, code: 'E_REPO_INVALID', what: `${what}: its blob ${digest} (${compressedBlob})` });
   } catch (err) {
+    if (err instanceof ZpkgError) throw err;
     throw new ZpkgError('E_BLOB_MISSING', `${what}: cannot read its blob ${digest}: ${(err as Error).message}`);
   }
   if (compressed === undefined) throw new ZpkgError('E_BLOB_MISSING', `${what}: its blob ${digest} is not in the cache (${compressedBlob})`);

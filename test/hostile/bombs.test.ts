@@ -180,8 +180,16 @@ describe('hook blobs stop at the hook\'s declared size', () => {
     const dir = join(world.work, 'hook-bomb');
     // An image root (storeHook resolves the hook store inside it).
     mkdirSync(join(dir, 'root'), { recursive: true });
-    writeFileSync(join(dir, 'blob.zst'), zstdZeros(256 * MiB));
     const digest = digestOf(Buffer.from('#!/bin/sh\n'));
+    // 256 MiB of zeros (~8 KB stored): bigger than any frame of 10 bytes can be, so it is not even read.
+    writeFileSync(join(dir, 'blob.zst'), zstdZeros(256 * MiB));
+    const big = thrown(() => storeHook(join(dir, 'root'), digest, 10, join(dir, 'blob.zst'), 'the post-install hook of evil'));
+    expect(big.code).toBe('E_REPO_INVALID');
+    expect(big.message).toMatch(/^the post-install hook of evil: its blob sha256:\S+ \(.*blob\.zst\): is \d+ bytes, more than the 73 allowed; it was not read$/);
+    // 1 MiB of zeros stored in 51 bytes, within that bound: decompression stops past the declared 10.
+    const small = zstdZeros(MiB);
+    expect(small.length).toBeLessThanOrEqual(73);
+    writeFileSync(join(dir, 'blob.zst'), small);
     const err = thrown(() => storeHook(join(dir, 'root'), digest, 10, join(dir, 'blob.zst'), 'the post-install hook of evil'));
     expect(err.code).toBe('E_REPO_INVALID');
     expect(err.message).toMatch(/post-install hook of evil.*decompresses to more than 10 bytes/);
