@@ -90,10 +90,17 @@ describe('repository', () => {
     const packOf = (text: string): string | undefined => packHolding(repo, digestOf(text))?.path;
     expect(packHolding(repo, digestOf('two\n'))!.index.blobs).toHaveLength(1);
     expect(readdirSync(join(repo, 'deltas'), { recursive: true }).filter((p) => String(p).endsWith('.zst'))).toHaveLength(1);
-    const missing = zpkg(['--json', 'repo', 'remove', repo, 'b@3']);
+    const untouched = snapshot(repo);
+    // One unknown version among several: refused, and none of them removed.
+    const missing = zpkg(['--json', 'repo', 'remove', repo, 'b@1', 'b@3']);
     expect(missing.json.error.code).toBe('E_VERSION_UNKNOWN');
     expect(missing.json.error.hint).toMatch(/1, 2/);
-    ok(['repo', 'remove', repo, 'b@1']);
+    // A dry run names what would go, needs no key and writes nothing (not even a lock).
+    const dryRemove = ok(['--json', 'repo', 'remove', '-n', repo, 'b@1', 'c@1'], { env: { ZPKG_REPO_KEY: '' } }).json;
+    expect(dryRemove).toEqual({ dryRun: true, removed: [{ name: 'b', version: '1', arch: 'all' }, { name: 'c', version: '1', arch: 'all' }] });
+    expect(ok(['repo', 'remove', '--dry-run', repo, 'b@1'], { env: { ZPKG_REPO_KEY: '' } }).stdout).toBe('would remove b 1\n');
+    expect(snapshot(repo)).toEqual(untouched);
+    expect(ok(['--json', 'repo', 'remove', repo, 'b@1']).json).toEqual({ dryRun: false, removed: [{ name: 'b', version: '1', arch: 'all' }] });
     expect(ok(['--json', 'repo', 'list', repo]).json.packages.map((p: { version: string }) => p.version)).toEqual(['2', '1']);
     let gc = ok(['--json', 'repo', 'gc', repo]).json;
     expect(gc.removed).toMatchObject({ manifests: 1, packs: 0, deltas: 0 });
@@ -115,6 +122,21 @@ describe('repository', () => {
     expect(packOf('see\n')).toBeDefined();
     expect(readdirSync(join(repo, 'catalog'))).toHaveLength(1);
     expect(ok(['repo', 'verify', repo]).stdout).toMatch(/1 package, 1 manifest, 1 blob: all digests verified/);
+  });
+
+  it('remove takes several versions: they leave in one new repository version, or none leaves', () => {
+    const work = tempDir();
+    const repo = join(work, 'repo');
+    ok(['repo', 'create', repo]);
+    for (const [name, version] of [['a', '1'], ['a', '2'], ['b', '1']]) ok(['build', writePackage(join(work, `${name}${version}`), { name, version }, { [`etc/${name}`]: `${version}\n` }), '--repo', repo]);
+    const before = root(repo).version;
+    expect(zpkg(['--json', 'repo', 'remove', repo, 'a@1', 'b@9']).json.error.code).toBe('E_VERSION_UNKNOWN');
+    expect(root(repo).version).toBe(before);
+    const r = ok(['--json', 'repo', 'remove', repo, 'a@1', 'b@1', 'a@1']).json;
+    expect(r.removed.map((e: { name: string; version: string }) => `${e.name}@${e.version}`)).toEqual(['a@1', 'b@1']);
+    expect(root(repo).version).toBe(before + 1);
+    expect(ok(['--json', 'repo', 'list', repo]).json.packages.map((p: { name: string; version: string }) => `${p.name}@${p.version}`)).toEqual(['a@2']);
+    expect(ok(['repo', 'verify', repo]).status).toBe(0);
   });
 
   it('verify finds a tampered catalog', () => {

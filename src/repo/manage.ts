@@ -46,28 +46,52 @@ export async function createRepo(repo: RepoWriter, options: CreateRepoOptions = 
   }
 }
 
-/** Removes one package version; `arch` picks one build when the repository holds several of that version (else it may be left out). */
-export async function removeFromRepo(repo: RepoWriter, name: string, version: string, signer?: Signer, arch?: string): Promise<CatalogEntry> {
-  const release = await repo.lock();
+/** A version to remove: `arch` picks one build when the repository holds several of that version (else it may be left out). */
+export interface RemovalSpec {
+  name: string;
+  version: string;
+  arch?: string;
+}
+
+/** The catalog entry `spec` names, or a typed refusal saying what the repository holds instead. */
+function victimOf(location: string, entries: readonly CatalogEntry[], spec: RemovalSpec): CatalogEntry {
+  const { name, version, arch } = spec;
+  const builds = entries.filter((e) => e.name === name && e.version === version && (arch === undefined || e.arch === arch));
+  if (builds.length > 1) {
+    throw new ZpkgError('E_INPUT_INVALID', `${location} holds ${name} ${version} for ${builds.map((e) => e.arch).join(', ')}: say which`, { hint: `name one build: ${builds.map((e) => entryKey(e)).join(' or ')}` });
+  }
+  const victim = builds[0];
+  if (!victim) {
+    const known = entries.filter((e) => e.name === name).map((e) => e.version);
+    throw new ZpkgError(known.length ? 'E_VERSION_UNKNOWN' : 'E_PACKAGE_UNKNOWN', `${location} has no ${name} ${version}${arch ? ` for ${arch}` : ''}`, {
+      hint: known.length ? `published versions: ${known.join(', ')}` : undefined,
+    });
+  }
+  return victim;
+}
+
+/**
+ * Removes package versions from the catalog in one new repository version
+ * (their packs stay until `repo gc`): every spec must name a version the
+ * repository holds, or nothing is removed. A dry run only says which entries
+ * would go: it takes no lock, needs no key and writes nothing.
+ */
+export async function removeFromRepo(repo: RepoWriter, specs: readonly RemovalSpec[], signer?: Signer, options: { dryRun?: boolean } = {}): Promise<CatalogEntry[]> {
+  const release = options.dryRun ? async () => undefined : await repo.lock();
   try {
     const snap = await readSnapshot(repo);
-    const builds = snap.entries.filter((e) => e.name === name && e.version === version && (arch === undefined || e.arch === arch));
-    if (builds.length > 1) {
-      throw new ZpkgError('E_INPUT_INVALID', `${repo.location} holds ${name} ${version} for ${builds.map((e) => e.arch).join(', ')}: say which`, { hint: `name one build: ${builds.map((e) => entryKey(e)).join(' or ')}` });
-    }
-    const victim = builds[0];
-    const key = victim ? entryKey(victim) : '';
-    if (!victim) {
-      const known = snap.entries.filter((e) => e.name === name).map((e) => e.version);
-      throw new ZpkgError(known.length ? 'E_VERSION_UNKNOWN' : 'E_PACKAGE_UNKNOWN', `${repo.location} has no ${name} ${version}${arch ? ` for ${arch}` : ''}`, {
-        hint: known.length ? `published versions: ${known.join(', ')}` : undefined,
-      });
-    }
+    const victims = [...new Set(specs.map((spec) => victimOf(repo.location, snap.entries, spec)))];
+    if (options.dryRun) return victims;
     const draft = prepareRoot(repo.location, snap.root, signer);
-    snap.files.delete(key);
-    if (key !== `${name}@${version}` && !snap.entries.some((e) => e !== victim && entryKey(e) === `${name}@${version}`)) snap.files.delete(`${name}@${version}`);
-    await commitSnapshot(repo, draft, snap.entries.filter((e) => e !== victim), snap.files);
-    return victim;
+    const left = snap.entries.filter((e) => !victims.includes(e));
+    for (const victim of victims) {
+      const key = entryKey(victim);
+      snap.files.delete(key);
+      // The file index lists a single build under NAME@VERSION: it goes with the last build of that version.
+      if (key !== `${victim.name}@${victim.version}` && !left.some((e) => entryKey(e) === `${victim.name}@${victim.version}`)) snap.files.delete(`${victim.name}@${victim.version}`);
+    }
+    await commitSnapshot(repo, draft, left, snap.files);
+    return victims;
   } finally {
     await release();
   }

@@ -1,4 +1,4 @@
-/** `zpkg repo remove DIR NAME@VERSION` */
+/** `zpkg repo remove DIR NAME@VERSION...` */
 import type { Command } from 'commander';
 import { ZpkgError } from '../../core/errors.js';
 import type { Context } from '../context.js';
@@ -7,17 +7,24 @@ import { signerFrom, withSigningOptions, type SigningOpts } from '../signing.js'
 export function register(repo: Command, ctx: Context): void {
   withSigningOptions(repo
     .command('remove')
-    .description('remove a package version from a repository (its blobs stay until `repo gc`)')
+    .description('remove package versions from a repository, all in one new repository version (their blobs stay until `repo gc`)')
     .argument('<dir>', 'repository directory')
-    .argument('<name@version>', 'package and version to remove (NAME@VERSION/ARCH for one build of several)'))
-    .action(async (dir: string, spec: string, opts: SigningOpts, cmd: Command) => {
+    .argument('<name@version...>', 'package versions to remove (NAME@VERSION/ARCH for one build of several)')
+    .option('-n, --dry-run', 'say which versions would be removed, and change nothing'))
+    .action(async (dir: string, specs: string[], opts: SigningOpts & { dryRun?: boolean }, cmd: Command) => {
       const { openRepoWriter } = await import('../../repo/open.js');
       const { removeFromRepo } = await import('../../repo/manage.js');
       const { parseEntryKey } = await import('../../core/catalog.js');
-      const at = spec.indexOf('@');
-      if (at <= 0 || at === spec.length - 1) throw new ZpkgError('E_USAGE', `\`${spec}\` is not NAME@VERSION or NAME@VERSION/ARCH`);
-      const k = parseEntryKey(spec);
-      const entry = await removeFromRepo(openRepoWriter(dir), k.name, k.version, await signerFrom(opts), spec.includes('/', at) ? k.arch : undefined);
-      ctx.report(cmd).result({ removed: { name: entry.name, version: entry.version, arch: entry.arch } }, (r) => `removed ${r.removed.name} ${r.removed.version}${r.removed.arch === 'all' ? '' : ` (${r.removed.arch})`}`);
+      const wanted = specs.map((spec) => {
+        const at = spec.indexOf('@');
+        if (at <= 0 || at === spec.length - 1) throw new ZpkgError('E_USAGE', `\`${spec}\` is not NAME@VERSION or NAME@VERSION/ARCH`);
+        const k = parseEntryKey(spec);
+        return { name: k.name, version: k.version, ...(spec.includes('/', at) ? { arch: k.arch } : {}) };
+      });
+      const entries = await removeFromRepo(openRepoWriter(dir), wanted, opts.dryRun ? undefined : await signerFrom(opts), { dryRun: opts.dryRun });
+      const removed = entries.map((e) => ({ name: e.name, version: e.version, arch: e.arch }));
+      ctx.report(cmd).result({ dryRun: opts.dryRun === true, removed }, (r) =>
+        r.removed.map((e) => `${r.dryRun ? 'would remove' : 'removed'} ${e.name} ${e.version}${e.arch === 'all' ? '' : ` (${e.arch})`}`).join('\n'),
+      );
     });
 }
