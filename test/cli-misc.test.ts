@@ -42,7 +42,7 @@ describe('remotes, refresh, search and info', () => {
     repo = join(work, 'repo');
     root = join(work, 'img');
     ok(['repo', 'create', repo]);
-    writePackage(join(work, 's1'), { name: 'tool', version: '1.0', summary: 'a useful tool' }, { 'usr/bin/tool': 'x\n' });
+    writePackage(join(work, 's1'), { name: 'tool', version: '1.0', summary: 'a useful tool', description: 'It does useful things,\non two lines.\n', license: 'Apache-2.0' }, { 'usr/bin/tool': 'x\n' });
     ok(['build', join(work, 's1'), '--repo', repo]);
   });
 
@@ -84,7 +84,13 @@ describe('remotes, refresh, search and info', () => {
   it('info shows what remotes offer and what is installed', () => {
     expect(ok(['--root', root, '--json', 'info', 'tool']).json).toMatchObject({ name: 'tool', installed: null, available: [{ version: '1.1' }, { version: '1.0' }] });
     ok(['--root', root, 'install', 'tool=1.0']);
-    expect(ok(['--root', root, '--json', 'info', 'tool']).json.installed).toMatchObject({ version: '1.0', requested: true });
+    const installed = ok(['--root', root, '--json', 'info', 'tool']).json;
+    expect(installed.installed).toMatchObject({ version: '1.0', requested: true });
+    // Description and license come from the installed version's manifest (the catalog carries neither).
+    expect(installed).toMatchObject({ license: 'Apache-2.0', description: 'It does useful things,\non two lines.\n' });
+    const text = ok(['--root', root, 'info', 'tool']).stdout.split('\n');
+    expect(text.slice(0, 4)).toEqual(['tool: a useful tool', '  It does useful things,', '  on two lines.', `installed: 1.0, 2 B, from main, on ${installed.installed.installedAt.slice(0, 10)}`]);
+    expect(text).toContain('license: Apache-2.0');
     expect(zpkg(['--root', root, '--json', 'info', 'nope']).json.error.code).toBe('E_PACKAGE_UNKNOWN');
   });
 });

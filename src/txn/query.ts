@@ -101,6 +101,9 @@ export interface PackageInfo {
   /** Weak dependencies: installed only with --with-recommends or `recommends: true`; suggests are only shown. */
   recommends: string[];
   suggests: string[];
+  /** The installed version's, from its manifest; null when not installed (the catalog does not carry them) or its cached manifest is unreadable. */
+  license: string | null;
+  description: string | null;
 }
 
 export async function packageInfo(image: Image, name: string): Promise<PackageInfo> {
@@ -118,7 +121,7 @@ export async function packageInfo(image: Image, name: string): Promise<PackageIn
     const { version, requested, held, installedAt, size, manifest, remote } = row;
     const { depends, conflicts, provides, replaces } = row.relations;
     const m = cachedManifestOrNone(image.paths.cache, manifest);
-    return { name, installed: { version, requested, held, installedAt, size, manifest, remote }, available, hold, arch: row.arch, summary: row.summary, depends, conflicts, provides, replaces, recommends: m?.recommends ?? [], suggests: m?.suggests ?? [] };
+    return { name, installed: { version, requested, held, installedAt, size, manifest, remote }, available, hold, arch: row.arch, summary: row.summary, depends, conflicts, provides, replaces, recommends: m?.recommends ?? [], suggests: m?.suggests ?? [], license: m?.license ?? null, description: m?.description ?? null };
   }
   if (!top) throw new ZpkgError('E_PACKAGE_UNKNOWN', `no package named \`${name}\` is installed or offered by a remote`);
   return {
@@ -134,5 +137,7 @@ export async function packageInfo(image: Image, name: string): Promise<PackageIn
     replaces: top.replaces.map(formatAtom),
     recommends: (top.recommends ?? []).map(formatClause),
     suggests: (top.suggests ?? []).map(formatClause),
+    license: null,
+    description: null,
   };
 }

@@ -95,7 +95,7 @@ describe('architectures', () => {
     ok(['repo', 'create', copy]);
     ok(['repo', 'copy', repo, copy]);
     expect(zpkg(['--json', 'repo', 'remove', copy, 'tool@1.0']).json.error.code).toBe('E_INPUT_INVALID');
-    expect(ok(['--json', 'repo', 'remove', copy, 'tool@1.0/arm64']).json.removed).toEqual({ name: 'tool', version: '1.0', arch: 'arm64' });
+    expect(ok(['--json', 'repo', 'remove', copy, 'tool@1.0/arm64']).json.removed).toEqual([{ name: 'tool', version: '1.0', arch: 'arm64' }]);
     const left = ok(['--json', 'repo', 'list', copy]).json.packages.filter((p: { name: string }) => p.name === 'tool');
     expect(left.map((p: { arch: string }) => p.arch)).toEqual(['amd64']);
   });

@@ -14,10 +14,12 @@ export function register(program: Command, ctx: Context): void {
       ctx.report(cmd).result(doc, (d) =>
         [
           `${d.name}: ${d.summary}`,
-          `installed: ${d.installed ? `${d.installed.version}${d.installed.requested ? '' : ' (as a dependency)'}${d.installed.held ? ', held' : ''}, ${formatBytes(d.installed.size)}, from ${d.installed.remote ?? '?'}` : 'no'}`,
+          ...(d.description && d.description.trim() !== d.summary.trim() ? d.description.trimEnd().split('\n').map((l) => `  ${l}`) : []),
+          `installed: ${d.installed ? `${d.installed.version}${d.installed.requested ? '' : ' (as a dependency)'}${d.installed.held ? ', held' : ''}, ${formatBytes(d.installed.size)}, from ${d.installed.remote ?? '?'}, on ${d.installed.installedAt.slice(0, 10)}` : 'no'}`,
           `available: ${d.available.map((a) => `${a.version}${a.arch === 'all' || a.arch === d.arch ? '' : ` ${a.arch}`} (${a.remote}${a.out ? `; out: ${a.out}` : ''})`).join(', ') || 'none'}`,
           ...(d.hold ? [`hold: ${d.hold.range ?? 'at the installed version'}${d.hold.reason ? ` — ${d.hold.reason}` : ''}`] : []),
           `arch: ${d.arch}`,
+          ...(d.license ? [`license: ${d.license}`] : []),
           ...(['depends', 'conflicts', 'provides', 'replaces', 'recommends', 'suggests'] as const).filter((k) => d[k].length).map((k) => `${k}: ${d[k].join(', ')}`),
         ].join('\n'),
       );
