@@ -93,6 +93,21 @@ describe('remotes, refresh, search and info', () => {
     expect(text).toContain('license: Apache-2.0');
     expect(zpkg(['--root', root, '--json', 'info', 'nope']).json.error.code).toBe('E_PACKAGE_UNKNOWN');
   });
+
+  it('list --upgradable: installed packages with a newer version the image admits, held ones marked', () => {
+    // tool 1.0 is installed (the test before); the remote offers 1.1.
+    expect(ok(['--root', root, '--json', 'list', '--upgradable']).json.packages).toEqual([{ name: 'tool', installed: '1.0', newest: '1.1', remote: 'main', held: false }]);
+    expect(ok(['--root', root, 'list', '--upgradable']).stdout).toBe('tool  1.0 → 1.1  main\n');
+    ok(['--root', root, 'hold', 'tool']);
+    expect(ok(['--root', root, 'list', '--upgradable']).stdout).toBe('tool  1.0 → 1.1  main  (held)\n');
+    ok(['--root', root, 'unhold', 'tool']);
+    // A hold range that keeps 1.1 out: nothing newer the image would take.
+    ok(['--root', root, 'hold', 'tool (<< 1.1)']);
+    expect(ok(['--root', root, '--json', 'list', '--upgradable']).json.packages).toEqual([]);
+    expect(ok(['--root', root, 'list', '--upgradable']).stdout).toBe('every installed package is at the newest version its remotes offer\n');
+    ok(['--root', root, 'unhold', 'tool']);
+    expect(zpkg(['--root', root, '--json', 'list', '--upgradable', '--manual']).json.error.code).toBe('E_USAGE');
+  });
 });
 
 describe('demo', () => {

@@ -141,3 +141,36 @@ export async function packageInfo(image: Image, name: string): Promise<PackageIn
     description: null,
   };
 }
+
+/** An installed package a remote offers a newer version of. */
+export interface Upgradable {
+  name: string;
+  installed: string;
+  /** The newest version the image would admit (its arch, `exclude:` and hold ranges allow it). */
+  newest: string;
+  remote: string;
+  /** Held at the installed version (`zpkg hold NAME`): `update` leaves it. */
+  held: boolean;
+}
+
+/**
+ * apt's `list --upgradable`: per installed package, the newest version a
+ * remote offers above the installed one that the image's policy admits.
+ * Each package on its own: `update -n` says what an update would do once
+ * every dependency is solved together.
+ */
+export async function upgradablePackages(image: Image): Promise<Upgradable[]> {
+  const installed = new Map(listPackages(image.db).map((p) => [p.name, p]));
+  const { policy } = imagePolicy(image);
+  const best = new Map<string, Candidate>();
+  for (const c of await loadCandidates(image)) {
+    const row = installed.get(c.name);
+    if (!row || compareVersions(c.version, row.version) <= 0) continue;
+    const seen = best.get(c.name);
+    if (seen && compareVersions(c.version, seen.version) <= 0) continue;
+    if (refusals(c, policy).length === 0) best.set(c.name, c);
+  }
+  return [...best.values()]
+    .map((c) => ({ name: c.name, installed: installed.get(c.name)!.version, newest: c.version, remote: c.remote, held: installed.get(c.name)!.held }))
+    .sort(byKey((u) => u.name));
+}
