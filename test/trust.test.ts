@@ -170,6 +170,32 @@ describe('refusals', () => {
     expect(ok(['--root', root, '--json', 'install', 'app']).json.install).toContainEqual({ name: 'app', version: '2.0' });
   });
 
+  it('remote set moves a remote to another copy keeping its trust: an older copy is refused as a replay, a current one is taken', () => {
+    const stale = repoCopy('moved-stale'); // the pristine repository: version 2
+    const repo = repoCopy('moved');
+    writePackage(join(work, 'src-app3'), { name: 'app', version: '3.0', depends: ['lib'] }, { 'usr/bin/app': 'v3\n' });
+    ok(['build', join(work, 'src-app3'), '--repo', repo, '--key', K.k1.file]);
+    const root = image('moved-img', repo);
+    ok(['--root', root, 'remote', 'set', 'main', '--url', stale, '--priority', '5', '--mirror', repo]);
+    const listed = ok(['--root', root, '--json', 'remote', 'list']).json.remotes[0];
+    expect(listed).toMatchObject({ url: stale, priority: 5, mirrors: [repo], version: 3, threshold: 1 });
+    // remove + add would have forgotten version 3 and taken the stale copy.
+    refuse(root, ['refresh'], 'E_ROLLBACK', /version 2 is older than version 3 already seen/);
+    const current = repoCopy('moved-current');
+    cpSync(repo, current, { recursive: true });
+    ok(['--root', root, 'remote', 'set', 'main', '--url', current, '--no-mirrors']);
+    expect(ok(['--root', root, '--json', 'refresh']).json.remotes[0]).toMatchObject({ status: 'unchanged', version: 3 });
+    expect(ok(['--root', root, '--json', 'install', 'app']).json.install).toContainEqual({ name: 'app', version: '3.0' });
+    expect(ok(['--root', root, '--json', 'remote', 'list']).json.remotes[0]).toMatchObject({ url: current, mirrors: [] });
+    // Bad input changes nothing.
+    for (const [args, code] of [[['main'], 'E_USAGE'], [['main', '--priority', 'high'], 'E_USAGE'], [['main', '--url', 'ftp://x/r'], 'E_URL_INVALID'], [['nope', '--priority', '1'], 'E_REMOTE_UNKNOWN']] as const) {
+      const before = state(root);
+      const r = zpkg(['--root', root, '--json', 'remote', 'set', ...args]);
+      expect(r.json.error.code, args.join(' ')).toBe(code);
+      expect(state(root)).toEqual(before);
+    }
+  });
+
   it('the same version with other content', () => {
     const repo = repoCopy('fork');
     const root = image('fork-img', repo);

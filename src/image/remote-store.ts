@@ -57,6 +57,24 @@ export function insertRemote(db: Database.Database, remote: Remote, trust: Trust
   }).immediate();
 }
 
+/** What `remote set` changes: absent fields stay as they are. */
+export interface RemoteChange {
+  url?: string;
+  priority?: number;
+  mirrors?: readonly string[];
+}
+
+/** Changes a remote's URL, priority or mirrors in one transaction, its trust untouched; undefined when there is none. */
+export function updateRemote(db: Database.Database, name: string, change: RemoteChange): Remote | undefined {
+  return db.transaction(() => {
+    const r = findRemote(db, name);
+    if (!r) return undefined;
+    db.prepare('UPDATE remotes SET url = ?, priority = ? WHERE name = ?').run(change.url ?? r.url, change.priority ?? r.priority, name);
+    if (change.mirrors) writeMirrors(db, name, change.mirrors);
+    return findRemote(db, name);
+  }).immediate();
+}
+
 /** Removes a remote, its mirrors and its trust in one transaction; undefined when there is none. */
 export function deleteRemote(db: Database.Database, name: string): Remote | undefined {
   return db.transaction(() => {

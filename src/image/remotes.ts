@@ -101,6 +101,13 @@ export interface CheckedRemote {
  * both) and every URL. It touches nothing, so a caller can check before it
  * creates an image.
  */
+/** A URL as the backend will open it (a local path made absolute), opened once so a bad one is refused before anything is stored. */
+function storedUrl(u: string): string {
+  const local = localDirOf(u) ?? u;
+  openRepoReader(local);
+  return local;
+}
+
 export function checkRemote(spec: RemoteSpec): CheckedRemote {
   const { name, url } = spec;
   const keys = spec.keys ?? [];
@@ -113,14 +120,8 @@ export function checkRemote(spec: RemoteSpec): CheckedRemote {
       hint: `\`zpkg remote add ${name} URL --key KEY.pub\` (or the key's fingerprint); or, knowingly, --insecure`,
     });
   }
-  // A URL is stored as the backend will open it (a local path made absolute), and opened once so a bad one is refused here.
-  const stored = (u: string): string => {
-    const local = localDirOf(u) ?? u;
-    openRepoReader(local);
-    return local;
-  };
   return {
-    remote: { name, url: stored(url), priority, mirrors: (spec.mirrors ?? []).map(stored) },
+    remote: { name, url: storedUrl(url), priority, mirrors: (spec.mirrors ?? []).map(storedUrl) },
     trust: initialTrust(keys, Boolean(spec.insecure)),
   };
 }
@@ -133,6 +134,26 @@ export function addRemote(image: Image, spec: RemoteSpec): Remote {
   if (!store.findRemote(image.db, spec.name)) rmSync(cacheDir(image, spec.name), { recursive: true, force: true });
   store.insertRemote(image.db, added, trust);
   return added;
+}
+
+/**
+ * Points a remote elsewhere or reorders it (pkg's `set-publisher -O`,
+ * `--add-mirror`): its URL, priority or mirrors change in one transaction of
+ * state.db, and what the image trusts for it stays — its keys and the root
+ * metadata version last accepted, so a move to another copy of the same
+ * repository cannot roll the image back to older metadata. The cached
+ * catalog stays too: the next refresh checks the new location against it.
+ */
+export function setRemote(image: Image, name: string, change: store.RemoteChange): Remote {
+  if (change.priority !== undefined && !Number.isSafeInteger(change.priority)) throw new ZpkgError('E_INPUT_INVALID', `priority \`${change.priority}\` must be an integer`);
+  const checked: store.RemoteChange = {
+    ...(change.url !== undefined ? { url: storedUrl(change.url) } : {}),
+    ...(change.priority !== undefined ? { priority: change.priority } : {}),
+    ...(change.mirrors !== undefined ? { mirrors: change.mirrors.map(storedUrl) } : {}),
+  };
+  const r = store.updateRemote(image.db, name, checked);
+  if (!r) throw unknownRemote(name);
+  return r;
 }
 
 /** Removes a remote and its trust (one transaction), then its cached bytes. */

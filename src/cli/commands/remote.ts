@@ -31,6 +31,24 @@ export function register(program: Command, ctx: Context): void {
       ctx.report(cmd).result({ ...r, keys: spec.keys, insecure: Boolean(opts.insecure) }, (x) => `added remote ${x.name} → ${x.url} (priority ${x.priority}; ${trust})`);
     });
   remote
+    .command('set')
+    .description("change a remote's URL, priority or mirrors, keeping the keys trusted for it and the metadata version last accepted")
+    .argument('<name>')
+    .option('--url <url>', 'where the repository is now (another copy of the same repository: its signatures are still checked)')
+    .option('--priority <n>', 'higher wins for the same package name')
+    .option('--mirror <url>', 'the mirrors, replacing the ones kept (repeatable)', collect)
+    .option('--no-mirrors', 'drop every mirror')
+    .action(async (name: string, opts: { url?: string; priority?: string; mirror?: string[]; mirrors: boolean }, cmd: Command) => {
+      const { setRemote } = await import('../../image/remotes.js');
+      if (opts.mirror?.length && !opts.mirrors) throw new ZpkgError('E_USAGE', '--mirror and --no-mirrors go apart');
+      const priority = opts.priority === undefined ? undefined : Number(opts.priority);
+      if (priority !== undefined && (!/^-?\d+$/.test(opts.priority!) || !Number.isSafeInteger(priority))) throw new ZpkgError('E_USAGE', `--priority \`${opts.priority}\` is not an integer`);
+      const mirrors = opts.mirrors ? opts.mirror : [];
+      if (opts.url === undefined && priority === undefined && mirrors === undefined) throw new ZpkgError('E_USAGE', 'say what to change: --url, --priority, --mirror or --no-mirrors');
+      const r = setRemote(ctx.image(cmd), name, { url: opts.url, priority, mirrors });
+      ctx.report(cmd).result(r, (x) => `remote ${x.name} → ${x.url} (priority ${x.priority}${x.mirrors.length ? `; mirrors: ${x.mirrors.join(', ')}` : ''}); its trust is kept`);
+    });
+  remote
     .command('list')
     .description('list remotes, highest priority first, with the keys trusted for them')
     .action(async (_o, cmd: Command) => {
