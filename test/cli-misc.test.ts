@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ok, tempDir, writePackage, zpkg, TRUST } from './helpers/zpkg.js';
+import { BIN, ok, snapshot, tempDir, writePackage, zpkg, TRUST } from './helpers/zpkg.js';
 
 let work: string;
 beforeAll(() => {
@@ -92,6 +92,21 @@ describe('remotes, refresh, search and info', () => {
     expect(text.slice(0, 4)).toEqual(['tool: a useful tool', '  It does useful things,', '  on two lines.', `installed: 1.0, 2 B, from main, on ${installed.installed.installedAt.slice(0, 10)}`]);
     expect(text).toContain('license: Apache-2.0');
     expect(zpkg(['--root', root, '--json', 'info', 'nope']).json.error.code).toBe('E_PACKAGE_UNKNOWN');
+  });
+
+  it('contents lists the installed version from state.db, another or an uninstalled one from its manifest', () => {
+    // tool 1.0 is installed (the tests before); the remote offers 1.1 too.
+    expect(ok(['--root', root, '--json', 'contents', 'tool']).json).toMatchObject({ version: '1.0', installed: true, remote: 'main' });
+    const other = ok(['--root', root, '--json', 'contents', 'tool=1.1']).json;
+    expect(other).toMatchObject({ name: 'tool', version: '1.1', installed: false, remote: 'main' });
+    expect(other.paths.map((p: { path: string; type: string }) => `${p.type} ${p.path}`)).toEqual(['dir usr', 'dir usr/bin', 'file usr/bin/tool', 'dir usr/share', 'dir usr/share/doc', 'dir usr/share/doc/tool', 'file usr/share/doc/tool/README']);
+    expect(ok(['--root', root, 'contents', 'tool=1.1']).stdout.split('\n')[0]).toBe('tool 1.1 (not installed; from remote main):');
+    const before = snapshot(root);
+    expect(zpkg(['--root', root, '--json', 'contents', 'tool=9']).json.error.code).toBe('E_VERSION_UNKNOWN');
+    expect(zpkg(['--root', root, '--json', 'contents', 'nope']).json.error.code).toBe('E_PACKAGE_UNKNOWN');
+    expect(zpkg(['--root', root, '--json', 'contents', '=1']).json.error.code).toBe('E_USAGE');
+    // Listing reads; it writes nothing into the image (not even the fetched manifest into the cache).
+    expect(snapshot(root)).toEqual(before);
   });
 
   it('list --upgradable: installed packages with a newer version the image admits, held ones marked', () => {

@@ -1,21 +1,24 @@
 /**
  * Read-only questions about an image and what its remotes offer: `search`
- * (by name or summary, or by a path packages deliver) and `info` (one
- * package). They read the refreshed catalogs (a remote never refreshed, or
- * whose cached root metadata expired, is refreshed first, as install does)
- * and the installed set; they take no lock and change nothing else.
+ * (by name or summary, or by a path packages deliver), `info` (one
+ * package), `contents` (its paths) and `list --upgradable`. They read the
+ * refreshed catalogs (a remote never refreshed, or whose cached root
+ * metadata expired, is refreshed first, as install does) and the installed
+ * set; they take no lock and change nothing else.
  */
 import { parseEntryKey, type Candidate } from '../core/catalog.js';
 import { ZpkgError } from '../core/errors.js';
 import { formatAtom, formatClause } from '../core/relation.js';
+import { isPathAction } from '../core/manifest.js';
 import { compareVersions } from '../core/version.js';
 import type { Image } from '../image/image.js';
-import { listRemotes, loadCandidates, loadFileIndex } from '../image/remotes.js';
+import { listRemotes, loadCandidates, loadFileIndex, remoteReader } from '../image/remotes.js';
 import { cachedManifestOrNone } from '../image/cache.js';
 import { getHold } from '../image/holds.js';
-import { getPackage, listPackages, type PackageRow } from '../image/state.js';
+import { dirsOf, filesOf, getPackage, listPackages, type PackageRow } from '../image/state.js';
 import { describeRefusal, refusals } from '../solver/admit.js';
 import { imagePolicy } from './admission.js';
+import { fetchManifest } from './manifests.js';
 
 /** The newest version of a package whose name or summary matched. */
 export interface PackageMatch {
@@ -173,4 +176,53 @@ export async function upgradablePackages(image: Image): Promise<Upgradable[]> {
   return [...best.values()]
     .map((c) => ({ name: c.name, installed: installed.get(c.name)!.version, newest: c.version, remote: c.remote, held: installed.get(c.name)!.held }))
     .sort(byKey((u) => u.name));
+}
+
+/** A path a package delivers; `target` for a link (and a hard link: the path it shares content with). */
+export interface ContentPath {
+  path: string;
+  type: 'dir' | 'file' | 'link' | 'hardlink';
+  target: string | null;
+}
+
+export interface PackageContents {
+  name: string;
+  version: string;
+  /** Where the listing comes from: the installed version (state.db), or a remote's. */
+  installed: boolean;
+  remote: string | null;
+  paths: ContentPath[];
+}
+
+/**
+ * The paths a package delivers (`zpkg contents`): the installed version's as
+ * state.db records them; a package not installed (or another `version`), as
+ * its manifest says — from the content cache, else fetched from its remote
+ * and checked against the catalog's digest, as install reads it (dnf's
+ * `repoquery -l`, apt-file's `list`). The newest version the image admits
+ * is listed unless `version` names one.
+ */
+export async function packageContents(image: Image, name: string, version?: string): Promise<PackageContents> {
+  const row = getPackage(image.db, name);
+  const byPath = (a: ContentPath, b: ContentPath): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  if (row && (version === undefined || compareVersions(version, row.version) === 0)) {
+    const paths: ContentPath[] = [
+      ...dirsOf(image.db, name).map((d) => ({ path: d.path, type: 'dir' as const, target: null })),
+      ...filesOf(image.db, name).map((f) => ({ path: f.path, type: f.type, target: f.target })),
+    ];
+    return { name, version: row.version, installed: true, remote: row.remote, paths: paths.sort(byPath) };
+  }
+  const offered = (await loadCandidates(image)).filter((c) => c.name === name && (version === undefined || compareVersions(c.version, version) === 0)).sort((a, b) => compareVersions(b.version, a.version) || b.priority - a.priority);
+  const { policy } = imagePolicy(image);
+  const c = offered.find((x) => refusals(x, policy).length === 0) ?? offered[0];
+  if (!c) {
+    const any = version !== undefined && (await loadCandidates(image)).some((x) => x.name === name);
+    throw new ZpkgError(any ? 'E_VERSION_UNKNOWN' : 'E_PACKAGE_UNKNOWN', version === undefined ? `no package named \`${name}\` is installed or offered by a remote` : `${name} ${version} is neither installed nor offered by a remote`, { hint: 'see what is offered with `zpkg info NAME`' });
+  }
+  if (!c.manifest) throw new ZpkgError('E_MANIFEST_MISSING', `${name} ${c.version} in remote \`${c.remote}\` has no manifest (a catalog-only repository): its paths are not known`);
+  const remote = listRemotes(image).find((r) => r.name === c.remote)!;
+  const { manifest } = await fetchManifest(image, () => remoteReader(image, remote), c.manifest, `${name} ${c.version}`, { keep: false });
+  if (manifest.name !== name || manifest.version !== c.version) throw new ZpkgError('E_REPO_INVALID', `remote \`${c.remote}\`: the catalog says ${name} ${c.version}, its manifest says ${manifest.name} ${manifest.version}`);
+  const paths = manifest.actions.filter(isPathAction).map((a) => ({ path: a.path, type: a.type, target: a.type === 'link' || a.type === 'hardlink' ? a.target : null }));
+  return { name, version: c.version, installed: false, remote: c.remote, paths: paths.sort(byPath) };
 }

@@ -1,4 +1,4 @@
-/** `zpkg contents NAME`: the paths an installed package delivers. */
+/** `zpkg contents NAME[=VERSION]`: the paths a package delivers, installed or offered. */
 import type { Command } from 'commander';
 import { ZpkgError } from '../../core/errors.js';
 import type { Context } from '../context.js';
@@ -6,16 +6,20 @@ import type { Context } from '../context.js';
 export function register(program: Command, ctx: Context): void {
   program
     .command('contents')
-    .description('list the paths an installed package delivers')
-    .argument('<name>')
-    .action(async (name: string, _o, cmd: Command) => {
-      const { dirsOf, filesOf, getPackage } = await import('../../image/state.js');
-      const image = ctx.image(cmd);
-      if (!getPackage(image.db, name)) throw new ZpkgError('E_NOT_INSTALLED', `${name} is not installed`);
-      const paths = [
-        ...dirsOf(image.db, name).map((d) => ({ path: d.path, type: 'dir' as const, target: null as string | null })),
-        ...filesOf(image.db, name).map((f) => ({ path: f.path, type: f.type, target: f.target })),
-      ].sort((a, b) => (a.path < b.path ? -1 : 1));
-      ctx.report(cmd).result({ name, paths }, (r) => r.paths.map((p) => `/${p.path}${p.type === 'dir' ? '/' : ''}${p.type === 'link' ? ` -> ${p.target}` : ''}`).join('\n'));
+    .description('list the paths a package delivers: the installed version, or else the newest a remote offers (NAME=VERSION for another), from its manifest')
+    .argument('<name>', 'NAME or NAME=VERSION')
+    .action(async (spec: string, _o, cmd: Command) => {
+      const { packageContents } = await import('../../txn/query.js');
+      const eq = spec.indexOf('=');
+      const name = eq < 0 ? spec : spec.slice(0, eq);
+      const version = eq < 0 ? undefined : spec.slice(eq + 1);
+      if (name === '' || version === '') throw new ZpkgError('E_USAGE', `\`${spec}\` is not NAME or NAME=VERSION`);
+      const r = await packageContents(ctx.image(cmd), name, version);
+      ctx.report(cmd).result(r, (x) =>
+        [
+          ...(x.installed ? [] : [`${x.name} ${x.version} (not installed; from remote ${x.remote}):`]),
+          ...x.paths.map((p) => `/${p.path}${p.type === 'dir' ? '/' : ''}${p.type === 'link' ? ` -> ${p.target}` : ''}`),
+        ].join('\n'),
+      );
     });
 }
