@@ -7,7 +7,7 @@
  */
 import { createServer, type Server as HttpServer } from 'node:http';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -202,7 +202,38 @@ describe('E_NOT_FOUND and E_CONFIG_INVALID', () => {
   });
 });
 
+describe('an image that has no state yet is not made one by a command that cannot succeed', () => {
+  it('install, update and sync into a directory with no zpkg state: E_NO_REMOTES, and nothing is created — not even the directory', () => {
+    const plain = join(work, 'plain-dir');
+    mkdirSync(plain);
+    writeFileSync(join(plain, 'mine'), 'x');
+    const absent = join(work, 'absent', 'root');
+    for (const root of [plain, absent]) {
+      for (const args of [['install', 'app'], ['update'], ['sync', '--set', 'rel=1']]) {
+        const r = zpkg(['--root', root, '--json', ...args]);
+        expect([r.status, r.json?.error?.code], `${root} ${args.join(' ')}`).toEqual([1, 'E_NO_REMOTES']);
+        expect(r.json.error.message).toBe(`image ${root} has no remotes to install from (it has no zpkg state yet)`);
+      }
+    }
+    expect(readdirSync(plain)).toEqual(['mine']);
+    expect(existsSync(join(work, 'absent'))).toBe(false);
+  });
+});
+
 describe('argv stays a usage error: exit 2', () => {
+  it('an empty --root, --state-dir or --cache-dir (a script\'s empty variable) names no directory, not the current one', () => {
+    const cwd = join(work, 'cwd');
+    mkdirSync(cwd);
+    for (const flags of [['--root', ''], ['--root', ' '], ['--state-dir', ''], ['--cache-dir', '']]) {
+      for (const args of [['list'], ['remote', 'add', 'r', work, ...TRUST], ['install', 'app']]) {
+        const r = zpkg([...flags, '--json', ...args], { cwd });
+        expect([r.status, r.json?.error?.code], `${flags.join('=')} ${args.join(' ')}`).toEqual([2, 'E_USAGE']);
+        expect(r.json.error.message).toBe(`${flags[0]} is empty`);
+      }
+    }
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+
   it('a flag value that is not what the flag takes', () => {
     for (const args of [['remote', 'add', 'r', work, '--priority', 'high', ...TRUST], ['repo', 'sign', work, '--expires', 'soon'], ['remote', 'add', 'r', work, '--insecure', ...TRUST]]) {
       const r = zpkg(['--root', join(work, 'usage'), '--json', ...args]);

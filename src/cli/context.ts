@@ -1,6 +1,8 @@
 /** What every command gets: the global options, the report, and the image they name. */
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { openImage, type Image } from '../image/image.js';
+import { ZpkgError } from '../core/errors.js';
+import { hasState, openImage, type Image } from '../image/image.js';
 import type { UncheckedImage } from '../image/read-image.js';
 import { StreamReport, type ProgressMode, type Report } from '../report/report.js';
 
@@ -38,6 +40,10 @@ export class Context {
 
   globals(cmd: Command): GlobalOptions {
     const o = cmd.optsWithGlobals() as Partial<GlobalOptions>;
+    // `--root "$IMG"` with an empty variable named the working directory: refused, as any empty path.
+    for (const [flag, value] of [['--root', o.root], ['--state-dir', o.stateDir], ['--cache-dir', o.cacheDir]] as const) {
+      if (value !== undefined && value.trim() === '') throw new ZpkgError('E_USAGE', `${flag} is empty`, { hint: `name a directory (\`${flag} .\` for the current one)` });
+    }
     return { root: o.root ?? '/', json: Boolean(o.json), quiet: Boolean(o.quiet), stateDir: o.stateDir, cacheDir: o.cacheDir, progress: progressMode(o.progress) };
   }
 
@@ -56,6 +62,19 @@ export class Context {
     this.images.push(img);
     if (img.rebuilt) this.report(cmd).warn(`the image ${img.paths.root} was rebuilt since zpkg last recorded it (a new boot): ${img.rebuilt.packages === 1 ? 'the 1 package recorded as installed was' : `the ${img.rebuilt.packages} packages recorded as installed were`} dropped; history, remotes and the cache (${img.paths.cache}) are kept — install the release again with \`zpkg sync --boot\``);
     return img;
+  }
+
+  /**
+   * The image for a command that installs from remotes (install, update,
+   * sync): one with no zpkg state yet has no remotes, and is refused before
+   * its state — or its root directory — is created.
+   */
+  imageToInstallInto(cmd: Command, create: boolean): Image {
+    const g = this.globals(cmd);
+    if (create && !hasState(g.root, { state: g.stateDir, cache: g.cacheDir })) {
+      throw new ZpkgError('E_NO_REMOTES', `image ${resolve(g.root)} has no remotes to install from (it has no zpkg state yet)`, { hint: 'add one with `zpkg remote add NAME URL --key KEY`' });
+    }
+    return this.image(cmd, create);
   }
 
   /**

@@ -117,6 +117,12 @@ export function resolvedPaths(root: string, options: StorageDirs = {}): ImagePat
   return imagePaths(root, { state: options.state ?? configured.state, cache: options.cache ?? configured.cache });
 }
 
+/** Whether the image has zpkg state — a state.db, or the backup of one — rather than none yet (what `create` would make). */
+export function hasState(root: string, options: StorageDirs = {}): boolean {
+  const db = resolvedPaths(root, options).db;
+  return existsSync(db) || Boolean(findBackup(db));
+}
+
 /** Opens an image's state; an image that has none reads as empty unless `create`. */
 export function openImage(root: string, options: OpenOptions = {}): Image {
   const paths = resolvedPaths(root, options);

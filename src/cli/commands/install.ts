@@ -25,7 +25,7 @@ export function register(program: Command, ctx: Context): void {
       const { install } = await import('../../txn/install.js');
       const fetch = fetchOptions(opts);
       const report = ctx.report(cmd);
-      const image = ctx.image(cmd, !opts.dryRun);
+      const image = ctx.imageToInstallInto(cmd, !opts.dryRun);
       const result = await install(image, specs.map(parseSpec), { report, command: ctx.commandLine(), dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, withRecommends: (opts as { withRecommends?: boolean }).withRecommends, ...hookOptions(opts), ...fetch });
       report.result(result, renderTransaction);
       lifecycleExitCode(result);

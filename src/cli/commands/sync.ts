@@ -30,7 +30,7 @@ export function register(program: Command, ctx: Context): void {
       if ((file === undefined) === (opts.set === undefined)) throw new ZpkgError('E_USAGE', 'sync takes a FILE or --set NAME (one of them)');
       const fetch = fetchOptions(opts);
       const report = ctx.report(cmd);
-      const image = ctx.image(cmd, !opts.dryRun);
+      const image = ctx.imageToInstallInto(cmd, !opts.dryRun);
       const result = await sync(image, file !== undefined ? { file } : { set: opts.set! }, { report, command: ctx.commandLine(), force: opts.force, dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, ...hookOptions(opts), ...fetch, boot: opts.boot });
       report.result(result, renderTransaction);
       lifecycleExitCode(result);
