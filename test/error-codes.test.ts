@@ -218,6 +218,38 @@ describe('an image that has no state yet is not made one by a command that canno
     expect(readdirSync(plain)).toEqual(['mine']);
     expect(existsSync(join(work, 'absent'))).toBe(false);
   });
+
+  it('commands that act on what is installed give their answer on a directory with no state, and create none', () => {
+    const plain = join(work, 'plain-dir-2');
+    mkdirSync(plain);
+    const answers: [string[], number, string][] = [
+      [['remove', 'x'], 1, 'E_NOT_INSTALLED'],
+      [['fix'], 0, 'nothing to repair'],
+      [['rollback', '0'], 0, 'generation 0 holds what the image holds now: nothing to do'],
+      [['gc'], 0, 'kept generations (none); trimmed 0;'],
+      [['mark', 'auto', 'x'], 1, 'E_NOT_INSTALLED'],
+      [['hold', 'x'], 1, 'E_NOT_INSTALLED'],
+      [['unhold', 'x'], 1, 'E_NOT_INSTALLED'],
+      [['recover'], 0, 'nothing to recover'],
+      [['refresh'], 0, 'no remotes to refresh'],
+      [['revert', '/etc/x'], 1, 'E_NOT_FOUND'],
+      [['remote', 'remove', 'x'], 1, 'E_REMOTE_UNKNOWN'],
+    ];
+    for (const [args, status, said] of answers) {
+      const r = zpkg(['--root', plain, ...(status === 0 ? [] : ['--json']), ...args]);
+      expect(r.status, args.join(' ')).toBe(status);
+      if (status === 0) expect(r.stdout, args.join(' ')).toContain(said);
+      else expect(r.json.error.code, args.join(' ')).toBe(said);
+      expect(readdirSync(plain), args.join(' ')).toEqual([]);
+    }
+    // A root that does not exist is not made one.
+    const absent = join(work, 'absent-2');
+    expect(zpkg(['--root', absent, '--json', 'remove', 'x']).json.error.message).toBe(`image root ${absent} does not exist`);
+    expect(existsSync(absent)).toBe(false);
+    // What does record something on a fresh image still starts its state: a range lock before the first install.
+    ok(['--root', plain, 'hold', 'x (<< 2)']);
+    expect(readdirSync(plain)).toEqual(['var']);
+  });
 });
 
 describe('argv stays a usage error: exit 2', () => {

@@ -65,6 +65,17 @@ export class Context {
   }
 
   /**
+   * The image for a command that acts only on what is installed (remove,
+   * fix, rollback, gc, …): one with no zpkg state yet is opened as it reads —
+   * empty, in memory — so the command gives its answer (nothing installed,
+   * nothing to do) without creating state or a root directory.
+   */
+  installedImage(cmd: Command, create: boolean): Image {
+    const g = this.globals(cmd);
+    return this.image(cmd, create && hasState(g.root, { state: g.stateDir, cache: g.cacheDir }));
+  }
+
+  /**
    * The image for a command that installs from remotes (install, update,
    * sync): one with no zpkg state yet has no remotes, and is refused before
    * its state — or its root directory — is created.

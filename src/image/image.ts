@@ -73,6 +73,12 @@ export interface Image {
    * from the cache (txn/offline.ts).
    */
   offline?: boolean;
+  /**
+   * Set when the image has no state and was opened without creating it: an
+   * empty state in memory. A command that changes nothing on such an image
+   * (nothing is installed) leaves no trace; locking it is a no-op.
+   */
+  stateless?: boolean;
   /** Set when state.db was damaged and this is its backup from the last commit, read-only (see read-image.ts). */
   fromBackup?: { path: string; writtenAt: string; reason: string };
   /** Set when the image cannot be written and its state was read as a read-only snapshot. */
@@ -140,7 +146,7 @@ export function openImage(root: string, options: OpenOptions = {}): Image {
   if (fresh && !options.create) {
     const db = new Database(':memory:');
     db.exec(SCHEMA);
-    return { paths, db, close: () => db.close() };
+    return { paths, db, stateless: true, close: () => db.close() };
   }
   if (!fresh && !statSync(paths.db).isFile()) throw new ZpkgError('E_STATE_CORRUPT', `${paths.db} is not a regular file`, { hint: corruptHint(paths.db) });
   let db: Database.Database | undefined;
@@ -219,6 +225,8 @@ export interface LockImageOptions {
 
 /** One transaction per image at a time; read-only commands never take this. */
 export function lockImage(image: Image, options: LockImageOptions = {}): Lock {
+  // No state to guard, and no directory to put a lock in (making one would leave a trace).
+  if (image.stateless) return { release: () => undefined };
   return acquireLock(image.paths.lock, { ...options, code: 'E_IMAGE_LOCKED', what: `image ${image.paths.root}` });
 }
 

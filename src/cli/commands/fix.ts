@@ -14,7 +14,7 @@ export function register(program: Command, ctx: Context): void {
     .action(async (names: string[], opts: { dryRun?: boolean; unsafeIo?: boolean; wait: boolean } & HookFlags, cmd: Command) => {
       const { fix } = await import('../../txn/fix.js');
       const report = ctx.report(cmd);
-      const r = await fix(ctx.image(cmd, !opts.dryRun), names, { report, command: ctx.commandLine(), dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, ...hookOptions(opts) });
+      const r = await fix(ctx.installedImage(cmd, !opts.dryRun), names, { report, command: ctx.commandLine(), dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, ...hookOptions(opts) });
       report.result(r, (x) =>
         [
           ...x.manifests.map((name) => `${x.dryRun ? 'would put back' : 'put back'} the manifest of ${name} in the cache (its cached copy was damaged; fetched again)`),

@@ -15,7 +15,7 @@ export function register(program: Command, ctx: Context): void {
       const { gcImage } = await import('../../txn/gc.js');
       const keep = Number(opts.keep);
       if (!Number.isInteger(keep) || keep < 1) throw new ZpkgError('E_USAGE', `--keep \`${opts.keep}\` must be a whole number ≥ 1`);
-      const r = await gcImage(ctx.image(cmd, !opts.dryRun), keep, { report: ctx.report(cmd), noWait: !opts.wait, dryRun: opts.dryRun });
+      const r = await gcImage(ctx.installedImage(cmd, !opts.dryRun), keep, { report: ctx.report(cmd), noWait: !opts.wait, dryRun: opts.dryRun });
       ctx.report(cmd).result(r, (x) =>
         x.dryRun
           ? `would keep generations ${x.keptGenerations.join(', ') || '(none)'}; would trim ${x.trimmedGenerations}; would remove ${counted(x.removedBlobs, 'blob')} (${counted(x.removedPacks, 'pack')}) and ${counted(x.removedManifests, 'manifest')} (at least ${formatBytes(x.bytesFreed)})`

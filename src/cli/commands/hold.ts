@@ -30,7 +30,9 @@ export function register(program: Command, ctx: Context): void {
         report.result({ holds }, (r) => (r.holds.length ? table(r.holds.map((h) => [h.name, h.version ?? '-', h.range ?? (h.held ? `= ${h.version}` : ''), h.reason ?? '']), ['NAME', 'INSTALLED', 'HOLD', 'REASON']) : 'no holds'));
         return;
       }
-      const packages = hold(ctx.image(cmd, true), specs, opts.reason);
+      // An exact hold needs the package installed; only a range (a lock before the first install) may start an image's state.
+      const image = specs.some((s) => s.includes('(')) ? ctx.image(cmd, true) : ctx.installedImage(cmd, true);
+      const packages = hold(image, specs, opts.reason);
       report.result({ packages }, (r) => r.packages.map(line).join('\n'));
     });
   program
@@ -39,7 +41,7 @@ export function register(program: Command, ctx: Context): void {
     .argument('<name...>', 'held packages')
     .action(async (names: string[], _o, cmd: Command) => {
       const { unhold } = await import('../../txn/holds.js');
-      const packages = unhold(ctx.image(cmd, true), names);
+      const packages = unhold(ctx.installedImage(cmd, true), names);
       ctx.report(cmd).result({ packages }, (r) => r.packages.map(line).join('\n'));
     });
 }

@@ -10,7 +10,7 @@ export function register(program: Command, ctx: Context): void {
     .argument('<name...>', 'installed packages')
     .action(async (mark: 'auto' | 'manual', names: string[], _o, cmd: Command) => {
       const { setMarks } = await import('../../txn/marks.js');
-      const packages = setMarks(ctx.image(cmd, true), names, mark);
+      const packages = setMarks(ctx.installedImage(cmd, true), names, mark);
       ctx.report(cmd).result({ packages }, (r) => r.packages.map((p) => `${p.name} ${p.version}: ${p.unchanged ? 'already ' : ''}${p.mark}`).join('\n'));
     });
 }

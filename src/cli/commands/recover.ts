@@ -11,7 +11,7 @@ export function register(program: Command, ctx: Context): void {
     .action(async (opts: { wait: boolean }, cmd: Command) => {
       const { recover } = await import('../../txn/session.js');
       const report = ctx.report(cmd);
-      const r = await recover(ctx.image(cmd, true), { report, noWait: !opts.wait });
+      const r = await recover(ctx.installedImage(cmd, true), { report, noWait: !opts.wait });
       report.result(r, (x) =>
         x.recovered.length || x.lifecycles.length
           ? [

@@ -10,7 +10,7 @@ export function register(program: Command, ctx: Context): void {
     .action(async (_o, cmd: Command) => {
       const { refreshRemotes } = await import('../../image/remotes.js');
       const report = ctx.report(cmd);
-      const results = await refreshRemotes(ctx.image(cmd, true), { warn: (m) => report.warn(m) });
+      const results = await refreshRemotes(ctx.installedImage(cmd, true), { warn: (m) => report.warn(m) });
       report.result({ remotes: results }, (x) =>
         x.remotes.length ? x.remotes.map((r) => `${r.remote}: ${r.status} (repository version ${r.version}, ${counted(r.packages, 'package')})`).join('\n') : 'no remotes to refresh',
       );

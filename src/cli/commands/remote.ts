@@ -70,7 +70,7 @@ export function register(program: Command, ctx: Context): void {
     .argument('<name>')
     .action(async (name: string, _o, cmd: Command) => {
       const { removeRemote } = await import('../../image/remotes.js');
-      const r = removeRemote(ctx.image(cmd, true), name);
+      const r = removeRemote(ctx.installedImage(cmd, true), name);
       ctx.report(cmd).result({ removed: r }, (x) => `removed remote ${x.removed.name}`);
     });
 }

@@ -30,7 +30,7 @@ export function register(program: Command, ctx: Context): void {
       if (names.length === 0 && !opts.autoremove) throw new ZpkgError('E_USAGE', 'remove needs package names, or --autoremove alone', { hint: 'e.g. `zpkg remove NAME` or `zpkg remove --autoremove`' });
       const { remove } = await import('../../txn/remove.js');
       const report = ctx.report(cmd);
-      const image = ctx.image(cmd, !opts.dryRun);
+      const image = ctx.installedImage(cmd, !opts.dryRun);
       const result = await remove(image, names, { report, command: ctx.commandLine(), force: opts.force, cascade: opts.cascade, autoremove: opts.autoremove, purge: opts.purge, dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, ...hookOptions(opts) });
       report.result(result, renderTransaction);
       lifecycleExitCode(result);

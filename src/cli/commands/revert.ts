@@ -14,7 +14,7 @@ export function register(program: Command, ctx: Context): void {
     .action(async (paths: string[], opts: { dryRun?: boolean; unsafeIo?: boolean; wait: boolean } & HookFlags, cmd: Command) => {
       const { revert } = await import('../../txn/revert.js');
       const report = ctx.report(cmd);
-      const r = await revert(ctx.image(cmd, !opts.dryRun), paths, { report, command: ctx.commandLine(), dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, ...hookOptions(opts) });
+      const r = await revert(ctx.installedImage(cmd, !opts.dryRun), paths, { report, command: ctx.commandLine(), dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, ...hookOptions(opts) });
       report.result(r, (x) =>
         [
           ...x.reverted.map((p) => `${x.dryRun ? 'would revert' : 'reverted'} ${p.package}: /${p.path}${p.keptOld ? ` (the local version ${x.dryRun ? 'would be' : 'is'} /${p.path}.zpkg-old)` : ''}`),

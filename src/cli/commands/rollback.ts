@@ -16,7 +16,7 @@ export function register(program: Command, ctx: Context): void {
       const { rollback } = await import('../../txn/rollback.js');
       const n = gen === undefined ? undefined : parseGeneration(gen);
       const report = ctx.report(cmd);
-      const result = await rollback(ctx.image(cmd, !opts.dryRun), n, { report, command: ctx.commandLine(), dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, ...hookOptions(opts) });
+      const result = await rollback(ctx.installedImage(cmd, !opts.dryRun), n, { report, command: ctx.commandLine(), dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, ...hookOptions(opts) });
       report.result(result, (r) => {
         const plan = renderTransaction(r);
         if (plan === NOTHING_TO_DO) return `generation ${r.generation} holds what the image holds now: nothing to do`;

@@ -18,7 +18,7 @@ export function register(program: Command, ctx: Context): void {
       if ((impl === undefined) === !opts.auto) throw new ZpkgError('E_USAGE', 'name an implementation, or pass --auto (not both)');
       const { setMediator } = await import('../../txn/set-mediator.js');
       const report = ctx.report(cmd);
-      const r = await setMediator(ctx.image(cmd, !opts.dryRun), mediator, impl ?? null, { report, command: ctx.commandLine(), dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, ...hookOptions(opts) });
+      const r = await setMediator(ctx.installedImage(cmd, !opts.dryRun), mediator, impl ?? null, { report, command: ctx.commandLine(), dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, ...hookOptions(opts) });
       report.result(r, (x) =>
         [
           ...x.mediations.map((m) => `${m.mediator}: ${m.chosen.implementation} (${m.chosen.package}, ${m.byChoice ? 'chosen' : `priority ${m.chosen.priority}`}): ${m.chosen.paths.map((p) => `/${p}`).join(', ')}${m.candidates.length > 1 ? `; also installed: ${m.candidates.filter((c) => c !== m.chosen).map((c) => `${c.implementation} (${c.package}, priority ${c.priority})`).join(', ')}` : ''}`),
