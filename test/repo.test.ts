@@ -77,6 +77,10 @@ describe('repository', () => {
     expect(ok(['--json', 'build', '--replace', join(work, 's-a'), '--repo', repo]).json.publish.packages[0].status).toBe('replaced');
     const list = ok(['--json', 'repo', 'list', repo]).json;
     expect(list.packages.map((p: { name: string; version: string; summary: string }) => [p.name, p.version, p.summary])).toEqual([['a', '1.0', 'alpha']]);
+    // The text shows what a download costs and what lands: it showed only one size, under SIZE.
+    const [header, row] = ok(['repo', 'list', repo]).stdout.split('\n');
+    expect(header).toMatch(/^NAME\s+VERSION\s+ARCH\s+DOWNLOAD\s+INSTALLED\s+SUMMARY$/);
+    expect(row!.split(/\s{2,}/)).toEqual(['a', '1.0', 'all', `${list.packages[0].size} B`, `${list.packages[0].installedSize} B`, 'alpha']);
   });
 
   it('remove drops a version from the catalog; gc then deletes what nothing references, keeping a pack whole while any record uses it', () => {

@@ -14,7 +14,7 @@ export function register(repo: Command, ctx: Context): void {
       const snap = await readSnapshot(openRepoReader(dir));
       const packages = snap.entries.map((e) => ({ name: e.name, version: e.version, arch: e.arch, summary: e.summary, manifest: e.manifest ?? null, size: e.size, installedSize: e.installedSize }));
       ctx.report(cmd).result({ version: snap.root.version, packages }, (r) =>
-        r.packages.length === 0 ? 'the repository is empty' : table(r.packages.map((p) => [p.name, p.version, p.arch, formatBytes(p.size), p.summary]), ['NAME', 'VERSION', 'ARCH', 'SIZE', 'SUMMARY']),
+        r.packages.length === 0 ? 'the repository is empty' : table(r.packages.map((p) => [p.name, p.version, p.arch, formatBytes(p.size), formatBytes(p.installedSize), p.summary]), ['NAME', 'VERSION', 'ARCH', 'DOWNLOAD', 'INSTALLED', 'SUMMARY']),
       );
     });
 }
