@@ -143,7 +143,19 @@ describe('on-failure: rollback, a failing post-hook, and kills in the middle of 
       else writeFileSync(mark, '');
       const killed = zpkg(['--root', root, 'install', 'app=2'], at === 'post-phase' ? {} : { env: { ZPKG_CRASH_AT: at } });
       expect(killed.signal).toBe('SIGKILL');
+      // recover -n foretells what recover then does: each journal finished or undone, each pending lifecycle's outcome.
+      const plan = ok(['--root', root, '--json', 'recover', '-n']).json;
+      expect(plan.journals.length + plan.lifecycles.length).toBeGreaterThan(0);
       const rec = zpkg(['--root', root, '--json', 'recover']);
+      expect(rec.json.recovered.map((r: { txid: string; outcome: string }) => `${r.txid} ${r.outcome}`)).toEqual(plan.journals.map((j: { txid: string; action: string }) => `${j.txid} ${j.action === 'finish' ? 'completed' : 'rolled back'}`));
+      const foretold: Record<string, (l: { outcome: string; rollback?: { result: unknown } }) => boolean> = {
+        'roll back': (l) => l.outcome === 'rolled back' && l.rollback?.result !== null,
+        drop: (l) => l.outcome === 'rolled back' && l.rollback?.result === null,
+        restart: (l) => l.outcome === 'restarted',
+        finish: (l) => l.outcome === 'finished' || l.outcome === 'rolled back',
+      };
+      expect(rec.json.lifecycles.map((l: { txid: string }) => l.txid)).toEqual(plan.lifecycles.map((l: { txid: string }) => l.txid));
+      plan.lifecycles.forEach((l: { action: string }, i: number) => expect(foretold[l.action]!(rec.json.lifecycles[i]), `${at}: ${l.action} → ${JSON.stringify(rec.json.lifecycles[i])}`).toBe(true));
       // A rollback that recovery had to carry out is a failure to report; one already committed only left its pending record.
       expect([0, 1]).toContain(rec.status);
       expect(imageState(root)).toBe(before);

@@ -354,6 +354,15 @@ describe('interrupted after the commit', () => {
     const v = zpkg(['--root', image, 'verify']);
     expect(v.status).toBe(1);
     expect(v.stdout).toMatch(/was interrupted before its post-hooks and service starts/);
+    // recover -n says what recovery would do, and does none of it (it takes the lock: SQLite then drops the hot journal the killed holder left beside it).
+    const unlocked = (rel: string): boolean => rel.startsWith('var/lib/zpkg/lock');
+    const before = snapshot(image, unlocked);
+    const plan = ok(['--root', image, '--json', 'recover', '-n']).json;
+    expect(plan.journals).toEqual([expect.objectContaining({ action: 'finish', command: expect.stringContaining('install --hooks=host late') })]);
+    expect(plan.lifecycles).toEqual([{ txid: plan.journals[0].txid, action: 'finish', postHooks: 1, services: [], rollbackOnFailure: false }]);
+    expect(ok(['--root', image, 'recover', '--dry-run']).stdout).toMatch(/: committed; would be finished .*\n.*would run its 1 post-hook and start its services \(none\)\n$/);
+    expect(snapshot(image, unlocked)).toEqual(before);
+    expect(readLog(image).map((l) => l.phase)).toEqual(['pre-install']);
     const r = ok(['--root', image, '--json', 'recover']);
     expect(r.json.recovered).toEqual([expect.objectContaining({ outcome: 'completed' })]);
     expect(r.json.lifecycles).toEqual([expect.objectContaining({ outcome: 'finished' })]);
@@ -363,5 +372,6 @@ describe('interrupted after the commit', () => {
     expect(ok(['--root', image, '--json', 'history', '1']).json.lifecycle.map((x: { action: string }) => x.action)).toEqual(['pre-install', 'post-install']);
     expect(ok(['--root', image, 'verify']).status).toBe(0);
     expect(ok(['--root', image, '--json', 'recover']).json).toEqual({ recovered: [], lifecycles: [] });
+    expect(ok(['--root', image, 'recover', '-n']).stdout).toBe('nothing to recover\n');
   });
 });

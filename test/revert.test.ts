@@ -64,6 +64,9 @@ describe('revert', () => {
     const before = snapshot(root, (p) => p.startsWith('var/lib/zpkg'));
     const early = zpkg(['--root', root, 'revert', '/etc/app.conf'], { env: { ZPKG_CRASH_AT: 'applied' } });
     expect(early.signal).toBe('SIGKILL');
+    const plan = ok(['--root', root, '--json', 'recover', '-n']).json;
+    expect(plan.journals).toEqual([expect.objectContaining({ action: 'undo', puts: 1, deletes: 0 })]);
+    expect(ok(['--root', root, 'recover', '-n']).stdout).toMatch(/: not committed; would be undone \(1 path written and 0 paths deleted go back as they were\)\n$/);
     ok(['--root', root, 'recover']);
     expect(snapshot(root, (p) => p.startsWith('var/lib/zpkg'))).toEqual(before);
     const late = zpkg(['--root', root, 'revert', '/etc/app.conf'], { env: { ZPKG_CRASH_AT: 'committed' } });

@@ -40,29 +40,54 @@ export interface Resumed {
   rollback?: { to: number; causes: string[]; result: TransactionResult | null };
 }
 
-function readPending(dir: string, report: Report): { path: string; pending: PendingLifecycle }[] {
+/**
+ * The pending lifecycle records in `dir`, read and checked, older first and
+ * rollback orders last; `error` for one that cannot be read (never more is
+ * read than a journal holds; a link or FIFO in zpkg's directory is refused
+ * unread). Reads only: records half-written when the interruption came
+ * (dot-files) are left out, not removed.
+ */
+export function peekPending(dir: string): { path: string; pending?: PendingLifecycle; error?: string }[] {
   let names: string[];
   try {
     names = readdirSync(dir);
   } catch {
     return [];
   }
-  // A record half-written when the interruption came was never relied on.
-  for (const n of names.filter((x) => x.startsWith('.'))) rmSync(join(dir, n), { force: true });
-  const out: { path: string; pending: PendingLifecycle }[] = [];
+  const read: { path: string; pending: PendingLifecycle }[] = [];
+  const bad: { path: string; error: string }[] = [];
   for (const name of names.filter((n) => n.endsWith('.json') && !n.startsWith('.'))) {
     const path = join(dir, name);
     try {
-      // Never more than a journal holds; a link or FIFO in zpkg's directory is dropped unread.
       const text = readBounded(path, { maxBytes: JOURNAL_LIMIT, noFollow: true })?.toString('utf8') ?? '';
-      out.push({ path, pending: checkShape(PENDING_LIFECYCLE, JSON.parse(text), 'E_IMAGE_INVALID', 'its content') as unknown as PendingLifecycle });
+      read.push({ path, pending: checkShape(PENDING_LIFECYCLE, JSON.parse(text), 'E_IMAGE_INVALID', 'its content') as unknown as PendingLifecycle });
     } catch (err) {
-      report.warn(`dropping the unreadable pending lifecycle ${path}: ${(err as Error).message}`);
-      rmSync(path, { force: true });
+      bad.push({ path, error: (err as Error).message });
     }
   }
-  // Older first; rollback orders after everything else.
-  return out.sort((a, b) => Number(Boolean(a.pending.rollback)) - Number(Boolean(b.pending.rollback)) || (a.pending.createdAt ?? '').localeCompare(b.pending.createdAt ?? ''));
+  read.sort((a, b) => Number(Boolean(a.pending.rollback)) - Number(Boolean(b.pending.rollback)) || (a.pending.createdAt ?? '').localeCompare(b.pending.createdAt ?? ''));
+  return [...read, ...bad];
+}
+
+function readPending(dir: string, report: Report): { path: string; pending: PendingLifecycle }[] {
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    // No directory: nothing pending.
+  }
+  // A record half-written when the interruption came was never relied on.
+  for (const n of names.filter((x) => x.startsWith('.'))) rmSync(join(dir, n), { force: true });
+  const out: { path: string; pending: PendingLifecycle }[] = [];
+  for (const r of peekPending(dir)) {
+    if (r.pending) {
+      out.push({ path: r.path, pending: r.pending });
+      continue;
+    }
+    report.warn(`dropping the unreadable pending lifecycle ${r.path}: ${r.error}`);
+    rmSync(r.path, { force: true });
+  }
+  return out;
 }
 
 export async function resumeLifecycles(image: Image, report: Report, manager?: ServiceManager): Promise<Resumed[]> {
