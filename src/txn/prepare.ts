@@ -79,6 +79,13 @@ function manifestMissing(l: Landing): ZpkgError {
   });
 }
 
+/** Refuses a manifest that is not the package version the catalog named it for (its digest matched: the catalog itself lies). */
+export function refuseMisnamed(remote: string | null, name: string, version: string, manifest: Manifest): void {
+  if (manifest.name !== name || manifest.version !== version) {
+    throw new ZpkgError('E_REPO_INVALID', `remote \`${remote}\`: the catalog says ${name} ${version}, its manifest says ${manifest.name} ${manifest.version}`);
+  }
+}
+
 /**
  * The manifest of a landing package, verified, naming what the catalog said. A
  * package whose manifest and blobs are cached needs no remote at all (rollback
@@ -91,9 +98,7 @@ export async function prepareLanding(image: Image, landing: Landing, keep: boole
   // Decoded once: the delta's base, then only what the transaction reads of it is kept.
   const old = from ? cachedManifestOrNone(image.paths.cache, from) : undefined;
   const got = await fetchManifest(image, blobReader, landing.manifest, `${landing.name} ${landing.version}`, { keep, ...(landing.from ? { from: landing.from.manifest } : {}), ...(old ? { fromManifest: old } : {}) });
-  if (got.manifest.name !== landing.name || got.manifest.version !== landing.version) {
-    throw new ZpkgError('E_REPO_INVALID', `remote \`${landing.remote}\`: the catalog says ${landing.name} ${landing.version}, its manifest says ${got.manifest.name} ${got.manifest.version}`);
-  }
+  refuseMisnamed(landing.remote, landing.name, landing.version, got.manifest);
   if (landing.catalog) refuseDisagreement(landing, landing.catalog, got.manifest);
   // The image holds the manifest without the actions its facets leave out: the plan, the commit's rows and verify all see that.
   const held = withFacets(got.manifest, facets);

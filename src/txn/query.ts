@@ -16,9 +16,10 @@ import { listRemotes, loadCandidates, loadFileIndex, remoteReader } from '../ima
 import { cachedManifestOrNone } from '../image/cache.js';
 import { getHold } from '../image/holds.js';
 import { dirsOf, filesOf, getPackage, listPackages, type PackageRow } from '../image/state.js';
-import { describeRefusal, refusals } from '../solver/admit.js';
+import { describeRefusal, refusals, type AdmitPolicy } from '../solver/admit.js';
 import { imagePolicy } from './admission.js';
 import { fetchManifest } from './manifests.js';
+import { refuseMisnamed } from './prepare.js';
 
 /** The newest version of a package whose name or summary matched. */
 export interface PackageMatch {
@@ -109,15 +110,25 @@ export interface PackageInfo {
   description: string | null;
 }
 
+/** Every version the remotes offer of `name`, newest first (for one version, the remotes in priority order: the sort is stable). */
+async function offeredNewestFirst(image: Image, name: string): Promise<Candidate[]> {
+  return (await loadCandidates(image)).filter((c) => c.name === name).sort((a, b) => compareVersions(b.version, a.version));
+}
+
+/** The first of `offered` the image's policy admits, else the first. */
+function newestAdmitted(offered: readonly Candidate[], policy: AdmitPolicy): Candidate | undefined {
+  return offered.find((c) => refusals(c, policy).length === 0) ?? offered[0];
+}
+
 export async function packageInfo(image: Image, name: string): Promise<PackageInfo> {
   const row = getPackage(image.db, name);
-  const offered = (await loadCandidates(image)).filter((c) => c.name === name).sort((a, b) => compareVersions(b.version, a.version));
+  const offered = await offeredNewestFirst(image, name);
   const { policy } = imagePolicy(image);
   const available = offered.map((c) => {
     const why = refusals(c, policy);
     return { version: c.version, remote: c.remote, arch: c.arch, out: why.length ? why.map(describeRefusal).join('; ') : null };
   });
-  const top = offered.find((_c, i) => available[i]!.out === null) ?? offered[0];
+  const top = newestAdmitted(offered, policy);
   const h = getHold(image.db, name);
   const hold = h ? { range: h.range ? formatAtom(h.range) : null, reason: h.reason ?? null } : null;
   if (row) {
@@ -212,17 +223,16 @@ export async function packageContents(image: Image, name: string, version?: stri
     ];
     return { name, version: row.version, installed: true, remote: row.remote, paths: paths.sort(byPath) };
   }
-  const offered = (await loadCandidates(image)).filter((c) => c.name === name && (version === undefined || compareVersions(c.version, version) === 0)).sort((a, b) => compareVersions(b.version, a.version) || b.priority - a.priority);
-  const { policy } = imagePolicy(image);
-  const c = offered.find((x) => refusals(x, policy).length === 0) ?? offered[0];
+  const offered = await offeredNewestFirst(image, name);
+  const c = newestAdmitted(version === undefined ? offered : offered.filter((x) => compareVersions(x.version, version) === 0), imagePolicy(image).policy);
   if (!c) {
-    const any = version !== undefined && (await loadCandidates(image)).some((x) => x.name === name);
+    const any = version !== undefined && offered.length > 0;
     throw new ZpkgError(any ? 'E_VERSION_UNKNOWN' : 'E_PACKAGE_UNKNOWN', version === undefined ? `no package named \`${name}\` is installed or offered by a remote` : `${name} ${version} is neither installed nor offered by a remote`, { hint: 'see what is offered with `zpkg info NAME`' });
   }
   if (!c.manifest) throw new ZpkgError('E_MANIFEST_MISSING', `${name} ${c.version} in remote \`${c.remote}\` has no manifest (a catalog-only repository): its paths are not known`);
   const remote = listRemotes(image).find((r) => r.name === c.remote)!;
   const { manifest } = await fetchManifest(image, () => remoteReader(image, remote), c.manifest, `${name} ${c.version}`, { keep: false });
-  if (manifest.name !== name || manifest.version !== c.version) throw new ZpkgError('E_REPO_INVALID', `remote \`${c.remote}\`: the catalog says ${name} ${c.version}, its manifest says ${manifest.name} ${manifest.version}`);
+  refuseMisnamed(c.remote, name, c.version, manifest);
   const paths = manifest.actions.filter(isPathAction).map((a) => ({ path: a.path, type: a.type, target: a.type === 'link' || a.type === 'hardlink' ? a.target : null }));
   return { name, version: c.version, installed: false, remote: c.remote, paths: paths.sort(byPath) };
 }
