@@ -31,7 +31,7 @@ describe('vercmp', () => {
     const bad = zpkg(['vercmp', '-'], { input: '1 2\nonly-one\n3 4\n' });
     expect(bad.status).toBe(1);
     expect(bad.stdout).toBe('<\n!\n<\n');
-    expect(bad.stderr).toMatch(/line 2: expected two versions/);
+    expect(bad.stderr).toContain('line 2: expected two versions, got 1 field\n');
   });
 });
 
@@ -122,6 +122,25 @@ describe('remotes, refresh, search and info', () => {
     expect(ok(['--root', root, 'list', '--upgradable']).stdout).toBe('every installed package is at the newest version its remotes offer\n');
     ok(['--root', root, 'unhold', 'tool']);
     expect(zpkg(['--root', root, '--json', 'list', '--upgradable', '--manual']).json.error.code).toBe('E_USAGE');
+  });
+
+  it('an unsatisfiable request gives each reason once: the headline, then one line per fact', () => {
+    writePackage(join(work, 'needy'), { name: 'needy', version: '1', depends: ['absent (>= 2)'] }, { 'usr/bin/needy': 'n\n' });
+    ok(['build', join(work, 'needy'), '--repo', repo]);
+    ok(['--root', root, 'refresh']);
+    const r = zpkg(['--root', root, 'install', 'needy']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('error: zpkg cannot install `needy`:\n  `needy 1` depends on `absent (>= 2)`, which no available package satisfies\n');
+    // One line for readers of JSON: the headline with its facts.
+    expect(zpkg(['--root', root, '--json', 'install', 'needy']).json.error.message).toBe('zpkg cannot install `needy`: `needy 1` depends on `absent (>= 2)`, which no available package satisfies');
+  });
+
+  it('owns names the package of a path; the image root and an empty path are usage errors', () => {
+    expect(ok(['--root', root, 'owns', '/usr/bin/tool']).stdout).toBe('/usr/bin/tool is owned by tool\n');
+    for (const path of ['', '/', '.']) {
+      const r = zpkg(['--root', root, '--json', 'owns', path]);
+      expect([r.status, r.json.error.code]).toEqual([2, 'E_USAGE']);
+    }
   });
 });
 

@@ -14,13 +14,19 @@ function files(n: number, tag = ''): Record<string, string> {
   return out;
 }
 
+/** Two empty unsigned repositories, `src` and `dst`, under a fresh folder. */
+function twoRepos(): { base: string; src: string; dst: string } {
+  const base = tempDir();
+  const src = join(base, 'src');
+  const dst = join(base, 'dst');
+  ok(['repo', 'create', src]);
+  ok(['repo', 'create', dst]);
+  return { base, src, dst };
+}
+
 describe('repo copy', () => {
   it('transfers only the blobs the destination lacks, and commits the destination', () => {
-    const base = tempDir();
-    const src = join(base, 'src');
-    const dst = join(base, 'dst');
-    ok(['repo', 'create', src]);
-    ok(['repo', 'create', dst]);
+    const { base, src, dst } = twoRepos();
     ok(['build', writePackage(join(base, 'a1'), { name: 'alpha', version: '1' }, files(10)), writePackage(join(base, 'b1'), { name: 'beta', version: '1' }, { 'usr/bin/beta': 'b\n' }), '--repo', src]);
     const first = ok(['--json', 'repo', 'copy', src, dst, 'alpha']).json;
     expect(first.packages).toEqual([{ name: 'alpha', version: '1', status: 'added' }]);
@@ -44,17 +50,50 @@ describe('repo copy', () => {
   });
 
   it('refuses an unknown package and a conflicting one, leaving the destination as it was', () => {
-    const base = tempDir();
-    const src = join(base, 'src');
-    const dst = join(base, 'dst');
-    ok(['repo', 'create', src]);
-    ok(['repo', 'create', dst]);
+    const { base, src, dst } = twoRepos();
     ok(['build', writePackage(join(base, 'a'), { name: 'alpha', version: '1' }, files(2)), '--repo', src]);
     ok(['build', writePackage(join(base, 'a-other'), { name: 'alpha', version: '1' }, files(2, ' other')), '--repo', dst]);
     const rootBefore = readFileSync(join(dst, 'root.json'));
     expect(zpkg(['--json', 'repo', 'copy', src, dst, 'nosuch']).json.error.code).toBe('E_PACKAGE_UNKNOWN');
     expect(zpkg(['--json', 'repo', 'copy', src, dst]).json.error.code).toBe('E_PACKAGE_EXISTS');
     expect(readFileSync(join(dst, 'root.json')).equals(rootBefore)).toBe(true);
+  });
+});
+
+describe('repo copy --with-deps', () => {
+  it('adds what the named packages need and the destination lacks, preferring what it holds', () => {
+    const { base, src, dst } = twoRepos();
+    const pkg = (name: string, version: string, depends: string[] = []) => writePackage(join(base, `${name}-${version}`), { name, version, depends }, { [`usr/share/${name}/${version}`]: `${name} ${version}\n` });
+    ok(['build', pkg('app', '1', ['lib (>= 2)', 'tool']), pkg('lib', '1'), pkg('lib', '2', ['base']), pkg('lib', '3', ['base']), pkg('base', '1'), pkg('tool', '1'), pkg('tool', '2'), '--repo', src]);
+    // The destination already holds tool 1 (older than the source's) and base 1.
+    ok(['repo', 'copy', src, dst, 'tool@1', 'base']);
+    const r = ok(['--json', 'repo', 'copy', src, dst, 'app', '--with-deps']).json;
+    expect(r.packages).toEqual([
+      { name: 'app', version: '1', status: 'added' },
+      { name: 'lib', version: '3', status: 'added', dependency: true },
+    ]);
+    expect(ok(['--json', 'repo', 'check', dst]).json.uninstallable).toEqual([]);
+    const root = tempDir();
+    addRemote(root, 'dst', dst);
+    ok(['--root', root, 'install', 'app']);
+    expect(ok(['--root', root, '--json', 'list']).json.packages.map((p: any) => `${p.name} ${p.version}`)).toEqual(['app 1', 'base 1', 'lib 3', 'tool 1']);
+    // The terminal names what came along.
+    const other = join(base, 'other');
+    ok(['repo', 'create', other]);
+    expect(ok(['repo', 'copy', src, other, 'lib@2', '--with-deps']).stdout).toContain('copied 2 of 2 packages (with 1 dependency: base 1) into');
+  });
+
+  it('refuses, copying nothing, when the two repositories together cannot satisfy a package', () => {
+    const { base, src, dst } = twoRepos();
+    ok(['build', writePackage(join(base, 'a'), { name: 'app', version: '1', depends: ['gone'] }, { 'usr/bin/app': 'a\n' }), writePackage(join(base, 'b'), { name: 'fine', version: '1' }, { 'usr/bin/fine': 'f\n' }), '--repo', src]);
+    const rootBefore = readFileSync(join(dst, 'root.json'));
+    const r = zpkg(['repo', 'copy', src, dst, 'fine', 'app', '--with-deps']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`error: cannot copy app 1 with its dependencies: ${src} and ${dst} together do not satisfy them\n  \`app 1\` depends on \`gone\`, which no available package satisfies\n`);
+    expect(readFileSync(join(dst, 'root.json')).equals(rootBefore)).toBe(true);
+    // Without --with-deps the copy is as asked, and repo check says what is missing.
+    ok(['repo', 'copy', src, dst, 'app']);
+    expect(zpkg(['--json', 'repo', 'check', dst]).json.uninstallable.map((u: any) => u.name)).toEqual(['app']);
   });
 });
 

@@ -18,6 +18,7 @@ import { packPath } from './layout.js';
 import { PackWriter } from './pack-writer.js';
 import { fetchSize, previousVersion, scratchFor, writeRecord } from './publish.js';
 import type { PackageRecord } from './record.js';
+import { dependencyClosure } from './copy-deps.js';
 import { commitSnapshot, readSnapshot } from './snapshot.js';
 import { prepareRoot, type Signer } from './trust/sign.js';
 
@@ -38,13 +39,16 @@ export function selectEntries(entries: readonly CatalogEntry[], specs: readonly 
 
 export interface CopyOptions {
   replace?: boolean;
+  /** Also copy what the chosen packages need and the destination lacks (copy-deps.ts). */
+  withDeps?: boolean;
   /** Keys that sign the destination's new root metadata. */
   signer?: Signer;
   onBlob?: (bytes: number) => void;
 }
 
 export interface CopyResult {
-  packages: { name: string; version: string; status: 'added' | 'replaced' | 'unchanged' }[];
+  /** `dependency`: not asked for, copied by `withDeps` because an asked-for package needs it. */
+  packages: { name: string; version: string; status: 'added' | 'replaced' | 'unchanged'; dependency?: true }[];
   blobsCopied: number;
   blobsPresent: number;
   bytesCopied: number;
@@ -54,11 +58,13 @@ export interface CopyResult {
 export async function copyPackages(src: RepoReader, dst: RepoWriter, specs: readonly string[], options: CopyOptions = {}): Promise<CopyResult> {
   const from = await readSnapshot(src);
   const chosen = selectEntries(from.entries, specs, src.location);
-  const catalogOnly = chosen.find((e) => !e.manifest);
-  if (catalogOnly) throw new ZpkgError('E_MANIFEST_MISSING', `${catalogOnly.name} ${catalogOnly.version} in ${src.location} has no manifest (a catalog-only repository): nothing to copy`);
   const release = await dst.lock();
   try {
     const to = await readSnapshot(dst);
+    const needed = options.withDeps ? dependencyClosure(chosen, from.entries, to.entries, { source: src.location, destination: dst.location }) : [];
+    chosen.push(...needed);
+    const catalogOnly = chosen.find((e) => !e.manifest);
+    if (catalogOnly) throw new ZpkgError('E_MANIFEST_MISSING', `${catalogOnly.name} ${catalogOnly.version} in ${src.location} has no manifest (a catalog-only repository): nothing to copy`);
     const byKey = new Map(to.entries.map((e) => [entryKey(e), e]));
     const result: CopyResult = { packages: [], blobsCopied: 0, blobsPresent: 0, bytesCopied: 0, repoVersion: to.root.version };
     const landing: { entry: CatalogEntry; record: PackageRecord; existing: boolean }[] = [];
@@ -116,7 +122,7 @@ export async function copyPackages(src: RepoReader, dst: RepoWriter, specs: read
       result.bytesCopied += written.bytes;
       byKey.set(key, withSize(entry, fetchSize(written.map, written.record)));
       to.files.set(key, from.files.get(key) ?? []);
-      result.packages.push({ name: entry.name, version: entry.version, status: existing ? 'replaced' : 'added' });
+      result.packages.push({ name: entry.name, version: entry.version, status: existing ? 'replaced' : 'added', ...(needed.includes(entry) ? { dependency: true as const } : {}) });
     }
     result.repoVersion = (await commitSnapshot(dst, prepareRoot(dst.location, to.root, options.signer), [...byKey.values()], to.files)).version;
     return result;

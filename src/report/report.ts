@@ -147,9 +147,9 @@ export class StreamReport implements Report {
       return;
     }
     if (this.events) return this.events.error(e);
-    this.err.write(`${this.paint('31', 'error')}: ${e.message}\n`);
-    const explanation = e.details?.explanation;
-    if (Array.isArray(explanation)) for (const line of explanation) if (String(line) !== e.message) this.err.write(`  ${String(line)}\n`);
+    const explanation = Array.isArray(e.details?.explanation) ? e.details.explanation.map(String) : [];
+    this.err.write(`${this.paint('31', 'error')}: ${headlineOf(e.message, explanation)}\n`);
+    for (const line of explanation) if (line !== e.message) this.err.write(`  ${line}\n`);
     if (e.hint) this.err.write(`${this.paint('36', 'hint')}: ${e.hint}\n`);
     if (e.code === 'E_INTERNAL' && e.cause instanceof Error && e.cause.stack) this.err.write(`${e.cause.stack}\n`);
   }
@@ -174,4 +174,18 @@ export function toZpkgError(err: unknown): ZpkgError {
     return new ZpkgError('E_IO', `${e.syscall} ${e.path ?? ''}: ${e.message}`.replace(/\s+:/, ':'), { cause: err });
   }
   return new ZpkgError('E_INTERNAL', `internal error: ${e?.message ?? String(err)}`, { cause: err, hint: 'this is a bug in zpkg; please report it with the command you ran' });
+}
+
+/**
+ * A solver's message is its headline followed by the first lines of its
+ * explanation ("zpkg cannot install `a`: X; Y"), for one-line readers (JSON,
+ * logs). On a terminal the lines follow one per row, so the headline alone
+ * leads them rather than saying everything twice.
+ */
+export function headlineOf(message: string, explanation: readonly string[]): string {
+  for (let k = explanation.length; k > 0; k--) {
+    const tail = `: ${explanation.slice(0, k).join('; ')}`;
+    if (message.length > tail.length && message.endsWith(tail)) return `${message.slice(0, -tail.length)}:`;
+  }
+  return message;
 }

@@ -13,6 +13,8 @@ export function register(program: Command, ctx: Context): void {
       const { dirOwners, fileAt } = await import('../../image/state.js');
       const image = ctx.image(cmd);
       const path = toImagePath(input);
+      // The root is every package's and none's: an empty argument is a script's unset variable.
+      if (path === '') throw new ZpkgError('E_USAGE', `owns needs a path in the image, not ${input === '' ? 'an empty one' : `\`${input}\` (the image's root)`}`);
       const file = fileAt(image.db, path);
       const dirs = dirOwners(image.db, path).map((d) => d.package);
       const owners = file ? [file.package] : dirs;

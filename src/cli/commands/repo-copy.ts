@@ -11,17 +11,20 @@ export function register(repo: Command, ctx: Context): void {
     .argument('<dst>', 'repository to copy into (directory, s3:// or a depot http(s):// with --token)')
     .argument('[packages...]', 'NAME or NAME@VERSION; every package when none')
     .option('--replace', 'overwrite a package of the same name and version with other content')
+    .option('--with-deps', 'also copy the versions the named packages need (depends, transitively) that the destination lacks, so each installs from it alone')
     .option('--token <token>', 'bearer token when DST is a depot (default: $ZPKG_TOKEN)')
-    .action(async (src: string, dst: string, specs: string[], opts: SigningOpts & { replace?: boolean; token?: string }, cmd: Command) => {
+    .action(async (src: string, dst: string, specs: string[], opts: SigningOpts & { replace?: boolean; withDeps?: boolean; token?: string }, cmd: Command) => {
       const { openRepoReader, openRepoWriter } = await import('../../repo/open.js');
       const { copyPackages } = await import('../../repo/copy.js');
       const report = ctx.report(cmd);
       const progress = report.progress('copy', 0);
-      const r = await copyPackages(openRepoReader(src), openRepoWriter(dst, { token: opts.token }), specs, { replace: opts.replace, signer: await signerFrom(opts), onBlob: (n) => progress.tick(1, n) });
+      const r = await copyPackages(openRepoReader(src), openRepoWriter(dst, { token: opts.token }), specs, { replace: opts.replace, withDeps: opts.withDeps, signer: await signerFrom(opts), onBlob: (n) => progress.tick(1, n) });
       progress.done(`${counted(r.blobsCopied, 'blob')} copied, ${r.blobsPresent} already there`);
       report.result(r, (x) => {
         const added = x.packages.filter((p) => p.status !== 'unchanged').length;
-        return `copied ${added} of ${counted(x.packages.length, 'package')} into ${dst} (repository version ${x.repoVersion}): ${counted(x.blobsCopied, 'blob')} transferred (${formatBytes(x.bytesCopied)}), ${x.blobsPresent} already there`;
+        const deps = x.packages.filter((p) => p.dependency).map((p) => `${p.name} ${p.version}`);
+        const withDeps = deps.length > 0 ? ` (with ${counted(deps.length, 'dependency', 'dependencies')}: ${deps.join(', ')})` : '';
+        return `copied ${added} of ${counted(x.packages.length, 'package')}${withDeps} into ${dst} (repository version ${x.repoVersion}): ${counted(x.blobsCopied, 'blob')} transferred (${formatBytes(x.bytesCopied)}), ${x.blobsPresent} already there`;
       });
     });
 }

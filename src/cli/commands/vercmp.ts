@@ -33,7 +33,7 @@ export function register(program: Command, ctx: Context): void {
         if (line.trim() === '') continue;
         const parts = line.trim().split(/\s+/);
         try {
-          if (parts.length !== 2) throw new ZpkgError('E_INPUT_INVALID', `expected two versions, got ${parts.length} fields`);
+          if (parts.length !== 2) throw new ZpkgError('E_INPUT_INVALID', `expected two versions, got ${parts.length === 1 ? '1 field' : `${parts.length} fields`}`);
           const result = compareChecked(parts[0]!, parts[1]!);
           report.item({ a: parts[0], b: parts[1], result }, (r) => r.result);
         } catch (err) {
