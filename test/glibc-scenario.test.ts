@@ -105,4 +105,19 @@ describe('the glibc scenario', () => {
     expect(run.stdout).toBe('hello from the image\n');
     expect(ok(['--root', image, 'verify']).status).toBe(0);
   });
+
+  it('removing libc is refused naming each dependent once, its symbol versions counted; --json lists every clause', () => {
+    const before = snapshot(image);
+    const json = zpkg(['--root', image, '--json', 'remove', 'libc']).json.error;
+    expect(json.code).toBe('E_DEPENDENTS');
+    const versioned = json.broken.filter((b: { name: string; clause: string }) => b.name === 'greeter' && b.clause.startsWith('so:libc.so.6(GLIBC_'));
+    expect(versioned.map((b: { clause: string }) => b.clause)).toContain('so:libc.so.6(GLIBC_2.34)');
+    const text = zpkg(['--root', image, 'remove', 'libc']);
+    expect(text.status).toBe(1);
+    const lines = text.stderr.split('\n').filter((l) => l.startsWith('  greeter depends on '));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`\`so:libc.so.6\` with ${versioned.length} of its symbol versions`);
+    expect(lines[0]).not.toContain('GLIBC_');
+    expect(snapshot(image)).toEqual(before);
+  });
 });

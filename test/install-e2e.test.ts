@@ -100,7 +100,8 @@ describe('install', () => {
     const refused = zpkg(['--root', root, '--json', 'remove', 'libfoo']);
     expect(refused.status).toBe(1);
     expect(refused.json.error.code).toBe('E_DEPENDENTS');
-    expect(refused.json.error.explanation).toEqual(['app depends on `libfoo (>= 1.0)`', 'app depends on `foo-api`']);
+    expect(refused.json.error.explanation).toEqual(['app depends on `libfoo (>= 1.0)` and `foo-api`']);
+    expect(refused.json.error.broken).toEqual([{ name: 'app', clause: 'libfoo (>= 1.0)' }, { name: 'app', clause: 'foo-api' }]);
     const r = ok(['--root', root, '--json', 'remove', 'app']);
     expect(r.json.keptConfig).toEqual(['etc/app.conf']);
     expect(existsSync(join(root, 'usr/bin/app'))).toBe(false);

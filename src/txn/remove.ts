@@ -2,6 +2,7 @@
  * `remove`: deletes exactly the packages' paths. Refuses to break an installed
  * dependent unless `cascade` (the dependents go too) or `force` (they break).
  */
+import { foldSymbolVersions, foldedPhrase } from '../core/symbol-versions.js';
 import { ZpkgError } from '../core/errors.js';
 import type { Image } from '../image/image.js';
 import { getPackage, listPackages, toInstalled } from '../image/state.js';
@@ -33,13 +34,13 @@ async function removeTarget(image: Image, names: string[], options: RemoveOption
   const broken = brokenDependents(listPackages(image.db).map(toInstalled), new Set(names));
   if (options.force) {
     // Forced: exactly these packages go, whatever depends on them.
-    const warnings = broken.map((b) => `${b.name} is left with an unsatisfied dependency \`${b.clause}\``);
+    const warnings = [...byDependent(broken)].map(([name, clauses]) => `${name} is left with ${clauses.length === 1 ? 'an unsatisfied dependency' : 'unsatisfied dependencies'}: ${clausesInWords(clauses)}`);
     return { command: options.command, land: [], remove: rows, flags: [], purge: options.purge, warnings };
   }
   if (broken.length && !options.cascade) {
     throw new ZpkgError('E_DEPENDENTS', `removing ${names.join(', ')} would break ${[...new Set(broken.map((b) => b.name))].join(', ')}`, {
       hint: 'pass --cascade to remove the dependents too, or --force to break them',
-      details: { explanation: broken.map((b) => `${b.name} depends on \`${b.clause}\``) },
+      details: { explanation: [...byDependent(broken)].map(([name, clauses]) => `${name} depends on ${clausesInWords(clauses)}`), broken },
     });
   }
   const target = await solveTarget(image, { remove: names }, { cascade: options.cascade, autoremove: options.autoremove, protected: [...prot.keys()] }, options.command, options.report);
@@ -48,4 +49,15 @@ async function removeTarget(image: Image, names: string[], options: RemoveOption
 
 export function remove(image: Image, names: string[], options: RemoveOptions): Promise<TransactionResult> {
   return changeImage(image, options, () => removeTarget(image, names, options));
+}
+
+function byDependent(broken: readonly { name: string; clause: string }[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const b of broken) out.set(b.name, [...(out.get(b.name) ?? []), b.clause]);
+  return out;
+}
+
+/** A dependent's broken clauses in one phrase, a library's symbol versions counted (core/symbol-versions.ts). */
+function clausesInWords(clauses: readonly string[]): string {
+  return new Intl.ListFormat('en', { type: 'conjunction' }).format(foldSymbolVersions(clauses).map(foldedPhrase));
 }

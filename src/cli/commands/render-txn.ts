@@ -32,7 +32,9 @@ export function renderTransaction(r: TransactionResult): string {
     return lines.join('\n');
   }
   const same = r.files.inPlace ? `, ${r.files.inPlace} unchanged left in place` : '';
-  if (r.dryRun) lines.push(`would write ${counted(r.files.written, 'path')} and remove ${r.files.removed}${same}; ${r.fetched.fetched} of ${counted(r.fetched.blobs, 'blob')} to fetch`);
+  // A removal needs no content: "0 of 0 blobs to fetch" only made the line longer.
+  const fetch = r.fetched.blobs > 0 ? `; ${r.fetched.fetched} of ${counted(r.fetched.blobs, 'blob')} to fetch` : '';
+  if (r.dryRun) lines.push(`would write ${counted(r.files.written, 'path')} and remove ${r.files.removed}${same}${fetch}`);
   else lines.push(`${counted(r.files.written, 'path')} written (${formatBytes(r.files.bytes)} verified), ${r.files.removed} removed${same}; transaction ${r.id}`);
   return lines.join('\n');
 }
