@@ -104,6 +104,8 @@ describe('install', () => {
     expect(refused.json.error.broken).toEqual([{ name: 'app', clause: 'libfoo (>= 1.0)' }, { name: 'app', clause: 'foo-api' }]);
     const r = ok(['--root', root, '--json', 'remove', 'app']);
     expect(r.json.keptConfig).toEqual(['etc/app.conf']);
+    // libfoo came in as app's dependency: nothing keeps it now, and the removal says so (apt's "no longer required").
+    expect(r.json.unneeded).toEqual([{ name: 'libfoo', version: '1.0' }]);
     expect(existsSync(join(root, 'usr/bin/app'))).toBe(false);
     expect(existsSync(join(root, 'usr/bin/app-alias'))).toBe(false);
     expect(existsSync(join(root, 'var/lib/app'))).toBe(false);

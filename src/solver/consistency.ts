@@ -6,37 +6,8 @@
  * core/relation.ts's providesAtom through an index of who answers for each name.
  */
 import type { CatalogEntry, InstalledPackage } from '../core/catalog.js';
-import { type Atom, type Clause, type Providing, formatAtom, formatClause, providesAtom } from '../core/relation.js';
-
-/** The members of a set that may answer for each name (by their own name or a provide), in set order. */
-class Answering<P extends Providing> {
-  private readonly byName = new Map<string, P[]>();
-
-  constructor(set: readonly P[]) {
-    for (const p of set) {
-      for (const name of new Set([p.name, ...p.provides.map((a) => a.name)])) {
-        const list = this.byName.get(name);
-        if (list === undefined) this.byName.set(name, [p]);
-        else list.push(p);
-      }
-    }
-  }
-
-  /** The members satisfying `atom`, in set order. */
-  satisfying(atom: Atom): P[] {
-    return (this.byName.get(atom.name) ?? []).filter((q) => providesAtom(q, atom));
-  }
-
-  /** Whether some member satisfies some alternative of `clause`. */
-  satisfies(clause: Clause): boolean {
-    return clause.some((atom) => (this.byName.get(atom.name) ?? []).some((q) => providesAtom(q, atom)));
-  }
-
-  /** The clauses of `depends` no member satisfies, in order: the one core of both checks below. */
-  unmet(depends: readonly Clause[]): Clause[] {
-    return depends.filter((clause) => !this.satisfies(clause));
-  }
-}
+import { formatAtom, formatClause } from '../core/relation.js';
+import { Answering } from './answering.js';
 
 /**
  * Every dependency of a member that nothing in the set satisfies, and every

@@ -3,7 +3,8 @@
  * set, from a requested package to NAME — the reason autoremove keeps it.
  */
 import type { InstalledPackage } from '../core/catalog.js';
-import { formatClause, providesAtom } from '../core/relation.js';
+import { formatClause } from '../core/relation.js';
+import { Answering } from './answering.js';
 
 function label(p: InstalledPackage): string {
   return `\`${p.name} ${p.version}\``;
@@ -18,14 +19,7 @@ export function why(name: string, installed: readonly InstalledPackage[]): strin
   const target = installed.find((p) => p.name === name);
   if (target === undefined) return undefined;
   if (target.requested) return [`${label(target)} was requested`];
-  const answering = new Map<string, InstalledPackage[]>();
-  for (const p of installed) {
-    for (const n of new Set([p.name, ...p.provides.map((a) => a.name)])) {
-      const list = answering.get(n);
-      if (list) list.push(p);
-      else answering.set(n, [p]);
-    }
-  }
+  const answering = new Answering(installed);
   /** How each reached package was reached: its dependent and the clause. */
   const via = new Map<InstalledPackage, { from: InstalledPackage; clause: number } | null>();
   const queue = installed.filter((p) => p.requested).sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -34,8 +28,8 @@ export function why(name: string, installed: readonly InstalledPackage[]): strin
     const p = queue[i]!;
     p.depends.forEach((clause, k) => {
       for (const atom of clause) {
-        for (const q of answering.get(atom.name) ?? []) {
-          if (!via.has(q) && providesAtom(q, atom)) {
+        for (const q of answering.satisfying(atom)) {
+          if (!via.has(q)) {
             via.set(q, { from: p, clause: k });
             queue.push(q);
           }

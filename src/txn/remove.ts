@@ -6,7 +6,7 @@ import { foldSymbolVersions, foldedPhrase } from '../core/symbol-versions.js';
 import { ZpkgError } from '../core/errors.js';
 import type { Image } from '../image/image.js';
 import { getPackage, listPackages, toInstalled } from '../image/state.js';
-import { brokenDependents } from '../solver/index.js';
+import { brokenDependents, unneeded } from '../solver/index.js';
 import { changeImage, type ChangeOptions } from './change.js';
 import { checkProtected, protectedPackages } from './protect.js';
 import { solveTarget } from './solve.js';
@@ -47,8 +47,13 @@ async function removeTarget(image: Image, names: string[], options: RemoveOption
   return { ...target, purge: options.purge };
 }
 
-export function remove(image: Image, names: string[], options: RemoveOptions): Promise<TransactionResult> {
-  return changeImage(image, options, () => removeTarget(image, names, options));
+export async function remove(image: Image, names: string[], options: RemoveOptions): Promise<TransactionResult> {
+  const result = await changeImage(image, options, () => removeTarget(image, names, options));
+  if (options.autoremove) return result;
+  // What the removal left without a reason to stay, as apt says after a remove (a dry run: as it would be).
+  const gone = new Set(result.remove.map((p) => p.name));
+  const left = listPackages(image.db).map(toInstalled).filter((p) => !gone.has(p.name));
+  return { ...result, unneeded: unneeded(left, protectedPackages(image).keys()).map((p) => ({ name: p.name, version: p.version })) };
 }
 
 function byDependent(broken: readonly { name: string; clause: string }[]): Map<string, string[]> {

@@ -82,6 +82,8 @@ export interface TransactionResult extends TransactionChanges {
   lifecycle?: LifecycleResult;
   /** The transaction landed zpkg itself (see self-update.ts). */
   selfUpdate?: SelfUpdateResult;
+  /** After a removal without `--autoremove`: installed dependencies nothing keeps any more, which `remove --autoremove` would take. */
+  unneeded?: { name: string; version: string }[];
   /** `--download-only`: what the transaction needs is in the content cache; nothing else changed (`id` is null). */
   downloadOnly?: boolean;
 }

@@ -34,6 +34,8 @@ export function renderTransaction(r: TransactionResult): string {
   const same = r.files.inPlace ? `, ${r.files.inPlace} unchanged left in place` : '';
   // A removal needs no content: "0 of 0 blobs to fetch" only made the line longer.
   const fetch = r.fetched.blobs > 0 ? `; ${r.fetched.fetched} of ${counted(r.fetched.blobs, 'blob')} to fetch` : '';
+  const unneeded = r.unneeded ?? [];
+  if (unneeded.length) lines.push(`${unneeded.length === 1 ? '1 package installed as a dependency is' : `${unneeded.length} packages installed as dependencies are`} no longer needed: ${unneeded.map((p) => p.name).join(', ')} (\`zpkg remove --autoremove\` removes ${unneeded.length === 1 ? 'it' : 'them'})`);
   if (r.dryRun) lines.push(`would write ${counted(r.files.written, 'path')} and remove ${r.files.removed}${same}${fetch}`);
   else lines.push(`${counted(r.files.written, 'path')} written (${formatBytes(r.files.bytes)} verified), ${r.files.removed} removed${same}; transaction ${r.id}`);
   return lines.join('\n');
