@@ -122,6 +122,10 @@ describe('remotes, refresh, search and info', () => {
     expect(ok(['--root', root, 'list', '--upgradable']).stdout).toBe('every installed package is at the newest version its remotes offer\n');
     ok(['--root', root, 'unhold', 'tool']);
     expect(zpkg(['--root', root, '--json', 'list', '--upgradable', '--manual']).json.error.code).toBe('E_USAGE');
+    // search marks an installed name with its version when it is not the one offered, else plainly.
+    expect(ok(['--root', root, 'search', 'useful']).stdout).toBe('tool  1.1  [installed 1.0]  a useful tool\n');
+    ok(['--root', root, 'update']);
+    expect(ok(['--root', root, 'search', 'useful']).stdout).toBe('tool  1.1  [installed]  a useful tool\n');
   });
 
   it('an unsatisfiable request gives each reason once: the headline, then one line per fact', () => {

@@ -20,7 +20,7 @@ export function register(program: Command, ctx: Context): void {
         return;
       }
       report.result({ matches: await searchPackages(image, term) }, (r) =>
-        r.matches.length ? table(r.matches.map((m) => [m.name, m.version, m.installed ? `[installed ${m.installed}]` : '', m.summary])) : `no package matches \`${term}\``,
+        r.matches.length ? table(r.matches.map((m) => [m.name, m.version, m.installed === null ? '' : m.installed === m.version ? '[installed]' : `[installed ${m.installed}]`, m.summary])) : `no package matches \`${term}\``,
       );
     });
 }
