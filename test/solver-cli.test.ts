@@ -88,7 +88,16 @@ describe('solver through the CLI', () => {
   it('naming an installed dependency makes it requested, so autoremove keeps it', () => {
     const root = image();
     ok(['--root', root, 'install', 'tool']);
-    ok(['--root', root, 'install', 'libb']);
+    // The mark is the only change, and it is said: no transaction, no paths to count (it said "nothing to do").
+    expect(ok(['--root', root, 'install', '-n', 'libb']).stdout).toBe('would mark libb manual: it was installed as a dependency; autoremove keeps it now\n');
+    expect(ok(['--root', root, '--json', 'list', '--manual']).json.packages.map((p: { name: string }) => p.name)).toEqual(['tool']);
+    expect(ok(['--root', root, 'install', 'libb']).stdout).toBe('marked libb manual: it was installed as a dependency; autoremove keeps it now\n');
+    expect(ok(['--root', root, 'install', 'libb']).stdout).toBe('nothing to do\n');
+    expect(ok(['--root', root, '--json', 'install', 'app']).json).toMatchObject({ id: null, markedManual: ['app'] });
+    ok(['--root', root, 'mark', 'auto', 'app']);
+    // A plain remove names what it leaves behind; --autoremove takes it.
+    const plain = ok(['--root', root, 'remove', '-n', 'tool']).stdout;
+    expect(plain).toContain('1 package installed as a dependency is no longer needed: app (`zpkg remove --autoremove` removes it)\n');
     const r = ok(['--root', root, '--json', 'remove', '--autoremove', 'tool']);
     expect(names(r.json.remove)).toEqual(['app 1.0', 'tool 1.0']);
   });

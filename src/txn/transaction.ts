@@ -84,6 +84,8 @@ export interface TransactionResult extends TransactionChanges {
   selfUpdate?: SelfUpdateResult;
   /** After a removal without `--autoremove`: installed dependencies nothing keeps any more, which `remove --autoremove` would take. */
   unneeded?: { name: string; version: string }[];
+  /** Installed packages that were dependencies and, asked for by name, become manual (kept by autoremove). */
+  markedManual?: string[];
   /** `--download-only`: what the transaction needs is in the content cache; nothing else changed (`id` is null). */
   downloadOnly?: boolean;
 }
@@ -159,12 +161,18 @@ export interface FailedPostPhase {
   before: number;
 }
 
+function newlyRequested(image: Image, flags: Target['flags']): string[] {
+  const auto = new Set(listPackages(image.db).filter((p) => !p.requested).map((p) => p.name));
+  return flags.filter((f) => f.requested && auto.has(f.name)).map((f) => f.name);
+}
+
 /** Applies a prepared change; the caller holds the image session. */
 export async function runTransaction(image: Image, prepared: Prepared, options: TransactionOptions): Promise<TransactionResult & { failedPostPhase?: FailedPostPhase }> {
   const { report } = options;
   const { target, changeset: cs } = prepared;
   const startedAt = new Date().toISOString();
   const result: TransactionResult & { failedPostPhase?: FailedPostPhase } = describe(prepared, Boolean(options.dryRun));
+  result.markedManual = newlyRequested(image, target.flags);
   const seconds = result.seconds;
   const nothing = cs.put.length === 0 && cs.delete.length === 0 && target.land.length === 0 && target.remove.length === 0;
   const txid = randomBytes(6).toString('hex');

@@ -24,6 +24,7 @@ export function renderTransaction(r: TransactionResult): string {
   for (const g of r.accounts?.groups ?? []) lines.push(`${r.dryRun ? 'would create' : 'created'} group ${g.name} (gid ${g.gid})`);
   for (const u of r.accounts?.users ?? []) lines.push(`${r.dryRun ? 'would create' : 'created'} user ${u.name} (uid ${u.uid}, gid ${u.gid})`);
   lines.push(...renderLifecycle(r));
+  for (const name of r.markedManual ?? []) lines.push(`${r.dryRun ? 'would mark' : 'marked'} ${name} manual: it was installed as a dependency; autoremove keeps it now`);
   const self = r.selfUpdate;
   if (self) lines.push(`zpkg ${self.to} passed its self-test${self.post === 'finished' ? ' and finished the transaction' : self.post === 'pending' ? '; its post-hooks and service starts are pending (`zpkg recover`)' : ''}`);
   if (lines.length === 0) return NOTHING_TO_DO;
@@ -36,6 +37,9 @@ export function renderTransaction(r: TransactionResult): string {
   const fetch = r.fetched.blobs > 0 ? `; ${r.fetched.fetched} of ${counted(r.fetched.blobs, 'blob')} to fetch` : '';
   const unneeded = r.unneeded ?? [];
   if (unneeded.length) lines.push(`${unneeded.length === 1 ? '1 package installed as a dependency is' : `${unneeded.length} packages installed as dependencies are`} no longer needed: ${unneeded.map((p) => p.name).join(', ')} (\`zpkg remove --autoremove\` removes ${unneeded.length === 1 ? 'it' : 'them'})`);
+  // Only marks moved (`install` of a dependency already installed): no transaction, no paths to count.
+  const moved = r.install.length + r.upgrade.length + r.downgrade.length + r.remove.length + r.files.written + r.files.removed > 0;
+  if (!moved && r.id === null) return lines.join('\n');
   if (r.dryRun) lines.push(`would write ${counted(r.files.written, 'path')} and remove ${r.files.removed}${same}${fetch}`);
   else lines.push(`${counted(r.files.written, 'path')} written (${formatBytes(r.files.bytes)} verified), ${r.files.removed} removed${same}; transaction ${r.id}`);
   return lines.join('\n');
