@@ -4,6 +4,7 @@
  * item for streams), otherwise the command's renderer prints text. Notices,
  * warnings and progress go to stderr, progress only on a terminal.
  */
+import { formatBytes } from './table.js';
 import { ZpkgError } from '../core/errors.js';
 import { ProgressEvents } from './progress-events.js';
 
@@ -85,7 +86,8 @@ export class StreamReport implements Report {
   /**
    * On a terminal, one line shows every step under way (fetch and stage run
    * together when staging takes packs as they download): `fetch: 3/10 30%,
-   * 5.0 MB · stage: 120/2000 6%`. A step that ends prints its own line.
+   * 5.0 MiB · stage: 120/2000 6%`. A step that ends prints its own line,
+   * unless it had nothing to do.
    */
   progress(label: string, total: number): Progress {
     if (this.events) return this.events.step(label, total);
@@ -106,6 +108,8 @@ export class StreamReport implements Report {
       done: (summary) => {
         this.bars.delete(bar);
         this.clearLive();
+        // A step with nothing to do (no manifest to read, no blob to fetch) leaves no line.
+        if (total === 0 && bar.count === 0 && bar.bytes === 0) return;
         const secs = ((Date.now() - started) / 1000).toFixed(2);
         this.err.write(`${label}: ${summary ?? `${bar.count}/${total}`} (${secs} s)\n`);
       },
@@ -115,7 +119,7 @@ export class StreamReport implements Report {
   private drawBars(): void {
     const shown = [...this.bars].map((b) => {
       const pct = b.total > 0 ? ` ${Math.floor((b.count * 100) / b.total)}%` : '';
-      const mb = b.bytes > 0 ? `, ${(b.bytes / 1e6).toFixed(1)} MB` : '';
+      const mb = b.bytes > 0 ? `, ${formatBytes(b.bytes)}` : '';
       return `${b.label}: ${b.count}/${b.total}${pct}${mb}`;
     });
     this.err.write(`\r\x1b[K${shown.join(' · ')}`);

@@ -35,7 +35,7 @@ import { blobMissing } from './failures.js';
 import { blobMapOf } from './manifests.js';
 import type { ContentPlan, PreparedPackage } from './types.js';
 import { join } from 'node:path';
-import { counted } from '../report/table.js';
+import { counted, formatBytes } from '../report/table.js';
 
 /** Packs fetched at once (over one keep-alive pool per repository). */
 export const FETCH_PARALLELISM = 8;
@@ -235,7 +235,8 @@ export async function fetchBlobs(image: Image, packages: readonly PreparedPackag
     if (local.download) downloads.push({ file: local.file, blobs: g.needs.length, download: local.download });
     else progress.tick(g.needs.length, 0);
   }
-  const summary = (): string => `${result.fetched} of ${counted(result.blobs, 'blob')} fetched (${(result.bytes / 1e6).toFixed(1)} MB), the rest cached`;
+  const summary = (): string =>
+    result.fetched === 0 ? `all ${counted(result.blobs, 'blob')} cached` : `${result.fetched} of ${counted(result.blobs, 'blob')} fetched, ${formatBytes(result.bytes)}${result.fetched < result.blobs ? '; the rest cached' : ''}`;
   // Hooks are kept as single blobs before anything downloads when every hook's blob is cached, else after.
   const hookArriving = missing.some((n) => n.hook);
   if (!hookArriving) keepHooks(cache, need, sources);

@@ -3,6 +3,7 @@
  * dependent unless `cascade` (the dependents go too) or `force` (they break).
  */
 import { foldSymbolVersions, foldedPhrase } from '../core/symbol-versions.js';
+import { inWords } from '../report/table.js';
 import { ZpkgError } from '../core/errors.js';
 import type { Image } from '../image/image.js';
 import { getPackage, listPackages, toInstalled } from '../image/state.js';
@@ -64,5 +65,5 @@ function byDependent(broken: readonly { name: string; clause: string }[]): Map<s
 
 /** A dependent's broken clauses in one phrase, a library's symbol versions counted (core/symbol-versions.ts). */
 function clausesInWords(clauses: readonly string[]): string {
-  return new Intl.ListFormat('en', { type: 'conjunction' }).format(foldSymbolVersions(clauses).map(foldedPhrase));
+  return inWords(foldSymbolVersions(clauses).map(foldedPhrase));
 }

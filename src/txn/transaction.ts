@@ -40,7 +40,7 @@ import { selfTest, selfUpdateOf, type SelfUpdateResult } from './self-update.js'
 import { stage, unstage } from './stage.js';
 import { stopwatch } from './stopwatch.js';
 import type { Target } from './target.js';
-import { counted } from '../report/table.js';
+import { counted, formatBytes } from '../report/table.js';
 
 export interface TransactionOptions extends LifecycleOptions {
   report: Report;
@@ -235,7 +235,7 @@ export async function runTransaction(image: Image, prepared: Prepared, options: 
   } finally {
     process.umask(oldMask);
   }
-  progress.done(`${counted(cs.put.length, 'path')}, ${(staged.bytes / 1e6).toFixed(1)} MB verified`);
+  progress.done(`${counted(cs.put.length, 'path')}, ${formatBytes(staged.bytes)} verified`);
   seconds.stage = t();
   if (arriving) {
     // stage() returned once every download ended whole.
