@@ -133,7 +133,7 @@ describe('prepare', () => {
 });
 
 describe('one dry-run shape for every changing command', () => {
-  const KEYS = ['accounts', 'adopted', 'downgrade', 'dryRun', 'fetched', 'files', 'id', 'install', 'keptConfig', 'keptDirs', 'newConfig', 'remove', 'removedDirs', 'seconds', 'takenOver', 'upgrade', 'warnings', 'withoutManifest'];
+  const KEYS = ['accounts', 'adopted', 'downgrade', 'dryRun', 'fetched', 'files', 'id', 'install', 'keptConfig', 'keptDirs', 'markedManual', 'newConfig', 'remove', 'removedDirs', 'seconds', 'takenOver', 'upgrade', 'warnings', 'withoutManifest'];
   const SECONDS = ['apply', 'commit', 'fetch', 'manifests', 'plan', 'post', 'pre', 'solve', 'stage'];
   let sim: ZinitProcess;
   let root: string;
@@ -161,8 +161,8 @@ describe('one dry-run shape for every changing command', () => {
   const shape = (r: TransactionResult): void => {
     expect(r.dryRun).toBe(true);
     expect(r.id).toBeNull();
-    // Every key of the shape; beyond it only what a command adds of its own (rollback's generation, fix's findings and the manifests it put back).
-    expect(Object.keys(r).filter((k) => !['lifecycle', 'generation', 'repaired', 'unrepaired', 'manifests'].includes(k)).sort()).toEqual(KEYS);
+    // Every key of the shape; beyond it only what a command adds of its own (rollback's generation, fix's findings and the manifests it put back, remove's unneeded).
+    expect(Object.keys(r).filter((k) => !['lifecycle', 'generation', 'repaired', 'unrepaired', 'manifests', 'unneeded'].includes(k)).sort()).toEqual(KEYS);
     expect(Object.keys(r.seconds).sort()).toEqual(SECONDS);
   };
 
