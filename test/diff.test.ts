@@ -21,7 +21,7 @@ function repos(): { work: string; before: string; after: string } {
   build(before, 'rel1', { name: 'rel', version: '1', depends: ['app (= 1)', 'lib (= 1)'] }, { 'etc/release': '1\n' });
   cpSync(before, after, { recursive: true });
   build(after, 'app2', { name: 'app', version: '2' }, { 'usr/bin/app': 'app 2, longer\n', 'usr/share/app/a': 'aaaa\n', 'usr/share/app/b': 'bb\n', 'usr/share/app/c': 'new\n' });
-  build(after, 'tool1', { name: 'tool', version: '1' }, { 'usr/bin/tool': 'tool\n' });
+  build(after, 'tool1', { name: 'tool', version: '1', arch: 'amd64' }, { 'usr/bin/tool': 'tool\n' });
   build(after, 'rel2', { name: 'rel', version: '2', depends: ['app (= 2)', 'tool (= 1)'] }, { 'etc/release': '2\n' });
   return { work, before, after };
 }
@@ -87,6 +87,7 @@ describe('diff', () => {
     const c = byName(d.changes);
     expect(Object.keys(c).sort()).toEqual(['app', 'rel', 'tool']);
     expect(c.app).toMatchObject({ kind: 'upgraded', from: '1', to: '2', files: { before: 3, after: 4 }, paths: { added: 1, removed: 0, changed: 0 } });
+    // tool is built for one arch: its file-index key is tool@1/amd64 (it showed "? files").
     expect(c.tool).toMatchObject({ kind: 'added', files: { after: 1 } });
     expect(d.unchanged).toBe(1); // lib 1 on both sides
     expect(d.versions.added).toEqual([{ name: 'app', version: '2' }, { name: 'rel', version: '2' }, { name: 'tool', version: '1' }]);

@@ -7,7 +7,7 @@
  * says the content changed. Like `repo list`, this reads a repository as an
  * operator's tool: signatures are an image's business (trust/accept.ts).
  */
-import type { Candidate, CatalogEntry } from '../core/catalog.js';
+import { indexedPaths, type Candidate, type CatalogEntry } from '../core/catalog.js';
 import { ZpkgError } from '../core/errors.js';
 import { diffCatalogs, diffSets, type SetDiff, type SideEntry } from '../core/set-diff.js';
 import { setFromCatalog } from '../solver/index.js';
@@ -15,7 +15,7 @@ import type { RepoReader } from './backend.js';
 import { readCandidates, readFileIndex, readRoot, type FileIndex } from './snapshot.js';
 
 function entryOf(e: CatalogEntry, files: FileIndex): SideEntry {
-  const paths = files.get(`${e.name}@${e.version}`);
+  const paths = indexedPaths(files, e);
   return { name: e.name, version: e.version, ...(e.manifest ? { manifest: e.manifest } : {}), bytes: e.installedSize, ...(paths ? { paths: new Map(paths.map((p) => [p, ''])) } : {}) };
 }
 
