@@ -154,7 +154,7 @@ describe('zpkg repo site', { timeout: 600_000 }, () => {
     expect(existsSync(join(r, 'index.html'))).toBe(true);
     ok(['repo', 'verify', r]);
     ok(['repo', 'remove', r, 'b1@1']);
-    ok(['repo', 'site', r, '--out', r]);
+    ok(['repo', 'site', r, '-o', r]); // -o as export-flist's
     ok(['repo', 'verify', r]);
     // every repository file written before is still there (remove only writes new catalog and root)
     const now = new Set(snapshot(r).map((l) => l.split(' ')[0]));

@@ -29,7 +29,7 @@ export function register(repo: Command, ctx: Context): void {
     .command('site')
     .description('render the repository as static web pages (index with search, a page per package, release set and the repository) for any web server or CDN')
     .argument('<repo>', 'repository directory or URL')
-    .requiredOption('--out <dir>', 'directory to write the pages to (new, empty, the repository directory, or a previous site)')
+    .requiredOption('-o, --out <dir>', 'directory to write the pages to (new, empty, the repository directory, or a previous site)')
     .option('--base-url <url>', "the repository's public URL, shown in `remote add` and used for links to its files")
     .option('--title <text>', 'the site title')
     .option('--threads <n>', 'threads laying out graphs (default: up to 4 for a large repository)')
