@@ -106,7 +106,7 @@ export function adopt(image: Image, options: AdoptOptions): Promise<AdoptResult>
     const dirs: DirOp[] = paths.filter((a) => a.type === 'dir').map((a) => ({ path: a.path, package: name, mode: parseMode(a.mode), uid: ids.uid(a.owner, where(a.path)), gid: ids.gid(a.group, where(a.path)), create: false, declared: true }));
     const owned = new Map<string, { uid: number; gid: number }>();
     for (const a of paths) if (a.type === 'file' || a.type === 'link') owned.set(a.path, { uid: ids.uid(a.owner, where(a.path)), gid: ids.gid(a.group, where(a.path)) });
-    const cs: Changeset = { installs: [pkg], removes: [], put: [], dirs, delete: [], dropDirs: [], keptConfig: [], newConfig: [], adopted: [], owners: owned, takenOver: [], inPlace: [] };
+    const cs: Changeset = { installs: [pkg], removes: [], put: [], dirs, delete: [], dropDirs: [], keptConfig: [], newConfig: [], adopted: [], owners: owned, takenOver: [], inPlace: [], leftAlone: [], dirsLeftAlone: new Set() };
     const order = before ? compareVersions(version, before.version) : 0;
     const move = before ? [{ name, from: before.version, to: version }] : [];
     const changes = { install: before ? [] : [{ name, version }], upgrade: order > 0 ? move : [], downgrade: order < 0 ? move : [], remove: [] };

@@ -32,7 +32,7 @@ function dirsToRemove(db: Database.Database, cs: Changeset): string[] {
   const staying = new Set(cs.dirs.map((d) => d.path));
   const going = new Set(cs.dropDirs.map((d) => `${d.path}\0${d.package}`));
   const paths = [...new Set(cs.dropDirs.map((d) => d.path))].filter(
-    (path) => !staying.has(path) && dirOwners(db, path).every((o) => going.has(`${o.path}\0${o.package}`)),
+    (path) => !staying.has(path) && !cs.dirsLeftAlone.has(path) && dirOwners(db, path).every((o) => going.has(`${o.path}\0${o.package}`)),
   );
   return paths.sort((a, b) => b.split('/').length - a.split('/').length || (a < b ? 1 : -1));
 }
@@ -142,7 +142,8 @@ export function finish(root: string, journal: Journal): Applied {
       done.removedDirs.push(d.path);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOTEMPTY' || code === 'EEXIST') done.keptDirs.push(d.path);
+      // ENOTDIR: something else stands there now (a link the image put in its place): not the transaction's to remove.
+      if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOTDIR') done.keptDirs.push(d.path);
       else if (code !== 'ENOENT') throw err;
     }
   }

@@ -8,6 +8,7 @@
  */
 import type { Image } from '../image/image.js';
 import { rolledBack, runAutomaticRollback } from './auto-rollback.js';
+import { leftAloneWarnings } from './changeset.js';
 import { keepDownloads, requireCached } from './offline.js';
 import { prepare } from './prepare.js';
 import { checkProtected } from './protect.js';
@@ -47,6 +48,7 @@ async function change(image: Image, options: ChangeOptions, buildTarget: () => T
     if (options.offline) requireCached(image, target);
     // Staging begins while packs download, unless only fetching (see prepare's `overlap`).
     const prepared = await prepare(image, target, { ...options, overlap: !options.dryRun && !options.downloadOnly });
+    for (const w of leftAloneWarnings(prepared.changeset)) options.report.warn(w);
     if (options.downloadOnly && !options.dryRun) {
       keepDownloads(prepared);
       const described = describe(prepared, false);

@@ -94,7 +94,25 @@ export function computeChangeset(input: ChangesetInput): Changeset {
   const fileAt = (path: string): FileRow | undefined => owners.files.get(path);
   const dirOwners = (path: string): readonly DirRow[] => owners.dirs.get(path) ?? [];
   const disk = new DiskView(root, realpathSync(root));
-  const cs: Changeset = { installs: input.installs, removes: input.removes, put: [], dirs: [], delete: [], dropDirs: [], keptConfig: [], newConfig: [], adopted: [], takenOver: [], owners: new Map(), inPlace: [] };
+  const cs: Changeset = { installs: input.installs, removes: input.removes, put: [], dirs: [], delete: [], dropDirs: [], keptConfig: [], newConfig: [], adopted: [], takenOver: [], owners: new Map(), inPlace: [], leftAlone: [], dirsLeftAlone: new Set() };
+  /**
+   * A path that goes (a removed package's, one an upgrade no longer delivers) under a parent the image now holds as a
+   * link leading out of it is not the image's any more: deleting it would delete the host's file. Its record goes, the
+   * disk is left alone (so is a directory the image holds as a link, as a merged-/usr image holds `bin` → `usr/bin`).
+   */
+  const leadsOut = (path: string): string | undefined => parentsOf(path).find((p) => disk.stat(p)?.isSymbolicLink() && !disk.staysInside(p));
+  const goes = (f: FileRow): boolean => {
+    const through = leadsOut(f.path);
+    if (through === undefined) return true;
+    cs.leftAlone.push({ path: f.path, through });
+    return false;
+  };
+  const dropDirs = (rows: readonly DirRow[]): void => {
+    for (const d of rows) {
+      cs.dropDirs.push(d);
+      if (disk.stat(d.path)?.isSymbolicLink() || leadsOut(d.path) !== undefined) cs.dirsLeftAlone.add(d.path);
+    }
+  };
   const leaving = new Set(input.removes.map((p) => p.name));
   const upgrading = new Map(input.installs.filter((c) => c.from).map((c) => [c.name, c]));
   const paths = new Map(input.installs.map((c) => [c.name, pathSets(c)]));
@@ -253,22 +271,27 @@ export function computeChangeset(input: ChangesetInput): Changeset {
       if (change.repair && !change.repair.paths.has(a.path)) continue;
       cs.put.push(op);
     }
-    if (change.from) dropOld(db, change, cs);
+    if (change.from) dropOld(db, change, cs, goes, dropDirs);
   }
   checkDirAgreement();
   refuseUnowned(unowned, input.overwrite ?? [], cs);
   for (const pkg of input.removes) {
     for (const f of filesOf(db, pkg.name)) {
-      if (claims.has(f.path)) continue;
+      if (claims.has(f.path) || !goes(f)) continue;
       if (f.config && !input.purge && f.type === 'file' && !holds(join(root, f.path), f.size, f.digest)) {
         cs.keptConfig.push(f.path);
         continue;
       }
       cs.delete.push(f);
     }
-    cs.dropDirs.push(...dirsOf(db, pkg.name));
+    dropDirs(dirsOf(db, pkg.name));
   }
   return cs;
+}
+
+/** What the plan leaves on disk because it lies outside the image now, as warnings. */
+export function leftAloneWarnings(cs: Pick<Changeset, 'leftAlone'>): string[] {
+  return cs.leftAlone.map((l) => `left \`${l.path}\` alone: it lies under \`${l.through}\`, a symlink that leads out of the image (zpkg never deletes outside it); its record goes`);
 }
 
 /** A name no Linux filesystem takes (over NAME_MAX bytes) is refused by name before anything is staged. */
@@ -375,14 +398,14 @@ function replacesOwner(change: PreparedPackage, owner: string, db: Database.Data
   return change.manifest.replaces.some((r) => providesAtom({ name: row.name, version: row.version, provides: [] }, parseAtom(r)));
 }
 
-/** Paths and directory rows of the installed version that the new version no longer delivers. */
-function dropOld(db: Database.Database, change: PreparedPackage, cs: Changeset): void {
+/** Paths and directory rows of the installed version that the new version no longer delivers (`goes`: unless the disk is left alone). */
+function dropOld(db: Database.Database, change: PreparedPackage, cs: Changeset, goes: (f: FileRow) => boolean, dropDirs: (rows: readonly DirRow[]) => void): void {
   const kept = new Set<string>();
   for (const a of change.manifest.actions) if (isPathAction(a)) kept.add(a.path);
   const implied = new Set(cs.dirs.filter((d) => d.package === change.name).map((d) => d.path));
   for (const f of filesOf(db, change.name)) {
-    if (kept.has(f.path)) continue;
+    if (kept.has(f.path) || !goes(f)) continue;
     cs.delete.push(f satisfies FileRow);
   }
-  for (const d of dirsOf(db, change.name)) if (!kept.has(d.path) && !implied.has(d.path)) cs.dropDirs.push(d);
+  dropDirs(dirsOf(db, change.name).filter((d) => !kept.has(d.path) && !implied.has(d.path)));
 }

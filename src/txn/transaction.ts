@@ -29,6 +29,7 @@ import { startFilesystemSync, syncFilesystem } from '../fs/syncfs.js';
 import type { Report } from '../report/report.js';
 import { createAccounts } from './account-actions.js';
 import { apply, finish, journalOf } from './apply.js';
+import { leftAloneWarnings } from './changeset.js';
 import { commit } from './commit.js';
 import { crashPoint } from './crash-point.js';
 import { noSpace } from './failures.js';
@@ -117,7 +118,10 @@ export function describe(prepared: Prepared, dryRun: boolean): TransactionResult
     accounts: { users: prepared.accounts.users.map((u) => ({ name: u.name, uid: u.uid, gid: u.gid })), groups: prepared.accounts.groups.map((g) => ({ name: g.name, gid: g.gid })) },
     fetched: { ...prepared.fetched },
     withoutManifest: prepared.withoutManifest,
-    warnings: prepared.target.warnings ?? [],
+    warnings: [
+      ...(prepared.target.warnings ?? []),
+      ...leftAloneWarnings(cs),
+    ],
     ...(prepared.target.weak ? { recommends: prepared.target.weak } : {}),
     seconds: { solve: 0, ...prepared.seconds, pre: 0, stage: 0, apply: 0, commit: 0, post: 0 },
   };

@@ -108,6 +108,10 @@ export interface Changeset {
   facets?: FacetSettings;
   /** Files an upgrade delivers unchanged and the image holds intact: left in place, not written. */
   inPlace: string[];
+  /** Paths going whose parent `through` is now a link leading out of the image: their records go, the disk is not touched. */
+  leftAlone: { path: string; through: string }[];
+  /** Dropped directories not to remove: the image holds a link there, or they lie under one leading out. */
+  dirsLeftAlone: Set<string>;
   /** Where the blobs to stage lie (set by prepare once fetched). */
   content?: ContentPlan;
 }
