@@ -232,6 +232,12 @@ export function fileAt(db: Database.Database, path: string): FileRow | undefined
   return r ? toFile(r) : undefined;
 }
 
+/** Rows of files whose last path component is `name` (a scan: for one-off questions such as `owns`). */
+export function filesNamed(db: Database.Database, name: string): FileRow[] {
+  const rows = stmt(db, "SELECT * FROM files WHERE path = @name OR (length(path) > length(@name) AND substr(path, -length(@name) - 1) = '/' || @name)").all({ name }) as RawFile[];
+  return rows.map(toFile);
+}
+
 export function dirOwners(db: Database.Database, path: string): DirRow[] {
   return stmt(db, 'SELECT * FROM dirs WHERE path = ? ORDER BY package').all(path) as DirRow[];
 }

@@ -5,7 +5,8 @@
  * tamper detection: anything listed was put there by something else.
  *
  * Owned means: a row of the file table (file, link, hardlink) or of the
- * directory table (declared or implied by a deeper path). The walk never
+ * directory table (declared or implied by a deeper path), by its recorded
+ * name or the one the image's directory links give it (image/path-aliases.ts). The walk never
  * follows a symlink, stays on the image root's filesystem (like `find -xdev`:
  * a mount there is listed as skipped, not entered), and never enters zpkg's
  * own directories — the state directory, and the state and content cache
@@ -17,6 +18,7 @@ import { join, relative } from 'node:path';
 import { ZpkgError } from '../core/errors.js';
 import { parentsOf, STATE_DIR, toImagePath } from '../core/paths.js';
 import type { Image } from '../image/image.js';
+import { PathAliases } from '../image/path-aliases.js';
 import { allDirs, allFiles } from '../image/state.js';
 
 export type UnownedType = 'file' | 'dir' | 'link' | 'device' | 'fifo' | 'socket';
@@ -77,6 +79,16 @@ export function findUnowned(image: Image, paths: readonly string[], onPath?: () 
   const starts = paths.length ? [...new Set(paths.map((p) => startingPoint(root, p)))] : [''];
   const files = new Map(allFiles(image.db).map((f) => [f.path, f]));
   const dirs = new Set(allDirs(image.db).map((d) => d.path));
+  // A path recorded through a directory link of the image (merged /usr: bin/bash) is owned under the name the walk meets.
+  const aliases = new PathAliases(root);
+  for (const [path, f] of [...files]) {
+    const real = aliases.file(path);
+    if (real !== null && real !== path && !files.has(real)) files.set(real, f);
+  }
+  for (const path of [...dirs]) {
+    const real = aliases.directory(path);
+    if (real !== null) dirs.add(real);
+  }
   const own = ownDirectories(image);
   const ownParents = new Set([...own].flatMap(parentsOf));
   const rootDev = lstatSync(root).dev;
