@@ -4,12 +4,16 @@
  * the image's links and are recorded as shipped. Questions asked by the name
  * on disk see through the links: `owns /usr/bin/tool` names the package that
  * recorded `bin/tool`, and `verify --unowned` does not list package files
- * under /usr as nobody's (dpkg -S has no answer there).
+ * under /usr as nobody's (dpkg -S has no answer there). And the plan treats
+ * `bin/foo` and `usr/bin/foo` as the one file they are: a package moving its
+ * file from one name to the other between versions (Debian's DEP17) keeps
+ * it — dpkg loses it — and two packages delivering it under the two names
+ * conflict.
  */
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ok, tempDir, TRUST, writePackage, zpkg } from './helpers/zpkg.js';
+import { ok, snapshot, tempDir, TRUST, writePackage, zpkg } from './helpers/zpkg.js';
 
 let root: string;
 
@@ -42,5 +46,67 @@ describe('a merged /usr', () => {
     expect(run.status).toBe(1);
     const r = run.json;
     expect(r.unowned.map((u: { path: string; type: string }) => `${u.type} ${u.path}`)).toEqual(['link bin', 'link lib', 'file usr/bin/stray']);
+  });
+});
+
+describe('one file under two names', () => {
+  let work: string;
+  let repo: string;
+  let n = 0;
+  beforeAll(() => {
+    work = tempDir('zpkg-merged-usr-moves-');
+    repo = join(work, 'repo');
+    ok(['repo', 'create', repo]);
+    const build = (name: string, version: string, files: Record<string, string>): void => {
+      ok(['build', writePackage(join(work, `src-${name}-${version}`), { name, version }, files), '--repo', repo]);
+    };
+    build('mover', '1', { 'bin/foo': 'foo 1\n' });
+    build('mover', '2', { 'usr/bin/foo': 'foo 2\n' });
+    build('rival', '1', { 'usr/bin/foo': 'rival\n' });
+  });
+  const image = (): string => {
+    const root = join(work, `img-${n++}`);
+    mkdirSync(join(root, 'usr/bin'), { recursive: true });
+    symlinkSync('usr/bin', join(root, 'bin'));
+    ok(['--root', root, 'remote', 'add', 'main', repo, ...TRUST]);
+    return root;
+  };
+
+  it('a package moving its file from bin/ to usr/bin/ keeps it, and a rollback moves it back', () => {
+    const root = image();
+    ok(['--root', root, 'install', 'mover=1']);
+    // Before: refused as "belongs to no package"; with --overwrite, the upgrade wrote usr/bin/foo and then deleted it as bin/foo.
+    const r = ok(['--root', root, '--json', 'update']);
+    expect(r.json.upgrade).toEqual([{ name: 'mover', from: '1', to: '2' }]);
+    expect(r.json.adopted).toEqual([]);
+    expect(readFileSync(join(root, 'usr/bin/foo'), 'utf8')).toBe('foo 2\n');
+    ok(['--root', root, 'verify']);
+    expect(ok(['--root', root, 'owns', '/bin/foo']).stdout).toBe('/bin/foo is owned by mover (as /usr/bin/foo, through the image\'s links)\n');
+    ok(['--root', root, 'rollback', '1']);
+    expect(readFileSync(join(root, 'usr/bin/foo'), 'utf8')).toBe('foo 1\n');
+    ok(['--root', root, 'verify']);
+    expect(ok(['--root', root, 'recover', '-n']).stdout).toBe('nothing to recover\n');
+  });
+
+  it('another package delivering an installed file under its other name conflicts, even with --overwrite', () => {
+    const root = image();
+    ok(['--root', root, 'install', 'mover=1']);
+    // The refused package's manifest may stay in the content cache, as after any refused install.
+    const tree = (): string[] => snapshot(root, (rel) => rel.startsWith('var/lib/zpkg/cache'));
+    const before = tree();
+    for (const extra of [[], ['--overwrite', '/usr/bin/*']]) {
+      const r = zpkg(['--root', root, '--json', 'install', 'rival', ...extra]);
+      expect(r.json.error.code).toBe('E_FILE_CONFLICT');
+      expect(r.json.error.message).toBe("rival 1 delivers `usr/bin/foo`, which is `bin/foo` of installed mover through the image's directory links: the same file");
+    }
+    expect(tree()).toEqual(before);
+  });
+
+  it('two packages landing together with the two names conflict', () => {
+    const root = image();
+    const r = zpkg(['--root', root, '--json', 'install', 'mover=1', 'rival']);
+    expect(r.json.error.code).toBe('E_FILE_CONFLICT');
+    expect(r.json.error.message).toMatch(/^(mover 1 and rival 1|rival 1 and mover 1) both deliver `usr\/bin\/foo` \(as `(usr\/bin\/foo` and `bin\/foo|bin\/foo` and `usr\/bin\/foo)`: one path through the image's directory links\)$/);
+    expect(ok(['--root', root, '--json', 'list']).json.packages).toEqual([]);
   });
 });

@@ -11,6 +11,8 @@ import { ZpkgError } from '../core/errors.js';
 import { PathStat } from '../fs/path-stat.js';
 import { isPathAction, parseMode, type FileAction, type Manifest } from '../core/manifest.js';
 import { hostPath, parentsOf } from '../core/paths.js';
+import { PathAliases } from '../image/path-aliases.js';
+import { LinkTwins } from './link-twins.js';
 import { parseAtom, providesAtom } from '../core/relation.js';
 import type Database from 'better-sqlite3';
 import { allDirs, allFiles, dirsOf, filesOf, getPackage, type DirRow, type FileRow, type PackageRow } from '../image/state.js';
@@ -94,6 +96,7 @@ export function computeChangeset(input: ChangesetInput): Changeset {
   const fileAt = (path: string): FileRow | undefined => owners.files.get(path);
   const dirOwners = (path: string): readonly DirRow[] => owners.dirs.get(path) ?? [];
   const disk = new DiskView(root, realpathSync(root));
+  const twins = new LinkTwins(new PathAliases(root), () => owners.files.values());
   const cs: Changeset = { installs: input.installs, removes: input.removes, put: [], dirs: [], delete: [], dropDirs: [], keptConfig: [], newConfig: [], adopted: [], takenOver: [], owners: new Map(), inPlace: [], leftAlone: [], dirsLeftAlone: new Set() };
   /**
    * A path that goes (a removed package's, one an upgrade no longer delivers) under a parent the image now holds as a
@@ -116,6 +119,8 @@ export function computeChangeset(input: ChangesetInput): Changeset {
   const leaving = new Set(input.removes.map((p) => p.name));
   const upgrading = new Map(input.installs.filter((c) => c.from).map((c) => [c.name, c]));
   const paths = new Map(input.installs.map((c) => [c.name, pathSets(c)]));
+  /** Whether an installed file stays recorded after this transaction: its package stays and, upgraded, still delivers it. */
+  const stays = (f: FileRow): boolean => !leaving.has(f.package) && !(upgrading.has(f.package) && !paths.get(f.package)!.all.has(f.path));
   const claimsFile = (change: PreparedPackage, path: string): boolean => paths.get(change.name)!.files.has(path);
   const unowned: string[] = [];
 
@@ -133,6 +138,7 @@ export function computeChangeset(input: ChangesetInput): Changeset {
     }
   }
   refuseNestedClaims(input.installs, claims);
+  refuseTwinClaims(claims, twins);
 
   /** Whether the installed owner of a path lets go of it in this transaction. */
   const ownerReleases = (owner: string, path: string, taker: PreparedPackage): boolean => {
@@ -226,9 +232,19 @@ export function computeChangeset(input: ChangesetInput): Changeset {
       const st = disk.stat(a.path);
       if (st?.isDirectory()) throw conflict(`${where(a.path)}: the image has a directory there`);
       if (st && !owner) {
+        // The same file under another recorded name (merged /usr): kept by its package, a conflict; going, a move.
+        const twin = twins.of(a.path).find((t) => stays(t));
+        if (twin) {
+          throw conflict(
+            `${change.name} ${change.version} delivers \`${a.path}\`, which is \`${twin.path}\` of installed ${twin.package} through the image's directory links: the same file`,
+            `one package must stop delivering it (on a merged /usr, \`${a.path}\` and \`${twin.path}\` are one path)`,
+          );
+        }
         // A config file left by an earlier removal is the package's own; anything else is someone's (the base's, by hand).
-        if (a.type === 'file' && a.config) cs.adopted.push(a.path);
-        else unowned.push(a.path);
+        if (twins.of(a.path).length === 0) {
+          if (a.type === 'file' && a.config) cs.adopted.push(a.path);
+          else unowned.push(a.path);
+        }
       }
       const op: PutOp = {
         action: a,
@@ -286,7 +302,46 @@ export function computeChangeset(input: ChangesetInput): Changeset {
     }
     dropDirs(dirsOf(db, pkg.name));
   }
+  keepTwinsOnDisk(cs, twins, stays);
   return cs;
+}
+
+/** Two landing packages delivering one file under two names (`bin/foo` and `usr/bin/foo` on a merged /usr) conflict as if the names were one. */
+function refuseTwinClaims(claims: ReadonlyMap<string, { pkg: PreparedPackage; type: string }>, twins: LinkTwins): void {
+  const byReal = new Map<string, string>();
+  for (const [path, claim] of claims) {
+    if (claim.type === 'dir') continue;
+    const real = twins.real(path);
+    if (real === path) continue;
+    const other = claims.get(real) ? real : byReal.get(real);
+    if (other !== undefined && claims.get(other)!.type !== 'dir') {
+      const a = claims.get(other)!.pkg;
+      throw conflict(`${a.name} ${a.version} and ${claim.pkg.name} ${claim.pkg.version} both deliver \`${real}\` (as \`${other}\` and \`${path}\`: one path through the image's directory links)`);
+    }
+    byReal.set(real, path);
+  }
+}
+
+/**
+ * A path going whose file on disk is also another name's — one that stays
+ * recorded, or one this transaction writes (a move from `bin/foo` to
+ * `usr/bin/foo` on a merged /usr) — loses its record only: deleting it
+ * would delete the file kept or just written.
+ */
+function keepTwinsOnDisk(cs: Changeset, twins: LinkTwins, stays: (f: FileRow) => boolean): void {
+  if (cs.delete.length === 0) return;
+  let written: Map<string, string[]> | undefined;
+  const writtenUnderAnotherName = (f: FileRow): boolean => {
+    if (!written) {
+      written = new Map();
+      for (const p of cs.put) {
+        const real = twins.real(p.dest);
+        written.set(real, [...(written.get(real) ?? []), p.dest]);
+      }
+    }
+    return (written.get(twins.real(f.path)) ?? []).some((dest) => dest !== f.path);
+  };
+  cs.delete = cs.delete.filter((f) => !twins.of(f.path).some(stays) && !writtenUnderAnotherName(f));
 }
 
 /** What the plan leaves on disk because it lies outside the image now, as warnings. */

@@ -1,0 +1,45 @@
+/**
+ * Two image paths that are one file on disk through the image's directory
+ * links: on a merged /usr (`bin` → `usr/bin`) a package's `bin/foo` and
+ * another's (or its next version's) `usr/bin/foo`. Debian moves files from
+ * /bin to /usr/bin between releases (DEP17); dpkg, seeing two names, lets
+ * the second package overwrite the first one's file and then deletes it
+ * with the first package — the file is lost. The plan asks here instead:
+ * a put whose twin an installed package keeps is a conflict, a put whose
+ * twin goes is a move, and a path whose twin stays (or lands) is not
+ * deleted on disk.
+ */
+import type { FileRow } from '../image/state.js';
+import type { PathAliases } from '../image/path-aliases.js';
+
+export class LinkTwins {
+  private index: Map<string, FileRow[]> | undefined;
+
+  constructor(
+    private readonly aliases: PathAliases,
+    private readonly recorded: () => Iterable<FileRow>,
+  ) {}
+
+  /** Where `path` is on disk once the image's directory links are followed (itself when unresolvable). */
+  real(path: string): string {
+    return this.aliases.file(path) ?? path;
+  }
+
+  /** Recorded files, other than `path` itself, that are the same file on disk as `path`. */
+  of(path: string): FileRow[] {
+    this.index ??= this.build();
+    return (this.index.get(this.real(path)) ?? []).filter((f) => f.path !== path);
+  }
+
+  private build(): Map<string, FileRow[]> {
+    // One resolution per directory (PathAliases caches them): built on the first question only.
+    const index = new Map<string, FileRow[]>();
+    for (const f of this.recorded()) {
+      const key = this.real(f.path);
+      const list = index.get(key);
+      if (list) list.push(f);
+      else index.set(key, [f]);
+    }
+    return index;
+  }
+}
