@@ -7,14 +7,19 @@ import type { Context } from '../context.js';
 import { parseGeneration } from './generation-arg.js';
 
 /** Every kind of change, one mark each: `+` install, `^` upgrade, `v` downgrade, `-` remove. */
-export function describeChanges(c: TransactionChanges): string {
-  return [
+export function describeChanges(c: TransactionChanges, max = Infinity): string {
+  const all = [
     ...c.install.map((p) => `+${p.name} ${p.version}`),
     ...c.upgrade.map((p) => `^${p.name} ${p.from}→${p.to}`),
     ...c.downgrade.map((p) => `v${p.name} ${p.from}→${p.to}`),
     ...c.remove.map((p) => `-${p.name} ${p.version}`),
-  ].join(', ');
+  ];
+  // The list keeps one line per transaction readable: `history N` shows every change.
+  return all.length > max ? `${all.slice(0, max - 1).join(', ')}, … (${all.length - max + 1} more)` : all.join(', ');
 }
+
+/** Changes shown per transaction in the list. */
+const LISTED_CHANGES = 4;
 
 export function register(program: Command, ctx: Context): void {
   program
@@ -47,7 +52,7 @@ export function register(program: Command, ctx: Context): void {
         return;
       }
       report.result({ transactions: entries }, (r) =>
-        r.transactions.length ? table(r.transactions.map((h) => [String(h.id), h.finishedAt ?? h.startedAt, h.packages ? counted(h.packages.length, 'package') : '(trimmed)', describeChanges(h.changes), h.status === 'committed' ? '' : h.status, h.command]), ['GEN', 'TIME', 'SET', 'CHANGES', 'STATUS', 'COMMAND']) : 'no transactions yet',
+        r.transactions.length ? table(r.transactions.map((h) => [String(h.id), h.finishedAt ?? h.startedAt, h.packages ? counted(h.packages.length, 'package') : '(trimmed)', describeChanges(h.changes, LISTED_CHANGES) || '—', h.status === 'committed' ? '' : h.status, h.command]), ['GEN', 'TIME', 'SET', 'CHANGES', 'STATUS', 'COMMAND']) : 'no transactions yet',
       );
     });
 }

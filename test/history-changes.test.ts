@@ -1,0 +1,16 @@
+// `history`'s list: one line per transaction, its changes cut after a few (`history N` shows them all).
+import { describe, expect, it } from 'vitest';
+import { describeChanges } from '../src/cli/commands/history.js';
+
+const changes = (n: number) => ({ install: Array.from({ length: n }, (_, i) => ({ name: `p${i}`, version: '1' })), upgrade: [{ name: 'u', from: '1', to: '2' }], downgrade: [], remove: [{ name: 'gone', version: '3' }] });
+
+describe('describeChanges', () => {
+  it('lists every change with its mark when there are few, or none cut', () => {
+    expect(describeChanges(changes(2), 4)).toBe('+p0 1, +p1 1, ^u 1→2, -gone 3');
+    expect(describeChanges(changes(18))).toContain('+p17 1, ^u 1→2, -gone 3');
+  });
+
+  it('cuts a long list after max - 1 items and counts the rest', () => {
+    expect(describeChanges(changes(18), 4)).toBe('+p0 1, +p1 1, +p2 1, … (17 more)');
+  });
+});
