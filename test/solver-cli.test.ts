@@ -92,7 +92,8 @@ describe('solver through the CLI', () => {
     expect(ok(['--root', root, 'install', '-n', 'libb']).stdout).toBe('would mark libb manual: it was installed as a dependency; autoremove keeps it now\n');
     expect(ok(['--root', root, '--json', 'list', '--manual']).json.packages.map((p: { name: string }) => p.name)).toEqual(['tool']);
     expect(ok(['--root', root, 'install', 'libb']).stdout).toBe('marked libb manual: it was installed as a dependency; autoremove keeps it now\n');
-    expect(ok(['--root', root, 'install', 'libb']).stdout).toBe('nothing to do\n');
+    expect(ok(['--root', root, 'install', 'libb']).stdout).toBe('libb 2.0 is already installed: nothing to do\n');
+    expect(ok(['--root', root, 'install', 'libb', 'tool']).stdout).toBe('libb 2.0 is already installed\ntool 1.0 is already installed\nnothing to do\n');
     expect(ok(['--root', root, '--json', 'install', 'app']).json).toMatchObject({ id: null, markedManual: ['app'] });
     ok(['--root', root, 'mark', 'auto', 'app']);
     // A plain remove names what it leaves behind; --autoremove takes it.

@@ -46,6 +46,6 @@ describe('progress on a terminal', () => {
     expect(staged[0]).toMatch(new RegExp(`^stage: 300 paths, ${bytes!.replace('.', '\\.')} verified \\(\\d+\\.\\d\\d s\\)$`));
     expect(first.lines.find((l) => l.startsWith('fetch: '))).toMatch(/^fetch: 300 of 300 blobs fetched, [\d.]+ KiB \(\d+\.\d\d s\)$/);
     const again = onTerminal(['--root', root, 'install', 'big']);
-    expect(again).toEqual({ status: 0, lines: ['nothing to do'] });
+    expect(again).toEqual({ status: 0, lines: ['big 1 is already installed: nothing to do'] });
   });
 });

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { addHookOptions, hookOptions, lifecycleExitCode, type HookFlags } from './lifecycle-options.js';
 import { addFetchOptions, fetchOptions, type FetchFlags } from './fetch-options.js';
-import { renderTransaction } from './render-txn.js';
+import { NOTHING_TO_DO, renderTransaction } from './render-txn.js';
 import { parseSpec } from './spec.js';
 
 interface InstallOpts {
@@ -27,7 +27,17 @@ export function register(program: Command, ctx: Context): void {
       const report = ctx.report(cmd);
       const image = ctx.imageToInstallInto(cmd, !opts.dryRun);
       const result = await install(image, specs.map(parseSpec), { report, command: ctx.commandLine(), dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, withRecommends: (opts as { withRecommends?: boolean }).withRecommends, ...hookOptions(opts), ...fetch });
-      report.result(result, renderTransaction);
+      const { getPackage } = await import('../../image/state.js');
+      // Nothing to do: say what is there, as apt does ("hello is already the newest version").
+      const already = specs.map(parseSpec).flatMap((a) => {
+        const row = getPackage(image.db, a.name);
+        return row ? [`${row.name} ${row.version} is already installed`] : [];
+      });
+      report.result(result, (r) => {
+        const text = renderTransaction(r);
+        if (text !== NOTHING_TO_DO || already.length === 0) return text;
+        return already.length === 1 ? `${already[0]}: nothing to do` : `${already.join('\n')}\n${NOTHING_TO_DO}`;
+      });
       lifecycleExitCode(result);
     });
 }
