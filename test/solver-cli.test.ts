@@ -62,8 +62,11 @@ describe('solver through the CLI', () => {
     expect(blocked.json.error.code).toBe('E_UNSATISFIABLE');
     expect(blocked.json.error.explanation.join(' ')).toMatch(/held/);
     expect(ok(['--root', root, '--json', 'update']).json.upgrade).toEqual([]);
+    // Nothing moves: the update says how many it looked at and how many are held.
+    expect(ok(['--root', root, 'update']).stdout).toBe('no installed package has a newer version to take (1 package checked, 1 held): nothing to do\n');
     ok(['--root', root, 'unhold', 'libb']);
     expect(ok(['--root', root, '--json', 'update']).json.upgrade).toEqual([{ name: 'libb', from: '1.0', to: '2.0' }]);
+    expect(ok(['--root', root, 'update', 'libb']).stdout).toBe('libb has no newer version to take: nothing to do\n');
     expect(zpkg(['--root', root, 'verify']).status).toBe(0);
   });
 
