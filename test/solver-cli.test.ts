@@ -93,6 +93,7 @@ describe('solver through the CLI', () => {
     ok(['--root', root, 'install', 'tool']);
     // The mark is the only change, and it is said: no transaction, no paths to count (it said "nothing to do").
     expect(ok(['--root', root, 'install', '-n', 'libb']).stdout).toBe('would mark libb manual: it was installed as a dependency; autoremove keeps it now\n');
+    expect(ok(['--root', root, 'install', '-n', 'libb', 'app']).stdout).toBe('would mark 2 packages manual: they were installed as dependencies; autoremove keeps them now (app and libb)\n');
     expect(ok(['--root', root, '--json', 'list', '--manual']).json.packages.map((p: { name: string }) => p.name)).toEqual(['tool']);
     expect(ok(['--root', root, 'install', 'libb']).stdout).toBe('marked libb manual: it was installed as a dependency; autoremove keeps it now\n');
     expect(ok(['--root', root, 'install', 'libb']).stdout).toBe('libb 2.0 is already installed: nothing to do\n');

@@ -26,7 +26,10 @@ export function renderTransaction(r: TransactionResult): string {
   for (const g of r.accounts?.groups ?? []) lines.push(`${r.dryRun ? 'would create' : 'created'} group ${g.name} (gid ${g.gid})`);
   for (const u of r.accounts?.users ?? []) lines.push(`${r.dryRun ? 'would create' : 'created'} user ${u.name} (uid ${u.uid}, gid ${u.gid})`);
   lines.push(...renderLifecycle(r));
-  for (const name of r.markedManual ?? []) lines.push(`${r.dryRun ? 'would mark' : 'marked'} ${name} manual: it was installed as a dependency; autoremove keeps it now`);
+  const marked = r.markedManual ?? [];
+  const mark = r.dryRun ? 'would mark' : 'marked';
+  if (marked.length === 1) lines.push(`${mark} ${marked[0]} manual: it was installed as a dependency; autoremove keeps it now`);
+  else if (marked.length > 1) lines.push(`${mark} ${marked.length} packages manual: they were installed as dependencies; autoremove keeps them now (${inWords(marked)})`);
   const self = r.selfUpdate;
   if (self) lines.push(`zpkg ${self.to} passed its self-test${self.post === 'finished' ? ' and finished the transaction' : self.post === 'pending' ? '; its post-hooks and service starts are pending (`zpkg recover`)' : ''}`);
   if (lines.length === 0) return NOTHING_TO_DO;
