@@ -1,6 +1,6 @@
 // vercmp, remotes, refresh, search, info and the demo, through the real binary.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ok, snapshot, tempDir, writePackage, zpkg, TRUST } from './helpers/zpkg.js';
@@ -64,6 +64,23 @@ describe('remotes, refresh, search and info', () => {
     writePackage(join(work, 's2'), { name: 'tool', version: '1.1', summary: 'a useful tool' }, { 'usr/bin/tool': 'y\n', 'usr/share/doc/tool/README': 'doc\n' });
     ok(['build', join(work, 's2'), '--repo', repo]);
     expect(ok(['--root', root, '--json', 'refresh']).json.remotes[0]).toMatchObject({ status: 'updated', packages: 2 });
+  });
+
+  it('refresh goes on past a remote that fails, refreshes the others, and fails naming it', () => {
+    const img = join(work, 'img-refresh');
+    const gone = join(work, 'repo-gone');
+    cpSync(repo, gone, { recursive: true });
+    ok(['--root', img, 'remote', 'add', 'gone', gone, '--priority', '20', ...TRUST]);
+    ok(['--root', img, 'remote', 'add', 'main', repo, ...TRUST]);
+    rmSync(gone, { recursive: true });
+    const r = zpkg(['--root', img, '--json', 'refresh']);
+    expect(r.status).toBe(1);
+    expect(r.json.error.message).toBe('1 remote of 2 could not be refreshed: gone');
+    expect(r.json.error.remotes.map((x: { remote: string; status: string }) => `${x.remote} ${x.status}`)).toEqual(['main updated']);
+    expect(r.json.error.failed.map((x: { remote: string }) => x.remote)).toEqual(['gone']);
+    // main was refreshed although gone comes first: the next refresh finds its catalog unchanged.
+    const text = zpkg(['--root', img, 'refresh']);
+    expect(text.stderr).toMatch(/^main: unchanged \(repository version \d+, \d+ packages?\)\nwarning: remote gone was not refreshed: /);
   });
 
   it('search finds names and summaries, and with --file the paths packages deliver', () => {

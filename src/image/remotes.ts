@@ -292,14 +292,25 @@ export interface RefreshOptions {
   warn?: (message: string) => void;
 }
 
-/** Refreshes every remote in priority order; the first refusal stops the rest (what was accepted before it stays). */
-export async function refreshRemotes(image: Image, options: RefreshOptions = {}): Promise<RefreshResult[]> {
-  const results: RefreshResult[] = [];
+/**
+ * Refreshes every remote in priority order. Remotes are independent: one
+ * that cannot be reached or is refused (its error kept, its cached copy as it
+ * was) does not keep the others stale, as `apt update` goes on past a failed
+ * source; the caller decides what the failures mean.
+ */
+export async function refreshRemotes(image: Image, options: RefreshOptions = {}): Promise<{ refreshed: RefreshResult[]; failed: { remote: string; error: ZpkgError }[] }> {
+  const refreshed: RefreshResult[] = [];
+  const failed: { remote: string; error: ZpkgError }[] = [];
   for (const r of listRemotes(image)) {
     if (store.readTrust(image.db, r.name)?.insecure) options.warn?.(`remote ${r.name} is insecure: its root metadata's signatures are not checked (digests are)`);
-    results.push(await refreshRemote(image, r));
+    try {
+      refreshed.push(await refreshRemote(image, r));
+    } catch (err) {
+      if (!(err instanceof ZpkgError) || err.code === 'E_INTERNAL') throw err;
+      failed.push({ remote: r.name, error: err });
+    }
   }
-  return results;
+  return { refreshed, failed };
 }
 
 /** An entity tag or date: what a server sends as a validator is far smaller. */
