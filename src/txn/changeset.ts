@@ -96,7 +96,7 @@ export function computeChangeset(input: ChangesetInput): Changeset {
   const fileAt = (path: string): FileRow | undefined => owners.files.get(path);
   const dirOwners = (path: string): readonly DirRow[] => owners.dirs.get(path) ?? [];
   const disk = new DiskView(root, realpathSync(root));
-  const twins = new LinkTwins(new PathAliases(root), () => owners.files.values());
+  const twins = new LinkTwins(new PathAliases(root), () => owners.files);
   const cs: Changeset = { installs: input.installs, removes: input.removes, put: [], dirs: [], delete: [], dropDirs: [], keptConfig: [], newConfig: [], adopted: [], takenOver: [], owners: new Map(), inPlace: [], leftAlone: [], dirsLeftAlone: new Set() };
   /**
    * A path that goes (a removed package's, one an upgrade no longer delivers) under a parent the image now holds as a

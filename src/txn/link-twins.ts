@@ -11,13 +11,15 @@
  */
 import type { FileRow } from '../image/state.js';
 import type { PathAliases } from '../image/path-aliases.js';
+import { parentOf } from '../core/paths.js';
 
 export class LinkTwins {
-  private index: Map<string, FileRow[]> | undefined;
+  /** Recorded files by where they are on disk; the recorded map itself while no recorded directory is a link's. */
+  private index: Map<string, FileRow[]> | ReadonlyMap<string, FileRow> | undefined;
 
   constructor(
     private readonly aliases: PathAliases,
-    private readonly recorded: () => Iterable<FileRow>,
+    private readonly recorded: () => ReadonlyMap<string, FileRow>,
   ) {}
 
   /** Where `path` is on disk once the image's directory links are followed (itself when unresolvable). */
@@ -28,13 +30,21 @@ export class LinkTwins {
   /** Recorded files, other than `path` itself, that are the same file on disk as `path`. */
   of(path: string): FileRow[] {
     this.index ??= this.build();
-    return (this.index.get(this.real(path)) ?? []).filter((f) => f.path !== path);
+    const real = this.real(path);
+    const hit = this.index.get(real);
+    if (hit === undefined) return [];
+    return Array.isArray(hit) ? hit.filter((f) => f.path !== path) : real === path ? [] : [hit as FileRow];
   }
 
-  private build(): Map<string, FileRow[]> {
-    // One resolution per directory (PathAliases caches them): built on the first question only.
+  private build(): Map<string, FileRow[]> | ReadonlyMap<string, FileRow> {
+    const files = this.recorded();
+    // One resolution per directory (PathAliases caches them). When no recorded path goes through a link (the usual
+    // image), each is where it is recorded: the recorded map is the index, and nothing is built per file.
+    const dirs = new Set<string>();
+    for (const path of files.keys()) dirs.add(parentOf(path));
+    if ([...dirs].every((d) => this.aliases.directory(d) === d)) return files;
     const index = new Map<string, FileRow[]>();
-    for (const f of this.recorded()) {
+    for (const f of files.values()) {
       const key = this.real(f.path);
       const list = index.get(key);
       if (list) list.push(f);
