@@ -233,7 +233,8 @@ export function computeChangeset(input: ChangesetInput): Changeset {
       if (st?.isDirectory()) throw conflict(`${where(a.path)}: the image has a directory there`);
       if (st && !owner) {
         // The same file under another recorded name (merged /usr): kept by its package, a conflict; going, a move.
-        const twin = twins.of(a.path).find((t) => stays(t));
+        const others = twins.of(a.path);
+        const twin = others.find((t) => stays(t));
         if (twin) {
           throw conflict(
             `${change.name} ${change.version} delivers \`${a.path}\`, which is \`${twin.path}\` of installed ${twin.package} through the image's directory links: the same file`,
@@ -241,7 +242,7 @@ export function computeChangeset(input: ChangesetInput): Changeset {
           );
         }
         // A config file left by an earlier removal is the package's own; anything else is someone's (the base's, by hand).
-        if (twins.of(a.path).length === 0) {
+        if (others.length === 0) {
           if (a.type === 'file' && a.config) cs.adopted.push(a.path);
           else unowned.push(a.path);
         }
@@ -336,7 +337,9 @@ function keepTwinsOnDisk(cs: Changeset, twins: LinkTwins, stays: (f: FileRow) =>
       written = new Map();
       for (const p of cs.put) {
         const real = twins.real(p.dest);
-        written.set(real, [...(written.get(real) ?? []), p.dest]);
+        const dests = written.get(real);
+        if (dests) dests.push(p.dest);
+        else written.set(real, [p.dest]);
       }
     }
     return (written.get(twins.real(f.path)) ?? []).some((dest) => dest !== f.path);
