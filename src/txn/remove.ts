@@ -23,13 +23,15 @@ export interface RemoveOptions extends ChangeOptions {
   purge?: boolean;
 }
 
-async function removeTarget(image: Image, names: string[], options: RemoveOptions): Promise<Target> {
+/** `seen.protected`: the image's protected packages, as found under the session's lock (remove reuses them: each costs a manifest read). */
+async function removeTarget(image: Image, names: string[], options: RemoveOptions, seen: { protected?: Map<string, string> }): Promise<Target> {
   const rows = names.map((n) => {
     const row = getPackage(image.db, n);
     if (!row) throw new ZpkgError('E_NOT_INSTALLED', `${n} is not installed`, { hint: 'see what is with `zpkg list`' });
     return row;
   });
-  const prot = options.allowProtected ? new Map<string, string>() : protectedPackages(image);
+  seen.protected = protectedPackages(image);
+  const prot = options.allowProtected ? new Map<string, string>() : seen.protected;
   const named = rows.filter((r) => prot.has(r.name));
   if (named.length) checkProtected(image, { command: options.command, land: [], remove: named, flags: [] }, false);
   const broken = brokenDependents(listPackages(image.db).map(toInstalled), new Set(names));
@@ -49,12 +51,13 @@ async function removeTarget(image: Image, names: string[], options: RemoveOption
 }
 
 export async function remove(image: Image, names: string[], options: RemoveOptions): Promise<TransactionResult> {
-  const result = await changeImage(image, options, () => removeTarget(image, names, options));
+  const seen: { protected?: Map<string, string> } = {};
+  const result = await changeImage(image, options, () => removeTarget(image, names, options, seen));
   if (options.autoremove) return result;
   // What the removal left without a reason to stay, as apt says after a remove (a dry run: as it would be).
   const gone = new Set(result.remove.map((p) => p.name));
   const left = listPackages(image.db).map(toInstalled).filter((p) => !gone.has(p.name));
-  return { ...result, unneeded: unneeded(left, protectedPackages(image).keys()).map((p) => ({ name: p.name, version: p.version })) };
+  return { ...result, unneeded: unneeded(left, (seen.protected ?? protectedPackages(image)).keys()).map((p) => ({ name: p.name, version: p.version })) };
 }
 
 function byDependent(broken: readonly { name: string; clause: string }[]): Map<string, string[]> {
