@@ -10,7 +10,7 @@
  * it — dpkg loses it — and two packages delivering it under the two names
  * conflict.
  */
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ok, snapshot, tempDir, TRUST, writePackage, zpkg } from './helpers/zpkg.js';
@@ -108,5 +108,26 @@ describe('one file under two names', () => {
     expect(r.json.error.code).toBe('E_FILE_CONFLICT');
     expect(r.json.error.message).toMatch(/^(mover 1 and rival 1|rival 1 and mover 1) both deliver `usr\/bin\/foo` \(as `(usr\/bin\/foo` and `bin\/foo|bin\/foo` and `usr\/bin\/foo)`: one path through the image's directory links\)$/);
     expect(ok(['--root', root, '--json', 'list']).json.packages).toEqual([]);
+  });
+
+  it('an adopted merged-/usr base owns its links; packages delivering bin/ and lib/ land through them', () => {
+    const root = join(work, `img-${n++}`);
+    mkdirSync(join(root, 'usr/bin'), { recursive: true });
+    mkdirSync(join(root, 'usr/lib'), { recursive: true });
+    symlinkSync('usr/bin', join(root, 'bin'));
+    symlinkSync('usr/lib', join(root, 'lib'));
+    writeFileSync(join(root, 'usr/bin/init'), 'init\n');
+    ok(['--root', root, 'adopt', 'base', '1']);
+    expect(ok(['--root', root, 'owns', '/lib']).stdout).toBe('/lib is owned by base\n');
+    ok(['--root', root, 'remote', 'add', 'main', repo, ...TRUST]);
+    // Before: "mover 1 delivers the directory `bin`, which base installed as a link".
+    ok(['--root', root, 'install', 'mover=1']);
+    expect(readFileSync(join(root, 'usr/bin/foo'), 'utf8')).toBe('foo 1\n');
+    ok(['--root', root, 'verify']);
+    expect(ok(['--root', root, '--json', 'verify', '--unowned']).json.unowned).toEqual([]);
+    ok(['--root', root, 'remove', 'mover']);
+    expect(readlinkSync(join(root, 'bin'))).toBe('usr/bin');
+    expect(readFileSync(join(root, 'usr/bin/init'), 'utf8')).toBe('init\n');
+    ok(['--root', root, 'verify']);
   });
 });

@@ -5,7 +5,7 @@
  * leave the image through a symlink already in it.
  */
 import picomatch from 'picomatch';
-import { lstatSync, realpathSync } from 'node:fs';
+import { lstatSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ZpkgError } from '../core/errors.js';
 import { PathStat } from '../fs/path-stat.js';
@@ -59,6 +59,15 @@ class DiskView {
       this.cache.set(path, st);
     }
     return st;
+  }
+
+  /** Whether a path, its links followed, is a directory. */
+  isDirectoryThrough(path: string): boolean {
+    try {
+      return statSync(join(this.root, path)).isDirectory();
+    } catch {
+      return false;
+    }
   }
 
   /** Whether a symlink in the image resolves to a place inside the image. */
@@ -157,12 +166,15 @@ export function computeChangeset(input: ChangesetInput): Changeset {
       if (declared && !have.declared) Object.assign(have, { mode, uid, gid, declared });
       return;
     }
-    // An installed package's claim is the conflict to name, before what its file on disk is.
+    // An installed package's claim is the conflict to name, before what its file on disk is. A link it installed that
+    // leads to a directory inside the image is that directory (an adopted merged-/usr base owns `lib` → `usr/lib`, and
+    // every Debian package delivers `lib/`): the directory lands through it, as dpkg keeps a link in a directory's place.
     const owner = fileAt(path);
-    if (owner && !leaving.has(owner.package) && !(upgrading.has(owner.package) && !claimsFile(upgrading.get(owner.package)!, path))) {
-      throw conflict(`${change.name} ${change.version} delivers the directory \`${path}\`, which ${owner.package} installed as a ${owner.type}`);
-    }
     const st = disk.stat(path);
+    if (owner && !leaving.has(owner.package) && !(upgrading.has(owner.package) && !claimsFile(upgrading.get(owner.package)!, path))) {
+      const throughLink = owner.type === 'link' && st?.isSymbolicLink() && disk.staysInside(path) && disk.isDirectoryThrough(path);
+      if (!throughLink) throw conflict(`${change.name} ${change.version} delivers the directory \`${path}\`, which ${owner.package} installed as a ${owner.type}`);
+    }
     if (st?.isSymbolicLink() && !disk.staysInside(path)) {
       throw new ZpkgError('E_PATH_UNSAFE', `${change.name} ${change.version} delivers the directory \`${path}\`, but in the image it is a symlink that leaves the image`, {
         hint: 'zpkg never writes outside the image root; remove or fix that symlink',
