@@ -102,7 +102,9 @@ describe('an image made by the previous release (trust and mirrors in JSON files
     const r = zpkg(['--root', root, '--json', 'refresh']);
     // `spare` has no trust any more (its file was unreadable): it is refused, after `main` was refreshed.
     expect(r.json.error.code).toBe('E_KEY_REQUIRED');
-    expect(r.json.error.message).toMatch(/remote `spare` has no key to trust/);
+    expect(r.json.error.message).toBe('1 remote of 2 could not be refreshed: spare');
+    expect(r.json.error.failed[0].message).toMatch(/remote `spare` has no key to trust/);
+    expect(r.json.error.remotes.map((x: { remote: string }) => x.remote)).toEqual(['main']);
     ok(['--root', root, 'remote', 'remove', 'spare']);
     const next = JSON.parse(readFileSync(join(repo, 'root.json'), 'utf8')).signed.version;
     expect(ok(['--root', root, '--json', 'remote', 'list']).json.remotes[0]).toMatchObject({ name: 'main', version: next });
