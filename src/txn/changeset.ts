@@ -166,13 +166,14 @@ export function computeChangeset(input: ChangesetInput): Changeset {
       if (declared && !have.declared) Object.assign(have, { mode, uid, gid, declared });
       return;
     }
-    // An installed package's claim is the conflict to name, before what its file on disk is. A link it installed that
-    // leads to a directory inside the image is that directory (an adopted merged-/usr base owns `lib` → `usr/lib`, and
-    // every Debian package delivers `lib/`): the directory lands through it, as dpkg keeps a link in a directory's place.
+    // An installed package's claim is the conflict to name, before what its file on disk is. A link of the adopted base
+    // (the image's own, recorded by `adopt`, not a repository's) that leads to a directory inside the image is that
+    // directory: a merged-/usr base owns `lib` → `usr/lib`, and every Debian package delivers `lib/`; the directory lands
+    // through it, as dpkg keeps a link in a directory's place. A repository package's link never carries another's files.
     const owner = fileAt(path);
     const st = disk.stat(path);
     if (owner && !leaving.has(owner.package) && !(upgrading.has(owner.package) && !claimsFile(upgrading.get(owner.package)!, path))) {
-      const throughLink = owner.type === 'link' && st?.isSymbolicLink() && disk.staysInside(path) && disk.isDirectoryThrough(path);
+      const throughLink = owner.type === 'link' && getPackage(db, owner.package)?.remote === null && st?.isSymbolicLink() && disk.staysInside(path) && disk.isDirectoryThrough(path);
       if (!throughLink) throw conflict(`${change.name} ${change.version} delivers the directory \`${path}\`, which ${owner.package} installed as a ${owner.type}`);
     }
     if (st?.isSymbolicLink() && !disk.staysInside(path)) {
