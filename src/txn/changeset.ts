@@ -11,6 +11,7 @@ import { ZpkgError } from '../core/errors.js';
 import { PathStat } from '../fs/path-stat.js';
 import { isPathAction, parseMode, type FileAction, type Manifest } from '../core/manifest.js';
 import { hostPath, parentsOf } from '../core/paths.js';
+import { groupBy } from '../core/group-by.js';
 import { PathAliases } from '../image/path-aliases.js';
 import { LinkTwins } from './link-twins.js';
 import { parseAtom, providesAtom } from '../core/relation.js';
@@ -344,18 +345,10 @@ function refuseTwinClaims(claims: ReadonlyMap<string, { pkg: PreparedPackage; ty
  */
 function keepTwinsOnDisk(cs: Changeset, twins: LinkTwins, stays: (f: FileRow) => boolean): void {
   if (cs.delete.length === 0) return;
-  let written: Map<string, string[]> | undefined;
+  let written: Map<string, PutOp[]> | undefined;
   const writtenUnderAnotherName = (f: FileRow): boolean => {
-    if (!written) {
-      written = new Map();
-      for (const p of cs.put) {
-        const real = twins.real(p.dest);
-        const dests = written.get(real);
-        if (dests) dests.push(p.dest);
-        else written.set(real, [p.dest]);
-      }
-    }
-    return (written.get(twins.real(f.path)) ?? []).some((dest) => dest !== f.path);
+    written ??= groupBy(cs.put, (p) => twins.real(p.dest));
+    return (written.get(twins.real(f.path)) ?? []).some((p) => p.dest !== f.path);
   };
   cs.delete = cs.delete.filter((f) => !twins.of(f.path).some(stays) && !writtenUnderAnotherName(f));
 }

@@ -11,6 +11,7 @@
  */
 import type { FileRow } from '../image/state.js';
 import type { PathAliases } from '../image/path-aliases.js';
+import { groupBy } from '../core/group-by.js';
 import { parentOf } from '../core/paths.js';
 
 export class LinkTwins {
@@ -43,13 +44,6 @@ export class LinkTwins {
     const dirs = new Set<string>();
     for (const path of files.keys()) dirs.add(parentOf(path));
     if ([...dirs].every((d) => this.aliases.directory(d) === d)) return files;
-    const index = new Map<string, FileRow[]>();
-    for (const f of files.values()) {
-      const key = this.real(f.path);
-      const list = index.get(key);
-      if (list) list.push(f);
-      else index.set(key, [f]);
-    }
-    return index;
+    return groupBy(files.values(), (f) => this.real(f.path));
   }
 }

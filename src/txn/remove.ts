@@ -2,6 +2,7 @@
  * `remove`: deletes exactly the packages' paths. Refuses to break an installed
  * dependent unless `cascade` (the dependents go too) or `force` (they break).
  */
+import { groupBy } from '../core/group-by.js';
 import { foldSymbolVersions, foldedPhrase } from '../core/symbol-versions.js';
 import { inWords } from '../report/table.js';
 import { ZpkgError } from '../core/errors.js';
@@ -37,13 +38,13 @@ async function removeTarget(image: Image, names: string[], options: RemoveOption
   const broken = brokenDependents(listPackages(image.db).map(toInstalled), new Set(names));
   if (options.force) {
     // Forced: exactly these packages go, whatever depends on them.
-    const warnings = [...byDependent(broken)].map(([name, clauses]) => `${name} is left with ${clauses.length === 1 ? 'an unsatisfied dependency' : 'unsatisfied dependencies'}: ${clausesInWords(clauses)}`);
+    const warnings = [...groupBy(broken, (b) => b.name)].map(([name, bs]) => `${name} is left with ${bs.length === 1 ? 'an unsatisfied dependency' : 'unsatisfied dependencies'}: ${clausesInWords(bs)}`);
     return { command: options.command, land: [], remove: rows, flags: [], purge: options.purge, warnings };
   }
   if (broken.length && !options.cascade) {
     throw new ZpkgError('E_DEPENDENTS', `removing ${names.join(', ')} would break ${[...new Set(broken.map((b) => b.name))].join(', ')}`, {
       hint: 'pass --cascade to remove the dependents too, or --force to break them',
-      details: { explanation: [...byDependent(broken)].map(([name, clauses]) => `${name} depends on ${clausesInWords(clauses)}`), broken },
+      details: { explanation: [...groupBy(broken, (b) => b.name)].map(([name, bs]) => `${name} depends on ${clausesInWords(bs)}`), broken },
     });
   }
   const target = await solveTarget(image, { remove: names }, { cascade: options.cascade, autoremove: options.autoremove, protected: [...prot.keys()] }, options.command, options.report);
@@ -60,13 +61,7 @@ export async function remove(image: Image, names: string[], options: RemoveOptio
   return { ...result, unneeded: unneeded(left, (seen.protected ?? protectedPackages(image)).keys()).map((p) => ({ name: p.name, version: p.version })) };
 }
 
-function byDependent(broken: readonly { name: string; clause: string }[]): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const b of broken) out.set(b.name, [...(out.get(b.name) ?? []), b.clause]);
-  return out;
-}
-
 /** A dependent's broken clauses in one phrase, a library's symbol versions counted (core/symbol-versions.ts). */
-function clausesInWords(clauses: readonly string[]): string {
-  return inWords(foldSymbolVersions(clauses).map(foldedPhrase));
+function clausesInWords(broken: readonly { clause: string }[]): string {
+  return inWords(foldSymbolVersions(broken.map((b) => b.clause)).map(foldedPhrase));
 }

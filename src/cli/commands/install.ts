@@ -26,16 +26,18 @@ export function register(program: Command, ctx: Context): void {
       const fetch = fetchOptions(opts);
       const report = ctx.report(cmd);
       const image = ctx.imageToInstallInto(cmd, !opts.dryRun);
-      const result = await install(image, specs.map(parseSpec), { report, command: ctx.commandLine(), dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, withRecommends: (opts as { withRecommends?: boolean }).withRecommends, ...hookOptions(opts), ...fetch });
+      const wanted = specs.map(parseSpec);
+      const result = await install(image, wanted, { report, command: ctx.commandLine(), dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, withRecommends: (opts as { withRecommends?: boolean }).withRecommends, ...hookOptions(opts), ...fetch });
       const { getPackage } = await import('../../image/state.js');
       // Nothing to do: say what is there, as apt does ("hello is already the newest version").
-      const already = specs.map(parseSpec).flatMap((a) => {
-        const row = getPackage(image.db, a.name);
-        return row ? [`${row.name} ${row.version} is already installed`] : [];
-      });
       report.result(result, (r) => {
         const text = renderTransaction(r);
-        if (text !== NOTHING_TO_DO || already.length === 0) return text;
+        if (text !== NOTHING_TO_DO) return text;
+        const already = wanted.flatMap((a) => {
+          const row = getPackage(image.db, a.name);
+          return row ? [`${row.name} ${row.version} is already installed`] : [];
+        });
+        if (already.length === 0) return text;
         return already.length === 1 ? `${already[0]}: nothing to do` : `${already.join('\n')}\n${NOTHING_TO_DO}`;
       });
       lifecycleExitCode(result);

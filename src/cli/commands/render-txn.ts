@@ -1,4 +1,5 @@
 /** Text rendering of a transaction's result (or a dry run's), shared by every changing command. */
+import { groupBy } from '../../core/group-by.js';
 import type { TransactionResult } from '../../txn/transaction.js';
 import { counted, formatBytes, inWords } from '../../report/table.js';
 
@@ -14,9 +15,9 @@ export function renderTransaction(r: TransactionResult): string {
   for (const p of r.remove) lines.push(`${verb}remove ${p.name} ${p.version}`);
   for (const w of r.recommends?.installed ?? []) lines.push(`${w.name} ${w.version} ${r.dryRun ? 'would be' : 'was'} installed as recommended by ${w.by}`);
   // One line per package and reason: a Debian package recommends and suggests several each (libc6: 6 suggests).
-  const skipped = grouped(r.recommends?.skipped ?? [], (w) => `${w.by}\0${w.why ?? ''}`);
+  const skipped = groupBy(r.recommends?.skipped ?? [], (w) => `${w.by}\0${w.why ?? ''}`).values();
   for (const ws of skipped) lines.push(`not installing ${inWords(ws.map((w) => `\`${w.relation}\``))}, recommended by ${ws[0]!.by}: ${ws[0]!.why ?? 'pass --with-recommends (or set `recommends: true` in etc/zpkg/zpkg.yaml)'}`);
-  for (const ws of grouped(r.recommends?.suggested ?? [], (w) => w.by)) lines.push(`${ws[0]!.by} suggests ${inWords(ws.map((w) => `\`${w.relation}\``))}`);
+  for (const ws of groupBy(r.recommends?.suggested ?? [], (w) => w.by).values()) lines.push(`${ws[0]!.by} suggests ${inWords(ws.map((w) => `\`${w.relation}\``))}`);
   if (r.withoutManifest.length) lines.push(`${counted(r.withoutManifest.length, 'package')} ${r.withoutManifest.length === 1 ? 'comes' : 'come'} from a catalog-only repository: their paths, hooks and services are unknown and they cannot be installed (${r.withoutManifest.slice(0, 3).map((p) => p.name).join(', ')}${r.withoutManifest.length > 3 ? ', …' : ''})`);
   for (const p of r.newConfig) lines.push(`config file ${p} was changed locally: kept it; the new version is ${p}.zpkg-new`);
   for (const p of r.keptConfig) lines.push(`config file ${p} was changed locally: kept it`);
@@ -67,16 +68,4 @@ export function renderLifecycle(r: Pick<TransactionResult, 'lifecycle'>): string
   }
   if (l.errors) lines.push(`committed with ${counted(l.errors, 'error')} after the commit: see \`zpkg history\` and \`zpkg verify\``);
   return lines;
-}
-
-/** Items in first-seen order of their key, each key's items together. */
-function grouped<T>(items: readonly T[], key: (item: T) => string): T[][] {
-  const out = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = out.get(k);
-    if (list) list.push(item);
-    else out.set(k, [item]);
-  }
-  return [...out.values()];
 }

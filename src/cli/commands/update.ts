@@ -29,13 +29,16 @@ export function register(program: Command, ctx: Context): void {
       const image = ctx.imageToInstallInto(cmd, !opts.dryRun);
       const result = await update(image, names, { report, command: ctx.commandLine(), autoremove: opts.autoremove, dryRun: opts.dryRun, unsafeIo: opts.unsafeIo, noWait: !opts.wait, withRecommends: (opts as { withRecommends?: boolean }).withRecommends, ...hookOptions(opts), ...fetch });
       const { listPackages } = await import('../../image/state.js');
-      const checked = listPackages(image.db).filter((p) => names.length === 0 || names.includes(p.name));
-      const held = checked.filter((p) => p.held).length;
       // Nothing moved: say how many were looked at, and the holds that may be why (`list --upgradable` shows what is newer).
-      const stayed = names.length === 1 ? `${names[0]} has no newer version to take` : `no installed package has a newer version to take (${counted(checked.length, 'package')} checked${held ? `, ${held} held` : ''})`;
+      const stayed = (): string => {
+        if (names.length === 1) return `${names[0]} has no newer version to take`;
+        const checked = listPackages(image.db).filter((p) => names.length === 0 || names.includes(p.name));
+        const held = checked.filter((p) => p.held).length;
+        return `no installed package has a newer version to take (${counted(checked.length, 'package')} checked${held ? `, ${held} held` : ''})`;
+      };
       report.result(result, (r) => {
         const text = renderTransaction(r);
-        return text === NOTHING_TO_DO ? `${stayed}: ${NOTHING_TO_DO}` : text;
+        return text === NOTHING_TO_DO ? `${stayed()}: ${NOTHING_TO_DO}` : text;
       });
       lifecycleExitCode(result);
     });
