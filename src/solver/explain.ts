@@ -24,6 +24,16 @@ export interface Explanation {
   explanation: string[];
 }
 
+/** One refutation: its explanation and what of the request it blames. */
+export interface Problem extends Explanation {
+  /** Indexes into `installAtoms` of the install jobs in the core. */
+  installs: number[];
+  /** Indexes into `removeNames` of the remove jobs in the core. */
+  removes: number[];
+  /** The core's headline when it blames no job (a held or kept package, an update). */
+  head: string;
+}
+
 /** At most this many providers are named in one sentence. */
 const NAME_AT_MOST = 3;
 
@@ -110,24 +120,46 @@ function readingOrder(core: readonly CoreClause[]): CoreClause[] {
   return out;
 }
 
-function headline(ctx: ExplainContext, core: readonly CoreClause[]): string {
-  const installs = [...new Set(core.filter((c) => c.kind === ROOT_INSTALL).map((c) => c.a))].sort((a, b) => a - b);
-  const removes = [...new Set(core.filter((c) => c.kind === REMOVE).map((c) => c.b))].sort((a, b) => a - b);
+function headline(installs: readonly Atom[], removes: readonly string[], fallback: string): string {
   const parts: string[] = [];
-  if (installs.length > 0) parts.push(`install ${installs.map((i) => `\`${formatAtom(ctx.installAtoms[i]!)}\``).join(', ')}`);
-  if (removes.length > 0) parts.push(`remove ${removes.map((i) => `\`${ctx.removeNames[i]!}\``).join(', ')}`);
-  if (parts.length > 0) return `zpkg cannot ${parts.join(' and ')}`;
-  return ctx.update ? 'zpkg cannot update' : 'zpkg cannot keep the installed packages consistent';
+  if (installs.length > 0) parts.push(`install ${installs.map((a) => `\`${formatAtom(a)}\``).join(', ')}`);
+  if (removes.length > 0) parts.push(`remove ${removes.map((n) => `\`${n}\``).join(', ')}`);
+  return parts.length > 0 ? `zpkg cannot ${parts.join(' and ')}` : fallback;
+}
+
+function withLines(head: string, explanation: readonly string[]): string {
+  return explanation.length > 0 ? `${head}: ${explanation.join('; ')}` : head;
 }
 
 /** Explains why `sat.search()` returned false. The engine must have been run with proofs on. */
-export function explainFailure(sat: Sat, ctx: ExplainContext): Explanation {
+export function explainFailure(sat: Sat, ctx: ExplainContext): Problem {
   const core = readingOrder(minimizeCore(coreClauses(sat, refutation(sat))));
   const explanation: string[] = [];
   for (const c of core) {
     const s = sentence(ctx, c);
     if (s !== undefined && !explanation.includes(s)) explanation.push(s);
   }
-  const head = headline(ctx, core);
-  return { message: explanation.length > 0 ? `${head}: ${explanation.join('; ')}` : head, explanation };
+  const installs = [...new Set(core.filter((c) => c.kind === ROOT_INSTALL).map((c) => c.a))].sort((a, b) => a - b);
+  const removes = [...new Set(core.filter((c) => c.kind === REMOVE).map((c) => c.b))].sort((a, b) => a - b);
+  const fallback = ctx.update ? 'zpkg cannot update' : 'zpkg cannot keep the installed packages consistent';
+  const head = headline(
+    installs.map((i) => ctx.installAtoms[i]!),
+    removes.map((i) => ctx.removeNames[i]!),
+    fallback,
+  );
+  return { message: withLines(head, explanation), explanation, installs, removes, head };
+}
+
+/**
+ * Several independent problems of one request as one explanation, as apt
+ * lists every package it cannot install: one headline naming every blamed
+ * job, then each problem's lines in turn (each line names its packages).
+ */
+export function joinProblems(problems: readonly { head: string; explanation: readonly string[]; installs: readonly Atom[]; removes: readonly string[] }[]): Explanation {
+  if (problems.length === 1) return { message: withLines(problems[0]!.head, problems[0]!.explanation), explanation: [...problems[0]!.explanation] };
+  const installs = problems.flatMap((p) => p.installs);
+  const removes = [...new Set(problems.flatMap((p) => p.removes))];
+  const explanation = [...new Set(problems.flatMap((p) => p.explanation))];
+  const head = headline(installs, removes, problems[0]!.head);
+  return { message: withLines(head, explanation), explanation };
 }

@@ -21,7 +21,8 @@
  * Names to remove or update that are not installed are refused up front.
  */
 import type { Candidate, CatalogEntry, InstalledPackage } from '../core/catalog.js';
-import { explainFailure } from './explain.js';
+import type { Atom } from '../core/relation.js';
+import { explainFailure, joinProblems, type Problem } from './explain.js';
 import { Overlay } from './overlay.js';
 import { makePlan } from './plan.js';
 import { Pool, buildPool } from './pool.js';
@@ -67,13 +68,36 @@ export function solve(
     for (const name of update) if (!inst.has(name)) return fail(`zpkg cannot update \`${name}\`: it is not installed`);
   }
 
-  const sat = new Sat(u.size, true);
-  try {
-    return run(sat, { u, installed, inst }, request, policy);
-  } finally {
-    sat.release();
+  const attempt = (install: readonly Atom[]): SolveResult | Problem => {
+    const sat = new Sat(u.size, true);
+    try {
+      return run(sat, { u, installed, inst }, { ...request, install: [...install] }, policy);
+    } finally {
+      sat.release();
+    }
+  };
+  let atoms = request.install ?? [];
+  let outcome = attempt(atoms);
+  if (!('installs' in outcome)) return outcome;
+  // Like libsolv's problem loop: the jobs a refutation blames are set aside
+  // and the rest solved again, so one answer names every install that cannot
+  // be done, not only the first (each further attempt is a whole solve, paid
+  // only on failure).
+  const problems: Parameters<typeof joinProblems>[0][number][] = [];
+  for (;;) {
+    const blamed = outcome.installs;
+    problems.push({ head: outcome.head, explanation: outcome.explanation, installs: blamed.map((i) => atoms[i]!), removes: outcome.removes.map((i) => request.remove![i]!) });
+    if (blamed.length === 0 || problems.length >= MAX_PROBLEMS) break;
+    atoms = atoms.filter((_, i) => !blamed.includes(i));
+    if (atoms.length === 0) break;
+    outcome = attempt(atoms);
+    if (!('installs' in outcome)) break;
   }
+  return { ok: false, code: 'E_UNSATISFIABLE', ...joinProblems(problems) };
 }
+
+/** At most this many independent problems are told in one answer. */
+const MAX_PROBLEMS = 8;
 
 /** The installed set as solvables of the universe. */
 interface Installed {
@@ -84,7 +108,7 @@ interface Installed {
 }
 
 /** Builds the job's clauses and preferences on `sat`, runs it and reads the outcome. */
-function run(sat: Sat, image: Installed, request: SolveRequest, policy: SolvePolicy): SolveResult {
+function run(sat: Sat, image: Installed, request: SolveRequest, policy: SolvePolicy): SolveResult | Problem {
   const { u, installed, inst } = image;
   attachRules(sat, u);
   const installAtoms = request.install ?? [];
@@ -123,8 +147,7 @@ function run(sat: Sat, image: Installed, request: SolveRequest, policy: SolvePol
 
   if (!sat.search()) {
     const installedIds = new Set([...inst.values()].map((x) => x.id));
-    const why = explainFailure(sat, { u, installed: installedIds, installAtoms, removeNames, cascade: !!policy.cascade, update: update !== undefined });
-    return { ok: false, code: 'E_UNSATISFIABLE', ...why };
+    return explainFailure(sat, { u, installed: installedIds, installAtoms, removeNames, cascade: !!policy.cascade, update: update !== undefined });
   }
   const requestedIds = installPrefs.map((order) => order.find((s) => sat.vals[s] === 1)!);
   return { ok: true, plan: makePlan({ u, vals: sat.vals, chosen: sat.trueVars(), installed, requestedIds, autoremove: !!policy.autoremove, keep: policy.protected ?? [] }) };
