@@ -28,6 +28,8 @@ function replaces(x: CatalogEntry, y: CatalogEntry): boolean {
 
 /** A plain copy of an entry (catalog rows are views with getters) with more conflicts. */
 function withConflicts<T extends CatalogEntry>(e: T, more: Atom[]): T {
+  // A plain entry is spread (so a copy made for this image's file aliases keeps its link to what was declared).
+  if (Object.getPrototypeOf(e) === Object.prototype) return { ...e, conflicts: [...e.conflicts, ...more] };
   const copy = { name: e.name, version: e.version, arch: e.arch, summary: e.summary, depends: e.depends, conflicts: [...e.conflicts, ...more], provides: e.provides, replaces: e.replaces, size: e.size, installedSize: e.installedSize } as CatalogEntry;
   if (e.manifest !== undefined) copy.manifest = e.manifest;
   for (const k of ['remote', 'priority', 'requested', 'held'] as const) if (k in e) (copy as unknown as Record<string, unknown>)[k] = (e as unknown as Record<string, unknown>)[k];

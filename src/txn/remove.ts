@@ -7,7 +7,8 @@ import { foldSymbolVersions, foldedPhrase } from '../core/symbol-versions.js';
 import { inWords } from '../report/table.js';
 import { ZpkgError } from '../core/errors.js';
 import type { Image } from '../image/image.js';
-import { getPackage, listPackages, toInstalled } from '../image/state.js';
+import { getPackage } from '../image/state.js';
+import { installedView } from './solver-view.js';
 import { brokenDependents, unneeded } from '../solver/index.js';
 import { changeImage, type ChangeOptions } from './change.js';
 import { checkProtected, protectedPackages } from './protect.js';
@@ -35,7 +36,7 @@ async function removeTarget(image: Image, names: string[], options: RemoveOption
   const prot = options.allowProtected ? new Map<string, string>() : seen.protected;
   const named = rows.filter((r) => prot.has(r.name));
   if (named.length) checkProtected(image, { command: options.command, land: [], remove: named, flags: [] }, false);
-  const broken = brokenDependents(listPackages(image.db).map(toInstalled), new Set(names));
+  const broken = brokenDependents(installedView(image), new Set(names));
   if (options.force) {
     // Forced: exactly these packages go, whatever depends on them.
     const warnings = [...groupBy(broken, (b) => b.name)].map(([name, bs]) => `${name} is left with ${bs.length === 1 ? 'an unsatisfied dependency' : 'unsatisfied dependencies'}: ${clausesInWords(bs)}`);
@@ -57,7 +58,7 @@ export async function remove(image: Image, names: string[], options: RemoveOptio
   if (options.autoremove) return result;
   // What the removal left without a reason to stay, as apt says after a remove (a dry run: as it would be).
   const gone = new Set(result.remove.map((p) => p.name));
-  const left = listPackages(image.db).map(toInstalled).filter((p) => !gone.has(p.name));
+  const left = installedView(image).filter((p) => !gone.has(p.name));
   return { ...result, unneeded: unneeded(left, (seen.protected ?? protectedPackages(image)).keys()).map((p) => ({ name: p.name, version: p.version })) };
 }
 

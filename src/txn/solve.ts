@@ -9,11 +9,12 @@ import { ZpkgError } from '../core/errors.js';
 import { formatAtom, providesAtom } from '../core/relation.js';
 import type { Image } from '../image/image.js';
 import { listRemotes, loadCandidates, loadFileIndex } from '../image/remotes.js';
-import { getPackage, listPackages, pathsByPackage, toInstalled } from '../image/state.js';
+import { getPackage, pathsByPackage } from '../image/state.js';
 import type { Report } from '../report/report.js';
 import { addOverlapConflicts, buildPool, explainOverlaps, solve, type Overlap, type Plan, type SolvePolicy, type SolveRequest } from '../solver/index.js';
 import { admitFor, imagePolicy, refusedError, refusedNotes } from './admission.js';
 import { applyWeak, type WeakOutcome } from './recommends.js';
+import { candidatesView, imageLinks, installedView } from './solver-view.js';
 import { catalogRelations, type Landing, type Target } from './target.js';
 
 export function noRemotes(image: Image): ZpkgError {
@@ -52,9 +53,10 @@ export interface WeakOptions {
 
 export async function solveRequest(image: Image, request: SolveRequest, policy: SolvePolicy = {}, report?: Report, weakOptions: WeakOptions = {}): Promise<Plan & { weak?: WeakOutcome }> {
   if ((request.install?.length || request.update) && listRemotes(image).length === 0) throw noRemotes(image);
-  const installed: InstalledPackage[] = listPackages(image.db).map(toInstalled);
+  const links = imageLinks(image);
+  const installed: InstalledPackage[] = installedView(image, links);
   const policy0 = imagePolicy(image);
-  const admitted = admitFor(image, await loadCandidates(image), policy0);
+  const admitted = admitFor(image, candidatesView(await loadCandidates(image), links), policy0);
   const plain = admitted.admitted as Candidate[];
   const { candidates, overlaps } = await withOverlaps(image, plain, installed, report);
   const pool = buildPool(candidates);

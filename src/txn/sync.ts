@@ -11,6 +11,7 @@ import { parseVersion } from '../core/version.js';
 import type { Image } from '../image/image.js';
 import { listRemotes, loadCandidates } from '../image/remotes.js';
 import { listPackages, toInstalled } from '../image/state.js';
+import { candidatesView, imageLinks } from './solver-view.js';
 import { inconsistencies, setFromCatalog } from '../solver/index.js';
 import { admitFor, refusedError, type Admitted } from './admission.js';
 import { changeImage, type ChangeOptions } from './change.js';
@@ -115,7 +116,7 @@ export async function syncTarget(image: Image, source: SyncSource | SyncPin[], o
     wanted.add(p.name);
     finalSet.push(toInstalled(p));
   }
-  const problems = inconsistencies(finalSet);
+  const problems = inconsistencies(candidatesView(finalSet, imageLinks(image)));
   if (problems.length && !options.force) {
     throw new ZpkgError('E_UNSATISFIABLE', 'the target set does not hold together', { hint: 'fix the list, or pass --force to apply it anyway', details: { explanation: problems } });
   }

@@ -5,6 +5,7 @@
  * what it needs. A target names packages by manifest digest and remote; it
  * holds no manifests and has done no I/O against a repository.
  */
+import { declaredEntry } from '../core/file-aliases.js';
 import type { CatalogEntry } from '../core/catalog.js';
 import type { Digest } from '../core/digest.js';
 import { formatAtom, formatClause } from '../core/relation.js';
@@ -57,6 +58,8 @@ export interface Relations {
 }
 
 /** The relations of a catalog entry, in a manifest's canonical text. */
-export function catalogRelations(entry: CatalogEntry): Relations {
+export function catalogRelations(solved: CatalogEntry): Relations {
+  // What the catalog says, not the image's file aliases the solve saw (core/file-aliases.ts).
+  const entry = declaredEntry(solved);
   return { depends: entry.depends.map(formatClause), conflicts: entry.conflicts.map(formatAtom), provides: entry.provides.map(formatAtom), replaces: entry.replaces.map(formatAtom) };
 }
