@@ -59,6 +59,8 @@ describe('import-deb of a real bookworm set', () => {
     expect(pkg('libssl3').provides).toContain('so:libcrypto.so.3(OPENSSL_3.0.0)');
     expect(pkg('openssl').config).toContain('etc/ssl/openssl.cnf');
     expect(pkg('libc6').depends).not.toContain('so:libc.so.6');
+    // Essential: yes is kept, as apt keeps it (and lets an essential link stand for a directory: test/merged-usr.test.ts).
+    expect(CLOSURE.filter((n) => pkg(n).essential).sort()).toEqual(['base-files', 'bash', 'coreutils', 'debianutils']);
   });
 
   it('the set is a closure: every package installable from the imported repository alone', () => {
@@ -89,6 +91,9 @@ describe('import-deb of a real bookworm set', () => {
     writeFileSync(join(image, 'etc/ssl/openssl.cnf'), 'edited\n', { flag: 'a' });
     ok(['--root', image, 'remove', 'openssl']);
     expect(readFileSync(join(image, 'etc/ssl/openssl.cnf'), 'utf8')).toMatch(/edited\n$/);
+    // An essential package stays, as apt refuses without --allow-remove-essential.
+    const essential = zpkg(['--root', image, '--json', 'remove', 'bash', '--force']);
+    expect(essential.json.error.code).toBe('E_PROTECTED');
   });
 
   it('a corrupt .deb gives a typed error and publishes nothing, even beside good ones', () => {

@@ -13,7 +13,7 @@
 import { mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ok, snapshot, tempDir, TRUST, writePackage, zpkg } from './helpers/zpkg.js';
+import { ok, snapshot, tempDir, TRUST, writePackage, zpkg, type TreeEntry } from './helpers/zpkg.js';
 
 let root: string;
 
@@ -129,5 +129,121 @@ describe('one file under two names', () => {
     expect(readlinkSync(join(root, 'bin'))).toBe('usr/bin');
     expect(readFileSync(join(root, 'usr/bin/init'), 'utf8')).toBe('init\n');
     ok(['--root', root, 'verify']);
+  });
+});
+
+describe("file capabilities through the image's links", () => {
+  let work: string;
+  let repo: string;
+  beforeAll(() => {
+    work = tempDir('zpkg-merged-usr-files-');
+    repo = join(work, 'repo');
+    ok(['repo', 'create', repo]);
+    // Debian ≥ 13's libc6 ships its loader under usr/lib64; every ELF object names it /lib64/….
+    ok(['build', writePackage(join(work, 'loader'), { name: 'loader', version: '1' }, { 'usr/lib64/ld-test.so.2': 'loader\n' }), '--repo', repo]);
+    ok(['build', writePackage(join(work, 'app'), { name: 'app', version: '1', depends: ['file:/lib64/ld-test.so.2'] }, { 'usr/bin/app': 'app\n' }), '--repo', repo]);
+  });
+  const image = (merged: boolean): string => {
+    const root = join(work, `img-${merged ? 'merged' : 'plain'}`);
+    mkdirSync(join(root, 'usr/lib64'), { recursive: true });
+    if (merged) symlinkSync('usr/lib64', join(root, 'lib64'));
+    ok(['--root', root, 'remote', 'add', 'main', repo, ...TRUST]);
+    return root;
+  };
+
+  it('on a merged /usr, a path is met by the package delivering it under its other name', () => {
+    const root = image(true);
+    // Before: "`app 1` depends on `file:/lib64/ld-test.so.2`, which no available package satisfies".
+    const r = ok(['--root', root, '--json', 'install', 'app']);
+    expect(r.json.install.map((p: { name: string }) => p.name).sort()).toEqual(['app', 'loader']);
+    expect(ok(['--root', root, 'why-not', 'app=1']).stdout).toMatch(/^app 1 is installed/);
+    const refused = zpkg(['--root', root, '--json', 'remove', 'loader']);
+    expect(refused.json.error.code).toBe('E_DEPENDENTS');
+    expect(refused.json.error.explanation).toEqual(['app depends on `file:/lib64/ld-test.so.2`']);
+    expect(ok(['--root', root, 'why', 'loader']).stdout).toMatch(/app/);
+    // The aliases are the image's, never recorded as the package's: its manifest and record say what it ships.
+    expect(ok(['--root', root, '--json', 'info', 'loader']).json.provides).toEqual(['file:/usr/lib64/ld-test.so.2']);
+  });
+
+  it('without the link the other name does not exist, and the dependency stays unmet', () => {
+    const root = image(false);
+    const r = zpkg(['--root', root, '--json', 'install', 'app']);
+    expect(r.json.error.code).toBe('E_UNSATISFIABLE');
+    expect(r.json.error.explanation).toEqual(['`app 1` depends on `file:/lib64/ld-test.so.2`, which no available package satisfies']);
+  });
+});
+
+describe("an essential package's link in a directory's place", () => {
+  let work: string;
+  let repo: string;
+  let n = 0;
+  beforeAll(() => {
+    work = tempDir('zpkg-merged-usr-carriers-');
+    repo = join(work, 'repo');
+    ok(['repo', 'create', repo]);
+    const build = (name: string, version: string, recipe: Record<string, unknown>, files: Record<string, TreeEntry>): void => {
+      ok(['build', writePackage(join(work, `src-${name}-${version}`), { name, version, ...recipe }, files), '--repo', repo]);
+    };
+    // Debian 13's base-files delivers the merged-/usr links; its bookworm packages still deliver bin/.
+    build('basefiles', '1', { essential: true }, { bin: { link: 'usr/bin' }, 'etc/issue': 'issue 1\n' });
+    build('basefiles', '2', { essential: true }, { 'etc/issue': 'issue 2\n' });
+    build('plainlink', '1', {}, { bin: { link: 'usr/bin' } });
+    build('tool', '1', {}, { 'bin/tool': 'tool\n' });
+    build('tool2', '1', {}, { 'bin/tool2': 'tool2\n' });
+  });
+  const image = (merged: boolean): string => {
+    const root = join(work, `img-${n++}`);
+    mkdirSync(join(root, 'usr/bin'), { recursive: true });
+    if (merged) {
+      symlinkSync('usr/bin', join(root, 'bin'));
+      ok(['--root', root, 'adopt', 'base', '1']);
+    }
+    ok(['--root', root, 'remote', 'add', 'main', repo, ...TRUST]);
+    return root;
+  };
+
+  it('takes the link over from the adopted base and carries the directories of packages landing with it and after it', () => {
+    const root = image(true);
+    ok(['--root', root, 'install', 'tool']);
+    // Before: "basefiles 1: `bin` is a link, but installed packages own a directory there".
+    const r = ok(['--root', root, '--json', 'install', 'basefiles=1', 'tool2']);
+    expect(r.json.takenOver).toEqual([{ path: 'bin', from: 'base', to: 'basefiles' }]);
+    expect(ok(['--root', root, 'owns', '/bin']).stdout).toBe('/bin is owned by basefiles\n');
+    expect(readlinkSync(join(root, 'bin'))).toBe('usr/bin');
+    expect(readFileSync(join(root, 'usr/bin/tool2'), 'utf8')).toBe('tool2\n');
+    ok(['--root', root, 'verify']);
+    expect(ok(['--root', root, '--json', 'verify', '--unowned']).json.unowned).toEqual([]);
+  });
+
+  it('an essential version dropping the link while others still deliver the directory is refused, image unchanged', () => {
+    const root = image(true);
+    ok(['--root', root, 'install', 'basefiles=1', 'tool']);
+    const tree = (): string[] => snapshot(root, (rel) => rel.startsWith('var/lib/zpkg/cache'));
+    const before = tree();
+    const r = zpkg(['--root', root, '--json', 'update', 'basefiles']);
+    expect(r.json.error.code).toBe('E_FILE_CONFLICT');
+    expect(r.json.error.message).toBe('basefiles would remove the link `bin`, which tool still delivers as a directory');
+    expect(tree()).toEqual(before);
+  });
+
+  it("a package that is not essential never carries another's directory", () => {
+    const root = image(true);
+    ok(['--root', root, 'install', 'tool']);
+    const r = zpkg(['--root', root, '--json', 'install', 'plainlink']);
+    expect(r.json.error.code).toBe('E_FILE_CONFLICT');
+    expect(r.json.error.message).toBe('plainlink 1 and installed base both deliver `bin`');
+    const together = zpkg(['--root', image(true), '--json', 'install', 'plainlink', 'tool2']);
+    expect(together.json.error.code).toBe('E_FILE_CONFLICT');
+    expect(together.json.error.message).toMatch(/^(plainlink 1 and tool2 1|tool2 1 and plainlink 1) both deliver `bin`$/);
+  });
+
+  it('an image holding a real directory there is told to convert first', () => {
+    const root = image(false);
+    ok(['--root', root, 'install', 'tool']);
+    const r = zpkg(['--root', root, '--json', 'install', 'basefiles=1']);
+    expect(r.json.error.code).toBe('E_FILE_CONFLICT');
+    expect(r.json.error.message).toBe('basefiles 1: `bin` is a link, but installed package tool owns a directory there');
+    expect(r.json.error.hint).toMatch(/convert the image first, as Debian's usrmerge does: `bin` → `usr\/bin`/);
+    expect(ok(['--root', root, '--json', 'list']).json.packages.map((p: { name: string }) => p.name)).toEqual(['tool']);
   });
 });

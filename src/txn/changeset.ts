@@ -5,7 +5,7 @@
  * leave the image through a symlink already in it.
  */
 import picomatch from 'picomatch';
-import { lstatSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ZpkgError } from '../core/errors.js';
 import { PathStat } from '../fs/path-stat.js';
@@ -32,6 +32,13 @@ export interface ChangesetInput {
   purge?: boolean;
   /** Globs of unowned paths that may be overwritten (`--overwrite`); any other unowned path in the way is refused. */
   overwrite?: readonly string[];
+  /**
+   * Whether an installed package is essential (the adopted base, Debian's
+   * `Essential: yes`): its links that lead to a directory inside the image
+   * carry other packages' directories. Asked only where a link meets a
+   * directory; without it, only the adopted base's links do.
+   */
+  essential?: (name: string) => boolean;
 }
 
 class DiskView {
@@ -71,6 +78,15 @@ class DiskView {
     }
   }
 
+  /** The target of a symlink in the image; undefined when it is none. */
+  readlink(path: string): string | undefined {
+    try {
+      return readlinkSync(join(this.root, path));
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Whether a symlink in the image resolves to a place inside the image. */
   staysInside(path: string): boolean {
     try {
@@ -106,6 +122,17 @@ export function computeChangeset(input: ChangesetInput): Changeset {
   const fileAt = (path: string): FileRow | undefined => owners.files.get(path);
   const dirOwners = (path: string): readonly DirRow[] => owners.dirs.get(path) ?? [];
   const disk = new DiskView(root, realpathSync(root));
+  /**
+   * Where a package delivers a directory and an essential one a link (a merged /usr: Debian's bookworm packages deliver
+   * `bin/`, trixie's base-files and an adopted base the link `bin` → `usr/bin`), the link is that directory when it leads
+   * to one inside the image, as dpkg keeps a link in a directory's place. An essential package's link only: a link any
+   * package delivered carrying another's files would let that package move them (test/hostile/conflicts.test.ts).
+   */
+  const essentialInstalled = (name: string): boolean => getPackage(db, name)?.remote === null || input.essential?.(name) === true;
+  const carriesDirectory = (path: string): boolean => disk.stat(path)?.isSymbolicLink() === true && disk.staysInside(path) && disk.isDirectoryThrough(path);
+  /** An essential landing package's link the image already holds, same target: landing it changes nothing on disk. */
+  const keepsCarrier = (change: PreparedPackage, a: { type: string; path: string; target?: string }): boolean =>
+    a.type === 'link' && change.manifest.essential === true && carriesDirectory(a.path) && disk.readlink(a.path) === a.target;
   const twins = new LinkTwins(new PathAliases(root), () => owners.files);
   const cs: Changeset = { installs: input.installs, removes: input.removes, put: [], dirs: [], delete: [], dropDirs: [], keptConfig: [], newConfig: [], adopted: [], takenOver: [], owners: new Map(), inPlace: [], leftAlone: [], dirsLeftAlone: new Set() };
   /**
@@ -136,18 +163,26 @@ export function computeChangeset(input: ChangesetInput): Changeset {
 
   // Paths every landing package claims, to find overlaps between them.
   const claims = new Map<string, { pkg: PreparedPackage; type: string }>();
+  const carriedClaims = new Set<string>();
   for (const change of input.installs) {
     for (const a of change.manifest.actions) {
       if (!isPathAction(a)) continue;
       refuseLongName(change, a.path);
       const prev = claims.get(a.path);
       if (prev && (prev.type !== 'dir' || a.type !== 'dir')) {
+        const link = prev.type === 'link' && a.type === 'dir' ? { pkg: prev.pkg, action: prev.pkg.manifest.actions.find((x) => isPathAction(x) && x.path === a.path)! } : prev.type === 'dir' && a.type === 'link' ? { pkg: change, action: a } : undefined;
+        if (link && isPathAction(link.action) && keepsCarrier(link.pkg, link.action)) {
+          carriedClaims.add(a.path);
+          if (a.type === 'link') claims.set(a.path, { pkg: change, type: a.type });
+          continue;
+        }
         throw conflict(`${prev.pkg.name} ${prev.pkg.version} and ${change.name} ${change.version} both deliver \`${a.path}\``);
       }
       claims.set(a.path, { pkg: change, type: a.type });
+      if (a.type === 'link' && keepsCarrier(change, a)) carriedClaims.add(a.path);
     }
   }
-  refuseNestedClaims(input.installs, claims);
+  refuseNestedClaims(input.installs, claims, carriedClaims);
   refuseTwinClaims(claims, twins);
 
   /** Whether the installed owner of a path lets go of it in this transaction. */
@@ -174,7 +209,7 @@ export function computeChangeset(input: ChangesetInput): Changeset {
     const owner = fileAt(path);
     const st = disk.stat(path);
     if (owner && !leaving.has(owner.package) && !(upgrading.has(owner.package) && !claimsFile(upgrading.get(owner.package)!, path))) {
-      const throughLink = owner.type === 'link' && getPackage(db, owner.package)?.remote === null && st?.isSymbolicLink() && disk.staysInside(path) && disk.isDirectoryThrough(path);
+      const throughLink = owner.type === 'link' && essentialInstalled(owner.package) && carriesDirectory(path);
       if (!throughLink) throw conflict(`${change.name} ${change.version} delivers the directory \`${path}\`, which ${owner.package} installed as a ${owner.type}`);
     }
     if (st?.isSymbolicLink() && !disk.staysInside(path)) {
@@ -234,14 +269,25 @@ export function computeChangeset(input: ChangesetInput): Changeset {
       for (const parent of parentsOf(a.path)) if (!declaredDirs.has(parent)) addDir(parent, change, 0o755, 0, 0, false);
       const owner = fileAt(a.path);
       if (owner && !ownerReleases(owner.package, a.path, change)) {
-        if (replacesOwner(change, owner.package, db)) {
+        // An essential package delivering the very link the adopted base holds there (Debian 13's base-files and a
+        // merged-/usr base: `bin` → `usr/bin`) takes it over: nothing changes on disk, and the base never goes.
+        const sameBaseLink = owner.type === 'link' && getPackage(db, owner.package)?.remote === null && keepsCarrier(change, a);
+        if (sameBaseLink || replacesOwner(change, owner.package, db)) {
           cs.takenOver.push({ path: a.path, from: owner.package, to: change.name });
         } else {
           throw conflict(`${change.name} ${change.version} and installed ${owner.package} both deliver \`${a.path}\``, `if ${change.name} takes the file over, it declares \`replaces: ${owner.package}\``);
         }
       }
-      if (dirOwners(a.path).some((d) => !leaving.has(d.package))) {
-        throw conflict(`${where(a.path)} is a ${a.type}, but installed packages own a directory there`);
+      const dirStays = dirOwners(a.path).filter((d) => !leaving.has(d.package));
+      if (dirStays.length > 0 && !keepsCarrier(change, a)) {
+        const others = [...new Set(dirStays.map((d) => d.package))].filter((n) => n !== change.name);
+        const names = others.length > 0 ? others : [change.name];
+        throw conflict(
+          `${where(a.path)} is a ${a.type}, but installed ${names.length === 1 ? 'package' : 'packages'} ${listed(names)} ${names.length === 1 ? 'owns' : 'own'} a directory there`,
+          a.type === 'link'
+            ? `a package's link takes a directory's place only where the image already holds that link and the package is essential; this image holds a directory at \`${a.path}\` (to take packages built for a merged /usr, convert the image first, as Debian's usrmerge does: \`${a.path}\` → \`${a.target}\`)`
+            : undefined,
+        );
       }
       const st = disk.stat(a.path);
       if (st?.isDirectory()) throw conflict(`${where(a.path)}: the image has a directory there`);
@@ -318,7 +364,27 @@ export function computeChangeset(input: ChangesetInput): Changeset {
     dropDirs(dirsOf(db, pkg.name));
   }
   keepTwinsOnDisk(cs, twins, stays);
+  refuseDroppedCarriers(cs, dirOwners, (d) => !leaving.has(d.package) && !(upgrading.has(d.package) && !paths.get(d.package)!.dirs.has(d.path)));
   return cs;
+}
+
+/** At most three names, then how many more. */
+function listed(names: readonly string[]): string {
+  return names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
+}
+
+/**
+ * A link that goes while packages that stay (or land) still deliver the
+ * directory it stands for: their paths would vanish from under their
+ * records (the directory behind it is left, nobody's).
+ */
+function refuseDroppedCarriers(cs: Changeset, dirOwners: (path: string) => readonly DirRow[], stays: (d: DirRow) => boolean): void {
+  for (const f of cs.delete) {
+    if (f.type !== 'link') continue;
+    const users = [...new Set([...dirOwners(f.path).filter(stays).map((d) => d.package), ...cs.dirs.filter((d) => d.path === f.path).map((d) => d.package)])];
+    if (users.length === 0) continue;
+    throw conflict(`${f.package} would remove the link \`${f.path}\`, which ${listed(users)} still ${users.length === 1 ? 'delivers' : 'deliver'} as a directory`, 'the link stands for that directory: keep the package that delivers it, or remove those packages too');
+  }
 }
 
 /** Two landing packages delivering one file under two names (`bin/foo` and `usr/bin/foo` on a merged /usr) conflict as if the names were one. */
@@ -373,13 +439,15 @@ function refuseLongName(change: PreparedPackage, path: string): void {
  * its implicit parent directory is a claim of its own. Claims against
  * installed packages are checked where the parent directories are planned.
  */
-function refuseNestedClaims(installs: readonly PreparedPackage[], claims: ReadonlyMap<string, { pkg: PreparedPackage; type: string }>): void {
+function refuseNestedClaims(installs: readonly PreparedPackage[], claims: ReadonlyMap<string, { pkg: PreparedPackage; type: string }>, carried: ReadonlySet<string>): void {
   for (const change of installs) {
     for (const a of change.manifest.actions) {
       if (!isPathAction(a)) continue;
       for (const parent of parentsOf(a.path)) {
         const above = claims.get(parent);
         if (!above || above.type === 'dir') continue;
+        // An essential package's link the image already holds, leading to a directory inside it, is that directory.
+        if (carried.has(parent) && above.pkg !== change) continue;
         const who = above.pkg === change ? `${change.name} ${change.version} delivers` : `${above.pkg.name} ${above.pkg.version} delivers`;
         throw conflict(`${who} \`${parent}\` as a ${above.type}, and ${change.name} ${change.version} delivers \`${a.path}\` under it`, 'a path cannot be both a file (or link) and a directory; one of the packages must change');
       }

@@ -28,6 +28,7 @@ import type { Manifest } from '../core/manifest.js';
 import type { Changeset, Departing, PreparedPackage } from './types.js';
 import { cachedManifestOrNone } from '../image/cache.js';
 import { stopwatch } from './stopwatch.js';
+import { isEssential } from './protect.js';
 import { mapLimited } from './concurrency.js';
 import { counted } from '../report/table.js';
 
@@ -172,7 +173,7 @@ export async function prepare(image: Image, target: Target, options: PrepareOpti
     report.warn(w);
     (target.warnings ??= []).push(w);
   };
-  const changeset = computeChangeset({ db: image.db, root: image.paths.root, ids: imageIds(image.paths.root, accounts, idWarning), installs: packages, removes: target.remove, purge: target.purge, overwrite: options.overwrite });
+  const changeset = computeChangeset({ db: image.db, root: image.paths.root, ids: imageIds(image.paths.root, accounts, idWarning), installs: packages, removes: target.remove, purge: target.purge, overwrite: options.overwrite, essential: essentialOf(image) });
   seconds.plan = t();
 
   t = stopwatch();
@@ -183,4 +184,18 @@ export async function prepare(image: Image, target: Target, options: PrepareOpti
   if (target.mediators) changeset.mediators = target.mediators.record;
   seconds.fetch = t();
   return { target, packages, withoutManifest, accounts, changeset, fetched: { ...fetched, manifestBytes }, seconds, mediations: mediation.mediations };
+}
+
+/** Whether an installed package is essential, its manifest read once and only when asked (changeset.ts asks where a link meets a directory). */
+function essentialOf(image: Image): (name: string) => boolean {
+  const known = new Map<string, boolean>();
+  return (name) => {
+    let is = known.get(name);
+    if (is === undefined) {
+      const row = getPackage(image.db, name);
+      is = row !== undefined && isEssential(image, row);
+      known.set(name, is);
+    }
+    return is;
+  };
 }

@@ -40,6 +40,8 @@ export interface ImportedDeb {
   bytes: number;
   depends: string[];
   provides: string[];
+  /** Debian's `Essential: yes`: the package is protected in images (txn/protect.ts). */
+  essential: boolean;
   /** Paths of its config files (Debian conffiles). */
   config: string[];
   /** Maintainer scripts not run, and other things worth saying. */
@@ -62,6 +64,7 @@ function describe(b: DebPackage, status: PublishOutcome['status'] | undefined): 
     bytes: b.contentBytes,
     depends: b.manifest.depends,
     provides: b.manifest.provides,
+    essential: b.manifest.essential === true,
     config: b.manifest.actions.filter((a) => a.type === 'file' && a.config).map((a) => (a as { path: string }).path),
     warnings: b.warnings,
     ...(status ? { status } : {}),

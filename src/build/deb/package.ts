@@ -192,6 +192,8 @@ function convert(debPath: string, deb: DebContents, workDir: string, overrides: 
     provides: [...entry.provides.map(formatAtom), ...(overrides.provides ?? [])],
     replaces: entry.replaces.map(formatAtom),
     ...debWeakRelations(stanza, bad),
+    // Debian's `Essential: yes` (base-files, bash, coreutils, libc-bin…): kept like apt keeps it (txn/protect.ts), and its links may carry others' directories (a merged /usr's `bin` → `usr/bin`).
+    ...(stanza.get('essential')?.trim().toLowerCase() === 'yes' ? { essential: true } : {}),
     actions: sortActions(actions),
   };
   const derived = deriveRelations(manifest.actions.filter(isPathAction), blobs, { enabled: overrides.derive !== false, scripts: false });
