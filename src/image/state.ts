@@ -272,7 +272,8 @@ export interface TransactionChanges {
   install: { name: string; version: string }[];
   upgrade: PackageMove[];
   downgrade: PackageMove[];
-  remove: { name: string; version: string }[];
+  /** `replacedBy`: a package landing in the same transaction that renames it (replaces and conflicts with it). */
+  remove: { name: string; version: string; replacedBy?: string }[];
 }
 
 /** `committed-with-errors`: committed, but a post-* hook or a service start failed. Both are generations. */

@@ -10,6 +10,7 @@ export { buildPool, Pool } from './pool.js';
 export { solve } from './solve.js';
 export { why } from './why.js';
 export { unneeded } from './unneeded.js';
+export { supersededBy } from './supersede.js';
 export { checkInstallable } from './check.js';
 export { brokenDependents, inconsistencies } from './consistency.js';
 export { addOverlapConflicts, explainOverlaps, type Overlap, type PathsOf } from './overlaps.js';

@@ -132,18 +132,21 @@ function run(sat: Sat, image: Installed, request: SolveRequest, policy: SolvePol
   const removing = new Set(removeNames);
   const updatePrefs: Int32Array[] = [];
   const keepPrefs: Int32Array[] = [];
+  const renamedPrefs: Int32Array[] = [];
   for (const name of names) {
     const { pkg, id } = inst.get(name)!;
     if (pkg.held) sat.addClause([2 * id], HELD, id, -1, OWNER_NONE, null);
     if (removing.has(name)) continue;
     const order = Int32Array.from([id, ...u.named(name).filter((s) => s !== id)]);
-    if (!policy.cascade || policy.protected?.includes(name)) sat.addClause(lits(order), KEEP, id, -1, OWNER_ROOT, order);
+    const mayGo = policy.supersede?.includes(name) === true;
+    if (!(policy.cascade || mayGo) || policy.protected?.includes(name)) sat.addClause(lits(order), KEEP, id, -1, OWNER_ROOT, order);
     if (isTarget(name) && !pkg.held) {
       const newer = u.named(name).filter((s) => vercmp(u.entry(s).version, pkg.version) > 0);
-      updatePrefs.push(Int32Array.from([...newer, id]));
+      // A renamed package is decided after every update, which may need it gone.
+      (mayGo ? renamedPrefs : updatePrefs).push(Int32Array.from([...newer, id]));
     } else keepPrefs.push(order);
   }
-  sat.prefs.push(...installPrefs, ...updatePrefs, ...keepPrefs);
+  sat.prefs.push(...installPrefs, ...updatePrefs, ...renamedPrefs, ...keepPrefs);
 
   if (!sat.search()) {
     const installedIds = new Set([...inst.values()].map((x) => x.id));

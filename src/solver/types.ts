@@ -32,6 +32,12 @@ export interface SolvePolicy {
    * version), even under `cascade`, and that autoremove keeps as roots.
    */
   protected?: readonly string[];
+  /**
+   * Installed packages a candidate renames (replaces and conflicts with them:
+   * solver/supersede.ts) that may go where keeping them would hold an update
+   * back; keeping them stays a preference.
+   */
+  supersede?: readonly string[];
 }
 
 /** A package the plan installs: never an installed one, so always a candidate of some remote. */

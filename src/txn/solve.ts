@@ -9,10 +9,11 @@ import { ZpkgError } from '../core/errors.js';
 import { formatAtom, providesAtom } from '../core/relation.js';
 import type { Image } from '../image/image.js';
 import { listRemotes, loadCandidates, loadFileIndex } from '../image/remotes.js';
-import { getPackage, pathsByPackage } from '../image/state.js';
+import { getPackage, pathsByPackage, toInstalled } from '../image/state.js';
 import type { Report } from '../report/report.js';
-import { addOverlapConflicts, buildPool, explainOverlaps, solve, type Overlap, type Plan, type SolvePolicy, type SolveRequest } from '../solver/index.js';
+import { addOverlapConflicts, buildPool, explainOverlaps, solve, supersededBy, type Overlap, type Plan, type SolvePolicy, type SolveRequest } from '../solver/index.js';
 import { admitFor, imagePolicy, refusedError, refusedNotes } from './admission.js';
+import { protectedPackages } from './protect.js';
 import { applyWeak, type WeakOutcome } from './recommends.js';
 import { candidatesView, imageLinks, installedView } from './solver-view.js';
 import { catalogRelations, type Landing, type Target } from './target.js';
@@ -70,6 +71,7 @@ export async function solveRequest(image: Image, request: SolveRequest, policy: 
     }
     throw new ZpkgError('E_VERSION_UNKNOWN', `no version of \`${atom.name}\` satisfies \`${formatAtom(atom)}\``, { hint: `available: ${versions.join(', ')}` });
   }
+  if (request.update !== undefined) policy = { ...policy, supersede: renamedAway(image, plain, installed, policy) };
   const result = solve(pool, installed, request, policy);
   if (result.ok) {
     // Weak dependencies follow what the request lands (remove lands nothing).
@@ -105,10 +107,13 @@ export function targetOfPlan(image: Image, plan: Plan & { weak?: WeakOutcome }, 
     const from = getPackage(image.db, step.name)!;
     land.push({ name: step.name, version: step.to, manifest: step.entry.manifest, remote: step.entry.remote, requested: requested.get(step.name) ?? false, held: from.held, from, catalog: catalogRelations(step.entry) });
   }
+  const remove = plan.remove.map((r) => getPackage(image.db, r.name)!);
+  const renamed = remove.length ? supersededBy([...plan.install, ...plan.upgrade, ...plan.downgrade].map((s) => s.entry), remove.map(toInstalled)) : new Map<string, string>();
   return {
     command,
     land,
-    remove: plan.remove.map((r) => getPackage(image.db, r.name)!),
+    remove,
+    ...(renamed.size ? { replacedBy: Object.fromEntries(renamed) } : {}),
     flags: plan.result.map((r) => ({ name: r.name, requested: r.requested })),
     ...(plan.weak ? { weak: plan.weak } : {}),
   };
@@ -116,4 +121,12 @@ export function targetOfPlan(image: Image, plan: Plan & { weak?: WeakOutcome }, 
 
 export async function solveTarget(image: Image, request: SolveRequest, policy: SolvePolicy, command: string, report?: Report, weak?: WeakOptions): Promise<Target> {
   return targetOfPlan(image, await solveRequest(image, request, policy, report, weak), command);
+}
+
+/** Installed packages a candidate renames (solver/supersede.ts) that update may remove: never a held or protected one. */
+function renamedAway(image: Image, candidates: readonly Candidate[], installed: readonly InstalledPackage[], policy: SolvePolicy): string[] {
+  const renamed = supersededBy(candidates, installed);
+  if (renamed.size === 0) return [];
+  const prot = protectedPackages(image);
+  return [...renamed.keys()].filter((name) => !prot.has(name) && !policy.protected?.includes(name) && !installed.find((p) => p.name === name)?.held);
 }

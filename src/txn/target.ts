@@ -35,6 +35,8 @@ export interface Target {
   command: string;
   land: Landing[];
   remove: PackageRow[];
+  /** Removed name → the landing package that renames it (solver/supersede.ts): update removes those, apt's way. */
+  replacedBy?: Record<string, string>;
   /** Requested flags of the resulting set, recorded with the commit. */
   flags: { name: string; requested: boolean }[];
   /** Remove changed config files too. */

@@ -98,7 +98,7 @@ export function changesOf(target: Target): TransactionChanges {
     install: target.land.filter((l) => !l.from).map((l) => ({ name: l.name, version: l.version })),
     upgrade: moved.filter((m) => compareVersions(m.to, m.from) > 0),
     downgrade: moved.filter((m) => compareVersions(m.to, m.from) < 0),
-    remove: target.remove.map((p) => ({ name: p.name, version: p.version })),
+    remove: target.remove.map((p) => ({ name: p.name, version: p.version, ...(target.replacedBy?.[p.name] ? { replacedBy: target.replacedBy[p.name] } : {}) })),
   };
 }
 

@@ -12,7 +12,7 @@ export function renderTransaction(r: TransactionResult): string {
   for (const p of r.install) lines.push(`${verb}install ${p.name} ${p.version}`);
   for (const p of r.upgrade) lines.push(`${verb}upgrade ${p.name} ${p.from} → ${p.to}`);
   for (const p of r.downgrade) lines.push(`${verb}downgrade ${p.name} ${p.from} → ${p.to}`);
-  for (const p of r.remove) lines.push(`${verb}remove ${p.name} ${p.version}`);
+  for (const p of r.remove) lines.push(`${verb}remove ${p.name} ${p.version}${p.replacedBy ? ` (replaced by ${p.replacedBy})` : ''}`);
   for (const w of r.recommends?.installed ?? []) lines.push(`${w.name} ${w.version} ${r.dryRun ? 'would be' : 'was'} installed as recommended by ${w.by}`);
   // One line per package and reason: a Debian package recommends and suggests several each (libc6: 6 suggests).
   const skipped = groupBy(r.recommends?.skipped ?? [], (w) => `${w.by}\0${w.why ?? ''}`).values();
