@@ -165,6 +165,14 @@ describe("file capabilities through the image's links", () => {
     expect(ok(['--root', root, '--json', 'info', 'loader']).json.provides).toEqual(['file:/usr/lib64/ld-test.so.2']);
   });
 
+  it('repo check judges a repository for a merged /usr when told to', () => {
+    const plain = zpkg(['--json', 'repo', 'check', repo]);
+    expect(plain.status).toBe(1);
+    expect(plain.json.uninstallable.map((u: { name: string }) => u.name)).toEqual(['app']);
+    expect(ok(['--json', 'repo', 'check', repo, '--merged-usr']).json.uninstallable).toEqual([]);
+    expect(zpkg(['repo', 'check', repo, '--merged-usr', '--set', 'x']).status).toBe(2);
+  });
+
   it('without the link the other name does not exist, and the dependency stays unmet', () => {
     const root = image(false);
     const r = zpkg(['--root', root, '--json', 'install', 'app']);

@@ -15,6 +15,13 @@ import type { Atom } from './relation.js';
 /** The image's directory links: link path → the directory it reaches (image paths, no leading `/`). */
 export type DirectoryLinks = ReadonlyMap<string, string>;
 
+/**
+ * The merged-/usr layout (Debian's DEP17, Fedora's UsrMove, Arch): the
+ * aliases `repo check --merged-usr` checks a repository against, as an image
+ * holding these links would see it.
+ */
+export const MERGED_USR: DirectoryLinks = new Map(['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'].map((d) => [d, `usr/${d}`]));
+
 /** The other names of image path `path` (no leading `/`) through `links`, in both directions. */
 export function aliasesOf(path: string, links: DirectoryLinks): string[] {
   const out: string[] = [];

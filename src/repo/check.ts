@@ -5,6 +5,7 @@
  * catalog alone.
  */
 import { indexedPaths } from '../core/catalog.js';
+import { entriesWithFileAliases, type DirectoryLinks } from '../core/file-aliases.js';
 import type { Uninstallable } from '../solver/index.js';
 import { archGroups } from '../solver/admit.js';
 import { addOverlapConflicts, buildPool, checkInstallable, explainOverlaps } from '../solver/index.js';
@@ -19,7 +20,8 @@ export interface RepoCheckResult {
   timing: { read: number; pool: number; check: number };
 }
 
-export async function checkRepository(reader: RepoReader): Promise<RepoCheckResult> {
+/** `links`: check as an image with these directory links would see it (core/file-aliases.ts; `--merged-usr`). */
+export async function checkRepository(reader: RepoReader, links: DirectoryLinks = new Map()): Promise<RepoCheckResult> {
   const t0 = process.hrtime.bigint();
   let last = t0;
   const lap = (): number => {
@@ -31,7 +33,7 @@ export async function checkRepository(reader: RepoReader): Promise<RepoCheckResu
   const root = await readRoot(reader);
   const files = await readFileIndex(reader, root);
   // Packages delivering one path cannot be installed together: overlaps are conflicts (solver/overlaps.ts).
-  const { entries: candidates, overlaps } = addOverlapConflicts(await readCandidates(reader, root), (e) => indexedPaths(files, e));
+  const { entries: candidates, overlaps } = addOverlapConflicts(entriesWithFileAliases(await readCandidates(reader, root), links), (e) => indexedPaths(files, e));
   const read = lap();
   // An image has one arch: a catalog holding several is checked as each arch's images see it.
   const groups = archGroups(candidates);

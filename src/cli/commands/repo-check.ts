@@ -36,10 +36,12 @@ export function register(repo: Command, ctx: Context): void {
     .description('find every package of a repository that cannot be installed on an empty image, and why')
     .argument('<dir>', 'repository directory or URL')
     .option('--set <release>', 'check one release set as a unit instead (NAME, NAME=VERSION or NAME@VERSION): closure, conflicts, overlapping paths')
+    .option('--merged-usr', 'check for images with a merged /usr (bin, sbin, lib* linked to usr/): a package delivering usr/lib64/X meets a dependency on /lib64/X, as on Debian 12 and later')
     .option('--base <profile>', 'with --set: on this base profile package (NAME or NAME=VERSION); repeat for every base generation in the field', (v: string, all: string[]) => [...all, v], [] as string[])
-    .action(async (dir: string, opts: { set?: string; base: string[] }, cmd: Command) => {
+    .action(async (dir: string, opts: { set?: string; base: string[]; mergedUsr?: boolean }, cmd: Command) => {
       const { openRepoReader } = await import('../../repo/open.js');
       if (opts.base.length && !opts.set) throw new ZpkgError('E_USAGE', '--base goes with --set');
+      if (opts.mergedUsr && opts.set) throw new ZpkgError('E_USAGE', '--merged-usr checks a whole repository; a release set is checked on its base profiles (--base)');
       if (opts.set) {
         const { checkReleaseSet } = await import('../../repo/check-set.js');
         const result = await checkReleaseSet(openRepoReader(dir), opts.set, opts.base);
@@ -48,7 +50,8 @@ export function register(repo: Command, ctx: Context): void {
         return;
       }
       const { checkRepository } = await import('../../repo/check.js');
-      const result = await checkRepository(openRepoReader(dir));
+      const { MERGED_USR } = await import('../../core/file-aliases.js');
+      const result = await checkRepository(openRepoReader(dir), opts.mergedUsr ? MERGED_USR : undefined);
       ctx.report(cmd).result(result, render);
       if (result.uninstallable.length > 0) process.exitCode = 1;
     });
