@@ -21,7 +21,7 @@ export function register(program: Command, ctx: Context): void {
           ...(d.hold ? [`hold: ${d.hold.range ?? 'at the installed version'}${d.hold.reason ? ` — ${d.hold.reason}` : ''}`] : []),
           `arch: ${d.arch}`,
           ...(d.license ? [`license: ${d.license}`] : []),
-          ...(['depends', 'conflicts', 'provides', 'replaces', 'recommends', 'suggests'] as const).filter((k) => d[k].length).map((k) => `${k}: ${(k === 'provides' ? foldSymbolVersions(d[k]).map(foldedItem) : d[k]).join(', ')}`),
+          ...(['depends', 'conflicts', 'provides', 'replaces', 'recommends', 'suggests'] as const).filter((k) => d[k].length).map((k) => `${k}: ${(k === 'provides' || k === 'depends' ? foldSymbolVersions(d[k]).map(foldedItem) : d[k]).join(', ')}`),
         ].join('\n'),
       );
     });
