@@ -99,7 +99,8 @@ describe('remotes, refresh, search and info', () => {
   });
 
   it('info shows what remotes offer and what is installed', () => {
-    expect(ok(['--root', root, '--json', 'info', 'tool']).json).toMatchObject({ name: 'tool', installed: null, available: [{ version: '1.1' }, { version: '1.0' }] });
+    // Not installed: description and license from the newest offered version's manifest, as `apt show` prints them (before: null).
+    expect(ok(['--root', root, '--json', 'info', 'tool']).json).toMatchObject({ name: 'tool', installed: null, available: [{ version: '1.1' }, { version: '1.0' }], license: 'MIT', description: '' });
     ok(['--root', root, 'install', 'tool=1.0']);
     const installed = ok(['--root', root, '--json', 'info', 'tool']).json;
     expect(installed.installed).toMatchObject({ version: '1.0', requested: true });

@@ -9,7 +9,7 @@
 import { parseEntryKey, type Candidate } from '../core/catalog.js';
 import { ZpkgError } from '../core/errors.js';
 import { formatAtom, formatClause } from '../core/relation.js';
-import { isPathAction } from '../core/manifest.js';
+import { isPathAction, type Manifest } from '../core/manifest.js';
 import { compareVersions } from '../core/version.js';
 import type { Image } from '../image/image.js';
 import { listRemotes, loadCandidates, loadFileIndex, remoteReader } from '../image/remotes.js';
@@ -138,6 +138,7 @@ export async function packageInfo(image: Image, name: string): Promise<PackageIn
     return { name, installed: { version, requested, held, installedAt, size, manifest, remote }, available, hold, arch: row.arch, summary: row.summary, depends, conflicts, provides, replaces, recommends: m?.recommends ?? [], suggests: m?.suggests ?? [], license: m?.license ?? null, description: m?.description ?? null };
   }
   if (!top) throw new ZpkgError('E_PACKAGE_UNKNOWN', `no package named \`${name}\` is installed or offered by a remote`);
+  const m = await offeredManifest(image, top);
   return {
     name,
     installed: null,
@@ -151,9 +152,31 @@ export async function packageInfo(image: Image, name: string): Promise<PackageIn
     replaces: top.replaces.map(formatAtom),
     recommends: (top.recommends ?? []).map(formatClause),
     suggests: (top.suggests ?? []).map(formatClause),
-    license: null,
-    description: null,
+    license: m?.license ?? null,
+    description: m?.description ?? null,
   };
+}
+
+/**
+ * The manifest of an offered version, for what the catalog does not carry
+ * (description, license), as `apt show` prints them: from the cache, else one
+ * request, checked against its digest. Null where there is none (a
+ * catalog-only repository) or it cannot be fetched now (offline): `info`
+ * still answers from the catalog. A manifest naming another package is the
+ * repository lying, and stays an error.
+ */
+async function offeredManifest(image: Image, c: Candidate): Promise<Manifest | null> {
+  if (!c.manifest) return null;
+  const remote = listRemotes(image).find((r) => r.name === c.remote);
+  if (!remote) return null;
+  let manifest: Manifest;
+  try {
+    manifest = cachedManifestOrNone(image.paths.cache, c.manifest) ?? (await fetchManifest(image, () => remoteReader(image, remote), c.manifest, `${c.name} ${c.version}`, { keep: false })).manifest;
+  } catch {
+    return null;
+  }
+  refuseMisnamed(c.remote, c.name, c.version, manifest);
+  return manifest;
 }
 
 /** An installed package a remote offers a newer version of. */
