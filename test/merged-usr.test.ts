@@ -63,6 +63,9 @@ describe('one file under two names', () => {
     build('mover', '1', { 'bin/foo': 'foo 1\n' });
     build('mover', '2', { 'usr/bin/foo': 'foo 2\n' });
     build('rival', '1', { 'usr/bin/foo': 'rival\n' });
+    build('libmover', '1', { 'lib/x86_64-linux-gnu/libm.so.1': 'm 1\n' });
+    build('libmover', '2', { 'usr/lib/x86_64-linux-gnu/libm.so.1': 'm 2\n' });
+    build('libother', '1', { 'usr/lib/x86_64-linux-gnu/libo.so.1': 'o\n' });
   });
   const image = (): string => {
     const root = join(work, `img-${n++}`);
@@ -86,6 +89,21 @@ describe('one file under two names', () => {
     expect(readFileSync(join(root, 'usr/bin/foo'), 'utf8')).toBe('foo 1\n');
     ok(['--root', root, 'verify']);
     expect(ok(['--root', root, 'recover', '-n']).stdout).toBe('nothing to recover\n');
+  });
+
+  it('a directory dropped under one name that another package delivers under the other is not removed, nor reported kept', () => {
+    const root = join(work, `img-${n++}`);
+    mkdirSync(join(root, 'usr/lib'), { recursive: true });
+    symlinkSync('usr/lib', join(root, 'lib'));
+    ok(['--root', root, 'remote', 'add', 'main', repo, ...TRUST]);
+    ok(['--root', root, 'install', 'libmover=1', 'libother']);
+    // Before: "kept directory lib/x86_64-linux-gnu: it is not empty" on every such update.
+    const r = ok(['--root', root, '--json', 'update', 'libmover']).json;
+    expect(r.upgrade).toEqual([{ name: 'libmover', from: '1', to: '2' }]);
+    expect(r.keptDirs).toEqual([]);
+    expect(readFileSync(join(root, 'usr/lib/x86_64-linux-gnu/libm.so.1'), 'utf8')).toBe('m 2\n');
+    ok(['--root', root, 'verify']);
+    expect(ok(['--root', root, 'owns', '/lib/x86_64-linux-gnu']).stdout).toMatch(/libmover, libother|libother, libmover/);
   });
 
   it('another package delivering an installed file under its other name conflicts, even with --overwrite', () => {

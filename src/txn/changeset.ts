@@ -364,8 +364,24 @@ export function computeChangeset(input: ChangesetInput): Changeset {
     dropDirs(dirsOf(db, pkg.name));
   }
   keepTwinsOnDisk(cs, twins, stays);
+  keepTwinDirectories(cs, twins, dirOwners, (d) => !leaving.has(d.package) && !(upgrading.has(d.package) && !paths.get(d.package)!.dirs.has(d.path)));
   refuseDroppedCarriers(cs, dirOwners, (d) => !leaving.has(d.package) && !(upgrading.has(d.package) && !paths.get(d.package)!.dirs.has(d.path)));
   return cs;
+}
+
+/**
+ * A dropped directory that is, through the image's links, a directory another
+ * package still delivers under its other name (bookworm's `lib/x86_64-linux-gnu`
+ * and trixie's `usr/lib/x86_64-linux-gnu` on a merged /usr) is not removed:
+ * its record goes, the directory is the other's.
+ */
+function keepTwinDirectories(cs: Changeset, twins: LinkTwins, dirOwners: (path: string) => readonly DirRow[], stays: (d: DirRow) => boolean): void {
+  const landing = new Set(cs.dirs.map((d) => d.path));
+  for (const d of cs.dropDirs) {
+    if (cs.dirsLeftAlone.has(d.path)) continue;
+    const real = twins.real(d.path);
+    if (real !== d.path && (landing.has(real) || dirOwners(real).some(stays))) cs.dirsLeftAlone.add(d.path);
+  }
 }
 
 /** At most three names, then how many more. */
