@@ -216,6 +216,7 @@ describe("an essential package's link in a directory's place", () => {
     build('plainlink', '1', {}, { bin: { link: 'usr/bin' } });
     build('tool', '1', {}, { 'bin/tool': 'tool\n' });
     build('tool2', '1', {}, { 'bin/tool2': 'tool2\n' });
+    build('needsbase', '1', { depends: ['basefiles (<< 2)'] }, { 'bin/needsbase': 'n\n' });
   });
   const image = (merged: boolean): string => {
     const root = join(work, `img-${n++}`);
@@ -239,6 +240,15 @@ describe("an essential package's link in a directory's place", () => {
     expect(readFileSync(join(root, 'usr/bin/tool2'), 'utf8')).toBe('tool2\n');
     ok(['--root', root, 'verify']);
     expect(ok(['--root', root, '--json', 'verify', '--unowned']).json.unowned).toEqual([]);
+  });
+
+  it('as a dependency too: the image\'s own links are no overlap for the solver', () => {
+    const root = image(true);
+    // Before: "`basefiles 1` and installed `base 1` both deliver `/bin`", and nothing else offers basefiles.
+    const r = ok(['--root', root, '--json', 'install', 'needsbase']).json;
+    expect(r.install.map((p: { name: string }) => p.name).sort()).toEqual(['basefiles', 'needsbase']);
+    expect(r.takenOver).toEqual([{ path: 'bin', from: 'base', to: 'basefiles' }]);
+    ok(['--root', root, 'verify']);
   });
 
   it('an essential version dropping the link while others still deliver the directory is refused, image unchanged', () => {

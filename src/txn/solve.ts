@@ -5,6 +5,7 @@
  * target too (a dry run can show it; `prepare` refuses to land it).
  */
 import { indexedPaths, type Candidate, type InstalledPackage } from '../core/catalog.js';
+import type { DirectoryLinks } from '../core/file-aliases.js';
 import { ZpkgError } from '../core/errors.js';
 import { formatAtom, providesAtom } from '../core/relation.js';
 import type { Image } from '../image/image.js';
@@ -28,7 +29,7 @@ export function noRemotes(image: Image): ZpkgError {
  * effort — a file index that cannot be read (offline) leaves overlaps to the
  * path plan, which refuses them before anything is fetched.
  */
-async function withOverlaps(image: Image, candidates: Candidate[], installed: InstalledPackage[], report?: Report): Promise<{ candidates: Candidate[]; overlaps: Overlap[] }> {
+async function withOverlaps(image: Image, candidates: Candidate[], installed: InstalledPackage[], links: DirectoryLinks, report?: Report): Promise<{ candidates: Candidate[]; overlaps: Overlap[] }> {
   const paths = new Map<string, readonly string[]>();
   for (const remote of listRemotes(image)) {
     try {
@@ -42,7 +43,10 @@ async function withOverlaps(image: Image, candidates: Candidate[], installed: In
   const ownPaths = (e: { name: string; version: string }): readonly string[] | undefined => (byName.get(e.name) === e.version ? installedPaths.get(e.name) : undefined);
   // Catalog-only remotes (an imported Debian index) have no file index: skip building a key per candidate (63,000 of them, ~40 ms).
   const pathsOf = paths.size === 0 ? ownPaths : (e: { name: string; version: string }): readonly string[] | undefined => indexedPaths(paths, e) ?? ownPaths(e);
-  const r = addOverlapConflicts(candidates, pathsOf, installed);
+  // The image's own directory links (a merged /usr's `bin`, `lib64`) are not overlaps: Debian 13's base-files delivers
+  // the very links an adopted base holds, and the path plan decides (an essential package takes an identical link over).
+  const overlapping = links.size === 0 ? pathsOf : (e: { name: string; version: string }): readonly string[] | undefined => pathsOf(e)?.filter((p) => !links.has(p));
+  const r = addOverlapConflicts(candidates, overlapping, installed);
   return { candidates: r.entries, overlaps: r.overlaps };
 }
 
@@ -59,7 +63,7 @@ export async function solveRequest(image: Image, request: SolveRequest, policy: 
   const policy0 = imagePolicy(image);
   const admitted = admitFor(image, candidatesView(await loadCandidates(image), links), policy0);
   const plain = admitted.admitted as Candidate[];
-  const { candidates, overlaps } = await withOverlaps(image, plain, installed, report);
+  const { candidates, overlaps } = await withOverlaps(image, plain, installed, links, report);
   const pool = buildPool(candidates);
   for (const atom of request.install ?? []) {
     if (pool.resolve(atom).length > 0 || installed.some((p) => providesAtom(p, atom))) continue;
