@@ -273,6 +273,22 @@ describe("an essential package's link in a directory's place", () => {
     expect(together.json.error.message).toMatch(/^(plainlink 1 and tool2 1|tool2 1 and plainlink 1) both deliver `bin`$/);
   });
 
+  it('into an empty image, says to make the links first; made by hand, they are taken as the package\'s', () => {
+    const root = join(work, `img-${n++}`);
+    ok(['--root', root, 'remote', 'add', 'main', repo, ...TRUST]);
+    const r = zpkg(['--root', root, '--json', 'install', 'basefiles=1', 'tool']);
+    expect(r.json.error.code).toBe('E_FILE_CONFLICT');
+    expect(r.json.error.hint).toContain('make the image\'s links first, as debootstrap does (`mkdir -p usr/bin && ln -s usr/bin bin` in the image');
+    mkdirSync(join(root, 'usr/bin'), { recursive: true });
+    symlinkSync('usr/bin', join(root, 'bin'));
+    // Before: "1 path already in the image belongs to no package and would be overwritten: `/bin`".
+    const done = ok(['--root', root, '--json', 'install', 'basefiles=1', 'tool']).json;
+    expect(done.adopted).toEqual(['bin']);
+    expect(ok(['--root', root, 'owns', '/bin']).stdout).toBe('/bin is owned by basefiles\n');
+    expect(readFileSync(join(root, 'usr/bin/tool'), 'utf8')).toBe('tool\n');
+    ok(['--root', root, 'verify']);
+  });
+
   it('an image holding a real directory there is told to convert first', () => {
     const root = image(false);
     ok(['--root', root, 'install', 'tool']);

@@ -176,7 +176,14 @@ export function computeChangeset(input: ChangesetInput): Changeset {
           if (a.type === 'link') claims.set(a.path, { pkg: change, type: a.type });
           continue;
         }
-        throw conflict(`${prev.pkg.name} ${prev.pkg.version} and ${change.name} ${change.version} both deliver \`${a.path}\``);
+        // A merged /usr delivered into an image that is not one yet: say how to make it one (debootstrap makes the links first).
+        const merging = link && isPathAction(link.action) && link.action.type === 'link' && link.pkg.manifest.essential === true && !link.action.target.startsWith('/') && !a.path.includes('/');
+        throw conflict(
+          `${prev.pkg.name} ${prev.pkg.version} and ${change.name} ${change.version} both deliver \`${a.path}\``,
+          merging && link.action.type === 'link'
+            ? `${link.pkg.name} delivers \`${a.path}\` as a link to \`${link.action.target}\` (a merged /usr), the other a directory there: make the image's links first, as debootstrap does (\`mkdir -p ${link.action.target} && ln -s ${link.action.target} ${a.path}\` in the image, and the same for the others), then install`
+            : undefined,
+        );
       }
       claims.set(a.path, { pkg: change, type: a.type });
       if (a.type === 'link' && keepsCarrier(change, a)) carriedClaims.add(a.path);
@@ -301,9 +308,10 @@ export function computeChangeset(input: ChangesetInput): Changeset {
             `one package must stop delivering it (on a merged /usr, \`${a.path}\` and \`${twin.path}\` are one path)`,
           );
         }
-        // A config file left by an earlier removal is the package's own; anything else is someone's (the base's, by hand).
+        // A config file left by an earlier removal is the package's own, and so is an essential package's directory link
+        // the image already holds exactly (the merged-/usr links made first, as debootstrap does); anything else is someone's.
         if (others.length === 0) {
-          if (a.type === 'file' && a.config) cs.adopted.push(a.path);
+          if ((a.type === 'file' && a.config) || keepsCarrier(change, a)) cs.adopted.push(a.path);
           else unowned.push(a.path);
         }
       }
