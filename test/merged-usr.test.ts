@@ -251,8 +251,26 @@ describe("an essential package's link in a directory's place", () => {
     ok(['--root', root, 'verify']);
   });
 
-  it('an essential version dropping the link while others still deliver the directory is refused, image unchanged', () => {
+  it('an essential version dropping the link gives it back to the adopted base, and a rollback takes it again', () => {
     const root = image(true);
+    ok(['--root', root, 'install', 'basefiles=1', 'tool']);
+    // Before: refused as removing the link `bin` that tool delivers as a directory (a rollback from trixie to bookworm).
+    const r = ok(['--root', root, '--json', 'update', 'basefiles']).json;
+    expect(r.takenOver).toEqual([{ path: 'bin', from: 'basefiles', to: 'base' }]);
+    expect(readlinkSync(join(root, 'bin'))).toBe('usr/bin');
+    expect(ok(['--root', root, 'owns', '/bin']).stdout).toBe('/bin is owned by base\n');
+    ok(['--root', root, 'verify']);
+    expect(ok(['--root', root, '--json', 'verify', '--unowned']).json.unowned).toEqual([]);
+    ok(['--root', root, 'rollback', String(r.id - 1)]);
+    expect(ok(['--root', root, 'owns', '/bin']).stdout).toBe('/bin is owned by basefiles\n');
+    ok(['--root', root, 'verify']);
+  });
+
+  it('with no base to give it back to, dropping the link while others still deliver the directory is refused, image unchanged', () => {
+    const root = join(work, `img-${n++}`);
+    mkdirSync(join(root, 'usr/bin'), { recursive: true });
+    symlinkSync('usr/bin', join(root, 'bin'));
+    ok(['--root', root, 'remote', 'add', 'main', repo, ...TRUST]);
     ok(['--root', root, 'install', 'basefiles=1', 'tool']);
     const tree = (): string[] => snapshot(root, (rel) => rel.startsWith('var/lib/zpkg/cache'));
     const before = tree();
@@ -261,6 +279,7 @@ describe("an essential package's link in a directory's place", () => {
     expect(r.json.error.message).toBe('basefiles would remove the link `bin`, which tool still delivers as a directory');
     expect(tree()).toEqual(before);
   });
+
 
   it("a package that is not essential never carries another's directory", () => {
     const root = image(true);

@@ -73,9 +73,9 @@ describe('packageInfo', () => {
       replaces: [],
       recommends: [],
       suggests: [],
-      // The catalog carries neither: they are the installed version's, from its manifest.
-      license: null,
-      description: null,
+      // The catalog carries neither: they come from the offered version's manifest (fetched and checked, as `apt show` prints them).
+      license: 'MIT',
+      description: '',
     });
     expect((await packageInfo(image, 'tool')).available.map((a) => a.version)).toEqual(['1.10', '1.9', '1.0']);
   });

@@ -39,6 +39,12 @@ export interface ChangesetInput {
    * directory; without it, only the adopted base's links do.
    */
   essential?: (name: string) => boolean;
+  /**
+   * The link the adopted base delivered at a path (its manifest keeps it after
+   * an essential package took the path over): a package dropping that very
+   * link gives it back instead of deleting it.
+   */
+  baseLink?: (path: string) => { package: string; target: string } | undefined;
 }
 
 class DiskView {
@@ -371,6 +377,9 @@ export function computeChangeset(input: ChangesetInput): Changeset {
     }
     dropDirs(dirsOf(db, pkg.name));
   }
+  // An upgrade's link whose path its new version delivers as a directory (bookworm's base-files after trixie's) is not deleted, it just loses its row.
+  const linksBecomingDirs = input.baseLink ? [...upgrading.values()].flatMap((c) => filesOf(db, c.name).filter((f) => f.type === 'link' && paths.get(c.name)!.dirs.has(f.path))) : [];
+  returnToBase(cs, input.baseLink, (name) => !leaving.has(name), claims, disk, linksBecomingDirs);
   keepTwinsOnDisk(cs, twins, stays);
   keepTwinDirectories(cs, twins, dirOwners, (d) => !leaving.has(d.package) && !(upgrading.has(d.package) && !paths.get(d.package)!.dirs.has(d.path)));
   refuseDroppedCarriers(cs, dirOwners, (d) => !leaving.has(d.package) && !(upgrading.has(d.package) && !paths.get(d.package)!.dirs.has(d.path)));
@@ -390,6 +399,28 @@ function keepTwinDirectories(cs: Changeset, twins: LinkTwins, dirOwners: (path: 
     const real = twins.real(d.path);
     if (real !== d.path && (landing.has(real) || dirOwners(real).some(stays))) cs.dirsLeftAlone.add(d.path);
   }
+}
+
+/**
+ * A merged-/usr link an essential package took over from the adopted base
+ * (Debian 13's base-files) and now drops — a rollback to bookworm's, a
+ * removal with --allow-protected — goes back to the base, which held it
+ * before: recorded as the base's again, the disk untouched. Deleting it would
+ * take away the directory every package installed through it.
+ */
+function returnToBase(cs: Changeset, baseLink: ChangesetInput['baseLink'], staying: (name: string) => boolean, claims: ReadonlyMap<string, { type: string }>, disk: DiskView, losingRows: readonly FileRow[]): void {
+  if (!baseLink) return;
+  const givesBack = (f: FileRow): boolean => {
+    // A landing package's directory there lands through the link; any other claim of the path replaces it anyway.
+    const b = f.type === 'link' && (claims.get(f.path)?.type ?? 'dir') === 'dir' ? baseLink(f.path) : undefined;
+    if (!b || b.package === f.package || !staying(b.package) || b.target !== f.target || disk.readlink(f.path) !== f.target) return false;
+    (cs.returned ??= []).push({ ...f, package: b.package });
+    cs.takenOver.push({ path: f.path, from: f.package, to: b.package });
+    return true;
+  };
+  const kept = cs.delete.filter((f) => !givesBack(f));
+  if (kept.length !== cs.delete.length) cs.delete = kept;
+  for (const f of losingRows) givesBack(f);
 }
 
 /** At most three names, then how many more. */

@@ -55,6 +55,7 @@ export function commit(db: Database.Database, cs: Changeset, history: HistoryEnt
       }
       insertFiles(db, files);
     }
+    if (cs.returned?.length) insertFiles(db, cs.returned);
     const dirs: DirRow[] = cs.dirs.map((d) => ({ path: d.path, package: d.package, mode: d.mode, uid: d.uid, gid: d.gid, declared: d.declared ? 1 : 0 }));
     insertDirs(db, dirs);
     setRequested(db, flags);

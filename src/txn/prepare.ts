@@ -13,7 +13,7 @@ import { withFacets, type FacetSettings } from '../core/facets.js';
 import { imageFacets } from './facets.js';
 import { hasMediated, mediateLanding, mediationExcluded } from './mediate.js';
 import { withoutPaths, type Mediation } from '../core/mediators.js';
-import { getPackage } from '../image/state.js';
+import { getPackage, listPackages } from '../image/state.js';
 import type { Image } from '../image/image.js';
 import { imageIds } from '../image/accounts.js';
 import { listRemotes, remoteReader } from '../image/remotes.js';
@@ -28,7 +28,7 @@ import type { Manifest } from '../core/manifest.js';
 import type { Changeset, Departing, PreparedPackage } from './types.js';
 import { cachedManifestOrNone } from '../image/cache.js';
 import { stopwatch } from './stopwatch.js';
-import { isEssential } from './protect.js';
+import { isAdoptedBase, isEssential } from './protect.js';
 import { mapLimited } from './concurrency.js';
 import { counted } from '../report/table.js';
 
@@ -173,7 +173,7 @@ export async function prepare(image: Image, target: Target, options: PrepareOpti
     report.warn(w);
     (target.warnings ??= []).push(w);
   };
-  const changeset = computeChangeset({ db: image.db, root: image.paths.root, ids: imageIds(image.paths.root, accounts, idWarning), installs: packages, removes: target.remove, purge: target.purge, overwrite: options.overwrite, essential: essentialOf(image) });
+  const changeset = computeChangeset({ db: image.db, root: image.paths.root, ids: imageIds(image.paths.root, accounts, idWarning), installs: packages, removes: target.remove, purge: target.purge, overwrite: options.overwrite, essential: essentialOf(image), baseLink: baseLinksOf(image) });
   seconds.plan = t();
 
   t = stopwatch();
@@ -197,5 +197,20 @@ function essentialOf(image: Image): (name: string) => boolean {
       known.set(name, is);
     }
     return is;
+  };
+}
+
+/** The links the adopted bases delivered, by path, read from their manifests once and only when asked (changeset.ts: returnToBase). */
+function baseLinksOf(image: Image): (path: string) => { package: string; target: string } | undefined {
+  let links: Map<string, { package: string; target: string }> | undefined;
+  return (path) => {
+    if (!links) {
+      links = new Map();
+      for (const p of listPackages(image.db)) {
+        if (!isAdoptedBase(image, p)) continue;
+        for (const a of cachedManifestOrNone(image.paths.cache, p.manifest)?.actions ?? []) if (a.type === 'link') links.set(a.path, { package: p.name, target: a.target });
+      }
+    }
+    return links.get(path);
   };
 }

@@ -100,8 +100,10 @@ export interface Changeset {
   adopted: string[];
   /** Resolved owner of every non-directory path the landing packages deliver. */
   owners: Map<string, { uid: number; gid: number }>;
-  /** Paths an install takes over from another package through `replaces`. */
+  /** Paths an install takes over from another package through `replaces` (or gives back to the adopted base: `returned`). */
   takenOver: { path: string; from: string; to: string }[];
+  /** Links a package drops that go back to the adopted base that held them before it (recorded again as the base's; the disk is left as it is). */
+  returned?: FileRow[];
   /** Mediator choices to record in state.db with the commit (`set-mediator`). */
   mediators?: Readonly<Record<string, string>>;
   /** Facet settings to record in state.db with the commit (`change-facet`). */
