@@ -83,6 +83,23 @@ describe('remotes, refresh, search and info', () => {
     expect(text.stderr).toMatch(/^main: unchanged \(repository version \d+, \d+ packages?\)\nwarning: remote gone was not refreshed: /);
   });
 
+  it('search and info answer from the remotes that can, naming one never refreshed that cannot; install refuses', () => {
+    const img = join(work, 'img-left-out');
+    const gone = join(work, 'repo-gone-2');
+    cpSync(repo, gone, { recursive: true });
+    ok(['--root', img, 'remote', 'add', 'main', repo, ...TRUST]);
+    ok(['--root', img, 'remote', 'add', 'gone', gone, ...TRUST]);
+    rmSync(gone, { recursive: true });
+    // Before: both failed with the unreachable remote's error.
+    const search = ok(['--root', img, 'search', 'useful']);
+    expect(search.stdout).toMatch(/^tool +1\.1 /);
+    expect(search.stderr).toMatch(/^warning: remote `gone` is left out of this answer: /);
+    expect(ok(['--root', img, '--json', 'info', 'tool']).json.available.map((a: { version: string }) => a.version)).toEqual(['1.1', '1.0']);
+    expect(zpkg(['--root', img, '--json', 'install', '-n', 'tool']).status).not.toBe(0);
+    ok(['--root', img, 'remote', 'remove', 'main']);
+    expect(zpkg(['--root', img, 'search', 'useful']).status).not.toBe(0);
+  });
+
   it('search finds names and summaries, and with --file the paths packages deliver', () => {
     expect(ok(['--root', root, '--json', 'search', 'USEFUL']).json.matches).toEqual([{ name: 'tool', version: '1.1', summary: 'a useful tool', remote: 'main', installed: null }]);
     const files = ok(['--root', root, '--json', 'search', '--file', 'doc/tool']).json.matches;

@@ -347,20 +347,41 @@ function readCachedRoot(image: Image, name: string): RootMetadata | undefined {
   return root.format === REPO_FORMAT ? root : undefined;
 }
 
+export interface LoadOptions {
+  /**
+   * Answer without a remote that cannot be refreshed now (never refreshed,
+   * or its metadata expired), telling this instead of failing: for questions
+   * (`search`, `info`). A change (`install`, `update`) must not: a remote
+   * left out may hold the version that should win.
+   */
+  leaveOut?: (remote: string, err: Error) => void;
+}
+
 /**
  * Every package version every remote offers, from the refreshed copies;
  * refreshes a remote never refreshed. The candidates are rows of each
  * catalog's table, read on access: loading makes one small object per package
  * and the solver's pool indexes the tables' columns directly.
  */
-export async function loadCandidates(image: Image): Promise<Candidate[]> {
+export async function loadCandidates(image: Image, options: LoadOptions = {}): Promise<Candidate[]> {
   const out: Candidate[] = [];
-  for (const remote of listRemotes(image)) {
+  const remotes = listRemotes(image);
+  const skipped: unknown[] = [];
+  for (const remote of remotes) {
     let root = readCachedRoot(image, remote.name);
     if (image.offline) requireOfflineRoot(remote, root);
     // Expired metadata is not used: refresh, which refuses the remote if it still serves only expired metadata.
     if (!root || expired(root)) {
-      await refreshRemote(image, remote);
+      try {
+        await refreshRemote(image, remote);
+      } catch (err) {
+        if (!options.leaveOut) throw err;
+        // A question (search, info) is answered from the remotes that can answer; every one failing is the first failure.
+        skipped.push(err);
+        if (skipped.length === remotes.length) throw skipped[0];
+        options.leaveOut(remote.name, err as Error);
+        continue;
+      }
       root = readCachedRoot(image, remote.name)!;
     }
     const bytes = readCached(join(cacheDir(image, remote.name), 'catalog.zst'), REPO_FILE_LIMIT);

@@ -12,7 +12,7 @@ import { formatAtom, formatClause } from '../core/relation.js';
 import { isPathAction, type Manifest } from '../core/manifest.js';
 import { compareVersions } from '../core/version.js';
 import type { Image } from '../image/image.js';
-import { listRemotes, loadCandidates, loadFileIndex, remoteReader } from '../image/remotes.js';
+import { listRemotes, loadCandidates, loadFileIndex, remoteReader, type LoadOptions } from '../image/remotes.js';
 import { cachedManifestOrNone } from '../image/cache.js';
 import { getHold } from '../image/holds.js';
 import { dirsOf, filesOf, getPackage, listPackages, type PackageRow } from '../image/state.js';
@@ -48,11 +48,18 @@ function installedVersions(image: Image): Map<string, string> {
 }
 
 /** Packages whose name or summary contains `term` (case-insensitive): the newest version of each, sorted by name. */
-export async function searchPackages(image: Image, term: string): Promise<PackageMatch[]> {
+/** `warn`: told of each remote left out because it cannot be refreshed now; without it, such a remote fails the question. */
+export type LeftOut = (message: string) => void;
+
+function answering(warn?: LeftOut): LoadOptions {
+  return warn ? { leaveOut: (remote, err) => warn(`remote \`${remote}\` is left out of this answer: ${err.message}`) } : {};
+}
+
+export async function searchPackages(image: Image, term: string, warn?: LeftOut): Promise<PackageMatch[]> {
   const needle = term.toLowerCase();
   const installed = installedVersions(image);
   const newest = new Map<string, Candidate>();
-  for (const c of await loadCandidates(image)) {
+  for (const c of await loadCandidates(image, answering(warn))) {
     if (!c.name.toLowerCase().includes(needle) && !c.summary.toLowerCase().includes(needle)) continue;
     const have = newest.get(c.name);
     if (!have || compareVersions(c.version, have.version) > 0) newest.set(c.name, c);
@@ -111,8 +118,8 @@ export interface PackageInfo {
 }
 
 /** Every version the remotes offer of `name`, newest first (for one version, the remotes in priority order: the sort is stable). */
-async function offeredNewestFirst(image: Image, name: string): Promise<Candidate[]> {
-  return (await loadCandidates(image)).filter((c) => c.name === name).sort((a, b) => compareVersions(b.version, a.version));
+async function offeredNewestFirst(image: Image, name: string, warn?: LeftOut): Promise<Candidate[]> {
+  return (await loadCandidates(image, answering(warn))).filter((c) => c.name === name).sort((a, b) => compareVersions(b.version, a.version));
 }
 
 /** The first of `offered` the image's policy admits, else the first. */
@@ -120,9 +127,9 @@ function newestAdmitted(offered: readonly Candidate[], policy: AdmitPolicy): Can
   return offered.find((c) => refusals(c, policy).length === 0) ?? offered[0];
 }
 
-export async function packageInfo(image: Image, name: string): Promise<PackageInfo> {
+export async function packageInfo(image: Image, name: string, warn?: LeftOut): Promise<PackageInfo> {
   const row = getPackage(image.db, name);
-  const offered = await offeredNewestFirst(image, name);
+  const offered = await offeredNewestFirst(image, name, warn);
   const { policy } = imagePolicy(image);
   const available = offered.map((c) => {
     const why = refusals(c, policy);

@@ -11,8 +11,9 @@ export function register(program: Command, ctx: Context): void {
     .argument('<name>')
     .action(async (name: string, _o, cmd: Command) => {
       const { packageInfo } = await import('../../txn/query.js');
-      const doc = await packageInfo(ctx.image(cmd), name);
-      ctx.report(cmd).result(doc, (d) =>
+      const report = ctx.report(cmd);
+      const doc = await packageInfo(ctx.image(cmd), name, (m) => report.warn(m));
+      report.result(doc, (d) =>
         [
           `${d.name}: ${d.summary}`,
           ...(d.description && d.description.trim() !== d.summary.trim() ? d.description.trimEnd().split('\n').map((l) => `  ${l}`) : []),

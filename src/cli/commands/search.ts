@@ -19,7 +19,7 @@ export function register(program: Command, ctx: Context): void {
         );
         return;
       }
-      report.result({ matches: await searchPackages(image, term) }, (r) =>
+      report.result({ matches: await searchPackages(image, term, (m) => report.warn(m)) }, (r) =>
         r.matches.length ? table(r.matches.map((m) => [m.name, m.version, m.installed === null ? '' : m.installed === m.version ? '[installed]' : `[installed ${m.installed}]`, m.summary])) : `no package matches \`${term}\``,
       );
     });
