@@ -1,6 +1,6 @@
 // `history`'s list: one line per transaction, its changes cut after a few (`history N` shows them all).
 import { describe, expect, it } from 'vitest';
-import { describeChanges } from '../src/cli/commands/history.js';
+import { changeLines, describeChanges } from '../src/cli/commands/history.js';
 
 const changes = (n: number) => ({ install: Array.from({ length: n }, (_, i) => ({ name: `p${i}`, version: '1' })), upgrade: [{ name: 'u', from: '1', to: '2' }], downgrade: [], remove: [{ name: 'gone', version: '3' }] });
 
@@ -12,5 +12,12 @@ describe('describeChanges', () => {
 
   it('cuts a long list after max - 1 items and counts the rest', () => {
     expect(describeChanges(changes(18), 4)).toBe('+p0 1, +p1 1, +p2 1, … (17 more)');
+  });
+
+  it('history N lists one change per line, a rename with its successor', () => {
+    // Before: one line of every change (a bookworm-to-trixie rollback: 18 changes, 900 characters).
+    const c = { ...changes(2), remove: [{ name: 'libssl3', version: '3.0', replacedBy: 'libssl3t64' }] };
+    expect(changeLines(c)).toEqual(['changes (4):', '  +p0 1', '  +p1 1', '  ^u 1→2', '  -libssl3 3.0 (replaced by libssl3t64)']);
+    expect(changeLines({ install: [], upgrade: [], downgrade: [], remove: [] })).toEqual(['changes: none']);
   });
 });

@@ -7,13 +7,23 @@ import type { Context } from '../context.js';
 import { parseGeneration } from './generation-arg.js';
 
 /** Every kind of change, one mark each: `+` install, `^` upgrade, `v` downgrade, `-` remove. */
-export function describeChanges(c: TransactionChanges, max = Infinity): string {
-  const all = [
+function changeItems(c: TransactionChanges): string[] {
+  return [
     ...c.install.map((p) => `+${p.name} ${p.version}`),
     ...c.upgrade.map((p) => `^${p.name} ${p.from}→${p.to}`),
     ...c.downgrade.map((p) => `v${p.name} ${p.from}→${p.to}`),
-    ...c.remove.map((p) => `-${p.name} ${p.version}`),
+    ...c.remove.map((p) => `-${p.name} ${p.version}${p.replacedBy ? ` (replaced by ${p.replacedBy})` : ''}`),
   ];
+}
+
+/** `history N`'s changes: one per line under a count (a dist-upgrade moves dozens). */
+export function changeLines(c: TransactionChanges): string[] {
+  const all = changeItems(c);
+  return all.length === 0 ? ['changes: none'] : [`changes (${all.length}):`, ...all.map((x) => `  ${x}`)];
+}
+
+export function describeChanges(c: TransactionChanges, max = Infinity): string {
+  const all = changeItems(c);
   // The list keeps one line per transaction readable: `history N` shows every change.
   return all.length > max ? `${all.slice(0, max - 1).join(', ')}, … (${all.length - max + 1} more)` : all.join(', ');
 }
@@ -41,7 +51,7 @@ export function register(program: Command, ctx: Context): void {
           [
             `transaction ${x.id}: ${x.status}, ${x.finishedAt ?? x.startedAt}`,
             `command: ${x.command}`,
-            `changes: ${describeChanges(x.changes) || 'none'}`,
+            ...changeLines(x.changes),
             ...x.lifecycle.map((l) => {
               const head = l.kind === 'hook' ? `hook ${l.package} ${l.action}: ${l.status} (${l.detail ?? ''}${l.seconds !== null ? `, ${l.seconds} s` : ''})` : `service ${l.name} ${l.action}: ${l.status}${l.detail ? ` (${l.detail})` : ''}`;
               const out = l.output ? l.output.trimEnd().split('\n').map((line) => `  | ${line}`) : [];
