@@ -13,7 +13,7 @@
 import { mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ok, snapshot, tempDir, TRUST, writePackage, zpkg, type TreeEntry } from './helpers/zpkg.js';
+import { newRepo, ok, snapshot, tempDir, TRUST, writePackage, zpkg } from './helpers/zpkg.js';
 
 let root: string;
 
@@ -55,11 +55,9 @@ describe('one file under two names', () => {
   let n = 0;
   beforeAll(() => {
     work = tempDir('zpkg-merged-usr-moves-');
-    repo = join(work, 'repo');
-    ok(['repo', 'create', repo]);
-    const build = (name: string, version: string, files: Record<string, string>): void => {
-      ok(['build', writePackage(join(work, `src-${name}-${version}`), { name, version }, files), '--repo', repo]);
-    };
+    const made = newRepo(work);
+    repo = made.repo;
+    const build = (name: string, version: string, files: Record<string, string>): void => made.build(name, version, {}, files);
     build('mover', '1', { 'bin/foo': 'foo 1\n' });
     build('mover', '2', { 'usr/bin/foo': 'foo 2\n' });
     build('rival', '1', { 'usr/bin/foo': 'rival\n' });
@@ -155,11 +153,11 @@ describe("file capabilities through the image's links", () => {
   let repo: string;
   beforeAll(() => {
     work = tempDir('zpkg-merged-usr-files-');
-    repo = join(work, 'repo');
-    ok(['repo', 'create', repo]);
+    const made = newRepo(work);
+    repo = made.repo;
     // Debian ≥ 13's libc6 ships its loader under usr/lib64; every ELF object names it /lib64/….
-    ok(['build', writePackage(join(work, 'loader'), { name: 'loader', version: '1' }, { 'usr/lib64/ld-test.so.2': 'loader\n' }), '--repo', repo]);
-    ok(['build', writePackage(join(work, 'app'), { name: 'app', version: '1', depends: ['file:/lib64/ld-test.so.2'] }, { 'usr/bin/app': 'app\n' }), '--repo', repo]);
+    made.build('loader', '1', {}, { 'usr/lib64/ld-test.so.2': 'loader\n' });
+    made.build('app', '1', { depends: ['file:/lib64/ld-test.so.2'] }, { 'usr/bin/app': 'app\n' });
   });
   const image = (merged: boolean): string => {
     const root = join(work, `img-${merged ? 'merged' : 'plain'}`);
@@ -205,11 +203,9 @@ describe("an essential package's link in a directory's place", () => {
   let n = 0;
   beforeAll(() => {
     work = tempDir('zpkg-merged-usr-carriers-');
-    repo = join(work, 'repo');
-    ok(['repo', 'create', repo]);
-    const build = (name: string, version: string, recipe: Record<string, unknown>, files: Record<string, TreeEntry>): void => {
-      ok(['build', writePackage(join(work, `src-${name}-${version}`), { name, version, ...recipe }, files), '--repo', repo]);
-    };
+    const made = newRepo(work);
+    repo = made.repo;
+    const build = made.build;
     // Debian 13's base-files delivers the merged-/usr links; its bookworm packages still deliver bin/.
     build('basefiles', '1', { essential: true }, { bin: { link: 'usr/bin' }, 'etc/issue': 'issue 1\n' });
     build('basefiles', '2', { essential: true }, { 'etc/issue': 'issue 2\n' });

@@ -8,7 +8,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ok, tempDir, TRUST, writePackage } from './helpers/zpkg.js';
+import { newRepo, ok, tempDir, TRUST } from './helpers/zpkg.js';
 
 let work: string;
 let repo: string;
@@ -16,11 +16,9 @@ let n = 0;
 
 beforeAll(() => {
   work = tempDir('zpkg-rename-');
-  repo = join(work, 'repo');
-  ok(['repo', 'create', repo]);
-  const build = (name: string, version: string, recipe: Record<string, unknown>, files: Record<string, string>): void => {
-    ok(['build', writePackage(join(work, `src-${name}-${version}`), { name, version, ...recipe }, files), '--repo', repo]);
-  };
+  const made = newRepo(work);
+  repo = made.repo;
+  const build = made.build;
   build('ssl', '1', {}, { 'usr/lib/libssl.so.3': 'ssl 1\n', 'usr/lib/legacy.so': 'legacy 1\n' });
   build('tool', '1', { depends: ['ssl'] }, { 'usr/bin/tool': 'tool 1\n' });
   build('ssl-t64', '2', { replaces: ['ssl'], conflicts: ['ssl (<< 2)'], provides: ['ssl (= 2)'] }, { 'usr/lib/libssl.so.3': 'ssl 2\n' });

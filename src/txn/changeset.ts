@@ -166,6 +166,8 @@ export function computeChangeset(input: ChangesetInput): Changeset {
   const stays = (f: FileRow): boolean => !leaving.has(f.package) && !(upgrading.has(f.package) && !paths.get(f.package)!.all.has(f.path));
   const claimsFile = (change: PreparedPackage, path: string): boolean => paths.get(change.name)!.files.has(path);
   const unowned: string[] = [];
+  /** An upgrade's links whose paths its new version delivers as directories (bookworm's base-files after trixie's): not deleted, they only lose their rows. */
+  const linksBecomingDirs: FileRow[] = [];
 
   // Paths every landing package claims, to find overlaps between them.
   const claims = new Map<string, { pkg: PreparedPackage; type: string }>();
@@ -362,7 +364,7 @@ export function computeChangeset(input: ChangesetInput): Changeset {
       if (change.repair && !change.repair.paths.has(a.path)) continue;
       cs.put.push(op);
     }
-    if (change.from) dropOld(db, change, cs, goes, dropDirs);
+    if (change.from) dropOld(db, change, cs, goes, dropDirs, linksBecomingDirs);
   }
   checkDirAgreement();
   refuseUnowned(unowned, input.overwrite ?? [], cs);
@@ -377,8 +379,6 @@ export function computeChangeset(input: ChangesetInput): Changeset {
     }
     dropDirs(dirsOf(db, pkg.name));
   }
-  // An upgrade's link whose path its new version delivers as a directory (bookworm's base-files after trixie's) is not deleted, it just loses its row.
-  const linksBecomingDirs = input.baseLink ? [...upgrading.values()].flatMap((c) => filesOf(db, c.name).filter((f) => f.type === 'link' && paths.get(c.name)!.dirs.has(f.path))) : [];
   returnToBase(cs, input.baseLink, (name) => !leaving.has(name), claims, disk, linksBecomingDirs);
   keepTwinsOnDisk(cs, twins, stays);
   keepTwinDirectories(cs, twins, dirOwners, (d) => !leaving.has(d.package) && !(upgrading.has(d.package) && !paths.get(d.package)!.dirs.has(d.path)));
@@ -586,11 +586,12 @@ function replacesOwner(change: PreparedPackage, owner: string, db: Database.Data
 }
 
 /** Paths and directory rows of the installed version that the new version no longer delivers (`goes`: unless the disk is left alone). */
-function dropOld(db: Database.Database, change: PreparedPackage, cs: Changeset, goes: (f: FileRow) => boolean, dropDirs: (rows: readonly DirRow[]) => void): void {
-  const kept = new Set<string>();
-  for (const a of change.manifest.actions) if (isPathAction(a)) kept.add(a.path);
+function dropOld(db: Database.Database, change: PreparedPackage, cs: Changeset, goes: (f: FileRow) => boolean, dropDirs: (rows: readonly DirRow[]) => void, linksBecomingDirs: FileRow[]): void {
+  const kept = new Map<string, string>();
+  for (const a of change.manifest.actions) if (isPathAction(a)) kept.set(a.path, a.type);
   const implied = new Set(cs.dirs.filter((d) => d.package === change.name).map((d) => d.path));
   for (const f of filesOf(db, change.name)) {
+    if (f.type === 'link' && kept.get(f.path) === 'dir') linksBecomingDirs.push(f);
     if (kept.has(f.path) || !goes(f)) continue;
     cs.delete.push(f satisfies FileRow);
   }

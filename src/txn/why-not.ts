@@ -31,7 +31,8 @@ export interface WhyNot {
 
 export async function whyNot(image: Image, name: string, version: string | undefined): Promise<WhyNot> {
   if (listRemotes(image).length === 0) throw noRemotes(image);
-  const all = candidatesView(await loadCandidates(image), imageLinks(image));
+  const links = imageLinks(image);
+  const all = candidatesView(await loadCandidates(image), links);
   const named = all.filter((c) => c.name === name);
   if (named.length === 0) throw new ZpkgError('E_PACKAGE_UNKNOWN', `no package named \`${name}\` in any remote`, { hint: 'check the name with `zpkg search`, or run `zpkg refresh`' });
   const newest = named.reduce((a, b) => (compareVersions(b.version, a.version) > 0 ? b : a)).version;
@@ -53,7 +54,7 @@ export async function whyNot(image: Image, name: string, version: string | undef
     // Relations alone: holds, excludes and arch of this very package lifted, everything else as the image has it.
     const mine = offers.filter((o, i) => perOffer[i]!.every((r) => r.kind !== 'arch') || offers.length === 1);
     const pool = buildPool([...(admitted.admitted as Candidate[]).filter((c) => c.name !== name), ...mine]);
-    const installed = installedView(image).map((p) => (p.name === name ? { ...p, held: false } : p));
+    const installed = installedView(image, links).map((p) => (p.name === name ? { ...p, held: false } : p));
     const r = solve(pool, installed, { install: [{ name, constraint: { op: '=', version: v } }] }, {});
     if (!r.ok) for (const line of r.explanation) reasons.push({ kind: 'relation', text: line });
   }

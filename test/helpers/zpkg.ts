@@ -91,6 +91,16 @@ export function writePackage(dir: string, recipe: Record<string, unknown>, files
   return dir;
 }
 
+/** A new repository `WORK/repo`, and a function that builds one package version into it (its source under WORK). */
+export function newRepo(work: string): { repo: string; build: (name: string, version: string, recipe: Record<string, unknown>, files: Record<string, TreeEntry>) => void } {
+  const repo = join(work, 'repo');
+  ok(['repo', 'create', repo]);
+  const build = (name: string, version: string, recipe: Record<string, unknown>, files: Record<string, TreeEntry>): void => {
+    ok(['build', writePackage(join(work, `src-${name}-${version}`), { name, version, ...recipe }, files), '--repo', repo]);
+  };
+  return { repo, build };
+}
+
 /** Every entry under `root` with type, mode, owner, size and content digest or link target: equal snapshots mean nothing changed. */
 export function snapshot(root: string, skip: (rel: string) => boolean = () => false): string[] {
   const out: string[] = [];
