@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prng } from '../helpers/prng.js';
 import { startNginx } from '../helpers/servers.js';
 import { ok, tempDir, TRUST } from '../helpers/zpkg.js';
-import { buildRepository, crashRun, killPlan, prepareScenario, type RunResult, type Scenario } from './harness.js';
+import { buildMergedUsrRepository, buildRepository, crashRun, killPlan, mergedUsrImage, prepareScenario, type RunResult, type Scenario } from './harness.js';
 
 const RUNS = Number(process.env.ZPKG_CRASH_RUNS ?? 45);
 let work: string;
@@ -27,6 +27,15 @@ beforeAll(async () => {
   scenarios.push(prepareScenario(work, 'install', empty, ['install', 'tools']));
   scenarios.push(prepareScenario(work, 'update', v1, ['update']));
   scenarios.push(prepareScenario(work, 'remove', v1, ['remove', '--cascade', 'libtwo']));
+  // A merged /usr (Debian 12 → 13): an essential package takes the image's links over from the adopted base, and an
+  // update dropping them gives them back; recovery must restore who owns each link as well as the files.
+  const merged = mergedUsrImage(join(work, 'tpl-merged'), buildMergedUsrRepository(work), TRUST);
+  ok(['--root', merged, 'install', 'tool']);
+  scenarios.push(prepareScenario(work, 'take over the links', merged, ['install', 'basefiles=1', 'tool2']));
+  const carried = join(work, 'tpl-carried');
+  cpSync(merged, carried, { recursive: true, verbatimSymlinks: true });
+  ok(['--root', carried, 'install', 'basefiles=1', 'tool2']);
+  scenarios.push(prepareScenario(work, 'give the links back', carried, ['update', 'basefiles']));
   // The same install from nginx: its pack is downloaded, and staged while it arrives (txn/arrivals.ts).
   nginx = await startNginx(repo);
   const web = join(work, 'tpl-web');
@@ -40,8 +49,21 @@ afterAll(async () => {
   await nginx?.stop();
 });
 
+/** Who owns `path` in a state `imageState` described. */
+function ownerIn(state: string, path: string): string | undefined {
+  const files = (JSON.parse(state) as { rows: { path: string; package: string }[][] }).rows[1]!;
+  return files.find((f) => f.path === path)?.package;
+}
+
 describe('crash recovery', () => {
-  it(`${RUNS} kills and failures inside apply across install (from a directory and over http), update and remove leave the old or the new state, never a mix (a failure: the old)`, async () => {
+  it("the merged-/usr scenarios move the links between the adopted base and the essential package", () => {
+    const take = scenarios.find((s) => s.name === 'take over the links')!;
+    const give = scenarios.find((s) => s.name === 'give the links back')!;
+    expect([ownerIn(take.before, 'bin'), ownerIn(take.after, 'bin'), ownerIn(take.after, 'lib')]).toEqual(['base', 'basefiles', 'basefiles']);
+    expect([ownerIn(give.before, 'lib'), ownerIn(give.after, 'bin'), ownerIn(give.after, 'lib')]).toEqual(['basefiles', 'base', 'base']);
+  });
+
+  it(`${RUNS} kills and failures inside apply across install (from a directory and over http), update, remove and a merged /usr's links taken over and given back leave the old or the new state, never a mix (a failure: the old)`, async () => {
     const random = prng(0x5eed);
     const results: RunResult[] = [];
     const perScenario = Math.ceil(RUNS / scenarios.length);

@@ -5,7 +5,7 @@
  * and equal exactly the state before or after the command.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { BIN, ok, snapshot, writePackage } from '../helpers/zpkg.js';
@@ -58,6 +58,39 @@ export function buildRepository(work: string): string {
   }
   ok(['build', ...srcs, '--repo', repo]);
   return repo;
+}
+
+/**
+ * A merged-/usr set (Debian 12 → 13): essential `basefiles` 1 delivers the links
+ * `bin` → `usr/bin` and `lib` → `usr/lib`, which the adopted base already holds,
+ * so installing it takes them over; version 2 drops them, so updating to it gives
+ * them back to the base. `tool` and `tool2` deliver their files under `bin/` and
+ * `lib/`, through the links. Many files each, so that apply has steps to kill in.
+ */
+export function buildMergedUsrRepository(work: string): string {
+  const repo = join(work, 'repo-merged');
+  ok(['repo', 'create', repo]);
+  const many = (prefix: string, count: number, text: string): Record<string, string> => Object.fromEntries(Array.from({ length: count }, (_, i) => [`${prefix}/f${i}`, `${text} ${i}\n`.repeat(1 + (i % 30))]));
+  const srcs = [
+    writePackage(join(work, 'src-merged/basefiles-1'), { name: 'basefiles', version: '1', essential: true }, { bin: { link: 'usr/bin' }, lib: { link: 'usr/lib' }, 'etc/issue': 'issue 1\n', ...many('usr/share/basefiles', 60, 'base 1') }),
+    writePackage(join(work, 'src-merged/basefiles-2'), { name: 'basefiles', version: '2', essential: true }, { 'etc/issue': 'issue 2\n', ...many('usr/share/basefiles', 60, 'base 2') }),
+    writePackage(join(work, 'src-merged/tool'), { name: 'tool', version: '1' }, { 'bin/tool': { content: '#!/bin/sh\necho tool\n', mode: 0o755 }, ...many('lib/x86_64-linux-gnu/tool', 100, 'tool') }),
+    writePackage(join(work, 'src-merged/tool2'), { name: 'tool2', version: '1' }, { 'bin/tool2': { content: '#!/bin/sh\necho tool2\n', mode: 0o755 }, ...many('lib/tool2', 100, 'tool2') }),
+  ];
+  ok(['build', ...srcs, '--repo', repo]);
+  return repo;
+}
+
+/** An image whose /usr is merged by the links of an adopted base (`base` 1), with `remote` added and refreshed. */
+export function mergedUsrImage(root: string, remote: string, trust: string[]): string {
+  mkdirSync(join(root, 'usr/bin'), { recursive: true });
+  mkdirSync(join(root, 'usr/lib'), { recursive: true });
+  symlinkSync('usr/bin', join(root, 'bin'));
+  symlinkSync('usr/lib', join(root, 'lib'));
+  ok(['--root', root, 'adopt', 'base', '1']);
+  ok(['--root', root, 'remote', 'add', 'main', remote, ...trust]);
+  ok(['--root', root, 'refresh']);
+  return root;
 }
 
 /** The observable state of an image: its tree (outside zpkg's own state) and its packages and files in state.db. */
