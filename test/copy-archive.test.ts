@@ -2,7 +2,7 @@
  * `repo copy` (only missing blobs transferred, counted) and `repo archive`
  * (one file, installed from in place as a remote).
  */
-import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addRemote } from './helpers/servers.js';
@@ -81,6 +81,30 @@ describe('repo copy --with-deps', () => {
     const other = join(base, 'other');
     ok(['repo', 'create', other]);
     expect(ok(['repo', 'copy', src, other, 'lib@2', '--with-deps']).stdout).toContain('copied 2 of 2 packages (with 1 dependency: base 1) into');
+  });
+
+  it("an `all` package brings what each architecture's image needs, not one architecture's libraries for all", () => {
+    const { base, src, dst } = twoRepos();
+    const lib = (arch: string) => writePackage(join(base, `lib-${arch}`), { name: 'lib', version: '1', arch }, { [`usr/lib/lib-${arch}.so`]: `${arch}\n` });
+    ok(['build', writePackage(join(base, 'app'), { name: 'app', version: '1', depends: ['lib'] }, { 'usr/share/app/app.txt': 'app\n' }), lib('amd64'), lib('arm64'), '--repo', src]);
+    // Before: one solve over every build, which brought one architecture's lib for both.
+    const r = ok(['--json', 'repo', 'copy', src, dst, 'app', '--with-deps']).json;
+    expect(r.packages).toEqual([
+      { name: 'app', version: '1', status: 'added' },
+      { name: 'lib', version: '1', arch: 'amd64', status: 'added', dependency: true },
+      { name: 'lib', version: '1', arch: 'arm64', status: 'added', dependency: true },
+    ]);
+    for (const arch of ['amd64', 'arm64']) {
+      const root = tempDir();
+      mkdirSync(join(root, 'etc/zpkg'), { recursive: true });
+      writeFileSync(join(root, 'etc/zpkg/zpkg.yaml'), `arch: ${arch}\n`);
+      addRemote(root, 'dst', dst);
+      ok(['--root', root, 'install', 'app']);
+      expect(readFileSync(join(root, `usr/lib/lib-${arch}.so`), 'utf8')).toBe(`${arch}\n`);
+    }
+    const other = join(base, 'other');
+    ok(['repo', 'create', other]);
+    expect(ok(['repo', 'copy', src, other, 'app', '--with-deps']).stdout).toContain('(with 2 dependencies: lib 1 (amd64), lib 1 (arm64))');
   });
 
   it('refuses, copying nothing, when the two repositories together cannot satisfy a package', () => {

@@ -8,7 +8,9 @@
  * source's: what the destination already holds is preferred, so a copy adds
  * only what it lacks — the source's newest otherwise, as an install would
  * pick. A package of one architecture sees that architecture's builds and
- * `all`; an `all` package sees every build, as on any image.
+ * `all`; an `all` package is solved for each architecture the two catalogs
+ * hold builds of, and brings what any of them needs (none: `all` alone). It is
+ * refused only when no architecture can satisfy it.
  */
 import { entryKey, type Candidate, type CatalogEntry } from '../core/catalog.js';
 import { CatalogRow } from '../core/catalog-table.js';
@@ -33,19 +35,27 @@ export function dependencyClosure(chosen: readonly CatalogEntry[], source: reado
     }
     return pool;
   };
+  // An `all` package installs on an image of each architecture the repositories serve, so its closure is what each of
+  // them needs: solved once for any one, the solver was free to pick another architecture's libraries than an image's.
+  const archs = [...new Set(candidates.map((c) => c.arch).filter((a) => a !== ARCH_ALL))].sort();
   const added = new Map<string, CatalogEntry>();
   for (const entry of chosen) {
-    const r = solve(poolFor(entry.arch), [], { install: [{ name: entry.name, constraint: { op: '=', version: entry.version } }] });
-    if (!r.ok) {
+    const results = (entry.arch === ARCH_ALL && archs.length ? archs : [entry.arch]).map((arch) => solve(poolFor(arch), [], { install: [{ name: entry.name, constraint: { op: '=', version: entry.version } }] }));
+    const solved = results.filter((r) => r.ok);
+    if (solved.length === 0) {
+      const r = results[0]!;
       throw new ZpkgError('E_UNSATISFIABLE', `cannot copy ${entry.name} ${entry.version} with its dependencies: ${locations.source} and ${locations.destination} together do not satisfy them`, {
         hint: 'copy the missing packages into the source first, or copy without --with-deps',
-        details: { explanation: r.explanation },
+        details: { explanation: r.ok ? [] : r.explanation },
       });
     }
-    for (const step of r.plan.install) {
-      const key = entryKey(step.entry);
-      if (held.has(key) || chosenKeys.has(key) || added.has(key)) continue;
-      added.set(key, bySourceKey.get(key)!);
+    for (const r of solved) {
+      if (!r.ok) continue;
+      for (const step of r.plan.install) {
+        const key = entryKey(step.entry);
+        if (held.has(key) || chosenKeys.has(key) || added.has(key)) continue;
+        added.set(key, bySourceKey.get(key)!);
+      }
     }
   }
   return [...added.values()];

@@ -19,6 +19,7 @@ import { PackWriter } from './pack-writer.js';
 import { fetchSize, previousVersion, scratchFor, writeRecord } from './publish.js';
 import type { PackageRecord } from './record.js';
 import { dependencyClosure } from './copy-deps.js';
+import { ARCH_ALL } from '../solver/admit.js';
 import { commitSnapshot, readSnapshot } from './snapshot.js';
 import { prepareRoot, type Signer } from './trust/sign.js';
 
@@ -48,7 +49,7 @@ export interface CopyOptions {
 
 export interface CopyResult {
   /** `dependency`: not asked for, copied by `withDeps` because an asked-for package needs it. */
-  packages: { name: string; version: string; status: 'added' | 'replaced' | 'unchanged'; dependency?: true }[];
+  packages: { name: string; version: string; /** Only for a build of one architecture (`all` is left out). */ arch?: string; status: 'added' | 'replaced' | 'unchanged'; dependency?: true }[];
   blobsCopied: number;
   blobsPresent: number;
   bytesCopied: number;
@@ -72,7 +73,7 @@ export async function copyPackages(src: RepoReader, dst: RepoWriter, specs: read
       const key = entryKey(entry);
       const existing = byKey.get(key);
       if (existing?.manifest === entry.manifest) {
-        result.packages.push({ name: entry.name, version: entry.version, status: 'unchanged' });
+        result.packages.push({ name: entry.name, version: entry.version, ...archOf(entry), status: 'unchanged' });
         continue;
       }
       if (existing && !options.replace) {
@@ -122,11 +123,16 @@ export async function copyPackages(src: RepoReader, dst: RepoWriter, specs: read
       result.bytesCopied += written.bytes;
       byKey.set(key, withSize(entry, fetchSize(written.map, written.record)));
       to.files.set(key, from.files.get(key) ?? []);
-      result.packages.push({ name: entry.name, version: entry.version, status: existing ? 'replaced' : 'added', ...(needed.includes(entry) ? { dependency: true as const } : {}) });
+      result.packages.push({ name: entry.name, version: entry.version, ...archOf(entry), status: existing ? 'replaced' : 'added', ...(needed.includes(entry) ? { dependency: true as const } : {}) });
     }
     result.repoVersion = (await commitSnapshot(dst, prepareRoot(dst.location, to.root, options.signer), [...byKey.values()], to.files)).version;
     return result;
   } finally {
     await release();
   }
+}
+
+/** A build of one architecture names it: the amd64 and arm64 builds of one version are two packages copied. */
+function archOf(entry: { arch: string }): { arch?: string } {
+  return entry.arch === ARCH_ALL ? {} : { arch: entry.arch };
 }

@@ -22,7 +22,7 @@ export function register(repo: Command, ctx: Context): void {
       progress.done(`${counted(r.blobsCopied, 'blob')} copied, ${r.blobsPresent} already there`);
       report.result(r, (x) => {
         const added = x.packages.filter((p) => p.status !== 'unchanged').length;
-        const deps = x.packages.filter((p) => p.dependency).map((p) => `${p.name} ${p.version}`);
+        const deps = x.packages.filter((p) => p.dependency).map((p) => `${p.name} ${p.version}${p.arch ? ` (${p.arch})` : ''}`);
         const withDeps = deps.length > 0 ? ` (with ${counted(deps.length, 'dependency', 'dependencies')}: ${deps.join(', ')})` : '';
         return `copied ${added} of ${counted(x.packages.length, 'package')}${withDeps} into ${dst} (repository version ${x.repoVersion}): ${counted(x.blobsCopied, 'blob')} transferred (${formatBytes(x.bytesCopied)}), ${x.blobsPresent} already there`;
       });
