@@ -76,6 +76,34 @@ describe('zpkg repo site', { timeout: 600_000 }, () => {
     expect(read('p/tinymail.html')).not.toMatch(/othermail[^<]*\(nothing provides it\)/);
   });
 
+  it("a library's symbol versions fold under its soname, opened where one is unmet", () => {
+    const base = tempDir('zpkg-site-fold-');
+    const r = join(base, 'repo');
+    ok(['repo', 'create', r]);
+    const versions = ['FOLD_1.0', 'FOLD_1.1', 'FOLD_1.2'].map((v) => `so:libfold.so.1(${v})`);
+    ok([
+      'build',
+      writePackage(join(base, 'libfold'), { name: 'libfold', version: '1', provides: ['so:libfold.so.1', ...versions] }, { 'usr/lib/libfold.so.1': 'fold\n' }),
+      writePackage(join(base, 'user'), { name: 'user', version: '1', depends: ['so:libfold.so.1', 'so:libfold.so.1(FOLD_1.0)', 'so:libfold.so.1(FOLD_9.9)', 'libfold'] }, { 'usr/bin/user': 'user\n' }),
+      '--repo',
+      r,
+    ]);
+    const out = join(base, 'site');
+    ok(['repo', 'site', r, '--out', out]);
+    const page = (name: string): string => readFileSync(join(out, 'p', `${name}.html`), 'utf8');
+    // Before: one list item per atom (glibc's page listed 38 provides).
+    const provides = /<dt>Provides<\/dt><dd>([\s\S]*?)<\/dd>/.exec(page('libfold'))![1]!;
+    expect(provides.match(/<details>/g)).toHaveLength(1);
+    expect(provides).toContain('<summary>3 symbol versions</summary>');
+    expect(provides).toContain('<a class="virtual" href="../v/so_3alibfold.so.1.html">so:libfold.so.1</a> <details>');
+    expect(provides).toContain('<li><a class="virtual" href="../v/so_3alibfold.so.1_28FOLD_5f1.2_29.html">so:libfold.so.1(FOLD_1.2)</a></li>');
+    const depends = /<dt>Depends on<\/dt><dd>([\s\S]*?)<\/dd>/.exec(page('user'))![1]!;
+    expect(depends).toMatch(/<details open><summary>2 symbol versions <span class="bad">\(1 unmet\)<\/span><\/summary>/);
+    expect(depends).toMatch(/so:libfold\.so\.1\(FOLD_9\.9\)[^<]*\(nothing provides it\)/);
+    // A plain package name stays its own item.
+    expect(depends).toContain('<li><a href="../p/libfold.html">libfold</a></li>');
+  });
+
   it('a release page: pinned versions, total size, what changed from the release before, a size chart', () => {
     const r = read('r/zos-release@3.11.0.html');
     expect(r).toMatch(/containerd<\/a> 1\.7\.0 — <span class="chg up">upgraded from 1\.6\.18/);

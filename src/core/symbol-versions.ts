@@ -42,7 +42,7 @@ function versions(n: number): string {
 }
 
 /** `so:libc.so.6(GLIBC_2.34)` → `so:libc.so.6`; anything else (a constrained atom `so:x (= 1)` too) as it is. */
-function sonameOf(atom: string): string {
+export function sonameOf(atom: string): string {
   if (!atom.startsWith('so:') || !atom.endsWith(')') || atom.includes(' ')) return atom;
   const open = atom.indexOf('(');
   return open < 0 ? atom : atom.slice(0, open);

@@ -1,5 +1,6 @@
 /** Relations as links: a package name to its page, a provided name to its providers, a name nothing offers marked unmet. */
 import type { Atom, Clause } from '../../core/relation.js';
+import { sonameOf } from '../../core/symbol-versions.js';
 import { h, paths, rel, type Html } from '../html.js';
 import type { SiteModel } from '../model.js';
 
@@ -31,8 +32,47 @@ export function clauseLinks(model: SiteModel, from: string, clause: Clause, flag
   return h`${clause.map((a, i) => h`${i > 0 ? ' | ' : ''}${atomLink(model, from, a, satisfied)}`)}`;
 }
 
-/** One relation kind as a list, or nothing when empty; `flagUnmet` for dependencies (what nothing satisfies is marked). */
+/**
+ * One relation kind as a list, or nothing when empty; `flagUnmet` for
+ * dependencies (what nothing satisfies is marked). A library's symbol versions
+ * (`so:libc.so.6(GLIBC_2.34)`: glibc provides 38, a binary needs a dozen) fold
+ * into one item under their soname, listed in a disclosure that opens by
+ * itself when one of them is unmet (core/symbol-versions.ts, as `zpkg info`).
+ */
 export function relationList(model: SiteModel, from: string, title: string, items: readonly Clause[], flagUnmet = false): Html {
   if (items.length === 0) return h``;
-  return h`<dt>${title}</dt><dd><ul class="rels">${items.map((c) => h`<li>${clauseLinks(model, from, c, flagUnmet)}</li>`)}</ul></dd>`;
+  return h`<dt>${title}</dt><dd><ul class="rels">${foldedItems(items).map((item) => ('soname' in item ? foldedLine(model, from, item, flagUnmet) : h`<li>${clauseLinks(model, from, item.clause, flagUnmet)}</li>`))}</ul></dd>`;
+}
+
+type Item = { clause: Clause } | { soname: string; bare?: Atom; versions: Atom[] };
+
+/** The clauses in order, each unconstrained `so:NAME(VERSION)` atom gathered under the first place its soname appears. */
+function foldedItems(items: readonly Clause[]): Item[] {
+  const out: Item[] = [];
+  const bySoname = new Map<string, { soname: string; bare?: Atom; versions: Atom[] }>();
+  for (const clause of items) {
+    const atom = clause.length === 1 && !clause[0]!.constraint ? clause[0]! : undefined;
+    const soname = atom && sonameOf(atom.name);
+    if (!atom || !soname || !soname.startsWith('so:')) {
+      out.push({ clause });
+      continue;
+    }
+    let group = bySoname.get(soname);
+    if (!group) {
+      group = { soname, versions: [] };
+      bySoname.set(soname, group);
+      out.push(group);
+    }
+    if (soname === atom.name) group.bare = atom;
+    else group.versions.push(atom);
+  }
+  return out;
+}
+
+function foldedLine(model: SiteModel, from: string, g: { soname: string; bare?: Atom; versions: Atom[] }, flagUnmet: boolean): Html {
+  const head = atomLink(model, from, g.bare ?? { name: g.soname }, !(flagUnmet && g.bare));
+  if (g.versions.length === 0) return h`<li>${head}</li>`;
+  const unmet = flagUnmet ? g.versions.filter((a) => model.resolve(a) === undefined).length : 0;
+  const n = g.versions.length;
+  return h`<li>${head} <details${unmet ? ' open' : ''}><summary>${n} symbol ${n === 1 ? 'version' : 'versions'}${unmet ? h` <span class="bad">(${unmet} unmet)</span>` : ''}</summary><ul class="rels">${g.versions.map((a) => h`<li>${atomLink(model, from, a, !flagUnmet)}</li>`)}</ul></details></li>`;
 }
