@@ -283,6 +283,7 @@ export function computeChangeset(input: ChangesetInput): Changeset {
       }
       for (const parent of parentsOf(a.path)) if (!declaredDirs.has(parent)) addDir(parent, change, 0o755, 0, 0, false);
       const owner = fileAt(a.path);
+      if (owner && change.repair?.back && owner.package !== change.name && change.repair.paths.has(a.path)) cs.takenOver.push({ path: a.path, from: owner.package, to: change.name });
       if (owner && !ownerReleases(owner.package, a.path, change)) {
         // An essential package delivering the very link the adopted base holds there (Debian 13's base-files and a
         // merged-/usr base: `bin` → `usr/bin`) takes it over: nothing changes on disk, and the base never goes.

@@ -21,6 +21,7 @@ import type { RepoReader } from '../repo/backend.js';
 import type { Report } from '../report/report.js';
 import { planAccounts, type AccountPlan } from './account-actions.js';
 import { computeChangeset } from './changeset.js';
+import { giveBack, giveBackCandidates } from './give-back.js';
 import { blobsToFetch, fetchBlobs, type FetchResult } from './fetch.js';
 import { fetchManifest } from './manifests.js';
 import type { Landing, Relations, Target } from './target.js';
@@ -162,6 +163,14 @@ export async function prepare(image: Image, target: Target, options: PrepareOpti
     const p = await prepareLanding(image, { name: r.name, version: row.version, manifest: row.manifest, remote: row.remote, requested: row.requested, held: row.held, from: row, repair: { paths: r.add } }, !dryRun, facets);
     p.manifest = withoutPaths(p.manifest, mediationExcluded(mediation, r.name));
     packages.push(p);
+  }
+  // Files a leaving package took over (`replaces`) go back to the installed package they came from (give-back.ts).
+  for (const c of giveBackCandidates(image.db, target, packages)) {
+    if (packages.some((p) => p.name === c.owner.name)) continue;
+    const row = c.owner;
+    const repairing: Landing = { name: row.name, version: row.version, manifest: row.manifest, remote: row.remote, requested: row.requested, held: row.held, from: row, repair: { paths: new Set() } };
+    const back = giveBack(image.db, c, await prepareLanding(image, repairing, !dryRun, facets));
+    if (back) packages.push(back);
   }
   progress.done(counted(packages.length, 'manifest'));
   const manifestBytes = packages.reduce((n, p) => n + p.manifestBytes, 0);

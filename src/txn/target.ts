@@ -26,8 +26,9 @@ export interface Landing extends Omit<GenerationPackage, 'manifest'> {
   /**
    * `fix`: only these paths of the installed version are written again; no hooks run.
    * `revert`: config files among them are written even when changed locally, the local one kept as `PATH.zpkg-old`.
+   * `back`: they come back from a leaving package that took them over (give-back.ts).
    */
-  repair?: { paths: ReadonlySet<string>; revert?: true };
+  repair?: { paths: ReadonlySet<string>; revert?: true; back?: true };
 }
 
 export interface Target {

@@ -1,0 +1,100 @@
+/**
+ * Files a package took over with `replaces` go back to the package it took
+ * them from when it goes — removed, rolled back, or upgraded to a version
+ * without them — written again from that package's own blobs (the content
+ * cache: no network needed). Before, they were deleted and the package they
+ * came from stayed installed without them (`verify`: missing), and a
+ * rollback to before the takeover was not the generation it named.
+ */
+import { readFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { newRepo, ok, tempDir, TRUST } from './helpers/zpkg.js';
+
+let work: string;
+let repo: string;
+let n = 0;
+
+beforeAll(() => {
+  work = tempDir('zpkg-give-back-');
+  const made = newRepo(work);
+  repo = made.repo;
+  made.build('docs', '1', {}, { 'usr/share/doc/x': 'x of docs\n', 'usr/share/doc/y': 'y of docs\n', 'usr/share/doc/z': 'z of docs\n' });
+  made.build('newdocs', '1', { replaces: ['docs'] }, { 'usr/share/doc/x': 'x of newdocs 1\n' });
+  made.build('newdocs', '2', { replaces: ['docs'] }, { 'usr/share/doc/other': 'other\n' });
+  made.build('ydocs', '1', { replaces: ['docs'] }, { 'usr/share/doc/y': 'y of ydocs\n' });
+});
+
+function image(): string {
+  const root = join(work, `img-${n++}`);
+  ok(['--root', root, 'remote', 'add', 'main', repo, ...TRUST]);
+  ok(['--root', root, 'install', 'docs']);
+  return root;
+}
+
+const read = (root: string, path: string): string => readFileSync(join(root, path), 'utf8');
+const owner = (root: string, path: string): string => ok(['--root', root, 'owns', `/${path}`]).stdout.trim();
+
+describe('files taken over with replaces go back', () => {
+  it('when the package that took them is removed, even with its repository gone', () => {
+    const root = image();
+    expect(ok(['--root', root, '--json', 'install', 'newdocs=1']).json.takenOver).toEqual([{ path: 'usr/share/doc/x', from: 'docs', to: 'newdocs' }]);
+    expect(read(root, 'usr/share/doc/x')).toBe('x of newdocs 1\n');
+    renameSync(repo, `${repo}.away`);
+    try {
+      const r = ok(['--root', root, '--json', 'remove', 'newdocs']).json;
+      expect(r.takenOver).toEqual([{ path: 'usr/share/doc/x', from: 'newdocs', to: 'docs' }]);
+    } finally {
+      renameSync(`${repo}.away`, repo);
+    }
+    // Before: the file was deleted, and `verify` said "docs: /usr/share/doc/x: missing".
+    expect(read(root, 'usr/share/doc/x')).toBe('x of docs\n');
+    expect(owner(root, 'usr/share/doc/x')).toBe('/usr/share/doc/x is owned by docs');
+    ok(['--root', root, 'verify']);
+  });
+
+  it('when a rollback goes back to before the takeover: the generation it names, file for file', () => {
+    const root = image();
+    ok(['--root', root, 'install', 'newdocs=1']);
+    const r = ok(['--root', root, '--json', 'rollback', '1']).json;
+    expect(r.takenOver).toEqual([{ path: 'usr/share/doc/x', from: 'newdocs', to: 'docs' }]);
+    expect(read(root, 'usr/share/doc/x')).toBe('x of docs\n');
+    ok(['--root', root, 'verify']);
+    expect(ok(['--root', root, 'recover', '-n']).stdout).toBe('nothing to recover\n');
+    // And forward again: taken over once more.
+    ok(['--root', root, 'rollback', '2']);
+    expect(read(root, 'usr/share/doc/x')).toBe('x of newdocs 1\n');
+    expect(owner(root, 'usr/share/doc/x')).toBe('/usr/share/doc/x is owned by newdocs');
+    ok(['--root', root, 'verify']);
+  });
+
+  it('when an upgrade of the package that took them no longer delivers them', () => {
+    const root = image();
+    ok(['--root', root, 'install', 'newdocs=1']);
+    const r = ok(['--root', root, '--json', 'update', 'newdocs']).json;
+    expect(r.upgrade).toEqual([{ name: 'newdocs', from: '1', to: '2' }]);
+    expect(read(root, 'usr/share/doc/x')).toBe('x of docs\n');
+    expect(owner(root, 'usr/share/doc/x')).toBe('/usr/share/doc/x is owned by docs');
+    ok(['--root', root, 'verify']);
+  });
+
+  it('only what the leaving package took: a file another staying package took over stays its own', () => {
+    const root = image();
+    ok(['--root', root, 'install', 'newdocs=1', 'ydocs']);
+    expect(ok(['--root', root, 'remove', 'newdocs']).stdout).toContain('docs takes over usr/share/doc/x from newdocs\n');
+    expect(read(root, 'usr/share/doc/x')).toBe('x of docs\n');
+    expect(read(root, 'usr/share/doc/y')).toBe('y of ydocs\n');
+    expect(owner(root, 'usr/share/doc/y')).toBe('/usr/share/doc/y is owned by ydocs');
+    expect(read(root, 'usr/share/doc/z')).toBe('z of docs\n');
+    ok(['--root', root, 'verify']);
+  });
+
+  it('not to a package leaving in the same transaction', () => {
+    const root = image();
+    ok(['--root', root, 'install', 'newdocs=1']);
+    const r = ok(['--root', root, '--json', 'remove', 'newdocs', 'docs']).json;
+    expect(r.takenOver).toEqual([]);
+    expect(ok(['--root', root, '--json', 'list']).json.packages).toEqual([]);
+    ok(['--root', root, 'verify', '--unowned']);
+  });
+});
