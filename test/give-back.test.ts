@@ -6,10 +6,10 @@
  * came from stayed installed without them (`verify`: missing), and a
  * rollback to before the takeover was not the generation it named.
  */
-import { readFileSync, renameSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { newRepo, ok, tempDir, TRUST } from './helpers/zpkg.js';
+import { newRepo, ok, tempDir, TRUST, zpkg } from './helpers/zpkg.js';
 
 let work: string;
 let repo: string;
@@ -86,6 +86,25 @@ describe('files taken over with replaces go back', () => {
     expect(read(root, 'usr/share/doc/y')).toBe('y of ydocs\n');
     expect(owner(root, 'usr/share/doc/y')).toBe('/usr/share/doc/y is owned by ydocs');
     expect(read(root, 'usr/share/doc/z')).toBe('z of docs\n');
+    ok(['--root', root, 'verify']);
+  });
+
+  it('best effort: with neither the cache nor the repository at hand, the removal goes on, warns, and fix writes them later', () => {
+    const root = image();
+    ok(['--root', root, 'install', 'newdocs=1']);
+    rmSync(join(root, 'var/lib/zpkg/cache'), { recursive: true });
+    renameSync(repo, `${repo}.away`);
+    let r: ReturnType<typeof ok>;
+    try {
+      r = ok(['--root', root, 'remove', 'newdocs']);
+    } finally {
+      renameSync(`${repo}.away`, repo);
+    }
+    expect(r.stderr).toContain('warning: docs 1 cannot be given back the files a leaving package took over (');
+    expect(r.stderr).toContain('`zpkg fix docs` writes them later');
+    expect(zpkg(['--root', root, 'verify']).status).toBe(1);
+    ok(['--root', root, 'fix', 'docs']);
+    expect(read(root, 'usr/share/doc/x')).toBe('x of docs\n');
     ok(['--root', root, 'verify']);
   });
 

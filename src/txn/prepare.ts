@@ -169,7 +169,15 @@ export async function prepare(image: Image, target: Target, options: PrepareOpti
     if (packages.some((p) => p.name === c.owner.name)) continue;
     const row = c.owner;
     const repairing: Landing = { name: row.name, version: row.version, manifest: row.manifest, remote: row.remote, requested: row.requested, held: row.held, from: row, repair: { paths: new Set() } };
-    const back = giveBack(image.db, c, await prepareLanding(image, repairing, !dryRun, facets));
+    let manifestOf: PreparedPackage;
+    try {
+      manifestOf = await prepareLanding(image, repairing, !dryRun, facets);
+    } catch (err) {
+      // Best effort: the transaction does not fail for it; what it cannot give back, `fix` writes once it can.
+      report.warn(`${row.name} ${row.version} cannot be given back the files a leaving package took over (${(err as Error).message}): \`zpkg fix ${row.name}\` writes them later`);
+      continue;
+    }
+    const back = giveBack(image.db, c, manifestOf);
     if (back) packages.push(back);
   }
   progress.done(counted(packages.length, 'manifest'));
