@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prng } from '../helpers/prng.js';
 import { startNginx } from '../helpers/servers.js';
 import { ok, tempDir, TRUST } from '../helpers/zpkg.js';
-import { buildMergedUsrRepository, buildRepository, crashRun, killPlan, mergedUsrImage, prepareScenario, type RunResult, type Scenario } from './harness.js';
+import { buildGiveBackRepository, buildMergedUsrRepository, buildRepository, crashRun, killPlan, mergedUsrImage, prepareScenario, type RunResult, type Scenario } from './harness.js';
 
 const RUNS = Number(process.env.ZPKG_CRASH_RUNS ?? 45);
 let work: string;
@@ -36,6 +36,13 @@ beforeAll(async () => {
   cpSync(merged, carried, { recursive: true, verbatimSymlinks: true });
   ok(['--root', carried, 'install', 'basefiles=1', 'tool2']);
   scenarios.push(prepareScenario(work, 'give the links back', carried, ['update', 'basefiles']));
+  // A removal that writes: the files the removed package took over go back to the package they came from.
+  const lender = join(work, 'tpl-give-back');
+  mkdirSync(lender);
+  ok(['--root', lender, 'remote', 'add', 'main', buildGiveBackRepository(work), ...TRUST]);
+  ok(['--root', lender, 'install', 'docs']);
+  ok(['--root', lender, 'install', 'newdocs']);
+  scenarios.push(prepareScenario(work, 'remove giving files back', lender, ['remove', 'newdocs']));
   // The same install from nginx: its pack is downloaded, and staged while it arrives (txn/arrivals.ts).
   nginx = await startNginx(repo);
   const web = join(work, 'tpl-web');
@@ -56,14 +63,16 @@ function ownerIn(state: string, path: string): string | undefined {
 }
 
 describe('crash recovery', () => {
-  it("the merged-/usr scenarios move the links between the adopted base and the essential package", () => {
+  it('the merged-/usr scenarios move the links between the adopted base and the essential package, and a removal gives files back', () => {
     const take = scenarios.find((s) => s.name === 'take over the links')!;
     const give = scenarios.find((s) => s.name === 'give the links back')!;
     expect([ownerIn(take.before, 'bin'), ownerIn(take.after, 'bin'), ownerIn(take.after, 'lib')]).toEqual(['base', 'basefiles', 'basefiles']);
     expect([ownerIn(give.before, 'lib'), ownerIn(give.after, 'bin'), ownerIn(give.after, 'lib')]).toEqual(['basefiles', 'base', 'base']);
+    const back = scenarios.find((s) => s.name === 'remove giving files back')!;
+    expect([ownerIn(back.before, 'usr/share/doc/docs/f0'), ownerIn(back.after, 'usr/share/doc/docs/f0'), back.steps]).toEqual(['newdocs', 'docs', 60]);
   });
 
-  it(`${RUNS} kills and failures inside apply across install (from a directory and over http), update, remove and a merged /usr's links taken over and given back leave the old or the new state, never a mix (a failure: the old)`, async () => {
+  it(`${RUNS} kills and failures inside apply across install (from a directory and over http), update, remove (one giving files back) and a merged /usr's links taken over and given back leave the old or the new state, never a mix (a failure: the old)`, async () => {
     const random = prng(0x5eed);
     const results: RunResult[] = [];
     const perScenario = Math.ceil(RUNS / scenarios.length);

@@ -81,6 +81,24 @@ export function buildMergedUsrRepository(work: string): string {
   return repo;
 }
 
+/**
+ * `newdocs` takes 60 of `docs`'s 120 files over (`replaces: docs`); removing it
+ * gives them back to docs (txn/give-back.ts): a removal that writes files.
+ */
+export function buildGiveBackRepository(work: string): string {
+  const repo = join(work, 'repo-give-back');
+  ok(['repo', 'create', repo]);
+  const many = (count: number, text: string): Record<string, string> => Object.fromEntries(Array.from({ length: count }, (_, i) => [`usr/share/doc/docs/f${i}`, `${text} ${i}\n`.repeat(1 + (i % 30))]));
+  ok([
+    'build',
+    writePackage(join(work, 'src-give-back/docs'), { name: 'docs', version: '1' }, many(120, 'docs')),
+    writePackage(join(work, 'src-give-back/newdocs'), { name: 'newdocs', version: '1', replaces: ['docs'] }, many(60, 'newdocs')),
+    '--repo',
+    repo,
+  ]);
+  return repo;
+}
+
 /** An image whose /usr is merged by the links of an adopted base (`base` 1), with `remote` added and refreshed. */
 export function mergedUsrImage(root: string, remote: string, trust: string[]): string {
   mkdirSync(join(root, 'usr/bin'), { recursive: true });
