@@ -20,6 +20,7 @@ beforeAll(() => {
   const made = newRepo(work);
   repo = made.repo;
   made.build('docs', '1', {}, { 'usr/share/doc/x': 'x of docs\n', 'usr/share/doc/y': 'y of docs\n', 'usr/share/doc/z': 'z of docs\n' });
+  made.build('docs', '2', {}, { 'usr/share/doc/x': 'x of docs 2\n', 'usr/share/doc/y': 'y of docs\n', 'usr/share/doc/z': 'z of docs\n' });
   made.build('newdocs', '1', { replaces: ['docs'] }, { 'usr/share/doc/x': 'x of newdocs 1\n' });
   made.build('newdocs', '2', { replaces: ['docs'] }, { 'usr/share/doc/other': 'other\n' });
   made.build('ydocs', '1', { replaces: ['docs'] }, { 'usr/share/doc/y': 'y of ydocs\n' });
@@ -28,7 +29,7 @@ beforeAll(() => {
 function image(): string {
   const root = join(work, `img-${n++}`);
   ok(['--root', root, 'remote', 'add', 'main', repo, ...TRUST]);
-  ok(['--root', root, 'install', 'docs']);
+  ok(['--root', root, 'install', 'docs=1']);
   return root;
 }
 
@@ -105,6 +106,34 @@ describe('files taken over with replaces go back', () => {
     expect(zpkg(['--root', root, 'verify']).status).toBe(1);
     ok(['--root', root, 'fix', 'docs']);
     expect(read(root, 'usr/share/doc/x')).toBe('x of docs\n');
+    ok(['--root', root, 'verify']);
+  });
+
+  it("an upgrade of the package they came from leaves them to the package that replaces it, and gets its own version back later", () => {
+    const root = image();
+    ok(['--root', root, 'install', 'newdocs=1']);
+    // Before: refused, "docs 2 and installed newdocs both deliver `usr/share/doc/x`" (dpkg: "replaced by files in installed package").
+    const up = ok(['--root', root, 'update', 'docs']);
+    expect(up.stdout).toContain('docs leaves usr/share/doc/x to newdocs, which replaces it\n');
+    expect(read(root, 'usr/share/doc/x')).toBe('x of newdocs 1\n');
+    expect(owner(root, 'usr/share/doc/x')).toBe('/usr/share/doc/x is owned by newdocs');
+    ok(['--root', root, 'verify']);
+    ok(['--root', root, 'remove', 'newdocs']);
+    expect(read(root, 'usr/share/doc/x')).toBe('x of docs 2\n');
+    expect(owner(root, 'usr/share/doc/x')).toBe('/usr/share/doc/x is owned by docs');
+    ok(['--root', root, 'verify']);
+  });
+
+  it('a replacing package and the one it replaces landing together: the path is the replacer\'s', () => {
+    const root = image();
+    ok(['--root', root, 'install', 'newdocs=1']);
+    ok(['--root', root, 'remove', 'newdocs']);
+    ok(['--root', root, 'update', 'docs']);
+    // Back to generation 2 (docs 1 and newdocs 1) lands both at once. Before: "docs 1 and newdocs 1 both deliver `usr/share/doc/x`".
+    const r = ok(['--root', root, '--json', 'rollback', '2']).json;
+    expect(r.yielded).toEqual([{ path: 'usr/share/doc/x', package: 'docs', to: 'newdocs' }]);
+    expect(read(root, 'usr/share/doc/x')).toBe('x of newdocs 1\n');
+    expect(owner(root, 'usr/share/doc/x')).toBe('/usr/share/doc/x is owned by newdocs');
     ok(['--root', root, 'verify']);
   });
 

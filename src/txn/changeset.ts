@@ -172,6 +172,8 @@ export function computeChangeset(input: ChangesetInput): Changeset {
   // Paths every landing package claims, to find overlaps between them.
   const claims = new Map<string, { pkg: PreparedPackage; type: string }>();
   const carriedClaims = new Set<string>();
+  /** `package\0path` → the landing package that replaces it and delivers that path too: the path is the replacer's. */
+  const yieldedClaims = new Map<string, string>();
   for (const change of input.installs) {
     for (const a of change.manifest.actions) {
       if (!isPathAction(a)) continue;
@@ -182,6 +184,14 @@ export function computeChangeset(input: ChangesetInput): Changeset {
         if (link && isPathAction(link.action) && keepsCarrier(link.pkg, link.action)) {
           carriedClaims.add(a.path);
           if (a.type === 'link') claims.set(a.path, { pkg: change, type: a.type });
+          continue;
+        }
+        // Two landing packages, one replacing the other (a fix-up and the package it took a file from, landing together
+        // in a rollback or an update): the path is the replacer's, as with an installed owner.
+        const winner = prev.type === 'dir' || a.type === 'dir' ? undefined : replacesPackage(change, prev.pkg) ? change : replacesPackage(prev.pkg, change) ? prev.pkg : undefined;
+        if (winner) {
+          yieldedClaims.set(`${(winner === change ? prev.pkg : change).name}\0${a.path}`, winner.name);
+          if (winner === change) claims.set(a.path, { pkg: change, type: a.type });
           continue;
         }
         // A merged /usr delivered into an image that is not one yet: say how to make it one (debootstrap makes the links first).
@@ -281,6 +291,11 @@ export function computeChangeset(input: ChangesetInput): Changeset {
         addDir(a.path, change, parseMode(a.mode), ids.uid(a.owner, where(a.path), a.uid), ids.gid(a.group, where(a.path), a.gid), true);
         continue;
       }
+      const yieldsTo = yieldedClaims.get(`${change.name}\0${a.path}`);
+      if (yieldsTo !== undefined) {
+        (cs.yielded ??= []).push({ path: a.path, package: change.name, to: yieldsTo });
+        continue;
+      }
       for (const parent of parentsOf(a.path)) if (!declaredDirs.has(parent)) addDir(parent, change, 0o755, 0, 0, false);
       const owner = fileAt(a.path);
       if (owner && change.repair?.back && owner.package !== change.name && change.repair.paths.has(a.path)) cs.takenOver.push({ path: a.path, from: owner.package, to: change.name });
@@ -290,6 +305,11 @@ export function computeChangeset(input: ChangesetInput): Changeset {
         const sameBaseLink = owner.type === 'link' && getPackage(db, owner.package)?.remote === null && keepsCarrier(change, a);
         if (sameBaseLink || replacesOwner(change, owner.package, db)) {
           cs.takenOver.push({ path: a.path, from: owner.package, to: change.name });
+        } else if (ownerReplaces(owner.package, change, db, upgrading.get(owner.package))) {
+          // The holder took it over from this package: it stays the holder's, as dpkg keeps a file "replaced by files in
+          // installed package" (an upgrade of the package a fix-up took a file from, a rollback to before the fix-up).
+          (cs.yielded ??= []).push({ path: a.path, package: change.name, to: owner.package });
+          continue;
         } else {
           throw conflict(`${change.name} ${change.version} and installed ${owner.package} both deliver \`${a.path}\``, `if ${change.name} takes the file over, it declares \`replaces: ${owner.package}\``);
         }
@@ -578,6 +598,17 @@ function pathSets(change: PreparedPackage): { all: Set<string>; files: Set<strin
     (a.type === 'dir' ? sets.dirs : sets.files).add(a.path);
   }
   return sets;
+}
+
+/** Whether landing package `x` declares `replaces` covering landing package `y`'s name and version. */
+function replacesPackage(x: PreparedPackage, y: PreparedPackage): boolean {
+  return x.manifest.replaces.some((r) => providesAtom({ name: y.name, version: y.version, provides: [] }, parseAtom(r)));
+}
+
+/** Whether the installed `owner` (as it lands here, when upgraded) declares `replaces` covering `change`'s name and version. */
+function ownerReplaces(owner: string, change: PreparedPackage, db: Database.Database, landing: PreparedPackage | undefined): boolean {
+  const replaces = landing ? landing.manifest.replaces : getPackage(db, owner)?.relations.replaces;
+  return (replaces ?? []).some((r) => providesAtom({ name: change.name, version: change.version, provides: [] }, parseAtom(r)));
 }
 
 function replacesOwner(change: PreparedPackage, owner: string, db: Database.Database): boolean {

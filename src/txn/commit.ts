@@ -16,6 +16,7 @@ export interface HistoryEntry {
 
 export function commit(db: Database.Database, cs: Changeset, history: HistoryEntry, flags: readonly { name: string; requested: boolean }[] = []): number {
   const now = new Date().toISOString();
+  const yielded = new Set((cs.yielded ?? []).map((y) => `${y.package}\0${y.path}`));
   const run = db.transaction(() => {
     for (const p of cs.removes) deletePackage(db, p.name);
     for (const c of cs.installs) {
@@ -38,7 +39,7 @@ export function commit(db: Database.Database, cs: Changeset, history: HistoryEnt
       });
       const files: FileRow[] = [];
       for (const a of m.actions) {
-        if (!isPathAction(a) || a.type === 'dir') continue;
+        if (!isPathAction(a) || a.type === 'dir' || yielded.has(`${c.name}\0${a.path}`)) continue;
         const ids = cs.owners.get(a.path);
         files.push({
           path: a.path,

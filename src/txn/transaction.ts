@@ -67,6 +67,8 @@ export interface TransactionResult extends TransactionChanges {
   newConfig: string[];
   adopted: string[];
   takenOver: { path: string; from: string; to: string }[];
+  /** Paths a landing package left to an installed package that replaces it (Changeset.yielded). */
+  yielded?: { path: string; package: string; to: string }[];
   removedDirs: string[];
   keptDirs: string[];
   /** Accounts created (or, in a dry run, that would be) in the image for `user`/`group` actions. */
@@ -113,6 +115,7 @@ export function describe(prepared: Prepared, dryRun: boolean): TransactionResult
     newConfig: cs.newConfig,
     adopted: cs.adopted,
     takenOver: cs.takenOver,
+    ...(cs.yielded?.length ? { yielded: cs.yielded } : {}),
     removedDirs: [],
     keptDirs: [],
     accounts: { users: prepared.accounts.users.map((u) => ({ name: u.name, uid: u.uid, gid: u.gid })), groups: prepared.accounts.groups.map((g) => ({ name: g.name, gid: g.gid })) },

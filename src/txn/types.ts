@@ -102,6 +102,11 @@ export interface Changeset {
   owners: Map<string, { uid: number; gid: number }>;
   /** Paths an install takes over from another package through `replaces` (or gives back to the adopted base: `returned`). */
   takenOver: { path: string; from: string; to: string }[];
+  /**
+   * Paths a landing package delivers that an installed package holds and that one `replaces` it (dpkg's "replaced by files
+   * in installed package"): not written, not recorded as the landing package's; they come to it when the holder goes (give-back.ts).
+   */
+  yielded?: { path: string; package: string; to: string }[];
   /** Links a package drops that go back to the adopted base that held them before it (recorded again as the base's; the disk is left as it is). */
   returned?: FileRow[];
   /** Mediator choices to record in state.db with the commit (`set-mediator`). */

@@ -22,6 +22,7 @@ export function renderTransaction(r: TransactionResult): string {
   for (const p of r.newConfig) lines.push(`config file ${p} was changed locally: kept it; the new version is ${p}.zpkg-new`);
   for (const p of r.keptConfig) lines.push(`config file ${p} was changed locally: kept it`);
   for (const t of r.takenOver) lines.push(`${t.to} takes over ${t.path} from ${t.from}`);
+  for (const y of r.yielded ?? []) lines.push(`${y.package} leaves ${y.path} to ${y.to}, which replaces it`);
   if (r.adopted.length) lines.push(`${r.adopted.length === 1 ? '1 unowned path already in the image was' : `${r.adopted.length} unowned paths already in the image were`} overwritten (${r.adopted.slice(0, 3).join(', ')}${r.adopted.length > 3 ? ', …' : ''})`);
   for (const d of r.keptDirs) lines.push(`kept directory ${d}: it is not empty`);
   for (const g of r.accounts?.groups ?? []) lines.push(`${r.dryRun ? 'would create' : 'created'} group ${g.name} (gid ${g.gid})`);
