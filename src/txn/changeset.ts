@@ -600,21 +600,24 @@ function pathSets(change: PreparedPackage): { all: Set<string>; files: Set<strin
   return sets;
 }
 
-/** Whether landing package `x` declares `replaces` covering landing package `y`'s name and version. */
-function replacesPackage(x: PreparedPackage, y: PreparedPackage): boolean {
-  return x.manifest.replaces.some((r) => providesAtom({ name: y.name, version: y.version, provides: [] }, parseAtom(r)));
+/** Whether a `replaces` list covers package version `p`: its name, within the atom's constraint. */
+function covers(replaces: readonly string[], p: { name: string; version: string }): boolean {
+  return replaces.some((r) => providesAtom({ name: p.name, version: p.version, provides: [] }, parseAtom(r)));
 }
 
-/** Whether the installed `owner` (as it lands here, when upgraded) declares `replaces` covering `change`'s name and version. */
+/** Whether landing package `x` declares `replaces` covering landing package `y`. */
+function replacesPackage(x: PreparedPackage, y: PreparedPackage): boolean {
+  return covers(x.manifest.replaces, y);
+}
+
+/** Whether the installed `owner` (as it lands here, when upgraded) declares `replaces` covering `change`. */
 function ownerReplaces(owner: string, change: PreparedPackage, db: Database.Database, landing: PreparedPackage | undefined): boolean {
-  const replaces = landing ? landing.manifest.replaces : getPackage(db, owner)?.relations.replaces;
-  return (replaces ?? []).some((r) => providesAtom({ name: change.name, version: change.version, provides: [] }, parseAtom(r)));
+  return covers(landing ? landing.manifest.replaces : (getPackage(db, owner)?.relations.replaces ?? []), change);
 }
 
 function replacesOwner(change: PreparedPackage, owner: string, db: Database.Database): boolean {
   const row = getPackage(db, owner);
-  if (!row) return false;
-  return change.manifest.replaces.some((r) => providesAtom({ name: row.name, version: row.version, provides: [] }, parseAtom(r)));
+  return row !== undefined && covers(change.manifest.replaces, row);
 }
 
 /** Paths and directory rows of the installed version that the new version no longer delivers (`goes`: unless the disk is left alone). */
