@@ -13,6 +13,9 @@ interface ServeOpts {
   title?: string;
 }
 
+/** How long a stop waits for responses under way (a pack downloading) before it cuts them; a client resumes. */
+const STOP_GRACE_MS = 5_000;
+
 export function register(program: Command, ctx: Context): void {
   program
     .command('serve')
@@ -58,12 +61,15 @@ export function register(program: Command, ctx: Context): void {
         site.onRender((e) => (e.ok ? report.info(`catalogue rendered: root metadata version ${e.rootVersion} (${e.seconds?.toFixed(2)} s)`) : report.warn(`the catalogue cannot be rendered: ${e.message}`)));
       }
       const { app } = createDepot({ dir, tokens: allowed, ...(site ? { site } : {}) });
+      const { trackConnections } = await import('../../server/connections.js');
+      const connections = trackConnections(app.server);
       const address = await app.listen({ host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) });
       report.result({ listening: address, repository: dir, publishing: allowed.length > 0, site: site !== undefined }, (x) =>
         `serving ${x.repository} on ${x.listening}${x.publishing ? '' : ' (read-only: no tokens configured)'}${x.site ? `; its catalogue at ${x.listening}/` : ''}`,
       );
       await new Promise<void>((done) => {
         const stop = (): void => {
+          connections.drain(STOP_GRACE_MS);
           void app.close().then(async () => {
             if (tempSite) await (await import('node:fs/promises')).rm(tempSite, { recursive: true, force: true });
             done();
