@@ -8,7 +8,7 @@
  * hand-made manifest published below the builder's checks) or by writing
  * files into a directory repository, then calls `expectRefused`.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
@@ -38,13 +38,42 @@ export function hostileWorld(prefix = 'zpkg-hostile-'): HostileWorld {
   return { work, sentinel, repo };
 }
 
+/**
+ * Images `remote add` and `refresh` made, by what they were made from: the
+ * remote, its trust and the exact bytes of its root.json. A refresh reads
+ * root.json and what it names by digest, so a copy of such an image is what
+ * another refresh against the same root.json would make — at a tenth of the
+ * cost of two more zpkg processes.
+ */
+const refreshed = new Map<string, string>();
+
+/** The key under which `refreshed` keeps an image of this directory repository, or undefined for another kind of remote. */
+function refreshedKey(remote: string, trust: string[]): string | undefined {
+  const rootJson = join(remote, 'root.json');
+  if (!existsSync(rootJson) || !lstatSync(rootJson).isFile()) return undefined;
+  return `${remote}\n${trust.join(' ')}\n${digestOf(readFileSync(rootJson))}`;
+}
+
 /** An image under `world.work` subscribed to `repo` (the world's by default) and refreshed. */
 export function hostileImage(world: HostileWorld, name: string, options: { repo?: string; setup?: (root: string) => void; insecure?: boolean } = {}): string {
   const root = join(world.work, name);
+  const remote = options.repo ?? world.repo;
+  const trust = options.insecure ? ['--insecure'] : TRUST;
+  const key = options.setup || existsSync(root) ? undefined : refreshedKey(remote, trust);
+  const made = key === undefined ? undefined : refreshed.get(key);
+  if (made !== undefined) {
+    cpSync(made, root, { recursive: true, verbatimSymlinks: true });
+    return root;
+  }
   mkdirSync(root, { recursive: true });
   options.setup?.(root);
-  ok(['--root', root, 'remote', 'add', 'main', options.repo ?? world.repo, ...(options.insecure ? ['--insecure'] : TRUST)]);
+  ok(['--root', root, 'remote', 'add', 'main', remote, ...trust]);
   ok(['--root', root, 'refresh']);
+  if (key !== undefined) {
+    const copy = join(world.work, `.refreshed-${refreshed.size}`);
+    cpSync(root, copy, { recursive: true, verbatimSymlinks: true });
+    refreshed.set(key, copy);
+  }
   return root;
 }
 

@@ -7,7 +7,7 @@
  * image, from the state as it is).
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -22,12 +22,21 @@ const ready = (async () => {
 })();
 
 let count = 0;
-/** An image with alpha and beta installed (two commits), so state.db and its backup both exist. */
+let installedTemplate: string | undefined;
+/**
+ * An image with alpha and beta installed (two commits), so state.db and its backup both exist: a copy of one
+ * zpkg made, as each case damages its own.
+ */
 async function installed(): Promise<{ root: string; db: string; backup: string }> {
   await ready;
-  const root = hostileImage(world, `img-${++count}`);
-  ok(['--root', root, 'install', 'alpha']);
-  ok(['--root', root, 'install', 'beta']);
+  if (installedTemplate === undefined) {
+    const template = hostileImage(world, 'img-installed');
+    ok(['--root', template, 'install', 'alpha']);
+    ok(['--root', template, 'install', 'beta']);
+    installedTemplate = template;
+  }
+  const root = join(world.work, `img-${++count}`);
+  cpSync(installedTemplate, root, { recursive: true, verbatimSymlinks: true });
   const db = join(root, 'var/lib/zpkg/state.db');
   return { root, db, backup: `${db}.backup` };
 }
