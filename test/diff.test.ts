@@ -8,7 +8,7 @@ type Change = { name: string; kind: string; from: string | null; to: string | nu
 const byName = (changes: Change[]): Record<string, Change> => Object.fromEntries(changes.map((c) => [c.name, c]));
 
 /** Repository `before` (app 1, lib 1, rel 1) and `after` (everything of before, plus app 2, tool 1, rel 2). */
-function repos(): { work: string; before: string; after: string } {
+function buildRepos(): { before: string; after: string } {
   const work = tempDir();
   const before = join(work, 'before');
   const after = join(work, 'after');
@@ -23,7 +23,14 @@ function repos(): { work: string; before: string; after: string } {
   build(after, 'app2', { name: 'app', version: '2' }, { 'usr/bin/app': 'app 2, longer\n', 'usr/share/app/a': 'aaaa\n', 'usr/share/app/b': 'bb\n', 'usr/share/app/c': 'new\n' });
   build(after, 'tool1', { name: 'tool', version: '1', arch: 'amd64' }, { 'usr/bin/tool': 'tool\n' });
   build(after, 'rel2', { name: 'rel', version: '2', depends: ['app (= 2)', 'tool (= 1)'] }, { 'etc/release': '2\n' });
-  return { work, before, after };
+  return { before, after };
+}
+
+let built: { before: string; after: string } | undefined;
+/** The two repositories (built once: no case writes to them) and a scratch directory of the case's own. */
+function repos(): { work: string; before: string; after: string } {
+  built ??= buildRepos();
+  return { work: tempDir(), ...built };
 }
 
 describe('diff', () => {
