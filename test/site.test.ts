@@ -7,7 +7,7 @@
  * The pure parts (slugs, transitive reduction, release sets) are checked on
  * their own. What a browser makes of the pages is test/site-browser.test.ts.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { transitiveReduction } from '../src/site/closure.js';
@@ -171,6 +171,35 @@ describe('zpkg repo site', { timeout: 600_000 }, () => {
     expect(existsSync(join(site, 'p/extra.html'))).toBe(false);
     expect(removed.written.removed).toBeGreaterThanOrEqual(3); // its page, its provided name's page, the search shards
     expect(read('p/hello.html')).not.toContain('extra');
+  });
+
+  it('a render killed midway is taken up by the next: no refusal, and no page left that no record names', () => {
+    /** The files of a site directory, without the record. */
+    const files = (dir: string): string[] => (readdirSync(dir, { recursive: true }) as string[]).filter((f) => statSync(join(dir, f)).isFile() && f !== '.zpkg-site.json').sort();
+    const fresh = join(work, 'fresh');
+    ok(['repo', 'site', repo, '--out', fresh]);
+    // The first render into a new directory, killed at its fifth file: before, the next render refused the directory
+    // (`holds files zpkg did not write`), as no record had been written yet.
+    const out = join(work, 'stopped');
+    const args = ['--json', 'repo', 'site', repo, '--out', out];
+    expect(zpkg(args, { env: { ZPKG_CRASH_AT: 'site-page:5' } }).signal).toBe('SIGKILL');
+    expect(existsSync(join(out, '.zpkg-site.json'))).toBe(false);
+    expect(readFileSync(join(out, '.zpkg-site.pending'), 'utf8').trim().split('\n')).toHaveLength(5);
+    ok(args);
+    expect(files(out)).toEqual(files(fresh));
+
+    // A render that adds a package's page, killed before its last file (the index): the package's page is written and
+    // named by no record. Once the package is removed, the next render removes that page too; before, it stayed.
+    ok(['build', writePackage(join(work, 'brief'), { name: 'brief', version: '1.0', summary: 'here briefly' }, { 'usr/bin/brief': 'b\n' }), '--repo', repo]);
+    const probe = join(work, 'probe');
+    cpSync(out, probe, { recursive: true });
+    const w = ok(['--json', 'repo', 'site', repo, '--out', probe]).json.written;
+    expect(zpkg(args, { env: { ZPKG_CRASH_AT: `site-page:${w.files - w.unchanged - 1}` } }).signal).toBe('SIGKILL');
+    expect(existsSync(join(out, 'p/brief.html'))).toBe(true);
+    ok(['repo', 'remove', repo, 'brief@1.0']);
+    ok(args);
+    expect(existsSync(join(out, 'p/brief.html'))).toBe(false);
+    expect(files(out)).toEqual(files(fresh));
   });
 
   it('lives beside the repository in its own directory: the repository stays valid and is never touched by a re-render', () => {

@@ -5,7 +5,8 @@
  * transaction: journal, stage, staged, apply, applied, synced, committed,
  * cleaned; of `repo upgrade`: upgrade-packed, upgrade-records, upgrade-switched;
  * of `repo repack`: repack-packed, repack-record (each record), repack-deltas,
- * repack-switched.
+ * repack-switched; of a site render (`repo site`, the depot): site-page (each
+ * file written anew).
  *
  * `ZPKG_FAIL_AT=STEP[:N][,STEP[:N]…]` instead makes that step fail as a
  * real I/O error would (an `EIO` thrown where the step's system call is), so

@@ -7,21 +7,37 @@
  * it did not write, so a site may live next to the repository in the same
  * directory. A directory that holds other files and no record is refused:
  * zpkg does not overwrite what it did not write.
+ *
+ * A render can be stopped midway (the depot told to stop, a kill): each file
+ * it adds to those recorded is named in `.zpkg-site.pending` before it is
+ * written, and temporaries go to `.zpkg-site-tmp/`. The next render counts
+ * the pending files as written by the last one (rewritten, or removed when no
+ * longer produced) and clears the temporaries, so a stopped render leaves
+ * neither a refusal ("files zpkg did not write") nor pages no record names.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ZpkgError } from '../core/errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { crashPoint } from '../fs/crash-point.js';
 import { REPOSITORY_ENTRIES } from '../repo/layout.js';
 
 export const SITE_RECORD = '.zpkg-site.json';
+/** The files a render began adding to those recorded, one path per line, each named before it is written. */
+export const SITE_PENDING = '.zpkg-site.pending';
+/** Where a render's temporaries go, so a stopped render's are cleared by the next. */
+const SITE_TMP = '.zpkg-site-tmp';
+/** The most of the pending list read back: 16 MiB is ~200,000 paths, twice Debian's site. */
+const PENDING_LIMIT = 16 << 20;
 
 /** What a site may write: its pages, assets and search index, nothing of the repository layout. */
 const SITE_PATH = /^(?:index\.html|repository\.html|sets\.html|(?:p|v|s|r|browse|search|assets)\/[A-Za-z0-9._@-]+)$/;
 
 /** Entries a repository directory holds (layout.ts): a site may be written beside them. */
-const SITE_ENTRIES = new Set(['index.html', 'repository.html', 'sets.html', 'p', 'v', 's', 'r', 'browse', 'search', 'assets', SITE_RECORD]);
+const SITE_ENTRIES = new Set(['index.html', 'repository.html', 'sets.html', 'p', 'v', 's', 'r', 'browse', 'search', 'assets', SITE_RECORD, SITE_PENDING, SITE_TMP]);
+
+const isSitePath = (path: string): boolean => SITE_PATH.test(path) && !path.includes('..');
 
 interface SiteRecord {
   format: 1;
@@ -48,31 +64,54 @@ function readRecord(out: string): Record<string, string> | undefined {
   }
 }
 
-/** Refuses an output directory that holds files zpkg did not write (see the module comment). */
+/** The site paths a stopped render named in its pending list (a line that is not one is skipped: the list is only ever ours). */
+function readPending(out: string): string[] | undefined {
+  const path = join(out, SITE_PENDING);
+  const st = lstatSync(path, { throwIfNoEntry: false });
+  if (st === undefined) return undefined;
+  if (!st.isFile() || st.size > PENDING_LIMIT) throw new ZpkgError('E_OUTPUT_CONFLICT', `${path} is not a pending list a render wrote (${st.isFile() ? `${st.size} bytes` : 'not a file'})`, { hint: 'remove it (and the site it describes) to render the site again' });
+  return readFileSync(path, 'utf8').split('\n').filter(isSitePath);
+}
+
+/**
+ * Refuses an output directory that holds files zpkg did not write (see the
+ * module comment); else what the site there is made of, by path: the recorded
+ * digest, or '' for a file a stopped render was writing.
+ */
 export function checkOutput(out: string): Record<string, string> {
   if (!existsSync(out)) return {};
   if (!statSync(out).isDirectory()) throw new ZpkgError('E_OUTPUT_CONFLICT', `${out} is not a directory`);
   const record = readRecord(out);
-  const foreign = readdirSync(out).filter((e) => !REPOSITORY_ENTRIES.has(e) && !(record && SITE_ENTRIES.has(e)));
+  const pending = readPending(out);
+  const ours = record !== undefined || pending !== undefined;
+  const foreign = readdirSync(out).filter((e) => !REPOSITORY_ENTRIES.has(e) && !(ours && SITE_ENTRIES.has(e)));
   if (foreign.length > 0) {
     throw new ZpkgError('E_OUTPUT_CONFLICT', `${out} holds files zpkg did not write (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', …' : ''})`, {
       hint: 'render the site into a new or empty directory, a repository directory, or one a previous `zpkg repo site` wrote',
     });
   }
-  return record ?? {};
+  const files: Record<string, string> = { ...record };
+  for (const path of pending ?? []) files[path] ??= '';
+  return files;
 }
 
 export class SiteWriter {
   private readonly written = new Map<string, string>();
   readonly stats: WriteStats = { files: 0, bytes: 0, unchanged: 0, removed: 0 };
+  /** The pending list, open for appending once this render adds a file. */
+  private pending: number | undefined;
+  private readonly tmpDir: string;
 
   constructor(
     readonly out: string,
     private readonly previous: Record<string, string>,
-  ) {}
+  ) {
+    this.tmpDir = join(out, SITE_TMP);
+    rmSync(this.tmpDir, { recursive: true, force: true });
+  }
 
   write(path: string, content: string | Buffer): void {
-    if (!SITE_PATH.test(path) || path.includes('..')) throw new ZpkgError('E_INTERNAL', `the site tried to write \`${path}\`, which is not a site path`);
+    if (!isSitePath(path)) throw new ZpkgError('E_INTERNAL', `the site tried to write \`${path}\`, which is not a site path`);
     const bytes = typeof content === 'string' ? Buffer.from(content) : content;
     const digest = createHash('sha256').update(bytes).digest('hex');
     if (this.written.has(path)) throw new ZpkgError('E_INTERNAL', `the site wrote \`${path}\` twice`);
@@ -84,14 +123,22 @@ export class SiteWriter {
       this.stats.unchanged += 1;
       return;
     }
-    writeFileAtomic(abs, bytes);
+    if (!(path in this.previous)) {
+      if (this.pending === undefined) {
+        mkdirSync(this.out, { recursive: true });
+        this.pending = openSync(join(this.out, SITE_PENDING), 'a', 0o644);
+      }
+      writeSync(this.pending, `${path}\n`);
+    }
+    writeFileAtomic(abs, bytes, { tmpDir: this.tmpDir });
+    crashPoint('site-page');
   }
 
   /** Removes what the previous render wrote and this one did not, then records this render. */
   finish(): WriteStats {
     const dirs = new Set<string>();
     for (const path of Object.keys(this.previous)) {
-      if (this.written.has(path) || !SITE_PATH.test(path) || path.includes('..')) continue;
+      if (this.written.has(path) || !isSitePath(path)) continue;
       try {
         unlinkSync(join(this.out, path));
         this.stats.removed += 1;
@@ -108,7 +155,10 @@ export class SiteWriter {
       }
     }
     const record: SiteRecord = { format: 1, files: Object.fromEntries([...this.written].sort()) };
-    writeFileAtomic(join(this.out, SITE_RECORD), `${JSON.stringify(record)}\n`);
+    writeFileAtomic(join(this.out, SITE_RECORD), `${JSON.stringify(record)}\n`, { tmpDir: this.tmpDir });
+    if (this.pending !== undefined) closeSync(this.pending);
+    rmSync(join(this.out, SITE_PENDING), { force: true });
+    rmSync(this.tmpDir, { recursive: true, force: true });
     return this.stats;
   }
 }
