@@ -247,10 +247,20 @@ describe('the catalogue served by zpkg serve', { timeout: 600_000 }, () => {
   });
 });
 
-describe("Debian's catalogue (63,440 package versions) in the browser", () => {
-  it('loads the sharded search index and answers each keystroke from it (the time per keystroke is printed, not asserted)', async () => {
+let debianRepo: string | undefined;
+/** Debian bookworm main imported as a catalog-only repository (once). */
+function debian(): string {
+  if (debianRepo === undefined) {
     const deb = join(work, 'debian');
     ok(['repo', 'import-index', findPackagesIndex(), '--repo', deb]);
+    debianRepo = deb;
+  }
+  return debianRepo;
+}
+
+describe("Debian's catalogue (63,440 package versions) in the browser", () => {
+  it('loads the sharded search index and answers each keystroke from it (the time per keystroke is printed, not asserted)', async () => {
+    const deb = debian();
     const out = join(work, 'debian-site');
     // the index page and its search exactly as `repo site` writes them; the other 98,000 pages are bench/site.ts's
     const r = await renderSite(openRepoReader(deb), { out, searchOnly: true });
@@ -288,6 +298,24 @@ describe("Debian's catalogue (63,440 package versions) in the browser", () => {
       await p.close();
     } finally {
       await server.stop();
+    }
+  }, 600_000);
+
+  it('a depot told to stop while it renders the catalogue stops the render rather than waiting for it', async () => {
+    // The whole site of this repository is ~200 s of CPU (README, "The web catalogue"); the depot waited for it.
+    const d = await startDepot(debian(), []);
+    try {
+      await waitFor(`${d.url}/`, 503);
+      expect(await (await fetch(`${d.url}/`)).text()).not.toContain('E_');
+      const stopped = d.stop();
+      const late = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the depot did not exit within 30 s of SIGTERM')), 30_000).unref());
+      await Promise.race([stopped, late]);
+    } finally {
+      try {
+        process.kill(d.pid!, 'SIGKILL');
+      } catch {
+        // exited
+      }
     }
   }, 600_000);
 });

@@ -53,6 +53,8 @@ export class SiteService {
   /** Renders finished (tests wait on it). */
   renders = 0;
   private running: Promise<void> | undefined;
+  /** The render thread at work, stopped by close(). */
+  private worker: Worker | undefined;
   private again = false;
   private closed = false;
   private turn = 0;
@@ -96,10 +98,12 @@ export class SiteService {
       const w = new Worker(new URL('./site-worker.js', import.meta.url), {
         workerData: { repo: this.options.repoDir, out: dir, baseUrl: this.options.baseUrl, title: this.options.title },
       });
+      this.worker = w;
       w.once('message', (m: RenderEvent) => resolve(m));
       w.once('error', (err) => resolve({ ok: false, code: 'E_INTERNAL', message: err.message }));
       w.once('exit', (code) => resolve({ ok: false, code: 'E_INTERNAL', message: `the render thread exited (${code})` }));
     });
+    this.worker = undefined;
     this.lastStamp = stamp;
     this.renders += 1;
     if (this.closed) return;
@@ -113,9 +117,14 @@ export class SiteService {
     for (const l of this.listeners) l(event);
   }
 
+  /**
+   * Stops the render under way rather than waiting for it (a repository of Debian's size renders for minutes): the
+   * directory it was writing is taken up by the next render (site/write.ts), and the one served is left whole.
+   */
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
+    await this.worker?.terminate();
     await this.running;
   }
 }

@@ -10,6 +10,8 @@ export interface Server {
   url: string;
   port: number;
   stop(): Promise<void>;
+  /** The server's process. */
+  pid?: number;
 }
 
 function stopper(child: ChildProcess): () => Promise<void> {
@@ -75,7 +77,7 @@ export async function startFlaky(dir: string, env: { FAIL_FIRST?: number; CUT?: 
 export async function startDepot(dir: string, tokens: string[]): Promise<Server> {
   const port = await freePort();
   const { child, ready } = await spawnReady(process.execPath, [BIN, '--json', 'serve', dir, '--listen', `127.0.0.1:${port}`, ...tokens.flatMap((t) => ['--token', t])]);
-  return { url: ready.listening as string, port, stop: stopper(child) };
+  return { url: ready.listening as string, port, stop: stopper(child), pid: child.pid! };
 }
 
 /**
