@@ -8,7 +8,7 @@
  * hand-made manifest published below the builder's checks) or by writing
  * files into a directory repository, then calls `expectRefused`.
  */
-import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
@@ -40,10 +40,11 @@ export function hostileWorld(prefix = 'zpkg-hostile-'): HostileWorld {
 
 /**
  * Images `remote add` and `refresh` made, by what they were made from: the
- * remote, its trust and the exact bytes of its root.json. A refresh reads
- * root.json and what it names by digest, so a copy of such an image is what
- * another refresh against the same root.json would make — at a tenth of the
- * cost of two more zpkg processes.
+ * remote, its trust, and the exact bytes of every file a refresh reads —
+ * root.json, the key rotations, the catalog and the file index (a case may
+ * damage one in place). A copy of such an image is what another refresh
+ * against the same files would make, at a tenth of the cost of two more zpkg
+ * processes.
  */
 const refreshed = new Map<string, string>();
 
@@ -51,7 +52,12 @@ const refreshed = new Map<string, string>();
 function refreshedKey(remote: string, trust: string[]): string | undefined {
   const rootJson = join(remote, 'root.json');
   if (!existsSync(rootJson) || !lstatSync(rootJson).isFile()) return undefined;
-  return `${remote}\n${trust.join(' ')}\n${digestOf(readFileSync(rootJson))}`;
+  const read = [rootJson];
+  for (const dir of ['keys', 'catalog', 'files']) {
+    const abs = join(remote, dir);
+    if (existsSync(abs)) read.push(...readdirSync(abs, { recursive: true }).map((name) => join(abs, String(name))).filter((f) => lstatSync(f).isFile()).sort());
+  }
+  return [remote, trust.join(' '), ...read.map((f) => `${f} ${digestOf(readFileSync(f))}`)].join('\n');
 }
 
 /** An image under `world.work` subscribed to `repo` (the world's by default) and refreshed. */
