@@ -19,6 +19,7 @@ import { packPath, recordPath } from '../src/repo/layout.js';
 import { boundaryOf, ByteRangesReader } from '../src/repo/multipart.js';
 import { packHolding } from '../bench/shared/tamper-pack.js';
 import { readManifest } from './helpers/recipes.js';
+import { within } from './helpers/process.js';
 import { addRemote, startDepot, type Server } from './helpers/servers.js';
 import { BIN, ok, TEST_KEY, tempDir, writePackage, zpkg } from './helpers/zpkg.js';
 
@@ -119,7 +120,7 @@ describe('zpkg serve', () => {
       download.pause();
       const stopped = d.stop();
       // Bounds what the bug did (a minute or more), far above what a stop takes on a busy machine.
-      const bound = <T>(p: Promise<T>, what: string): Promise<T> => Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} within 30 s of SIGTERM`)), 30_000).unref())]);
+      const bound = <T>(p: Promise<T>, what: string): Promise<T> => within(p, 30_000, `${what} after SIGTERM`);
       await bound(unusedClosed, 'the unused connection was not closed');
       const chunks: Buffer[] = [];
       download.on('data', (c: Buffer) => chunks.push(c));

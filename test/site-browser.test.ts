@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axe, launchBrowser, outputDir, type AxeFinding } from './helpers/browser.js';
+import { within } from './helpers/process.js';
 import { startDepot, startNginx, type Server } from './helpers/servers.js';
 import { EVIL_SUMMARY, buildSiteRepo } from './helpers/site-repo.js';
 import { ok, tempDir, writePackage } from './helpers/zpkg.js';
@@ -307,9 +308,7 @@ describe("Debian's catalogue (63,440 package versions) in the browser", () => {
     try {
       await waitFor(`${d.url}/`, 503);
       expect(await (await fetch(`${d.url}/`)).text()).not.toContain('E_');
-      const stopped = d.stop();
-      const late = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the depot did not exit within 30 s of SIGTERM')), 30_000).unref());
-      await Promise.race([stopped, late]);
+      await within(d.stop(), 30_000, 'the depot did not exit after SIGTERM');
     } finally {
       try {
         process.kill(d.pid!, 'SIGKILL');

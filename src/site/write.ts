@@ -16,11 +16,12 @@
  * neither a refusal ("files zpkg did not write") nor pages no record names.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ZpkgError } from '../core/errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { crashPoint } from '../fs/crash-point.js';
+import { readBounded } from '../fs/in-root.js';
 import { REPOSITORY_ENTRIES } from '../repo/layout.js';
 
 export const SITE_RECORD = '.zpkg-site.json';
@@ -66,11 +67,8 @@ function readRecord(out: string): Record<string, string> | undefined {
 
 /** The site paths a stopped render named in its pending list (a line that is not one is skipped: the list is only ever ours). */
 function readPending(out: string): string[] | undefined {
-  const path = join(out, SITE_PENDING);
-  const st = lstatSync(path, { throwIfNoEntry: false });
-  if (st === undefined) return undefined;
-  if (!st.isFile() || st.size > PENDING_LIMIT) throw new ZpkgError('E_OUTPUT_CONFLICT', `${path} is not a pending list a render wrote (${st.isFile() ? `${st.size} bytes` : 'not a file'})`, { hint: 'remove it (and the site it describes) to render the site again' });
-  return readFileSync(path, 'utf8').split('\n').filter(isSitePath);
+  const bytes = readBounded(join(out, SITE_PENDING), { maxBytes: PENDING_LIMIT, noFollow: true, code: 'E_OUTPUT_CONFLICT', hint: 'remove it (and the site it describes) to render the site again' });
+  return bytes?.toString('utf8').split('\n').filter(isSitePath);
 }
 
 /**

@@ -34,3 +34,9 @@ export function writeExec(path: string, text: string): void {
   writeFileSync(path, text);
   chmodSync(path, 0o755);
 }
+
+/** `p`, or a failure saying `what` did not happen within `ms`: it bounds a hang (choose it far above the normal), it does not time. */
+export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  const late = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} within ${ms / 1000} s`)), ms).unref());
+  return Promise.race([p, late]);
+}
