@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { hostPath } from '../src/core/paths.js';
-import { backupName, NAME_MAX, stagedFile, tempName } from '../src/txn/side-names.js';
+import { backupName, NAME_MAX, stagedFile, StagingNames, tempName } from '../src/txn/side-names.js';
 
 /** As transactions make them: six random bytes in hex. */
 const TXID = 'a1b2c3d4e5f6';
@@ -15,9 +15,25 @@ describe('side names', () => {
     expect(tempName('usr/bin/hello', TXID)).toBe(`usr/bin/.hello.zpkg-${TXID}`);
     expect(backupName('usr/bin/hello', TXID)).toBe(`usr/bin/.hello.zpkg-old-${TXID}`);
     expect(tempName('motd', TXID)).toBe(`.motd.zpkg-${TXID}`);
-    expect(stagedFile('/img', 'etc/motd', TXID)).toBe(`/img/etc/.motd.zpkg-${TXID}`);
-    expect(stagedFile('/img/', 'etc/motd', TXID)).toBe(`/img/etc/.motd.zpkg-${TXID}`);
+    expect(stagedFile('/img', 'etc/motd', new StagingNames(TXID))).toBe(`/img/etc/.motd.zpkg-${TXID}`);
+    expect(stagedFile('/img/', 'etc/motd', new StagingNames(TXID))).toBe(`/img/etc/.motd.zpkg-${TXID}`);
     expect(hostPath('/', 'etc/motd')).toBe('/etc/motd');
+  });
+
+  it('stages a path inside a new tree under its own name in the hidden name of the tree', () => {
+    const names = new StagingNames(TXID, ['opt/app', 'srv']);
+    // The tree itself, and what lies in it at any depth.
+    expect(names.dir('opt/app')).toBe(`opt/.app.zpkg-${TXID}`);
+    expect(names.dir('opt/app/lib')).toBe(`opt/.app.zpkg-${TXID}/lib`);
+    expect(names.file('opt/app/lib/x.so')).toBe(`opt/.app.zpkg-${TXID}/lib/x.so`);
+    expect(names.file('srv/index.html')).toBe(`.srv.zpkg-${TXID}/index.html`);
+    expect(names.treeOf('opt/app/lib/x.so')).toBe('opt/app');
+    // Outside the trees: beside itself, and a name that merely starts like a tree is not in it.
+    expect(names.file('opt/application')).toBe(`opt/.application.zpkg-${TXID}`);
+    expect(names.file('opt/app.conf')).toBe(`opt/.app.conf.zpkg-${TXID}`);
+    expect(names.treeOf('opt')).toBeUndefined();
+    expect(names.dir('opt')).toBe('opt');
+    expect(names.dir('srvx/a')).toBe('srvx/a');
   });
 
   it('counts bytes, not characters, against NAME_MAX', () => {

@@ -59,7 +59,7 @@ describe('staging runs', () => {
       return { done: batch.jobs.length };
     };
     const reported: number[] = [];
-    const failed = await runJobs({ jobs: all }, INLINE_LIMIT * 4, { root: '/img', txid: 't', chown: false }, (j) => reported.push(j), pool, stageHere);
+    const failed = await runJobs({ jobs: all }, INLINE_LIMIT * 4, { root: '/img', txid: 't', trees: [], chown: false }, (j) => reported.push(j), pool, stageHere);
     expect(failed).toBeUndefined();
     expect(postedWhenMainBegan).toBe(DEPTH);
     expect(reported.sort((a, b) => a - b)).toEqual(all.map((_, i) => i));
@@ -101,7 +101,7 @@ describe('staging runs', () => {
       1,
     );
     const reported: number[] = [];
-    const failed = await runJobs({ jobs: all }, INLINE_LIMIT * 4, { root: '/img', txid: 't', chown: false }, (j) => reported.push(j), pool, stageHere, arrivals);
+    const failed = await runJobs({ jobs: all }, INLINE_LIMIT * 4, { root: '/img', txid: 't', trees: [], chown: false }, (j) => reported.push(j), pool, stageHere, arrivals);
     expect(failed).toBeUndefined();
     expect(await arrivals.done).toBeUndefined();
     for (const h of handedOut) expect(h.written).toBeGreaterThanOrEqual(end(Math.max(...h.jobs)));
@@ -134,7 +134,7 @@ describe('staging runs', () => {
         return Promise.resolve({ done: 0, failure: { job: 0, digest: 'sha256:00', kind: 'corrupt', actual: 'sha256:11' } as never });
       },
     };
-    const failed = await runJobs({ jobs: all }, INLINE_LIMIT * 4, { root: '/img', txid: 't', chown: false }, () => undefined, pool, () => ({ done: 0 }), arrivals);
+    const failed = await runJobs({ jobs: all }, INLINE_LIMIT * 4, { root: '/img', txid: 't', trees: [], chown: false }, () => undefined, pool, () => ({ done: 0 }), arrivals);
     expect(failed?.failure.kind).toBe('corrupt');
     expect(reads).toBe(1);
     expect((await arrivals.done)?.message).toMatch(/stopped/);
@@ -143,7 +143,7 @@ describe('staging runs', () => {
     const next = new Arrivals([file]);
     next.run([() => Promise.reject(new Error('the link went down'))], 1);
     const handed: number[] = [];
-    const none = await runJobs({ jobs: all }, INLINE_LIMIT * 4, { root: '/img', txid: 't', chown: false }, (j) => handed.push(j), pool, () => ({ done: 0 }), next);
+    const none = await runJobs({ jobs: all }, INLINE_LIMIT * 4, { root: '/img', txid: 't', trees: [], chown: false }, (j) => handed.push(j), pool, () => ({ done: 0 }), next);
     expect(none).toBeUndefined();
     expect(handed).toEqual([]);
     expect((await next.done)?.message).toBe('the link went down');

@@ -49,7 +49,7 @@ function attributes(root: string, path: string): JournalDir {
 }
 
 /** The journal of a changeset: everything apply may touch, with what recovery needs to undo it. */
-export function journalOf(root: string, db: Database.Database, cs: Changeset, txid: string, command: string): Journal {
+export function journalOf(root: string, db: Database.Database, cs: Changeset, txid: string, command: string, trees: readonly string[] = []): Journal {
   const dropRows = new Map(cs.dropDirs.map((d) => [d.path, d]));
   return {
     format: 1,
@@ -64,6 +64,7 @@ export function journalOf(root: string, db: Database.Database, cs: Changeset, tx
       return { path, mode: row.mode, uid: row.uid, gid: row.gid };
     }),
     changedDirs: dirsToChange(db, cs).map((d) => attributes(root, d.path)),
+    ...(trees.length ? { trees: [...trees] } : {}),
   };
 }
 
@@ -96,8 +97,25 @@ export function apply(root: string, db: Database.Database, cs: Changeset, staged
   }
   const existed = new Map(cs.put.map((p) => [p.dest, p.existed]));
   const owner = new Map(cs.put.map((p) => [p.dest, p.package]));
+  // A wave lands the paths of some packages only; a new tree may hold others', so trees land with the whole (the
+  // transaction stages none when a pre-hook needs a wave: transaction.ts).
+  if (!only) {
+    for (const tree of staged.trees) {
+      step(tree, 'putting the new directory in place', () => {
+        const abs = hostPath(root, tree);
+        failPoint('apply', abs);
+        renameSync(hostPath(root, staged.names.dir(tree)), abs);
+      });
+      crashPoint('apply');
+    }
+  }
   for (const dest of staged.dests) {
     if (only && !only.has(owner.get(dest)!)) continue;
+    if (staged.names.treeOf(dest) !== undefined) {
+      // In place with its tree, if this is the whole apply; else with a later one.
+      if (!only) staged.dests.delete(dest);
+      continue;
+    }
     const tmp = stagedPath(staged, dest);
     const abs = hostPath(root, dest);
     step(dest, 'putting it in place', () => {

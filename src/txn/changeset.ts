@@ -19,6 +19,7 @@ import type Database from 'better-sqlite3';
 import { allDirs, allFiles, dirsOf, filesOf, getPackage, type DirRow, type FileRow, type PackageRow } from '../image/state.js';
 import type { Ids } from '../image/accounts.js';
 import { NAME_MAX } from './side-names.js';
+import { newTrees } from './new-trees.js';
 import type { Changeset, DirOp, PreparedPackage, PutOp } from './types.js';
 import { holdsContent } from './same-file.js';
 
@@ -140,6 +141,8 @@ export function computeChangeset(input: ChangesetInput): Changeset {
   const keepsCarrier = (change: PreparedPackage, a: { type: string; path: string; target?: string }): boolean =>
     a.type === 'link' && change.manifest.essential === true && carriesDirectory(a.path) && disk.readlink(a.path) === a.target;
   const twins = new LinkTwins(new PathAliases(root), () => owners.files);
+  /** Paths written with one of the image's directory links among their parents (new-trees.ts). */
+  const throughLinks: string[] = [];
   const cs: Changeset = { installs: input.installs, removes: input.removes, put: [], dirs: [], delete: [], dropDirs: [], keptConfig: [], newConfig: [], adopted: [], takenOver: [], owners: new Map(), inPlace: [], leftAlone: [], dirsLeftAlone: new Set() };
   /**
    * A path that goes (a removed package's, one an upgrade no longer delivers) under a parent the image now holds as a
@@ -283,6 +286,7 @@ export function computeChangeset(input: ChangesetInput): Changeset {
               hint: 'zpkg never writes outside the image root; remove or fix that symlink',
             });
           }
+          throughLinks.push(a.path);
         } else if (!st.isDirectory()) {
           throw conflict(`${where(a.path)} lies under \`${parent}\`, which is a file in the image`);
         }
@@ -404,6 +408,7 @@ export function computeChangeset(input: ChangesetInput): Changeset {
   keepTwinsOnDisk(cs, twins, stays);
   keepTwinDirectories(cs, twins, dirOwners, (d) => !leaving.has(d.package) && !(upgrading.has(d.package) && !paths.get(d.package)!.dirs.has(d.path)));
   refuseDroppedCarriers(cs, dirOwners, (d) => !leaving.has(d.package) && !(upgrading.has(d.package) && !paths.get(d.package)!.dirs.has(d.path)));
+  cs.trees = newTrees(cs.dirs, (path) => twins.real(path), throughLinks);
   return cs;
 }
 

@@ -63,6 +63,12 @@ export interface Journal {
   removedDirs: JournalDir[];
   /** Existing directories whose attributes it changes, with their old ones. */
   changedDirs: JournalDir[];
+  /**
+   * New trees staged whole (new-trees.ts): where each put and created
+   * directory was staged follows from them (side-names.ts `StagingNames`).
+   * Absent in a journal of a transaction that staged every path beside itself.
+   */
+  trees?: string[];
 }
 
 /** A path a journal names: relative to the image root, never leaving it. */
@@ -82,6 +88,7 @@ const JOURNAL = v.looseObject({
   createdDirs: v.array(journalPath),
   removedDirs: v.array(journalDirRow),
   changedDirs: v.array(journalDirRow),
+  trees: v.optional(v.array(journalPath)),
 });
 
 /** The journal directory under zpkg's directory `state`, resolved inside it (a link there never leads out). */

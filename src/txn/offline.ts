@@ -102,7 +102,7 @@ export function keepDownloads(prepared: Prepared): void {
   const ordered = [...jobs.values()].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.frame.offset - b.frame.offset));
   for (const job of ordered) job.blobs.sort((a, b) => a.offset - b.offset);
   // No outs: nothing is written, so the batch needs no root or transaction.
-  const answer = stageBatch({ jobs: ordered, chown: false, root: '', txid: '' });
+  const answer = stageBatch({ jobs: ordered, chown: false, root: '', txid: '', trees: [] });
   if (answer.failure) {
     const job = ordered[answer.failure.job]!;
     for (const p of plan.promote) rmSync(p.from, { force: true });

@@ -15,7 +15,7 @@ import { ZpkgError } from '../core/errors.js';
 import { failPoint } from './crash-point.js';
 import { clearBackupLeftovers } from '../image/state-backup.js';
 import { dropBackup, pendingJournals, removeJournal, sweepTemporaries, type Journal } from './journal.js';
-import { backupName, tempName } from './side-names.js';
+import { backupName, StagingNames } from './side-names.js';
 
 export interface Recovered {
   txid: string;
@@ -66,9 +66,10 @@ function putBack(root: string, backupRel: string, dest: string, left: string[]):
 }
 
 function complete(root: string, j: Journal): void {
+  const names = new StagingNames(j.txid, j.trees);
   for (const p of j.puts) {
     dropBackup(root, p, j.txid);
-    rmSync(join(root, tempName(p.dest, j.txid)), { force: true });
+    rmSync(join(root, names.file(p.dest)), { force: true });
   }
   for (const d of j.deletes) rmSync(join(root, backupName(d, j.txid)), { force: true });
   for (const d of [...j.removedDirs].sort((a, b) => b.path.length - a.path.length)) {
@@ -105,9 +106,10 @@ function rollBack(root: string, j: Journal): string[] {
     chownSync(at(d.path), d.uid, d.gid);
     chmodSync(at(d.path), d.mode);
   }
+  const names = new StagingNames(j.txid, j.trees);
   for (const p of [...j.puts].sort((a, b) => depth(b.dest) - depth(a.dest))) {
     failPoint('rollback', at(p.dest));
-    removePut(at(tempName(p.dest, j.txid)), tempName(p.dest, j.txid), left);
+    removePut(at(names.file(p.dest)), names.file(p.dest), left);
     const backup = backupName(p.dest, j.txid);
     if (kind(at(backup)) === 'other') putBack(root, backup, p.dest, left);
     else if (!p.existed) removePut(at(p.dest), p.dest, left);
@@ -125,10 +127,13 @@ function rollBack(root: string, j: Journal): string[] {
     chmodSync(at(d.path), d.mode);
   }
   for (const d of [...j.createdDirs].sort((a, b) => depth(b) - depth(a))) {
-    try {
-      rmdirSync(at(d));
-    } catch {
-      // Not empty (something else was put there) or already gone.
+    // A directory of a new tree is under the tree's hidden name until apply lands the tree (side-names.ts).
+    for (const where of new Set([names.dir(d), d])) {
+      try {
+        rmdirSync(at(where));
+      } catch {
+        // Not empty (something else was put there) or already gone.
+      }
     }
   }
   return left;

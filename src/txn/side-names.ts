@@ -32,7 +32,49 @@ export function backupName(dest: string, txid: string): string {
   return beside(dest, `.zpkg-old-${txid}`);
 }
 
+/**
+ * Where a transaction stages each image path. A path beside which nothing
+ * else is new is staged beside itself (`tempName`). A path inside one of the
+ * transaction's new trees (txn/new-trees.ts: a directory it creates whose
+ * parent stands already) is staged under its own name inside the tree's
+ * hidden name, so that one rename lands the whole tree. Derived from the
+ * txid and the trees alone, which the journal holds, so recovery finds every
+ * staged path again.
+ */
+export class StagingNames {
+  private readonly trees: ReadonlySet<string>;
+
+  constructor(
+    readonly txid: string,
+    trees: readonly string[] = [],
+  ) {
+    this.trees = new Set(trees);
+  }
+
+  /** The new tree holding PATH (PATH itself when it is one); undefined outside them. */
+  treeOf(path: string): string | undefined {
+    if (this.trees.size === 0) return undefined;
+    for (let i = path.indexOf('/'); ; i = path.indexOf('/', i + 1)) {
+      const prefix = i < 0 ? path : path.slice(0, i);
+      if (this.trees.has(prefix)) return prefix;
+      if (i < 0) return undefined;
+    }
+  }
+
+  /** The image path a put for DEST is staged at. */
+  file(dest: string): string {
+    const tree = this.treeOf(dest);
+    return tree === undefined ? tempName(dest, this.txid) : tempName(tree, this.txid) + dest.slice(tree.length);
+  }
+
+  /** The image path a directory the transaction creates is made at: inside its tree's hidden name, else itself. */
+  dir(path: string): string {
+    const tree = this.treeOf(path);
+    return tree === undefined ? path : tempName(tree, this.txid) + path.slice(tree.length);
+  }
+}
+
 /** The absolute name under which a transaction stages DEST in the image at ROOT. */
-export function stagedFile(root: string, dest: string, txid: string): string {
-  return hostPath(root, tempName(dest, txid));
+export function stagedFile(root: string, dest: string, names: StagingNames): string {
+  return hostPath(root, names.file(dest));
 }

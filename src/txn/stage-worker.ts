@@ -13,7 +13,7 @@ import { closeSync, fchmodSync, fchownSync, openSync, writeSync } from 'node:fs'
 import { serve } from '../fs/workers.js';
 import { fileSource, FrameDecoder, FrameError } from '../repo/frame-decoder.js';
 import type { FrameRef } from '../repo/pack-format.js';
-import { stagedFile } from './side-names.js';
+import { stagedFile, StagingNames } from './side-names.js';
 
 export interface StageOut {
   /** The image path: the file is written under its temporary name (side-names.ts). */
@@ -40,9 +40,10 @@ export interface StageJob {
 export interface StageBatch {
   jobs: StageJob[];
   chown: boolean;
-  /** The image root and the transaction: with each out's dest, the name to write. */
+  /** The image root, the transaction and its new trees: with each out's dest, the name to write (side-names.ts `StagingNames`). */
   root: string;
   txid: string;
+  trees: string[];
 }
 
 export type StageFailure =
@@ -70,7 +71,7 @@ interface Open {
 }
 
 /** Stages one frame's blobs; throws the failure. */
-function stageJob(job: StageJob, index: number, batch: StageBatch): void {
+function stageJob(job: StageJob, index: number, batch: StageBatch, names: StagingNames): void {
   const chown = batch.chown;
   let fd: number;
   try {
@@ -86,7 +87,7 @@ function stageJob(job: StageJob, index: number, batch: StageBatch): void {
     decoder.split(fileSource(fd), job.frame, job.blobs, {
       start: (b) => {
         current = b;
-        open.set(b, { fds: b.outs.map((o) => openSync(stagedFile(batch.root, o.dest, batch.txid), 'wx', o.mode)), hash: createHash('sha256'), written: 0 });
+        open.set(b, { fds: b.outs.map((o) => openSync(stagedFile(batch.root, o.dest, names), 'wx', o.mode)), hash: createHash('sha256'), written: 0 });
       },
       data: (b, piece) => {
         const o = open.get(b)!;
@@ -124,9 +125,10 @@ function stageJob(job: StageJob, index: number, batch: StageBatch): void {
 
 /** Stages a batch in order, stopping at the first failure. */
 export function stageBatch(batch: StageBatch): StageAnswer {
+  const names = new StagingNames(batch.txid, batch.trees);
   for (let i = 0; i < batch.jobs.length; i++) {
     try {
-      stageJob(batch.jobs[i]!, i, batch);
+      stageJob(batch.jobs[i]!, i, batch, names);
     } catch (failure) {
       return { done: i, failure: failure as StageFailure };
     }

@@ -22,7 +22,7 @@ import { threadBudget } from '../fs/threads.js';
 import { DEPTH, WorkerPool, workerUrl } from '../fs/workers.js';
 import type { Arrivals } from './arrivals.js';
 import { blobMissing, noSpace } from './failures.js';
-import { stagedFile } from './side-names.js';
+import { stagedFile, StagingNames } from './side-names.js';
 import { hostPath } from '../core/paths.js';
 import { crashPoint } from './crash-point.js';
 import { stageBatch, type StageAnswer, type StageBatch, type StageBlob, type StageFailure, type StageJob } from './stage-worker.js';
@@ -36,6 +36,10 @@ import type { Changeset, ContentPlan, PutOp } from './types.js';
 export interface Staged {
   root: string;
   txid: string;
+  /** Where each path is staged: beside itself, or inside its new tree's hidden name (`trees`). */
+  names: StagingNames;
+  /** The new trees staged whole (new-trees.ts), landed by apply with one rename each. */
+  trees: string[];
   /** Image paths staged under their temporary names, in the order they were staged. */
   dests: Set<string>;
   /** Directories created, parents first. */
@@ -45,14 +49,16 @@ export interface Staged {
 
 export interface StageOptions {
   txid: string;
+  /** New trees to stage whole (the transaction's choice among the changeset's: new-trees.ts); none when absent. */
+  trees?: readonly string[];
   onFile?: (bytes: number) => void;
   /** Set owners (root only; elsewhere files stay owned by the caller). */
   chown: boolean;
 }
 
 /** Where DEST is staged (absolute). */
-export function stagedPath(staged: { root: string; txid: string }, dest: string): string {
-  return stagedFile(staged.root, dest, staged.txid);
+export function stagedPath(staged: Pick<Staged, 'root' | 'names'>, dest: string): string {
+  return stagedFile(staged.root, dest, staged.names);
 }
 
 /** Below this many paths, threads cost more than they save. */
@@ -222,7 +228,7 @@ export type Arriving = Pick<Arrivals, 'has' | 'changed' | 'ended' | 'failure' | 
 export async function runJobs(
   all: Pick<Jobs, 'jobs'>,
   paths: number,
-  at: { root: string; txid: string; chown: boolean },
+  at: { root: string; txid: string; trees: string[]; chown: boolean },
   onJob: (job: number) => void,
   pool: Pick<WorkerPool<StageBatch, StageAnswer>, 'run' | 'size'> | undefined,
   /** Stages a run on this thread (tests watch the order of hand-outs through it). */
@@ -325,14 +331,17 @@ export function promoteContent(plan: ContentPlan): void {
 }
 
 export async function stage(root: string, cs: Changeset, options: StageOptions): Promise<Staged> {
-  const staged: Staged = { root, txid: options.txid, dests: new Set(), createdDirs: [], bytes: 0 };
+  const trees = [...(options.trees ?? [])];
+  const names = new StagingNames(options.txid, trees);
+  const staged: Staged = { root, txid: options.txid, names, trees, dests: new Set(), createdDirs: [], bytes: 0 };
   const files = cs.put.filter((p) => p.action.type === 'file');
   const arriving = cs.content?.arriving;
   const pool = stagers(files.length);
   try {
     // Synchronous: a few syscalls per directory, where a promise each cost a thread-pool round trip.
     for (const d of [...cs.dirs].filter((d) => d.create).sort((x, y) => x.path.split('/').length - y.path.split('/').length)) {
-      const abs = hostPath(root, d.path);
+      // Inside a new tree, under the tree's hidden name (side-names.ts).
+      const abs = hostPath(root, names.dir(d.path));
       try {
         mkdirSync(abs, { mode: d.mode });
       } catch (err) {
@@ -348,7 +357,7 @@ export async function stage(root: string, cs: Changeset, options: StageOptions):
     const failed = await runJobs(
       all,
       files.length,
-      { root, txid: options.txid, chown: options.chown },
+      { root, txid: options.txid, trees, chown: options.chown },
       (i) => {
         for (const b of all.jobs[i]!.blobs) {
           for (let k = 0; k < b.outs.length; k++) {

@@ -14,7 +14,7 @@
  * operations.
  */
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { lstatSync, rmSync } from 'node:fs';
 import type { Digest } from '../core/digest.js';
 import type { Manifest } from '../core/manifest.js';
 import type { ZpkgError } from '../core/errors.js';
@@ -42,6 +42,8 @@ import { stage, unstage } from './stage.js';
 import { stopwatch } from './stopwatch.js';
 import type { Target } from './target.js';
 import { counted, formatBytes } from '../report/table.js';
+import { hostPath } from '../core/paths.js';
+import type { Changeset } from './types.js';
 
 export interface TransactionOptions extends LifecycleOptions {
   report: Report;
@@ -61,8 +63,11 @@ export type StepSeconds = Record<'solve' | 'manifests' | 'plan' | 'fetch' | 'pre
 export interface TransactionResult extends TransactionChanges {
   id: number | null;
   dryRun: boolean;
-  /** Paths written and removed, bytes written; `inPlace`: files an upgrade found identical and left alone. */
-  files: { written: number; removed: number; bytes: number; inPlace: number };
+  /**
+   * Paths written and removed, bytes written; `inPlace`: files an upgrade found identical and left alone;
+   * `landedWhole`: the new directories staged apart and landed by one rename each (new-trees.ts), and the paths in them.
+   */
+  files: { written: number; removed: number; bytes: number; inPlace: number; landedWhole?: { directories: number; paths: number } };
   keptConfig: string[];
   newConfig: string[];
   adopted: string[];
@@ -174,6 +179,17 @@ function newlyRequested(image: Image, flags: Target['flags']): string[] {
 }
 
 /** Applies a prepared change; the caller holds the image session. */
+/**
+ * The changeset's new trees to stage whole (new-trees.ts): none when a
+ * pre-hook runs between staging and apply (it may need some packages landed
+ * before others, or write into a directory it expects to exist), and not one
+ * a pre-hook already run has made.
+ */
+function treesToStage(root: string, cs: Changeset, lifecycle: { needyPre(): readonly unknown[] }): string[] {
+  if (!cs.trees?.length || lifecycle.needyPre().length > 0) return [];
+  return cs.trees.filter((tree) => lstatSync(hostPath(root, tree), { throwIfNoEntry: false }) === undefined);
+}
+
 export async function runTransaction(image: Image, prepared: Prepared, options: TransactionOptions): Promise<TransactionResult & { failedPostPhase?: FailedPostPhase }> {
   const { report } = options;
   const { target, changeset: cs } = prepared;
@@ -219,7 +235,7 @@ export async function runTransaction(image: Image, prepared: Prepared, options: 
     // Accounts first, so staged files can be owned by them; never undone (see account-actions.ts).
     createAccounts(root, prepared.accounts);
     // The journal is durable before the first change; from here an interruption is recoverable.
-    journal = journalOf(root, image.db, cs, txid, target.command);
+    journal = journalOf(root, image.db, cs, txid, target.command, treesToStage(root, cs, lifecycle));
     writeJournal(image.paths.work, journal);
   } catch (err) {
     // Nothing downloads on once the transaction has failed.
@@ -233,7 +249,7 @@ export async function runTransaction(image: Image, prepared: Prepared, options: 
   const oldMask = process.umask(0);
   let staged;
   try {
-    staged = await stage(root, cs, { txid, chown, onFile: (n) => progress.tick(1, n) });
+    staged = await stage(root, cs, { txid, trees: journal.trees, chown, onFile: (n) => progress.tick(1, n) });
   } catch (err) {
     removeJournal(image.paths.work, txid);
     const digest = (err as ZpkgError).details?.digest;
@@ -250,6 +266,7 @@ export async function runTransaction(image: Image, prepared: Prepared, options: 
     seconds.fetch += arriving.seconds;
   }
   result.files.bytes = staged.bytes;
+  if (staged.trees.length) result.files.landedWhole = { directories: staged.trees.length, paths: cs.put.filter((p) => staged.names.treeOf(p.dest) !== undefined).length };
   crashPoint('staged');
   if (!options.unsafeIo) startFilesystemSync(root);
 

@@ -115,6 +115,8 @@ export interface Changeset {
   facets?: FacetSettings;
   /** Files an upgrade delivers unchanged and the image holds intact: left in place, not written. */
   inPlace: string[];
+  /** New trees (new-trees.ts): created directories whose parent stands, each staged under a hidden name and landed by one rename. */
+  trees?: string[];
   /** Paths going whose parent `through` is now a link leading out of the image: their records go, the disk is not touched. */
   leftAlone: { path: string; through: string }[];
   /** Dropped directories not to remove: the image holds a link there, or they lie under one leading out. */

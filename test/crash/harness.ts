@@ -130,9 +130,12 @@ export function prepareScenario(work: string, name: string, template: string, ar
   const probe = join(work, `probe-${name}`);
   cpSync(template, probe, { recursive: true, verbatimSymlinks: true });
   const t = performance.now();
-  const files = ok(['--root', probe, '--json', ...args]).json.files as { written: number; removed: number };
+  const files = ok(['--root', probe, '--json', ...args]).json.files as { written: number; removed: number; landedWhole?: { directories: number; paths: number } };
   const millis = performance.now() - t;
-  const s: Scenario = { name, template, args, before: imageState(template), after: imageState(probe), millis, steps: files.written + files.removed };
+  // Apply's steps: a rename per path written outside the new directories, one per new directory landed whole, one per removal.
+  const whole = files.landedWhole ?? { directories: 0, paths: 0 };
+  const steps = files.written - whole.paths + whole.directories + files.removed;
+  const s: Scenario = { name, template, args, before: imageState(template), after: imageState(probe), millis, steps };
   rmSync(probe, { recursive: true, force: true });
   return s;
 }
