@@ -50,6 +50,12 @@ beforeAll(async () => {
 
 let images = 0;
 const image = (): string => hostileImage(world, `img-${images++}`);
+/**
+ * An image where `three`'s directory stands already (empty, nobody's), so that apply
+ * renames each of its paths: a new directory would land whole, in one step
+ * (src/txn/new-trees.ts; its failures are test/new-trees.test.ts's).
+ */
+const imageWithThreeDir = (): string => hostileImage(world, `img-${images++}`, { setup: (root) => mkdirSync(join(root, 'usr/share/three'), { recursive: true }) });
 
 describe('conflicts that are not exact path matches (plan time)', () => {
   const pairs: [string, string, RegExp][] = [
@@ -107,7 +113,7 @@ const journals = (root: string): string[] => (existsSync(join(root, 'var/lib/zpk
 describe('failures inside apply end with the image as it was', () => {
   for (const at of ['apply:1', 'apply:3', 'apply:4']) {
     it(`an install failing at ${at} is undone at once, with a typed error naming the path`, () => {
-      const root = image();
+      const root = imageWithThreeDir();
       const r = expectRefused(world, root, ['install', 'three'], { code: 'E_IO', message: /`usr\/share\/three\/[a-d]` could not be applied \(putting it in place\): EIO/, env: { ZPKG_FAIL_AT: at } });
       expect(r.json.error.hint ?? '').not.toMatch(/recover/);
       expect(journals(root)).toEqual([]);
@@ -173,7 +179,7 @@ describe('recovery meets whatever kind of file is there', () => {
   }
 
   it('a directory with content where the transaction put a new file is left alone and reported', () => {
-    const root = image();
+    const root = imageWithThreeDir();
     const before = imageState(root);
     killed(root, ['install', 'three'], 'apply:2');
     const landed = ['a', 'b', 'c'].find((n) => existsSync(join(root, 'usr/share/three', n)))!;
@@ -185,7 +191,7 @@ describe('recovery meets whatever kind of file is there', () => {
     expect(rec.json.recovered[0].left).toEqual([`\`usr/share/three/${landed}\` is a directory the transaction did not put there: left as it is`]);
     expect(readFileSync(join(root, 'usr/share/three', landed, 'mine'), 'utf8')).toMatch(/administrator/);
     expect(journals(root)).toEqual([]);
-    rmSync(join(root, 'usr'), { recursive: true });
+    rmSync(join(root, 'usr/share/three', landed), { recursive: true });
     expect(imageState(root)).toEqual(before);
   });
 
@@ -208,7 +214,7 @@ describe('recovery meets whatever kind of file is there', () => {
   });
 
   it('a temporary that became a directory does not stop recovery', () => {
-    const root = image();
+    const root = imageWithThreeDir();
     const before = imageState(root);
     killed(root, ['install', 'three'], 'apply:1');
     const temps = readdirSync(join(root, 'usr/share/three')).filter((n) => n.includes('.zpkg-'));
@@ -218,7 +224,7 @@ describe('recovery meets whatever kind of file is there', () => {
     const rec = ok(['--root', root, '--json', 'recover']);
     expect(rec.json.recovered[0].left).toHaveLength(1);
     expect(journals(root)).toEqual([]);
-    rmSync(join(root, 'usr'), { recursive: true });
+    rmSync(join(root, 'usr/share/three', temps[0]!), { recursive: true });
     expect(imageState(root)).toEqual(before);
   });
 });
