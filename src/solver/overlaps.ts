@@ -44,15 +44,15 @@ function withConflicts<T extends CatalogEntry>(e: T, more: Atom[]): T {
  */
 export function addOverlapConflicts<T extends CatalogEntry>(entries: readonly T[], pathsOf: PathsOf, fixed: readonly CatalogEntry[] = []): { entries: T[]; overlaps: Overlap[] } {
   const byPath = new Map<string, { e: CatalogEntry; own: boolean }[]>();
-  const add = (e: CatalogEntry, own: boolean): void => {
+  for (const e of entries) {
     for (const p of pathsOf(e) ?? []) {
       const list = byPath.get(p);
-      if (list) list.push({ e, own });
-      else byPath.set(p, [{ e, own }]);
+      if (list) list.push({ e, own: true });
+      else byPath.set(p, [{ e, own: true }]);
     }
-  };
-  for (const e of entries) add(e, true);
-  for (const e of fixed) add(e, false);
+  }
+  // Two fixed entries never make a pair, so a fixed entry's path counts only where an entry delivers it too.
+  for (const e of fixed) for (const p of pathsOf(e) ?? []) byPath.get(p)?.push({ e, own: false });
   const pairs = new Map<string, Overlap & { x: CatalogEntry; y: CatalogEntry }>();
   for (const [path, owners] of byPath) {
     if (owners.length < 2) continue;

@@ -125,9 +125,11 @@ function holds(abs: string, size: number | null, digest: string | null): boolean
 
 export function computeChangeset(input: ChangesetInput): Changeset {
   const { db, root, ids } = input;
-  const owners = loadOwnership(db);
-  const fileAt = (path: string): FileRow | undefined => owners.files.get(path);
-  const dirOwners = (path: string): readonly DirRow[] => owners.dirs.get(path) ?? [];
+  // Read at the first lookup: a transaction that lands and removes nothing (an install of what is installed) reads no row.
+  let loaded: ReturnType<typeof loadOwnership> | undefined;
+  const owners = (): ReturnType<typeof loadOwnership> => (loaded ??= loadOwnership(db));
+  const fileAt = (path: string): FileRow | undefined => owners().files.get(path);
+  const dirOwners = (path: string): readonly DirRow[] => owners().dirs.get(path) ?? [];
   const disk = new DiskView(root, realpathSync(root));
   /**
    * Where a package delivers a directory and an essential one a link (a merged /usr: Debian's bookworm packages deliver
@@ -140,7 +142,7 @@ export function computeChangeset(input: ChangesetInput): Changeset {
   /** An essential landing package's link the image already holds, same target: landing it changes nothing on disk. */
   const keepsCarrier = (change: PreparedPackage, a: { type: string; path: string; target?: string }): boolean =>
     a.type === 'link' && change.manifest.essential === true && carriesDirectory(a.path) && disk.readlink(a.path) === a.target;
-  const twins = new LinkTwins(new PathAliases(root), () => owners.files);
+  const twins = new LinkTwins(new PathAliases(root), () => owners().files);
   /** Paths written with one of the image's directory links among their parents (new-trees.ts). */
   const throughLinks: string[] = [];
   const cs: Changeset = { installs: input.installs, removes: input.removes, put: [], dirs: [], delete: [], dropDirs: [], keptConfig: [], newConfig: [], adopted: [], takenOver: [], owners: new Map(), inPlace: [], leftAlone: [], dirsLeftAlone: new Set() };

@@ -88,6 +88,7 @@ function sized(c: CachedBlob, size: number): CachedBlob {
 /** What fetching would do: blobs needed and not cached. Reads nothing from a repository. */
 export function blobsToFetch(cache: string, packages: readonly PreparedPackage[], inPlace: ReadonlySet<string> = new Set()): FetchResult {
   const need = blobsNeeded(packages, inPlace);
+  if (need.length === 0) return { blobs: 0, fetched: 0, bytes: 0 };
   const cached = cachedBlobs(cache);
   return { blobs: need.length, fetched: need.filter((n) => !cached.has(n.digest)).length, bytes: 0 };
 }
@@ -200,7 +201,8 @@ export interface FetchOptions {
 export async function fetchBlobs(image: Image, packages: readonly PreparedPackage[], report: Report, options: FetchOptions = {}): Promise<FetchResult> {
   const cache = image.paths.cache;
   const need = blobsNeeded(packages, options.inPlace ?? new Set());
-  const cached = cachedBlobs(cache);
+  // The cache's pack indexes are read only when some blob is needed (an install of what is installed needs none).
+  const cached = need.length > 0 ? cachedBlobs(cache) : new Map<Digest, CachedBlob>();
   const sources = new Map<Digest, CachedBlob>();
   const missing: Need[] = [];
   for (const n of need) {
