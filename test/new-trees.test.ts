@@ -6,7 +6,7 @@
  * its name before apply, and that a kill or a failure at any point of it is
  * undone to the image as it was.
  */
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { newTrees } from '../src/txn/new-trees.js';
@@ -81,6 +81,11 @@ describe('a fresh install lands its new directories whole', () => {
     expect(existsSync(join(root, 'etc/app'))).toBe(false);
     expect(hidden(root)).toEqual([expect.stringMatching(/^\.opt\.zpkg-[0-9a-f]+$/)]);
     expect(hidden(root, 'etc').sort()).toEqual([expect.stringMatching(/^\.app\.conf\.zpkg-/), expect.stringMatching(/^\.app\.zpkg-/)]);
+    // The journal says format 2: a zpkg from before trees refuses it rather than recovering the trees' paths beside themselves.
+    const journals = readdirSync(join(root, 'var/lib/zpkg/journal')).filter((n) => n.endsWith('.json'));
+    expect(journals).toHaveLength(1);
+    const journal = JSON.parse(readFileSync(join(root, 'var/lib/zpkg/journal', journals[0]!), 'utf8'));
+    expect({ format: journal.format, trees: [...journal.trees].sort() }).toEqual({ format: 2, trees: ['etc/app', 'opt'] });
     ok(['--root', root, 'recover']);
     expect(tree(root)).toEqual(before);
   });

@@ -52,7 +52,7 @@ function attributes(root: string, path: string): JournalDir {
 export function journalOf(root: string, db: Database.Database, cs: Changeset, txid: string, command: string, trees: readonly string[] = []): Journal {
   const dropRows = new Map(cs.dropDirs.map((d) => [d.path, d]));
   return {
-    format: 1,
+    format: trees.length ? 2 : 1,
     txid,
     command,
     startedAt: new Date().toISOString(),

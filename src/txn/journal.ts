@@ -50,8 +50,16 @@ export interface JournalDir {
   gid: number;
 }
 
+/**
+ * 1: every path staged beside itself. 2: some new trees staged whole
+ * (`trees`): a zpkg from before trees reads only format 1, so it refuses such
+ * a journal with an error instead of recovering it as if the trees' paths
+ * were staged beside themselves (which would leave a tree's hidden name).
+ */
+export type JournalFormat = 1 | 2;
+
 export interface Journal {
-  format: 1;
+  format: JournalFormat;
   txid: string;
   command: string;
   startedAt: string;
@@ -66,7 +74,7 @@ export interface Journal {
   /**
    * New trees staged whole (new-trees.ts): where each put and created
    * directory was staged follows from them (side-names.ts `StagingNames`).
-   * Absent in a journal of a transaction that staged every path beside itself.
+   * Present (and non-empty) exactly in a format 2 journal.
    */
   trees?: string[];
 }
@@ -79,7 +87,7 @@ const journalPath = v.pipe(
 const journalDirRow = v.looseObject({ path: journalPath, mode: count, uid: count, gid: count });
 /** What recovery trusts of a journal: its shape and that every path stays inside the image (loose: fields a newer zpkg adds are kept). */
 const JOURNAL = v.looseObject({
-  format: v.literal(1),
+  format: v.union([v.literal(1), v.literal(2)]),
   txid: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/)),
   command: v.string(),
   startedAt: v.string(),
@@ -90,6 +98,11 @@ const JOURNAL = v.looseObject({
   changedDirs: v.array(journalDirRow),
   trees: v.optional(v.array(journalPath)),
 });
+
+/** A journal's format says whether it has trees: a tree listed in format 1, or format 2 with none, is not a journal this zpkg wrote. */
+function formatAgrees(j: Journal): boolean {
+  return (j.format === 2) === (j.trees !== undefined && j.trees.length > 0);
+}
 
 /** The journal directory under zpkg's directory `state`, resolved inside it (a link there never leads out). */
 export function journalDir(state: string, create = false): string {
@@ -145,11 +158,16 @@ export function pendingJournals(state: string): Journal[] {
       } catch (err) {
         throw new ZpkgError('E_IMAGE_INVALID', `the journal ${path} cannot be read: ${(err as Error).message}`, { hint });
       }
+      let journal: Journal;
       try {
-        return checkShape(JOURNAL, raw, 'E_IMAGE_INVALID', `the journal ${path}`) as Journal;
+        journal = checkShape(JOURNAL, raw, 'E_IMAGE_INVALID', `the journal ${path}`) as Journal;
       } catch (err) {
         throw new ZpkgError('E_IMAGE_INVALID', (err as Error).message, { hint });
       }
+      if (!formatAgrees(journal)) {
+        throw new ZpkgError('E_IMAGE_INVALID', `the journal ${path} is format ${journal.format} ${journal.format === 2 ? 'but lists no new tree' : 'but lists new trees (format 2 does)'}`, { hint });
+      }
+      return journal;
     })
     .sort((a, b) => (a.startedAt < b.startedAt ? -1 : 1));
 }

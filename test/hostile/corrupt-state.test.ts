@@ -243,6 +243,10 @@ describe('structures of the wrong shape get a typed error, never a crash', () =>
     ['an absolute created dir', { format: 1, txid: 'abc', command: 'x', startedAt: '', puts: [], deletes: [], createdDirs: ['/etc'], removedDirs: [], changedDirs: [] }],
     ['a txid with a slash', { format: 1, txid: '../x', command: 'x', startedAt: '', puts: [], deletes: [], createdDirs: [], removedDirs: [], changedDirs: [] }],
     ['a removed dir with a string mode', { format: 1, txid: 'abc', command: 'x', startedAt: '', puts: [], deletes: [], createdDirs: [], removedDirs: [{ path: 'x', mode: '0755', uid: 0, gid: 0 }], changedDirs: [] }],
+    // A journal's format says whether it has new trees (txn/journal.ts): a zpkg from before trees must refuse those it cannot recover.
+    ['format 1 listing new trees', { format: 1, txid: 'abc', command: 'x', startedAt: '', puts: [{ dest: 'opt/a', existed: false }], deletes: [], createdDirs: ['opt'], removedDirs: [], changedDirs: [], trees: ['opt'] }],
+    ['format 2 listing no new tree', { format: 2, txid: 'abc', command: 'x', startedAt: '', puts: [], deletes: [], createdDirs: [], removedDirs: [], changedDirs: [] }],
+    ['format 3', { format: 3, txid: 'abc', command: 'x', startedAt: '', puts: [], deletes: [], createdDirs: [], removedDirs: [], changedDirs: [], trees: ['opt'] }],
   ];
   for (const [what, journal] of journalCases) {
     it(`a journal that is ${what}: recover refuses with E_IMAGE_INVALID, nothing outside the image is touched`, async () => {
