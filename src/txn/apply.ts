@@ -12,6 +12,7 @@ import { ZpkgError } from '../core/errors.js';
 import { dirOwners } from '../image/state.js';
 import { crashPoint, failPoint } from './crash-point.js';
 import { dropBackup, type Journal, type JournalDir } from './journal.js';
+import { unlinkMany } from '../fs/unlink-many.js';
 import { backupName } from './side-names.js';
 import { stagedPath, type Staged } from './stage.js';
 import type { Changeset } from './types.js';
@@ -149,10 +150,24 @@ function step(path: string, doing: string, fn: () => void): void {
   }
 }
 
-/** After the commit: backups go, then directories whose last owner went, when empty. */
-export function finish(root: string, journal: Journal): Applied {
-  for (const p of journal.puts) if (p.existed) dropBackup(root, p, journal.txid);
-  for (const d of journal.deletes) rmSync(hostPath(root, backupName(d, journal.txid)), { force: true });
+/** Unlinks in flight while backups go (fs/unlink-many.ts). */
+const UNLINKS_IN_FLIGHT = 8;
+
+/**
+ * After the commit: backups go, then directories whose last owner went, when
+ * empty. The backups of a removal or an upgrade of 20,000 files are 20,000
+ * unlinks, most of the time such a transaction takes: several are in flight
+ * at once.
+ */
+export async function finish(root: string, journal: Journal): Promise<Applied> {
+  const backups: string[] = [];
+  for (const p of journal.puts) {
+    if (!p.existed) continue;
+    if (p.keepOld) dropBackup(root, p, journal.txid);
+    else backups.push(hostPath(root, backupName(p.dest, journal.txid)));
+  }
+  for (const d of journal.deletes) backups.push(hostPath(root, backupName(d, journal.txid)));
+  await unlinkMany(backups, UNLINKS_IN_FLIGHT);
   const done: Applied = { removedDirs: [], keptDirs: [] };
   for (const d of journal.removedDirs) {
     try {

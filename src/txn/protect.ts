@@ -10,7 +10,7 @@
  */
 import { ZpkgError } from '../core/errors.js';
 import { readLifecycleConfig } from '../hooks/config.js';
-import { cachedManifestOrNone } from '../image/cache.js';
+import { cachedManifestFlags } from '../image/cache.js';
 import type { Image } from '../image/image.js';
 import { listPackages, type PackageRow } from '../image/state.js';
 import type { Target } from './target.js';
@@ -31,7 +31,7 @@ export function protectedPackages(image: Image): Map<string, string> {
 }
 
 export function isEssential(image: Image, p: PackageRow): boolean {
-  return cachedManifestOrNone(image.paths.cache, p.manifest)?.essential === true;
+  return cachedManifestFlags(image.paths.cache, p.manifest)?.essential === true;
 }
 
 /** An adopted base: recorded by `zpkg adopt`, from no repository. */

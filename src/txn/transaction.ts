@@ -326,7 +326,7 @@ export async function runTransaction(image: Image, prepared: Prepared, options: 
     throw err;
   }
   crashPoint('committed');
-  const finished = finish(root, journal);
+  const finished = await finish(root, journal);
   result.removedDirs = finished.removedDirs;
   result.keptDirs = finished.keptDirs;
   removeJournal(image.paths.work, txid);
