@@ -12,7 +12,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { COLD_MIN_FILES, COLD_READ_US, COLD_READERS, fromDisk, timeFirstReads } from '../src/fs/cold-readers.js';
+import { COLD_MIN_FILES, COLD_READ_US, COLD_READERS, coldReaders as coldReaderCount, fromDisk, timeFirstReads } from '../src/fs/cold-readers.js';
 import { sampleFilePaths } from '../src/image/state.js';
 import { MIN_FILES } from '../src/fs/check-paths.js';
 import { ok, tempDir, writePackage, TRUST, type TreeEntry } from './helpers/zpkg.js';
@@ -41,11 +41,15 @@ describe('timing first reads', () => {
     expect(fromDisk([slow, slow])).toBe(false);
     expect(fromDisk([])).toBe(false);
   });
+
+  it('files from a disk get two readers per core, at most 4, and never fewer than the cores', () => {
+    expect([1, 2, 3, 4, 8].map(coldReaderCount)).toEqual([2, 4, 4, 4, 8]);
+  });
 });
 
 describe('verify of an image on a disk', () => {
   const cores = availableParallelism();
-  const coldReaders = Math.max(cores, Math.min(COLD_READERS, 4 * cores));
+  const coldReaders = coldReaderCount(cores);
   let root: string;
   let sample: string[];
 

@@ -20,8 +20,17 @@ import { threadBudget, threadLimit } from './threads.js';
 
 /** A median first read above this came from the disk (here: 4–10 µs from the page cache, 30–55 µs after `drop_caches`). */
 export const COLD_READ_US = 20;
-/** Readers at most when reads wait on the disk; and never below the cores. */
-export const COLD_READERS = 8;
+/**
+ * Readers at most when reads wait on the disk; and never below the cores.
+ * 8 paid on a slow disk (a cold verify of the bench tree, 2 vCPUs: 2 workers
+ * 2.33–2.36 s, 4 2.12–2.15 s, 8 1.73–1.92 s) and cost on a faster one,
+ * where the extra isolates' boot outweighs the parallel reads (2026-12-07,
+ * medians of 4 interleaved: 2 workers 2.12 s, 4 2.06 s, 8 2.44 s;
+ * `dpkg --verify` 2.12 s). 4 is never worse than 2 on either.
+ */
+export const COLD_READERS = 4;
+/** Readers per core when reads wait on the disk (up to COLD_READERS). */
+export const COLD_READERS_PER_CORE = 2;
 /** Below this many files, extra workers would not pay for their boot. */
 export const COLD_MIN_FILES = 2_000;
 const PROBE_BYTES = 4096;
@@ -70,5 +79,10 @@ export function checkReaders(files: number, sample: readonly string[], realRoot:
   const budget = threadBudget();
   if (threadLimit() !== undefined || files < COLD_MIN_FILES || budget >= COLD_READERS) return { readers: budget, fromDisk: false };
   const cold = fromDisk(timeFirstReads(sample, realRoot));
-  return { readers: cold ? Math.max(budget, Math.min(COLD_READERS, 4 * budget)) : budget, fromDisk: cold };
+  return { readers: cold ? coldReaders(budget) : budget, fromDisk: cold };
+}
+
+/** Check workers for files read from a disk, given the thread budget. */
+export function coldReaders(budget: number): number {
+  return Math.max(budget, Math.min(COLD_READERS, COLD_READERS_PER_CORE * budget));
 }
