@@ -1,8 +1,10 @@
 /**
  * image/cache.ts `cachedManifestFlags`: a cached manifest's top-level flags
- * (essential) read from its digest-checked bytes without validating every
- * action — what `remove` and `sync` ask of every installed package
- * (protect.ts). A missing, damaged or non-regular entry says nothing.
+ * (essential, whether it delivers a mediated link) read from its
+ * digest-checked bytes without validating every action — what `remove` and
+ * `sync` ask of every installed package (protect.ts), and a transaction
+ * involving a mediator (mediate.ts). A missing, damaged or non-regular entry
+ * says nothing.
  */
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +13,7 @@ import { encodeManifest, MANIFEST_FORMAT, type Manifest } from '../src/core/mani
 import { cachedManifestFlags, manifestCachePath, writeCachedManifest } from '../src/image/cache.js';
 import { tempDir } from './helpers/zpkg.js';
 
-function manifest(name: string, essential: boolean): Manifest {
+function manifest(name: string, essential: boolean, mediated = false): Manifest {
   return {
     format: MANIFEST_FORMAT,
     name,
@@ -24,7 +26,11 @@ function manifest(name: string, essential: boolean): Manifest {
     conflicts: [],
     provides: [],
     replaces: [],
-    actions: [{ type: 'file', path: `usr/bin/${name}`, digest: `sha256:${'a'.repeat(64)}`, size: 1, mode: 0o755, owner: 'root', group: 'root' }],
+    actions: [
+      { type: 'file', path: `usr/bin/${name}`, digest: `sha256:${'a'.repeat(64)}`, size: 1, mode: '0755', owner: 'root', group: 'root' },
+      // A link: mediated (bin/sh → …, chosen among implementations) or plain.
+      { type: 'link', path: `usr/bin/${name}-link`, target: name, owner: 'root', group: 'root', ...(mediated ? { mediator: 'sh', implementation: name } : {}) },
+    ],
     ...(essential ? { essential: true } : {}),
   } as Manifest;
 }
@@ -35,10 +41,11 @@ describe('cachedManifestFlags', () => {
     mkdirSync(join(cache, 'tmp'), { recursive: true });
     const base = encodeManifest(manifest('base', true));
     const tool = encodeManifest(manifest('tool', false));
-    writeCachedManifest(cache, base.digest, base.bytes);
-    writeCachedManifest(cache, tool.digest, tool.bytes);
-    expect(cachedManifestFlags(cache, base.digest)).toEqual({ essential: true });
-    expect(cachedManifestFlags(cache, tool.digest)).toEqual({ essential: false });
+    const shell = encodeManifest(manifest('dash', false, true));
+    for (const m of [base, tool, shell]) writeCachedManifest(cache, m.digest, m.bytes);
+    expect(cachedManifestFlags(cache, base.digest)).toEqual({ essential: true, mediated: false });
+    expect(cachedManifestFlags(cache, tool.digest)).toEqual({ essential: false, mediated: false });
+    expect(cachedManifestFlags(cache, shell.digest)).toEqual({ essential: false, mediated: true });
 
     const other = encodeManifest(manifest('other', true));
     expect(cachedManifestFlags(cache, other.digest)).toBeUndefined();

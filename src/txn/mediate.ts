@@ -16,7 +16,7 @@ import type { Digest } from '../core/digest.js';
 import { excludedPaths, type FacetSettings } from '../core/facets.js';
 import { mediate, mediatedLinks, withoutPaths, type Mediation } from '../core/mediators.js';
 import { isPathAction, type Manifest } from '../core/manifest.js';
-import { cachedManifestOrNone } from '../image/cache.js';
+import { cachedManifestFlags, cachedManifestOrNone } from '../image/cache.js';
 import type { Image } from '../image/image.js';
 import { readMediatorChoices } from '../image/mediator-state.js';
 import { filesOf, listPackages, type PackageRow } from '../image/state.js';
@@ -46,7 +46,8 @@ function cached(image: Image, digest: Digest): Manifest | undefined {
   }
 }
 
-const mediatedIn = (m: Manifest | undefined): boolean => m !== undefined && hasMediated(m);
+/** Whether an installed package's cached manifest delivers a mediated link, read without decoding it whole (none when missing or damaged, as `cached`). */
+const mediatedIn = (image: Image, digest: Digest): boolean => cachedManifestFlags(image.paths.cache, digest)?.mediated === true;
 
 /** Filters the landing packages' manifests in place and says which installed packages must land too. */
 export function mediateLanding(image: Image, target: Target, packages: PreparedPackage[], facets: FacetSettings): MediationStep {
@@ -56,12 +57,14 @@ export function mediateLanding(image: Image, target: Target, packages: PreparedP
   const involved =
     target.mediators !== undefined ||
     packages.some((p) => hasMediated(p.manifest)) ||
-    target.remove.some((r) => mediatedIn(cached(image, r.manifest))) ||
-    packages.some((p) => p.from && (p.departing ? p.departing.mediated : mediatedIn(cached(image, p.from.manifest))));
+    target.remove.some((r) => mediatedIn(image, r.manifest)) ||
+    packages.some((p) => p.from && (p.departing ? p.departing.mediated : mediatedIn(image, p.from.manifest)));
   if (!involved) return { mediations: [], repairs: [], excluded: new Map() };
   const staying = listPackages(image.db)
     .filter((r) => !leaving.has(r.name) && !landing.has(r.name))
     .flatMap((r) => {
+      // Only the packages delivering mediated links are decoded whole.
+      if (!mediatedIn(image, r.manifest)) return [];
       const full = cached(image, r.manifest);
       return full && hasMediated(full) ? [{ name: r.name, manifest: withoutPaths(full, excludedPaths(full, facets)) }] : [];
     })
