@@ -5,7 +5,7 @@
  * link or rename: nothing here can run out of space, and the journal written
  * before says how to undo each one. Backups go once the commit is durable.
  */
-import { chmodSync, chownSync, linkSync, lstatSync, renameSync, rmdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, linkSync, lstatSync, renameSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { ZpkgError } from '../core/errors.js';
