@@ -52,6 +52,13 @@ describe('files taken over with replaces go back', () => {
     expect(read(root, 'usr/share/doc/x')).toBe('x of docs\n');
     expect(owner(root, 'usr/share/doc/x')).toBe('/usr/share/doc/x is owned by docs');
     ok(['--root', root, 'verify']);
+    // History records who took which files from whom, in both transactions.
+    const history = (ok(['--root', root, '--json', 'history']).json as { transactions: { id: number; command: string; changes: { takeovers?: unknown } }[] }).transactions;
+    const byCommand = (c: string) => history.find((h) => h.command.includes(c))!;
+    expect(byCommand('install newdocs=1').changes.takeovers).toEqual([{ from: 'docs', to: 'newdocs', paths: 1, first: 'usr/share/doc/x' }]);
+    expect(byCommand('remove newdocs').changes.takeovers).toEqual([{ from: 'newdocs', to: 'docs', paths: 1, first: 'usr/share/doc/x' }]);
+    expect(byCommand('install docs=1').changes.takeovers).toBeUndefined();
+    expect(ok(['--root', root, 'history', String(byCommand('install newdocs=1').id)]).stdout).toContain('files that changed owner (1):\n  newdocs took /usr/share/doc/x from docs');
   });
 
   it('when a rollback goes back to before the takeover: the generation it names, file for file', () => {

@@ -20,4 +20,18 @@ describe('describeChanges', () => {
     expect(changeLines(c)).toEqual(['changes (4):', '  +p0 1', '  +p1 1', '  ^u 1→2', '  -libssl3 3.0 (replaced by libssl3t64)']);
     expect(changeLines({ install: [], upgrade: [], downgrade: [], remove: [] })).toEqual(['changes: none']);
   });
+
+  it('history N lists the files that changed owner after the changes, per pair of packages', () => {
+    const takeovers = [
+      { from: 'base', to: 'base-files', paths: 3, first: 'bin' },
+      { from: 'docs', to: 'newdocs', paths: 1, first: 'usr/share/doc/x' },
+    ];
+    expect(changeLines({ install: [{ name: 'newdocs', version: '1' }], upgrade: [], downgrade: [], remove: [], takeovers })).toEqual([
+      'changes (1):',
+      '  +newdocs 1',
+      'files that changed owner (4):',
+      '  base-files took 3 paths (/bin, …) from base',
+      '  newdocs took /usr/share/doc/x from docs',
+    ]);
+  });
 });

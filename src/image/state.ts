@@ -8,7 +8,14 @@ import { checkShape, v } from '../core/shape.js';
 
 const strings = v.optional(v.array(v.string()), []);
 const RELATIONS = v.object({ depends: strings, conflicts: strings, provides: strings, replaces: strings });
-const CHANGES = v.looseObject({ install: v.optional(v.array(v.unknown())), upgrade: v.optional(v.array(v.unknown())), downgrade: v.optional(v.array(v.unknown())), remove: v.optional(v.array(v.unknown())) });
+const TAKEOVER = v.looseObject({ from: v.string(), to: v.string(), paths: v.pipe(v.number(), v.integer(), v.minValue(1)), first: v.string() });
+const CHANGES = v.looseObject({
+  install: v.optional(v.array(v.unknown())),
+  upgrade: v.optional(v.array(v.unknown())),
+  downgrade: v.optional(v.array(v.unknown())),
+  remove: v.optional(v.array(v.unknown())),
+  takeovers: v.optional(v.array(TAKEOVER)),
+});
 
 const CORRUPT_ROW_HINT = 'state.db was changed from outside zpkg; the backup written at the last commit (state.db.backup) can replace it: see the README "Damaged state"';
 
@@ -274,6 +281,21 @@ export interface TransactionChanges {
   downgrade: PackageMove[];
   /** `replacedBy`: a package landing in the same transaction that renames it (replaces and conflicts with it). */
   remove: { name: string; version: string; replacedBy?: string }[];
+  /**
+   * Files that changed owner without their packages leaving: taken over by a
+   * package that `replaces` their owner, or given back (give-back.ts). One
+   * entry per pair of packages, with how many paths and the first of them.
+   * Absent when none did (and in rows written before they were recorded).
+   */
+  takeovers?: Takeover[];
+}
+
+export interface Takeover {
+  from: string;
+  to: string;
+  paths: number;
+  /** The first path (in path order), to name one. */
+  first: string;
 }
 
 /** `committed-with-errors`: committed, but a post-* hook or a service start failed. Both are generations. */
@@ -329,7 +351,7 @@ export function listHistory(db: Database.Database): HistoryRow[] {
 /** Rows written before downgrades were recorded apart lack `downgrade`: every kind is always present. */
 function readChanges(text: string): TransactionChanges {
   const c = stateJson(CHANGES, text, 'the changes of a history row') as Partial<TransactionChanges>;
-  return { install: c.install ?? [], upgrade: c.upgrade ?? [], downgrade: c.downgrade ?? [], remove: c.remove ?? [] };
+  return { install: c.install ?? [], upgrade: c.upgrade ?? [], downgrade: c.downgrade ?? [], remove: c.remove ?? [], ...(c.takeovers?.length ? { takeovers: c.takeovers } : {}) };
 }
 
 /** The history row id of a transaction by its journal id: present exactly when the transaction committed. */

@@ -22,7 +22,7 @@ import { compareVersions } from '../core/version.js';
 import { Lifecycle, type LifecycleOptions, type LifecycleResult } from '../hooks/lifecycle.js';
 import { blobCachePath, cachedManifestOrNone } from '../image/cache.js';
 import type { Image } from '../image/image.js';
-import { listHistory, listPackages, setRequested, type TransactionChanges } from '../image/state.js';
+import { listHistory, listPackages, setRequested, type Takeover, type TransactionChanges } from '../image/state.js';
 import { writeFacetOverrides } from '../image/facet-state.js';
 import { writeMediatorChoices } from '../image/mediator-state.js';
 import { startFilesystemSync, syncFilesystem } from '../fs/syncfs.js';
@@ -107,6 +107,18 @@ export function changesOf(target: Target): TransactionChanges {
     downgrade: moved.filter((m) => compareVersions(m.to, m.from) < 0),
     remove: target.remove.map((p) => ({ name: p.name, version: p.version, ...(target.replacedBy?.[p.name] ? { replacedBy: target.replacedBy[p.name] } : {}) })),
   };
+}
+
+/** The history row's summary of files that changed owner: one entry per pair of packages, in order of their first path. */
+export function takeoversOf(moved: readonly { path: string; from: string; to: string }[]): { takeovers?: Takeover[] } {
+  const byPair = new Map<string, Takeover>();
+  for (const m of [...moved].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    const key = `${m.from}\0${m.to}`;
+    const t = byPair.get(key);
+    if (t) t.paths += 1;
+    else byPair.set(key, { from: m.from, to: m.to, paths: 1, first: m.path });
+  }
+  return byPair.size ? { takeovers: [...byPair.values()] } : {};
 }
 
 export function describe(prepared: Prepared, dryRun: boolean): TransactionResult {
@@ -317,7 +329,7 @@ export async function runTransaction(image: Image, prepared: Prepared, options: 
 
   t = stopwatch();
   try {
-    result.id = commit(image.db, cs, { txid, command: target.command, startedAt, changes: changesOf(target) }, target.flags);
+    result.id = commit(image.db, cs, { txid, command: target.command, startedAt, changes: { ...changesOf(target), ...takeoversOf(cs.takenOver) } }, target.flags);
   } catch (err) {
     // Not committed (a full disk under the WAL, say): the files go back as they were.
     recoverImage(image);

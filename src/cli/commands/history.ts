@@ -16,10 +16,16 @@ function changeItems(c: TransactionChanges): string[] {
   ];
 }
 
-/** `history N`'s changes: one per line under a count (a dist-upgrade moves dozens). */
+/** `history N`'s changes: one per line under a count (a dist-upgrade moves dozens); then files that changed owner, per pair of packages. */
 export function changeLines(c: TransactionChanges): string[] {
   const all = changeItems(c);
-  return all.length === 0 ? ['changes: none'] : [`changes (${all.length}):`, ...all.map((x) => `  ${x}`)];
+  const lines = all.length === 0 ? ['changes: none'] : [`changes (${all.length}):`, ...all.map((x) => `  ${x}`)];
+  const moved = c.takeovers ?? [];
+  if (moved.length) {
+    lines.push(`files that changed owner (${moved.reduce((n, t) => n + t.paths, 0)}):`);
+    for (const t of moved) lines.push(`  ${t.to} took ${t.paths === 1 ? `/${t.first}` : `${t.paths} paths (/${t.first}, …)`} from ${t.from}`);
+  }
+  return lines;
 }
 
 export function describeChanges(c: TransactionChanges, max = Infinity): string {
