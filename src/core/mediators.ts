@@ -31,6 +31,16 @@ export interface MediationResult {
   excluded: Map<string, Set<string>>;
 }
 
+/**
+ * Whether an action is a link with a mediator. It takes an action as decoded or
+ * as parsed JSON: image/cache.ts asks it of a cached manifest it does not decode.
+ */
+export const isMediatedLink = (a: unknown): boolean =>
+  typeof a === 'object' && a !== null && (a as { type?: unknown }).type === 'link' && (a as { mediator?: unknown }).mediator !== undefined;
+
+/** Whether a manifest delivers a mediated link. */
+export const hasMediated = (m: { readonly actions: readonly unknown[] }): boolean => m.actions.some(isMediatedLink);
+
 /** The mediated links of a manifest, by mediator: its implementation, priority and paths. */
 export function mediatedLinks(name: string, m: Manifest): Map<string, Implementation> {
   const out = new Map<string, Implementation>();

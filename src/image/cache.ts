@@ -22,6 +22,7 @@ import { lstatSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { digestHex, digestOf, type Digest } from '../core/digest.js';
 import { decodeManifest, type Manifest } from '../core/manifest.js';
+import { isMediatedLink } from '../core/mediators.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { readBounded } from '../fs/in-root.js';
 import { decodeBlobMap, type BlobMap } from '../repo/blob-map.js';
@@ -86,7 +87,7 @@ export function cachedManifestOrNone(cache: string, digest: Digest): Manifest | 
 export interface ManifestFlags {
   /** `essential: true` (protect.ts). */
   essential: boolean;
-  /** It delivers a link with a `mediator` (txn/mediate.ts: `hasMediated`). */
+  /** It delivers a link with a `mediator` (core/mediators.ts: `isMediatedLink`). */
   mediated: boolean;
 }
 
@@ -116,8 +117,7 @@ export function cachedManifestFlags(cache: string, digest: Digest): ManifestFlag
   if (typeof parsed !== 'object' || parsed === null) return undefined;
   const { essential, actions } = parsed as { essential?: unknown; actions?: unknown };
   if (!Array.isArray(actions)) return undefined;
-  const mediated = actions.some((a: unknown) => typeof a === 'object' && a !== null && (a as { type?: unknown }).type === 'link' && (a as { mediator?: unknown }).mediator !== undefined);
-  const flags = { essential: essential === true, mediated };
+  const flags = { essential: essential === true, mediated: actions.some(isMediatedLink) };
   flagsSeen.set(digest, flags);
   return flags;
 }

@@ -14,7 +14,7 @@
  */
 import type { Digest } from '../core/digest.js';
 import { excludedPaths, type FacetSettings } from '../core/facets.js';
-import { mediate, mediatedLinks, withoutPaths, type Mediation } from '../core/mediators.js';
+import { hasMediated, mediate, mediatedLinks, withoutPaths, type Mediation } from '../core/mediators.js';
 import { isPathAction, type Manifest } from '../core/manifest.js';
 import { cachedManifestFlags, cachedManifestOrNone } from '../image/cache.js';
 import type { Image } from '../image/image.js';
@@ -29,8 +29,6 @@ export interface MediationStep {
   repairs: { name: string; add: Set<string> }[];
   excluded: Map<string, Set<string>>;
 }
-
-export const hasMediated = (m: Manifest): boolean => m.actions.some((a) => a.type === 'link' && a.mediator !== undefined);
 
 /**
  * An installed package's cached manifest, or undefined when the cache lost it
