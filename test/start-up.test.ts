@@ -8,10 +8,11 @@
  * start-up time is measured by `npm run bench -- --only startup`.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFlaky, startNginx, type Server } from './helpers/servers.js';
+import { AHEAD_STATE_BYTES, startCheckWorkersFor } from '../src/fs/check-paths.js';
 import { BIN, ok, REPO_ROOT, tempDir, TRUST, writePackage } from './helpers/zpkg.js';
 
 const HOOK = join(REPO_ROOT, 'test/helpers/record-modules.mjs');
@@ -76,7 +77,7 @@ describe('start-up loads only what the command uses', () => {
     expect(m.filter((u) => u.includes('node_modules/yaml/'))).toEqual([]);
   });
 
-  it('verify starts its check workers early, and they never keep a failing or small verify from exiting', () => {
+  it('verify starts its check workers early for a large state only, and they never keep a failing or small verify from exiting', () => {
     // Each run is bounded: workers left holding the process would show as a timeout, not a pass.
     const run = (args: string[]): ReturnType<typeof spawnSync> => spawnSync(process.execPath, [BIN, '--root', image, ...args], { encoding: 'utf8', timeout: 60_000 });
     const missing = run(['--json', 'verify', 'no-such-package']);
@@ -85,6 +86,21 @@ describe('start-up loads only what the command uses', () => {
     const small = run(['verify', 'hello']);
     expect(small.error).toBeUndefined();
     expect(small.status, String(small.stderr)).toBe(0);
+    // This image's state (one package) is small: none start ahead of the count of its files.
+    expect(startCheckWorkersFor(join(image, 'var/lib/zpkg/state.db'))).toBe(false);
+    expect(startCheckWorkersFor(join(work, 'no-such-state.db'))).toBe(false);
+    // Workers started ahead for a large state, and never taken by a check, leave the process free to exit.
+    const big = join(work, 'large-state.db');
+    writeFileSync(big, Buffer.alloc(AHEAD_STATE_BYTES));
+    const started = spawnSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(join(REPO_ROOT, 'dist/src/fs/check-paths.js'))}); console.log(m.startCheckWorkersFor(process.argv[1]));`, big], { encoding: 'utf8', timeout: 60_000 });
+    expect(started.error).toBeUndefined();
+    expect([started.status, started.stdout.trim()], started.stderr).toEqual([0, 'true']);
+  });
+
+  it('recover with nothing to recover loads no hook, service or transaction machinery', () => {
+    const m = modulesOf(['--root', image, 'recover']);
+    expect(m).toEqual(expect.arrayContaining(['src/txn/recover.js', 'src/txn/resume.js']));
+    expect(m.filter((u) => /^src\/txn\/(auto-rollback|transaction|stage|fetch|apply)\.js$/.test(u) || /^src\/hooks\/(lifecycle|run)\.js$/.test(u) || /^src\/repo\/(http|s3|depot)/.test(u))).toEqual([]);
   });
 
   it('help loads every command (the list is whole)', () => {

@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ZpkgError } from '../core/errors.js';
-import { hasState, openImage, type Image } from '../image/image.js';
+import { hasState, imagePaths, openImage, type Image } from '../image/image.js';
 import type { UncheckedImage } from '../image/read-image.js';
 import { StreamReport, type ProgressMode, type Report } from '../report/report.js';
 
@@ -53,6 +53,21 @@ export class Context {
       this.reportInstance = new StreamReport({ json: g.json, quiet: g.quiet, progress: g.progress });
     }
     return this.reportInstance;
+  }
+
+  /**
+   * Where the image's state.db is, as the global options and the image's
+   * directories say (zpkg.yaml's `state:` is read only when the image is
+   * opened). A path that cannot be resolved in the image names nothing: the
+   * open reports why.
+   */
+  stateDbOf(cmd: Command): string {
+    const g = this.globals(cmd);
+    try {
+      return imagePaths(g.root, { state: g.stateDir, cache: g.cacheDir }).db;
+    } catch {
+      return '';
+    }
   }
 
   /** Opens the image named by --root; `create` for commands that change it. */

@@ -30,8 +30,8 @@ export function register(program: Command, ctx: Context): void {
         if (result.unowned.length) process.exitCode = 1;
         return;
       }
-      // The check workers boot while the rest loads and the state is read (fs/check-paths.ts).
-      (await import('../../fs/check-paths.js')).startCheckWorkers();
+      // The check workers boot while the rest loads and the state is read, when the state is large (fs/check-paths.ts).
+      (await import('../../fs/check-paths.js')).startCheckWorkersFor(ctx.stateDbOf(cmd));
       const { verifyImage } = await import('../../txn/verify.js');
       const progress = report.progress('verify', 0);
       const onPath = (): void => progress.tick();
