@@ -9,12 +9,27 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Digest } from '../src/core/digest.js';
 import { checkPackBytes } from '../src/repo/pack-check.js';
-import { buildPack, PackBuilder, type BlobFile } from '../src/repo/pack-build.js';
+import { buildPack, INLINE_FRAME, PackBuilder, type BlobFile } from '../src/repo/pack-build.js';
 import { writeRecipe } from './helpers/recipes.js';
 import { ok, tempDir, zpkg } from './helpers/zpkg.js';
+
+/** Worker pools started, by worker script (every pool of this file goes through this count). */
+const poolsStarted = vi.hoisted(() => new Map<string, number>());
+vi.mock('../src/fs/workers.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../src/fs/workers.js')>();
+  class CountedPool<In, Out> extends real.WorkerPool<In, Out> {
+    constructor(...args: ConstructorParameters<typeof real.WorkerPool<In, Out>>) {
+      super(...args);
+      const script = String(args[0]).replace(/^.*\//, '');
+      poolsStarted.set(script, (poolsStarted.get(script) ?? 0) + 1);
+    }
+  }
+  return { ...real, WorkerPool: CountedPool };
+});
+const compressPools = (): number => [...poolsStarted].filter(([k]) => k.startsWith('compress-worker')).reduce((n, [, v]) => n + v, 0);
 
 let work: string;
 beforeAll(() => {
@@ -66,6 +81,39 @@ describe('PackBuilder', () => {
     builder.add(files, 'c 1');
     await expect(builder.finish()).rejects.toMatchObject({ code: 'E_DIGEST_MISMATCH', message: expect.stringContaining(`${files[7]!.path} changed while publishing c 1`) });
     expect(existsSync(join(work, 'bad.pack'))).toBe(false);
+  });
+
+  it('a small frame, before any worker started, is compressed on this thread, to the bytes a worker writes', async () => {
+    const dir = join(work, 'small');
+    mkdirSync(dir, { recursive: true });
+    const small: BlobFile[] = ['a config file\n', 'another one\n'.repeat(50), ''].map((text, i) => {
+      const path = join(dir, `s${i}`);
+      writeFileSync(path, text);
+      return { digest: `sha256:${createHash('sha256').update(text).digest('hex')}` as Digest, size: Buffer.byteLength(text), path };
+    });
+    const started = compressPools();
+    const alone = await buildPack(join(work, 'small.pack'), [small]);
+    expect(compressPools()).toBe(started);
+    const aloneBytes = readFileSync(join(work, 'small.pack'));
+    const aloneIndex = checkPackBytes(aloneBytes, alone.digest, 'small.pack');
+    expect(aloneIndex.blobs.map((b) => b.digest).sort()).toEqual(small.map((b) => b.digest).sort());
+    // After a package of a full frame, the workers are running and take the same small package's frame.
+    const big = blobFiles(join(work, 'big'), 12, 5);
+    expect(big.reduce((n, b) => n + b.size, 0)).toBeGreaterThan(INLINE_FRAME);
+    const after = await buildPack(join(work, 'after.pack'), [big, small]);
+    expect(compressPools()).toBe(started + 1);
+    const afterBytes = readFileSync(join(work, 'after.pack'));
+    const afterIndex = checkPackBytes(afterBytes, after.digest, 'after.pack');
+    const frameOf = (bytes: Buffer, index: typeof aloneIndex, digest: Digest): Buffer => {
+      const f = index.frames[index.blobs.find((b) => b.digest === digest)!.frame]!;
+      return bytes.subarray(f.offset, f.offset + f.length);
+    };
+    expect(frameOf(afterBytes, afterIndex, small[1]!.digest).equals(frameOf(aloneBytes, aloneIndex, small[1]!.digest))).toBe(true);
+    // A small file that changed is refused on this thread as on a worker.
+    writeFileSync(small[0]!.path, 'A config file\n');
+    await expect(buildPack(join(work, 'changed.pack'), [small], { what: 'small 1' })).rejects.toMatchObject({ code: 'E_DIGEST_MISMATCH', message: expect.stringContaining(`${small[0]!.path} changed while publishing small 1`) });
+    expect(existsSync(join(work, 'changed.pack'))).toBe(false);
+    expect(compressPools()).toBe(started + 1);
   });
 
   it('abort stops it and deletes the pack', async () => {

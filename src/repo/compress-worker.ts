@@ -227,8 +227,11 @@ function streamedFile(task: FrameTask, head?: Buffer): (FrameAnswer & { ok: fals
   return { ok: true, length, size: f.size };
 }
 
-serve<FrameTask, FrameAnswer>((task) => {
+/** One frame's work, on whichever thread imports this module: a worker (served below), or the caller's for a small frame (pack-build.ts). */
+export function compressFrame(task: FrameTask): { value: FrameAnswer; transfer?: ArrayBuffer[] } {
   if (task.spare && spares.length < SPARES_KEPT) spares.push(task.spare);
   if (task.out) return { value: streamed(task) };
   return task.speculative ? speculated(task) : inMemory(task);
-});
+}
+
+serve<FrameTask, FrameAnswer>(compressFrame);
