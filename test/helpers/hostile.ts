@@ -25,6 +25,14 @@ export interface HostileWorld {
   repo: string;
 }
 
+/**
+ * An empty signed repository `repo create` made once per test process; each
+ * world gets a copy, what another `repo create` with the same key would make
+ * but for its random identity and timestamps (a zpkg process fewer per case:
+ * in-root.test.ts alone makes 31 worlds).
+ */
+let emptyRepository: string | undefined;
+
 /** A fresh scratch directory, its sentinel and an empty signed repository. */
 export function hostileWorld(prefix = 'zpkg-hostile-'): HostileWorld {
   const work = tempDir(prefix);
@@ -33,8 +41,13 @@ export function hostileWorld(prefix = 'zpkg-hostile-'): HostileWorld {
   writeFileSync(join(sentinel, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
   writeFileSync(join(sentinel, 'etc/group'), 'root:x:0:\n');
   writeFileSync(join(sentinel, 'secret'), 'host secret: must never be read into an image or printed\n');
+  if (emptyRepository === undefined) {
+    const made = join(tempDir('zpkg-hostile-empty-'), 'repo');
+    ok(['repo', 'create', made]);
+    emptyRepository = made;
+  }
   const repo = join(work, 'repo');
-  ok(['repo', 'create', repo]);
+  cpSync(emptyRepository, repo, { recursive: true });
   return { work, sentinel, repo };
 }
 
