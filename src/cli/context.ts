@@ -58,15 +58,15 @@ export class Context {
   /**
    * Where the image's state.db is, as the global options and the image's
    * directories say (zpkg.yaml's `state:` is read only when the image is
-   * opened). A path that cannot be resolved in the image names nothing: the
-   * open reports why.
+   * opened), or undefined when it cannot be resolved in the image: the open
+   * reports why.
    */
-  stateDbOf(cmd: Command): string {
+  stateDbOf(cmd: Command): string | undefined {
     const g = this.globals(cmd);
     try {
       return imagePaths(g.root, { state: g.stateDir, cache: g.cacheDir }).db;
     } catch {
-      return '';
+      return undefined;
     }
   }
 

@@ -52,10 +52,11 @@ export const AHEAD_STATE_BYTES = 1 << 20;
  * them, and whether it did. Below that (most images a test or a recipe
  * makes), booting two isolates ahead cost a verify of a few files 0.15 s
  * and both cores; if the files do call for workers, the PathChecker starts
- * them once it has counted the files. A state that cannot be stat'ed starts
- * none: opening the image reports why.
+ * them once it has counted the files. A state that is not named or cannot be
+ * stat'ed starts none: opening the image reports why.
  */
-export function startCheckWorkersFor(stateDb: string): boolean {
+export function startCheckWorkersFor(stateDb: string | undefined): boolean {
+  if (stateDb === undefined) return false;
   let size: number;
   try {
     size = statSync(stateDb).size;

@@ -62,9 +62,8 @@ export function mediateLanding(image: Image, target: Target, packages: PreparedP
     .filter((r) => !leaving.has(r.name) && !landing.has(r.name))
     .flatMap((r) => {
       // Only the packages delivering mediated links are decoded whole.
-      if (!mediatedIn(image, r.manifest)) return [];
-      const full = cached(image, r.manifest);
-      return full && hasMediated(full) ? [{ name: r.name, manifest: withoutPaths(full, excludedPaths(full, facets)) }] : [];
+      const full = mediatedIn(image, r.manifest) ? cached(image, r.manifest) : undefined;
+      return full ? [{ name: r.name, manifest: withoutPaths(full, excludedPaths(full, facets)) }] : [];
     })
     .filter((p) => mediatedLinks(p.name, p.manifest).size > 0);
   const { mediations, excluded } = mediate([...packages.map((p) => ({ name: p.name, manifest: p.manifest })), ...staying], choices);

@@ -11,9 +11,8 @@
 import { ZpkgError } from '../core/errors.js';
 import { withFacets, type FacetSettings } from '../core/facets.js';
 import { imageFacets } from './facets.js';
-import { hasMediated } from '../core/mediators.js';
 import { mediateLanding, mediationExcluded } from './mediate.js';
-import { withoutPaths, type Mediation } from '../core/mediators.js';
+import { hasMediated, withoutPaths, type Mediation } from '../core/mediators.js';
 import { getPackage, listPackages } from '../image/state.js';
 import type { Image } from '../image/image.js';
 import { imageIds } from '../image/accounts.js';
