@@ -13,14 +13,14 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ZpkgError } from '../../core/errors.js';
 import type { Report } from '../../report/report.js';
 import { counted } from '../../report/table.js';
+import { checkoutRoot } from '../checkout.js';
 
-const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const EXAMPLE = join(ROOT, 'examples/zos');
-const MODEL = join(ROOT, 'scripts/zinit-model.mjs');
+/** The example node's recipes and the zinit model that serves it, in the checkout. */
+const example = (): string => join(checkoutRoot(), 'examples/zos');
+const model = (): string => join(checkoutRoot(), 'scripts/zinit-model.mjs');
 
 export interface ZosDemoStep {
   step: string;
@@ -35,7 +35,7 @@ async function services(socket: string): Promise<Record<string, string>> {
 }
 
 function startZinit(node: string, socket: string, trace: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [MODEL, '--socket', socket, '--config', join(node, 'etc/zinit'), '--root', node, '--trace', trace], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [model(), '--socket', socket, '--config', join(node, 'etc/zinit'), '--root', node, '--trace', trace], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((ok, fail) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -89,7 +89,7 @@ export async function runZosDemo(dir: string, report: Report, commandLine: strin
   mkdirSync(base, { recursive: true });
 
   // The build host: a signed repository with every recipe of examples/zos.
-  cpSync(EXAMPLE, src, { recursive: true });
+  cpSync(example(), src, { recursive: true });
   const key = writeKeyPair(join(base, 'signing-key'));
   const signer = { keys: [readSigningKey(key.privateKey)] };
   await createRepo(openRepoWriter(repoDir), { signer });

@@ -8,13 +8,12 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { parseSpec } from './spec.js';
 import { counted } from '../../report/table.js';
+import { checkoutRoot } from '../checkout.js';
 
-const EXAMPLES = fileURLToPath(new URL('../../../../examples', import.meta.url));
 
 export function register(program: Command, ctx: Context): void {
   program
@@ -61,7 +60,8 @@ export function register(program: Command, ctx: Context): void {
       await createRepo(repo, { signer });
       say('repo create', `created repository ${repoDir}, its root metadata signed by that key`);
       // examples/zos is the zos demo's (recipes that build, a release history), not this one's.
-      const sources = readdirSync(EXAMPLES).sort().filter((d) => d !== 'zos').map((d) => join(EXAMPLES, d));
+      const examples = join(checkoutRoot(), 'examples');
+      const sources = readdirSync(examples).sort().filter((d) => d !== 'zos').map((d) => join(examples, d));
       const built = sources.map((s) => buildPackage(s));
       const published = await publishPackages(repo, built, { signer });
       say('build', `built and published ${built.map((b) => `${b.manifest.name} ${b.manifest.version}`).join(', ')} (${counted(published.blobsWritten, 'blob')})`, published);
