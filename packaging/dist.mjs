@@ -32,17 +32,16 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { ADDONS, bundleJs, LAZY } from './lib/js.mjs';
 import { warmCodeCaches } from './lib/warm-up.mjs';
+import { addonSource as addonOf, filesUnder, hashIdentities, hashSources, packageDir } from './lib/inputs.mjs';
 import { debianOrigin, LOADER, neededLibraries } from './lib/debian-files.mjs';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PREFIX = 'usr/lib/zpkg';
-const requireHere = createRequire(import.meta.url);
 
 function sh(cmd, args, options = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', ...options });
@@ -63,20 +62,7 @@ function hasInterpreter(elf) {
   return /INTERP/.test(sh('readelf', ['-lW', elf]));
 }
 
-/** Every file under `dir`, relative, sorted. */
-function walk(dir, base = dir) {
-  const out = [];
-  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...walk(p, base));
-    else out.push(relative(base, p));
-  }
-  return out;
-}
-
-function addonSource(a) {
-  return join(dirname(requireHere.resolve(`${a.pkg}/package.json`, { paths: [REPO_ROOT] })), a.file);
-}
+const addonSource = (a) => addonOf(REPO_ROOT, a);
 
 /**
  * Every command compiles main.js before it starts (its code cache only saves
@@ -101,12 +87,8 @@ function checkMainBudget(file, metafile) {
 function inputsDigest(options, node, busybox) {
   const h = createHash('sha256');
   h.update(JSON.stringify({ version: options.version, level: options.level, tar: options.tar }));
-  for (const top of ['src', 'packaging']) for (const f of walk(join(REPO_ROOT, top))) h.update(`${top}/${f}\0`).update(readFileSync(join(REPO_ROOT, top, f)));
-  h.update(readFileSync(join(REPO_ROOT, 'package-lock.json')));
-  for (const f of [node, busybox, ...ADDONS.map(addonSource)]) {
-    const s = statSync(f);
-    h.update(`${f}\0${s.size}\0${s.mtimeMs}\0`);
-  }
+  hashSources(h, REPO_ROOT);
+  hashIdentities(h, [node, busybox, ...ADDONS.map(addonSource)]);
   return h.digest('hex');
 }
 
@@ -185,7 +167,7 @@ export async function buildBundle(options) {
   for (const a of ADDONS) {
     const from = addonSource(a);
     copyStripped(from, join(B, 'app/addons', a.name), 0o755);
-    origins[`app/addons/${a.name}`] = `npm ${a.pkg} ${JSON.parse(readFileSync(join(dirname(requireHere.resolve(`${a.pkg}/package.json`, { paths: [REPO_ROOT] })), 'package.json'), 'utf8')).version}, stripped`;
+    origins[`app/addons/${a.name}`] = `npm ${a.pkg} ${JSON.parse(readFileSync(join(packageDir(REPO_ROOT, a.pkg), 'package.json'), 'utf8')).version}, stripped`;
     elves.push(from);
   }
 
@@ -233,14 +215,14 @@ export async function buildBundle(options) {
   if (said !== o.version) throw new Error(`the bundle says \`${said}\`, not ${o.version}`);
 
   o.log('the V8 code caches of main.js and undici (warm-up runs of this very node, packaging/lib/warm-up.mjs)');
-  await warmCodeCaches(B, join(out, '.warm'));
+  await warmCodeCaches({ command: [join(B, 'zpkg')], env: { PATH: '/nonexistent' } }, join(out, '.warm'));
   for (const f of ['main.js', ...LAZY.map((l) => `lazy/${l.file}`)]) if (existsSync(join(B, 'app', `${f}.cache`))) origins[`app/${f}.cache`] = `V8 code cache of ${f}, made by the bundled node`;
   for (const f of readdirSync(join(B, 'app'))) {
     const m = /^main\.js\.([a-z0-9-]+)\.cache$/.exec(f);
     if (m) origins[`app/${f}`] = `V8 code cache of main.js for \`zpkg ${m[1]}\`, made by the bundled node`;
   }
 
-  const files = walk(B).map((f) => {
+  const files = filesUnder(B).map((f) => {
     const st = lstatSync(join(B, f));
     return { path: `${PREFIX}/${f}`, bytes: st.isSymbolicLink() ? 0 : st.size, from: origins[f] ?? (st.isSymbolicLink() ? 'symlink to busybox' : 'zpkg (this checkout)') };
   });

@@ -140,19 +140,35 @@ function versionOnly(args) {
   return typeof VERSION === 'string' && args.length === 1 && (args[0] === '--version' || args[0] === '-V');
 }
 
-if (require.main === module && versionOnly(process.argv.slice(2))) {
-  process.stdout.write(`${VERSION}\n`);
-} else if (require.main === module) {
+/**
+ * Runs the command line `args` with main.js (the command's own cache when it
+ * has one) and resolves with its exit status; in a write mode, the caches
+ * this process lacked are written once the command has ended. The launcher
+ * starts it below; the npm package's `bin/zpkg.js` requires this file and
+ * calls it (README "The npm package's app").
+ */
+function start(args) {
+  if (versionOnly(args)) {
+    process.stdout.write(`${VERSION}\n`);
+    return Promise.resolve(0);
+  }
   if (!process.env.UV_THREADPOOL_SIZE) process.env.UV_THREADPOOL_SIZE = '8';
-  const args = process.argv.slice(2);
-  load(join(__dirname, 'main.js'), module, commandOf(args))
+  return load(join(__dirname, 'main.js'), module, commandOf(args))
     .run(args)
     .then((code) => {
-      process.exitCode = code;
       for (const { script, cacheFile, replace } of uncached) {
         if (existsSync(cacheFile) && !replace) continue;
         writeFileSync(`${cacheFile}.tmp`, cacheFileBytes(script.createCachedData()));
         renameSync(`${cacheFile}.tmp`, cacheFile);
       }
+      return code;
     });
+}
+
+module.exports.start = start;
+
+if (require.main === module) {
+  start(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

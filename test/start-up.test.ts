@@ -2,9 +2,11 @@
  * Start-up loads only what the command named uses (issue 15): `zpkg
  * --version` loads commander and the version, nothing of the image, SQLite or
  * any repository; `zpkg list` no S3 SDK, fastify or undici; only help loads
- * every command. Whole processes of `bin/zpkg.js`, every module they resolve
- * recorded by a loader hook (helpers/record-modules.mjs). The bundle keeps the
- * same laziness (esbuild turns each `import()` into a deferred init); its
+ * every command. Whole processes of `bin/zpkg.js` on the ES modules of
+ * dist/src (ZPKG_ESM=1: it would otherwise start the app, dist/app), every
+ * module they resolve recorded by a loader hook (helpers/record-modules.mjs).
+ * The bundle and the app, one CommonJS file each, keep the
+ * same laziness (esbuild turns each `import()` into a deferred init); the bundle's
  * start-up time is measured by `npm run bench -- --only startup`.
  */
 import { spawnSync } from 'node:child_process';
@@ -26,7 +28,7 @@ let flaky: Server | undefined;
 function modulesOf(args: string[], env: Record<string, string> = {}, mustSucceed = true): string[] {
   const file = join(work, 'modules');
   rmSync(file, { force: true });
-  const r = spawnSync(process.execPath, ['--import', HOOK, BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ZPKG_TEST_MODULES: file, ...env } });
+  const r = spawnSync(process.execPath, ['--import', HOOK, BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ZPKG_TEST_MODULES: file, ZPKG_ESM: '1', ...env } });
   if (mustSucceed && r.status !== 0) throw new Error(`zpkg ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   const urls = [...new Set(readFileSync(file, 'utf8').split('\n').filter(Boolean))];
   return urls.map((u) => u.replace(/^.*\/dist\/src\//, 'src/'));

@@ -20,10 +20,14 @@ import { createReadStream, mkdirSync, rmSync, statSync, writeFileSync } from 'no
 import { createServer } from 'node:http';
 import { join, normalize } from 'node:path';
 
-/** Runs the bundle's zpkg; resolves with its exit status, rejects when `mustPass` and it failed. */
-function zpkg(bin, args, env, mustPass = true) {
+/**
+ * Runs zpkg — `run.command` with its leading arguments, in `run.env` — on
+ * `args`; resolves with its exit status, rejects when `mustPass` and it failed.
+ */
+function zpkg(run, args, env, mustPass = true) {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { env: { PATH: '/nonexistent', ...env }, stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 });
+    const [exe, ...lead] = run.command;
+    const child = spawn(exe, [...lead, ...args], { env: { ...run.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 });
     let stderr = '';
     child.stderr.on('data', (c) => (stderr += c));
     child.on('error', reject);
@@ -55,9 +59,13 @@ function serveStatic(dir) {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-/** Writes the code caches under the bundle's prefix `B` (work files under `scratch`). */
-export async function warmCodeCaches(B, scratch) {
-  const bin = join(B, 'zpkg');
+/**
+ * Writes the code caches of the zpkg that `run.command` starts (the bundle's
+ * launcher, or node with the npm package's bin/zpkg.js: V8 takes a cache only
+ * from a process with the same flags), in the environment `run.env`; work
+ * files under `scratch`.
+ */
+export async function warmCodeCaches(run, scratch) {
   rmSync(scratch, { recursive: true, force: true });
   const repo = join(scratch, 'repo');
   const image = join(scratch, 'image');
@@ -72,18 +80,18 @@ export async function warmCodeCaches(B, scratch) {
     writeFileSync(join(src, 'root/usr/share', name, 'f'), `${name}\n`);
     return src;
   });
-  await zpkg(bin, ['repo', 'create', repo], {});
-  await zpkg(bin, ['build', ...srcs, '--repo', repo], {});
+  await zpkg(run, ['repo', 'create', repo], {});
+  await zpkg(run, ['build', ...srcs, '--repo', repo], {});
   const server = await serveStatic(scratch);
   try {
     const url = `http://127.0.0.1:${server.address().port}/repo`;
-    await zpkg(bin, ['--root', image, 'remote', 'add', 'warm', url, '--insecure'], {});
-    await zpkg(bin, ['--root', image, 'refresh'], {});
-    await zpkg(bin, ['--root', image, 'install', '--unsafe-io', 'warm'], {});
-    await zpkg(bin, ['--root', image, 'list'], { ZPKG_CODE_CACHE: 'write' });
-    await zpkg(bin, ['--root', image, 'refresh'], { ZPKG_CODE_CACHE: 'write-command' });
-    await zpkg(bin, ['--root', image, 'install', '-n', 'warm-dep'], { ZPKG_CODE_CACHE: 'write-command' });
-    await zpkg(bin, ['--root', image, 'refresh'], { ZPKG_CODE_CACHE: 'write', http_proxy: 'http://127.0.0.1:9', HTTP_PROXY: 'http://127.0.0.1:9' }, false);
+    await zpkg(run, ['--root', image, 'remote', 'add', 'warm', url, '--insecure'], {});
+    await zpkg(run, ['--root', image, 'refresh'], {});
+    await zpkg(run, ['--root', image, 'install', '--unsafe-io', 'warm'], {});
+    await zpkg(run, ['--root', image, 'list'], { ZPKG_CODE_CACHE: 'write' });
+    await zpkg(run, ['--root', image, 'refresh'], { ZPKG_CODE_CACHE: 'write-command' });
+    await zpkg(run, ['--root', image, 'install', '-n', 'warm-dep'], { ZPKG_CODE_CACHE: 'write-command' });
+    await zpkg(run, ['--root', image, 'refresh'], { ZPKG_CODE_CACHE: 'write', http_proxy: 'http://127.0.0.1:9', HTTP_PROXY: 'http://127.0.0.1:9' }, false);
   } finally {
     server.close();
     rmSync(scratch, { recursive: true, force: true });
