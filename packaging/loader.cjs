@@ -3,11 +3,14 @@
  * bundled zpkg (`app/main.js`, one CommonJS file) with the V8 code cache that
  * `npm run dist` made for this very node (`app/main.js.cache`), so start-up
  * deserializes compiled code instead of parsing a megabyte of JavaScript. A
- * cache V8 rejects (another node, other flags) only costs the parse.
+ * cache V8 rejects (another node, other flags) only costs the parse. The npm
+ * package's app (`dist/app/zpkg.js`, packaging/app.mjs) is the same file,
+ * required by `bin/zpkg.js`, which calls `start`.
  *
  * `load(file, parent)` is exported for the dependencies bundled apart
  * (`app/lazy/*.js`, see packaging/lib/js.mjs): their `app/node_modules/NAME`
- * stub requires this module — the main module, so the same instance — and
+ * stub requires this module — the main module (in the app, the one bin/zpkg.js
+ * required), so the same instance — and
  * loads them the same way, each with its own cache, when a command first
  * needs them.
  *
@@ -129,7 +132,7 @@ function load(file, parent, command) {
 module.exports = { load, cacheFileBytes };
 
 /**
- * The version this bundle was built as (`npm run dist` writes it here), so
+ * The version this bundle was built as (`npm run dist` and packaging/app.mjs write it here), so
  * that `zpkg --version` alone answers without compiling main.js: the start-up
  * of everything else is main.js's. Any other argument list goes to main.js,
  * whose commander prints the same line for `--version` before a command.
