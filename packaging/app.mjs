@@ -18,10 +18,10 @@
  * from dist/src/ until the app is built again, never a stale app.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ADDONS, bundleJs } from './lib/js.mjs';
+import { ADDONS, writeApp } from './lib/js.mjs';
 import { warmCodeCaches } from './lib/warm-up.mjs';
 import { addonSource, hashIdentities, hashSources } from './lib/inputs.mjs';
 
@@ -51,12 +51,7 @@ export async function buildApp({ log = (m) => process.stderr.write(`app: ${m}\n`
   rmSync(next, { recursive: true, force: true });
   mkdirSync(join(next, 'addons'), { recursive: true });
   log('bundling the JavaScript (esbuild)');
-  await bundleJs({ repoRoot: REPO_ROOT, outDir: next, version });
-  for (const f of readdirSync(next, { recursive: true })) if (String(f).endsWith('.LEGAL.txt')) rmSync(join(next, String(f)));
-  const loader = readFileSync(join(REPO_ROOT, 'packaging/loader.cjs'), 'utf8');
-  if (!loader.includes('\nconst VERSION = null;\n')) throw new Error('packaging/loader.cjs: the line `const VERSION = null;` that the build fills in is missing');
-  writeFileSync(join(next, 'zpkg.js'), loader.replace('\nconst VERSION = null;\n', `\nconst VERSION = ${JSON.stringify(version)};\n`));
-  writeFileSync(join(next, 'package.json'), '{"type":"commonjs"}\n');
+  await writeApp({ repoRoot: REPO_ROOT, outDir: next, version });
   for (const a of ADDONS) copyFileSync(addonSource(REPO_ROOT, a), join(next, 'addons', a.name));
   rmSync(APP_DIR, { recursive: true, force: true });
   renameSync(next, APP_DIR);

@@ -35,7 +35,7 @@ import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync,
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { ADDONS, bundleJs, LAZY } from './lib/js.mjs';
+import { ADDONS, LAZY, writeApp } from './lib/js.mjs';
 import { warmCodeCaches } from './lib/warm-up.mjs';
 import { addonSource as addonOf, filesUnder, hashIdentities, hashSources, packageDir } from './lib/inputs.mjs';
 import { debianOrigin, LOADER, neededLibraries } from './lib/debian-files.mjs';
@@ -151,13 +151,8 @@ export async function buildBundle(options) {
   const origins = {};
 
   o.log('bundling the JavaScript (esbuild)');
-  const { metafile } = await bundleJs({ repoRoot: REPO_ROOT, outDir: join(B, 'app'), version: o.version });
-  for (const f of readdirSync(join(B, 'app'), { recursive: true })) if (String(f).endsWith('.LEGAL.txt')) rmSync(join(B, 'app', String(f)));
+  const { metafile } = await writeApp({ repoRoot: REPO_ROOT, outDir: join(B, 'app'), version: o.version });
   checkMainBudget(join(B, 'app/main.js'), metafile);
-  const loader = readFileSync(join(REPO_ROOT, 'packaging/loader.cjs'), 'utf8');
-  if (!loader.includes('\nconst VERSION = null;\n')) throw new Error('packaging/loader.cjs: the line `const VERSION = null;` that dist fills in is missing');
-  writeFileSync(join(B, 'app/zpkg.js'), loader.replace('\nconst VERSION = null;\n', `\nconst VERSION = ${JSON.stringify(o.version)};\n`));
-  writeFileSync(join(B, 'app/package.json'), '{"type":"commonjs"}\n');
   const workers = readdirSync(join(B, 'app')).filter((f) => f.endsWith('-worker.js')).map((f) => `app/${f}`);
   for (const f of ['app/zpkg.js', 'app/main.js', ...workers]) origins[f] = 'zpkg (this checkout), esbuild';
   for (const l of LAZY) origins[`app/lazy/${l.file}`] = `npm ${l.pkg}, esbuild (loaded only by the commands that use it)`;

@@ -23,7 +23,7 @@
  * file (ADDONS below); relative requires resolve beside the bundle's file.
  */
 import { build } from 'esbuild';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 
@@ -181,6 +181,23 @@ export async function bundleJs({ repoRoot, outDir, version }) {
   const all = [result, ...lazy];
   for (const file of Object.keys(Object.assign({}, ...all.map((r) => r.metafile.outputs)))) if (file.endsWith('.js')) asciiOnly(join(repoRoot, file));
   return { metafile: { inputs: Object.assign({}, ...all.map((r) => r.metafile.inputs)), outputs: Object.assign({}, ...all.map((r) => r.metafile.outputs)) }, warnings: all.flatMap((r) => r.warnings) };
+}
+
+/**
+ * The app a loader starts, in `outDir`: bundleJs's files without esbuild's
+ * licence extracts, `zpkg.js` (packaging/loader.cjs with `version` filled in)
+ * and a package.json that makes the directory CommonJS. The zos bundle
+ * (packaging/dist.mjs) and the npm package's app (packaging/app.mjs) are both
+ * made by it; returns bundleJs's answer.
+ */
+export async function writeApp({ repoRoot, outDir, version }) {
+  const bundled = await bundleJs({ repoRoot, outDir, version });
+  for (const f of readdirSync(outDir, { recursive: true })) if (String(f).endsWith('.LEGAL.txt')) rmSync(join(outDir, String(f)));
+  const loader = readFileSync(join(repoRoot, 'packaging/loader.cjs'), 'utf8');
+  if (!loader.includes('\nconst VERSION = null;\n')) throw new Error('packaging/loader.cjs: the line `const VERSION = null;` that the build fills in is missing');
+  writeFileSync(join(outDir, 'zpkg.js'), loader.replace('\nconst VERSION = null;\n', `\nconst VERSION = ${JSON.stringify(version)};\n`));
+  writeFileSync(join(outDir, 'package.json'), '{"type":"commonjs"}\n');
+  return bundled;
 }
 
 /**

@@ -14,7 +14,6 @@ import { parseSpec } from './spec.js';
 import { counted } from '../../report/table.js';
 import { checkoutRoot } from '../checkout.js';
 
-
 export function register(program: Command, ctx: Context): void {
   program
     .command('demo')
