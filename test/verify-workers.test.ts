@@ -1,23 +1,26 @@
 /**
- * `verify` through its worker path (issue 12): a package of more files than
- * the check pool's MIN_FILES, so every path is lstat'ed, read and hashed in a
- * check worker (src/fs/check-worker.ts), and each kind of damage is found
- * there and worded as verify always has. The same damaged tree is also
- * checked by `checkPaths` forced onto the workers and forced onto the calling
- * thread: both paths must find exactly the same differences.
+ * `verify` through its worker path (issue 12): every path is lstat'ed, read
+ * and hashed in a check worker (src/fs/check-worker.ts), and each kind of
+ * damage is found there and worded as verify always has — and exactly the
+ * same on the calling thread, where the command checks an image this small
+ * (src/fs/check-work.ts). The same damaged tree is also checked by a
+ * PathChecker with workers and without: both must find exactly the same
+ * differences.
  */
 import { chmodSync, chownSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MIN_FILES, PathChecker } from '../src/fs/check-paths.js';
+import { PathChecker } from '../src/fs/check-paths.js';
+import { threadBudget } from '../src/fs/threads.js';
 import { EARLY_WEIGHT, PER_FILE } from '../src/txn/verify.js';
 import { checkBatch, sha256File, type PathExpect } from '../src/fs/path-check.js';
 import { ok, tempDir, writePackage, zpkg, TRUST, type TreeEntry } from './helpers/zpkg.js';
+import { verifyOn } from './helpers/verify.js';
 
 const LONG = 10 * 60_000;
-const FILES = MIN_FILES + 36;
+const FILES = 100;
 const content = (i: number): string => `file ${String(i).padStart(3, '0')}\n`.repeat(40);
 
 let root: string;
@@ -79,21 +82,27 @@ beforeAll(() => {
 const shown = (problems: { path: string; problem: string }[]): [string, string][] => problems.map((p) => [p.path, p.problem.replace(/sha256:\w+/g, 'D')]);
 
 describe('verify on the worker path', () => {
-  it(`a clean install of ${FILES} files (≥ MIN_FILES ${MIN_FILES}) verifies clean`, () => {
-    const v = ok(['--root', root, '--json', 'verify']).json;
-    expect(v.problems).toEqual([]);
-    // The files, etc/many.conf, opt/many/sub/keep, two links, the hardlink, and the dirs etc, opt, opt/many, opt/many/sub.
-    expect(v.paths).toBe(FILES + 9);
+  it(`a clean install of ${FILES} files verifies clean on workers, on the calling thread, and through the command (which checks them on its thread)`, async () => {
+    for (const v of [await verifyOn(root, 'workers'), await verifyOn(root, 'thread'), ok(['--root', root, '--json', 'verify']).json]) {
+      expect(v.problems).toEqual([]);
+      // The files, etc/many.conf, opt/many/sub/keep, two links, the hardlink, and the dirs etc, opt, opt/many, opt/many/sub.
+      expect(v.paths).toBe(FILES + 9);
+    }
+    expect((await verifyOn(root, 'workers')).readers).toEqual({ workers: threadBudget(), fromDisk: false });
+    expect(ok(['--root', root, '--json', 'verify']).json.readers).toBeUndefined();
   }, LONG);
 
-  it('names every damaged path with the problem verify has always named, and a changed config file apart', () => {
+  it('names every damaged path with the problem verify has always named, and a changed config file apart: on workers and on the calling thread alike', async () => {
     for (const [, , act] of DAMAGE) act();
     writeFileSync(join(root, 'etc/many.conf'), 'a=2\n');
-    const r = zpkg(['--root', root, '--json', 'verify']);
-    expect(r.status).toBe(1);
     const want = DAMAGE.map(([, path, , problem]) => [path, problem] as [string, string]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    expect(shown(r.json.problems)).toEqual(want);
-    expect(shown(r.json.changedConfig)).toEqual([['etc/many.conf', 'content differs (digest D, expected D)']]);
+    for (const r of [await verifyOn(root, 'workers'), await verifyOn(root, 'thread')]) {
+      expect(shown(r.problems)).toEqual(want);
+      expect(shown(r.changedConfig)).toEqual([['etc/many.conf', 'content differs (digest D, expected D)']]);
+    }
+    const cli = zpkg(['--root', root, '--json', 'verify']);
+    expect(cli.status).toBe(1);
+    expect(shown(cli.json.problems)).toEqual(want);
   }, LONG);
 });
 
@@ -102,7 +111,7 @@ describe('early checks posted as the state is read', () => {
   const WIDE = Math.ceil((2.5 * EARLY_WEIGHT) / PER_FILE);
   const name = (i: number): string => `opt/wide/w${String(i).padStart(4, '0')}`;
 
-  it(`a package of ${WIDE} files (several early tasks): damage in the first, a middle and the last task is found, nothing else`, () => {
+  it(`a package of ${WIDE} files (several early tasks): damage in the first, a middle and the last task is found, nothing else, on workers and on the calling thread`, async () => {
     expect(WIDE * PER_FILE).toBeGreaterThan(2 * EARLY_WEIGHT);
     const work = tempDir('zpkg-verify-wide-');
     const repo = join(work, 'repo');
@@ -113,19 +122,19 @@ describe('early checks posted as the state is read', () => {
     const img = join(work, 'img');
     ok(['--root', img, 'remote', 'add', 'main', repo, ...TRUST]);
     ok(['--root', img, 'install', 'wide']);
-    expect(ok(['--root', img, '--json', 'verify', 'wide']).json.problems).toEqual([]);
+    expect((await verifyOn(img, 'workers', ['wide'])).problems).toEqual([]);
 
     const mid = Math.floor(WIDE / 2);
     writeFileSync(join(img, name(0)), content(900));
     unlinkSync(join(img, name(mid)));
     chmodSync(join(img, name(WIDE - 1)), 0o600);
-    const r = zpkg(['--root', img, '--json', 'verify', 'wide']);
-    expect(r.status).toBe(1);
-    expect(shown(r.json.problems)).toEqual([
-      [name(0), 'content differs (digest D, expected D)'],
-      [name(mid), 'missing'],
-      [name(WIDE - 1), 'mode is 0600, expected 0644'],
-    ]);
+    for (const r of [await verifyOn(img, 'workers', ['wide']), await verifyOn(img, 'thread', ['wide'])]) {
+      expect(shown(r.problems)).toEqual([
+        [name(0), 'content differs (digest D, expected D)'],
+        [name(mid), 'missing'],
+        [name(WIDE - 1), 'mode is 0600, expected 0644'],
+      ]);
+    }
   }, LONG);
 });
 
@@ -134,7 +143,8 @@ describe('PathChecker: the workers and the calling thread find the same differen
     const dir = tempDir('zpkg-check-paths-');
     const expects: PathExpect[] = [];
     const sha = (s: string): string => `sha256:${execFileSync('sha256sum', { input: s }).toString().split(' ')[0]}`;
-    for (let i = 0; i < MIN_FILES + 10; i++) {
+    const N = 74;
+    for (let i = 0; i < N; i++) {
       writeFileSync(join(dir, `f${i}`), content(i));
       expects.push({ path: join(dir, `f${i}`), kind: 'file', size: content(i).length, digest: sha(content(i)), mode: 0o644, uid: 0, gid: 0 });
       chmodSync(join(dir, `f${i}`), 0o644);
@@ -168,13 +178,13 @@ describe('PathChecker: the workers and the calling thread find the same differen
       5: { uid: 7, gid: 8 },
       6: { kind: 'fifo' },
       7: { kind: 'link' },
-      [MIN_FILES + 10]: { target: 'f9' },
-      [MIN_FILES + 11]: { mode: 0o700 },
-      [MIN_FILES + 12]: { missing: true },
+      [N]: { target: 'f9' },
+      [N + 1]: { mode: 0o700 },
+      [N + 2]: { missing: true },
     };
-    for (const minFiles of [0, Number.POSITIVE_INFINITY]) {
-      const checker = new PathChecker(expects.length, minFiles);
-      expect(checker.onWorkers).toBe(minFiles === 0);
+    for (const workers of [2, 0]) {
+      const checker = new PathChecker(workers);
+      expect(checker.workers).toBe(workers);
       let checked = 0;
       try {
         expect(Object.fromEntries(await checker.check(expects, (n) => (checked += n)))).toEqual(want);

@@ -2,9 +2,10 @@
  * Checks many installed paths on every core: paths go to check workers
  * (check-worker.ts) in batches of BATCH, each answered with the findings of
  * the paths that differ only. The pool is started when it is made — before
- * the caller has decoded its manifests, so the workers boot meanwhile — and
- * only when at least `minFiles` files are expected: below that, starting
- * workers costs more than it saves, and paths are checked on this thread.
+ * the caller has decoded its manifests, so the workers boot meanwhile — or
+ * not at all: the caller says whether the work pays for workers
+ * (fs/check-work.ts, fs/cold-readers.ts); without them, paths are checked on
+ * this thread.
  * Paths are batched in the order given: the caller sorts them (by path, so a
  * batch is mostly one directory). Every task is posted to a worker as soon as
  * it is asked for (no limit on tasks posted ahead): the caller's thread is
@@ -19,11 +20,9 @@ import { WorkerPool } from './workers.js';
 
 /** Paths per worker task: large enough that messages cost little, small enough that both workers stay busy to the end. */
 export const BATCH = 256;
-/** Below this many files to hash, paths are checked on the calling thread. */
-export const MIN_FILES = 64;
 
-function newPool(): WorkerPool<CheckTask, CheckAnswer> {
-  return new WorkerPool<CheckTask, CheckAnswer>(checkWorkerUrl(), Math.max(1, threadBudget()), undefined, Infinity);
+function newPool(size = threadBudget()): WorkerPool<CheckTask, CheckAnswer> {
+  return new WorkerPool<CheckTask, CheckAnswer>(checkWorkerUrl(), Math.max(1, size), undefined, Infinity);
 }
 
 /** Workers started ahead (startCheckWorkers) for the next PathChecker. */
@@ -42,10 +41,11 @@ export function startCheckWorkers(): void {
 }
 
 /**
- * A state.db this large records a few thousand files (~250 bytes of it per
- * file; an empty state is 84 KiB): enough that the checks will want workers.
+ * A state.db this large records ~10,000 files (~190 bytes of it per file; an
+ * empty state is 84 KiB): enough that the checks will most likely want workers
+ * (fs/check-work.ts: 8,000 files of 15 KB do, 3,000 do not).
  */
-export const AHEAD_STATE_BYTES = 1 << 20;
+export const AHEAD_STATE_BYTES = 2 << 20;
 
 /**
  * startCheckWorkers when the state at `stateDb` looks large enough to need
@@ -71,13 +71,18 @@ export function startCheckWorkersFor(stateDb: string | undefined): boolean {
 export class PathChecker {
   private readonly pool: WorkerPool<CheckTask, CheckAnswer> | undefined;
 
-  /** `expectedFiles`: how many files the checks will hash, at most (decides workers or this thread). */
-  /** `realRoot`: the image's real root; paths under a directory that resolves outside it are answered `outside`, never read. */
-  constructor(expectedFiles: number, minFiles = MIN_FILES, private readonly realRoot?: string) {
+  /**
+   * `workers`: check workers to start (taking those started ahead, grown to
+   * that many); 0 checks on this thread. `realRoot`: the image's real root;
+   * paths under a directory that resolves outside it are answered `outside`,
+   * never read.
+   */
+  constructor(workers: number, private readonly realRoot?: string) {
     const started = ahead;
     ahead = undefined;
-    if (expectedFiles >= minFiles) {
-      this.pool = started ?? newPool();
+    if (workers > 0) {
+      this.pool = started ?? newPool(workers);
+      this.grow(workers);
       this.pool.hold(true);
     } else void started?.close();
   }

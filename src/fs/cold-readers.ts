@@ -1,6 +1,7 @@
 /**
- * How many check workers a verify starts: one per core, or more when the
- * image's files come from a disk rather than the page cache. A disk serves
+ * How many check workers a verify starts: none for a little work from the
+ * page cache (fs/check-work.ts), one per core for more, and more than cores
+ * when the image's files come from a disk rather than the page cache. A disk serves
  * several readers at once better than one (here, a cold read of the bench
  * tree: 1 stream 1.65–1.88 s, 8 streams 0.97–1.06 s), so a cold verify
  * finishes sooner with readers waiting on it in parallel; a warm one only
@@ -18,6 +19,7 @@
  */
 import { closeSync, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { checkWork, WORKERS_MIN_US } from './check-work.js';
 import { leavesRoot, OPEN_FLAGS } from './path-check.js';
 import { threadBudget, threadLimit } from './threads.js';
 
@@ -36,7 +38,7 @@ export const AGAIN_RATIO = 3;
 export const COLD_READERS = 4;
 /** Readers per core when reads wait on the disk (up to COLD_READERS). */
 export const COLD_READERS_PER_CORE = 2;
-/** Below this many files, extra workers would not pay for their boot. */
+/** Below this many files, readers for a disk would not pay for their boot (the files are not probed). */
 export const COLD_MIN_FILES = 2_000;
 const PROBE_BYTES = 4096;
 
@@ -97,12 +99,21 @@ export function fromDisk(timings: readonly ReadTiming[]): boolean {
   return median(timings.map((t) => t.first)) > COLD_READ_US && median(timings.map((t) => t.first / Math.max(t.again, 0.001))) >= AGAIN_RATIO;
 }
 
-/** Check workers for `files` files to hash, given a sample of their absolute paths (see the module comment). */
-export function checkReaders(files: number, sample: readonly string[], realRoot: string): { readers: number; fromDisk: boolean } {
+/**
+ * Check workers for `files` files of `bytes` bytes in all (0: this thread
+ * checks them). Warm files take one worker per core when they are enough
+ * work for it (fs/check-work.ts: at least `minWork` µs on one thread), none
+ * otherwise. Then, for at least COLD_MIN_FILES files, when reading from a disk
+ * would take more readers than that, a few of them (`sample`: absolute
+ * paths, asked for only then) are probed: files from a disk take
+ * coldReaders, or the `--threads` limit when one was set.
+ */
+export function checkReaders(files: number, bytes: number, sample: () => readonly string[], realRoot: string, minWork = WORKERS_MIN_US): { readers: number; fromDisk: boolean } {
   const budget = threadBudget();
-  if (threadLimit() !== undefined || files < COLD_MIN_FILES || budget >= COLD_READERS) return { readers: budget, fromDisk: false };
-  const cold = fromDisk(timeFirstReads(sample, realRoot));
-  return { readers: cold ? coldReaders(budget) : budget, fromDisk: cold };
+  const warm = checkWork(files, bytes) >= minWork ? budget : 0;
+  const cold = threadLimit() === undefined ? coldReaders(budget) : budget;
+  if (files < COLD_MIN_FILES || warm >= cold) return { readers: warm, fromDisk: false };
+  return fromDisk(timeFirstReads(sample(), realRoot)) ? { readers: cold, fromDisk: true } : { readers: warm, fromDisk: false };
 }
 
 /** Check workers for files read from a disk, given the thread budget. */
