@@ -131,9 +131,9 @@ describe('how many readers a verify takes, before anything is read', () => {
     const budget = threadBudget();
     expect(checkReaders(200, 3e6, noProbe, '/')).toEqual({ readers: 0, fromDisk: false });
     expect(checkReaders(COLD_MIN_FILES - 1, 0, noProbe, '/')).toEqual({ readers: 0, fromDisk: false });
-    // 20 files of 10 MB: the hashing alone is the work.
-    expect(checkWork(20, 200e6)).toBeGreaterThanOrEqual(WORKERS_MIN_US);
-    expect(checkReaders(20, 200e6, noProbe, '/')).toEqual({ readers: budget, fromDisk: false });
+    // 20 files of 20 MB: the hashing alone is the work.
+    expect(checkWork(20, 400e6)).toBeGreaterThanOrEqual(WORKERS_MIN_US);
+    expect(checkReaders(20, 400e6, noProbe, '/')).toEqual({ readers: budget, fromDisk: false });
     expect(checkReaders(20, (WORKERS_MIN_US - 20 * FILE_US) * BYTES_PER_US - 1, noProbe, '/').readers).toBe(0);
     // Many small files: the files alone (and the probe only decides whether more than cores: never when cores ≥ COLD_READERS).
     const probe = (): string[] => [];

@@ -12,8 +12,9 @@
  * Through the npm package's app, before this rule (workers from 64 files)
  * and after it: 200 files 0.38 / 0.49 → 0.30 / 0.31; 1,000 files, 15 MB:
  * 0.41 / 0.55 → 0.37 / 0.41; 3,000 files 0.49 / 0.74 → 0.48 / 0.58. The
- * 8,000 files took 0.72 / 1.17 on workers and 0.77 / 0.92 on this thread:
- * the line is drawn below them, wall time first.
+ * 8,000 files took 0.72–0.77 / 1.17–1.27 on workers (started ahead: see
+ * AHEAD_STATE_BYTES) and 0.77 / 0.92 on this thread: the same wall time for
+ * a quarter less CPU, so the line is drawn above them and below the bench tree.
  * Files that come from a disk are another matter (fs/cold-readers.ts): reads
  * that wait overlap, and a few thousand cold files gain from several readers.
  */
@@ -24,13 +25,12 @@ export const FILE_US = 12;
 export const BYTES_PER_US = 1000;
 /**
  * Workers check the files when one thread would take at least this long
- * (µs): the 8,000-file image above (~214,000) takes them, the 3,000-file one
- * (~80,000) does not.
+ * (µs): the bench tree (~620,000) takes them; the 8,000-file image above
+ * (~214,000) does not.
  */
-export const WORKERS_MIN_US = 200_000;
+export const WORKERS_MIN_US = 300_000;
 
 /** Microseconds one thread would take to check `files` files of `bytes` bytes in all from the page cache. */
 export function checkWork(files: number, bytes: number): number {
   return files * FILE_US + bytes / BYTES_PER_US;
 }
-
