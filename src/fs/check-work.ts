@@ -1,6 +1,7 @@
 /**
  * Whether a verify's files are worth check workers: what checking them would
- * cost one thread, estimated from the state's counts before anything is read.
+ * cost one thread, estimated before anything is read from the state's count
+ * of files and its packages' installed bytes.
  * Check workers are whole isolates — ~0.1 s of CPU each to boot, and their
  * tasks' messages — and on the machines zpkg runs on (2 vCPUs here, whose two
  * readers do the work of ~1.3) they pay only for a lot of work. Measured warm

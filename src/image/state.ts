@@ -210,12 +210,6 @@ export function countFiles(db: Database.Database): number {
   return (stmt(db, 'SELECT count(*) AS n FROM files').get() as { n: number }).n;
 }
 
-/** The bytes of the regular files (of one installed package, or of all) as recorded: a scan of their rows. */
-export function fileBytes(db: Database.Database, pkg?: string): number {
-  const q = pkg === undefined ? stmt(db, "SELECT total(size) FROM files WHERE type = 'file'").pluck().get() : stmt(db, "SELECT total(size) FROM files WHERE package = ? AND type = 'file'").pluck().get(pkg);
-  return q as number;
-}
-
 /** Regular files, links and hardlinks one installed package owns. */
 export function countPackageFiles(db: Database.Database, name: string): number {
   return (stmt(db, 'SELECT count(*) AS n FROM files WHERE package = ?').get(name) as { n: number }).n;

@@ -12,12 +12,11 @@ import { installedMediatedOut } from './mediate.js';
 import { realpathSync } from 'node:fs';
 import { PathChecker } from '../fs/check-paths.js';
 import { checkReaders } from '../fs/cold-readers.js';
-import { checkWork, WORKERS_MIN_US } from '../fs/check-work.js';
 import { ExpectList } from '../fs/expect-list.js';
 import type { PathExpect, PathFinding } from '../fs/path-check.js';
 import { isPathAction, parseMode, type FileAction, type Manifest, type PathAction } from '../core/manifest.js';
 import type { Image } from '../image/image.js';
-import { countFiles, countPackageFiles, fileBytes, getPackage, iterateFileRecords, listPackages, sampleFilePaths, type FileRecord, type PackageRow } from '../image/state.js';
+import { countFiles, countPackageFiles, getPackage, iterateFileRecords, listPackages, sampleFilePaths, type FileRecord, type PackageRow } from '../image/state.js';
 import { pendingJournals } from './journal.js';
 import { pendingLifecycles } from '../hooks/pending-dir.js';
 import { readCachedManifest } from '../image/cache.js';
@@ -80,17 +79,16 @@ export async function verifyImage(image: Image, names: string[], options: Verify
         return r;
       });
     } else rows = listPackages(image.db);
-    // The files to check: of the packages named, or of every package; their bytes only when their number alone does not call for workers.
+    // The files to check, of the packages named or of every package, and their bytes as each package's row records them (no scan of the file rows).
     const pkgs = names.length ? rows.map((r) => r.name) : undefined;
     const files = pkgs ? pkgs.reduce((n, p) => n + countPackageFiles(image.db, p), 0) : rows.length ? countFiles(image.db) : 0;
-    const minWork = options.minWork ?? WORKERS_MIN_US;
-    const bytes = checkWork(files, 0) < minWork ? (pkgs ? pkgs.reduce((n, p) => n + fileBytes(image.db, p), 0) : fileBytes(image.db)) : 0;
+    const bytes = rows.reduce((n, r) => n + r.size, 0);
     // Nothing under a directory that leads out of the image is read: the host is not the image.
     const realRoot = realpathSync(image.paths.root);
     // Workers for enough work, more than cores when the files come from a disk (fs/cold-readers.ts); before any task is posted, so all share them.
     const prefix = prefixOf(image.paths.root);
     const sample = (): string[] => sampleFilePaths(image.db, PROBE_FILES, pkgs?.[0]).map((p) => prefix + p);
-    const { readers, fromDisk } = checkReaders(files, bytes, sample, realRoot, minWork);
+    const { readers, fromDisk } = checkReaders(files, bytes, sample, realRoot, options.minWork);
     checker = new PathChecker(readers, realRoot);
     if (checker.onWorkers) readersUsed = { workers: checker.workers, fromDisk };
     // The files the state records go to the workers first: they hash while the state is checked and the manifests are decoded.
