@@ -64,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'print one JSON document (or NDJSON for streams) on stdout and nothing else')
     .option('-q, --quiet', 'print only results and errors')
     .addOption(new Option('--progress <mode>', 'progress on stderr: auto (a counter on a terminal), json (NDJSON events a program can read; see the README), none').choices(['auto', 'json', 'none']))
-    .addOption(new Option('--threads <n>', 'threads for staging, verify, hashing and compressing (default: ZPKG_THREADS, else one per core); each is ~15 MB resident').argParser(threadsOption))
+    .addOption(new Option('--threads <n>', 'threads for staging, verify, hashing and compressing, where the work calls for more than one (default: ZPKG_THREADS, else one per core); each is ~15 MB resident').argParser(threadsOption))
     .hook('preAction', (cmd) => applyThreadLimit(cmd.opts().threads as number | undefined))
     .exitOverride()
     .configureOutput({ writeErr: () => undefined })
