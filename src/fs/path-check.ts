@@ -51,7 +51,8 @@ export interface PathFinding {
   outside?: true;
 }
 
-const CHUNK = 1 << 20;
+/** Bytes a check reads at a time (its buffer's size). */
+export const CHECK_CHUNK = 1 << 20;
 
 export function entryKind(st: Stats): EntryKind {
   if (st.isFile()) return 'file';
@@ -230,7 +231,7 @@ const OPEN_MAX = 64;
  * to the order of their blocks on disk: fewer seeks on a cold cache).
  * Answers one finding per path that differs, keyed by its index in `batch`.
  */
-export function checkBatch(batch: readonly PathExpect[], buf: Buffer = Buffer.allocUnsafe(CHUNK), realRoot?: string): [number, PathFinding][] {
+export function checkBatch(batch: readonly PathExpect[], buf: Buffer = Buffer.allocUnsafe(CHECK_CHUNK), realRoot?: string): [number, PathFinding][] {
   const out: [number, PathFinding][] = [];
   const content: { i: number; f: PathFinding; hash: boolean; ino: number; fd: number }[] = [];
   let open = 0;
