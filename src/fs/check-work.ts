@@ -13,9 +13,10 @@
  * Through the npm package's app, before this rule (workers from 64 files)
  * and after it: 200 files 0.38 / 0.49 → 0.30 / 0.31; 1,000 files, 15 MB:
  * 0.41 / 0.55 → 0.37 / 0.41; 3,000 files 0.49 / 0.74 → 0.48 / 0.58. The
- * 8,000 files took 0.72–0.77 / 1.17–1.27 on workers (started ahead: see
- * AHEAD_STATE_BYTES) and 0.77 / 0.92 on this thread: the same wall time for
- * a quarter less CPU, so the line is drawn above them and below the bench tree.
+ * 8,000 files took 0.72–0.79 / 1.17–1.27 on workers (started ahead or not:
+ * see AHEAD_STATE_BYTES) and 0.77–0.89 / 0.92–1.09 on this thread: about the
+ * same wall time for a quarter less CPU, so the line is drawn above them and
+ * below the bench tree.
  * Files that come from a disk are another matter (fs/cold-readers.ts): reads
  * that wait overlap, and a few thousand cold files gain from several readers.
  */
