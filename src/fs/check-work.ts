@@ -9,7 +9,7 @@
  * CPU seconds, workers against this thread): 200 files of 15 KB 0.48 / 0.65
  * against 0.37 / 0.39; 3,000 files, 44 MB: 0.68 / 1.00 against 0.65 / 0.79;
  * 8,000 files, 118 MB: 0.91 / 1.47 against 0.95 / 1.14; the bench tree,
- * 20,000 files, 380 MB: 1.34–1.48 / 2.3–2.5 against 1.44–1.55 / 1.7–1.9.
+ * 20,000 files, 380 MB: 1.34–1.48 / 2.3–2.5 against 1.44–1.85 / 1.7–2.1.
  * Through the npm package's app, before this rule (workers from 64 files)
  * and after it: 200 files 0.38 / 0.49 → 0.30 / 0.31; 1,000 files, 15 MB:
  * 0.41 / 0.55 → 0.37 / 0.41; 3,000 files 0.49 / 0.74 → 0.48 / 0.58. The
