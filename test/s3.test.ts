@@ -137,16 +137,18 @@ describe('s3 backend with s3rver', () => {
   it('a lease its holder keeps renewing is never taken over, however far behind its clock is', async () => {
     const url = createdRepo('fleet/skewed-lease');
     const writer = openRepoWriter(url) as S3Backend;
-    writer.leaseMs = 3000;
+    // A period well above the renewals' 0.4 s: a CI run once saw a lease of 3 s taken while renewing, its writes to
+    // s3rver stalled ~3 s by a busy disk (a holder that cannot write for a whole period looks dead, rightly).
+    writer.leaseMs = 6000;
     const behind = 5 * 60_000;
-    await writer.write('.zpkg-lock.other', lease(Date.now() - behind + 3000));
+    await writer.write('.zpkg-lock.other', lease(Date.now() - behind + 6000));
     await expect(writer.lock({ noWait: true })).rejects.toMatchObject({ code: 'E_REPO_LOCKED' });
-    // The holder renews every 0.5 s (one with this lease period renews every 1 s) for 4 s: longer than the period.
+    // The holder renews every 0.4 s (one with this lease period renews every 2 s) for 7 s: longer than the period.
     let renewing = true;
     const renewals = (async () => {
-      for (let i = 0; i < 8; i++) {
-        await new Promise((r) => setTimeout(r, 500));
-        await writer.write('.zpkg-lock.other', lease(Date.now() - behind + 3000));
+      for (let i = 0; i < 18; i++) {
+        await new Promise((r) => setTimeout(r, 400));
+        await writer.write('.zpkg-lock.other', lease(Date.now() - behind + 6000));
       }
       renewing = false;
     })();
