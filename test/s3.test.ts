@@ -137,8 +137,8 @@ describe('s3 backend with s3rver', () => {
   it('a lease its holder keeps renewing is never taken over, however far behind its clock is', async () => {
     const url = createdRepo('fleet/skewed-lease');
     const writer = openRepoWriter(url) as S3Backend;
-    // A period well above the renewals' 0.4 s: a CI run once saw a lease of 3 s taken while renewing, its writes to
-    // s3rver stalled ~3 s by a busy disk (a holder that cannot write for a whole period looks dead, rightly).
+    // A period well above the renewals' 0.4 s: a CI run once saw a lease of 3 s taken while renewing, no renewal seen
+    // for 3 s on a busy machine (a holder whose writes do not land for a whole period looks dead, rightly).
     writer.leaseMs = 6000;
     const behind = 5 * 60_000;
     await writer.write('.zpkg-lock.other', lease(Date.now() - behind + 6000));
