@@ -14,7 +14,7 @@
 import { statSync } from 'node:fs';
 import { checkWorkerUrl, type CheckAnswer, type CheckTask } from './check-worker.js';
 import { ExpectList, unpackExpects } from './expect-list.js';
-import { CHECK_CHUNK, checkBatch, type PathExpect, type PathFinding } from './path-check.js';
+import { checkBatch, type PathExpect, type PathFinding } from './path-check.js';
 import { threadBudget } from './threads.js';
 import { WorkerPool } from './workers.js';
 
@@ -73,10 +73,6 @@ export function startCheckWorkersFor(stateDb: string | undefined): boolean {
   return true;
 }
 
-/** The read buffer of checks made on this thread, one for all: a new 1 MiB per batch had a verify of 100 small packages collecting 200 MiB. */
-let here: Buffer | undefined;
-const hereBuffer = (): Buffer => (here ??= Buffer.allocUnsafe(CHECK_CHUNK));
-
 export class PathChecker {
   private readonly pool: WorkerPool<CheckTask, CheckAnswer> | undefined;
 
@@ -114,7 +110,7 @@ export class PathChecker {
         onChecked?.(batch.count);
       };
       if (this.pool) tasks.push(this.pool.run({ batch, realRoot: this.realRoot }, [batch.numbers.buffer as ArrayBuffer]).then((a) => take(a.findings)));
-      else take(checkBatch(unpackExpects(batch), hereBuffer(), this.realRoot));
+      else take(checkBatch(unpackExpects(batch), undefined, this.realRoot));
     }
     // Every task settles before the answer; the first failure (a worker that died) is the answer.
     const failed = (await Promise.allSettled(tasks)).find((r) => r.status === 'rejected');

@@ -5,7 +5,7 @@
  * read buffer.
  */
 import { unpackExpects, type PackedExpects } from './expect-list.js';
-import { CHECK_CHUNK, checkBatch, type PathFinding } from './path-check.js';
+import { checkBatch, type PathFinding } from './path-check.js';
 import { serve, workerUrl } from './workers.js';
 
 export interface CheckTask {
@@ -23,6 +23,4 @@ export function checkWorkerUrl(): URL {
   return workerUrl(import.meta.url, 'check-worker');
 }
 
-const buf = Buffer.allocUnsafe(CHECK_CHUNK);
-
-serve<CheckTask, CheckAnswer>((task) => ({ value: { findings: checkBatch(unpackExpects(task.batch), buf, task.realRoot) } }));
+serve<CheckTask, CheckAnswer>((task) => ({ value: { findings: checkBatch(unpackExpects(task.batch), undefined, task.realRoot) } }));
