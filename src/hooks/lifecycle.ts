@@ -361,7 +361,7 @@ export class Lifecycle {
   }
 
   private sweep(): void {
-    if (this.result.hookMode !== 'skip') sweepHooks(this.ctx.root, this.ctx.installedManifests());
+    if (this.result.hookMode !== 'skip') sweepHooks(this.ctx.root, this.ctx.installedManifests);
   }
 
   private note(step: ServiceStep, action: string, status: NoteStatus, detail: string): void {
