@@ -234,6 +234,11 @@ export function allDirs(db: Database.Database): DirRow[] {
   return stmt(db, 'SELECT * FROM dirs').all() as DirRow[];
 }
 
+/** The directory rows recorded at `path` (one per package that delivers or needs it). */
+export function dirsAt(db: Database.Database, path: string): DirRow[] {
+  return stmt(db, 'SELECT * FROM dirs WHERE path = ?').all(path) as DirRow[];
+}
+
 export function fileAt(db: Database.Database, path: string): FileRow | undefined {
   const r = stmt(db, 'SELECT * FROM files WHERE path = ?').get(path) as RawFile | undefined;
   return r ? toFile(r) : undefined;

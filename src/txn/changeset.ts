@@ -16,7 +16,7 @@ import { PathAliases } from '../image/path-aliases.js';
 import { LinkTwins } from './link-twins.js';
 import { parseAtom, providesAtom } from '../core/relation.js';
 import type Database from 'better-sqlite3';
-import { allDirs, allFiles, dirsOf, filesOf, getPackage, type DirRow, type FileRow, type PackageRow } from '../image/state.js';
+import { allDirs, allFiles, countPackageFiles, dirsAt, dirsOf, fileAt as fileRowAt, filesOf, getPackage, type DirRow, type FileRow, type PackageRow } from '../image/state.js';
 import type { Ids } from '../image/accounts.js';
 import { NAME_MAX } from './side-names.js';
 import { newTrees } from './new-trees.js';
@@ -46,6 +46,8 @@ export interface ChangesetInput {
    * link gives it back instead of deleting it.
    */
   baseLink?: (path: string) => { package: string; target: string } | undefined;
+  /** Paths up to which each is looked up in the state rather than every row read (default LOOKUP_LIMIT; tests set 0 or Infinity to take one way). */
+  lookupLimit?: number;
 }
 
 class DiskView {
@@ -128,8 +130,10 @@ export function computeChangeset(input: ChangesetInput): Changeset {
   // Read at the first lookup: a transaction that lands and removes nothing (an install of what is installed) reads no row.
   let loaded: ReturnType<typeof loadOwnership> | undefined;
   const owners = (): ReturnType<typeof loadOwnership> => (loaded ??= loadOwnership(db));
-  const fileAt = (path: string): FileRow | undefined => owners().files.get(path);
-  const dirOwners = (path: string): readonly DirRow[] => owners().dirs.get(path) ?? [];
+  // A small change asks the state about each path it meets; a large one reads every row once (LOOKUP_LIMIT).
+  const few = changePaths(input) <= (input.lookupLimit ?? LOOKUP_LIMIT);
+  const fileAt = few ? (path: string): FileRow | undefined => fileRowAt(db, path) : (path: string): FileRow | undefined => owners().files.get(path);
+  const dirOwners = few ? (path: string): readonly DirRow[] => dirsAt(db, path) : (path: string): readonly DirRow[] => owners().dirs.get(path) ?? [];
   const disk = new DiskView(root, realpathSync(root));
   /**
    * Where a package delivers a directory and an essential one a link (a merged /usr: Debian's bookworm packages deliver
@@ -586,6 +590,24 @@ function keepsInPlace(row: FileRow, op: PutOp, st: PathStat | null, change: Prep
 }
 
 /** Every owned path of the image, read once: a plan looks up each path it touches. */
+/**
+ * Paths a change counts up to which the plan looks each one up in the state
+ * (an indexed query of a few µs) instead of reading every file and directory
+ * row once: a one-file install on an image holding 100,000 files spent 0.37 s
+ * reading all of them. Above it, the one read is cheaper than the queries.
+ * Twins through directory links (link-twins.ts) still read every row, when
+ * asked: only for a path found on disk but not recorded, or a path deleted.
+ */
+export const LOOKUP_LIMIT = 2_000;
+
+/** The paths a change meets: those its landing manifests deliver and those its removals take. */
+function changePaths(input: ChangesetInput): number {
+  let n = 0;
+  for (const c of input.installs) n += c.manifest.actions.length;
+  for (const p of input.removes) n += countPackageFiles(input.db, p.name);
+  return n;
+}
+
 function loadOwnership(db: Database.Database): { files: Map<string, FileRow>; dirs: Map<string, DirRow[]> } {
   const files = new Map(allFiles(db).map((f) => [f.path, f]));
   const dirs = new Map<string, DirRow[]>();

@@ -49,6 +49,8 @@ export interface PrepareOptions {
    * transaction, or stop and await the arrivals.
    */
   overlap?: boolean;
+  /** The plan's per-path lookups (ChangesetInput.lookupLimit): tests take one way or the other. */
+  lookupLimit?: number;
 }
 
 export interface Prepared {
@@ -190,7 +192,7 @@ export async function prepare(image: Image, target: Target, options: PrepareOpti
     report.warn(w);
     (target.warnings ??= []).push(w);
   };
-  const changeset = computeChangeset({ db: image.db, root: image.paths.root, ids: imageIds(image.paths.root, accounts, idWarning), installs: packages, removes: target.remove, purge: target.purge, overwrite: options.overwrite, essential: essentialOf(image), baseLink: baseLinksOf(image) });
+  const changeset = computeChangeset({ db: image.db, root: image.paths.root, ids: imageIds(image.paths.root, accounts, idWarning), installs: packages, removes: target.remove, purge: target.purge, overwrite: options.overwrite, essential: essentialOf(image), baseLink: baseLinksOf(image), lookupLimit: options.lookupLimit });
   seconds.plan = t();
 
   t = stopwatch();
