@@ -1,11 +1,12 @@
 /**
  * An install of what the image already holds changes nothing, and reads
- * neither the image's file table (every owned path: the plan's ownership
- * map) nor the content cache's pack indexes: nothing lands or goes, so no
- * path is planned and no blob is needed. On a 20,000-file package both were
- * read anyway (0.2 s and 25 MB of a 0.7 s no-op). Counted here through the
- * functions that read them; the same counters see the reads when something
- * does land, so the check can fail.
+ * neither the image's file and directory rows (the plan's ownership lookups:
+ * every row for a large change, each path's for a small one) nor the content
+ * cache's pack indexes: nothing lands or goes, so no path is planned and no
+ * blob is needed. On a 20,000-file package both were read anyway (0.2 s and
+ * 25 MB of a 0.7 s no-op). Counted here through the functions that read
+ * them; the same counters see the reads when something does land, so the
+ * check can fail.
  */
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -24,6 +25,14 @@ vi.mock('../src/image/state.js', async (importOriginal) => {
     allDirs: (...a: Parameters<typeof real.allDirs>) => {
       reads.dirs += 1;
       return real.allDirs(...a);
+    },
+    fileAt: (...a: Parameters<typeof real.fileAt>) => {
+      reads.files += 1;
+      return real.fileAt(...a);
+    },
+    dirsAt: (...a: Parameters<typeof real.dirsAt>) => {
+      reads.dirs += 1;
+      return real.dirsAt(...a);
     },
   };
 });
@@ -70,7 +79,7 @@ describe('an install of what is installed', () => {
     try {
       resetReads();
       await install(image, [parseAtom('tool')], quiet());
-      // The counters see the reads when a package lands (the plan's ownership map, the cache's blobs).
+      // The counters see the reads when a package lands (the plan's ownership lookups, the cache's blobs).
       expect(reads.files).toBeGreaterThan(0);
       expect(reads.dirs).toBeGreaterThan(0);
       expect(reads.cache).toBeGreaterThan(0);
