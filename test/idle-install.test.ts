@@ -14,37 +14,21 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 
 const reads = { files: 0, dirs: 0, cache: 0 };
 
+/** `fn`, each call counted under `key` (a function declaration: the hoisted mock factories can call it). */
+function counted<F extends (...a: never[]) => unknown>(key: keyof typeof reads, fn: F): F {
+  return ((...a: Parameters<F>) => {
+    reads[key] += 1;
+    return fn(...a);
+  }) as F;
+}
+
 vi.mock('../src/image/state.js', async (importOriginal) => {
   const real = await importOriginal<typeof import('../src/image/state.js')>();
-  return {
-    ...real,
-    allFiles: (...a: Parameters<typeof real.allFiles>) => {
-      reads.files += 1;
-      return real.allFiles(...a);
-    },
-    allDirs: (...a: Parameters<typeof real.allDirs>) => {
-      reads.dirs += 1;
-      return real.allDirs(...a);
-    },
-    fileAt: (...a: Parameters<typeof real.fileAt>) => {
-      reads.files += 1;
-      return real.fileAt(...a);
-    },
-    dirsAt: (...a: Parameters<typeof real.dirsAt>) => {
-      reads.dirs += 1;
-      return real.dirsAt(...a);
-    },
-  };
+  return { ...real, allFiles: counted('files', real.allFiles), fileAt: counted('files', real.fileAt), allDirs: counted('dirs', real.allDirs), dirsAt: counted('dirs', real.dirsAt) };
 });
 vi.mock('../src/image/cache.js', async (importOriginal) => {
   const real = await importOriginal<typeof import('../src/image/cache.js')>();
-  return {
-    ...real,
-    cachedBlobs: (...a: Parameters<typeof real.cachedBlobs>) => {
-      reads.cache += 1;
-      return real.cachedBlobs(...a);
-    },
-  };
+  return { ...real, cachedBlobs: counted('cache', real.cachedBlobs) };
 });
 
 const { parseAtom } = await import('../src/core/relation.js');

@@ -589,7 +589,6 @@ function keepsInPlace(row: FileRow, op: PutOp, st: PathStat | null, change: Prep
   return holdsContent(abs, a.size, a.digest);
 }
 
-/** Every owned path of the image, read once: a plan looks up each path it touches. */
 /**
  * Paths a change counts up to which the plan looks each one up in the state
  * (an indexed query of a few µs) instead of reading every file and directory
@@ -608,6 +607,7 @@ function changePaths(input: ChangesetInput): number {
   return n;
 }
 
+/** Every owned path of the image, read once: a large change's plan looks up each path it touches here. */
 function loadOwnership(db: Database.Database): { files: Map<string, FileRow>; dirs: Map<string, DirRow[]> } {
   const files = new Map(allFiles(db).map((f) => [f.path, f]));
   const dirs = new Map<string, DirRow[]>();
