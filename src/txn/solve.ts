@@ -10,7 +10,7 @@ import { ZpkgError } from '../core/errors.js';
 import { formatAtom, providesAtom } from '../core/relation.js';
 import type { Image } from '../image/image.js';
 import { listRemotes, loadCandidates, loadFileIndex } from '../image/remotes.js';
-import { getPackage, pathsByPackage, toInstalled } from '../image/state.js';
+import { getPackage, packagePaths, toInstalled } from '../image/state.js';
 import type { Report } from '../report/report.js';
 import { addOverlapConflicts, buildPool, explainOverlaps, solve, supersededBy, type Overlap, type Plan, type SolvePolicy, type SolveRequest } from '../solver/index.js';
 import { admitFor, imagePolicy, refusedError, refusedNotes } from './admission.js';
@@ -38,9 +38,15 @@ async function withOverlaps(image: Image, candidates: Candidate[], installed: In
       report?.warn(`the file index of remote \`${remote.name}\` cannot be read (${(err as Error).message}): overlaps are checked when the paths are planned`);
     }
   }
-  const installedPaths = pathsByPackage(image.db);
+  // An installed version's paths from the file table, read per package and only for one the file indexes do not list.
+  const installedPaths = new Map<string, readonly string[]>();
   const byName = new Map(installed.map((p) => [p.name, p.version]));
-  const ownPaths = (e: { name: string; version: string }): readonly string[] | undefined => (byName.get(e.name) === e.version ? installedPaths.get(e.name) : undefined);
+  const ownPaths = (e: { name: string; version: string }): readonly string[] | undefined => {
+    if (byName.get(e.name) !== e.version) return undefined;
+    let list = installedPaths.get(e.name);
+    if (!list) installedPaths.set(e.name, (list = packagePaths(image.db, e.name)));
+    return list;
+  };
   // Catalog-only remotes (an imported Debian index) have no file index: skip building a key per candidate (63,000 of them, ~40 ms).
   const pathsOf = paths.size === 0 ? ownPaths : (e: { name: string; version: string }): readonly string[] | undefined => indexedPaths(paths, e) ?? ownPaths(e);
   // The image's own directory links (a merged /usr's `bin`, `lib64`) are not overlaps: Debian 13's base-files delivers

@@ -59,4 +59,36 @@ describe('addOverlapConflicts', () => {
     // A replaces whose range misses the version still overlaps.
     expect(addOverlapConflicts([entry('x', '2')], paths, [entry('y', '1', ['x (<< 2)'])]).overlaps).toHaveLength(1);
   });
+
+  it('an entry that is an installed version is not indexed: its overlaps come through the fixed entry, with the same atom', () => {
+    const big = Array.from({ length: 1_000 }, (_, i) => `usr/share/big/f${i}`);
+    const paths = new Map<string, readonly string[]>([
+      ['big@1', big],
+      ['big@2', [...big, 'usr/share/big/new']],
+      ['tiny@1', ['usr/share/big/f7']],
+      ['other@1', ['usr/bin/other']],
+    ]);
+    const asked: string[] = [];
+    const pathsOf = (e: { name: string; version: string }) => {
+      asked.push(`${e.name}@${e.version}`);
+      return paths.get(`${e.name}@${e.version}`);
+    };
+    const installedBig = entry('big', '1');
+    const offeredBig = entry('big', '1');
+    const r = addOverlapConflicts([offeredBig, entry('big', '2'), entry('tiny'), entry('other')], pathsOf, [installedBig]);
+    // The offered twin of the installed version is never asked for its paths; the fixed entry is, once.
+    expect(asked.filter((k) => k === 'big@1')).toHaveLength(1);
+    expect(r.entries[0]).toBe(offeredBig);
+    // tiny overlaps big 1 (through the fixed entry) and big 2 (an entry); the conflicts land on tiny.
+    expect(r.overlaps.map((o) => `${o.a.name}@${o.a.version} ${o.b.name}@${o.b.version} ${o.path}`).sort()).toEqual(['big@2 tiny@1 usr/share/big/f7', 'tiny@1 big@1 usr/share/big/f7']);
+    expect(r.entries[2]!.conflicts).toEqual([{ name: 'big', constraint: { op: '=', version: '1' } }]);
+  });
+
+  it('two installed versions offered again that deliver one path do not pair, as two fixed entries do not', () => {
+    const paths = (e: { name: string }) => (e.name === 'x' || e.name === 'y' ? ['usr/bin/both'] : undefined);
+    const r = addOverlapConflicts([entry('x'), entry('y')], paths, [entry('x'), entry('y')]);
+    expect(r.overlaps).toEqual([]);
+    // A newer version of one of them still overlaps the other's installed version.
+    expect(addOverlapConflicts([entry('x'), entry('x', '2'), entry('y')], paths, [entry('x'), entry('y')]).overlaps.map((o) => `${o.a.name}@${o.a.version} ${o.b.name}`)).toEqual(['x@2 y']);
+  });
 });
