@@ -14,7 +14,7 @@ import { encodeBlobMap, packageBlobs, type BlobMap } from '../src/repo/blob-map.
 import { openRepoReader } from '../src/repo/open.js';
 import { encodePackIndex, parsePackIndex, type PackIndex } from '../src/repo/pack-format.js';
 import { readSnapshot } from '../src/repo/snapshot.js';
-import { readRecordParts, rewriteRecord } from './helpers/packs.js';
+import { readRecordParts, refusal, rewriteRecord } from './helpers/packs.js';
 import { addRemote, startFlaky, startNginx } from './helpers/servers.js';
 import { ok, snapshot, tempDir, writePackage, zpkg, TRUST } from './helpers/zpkg.js';
 
@@ -22,15 +22,6 @@ let work: string;
 beforeAll(() => {
   work = tempDir();
 });
-
-const refusal = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (err) {
-    return `${(err as { code?: string }).code}: ${(err as Error).message}`;
-  }
-  return 'accepted';
-};
 
 describe('a pack index that lies is refused, naming the reason', () => {
   const d = (n: number): Digest => `sha256:${n.toString(16).padStart(64, '0')}`;

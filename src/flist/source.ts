@@ -112,6 +112,8 @@ export function installedPackage(root: string, spec: string): PackageSource {
       sizes.set(a.digest, a.size);
     }
     const cache = image.paths.cache;
+    // What the export may ask the cache for: the files' blobs and the hooks'.
+    const wanted = new Set<Digest>([...paths.keys(), ...Object.values(manifest.hooks ?? {}).map((r) => r!.digest)]);
     let inCache: ReturnType<typeof cachedBlobs> | undefined;
     const imageRoot = image.paths.root;
     const realRoot = realpathSync(imageRoot);
@@ -140,7 +142,7 @@ export function installedPackage(root: string, spec: string): PackageSource {
           }
           if (data !== undefined && digestOf(data) === d) return data;
         }
-        const cached = (inCache ??= cachedBlobs(cache)).get(d);
+        const cached = (wanted.has(d) ? (inCache ??= cachedBlobs(cache, wanted)) : cachedBlobs(cache, new Set([d]))).get(d);
         if (cached !== undefined) return checked(readCachedBlob(cached), d, `the image's cached blob in ${cached.file}`);
         throw new ZpkgError('E_BLOB_MISSING', `blob ${d} of ${name} ${row.version}: no installed file holds it any more and the image's cache lacks it`, { hint: `\`zpkg --root ${root} fix ${name}\` restores it` });
       },

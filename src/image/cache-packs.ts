@@ -10,7 +10,7 @@ import type { Digest } from '../core/digest.js';
 import { OPEN_FLAGS } from '../fs/path-check.js';
 import { compress, decompressBounded } from '../repo/compress.js';
 import { fileSource, FrameDecoder } from '../repo/frame-decoder.js';
-import { FRAME_TARGET, parsePackIndex, parsePackTrailer, PACK_TRAILER_SIZE, type BlobEntry, type FrameRef, type PackIndex } from '../repo/pack-format.js';
+import { FRAME_TARGET, lookupPackIndex, parsePackIndex, parsePackTrailer, PACK_TRAILER_SIZE, type BlobEntry, type FrameRef, type PackIndex } from '../repo/pack-format.js';
 import { PackWriter } from '../repo/pack-writer.js';
 
 /** Where a cached blob lies: a file (a pack, or a single compressed blob), a frame in it, an offset in the frame's content. */
@@ -48,18 +48,24 @@ export function readCachedBlob(blob: CachedBlob): Buffer {
   }
 }
 
-/** The index of a local pack file, checked; throws when it is not a valid pack or not a regular file (a link is not followed). */
-export function readLocalPackIndex(file: string): PackIndex {
+/** The index bytes of a local pack file and where they start, found through its trailer; a link is not followed. */
+function readIndexBytes(file: string): { bytes: Buffer; offset: number } {
   const fd = openSync(file, OPEN_FLAGS);
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new Error(`${file} is not a regular file`);
     const size = st.size;
     const at = parsePackTrailer(size >= PACK_TRAILER_SIZE ? pread(fd, PACK_TRAILER_SIZE, size - PACK_TRAILER_SIZE) : Buffer.alloc(0), size, file);
-    return parsePackIndex(pread(fd, at.length, at.offset), at.offset, file);
+    return { bytes: pread(fd, at.length, at.offset), offset: at.offset };
   } finally {
     closeSync(fd);
   }
+}
+
+/** The index of a local pack file, checked; throws when it is not a valid pack or not a regular file (a link is not followed). */
+export function readLocalPackIndex(file: string): PackIndex {
+  const { bytes, offset } = readIndexBytes(file);
+  return parsePackIndex(bytes, offset, file);
 }
 
 function packFiles(dir: string): string[] {
@@ -93,6 +99,46 @@ export function readCachePacks(dir: string): Map<Digest, CachedBlob> {
   eachPack(dir, (file, index) => {
     for (const b of index.blobs) if (!out.has(b.digest)) out.set(b.digest, { file, frame: index.frames[b.frame]!, offset: b.offset, size: b.size });
   });
+  return out;
+}
+
+/** A pack's index is searched for the digests still wanted, rather than parsed whole, when they are fewer than this share of its blobs. */
+const SEARCH_BELOW = 1 / 16;
+
+/**
+ * Where the `wanted` blobs lie in the valid packs of `dir`, as readCachePacks
+ * would place them (the first pack to hold a digest wins), opening no pack
+ * once every one is found. While the digests still wanted are few beside a
+ * pack's blobs its index is searched (lookupPackIndex), else parsed and
+ * checked whole: a one-file install on an image whose cache holds the pack of
+ * a 100,000-file package had spent 0.23 s parsing that index. A pack whose
+ * index does not parse is deleted, as readCachePacks deletes it.
+ */
+export function findInCachePacks(dir: string, wanted: ReadonlySet<Digest>): Map<Digest, CachedBlob> {
+  const out = new Map<Digest, CachedBlob>();
+  const left = new Set(wanted);
+  for (const file of packFiles(dir)) {
+    if (left.size === 0) break;
+    let frames: FrameRef[];
+    let found: BlobEntry[];
+    try {
+      const { bytes, offset } = readIndexBytes(file);
+      const blobs = bytes.length >= 8 ? bytes.readUInt32LE(4) : 0;
+      if (left.size < blobs * SEARCH_BELOW) ({ frames, found } = lookupPackIndex(bytes, offset, file, left));
+      else {
+        const index = parsePackIndex(bytes, offset, file);
+        frames = index.frames;
+        found = index.blobs.filter((b) => left.has(b.digest));
+      }
+    } catch {
+      rmSync(file, { force: true });
+      continue;
+    }
+    for (const b of found) {
+      out.set(b.digest, { file, frame: frames[b.frame]!, offset: b.offset, size: b.size });
+      left.delete(b.digest);
+    }
+  }
   return out;
 }
 

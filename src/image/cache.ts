@@ -27,7 +27,7 @@ import { writeFileAtomic } from '../fs/atomic.js';
 import { readBounded } from '../fs/in-root.js';
 import { decodeBlobMap, type BlobMap } from '../repo/blob-map.js';
 import { MAX_RECORD } from '../repo/record.js';
-import { readCachePacks, sweepPacks, type CachedBlob } from './cache-packs.js';
+import { findInCachePacks, readCachePacks, sweepPacks, type CachedBlob } from './cache-packs.js';
 
 export type { CachedBlob };
 
@@ -143,12 +143,14 @@ export function writeCachedMap(cache: string, digest: Digest, bytes: Uint8Array)
 }
 
 /**
- * Every blob the cache holds and where: the packs' own indexes (each checked
- * when read; a damaged pack is dropped, its blobs fetched again), then the
- * single blob files not in any pack.
+ * Every blob the cache holds and where — or, given `wanted`, those of its
+ * blobs the cache holds (what a transaction asks: each pack's index is then
+ * searched rather than read whole, see findInCachePacks): the packs' own
+ * indexes (checked as they are read; a damaged pack is dropped, its blobs
+ * fetched again), then the single blob files not in any pack.
  */
-export function cachedBlobs(cache: string): Map<Digest, CachedBlob> {
-  const out = readCachePacks(join(cache, 'packs'));
+export function cachedBlobs(cache: string, wanted?: ReadonlySet<Digest>): Map<Digest, CachedBlob> {
+  const out = wanted ? findInCachePacks(join(cache, 'packs'), wanted) : readCachePacks(join(cache, 'packs'));
   const blobs = join(cache, 'blobs');
   let dirs: string[] = [];
   try {
@@ -167,7 +169,7 @@ export function cachedBlobs(cache: string): Map<Digest, CachedBlob> {
       const m = /^([0-9a-f]{64})\.zst$/.exec(name);
       if (!m) continue;
       const digest: Digest = `sha256:${m[1]}`;
-      if (out.has(digest)) continue;
+      if (out.has(digest) || (wanted && !wanted.has(digest))) continue;
       const file = join(blobs, dir, name);
       // Only a regular file is a cached blob (a link is not followed); anything else is fetched again and swept by gc.
       const st = lstatSync(file, { throwIfNoEntry: false });

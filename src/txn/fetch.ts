@@ -89,7 +89,7 @@ function sized(c: CachedBlob, size: number): CachedBlob {
 export function blobsToFetch(cache: string, packages: readonly PreparedPackage[], inPlace: ReadonlySet<string> = new Set()): FetchResult {
   const need = blobsNeeded(packages, inPlace);
   if (need.length === 0) return { blobs: 0, fetched: 0, bytes: 0 };
-  const cached = cachedBlobs(cache);
+  const cached = cachedBlobs(cache, new Set(need.map((n) => n.digest)));
   return { blobs: need.length, fetched: need.filter((n) => !cached.has(n.digest)).length, bytes: 0 };
 }
 
@@ -202,7 +202,7 @@ export async function fetchBlobs(image: Image, packages: readonly PreparedPackag
   const cache = image.paths.cache;
   const need = blobsNeeded(packages, options.inPlace ?? new Set());
   // The cache's pack indexes are read only when some blob is needed (an install of what is installed needs none).
-  const cached = need.length > 0 ? cachedBlobs(cache) : new Map<Digest, CachedBlob>();
+  const cached = need.length > 0 ? cachedBlobs(cache, new Set(need.map((n) => n.digest))) : new Map<Digest, CachedBlob>();
   const sources = new Map<Digest, CachedBlob>();
   const missing: Need[] = [];
   for (const n of need) {

@@ -115,3 +115,13 @@ export async function toFormatTwo(repoDir: string): Promise<void> {
   const key = readSigningKey(TEST_KEY);
   writeFileSync(join(repoDir, 'root.json'), encodeSignedRoot({ signed, signatures: [{ keyid: key.id, sig: signBytes(key, canonicalRootBytes(signed)) }] }));
 }
+
+/** What a call throws, as `CODE: message`, or `accepted` when it returns. */
+export function refusal(f: () => unknown): string {
+  try {
+    f();
+  } catch (err) {
+    return `${(err as { code?: string }).code}: ${(err as Error).message}`;
+  }
+  return 'accepted';
+}
