@@ -6,11 +6,13 @@
  * 0.37 s reading them). Real repository, real image, real SQLite.
  */
 import type Database from 'better-sqlite3';
+import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAtom } from '../src/core/relation.js';
 import { openImage, type Image } from '../src/image/image.js';
+import { filesNamed } from '../src/image/state.js';
 import { StreamReport } from '../src/report/report.js';
 import type { Changeset } from '../src/txn/types.js';
 import { prepare } from '../src/txn/prepare.js';
@@ -37,6 +39,16 @@ function image(): { root: string; image: Image } {
   return { root, image: openImage(root) };
 }
 
+/** A merged-/usr image (`bin` → `usr/bin`) holding `tool 1`, which records `bin/tool` and `bin/other`: on disk `usr/bin/…`. */
+function mergedImage(): { root: string; image: Image } {
+  const root = join(work, `image-${++serial}`);
+  mkdirSync(join(root, 'usr/bin'), { recursive: true });
+  symlinkSync('usr/bin', join(root, 'bin'));
+  ok(['--root', root, 'remote', 'add', 'main', repo, ...TRUST]);
+  ok(['--root', root, 'install', 'tool=1']);
+  return { root, image: openImage(root) };
+}
+
 /** What a changeset plans, without the handles it carries (content plan, manifests). */
 function planned(cs: Changeset): unknown {
   const { put, dirs, delete: gone, dropDirs, keptConfig, newConfig, adopted, takenOver, inPlace, leftAlone, dirsLeftAlone, owners, yielded } = cs;
@@ -44,8 +56,8 @@ function planned(cs: Changeset): unknown {
 }
 
 /** The plan of `request` on a fresh image, looked up path by path (`Infinity`) or from every row (0): its changeset, or its refusal. */
-async function plan(request: { install?: string[]; remove?: string[] }, lookupLimit: number, db?: (d: Database.Database) => Database.Database): Promise<unknown> {
-  const { image: img } = image();
+async function plan(request: { install?: string[]; remove?: string[] }, lookupLimit: number, db?: (d: Database.Database) => Database.Database, make = image): Promise<unknown> {
+  const { image: img } = make();
   const used = db ? { ...img, db: db(img.db) } : img;
   try {
     const target = await solveTarget(used, { install: (request.install ?? []).map((s) => parseAtom(s)), remove: request.remove ?? [] }, {}, 'test');
@@ -79,6 +91,10 @@ beforeAll(() => {
   publish({ name: 'taker', version: '1', replaces: ['base'] }, { 'usr/share/common/a': 'taken' });
   publish({ name: 'flat', version: '1' }, { 'usr/share': 'a file where a directory is' });
   publish({ name: 'beside', version: '1' }, { 'usr/share/common/c': 'c', 'opt/beside/d': 'd' });
+  publish({ name: 'tool', version: '1' }, { 'bin/tool': 'tool one', 'bin/other': 'other' });
+  publish({ name: 'tool', version: '2' }, { 'usr/bin/tool': 'tool two', 'bin/other': 'other' });
+  publish({ name: 'dup', version: '1' }, { 'usr/bin/tool': 'another tool' });
+  publish({ name: 'mover', version: '1', replaces: ['tool'] }, { 'usr/bin/tool': 'moved over' });
 });
 
 describe('the path plan of a small change', () => {
@@ -96,6 +112,45 @@ describe('the path plan of a small change', () => {
     expect(byPath).toEqual(fromRows);
     // The cases plan something or are refused for a path: neither way returns an empty plan by mistake.
     expect(JSON.stringify(byPath)).toMatch(/usr\/share/);
+  });
+
+  // On a merged /usr, the plan asks for the twins of the paths it deletes or finds unrecorded (link-twins.ts).
+  const twinCases: [string, { install?: string[]; remove?: string[] }][] = [
+    ['an upgrade that moves bin/tool to usr/bin/tool: the file written under the new name is not deleted under the old', { install: ['tool (= 2)'] }],
+    ['a package delivering usr/bin/tool, which is bin/tool of an installed one (refused)', { install: ['dup'] }],
+    ['a package that replaces tool and delivers usr/bin/tool', { install: ['mover'] }],
+    ['a removal through the link', { remove: ['tool'] }],
+  ];
+  it.each(twinCases)('merged /usr, %s: planned the same path by path as from every row', async (_, request) => {
+    const byPath = await plan(request, Infinity, undefined, mergedImage);
+    const fromRows = await plan(request, 0, undefined, mergedImage);
+    expect(byPath).toEqual(fromRows);
+    expect(JSON.stringify(byPath)).toMatch(/bin\/tool/);
+  });
+
+  it('filesNamed answers by last component, for one name or several', () => {
+    const { image: img } = mergedImage();
+    try {
+      const paths = (names: string[]): string[] => filesNamed(img.db, names).map((f) => f.path).sort();
+      expect(paths(['tool'])).toEqual(['bin/tool']);
+      expect(paths(['tool', 'other', 'absent'])).toEqual(['bin/other', 'bin/tool']);
+      expect(paths(['bin', 'ool', 'absent'])).toEqual([]);
+      expect(paths([])).toEqual([]);
+    } finally {
+      img.db.close();
+    }
+  });
+
+  it('on a merged /usr, finds twins among the files of their names, without reading every row', async () => {
+    for (const request of [{ remove: ['tool'] }, { install: ['dup'] }]) {
+      const small: string[] = [];
+      await plan(request, undefined as unknown as number, recording(small), mergedImage);
+      expect(small.filter((sql) => /^SELECT \* FROM (files|dirs)$/.test(sql))).toEqual([]);
+      expect(small.some((sql) => /^SELECT \* FROM files WHERE (path = @name|substr\(path)/.test(sql))).toBe(true);
+      const large: string[] = [];
+      await plan(request, 0, recording(large), mergedImage);
+      expect(large).toContain('SELECT * FROM files');
+    }
   });
 
   it('reads no whole table of files or directories, where a large one does', async () => {

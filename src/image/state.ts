@@ -238,10 +238,20 @@ export function fileAt(db: Database.Database, path: string): FileRow | undefined
   return r ? toFile(r) : undefined;
 }
 
-/** Rows of files whose last path component is `name` (a scan: for one-off questions such as `owns`). */
-export function filesNamed(db: Database.Database, name: string): FileRow[] {
-  const rows = stmt(db, "SELECT * FROM files WHERE path = @name OR (length(path) > length(@name) AND substr(path, -length(@name) - 1) = '/' || @name)").all({ name }) as RawFile[];
-  return rows.map(toFile);
+/**
+ * Rows of files whose last path component is one of `names`: one scan of the
+ * table in SQLite (on 100,000 rows ~20 ms for one name, ~90 ms for any number,
+ * the basename being what rtrim leaves after the last `/`), where reading
+ * every row into JavaScript takes ~0.5 s. For one-off questions (`owns`) and
+ * the twins of a small change (link-twins.ts).
+ */
+export function filesNamed(db: Database.Database, names: readonly string[]): FileRow[] {
+  if (names.length === 0) return [];
+  const rows =
+    names.length === 1
+      ? stmt(db, "SELECT * FROM files WHERE path = @name OR (length(path) > length(@name) AND substr(path, -length(@name) - 1) = '/' || @name)").all({ name: names[0] })
+      : stmt(db, "SELECT * FROM files WHERE substr(path, length(rtrim(path, replace(path, '/', ''))) + 1) IN (SELECT value FROM json_each(?))").all(JSON.stringify(names));
+  return (rows as RawFile[]).map(toFile);
 }
 
 export function dirOwners(db: Database.Database, path: string): DirRow[] {

@@ -16,7 +16,7 @@ import { PathAliases } from '../image/path-aliases.js';
 import { LinkTwins } from './link-twins.js';
 import { parseAtom, providesAtom } from '../core/relation.js';
 import type Database from 'better-sqlite3';
-import { allDirs, allFiles, countPackageFiles, dirsAt, dirsOf, fileAt as fileRowAt, filesOf, getPackage, type DirRow, type FileRow, type PackageRow } from '../image/state.js';
+import { allDirs, allFiles, countPackageFiles, dirsAt, dirsOf, fileAt as fileRowAt, filesNamed, filesOf, getPackage, type DirRow, type FileRow, type PackageRow } from '../image/state.js';
 import type { Ids } from '../image/accounts.js';
 import { NAME_MAX } from './side-names.js';
 import { newTrees } from './new-trees.js';
@@ -146,7 +146,7 @@ export function computeChangeset(input: ChangesetInput): Changeset {
   /** An essential landing package's link the image already holds, same target: landing it changes nothing on disk. */
   const keepsCarrier = (change: PreparedPackage, a: { type: string; path: string; target?: string }): boolean =>
     a.type === 'link' && change.manifest.essential === true && carriesDirectory(a.path) && disk.readlink(a.path) === a.target;
-  const twins = new LinkTwins(new PathAliases(root), () => owners().files);
+  const twins = new LinkTwins(new PathAliases(root), () => owners().files, few ? (names) => filesNamed(db, names) : undefined);
   /** Paths written with one of the image's directory links among their parents (new-trees.ts). */
   const throughLinks: string[] = [];
   const cs: Changeset = { installs: input.installs, removes: input.removes, put: [], dirs: [], delete: [], dropDirs: [], keptConfig: [], newConfig: [], adopted: [], takenOver: [], owners: new Map(), inPlace: [], leftAlone: [], dirsLeftAlone: new Set() };
@@ -498,6 +498,7 @@ function refuseTwinClaims(claims: ReadonlyMap<string, { pkg: PreparedPackage; ty
  */
 function keepTwinsOnDisk(cs: Changeset, twins: LinkTwins, stays: (f: FileRow) => boolean): void {
   if (cs.delete.length === 0) return;
+  twins.prefetch(cs.delete.map((f) => f.path));
   let written: Map<string, PutOp[]> | undefined;
   const writtenUnderAnotherName = (f: FileRow): boolean => {
     written ??= groupBy(cs.put, (p) => twins.real(p.dest));
@@ -594,8 +595,9 @@ function keepsInPlace(row: FileRow, op: PutOp, st: PathStat | null, change: Prep
  * (an indexed query of a few µs) instead of reading every file and directory
  * row once: a one-file install on an image holding 100,000 files spent 0.37 s
  * reading all of them. Above it, the one read is cheaper than the queries.
- * Twins through directory links (link-twins.ts) still read every row, when
- * asked: only for a path found on disk but not recorded, or a path deleted.
+ * Twins through directory links (link-twins.ts), asked for a path found on
+ * disk but not recorded or a path deleted, are then looked for among the
+ * recorded files of the same last component, by one scan in SQLite.
  */
 export const LOOKUP_LIMIT = 2_000;
 

@@ -26,7 +26,7 @@ export function ownersOf(image: Image, path: string): Owners | undefined {
   if (real === null) return undefined;
   // A file's alias keeps its last name: only rows of that name can be it.
   const name = path.slice(path.lastIndexOf('/') + 1);
-  const aliased = filesNamed(image.db, name).find((f) => f.path !== path && aliases.file(f.path) === real);
+  const aliased = filesNamed(image.db, [name]).find((f) => f.path !== path && aliases.file(f.path) === real);
   if (aliased) return { path, type: aliased.type, owners: [aliased.package], as: aliased.path };
   const dir = aliases.directory(path);
   const rows = dir === null ? [] : allDirs(image.db).filter((d) => d.path !== path && aliases.directory(d.path) === dir);
