@@ -57,10 +57,10 @@ describe('an image made by the previous release (trust and mirrors in JSON files
     ok(['--root', root, 'remote', 'add', 'spare', repo, '--insecure']);
     ok(['--root', root, 'refresh']);
 
-    // Back to schema 3, as the release before left it: no trust or mirror tables, and per remote
+    // Back to schema 3, as the release before left it: no trust or mirror tables, no essential column, and per remote
     // trust.json (JSON.stringify(TrustState, null, 2) + "\n") and mirrors.json (JSON.stringify(urls)).
     const db = new Database(join(root, STATE, 'state.db'));
-    db.exec("DROP TABLE remote_trust; DROP TABLE remote_mirrors; UPDATE meta SET value = '3' WHERE key = 'schema';");
+    db.exec("DROP TABLE remote_trust; DROP TABLE remote_mirrors; ALTER TABLE packages DROP COLUMN essential; UPDATE meta SET value = '3' WHERE key = 'schema';");
     db.close();
     const signed = JSON.parse(firstRoot.toString('utf8')).signed;
     const trust = {

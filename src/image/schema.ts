@@ -7,9 +7,10 @@
  * `repos/` hold only bytes fetched that can be fetched again.
  */
 import type Database from 'better-sqlite3';
+import { importEssential } from './migrate-essential.js';
 import { importRemoteFiles } from './migrate-remote-files.js';
 
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 /** Steps from each older schema to the next: SQL that reshapes existing tables (new tables come from SCHEMA). */
 export const MIGRATIONS: Record<number, string> = {
@@ -17,12 +18,15 @@ export const MIGRATIONS: Record<number, string> = {
   2: 'ALTER TABLE packages ADD COLUMN problem TEXT;',
   3: '-- remote_mirrors and remote_trust are new tables (SCHEMA); IMPORTS[3] fills them',
   4: '-- holds is a new table (SCHEMA)',
+  5: 'ALTER TABLE packages ADD COLUMN essential INTEGER;',
 };
 
 /** What a data step may look at besides the database. */
 export interface MigrationPaths {
   /** `var/lib/zpkg/repos` of the image. */
   repos: string;
+  /** The image's content cache (cached manifests). */
+  cache: string;
 }
 
 /**
@@ -33,6 +37,7 @@ export interface MigrationPaths {
  */
 export const IMPORTS: Record<number, (db: Database.Database, paths: MigrationPaths) => () => void> = {
   3: importRemoteFiles,
+  5: importEssential,
 };
 
 /**
@@ -76,7 +81,8 @@ CREATE TABLE IF NOT EXISTS packages (
   installed_at TEXT NOT NULL,
   size         INTEGER NOT NULL,       -- installed bytes
   relations    TEXT NOT NULL,          -- JSON {depends, conflicts, provides, replaces} as Debian strings
-  problem      TEXT                    -- set when a post-* hook or a service start failed for it; cleared when it lands again
+  problem      TEXT,                   -- set when a post-* hook or a service start failed for it; cleared when it lands again
+  essential    INTEGER                 -- 1: its manifest says essential: true; 0: not; NULL: not recorded (landed before schema 6)
 );
 -- Every path a package delivers except directories: one owner per path.
 CREATE TABLE IF NOT EXISTS files (

@@ -51,6 +51,8 @@ export interface PackageRow {
   relations: RelationStrings;
   /** Why the package is not fully set up: a post-* hook or a service start failed (see `history`). */
   problem?: string | null;
+  /** Written only: whether its manifest says `essential: true` (read back with `essentialRecorded`). */
+  essential?: boolean;
 }
 
 export interface FileRow {
@@ -149,9 +151,25 @@ export function toInstalled(p: PackageRow): InstalledPackage {
 
 export function putPackage(db: Database.Database, p: PackageRow): void {
   stmt(db, 
-    `INSERT OR REPLACE INTO packages (name, version, arch, summary, manifest, remote, requested, held, installed_at, size, relations, problem)
-     VALUES (@name, @version, @arch, @summary, @manifest, @remote, @requested, @held, @installedAt, @size, @relations, @problem)`,
-  ).run({ ...p, requested: p.requested ? 1 : 0, held: p.held ? 1 : 0, relations: JSON.stringify(p.relations), problem: p.problem ?? null });
+    `INSERT OR REPLACE INTO packages (name, version, arch, summary, manifest, remote, requested, held, installed_at, size, relations, problem, essential)
+     VALUES (@name, @version, @arch, @summary, @manifest, @remote, @requested, @held, @installedAt, @size, @relations, @problem, @essential)`,
+  ).run({ ...p, requested: p.requested ? 1 : 0, held: p.held ? 1 : 0, relations: JSON.stringify(p.relations), problem: p.problem ?? null, essential: p.essential === undefined ? null : p.essential ? 1 : 0 });
+}
+
+/**
+ * Whether the installed package `name`, at manifest `manifest`, is essential
+ * as recorded when it landed; null when that was not recorded (it landed
+ * before schema 6, or the state is an older one read as it is): the caller
+ * reads its manifest instead.
+ */
+export function essentialRecorded(db: Database.Database, name: string, manifest: Digest): boolean | null {
+  let v: unknown;
+  try {
+    v = stmt(db, 'SELECT essential FROM packages WHERE name = ? AND manifest = ?').pluck().get(name, manifest);
+  } catch {
+    return null;
+  }
+  return v === 1 ? true : v === 0 ? false : null;
 }
 
 export function deletePackage(db: Database.Database, name: string): void {

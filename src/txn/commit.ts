@@ -34,6 +34,7 @@ export function commit(db: Database.Database, cs: Changeset, history: HistoryEnt
         // A repair leaves the package as it was installed: its time, and whether its setup failed.
         installedAt: c.repair && c.from ? c.from.installedAt : now,
         problem: c.repair ? (c.from?.problem ?? null) : null,
+        essential: m.essential === true,
         size: m.actions.reduce((n, a) => n + (a.type === 'file' ? a.size : 0), 0),
         relations: { depends: m.depends, conflicts: m.conflicts, provides: m.provides, replaces: m.replaces },
       });
