@@ -59,6 +59,11 @@ export function parentOf(path: string): string {
   return i < 0 ? '' : path.slice(0, i);
 }
 
+/** The last component of an image path (the path itself at the top). */
+export function nameOf(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
 /** Turns a user's path (`/etc/motd`, `etc/motd`, `./etc/motd`) into an image path. */
 export function toImagePath(input: string): string {
   const parts: string[] = [];

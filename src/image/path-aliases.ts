@@ -9,7 +9,7 @@
  * path that cannot be resolved has no alias.
  */
 import { resolveInRoot } from '../fs/in-root.js';
-import { parentOf } from '../core/paths.js';
+import { nameOf, parentOf } from '../core/paths.js';
 
 export class PathAliases {
   private readonly dirs = new Map<string, string | null>();
@@ -35,7 +35,7 @@ export class PathAliases {
   file(path: string): string | null {
     const dir = this.directory(parentOf(path));
     if (dir === null) return null;
-    const name = path.slice(path.lastIndexOf('/') + 1);
+    const name = nameOf(path);
     return dir === '' ? name : `${dir}/${name}`;
   }
 }

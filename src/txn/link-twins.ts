@@ -12,12 +12,10 @@
 import type { FileRow } from '../image/state.js';
 import type { PathAliases } from '../image/path-aliases.js';
 import { groupBy } from '../core/group-by.js';
-import { parentOf } from '../core/paths.js';
+import { nameOf, parentOf } from '../core/paths.js';
 
 /** Queries by name a LinkTwins makes before it reads every recorded file instead. */
 const NAMED_QUERIES = 8;
-
-const baseName = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
 
 export class LinkTwins {
   /** Recorded files by where they are on disk; the recorded map itself while no recorded directory is a link's. */
@@ -45,14 +43,14 @@ export class LinkTwins {
   /** Asks, in one query, for the names of the paths whose twins will be wanted (nothing once every file is read). */
   prefetch(paths: Iterable<string>): void {
     if (this.index !== undefined || this.named === undefined) return;
-    const names = [...new Set(Array.from(paths, baseName))].filter((n) => !this.byName.has(n));
+    const names = [...new Set(Array.from(paths, nameOf))].filter((n) => !this.byName.has(n));
     if (names.length === 0) return;
     if (++this.queries > NAMED_QUERIES) {
       this.index = this.build();
       return;
     }
     for (const n of names) this.byName.set(n, []);
-    for (const f of this.named(names)) this.byName.get(baseName(f.path))?.push(f);
+    for (const f of this.named(names)) this.byName.get(nameOf(f.path))?.push(f);
   }
 
   /** Where `path` is on disk once the image's directory links are followed (itself when unresolvable). */
@@ -65,7 +63,7 @@ export class LinkTwins {
     this.prefetch([path]);
     if (this.index === undefined && this.named !== undefined) {
       const real = this.real(path);
-      return (this.byName.get(baseName(path)) ?? []).filter((f) => f.path !== path && this.real(f.path) === real);
+      return (this.byName.get(nameOf(path)) ?? []).filter((f) => f.path !== path && this.real(f.path) === real);
     }
     this.index ??= this.build();
     const real = this.real(path);

@@ -4,6 +4,7 @@
  * recorded path (a merged /usr: `/usr/bin/bash` is the recorded `bin/bash`;
  * image/path-aliases.ts).
  */
+import { nameOf } from '../core/paths.js';
 import type { Image } from '../image/image.js';
 import { PathAliases } from '../image/path-aliases.js';
 import { allDirs, dirOwners, fileAt, filesNamed } from '../image/state.js';
@@ -25,7 +26,7 @@ export function ownersOf(image: Image, path: string): Owners | undefined {
   const real = aliases.file(path);
   if (real === null) return undefined;
   // A file's alias keeps its last name: only rows of that name can be it.
-  const name = path.slice(path.lastIndexOf('/') + 1);
+  const name = nameOf(path);
   const aliased = filesNamed(image.db, [name]).find((f) => f.path !== path && aliases.file(f.path) === real);
   if (aliased) return { path, type: aliased.type, owners: [aliased.package], as: aliased.path };
   const dir = aliases.directory(path);
